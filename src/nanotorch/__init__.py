@@ -1,0 +1,85 @@
+"""nanotorch: a small, transparent deep-learning framework on the Python array API standard.
+
+NumPy serves ``cpu``, CuPy serves ``cuda``, and ``array_api_strict`` serves ``strict`` (a
+stand-in accelerator that proves the engine uses only the standard). Moves between devices
+are always explicit: ``tensor.to(device)``.
+
+>>> import nanotorch
+>>> x = nanotorch.tensor([1.0, 2.0, 3.0], requires_grad=True)
+>>> (x * x).sum().backward()
+>>> x.grad.tolist()
+[2.0, 4.0, 6.0]
+"""
+
+from nanotorch import cuda
+from nanotorch.autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from nanotorch.backend import (
+    Device,
+    available_devices,
+    device,
+    register_backend,
+    reset_transfer_stats,
+    transfer_stats,
+)
+from nanotorch.creation import (
+    arange,
+    as_tensor,
+    empty,
+    empty_like,
+    eye,
+    from_dlpack,
+    from_numpy,
+    full,
+    full_like,
+    linspace,
+    ones,
+    ones_like,
+    rand,
+    rand_like,
+    randint,
+    randn,
+    randn_like,
+    randperm,
+    tensor,
+    zeros,
+    zeros_like,
+)
+from nanotorch.dtypes import (
+    DType,
+    bool_,
+    float32,
+    float64,
+    get_default_dtype,
+    int32,
+    int64,
+    set_default_dtype,
+)
+from nanotorch.errors import CheckpointError, DeviceMismatchError, ShapeError
+from nanotorch.ops import *  # noqa: F403 - the functional op library is the public API
+from nanotorch.ops import PUBLIC_OPS
+from nanotorch.random import (
+    Generator,
+    default_generator,
+    get_rng_state,
+    initial_seed,
+    manual_seed,
+    set_rng_state,
+)
+from nanotorch.tensor import Tensor
+
+bool = bool_  # noqa: A001 - PyTorch spells it nanotorch.bool
+float = float32  # noqa: A001
+double = float64
+long = int64
+int = int32  # noqa: A001
+
+__version__ = "0.1.0"
+
+
+def devices() -> list[Device]:
+    """The devices that work on this machine (cpu, strict:0, strict:1, cuda:N...)."""
+    return available_devices()
+
+
+def is_tensor(obj: object) -> bool:
+    return isinstance(obj, Tensor)

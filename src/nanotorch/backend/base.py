@@ -1,0 +1,155 @@
+"""The Backend protocol and the shared implementation most backends need.
+
+A backend pairs an array-API namespace ``xp`` (obtained through ``array_api_compat``) with one
+native device, and supplies the few things the standard does not: moving data to and from the
+host, random numbers, and a scatter-add. Everything above this package reaches arrays only
+through a backend, which is why only files in ``nanotorch/backend/`` import array libraries.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator, Sequence
+from typing import Any, Protocol, runtime_checkable
+
+import numpy as np
+
+from nanotorch.backend.device import Device
+from nanotorch.dtypes import ALL_DTYPES, DType
+
+Array = Any  # an array of the backend's namespace; the standard has no static type for it
+
+
+@runtime_checkable
+class RandomSource(Protocol):
+    """A backend's random-number generator state (``nanotorch.Generator`` wraps one)."""
+
+    def random(self, shape: tuple[int, ...], dtype: DType) -> Array: ...
+    def normal(self, shape: tuple[int, ...], dtype: DType) -> Array: ...
+    def integers(self, low: int, high: int, shape: tuple[int, ...], dtype: DType) -> Array: ...
+    def permutation(self, n: int) -> Array: ...
+    def get_state(self) -> dict[str, Any]: ...
+    def set_state(self, state: dict[str, Any]) -> None: ...
+
+
+@runtime_checkable
+class Backend(Protocol):
+    """What the engine needs from an array library on one device."""
+
+    device: Device
+    xp: Any
+    native_device: Any
+
+    def native_dtype(self, dtype: DType) -> Any: ...
+    def dtype_of(self, array: Array) -> DType: ...
+    def dtype_of_native(self, native: Any) -> DType: ...
+    def from_host(self, host: np.ndarray) -> Array: ...
+    def to_host(self, array: Array) -> np.ndarray: ...
+    def context(self) -> contextlib.AbstractContextManager[None]: ...
+    def random_source(self, seed: int) -> RandomSource: ...
+    def index_add(self, target: Array, index: Array, source: Array) -> Array: ...
+    def synchronize(self) -> None: ...
+
+
+class HostRandom:
+    """A PCG64 stream drawn on the host with NumPy.
+
+    The cpu backend uses it as is; the strict backend uses it too and places the numbers on
+    its simulated device, which is why one seed gives the same numbers on cpu and strict:N.
+    """
+
+    def __init__(self, seed: int, place: Any = None) -> None:
+        self._gen = np.random.Generator(np.random.PCG64(seed))
+        # ``place`` turns a host array into the backend's array (identity on cpu).
+        self._place = place if place is not None else (lambda a: a)
+
+    def random(self, shape: tuple[int, ...], dtype: DType) -> Array:
+        return self._place(self._gen.random(shape, dtype=np.dtype(dtype.name)))
+
+    def normal(self, shape: tuple[int, ...], dtype: DType) -> Array:
+        return self._place(self._gen.standard_normal(shape, dtype=np.dtype(dtype.name)))
+
+    def integers(self, low: int, high: int, shape: tuple[int, ...], dtype: DType) -> Array:
+        return self._place(self._gen.integers(low, high, shape, dtype=np.dtype(dtype.name)))
+
+    def permutation(self, n: int) -> Array:
+        return self._place(self._gen.permutation(n).astype(np.int64))
+
+    def get_state(self) -> dict[str, Any]:
+        return dict(self._gen.bit_generator.state)
+
+    def set_state(self, state: dict[str, Any]) -> None:
+        self._gen.bit_generator.state = state
+
+
+class ArrayBackend:
+    """Shared behaviour of the built-in backends; subclasses set ``xp`` and the device."""
+
+    def __init__(self, device: Device, xp: Any, native_device: Any) -> None:
+        self.device = device
+        self.xp = xp
+        self.native_device = native_device
+        self._to_native = {d: getattr(xp, d.name) for d in ALL_DTYPES}
+        # Arrays report dtypes in the library's own form (np.dtype('float32'), not np.float32):
+        # key the reverse table on what an actual array reports.
+        self._from_native = {
+            xp.empty((0,), dtype=nat, device=native_device).dtype: d
+            for d, nat in self._to_native.items()
+        }
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.device}>"
+
+    # A function applied to every op's result, or None. NumPy turns 0-d results into NumPy
+    # scalars; the cpu backend sets this to turn them back into 0-d arrays.
+    fix_result: Any = None
+
+    def native_dtype(self, dtype: DType) -> Any:
+        return self._to_native[dtype]
+
+    def dtype_of(self, array: Array) -> DType:
+        return self.dtype_of_native(array.dtype)
+
+    def dtype_of_native(self, native: Any) -> DType:
+        try:
+            return self._from_native[native]
+        except KeyError:
+            raise TypeError(
+                f"nanotorch does not support arrays of dtype {native}; "
+                f"use one of {', '.join(d.name for d in ALL_DTYPES)}"
+            ) from None
+
+    @contextlib.contextmanager
+    def context(self) -> Iterator[None]:
+        yield
+
+    def synchronize(self) -> None:
+        return None
+
+    def from_host(self, host: np.ndarray) -> Array:
+        return self.xp.asarray(host, device=self.native_device)
+
+    def to_host(self, array: Array) -> np.ndarray:
+        return np.asarray(array)
+
+    def random_source(self, seed: int) -> RandomSource:
+        return HostRandom(seed, self.from_host)
+
+    def index_add(self, target: Array, index: Array, source: Array) -> Array:
+        """Return ``target`` with ``source[i]`` added at row ``index[i]``; repeats accumulate.
+
+        Portable fallback: a one-hot matrix (rows: indices, columns: targets) turns the
+        scatter into a matmul, which sums duplicates exactly. It costs O(len(index) * rows)
+        memory, so backends with a native scatter override it.
+        """
+        xp = self.xp
+        rows = target.shape[0]
+        positions = xp.arange(rows, dtype=index.dtype, device=self.native_device)
+        one_hot = xp.astype(index[:, None] == positions[None, :], source.dtype)
+        flat = xp.reshape(source, (source.shape[0], -1))
+        added = xp.matmul(xp.permute_dims(one_hot, (1, 0)), flat)
+        return target + xp.reshape(added, target.shape)
+
+
+def shape_tuple(shape: Sequence[int]) -> tuple[int, ...]:
+    return tuple(int(s) for s in shape)

@@ -1,0 +1,43 @@
+"""The ``cpu`` backend: NumPy through ``array_api_compat.numpy``."""
+
+from __future__ import annotations
+
+import array_api_compat.numpy as xp_numpy
+import numpy as np
+
+from nanotorch.backend.base import Array, ArrayBackend, HostRandom, RandomSource
+from nanotorch.backend.device import Device
+
+
+def _as_ndarray(result: Array) -> Array:
+    return result if type(result) is np.ndarray else np.asarray(result)
+
+
+class NumpyBackend(ArrayBackend):
+    fix_result = staticmethod(_as_ndarray)
+
+    def __init__(self, device: Device) -> None:
+        super().__init__(device, xp_numpy, "cpu")
+
+    @staticmethod
+    def is_available() -> tuple[bool, str]:
+        return True, ""
+
+    @staticmethod
+    def count(kind: str) -> int:
+        return 1
+
+    def from_host(self, host: np.ndarray) -> Array:
+        return np.asarray(host)
+
+    def to_host(self, array: Array) -> np.ndarray:
+        return array
+
+    def random_source(self, seed: int) -> RandomSource:
+        return HostRandom(seed)
+
+    def index_add(self, target: Array, index: Array, source: Array) -> Array:
+        # np.add.at accumulates repeated indices (plain fancy assignment would keep one).
+        out = target.copy()
+        np.add.at(out, index, source)
+        return out

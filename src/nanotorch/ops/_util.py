@@ -1,0 +1,70 @@
+"""Argument checks shared by the ops: dims, shapes, broadcasting. Errors name the op."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from nanotorch.errors import ShapeError
+
+
+def normalize_dim(dim: int, ndim: int, op: str) -> int:
+    """``dim`` as a non-negative axis; IndexError naming the op, dim and rank otherwise."""
+    if not isinstance(dim, int) or isinstance(dim, bool):
+        raise TypeError(f"{op}: dim must be an int, got {dim!r}")
+    lo, hi = -max(ndim, 1), max(ndim, 1) - 1
+    if not lo <= dim <= hi:
+        raise IndexError(
+            f"{op}: dim {dim} is out of range for a tensor of rank {ndim} "
+            f"(expected a dim in [{lo}, {hi}])"
+        )
+    return dim % max(ndim, 1) if ndim else 0
+
+
+def normalize_dims(dim: int | Sequence[int] | None, ndim: int, op: str) -> tuple[int, ...]:
+    """All axes for ``None``; otherwise sorted, de-duplicated, non-negative axes."""
+    if dim is None:
+        return tuple(range(ndim))
+    dims = (dim,) if isinstance(dim, int) else tuple(dim)
+    out = tuple(sorted({normalize_dim(d, ndim, op) for d in dims}))
+    if len(out) != len(dims):
+        raise ValueError(f"{op}: dim {dim} names an axis twice")
+    return out if ndim else ()
+
+
+def broadcast_shapes(op: str, *shapes: tuple[int, ...]) -> tuple[int, ...]:
+    """The broadcast of ``shapes`` (NumPy rules), or ShapeError naming the op and shapes."""
+    ndim = max(len(s) for s in shapes)
+    result = []
+    for axis in range(-ndim, 0):
+        size = 1
+        for s in shapes:
+            if len(s) >= -axis:
+                d = s[axis]
+                if d != 1:
+                    if size != 1 and d != size:
+                        listed = " and ".join(str(tuple(x)) for x in shapes)
+                        raise ShapeError(
+                            f"{op}: shapes {listed} cannot be broadcast together "
+                            f"(size {size} vs {d} at dim {axis})"
+                        )
+                    size = d
+        result.append(size)
+    return tuple(result)
+
+
+def shape_arg(op: str, args: Sequence[Any]) -> tuple[int, ...]:
+    """Accept ``f(2, 3)`` and ``f((2, 3))`` like PyTorch."""
+    if len(args) == 1 and isinstance(args[0], (tuple, list)):
+        args = tuple(args[0])
+    try:
+        shape = tuple(int(a) for a in args)
+    except (TypeError, ValueError):
+        raise TypeError(f"{op}: shape must be ints, got {tuple(args)!r}") from None
+    if any(s < 0 for s in shape):
+        raise ValueError(f"{op}: negative dimension in shape {shape}")
+    return shape
+
+
+def keepdim_shape(shape: tuple[int, ...], dims: tuple[int, ...]) -> tuple[int, ...]:
+    return tuple(1 if i in dims else s for i, s in enumerate(shape))

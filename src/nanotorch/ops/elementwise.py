@@ -1,0 +1,758 @@
+"""Elementwise ops: arithmetic, unary math and activations.
+
+Each op is a ``Function`` with ``forward`` on raw arrays and ``backward`` on Tensors, and a
+lowercase wrapper below it. Broadcasting is checked up front (``_binary``) so a mismatch names
+the op and both shapes; gradients of broadcast inputs are summed back by the engine
+(Note [Central un-broadcasting] in autograd/engine.py), so no op here does it.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from nanotorch.autograd.function import Function
+from nanotorch.ops._util import broadcast_shapes
+from nanotorch.tensor import Tensor
+
+Scalar = int | float | bool
+TensorLike = Tensor | Scalar
+
+
+def _binary(cls: type[Function], a: TensorLike, b: TensorLike) -> Tensor:
+    if isinstance(a, Tensor) and isinstance(b, Tensor):
+        sa, sb = a._data.shape, b._data.shape
+        if sa != sb:
+            broadcast_shapes(cls.__name__.lower(), tuple(sa), tuple(sb))
+    elif not isinstance(a, Tensor) and not isinstance(b, Tensor):
+        raise TypeError(f"{cls.__name__.lower()}: needs at least one Tensor operand")
+    for x in (a, b):
+        if not isinstance(x, (Tensor, int, float, bool)):
+            raise TypeError(
+                f"{cls.__name__.lower()}: unsupported operand type {type(x).__name__}; "
+                "wrap data with nanotorch.tensor(...) first"
+            )
+    return cls.apply(a, b)
+
+
+# ----------------------------------------------------------------------------- arithmetic
+class Add(Function):
+    """out = a + b;  da = g,  db = g.  Nothing saved."""
+
+    @staticmethod
+    def forward(ctx, xp, a, b):
+        return a + b
+
+    @staticmethod
+    def backward(ctx, g):
+        return g, g
+
+
+class Sub(Function):
+    """out = a - b;  da = g,  db = -g."""
+
+    @staticmethod
+    def forward(ctx, xp, a, b):
+        return a - b
+
+    @staticmethod
+    def backward(ctx, g):
+        return g, (-g if ctx.needs_input_grad[1] else None)
+
+
+class Mul(Function):
+    """out = a * b;  da = g * b,  db = g * a.  Saves both inputs."""
+
+    @staticmethod
+    def forward(ctx, xp, a, b):
+        ctx.save_for_backward(a, b)
+        return a * b
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        ga = g * b if ctx.needs_input_grad[0] else None
+        gb = g * a if ctx.needs_input_grad[1] else None
+        return ga, gb
+
+
+class Div(Function):
+    """out = a / b;  da = g / b,  db = -g * a / b^2.  Saves both inputs."""
+
+    @staticmethod
+    def forward(ctx, xp, a, b):
+        ctx.save_for_backward(a, b)
+        return a / b
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        ga = g / b if ctx.needs_input_grad[0] else None
+        gb = -g * a / (b * b) if ctx.needs_input_grad[1] else None
+        return ga, gb
+
+
+class Neg(Function):
+    """out = -a;  da = -g."""
+
+    @staticmethod
+    def forward(ctx, xp, a):
+        return -a
+
+    @staticmethod
+    def backward(ctx, g):
+        return -g
+
+
+class Pow(Function):
+    """out = a ** b;  da = g * b * a^(b-1),  db = g * out * log(a).
+
+    Either side may be a Python number. Saves the inputs and the output.
+    """
+
+    @staticmethod
+    def forward(ctx, xp, a, b):
+        out = a**b
+        ctx.save_for_backward(a, b, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b, out = ctx.saved_tensors
+        ga = gb = None
+        if ctx.needs_input_grad[0]:
+            if isinstance(b, Tensor):
+                ga = g * b * a ** (b - 1)
+            elif b == 0:
+                ga = g * 0
+            else:
+                ga = g * b * a ** (b - 1) if b != 1 else g
+        if ctx.needs_input_grad[1]:
+            log_a = log(a) if isinstance(a, Tensor) else math.log(a)
+            gb = g * out * log_a
+        return ga, gb
+
+
+def add(a: TensorLike, b: TensorLike, *, alpha: Scalar = 1) -> Tensor:
+    """a + alpha * b, broadcasting.
+
+    >>> import nanotorch
+    >>> nanotorch.add(nanotorch.tensor([1.0, 2.0]), 1.0).tolist()
+    [2.0, 3.0]
+    """
+    return _binary(Add, a, b if alpha == 1 else mul(b, alpha))
+
+
+def sub(a: TensorLike, b: TensorLike, *, alpha: Scalar = 1) -> Tensor:
+    return _binary(Sub, a, b if alpha == 1 else mul(b, alpha))
+
+
+def mul(a: TensorLike, b: TensorLike) -> Tensor:
+    return _binary(Mul, a, b)
+
+
+def div(a: TensorLike, b: TensorLike) -> Tensor:
+    return _binary(Div, a, b)
+
+
+def neg(a: Tensor) -> Tensor:
+    return Neg.apply(a)
+
+
+def pow(a: TensorLike, b: TensorLike) -> Tensor:  # noqa: A001 - PyTorch's name
+    return _binary(Pow, a, b)
+
+
+def square(a: Tensor) -> Tensor:
+    return mul(a, a)
+
+
+subtract, multiply, divide, true_divide, negative = sub, mul, div, div, neg
+
+
+# ----------------------------------------------------------------------------- unary math
+class Exp(Function):
+    """out = e^a;  da = g * out.  Saves the output."""
+
+    @staticmethod
+    def forward(ctx, xp, a):
+        out = xp.exp(a)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (out,) = ctx.saved_tensors
+        return g * out
+
+
+class Log(Function):
+    """out = ln a;  da = g / a.  Saves the input."""
+
+    @staticmethod
+    def forward(ctx, xp, a):
+        ctx.save_for_backward(a)
+        return xp.log(a)
+
+    @staticmethod
+    def backward(ctx, g):
+        (a,) = ctx.saved_tensors
+        return g / a
+
+
+class Log1p(Function):
+    """out = ln(1 + a), accurate for small a;  da = g / (1 + a)."""
+
+    @staticmethod
+    def forward(ctx, xp, a):
+        ctx.save_for_backward(a)
+        return xp.log1p(a)
+
+    @staticmethod
+    def backward(ctx, g):
+        (a,) = ctx.saved_tensors
+        return g / (a + 1)
+
+
+class Expm1(Function):
+    """out = e^a - 1, accurate for small a;  da = g * (out + 1)."""
+
+    @staticmethod
+    def forward(ctx, xp, a):
+        out = xp.expm1(a)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (out,) = ctx.saved_tensors
+        return g * (out + 1)
+
+
+class Sqrt(Function):
+    """out = sqrt(a);  da = g / (2 out).  Saves the output."""
+
+    @staticmethod
+    def forward(ctx, xp, a):
+        out = xp.sqrt(a)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (out,) = ctx.saved_tensors
+        return g / (out * 2)
+
+
+class Abs(Function):
+    """out = |a|;  da = g * sign(a) (0 at a = 0, as in PyTorch)."""
+
+    @staticmethod
+    def forward(ctx, xp, a):
+        ctx.save_for_backward(a)
+        return xp.abs(a)
+
+    @staticmethod
+    def backward(ctx, g):
+        (a,) = ctx.saved_tensors
+        return g * sign(a)
+
+
+class Sign(Function):
+    """out = sign(a) in {-1, 0, 1};  da = 0 everywhere (a step function)."""
+
+    @staticmethod
+    def forward(ctx, xp, a):
+        return xp.sign(a)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * 0
+
+
+class Sin(Function):
+    """out = sin a;  da = g cos a."""
+
+    @staticmethod
+    def forward(ctx, xp, a):
+        ctx.save_for_backward(a)
+        return xp.sin(a)
+
+    @staticmethod
+    def backward(ctx, g):
+        (a,) = ctx.saved_tensors
+        return g * cos(a)
+
+
+class Cos(Function):
+    """out = cos a;  da = -g sin a."""
+
+    @staticmethod
+    def forward(ctx, xp, a):
+        ctx.save_for_backward(a)
+        return xp.cos(a)
+
+    @staticmethod
+    def backward(ctx, g):
+        (a,) = ctx.saved_tensors
+        return -g * sin(a)
+
+
+class Tanh(Function):
+    """out = tanh a;  da = g (1 - out^2).  Saves the output."""
+
+    @staticmethod
+    def forward(ctx, xp, a):
+        out = xp.tanh(a)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (out,) = ctx.saved_tensors
+        return g * (1 - out * out)
+
+
+class Sigmoid(Function):
+    """out = 1 / (1 + e^-a), computed without overflow for large |a|;
+    da = g out (1 - out).  Saves the output."""
+
+    @staticmethod
+    def forward(ctx, xp, a):
+        # e^-|a| never overflows; pick the form that divides by a number >= 1.
+        e = xp.exp(-xp.abs(a))
+        out = xp.where(a >= 0, 1 / (1 + e), e / (1 + e))
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (out,) = ctx.saved_tensors
+        return g * out * (1 - out)
+
+
+def exp(a: Tensor) -> Tensor:
+    return Exp.apply(a)
+
+
+def log(a: Tensor) -> Tensor:
+    return Log.apply(a)
+
+
+def log1p(a: Tensor) -> Tensor:
+    return Log1p.apply(a)
+
+
+def expm1(a: Tensor) -> Tensor:
+    return Expm1.apply(a)
+
+
+def sqrt(a: Tensor) -> Tensor:
+    return Sqrt.apply(a)
+
+
+def rsqrt(a: Tensor) -> Tensor:
+    return 1 / sqrt(a)
+
+
+def abs(a: Tensor) -> Tensor:  # noqa: A001 - PyTorch's name
+    return Abs.apply(a)
+
+
+def sign(a: Tensor) -> Tensor:
+    return Sign.apply(a)
+
+
+def sin(a: Tensor) -> Tensor:
+    return Sin.apply(a)
+
+
+def cos(a: Tensor) -> Tensor:
+    return Cos.apply(a)
+
+
+def tanh(a: Tensor) -> Tensor:
+    return Tanh.apply(a)
+
+
+def sigmoid(a: Tensor) -> Tensor:
+    return Sigmoid.apply(a)
+
+
+# ----------------------------------------------------------------------------- activations
+class Relu(Function):
+    """out = max(a, 0);  da = g * [a > 0].  Saves the output (its sign is a's)."""
+
+    @staticmethod
+    def forward(ctx, xp, a):
+        out = xp.maximum(a, xp.zeros((), dtype=a.dtype, device=a.device))
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (out,) = ctx.saved_tensors
+        return g * (out > 0).to(g.dtype)
+
+
+class LeakyRelu(Function):
+    """out = a if a > 0 else slope * a;  da = g if a > 0 else slope * g."""
+
+    @staticmethod
+    def forward(ctx, xp, a, negative_slope):
+        ctx.save_for_backward(a)
+        ctx.slope = negative_slope
+        return xp.where(a > 0, a, a * negative_slope)
+
+    @staticmethod
+    def backward(ctx, g):
+        (a,) = ctx.saved_tensors
+        return where(a > 0, g, g * ctx.slope), None
+
+
+def _erf(xp: Any, x: Any) -> Any:
+    """erf(x) by Abramowitz & Stegun 7.1.26 (absolute error below 1.5e-7).
+
+    The array API standard has no erf; this keeps exact GELU portable. Its error is below
+    float32 resolution; the gradient uses the exact Gaussian density, so derivatives are
+    consistent to that same 1.5e-7."""
+    sgn = xp.sign(x)
+    ax = xp.abs(x)
+    t = 1.0 / (1.0 + 0.3275911 * ax)
+    poly = t * (
+        0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429)))
+    )
+    return sgn * (1.0 - poly * xp.exp(-ax * ax))
+
+
+_SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
+_INV_SQRT_2 = 1.0 / math.sqrt(2.0)
+_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+
+
+class Gelu(Function):
+    """GELU(a) = a * Phi(a), Phi the standard normal CDF (``approximate="none"``), or
+    0.5 a (1 + tanh(sqrt(2/pi) (a + 0.044715 a^3))) (``approximate="tanh"``).
+    da = g (Phi(a) + a phi(a)) for the exact form. Saves the input."""
+
+    @staticmethod
+    def forward(ctx, xp, a, approximate):
+        ctx.save_for_backward(a)
+        ctx.approximate = approximate
+        if approximate == "tanh":
+            return 0.5 * a * (1 + xp.tanh(_SQRT_2_OVER_PI * (a + 0.044715 * a * a * a)))
+        return 0.5 * a * (1 + _erf(xp, a * _INV_SQRT_2))
+
+    @staticmethod
+    def backward(ctx, g):
+        (a,) = ctx.saved_tensors
+        if ctx.approximate == "tanh":
+            inner = _SQRT_2_OVER_PI * (a + 0.044715 * a * a * a)
+            t = tanh(inner)
+            d_inner = _SQRT_2_OVER_PI * (1 + 3 * 0.044715 * a * a)
+            return g * (0.5 * (1 + t) + 0.5 * a * (1 - t * t) * d_inner), None
+        cdf = _phi_cdf(a)
+        pdf = exp(a * a * -0.5) * _INV_SQRT_2PI
+        return g * (cdf + a * pdf), None
+
+
+class _NormalCdf(Function):
+    """out = Phi(a) = (1 + erf(a / sqrt 2)) / 2;  da = g phi(a)."""
+
+    @staticmethod
+    def forward(ctx, xp, a):
+        ctx.save_for_backward(a)
+        return 0.5 * (1 + _erf(xp, a * _INV_SQRT_2))
+
+    @staticmethod
+    def backward(ctx, g):
+        (a,) = ctx.saved_tensors
+        return g * exp(a * a * -0.5) * _INV_SQRT_2PI
+
+
+def _phi_cdf(a: Tensor) -> Tensor:
+    return _NormalCdf.apply(a)
+
+
+class Silu(Function):
+    """SiLU(a) = a * sigmoid(a);  da = g s (1 + a (1 - s)), s = sigmoid(a)."""
+
+    @staticmethod
+    def forward(ctx, xp, a):
+        ctx.save_for_backward(a)
+        e = xp.exp(-xp.abs(a))
+        s = xp.where(a >= 0, 1 / (1 + e), e / (1 + e))
+        return a * s
+
+    @staticmethod
+    def backward(ctx, g):
+        (a,) = ctx.saved_tensors
+        s = sigmoid(a)
+        return g * s * (1 + a * (1 - s))
+
+
+class Softplus(Function):
+    """softplus(a) = log(1 + e^(beta a)) / beta, and a itself where beta a > threshold
+    (PyTorch's linear region, which also avoids overflow);  da = g sigmoid(beta a)."""
+
+    @staticmethod
+    def forward(ctx, xp, a, beta, threshold):
+        ctx.save_for_backward(a)
+        ctx.beta, ctx.threshold = beta, threshold
+        ba = a * beta
+        # log(1 + e^x) = max(x, 0) + log1p(e^-|x|): stable for any x.
+        soft = (xp.maximum(ba, xp.zeros_like(ba)) + xp.log1p(xp.exp(-xp.abs(ba)))) / beta
+        return xp.where(ba > threshold, a, soft)
+
+    @staticmethod
+    def backward(ctx, g):
+        (a,) = ctx.saved_tensors
+        ba = a * ctx.beta
+        return where(ba > ctx.threshold, g, g * sigmoid(ba)), None, None
+
+
+def relu(a: Tensor) -> Tensor:
+    return Relu.apply(a)
+
+
+def leaky_relu(a: Tensor, negative_slope: float = 0.01) -> Tensor:
+    return LeakyRelu.apply(a, negative_slope=negative_slope)
+
+
+def gelu(a: Tensor, approximate: str = "none") -> Tensor:
+    if approximate not in ("none", "tanh"):
+        raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+    return Gelu.apply(a, approximate=approximate)
+
+
+def silu(a: Tensor) -> Tensor:
+    return Silu.apply(a)
+
+
+def softplus(a: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    return Softplus.apply(a, beta=beta, threshold=threshold)
+
+
+# ----------------------------------------------------------------------------- selection
+class Clamp(Function):
+    """out = min(max(a, lo), hi);  da = g where lo <= a <= hi, else 0."""
+
+    @staticmethod
+    def forward(ctx, xp, a, lo, hi):
+        ctx.save_for_backward(a)
+        ctx.lo, ctx.hi = lo, hi
+        out = a
+        if lo is not None:
+            out = xp.maximum(out, xp.asarray(lo, dtype=a.dtype, device=a.device))
+        if hi is not None:
+            out = xp.minimum(out, xp.asarray(hi, dtype=a.dtype, device=a.device))
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (a,) = ctx.saved_tensors
+        keep = None
+        if ctx.lo is not None:
+            keep = a >= ctx.lo
+        if ctx.hi is not None:
+            upper = a <= ctx.hi
+            keep = upper if keep is None else logical_and(keep, upper)
+        return g * keep.to(g.dtype)
+
+
+class Maximum(Function):
+    """out = max(a, b);  the gradient goes to the larger input, split evenly on ties."""
+
+    @staticmethod
+    def forward(ctx, xp, a, b):
+        ctx.save_for_backward(a, b)
+        return xp.maximum(a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        share = (a > b).to(g.dtype) + (a == b).to(g.dtype) * 0.5
+        return g * share, g * (1 - share)
+
+
+class Minimum(Function):
+    """out = min(a, b);  the gradient goes to the smaller input, split evenly on ties."""
+
+    @staticmethod
+    def forward(ctx, xp, a, b):
+        ctx.save_for_backward(a, b)
+        return xp.minimum(a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        share = (a < b).to(g.dtype) + (a == b).to(g.dtype) * 0.5
+        return g * share, g * (1 - share)
+
+
+class Where(Function):
+    """out = a where cond else b;  da = g where cond, db = g elsewhere."""
+
+    dtype_exempt = (0,)
+
+    @staticmethod
+    def forward(ctx, xp, cond, a, b):
+        ctx.save_for_backward(cond)
+        return xp.where(cond, a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        (cond,) = ctx.saved_tensors
+        zero = g * 0
+        ga = where(cond, g, zero) if ctx.needs_input_grad[1] else None
+        gb = where(cond, zero, g) if ctx.needs_input_grad[2] else None
+        return None, ga, gb
+
+
+def clamp(a: Tensor, min: float | None = None, max: float | None = None) -> Tensor:  # noqa: A002
+    if min is None and max is None:
+        raise ValueError("clamp: at least one of min and max must be given")
+    if isinstance(min, Tensor) or isinstance(max, Tensor):
+        out = a
+        if min is not None:
+            out = maximum(out, min) if isinstance(min, Tensor) else clamp(out, min=min)
+        if max is not None:
+            out = minimum(out, max) if isinstance(max, Tensor) else clamp(out, max=max)
+        return out
+    return Clamp.apply(a, lo=min, hi=max)
+
+
+clip = clamp
+
+
+def maximum(a: Tensor, b: Tensor) -> Tensor:
+    return _binary(Maximum, a, b)
+
+
+def minimum(a: Tensor, b: Tensor) -> Tensor:
+    return _binary(Minimum, a, b)
+
+
+def where(cond: Tensor, a: TensorLike, b: TensorLike) -> Tensor:
+    """Elementwise choice: ``a`` where ``cond`` is true, else ``b`` (broadcasting)."""
+    if not isinstance(cond, Tensor) or cond.dtype.name != "bool":
+        raise TypeError(
+            f"where: condition must be a bool tensor, got "
+            f"{cond.dtype if isinstance(cond, Tensor) else type(cond).__name__}"
+        )
+    shapes = [tuple(x.shape) for x in (cond, a, b) if isinstance(x, Tensor)]
+    broadcast_shapes("where", *shapes)
+    if not isinstance(a, Tensor) and not isinstance(b, Tensor):
+        raise TypeError("where: at least one of a and b must be a Tensor")
+    return Where.apply(cond, a, b)
+
+
+# ----------------------------------------------------------------------------- no gradient
+class NoGradBinary(Function):
+    """Comparisons, logical ops, floor division and remainder: results that carry no
+    gradient (piecewise constant, or boolean)."""
+
+    differentiable = False
+
+    @staticmethod
+    def forward(ctx, xp, a, b, op):
+        return getattr(xp, op)(a, b)
+
+
+class UnaryPredicate(Function):
+    differentiable = False
+
+    @staticmethod
+    def forward(ctx, xp, a, op):
+        return getattr(xp, op)(a)
+
+
+def _compare(op: str, a: TensorLike, b: TensorLike) -> Tensor:
+    if isinstance(a, Tensor) and isinstance(b, Tensor) and a._data.shape != b._data.shape:
+        broadcast_shapes(op, tuple(a.shape), tuple(b.shape))
+    if not isinstance(a, Tensor):
+        # The standard wants the array on the left; flip the comparison instead.
+        flipped = {"less": "greater", "greater": "less", "less_equal": "greater_equal",
+                   "greater_equal": "less_equal"}.get(op, op)
+        return NoGradBinary.apply(b, a, op=flipped)
+    return NoGradBinary.apply(a, b, op=op)
+
+
+def eq(a: TensorLike, b: TensorLike) -> Tensor:
+    return _compare("equal", a, b)
+
+
+def ne(a: TensorLike, b: TensorLike) -> Tensor:
+    return _compare("not_equal", a, b)
+
+
+def lt(a: TensorLike, b: TensorLike) -> Tensor:
+    return _compare("less", a, b)
+
+
+def le(a: TensorLike, b: TensorLike) -> Tensor:
+    return _compare("less_equal", a, b)
+
+
+def gt(a: TensorLike, b: TensorLike) -> Tensor:
+    return _compare("greater", a, b)
+
+
+def ge(a: TensorLike, b: TensorLike) -> Tensor:
+    return _compare("greater_equal", a, b)
+
+
+def _bool_operands(op: str, *xs: Any) -> None:
+    for x in xs:
+        if isinstance(x, Tensor) and x.dtype.name != "bool":
+            raise TypeError(f"{op}: expects bool tensors, got {x.dtype!r}; compare first (x > 0)")
+
+
+def logical_and(a: Tensor, b: Tensor) -> Tensor:
+    _bool_operands("logical_and", a, b)
+    return _compare("logical_and", a, b)
+
+
+def logical_or(a: Tensor, b: Tensor) -> Tensor:
+    _bool_operands("logical_or", a, b)
+    return _compare("logical_or", a, b)
+
+
+def logical_xor(a: Tensor, b: Tensor) -> Tensor:
+    _bool_operands("logical_xor", a, b)
+    return _compare("logical_xor", a, b)
+
+
+def logical_not(a: Tensor) -> Tensor:
+    _bool_operands("logical_not", a)
+    return UnaryPredicate.apply(a, op="logical_not")
+
+
+def isnan(a: Tensor) -> Tensor:
+    return UnaryPredicate.apply(a, op="isnan")
+
+
+def isinf(a: Tensor) -> Tensor:
+    return UnaryPredicate.apply(a, op="isinf")
+
+
+def isfinite(a: Tensor) -> Tensor:
+    return UnaryPredicate.apply(a, op="isfinite")
+
+
+equal = eq
+not_equal, less, less_equal, greater, greater_equal = ne, lt, le, gt, ge
+
+
+def floor_divide(a: TensorLike, b: TensorLike) -> Tensor:
+    """floor(a / b); piecewise constant, so no gradient flows through it."""
+    return _compare("floor_divide", a, b) if isinstance(a, Tensor) else NoGradBinary.apply(
+        a, b, op="floor_divide"
+    )
+
+
+def remainder(a: TensorLike, b: TensorLike) -> Tensor:
+    """a - floor(a / b) * b, with the sign of b (Python's %); no gradient."""
+    return _compare("remainder", a, b) if isinstance(a, Tensor) else NoGradBinary.apply(
+        a, b, op="remainder"
+    )

@@ -1,0 +1,90 @@
+"""Matrix products: ``matmul`` (1-D, 2-D and batched with broadcasting) and friends."""
+
+from __future__ import annotations
+
+from nanotorch.autograd.function import Function
+from nanotorch.errors import ShapeError
+from nanotorch.ops._util import broadcast_shapes
+from nanotorch.tensor import Tensor
+
+
+class MatMul(Function):
+    """out = a @ b (NumPy's matmul rules);  da = g @ b^T,  db = a^T @ g.
+
+    1-D operands are promoted to matrices for the backward pass (a row for ``a``, a column
+    for ``b``) and the promoted dim is dropped again; batch dims that were broadcast are summed
+    back by the engine (Note [Central un-broadcasting]). Saves both inputs.
+    """
+
+    @staticmethod
+    def forward(ctx, xp, a, b):
+        ctx.save_for_backward(a, b)
+        return xp.matmul(a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        a2 = a.unsqueeze(0) if a.ndim == 1 else a
+        b2 = b.unsqueeze(-1) if b.ndim == 1 else b
+        g2 = g
+        if a.ndim == 1:
+            g2 = g2.unsqueeze(-2)
+        if b.ndim == 1:
+            g2 = g2.unsqueeze(-1)
+        ga = gb = None
+        if ctx.needs_input_grad[0]:
+            ga = matmul(g2, b2.mT)
+            if a.ndim == 1:
+                ga = ga.squeeze(-2)
+        if ctx.needs_input_grad[1]:
+            gb = matmul(a2.mT, g2)
+            if b.ndim == 1:
+                gb = gb.squeeze(-1)
+        return ga, gb
+
+
+def matmul(a: Tensor, b: Tensor) -> Tensor:
+    """Matrix product with NumPy/PyTorch semantics.
+
+    >>> import nanotorch
+    >>> nanotorch.matmul(nanotorch.ones(2, 3), nanotorch.ones(3)).tolist()
+    [3.0, 3.0]
+    """
+    if not isinstance(a, Tensor) or not isinstance(b, Tensor):
+        raise TypeError("matmul: both operands must be Tensors")
+    if a.ndim == 0 or b.ndim == 0:
+        raise ShapeError(
+            f"matmul: both operands need at least 1 dim, got shapes {a.shape} and {b.shape}; "
+            "use * for scalars"
+        )
+    k_a = a.shape[-1]
+    k_b = b.shape[0] if b.ndim == 1 else b.shape[-2]
+    if k_a != k_b:
+        raise ShapeError(
+            f"matmul: shapes {a.shape} and {b.shape} cannot be multiplied ({k_a} != {k_b})"
+        )
+    if a.ndim > 2 or b.ndim > 2:
+        broadcast_shapes("matmul (batch dims)", a.shape[:-2], b.shape[:-2])
+    return MatMul.apply(a, b)
+
+
+def mm(a: Tensor, b: Tensor) -> Tensor:
+    if a.ndim != 2 or b.ndim != 2:
+        raise ShapeError(f"mm: expects 2-D tensors, got shapes {a.shape} and {b.shape}")
+    return matmul(a, b)
+
+
+def bmm(a: Tensor, b: Tensor) -> Tensor:
+    if a.ndim != 3 or b.ndim != 3 or a.shape[0] != b.shape[0]:
+        raise ShapeError(f"bmm: expects (B, n, k) and (B, k, m), got {a.shape} and {b.shape}")
+    return matmul(a, b)
+
+
+def dot(a: Tensor, b: Tensor) -> Tensor:
+    if a.ndim != 1 or b.ndim != 1:
+        raise ShapeError(f"dot: expects 1-D tensors, got shapes {a.shape} and {b.shape}")
+    return matmul(a, b)
+
+
+def outer(a: Tensor, b: Tensor) -> Tensor:
+    return a.reshape(-1, 1) * b.reshape(1, -1)

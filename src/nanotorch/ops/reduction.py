@@ -1,0 +1,353 @@
+"""Reductions over one or more dims: sum, mean, var/std, prod, max/min, arg-max/min and
+logsumexp, with PyTorch's ``dim`` (int or tuple) and ``keepdim`` conventions."""
+
+from __future__ import annotations
+
+import builtins
+from collections import namedtuple
+from collections.abc import Sequence
+
+from nanotorch.autograd.function import Function
+from nanotorch.ops._util import keepdim_shape, normalize_dim, normalize_dims
+from nanotorch.ops.shape import broadcast_to, reshape
+from nanotorch.tensor import Tensor
+
+Dims = int | Sequence[int] | None
+
+
+class Sum(Function):
+    """out = sum of a over ``dims``;  da = g broadcast back over the reduced dims."""
+
+    @staticmethod
+    def forward(ctx, xp, a, dims, keepdim):
+        ctx.in_shape = a.shape
+        ctx.kshape = keepdim_shape(a.shape, dims)
+        return xp.sum(a, axis=dims, keepdims=keepdim)
+
+    @staticmethod
+    def backward(ctx, g):
+        return broadcast_to(reshape(g, ctx.kshape), ctx.in_shape)
+
+
+def sum(a: Tensor, dim: Dims = None, keepdim: bool = False, *, dtype=None) -> Tensor:  # noqa: A001
+    """Sum over ``dim`` (all dims by default).
+
+    >>> import nanotorch
+    >>> nanotorch.tensor([[1.0, 2.0], [3.0, 4.0]]).sum(dim=0).tolist()
+    [4.0, 6.0]
+    """
+    if dtype is not None:
+        a = a.to(dtype)
+    elif a.dtype.name in ("bool", "int32"):
+        a = a.long()  # PyTorch sums bools and small ints as int64
+    dims = normalize_dims(dim, a.ndim, "sum")
+    return Sum.apply(a, dims=dims, keepdim=keepdim)
+
+
+def sum_to(g: Tensor, shape: tuple[int, ...]) -> Tensor:
+    """Sum ``g`` down to ``shape``, undoing NumPy broadcasting (leading dims, and dims where
+    ``shape`` has size 1). Used by the engine: Note [Central un-broadcasting]."""
+    lead = g.ndim - len(shape)
+    dims = tuple(range(lead)) + tuple(
+        lead + i for i, s in enumerate(shape) if s == 1 and g.shape[lead + i] != 1
+    )
+    out = Sum.apply(g, dims=dims, keepdim=False) if dims else g
+    return reshape(out, shape)
+
+
+def _count(a: Tensor, dims: tuple[int, ...]) -> int:
+    n = 1
+    for d in dims:
+        n *= a.shape[d]
+    return n
+
+
+def mean(a: Tensor, dim: Dims = None, keepdim: bool = False) -> Tensor:
+    """Arithmetic mean over ``dim``: sum / count (floating tensors only)."""
+    if not a.dtype.is_floating_point:
+        raise TypeError(f"mean: needs a floating tensor, got {a.dtype!r}; call .float() first")
+    dims = normalize_dims(dim, a.ndim, "mean")
+    # An empty reduction gives nan, as in PyTorch (0 / 0).
+    return Sum.apply(a, dims=dims, keepdim=keepdim) / _count(a, dims) if _count(a, dims) else (
+        Sum.apply(a, dims=dims, keepdim=keepdim) * float("nan")
+    )
+
+
+def var(
+    a: Tensor,
+    dim: Dims = None,
+    unbiased: bool | None = None,
+    keepdim: bool = False,
+    *,
+    correction: int | None = None,
+) -> Tensor:
+    """Variance: sum((a - mean)^2) / (N - correction); ``correction=1`` (unbiased) by default,
+    as in PyTorch. Built from differentiable ops, so its gradients come for free."""
+    if correction is None:
+        correction = 0 if unbiased is False else 1
+    dims = normalize_dims(dim, a.ndim, "var")
+    centered = a - mean(a, dims, keepdim=True)
+    n = _count(a, dims)
+    return sum(centered * centered, dims, keepdim) / builtins.max(n - correction, 0)
+
+
+def std(
+    a: Tensor,
+    dim: Dims = None,
+    unbiased: bool | None = None,
+    keepdim: bool = False,
+    *,
+    correction: int | None = None,
+) -> Tensor:
+    return var(a, dim, unbiased, keepdim, correction=correction).sqrt()
+
+
+class Prod(Function):
+    """out = product of a along one dim;  da_i = g * prod_{j != i} a_j, computed from
+    exclusive prefix and suffix products so zeros in ``a`` are handled exactly."""
+
+    @staticmethod
+    def forward(ctx, xp, a, dim, keepdim):
+        ctx.save_for_backward(a)
+        ctx.dim, ctx.keepdim = dim, keepdim
+        return xp.prod(a, axis=dim, keepdims=keepdim)
+
+    @staticmethod
+    def backward(ctx, g):
+        (a,) = ctx.saved_tensors
+        others = _ProdOthers.apply(a, dim=ctx.dim)
+        if not ctx.keepdim:
+            g = g.unsqueeze(ctx.dim)
+        return g * others
+
+
+class _ProdOthers(Function):
+    """out_i = prod_{j != i} a_j along ``dim``."""
+
+    @staticmethod
+    def forward(ctx, xp, a, dim):
+        ctx.save_for_backward(a)
+        ctx.dim = dim
+        n = a.shape[dim]
+        ones_shape = tuple(1 if i == dim else s for i, s in enumerate(a.shape))
+        one = xp.ones(ones_shape, dtype=a.dtype, device=a.device)
+        prefix = xp.cumulative_prod(a, axis=dim)
+        suffix = xp.flip(xp.cumulative_prod(xp.flip(a, axis=dim), axis=dim), axis=dim)
+        take = lambda x, s: x[(slice(None),) * dim + (s,)]  # noqa: E731
+        before = xp.concat([one, take(prefix, slice(0, n - 1))], axis=dim)
+        after = xp.concat([take(suffix, slice(1, n)), one], axis=dim)
+        return before * after
+
+    @staticmethod
+    def backward(ctx, g):
+        # d out_i / d a_k = prod_{j != i, k} a_j for k != i, and 0 for k = i. For each k,
+        # replace a_k by 1 and reuse this op. O(n^2), paid only by second derivatives of prod.
+        from nanotorch.creation import arange
+        from nanotorch.ops.elementwise import where
+        from nanotorch.ops.shape import cat
+
+        (a,) = ctx.saved_tensors
+        n = a.shape[ctx.dim]
+        along = [1] * a.ndim
+        along[ctx.dim] = n
+        positions = arange(n, device=a.device).reshape(along)
+        ones, zeros = a * 0 + 1, a * 0
+        parts = []
+        for k in range(n):
+            is_k = positions == k
+            others = _ProdOthers.apply(where(is_k, ones, a), dim=ctx.dim)
+            parts.append(sum(g * where(is_k, zeros, others), ctx.dim, keepdim=True))
+        return cat(parts, ctx.dim)
+
+
+def prod(a: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
+    if dim is None:
+        return Prod.apply(reshape(a, (-1,)), dim=0, keepdim=False)
+    d = normalize_dim(dim, a.ndim, "prod")
+    return Prod.apply(a, dim=d, keepdim=keepdim)
+
+
+class Amax(Function):
+    """out = max over ``dims``;  the gradient is shared evenly among the maximal elements."""
+
+    @staticmethod
+    def forward(ctx, xp, a, dims, keepdim):
+        out = xp.max(a, axis=dims, keepdims=True)
+        ctx.save_for_backward(a, out)
+        ctx.dims, ctx.keepdim = dims, keepdim
+        return out if keepdim else xp.reshape(out, tuple(
+            s for i, s in enumerate(a.shape) if i not in dims))
+
+    @staticmethod
+    def backward(ctx, g):
+        a, out_k = ctx.saved_tensors
+        if not ctx.keepdim:
+            g = reshape(g, keepdim_shape(a.shape, ctx.dims))
+        hit = (a == out_k.detach()).to(g.dtype)
+        return g * hit / sum(hit, ctx.dims, keepdim=True)
+
+
+class Amin(Function):
+    """out = min over ``dims``;  the gradient is shared evenly among the minimal elements."""
+
+    @staticmethod
+    def forward(ctx, xp, a, dims, keepdim):
+        out = xp.min(a, axis=dims, keepdims=True)
+        ctx.save_for_backward(a, out)
+        ctx.dims, ctx.keepdim = dims, keepdim
+        return out if keepdim else xp.reshape(out, tuple(
+            s for i, s in enumerate(a.shape) if i not in dims))
+
+    @staticmethod
+    def backward(ctx, g):
+        a, out_k = ctx.saved_tensors
+        if not ctx.keepdim:
+            g = reshape(g, keepdim_shape(a.shape, ctx.dims))
+        hit = (a == out_k.detach()).to(g.dtype)
+        return g * hit / sum(hit, ctx.dims, keepdim=True)
+
+
+def _nonempty(op: str, a: Tensor, dims: tuple[int, ...]) -> None:
+    if any(a.shape[d] == 0 for d in dims) or (not dims and a.numel() == 0):
+        raise ValueError(f"{op}: cannot reduce over an empty dimension (shape {a.shape})")
+
+
+def amax(a: Tensor, dim: Dims = None, keepdim: bool = False) -> Tensor:
+    dims = normalize_dims(dim, a.ndim, "amax")
+    _nonempty("amax", a, dims)
+    return Amax.apply(a, dims=dims, keepdim=keepdim)
+
+
+def amin(a: Tensor, dim: Dims = None, keepdim: bool = False) -> Tensor:
+    dims = normalize_dims(dim, a.ndim, "amin")
+    _nonempty("amin", a, dims)
+    return Amin.apply(a, dims=dims, keepdim=keepdim)
+
+
+class ArgReduce(Function):
+    """Index of the max/min along one dim (or of the flattened tensor); no gradient."""
+
+    differentiable = False
+
+    @staticmethod
+    def forward(ctx, xp, a, op, dim, keepdim):
+        if dim is None:
+            return xp.reshape(getattr(xp, op)(xp.reshape(a, (-1,))), ())
+        return xp.astype(getattr(xp, op)(a, axis=dim, keepdims=keepdim), xp.int64)
+
+
+def argmax(a: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
+    d = None if dim is None else normalize_dim(dim, a.ndim, "argmax")
+    _nonempty("argmax", a, () if d is None else (d,))
+    out = ArgReduce.apply(a, op="argmax", dim=d, keepdim=keepdim)
+    return out.long()
+
+
+def argmin(a: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
+    d = None if dim is None else normalize_dim(dim, a.ndim, "argmin")
+    _nonempty("argmin", a, () if d is None else (d,))
+    out = ArgReduce.apply(a, op="argmin", dim=d, keepdim=keepdim)
+    return out.long()
+
+
+ValuesIndices = namedtuple("ValuesIndices", ["values", "indices"])
+
+
+def _max_min(op: str, a: Tensor, dim, keepdim: bool, other_fn, full_fn, arg_fn):
+    if isinstance(dim, Tensor):
+        return other_fn(a, dim)
+    if dim is None:
+        return full_fn(a)
+    d = normalize_dim(dim, a.ndim, op)
+    indices = arg_fn(a, d, keepdim=True)
+    from nanotorch.ops.indexing import gather
+
+    values = gather(a, d, indices)
+    if not keepdim:
+        values, indices = values.squeeze(d), indices.squeeze(d)
+    return ValuesIndices(values, indices)
+
+
+def max(a: Tensor, dim=None, keepdim: bool = False):  # noqa: A001
+    """``max(a)``: the largest value; ``max(a, dim)``: (values, indices) along ``dim``, the
+    gradient flowing to the chosen index; ``max(a, b)``: elementwise maximum."""
+    from nanotorch.ops.elementwise import maximum
+
+    return _max_min("max", a, dim, keepdim, maximum, amax, argmax)
+
+
+def min(a: Tensor, dim=None, keepdim: bool = False):  # noqa: A001
+    from nanotorch.ops.elementwise import minimum
+
+    return _max_min("min", a, dim, keepdim, minimum, amin, argmin)
+
+
+class LogSumExp(Function):
+    """out = m + log(sum(exp(a - m))) over ``dims`` with m = max(a) (no overflow);
+    da = g * exp(a - out) (the softmax). Saves the input and the output."""
+
+    @staticmethod
+    def forward(ctx, xp, a, dims, keepdim):
+        m = xp.max(a, axis=dims, keepdims=True)
+        m = xp.where(xp.isfinite(m), m, xp.zeros_like(m))
+        out = xp.log(xp.sum(xp.exp(a - m), axis=dims, keepdims=True)) + m
+        ctx.dims, ctx.keepdim = dims, keepdim
+        if not keepdim:
+            out = xp.reshape(out, tuple(s for i, s in enumerate(a.shape) if i not in dims))
+        ctx.save_for_backward(a, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        a, out = ctx.saved_tensors
+        kshape = keepdim_shape(a.shape, ctx.dims)
+        return reshape(g, kshape) * (a - reshape(out, kshape)).exp()
+
+
+def logsumexp(a: Tensor, dim: Dims = None, keepdim: bool = False) -> Tensor:
+    dims = normalize_dims(dim, a.ndim, "logsumexp")
+    return LogSumExp.apply(a, dims=dims, keepdim=keepdim)
+
+
+class Softmax(Function):
+    """out = exp(a - max) / sum(exp(a - max)) along ``dim`` (stable for |a| ~ 1e4);
+    da = out * (g - sum(g * out, dim)). Saves the output."""
+
+    @staticmethod
+    def forward(ctx, xp, a, dim):
+        e = xp.exp(a - xp.max(a, axis=dim, keepdims=True))
+        out = e / xp.sum(e, axis=dim, keepdims=True)
+        ctx.dim = dim
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (out,) = ctx.saved_tensors
+        return out * (g - sum(g * out, ctx.dim, keepdim=True))
+
+
+class LogSoftmax(Function):
+    """out = a - logsumexp(a) along ``dim``;  da = g - exp(out) * sum(g, dim).
+    Saves the output."""
+
+    @staticmethod
+    def forward(ctx, xp, a, dim):
+        shifted = a - xp.max(a, axis=dim, keepdims=True)
+        out = shifted - xp.log(xp.sum(xp.exp(shifted), axis=dim, keepdims=True))
+        ctx.dim = dim
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (out,) = ctx.saved_tensors
+        return g - out.exp() * sum(g, ctx.dim, keepdim=True)
+
+
+def softmax(a: Tensor, dim: int = -1) -> Tensor:
+    return Softmax.apply(a, dim=normalize_dim(dim, a.ndim, "softmax"))
+
+
+def log_softmax(a: Tensor, dim: int = -1) -> Tensor:
+    return LogSoftmax.apply(a, dim=normalize_dim(dim, a.ndim, "log_softmax"))

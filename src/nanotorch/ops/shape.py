@@ -1,0 +1,369 @@
+"""Ops that rearrange elements without computing new values: reshape, permute, expand, cat,
+stack, flip, pad and friends. Their backward passes rearrange the gradient the other way."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from nanotorch.autograd.function import Function
+from nanotorch.errors import ShapeError
+from nanotorch.ops._util import normalize_dim, normalize_dims
+from nanotorch.tensor import Tensor
+
+
+class Reshape(Function):
+    """out = a with a new shape (same elements, row-major order);  da = g reshaped back."""
+
+    @staticmethod
+    def forward(ctx, xp, a, shape):
+        ctx.in_shape = a.shape
+        return xp.reshape(a, shape)
+
+    @staticmethod
+    def backward(ctx, g):
+        return reshape(g, ctx.in_shape)
+
+
+def _infer_shape(op: str, old: tuple[int, ...], shape: Sequence[int]) -> tuple[int, ...]:
+    shape = tuple(int(s) for s in shape)
+    numel = 1
+    for s in old:
+        numel *= s
+    if shape.count(-1) > 1:
+        raise ShapeError(f"{op}: only one dimension can be -1, got {shape}")
+    known = 1
+    for s in shape:
+        if s != -1:
+            if s < 0:
+                raise ShapeError(f"{op}: invalid size {s} in shape {shape}")
+            known *= s
+    if -1 in shape:
+        if known == 0 or numel % known:
+            raise ShapeError(f"{op}: cannot reshape a tensor of shape {old} into {shape}")
+        shape = tuple(numel // known if s == -1 else s for s in shape)
+    elif known != numel:
+        raise ShapeError(
+            f"{op}: cannot reshape a tensor of shape {old} ({numel} elements) into {shape} "
+            f"({known} elements)"
+        )
+    return shape
+
+
+def reshape(a: Tensor, *shape: int | Sequence[int]) -> Tensor:
+    """Same elements, new shape; one entry may be -1.
+
+    >>> import nanotorch
+    >>> nanotorch.arange(6).reshape(2, -1).shape
+    (2, 3)
+    """
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = tuple(shape[0])
+    new = _infer_shape("reshape", tuple(a.shape), shape)  # type: ignore[arg-type]
+    if new == tuple(a.shape):
+        return a
+    return Reshape.apply(a, shape=new)
+
+
+view = reshape
+
+
+def flatten(a: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+    if a.ndim == 0:
+        return reshape(a, (1,))
+    s = normalize_dim(start_dim, a.ndim, "flatten")
+    e = normalize_dim(end_dim, a.ndim, "flatten")
+    if s > e:
+        raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
+    shape = a.shape
+    return reshape(a, shape[:s] + (-1,) + shape[e + 1 :])
+
+
+def unflatten(a: Tensor, dim: int, sizes: Sequence[int]) -> Tensor:
+    d = normalize_dim(dim, a.ndim, "unflatten")
+    return reshape(a, a.shape[:d] + tuple(sizes) + a.shape[d + 1 :])
+
+
+def squeeze(a: Tensor, dim: int | Sequence[int] | None = None) -> Tensor:
+    """Drop size-1 dims (all of them, or those named that have size 1, as in PyTorch)."""
+    dims = normalize_dims(dim, a.ndim, "squeeze")
+    shape = tuple(s for i, s in enumerate(a.shape) if not (i in dims and s == 1))
+    return reshape(a, shape)
+
+
+def unsqueeze(a: Tensor, dim: int) -> Tensor:
+    d = normalize_dim(dim, a.ndim + 1, "unsqueeze")
+    shape = a.shape
+    return reshape(a, shape[:d] + (1,) + shape[d:])
+
+
+class Permute(Function):
+    """out = a with axes reordered by ``dims``;  da = g permuted by the inverse order."""
+
+    @staticmethod
+    def forward(ctx, xp, a, dims):
+        ctx.dims = dims
+        return xp.permute_dims(a, dims)
+
+    @staticmethod
+    def backward(ctx, g):
+        inverse = [0] * len(ctx.dims)
+        for i, d in enumerate(ctx.dims):
+            inverse[d] = i
+        return permute(g, tuple(inverse))
+
+
+def permute(a: Tensor, *dims: int | Sequence[int]) -> Tensor:
+    if len(dims) == 1 and isinstance(dims[0], (tuple, list)):
+        dims = tuple(dims[0])
+    if len(dims) != a.ndim:
+        raise ShapeError(f"permute: got {len(dims)} dims {dims} for a tensor of rank {a.ndim}")
+    norm = tuple(normalize_dim(d, a.ndim, "permute") for d in dims)  # type: ignore[arg-type]
+    if sorted(norm) != list(range(a.ndim)):
+        raise ValueError(f"permute: dims {dims} are not a permutation of 0..{a.ndim - 1}")
+    if norm == tuple(range(a.ndim)):
+        return a
+    return Permute.apply(a, dims=norm)
+
+
+def transpose(a: Tensor, dim0: int, dim1: int) -> Tensor:
+    d0 = normalize_dim(dim0, a.ndim, "transpose")
+    d1 = normalize_dim(dim1, a.ndim, "transpose")
+    order = list(range(a.ndim))
+    order[d0], order[d1] = order[d1], order[d0]
+    return permute(a, tuple(order))
+
+
+swapaxes = transpose
+
+
+def t(a: Tensor) -> Tensor:
+    if a.ndim > 2:
+        raise ShapeError(f"t: expects a tensor of rank <= 2, got shape {a.shape}; use .mT")
+    return a if a.ndim < 2 else transpose(a, 0, 1)
+
+
+def matrix_transpose(a: Tensor) -> Tensor:
+    if a.ndim < 2:
+        raise ShapeError(f"mT: expects a tensor of rank >= 2, got shape {a.shape}")
+    return transpose(a, -2, -1)
+
+
+class BroadcastTo(Function):
+    """out = a broadcast to ``shape``;  da = g, summed back to a's shape by the engine
+    (Note [Central un-broadcasting])."""
+
+    @staticmethod
+    def forward(ctx, xp, a, shape):
+        return xp.broadcast_to(a, shape)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g
+
+
+def broadcast_to(a: Tensor, shape: Sequence[int]) -> Tensor:
+    shape = tuple(int(s) for s in shape)
+    old = a.shape
+    if len(shape) < len(old):
+        raise ShapeError(f"broadcast_to: cannot broadcast shape {old} to fewer dims {shape}")
+    lead = len(shape) - len(old)
+    resolved = list(shape)
+    for i, s in enumerate(old):
+        target = shape[lead + i]
+        if target == -1:
+            resolved[lead + i] = s
+        elif s != 1 and s != target:
+            raise ShapeError(
+                f"broadcast_to: shape {old} cannot be broadcast to {shape} (size {s} vs "
+                f"{target} at dim {i})"
+            )
+    if any(s < 0 for s in resolved):
+        raise ShapeError(f"broadcast_to: -1 is only allowed for existing dims, got {shape}")
+    if tuple(resolved) == old:
+        return a
+    return BroadcastTo.apply(a, shape=tuple(resolved))
+
+
+def expand(a: Tensor, *shape: int | Sequence[int]) -> Tensor:
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = tuple(shape[0])
+    return broadcast_to(a, shape)  # type: ignore[arg-type]
+
+
+def expand_as(a: Tensor, other: Tensor) -> Tensor:
+    return broadcast_to(a, other.shape)
+
+
+class Cat(Function):
+    """out = the inputs joined along ``dim``;  d(input_i) = the matching slice of g."""
+
+    @staticmethod
+    def forward(ctx, xp, *arrays, dim):
+        ctx.dim = dim
+        ctx.sizes = [a.shape[dim] for a in arrays]
+        return xp.concat(arrays, axis=dim)
+
+    @staticmethod
+    def backward(ctx, g):
+        grads = []
+        start = 0
+        for size, needed in zip(ctx.sizes, ctx.needs_input_grad):
+            if needed:
+                key = (slice(None),) * ctx.dim + (slice(start, start + size),)
+                grads.append(g[key])
+            else:
+                grads.append(None)
+            start += size
+        return tuple(grads)
+
+
+def _check_tensor_list(op: str, tensors: Sequence[Tensor]) -> list[Tensor]:
+    tensors = list(tensors)
+    if not tensors:
+        raise ValueError(f"{op}: expects a non-empty sequence of tensors")
+    for i, x in enumerate(tensors):
+        if not isinstance(x, Tensor):
+            raise TypeError(f"{op}: element {i} is a {type(x).__name__}, not a Tensor")
+    return tensors
+
+
+def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
+    tensors = _check_tensor_list("cat", tensors)
+    ref = tensors[0]
+    d = normalize_dim(dim, ref.ndim, "cat")
+    for i, x in enumerate(tensors):
+        if x.ndim != ref.ndim or any(
+            a != b for j, (a, b) in enumerate(zip(x.shape, ref.shape)) if j != d
+        ):
+            raise ShapeError(
+                f"cat: tensor {i} has shape {x.shape} but tensor 0 has {ref.shape}; all sizes "
+                f"except dim {dim} must match"
+            )
+    if len(tensors) == 1:
+        return tensors[0]
+    return Cat.apply(*tensors, dim=d)
+
+
+concat = concatenate = cat
+
+
+class Stack(Function):
+    """out = the inputs stacked along a new axis ``dim``;  d(input_i) = g[..., i, ...]."""
+
+    @staticmethod
+    def forward(ctx, xp, *arrays, dim):
+        ctx.dim = dim
+        return xp.stack(arrays, axis=dim)
+
+    @staticmethod
+    def backward(ctx, g):
+        return tuple(
+            g[(slice(None),) * ctx.dim + (i,)] if needed else None
+            for i, needed in enumerate(ctx.needs_input_grad)
+        )
+
+
+def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
+    tensors = _check_tensor_list("stack", tensors)
+    ref = tensors[0]
+    for i, x in enumerate(tensors):
+        if x.shape != ref.shape:
+            raise ShapeError(
+                f"stack: tensor {i} has shape {x.shape} but tensor 0 has {ref.shape}; stack "
+                "needs equal shapes"
+            )
+    d = normalize_dim(dim, ref.ndim + 1, "stack")
+    return Stack.apply(*tensors, dim=d)
+
+
+def split(a: Tensor, split_size_or_sections: int | Sequence[int], dim: int = 0) -> tuple:
+    """Pieces of ``a`` along ``dim``: equal chunks of a size (the last may be smaller), or
+    the given list of sizes, as in PyTorch."""
+    d = normalize_dim(dim, a.ndim, "split")
+    n = a.shape[d]
+    if isinstance(split_size_or_sections, int):
+        size = split_size_or_sections
+        if size <= 0:
+            raise ValueError(f"split: split_size must be positive, got {size}")
+        sizes = [min(size, n - s) for s in range(0, n, size)] or [0]
+    else:
+        sizes = [int(s) for s in split_size_or_sections]
+        if sum(sizes) != n:
+            raise ShapeError(f"split: sizes {sizes} do not add up to {n} (dim {dim} of {a.shape})")
+    pieces = []
+    start = 0
+    for s in sizes:
+        pieces.append(a[(slice(None),) * d + (slice(start, start + s),)])
+        start += s
+    return tuple(pieces)
+
+
+def chunk(a: Tensor, chunks: int, dim: int = 0) -> tuple:
+    if chunks <= 0:
+        raise ValueError(f"chunk: chunks must be positive, got {chunks}")
+    d = normalize_dim(dim, a.ndim, "chunk")
+    n = a.shape[d]
+    size = -(-n // chunks) if n else 1
+    return split(a, size, d)
+
+
+def unbind(a: Tensor, dim: int = 0) -> tuple:
+    d = normalize_dim(dim, a.ndim, "unbind")
+    return tuple(a[(slice(None),) * d + (i,)] for i in range(a.shape[d]))
+
+
+class Flip(Function):
+    """out = a reversed along ``dims``;  da = g reversed along the same dims."""
+
+    @staticmethod
+    def forward(ctx, xp, a, dims):
+        ctx.dims = dims
+        return xp.flip(a, axis=dims)
+
+    @staticmethod
+    def backward(ctx, g):
+        return flip(g, ctx.dims)
+
+
+def flip(a: Tensor, dims: int | Sequence[int]) -> Tensor:
+    norm = normalize_dims(dims, a.ndim, "flip")
+    if not norm:
+        return a
+    return Flip.apply(a, dims=norm)
+
+
+class Pad(Function):
+    """out = a surrounded by ``value`` (constant padding);  da = the interior slice of g."""
+
+    @staticmethod
+    def forward(ctx, xp, a, widths, value):
+        shape = tuple(s + lo + hi for s, (lo, hi) in zip(a.shape, widths))
+        out = xp.full(shape, value, dtype=a.dtype, device=a.device)
+        key = tuple(slice(lo, lo + s) for s, (lo, hi) in zip(a.shape, widths))
+        out[key] = a
+        ctx.key = key
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        return g[ctx.key]
+
+
+def pad(a: Tensor, pad: Sequence[int], mode: str = "constant", value: float = 0.0) -> Tensor:
+    """Constant padding, PyTorch's layout: ``pad`` lists (before, after) pairs starting from
+    the LAST dim, e.g. ``(left, right, top, bottom)`` for the last two dims."""
+    if mode != "constant":
+        raise NotImplementedError(f"pad: only mode='constant' is supported, got {mode!r}")
+    pad = [int(p) for p in pad]
+    if len(pad) % 2 or len(pad) // 2 > a.ndim:
+        raise ValueError(
+            f"pad: pad must hold (before, after) pairs for at most {a.ndim} dims, got {pad}"
+        )
+    if any(p < 0 for p in pad):
+        raise ValueError(f"pad: negative padding {pad} is not supported; slice instead")
+    widths = [(0, 0)] * a.ndim
+    for i in range(len(pad) // 2):
+        widths[a.ndim - 1 - i] = (pad[2 * i], pad[2 * i + 1])
+    if all(w == (0, 0) for w in widths):
+        return a
+    return Pad.apply(a, widths=tuple(widths), value=value)

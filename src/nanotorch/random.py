@@ -1,0 +1,114 @@
+"""Random numbers: ``Generator`` objects and the per-device default generators.
+
+The array API standard has no random numbers, so each backend supplies a source (see
+``backend/base.py``). A ``Generator`` pairs a device with such a source. ``manual_seed``
+re-seeds the default generator of every device, so one call makes a whole run repeat;
+functions that draw random numbers also take ``generator=`` for explicit control.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from nanotorch.backend import Device, device as _device, get_backend
+
+# PyTorch's default CPU seed; any fixed number gives reproducible runs out of the box.
+DEFAULT_SEED = 67280421310721
+
+
+class Generator:
+    """A seeded stream of random numbers on one device.
+
+    >>> import nanotorch
+    >>> g = nanotorch.Generator().manual_seed(0)
+    >>> a = nanotorch.rand(3, generator=g)
+    >>> b = nanotorch.rand(3, generator=nanotorch.Generator().manual_seed(0))
+    >>> a.tolist() == b.tolist()
+    True
+    """
+
+    def __init__(self, device: str | Device = "cpu", seed: int | None = None) -> None:
+        self.device = _device(device)
+        self._seed = DEFAULT_SEED if seed is None else int(seed)
+        self._source: Any = None
+
+    @property
+    def source(self) -> Any:
+        if self._source is None:
+            self._source = get_backend(self.device).random_source(self._seed)
+        return self._source
+
+    def manual_seed(self, seed: int) -> Generator:
+        if not isinstance(seed, int) or isinstance(seed, bool):
+            raise TypeError(f"manual_seed: seed must be an int, got {seed!r}")
+        self._seed = seed % (2**64) if seed < 0 else seed
+        self._source = None
+        return self
+
+    def initial_seed(self) -> int:
+        return self._seed
+
+    def get_state(self) -> dict[str, Any]:
+        """The stream's position, as JSON-friendly data (checkpoints save it)."""
+        return {"device": str(self.device), "seed": self._seed, "state": self.source.get_state()}
+
+    def set_state(self, state: dict[str, Any]) -> None:
+        self._seed = int(state["seed"])
+        self._source = None
+        self.source.set_state(state["state"])
+
+    def __repr__(self) -> str:
+        return f"Generator(device='{self.device}', seed={self._seed})"
+
+
+_defaults: dict[Device, Generator] = {}
+_default_seed = [DEFAULT_SEED]
+
+
+def default_generator(device: str | Device = "cpu") -> Generator:
+    dev = _device(device)
+    gen = _defaults.get(dev)
+    if gen is None:
+        gen = _defaults[dev] = Generator(dev, _default_seed[0])
+    return gen
+
+
+def manual_seed(seed: int) -> None:
+    """Seed the default generator of every device (existing and future ones).
+
+    >>> import nanotorch
+    >>> nanotorch.manual_seed(0); a = nanotorch.randn(2).tolist()
+    >>> nanotorch.manual_seed(0); a == nanotorch.randn(2).tolist()
+    True
+    """
+    Generator().manual_seed(seed)  # validates
+    _default_seed[0] = seed
+    for gen in _defaults.values():
+        gen.manual_seed(seed)
+
+
+def initial_seed() -> int:
+    return _default_seed[0]
+
+
+def resolve_generator(generator: Generator | None, device: Device, op: str) -> Generator:
+    if generator is None:
+        return default_generator(device)
+    if not isinstance(generator, Generator):
+        raise TypeError(f"{op}: generator must be a nanotorch.Generator, got {generator!r}")
+    if generator.device != device:
+        from nanotorch.errors import DeviceMismatchError
+
+        raise DeviceMismatchError(
+            f"{op}: generator is on {generator.device} but the result is on {device}; use "
+            f"nanotorch.Generator('{device}')"
+        )
+    return generator
+
+
+def get_rng_state(device: str | Device = "cpu") -> dict[str, Any]:
+    return default_generator(device).get_state()
+
+
+def set_rng_state(state: dict[str, Any], device: str | Device = "cpu") -> None:
+    default_generator(device).set_state(state)

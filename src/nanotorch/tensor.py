@@ -1,0 +1,851 @@
+"""``Tensor``: an array, the device it lives on, and its link into the autograd graph.
+
+A Tensor holds a raw array of its backend's namespace (``_data``), the ``Device`` and the
+``Backend`` serving it, ``requires_grad``, ``grad`` and ``grad_fn`` (the node that made it).
+Arithmetic operators and methods delegate to the functional ops in ``nanotorch.ops``; this
+module holds no math of its own. Host access is explicit: ``.numpy()`` (cpu only),
+``.item()``, ``.tolist()`` and ``float()`` are the named sync points.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from nanotorch import dtypes as _dt
+from nanotorch.autograd.function import AccumulateGrad, Context
+from nanotorch.backend import Backend, Device, get_backend, record_sync
+from nanotorch.backend import device as _device
+from nanotorch.dtypes import DType
+
+
+class RemovableHandle:
+    """Returned by ``register_hook``; ``remove()`` takes the hook out again."""
+
+    def __init__(self, hooks: list[Any], hook: Any) -> None:
+        self._hooks = hooks
+        self._hook = hook
+
+    def remove(self) -> None:
+        if self._hook in self._hooks:
+            self._hooks.remove(self._hook)
+
+
+class Tensor:
+    """A multi-dimensional array on one device, with optional gradient tracking.
+
+    Make tensors with ``nanotorch.tensor``, ``zeros``, ``randn``...; the constructor is
+    internal.
+
+    >>> import nanotorch
+    >>> x = nanotorch.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    >>> x.shape, x.dtype, x.device
+    ((2, 2), nanotorch.float32, device('cpu'))
+    """
+
+    __slots__ = (
+        "_data",
+        "_device",
+        "_backend",
+        "_requires_grad",
+        "grad",
+        "grad_fn",
+        "_version",
+        "_accum",
+        "_hooks",
+        "__weakref__",
+    )
+    # Make NumPy defer to Tensor's reflected operators (ndarray * Tensor -> Tensor.__rmul__).
+    __array_priority__ = 1000
+
+    @classmethod
+    def _make(
+        cls,
+        data: Any,
+        device: Device,
+        backend: Backend,
+        requires_grad: bool = False,
+        grad_fn: Context | None = None,
+    ) -> Tensor:
+        """Wrap an array without copying or checking (the engine's fast path)."""
+        t = object.__new__(cls)
+        t._data = data
+        t._device = device
+        t._backend = backend
+        t._requires_grad = requires_grad
+        t.grad = None
+        t.grad_fn = grad_fn
+        t._version = 0
+        t._accum = None
+        t._hooks = None
+        return t
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        raise TypeError(
+            "create tensors with nanotorch.tensor(data), nanotorch.zeros(shape), ... "
+            "rather than Tensor(...)"
+        )
+
+    # ------------------------------------------------------------------ metadata
+    @property
+    def data(self) -> Tensor:
+        """The same values detached from the graph (shares memory)."""
+        return self.detach()
+
+    @data.setter
+    def data(self, value: Tensor) -> None:
+        if tuple(value.shape) != tuple(self.shape) or value._device is not self._device:
+            raise ValueError(
+                f"data setter: new value has shape {tuple(value.shape)} on {value.device}, "
+                f"tensor has shape {tuple(self.shape)} on {self.device}"
+            )
+        self._data = value._data
+        self._version += 1
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return tuple(self._data.shape)
+
+    def size(self, dim: int | None = None) -> tuple[int, ...] | int:
+        if dim is None:
+            return self.shape
+        from nanotorch.ops._util import normalize_dim
+
+        return self.shape[normalize_dim(dim, self.ndim, "size")]
+
+    @property
+    def ndim(self) -> int:
+        return len(self._data.shape)
+
+    def dim(self) -> int:
+        return self.ndim
+
+    @property
+    def dtype(self) -> DType:
+        return self._backend.dtype_of(self._data)
+
+    @property
+    def device(self) -> Device:
+        return self._device
+
+    @property
+    def is_cuda(self) -> bool:
+        return self._device.type == "cuda"
+
+    @property
+    def requires_grad(self) -> bool:
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, value: bool) -> None:
+        self.requires_grad_(value)
+
+    @property
+    def is_leaf(self) -> bool:
+        return self.grad_fn is None
+
+    def numel(self) -> int:
+        n = 1
+        for s in self._data.shape:
+            n *= int(s)
+        return n
+
+    def element_size(self) -> int:
+        return self.dtype.itemsize
+
+    def is_floating_point(self) -> bool:
+        return self.dtype.is_floating_point
+
+    def __len__(self) -> int:
+        if self.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return int(self._data.shape[0])
+
+    def __repr__(self) -> str:
+        # Reading values for display is a sync point too, but not a transfer the user asked
+        # for, so it is not counted.
+        from nanotorch.backend.host import format_values
+
+        extras = [f"dtype={self.dtype.name}", f"device='{self.device}'"]
+        if self.grad_fn is not None:
+            extras.append(f"grad_fn={self.grad_fn!r}")
+        elif self._requires_grad:
+            extras.append("requires_grad=True")
+        return format_values(self._to_host_uncounted(), "tensor(", ", ".join(extras))
+
+    # ------------------------------------------------------------------ autograd
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        """Set ``requires_grad`` in place on a leaf; only floating tensors can require grad."""
+        if requires_grad and not self.dtype.is_floating_point:
+            raise RuntimeError(
+                f"only floating-point tensors can require gradients, got {self.dtype!r}; "
+                "convert with .float() first"
+            )
+        if not requires_grad and self.grad_fn is not None:
+            raise RuntimeError(
+                "requires_grad_(False) on a non-leaf tensor; use .detach() to cut it from the graph"
+            )
+        self._requires_grad = bool(requires_grad)
+        return self
+
+    def _accumulator(self) -> AccumulateGrad:
+        if self._accum is None:
+            self._accum = AccumulateGrad(self)
+        return self._accum
+
+    def detach(self) -> Tensor:
+        """A new tensor with the same data (shared) and no graph."""
+        return Tensor._make(self._data, self._device, self._backend, False, None)
+
+    def detach_(self) -> Tensor:
+        self.grad_fn = None
+        self._requires_grad = False
+        return self
+
+    def retain_grad(self) -> None:
+        """Keep ``.grad`` for this non-leaf tensor after backward (leaves always keep it)."""
+        if not self._requires_grad:
+            raise RuntimeError("retain_grad() on a tensor that does not require grad")
+        if self.grad_fn is not None:
+            self.grad_fn.retain_ref = weakref.ref(self)
+
+    @property
+    def retains_grad(self) -> bool:
+        return self.grad_fn is not None and self.grad_fn.retain_ref is not None
+
+    def register_hook(self, hook: Callable[[Tensor], Tensor | None]) -> RemovableHandle:
+        """Call ``hook(grad)`` when this tensor's gradient is computed; a returned tensor
+        replaces the gradient."""
+        if not self._requires_grad:
+            raise RuntimeError("register_hook on a tensor that does not require grad")
+        if self.grad_fn is not None:
+            if self.grad_fn.hooks is None:
+                self.grad_fn.hooks = []
+            hooks = self.grad_fn.hooks
+        else:
+            if self._hooks is None:
+                self._hooks = []
+            hooks = self._hooks
+        hooks.append(hook)
+        return RemovableHandle(hooks, hook)
+
+    def backward(
+        self,
+        gradient: Tensor | None = None,
+        retain_graph: bool | None = None,
+        create_graph: bool = False,
+        inputs: Sequence[Tensor] | None = None,
+    ) -> None:
+        """Accumulate the gradient of this tensor into every leaf's ``.grad``.
+
+        >>> import nanotorch
+        >>> x = nanotorch.tensor(3.0, requires_grad=True)
+        >>> (x * x).backward()
+        >>> x.grad.item()
+        6.0
+        """
+        from nanotorch.autograd.engine import backward
+
+        backward(self, gradient, retain_graph, create_graph, inputs)
+
+    # ------------------------------------------------------------------ devices and dtypes
+    def to(self, *args: Any, **kwargs: Any) -> Tensor:
+        """``.to(device)``, ``.to(dtype)`` or ``.to(device, dtype)``. Returns ``self`` when
+        nothing changes; a device change is the one counted, differentiable copy."""
+        target_device, target_dtype = _parse_to_args(args, kwargs)
+        out = self
+        if target_dtype is not None and target_dtype is not self.dtype:
+            from nanotorch.ops.copy import cast
+
+            out = cast(out, target_dtype)
+        if target_device is not None and target_device is not self._device:
+            from nanotorch.ops.copy import to_device
+
+            out = to_device(out, target_device)
+        return out
+
+    def cpu(self) -> Tensor:
+        return self.to("cpu")
+
+    def cuda(self, index: int = 0) -> Tensor:
+        return self.to(_device("cuda", index))
+
+    def float(self) -> Tensor:
+        return self.to(_dt.float32)
+
+    def double(self) -> Tensor:
+        return self.to(_dt.float64)
+
+    def long(self) -> Tensor:
+        return self.to(_dt.int64)
+
+    def int(self) -> Tensor:
+        return self.to(_dt.int32)
+
+    def bool(self) -> Tensor:
+        return self.to(_dt.bool_)
+
+    def type(self, dtype: DType | str) -> Tensor:
+        return self.to(_dt.as_dtype(dtype))
+
+    def _to_host_uncounted(self) -> Any:
+        return self._backend.to_host(self._data)
+
+    def numpy(self) -> Any:
+        """The data as a NumPy array sharing memory (cpu tensors only, like PyTorch)."""
+        if self._device.type != "cpu":
+            raise RuntimeError(
+                f"numpy(): tensor is on {self.device}; NumPy arrays live on the host. "
+                "Call .cpu() first (an explicit, counted copy): t.cpu().numpy()"
+            )
+        if self._requires_grad:
+            raise RuntimeError(
+                "numpy(): tensor requires grad; call .detach().numpy() to read its values"
+            )
+        return self._data
+
+    def item(self) -> float | int | bool:
+        """The single value as a Python number (a sync point on accelerators)."""
+        if self.numel() != 1:
+            raise ValueError(
+                f"item(): only one-element tensors can be converted to a Python number, "
+                f"got shape {tuple(self.shape)}"
+            )
+        record_sync(self._backend, self._data)
+        return self._to_host_uncounted().reshape(()).item()
+
+    def tolist(self) -> Any:
+        record_sync(self._backend, self._data)
+        return self._to_host_uncounted().tolist()
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __bool__(self) -> bool:
+        return bool(self.item())
+
+    def __index__(self) -> int:
+        if self.dtype.is_floating_point or self.numel() != 1:
+            raise TypeError("only integer tensors of a single element can be used as an index")
+        return int(self.item())
+
+    def __dlpack__(self, *args: Any, **kwargs: Any) -> Any:
+        return self._data.__dlpack__(*args, **kwargs)
+
+    def __dlpack_device__(self) -> tuple[int, int]:
+        return self._data.__dlpack_device__()
+
+    def __hash__(self) -> int:
+        return id(self)
+
+    def __iter__(self) -> Any:
+        if self.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(len(self)))
+
+
+    # ------------------------------------------------------------------ operators
+    # Each delegates to the functional op of the same name in nanotorch.ops (imported at the
+    # bottom of this module, since the ops themselves build Tensors).
+    def __add__(self, other: Any) -> Tensor:
+        return _ops.add(self, other)
+
+    def __radd__(self, other: Any) -> Tensor:
+        return _ops.add(other, self)
+
+    def __sub__(self, other: Any) -> Tensor:
+        return _ops.sub(self, other)
+
+    def __rsub__(self, other: Any) -> Tensor:
+        return _ops.sub(other, self)
+
+    def __mul__(self, other: Any) -> Tensor:
+        return _ops.mul(self, other)
+
+    def __rmul__(self, other: Any) -> Tensor:
+        return _ops.mul(other, self)
+
+    def __truediv__(self, other: Any) -> Tensor:
+        return _ops.div(self, other)
+
+    def __rtruediv__(self, other: Any) -> Tensor:
+        return _ops.div(other, self)
+
+    def __floordiv__(self, other: Any) -> Tensor:
+        return _ops.floor_divide(self, other)
+
+    def __mod__(self, other: Any) -> Tensor:
+        return _ops.remainder(self, other)
+
+    def __pow__(self, other: Any) -> Tensor:
+        return _ops.pow(self, other)
+
+    def __rpow__(self, other: Any) -> Tensor:
+        return _ops.pow(other, self)
+
+    def __matmul__(self, other: Tensor) -> Tensor:
+        return _ops.matmul(self, other)
+
+    def __rmatmul__(self, other: Tensor) -> Tensor:
+        return _ops.matmul(other, self)
+
+    def __neg__(self) -> Tensor:
+        return _ops.neg(self)
+
+    def __pos__(self) -> Tensor:
+        return self
+
+    def __abs__(self) -> Tensor:
+        return _ops.abs(self)
+
+    def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
+        return _ops.eq(self, other)
+
+    def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
+        return _ops.ne(self, other)
+
+    def __lt__(self, other: Any) -> Tensor:
+        return _ops.lt(self, other)
+
+    def __le__(self, other: Any) -> Tensor:
+        return _ops.le(self, other)
+
+    def __gt__(self, other: Any) -> Tensor:
+        return _ops.gt(self, other)
+
+    def __ge__(self, other: Any) -> Tensor:
+        return _ops.ge(self, other)
+
+    def __and__(self, other: Tensor) -> Tensor:
+        return _ops.logical_and(self, other)
+
+    def __or__(self, other: Tensor) -> Tensor:
+        return _ops.logical_or(self, other)
+
+    def __xor__(self, other: Tensor) -> Tensor:
+        return _ops.logical_xor(self, other)
+
+    def __invert__(self) -> Tensor:
+        return _ops.logical_not(self)
+
+    def __getitem__(self, key: Any) -> Tensor:
+        return _ops.getitem(self, key)
+
+    # ------------------------------------------------------------------ in-place updates
+    # Note [In-place updates]
+    # ~~~~~~~~~~~~~~~~~~~~~~~
+    # Two rules keep in-place updates from corrupting gradients:
+    # 1. while grad mode is on, a tensor that requires grad cannot be updated in place
+    #    (optimizers update parameters under no_grad);
+    # 2. every in-place update bumps ``_version``; a tensor saved for backward remembers its
+    #    version, and backward raises if it changed (Context.saved_tensors).
+    def _check_inplace(self, op: str) -> None:
+        if self._requires_grad and _is_grad_enabled():
+            raise RuntimeError(
+                f"{op}: in-place update of a tensor that requires grad while grad mode is on; "
+                "wrap it in `with nanotorch.no_grad():` (as optimizers do) or use the "
+                "out-of-place form"
+            )
+
+    def _inplace_operand(self, op: str, other: Any) -> Any:
+        if isinstance(other, Tensor):
+            if other._device is not self._device:
+                from nanotorch.errors import DeviceMismatchError
+
+                raise DeviceMismatchError(
+                    f"{op}: tensor is on {self.device} but the operand is on {other.device}; "
+                    f"call .to('{self.device}') on the operand first"
+                )
+            if other._data.dtype != self._data.dtype:
+                raise TypeError(
+                    f"{op}: operand dtype {other.dtype!r} differs from the tensor's "
+                    f"{self.dtype!r}; convert it with .to({self.dtype!r})"
+                )
+            if other._data.shape != self._data.shape:
+                from nanotorch.ops._util import broadcast_shapes
+
+                if broadcast_shapes(op, self.shape, other.shape) != self.shape:
+                    raise RuntimeError(
+                        f"{op}: operand of shape {other.shape} cannot be broadcast to the "
+                        f"tensor's shape {self.shape}"
+                    )
+            return other._data
+        return other
+
+    def _set_data(self, data: Any) -> Tensor:
+        self._data = data
+        self._version += 1
+        return self
+
+    def add_(self, other: Any, *, alpha: float = 1) -> Tensor:
+        self._check_inplace("add_")
+        o = self._inplace_operand("add_", other)
+        if alpha != 1:
+            o = o * alpha
+        self._data += o
+        self._version += 1
+        return self
+
+    def sub_(self, other: Any, *, alpha: float = 1) -> Tensor:
+        return self.add_(other, alpha=-alpha)
+
+    def mul_(self, other: Any) -> Tensor:
+        self._check_inplace("mul_")
+        self._data *= self._inplace_operand("mul_", other)
+        self._version += 1
+        return self
+
+    def div_(self, other: Any) -> Tensor:
+        self._check_inplace("div_")
+        self._data /= self._inplace_operand("div_", other)
+        self._version += 1
+        return self
+
+    def addcmul_(self, a: Tensor, b: Tensor, *, value: float = 1) -> Tensor:
+        self._check_inplace("addcmul_")
+        prod = self._inplace_operand("addcmul_", a) * self._inplace_operand("addcmul_", b)
+        self._data += prod * value if value != 1 else prod
+        self._version += 1
+        return self
+
+    def addcdiv_(self, a: Tensor, b: Tensor, *, value: float = 1) -> Tensor:
+        self._check_inplace("addcdiv_")
+        q = self._inplace_operand("addcdiv_", a) / self._inplace_operand("addcdiv_", b)
+        self._data += q * value if value != 1 else q
+        self._version += 1
+        return self
+
+    def lerp_(self, end: Tensor, weight: float) -> Tensor:
+        self._check_inplace("lerp_")
+        self._data += (self._inplace_operand("lerp_", end) - self._data) * weight
+        self._version += 1
+        return self
+
+    def zero_(self) -> Tensor:
+        return self.fill_(0)
+
+    def fill_(self, value: float | int | bool) -> Tensor:
+        self._check_inplace("fill_")
+        self._data[...] = value
+        self._version += 1
+        return self
+
+    def copy_(self, src: Tensor) -> Tensor:
+        """Copy values from ``src`` (same device and shape; dtype is converted)."""
+        self._check_inplace("copy_")
+        if not isinstance(src, Tensor):
+            raise TypeError(f"copy_: source must be a Tensor, got {type(src).__name__}")
+        if src._device is not self._device:
+            from nanotorch.errors import DeviceMismatchError
+
+            raise DeviceMismatchError(
+                f"copy_: source is on {src.device} but the tensor is on {self.device}; call "
+                f".to('{self.device}') on the source first"
+            )
+        data = src._data
+        if data.dtype != self._data.dtype:
+            data = self._backend.xp.astype(data, self._data.dtype)
+        self._data[...] = data
+        self._version += 1
+        return self
+
+    def clamp_(self, min: float | None = None, max: float | None = None) -> Tensor:  # noqa: A002
+        self._check_inplace("clamp_")
+        with _no_grad():
+            return self._set_data(_ops.clamp(self, min, max)._data)
+
+    def normal_(self, mean: float = 0.0, std: float = 1.0, *, generator: Any = None) -> Tensor:
+        from nanotorch.creation import randn
+
+        self._check_inplace("normal_")
+        noise = randn(self.shape, generator=generator, dtype=self.dtype, device=self.device)
+        return self._set_data(noise._data * std + mean)
+
+    def uniform_(self, a: float = 0.0, b: float = 1.0, *, generator: Any = None) -> Tensor:
+        from nanotorch.creation import rand
+
+        self._check_inplace("uniform_")
+        u = rand(self.shape, generator=generator, dtype=self.dtype, device=self.device)
+        return self._set_data(u._data * (b - a) + a)
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        self._check_inplace("__setitem__")
+        if isinstance(value, Tensor):
+            if value._device is not self._device:
+                from nanotorch.errors import DeviceMismatchError
+
+                raise DeviceMismatchError(
+                    f"__setitem__: value is on {value.device} but the tensor is on "
+                    f"{self.device}; call .to('{self.device}') on the value first"
+                )
+            value = value._data
+            if value.dtype != self._data.dtype:
+                value = self._backend.xp.astype(value, self._data.dtype)
+        if isinstance(key, Tensor):
+            key = key._data
+        self._data[key] = value
+        self._version += 1
+
+    def __iadd__(self, other: Any) -> Tensor:
+        return self.add_(other)
+
+    def __isub__(self, other: Any) -> Tensor:
+        return self.sub_(other)
+
+    def __imul__(self, other: Any) -> Tensor:
+        return self.mul_(other)
+
+    def __itruediv__(self, other: Any) -> Tensor:
+        return self.div_(other)
+
+    # ------------------------------------------------------------------ methods
+    def clone(self) -> Tensor:
+        return _ops.clone(self)
+
+    def add(self, other: Any, *, alpha: float = 1) -> Tensor:
+        return _ops.add(self, other, alpha=alpha)
+
+    def sub(self, other: Any, *, alpha: float = 1) -> Tensor:
+        return _ops.sub(self, other, alpha=alpha)
+
+    def mul(self, other: Any) -> Tensor:
+        return _ops.mul(self, other)
+
+    def div(self, other: Any) -> Tensor:
+        return _ops.div(self, other)
+
+    def pow(self, other: Any) -> Tensor:
+        return _ops.pow(self, other)
+
+    def matmul(self, other: Tensor) -> Tensor:
+        return _ops.matmul(self, other)
+
+    def neg(self) -> Tensor:
+        return _ops.neg(self)
+
+    def square(self) -> Tensor:
+        return _ops.square(self)
+
+    def exp(self) -> Tensor:
+        return _ops.exp(self)
+
+    def log(self) -> Tensor:
+        return _ops.log(self)
+
+    def log1p(self) -> Tensor:
+        return _ops.log1p(self)
+
+    def expm1(self) -> Tensor:
+        return _ops.expm1(self)
+
+    def sqrt(self) -> Tensor:
+        return _ops.sqrt(self)
+
+    def rsqrt(self) -> Tensor:
+        return _ops.rsqrt(self)
+
+    def abs(self) -> Tensor:
+        return _ops.abs(self)
+
+    def sign(self) -> Tensor:
+        return _ops.sign(self)
+
+    def sin(self) -> Tensor:
+        return _ops.sin(self)
+
+    def cos(self) -> Tensor:
+        return _ops.cos(self)
+
+    def tanh(self) -> Tensor:
+        return _ops.tanh(self)
+
+    def sigmoid(self) -> Tensor:
+        return _ops.sigmoid(self)
+
+    def relu(self) -> Tensor:
+        return _ops.relu(self)
+
+    def clamp(self, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
+        return _ops.clamp(self, min, max)
+
+    clip = clamp
+
+    def maximum(self, other: Tensor) -> Tensor:
+        return _ops.maximum(self, other)
+
+    def minimum(self, other: Tensor) -> Tensor:
+        return _ops.minimum(self, other)
+
+    def eq(self, other: Any) -> Tensor:
+        return _ops.eq(self, other)
+
+    def ne(self, other: Any) -> Tensor:
+        return _ops.ne(self, other)
+
+    def lt(self, other: Any) -> Tensor:
+        return _ops.lt(self, other)
+
+    def le(self, other: Any) -> Tensor:
+        return _ops.le(self, other)
+
+    def gt(self, other: Any) -> Tensor:
+        return _ops.gt(self, other)
+
+    def ge(self, other: Any) -> Tensor:
+        return _ops.ge(self, other)
+
+    def logical_not(self) -> Tensor:
+        return _ops.logical_not(self)
+
+    def isnan(self) -> Tensor:
+        return _ops.isnan(self)
+
+    def sum(self, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
+        return _ops.sum(self, dim, keepdim, dtype=dtype)
+
+    def mean(self, dim: Any = None, keepdim: bool = False) -> Tensor:
+        return _ops.mean(self, dim, keepdim)
+
+    def var(self, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *,
+            correction: Any = None) -> Tensor:
+        return _ops.var(self, dim, unbiased, keepdim, correction=correction)
+
+    def std(self, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *,
+            correction: Any = None) -> Tensor:
+        return _ops.std(self, dim, unbiased, keepdim, correction=correction)
+
+    def prod(self, dim: Any = None, keepdim: bool = False) -> Tensor:
+        return _ops.prod(self, dim, keepdim)
+
+    def max(self, dim: Any = None, keepdim: bool = False) -> Any:
+        return _ops.max(self, dim, keepdim)
+
+    def min(self, dim: Any = None, keepdim: bool = False) -> Any:
+        return _ops.min(self, dim, keepdim)
+
+    def amax(self, dim: Any = None, keepdim: bool = False) -> Tensor:
+        return _ops.amax(self, dim, keepdim)
+
+    def amin(self, dim: Any = None, keepdim: bool = False) -> Tensor:
+        return _ops.amin(self, dim, keepdim)
+
+    def argmax(self, dim: Any = None, keepdim: bool = False) -> Tensor:
+        return _ops.argmax(self, dim, keepdim)
+
+    def argmin(self, dim: Any = None, keepdim: bool = False) -> Tensor:
+        return _ops.argmin(self, dim, keepdim)
+
+    def logsumexp(self, dim: Any = None, keepdim: bool = False) -> Tensor:
+        return _ops.logsumexp(self, dim, keepdim)
+
+    def softmax(self, dim: int = -1) -> Tensor:
+        return _ops.softmax(self, dim)
+
+    def log_softmax(self, dim: int = -1) -> Tensor:
+        return _ops.log_softmax(self, dim)
+
+    def reshape(self, *shape: Any) -> Tensor:
+        return _ops.reshape(self, *shape)
+
+    def view(self, *shape: Any) -> Tensor:
+        return _ops.reshape(self, *shape)
+
+    def view_as(self, other: Tensor) -> Tensor:
+        return _ops.reshape(self, other.shape)
+
+    def reshape_as(self, other: Tensor) -> Tensor:
+        return _ops.reshape(self, other.shape)
+
+    def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+        return _ops.flatten(self, start_dim, end_dim)
+
+    def unflatten(self, dim: int, sizes: Any) -> Tensor:
+        return _ops.unflatten(self, dim, sizes)
+
+    def squeeze(self, dim: Any = None) -> Tensor:
+        return _ops.squeeze(self, dim)
+
+    def unsqueeze(self, dim: int) -> Tensor:
+        return _ops.unsqueeze(self, dim)
+
+    def transpose(self, dim0: int, dim1: int) -> Tensor:
+        return _ops.transpose(self, dim0, dim1)
+
+    def permute(self, *dims: Any) -> Tensor:
+        return _ops.permute(self, *dims)
+
+    def t(self) -> Tensor:
+        return _ops.t(self)
+
+    @property
+    def T(self) -> Tensor:  # noqa: N802 - PyTorch's name
+        return _ops.permute(self, tuple(reversed(range(self.ndim)))) if self.ndim > 1 else self
+
+    @property
+    def mT(self) -> Tensor:  # noqa: N802 - PyTorch's name
+        return _ops.matrix_transpose(self)
+
+    def expand(self, *shape: Any) -> Tensor:
+        return _ops.expand(self, *shape)
+
+    def expand_as(self, other: Tensor) -> Tensor:
+        return _ops.expand_as(self, other)
+
+    def broadcast_to(self, shape: Any) -> Tensor:
+        return _ops.broadcast_to(self, shape)
+
+    def split(self, split_size: Any, dim: int = 0) -> tuple:
+        return _ops.split(self, split_size, dim)
+
+    def chunk(self, chunks: int, dim: int = 0) -> tuple:
+        return _ops.chunk(self, chunks, dim)
+
+    def unbind(self, dim: int = 0) -> tuple:
+        return _ops.unbind(self, dim)
+
+    def flip(self, dims: Any) -> Tensor:
+        return _ops.flip(self, dims)
+
+    def gather(self, dim: int, index: Tensor) -> Tensor:
+        return _ops.gather(self, dim, index)
+
+    def index_select(self, dim: int, index: Tensor) -> Tensor:
+        return _ops.index_select(self, dim, index)
+
+    def nonzero(self) -> Tensor:
+        return _ops.nonzero(self)
+
+    def where(self, condition: Tensor, other: Any) -> Tensor:
+        return _ops.where(condition, self, other)
+
+
+def _parse_to_args(args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, Any]:
+    target_device = kwargs.pop("device", None)
+    target_dtype = kwargs.pop("dtype", None)
+    if kwargs:
+        raise TypeError(f"to() got unexpected keyword arguments {sorted(kwargs)}")
+    for a in args:
+        if isinstance(a, DType):
+            target_dtype = a
+        elif isinstance(a, (str, Device)):
+            target_device = a
+        elif isinstance(a, Tensor):
+            target_device, target_dtype = a.device, a.dtype
+        else:
+            raise TypeError(f"to() takes a device, a dtype or a tensor, got {a!r}")
+    if target_device is not None:
+        target_device = _device(target_device)
+        get_backend(target_device)  # fail early, with the reason, if it is unavailable
+    return target_device, _dt.as_dtype(target_dtype)
+
+
+__all__ = ["Tensor"]
+
+# Imported last: the ops build Tensors, so they need this module's class to exist first.
+from nanotorch import ops as _ops  # noqa: E402
+from nanotorch.autograd.grad_mode import is_grad_enabled as _is_grad_enabled  # noqa: E402
+from nanotorch.autograd.grad_mode import no_grad as _no_grad  # noqa: E402
