@@ -10,7 +10,9 @@ from nanotorch.backend.device import Device
 
 
 def _as_ndarray(result: Array) -> Array:
-    return result if type(result) is np.ndarray else np.asarray(result)
+    # Only NumPy scalars are converted: an op may legitimately return another library's
+    # array (ToDevice's output lives on the destination device).
+    return np.asarray(result) if isinstance(result, np.generic) else result
 
 
 class NumpyBackend(ArrayBackend):

@@ -195,10 +195,26 @@ def getitem(a: Tensor, key: Any) -> Tensor:
         elif k.step is not None and k.step == 0:
             raise ValueError("index: slice step cannot be zero")
         dim += 1
-    key = tuple(int(k) if not isinstance(k, (slice, type(None))) else k for k in items)
-    if all(isinstance(k, slice) and k == slice(None) for k in key):
-        return a
-    return GetItem.apply(a, key=key)
+    # The standard allows None only in some positions; take it out and add the size-1 dims
+    # with a reshape afterwards, which works everywhere.
+    new_axes = []
+    out_dim = 0
+    for k in items:
+        if k is None:
+            new_axes.append(out_dim)
+            out_dim += 1
+        elif isinstance(k, slice):
+            out_dim += 1
+    key = tuple(k if isinstance(k, slice) else int(k) for k in items if k is not None)
+    out = a
+    if not all(isinstance(k, slice) and k == slice(None) for k in key):
+        out = GetItem.apply(a, key=key)
+    if new_axes:
+        shape = list(out.shape)
+        for pos in new_axes:
+            shape.insert(pos, 1)
+        out = out.reshape(shape)
+    return out
 
 
 def _mixed_index(a: Tensor, items: list[Any], tensor_pos: list[int]) -> Tensor:

@@ -24,6 +24,10 @@ class MatMul(Function):
     @staticmethod
     def backward(ctx, g):
         a, b = ctx.saved_tensors
+        if a.ndim == 1 and b.ndim == 1:  # a dot product: g is a scalar
+            return g * b if ctx.needs_input_grad[0] else None, (
+                g * a if ctx.needs_input_grad[1] else None
+            )
         a2 = a.unsqueeze(0) if a.ndim == 1 else a
         b2 = b.unsqueeze(-1) if b.ndim == 1 else b
         g2 = g

@@ -1,0 +1,329 @@
+"""Public testing helpers: ``gradcheck``, ``gradgradcheck`` and ``assert_close``.
+
+They are what nanotorch's own op specs use, so users can check their own ops the same way.
+Gradients are checked in float64 with central differences against a *random* upstream
+gradient (not ``.sum()``, which would hide transposition and axis mistakes).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from nanotorch.autograd.engine import grad as _grad
+from nanotorch.tensor import Tensor
+
+
+class GradcheckError(AssertionError):
+    """Analytic and numeric gradients disagree; the message says where and by how much."""
+
+
+def _host(t: Tensor) -> np.ndarray:
+    return np.asarray(t.detach()._to_host_uncounted(), dtype=np.float64)
+
+
+def _as_outputs(out: Any) -> list[Tensor]:
+    return [out] if isinstance(out, Tensor) else [o for o in out if isinstance(o, Tensor)]
+
+
+def _random_like(t: Tensor, rng: np.random.Generator) -> Tensor:
+    from nanotorch.creation import tensor
+
+    return tensor(rng.standard_normal(t.shape), dtype=t.dtype, device=t.device)
+
+
+def gradcheck(
+    fn: Callable[..., Any],
+    inputs: Sequence[Tensor] | Tensor,
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
+    seed: int = 0,
+    name: str | None = None,
+) -> bool:
+    """Compare autograd's vector-Jacobian product with central finite differences.
+
+    For a random upstream gradient v, the analytic value is ``grad(fn(x), x, v)``, and the
+    numeric value for element i is ``(v . fn(x + eps e_i) - v . fn(x - eps e_i)) / 2 eps``.
+    Inputs that require grad are checked; they should be float64. Returns True, or raises
+    ``GradcheckError`` naming the op, the input index, the worst element and both values.
+
+    >>> import nanotorch
+    >>> x = nanotorch.randn(3, dtype=nanotorch.float64, requires_grad=True)
+    >>> gradcheck(nanotorch.tanh, [x])
+    True
+    """
+    inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+    label = name or getattr(fn, "__name__", "fn")
+    rng = np.random.default_rng(seed)
+    diff_idx = [i for i, x in enumerate(inputs) if isinstance(x, Tensor) and x.requires_grad]
+    if not diff_idx:
+        raise ValueError(f"gradcheck({label}): no input requires grad")
+    for i in diff_idx:
+        if inputs[i].dtype.name != "float64":
+            raise ValueError(
+                f"gradcheck({label}): input {i} is {inputs[i].dtype!r}; finite differences "
+                "need float64 inputs"
+            )
+    outs = _as_outputs(fn(*inputs))
+    vs = [_random_like(o, rng) for o in outs]
+    diff_outs = [(o, v) for o, v in zip(outs, vs) if o.requires_grad]
+    analytic = [None] * len(inputs)
+    if diff_outs:
+        grads = _grad(
+            [o for o, _ in diff_outs],
+            [inputs[i] for i in diff_idx],
+            [v for _, v in diff_outs],
+            allow_unused=True,
+        )
+        for i, g in zip(diff_idx, grads):
+            analytic[i] = np.zeros(inputs[i].shape) if g is None else _host(g)
+    else:
+        for i in diff_idx:
+            analytic[i] = np.zeros(inputs[i].shape)
+    v_host = [_host(v) for v in vs]
+
+    def objective() -> float:
+        # Grad mode stays on: gradgradcheck's fn itself calls grad().
+        res = _as_outputs(fn(*inputs))
+        return float(sum(np.sum(_host(o) * v) for o, v in zip(res, v_host)))
+
+    for i in diff_idx:
+        x = inputs[i]
+        # A contiguous copy: reshape(-1) below must be a view of it, and the caller's data
+        # must not be written to.
+        host = np.array(_host(x), dtype=np.float64, order="C")
+        numeric = np.zeros_like(host)
+        flat = host.reshape(-1)
+        for k in range(flat.size):
+            orig = flat[k]
+            for sign in (1, -1):
+                flat[k] = orig + sign * eps
+                _overwrite(x, host)
+                value = objective()
+                numeric.reshape(-1)[k] += sign * value / (2 * eps)
+            flat[k] = orig
+        _overwrite(x, host)
+        a = analytic[i]
+        err = np.abs(a - numeric) - (atol + rtol * np.abs(numeric))
+        if err.size and np.max(err) > 0:
+            worst = np.unravel_index(int(np.argmax(err)), err.shape)
+            raise GradcheckError(
+                f"gradcheck({label}): gradient of input {i} (shape {tuple(x.shape)}) is wrong "
+                f"at element {tuple(int(w) for w in worst)}: analytic {a[worst]:.8g}, "
+                f"numeric {numeric[worst]:.8g} (atol={atol}, rtol={rtol})"
+            )
+    return True
+
+
+def _overwrite(x: Tensor, host: np.ndarray) -> None:
+    """Put new values into a leaf without touching its version or graph (testing only)."""
+    backend = x._backend
+    x._data = backend.from_host(host.astype(np.float64))
+
+
+def gradgradcheck(
+    fn: Callable[..., Any],
+    inputs: Sequence[Tensor] | Tensor,
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
+    seed: int = 0,
+    name: str | None = None,
+) -> bool:
+    """Check second derivatives: gradcheck of x -> grad(fn(x), x, v, create_graph=True)."""
+    inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+    label = name or getattr(fn, "__name__", "fn")
+    rng = np.random.default_rng(seed + 1)
+    diff_idx = [i for i, x in enumerate(inputs) if isinstance(x, Tensor) and x.requires_grad]
+    outs = _as_outputs(fn(*inputs))
+    vs = [_random_like(o, rng) for o in outs]
+
+    def first_grads(*xs: Tensor) -> tuple[Tensor, ...]:
+        res = _as_outputs(fn(*xs))
+        pairs = [(o, v) for o, v in zip(res, vs) if o.requires_grad]
+        grads = _grad(
+            [o for o, _ in pairs],
+            [xs[i] for i in diff_idx],
+            [v for _, v in pairs],
+            create_graph=True,
+            allow_unused=True,
+        )
+        return tuple(g for g in grads if g is not None)
+
+    return gradcheck(first_grads, inputs, eps, atol, rtol, seed, name=f"{label} (2nd order)")
+
+
+def assert_close(
+    actual: Any,
+    expected: Any,
+    rtol: float | None = None,
+    atol: float | None = None,
+    check_dtype: bool = True,
+    msg: str = "",
+) -> None:
+    """Assert two tensors (any devices) or array-likes are elementwise close.
+
+    Defaults follow the dtype: float32 rtol 1.3e-6 / atol 1e-5, float64 rtol 1e-7 / atol 1e-7.
+    Values are compared on the host; reading them is not counted as a transfer.
+    """
+
+    def host(x: Any) -> np.ndarray:
+        return x.detach()._to_host_uncounted() if isinstance(x, Tensor) else np.asarray(x)
+
+    a, e = host(actual), host(expected)
+    if check_dtype and isinstance(actual, Tensor) and isinstance(expected, Tensor):
+        if actual.dtype is not expected.dtype:
+            raise AssertionError(f"{msg}dtypes differ: {actual.dtype!r} vs {expected.dtype!r}")
+    if a.shape != e.shape:
+        raise AssertionError(f"{msg}shapes differ: {a.shape} vs {e.shape}")
+    if rtol is None or atol is None:
+        single = a.dtype == np.float32 or e.dtype == np.float32
+        rtol = (1.3e-6 if single else 1e-7) if rtol is None else rtol
+        atol = (1e-5 if single else 1e-7) if atol is None else atol
+    if a.dtype.kind in "biu" and e.dtype.kind in "biu":
+        ok = np.array_equal(a, e)
+    else:
+        ok = np.allclose(a, e, rtol=rtol, atol=atol, equal_nan=True)
+    if not ok:
+        diff = np.abs(a.astype(np.float64) - e.astype(np.float64))
+        worst = np.unravel_index(int(np.nanargmax(diff)), diff.shape) if diff.size else ()
+        raise AssertionError(
+            f"{msg}tensors are not close (rtol={rtol}, atol={atol}): max abs diff "
+            f"{np.nanmax(diff) if diff.size else 0:.3g} at {worst}: {a[worst]!r} vs {e[worst]!r}"
+        )
+
+
+# ---------------------------------------------------------------------------- op specs
+# Note [Op specs]
+# ~~~~~~~~~~~~~~~
+# Every public op declares an OpSpec: sample inputs (broadcasting pairs, 0-d and empty
+# shapes, non-contiguous views), a NumPy reference, and tolerances. tests/unit/test_op_specs.py
+# turns each spec into forward, gradcheck, gradgradcheck and device-agreement tests on every
+# device of the fixture, and a meta-test fails when a public op has no spec.
+
+
+class Case:
+    """One sample call of an op: positional ``inputs`` (NumPy arrays or Python numbers) and
+    keyword ``kwargs``. Floating arrays become tensors that require grad in gradient checks;
+    integer and bool arrays become plain tensors (indices, masks). Inputs listed in
+    ``transposed`` are passed as the transpose of a contiguous tensor (a non-contiguous view).
+    """
+
+    def __init__(
+        self,
+        *inputs: Any,
+        id: str = "",  # noqa: A002
+        transposed: tuple[int, ...] = (),
+        **kwargs: Any,
+    ) -> None:
+        self.inputs = inputs
+        self.kwargs = kwargs
+        self.transposed = transposed
+        shapes = "-".join(
+            "x".join(map(str, np.shape(x))) or "0d" if isinstance(x, np.ndarray) else repr(x)
+            for x in inputs
+        )
+        self.id = id or shapes or "noargs"
+
+
+class OpSpec:
+    """What an op must satisfy: ``fn(*tensors, **kwargs)`` matches ``ref(*arrays, **kwargs)``
+    (NumPy, float64) on every case, and its gradients match finite differences."""
+
+    def __init__(
+        self,
+        name: str,
+        fn: Callable[..., Any],
+        ref: Callable[..., Any] | None,
+        cases: Sequence[Case],
+        *,
+        grad: bool = True,
+        gradgrad: bool = False,
+        atol: float = 1e-5,
+        rtol: float = 1e-5,
+        grad_atol: float = 1e-5,
+        grad_rtol: float = 1e-3,
+    ) -> None:
+        self.name = name
+        self.fn = fn
+        self.ref = ref
+        self.cases = list(cases)
+        self.grad = grad
+        self.gradgrad = gradgrad
+        self.atol, self.rtol = atol, rtol
+        self.grad_atol, self.grad_rtol = grad_atol, grad_rtol
+
+    def __repr__(self) -> str:
+        return f"OpSpec({self.name})"
+
+
+def make_inputs(case: Case, device: Any, float_dtype: Any, requires_grad: bool) -> list[Any]:
+    """Tensors for a case on ``device``: floats in ``float_dtype``, others as they are."""
+    from nanotorch.creation import tensor
+
+    made: list[Any] = []
+    for i, x in enumerate(case.inputs):
+        if not isinstance(x, np.ndarray):
+            made.append(x)
+            continue
+        is_float = x.dtype.kind == "f"
+        dtype = float_dtype if is_float else None
+        if i in case.transposed:
+            t = tensor(np.ascontiguousarray(x.T), dtype=dtype, device=device).T
+        else:
+            t = tensor(x, dtype=dtype, device=device)
+        if is_float and requires_grad:
+            if i in case.transposed:
+                t = t.detach()
+            t.requires_grad_(True)
+        made.append(t)
+    return made
+
+
+def check_forward(spec: OpSpec, case: Case, device: Any) -> None:
+    """The op in float32 on ``device`` agrees with the NumPy reference."""
+    from nanotorch.dtypes import float32
+
+    if spec.ref is None:
+        return
+    out = spec.fn(*make_inputs(case, device, float32, False), **case.kwargs)
+    ref_inputs = [x.astype(np.float32) if isinstance(x, np.ndarray) and x.dtype.kind == "f"
+                  else x for x in case.inputs]
+    expected = spec.ref(*ref_inputs, **case.kwargs)
+    outs = out if isinstance(out, (tuple, list)) else [out]
+    refs = expected if isinstance(expected, (tuple, list)) else [expected]
+    assert len(outs) == len(refs), f"{spec.name}: {len(outs)} outputs, reference {len(refs)}"
+    for k, (o, r) in enumerate(zip(outs, refs)):
+        r = np.asarray(r)
+        assert_close(o, r.astype(o._to_host_uncounted().dtype) if r.dtype.kind == "f" else r,
+                     rtol=spec.rtol, atol=spec.atol, msg=f"{spec.name}[{case.id}] output {k}: ")
+
+
+def check_grad(spec: OpSpec, case: Case, device: Any, second_order: bool = False) -> None:
+    from nanotorch.dtypes import float64
+
+    inputs = make_inputs(case, device, float64, True)
+    if not any(isinstance(x, Tensor) and x.requires_grad for x in inputs):
+        return
+
+    def fn(*xs: Any) -> Any:
+        return spec.fn(*xs, **case.kwargs)
+
+    check = gradgradcheck if second_order else gradcheck
+    check(fn, inputs, atol=spec.grad_atol, rtol=spec.grad_rtol, name=f"{spec.name}[{case.id}]")
+
+
+def check_device_agreement(spec: OpSpec, case: Case, device: Any) -> None:
+    """The same inputs give the same float64 results on ``device`` as on cpu."""
+    from nanotorch.dtypes import float64
+
+    on_cpu = spec.fn(*make_inputs(case, "cpu", float64, False), **case.kwargs)
+    on_dev = spec.fn(*make_inputs(case, device, float64, False), **case.kwargs)
+    a = on_cpu if isinstance(on_cpu, (tuple, list)) else [on_cpu]
+    b = on_dev if isinstance(on_dev, (tuple, list)) else [on_dev]
+    for k, (x, y) in enumerate(zip(a, b)):
+        assert str(y.device) == str(device), f"{spec.name}: output {k} left {device}"
+        assert_close(y, x, rtol=1e-10, atol=1e-12, msg=f"{spec.name}[{case.id}] on {device}: ")

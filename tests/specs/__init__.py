@@ -1,0 +1,50 @@
+"""Op specs (Note [Op specs] in nanotorch/testing.py), one module per op family.
+
+Each module defines ``SPECS: list[OpSpec]``; ``all_specs()`` gathers them for the generated
+tests. A new op family adds a module here and lists it in ``MODULES``.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+import numpy as np
+
+MODULES = ["specs.core_ops"]
+OPTIONAL_MODULES = ["specs.nn_ops", "specs.conv_ops"]
+
+_rng = np.random.default_rng(1234)
+
+
+def randn(*shape: int) -> np.ndarray:
+    return _rng.standard_normal(shape)
+
+
+def positive(*shape: int) -> np.ndarray:
+    """Values in [0.5, 2): away from 0, for log, sqrt, division."""
+    return _rng.uniform(0.5, 2.0, shape)
+
+
+def distinct(*shape: int) -> np.ndarray:
+    """Values with no ties (max/min gradients are only defined without ties)."""
+    n = int(np.prod(shape)) if shape else 1
+    return (_rng.permutation(n).astype(np.float64) / n + 0.1 * _rng.standard_normal(n)).reshape(
+        shape
+    ) if shape else np.asarray(_rng.standard_normal())
+
+
+def ints(low: int, high: int, *shape: int) -> np.ndarray:
+    return _rng.integers(low, high, shape).astype(np.int64)
+
+
+def all_specs():
+    specs = []
+    for name in MODULES + OPTIONAL_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if name in OPTIONAL_MODULES and exc.name == name:
+                continue
+            raise
+        specs.extend(module.SPECS)
+    return specs
