@@ -587,6 +587,11 @@ class Tensor:
                 value = self._backend.xp.astype(value, self._data.dtype)
         if isinstance(key, Tensor):
             key = key._data
+        else:
+            # The standard wants every axis named; "..." names the rest, as NumPy assumes.
+            items = key if isinstance(key, tuple) else (key,)
+            if not any(k is Ellipsis for k in items):
+                key = items + (Ellipsis,)
         self._data[key] = value
         self._version += 1
 

@@ -53,17 +53,13 @@ def reset_transfer_stats() -> None:
     _stats = TransferStats()
 
 
-def _nbytes(array: Any) -> int:
-    size = 1
-    for s in array.shape:
-        size *= int(s)
-    return size * array.dtype.itemsize if hasattr(array.dtype, "itemsize") else size
-
-
 def record_sync(backend: Backend, array: Array) -> None:
     """Count a read of device data by the host (``.item()``, ``.tolist()``)."""
     if backend.device.type != "cpu":
-        _stats.record(f"{backend.device}->host", _nbytes(array))
+        size = 1
+        for s in array.shape:
+            size *= int(s)
+        _stats.record(f"{backend.device}->host", size * backend.dtype_of(array).itemsize)
 
 
 def copy_between(array: Array, src: Backend, dst: Backend) -> Array:

@@ -150,8 +150,10 @@ def _normalize_key(a: Tensor, key: Any) -> tuple[list[Any], int]:
         raise IndexError("index: an index can only have a single ellipsis ('...')")
     if consumed > a.ndim:
         raise IndexError(f"index: too many indices ({consumed}) for a tensor of rank {a.ndim}")
-    if Ellipsis in items:
-        i = items.index(Ellipsis)
+    # Identity tests: ``in`` would compare with ==, which is elementwise on tensors.
+    positions = [i for i, k in enumerate(items) if k is Ellipsis]
+    if positions:
+        i = positions[0]
         items[i : i + 1] = [slice(None)] * (a.ndim - consumed)
     else:
         items += [slice(None)] * (a.ndim - consumed)

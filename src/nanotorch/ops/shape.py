@@ -150,11 +150,15 @@ def matrix_transpose(a: Tensor) -> Tensor:
 
 class BroadcastTo(Function):
     """out = a broadcast to ``shape``;  da = g, summed back to a's shape by the engine
-    (Note [Central un-broadcasting])."""
+    (Note [Central un-broadcasting]).
+
+    The result is materialised: a broadcast view is read-only in NumPy, and this op is how
+    ``sum``/``mean`` send gradients back, so a view could end up as some leaf's ``.grad``
+    and break the in-place updates optimizers and clipping make to it."""
 
     @staticmethod
     def forward(ctx, xp, a, shape):
-        return xp.broadcast_to(a, shape)
+        return xp.asarray(xp.broadcast_to(a, shape), copy=True)
 
     @staticmethod
     def backward(ctx, g):
