@@ -1,0 +1,18 @@
+"""``nanotorch.data``: datasets and the DataLoader, plus the datasets the scenarios train on.
+
+Layer: above ``optim`` and below the CLI/scenarios (DESIGN.md "Layers"). Everything here is
+host-side: data lives in NumPy arrays and reaches a device only through the DataLoader's one
+counted copy per tensor per batch. Nothing here imports ``nn`` or ``optim``.
+"""
+
+from nanotorch.data.dataloader import DataLoader, default_collate
+from nanotorch.data.dataset import Dataset, Subset, TensorDataset, random_split
+
+__all__ = [
+    "DataLoader",
+    "Dataset",
+    "Subset",
+    "TensorDataset",
+    "default_collate",
+    "random_split",
+]

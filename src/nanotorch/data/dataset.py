@@ -1,0 +1,145 @@
+"""Datasets: indexable collections of samples held on the host.
+
+A ``Dataset`` answers ``len(ds)`` and ``ds[i]``. nanotorch datasets keep their data as NumPy
+arrays on the host (Note [Batches are built on the host]), so picking a batch is a NumPy
+fancy-index and never a gather on the device. This module is host-side: it may use NumPy,
+and it must not import ``nn``, ``optim`` or anything above ``data``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from nanotorch.random import Generator
+from nanotorch.tensor import Tensor
+
+# Note [Batches are built on the host]
+# A DataLoader asks the dataset for a whole batch of rows at once (``get_batch``), as NumPy
+# arrays, and moves each array to the target device with one counted copy. Keeping datasets
+# on the host means: no device-side gather per batch, one transfer per tensor per batch (a
+# test pins the count), and datasets larger than device memory still work.
+
+
+class Dataset:
+    """An indexable collection of samples (PyTorch's ``Dataset`` protocol).
+
+    Subclasses implement ``__len__`` and ``__getitem__``; they may override ``get_batch`` to
+    fetch many rows in one vectorised step (``TensorDataset`` does).
+    """
+
+    def __len__(self) -> int:
+        raise NotImplementedError(f"{type(self).__name__} must implement __len__")
+
+    def __getitem__(self, index: int) -> Any:
+        raise NotImplementedError(f"{type(self).__name__} must implement __getitem__")
+
+    def get_batch(self, indices: np.ndarray) -> tuple[np.ndarray, ...]:
+        """The samples at ``indices``, stacked into one host array per field."""
+        from nanotorch.data.dataloader import default_collate
+
+        return default_collate([self[int(i)] for i in indices])
+
+
+def _host_array(obj: Any, owner: str) -> np.ndarray:
+    if isinstance(obj, Tensor):
+        if obj.device.type != "cpu":
+            raise ValueError(
+                f"{owner}: datasets hold host data, but a tensor is on {obj.device}; "
+                "pass t.cpu() (or a NumPy array)"
+            )
+        return np.asarray(obj.detach().numpy())
+    return np.asarray(obj)
+
+
+class TensorDataset(Dataset):
+    """Rows of equally long arrays: ``ds[i] == (a[i], b[i], ...)``.
+
+    Takes NumPy arrays or cpu tensors and keeps NumPy arrays.
+
+    >>> import numpy as np
+    >>> ds = TensorDataset(np.zeros((4, 2), np.float32), np.arange(4))
+    >>> len(ds), ds[2][1]
+    (4, np.int64(2))
+    """
+
+    def __init__(self, *arrays: Any) -> None:
+        if not arrays:
+            raise ValueError("TensorDataset: needs at least one array")
+        self.arrays = tuple(_host_array(a, "TensorDataset") for a in arrays)
+        lengths = [a.shape[0] if a.ndim else 0 for a in self.arrays]
+        if len(set(lengths)) != 1:
+            raise ValueError(
+                f"TensorDataset: every array must have the same length, got lengths {lengths}"
+            )
+
+    def __len__(self) -> int:
+        return int(self.arrays[0].shape[0])
+
+    def __getitem__(self, index: int) -> tuple[Any, ...]:
+        return tuple(a[index] for a in self.arrays)
+
+    def get_batch(self, indices: np.ndarray) -> tuple[np.ndarray, ...]:
+        return tuple(a[indices] for a in self.arrays)
+
+
+class Subset(Dataset):
+    """The samples of ``dataset`` at ``indices``, in that order."""
+
+    def __init__(self, dataset: Dataset, indices: Sequence[int] | np.ndarray) -> None:
+        self.dataset = dataset
+        self.indices = np.asarray(indices, dtype=np.int64).reshape(-1)
+
+    def __len__(self) -> int:
+        return int(self.indices.shape[0])
+
+    def __getitem__(self, index: int) -> Any:
+        return self.dataset[int(self.indices[index])]
+
+    def get_batch(self, indices: np.ndarray) -> tuple[np.ndarray, ...]:
+        return self.dataset.get_batch(self.indices[np.asarray(indices, dtype=np.int64)])
+
+
+def _split_lengths(n: int, lengths: Sequence[int | float]) -> list[int]:
+    if all(isinstance(v, int) for v in lengths):
+        if sum(lengths) != n:
+            raise ValueError(
+                f"random_split: lengths {list(lengths)} sum to {sum(lengths)} but the dataset "
+                f"has {n} samples; give lengths that sum to {n} or fractions that sum to 1"
+            )
+        return [int(v) for v in lengths]
+    if not math.isclose(sum(lengths), 1.0, abs_tol=1e-6) or min(lengths) < 0:
+        raise ValueError(
+            f"random_split: fractions {list(lengths)} must be non-negative and sum to 1 "
+            f"(they sum to {sum(lengths):g})"
+        )
+    sizes = [math.floor(n * f) for f in lengths]
+    # Hand the samples lost to flooring out one at a time, first split first (PyTorch's rule).
+    for i in range(n - sum(sizes)):
+        sizes[i % len(sizes)] += 1
+    return sizes
+
+
+def random_split(
+    dataset: Dataset, lengths: Sequence[int | float], generator: Generator | None = None
+) -> list[Subset]:
+    """Split ``dataset`` into disjoint random subsets of the given lengths (or fractions).
+
+    The permutation comes from ``generator`` (a cpu ``nanotorch.Generator``) or the default
+    cpu generator, so ``manual_seed`` makes the split repeat.
+
+    >>> import numpy as np, nanotorch
+    >>> train, test = random_split(TensorDataset(np.arange(10)), [0.8, 0.2],
+    ...                            generator=nanotorch.Generator().manual_seed(0))
+    >>> len(train), len(test)
+    (8, 2)
+    """
+    from nanotorch.creation import randperm
+
+    sizes = _split_lengths(len(dataset), lengths)
+    order = randperm(len(dataset), generator=generator).numpy()
+    bounds = np.cumsum([0, *sizes])
+    return [Subset(dataset, order[a:b]) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]

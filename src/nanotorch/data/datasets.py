@@ -1,0 +1,28 @@
+"""Every dataset nanotorch ships or knows how to load, in one namespace.
+
+``from nanotorch.data import datasets``: synthetic makers (``make_linear``, ``make_sine``,
+``make_xor``, ``make_moons``, ``make_circles``, ``make_spirals``, ``make_blobs``), the packaged
+UCI digits (``load_digits``) and Fashion-MNIST (``FashionMNIST``).
+"""
+
+from nanotorch.data.digits import load_digits
+from nanotorch.data.synthetic import (
+    make_blobs,
+    make_circles,
+    make_linear,
+    make_moons,
+    make_sine,
+    make_spirals,
+    make_xor,
+)
+
+__all__ = [
+    "load_digits",
+    "make_blobs",
+    "make_circles",
+    "make_linear",
+    "make_moons",
+    "make_sine",
+    "make_spirals",
+    "make_xor",
+]

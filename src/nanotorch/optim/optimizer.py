@@ -1,0 +1,356 @@
+"""``Optimizer``: the machinery every learning rule shares, so a rule is one method.
+
+The base class owns everything that is not the learning rule itself: parameter groups and the
+defaults merged into them, argument checking, the per-parameter state dictionary (created
+lazily on a parameter's first step, on its device), ``zero_grad``, the ``step`` loop run
+under ``no_grad``, ``maximize``, and saving/loading with ``state_dict``. A subclass gives its
+hyperparameter defaults to ``__init__`` and implements
+
+* ``update(param, grad, state, group)`` -- change ``param`` in place for one step, and
+* optionally ``init_state(param, group)`` -- the state a parameter starts with, and
+  ``validate_group(group)`` -- reject bad hyperparameters with a clear error.
+
+Like everything in the engine, this module imports no array library: state tensors are made
+with nanotorch's own creation functions, so they live on the parameter's device.
+
+Note [Optimizer state]
+~~~~~~~~~~~~~~~~~~~~~~
+* State is a dict per parameter, keyed by the parameter itself (Tensors hash by identity).
+  It is created on the first ``step`` in which the parameter has a gradient, by
+  ``init_state``, so it is made where the parameter lives, with its dtype, and an optimizer
+  step never copies anything between devices.
+* Step counters (``state["step"]``) are Python ints, not 0-d tensors. A bias correction such
+  as ``1 - beta ** step`` is then computed on the host from a host number, so nothing has to
+  be read back from the device every step (reading a device scalar is a synchronisation).
+  ``load_state_dict`` also accepts a 0-d tensor step, as written by frameworks that store one.
+* Rules update with in-place tensor methods (``mul_``, ``add_``, ``addcmul_``, ``addcdiv_``,
+  ``lerp_``, ``copy_``) so a step allocates little; they never modify ``grad`` in place,
+  because it is the user's ``param.grad``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from nanotorch.autograd.grad_mode import enable_grad, no_grad
+from nanotorch.tensor import Tensor
+
+ParamGroup = dict[str, Any]
+State = dict[str, Any]
+
+
+class Optimizer:
+    """Base class of every optimizer: holds parameter groups and per-parameter state.
+
+    ``params`` is an iterable of tensors, or of dicts each holding ``"params"`` and any
+    per-group hyperparameters; ``defaults`` fills in the hyperparameters a group leaves out.
+
+    >>> import nanotorch
+    >>> from nanotorch.optim import SGD
+    >>> w = nanotorch.tensor([1.0, 2.0], requires_grad=True)
+    >>> opt = SGD([w], lr=0.5)
+    >>> (w * w).sum().backward()
+    >>> opt.step()
+    >>> w.tolist()
+    [0.0, 0.0]
+    """
+
+    def __init__(self, params: Iterable[Any], defaults: dict[str, Any]) -> None:
+        self.defaults = dict(defaults)
+        self.state: dict[Tensor, State] = {}
+        self.param_groups: list[ParamGroup] = []
+        if isinstance(params, Tensor):
+            raise TypeError(
+                f"{self._name}: params must be an iterable of Tensors or of dicts, got a "
+                "Tensor; wrap a single parameter in a list: [p]"
+            )
+        if isinstance(params, dict):
+            params = [params]
+        groups = list(params)
+        if not groups:
+            raise ValueError(
+                f"{self._name}: got an empty parameter list; pass the tensors to optimize, "
+                "e.g. model.parameters()"
+            )
+        # Check the defaults themselves first, so a bad constructor argument is reported even
+        # when every group overrides it.
+        self.validate_group(dict(self.defaults), None)
+        if not isinstance(groups[0], dict):
+            groups = [{"params": groups}]
+        for i, group in enumerate(groups):
+            if not isinstance(group, dict):
+                raise TypeError(
+                    f"{self._name}: parameter group {i} is a {type(group).__name__}; either "
+                    "every element of params is a dict or none is"
+                )
+            self._add_group(group, i)
+
+    # ------------------------------------------------------------------ the rule's hooks
+    def init_state(self, param: Tensor, group: ParamGroup) -> State:
+        """The state ``param`` starts with (called on its first step, under no_grad).
+
+        Make tensors with ``zeros_like(param)`` / ``full_like(param, v)`` so they share the
+        parameter's device and dtype. The default is no state."""
+        return {}
+
+    def update(self, param: Tensor, grad: Tensor, state: State, group: ParamGroup) -> None:
+        """Apply one step of the rule to ``param`` in place (called under no_grad).
+
+        ``grad`` is already negated when ``group["maximize"]`` is true; do not modify it in
+        place (it is the user's ``param.grad``)."""
+        raise NotImplementedError(
+            f"{self._name} must implement update(param, grad, state, group): the learning "
+            "rule that changes param in place"
+        )
+
+    def validate_group(self, group: ParamGroup, index: int | None) -> None:
+        """Raise ValueError for a hyperparameter out of range. ``index`` is the group's
+        position (None while checking the constructor's defaults); pass it to ``_fail``."""
+
+    # ------------------------------------------------------------------ helpers for rules
+    @property
+    def _name(self) -> str:
+        return type(self).__name__
+
+    def _fail(self, what: str, fix: str, index: int | None) -> None:
+        where = "" if index is None else f" (parameter group {index})"
+        raise ValueError(f"{self._name}: {what}{where}; {fix}")
+
+    def _check_lr(self, group: ParamGroup, index: int | None) -> None:
+        lr = group["lr"]
+        if isinstance(lr, Tensor) or not isinstance(lr, (int, float)) or isinstance(lr, bool):
+            raise TypeError(
+                f"{self._name}: lr must be a Python number, got {type(lr).__name__}; pass "
+                "e.g. lr=1e-3"
+            )
+        if not lr >= 0:  # also catches nan
+            self._fail(f"invalid learning rate lr={lr}", "lr must be >= 0, e.g. lr=1e-3", index)
+
+    def _check_non_negative(self, group: ParamGroup, name: str, index: int | None) -> None:
+        value = group[name]
+        if not value >= 0:
+            self._fail(f"invalid {name}={value}", f"{name} must be >= 0", index)
+
+    def _check_betas(self, group: ParamGroup, index: int | None) -> None:
+        betas = group["betas"]
+        if not isinstance(betas, (tuple, list)) or len(betas) != 2:
+            self._fail(
+                f"invalid betas={betas!r}", "betas must be a pair, e.g. betas=(0.9, 0.999)", index
+            )
+        for i, beta in enumerate(betas):
+            if not 0.0 <= beta < 1.0:
+                self._fail(
+                    f"invalid beta parameter at index {i}: betas[{i}]={beta}",
+                    "each beta must be in [0, 1), e.g. betas=(0.9, 0.999)",
+                    index,
+                )
+
+    # ------------------------------------------------------------------ groups
+    def add_param_group(self, param_group: ParamGroup) -> None:
+        """Add a group of parameters (e.g. layers unfrozen during fine-tuning); hyperparameters
+        it leaves out come from the optimizer's defaults."""
+        if not isinstance(param_group, dict):
+            raise TypeError(
+                f"{self._name}: add_param_group takes a dict, got "
+                f"{type(param_group).__name__}; pass {{'params': [...], 'lr': ...}}"
+            )
+        self._add_group(param_group, len(self.param_groups))
+
+    def _add_group(self, param_group: ParamGroup, index: int) -> None:
+        if "params" not in param_group:
+            raise ValueError(
+                f"{self._name}: parameter group {index} has no 'params' key; pass "
+                "{'params': [tensors], ...}"
+            )
+        params = param_group["params"]
+        if isinstance(params, Tensor):
+            params = [params]
+        elif isinstance(params, (set, frozenset)):
+            raise TypeError(
+                f"{self._name}: parameter group {index} holds a set, whose order changes from "
+                "run to run; pass a list so state_dict indices are stable"
+            )
+        params = list(params)
+        seen: set[int] = set()
+        for i, p in enumerate(params):
+            label = f"parameter {i} of the new group"
+            if not isinstance(p, Tensor):
+                raise TypeError(f"{self._name}: {label} is a {type(p).__name__}, not a Tensor")
+            if not p.is_leaf:
+                raise ValueError(
+                    f"{self._name}: {label} is a non-leaf tensor (made by an op), which an "
+                    "optimizer cannot update; optimize a leaf such as x.detach()."
+                    "requires_grad_() instead"
+                )
+            if not p.requires_grad:
+                raise ValueError(
+                    f"{self._name}: {label} does not require grad, so it would never get a "
+                    "gradient; call p.requires_grad_() first or leave it out"
+                )
+            if id(p) in seen:
+                raise ValueError(
+                    f"{self._name}: {label} appears more than once in the group; list each "
+                    "parameter once"
+                )
+            seen.add(id(p))
+        for g, existing in enumerate(self.param_groups):
+            held = {id(q) for q in existing["params"]}
+            for i, p in enumerate(params):
+                if id(p) in held:
+                    raise ValueError(
+                        f"{self._name}: parameter {i} of the new group is already in group "
+                        f"{g}; a parameter can belong to one group only"
+                    )
+        group = dict(param_group)
+        group["params"] = params
+        for key, default in self.defaults.items():
+            group.setdefault(key, default)
+        self.validate_group(group, index)
+        self.param_groups.append(group)
+
+    # ------------------------------------------------------------------ stepping
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Clear every parameter's gradient: drop it (default, frees memory and lets
+        ``step`` skip the parameter) or fill it with zeros in place."""
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                if set_to_none:
+                    p.grad = None
+                else:
+                    if p.grad.grad_fn is not None:
+                        p.grad.detach_()
+                    elif p.grad.requires_grad:
+                        p.grad.requires_grad_(False)
+                    p.grad.zero_()
+
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
+        """Update every parameter that has a gradient; return ``closure()``'s loss, if given.
+
+        ``closure`` re-evaluates the model and calls backward; it runs with grad enabled. The
+        updates run under ``no_grad``: they are not part of any model's computation, so they
+        must record no graph (and in-place updates of tensors that require grad are only
+        allowed there, Note [In-place updates] in tensor.py)."""
+        loss = None
+        if closure is not None:
+            with enable_grad():
+                loss = closure()
+        with no_grad():
+            for group in self.param_groups:
+                maximize = group.get("maximize", False)
+                for p in group["params"]:
+                    if p.grad is None:
+                        continue
+                    state = self.state.get(p)
+                    if state is None:
+                        state = self.state[p] = self.init_state(p, group)
+                    grad = -p.grad if maximize else p.grad
+                    self.update(p, grad, state, group)
+        return loss
+
+    # ------------------------------------------------------------------ saving and loading
+    def state_dict(self) -> dict[str, Any]:
+        """``{"state": {index: {...}}, "param_groups": [{..., "params": [indices]}]}``.
+
+        Parameters are named by their position across all groups in order, so the dict can
+        be loaded into a new optimizer built over the same parameters. State tensors are the
+        live buffers, not copies (save them, or let ``load_state_dict`` copy them)."""
+        index_of: dict[int, int] = {}
+        groups = []
+        for group in self.param_groups:
+            packed = {k: v for k, v in group.items() if k != "params"}
+            packed["params"] = []
+            for p in group["params"]:
+                index_of[id(p)] = len(index_of)
+                packed["params"].append(index_of[id(p)])
+            groups.append(packed)
+        state = {index_of[id(p)]: dict(s) for p, s in self.state.items()}
+        return {"state": state, "param_groups": groups}
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Load what ``state_dict`` returned: hyperparameters per group, and per-parameter
+        state copied onto each parameter's device (an explicit ``.to``) in its dtype.
+
+        The saved groups must match this optimizer's: the same number of groups and of
+        parameters in each, and state tensors shaped like the state this rule creates."""
+        if not isinstance(state_dict, dict) or set(state_dict) != {"state", "param_groups"}:
+            raise ValueError(
+                f"{self._name}: load_state_dict expects a dict with keys 'state' and "
+                "'param_groups', as returned by state_dict()"
+            )
+        saved_groups = state_dict["param_groups"]
+        if len(saved_groups) != len(self.param_groups):
+            raise ValueError(
+                f"{self._name}: the loaded state dict has {len(saved_groups)} parameter "
+                f"group(s) but this optimizer has {len(self.param_groups)}; build the "
+                "optimizer with the same groups as the one that was saved"
+            )
+        param_at: dict[int, tuple[Tensor, ParamGroup]] = {}
+        for g, (saved, group) in enumerate(zip(saved_groups, self.param_groups, strict=True)):
+            if len(saved["params"]) != len(group["params"]):
+                raise ValueError(
+                    f"{self._name}: parameter group {g} of the loaded state dict has "
+                    f"{len(saved['params'])} parameter(s) but this optimizer's has "
+                    f"{len(group['params'])}; build the optimizer over the same parameters"
+                )
+            for index, p in zip(saved["params"], group["params"], strict=True):
+                param_at[index] = (p, group)
+        new_state: dict[Tensor, State] = {}
+        with no_grad():
+            for index, saved_state in state_dict["state"].items():
+                if index not in param_at:
+                    raise ValueError(
+                        f"{self._name}: the loaded state dict has state for parameter {index}, "
+                        "which no parameter group lists"
+                    )
+                p, group = param_at[index]
+                new_state[p] = self._load_param_state(index, p, group, saved_state)
+        self.state = new_state
+        for saved, group in zip(saved_groups, self.param_groups, strict=True):
+            group.update({k: v for k, v in saved.items() if k != "params"})
+
+    def _load_param_state(
+        self, index: int, p: Tensor, group: ParamGroup, saved: State
+    ) -> State:
+        template = self.init_state(p, group)
+        missing = sorted(set(template) - set(saved))
+        extra = sorted(set(saved) - set(template))
+        if missing or extra:
+            raise ValueError(
+                f"{self._name}: state of parameter {index} has keys {sorted(saved)} but this "
+                f"optimizer keeps {sorted(template)} (missing {missing}, unexpected {extra}); "
+                "load a state dict saved by the same optimizer with the same options"
+            )
+        loaded: State = {}
+        for key, value in saved.items():
+            want = template[key]
+            if isinstance(value, Tensor) and isinstance(want, int) and not isinstance(want, bool):
+                # A step counter saved as a 0-d tensor; see Note [Optimizer state].
+                loaded[key] = int(value.item())
+            elif isinstance(value, Tensor):
+                shape = want.shape if isinstance(want, Tensor) else p.shape
+                if value.shape != shape:
+                    raise ValueError(
+                        f"{self._name}: state {key!r} of parameter {index} has shape "
+                        f"{value.shape} but the parameter needs {shape}; the state dict "
+                        "belongs to different parameters"
+                    )
+                moved = value.to(p.device)
+                if moved.dtype.is_floating_point:
+                    moved = moved.to(p.dtype)
+                # Never share buffers with the optimizer the dict came from.
+                loaded[key] = moved.clone() if moved is value else moved
+            else:
+                loaded[key] = value
+        return loaded
+
+    def __repr__(self) -> str:
+        lines = [f"{self._name} ("]
+        for i, group in enumerate(self.param_groups):
+            lines.append(f"Parameter Group {i}")
+            for key in sorted(k for k in group if k != "params"):
+                lines.append(f"    {key}: {group[key]}")
+        lines.append(")")
+        return "\n".join(lines)
