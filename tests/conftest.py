@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 import nanotorch
-from nanotorch.backend import availability, device as parse_device
+from nanotorch.backend import availability
+from nanotorch.backend import device as parse_device
 from nanotorch.backend.strict_backend import API_VERSION
 
 DEFAULT_DEVICES = ("cpu", "strict:0", "strict:1", "cuda")

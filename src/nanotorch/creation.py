@@ -11,7 +11,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from nanotorch import dtypes as _dt
-from nanotorch.backend import Device, device as _device, from_host_counted, get_backend
+from nanotorch.backend import Device, from_host_counted, get_backend
+from nanotorch.backend import device as _device
 from nanotorch.backend.host import as_host_array, from_dlpack_host_or_cuda, is_host_array
 from nanotorch.dtypes import DType
 from nanotorch.ops._util import shape_arg
@@ -97,8 +98,9 @@ def _filled(op, shape, fill, dtype, device, requires_grad, default=None):
         if fill is None:
             data = xp.empty(shape, dtype=backend.native_dtype(dt), device=backend.native_device)
         else:
-            data = xp.full(shape, fill, dtype=backend.native_dtype(dt),
-                           device=backend.native_device)
+            data = xp.full(
+                shape, fill, dtype=backend.native_dtype(dt), device=backend.native_device
+            )
     return _finish(data, dev, backend, requires_grad)
 
 
@@ -116,16 +118,24 @@ def empty(*size: Any, dtype=None, device: DeviceLike = None, requires_grad: bool
 
 
 def full(
-    size: Sequence[int], fill_value: float | int | bool, *, dtype=None,
-    device: DeviceLike = None, requires_grad: bool = False,
+    size: Sequence[int],
+    fill_value: float | int | bool,
+    *,
+    dtype=None,
+    device: DeviceLike = None,
+    requires_grad: bool = False,
 ) -> Tensor:
     """A tensor filled with ``fill_value``; its dtype follows the value like PyTorch's."""
     default = (
-        _dt.bool_ if isinstance(fill_value, bool)
-        else _dt.int64 if isinstance(fill_value, int) else None
+        _dt.bool_
+        if isinstance(fill_value, bool)
+        else _dt.int64
+        if isinstance(fill_value, int)
+        else None
     )
-    return _filled("full", shape_arg("full", (size,)), fill_value, dtype, device,
-                   requires_grad, default)
+    return _filled(
+        "full", shape_arg("full", (size,)), fill_value, dtype, device, requires_grad, default
+    )
 
 
 def _like(t: Tensor, dtype, device):
@@ -147,14 +157,22 @@ def empty_like(t: Tensor, *, dtype=None, device=None, requires_grad: bool = Fals
     return empty(t.shape, dtype=dt, device=dev, requires_grad=requires_grad)
 
 
-def full_like(t: Tensor, fill_value, *, dtype=None, device=None,
-              requires_grad: bool = False) -> Tensor:
+def full_like(
+    t: Tensor, fill_value, *, dtype=None, device=None, requires_grad: bool = False
+) -> Tensor:
     dt, dev = _like(t, dtype, device)
     return full(t.shape, fill_value, dtype=dt, device=dev, requires_grad=requires_grad)
 
 
-def arange(start: float, end: float | None = None, step: float = 1, *, dtype=None,
-           device: DeviceLike = None, requires_grad: bool = False) -> Tensor:
+def arange(
+    start: float,
+    end: float | None = None,
+    step: float = 1,
+    *,
+    dtype=None,
+    device: DeviceLike = None,
+    requires_grad: bool = False,
+) -> Tensor:
     """Values from ``start`` to ``end`` (exclusive) by ``step``; int64 for integer
     arguments, the default float dtype otherwise (as in PyTorch)."""
     if end is None:
@@ -164,28 +182,42 @@ def arange(start: float, end: float | None = None, step: float = 1, *, dtype=Non
     integral = all(isinstance(v, int) for v in (start, end, step))
     dev, backend, dt = _resolve(device, dtype, _dt.int64 if integral else None)
     with backend.context():
-        data = backend.xp.arange(start, end, step, dtype=backend.native_dtype(dt),
-                                 device=backend.native_device)
+        data = backend.xp.arange(
+            start, end, step, dtype=backend.native_dtype(dt), device=backend.native_device
+        )
     return _finish(data, dev, backend, requires_grad)
 
 
-def linspace(start: float, end: float, steps: int, *, dtype=None, device: DeviceLike = None,
-             requires_grad: bool = False) -> Tensor:
+def linspace(
+    start: float,
+    end: float,
+    steps: int,
+    *,
+    dtype=None,
+    device: DeviceLike = None,
+    requires_grad: bool = False,
+) -> Tensor:
     if steps < 0:
         raise ValueError(f"linspace: steps must be non-negative, got {steps}")
     dev, backend, dt = _resolve(device, dtype, None)
     with backend.context():
-        data = backend.xp.linspace(start, end, steps, dtype=backend.native_dtype(dt),
-                                   device=backend.native_device)
+        data = backend.xp.linspace(
+            start, end, steps, dtype=backend.native_dtype(dt), device=backend.native_device
+        )
     return _finish(data, dev, backend, requires_grad)
 
 
-def eye(n: int, m: int | None = None, *, dtype=None, device: DeviceLike = None,
-        requires_grad: bool = False) -> Tensor:
+def eye(
+    n: int,
+    m: int | None = None,
+    *,
+    dtype=None,
+    device: DeviceLike = None,
+    requires_grad: bool = False,
+) -> Tensor:
     dev, backend, dt = _resolve(device, dtype, None)
     with backend.context():
-        data = backend.xp.eye(n, m, dtype=backend.native_dtype(dt),
-                              device=backend.native_device)
+        data = backend.xp.eye(n, m, dtype=backend.native_dtype(dt), device=backend.native_device)
     return _finish(data, dev, backend, requires_grad)
 
 
@@ -200,29 +232,46 @@ def _random(op: str, draw: str, size, generator, dtype, device, requires_grad, *
     return _finish(data, dev, backend, requires_grad)
 
 
-def rand(*size: Any, generator: Generator | None = None, dtype=None,
-         device: DeviceLike = None, requires_grad: bool = False) -> Tensor:
+def rand(
+    *size: Any,
+    generator: Generator | None = None,
+    dtype=None,
+    device: DeviceLike = None,
+    requires_grad: bool = False,
+) -> Tensor:
     """Uniform samples in [0, 1)."""
     return _random("rand", "random", size, generator, dtype, device, requires_grad)
 
 
-def randn(*size: Any, generator: Generator | None = None, dtype=None,
-          device: DeviceLike = None, requires_grad: bool = False) -> Tensor:
+def randn(
+    *size: Any,
+    generator: Generator | None = None,
+    dtype=None,
+    device: DeviceLike = None,
+    requires_grad: bool = False,
+) -> Tensor:
     """Standard normal samples."""
     return _random("randn", "normal", size, generator, dtype, device, requires_grad)
 
 
-def randint(low: int, high: int | None = None, size: Sequence[int] = (), *,
-            generator: Generator | None = None, dtype=None,
-            device: DeviceLike = None) -> Tensor:
+def randint(
+    low: int,
+    high: int | None = None,
+    size: Sequence[int] = (),
+    *,
+    generator: Generator | None = None,
+    dtype=None,
+    device: DeviceLike = None,
+) -> Tensor:
     """Integers uniform in [low, high) (int64 by default); ``randint(high, size)`` too."""
     if high is None:
         low, high = 0, low
     if high <= low:
         raise ValueError(f"randint: need low < high, got low={low}, high={high}")
     dt = _dt.as_dtype(dtype) or _dt.int64
-    return _random("randint", "integers", (tuple(size),), generator, dt, device, False,
-                   int(low), int(high))
+    return _random(
+        "randint", "integers", (tuple(size),), generator, dt, device, False, int(low), int(high)
+    )
 
 
 def rand_like(t: Tensor, *, generator: Generator | None = None, dtype=None, device=None):
@@ -235,8 +284,9 @@ def randn_like(t: Tensor, *, generator: Generator | None = None, dtype=None, dev
     return randn(t.shape, generator=generator, dtype=dt, device=dev)
 
 
-def randperm(n: int, *, generator: Generator | None = None, device: DeviceLike = None,
-             dtype=None) -> Tensor:
+def randperm(
+    n: int, *, generator: Generator | None = None, device: DeviceLike = None, dtype=None
+) -> Tensor:
     """A random permutation of 0..n-1 (int64)."""
     dev, backend, _ = _resolve(device, None, None)
     gen = resolve_generator(generator, dev, "randperm")
@@ -247,7 +297,25 @@ def randperm(n: int, *, generator: Generator | None = None, device: DeviceLike =
 
 
 __all__ = [
-    "arange", "as_tensor", "empty", "empty_like", "eye", "from_dlpack", "from_numpy", "full",
-    "full_like", "linspace", "ones", "ones_like", "rand", "rand_like", "randint", "randn",
-    "randn_like", "randperm", "tensor", "zeros", "zeros_like",
+    "arange",
+    "as_tensor",
+    "empty",
+    "empty_like",
+    "eye",
+    "from_dlpack",
+    "from_numpy",
+    "full",
+    "full_like",
+    "linspace",
+    "ones",
+    "ones_like",
+    "rand",
+    "rand_like",
+    "randint",
+    "randn",
+    "randn_like",
+    "randperm",
+    "tensor",
+    "zeros",
+    "zeros_like",
 ]

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from nanotorch.backend import Device, device as _device, get_backend
+from nanotorch.backend import Device, get_backend
+from nanotorch.backend import device as _device
 
 # PyTorch's default CPU seed; any fixed number gives reproducible runs out of the box.
 DEFAULT_SEED = 67280421310721

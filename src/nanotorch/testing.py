@@ -290,16 +290,23 @@ def check_forward(spec: OpSpec, case: Case, device: Any) -> None:
     if spec.ref is None:
         return
     out = spec.fn(*make_inputs(case, device, float32, False), **case.kwargs)
-    ref_inputs = [x.astype(np.float32) if isinstance(x, np.ndarray) and x.dtype.kind == "f"
-                  else x for x in case.inputs]
+    ref_inputs = [
+        x.astype(np.float32) if isinstance(x, np.ndarray) and x.dtype.kind == "f" else x
+        for x in case.inputs
+    ]
     expected = spec.ref(*ref_inputs, **case.kwargs)
     outs = out if isinstance(out, (tuple, list)) else [out]
     refs = expected if isinstance(expected, (tuple, list)) else [expected]
     assert len(outs) == len(refs), f"{spec.name}: {len(outs)} outputs, reference {len(refs)}"
     for k, (o, r) in enumerate(zip(outs, refs)):
         r = np.asarray(r)
-        assert_close(o, r.astype(o._to_host_uncounted().dtype) if r.dtype.kind == "f" else r,
-                     rtol=spec.rtol, atol=spec.atol, msg=f"{spec.name}[{case.id}] output {k}: ")
+        assert_close(
+            o,
+            r.astype(o._to_host_uncounted().dtype) if r.dtype.kind == "f" else r,
+            rtol=spec.rtol,
+            atol=spec.atol,
+            msg=f"{spec.name}[{case.id}] output {k}: ",
+        )
 
 
 def check_grad(spec: OpSpec, case: Case, device: Any, second_order: bool = False) -> None:

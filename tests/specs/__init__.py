@@ -28,9 +28,11 @@ def positive(*shape: int) -> np.ndarray:
 def distinct(*shape: int) -> np.ndarray:
     """Values with no ties (max/min gradients are only defined without ties)."""
     n = int(np.prod(shape)) if shape else 1
-    return (_rng.permutation(n).astype(np.float64) / n + 0.1 * _rng.standard_normal(n)).reshape(
-        shape
-    ) if shape else np.asarray(_rng.standard_normal())
+    return (
+        (_rng.permutation(n).astype(np.float64) / n + 0.1 * _rng.standard_normal(n)).reshape(shape)
+        if shape
+        else np.asarray(_rng.standard_normal())
+    )
 
 
 def ints(low: int, high: int, *shape: int) -> np.ndarray:

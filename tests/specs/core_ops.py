@@ -10,6 +10,7 @@ import nanotorch as nt
 from nanotorch.testing import Case, OpSpec
 from specs import distinct, ints, positive, randn
 
+
 # Shapes every elementwise op is tried on: a 0-d tensor, an empty one, a matrix, and a
 # non-contiguous (transposed) view.
 def _unary_cases(make=randn):
@@ -159,24 +160,36 @@ SPECS += [
 ]
 
 for _name, _np_op in [
-    ("eq", np.equal), ("ne", np.not_equal), ("lt", np.less), ("le", np.less_equal),
-    ("gt", np.greater), ("ge", np.greater_equal),
+    ("eq", np.equal),
+    ("ne", np.not_equal),
+    ("lt", np.less),
+    ("le", np.less_equal),
+    ("gt", np.greater),
+    ("ge", np.greater_equal),
 ]:
     _a = randn(3, 4)
     _b = _a.copy()
     _b[0] += 1.0  # some equal, some different
     SPECS.append(
-        OpSpec(_name, getattr(nt, _name), _np_op,
-               [Case(_a, _b), Case(_a, randn(4), id="bcast"), Case(_a, 0.0, id="scalar")],
-               grad=False)
+        OpSpec(
+            _name,
+            getattr(nt, _name),
+            _np_op,
+            [Case(_a, _b), Case(_a, randn(4), id="bcast"), Case(_a, 0.0, id="scalar")],
+            grad=False,
+        )
     )
 
 for _name, _np_op in [
-    ("logical_and", np.logical_and), ("logical_or", np.logical_or),
+    ("logical_and", np.logical_and),
+    ("logical_or", np.logical_or),
     ("logical_xor", np.logical_xor),
 ]:
-    SPECS.append(OpSpec(_name, getattr(nt, _name), _np_op,
-                        [Case(randn(3, 4) > 0, randn(3, 4) > 0)], grad=False))
+    SPECS.append(
+        OpSpec(
+            _name, getattr(nt, _name), _np_op, [Case(randn(3, 4) > 0, randn(3, 4) > 0)], grad=False
+        )
+    )
 
 _special = np.array([1.0, np.nan, np.inf, -np.inf, 0.0])
 SPECS += [
@@ -184,12 +197,20 @@ SPECS += [
     OpSpec("isnan", nt.isnan, np.isnan, [Case(_special)], grad=False),
     OpSpec("isinf", nt.isinf, np.isinf, [Case(_special)], grad=False),
     OpSpec("isfinite", nt.isfinite, np.isfinite, [Case(_special)], grad=False),
-    OpSpec("floor_divide", nt.floor_divide, np.floor_divide,
-           [Case(ints(-9, 9, 3, 4), ints(1, 5, 3, 4)), Case(randn(3, 4) * 5, 2.0, id="float")],
-           grad=False),
-    OpSpec("remainder", nt.remainder, np.remainder,
-           [Case(ints(-9, 9, 3, 4), ints(1, 5, 3, 4)), Case(randn(3, 4) * 5, 2.0, id="float")],
-           grad=False),
+    OpSpec(
+        "floor_divide",
+        nt.floor_divide,
+        np.floor_divide,
+        [Case(ints(-9, 9, 3, 4), ints(1, 5, 3, 4)), Case(randn(3, 4) * 5, 2.0, id="float")],
+        grad=False,
+    ),
+    OpSpec(
+        "remainder",
+        nt.remainder,
+        np.remainder,
+        [Case(ints(-9, 9, 3, 4), ints(1, 5, 3, 4)), Case(randn(3, 4) * 5, 2.0, id="float")],
+        grad=False,
+    ),
 ]
 
 # ---------------------------------------------------------------------------- matmul
@@ -218,6 +239,7 @@ SPECS += [
     OpSpec("outer", nt.outer, np.outer, [Case(randn(3), randn(4))]),
 ]
 
+
 # ---------------------------------------------------------------------------- reductions
 def _reduction_cases(make=randn):
     return [
@@ -237,14 +259,20 @@ def _np_reduce(fn):
 
 
 SPECS += [
-    OpSpec("sum", nt.sum, _np_reduce(np.sum), _reduction_cases() + [Case(randn(), id="0d")],
-           gradgrad=True),
+    OpSpec(
+        "sum",
+        nt.sum,
+        _np_reduce(np.sum),
+        _reduction_cases() + [Case(randn(), id="0d")],
+        gradgrad=True,
+    ),
     OpSpec("mean", nt.mean, _np_reduce(np.mean), _reduction_cases(), gradgrad=True),
     OpSpec(
         "var",
         nt.var,
         lambda x, dim=None, keepdim=False, correction=1: np.var(
-            x, axis=dim, keepdims=keepdim, ddof=correction),
+            x, axis=dim, keepdims=keepdim, ddof=correction
+        ),
         _reduction_cases() + [Case(randn(3, 4), dim=1, correction=0, id="biased")],
         gradgrad=True,
     ),
@@ -252,7 +280,8 @@ SPECS += [
         "std",
         nt.std,
         lambda x, dim=None, keepdim=False, correction=1: np.std(
-            x, axis=dim, keepdims=keepdim, ddof=correction),
+            x, axis=dim, keepdims=keepdim, ddof=correction
+        ),
         _reduction_cases(positive),
         gradgrad=True,
     ),
@@ -273,45 +302,73 @@ SPECS += [
         "max",
         nt.max,
         lambda x, dim=None, keepdim=False: (
-            np.max(x) if dim is None
+            np.max(x)
+            if dim is None
             else (np.max(x, axis=dim, keepdims=keepdim), np.argmax(x, axis=dim, keepdims=keepdim))
         ),
-        [Case(distinct(3, 4), id="all"), Case(distinct(3, 4), dim=1, id="dim"),
-         Case(distinct(3, 4), dim=0, keepdim=True, id="dim-keep")],
+        [
+            Case(distinct(3, 4), id="all"),
+            Case(distinct(3, 4), dim=1, id="dim"),
+            Case(distinct(3, 4), dim=0, keepdim=True, id="dim-keep"),
+        ],
     ),
     OpSpec(
         "min",
         nt.min,
         lambda x, dim=None, keepdim=False: (
-            np.min(x) if dim is None
+            np.min(x)
+            if dim is None
             else (np.min(x, axis=dim, keepdims=keepdim), np.argmin(x, axis=dim, keepdims=keepdim))
         ),
         [Case(distinct(3, 4), id="all"), Case(distinct(3, 4), dim=1, id="dim")],
     ),
-    OpSpec("argmax", nt.argmax,
-           lambda x, dim=None, keepdim=False: np.argmax(x, axis=dim, keepdims=keepdim),
-           [Case(distinct(3, 4)), Case(distinct(3, 4), dim=1, id="dim"),
-            Case(distinct(3, 4), dim=0, keepdim=True, id="keep")], grad=False),
-    OpSpec("argmin", nt.argmin,
-           lambda x, dim=None, keepdim=False: np.argmin(x, axis=dim, keepdims=keepdim),
-           [Case(distinct(3, 4)), Case(distinct(3, 4), dim=1, id="dim")], grad=False),
-    OpSpec("logsumexp", nt.logsumexp, _logsumexp,
-           _reduction_cases()[:4] + [Case(randn(2, 3) * 1e4, dim=1, id="huge")],
-           gradgrad=True, rtol=1e-5, atol=1e-4),
+    OpSpec(
+        "argmax",
+        nt.argmax,
+        lambda x, dim=None, keepdim=False: np.argmax(x, axis=dim, keepdims=keepdim),
+        [
+            Case(distinct(3, 4)),
+            Case(distinct(3, 4), dim=1, id="dim"),
+            Case(distinct(3, 4), dim=0, keepdim=True, id="keep"),
+        ],
+        grad=False,
+    ),
+    OpSpec(
+        "argmin",
+        nt.argmin,
+        lambda x, dim=None, keepdim=False: np.argmin(x, axis=dim, keepdims=keepdim),
+        [Case(distinct(3, 4)), Case(distinct(3, 4), dim=1, id="dim")],
+        grad=False,
+    ),
+    OpSpec(
+        "logsumexp",
+        nt.logsumexp,
+        _logsumexp,
+        _reduction_cases()[:4] + [Case(randn(2, 3) * 1e4, dim=1, id="huge")],
+        gradgrad=True,
+        rtol=1e-5,
+        atol=1e-4,
+    ),
     OpSpec(
         "softmax",
         nt.softmax,
         lambda x, dim=-1: _softmax(x, dim),
-        [Case(randn(3, 4)), Case(randn(2, 3, 4), dim=1, id="dim1"),
-         Case(randn(2, 5) * 1e4, id="huge")],
+        [
+            Case(randn(3, 4)),
+            Case(randn(2, 3, 4), dim=1, id="dim1"),
+            Case(randn(2, 5) * 1e4, id="huge"),
+        ],
         gradgrad=True,
     ),
     OpSpec(
         "log_softmax",
         nt.log_softmax,
         lambda x, dim=-1: x - _logsumexp(x, dim, keepdim=True),
-        [Case(randn(3, 4)), Case(randn(2, 3, 4), dim=0, id="dim0"),
-         Case(randn(2, 5) * 1e4, id="huge")],
+        [
+            Case(randn(3, 4)),
+            Case(randn(2, 3, 4), dim=0, id="dim0"),
+            Case(randn(2, 5) * 1e4, id="huge"),
+        ],
         gradgrad=True,
         atol=1e-4,
     ),
@@ -319,87 +376,205 @@ SPECS += [
 
 # ---------------------------------------------------------------------------- shapes
 SPECS += [
-    OpSpec("reshape", lambda x, shape: nt.reshape(x, shape), lambda x, shape: np.reshape(x, shape),
-           [Case(randn(3, 4), shape=(2, 6)), Case(randn(3, 4), shape=(-1,), id="flat"),
+    OpSpec(
+        "reshape",
+        lambda x, shape: nt.reshape(x, shape),
+        lambda x, shape: np.reshape(x, shape),
+        [
+            Case(randn(3, 4), shape=(2, 6)),
+            Case(randn(3, 4), shape=(-1,), id="flat"),
             Case(randn(4, 3), shape=(2, -1), transposed=(0,), id="transposed"),
-            Case(randn(), shape=(1, 1), id="0d")]),
-    OpSpec("flatten", nt.flatten,
-           lambda x, start_dim=0, end_dim=-1: x.reshape(
-               x.shape[:start_dim] + (-1,) + x.shape[end_dim % x.ndim + 1:]),
-           [Case(randn(2, 3, 4)), Case(randn(2, 3, 4), start_dim=1, id="start1")]),
-    OpSpec("unflatten", nt.unflatten,
-           lambda x, dim, sizes: x.reshape(x.shape[:dim] + tuple(sizes) + x.shape[dim + 1:]),
-           [Case(randn(2, 12), dim=1, sizes=(3, 4))]),
-    OpSpec("squeeze", nt.squeeze, lambda x, dim=None: np.squeeze(x, axis=dim),
-           [Case(randn(1, 3, 1)), Case(randn(1, 3, 1), dim=2, id="dim")]),
-    OpSpec("unsqueeze", nt.unsqueeze, lambda x, dim: np.expand_dims(x, dim),
-           [Case(randn(3, 4), dim=1), Case(randn(3), dim=-1, id="neg")]),
-    OpSpec("transpose", nt.transpose, lambda x, dim0, dim1: np.swapaxes(x, dim0, dim1),
-           [Case(randn(2, 3, 4), dim0=0, dim1=2)]),
-    OpSpec("permute", lambda x, dims: nt.permute(x, dims), lambda x, dims: np.transpose(x, dims),
-           [Case(randn(2, 3, 4), dims=(2, 0, 1))]),
+            Case(randn(), shape=(1, 1), id="0d"),
+        ],
+    ),
+    OpSpec(
+        "flatten",
+        nt.flatten,
+        lambda x, start_dim=0, end_dim=-1: x.reshape(
+            x.shape[:start_dim] + (-1,) + x.shape[end_dim % x.ndim + 1 :]
+        ),
+        [Case(randn(2, 3, 4)), Case(randn(2, 3, 4), start_dim=1, id="start1")],
+    ),
+    OpSpec(
+        "unflatten",
+        nt.unflatten,
+        lambda x, dim, sizes: x.reshape(x.shape[:dim] + tuple(sizes) + x.shape[dim + 1 :]),
+        [Case(randn(2, 12), dim=1, sizes=(3, 4))],
+    ),
+    OpSpec(
+        "squeeze",
+        nt.squeeze,
+        lambda x, dim=None: np.squeeze(x, axis=dim),
+        [Case(randn(1, 3, 1)), Case(randn(1, 3, 1), dim=2, id="dim")],
+    ),
+    OpSpec(
+        "unsqueeze",
+        nt.unsqueeze,
+        lambda x, dim: np.expand_dims(x, dim),
+        [Case(randn(3, 4), dim=1), Case(randn(3), dim=-1, id="neg")],
+    ),
+    OpSpec(
+        "transpose",
+        nt.transpose,
+        lambda x, dim0, dim1: np.swapaxes(x, dim0, dim1),
+        [Case(randn(2, 3, 4), dim0=0, dim1=2)],
+    ),
+    OpSpec(
+        "permute",
+        lambda x, dims: nt.permute(x, dims),
+        lambda x, dims: np.transpose(x, dims),
+        [Case(randn(2, 3, 4), dims=(2, 0, 1))],
+    ),
     OpSpec("t", nt.t, np.transpose, [Case(randn(3, 4)), Case(randn(3), id="1d")]),
-    OpSpec("matrix_transpose", nt.matrix_transpose, lambda x: np.swapaxes(x, -1, -2),
-           [Case(randn(2, 3, 4))]),
-    OpSpec("expand", lambda x, shape: nt.expand(x, shape), lambda x, shape: np.broadcast_to(x, shape),
-           [Case(randn(3, 1), shape=(2, 3, 4))]),
-    OpSpec("broadcast_to", nt.broadcast_to, lambda x, shape: np.broadcast_to(x, shape),
-           [Case(randn(1, 4), shape=(3, 4)), Case(randn(), shape=(2, 2), id="0d")]),
-    OpSpec("cat", lambda *xs, dim=0: nt.cat(xs, dim),
-           lambda *xs, dim=0: np.concatenate(xs, axis=dim),
-           [Case(randn(2, 3), randn(4, 3)), Case(randn(2, 3), randn(2, 1), dim=1, id="dim1"),
-            Case(randn(2, 3), randn(0, 3), id="empty")]),
-    OpSpec("stack", lambda *xs, dim=0: nt.stack(xs, dim),
-           lambda *xs, dim=0: np.stack(xs, axis=dim),
-           [Case(randn(2, 3), randn(2, 3)), Case(randn(2, 3), randn(2, 3), dim=2, id="last")]),
-    OpSpec("split", nt.split,
-           lambda x, split_size_or_sections, dim=0: np.split(
-               x, np.cumsum(split_size_or_sections)[:-1] if not isinstance(
-                   split_size_or_sections, int) else list(range(
-                   split_size_or_sections, x.shape[dim], split_size_or_sections)), axis=dim),
-           [Case(randn(5, 3), split_size_or_sections=2),
-            Case(randn(2, 6), split_size_or_sections=[1, 5], dim=1, id="sections")]),
-    OpSpec("chunk", nt.chunk, lambda x, chunks, dim=0: np.array_split(x, chunks, axis=dim),
-           [Case(randn(6, 2), chunks=3)]),
-    OpSpec("unbind", nt.unbind, lambda x, dim=0: [np.take(x, i, axis=dim)
-                                                  for i in range(x.shape[dim])],
-           [Case(randn(3, 2), dim=1)]),
-    OpSpec("flip", nt.flip, lambda x, dims: np.flip(x, dims),
-           [Case(randn(3, 4), dims=(0,)), Case(randn(2, 3, 4), dims=(0, 2), id="two")]),
-    OpSpec("pad", nt.pad, _np_pad,
-           [Case(randn(3, 4), pad=(1, 2)), Case(randn(2, 3, 4), pad=(1, 0, 2, 3), id="2d"),
-            Case(randn(2, 2), pad=(1, 1), value=-1.0, id="value")]),
+    OpSpec(
+        "matrix_transpose",
+        nt.matrix_transpose,
+        lambda x: np.swapaxes(x, -1, -2),
+        [Case(randn(2, 3, 4))],
+    ),
+    OpSpec(
+        "expand",
+        lambda x, shape: nt.expand(x, shape),
+        lambda x, shape: np.broadcast_to(x, shape),
+        [Case(randn(3, 1), shape=(2, 3, 4))],
+    ),
+    OpSpec(
+        "broadcast_to",
+        nt.broadcast_to,
+        lambda x, shape: np.broadcast_to(x, shape),
+        [Case(randn(1, 4), shape=(3, 4)), Case(randn(), shape=(2, 2), id="0d")],
+    ),
+    OpSpec(
+        "cat",
+        lambda *xs, dim=0: nt.cat(xs, dim),
+        lambda *xs, dim=0: np.concatenate(xs, axis=dim),
+        [
+            Case(randn(2, 3), randn(4, 3)),
+            Case(randn(2, 3), randn(2, 1), dim=1, id="dim1"),
+            Case(randn(2, 3), randn(0, 3), id="empty"),
+        ],
+    ),
+    OpSpec(
+        "stack",
+        lambda *xs, dim=0: nt.stack(xs, dim),
+        lambda *xs, dim=0: np.stack(xs, axis=dim),
+        [Case(randn(2, 3), randn(2, 3)), Case(randn(2, 3), randn(2, 3), dim=2, id="last")],
+    ),
+    OpSpec(
+        "split",
+        nt.split,
+        lambda x, split_size_or_sections, dim=0: np.split(
+            x,
+            np.cumsum(split_size_or_sections)[:-1]
+            if not isinstance(split_size_or_sections, int)
+            else list(range(split_size_or_sections, x.shape[dim], split_size_or_sections)),
+            axis=dim,
+        ),
+        [
+            Case(randn(5, 3), split_size_or_sections=2),
+            Case(randn(2, 6), split_size_or_sections=[1, 5], dim=1, id="sections"),
+        ],
+    ),
+    OpSpec(
+        "chunk",
+        nt.chunk,
+        lambda x, chunks, dim=0: np.array_split(x, chunks, axis=dim),
+        [Case(randn(6, 2), chunks=3)],
+    ),
+    OpSpec(
+        "unbind",
+        nt.unbind,
+        lambda x, dim=0: [np.take(x, i, axis=dim) for i in range(x.shape[dim])],
+        [Case(randn(3, 2), dim=1)],
+    ),
+    OpSpec(
+        "flip",
+        nt.flip,
+        lambda x, dims: np.flip(x, dims),
+        [Case(randn(3, 4), dims=(0,)), Case(randn(2, 3, 4), dims=(0, 2), id="two")],
+    ),
+    OpSpec(
+        "pad",
+        nt.pad,
+        _np_pad,
+        [
+            Case(randn(3, 4), pad=(1, 2)),
+            Case(randn(2, 3, 4), pad=(1, 0, 2, 3), id="2d"),
+            Case(randn(2, 2), pad=(1, 1), value=-1.0, id="value"),
+        ],
+    ),
 ]
 
 # ---------------------------------------------------------------------------- indexing
 _idx = np.array([2, 0, 2, 1])  # with a duplicate: the backward must accumulate it
 SPECS += [
-    OpSpec("getitem", lambda x, key: x[key], lambda x, key: x[key],
-           [Case(randn(4, 5), key=(1,), id="int"),
+    OpSpec(
+        "getitem",
+        lambda x, key: x[key],
+        lambda x, key: x[key],
+        [
+            Case(randn(4, 5), key=(1,), id="int"),
             Case(randn(4, 5), key=(slice(1, 3), slice(None, None, 2)), id="slices"),
             Case(randn(4, 5), key=(slice(None, None, -1),), id="neg-step"),
             Case(randn(4, 5), key=(None, Ellipsis, 2), id="none-ellipsis"),
-            Case(randn(4, 5), key=(-1, slice(-3, None)), id="negative")]),
-    OpSpec("getitem_tensor", lambda x, i: x[i], lambda x, i: x[i],
-           [Case(randn(4, 3), _idx, id="rows-dup"),
-            Case(randn(4, 3), ints(0, 4, 2, 3), id="2d-index")]),
-    OpSpec("getitem_mask", lambda x, m: x[m], lambda x, m: x[m],
-           [Case(randn(4, 3), randn(4, 3) > 0, id="elements"),
-            Case(randn(4, 3), randn(4) > 0, id="rows")]),
-    OpSpec("gather", nt.gather, _np_gather,
-           [Case(randn(3, 4), 1, ints(0, 4, 3, 5), id="dim1"),
-            Case(randn(3, 4), 0, ints(0, 3, 2, 4), id="dim0")]),
-    OpSpec("index_select", nt.index_select, lambda x, dim, i: np.take(x, i, axis=dim),
-           [Case(randn(4, 3), 0, _idx, id="dup"), Case(randn(2, 5), 1, ints(0, 5, 3), id="dim1")]),
-    OpSpec("one_hot", nt.one_hot, lambda i, num_classes: np.eye(num_classes, dtype=np.int64)[i],
-           [Case(ints(0, 4, 5), num_classes=4), Case(ints(0, 3, 2, 3), num_classes=3, id="2d")],
-           grad=False),
-    OpSpec("nonzero", nt.nonzero, lambda x: np.stack(np.nonzero(x), axis=1),
-           [Case(np.array([[1.0, 0.0], [0.0, 2.0]]))], grad=False),
-    OpSpec("cast", lambda x: nt.cast(x, nt.float64), lambda x: x.astype(np.float64),
-           [Case(randn(3))]),
+            Case(randn(4, 5), key=(-1, slice(-3, None)), id="negative"),
+        ],
+    ),
+    OpSpec(
+        "getitem_tensor",
+        lambda x, i: x[i],
+        lambda x, i: x[i],
+        [
+            Case(randn(4, 3), _idx, id="rows-dup"),
+            Case(randn(4, 3), ints(0, 4, 2, 3), id="2d-index"),
+        ],
+    ),
+    OpSpec(
+        "getitem_mask",
+        lambda x, m: x[m],
+        lambda x, m: x[m],
+        [
+            Case(randn(4, 3), randn(4, 3) > 0, id="elements"),
+            Case(randn(4, 3), randn(4) > 0, id="rows"),
+        ],
+    ),
+    OpSpec(
+        "gather",
+        nt.gather,
+        _np_gather,
+        [
+            Case(randn(3, 4), 1, ints(0, 4, 3, 5), id="dim1"),
+            Case(randn(3, 4), 0, ints(0, 3, 2, 4), id="dim0"),
+        ],
+    ),
+    OpSpec(
+        "index_select",
+        nt.index_select,
+        lambda x, dim, i: np.take(x, i, axis=dim),
+        [Case(randn(4, 3), 0, _idx, id="dup"), Case(randn(2, 5), 1, ints(0, 5, 3), id="dim1")],
+    ),
+    OpSpec(
+        "one_hot",
+        nt.one_hot,
+        lambda i, num_classes: np.eye(num_classes, dtype=np.int64)[i],
+        [Case(ints(0, 4, 5), num_classes=4), Case(ints(0, 3, 2, 3), num_classes=3, id="2d")],
+        grad=False,
+    ),
+    OpSpec(
+        "nonzero",
+        nt.nonzero,
+        lambda x: np.stack(np.nonzero(x), axis=1),
+        [Case(np.array([[1.0, 0.0], [0.0, 2.0]]))],
+        grad=False,
+    ),
+    OpSpec(
+        "cast", lambda x: nt.cast(x, nt.float64), lambda x: x.astype(np.float64), [Case(randn(3))]
+    ),
     OpSpec("clone", nt.clone, np.copy, [Case(randn(3, 4))]),
-    OpSpec("to_device", lambda x: nt.to_device(nt.to_device(x, nt.device("cpu")), x.device),
-           lambda x: x,
-           [Case(randn(3, 4))]),
+    OpSpec(
+        "to_device",
+        lambda x: nt.to_device(nt.to_device(x, nt.device("cpu")), x.device),
+        lambda x: x,
+        [Case(randn(3, 4))],
+    ),
 ]

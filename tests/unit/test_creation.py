@@ -46,8 +46,10 @@ def test_creation_like_functions_follow_the_source(device, dtype):
 
 @pytest.mark.parametrize("dtype", FLOAT_DTYPES, ids=lambda d: d.name)
 def test_creation_random_honour_dtype_and_device(device, dtype):
-    for t in (nt.rand(3, 4, dtype=dtype, device=device),
-              nt.randn(3, 4, dtype=dtype, device=device)):
+    for t in (
+        nt.rand(3, 4, dtype=dtype, device=device),
+        nt.randn(3, 4, dtype=dtype, device=device),
+    ):
         assert t.shape == (3, 4) and t.dtype is dtype and t.device == device
     r = nt.randint(0, 5, (100,), device=device)
     assert r.dtype is nt.int64 and r.device == device

@@ -43,8 +43,14 @@ def test_indexing_gather_backward_accumulates_duplicate_rows(device):
 def test_indexing_basic_keys(device):
     x = nt.arange(24, device=device).reshape(2, 3, 4)
     ref = np.arange(24).reshape(2, 3, 4)
-    for key in [(0,), (1, 2), (slice(None), 1), (Ellipsis, -1), (None, 0, slice(1, 3)),
-                (slice(None, None, -1), slice(None), slice(None, None, 2))]:
+    for key in [
+        (0,),
+        (1, 2),
+        (slice(None), 1),
+        (Ellipsis, -1),
+        (None, 0, slice(1, 3)),
+        (slice(None, None, -1), slice(None), slice(None, None, 2)),
+    ]:
         assert x[key].tolist() == ref[key].tolist(), key
 
 

@@ -10,8 +10,9 @@ from nanotorch.testing import check_device_agreement, check_forward, check_grad
 from specs import all_specs
 
 SPECS = all_specs()
-CASES = [pytest.param(spec, case, id=f"{spec.name}-{case.id}")
-         for spec in SPECS for case in spec.cases]
+CASES = [
+    pytest.param(spec, case, id=f"{spec.name}-{case.id}") for spec in SPECS for case in spec.cases
+]
 GRAD_CASES = [p for p in CASES if p.values[0].grad]
 GRADGRAD_CASES = [p for p in CASES if p.values[0].gradgrad]
 

@@ -52,16 +52,18 @@ def _sum_to(x: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
 
 @settings(max_examples=60, deadline=None)
 @given(
-    arr=hnp.arrays(np.float64, hnp.array_shapes(min_dims=1, max_dims=4, max_side=4),
-                   elements=finite),
+    arr=hnp.arrays(
+        np.float64, hnp.array_shapes(min_dims=1, max_dims=4, max_side=4), elements=finite
+    ),
     reduction=st.sampled_from(["sum", "mean", "amax", "amin", "prod", "logsumexp"]),
     keepdim=st.booleans(),
     device=st.sampled_from(DEVICES),
     data=st.data(),
 )
 def test_property_reductions_match_numpy(arr, reduction, keepdim, device, data):
-    dims = data.draw(st.lists(st.integers(0, arr.ndim - 1), min_size=1, max_size=arr.ndim,
-                              unique=True))
+    dims = data.draw(
+        st.lists(st.integers(0, arr.ndim - 1), min_size=1, max_size=arr.ndim, unique=True)
+    )
     dim = tuple(dims)
     t = nt.tensor(arr, device=device)
     if reduction == "prod":
@@ -73,7 +75,8 @@ def test_property_reductions_match_numpy(arr, reduction, keepdim, device, data):
         if not keepdim:
             ref = np.squeeze(ref, axis=dim)
     else:
-        fn = {"sum": np.sum, "mean": np.mean, "amax": np.max, "amin": np.min,
-              "prod": np.prod}[reduction]
+        fn = {"sum": np.sum, "mean": np.mean, "amax": np.max, "amin": np.min, "prod": np.prod}[
+            reduction
+        ]
         ref = fn(arr, axis=dim, keepdims=keepdim)
     assert_close(out, ref, rtol=1e-9, atol=1e-9)

@@ -7,8 +7,15 @@ counted copy per tensor per batch. Nothing here imports ``nn`` or ``optim``.
 
 from nanotorch.data.dataloader import DataLoader, default_collate
 from nanotorch.data.dataset import Dataset, Subset, TensorDataset, random_split
+from nanotorch.data.fashion_mnist import ChecksumError, DatasetNotFoundError, FashionMNIST
+from nanotorch.data.idx import IDXFormatError, read_idx
 
 __all__ = [
+    "ChecksumError",
+    "DatasetNotFoundError",
+    "FashionMNIST",
+    "IDXFormatError",
+    "read_idx",
     "DataLoader",
     "Dataset",
     "Subset",

@@ -6,6 +6,7 @@ UCI digits (``load_digits``) and Fashion-MNIST (``FashionMNIST``).
 """
 
 from nanotorch.data.digits import load_digits
+from nanotorch.data.fashion_mnist import FashionMNIST
 from nanotorch.data.synthetic import (
     make_blobs,
     make_circles,
@@ -17,6 +18,7 @@ from nanotorch.data.synthetic import (
 )
 
 __all__ = [
+    "FashionMNIST",
     "load_digits",
     "make_blobs",
     "make_circles",

@@ -672,8 +672,12 @@ def _compare(op: str, a: TensorLike, b: TensorLike) -> Tensor:
         broadcast_shapes(op, tuple(a.shape), tuple(b.shape))
     if not isinstance(a, Tensor):
         # The standard wants the array on the left; flip the comparison instead.
-        flipped = {"less": "greater", "greater": "less", "less_equal": "greater_equal",
-                   "greater_equal": "less_equal"}.get(op, op)
+        flipped = {
+            "less": "greater",
+            "greater": "less",
+            "less_equal": "greater_equal",
+            "greater_equal": "less_equal",
+        }.get(op, op)
         return NoGradBinary.apply(b, a, op=flipped)
     return NoGradBinary.apply(a, b, op=op)
 
@@ -746,13 +750,17 @@ not_equal, less, less_equal, greater, greater_equal = ne, lt, le, gt, ge
 
 def floor_divide(a: TensorLike, b: TensorLike) -> Tensor:
     """floor(a / b); piecewise constant, so no gradient flows through it."""
-    return _compare("floor_divide", a, b) if isinstance(a, Tensor) else NoGradBinary.apply(
-        a, b, op="floor_divide"
+    return (
+        _compare("floor_divide", a, b)
+        if isinstance(a, Tensor)
+        else NoGradBinary.apply(a, b, op="floor_divide")
     )
 
 
 def remainder(a: TensorLike, b: TensorLike) -> Tensor:
     """a - floor(a / b) * b, with the sign of b (Python's %); no gradient."""
-    return _compare("remainder", a, b) if isinstance(a, Tensor) else NoGradBinary.apply(
-        a, b, op="remainder"
+    return (
+        _compare("remainder", a, b)
+        if isinstance(a, Tensor)
+        else NoGradBinary.apply(a, b, op="remainder")
     )

@@ -378,7 +378,5 @@ def one_hot(index: Tensor, num_classes: int = -1) -> Tensor:
     if index.numel():
         lo, hi = index_range(index)
         if lo < 0 or hi >= num_classes:
-            raise ValueError(
-                f"one_hot: class values must be in [0, {num_classes}), got {lo}..{hi}"
-            )
+            raise ValueError(f"one_hot: class values must be in [0, {num_classes}), got {lo}..{hi}")
     return OneHot.apply(index, num_classes=num_classes)

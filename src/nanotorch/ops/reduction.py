@@ -68,8 +68,10 @@ def mean(a: Tensor, dim: Dims = None, keepdim: bool = False) -> Tensor:
         raise TypeError(f"mean: needs a floating tensor, got {a.dtype!r}; call .float() first")
     dims = normalize_dims(dim, a.ndim, "mean")
     # An empty reduction gives nan, as in PyTorch (0 / 0).
-    return Sum.apply(a, dims=dims, keepdim=keepdim) / _count(a, dims) if _count(a, dims) else (
-        Sum.apply(a, dims=dims, keepdim=keepdim) * float("nan")
+    return (
+        Sum.apply(a, dims=dims, keepdim=keepdim) / _count(a, dims)
+        if _count(a, dims)
+        else (Sum.apply(a, dims=dims, keepdim=keepdim) * float("nan"))
     )
 
 
@@ -175,8 +177,11 @@ class Amax(Function):
         out = xp.max(a, axis=dims, keepdims=True)
         ctx.save_for_backward(a, out)
         ctx.dims, ctx.keepdim = dims, keepdim
-        return out if keepdim else xp.reshape(out, tuple(
-            s for i, s in enumerate(a.shape) if i not in dims))
+        return (
+            out
+            if keepdim
+            else xp.reshape(out, tuple(s for i, s in enumerate(a.shape) if i not in dims))
+        )
 
     @staticmethod
     def backward(ctx, g):
@@ -195,8 +200,11 @@ class Amin(Function):
         out = xp.min(a, axis=dims, keepdims=True)
         ctx.save_for_backward(a, out)
         ctx.dims, ctx.keepdim = dims, keepdim
-        return out if keepdim else xp.reshape(out, tuple(
-            s for i, s in enumerate(a.shape) if i not in dims))
+        return (
+            out
+            if keepdim
+            else xp.reshape(out, tuple(s for i, s in enumerate(a.shape) if i not in dims))
+        )
 
     @staticmethod
     def backward(ctx, g):

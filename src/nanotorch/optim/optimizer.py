@@ -340,8 +340,10 @@ class Optimizer:
                 moved = value.to(p.device)
                 if moved.dtype.is_floating_point:
                     moved = moved.to(p.dtype)
-                # Never share buffers with the optimizer the dict came from.
-                loaded[key] = moved.clone() if moved is value else moved
+                # Always a buffer of our own: ``.to`` returns its input when nothing changes,
+                # and the strict backend's transfers currently share memory with the source,
+                # so without the clone two optimizers could update one buffer.
+                loaded[key] = moved.clone()
             else:
                 loaded[key] = value
         return loaded

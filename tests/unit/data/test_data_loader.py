@@ -78,9 +78,7 @@ def test_dataloader_one_counted_transfer_per_tensor_per_batch():
     stats = nanotorch.transfer_stats()
     # 3 batches x (inputs, labels), each one host->device copy and nothing else.
     assert stats.count == 6
-    assert stats.by_direction == {
-        "host->strict:1": {"count": 6, "bytes": 10 * 3 * 4 + 10 * 8}
-    }
+    assert stats.by_direction == {"host->strict:1": {"count": 6, "bytes": 10 * 3 * 4 + 10 * 8}}
     assert len(batches) == 3
 
 

@@ -1,0 +1,190 @@
+"""Atomic saves: a failed or killed save leaves the previous checkpoint as it was.
+
+``save`` writes a temporary file beside the target, flushes and fsyncs it, renames it over the
+target with ``os.replace``, then fsyncs the directory.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import signal
+import stat
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+import nanotorch
+from nanotorch.checkpoint import api
+
+OLD = {"w": [1.0, 2.0, 3.0], "step": 1}
+
+
+def _save_old(path) -> None:
+    nanotorch.save({"w": nanotorch.tensor(OLD["w"]), "step": OLD["step"]}, path)
+
+
+def _assert_old_intact(path) -> None:
+    got = nanotorch.load(path)
+    assert got["w"].tolist() == OLD["w"] and got["step"] == OLD["step"]
+
+
+def _new_state() -> dict:
+    return {"a": nanotorch.ones(100), "b": nanotorch.zeros(50), "step": 2}
+
+
+def test_save_fsyncs_the_file_then_renames_then_fsyncs_the_directory(tmp_path, monkeypatch):
+    events = []
+    real_fsync, real_replace = os.fsync, os.replace
+
+    def fsync(fd):
+        kind = "dir" if stat.S_ISDIR(os.fstat(fd).st_mode) else "file"
+        events.append(("fsync", kind))
+        real_fsync(fd)
+
+    def replace(src, dst):
+        events.append(("replace", os.path.dirname(os.fspath(src)), os.fspath(dst)))
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(os, "replace", replace)
+    target = tmp_path / "c.safetensors"
+    nanotorch.save(_new_state(), target)
+    expected_dir = [("fsync", "dir")] if os.name == "posix" else []
+    assert events == [("fsync", "file"), ("replace", str(tmp_path), str(target))] + expected_dir
+    assert os.listdir(tmp_path) == ["c.safetensors"]
+
+
+def test_save_failing_midway_keeps_the_old_file_and_removes_the_temp(tmp_path, monkeypatch):
+    target = tmp_path / "c.safetensors"
+    _save_old(target)
+    real = api._to_host
+    seen = []
+    sizes = []
+
+    def fail_on_second_tensor(t):
+        seen.append(t)
+        if len(seen) == 2:
+            # The first tensor's bytes are in the temporary file by now: a real partial write.
+            (tmp,) = [p for p in tmp_path.iterdir() if p.name != "c.safetensors"]
+            sizes.append(tmp.stat().st_size)
+            raise RuntimeError("device lost halfway through the save")
+        return real(t)
+
+    monkeypatch.setattr(api, "_to_host", fail_on_second_tensor)
+    with pytest.raises(RuntimeError, match="device lost"):
+        nanotorch.save(_new_state(), target)
+    assert sizes and sizes[0] > 0
+    assert os.listdir(tmp_path) == ["c.safetensors"]
+    _assert_old_intact(target)
+
+
+def test_save_io_error_is_a_checkpoint_error_and_keeps_the_old_file(tmp_path, monkeypatch):
+    target = tmp_path / "c.safetensors"
+    _save_old(target)
+
+    def disk_full(fd):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(os, "fsync", disk_full)
+    with pytest.raises(nanotorch.CheckpointError, match=r"c\.safetensors.*No space left"):
+        nanotorch.save(_new_state(), target)
+    monkeypatch.undo()
+    assert os.listdir(tmp_path) == ["c.safetensors"]
+    _assert_old_intact(target)
+
+
+def test_save_interrupted_by_keyboard_interrupt_cleans_up(tmp_path, monkeypatch):
+    target = tmp_path / "c.safetensors"
+    _save_old(target)
+
+    def interrupt(t):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(api, "_to_host", interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        nanotorch.save(_new_state(), target)
+    assert os.listdir(tmp_path) == ["c.safetensors"]
+    _assert_old_intact(target)
+
+
+def test_save_of_an_unsupported_object_keeps_the_old_file(tmp_path):
+    target = tmp_path / "c.safetensors"
+    _save_old(target)
+    with pytest.raises(TypeError):
+        nanotorch.save({"w": nanotorch.ones(3), "bad": object()}, target)
+    assert os.listdir(tmp_path) == ["c.safetensors"]
+    _assert_old_intact(target)
+
+
+def test_save_killed_mid_write_leaves_the_old_file_intact(tmp_path):
+    if not hasattr(signal, "SIGKILL"):
+        pytest.skip("needs SIGKILL")
+    target = tmp_path / "c.safetensors"
+    _save_old(target)
+    # The child writes the first (4 MB) tensor, says so, then stalls before the second one;
+    # the parent kills it there, while the temporary file is half written.
+    child = textwrap.dedent(
+        f"""
+        import sys, time
+        import nanotorch
+        from nanotorch.checkpoint import api
+        real, calls = api._to_host, []
+        def slow(t):
+            calls.append(t)
+            if len(calls) == 2:
+                print("mid-write", flush=True)
+                time.sleep(60)
+            return real(t)
+        api._to_host = slow
+        nanotorch.save({{"a": nanotorch.ones(1_000_000), "b": nanotorch.ones(10)}},
+                       {str(target)!r})
+        """
+    )
+    proc = subprocess.Popen([sys.executable, "-c", child], stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout.readline().strip() == "mid-write"
+        partial = [p for p in tmp_path.iterdir() if p.name != "c.safetensors"]
+        assert len(partial) == 1 and partial[0].stat().st_size >= 4_000_000
+        os.kill(proc.pid, signal.SIGKILL)
+    finally:
+        proc.wait(timeout=30)
+        proc.stdout.close()
+    assert proc.returncode == -signal.SIGKILL
+    _assert_old_intact(target)
+    # A hard kill cannot clean up: the stray temp file is left, and it is never the target.
+    leftovers = [p.name for p in tmp_path.iterdir() if p.name != "c.safetensors"]
+    assert len(leftovers) == 1 and leftovers[0].startswith(".c.safetensors.")
+    assert leftovers[0].endswith(".tmp")
+
+
+def test_save_into_a_missing_directory_names_it(tmp_path):
+    target = tmp_path / "nope" / "c.safetensors"
+    with pytest.raises(nanotorch.CheckpointError, match=r"c\.safetensors.*nope.*does not exist"):
+        nanotorch.save({"a": 1}, target)
+
+
+def test_save_onto_a_directory_says_so(tmp_path):
+    (tmp_path / "d").mkdir()
+    with pytest.raises(nanotorch.CheckpointError, match=r"d.*is a directory"):
+        nanotorch.save({"a": 1}, tmp_path / "d")
+    assert os.listdir(tmp_path) == ["d"]
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX permission bits")
+def test_save_creates_files_with_the_usual_permissions(tmp_path):
+    # The temp file must not keep mkstemp's private 0600 mode: same bits as a plain open().
+    (tmp_path / "plain").write_bytes(b"")
+    nanotorch.save({"a": 1}, tmp_path / "c.safetensors")
+    mode = stat.S_IMODE((tmp_path / "c.safetensors").stat().st_mode)
+    assert mode == stat.S_IMODE((tmp_path / "plain").stat().st_mode)
+
+
+def test_save_overwrites_an_existing_checkpoint(tmp_path):
+    target = tmp_path / "c.safetensors"
+    _save_old(target)
+    nanotorch.save({"new": 2}, target)
+    assert nanotorch.load(target) == {"new": 2}
+    assert os.listdir(tmp_path) == ["c.safetensors"]
