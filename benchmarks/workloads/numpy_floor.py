@@ -145,21 +145,27 @@ def _conv3x3_backward(
     return grad_w, grad_b, grad_x
 
 
-def _max_pool2(x: Any) -> tuple[Any, Any]:
-    """2x2 max pooling, stride 2; returns the output and the mask of maxima for backward."""
-    n, c, h, w = x.shape
-    windows = x.reshape(n, c, h // 2, 2, w // 2, 2)
-    out = windows.max(axis=(3, 5))
+def _max_pool2(xp: Any, x: Any) -> tuple[Any, list[Any]]:
+    """2x2 max pooling, stride 2, as the maximum of the four strided corner views (much
+    faster in NumPy than a reduction over two non-adjacent axes of a 6-d view).
+
+    Returns the output and, for backward, where each corner held the maximum.
+    """
+    corners = [x[:, :, i::2, j::2] for i in (0, 1) for j in (0, 1)]
+    out = xp.maximum(xp.maximum(corners[0], corners[1]), xp.maximum(corners[2], corners[3]))
     # Ties inside a window only happen between zeros produced by the ReLU in front of the
-    # pool; whichever of them gets the gradient, the ReLU's backward zeroes it, so a plain
-    # equality mask gives exactly the gradient of "first maximum wins".
-    mask = windows == out[:, :, :, None, :, None]
-    return out, mask
+    # pool; whichever of them gets the gradient, the ReLU's backward zeroes it, so plain
+    # equality masks give exactly the gradient of "first maximum wins".
+    return out, [c == out for c in corners]
 
 
-def _max_pool2_backward(g: Any, mask: Any) -> Any:
-    n, c, h2, _, w2, _ = mask.shape
-    return (mask * g[:, :, :, None, :, None]).reshape(n, c, h2 * 2, w2 * 2)
+def _max_pool2_backward(xp: Any, g: Any, masks: list[Any]) -> Any:
+    n, c, h2, w2 = g.shape
+    grad_x = xp.empty((n, c, h2 * 2, w2 * 2), dtype=g.dtype)
+    for k, mask in enumerate(masks):
+        i, j = divmod(k, 2)
+        grad_x[:, :, i::2, j::2] = g * mask
+    return grad_x
 
 
 class CNN(_Runner):
@@ -175,20 +181,20 @@ class CNN(_Runner):
         xp, p = self.xp, self.params
         z1, cols1 = _conv3x3(xp, self.x, p["conv1_w"], p["conv1_b"])
         xp.maximum(z1, 0, out=z1)
-        h1, mask1 = _max_pool2(z1)
+        h1, mask1 = _max_pool2(xp, z1)
         z2, cols2 = _conv3x3(xp, h1, p["conv2_w"], p["conv2_b"])
         xp.maximum(z2, 0, out=z2)
-        h2, mask2 = _max_pool2(z2)
+        h2, mask2 = _max_pool2(xp, z2)
         flat = h2.reshape(h2.shape[0], -1)
         logits = flat @ p["fc_w"].T + p["fc_b"]
         loss, g = _cross_entropy(xp, logits, self.y)
 
         grads = {"fc_w": g.T @ flat, "fc_b": g.sum(axis=0)}
         g = (g @ p["fc_w"]).reshape(h2.shape)
-        g = _max_pool2_backward(g, mask2)
+        g = _max_pool2_backward(xp, g, mask2)
         g *= z2 > 0
         grads["conv2_w"], grads["conv2_b"], g = _conv3x3_backward(xp, g, cols2, p["conv2_w"], True)
-        g = _max_pool2_backward(g, mask1)
+        g = _max_pool2_backward(xp, g, mask1)
         g *= z1 > 0
         grads["conv1_w"], grads["conv1_b"], _ = _conv3x3_backward(
             xp, g, cols1, p["conv1_w"], False

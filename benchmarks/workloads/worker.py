@@ -50,6 +50,22 @@ def openblas_corename() -> str | None:
     return None
 
 
+def peak_rss_kb() -> int:
+    """Peak resident memory of this process in KiB.
+
+    ``VmHWM`` rather than ``ru_maxrss``: Linux carries ``ru_maxrss`` across ``exec``, so a
+    worker would report the parent's peak (the process that forked it) when that is larger.
+    """
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
 def measure(args: argparse.Namespace) -> dict[str, Any]:
     impl = importlib.import_module(IMPLS[args.impl])
     if hasattr(impl, "set_threads"):
@@ -85,7 +101,7 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         "times": times,
         "inner": inner,
         "minflt_per_step": faults / (args.repeat * inner),
-        "maxrss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+        "maxrss_kb": peak_rss_kb(),
         "openblas_core": openblas_corename(),
         "version": impl.version() if hasattr(impl, "version") else f"numpy {np.__version__}",
     }

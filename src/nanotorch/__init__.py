@@ -21,6 +21,7 @@ from nanotorch.backend import (
     reset_transfer_stats,
     transfer_stats,
 )
+from nanotorch.checkpoint import load, load_safetensors, save, save_safetensors
 from nanotorch.creation import (
     arange,
     as_tensor,

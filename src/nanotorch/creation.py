@@ -56,8 +56,7 @@ def tensor(
     dev = _device(device if device is not None else "cpu")
     backend = get_backend(dev)
     host, dt = as_host_array(data, _dt.as_dtype(dtype))
-    if dev.type == "cpu":
-        host = host.copy()
+    # from_host copies, so the tensor never aliases the caller's data.
     return _finish(from_host_counted(host, backend), dev, backend, requires_grad)
 
 

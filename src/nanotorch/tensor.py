@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from nanotorch import dtypes as _dt
+from nanotorch.autograd import function as _function
 from nanotorch.autograd.function import AccumulateGrad, Context
 from nanotorch.backend import Backend, Device, get_backend, record_sync
 from nanotorch.backend import device as _device
@@ -860,6 +861,9 @@ def _parse_to_args(args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, 
 
 
 __all__ = ["Tensor"]
+
+# Note [Tensor and Function import each other] (autograd/function.py): hand the class over.
+_function.Tensor = Tensor
 
 # Imported last: the ops build Tensors, so they need this module's class to exist first.
 from nanotorch import ops as _ops  # noqa: E402

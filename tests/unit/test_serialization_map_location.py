@@ -15,8 +15,9 @@ import pytest
 import nanotorch
 
 
-def _rewrite_saved_device(path, new_device: str) -> None:
-    """Pretend the checkpoint came from another machine: every tensor saved on ``new_device``."""
+def _rewrite_saved_device(path, new_device: str, only: str | None = None) -> None:
+    """Pretend the checkpoint came from another machine: its tensors (or just the one named
+    ``only``) saved on ``new_device``."""
     raw = path.read_bytes()
     (n,) = struct.unpack("<Q", raw[:8])
     header = json.loads(raw[8 : 8 + n])
@@ -27,7 +28,7 @@ def _rewrite_saved_device(path, new_device: str) -> None:
         if isinstance(node, list):
             return [visit(x) for x in node]
         if isinstance(node, dict):
-            if "tensor" in node:
+            if "tensor" in node and only in (None, node["tensor"]):
                 return {**node, "device": new_device}
             return {k: visit(v) for k, v in node.items()}
         return node
@@ -41,9 +42,7 @@ def _rewrite_saved_device(path, new_device: str) -> None:
 def mixed(tmp_path):
     """A checkpoint with one tensor saved from cpu and one from the stand-in accelerator."""
     path = tmp_path / "mixed.safetensors"
-    nanotorch.save(
-        {"host": nanotorch.arange(3), "acc": nanotorch.ones(2).to("strict:1")}, path
-    )
+    nanotorch.save({"host": nanotorch.arange(3), "acc": nanotorch.ones(2).to("strict:1")}, path)
     return path
 
 
@@ -120,6 +119,20 @@ def test_load_missing_saved_device_names_it_and_suggests_map_location(tmp_path):
     ):
         nanotorch.load(path)
     assert nanotorch.load(path, map_location="cpu")["w"].tolist() == [1.0, 1.0]
+
+
+def test_load_checks_every_device_before_reading_any_data(tmp_path, monkeypatch):
+    from nanotorch.checkpoint import api
+
+    path = tmp_path / "half.safetensors"
+    nanotorch.save({"a": nanotorch.ones(1), "b": nanotorch.ones(1)}, path)
+    # Only the second tensor's device is missing: nothing may be read before that is known.
+    _rewrite_saved_device(path, "cuda:99", only="b")
+    read = []
+    monkeypatch.setattr(api, "_materialize", lambda *args: read.append(args))
+    with pytest.raises(nanotorch.CheckpointError, match=r"'b'.*cuda:99"):
+        nanotorch.load(path)
+    assert read == []
 
 
 def test_load_unknown_saved_device_kind_suggests_map_location(tmp_path):

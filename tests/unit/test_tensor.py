@@ -172,3 +172,20 @@ def test_tensor_setitem_and_inplace_math(device):
     assert t.tolist() == [[0.0] * 3] * 2
     t.copy_(nt.ones(2, 3, dtype=nt.float64, device=device))
     assert t.dtype is nt.float32 and t.tolist() == [[1.0] * 3] * 2
+
+
+def test_tensor_from_host_data_does_not_share_memory(device):
+    host = np.ones(3)
+    t = nt.tensor(host, device=device)
+    with nt.no_grad():
+        t.add_(1.0)
+    assert host.tolist() == [1.0, 1.0, 1.0]
+
+
+def test_tensor_to_another_device_does_not_share_memory(device):
+    source_device = "strict:0" if device.type == "cpu" else "cpu"
+    src = nt.ones(3, device=source_device)
+    dst = src.to(device)
+    with nt.no_grad():
+        dst.add_(1.0)
+    assert src.tolist() == [1.0, 1.0, 1.0]

@@ -32,20 +32,22 @@ def topological_order(roots: Sequence[Node]) -> list[Node]:
     An iterative depth-first search: a node is emitted after all of its inputs' nodes, and the
     reversed emission order is a topological order of the backward pass.
     """
+    # Nodes are hashed by identity (no Node defines __eq__), so they key sets and dicts
+    # directly; that saves an id() call per visit (Note [Dispatch cost] in function.py).
     order: list[Node] = []
-    visited: set[int] = set()
+    visited: set[Node] = set()
     stack: list[tuple[Node, bool]] = [(r, False) for r in roots]
     while stack:
         node, expanded = stack.pop()
         if expanded:
             order.append(node)
             continue
-        if id(node) in visited:
+        if node in visited:
             continue
-        visited.add(id(node))
+        visited.add(node)
         stack.append((node, True))
         for nxt in node.next_nodes:
-            if nxt is not None and id(nxt) not in visited:
+            if nxt is not None and nxt not in visited:
                 stack.append((nxt, False))
     order.reverse()
     return order
@@ -114,13 +116,13 @@ def run_backward(
     from nanotorch.ops.reduction import sum_to
 
     seeds = _seed_gradients(outputs, grad_outputs, caller)
-    grads: dict[int, Tensor] = {}
+    grads: dict[Node, Tensor] = {}  # the summed gradient waiting at each node
     roots: list[Node] = []
     for out, g in zip(outputs, seeds):
         node = _node_of(out)
         roots.append(node)
-        prev = grads.get(id(node))
-        grads[id(node)] = g if prev is None else prev + g
+        prev = grads.get(node)
+        grads[node] = g if prev is None else prev + g
     targets = None if inputs is None else {id(_node_of(t)) for t in inputs}
     captured: dict[int, Tensor] = {}
     handed_out: set[int] = set()  # arrays already stored as some leaf's .grad in this pass
@@ -128,7 +130,7 @@ def run_backward(
     token = _grad_enabled.set(create_graph)
     try:
         for node in topological_order(roots):
-            grad = grads.pop(id(node), None)
+            grad = grads.pop(node, None)
             if grad is None:
                 continue
             if isinstance(node, AccumulateGrad):
@@ -170,9 +172,8 @@ def run_backward(
                     continue
                 if g._data.shape != shape:
                     g = sum_to(g, shape)  # Note [Central un-broadcasting]
-                key = id(nxt)
-                prev = grads.get(key)
-                grads[key] = g if prev is None else prev + g
+                prev = grads.get(nxt)
+                grads[nxt] = g if prev is None else prev + g
             if not retain_graph:
                 ctx.release()
     finally:

@@ -26,6 +26,14 @@ from nanotorch.errors import DeviceMismatchError
 if TYPE_CHECKING:
     from nanotorch.tensor import Tensor
 
+# Note [Tensor and Function import each other]
+# ~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~
+# tensor.py imports Context and AccumulateGrad from this module, and ``Function.apply`` needs
+# the Tensor class on every call. An ``import`` statement inside ``apply`` would run the import
+# machinery once per op (about 0.4 us, as long as NumPy takes to add two small arrays), so
+# tensor.py binds its class to the module-level name ``Tensor`` here, once, right after
+# defining it. Nothing can reach ``apply`` before that: calling it takes a Tensor.
+
 _OUTPUT = object()  # marks "the op's own output" among saved values
 
 
@@ -96,8 +104,6 @@ class Context(Node):
         backward that uses them is differentiable; intermediates are constants."""
         if self._freed:
             raise RuntimeError(_FREED_MESSAGE.format(node=self.name()))
-        from nanotorch.tensor import Tensor
-
         saved = self._saved
         if saved is None:
             return ()
@@ -153,28 +159,42 @@ class Function:
 
     @classmethod
     def apply(cls, *inputs: Any, **params: Any) -> Tensor:
-        from nanotorch.tensor import Tensor
+        # Note [Dispatch cost]
+        # ~~~~~~~~~~~~~~~~~~~~
+        # Every op of every model passes through here, so on small arrays this function, not
+        # NumPy, sets the speed (benchmarks/README.md, workload "overhead"). It is written as
+        # one pass over the inputs, with no per-call imports and no helper calls on the common
+        # path; discovery/performance.md has the measurements behind each choice.
 
         # 1. Find the tensors; all must share one device, and (outside dtype_exempt) a dtype.
+        #    The same pass collects the raw arrays that forward receives.
         ref: Tensor | None = None
         ref_dtype = None
         has_float_scalar = False
         requires_grad = False
+        arrays = []
+        exempt = cls.dtype_exempt
         for i, x in enumerate(inputs):
             if isinstance(x, Tensor):
+                data = x._data
                 if ref is None:
                     ref = x
                 elif x._device is not ref._device:
                     _raise_device_mismatch(cls, inputs)
-                if i not in cls.dtype_exempt:
+                if i not in exempt:
+                    # Array libraries hand out one dtype object per dtype, so ``is`` settles
+                    # almost every comparison before the slower ``!=``.
                     if ref_dtype is None:
-                        ref_dtype = x._data.dtype
-                    elif x._data.dtype != ref_dtype:
+                        ref_dtype = data.dtype
+                    elif data.dtype is not ref_dtype and data.dtype != ref_dtype:
                         _raise_dtype_mismatch(cls, inputs)
                 if x._requires_grad:
                     requires_grad = True
-            elif type(x) is float:
-                has_float_scalar = True
+                arrays.append(data)
+            else:
+                if type(x) is float:
+                    has_float_scalar = True
+                arrays.append(x)
         if ref is None:
             raise TypeError(f"{cls.__name__}: needs at least one Tensor input")
         backend = ref._backend
@@ -189,7 +209,6 @@ class Function:
         # 2. Compute on raw arrays (inside the device's context: a no-op except on cuda).
         ctx = Context(cls)
         ctx.backend = backend
-        arrays = [x._data if isinstance(x, Tensor) else x for x in inputs]
         if backend.device.type == "cuda":
             with backend.context():
                 out = cls.forward(ctx, backend.xp, *arrays, **params)
@@ -206,13 +225,17 @@ class Function:
         shapes = []
         needs = []
         for x in inputs:
-            if isinstance(x, Tensor) and x._requires_grad:
-                next_nodes.append(x.grad_fn if x.grad_fn is not None else x._accumulator())
-                needs.append(True)
+            if isinstance(x, Tensor):
+                shapes.append(x._data.shape)
+                if x._requires_grad:
+                    node = x.grad_fn
+                    next_nodes.append(node if node is not None else x._accumulator())
+                    needs.append(True)
+                    continue
             else:
-                next_nodes.append(None)
-                needs.append(False)
-            shapes.append(x._data.shape if isinstance(x, Tensor) else None)
+                shapes.append(None)
+            next_nodes.append(None)
+            needs.append(False)
         ctx.next_nodes = tuple(next_nodes)
         ctx.input_shapes = tuple(shapes)
         ctx.needs_input_grad = tuple(needs)
@@ -220,6 +243,10 @@ class Function:
         if ctx._to_save:
             _resolve_saved(ctx, inputs, arrays, raw_out, out, result)
         return result
+
+
+# Values that are never arrays: saved as they are, without searching the inputs for them.
+_PLAIN_VALUES = (int, float, bool, complex, str, type(None))
 
 
 def _resolve_saved(
@@ -233,11 +260,13 @@ def _resolve_saved(
     """Turn the arrays forward saved into what backward reads: the input Tensors themselves
     (with their version, to catch in-place edits), the output (rebuilt on demand, so the node
     does not hold its own output and form a cycle), or constant Tensors for intermediates."""
-    from nanotorch.tensor import Tensor
-
     saved = []
     versions = []
     for value in ctx._to_save:
+        if type(value) in _PLAIN_VALUES:
+            saved.append(value)
+            versions.append(None)
+            continue
         for x, arr in zip(inputs, arrays):
             if value is arr and isinstance(x, Tensor):
                 saved.append(x)
@@ -248,7 +277,7 @@ def _resolve_saved(
                 saved.append(_OUTPUT)
                 ctx._out = out
                 ctx._out_meta = (result._device, result._backend, True)
-            elif value is None or not hasattr(value, "shape"):
+            elif not hasattr(value, "shape"):
                 saved.append(value)
             else:
                 saved.append(Tensor._make(value, result._device, result._backend, False, None))
@@ -263,16 +292,12 @@ def _is_floating(backend: Any, native_dtype: Any) -> bool:
 
 
 def _describe(x: Any) -> str:
-    from nanotorch.tensor import Tensor
-
     if isinstance(x, Tensor):
         return f"Tensor(shape={tuple(x.shape)}, dtype={x.dtype.name}, device={x.device})"
     return repr(x)
 
 
 def _raise_device_mismatch(cls: type[Function], inputs: tuple[Any, ...]) -> None:
-    from nanotorch.tensor import Tensor
-
     devices = []
     for x in inputs:
         if isinstance(x, Tensor) and str(x.device) not in devices:
@@ -286,8 +311,6 @@ def _raise_device_mismatch(cls: type[Function], inputs: tuple[Any, ...]) -> None
 
 
 def _raise_dtype_mismatch(cls: type[Function], inputs: tuple[Any, ...]) -> None:
-    from nanotorch.tensor import Tensor
-
     dtypes = []
     for x in inputs:
         if isinstance(x, Tensor) and x.dtype.name not in dtypes:

@@ -127,7 +127,9 @@ class ArrayBackend:
         return None
 
     def from_host(self, host: np.ndarray) -> Array:
-        return self.xp.asarray(host, device=self.native_device)
+        # Always a copy: some libraries (array_api_strict) would otherwise alias the host
+        # buffer, and a "transfer" that shares memory with its source is no transfer.
+        return self.xp.asarray(host, copy=True, device=self.native_device)
 
     def to_host(self, array: Array) -> np.ndarray:
         return np.asarray(array)

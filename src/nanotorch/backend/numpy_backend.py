@@ -30,7 +30,8 @@ class NumpyBackend(ArrayBackend):
         return 1
 
     def from_host(self, host: np.ndarray) -> Array:
-        return np.asarray(host)
+        # A copy: the host array may be another device's buffer seen through DLPack.
+        return np.array(host, copy=True)
 
     def to_host(self, array: Array) -> np.ndarray:
         return array

@@ -13,7 +13,8 @@ from typing import Any
 
 import numpy as np
 
-from nanotorch.backend import Device, device as _device
+from nanotorch.backend import Device
+from nanotorch.backend import device as _device
 from nanotorch.creation import as_tensor, randperm
 from nanotorch.random import Generator, default_generator
 from nanotorch.tensor import Tensor

@@ -111,6 +111,9 @@ from nanotorch.ops.shape import (
     view,
 )
 
+from nanotorch.ops.conv import conv1d, conv2d, conv_transpose2d
+from nanotorch.ops.pool import adaptive_avg_pool2d, avg_pool2d, max_pool2d
+
 # Every public op, by the name users call it (aliases excluded). See Note [Op registry].
 PUBLIC_OPS = (
     "add",
@@ -201,4 +204,18 @@ PUBLIC_OPS = (
     "cast",
     "clone",
     "to_device",
+    "conv1d",
+    "conv2d",
+    "conv_transpose2d",
+    "max_pool2d",
+    "avg_pool2d",
+    "adaptive_avg_pool2d",
+)
+
+# ``from nanotorch.ops import *`` (used by nanotorch/__init__.py) exports the ops and their
+# aliases, not the family modules.
+__all__ = sorted(
+    name
+    for name, value in list(globals().items())
+    if not name.startswith("_") and type(value).__name__ != "module" and name != "annotations"
 )

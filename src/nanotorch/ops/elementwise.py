@@ -20,18 +20,23 @@ TensorLike = Tensor | Scalar
 
 
 def _binary(cls: type[Function], a: TensorLike, b: TensorLike) -> Tensor:
-    if isinstance(a, Tensor) and isinstance(b, Tensor):
+    # Each operand is classified once: this runs on every arithmetic operator
+    # (Note [Dispatch cost] in autograd/function.py).
+    a_is_tensor = isinstance(a, Tensor)
+    b_is_tensor = isinstance(b, Tensor)
+    if a_is_tensor and b_is_tensor:
         sa, sb = a._data.shape, b._data.shape
         if sa != sb:
             broadcast_shapes(cls.__name__.lower(), tuple(sa), tuple(sb))
-    elif not isinstance(a, Tensor) and not isinstance(b, Tensor):
-        raise TypeError(f"{cls.__name__.lower()}: needs at least one Tensor operand")
-    for x in (a, b):
-        if not isinstance(x, (Tensor, int, float, bool)):
+    elif a_is_tensor or b_is_tensor:
+        other = b if a_is_tensor else a
+        if not isinstance(other, (int, float, bool)):
             raise TypeError(
-                f"{cls.__name__.lower()}: unsupported operand type {type(x).__name__}; "
+                f"{cls.__name__.lower()}: unsupported operand type {type(other).__name__}; "
                 "wrap data with nanotorch.tensor(...) first"
             )
+    else:
+        raise TypeError(f"{cls.__name__.lower()}: needs at least one Tensor operand")
     return cls.apply(a, b)
 
 

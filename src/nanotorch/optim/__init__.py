@@ -5,7 +5,12 @@ state, group)`` (see optimizer.py and discovery/optimizers.md). Like the rest of
 nothing here imports an array library.
 """
 
+from nanotorch.optim import lr_scheduler
+from nanotorch.optim.adagrad import Adagrad
+from nanotorch.optim.adam import Adam
+from nanotorch.optim.adamw import AdamW
 from nanotorch.optim.optimizer import Optimizer
+from nanotorch.optim.rmsprop import RMSprop
 from nanotorch.optim.sgd import SGD
 
-__all__ = ["SGD", "Optimizer"]
+__all__ = ["lr_scheduler", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Optimizer"]

@@ -311,9 +311,7 @@ class Optimizer:
         for saved, group in zip(saved_groups, self.param_groups, strict=True):
             group.update({k: v for k, v in saved.items() if k != "params"})
 
-    def _load_param_state(
-        self, index: int, p: Tensor, group: ParamGroup, saved: State
-    ) -> State:
+    def _load_param_state(self, index: int, p: Tensor, group: ParamGroup, saved: State) -> State:
         template = self.init_state(p, group)
         missing = sorted(set(template) - set(saved))
         extra = sorted(set(saved) - set(template))

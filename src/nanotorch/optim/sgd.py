@@ -73,9 +73,7 @@ class SGD(Optimizer):
         self._check_non_negative(group, "momentum", index)
         self._check_non_negative(group, "weight_decay", index)
         if group["nesterov"] and not group["momentum"] > 0:
-            self._fail(
-                "nesterov=True needs momentum > 0", "set momentum, e.g. momentum=0.9", index
-            )
+            self._fail("nesterov=True needs momentum > 0", "set momentum, e.g. momentum=0.9", index)
         if group["nesterov"] and group["dampening"] != 0:
             self._fail(
                 f"nesterov=True needs dampening=0, got dampening={group['dampening']}",

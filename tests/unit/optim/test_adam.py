@@ -12,8 +12,15 @@ from nanotorch.optim import Adam, AdamW
 from nanotorch.testing import assert_close
 
 
-def adam_reference(lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, amsgrad=False,
-                   maximize=False, decoupled=False):
+def adam_reference(
+    lr=1e-3,
+    betas=(0.9, 0.999),
+    eps=1e-8,
+    weight_decay=0.0,
+    amsgrad=False,
+    maximize=False,
+    decoupled=False,
+):
     b1, b2 = betas
 
     def step(p, g, s, t):

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 from optim_problem import (
     B0,
-    N,
     W0,
+    N,
     X,
     Y,
     assert_trajectories_close,
@@ -58,7 +58,9 @@ def test_optimizer_base_without_update_names_the_missing_method(device):
     p = nanotorch.ones(2, device=device, requires_grad=True)
     opt = Optimizer([p], dict(lr=0.1))
     p.grad = nanotorch.ones(2, device=device)
-    with pytest.raises(NotImplementedError, match=r"Optimizer.*update\(param, grad, state, group\)"):
+    with pytest.raises(
+        NotImplementedError, match=r"Optimizer.*update\(param, grad, state, group\)"
+    ):
         opt.step()
 
 
@@ -227,7 +229,9 @@ def test_optimizer_rejects_a_non_leaf_tensor(device):
 
 def test_optimizer_rejects_a_tensor_that_does_not_require_grad(device):
     p = nanotorch.ones(2, device=device)
-    with pytest.raises(ValueError, match=r"SGD: parameter 0 .* does not require grad.*requires_grad_"):
+    with pytest.raises(
+        ValueError, match=r"SGD: parameter 0 .* does not require grad.*requires_grad_"
+    ):
         SGD([p], lr=0.1)
 
 
@@ -237,3 +241,57 @@ def test_optimizer_repr_lists_groups_and_hyperparameters(device):
     assert text.startswith("SGD (")
     assert "Parameter Group 0" in text and "Parameter Group 1" in text
     assert "lr: 0.1" in text and "lr: 0.5" in text
+
+
+def test_optimizer_zero_grad_set_to_none_false_detaches_a_graph_carrying_grad(device):
+    p = nanotorch.tensor([1.0, 2.0], dtype=nanotorch.float64, device=device, requires_grad=True)
+    (p * p * p).sum().backward(create_graph=True)
+    assert p.grad.grad_fn is not None
+    grad = p.grad
+    SGD([p], lr=0.1).zero_grad(set_to_none=False)
+    assert p.grad is grad and p.grad.grad_fn is None and not p.grad.requires_grad
+    assert_close(p.grad, np.zeros(2))
+
+
+# --------------------------------------------------------------------------- nn.Parameter
+def test_optimizer_trains_module_parameters_from_a_generator(device):
+    from nanotorch import nn
+
+    model = nn.Linear(3, 2, device=device, dtype=nanotorch.float64)
+    with nanotorch.no_grad():
+        model.weight.copy_(nanotorch.tensor(W0.T.copy(), dtype=nanotorch.float64, device=device))
+        model.bias.copy_(nanotorch.tensor(B0.copy(), dtype=nanotorch.float64, device=device))
+    opt = SGD(model.parameters(), lr=0.05, momentum=0.9)
+    assert [type(p) for p in opt.param_groups[0]["params"]] == [nn.Parameter, nn.Parameter]
+    x, y = make_data(device)
+    for _ in range(20):
+        opt.zero_grad()
+        r = model(x) - y
+        ((r * r).sum() / (2 * N)).backward()
+        opt.step()
+
+    def step(p, g, s, t):
+        s["buf"] = g.copy() if t == 1 else 0.9 * s["buf"] + g
+        return p - 0.05 * s["buf"]
+
+    w_ref, b_ref = reference(step)[-1]
+    assert_close(model.weight, w_ref.T, rtol=1e-10, atol=1e-12)
+    assert_close(model.bias, b_ref, rtol=1e-10, atol=1e-12)
+
+
+def test_optimizer_rejects_a_learning_rate_that_is_not_a_number(device):
+    p = nanotorch.ones(2, device=device, requires_grad=True)
+    with pytest.raises(TypeError, match=r"SGD: lr must be a Python number, got str"):
+        SGD([p], lr="0.1")
+
+
+def test_optimizer_rejects_a_set_of_parameters(device):
+    p = nanotorch.ones(2, device=device, requires_grad=True)
+    with pytest.raises(TypeError, match=r"SGD: parameter group 0 holds a set.*pass a list"):
+        SGD([{"params": {p}}], lr=0.1)
+
+
+def test_optimizer_rejects_groups_mixed_with_bare_tensors(device):
+    w, b = make_params(device)
+    with pytest.raises(TypeError, match=r"SGD: parameter group 1 is a Tensor; either every"):
+        SGD([{"params": [w]}, b], lr=0.1)

@@ -10,8 +10,9 @@ from nanotorch.optim import SGD
 from nanotorch.testing import assert_close
 
 
-def sgd_reference(lr, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False,
-                  maximize=False):
+def sgd_reference(
+    lr, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False, maximize=False
+):
     def step(p, g, state, t):
         g = -g if maximize else g
         g = g + weight_decay * p

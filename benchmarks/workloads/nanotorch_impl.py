@@ -1,0 +1,123 @@
+"""Each workload as a nanotorch user writes it: ``nn`` layers, ``nn.functional.cross_entropy``
+and ``optim.SGD``, exactly the code the tutorials show, so the benchmark measures what users
+run. Weights are copied from the shared arrays, so the losses match the floor's.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+import nanotorch as nt
+from workloads import ADD_BY, LR, MUL_BY, SPECS, mlp_depth
+
+
+class _Runner:
+    def __init__(self, device: str) -> None:
+        self.device = nt.device(device)
+
+    def sync(self) -> None:
+        self.x._backend.synchronize()
+
+    def check_values(self, loss: Any) -> list[float]:
+        return [loss.item()]
+
+    def _tensor(self, array: np.ndarray) -> nt.Tensor:
+        return nt.tensor(array, device=self.device)
+
+    def _load(self, param: nt.Tensor, array: np.ndarray) -> None:
+        with nt.no_grad():
+            param.copy_(self._tensor(array))
+
+
+class _Trainer(_Runner):
+    model: Any
+
+    def _setup(self, data: dict[str, np.ndarray]) -> None:
+        from nanotorch.nn import functional as F
+        from nanotorch.optim import SGD
+
+        self.cross_entropy = F.cross_entropy
+        self.model.to(self.device)
+        self.x = self._tensor(data["x"])
+        self.y = self._tensor(data["y"])
+        self.opt = SGD(self.model.parameters(), lr=LR)
+
+    def step(self) -> Any:
+        self.opt.zero_grad()
+        loss = self.cross_entropy(self.model(self.x), self.y)
+        loss.backward()
+        self.opt.step()
+        return loss.detach()
+
+
+class MLP(_Trainer):
+    def __init__(self, data: dict[str, np.ndarray], device: str) -> None:
+        from nanotorch import nn
+
+        super().__init__(device)
+        layers: list[Any] = []
+        depth = mlp_depth(data)
+        for i in range(depth):
+            out_f, in_f = data[f"w{i}"].shape
+            linear = nn.Linear(in_f, out_f)
+            self._load(linear.weight, data[f"w{i}"])
+            self._load(linear.bias, data[f"b{i}"])
+            layers.append(linear)
+            if i < depth - 1:
+                layers.append(nn.ReLU())
+        self.model = nn.Sequential(*layers)
+        self._setup(data)
+
+
+class CNN(_Trainer):
+    def __init__(self, data: dict[str, np.ndarray], device: str) -> None:
+        from nanotorch import nn
+
+        super().__init__(device)
+        c1, c0 = data["conv1_w"].shape[:2]
+        c2 = data["conv2_w"].shape[0]
+        classes, flat = data["fc_w"].shape
+        conv1, conv2 = nn.Conv2d(c0, c1, 3, padding=1), nn.Conv2d(c1, c2, 3, padding=1)
+        fc = nn.Linear(flat, classes)
+        for module, key in ((conv1, "conv1"), (conv2, "conv2"), (fc, "fc")):
+            self._load(module.weight, data[f"{key}_w"])
+            self._load(module.bias, data[f"{key}_b"])
+        self.model = nn.Sequential(
+            conv1, nn.ReLU(), nn.MaxPool2d(2), conv2, nn.ReLU(), nn.MaxPool2d(2),
+            nn.Flatten(), fc,
+        )  # fmt: skip
+        self._setup(data)
+
+
+class Chain(_Runner):
+    def __init__(self, data: dict[str, np.ndarray], device: str, ops: int) -> None:
+        super().__init__(device)
+        self.x = self._tensor(data["x"]).requires_grad_()
+        self.ops = ops
+
+    def step(self) -> Any:
+        self.x.grad = None
+        y = self.x
+        for i in range(self.ops):
+            y = y * MUL_BY if i % 2 == 0 else y + ADD_BY
+        out = y.sum()
+        out.backward()
+        return out.detach()
+
+    def check_values(self, loss: Any) -> list[float]:
+        return [loss.item(), self.x.grad.sum().item()]
+
+
+def build(name: str, size: str, data: dict[str, np.ndarray], device: str) -> _Runner:
+    spec = SPECS[name]
+    if spec.kind == "mlp":
+        return MLP(data, device)
+    if spec.kind == "chain":
+        return Chain(data, device, spec.sizes[size]["ops"])
+    return CNN(data, device)
+
+
+def version() -> str:
+    return f"nanotorch {nt.__version__}"

@@ -1,0 +1,87 @@
+"""Atomic file replacement: a reader sees the old checkpoint or the new one, never half.
+
+Note [Atomic save]
+~~~~~~~~~~~~~~~~~~
+A training job that dies while writing (pre-empted, out of memory, Ctrl-C) must not destroy
+the checkpoint it was replacing, which is the only way back. So ``save`` never writes the
+target itself:
+
+1. create a fresh temporary file in the target's own directory (``os.replace`` is only atomic
+   within one filesystem), named ``.<name>.<random>.tmp``, with the permissions a plain
+   ``open()`` would give;
+2. write everything, ``flush`` Python's buffer and ``os.fsync`` the file, so its bytes are on
+   disk before any name points at them;
+3. ``os.replace`` it over the target: on POSIX and Windows the name switches in one step;
+4. ``fsync`` the directory (POSIX), so the switch itself survives a power cut.
+
+If anything fails before step 3, the temporary file is removed and the target is untouched.
+A process killed outright (SIGKILL, power loss) cannot clean up, so a stray ``.tmp`` may be
+left; it is never the target, and is safe to delete. What this cannot promise: atomicity on
+filesystems whose rename is not atomic (some network and FUSE filesystems), and durability
+where the directory cannot be fsynced (Windows; filesystems that refuse it): there the last
+save may be lost in a power cut, though never half-written over the previous file by us.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+from collections.abc import Callable
+from typing import BinaryIO
+
+from nanotorch.checkpoint.layout import fail
+
+
+def atomic_write(path: str, write: Callable[[BinaryIO], None]) -> None:
+    """Call ``write(f)`` on a temporary file, then move it over ``path`` (Note [Atomic save])."""
+    target = os.path.abspath(path)
+    directory, name = os.path.split(target)
+    if os.path.isdir(target):
+        fail(
+            path,
+            "is a directory; give the path of a file inside it, e.g. "
+            f"{os.path.join(path, 'checkpoint.safetensors')}",
+        )
+    if not os.path.isdir(directory):
+        fail(
+            path,
+            f"the directory {directory} does not exist; create it first "
+            "(os.makedirs(..., exist_ok=True))",
+        )
+    # Keep the name within NAME_MAX even for a long target name.
+    tmp = os.path.join(directory, f".{name[:100]}.{secrets.token_hex(6)}.tmp")
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    try:
+        fd = os.open(tmp, flags, 0o666)  # 0o666 minus the umask, like open()
+    except OSError as exc:
+        fail(path, f"cannot create a temporary file in {directory}: {exc.strerror or exc}")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            write(f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, target)
+    except BaseException as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        if isinstance(exc, OSError):
+            fail(
+                path,
+                f"saving failed and the previous file, if any, is unchanged: {exc.strerror or exc}",
+                exc,
+            )
+        raise
+    _fsync_directory(directory)
+
+
+def _fsync_directory(directory: str) -> None:
+    if os.name != "posix":
+        return  # Windows cannot open a directory for fsync
+    fd = os.open(directory, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass  # some filesystems refuse; the file itself is already safe on disk
+    finally:
+        os.close(fd)

@@ -1,0 +1,229 @@
+"""Containers: ``Sequential``, ``ModuleList`` and ``ModuleDict``.
+
+Each stores its modules as registered children (Note [Module registration] in
+nn/module.py), so parameters inside a list or dict are found by ``parameters()``, moved by
+``to()`` and named in ``state_dict`` ("0.weight", "head.bias") exactly as in PyTorch. A plain
+Python list of layers would hide them from all three.
+
+Like the rest of the engine, this module imports no array library.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
+
+from nanotorch.nn.module import Module
+
+
+def _index(container: Module, idx: int) -> int:
+    n = len(container._modules)
+    if not isinstance(idx, int) or isinstance(idx, bool):
+        raise TypeError(f"{type(container).__name__} indices must be integers or slices, got {idx!r}")
+    if not -n <= idx < n:
+        raise IndexError(f"index {idx} is out of range for {type(container).__name__} of length {n}")
+    return idx % n
+
+
+class Sequential(Module):
+    """Modules applied one after another: ``forward(x)`` is ``m_n(...m_1(x))``.
+
+    Children are named "0", "1", ... (or by the keys of an ``OrderedDict``).
+
+    >>> import nanotorch
+    >>> from nanotorch import nn
+    >>> mlp = nn.Sequential(nn.Linear(2, 8), nn.Tanh(), nn.Linear(8, 1))
+    >>> mlp(nanotorch.zeros(4, 2)).shape, len(mlp), type(mlp[1]).__name__
+    ((4, 1), 3, 'Tanh')
+    """
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__()
+        if len(args) == 1 and isinstance(args[0], OrderedDict):
+            for name, module in args[0].items():
+                self.add_module(name, module)
+        else:
+            for i, module in enumerate(args):
+                self.add_module(str(i), module)
+
+    def forward(self, input: Any) -> Any:  # noqa: A002 - PyTorch's name
+        for module in self._modules.values():
+            input = module(input)
+        return input
+
+    def _renumber(self, modules: list[Module]) -> None:
+        self._modules.clear()
+        for i, m in enumerate(modules):
+            self._modules[str(i)] = m
+
+    def __getitem__(self, idx: int | slice) -> Any:
+        if isinstance(idx, slice):
+            # A slice keeps the children's names, as in PyTorch ("1", "2" for seq[1:]).
+            return Sequential(OrderedDict(list(self._modules.items())[idx]))
+        return list(self._modules.values())[_index(self, idx)]
+
+    def __setitem__(self, idx: int, module: Module) -> None:
+        key = list(self._modules)[_index(self, idx)]
+        self.add_module(key, module)
+
+    def __delitem__(self, idx: int | slice) -> None:
+        values = list(self._modules.values())
+        if isinstance(idx, slice):
+            del values[idx]
+        else:
+            del values[_index(self, idx)]
+        # PyTorch renumbers the remaining children so names stay "0".."n-1".
+        self._renumber(values)
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __iter__(self) -> Iterator[Module]:
+        return iter(self._modules.values())
+
+    def append(self, module: Module) -> Sequential:
+        self.add_module(str(len(self)), module)
+        return self
+
+    def extend(self, modules: Iterable[Module]) -> Sequential:
+        for m in modules:
+            self.append(m)
+        return self
+
+    def insert(self, index: int, module: Module) -> Sequential:
+        if not isinstance(module, Module):
+            raise TypeError(f"Sequential.insert: '{type(module).__name__}' is not a Module")
+        values = list(self._modules.values())
+        values.insert(index, module)
+        self._renumber(values)
+        return self
+
+
+class ModuleList(Module):
+    """A list of modules whose parameters are registered (children "0", "1", ...).
+
+    It has no ``forward``: iterate over it in the owner's ``forward``.
+
+    >>> from nanotorch import nn
+    >>> blocks = nn.ModuleList([nn.Linear(4, 4) for _ in range(3)])
+    >>> len(blocks), len(list(blocks.parameters()))
+    (3, 6)
+    """
+
+    def __init__(self, modules: Iterable[Module] | None = None) -> None:
+        super().__init__()
+        if modules is not None:
+            self.extend(modules)
+
+    def _renumber(self, modules: list[Module]) -> None:
+        self._modules.clear()
+        for i, m in enumerate(modules):
+            self.add_module(str(i), m)
+
+    def __getitem__(self, idx: int | slice) -> Any:
+        values = list(self._modules.values())
+        if isinstance(idx, slice):
+            return ModuleList(values[idx])
+        return values[_index(self, idx)]
+
+    def __setitem__(self, idx: int, module: Module) -> None:
+        self.add_module(str(_index(self, idx)), module)
+
+    def __delitem__(self, idx: int | slice) -> None:
+        values = list(self._modules.values())
+        if isinstance(idx, slice):
+            del values[idx]
+        else:
+            del values[_index(self, idx)]
+        self._renumber(values)
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __iter__(self) -> Iterator[Module]:
+        return iter(self._modules.values())
+
+    def append(self, module: Module) -> ModuleList:
+        self.add_module(str(len(self)), module)
+        return self
+
+    def extend(self, modules: Iterable[Module]) -> ModuleList:
+        for m in modules:
+            self.append(m)
+        return self
+
+    def insert(self, index: int, module: Module) -> None:
+        values = list(self._modules.values())
+        values.insert(index, module)
+        self._renumber(values)
+
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError(
+            "ModuleList has no forward: iterate over its modules in your own forward"
+        )
+
+
+class ModuleDict(Module):
+    """A dict of modules whose parameters are registered under their keys.
+
+    >>> from nanotorch import nn
+    >>> heads = nn.ModuleDict({"cls": nn.Linear(8, 3), "box": nn.Linear(8, 4)})
+    >>> [name for name, _ in heads.named_parameters()][:2]
+    ['cls.weight', 'cls.bias']
+    """
+
+    def __init__(self, modules: Mapping[str, Module] | Iterable[tuple[str, Module]] | None = None):
+        super().__init__()
+        if modules is not None:
+            self.update(modules)
+
+    def __getitem__(self, key: str) -> Module:
+        if key not in self._modules:
+            raise KeyError(key)
+        return self._modules[key]  # type: ignore[return-value]
+
+    def __setitem__(self, key: str, module: Module) -> None:
+        self.add_module(key, module)
+
+    def __delitem__(self, key: str) -> None:
+        del self._modules[key]
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._modules)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._modules
+
+    def keys(self) -> Iterable[str]:
+        return self._modules.keys()
+
+    def items(self) -> Iterable[tuple[str, Module]]:
+        return self._modules.items()  # type: ignore[return-value]
+
+    def values(self) -> Iterable[Module]:
+        return self._modules.values()  # type: ignore[return-value]
+
+    def pop(self, key: str) -> Module:
+        module = self[key]
+        del self._modules[key]
+        return module
+
+    def clear(self) -> None:
+        self._modules.clear()
+
+    def update(self, modules: Mapping[str, Module] | Iterable[tuple[str, Module]]) -> None:
+        items = modules.items() if isinstance(modules, Mapping) else modules
+        for key, module in items:
+            self[key] = module
+
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError(
+            "ModuleDict has no forward: pick modules by key in your own forward"
+        )
+
+
+__all__ = ["ModuleDict", "ModuleList", "Sequential"]

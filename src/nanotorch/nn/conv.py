@@ -1,0 +1,271 @@
+"""Convolution layers: ``Conv1d``, ``Conv2d`` and ``ConvTranspose2d``.
+
+Each module owns a weight (and optional bias) and calls its functional form in
+``nanotorch.ops.conv`` (re-exported as ``nanotorch.nn.functional.conv2d`` and friends).
+Arguments, defaults, weight layouts, initialisation and reprs follow PyTorch, so model code
+and checkpoints carry over:
+
+- ``Conv{1,2}d`` weight: (out_channels, in_channels / groups, *kernel_size);
+- ``ConvTranspose2d`` weight: (in_channels, out_channels / groups, *kernel_size);
+- weight ~ ``kaiming_uniform_(a=sqrt(5))``, bias ~ U(-1/sqrt(fan_in), 1/sqrt(fan_in)), with
+  fan_in computed from the weight as PyTorch does (dim 1 times the kernel size).
+
+Hyperparameters are checked at construction, so a bad layer fails where it is built, with the
+module's name in the message. Like the rest of the engine, this module imports no array
+library.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+from nanotorch.creation import empty
+from nanotorch.dtypes import DType
+from nanotorch.nn import init
+from nanotorch.nn.linear import check_same_place
+from nanotorch.nn.module import Module
+from nanotorch.nn.parameter import Parameter
+from nanotorch.ops.conv import conv1d, conv2d, conv_padding, conv_transpose2d, non_negative, positive
+from nanotorch.random import Generator
+from nanotorch.tensor import Tensor
+
+_PADDING_MODES = ("zeros",)
+
+
+class _ConvNd(Module):
+    """What the convolution layers share: argument checks, parameters, init and repr."""
+
+    _nd = 2
+    transposed = False
+
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: int | Sequence[int],
+        stride: int | Sequence[int],
+        padding: int | Sequence[int] | str,
+        dilation: int | Sequence[int],
+        groups: int,
+        bias: bool,
+        padding_mode: str,
+        output_padding: int | Sequence[int],
+        device: Any,
+        dtype: DType | None,
+        generator: Generator | None,
+    ) -> None:
+        super().__init__()
+        name, nd = type(self).__name__, self._nd
+        for arg, value in (("in_channels", in_channels), ("out_channels", out_channels)):
+            if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+                raise ValueError(f"{name}: {arg} must be a positive int, got {value!r}")
+        if not isinstance(groups, int) or isinstance(groups, bool) or groups <= 0:
+            raise ValueError(f"{name}: groups must be a positive int, got {groups!r}")
+        for arg, value in (("in_channels", in_channels), ("out_channels", out_channels)):
+            if value % groups:
+                raise ValueError(
+                    f"{name}: {arg}={value} must be divisible by groups={groups}; choose "
+                    "groups dividing both channel counts"
+                )
+        self.kernel_size = positive(name, "kernel_size", kernel_size, nd)
+        self.stride = positive(name, "stride", stride, nd)
+        self.dilation = positive(name, "dilation", dilation, nd)
+        if self.transposed and isinstance(padding, str):
+            raise ValueError(f"{name}: padding must be an int or a pair of ints, got {padding!r}")
+        conv_padding(name, padding, self.kernel_size, self.stride, self.dilation)
+        self.padding = padding if isinstance(padding, str) else non_negative(
+            name, "padding", padding, nd
+        )
+        self.output_padding = non_negative(name, "output_padding", output_padding, nd)
+        if any(o >= s and o >= d for o, s, d in zip(self.output_padding, self.stride,
+                                                     self.dilation)):
+            raise ValueError(
+                f"{name}: output_padding {self.output_padding} must be smaller than stride "
+                f"{self.stride} or dilation {self.dilation} (per dim)"
+            )
+        if padding_mode not in _PADDING_MODES:
+            raise ValueError(
+                f"{name}: padding_mode={padding_mode!r} is not supported; nanotorch pads "
+                "with zeros only (padding_mode='zeros'); pad the input yourself (F.pad) for "
+                "other modes"
+            )
+        self.in_channels, self.out_channels = in_channels, out_channels
+        self.groups, self.padding_mode = groups, padding_mode
+        if self.transposed:
+            shape = (in_channels, out_channels // groups, *self.kernel_size)
+        else:
+            shape = (out_channels, in_channels // groups, *self.kernel_size)
+        self.weight = Parameter(empty(shape, device=device, dtype=dtype))
+        if bias:
+            self.bias = Parameter(empty(out_channels, device=device, dtype=dtype))
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters(generator)
+
+    def reset_parameters(self, generator: Generator | None = None) -> None:
+        """PyTorch's init: weight ~ kaiming_uniform_(a=sqrt(5)), i.e. U(+-1/sqrt(fan_in)),
+        and bias ~ U(+-1/sqrt(fan_in)); ``generator`` makes the draw reproducible."""
+        init.kaiming_uniform_(self.weight, a=math.sqrt(5), generator=generator)
+        if self.bias is not None:
+            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
+            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0.0
+            init.uniform_(self.bias, -bound, bound, generator=generator)
+
+    def extra_repr(self) -> str:
+        nd = self._nd
+        s = (
+            f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
+            f"stride={self.stride}"
+        )
+        if self.padding != (0,) * nd:
+            s += f", padding={self.padding}"
+        if self.dilation != (1,) * nd:
+            s += f", dilation={self.dilation}"
+        if self.output_padding != (0,) * nd:
+            s += f", output_padding={self.output_padding}"
+        if self.groups != 1:
+            s += f", groups={self.groups}"
+        if self.bias is None:
+            s += ", bias=False"
+        if self.padding_mode != "zeros":
+            s += f", padding_mode={self.padding_mode}"
+        return s
+
+
+class Conv1d(_ConvNd):
+    """1-D convolution over (N, C_in, L) or (C_in, L): ``F.conv1d`` with this layer's
+    weight (out_channels, in_channels / groups, k) and bias.
+
+    >>> from nanotorch import nn
+    >>> nn.Conv1d(16, 33, 3, stride=2)
+    Conv1d(16, 33, kernel_size=(3,), stride=(2,))
+    """
+
+    _nd = 1
+
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: int | Sequence[int],
+        stride: int | Sequence[int] = 1,
+        padding: int | Sequence[int] | str = 0,
+        dilation: int | Sequence[int] = 1,
+        groups: int = 1,
+        bias: bool = True,
+        padding_mode: str = "zeros",
+        device: Any = None,
+        dtype: DType | None = None,
+        *,
+        generator: Generator | None = None,
+    ) -> None:
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
+                         groups, bias, padding_mode, 0, device, dtype, generator)
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002 - PyTorch's name
+        check_same_place("conv1d", input, weight=self.weight, bias=self.bias)
+        return conv1d(input, self.weight, self.bias, self.stride, self.padding, self.dilation,
+                      self.groups)
+
+
+class Conv2d(_ConvNd):
+    """2-D convolution over (N, C_in, H, W) or (C_in, H, W): ``F.conv2d`` with this layer's
+    weight (out_channels, in_channels / groups, kH, kW) and bias.
+
+    >>> from nanotorch import nn
+    >>> nn.Conv2d(1, 6, 5)
+    Conv2d(1, 6, kernel_size=(5, 5), stride=(1, 1))
+    """
+
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: int | Sequence[int],
+        stride: int | Sequence[int] = 1,
+        padding: int | Sequence[int] | str = 0,
+        dilation: int | Sequence[int] = 1,
+        groups: int = 1,
+        bias: bool = True,
+        padding_mode: str = "zeros",
+        device: Any = None,
+        dtype: DType | None = None,
+        *,
+        generator: Generator | None = None,
+    ) -> None:
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
+                         groups, bias, padding_mode, 0, device, dtype, generator)
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002 - PyTorch's name
+        check_same_place("conv2d", input, weight=self.weight, bias=self.bias)
+        return conv2d(input, self.weight, self.bias, self.stride, self.padding, self.dilation,
+                      self.groups)
+
+
+class ConvTranspose2d(_ConvNd):
+    """Transposed 2-D convolution: ``F.conv_transpose2d`` with this layer's weight
+    (in_channels, out_channels / groups, kH, kW) and bias. ``forward(x, output_size)`` picks
+    the output_padding that yields ``output_size``, as in PyTorch.
+
+    >>> from nanotorch import nn
+    >>> nn.ConvTranspose2d(16, 8, 3, stride=2, output_padding=1)
+    ConvTranspose2d(16, 8, kernel_size=(3, 3), stride=(2, 2), output_padding=(1, 1))
+    """
+
+    transposed = True
+
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: int | Sequence[int],
+        stride: int | Sequence[int] = 1,
+        padding: int | Sequence[int] = 0,
+        output_padding: int | Sequence[int] = 0,
+        groups: int = 1,
+        bias: bool = True,
+        dilation: int | Sequence[int] = 1,
+        padding_mode: str = "zeros",
+        device: Any = None,
+        dtype: DType | None = None,
+        *,
+        generator: Generator | None = None,
+    ) -> None:
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
+                         groups, bias, padding_mode, output_padding, device, dtype, generator)
+
+    def _output_padding(self, input: Tensor, output_size: Sequence[int]) -> tuple[int, int]:  # noqa: A002
+        """The output_padding giving ``output_size`` ((H, W) or the full shape); each size
+        must lie in [smallest, smallest + stride - 1], as in PyTorch."""
+        size = tuple(int(v) for v in output_size)[-2:]
+        spatial = tuple(input.shape[-2:])
+        smallest = tuple(
+            (n - 1) * s - 2 * p + d * (k - 1) + 1
+            for n, s, p, d, k in zip(spatial, self.stride, self.padding, self.dilation,
+                                     self.kernel_size)
+        )
+        largest = tuple(m + s - 1 for m, s in zip(smallest, self.stride))
+        if len(size) != 2 or any(not lo <= v <= hi for v, lo, hi in zip(size, smallest, largest)):
+            raise ValueError(
+                f"{type(self).__name__}: output_size {size} cannot come from input shape "
+                f"{tuple(input.shape)}: each size must lie between {smallest} and {largest}"
+            )
+        return tuple(v - lo for v, lo in zip(size, smallest))  # type: ignore[return-value]
+
+    def forward(
+        self,
+        input: Tensor,  # noqa: A002 - PyTorch's name
+        output_size: Sequence[int] | None = None,
+    ) -> Tensor:
+        check_same_place("conv_transpose2d", input, weight=self.weight, bias=self.bias)
+        output_padding = (
+            self.output_padding if output_size is None
+            else self._output_padding(input, output_size)
+        )
+        return conv_transpose2d(input, self.weight, self.bias, self.stride, self.padding,
+                                output_padding, self.groups, self.dilation)
+
+
+__all__ = ["Conv1d", "Conv2d", "ConvTranspose2d"]

@@ -1,0 +1,194 @@
+"""Weight initialisation: fill a tensor in place from a chosen distribution.
+
+Every function runs under ``no_grad`` (so it works on Parameters that require grad), changes
+the tensor in place and returns it, and takes ``generator=`` for reproducible draws (default:
+the default generator of the tensor's device). The scaled schemes keep the variance of
+activations (Xavier/Glorot) or of pre-activations through a rectifier (Kaiming/He) roughly
+constant from layer to layer; ``calculate_gain`` supplies the factor each nonlinearity needs.
+
+Like the rest of the engine, this module imports no array library.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from nanotorch.autograd.grad_mode import no_grad
+from nanotorch.random import Generator
+from nanotorch.tensor import Tensor
+
+_LINEAR_GAINS = (
+    "linear", "identity", "conv1d", "conv2d", "conv3d",
+    "conv_transpose1d", "conv_transpose2d", "conv_transpose3d", "sigmoid",
+)
+
+
+def _float_tensor(op: str, tensor: Any) -> Tensor:
+    if not isinstance(tensor, Tensor):
+        raise TypeError(f"nn.init.{op}: expected a Tensor, got {type(tensor).__name__}")
+    if not tensor.dtype.is_floating_point:
+        raise TypeError(
+            f"nn.init.{op}: needs a floating tensor, got {tensor.dtype!r}; convert it with "
+            ".float() first"
+        )
+    return tensor
+
+
+def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
+    """The recommended scale for a nonlinearity (PyTorch's table):
+
+    linear, conv*, sigmoid: 1;  tanh: 5/3;  relu: sqrt(2);
+    leaky_relu: sqrt(2 / (1 + slope^2)) (slope ``param``, default 0.01);  selu: 3/4.
+
+    >>> from nanotorch.nn import init
+    >>> round(init.calculate_gain("relu"), 4), round(init.calculate_gain("tanh"), 4)
+    (1.4142, 1.6667)
+    """
+    if nonlinearity in _LINEAR_GAINS:
+        return 1.0
+    if nonlinearity == "tanh":
+        return 5.0 / 3
+    if nonlinearity == "relu":
+        return math.sqrt(2.0)
+    if nonlinearity == "leaky_relu":
+        if param is None:
+            slope = 0.01
+        elif isinstance(param, (int, float)) and not isinstance(param, bool):
+            slope = float(param)
+        else:
+            raise ValueError(f"calculate_gain: negative_slope {param!r} is not a valid number")
+        return math.sqrt(2.0 / (1 + slope**2))
+    if nonlinearity == "selu":
+        return 3.0 / 4
+    raise ValueError(
+        f"calculate_gain: unsupported nonlinearity {nonlinearity!r}; use one of "
+        f"{', '.join(_LINEAR_GAINS + ('tanh', 'relu', 'leaky_relu', 'selu'))}"
+    )
+
+
+def _calculate_fan_in_and_fan_out(tensor: Tensor) -> tuple[int, int]:
+    """(fan_in, fan_out) of a weight laid out as PyTorch's: (out, in, *kernel), so
+    fan_in = in * prod(kernel) and fan_out = out * prod(kernel)."""
+    if tensor.ndim < 2:
+        raise ValueError(
+            f"Fan in and fan out can not be computed for tensor with fewer than 2 dimensions "
+            f"(got shape {tuple(tensor.shape)})"
+        )
+    receptive = 1
+    for s in tensor.shape[2:]:
+        receptive *= s
+    return tensor.shape[1] * receptive, tensor.shape[0] * receptive
+
+
+def _calculate_correct_fan(tensor: Tensor, mode: str) -> int:
+    if mode not in ("fan_in", "fan_out"):
+        raise ValueError(f"kaiming init: mode must be 'fan_in' or 'fan_out', got {mode!r}")
+    fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
+    return fan_in if mode == "fan_in" else fan_out
+
+
+def uniform_(
+    tensor: Tensor, a: float = 0.0, b: float = 1.0, generator: Generator | None = None
+) -> Tensor:
+    """Fill with samples from U(a, b).
+
+    >>> import nanotorch
+    >>> from nanotorch.nn import init
+    >>> w = init.uniform_(nanotorch.empty(1000), -0.5, 0.5)
+    >>> bool(w.min() >= -0.5) and bool(w.max() < 0.5)
+    True
+    """
+    _float_tensor("uniform_", tensor)
+    with no_grad():
+        return tensor.uniform_(a, b, generator=generator)
+
+
+def normal_(
+    tensor: Tensor, mean: float = 0.0, std: float = 1.0, generator: Generator | None = None
+) -> Tensor:
+    """Fill with samples from N(mean, std^2)."""
+    _float_tensor("normal_", tensor)
+    with no_grad():
+        return tensor.normal_(mean, std, generator=generator)
+
+
+def constant_(tensor: Tensor, val: float) -> Tensor:
+    """Fill with the value ``val``."""
+    _float_tensor("constant_", tensor)
+    with no_grad():
+        return tensor.fill_(val)
+
+
+def ones_(tensor: Tensor) -> Tensor:
+    return constant_(tensor, 1.0)
+
+
+def zeros_(tensor: Tensor) -> Tensor:
+    return constant_(tensor, 0.0)
+
+
+def xavier_uniform_(
+    tensor: Tensor, gain: float = 1.0, generator: Generator | None = None
+) -> Tensor:
+    """Glorot uniform: U(-a, a) with a = gain * sqrt(6 / (fan_in + fan_out))."""
+    _float_tensor("xavier_uniform_", tensor)
+    fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
+    if tensor.numel() == 0:
+        return tensor
+    a = gain * math.sqrt(6.0 / (fan_in + fan_out))
+    return uniform_(tensor, -a, a, generator)
+
+
+def xavier_normal_(
+    tensor: Tensor, gain: float = 1.0, generator: Generator | None = None
+) -> Tensor:
+    """Glorot normal: N(0, std^2) with std = gain * sqrt(2 / (fan_in + fan_out))."""
+    _float_tensor("xavier_normal_", tensor)
+    fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
+    if tensor.numel() == 0:
+        return tensor
+    std = gain * math.sqrt(2.0 / (fan_in + fan_out))
+    return normal_(tensor, 0.0, std, generator)
+
+
+def kaiming_uniform_(
+    tensor: Tensor,
+    a: float = 0,
+    mode: str = "fan_in",
+    nonlinearity: str = "leaky_relu",
+    generator: Generator | None = None,
+) -> Tensor:
+    """He uniform: U(-bound, bound) with bound = gain * sqrt(3 / fan), where
+    gain = calculate_gain(nonlinearity, a) and fan is fan_in or fan_out (``mode``).
+
+    ``nn.Linear`` uses ``a=sqrt(5)``, which gives bound = 1 / sqrt(fan_in)."""
+    _float_tensor("kaiming_uniform_", tensor)
+    fan = _calculate_correct_fan(tensor, mode)
+    gain = calculate_gain(nonlinearity, a)
+    if tensor.numel() == 0:
+        return tensor
+    bound = gain * math.sqrt(3.0 / fan)
+    return uniform_(tensor, -bound, bound, generator)
+
+
+def kaiming_normal_(
+    tensor: Tensor,
+    a: float = 0,
+    mode: str = "fan_in",
+    nonlinearity: str = "leaky_relu",
+    generator: Generator | None = None,
+) -> Tensor:
+    """He normal: N(0, std^2) with std = gain / sqrt(fan)."""
+    _float_tensor("kaiming_normal_", tensor)
+    fan = _calculate_correct_fan(tensor, mode)
+    gain = calculate_gain(nonlinearity, a)
+    if tensor.numel() == 0:
+        return tensor
+    return normal_(tensor, 0.0, gain / math.sqrt(fan), generator)
+
+
+__all__ = [
+    "calculate_gain", "constant_", "kaiming_normal_", "kaiming_uniform_", "normal_", "ones_",
+    "uniform_", "xavier_normal_", "xavier_uniform_", "zeros_",
+]

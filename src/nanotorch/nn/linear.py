@@ -1,0 +1,134 @@
+"""Affine layers: ``F.linear``, ``Linear`` and ``Identity``.
+
+``linear`` is a composite of ``matmul`` and ``add`` (their backward passes already give
+dx = g W, dW = g^T x, db = sum of g), so it needs no Function of its own; what it adds is a
+check at the boundary that names the layer's shapes, dtypes and devices.
+
+Like the rest of the engine, this module imports no array library.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from nanotorch.creation import empty
+from nanotorch.dtypes import DType
+from nanotorch.errors import DeviceMismatchError, ShapeError
+from nanotorch.nn import init
+from nanotorch.nn.module import Module
+from nanotorch.nn.parameter import Parameter
+from nanotorch.ops.matmul import matmul
+from nanotorch.tensor import Tensor
+
+
+def check_same_place(op: str, input: Tensor, **others: Tensor | None) -> None:  # noqa: A002
+    """Raise if ``others`` (weight, bias, ...) are not on ``input``'s device and dtype,
+    naming the op, both sides and the fix."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{op}: input must be a Tensor, got {type(input).__name__}")
+    for name, t in others.items():
+        if t is None:
+            continue
+        if not isinstance(t, Tensor):
+            raise TypeError(f"{op}: {name} must be a Tensor, got {type(t).__name__}")
+        if t.device != input.device:
+            raise DeviceMismatchError(
+                f"{op}: input is on {input.device} but {name} is on {t.device}; move the input "
+                f"with .to('{t.device}') or the module/tensor with .to('{input.device}')"
+            )
+        if t.dtype is not input.dtype:
+            raise TypeError(
+                f"{op}: input is {input.dtype.name} but {name} is {t.dtype.name}; convert one "
+                f"with .to(nanotorch.{t.dtype.name}) (or model.double() / model.float())"
+            )
+
+
+def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:  # noqa: A002
+    """y = x W^T + b, with x of shape (*, in_features), W (out_features, in_features) and
+    b (out_features,). Gradients: dx = g W, dW = g^T x, db = sum of g over the batch dims.
+
+    >>> import nanotorch
+    >>> import nanotorch.nn.functional as F
+    >>> F.linear(nanotorch.ones(1, 2), nanotorch.ones(3, 2), nanotorch.zeros(3)).tolist()
+    [[2.0, 2.0, 2.0]]
+    """
+    check_same_place("linear", input, weight=weight, bias=bias)
+    if weight.ndim != 2:
+        raise ShapeError(
+            f"linear: weight must be 2-D (out_features, in_features), got shape {weight.shape}"
+        )
+    if input.ndim == 0 or input.shape[-1] != weight.shape[1]:
+        raise ShapeError(
+            f"linear: input of shape {input.shape} does not match weight of shape "
+            f"{weight.shape}: the input's last dim must be in_features={weight.shape[1]}"
+        )
+    if bias is not None and tuple(bias.shape) != (weight.shape[0],):
+        raise ShapeError(
+            f"linear: bias of shape {bias.shape} does not match out_features; expected "
+            f"({weight.shape[0]},)"
+        )
+    out = matmul(input, weight.mT)
+    return out + bias if bias is not None else out
+
+
+class Linear(Module):
+    """y = x W^T + b.
+
+    ``weight``: (out_features, in_features), ``bias``: (out_features,), as in PyTorch, so
+    checkpoints load without transposing. Initialisation follows PyTorch: W from
+    ``kaiming_uniform_(a=sqrt(5))`` (that is, U(-1/sqrt(in), 1/sqrt(in))) and b from
+    U(-1/sqrt(in), 1/sqrt(in)).
+
+    >>> from nanotorch import nn
+    >>> nn.Linear(3, 2)
+    Linear(in_features=3, out_features=2, bias=True)
+    """
+
+    def __init__(
+        self,
+        in_features: int,
+        out_features: int,
+        bias: bool = True,
+        device: Any = None,
+        dtype: DType | None = None,
+    ) -> None:
+        super().__init__()
+        self.in_features = in_features
+        self.out_features = out_features
+        self.weight = Parameter(empty((out_features, in_features), device=device, dtype=dtype))
+        if bias:
+            self.bias = Parameter(empty(out_features, device=device, dtype=dtype))
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
+        if self.bias is not None:
+            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
+            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0.0
+            init.uniform_(self.bias, -bound, bound)
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return linear(input, self.weight, self.bias)
+
+    def extra_repr(self) -> str:
+        return (
+            f"in_features={self.in_features}, out_features={self.out_features}, "
+            f"bias={self.bias is not None}"
+        )
+
+
+class Identity(Module):
+    """Returns its input unchanged; accepts and ignores any constructor arguments (handy as a
+    placeholder when a layer is switched off)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__()
+
+    def forward(self, input: Any) -> Any:  # noqa: A002
+        return input
+
+
+__all__ = ["Identity", "Linear", "linear"]

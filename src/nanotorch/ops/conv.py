@@ -1,0 +1,611 @@
+"""Convolutions: ``conv1d``, ``conv2d`` and ``conv_transpose2d``, built from im2col + matmul.
+
+Everything here is written against the array API standard (``xp``): strided slices, ``stack``,
+``reshape``, ``matmul`` and an in-place add on slices of a fresh buffer. Like every engine
+module it imports no array library; a backend may offer a faster im2col/col2im through a hook
+(Note [Conv fast path]), but the portable path is always there and always tested.
+
+Note [im2col by kernel position]
+~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~
+A convolution multiplies every kH x kW window of the padded input by the kernel. im2col lays
+the windows out as columns so that one matmul does them all. The standard has no sliding
+window view, but it has strided slices, and for kernel position (i, j) the pixels that this
+position sees in *every* window form one strided slice of the padded input:
+
+    x_pad[:, :, i*dH : i*dH + sH*(OH-1) + 1 : sH,  j*dW : j*dW + sW*(OW-1) + 1 : sW]
+
+of shape (N, C, OH, OW). Stacking the kH*kW slices gives the columns (N, C, kH*kW, OH, OW).
+The Python loop runs over kernel positions only (9 for a 3x3 kernel), never over pixels or
+batch elements: each slice is one vectorised copy, however large the image.
+
+col2im, the adjoint of im2col, runs the same loop the other way: kernel position (i, j)'s
+columns are added into the same slice of a zero, padded buffer (overlapping windows
+accumulate), and the padding is cropped off. It is im2col's backward and the heart of the
+transposed convolution.
+
+Note [Conv backward by adjoints]
+~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~
+conv2d and conv_transpose2d are adjoint in their input: for a fixed weight,
+<conv2d(x, w), y> = <x, conv_transpose2d(y, w)>. So the input gradient of each is the other
+op applied to grad_out with the same weight tensor, and the weight gradient of both is the
+batch sum of (small side) @ im2col(big side)^T, where the "big side" is the image (conv2d's
+input, conv_transpose2d's output) and the "small side" the grid of window positions. Because
+the pieces (Conv2d, ConvTranspose2d, Im2Col, Col2Im, matmul, sum) are all Functions with
+backward passes of their own, every backward here is differentiable again: double backward
+(gradient penalties, Hessian-vector products) works without extra code.
+
+Note [Conv fast path]
+~~~~~~~~~~~~~~~~~~~~~
+Backends may implement ``im2col``/``col2im`` hooks (``nanotorch.backend.base``) that return a
+result or None ("no fast path here"). ``set_conv_impl("portable")`` bypasses the hooks, so the
+portable code can be run, tested and benchmarked on any backend; the default ``"auto"`` uses a
+hook when one answers. Both paths compute the same columns in the same layout, and the tests
+check that they agree.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator, Sequence
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import Any
+
+from nanotorch.autograd.function import Function
+from nanotorch.errors import ShapeError
+from nanotorch.ops.matmul import matmul
+from nanotorch.tensor import Tensor
+
+# ---------------------------------------------------------------------------- impl switch
+_IMPLS = ("auto", "portable")
+_conv_impl: ContextVar[str] = ContextVar("nanotorch_conv_impl", default="auto")
+
+
+def get_conv_impl() -> str:
+    """The im2col/col2im path in use: ``"auto"`` (a backend hook when one exists) or
+    ``"portable"`` (standard operations only). See Note [Conv fast path]."""
+    return _conv_impl.get()
+
+
+@contextlib.contextmanager
+def _conv_impl_scope(impl: str) -> Iterator[None]:
+    token = _conv_impl.set(impl)
+    try:
+        yield
+    finally:
+        _conv_impl.reset(token)
+
+
+def set_conv_impl(impl: str) -> contextlib.AbstractContextManager[None]:
+    """Context manager choosing how convolutions and pools build their windows.
+
+    ``"portable"`` uses standard operations only; ``"auto"`` (the default) lets the backend
+    answer with a fast path (Note [Conv fast path]). Backed by a ``ContextVar``, so it is
+    scoped to the ``with`` block (and to the thread or task).
+
+    >>> import nanotorch
+    >>> from nanotorch.ops.conv import get_conv_impl, set_conv_impl
+    >>> with set_conv_impl("portable"):
+    ...     get_conv_impl()
+    'portable'
+    >>> get_conv_impl()
+    'auto'
+    """
+    if impl not in _IMPLS:
+        raise ValueError(
+            f"set_conv_impl: unknown impl {impl!r}; choose 'auto' (backend fast path when "
+            "available) or 'portable' (standard operations only)"
+        )
+    return _conv_impl_scope(impl)
+
+
+# ---------------------------------------------------------------------------- geometry
+Pads = tuple[tuple[int, int], tuple[int, int]]
+
+
+@dataclass(frozen=True)
+class ConvGeometry:
+    """How a kernel slides over a 2-D image.
+
+    ``image`` is the spatial size of the big side (conv2d's input, conv_transpose2d's
+    output), ``grid`` that of the small side (one entry per window position). ``padding``
+    holds (before, after) per dim, so "same" padding can be asymmetric. The grid is stored,
+    not derived, because conv_transpose2d's output_padding makes more than one image size
+    map to the same grid.
+    """
+
+    kernel: tuple[int, int]
+    stride: tuple[int, int]
+    padding: Pads
+    dilation: tuple[int, int]
+    image: tuple[int, int]
+    grid: tuple[int, int]
+
+    @property
+    def positions(self) -> list[tuple[int, int]]:
+        """Kernel positions (i, j) in row-major order: the order of im2col's columns."""
+        return [(i, j) for i in range(self.kernel[0]) for j in range(self.kernel[1])]
+
+    def window(self, i: int, j: int) -> tuple[slice, slice]:
+        """The strided slice of the padded image that kernel position (i, j) reads in every
+        window (Note [im2col by kernel position])."""
+        (sh, sw), (dh, dw), (oh, ow) = self.stride, self.dilation, self.grid
+        return (
+            slice(i * dh, i * dh + sh * (oh - 1) + 1, sh),
+            slice(j * dw, j * dw + sw * (ow - 1) + 1, sw),
+        )
+
+    @property
+    def padded(self) -> tuple[int, int]:
+        (pt, pb), (pl, pr) = self.padding
+        return (self.image[0] + pt + pb, self.image[1] + pl + pr)
+
+    def interior(self) -> tuple[slice, slice]:
+        """Where the unpadded image sits inside the padded one."""
+        (pt, _), (pl, _) = self.padding
+        return slice(pt, pt + self.image[0]), slice(pl, pl + self.image[1])
+
+
+# ---------------------------------------------------------------------------- array kernels
+def pad_image(xp: Any, x: Any, geom: ConvGeometry, fill: float = 0.0) -> Any:
+    """``x`` (..., H, W) inside a buffer of the padded size filled with ``fill``."""
+    if geom.padded == tuple(x.shape[-2:]):
+        return x
+    buf = xp.full(x.shape[:-2] + geom.padded, fill, dtype=x.dtype, device=x.device)
+    buf[(..., *geom.interior())] = x
+    return buf
+
+
+def im2col_array(backend: Any, xp: Any, x: Any, geom: ConvGeometry, fill: float = 0.0) -> Any:
+    """Columns (N, C, kH*kW, OH, OW) of ``x`` (N, C, H, W); Note [im2col by kernel
+    position]. ``fill`` is the padding value (pools pad max with -inf)."""
+    xpad = pad_image(xp, x, geom, fill)
+    hook = getattr(backend, "im2col", None)
+    if hook is not None and _conv_impl.get() == "auto":
+        fast = hook(xpad, geom.kernel, geom.stride, geom.dilation, geom.grid)
+        if fast is not None:
+            return fast
+    return xp.stack([xpad[(..., *geom.window(i, j))] for i, j in geom.positions], axis=2)
+
+
+def col2im_array(backend: Any, xp: Any, cols: Any, geom: ConvGeometry) -> Any:
+    """The adjoint of ``im2col_array``: (N, C, kH*kW, OH, OW) -> (N, C, H, W), adding each
+    kernel position's columns into its window slice of a padded buffer, then cropping."""
+    hook = getattr(backend, "col2im", None)
+    if hook is not None and _conv_impl.get() == "auto":
+        fast = hook(cols, geom.kernel, geom.stride, geom.dilation, geom.padded)
+        if fast is not None:
+            return fast[(..., *geom.interior())]
+    buf = xp.zeros(cols.shape[:2] + geom.padded, dtype=cols.dtype, device=cols.device)
+    for k, (i, j) in enumerate(geom.positions):
+        buf[(..., *geom.window(i, j))] += cols[:, :, k, ...]
+    return buf[(..., *geom.interior())]
+
+
+# ---------------------------------------------------------------------------- Functions
+class Im2Col(Function):
+    """cols[n, c, (i, j), oh, ow] = x_pad[n, c, oh*sH + i*dH, ow*sW + j*dW].
+
+    Linear in x, so the derivative is its adjoint: dx = col2im(g). Saves nothing but the
+    geometry.
+    """
+
+    @staticmethod
+    def forward(ctx, xp, x, geom):
+        ctx.geom = geom
+        return im2col_array(ctx.backend, xp, x, geom)
+
+    @staticmethod
+    def backward(ctx, g):
+        return Col2Im.apply(g, geom=ctx.geom)
+
+
+class Col2Im(Function):
+    """x[n, c, h, w] = sum of cols[n, c, (i, j), oh, ow] over every (i, j, oh, ow) whose
+    window pixel lands on (h, w) (padding cropped).
+
+    Linear, and the adjoint of Im2Col, so d_cols = im2col(g). Saves nothing but the geometry.
+    """
+
+    @staticmethod
+    def forward(ctx, xp, cols, geom):
+        ctx.geom = geom
+        return col2im_array(ctx.backend, xp, cols, geom)
+
+    @staticmethod
+    def backward(ctx, g):
+        return Im2Col.apply(g, geom=ctx.geom)
+
+
+def _weight_grad(
+    small: Tensor, big: Tensor, geom: ConvGeometry, groups: int, w_shape: tuple[int, ...]
+) -> Tensor:
+    """sum over n of small[n, g] @ im2col(big)[n, g]^T, per group (Note [Conv backward by
+    adjoints]): conv2d's dL/dw with small = grad_out, big = x; conv_transpose2d's with
+    small = x, big = grad_out. Built from Functions, so it is differentiable again."""
+    n, c_big = big.shape[:2]
+    c_small = small.shape[1]
+    k = geom.kernel[0] * geom.kernel[1]
+    cells = geom.grid[0] * geom.grid[1]
+    cols = Im2Col.apply(big, geom=geom).reshape(n, groups, c_big // groups * k, cells)
+    rows = small.reshape(n, groups, c_small // groups, cells)
+    return matmul(rows, cols.mT).sum(0).reshape(w_shape)
+
+
+def _bias_grad(g: Tensor) -> Tensor:
+    return g.sum((0, 2, 3))
+
+
+class Conv2d(Function):
+    """out[n, o] = b[o] + sum_{c in o's group, i, j} w[o, c, i, j] x_pad[n, c, oh*s + i*d, ...]
+
+    Computed as W (G, O/G, C/G*kH*kW) @ im2col(x) (N, G, C/G*kH*kW, OH*OW)
+    (Note [im2col by kernel position]). Derivatives (Note [Conv backward by adjoints]):
+    dx = conv_transpose2d(g, w), dw = sum_n g @ im2col(x)^T, db = g summed over (N, H, W).
+    Saves x and w (not the columns: they are kH*kW times the input's size, and recomputing
+    them in backward is one strided copy).
+    """
+
+    @staticmethod
+    def forward(ctx, xp, x, w, b, geom, groups):
+        ctx.geom, ctx.groups, ctx.has_bias = geom, groups, b is not None
+        ctx.save_for_backward(x, w)
+        n, c = x.shape[:2]
+        o = w.shape[0]
+        k = geom.kernel[0] * geom.kernel[1]
+        cells = geom.grid[0] * geom.grid[1]
+        cols = xp.reshape(im2col_array(ctx.backend, xp, x, geom), (n, groups, c // groups * k, cells))
+        wm = xp.reshape(w, (groups, o // groups, c // groups * k))
+        out = xp.reshape(xp.matmul(wm, cols), (n, o) + geom.grid)
+        if b is not None:
+            out = out + xp.reshape(b, (1, o, 1, 1))
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        x, w = ctx.saved_tensors
+        needs = ctx.needs_input_grad
+        gx = ConvTranspose2d.apply(g, w, None, geom=ctx.geom, groups=ctx.groups) if needs[0] else None
+        gw = _weight_grad(g, x, ctx.geom, ctx.groups, w.shape) if needs[1] else None
+        gb = _bias_grad(g) if ctx.has_bias and needs[2] else None
+        return gx, gw, gb
+
+
+class ConvTranspose2d(Function):
+    """out = b + col2im(W^T x): every input pixel scatters its kernel-weighted values into the
+    output window it would have come from in conv2d (weight layout (C_in, C_out/G, kH, kW)).
+
+    Derivatives (Note [Conv backward by adjoints]): dx = conv2d(g, w), dw = sum_n x @
+    im2col(g)^T, db = g summed over (N, H, W). Saves x and w.
+    """
+
+    @staticmethod
+    def forward(ctx, xp, x, w, b, geom, groups):
+        ctx.geom, ctx.groups, ctx.has_bias = geom, groups, b is not None
+        ctx.save_for_backward(x, w)
+        n, c_in = x.shape[:2]
+        c_out = w.shape[1] * groups
+        k = geom.kernel[0] * geom.kernel[1]
+        cells = geom.grid[0] * geom.grid[1]
+        xm = xp.reshape(x, (n, groups, c_in // groups, cells))
+        wm = xp.reshape(w, (groups, c_in // groups, c_out // groups * k))
+        cols = xp.matmul(xp.permute_dims(wm, (0, 2, 1)), xm)
+        cols = xp.reshape(cols, (n, c_out, k) + geom.grid)
+        out = col2im_array(ctx.backend, xp, cols, geom)
+        if b is not None:
+            out = out + xp.reshape(b, (1, c_out, 1, 1))
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        x, w = ctx.saved_tensors
+        needs = ctx.needs_input_grad
+        gx = Conv2d.apply(g, w, None, geom=ctx.geom, groups=ctx.groups) if needs[0] else None
+        gw = _weight_grad(x, g, ctx.geom, ctx.groups, w.shape) if needs[1] else None
+        gb = _bias_grad(g) if ctx.has_bias and needs[2] else None
+        return gx, gw, gb
+
+
+# ---------------------------------------------------------------------------- validation
+def ntuple(op: str, name: str, value: Any, n: int) -> tuple[int, ...]:
+    """An int or a length-n sequence of ints as an n-tuple (PyTorch's _pair)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return (value,) * n
+    if isinstance(value, (tuple, list)) and len(value) == n and all(
+        isinstance(v, int) and not isinstance(v, bool) for v in value
+    ):
+        return tuple(value)
+    what = "a pair" if n == 2 else f"a sequence of {n}"
+    raise ValueError(f"{op}: {name} must be an int or {what} of ints, got {value!r}")
+
+
+def positive(op: str, name: str, value: Any, n: int) -> tuple[int, ...]:
+    t = ntuple(op, name, value, n)
+    if any(v <= 0 for v in t):
+        raise ValueError(f"{op}: {name} must be positive, got {value!r}")
+    return t
+
+
+def non_negative(op: str, name: str, value: Any, n: int) -> tuple[int, ...]:
+    t = ntuple(op, name, value, n)
+    if any(v < 0 for v in t):
+        raise ValueError(f"{op}: {name} must be non-negative, got {value!r}")
+    return t
+
+
+def check_tensor(op: str, name: str, x: Any) -> None:
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{op}: {name} must be a Tensor, got {type(x).__name__}")
+
+
+def check_rank(op: str, x: Tensor, nd: int) -> bool:
+    """True when ``x`` is unbatched (C, *spatial); ShapeError unless its rank fits."""
+    spatial = "H, W" if nd == 2 else "L"
+    if x.ndim not in (nd + 1, nd + 2):
+        raise ShapeError(
+            f"{op}: input must be {nd + 1}-D (C, {spatial}) or {nd + 2}-D (N, C, {spatial}), "
+            f"got shape {tuple(x.shape)}"
+        )
+    return x.ndim == nd + 1
+
+
+def lift_2d(t: tuple[int, ...]) -> tuple[int, int]:
+    """A 1-D hyperparameter as its 2-D form over an image of height 1."""
+    return (1, t[0]) if len(t) == 1 else (t[0], t[1])
+
+
+def _check_groups(op: str, groups: Any) -> int:
+    if not isinstance(groups, int) or isinstance(groups, bool) or groups < 1:
+        raise ValueError(f"{op}: groups must be a positive int, got {groups!r}")
+    return groups
+
+
+def _check_weight_and_bias(
+    op: str, x: Tensor, weight: Tensor, bias: Tensor | None, nd: int, transposed: bool
+) -> None:
+    check_tensor(op, "weight", weight)
+    kernel = "kH, kW" if nd == 2 else "k"
+    layout = (
+        f"(in_channels, out_channels / groups, {kernel})"
+        if transposed
+        else f"(out_channels, in_channels / groups, {kernel})"
+    )
+    if weight.ndim != nd + 2:
+        raise ShapeError(
+            f"{op}: weight must be {nd + 2}-D {layout}, got shape {tuple(weight.shape)}"
+        )
+    if bias is not None:
+        check_tensor(op, "bias", bias)
+        c_out = weight.shape[0] if not transposed else None
+        if c_out is not None and tuple(bias.shape) != (c_out,):
+            raise ShapeError(
+                f"{op}: bias of shape {tuple(bias.shape)} does not match the {c_out} output "
+                f"channels of weight shape {tuple(weight.shape)}; pass a bias of shape "
+                f"({c_out},)"
+            )
+
+
+def conv_padding(
+    op: str,
+    padding: Any,
+    kernel: Sequence[int],
+    stride: tuple[int, ...],
+    dilation: tuple[int, ...],
+    where: str = "",
+) -> tuple[tuple[int, int], ...]:
+    """(before, after) padding per spatial dim from an int, a tuple, "valid" or "same"."""
+    nd = len(kernel)
+    if not isinstance(padding, str):
+        return tuple((p, p) for p in non_negative(op, "padding", padding, nd))
+    if padding == "valid":
+        return tuple((0, 0) for _ in range(nd))
+    if padding != "same":
+        raise ValueError(
+            f"{op}: padding={padding!r} is not supported; use an int, a "
+            f"{'pair' if nd == 2 else '1-tuple'} of ints, 'same' or 'valid'"
+        )
+    if any(v != 1 for v in stride):
+        raise ValueError(
+            f"{op}: padding='same' needs stride 1, got stride {tuple(stride)}{where}; pass "
+            "an explicit padding to downsample"
+        )
+    # PyTorch's choice: the odd pixel of an even total goes after (bottom / right).
+    totals = [dd * (k - 1) for k, dd in zip(kernel, dilation)]
+    return tuple((t // 2, t - t // 2) for t in totals)
+
+
+def conv_geometry(
+    op: str,
+    x_shape: tuple[int, ...],
+    kernel: tuple[int, ...],
+    stride: Any,
+    padding: Any,
+    dilation: Any,
+    nd: int,
+) -> ConvGeometry:
+    """Check a convolution's hyperparameters against its (batched) input shape and return its
+    2-D geometry; errors name ``op``, the shapes and the fix."""
+    s = positive(op, "stride", stride, nd)
+    d = positive(op, "dilation", dilation, nd)
+    pads = conv_padding(op, padding, kernel, s, d, f" (input shape {x_shape})")
+    spatial = tuple(x_shape[2:])
+    padded = tuple(n + lo + hi for n, (lo, hi) in zip(spatial, pads))
+    span = tuple(dd * (k - 1) + 1 for k, dd in zip(kernel, d))
+    if any(sp > p for sp, p in zip(span, padded)):
+        spans = f" with dilation {d} spans {span}," if any(v != 1 for v in d) else ""
+        raise ShapeError(
+            f"{op}: kernel {tuple(kernel)}{spans} is larger than the padded input {padded} "
+            f"(input shape {x_shape}, padding {padding!r}); use a smaller kernel or "
+            "dilation, or pad more"
+        )
+    grid = tuple((p - sp) // st + 1 for p, sp, st in zip(padded, span, s))
+    if nd == 1:
+        return ConvGeometry((1, kernel[0]), (1, s[0]), ((0, 0), pads[0]), (1, d[0]),
+                            (1, spatial[0]), (1, grid[0]))
+    return ConvGeometry(tuple(kernel), s, pads, d, spatial, grid)  # type: ignore[arg-type]
+
+
+def _conv_nd(
+    op: str,
+    nd: int,
+    input: Tensor,  # noqa: A002 - PyTorch's name
+    weight: Tensor,
+    bias: Tensor | None,
+    stride: Any,
+    padding: Any,
+    dilation: Any,
+    groups: Any,
+) -> Tensor:
+    check_tensor(op, "input", input)
+    unbatched = check_rank(op, input, nd)
+    _check_weight_and_bias(op, input, weight, bias, nd, transposed=False)
+    groups = _check_groups(op, groups)
+    shown = tuple(input.shape)
+    x = input.unsqueeze(0) if unbatched else input
+    c_in, c_out = x.shape[1], weight.shape[0]
+    if c_in % groups:
+        raise ValueError(
+            f"{op}: groups={groups} does not divide the {c_in} input channels of input shape "
+            f"{shown}; choose groups dividing both channel counts"
+        )
+    if c_out % groups:
+        raise ValueError(
+            f"{op}: groups={groups} does not divide the {c_out} output channels of weight "
+            f"shape {tuple(weight.shape)}; choose groups dividing both channel counts"
+        )
+    if weight.shape[1] * groups != c_in:
+        raise ShapeError(
+            f"{op}: input has {c_in} channels (input shape {shown}) but weight of shape "
+            f"{tuple(weight.shape)} expects {weight.shape[1]} * groups = "
+            f"{weight.shape[1] * groups}; check in_channels (and that the input is "
+            "channels-first, N C H W)"
+        )
+    geom = conv_geometry(op, tuple(x.shape), tuple(weight.shape[2:]), stride, padding,
+                         dilation, nd)
+    if nd == 1:
+        x = x.unsqueeze(2)
+        weight = weight.unsqueeze(2)
+    out = Conv2d.apply(x, weight, bias, geom=geom, groups=groups)
+    if nd == 1:
+        out = out.squeeze(2)
+    return out.squeeze(0) if unbatched else out
+
+
+# ---------------------------------------------------------------------------- public ops
+def conv2d(
+    input: Tensor,  # noqa: A002 - PyTorch's name
+    weight: Tensor,
+    bias: Tensor | None = None,
+    stride: int | Sequence[int] = 1,
+    padding: int | Sequence[int] | str = 0,
+    dilation: int | Sequence[int] = 1,
+    groups: int = 1,
+) -> Tensor:
+    """2-D cross-correlation (what deep learning calls convolution), PyTorch's signature.
+
+    ``input`` (N, C_in, H, W) or unbatched (C_in, H, W); ``weight`` (C_out, C_in/groups, kH,
+    kW); ``bias`` (C_out,). ``padding`` is an int, a pair, ``"valid"`` (none) or ``"same"``
+    (output size = input size; stride 1 only; an odd total puts the extra pixel after). The
+    output size per dim is floor((in + 2*padding - dilation*(k - 1) - 1) / stride) + 1.
+
+    >>> import nanotorch
+    >>> x = nanotorch.ones(1, 1, 4, 4)
+    >>> nanotorch.conv2d(x, nanotorch.ones(2, 1, 3, 3), padding=1).shape
+    (1, 2, 4, 4)
+    """
+    return _conv_nd("conv2d", 2, input, weight, bias, stride, padding, dilation, groups)
+
+
+def conv1d(
+    input: Tensor,  # noqa: A002 - PyTorch's name
+    weight: Tensor,
+    bias: Tensor | None = None,
+    stride: int | Sequence[int] = 1,
+    padding: int | Sequence[int] | str = 0,
+    dilation: int | Sequence[int] = 1,
+    groups: int = 1,
+) -> Tensor:
+    """1-D convolution over (N, C_in, L) or (C_in, L) with weight (C_out, C_in/groups, k):
+    conv2d over an image of height 1 (same Functions, same gradients).
+
+    >>> import nanotorch
+    >>> nanotorch.conv1d(nanotorch.ones(2, 3, 10), nanotorch.ones(4, 3, 3), stride=2).shape
+    (2, 4, 4)
+    """
+    return _conv_nd("conv1d", 1, input, weight, bias, stride, padding, dilation, groups)
+
+
+def conv_transpose2d(
+    input: Tensor,  # noqa: A002 - PyTorch's name
+    weight: Tensor,
+    bias: Tensor | None = None,
+    stride: int | Sequence[int] = 1,
+    padding: int | Sequence[int] = 0,
+    output_padding: int | Sequence[int] = 0,
+    groups: int = 1,
+    dilation: int | Sequence[int] = 1,
+) -> Tensor:
+    """Transposed 2-D convolution (the input-gradient of conv2d), PyTorch's signature.
+
+    ``input`` (N, C_in, H, W) or (C_in, H, W); ``weight`` (C_in, C_out/groups, kH, kW).
+    Output size per dim: (in - 1)*stride - 2*padding + dilation*(k - 1) + output_padding + 1;
+    ``output_padding`` (smaller than stride or dilation) picks among the input sizes that a
+    strided conv2d maps to the same output size.
+
+    >>> import nanotorch
+    >>> x = nanotorch.ones(1, 4, 5, 5)
+    >>> nanotorch.conv_transpose2d(x, nanotorch.ones(4, 2, 3, 3), stride=2, padding=1,
+    ...                            output_padding=1).shape
+    (1, 2, 10, 10)
+    """
+    op = "conv_transpose2d"
+    check_tensor(op, "input", input)
+    unbatched = check_rank(op, input, 2)
+    _check_weight_and_bias(op, input, weight, bias, 2, transposed=True)
+    groups = _check_groups(op, groups)
+    shown = tuple(input.shape)
+    x = input.unsqueeze(0) if unbatched else input
+    c_in = x.shape[1]
+    if weight.shape[0] % groups:
+        raise ValueError(
+            f"{op}: groups={groups} does not divide the {weight.shape[0]} input channels of "
+            f"weight shape {tuple(weight.shape)}; choose groups dividing both channel counts"
+        )
+    if weight.shape[0] != c_in:
+        raise ShapeError(
+            f"{op}: input has {c_in} channels (input shape {shown}) but weight of shape "
+            f"{tuple(weight.shape)} expects {weight.shape[0]} (weight layout: (in_channels, "
+            "out_channels / groups, kH, kW))"
+        )
+    c_out = weight.shape[1] * groups
+    if bias is not None and tuple(bias.shape) != (c_out,):
+        raise ShapeError(
+            f"{op}: bias of shape {tuple(bias.shape)} does not match the {c_out} output "
+            f"channels of weight shape {tuple(weight.shape)} with groups={groups}; pass a "
+            f"bias of shape ({c_out},)"
+        )
+    s = positive(op, "stride", stride, 2)
+    d = positive(op, "dilation", dilation, 2)
+    if isinstance(padding, str):
+        raise ValueError(f"{op}: padding must be an int or a pair of ints, got {padding!r}")
+    p = non_negative(op, "padding", padding, 2)
+    op_ = non_negative(op, "output_padding", output_padding, 2)
+    if any(o >= ss and o >= dd for o, ss, dd in zip(op_, s, d)):
+        raise ValueError(
+            f"{op}: output_padding {op_} must be smaller than stride {s} or dilation {d} "
+            "(per dim)"
+        )
+    kernel = tuple(weight.shape[2:])
+    grid = tuple(x.shape[2:])
+    image = tuple(
+        (g - 1) * ss - 2 * pp + dd * (k - 1) + o + 1
+        for g, ss, pp, dd, k, o in zip(grid, s, p, d, kernel, op_)
+    )
+    if any(v <= 0 for v in image):
+        raise ShapeError(
+            f"{op}: output size {image} is not positive for input shape {shown}, kernel "
+            f"{kernel}, stride {s}, padding {p}, dilation {d}; reduce the padding"
+        )
+    geom = ConvGeometry(kernel, s, ((p[0], p[0]), (p[1], p[1])), d, image, grid)  # type: ignore[arg-type]
+    out = ConvTranspose2d.apply(x, weight, bias, geom=geom, groups=groups)
+    return out.squeeze(0) if unbatched else out

@@ -1,0 +1,406 @@
+"""Pooling: ``max_pool2d``, ``avg_pool2d`` and ``adaptive_avg_pool2d``.
+
+Pools slide a window like a convolution, so they reuse its geometry (``ConvGeometry`` in
+``nanotorch.ops.conv``) and its loop over kernel positions: for kernel position (i, j), the
+pixel it sees in every window is one strided slice of the padded input (Note [im2col by
+kernel position]). A pool reduces those kH*kW slices elementwise instead of stacking them,
+so it needs no kH*kW-times-larger buffer. Standard operations only; no array library imports.
+
+Note [Pool windows]
+~~~~~~~~~~~~~~~~~~~
+Output size per dim is floor((in + 2p - d(k - 1) - 1) / s) + 1, or with ``ceil_mode`` the
+ceiling, where the last window must still start inside the input or its left padding
+(PyTorch's rule; otherwise it is dropped). A ceil_mode window may overhang the right padding;
+the geometry pads "after" far enough to hold it, with -inf for max (padding never wins) and
+0 for average. avg_pool2d divides by the window's size clipped to the padded input (with
+``count_include_pad``, PyTorch's default) or to the input itself: the overhang never counts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from nanotorch.autograd.function import Function
+from nanotorch.errors import ShapeError
+from nanotorch.ops.conv import (
+    ConvGeometry,
+    check_rank,
+    check_tensor,
+    non_negative,
+    pad_image,
+    positive,
+)
+from nanotorch.ops.matmul import matmul
+from nanotorch.tensor import Tensor
+
+
+# ---------------------------------------------------------------------------- geometry
+def _pool_length(length: int, k: int, s: int, p: int, d: int, ceil_mode: bool) -> int:
+    span = length + 2 * p - d * (k - 1) - 1
+    out = (-(-span // s) if ceil_mode else span // s) + 1
+    if ceil_mode and (out - 1) * s >= length + p:
+        out -= 1  # the last window would start past the input and its left padding
+    return out
+
+
+PoolArgs = tuple[tuple[int, int], tuple[int, int], tuple[int, int], tuple[int, int]]
+
+
+def check_pool_args(
+    op: str, kernel_size: Any, stride: Any, padding: Any, dilation: Any, where: str = ""
+) -> PoolArgs:
+    """(kernel, stride, padding, dilation) as pairs; stride defaults to the kernel size.
+    ValueError naming ``op`` for non-positive sizes or padding over half the kernel."""
+    k = positive(op, "kernel_size", kernel_size, 2)
+    no_stride = stride is None or (isinstance(stride, (tuple, list)) and len(stride) == 0)
+    s = k if no_stride else positive(op, "stride", stride, 2)
+    p = non_negative(op, "padding", padding, 2)
+    d = positive(op, "dilation", dilation, 2)
+    if any(pp > kk // 2 for pp, kk in zip(p, k)):
+        raise ValueError(
+            f"{op}: padding {p} must be at most half of kernel_size {k}{where}; use less "
+            "padding or a larger kernel"
+        )
+    return k, s, p, d  # type: ignore[return-value]
+
+
+def pool_geometry(
+    op: str,
+    x_shape: tuple[int, ...],
+    kernel_size: Any,
+    stride: Any,
+    padding: Any,
+    dilation: Any,
+    ceil_mode: bool,
+) -> ConvGeometry:
+    """Check a pool's hyperparameters against its batched input shape (Note [Pool
+    windows]); errors name ``op``, the shapes and the fix."""
+    k, s, p, d = check_pool_args(
+        op, kernel_size, stride, padding, dilation, f" (input shape {x_shape})"
+    )
+    image = tuple(x_shape[-2:])
+    span = tuple(dd * (kk - 1) + 1 for kk, dd in zip(k, d))
+    padded = tuple(n + 2 * pp for n, pp in zip(image, p))
+    if any(sp > pd for sp, pd in zip(span, padded)):
+        spans = f" with dilation {d} spans {span}," if any(v != 1 for v in d) else ""
+        raise ShapeError(
+            f"{op}: kernel {k}{spans} is larger than the padded input {padded} (input shape "
+            f"{x_shape}, padding {p}); use a smaller kernel or pad more"
+        )
+    grid = tuple(
+        _pool_length(n, kk, ss, pp, dd, ceil_mode) for n, kk, ss, pp, dd in zip(image, k, s, p, d)
+    )
+    # Pad "after" far enough to hold a ceil_mode overhang (at least the requested padding).
+    after = tuple(
+        max(pp, (g - 1) * ss + sp - n - pp) for g, ss, sp, n, pp in zip(grid, s, span, image, p)
+    )
+    pads = ((p[0], after[0]), (p[1], after[1]))
+    return ConvGeometry(k, s, pads, d, image, grid)  # type: ignore[arg-type]
+
+
+# ---------------------------------------------------------------------------- max pooling
+def _window_argmax(xp: Any, x: Any, geom: ConvGeometry) -> tuple[Any, Any]:
+    """(max, kernel position of the first max) over each window, padding as -inf.
+
+    A later position wins only if strictly greater (so ties keep the first maximal element,
+    as in PyTorch) or NaN (NaN propagates, as in PyTorch).
+    """
+    xpad = pad_image(xp, x, geom, fill=-float("inf"))
+    best = arg = None
+    for k, (i, j) in enumerate(geom.positions):
+        v = xpad[(..., *geom.window(i, j))]
+        if best is None:
+            # A copy: with a 1x1 kernel the slice is a view of the caller's input.
+            best = xp.asarray(v, copy=True)
+            arg = xp.zeros(v.shape, dtype=xp.int64, device=v.device)
+            continue
+        better = (v > best) | xp.isnan(v)
+        best = xp.where(better, v, best)
+        arg = xp.where(better, k, arg)
+    return best, arg
+
+
+class MaxPool2d(Function):
+    """out = max over each window (padding never wins).
+
+    d x: each window's gradient goes to its first maximal element (PyTorch's tie rule) and
+    overlapping windows add up. Saves the winning kernel position per output (integers of
+    the output's shape), not the input.
+    """
+
+    @staticmethod
+    def forward(ctx, xp, x, geom):
+        ctx.geom = geom
+        best, ctx.arg = _window_argmax(xp, x, geom)
+        return best
+
+    @staticmethod
+    def backward(ctx, g):
+        return RouteToArgmax.apply(g, arg=ctx.arg, geom=ctx.geom)
+
+
+class RouteToArgmax(Function):
+    """out = zeros of the input's shape plus, for each kernel position k, g added into k's
+    window slice where ``arg == k`` (max_pool2d's input gradient; the slice-accumulate of
+    col2im with a mask). Linear in g; its derivative is GatherAtArgmax."""
+
+    @staticmethod
+    def forward(ctx, xp, g, arg, geom):
+        ctx.arg, ctx.geom = arg, geom
+        buf = xp.zeros(g.shape[:2] + geom.padded, dtype=g.dtype, device=g.device)
+        for k, (i, j) in enumerate(geom.positions):
+            buf[(..., *geom.window(i, j))] += xp.where(arg == k, g, 0.0)
+        return buf[(..., *geom.interior())]
+
+    @staticmethod
+    def backward(ctx, g):
+        return GatherAtArgmax.apply(g, arg=ctx.arg, geom=ctx.geom)
+
+
+class GatherAtArgmax(Function):
+    """out[n, c, oh, ow] = y_pad at kernel position arg[n, c, oh, ow] of window (oh, ow):
+    the adjoint of RouteToArgmax, so its derivative is RouteToArgmax."""
+
+    @staticmethod
+    def forward(ctx, xp, y, arg, geom):
+        ctx.arg, ctx.geom = arg, geom
+        ypad = pad_image(xp, y, geom)
+        out = xp.zeros(arg.shape, dtype=y.dtype, device=y.device)
+        for k, (i, j) in enumerate(geom.positions):
+            out = xp.where(arg == k, ypad[(..., *geom.window(i, j))], out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        return RouteToArgmax.apply(g, arg=ctx.arg, geom=ctx.geom)
+
+
+class MaxPoolIndices(Function):
+    """The flat index h * W + w (in the unpadded input) of each window's first maximum, as
+    PyTorch's ``return_indices`` gives it. Integer output, no gradient."""
+
+    differentiable = False
+
+    @staticmethod
+    def forward(ctx, xp, x, geom):
+        _, arg = _window_argmax(xp, x, geom)
+        kw = geom.kernel[1]
+        (sh, sw), (dh, dw), (oh, ow) = geom.stride, geom.dilation, geom.grid
+        (pt, _), (pl, _) = geom.padding
+        rows = xp.reshape(xp.arange(oh, dtype=xp.int64, device=x.device) * sh - pt, (oh, 1))
+        cols = xp.reshape(xp.arange(ow, dtype=xp.int64, device=x.device) * sw - pl, (1, ow))
+        h = rows + (arg // kw) * dh
+        w = cols + (arg % kw) * dw
+        return h * geom.image[1] + w
+
+
+def _batched(op: str, x: Any) -> tuple[Tensor, bool]:
+    check_tensor(op, "input", x)
+    unbatched = check_rank(op, x, 2)
+    return (x.unsqueeze(0) if unbatched else x), unbatched
+
+
+def max_pool2d(
+    input: Tensor,  # noqa: A002 - PyTorch's name
+    kernel_size: int | Sequence[int],
+    stride: int | Sequence[int] | None = None,
+    padding: int | Sequence[int] = 0,
+    dilation: int | Sequence[int] = 1,
+    ceil_mode: bool = False,
+    return_indices: bool = False,
+) -> Tensor | tuple[Tensor, Tensor]:
+    """Max over each kH x kW window of (N, C, H, W) or (C, H, W), PyTorch's signature.
+
+    ``stride`` defaults to ``kernel_size``; ``padding`` (at most half the kernel) pads with
+    -inf; output size per Note [Pool windows]. The gradient goes to the first maximal element
+    of each window. ``return_indices=True`` also returns flat indices h * W + w.
+
+    >>> import nanotorch
+    >>> x = nanotorch.arange(16.0).reshape(1, 1, 4, 4)
+    >>> nanotorch.max_pool2d(x, 2).tolist()
+    [[[[5.0, 7.0], [13.0, 15.0]]]]
+    """
+    op = "max_pool2d"
+    x, unbatched = _batched(op, input)
+    geom = pool_geometry(op, tuple(x.shape), kernel_size, stride, padding, dilation, ceil_mode)
+    out = MaxPool2d.apply(x, geom=geom)
+    if unbatched:
+        out = out.squeeze(0)
+    if not return_indices:
+        return out
+    indices = MaxPoolIndices.apply(x, geom=geom)
+    return out, indices.squeeze(0) if unbatched else indices
+
+
+# ---------------------------------------------------------------------------- average pooling
+class WindowSum(Function):
+    """out[n, c, oh, ow] = sum of the zero-padded input over window (oh, ow).
+
+    Linear; d x = WindowSpread(g) (each window's gradient added to every pixel it covers).
+    Saves nothing but the geometry.
+    """
+
+    @staticmethod
+    def forward(ctx, xp, x, geom):
+        ctx.geom = geom
+        xpad = pad_image(xp, x, geom)
+        out = None
+        for i, j in geom.positions:
+            v = xpad[(..., *geom.window(i, j))]
+            out = xp.asarray(v, copy=True) if out is None else out + v
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        return WindowSpread.apply(g, geom=ctx.geom)
+
+
+class WindowSpread(Function):
+    """out = zeros of the image's shape with g added into every kernel position's window
+    slice (col2im of g repeated kH*kW times, without building the repeats). The adjoint of
+    WindowSum, so its derivative is WindowSum."""
+
+    @staticmethod
+    def forward(ctx, xp, g, geom):
+        ctx.geom = geom
+        buf = xp.zeros(g.shape[:2] + geom.padded, dtype=g.dtype, device=g.device)
+        for i, j in geom.positions:
+            buf[(..., *geom.window(i, j))] += g
+        return buf[(..., *geom.interior())]
+
+    @staticmethod
+    def backward(ctx, g):
+        return WindowSum.apply(g, geom=ctx.geom)
+
+
+class AvgPool2d(Function):
+    """out = WindowSum(x) / divisor, with the divisor per output position (Note [Pool
+    windows]); d x = WindowSpread(g / divisor). Saves the reciprocal divisor (OH, OW)."""
+
+    @staticmethod
+    def forward(ctx, xp, x, geom, count_include_pad, divisor_override):
+        ctx.geom = geom
+        if divisor_override is not None:
+            scale = xp.full(geom.grid, 1.0 / divisor_override, dtype=x.dtype, device=x.device)
+        else:
+            rows = _window_counts(xp, geom, 0, count_include_pad, x.device)
+            cols = _window_counts(xp, geom, 1, count_include_pad, x.device)
+            counts = xp.reshape(rows, (-1, 1)) * xp.reshape(cols, (1, -1))
+            scale = 1.0 / xp.astype(counts, x.dtype)
+        ctx.save_for_backward(scale)
+        return WindowSum.forward(ctx, xp, x, geom) * scale
+
+    @staticmethod
+    def backward(ctx, g):
+        (scale,) = ctx.saved_tensors
+        return WindowSpread.apply(g * scale, geom=ctx.geom)
+
+
+def _window_counts(xp: Any, geom: ConvGeometry, axis: int, include_pad: bool, device: Any) -> Any:
+    """How many pixels each window covers along ``axis``: clipped to the padded input with
+    ``include_pad``, to the input otherwise (Note [Pool windows]); computed with arange, not
+    a loop over output positions."""
+    n, k, s = geom.image[axis], geom.kernel[axis], geom.stride[axis]
+    p = geom.padding[axis][0]
+    start = xp.arange(geom.grid[axis], dtype=xp.int64, device=device) * s - p
+    end = xp.clip(start + k, max=n + p)
+    if include_pad:
+        return end - start
+    return xp.clip(end, max=n) - xp.clip(start, min=0)
+
+
+def avg_pool2d(
+    input: Tensor,  # noqa: A002 - PyTorch's name
+    kernel_size: int | Sequence[int],
+    stride: int | Sequence[int] | None = None,
+    padding: int | Sequence[int] = 0,
+    ceil_mode: bool = False,
+    count_include_pad: bool = True,
+    divisor_override: int | None = None,
+) -> Tensor:
+    """Mean over each kH x kW window of (N, C, H, W) or (C, H, W), PyTorch's signature.
+
+    ``stride`` defaults to ``kernel_size``; zero padding (at most half the kernel) counts in
+    the divisor when ``count_include_pad`` (the default); ``divisor_override`` replaces the
+    divisor. Output size and divisors per Note [Pool windows].
+
+    >>> import nanotorch
+    >>> x = nanotorch.arange(16.0).reshape(1, 1, 4, 4)
+    >>> nanotorch.avg_pool2d(x, 2).tolist()
+    [[[[2.5, 4.5], [10.5, 12.5]]]]
+    """
+    op = "avg_pool2d"
+    x, unbatched = _batched(op, input)
+    geom = pool_geometry(op, tuple(x.shape), kernel_size, stride, padding, 1, ceil_mode)
+    if divisor_override is not None and (
+        not isinstance(divisor_override, int) or isinstance(divisor_override, bool)
+        or divisor_override <= 0
+    ):
+        raise ValueError(
+            f"{op}: divisor_override must be a positive int or None, got {divisor_override!r}"
+        )
+    out = AvgPool2d.apply(x, geom=geom, count_include_pad=bool(count_include_pad),
+                          divisor_override=divisor_override)
+    return out.squeeze(0) if unbatched else out
+
+
+# ---------------------------------------------------------------------------- adaptive pooling
+def _adaptive_matrix(n_out: int, n_in: int, like: Tensor) -> Tensor:
+    """(n_out, n_in) averaging matrix: row i is 1/len over bin [floor(i*n/out),
+    ceil((i+1)*n/out)), PyTorch's adaptive bins (they may overlap when n_in % n_out != 0)."""
+    from nanotorch.creation import arange
+
+    i = arange(n_out, device=like.device).reshape(-1, 1)
+    start = (i * n_in) // n_out
+    end = ((i + 1) * n_in + n_out - 1) // n_out
+    h = arange(n_in, device=like.device).reshape(1, -1)
+    inside = ((h >= start) & (h < end)).to(like.dtype)
+    return inside / (end - start).to(like.dtype)
+
+
+def check_output_size(op: str, output_size: Any) -> tuple[int | None, int | None]:
+    """An adaptive pool's target size as a pair (None keeps that input size)."""
+    if isinstance(output_size, (tuple, list)) and len(output_size) == 2:
+        size = tuple(output_size)
+    else:
+        size = (output_size, output_size)
+    if not all(
+        s is None or (isinstance(s, int) and not isinstance(s, bool) and s > 0) for s in size
+    ):
+        raise ValueError(
+            f"{op}: output_size must be a positive int or a pair of positive ints or None, "
+            f"got {output_size!r}"
+        )
+    return size  # type: ignore[return-value]
+
+
+def adaptive_avg_pool2d(
+    input: Tensor,  # noqa: A002 - PyTorch's name
+    output_size: int | None | Sequence[int | None],
+) -> Tensor:
+    """Average over PyTorch's adaptive bins so the output is ``output_size`` (an int, or a
+    pair where None keeps that input size) for any input size.
+
+    Bins along each axis vary in length, so this is two matmuls with constant averaging
+    matrices, P_h @ x @ P_w^T, rather than a sliding window; the gradient follows from
+    matmul's. Composite of differentiable ops, so no Function of its own.
+
+    >>> import nanotorch
+    >>> nanotorch.adaptive_avg_pool2d(nanotorch.ones(2, 3, 7, 5), (3, 2)).shape
+    (2, 3, 3, 2)
+    """
+    op = "adaptive_avg_pool2d"
+    x, unbatched = _batched(op, input)
+    h, w = x.shape[-2:]
+    size = check_output_size(op, output_size)
+    if h == 0 or w == 0:
+        raise ShapeError(f"{op}: input of shape {tuple(input.shape)} has an empty spatial dim")
+    oh = h if size[0] is None else size[0]
+    ow = w if size[1] is None else size[1]
+    out = x
+    if oh != h:
+        out = matmul(_adaptive_matrix(oh, h, x), out)
+    if ow != w:
+        out = matmul(out, _adaptive_matrix(ow, w, x).mT)
+    return out.squeeze(0) if unbatched else out

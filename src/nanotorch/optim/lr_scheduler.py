@@ -1,0 +1,550 @@
+"""Learning-rate schedulers: set each parameter group's ``lr`` as a function of the epoch.
+
+A scheduler owns a counter, ``last_epoch``, and writes ``group["lr"]`` for every parameter
+group of one optimizer each time ``step()`` is called (once per epoch, or once per batch for
+``OneCycleLR``). Like the rest of the engine, nothing here imports an array library: learning
+rates are Python floats on the host, so changing one moves no data.
+
+Note [Closed-form schedules]
+~~~~~~~~~~~~~~~~~~~~~~~~~~~~
+Every built-in computes the lr of epoch ``t`` directly from the group's starting lr
+(``base_lrs``, saved in the group as ``initial_lr``) and ``t`` -- never by scaling the lr it
+set last time. A schedule is then a plain formula that a test can check term by term, a
+restored ``last_epoch`` is all it takes to resume, and ``SequentialLR`` can restart a phase by
+rewinding that phase's counter. The price: a schedule overwrites any lr set by hand between
+steps, and two schedulers on one optimizer do not compose multiplicatively (use
+``SequentialLR`` to run them one after the other). A new schedule is one ``get_lr()`` method
+returning the lrs for ``self.last_epoch``.
+"""
+
+from __future__ import annotations
+
+import math
+import types
+from bisect import bisect_right
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from nanotorch.optim.optimizer import Optimizer
+
+__all__ = [
+    "LRScheduler",
+    "StepLR",
+    "MultiStepLR",
+    "ExponentialLR",
+    "CosineAnnealingLR",
+    "LinearLR",
+    "LambdaLR",
+    "OneCycleLR",
+    "SequentialLR",
+]
+
+
+def _positive_int(owner: str, name: str, value: Any) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise ValueError(f"{owner}: {name} must be a positive int, got {value!r}")
+
+
+def _check_optimizer(owner: str, optimizer: Any) -> None:
+    if not isinstance(optimizer, Optimizer):
+        raise TypeError(
+            f"{owner}: optimizer must be a nanotorch.optim.Optimizer, got "
+            f"{type(optimizer).__name__}; build the optimizer first and pass it in"
+        )
+
+
+class LRScheduler:
+    """Base class: keeps ``last_epoch`` and ``base_lrs`` and writes the lrs that
+    ``get_lr()`` computes into the optimizer's groups on every ``step()``.
+
+    Construction performs the first step, so right after it the groups hold the lrs of epoch
+    0. Subclasses set their own attributes, then call ``super().__init__``, and implement
+    ``get_lr()`` (Note [Closed-form schedules]).
+
+    >>> import nanotorch
+    >>> from nanotorch.optim import SGD
+    >>> from nanotorch.optim.lr_scheduler import StepLR
+    >>> opt = SGD([nanotorch.zeros(1, requires_grad=True)], lr=1.0)
+    >>> sched = StepLR(opt, step_size=2, gamma=0.5)
+    >>> lrs = []
+    >>> for epoch in range(5):
+    ...     lrs.append(sched.get_last_lr()[0])
+    ...     opt.step()
+    ...     sched.step()
+    >>> lrs
+    [1.0, 1.0, 0.5, 0.5, 0.25]
+    """
+
+    def __init__(self, optimizer: Optimizer, last_epoch: int = -1) -> None:
+        _check_optimizer(self._name, optimizer)
+        self.optimizer = optimizer
+        if last_epoch == -1:
+            for group in optimizer.param_groups:
+                group.setdefault("initial_lr", group["lr"])
+        else:
+            for i, group in enumerate(optimizer.param_groups):
+                if "initial_lr" not in group:
+                    raise KeyError(
+                        f"{self._name}: param_groups[{i}] has no 'initial_lr', needed to resume "
+                        f"at last_epoch={last_epoch}; load the optimizer's state_dict first, "
+                        "or start from last_epoch=-1"
+                    )
+        self.base_lrs: list[float] = [group["initial_lr"] for group in optimizer.param_groups]
+        self.last_epoch = last_epoch
+        self._initial_step()
+
+    @property
+    def _name(self) -> str:
+        return type(self).__name__
+
+    def _initial_step(self) -> None:
+        self.step()
+
+    def get_lr(self) -> list[float]:
+        """The lr of every group at epoch ``self.last_epoch``."""
+        raise NotImplementedError(
+            f"{self._name} must implement get_lr(): the lr of each parameter group at "
+            "epoch self.last_epoch, from self.base_lrs"
+        )
+
+    def get_last_lr(self) -> list[float]:
+        """The lrs the last ``step()`` wrote into the optimizer's groups."""
+        return list(self._last_lr)
+
+    def step(self) -> None:
+        """Advance one epoch and write its lrs into the optimizer."""
+        self.last_epoch += 1
+        for group, lr in zip(self.optimizer.param_groups, self.get_lr(), strict=True):
+            group["lr"] = lr
+        self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
+
+    def state_dict(self) -> dict[str, Any]:
+        """Everything but the optimizer (which saves itself)."""
+        return {k: v for k, v in self.__dict__.items() if k != "optimizer"}
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        self.__dict__.update(state_dict)
+
+
+class StepLR(LRScheduler):
+    """lr_t = base_lr * gamma ** (t // step_size): decay by ``gamma`` every ``step_size``
+    epochs."""
+
+    def __init__(
+        self, optimizer: Optimizer, step_size: int, gamma: float = 0.1, last_epoch: int = -1
+    ) -> None:
+        _positive_int(self._name, "step_size", step_size)
+        self.step_size = step_size
+        self.gamma = gamma
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self) -> list[float]:
+        factor = self.gamma ** (self.last_epoch // self.step_size)
+        return [base * factor for base in self.base_lrs]
+
+
+class MultiStepLR(LRScheduler):
+    """lr_t = base_lr * gamma ** (number of milestones <= t). A milestone listed twice
+    decays twice."""
+
+    def __init__(
+        self,
+        optimizer: Optimizer,
+        milestones: Sequence[int],
+        gamma: float = 0.1,
+        last_epoch: int = -1,
+    ) -> None:
+        milestones = list(milestones)
+        if any(isinstance(m, bool) or not isinstance(m, int) or m < 0 for m in milestones):
+            raise ValueError(
+                f"{self._name}: milestones must be non-negative ints, got {milestones}"
+            )
+        self.milestones = sorted(milestones)
+        self.gamma = gamma
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self) -> list[float]:
+        factor = self.gamma ** bisect_right(self.milestones, self.last_epoch)
+        return [base * factor for base in self.base_lrs]
+
+
+class ExponentialLR(LRScheduler):
+    """lr_t = base_lr * gamma ** t."""
+
+    def __init__(self, optimizer: Optimizer, gamma: float, last_epoch: int = -1) -> None:
+        self.gamma = gamma
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self) -> list[float]:
+        return [base * self.gamma**self.last_epoch for base in self.base_lrs]
+
+
+class CosineAnnealingLR(LRScheduler):
+    """lr_t = eta_min + (base_lr - eta_min) * (1 + cos(pi * t / T_max)) / 2 (SGDR without
+    restarts, Loshchilov & Hutter 2017): from base_lr down to eta_min over T_max epochs,
+    and back up over the next T_max if stepping continues."""
+
+    def __init__(
+        self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0, last_epoch: int = -1
+    ) -> None:
+        _positive_int(self._name, "T_max", T_max)
+        self.T_max = T_max
+        self.eta_min = eta_min
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self) -> list[float]:
+        cosine = (1 + math.cos(math.pi * self.last_epoch / self.T_max)) / 2
+        return [self.eta_min + (base - self.eta_min) * cosine for base in self.base_lrs]
+
+
+class LinearLR(LRScheduler):
+    """lr_t = base_lr * (start_factor + (end_factor - start_factor) * min(t, total_iters) /
+    total_iters): a linear ramp (typically a warmup) that then holds ``end_factor``."""
+
+    def __init__(
+        self,
+        optimizer: Optimizer,
+        start_factor: float = 1.0 / 3,
+        end_factor: float = 1.0,
+        total_iters: int = 5,
+        last_epoch: int = -1,
+    ) -> None:
+        # A start factor of 0 would make the first epoch's lr exactly 0: a wasted step.
+        if not 0 < start_factor <= 1:
+            raise ValueError(f"{self._name}: start_factor must be in (0, 1], got {start_factor}")
+        if not 0 <= end_factor <= 1:
+            raise ValueError(f"{self._name}: end_factor must be in [0, 1], got {end_factor}")
+        _positive_int(self._name, "total_iters", total_iters)
+        self.start_factor = start_factor
+        self.end_factor = end_factor
+        self.total_iters = total_iters
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self) -> list[float]:
+        progress = min(self.last_epoch, self.total_iters) / self.total_iters
+        factor = self.start_factor + (self.end_factor - self.start_factor) * progress
+        return [base * factor for base in self.base_lrs]
+
+
+class LambdaLR(LRScheduler):
+    """lr_t = base_lr * lr_lambda(t), with one function for all groups or one per group.
+
+    ``state_dict`` cannot save plain functions (lambdas do not pickle); it keeps ``None`` in
+    their place, and the attributes of callable objects."""
+
+    def __init__(
+        self,
+        optimizer: Optimizer,
+        lr_lambda: Callable[[int], float] | Sequence[Callable[[int], float]],
+        last_epoch: int = -1,
+    ) -> None:
+        _check_optimizer(self._name, optimizer)
+        n = len(optimizer.param_groups)
+        if isinstance(lr_lambda, (list, tuple)):
+            if len(lr_lambda) != n:
+                raise ValueError(
+                    f"{self._name}: got {len(lr_lambda)} lr_lambda(s) for {n} parameter "
+                    "groups; pass one function, or one per group"
+                )
+            self.lr_lambdas = list(lr_lambda)
+        else:
+            self.lr_lambdas = [lr_lambda] * n
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self) -> list[float]:
+        return [
+            base * fn(self.last_epoch)
+            for base, fn in zip(self.base_lrs, self.lr_lambdas, strict=True)
+        ]
+
+    def state_dict(self) -> dict[str, Any]:
+        state = super().state_dict()
+        state["lr_lambdas"] = [
+            None if isinstance(fn, types.FunctionType) else dict(fn.__dict__)
+            for fn in self.lr_lambdas
+        ]
+        return state
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        state = dict(state_dict)
+        saved = state.pop("lr_lambdas")
+        super().load_state_dict(state)
+        for fn, attrs in zip(self.lr_lambdas, saved, strict=True):
+            if attrs is not None:
+                fn.__dict__.update(attrs)
+
+
+class OneCycleLR(LRScheduler):
+    r"""The 1cycle policy (Smith & Topin, 2018): one warm-up and one anneal over the whole run,
+    stepped once per batch.
+
+    .. code-block:: text
+
+        initial_lr = max_lr / div_factor;  min_lr = initial_lr / final_div_factor
+        phases (lr, momentum), each annealed by cos or linear over its steps:
+          two-phase (default): up to step pct_start*T - 1:  initial_lr -> max_lr,
+                                                             max_momentum -> base_momentum
+                               then to step T - 1:           max_lr -> min_lr,
+                                                             base_momentum -> max_momentum
+          three_phase:         up to pct_start*T - 1:        initial_lr -> max_lr
+                               up to 2*pct_start*T - 2:      max_lr -> initial_lr
+                               then to T - 1:                initial_lr -> min_lr
+        cos anneal(a, b, f) = b + (a - b) * (1 + cos(pi * f)) / 2;  linear: a + (b - a) * f
+
+    When ``cycle_momentum`` is on, momentum moves against the lr: SGD/RMSprop's
+    ``momentum``, or the first of Adam's ``betas``. ``max_lr`` (and the momenta) may be one
+    value or one per parameter group. The groups get ``initial_lr``, ``max_lr``,
+    ``min_lr`` (and ``max_momentum``, ``base_momentum``) entries.
+    """
+
+    def __init__(
+        self,
+        optimizer: Optimizer,
+        max_lr: float | Sequence[float],
+        total_steps: int | None = None,
+        epochs: int | None = None,
+        steps_per_epoch: int | None = None,
+        pct_start: float = 0.3,
+        anneal_strategy: str = "cos",
+        cycle_momentum: bool = True,
+        base_momentum: float | Sequence[float] = 0.85,
+        max_momentum: float | Sequence[float] = 0.95,
+        div_factor: float = 25.0,
+        final_div_factor: float = 1e4,
+        three_phase: bool = False,
+        last_epoch: int = -1,
+    ) -> None:
+        _check_optimizer(self._name, optimizer)
+        if total_steps is not None:
+            _positive_int(self._name, "total_steps", total_steps)
+            self.total_steps = total_steps
+        elif epochs is not None and steps_per_epoch is not None:
+            _positive_int(self._name, "epochs", epochs)
+            _positive_int(self._name, "steps_per_epoch", steps_per_epoch)
+            self.total_steps = epochs * steps_per_epoch
+        else:
+            raise ValueError(f"{self._name}: give total_steps, or both epochs and steps_per_epoch")
+        if not 0 <= pct_start <= 1:
+            raise ValueError(f"{self._name}: pct_start must be in [0, 1], got {pct_start}")
+        if anneal_strategy not in ("cos", "linear"):
+            raise ValueError(
+                f"{self._name}: anneal_strategy must be 'cos' or 'linear', got {anneal_strategy!r}"
+            )
+        self.anneal_strategy = anneal_strategy
+        self.cycle_momentum = cycle_momentum
+        t = self.total_steps
+        if three_phase:
+            self._schedule_phases = [
+                dict(
+                    end_step=pct_start * t - 1,
+                    start_lr="initial_lr",
+                    end_lr="max_lr",
+                    start_momentum="max_momentum",
+                    end_momentum="base_momentum",
+                ),
+                dict(
+                    end_step=2 * pct_start * t - 2,
+                    start_lr="max_lr",
+                    end_lr="initial_lr",
+                    start_momentum="base_momentum",
+                    end_momentum="max_momentum",
+                ),
+                dict(
+                    end_step=t - 1,
+                    start_lr="initial_lr",
+                    end_lr="min_lr",
+                    start_momentum="max_momentum",
+                    end_momentum="max_momentum",
+                ),
+            ]
+        else:
+            self._schedule_phases = [
+                dict(
+                    end_step=pct_start * t - 1,
+                    start_lr="initial_lr",
+                    end_lr="max_lr",
+                    start_momentum="max_momentum",
+                    end_momentum="base_momentum",
+                ),
+                dict(
+                    end_step=t - 1,
+                    start_lr="max_lr",
+                    end_lr="min_lr",
+                    start_momentum="base_momentum",
+                    end_momentum="max_momentum",
+                ),
+            ]
+        # A phase of zero length would divide by zero when annealing; say so now instead.
+        start = 0.0
+        for i, phase in enumerate(self._schedule_phases, start=1):
+            if not phase["end_step"] > start:
+                raise ValueError(
+                    f"{self._name}: phase {i} would have no steps (it ends at step "
+                    f"{phase['end_step']:g}) with total_steps={t} and pct_start={pct_start}; "
+                    "choose them so that every phase gets at least one step"
+                )
+            start = phase["end_step"]
+
+        groups = optimizer.param_groups
+        max_lrs = self._per_group("max_lr", max_lr, len(groups))
+        if last_epoch == -1:
+            for group, top in zip(groups, max_lrs, strict=True):
+                group["initial_lr"] = top / div_factor
+                group["max_lr"] = top
+                group["min_lr"] = group["initial_lr"] / final_div_factor
+        if cycle_momentum:
+            if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
+                raise ValueError(
+                    f"{self._name}: cycle_momentum=True but {type(optimizer).__name__} has "
+                    "neither 'momentum' nor 'betas' to cycle; pass cycle_momentum=False"
+                )
+            self.use_beta1 = "betas" in optimizer.defaults
+            highs = self._per_group("max_momentum", max_momentum, len(groups))
+            lows = self._per_group("base_momentum", base_momentum, len(groups))
+            if last_epoch == -1:
+                for group, high, low in zip(groups, highs, lows, strict=True):
+                    self._set_momentum(group, high)
+                    group["max_momentum"] = high
+                    group["base_momentum"] = low
+        super().__init__(optimizer, last_epoch)
+
+    def _per_group(self, name: str, value: Any, n: int) -> list[float]:
+        if isinstance(value, (list, tuple)):
+            if len(value) != n:
+                raise ValueError(
+                    f"{self._name}: {name} has {len(value)} value(s) but the optimizer has "
+                    f"{n} parameter groups; pass one value, or one per group"
+                )
+            return list(value)
+        return [value] * n
+
+    def _set_momentum(self, group: dict[str, Any], value: float) -> None:
+        if self.use_beta1:
+            group["betas"] = (value, *group["betas"][1:])
+        else:
+            group["momentum"] = value
+
+    def _anneal(self, start: float, end: float, pct: float) -> float:
+        if self.anneal_strategy == "cos":
+            return end + (start - end) / 2 * (math.cos(math.pi * pct) + 1)
+        return start + (end - start) * pct
+
+    def get_lr(self) -> list[float]:
+        step = self.last_epoch
+        if step > self.total_steps:
+            raise ValueError(
+                f"{self._name}: tried to step {step} times but total_steps={self.total_steps}; "
+                "build the scheduler with the number of optimizer steps you will take"
+            )
+        lrs = []
+        last = len(self._schedule_phases) - 1
+        for group in self.optimizer.param_groups:
+            start = 0.0
+            for i, phase in enumerate(self._schedule_phases):
+                end = phase["end_step"]
+                if step <= end or i == last:
+                    pct = (step - start) / (end - start)
+                    lr = self._anneal(group[phase["start_lr"]], group[phase["end_lr"]], pct)
+                    if self.cycle_momentum:
+                        momentum = self._anneal(
+                            group[phase["start_momentum"]], group[phase["end_momentum"]], pct
+                        )
+                    break
+                start = end
+            lrs.append(lr)
+            if self.cycle_momentum:
+                self._set_momentum(group, momentum)
+        return lrs
+
+
+class SequentialLR(LRScheduler):
+    """Run schedulers one after another: ``schedulers[i]`` drives epochs from
+    ``milestones[i-1]`` on, restarted at its own epoch 0 (for example a ``LinearLR`` warmup,
+    then ``CosineAnnealingLR``). All must be built on ``optimizer``.
+
+    >>> import nanotorch
+    >>> from nanotorch.optim import SGD
+    >>> from nanotorch.optim.lr_scheduler import ExponentialLR, LinearLR, SequentialLR
+    >>> opt = SGD([nanotorch.zeros(1, requires_grad=True)], lr=1.0)
+    >>> warmup = LinearLR(opt, start_factor=0.5, total_iters=2)
+    >>> decay = ExponentialLR(opt, gamma=0.5)
+    >>> sched = SequentialLR(opt, [warmup, decay], milestones=[2])
+    >>> lrs = []
+    >>> for epoch in range(5):
+    ...     lrs.append(sched.get_last_lr()[0])
+    ...     opt.step()
+    ...     sched.step()
+    >>> lrs
+    [0.5, 0.75, 1.0, 0.5, 0.25]
+    """
+
+    def __init__(
+        self,
+        optimizer: Optimizer,
+        schedulers: Sequence[LRScheduler],
+        milestones: Sequence[int],
+        last_epoch: int = -1,
+    ) -> None:
+        _check_optimizer(self._name, optimizer)
+        schedulers, milestones = list(schedulers), list(milestones)
+        if not schedulers:
+            raise ValueError(f"{self._name}: needs at least one scheduler")
+        for i, scheduler in enumerate(schedulers):
+            if not isinstance(scheduler, LRScheduler):
+                raise TypeError(
+                    f"{self._name}: scheduler {i} is a {type(scheduler).__name__}, not an "
+                    "LRScheduler"
+                )
+            if scheduler.optimizer is not optimizer:
+                raise ValueError(
+                    f"{self._name}: scheduler {i} ({type(scheduler).__name__}) was built on "
+                    "another optimizer; build every scheduler on the optimizer given here"
+                )
+        if len(milestones) != len(schedulers) - 1:
+            raise ValueError(
+                f"{self._name}: {len(schedulers)} schedulers need {len(schedulers) - 1} "
+                f"milestone(s), got {len(milestones)}"
+            )
+        if any(b <= a for a, b in zip(milestones, milestones[1:])) or any(
+            m <= 0 for m in milestones
+        ):
+            raise ValueError(
+                f"{self._name}: milestones must be positive and increasing, got {milestones}"
+            )
+        self.optimizer = optimizer
+        self._schedulers = schedulers
+        self._milestones = milestones
+        self.base_lrs = [group["initial_lr"] for group in optimizer.param_groups]
+        self.last_epoch = last_epoch + 1
+        # Each scheduler took its first step when it was built and wrote its lrs into the
+        # groups; only the first phase's epoch 0 should be in force now. A scheduler listed
+        # twice (a phase that comes back) is rewound once.
+        for scheduler in {id(s): s for s in schedulers}.values():
+            scheduler.last_epoch -= 1
+        schedulers[0]._initial_step()
+        self._last_lr = schedulers[0].get_last_lr()
+
+    def get_lr(self) -> list[float]:
+        """The lrs the active scheduler set for the current epoch."""
+        return self.get_last_lr()
+
+    def step(self) -> None:
+        self.last_epoch += 1
+        index = bisect_right(self._milestones, self.last_epoch)
+        scheduler = self._schedulers[index]
+        if index > 0 and self._milestones[index - 1] == self.last_epoch:
+            scheduler.last_epoch = -1  # the phase starts at its own epoch 0
+        scheduler.step()
+        self._last_lr = scheduler.get_last_lr()
+
+    def state_dict(self) -> dict[str, Any]:
+        state = {k: v for k, v in self.__dict__.items() if k not in ("optimizer", "_schedulers")}
+        state["_schedulers"] = [s.state_dict() for s in self._schedulers]
+        return state
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        state = dict(state_dict)
+        saved = state.pop("_schedulers")
+        self.__dict__.update(state)
+        for scheduler, sub in zip(self._schedulers, saved, strict=True):
+            scheduler.load_state_dict(sub)

@@ -1,0 +1,442 @@
+"""The training loop of the main job: ``fit`` a model, ``evaluate`` it, ``run_scenario``.
+
+Small on purpose, so a learner can read a whole epoch at once:
+
+    for each epoch:
+        for each batch: forward, loss, backward, optimizer step       (no host sync)
+        read the epoch's summed loss once (.item())
+        evaluate on the held-out split (one host read)
+        step the lr scheduler; record history; call the callbacks; maybe stop early
+
+Note [One sync per epoch]: on an accelerator every read of a device value by the host is a
+synchronisation. The step therefore never calls ``.item()``: the epoch's loss is summed on
+the device and read once, and evaluation sums its numbers on the device and reads them in
+one ``tolist()``. ``test_fit_step_moves_nothing_but_the_batch`` counts the transfers.
+
+Note [Loop state]: everything that a resumed run needs (model, optimizer, scheduler, the
+random number generators, epoch, history) is collected by ``FitState.state_dict()`` and
+restored by ``FitState.load_state_dict()`` (``fit(resume_from=...)``). Callbacks receive the
+``FitState`` after every epoch, which is where checkpointing hooks in.
+
+Layer: above ``nn``, ``optim`` and ``data``; below the scenarios and the CLI.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any, TextIO
+
+import numpy as np
+from tqdm import tqdm
+
+from nanotorch.autograd import no_grad
+from nanotorch.backend import Device
+from nanotorch.backend import device as _device
+from nanotorch.creation import as_tensor
+from nanotorch.ops import stack
+from nanotorch.random import default_generator
+from nanotorch.tensor import Tensor
+
+if TYPE_CHECKING:
+    from nanotorch.data import DataLoader, Dataset
+    from nanotorch.scenarios import Scenario
+
+# ----------------------------------------------------------------------------------- metrics
+
+
+class Accuracy:
+    """Fraction of rows whose largest output is the target class."""
+
+    higher_is_better = True
+
+    def __init__(self) -> None:
+        self.correct: Tensor | None = None
+
+    def update(self, output: Tensor, target: Tensor) -> None:
+        hits = (output.argmax(dim=1) == target).sum().float()
+        self.correct = hits if self.correct is None else self.correct + hits
+
+    def parts(self) -> list[Tensor]:
+        assert self.correct is not None
+        return [self.correct]
+
+    @staticmethod
+    def compute(parts: Sequence[float], n: int) -> float:
+        return parts[0] / n
+
+
+class R2Score:
+    """Coefficient of determination, ``1 - SSE / SST``, from sums kept on the device."""
+
+    higher_is_better = True
+
+    def __init__(self) -> None:
+        self.sums: list[Tensor] | None = None
+
+    def update(self, output: Tensor, target: Tensor) -> None:
+        new = [((output - target) ** 2).sum(), target.sum(), (target * target).sum()]
+        self.sums = new if self.sums is None else [a + b for a, b in zip(self.sums, new)]
+
+    def parts(self) -> list[Tensor]:
+        assert self.sums is not None
+        return self.sums
+
+    @staticmethod
+    def compute(parts: Sequence[float], n: int) -> float:
+        sse, total, squares = parts
+        sst = squares - total * total / n
+        return 1.0 - sse / sst if sst > 0 else float("nan")
+
+
+METRICS: dict[str, type[Accuracy] | type[R2Score]] = {"accuracy": Accuracy, "r2": R2Score}
+
+
+@dataclass(frozen=True)
+class Criterion:
+    """Success: the held-out ``metric`` reaches ``threshold``.
+
+    >>> Criterion("accuracy", 0.97).met(0.975), str(Criterion("accuracy", 0.97))
+    (True, 'accuracy >= 0.97')
+    """
+
+    metric: str
+    threshold: float
+
+    def met(self, value: float) -> bool:
+        if METRICS[self.metric].higher_is_better:
+            return value >= self.threshold
+        return value <= self.threshold
+
+    def __str__(self) -> str:
+        sign = ">=" if METRICS[self.metric].higher_is_better else "<="
+        return f"{self.metric} {sign} {self.threshold:g}"
+
+
+def _metric(name: str) -> Accuracy | R2Score:
+    if name not in METRICS:
+        raise ValueError(f"unknown metric {name!r}; choose one of: {', '.join(METRICS)}")
+    return METRICS[name]()
+
+
+# -------------------------------------------------------------------------------- evaluation
+
+
+def evaluate(
+    model: Any, loader: DataLoader, loss_fn: Callable[[Tensor, Tensor], Tensor], metric: str
+) -> tuple[float, float]:
+    """Mean loss and ``metric`` of ``model`` over ``loader``, with one host read in all."""
+    scorer = _metric(metric)
+    was_training = model.training
+    model.eval()
+    loss_sum: Tensor | None = None
+    n = 0
+    with no_grad():
+        for inputs, target in loader:
+            output = model(inputs)
+            batch_loss = loss_fn(output, target) * target.shape[0]
+            loss_sum = batch_loss if loss_sum is None else loss_sum + batch_loss
+            scorer.update(output, target)
+            n += target.shape[0]
+    model.train(was_training)
+    if loss_sum is None:
+        raise ValueError("evaluate: the loader yielded no batches")
+    # Note [One sync per epoch]: every number leaves the device in one read.
+    values = stack([loss_sum.float(), *(p.float() for p in scorer.parts())]).tolist()
+    return values[0] / n, scorer.compute(values[1:], n)
+
+
+def predict(
+    model: Any, inputs: np.ndarray, device: str | Device = "cpu", batch_size: int = 4096
+) -> np.ndarray:
+    """The model's outputs for host ``inputs``, as a host array (for plots and reports)."""
+    dev = _device(device)
+    was_training = model.training
+    model.eval()
+    outs = []
+    with no_grad():
+        for start in range(0, len(inputs), batch_size):
+            out = model(
+                as_tensor(np.ascontiguousarray(inputs[start : start + batch_size]), device=dev)
+            )
+            outs.append(out.cpu().numpy())
+    model.train(was_training)
+    return np.concatenate(outs)
+
+
+# -------------------------------------------------------------------------------- the loop
+
+
+@dataclass
+class History:
+    """Per-epoch records; ``epoch`` counts from 1. Timings live in ``FitState``, not here,
+    so that two runs with one seed have equal histories."""
+
+    metric: str = "accuracy"
+    epoch: list[int] = field(default_factory=list)
+    train_loss: list[float] = field(default_factory=list)
+    test_loss: list[float] = field(default_factory=list)
+    test_metric: list[float] = field(default_factory=list)
+    lr: list[float] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> History:
+        return cls(**{k: (list(v) if isinstance(v, list) else v) for k, v in data.items()})
+
+
+@dataclass
+class FitState:
+    """What the loop knows; callbacks get it after each epoch (Note [Loop state])."""
+
+    model: Any
+    optimizer: Any
+    scheduler: Any
+    train_loader: DataLoader
+    history: History
+    epoch: int = 0
+    stopped_early: bool = False
+    epoch_seconds: list[float] = field(default_factory=list)
+
+    @property
+    def device(self) -> Device:
+        return self.train_loader.device
+
+    def _generators(self) -> dict[str, Any]:
+        gens = {"cpu": default_generator("cpu")}
+        if self.device.type != "cpu":
+            gens[str(self.device)] = default_generator(self.device)
+        if self.train_loader.generator is not None:
+            gens["loader"] = self.train_loader.generator
+        return gens
+
+    def state_dict(self) -> dict[str, Any]:
+        """Model, optimizer, scheduler, RNG states, epoch and history in one dict. Tensors
+        are the live ones (as with ``Module.state_dict``): save or copy them right away."""
+        sched = self.scheduler.state_dict() if self.scheduler is not None else None
+        return {
+            "model": self.model.state_dict(),
+            "optimizer": self.optimizer.state_dict(),
+            "scheduler": sched,
+            "rng": {name: gen.get_state() for name, gen in self._generators().items()},
+            "epoch": self.epoch,
+            "history": self.history.as_dict(),
+        }
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.model.load_state_dict(state["model"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        if self.scheduler is not None and state.get("scheduler") is not None:
+            self.scheduler.load_state_dict(state["scheduler"])
+        gens = self._generators()
+        for name, gen_state in state["rng"].items():
+            if name in gens:
+                gens[name].set_state(gen_state)
+        self.epoch = int(state["epoch"])
+        self.history = History.from_dict(state["history"])
+
+
+def _progress(total: int, initial: int, quiet: bool, file: TextIO | None) -> tqdm:
+    stream = file if file is not None else sys.stderr
+    # A bar only for a person watching a terminal: quiet in logs, pipes and CI.
+    on_terminal = hasattr(stream, "isatty") and stream.isatty()
+    return tqdm(
+        total=total,
+        initial=initial,
+        file=stream,
+        disable=quiet or not on_terminal,
+        unit="batch",
+        dynamic_ncols=True,
+        leave=True,
+    )
+
+
+def fit(
+    model: Any,
+    optimizer: Any,
+    loss_fn: Callable[[Tensor, Tensor], Tensor],
+    train_loader: DataLoader,
+    test_loader: DataLoader,
+    *,
+    epochs: int,
+    metric: str = "accuracy",
+    scheduler: Any = None,
+    stop_when: Criterion | None = None,
+    callbacks: Iterable[Callable[[FitState], None]] = (),
+    quiet: bool = False,
+    file: TextIO | None = None,
+    resume_from: dict[str, Any] | None = None,
+) -> FitState:
+    """Train ``model`` for ``epochs`` epochs and evaluate it after each one.
+
+    Args:
+        metric: the held-out metric recorded each epoch (``accuracy`` or ``r2``).
+        scheduler: an lr scheduler, stepped once per epoch.
+        stop_when: stop early as soon as the held-out metric meets this criterion.
+        callbacks: called with the ``FitState`` after every epoch (e.g. to checkpoint).
+        quiet: no progress bar (there is none anyway unless ``file`` is a terminal).
+        file: where the progress bar goes (default stderr).
+        resume_from: a ``FitState.state_dict()``; training continues after its epoch.
+    Returns:
+        the final ``FitState`` (history, epochs done, whether it stopped early).
+    """
+    _metric(metric)  # fail on a bad name before any work
+    state = FitState(model, optimizer, scheduler, train_loader, History(metric=metric))
+    if resume_from is not None:
+        state.load_state_dict(resume_from)
+    steps = len(train_loader)
+    bar = _progress(epochs * steps, state.epoch * steps, quiet, file)
+    with bar:
+        while state.epoch < epochs:
+            start = time.perf_counter()
+            model.train()
+            loss_sum: Tensor | None = None
+            n = 0
+            for inputs, target in train_loader:
+                optimizer.zero_grad()
+                loss = loss_fn(model(inputs), target)
+                loss.backward()
+                optimizer.step()
+                batch_sum = loss.detach() * target.shape[0]
+                loss_sum = batch_sum if loss_sum is None else loss_sum + batch_sum
+                n += target.shape[0]
+                bar.update(1)
+            if loss_sum is None:
+                raise ValueError("fit: the training loader yielded no batches")
+            train_loss = loss_sum.item() / n  # Note [One sync per epoch]
+            test_loss, test_metric = evaluate(model, test_loader, loss_fn, metric)
+            state.epoch += 1
+            h = state.history
+            h.epoch.append(state.epoch)
+            h.train_loss.append(float(train_loss))
+            h.test_loss.append(float(test_loss))
+            h.test_metric.append(float(test_metric))
+            h.lr.append(float(optimizer.param_groups[0]["lr"]))
+            if scheduler is not None:
+                scheduler.step()
+            state.epoch_seconds.append(time.perf_counter() - start)
+            bar.set_description(f"epoch {state.epoch}/{epochs}")
+            bar.set_postfix_str(
+                f"train loss {train_loss:.4f}, test loss {test_loss:.4f}, "
+                f"test {metric} {test_metric:.4f}"
+            )
+            for callback in callbacks:
+                callback(state)
+            if stop_when is not None and stop_when.met(test_metric):
+                state.stopped_early = True
+                break
+    return state
+
+
+# ------------------------------------------------------------------------- running a scenario
+
+
+@dataclass
+class RunResult:
+    """A trained scenario: what ``nanotorch train`` prints and ``nanotorch plot`` draws."""
+
+    scenario: Scenario
+    device: Device
+    seed: int
+    model: Any
+    train_set: Dataset
+    test_set: Dataset
+    before: tuple[float, float]
+    after: tuple[float, float]
+    state: FitState
+    seconds: float
+
+    @property
+    def history(self) -> History:
+        return self.state.history
+
+    @property
+    def success(self) -> bool:
+        return self.scenario.criterion.met(self.after[1])
+
+    def summary(self) -> dict[str, Any]:
+        """JSON-friendly record of the run (``nanotorch train --out`` writes it)."""
+        return {
+            "scenario": self.scenario.name,
+            "device": str(self.device),
+            "seed": self.seed,
+            "epochs": self.state.epoch,
+            "criterion": str(self.scenario.criterion),
+            "success": self.success,
+            "before": {"test_loss": self.before[0], "test_metric": self.before[1]},
+            "after": {"test_loss": self.after[0], "test_metric": self.after[1]},
+            "wall_seconds": self.seconds,
+            "epoch_seconds": list(self.state.epoch_seconds),
+            "history": self.history.as_dict(),
+        }
+
+
+def run_scenario(
+    scenario: Scenario | str,
+    device: str | Device = "cpu",
+    *,
+    epochs: int | None = None,
+    seed: int = 0,
+    early_stop: bool = False,
+    quiet: bool = False,
+    file: TextIO | None = None,
+    callbacks: Iterable[Callable[[FitState], None]] = (),
+) -> RunResult:
+    """Build a registered scenario fresh, train it on ``device`` and measure before/after.
+
+    ``seed`` fixes the data, the initial weights and the shuffle order, so one seed on one
+    device gives one history.
+    """
+    from nanotorch.data import DataLoader
+    from nanotorch.random import Generator, manual_seed
+    from nanotorch.scenarios import get_scenario
+
+    s = get_scenario(scenario) if isinstance(scenario, str) else scenario
+    dev = _device(device)
+    start = time.perf_counter()
+    manual_seed(seed)
+    train_set, test_set = s.data(seed)
+    model = s.model().to(dev)
+    optimizer = s.optimizer(model.parameters())
+    gen = Generator().manual_seed(seed)
+    train_loader = DataLoader(train_set, s.batch_size, shuffle=True, generator=gen, device=dev)
+    test_loader = DataLoader(test_set, max(s.batch_size, 256), device=dev)
+    scheduler = s.scheduler(optimizer, len(train_loader))
+    before = evaluate(model, test_loader, s.loss, s.metric)
+    state = fit(
+        model,
+        optimizer,
+        s.loss,
+        train_loader,
+        test_loader,
+        epochs=epochs if epochs is not None else s.epochs,
+        metric=s.metric,
+        scheduler=scheduler,
+        stop_when=s.criterion if early_stop else None,
+        callbacks=callbacks,
+        quiet=quiet,
+        file=file,
+    )
+    after = (state.history.test_loss[-1], state.history.test_metric[-1])
+    return RunResult(
+        s, dev, seed, model, train_set, test_set, before, after, state, time.perf_counter() - start
+    )
+
+
+__all__ = [
+    "METRICS",
+    "Accuracy",
+    "Criterion",
+    "FitState",
+    "History",
+    "R2Score",
+    "RunResult",
+    "evaluate",
+    "fit",
+    "predict",
+    "run_scenario",
+]

@@ -1,0 +1,127 @@
+"""The command line in a subprocess, as a user runs it: console scripts, ``python -m``,
+the plot script; exit codes, output and the PNG files it writes."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from matplotlib.image import imread
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+
+
+def _run(*argv: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    return subprocess.run(
+        list(argv), capture_output=True, text=True, timeout=300, cwd=cwd or ROOT, env=env
+    )
+
+
+def _script(name: str) -> str:
+    path = BIN / name
+    if not path.exists():
+        pytest.skip(f"console script {name} is not installed in {BIN}")
+    return str(path)
+
+
+def _assert_pngs(paths: list[Path]) -> None:
+    assert paths
+    for path in paths:
+        image = imread(path)
+        assert image.ndim == 3 and image.shape[0] > 100 and image.shape[1] > 100
+
+
+def test_e2e_train_console_script_reports_accuracy():
+    proc = _run(_script("nanotorch"), "train", "xor", "--seed", "0")
+    assert proc.returncode == 0, proc.stderr
+    assert "before:" in proc.stdout and "after:" in proc.stdout
+    assert "test accuracy" in proc.stdout and "wall time" in proc.stdout
+    assert "(target accuracy >= 0.95: met)" in proc.stdout
+
+
+def test_e2e_python_dash_m_lists_scenarios():
+    proc = _run(sys.executable, "-m", "nanotorch", "list")
+    assert proc.returncode == 0, proc.stderr
+    names = [line.split()[0] for line in proc.stdout.splitlines() if line.strip()]
+    for name in (
+        "linear",
+        "sine",
+        "xor",
+        "moons",
+        "spirals",
+        "digits-mlp",
+        "digits-cnn",
+        "fashion-mlp",
+        "fashion-cnn",
+    ):
+        assert name in names
+
+
+def test_e2e_plot_writes_readable_pngs(tmp_path):
+    proc = _run(
+        _script("nanotorch"),
+        "plot",
+        "linear",
+        "moons",
+        "--epochs",
+        "2",
+        "--out",
+        str(tmp_path),
+        "--quiet",
+    )
+    assert proc.returncode == 0, proc.stderr
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert names == sorted(
+        [
+            "linear-data.png",
+            "linear-fit.png",
+            "linear-curves.png",
+            "moons-data.png",
+            "moons-boundary.png",
+            "moons-curves.png",
+        ]
+    )
+    _assert_pngs(list(tmp_path.iterdir()))
+
+
+def test_e2e_nanotorch_plot_and_script_do_the_same(tmp_path):
+    a, b = tmp_path / "a", tmp_path / "b"
+    first = _run(_script("nanotorch-plot"), "sine", "--epochs", "1", "--out", str(a))
+    second = _run(
+        sys.executable,
+        str(ROOT / "scripts" / "plot_scenarios.py"),
+        "sine",
+        "--epochs",
+        "1",
+        "--out",
+        str(b),
+    )
+    assert first.returncode == 0, first.stderr
+    assert second.returncode == 0, second.stderr
+    assert sorted(p.name for p in a.iterdir()) == sorted(p.name for p in b.iterdir())
+    _assert_pngs(list(a.iterdir()) + list(b.iterdir()))
+
+
+def test_e2e_doctor_exits_0_and_reports_cuda():
+    proc = _run(_script("nanotorch"), "doctor")
+    assert proc.returncode == 0, proc.stderr
+    assert "cuda" in proc.stdout and "NumPy" in proc.stdout and "cpu: ok" in proc.stdout
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (("train", "no-such-scenario"), "unknown scenario 'no-such-scenario'; choose one of:"),
+        (("train", "xor", "--device", "gpu"), "unknown device 'gpu'; choose one of: cpu"),
+    ],
+)
+def test_e2e_bad_input_exit_2_one_line_no_traceback(argv, message):
+    proc = _run(_script("nanotorch"), *argv)
+    assert proc.returncode == 2
+    assert message in proc.stderr
+    assert "Traceback" not in proc.stderr and proc.stderr.count("\n") == 1

@@ -1,0 +1,46 @@
+"""Every scenario reaches its success criterion with a fixed seed, on every device.
+
+The fast scenarios run on cpu, strict:0 and strict:1 (cuda when present) with early stop, so
+each case stops as soon as the held-out metric meets the criterion. Scenarios marked
+``slow`` (Fashion-MNIST) run with ``--runslow`` and skip with the loader's explanation when
+their data is absent.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from nanotorch.scenarios import get_scenario, list_scenarios
+from nanotorch.train import run_scenario
+
+SLOW_ON_STRICT = {"digits-cnn"}  # the im2col path under array_api_strict takes minutes
+
+
+def _cases():
+    for s in list_scenarios():
+        marks = [pytest.mark.slow] if s.slow else []
+        yield pytest.param(s.name, marks=marks, id=s.name)
+
+
+@pytest.mark.parametrize("name", list(_cases()))
+def test_scenario_fit_meets_its_criterion(name, device):
+    scenario = get_scenario(name)
+    ok, reason = scenario.available()
+    if not ok:
+        pytest.skip(reason)
+    if name in SLOW_ON_STRICT and device.type == "strict":
+        pytest.skip("slow on strict devices: covered by the slow variant below")
+    if scenario.slow and device.type != "cpu" and device.type != "cuda":
+        pytest.skip("slow scenario: cpu and cuda only")
+    result = run_scenario(scenario, device, seed=0, early_stop=True, quiet=True)
+    assert result.success, (
+        f"{name} on {device}: {scenario.criterion} not met after {result.state.epoch} epochs; "
+        f"history {result.history.test_metric}"
+    )
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(SLOW_ON_STRICT))
+def test_scenario_fit_slow_on_strict(name):
+    result = run_scenario(name, "strict:1", seed=0, early_stop=True, quiet=True)
+    assert result.success, result.history.test_metric

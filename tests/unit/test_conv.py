@@ -1,0 +1,282 @@
+"""Convolution behaviour the op specs do not pin: output sizes, "same" padding's placement,
+bad input, the portable vs fast im2col paths, and backward-of-backward chains."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import nanotorch as nt
+from nanotorch.errors import ShapeError
+from nanotorch.ops import conv as conv_mod
+from nanotorch.testing import assert_close, gradcheck
+
+
+def _t(a, device, requires_grad=False, dtype=nt.float64):
+    return nt.tensor(
+        np.asarray(a, dtype=np.float64), dtype=dtype, device=device, requires_grad=requires_grad
+    )
+
+
+# ---------------------------------------------------------------------------- shapes
+@pytest.mark.parametrize(
+    "x_shape,w_shape,kwargs,expected",
+    [
+        # out = floor((in + 2p - d(k-1) - 1) / s) + 1, per dim
+        (
+            (1, 1, 7, 9),
+            (1, 1, 3, 2),
+            dict(stride=(2, 3), padding=(1, 2), dilation=(2, 1)),
+            (1, 1, 3, 4),
+        ),
+        ((2, 3, 28, 28), (6, 3, 5, 5), {}, (2, 6, 24, 24)),
+        ((1, 2, 5, 6), (4, 2, 4, 4), dict(padding="same"), (1, 4, 5, 6)),
+        ((1, 2, 5, 6), (4, 2, 3, 3), dict(padding="same", dilation=2), (1, 4, 5, 6)),
+        ((1, 2, 5, 6), (4, 2, 3, 3), dict(padding="valid"), (1, 4, 3, 4)),
+        ((1, 1, 1, 1), (1, 1, 1, 1), dict(stride=3), (1, 1, 1, 1)),
+    ],
+)
+def test_conv2d_output_shape_follows_the_formula(x_shape, w_shape, kwargs, expected, device):
+    x = nt.zeros(x_shape, device=device)
+    w = nt.zeros(w_shape, device=device)
+    assert nt.conv2d(x, w, **kwargs).shape == expected
+
+
+def test_conv2d_same_padding_puts_the_extra_pixel_after(device):
+    # A 2x2 kernel of ones needs one pixel of padding in total per dim; PyTorch puts it on
+    # the bottom/right, so output[0, 0] sums the top-left 2x2 block.
+    x = np.arange(12.0).reshape(1, 1, 3, 4)
+    out = nt.conv2d(_t(x, device), _t(np.ones((1, 1, 2, 2)), device), padding="same")
+    got = out.cpu().numpy()
+    assert got.shape == (1, 1, 3, 4)
+    assert got[0, 0, 0, 0] == x[0, 0, :2, :2].sum()
+    assert got[0, 0, 2, 3] == x[0, 0, 2, 3]  # the last pixel only meets padding after it
+
+
+def test_conv_transpose2d_output_shape_follows_the_formula(device):
+    # out = (in - 1) s - 2p + d(k - 1) + output_padding + 1
+    x = nt.zeros((2, 4, 5, 3), device=device)
+    w = nt.zeros((4, 3, 3, 2), device=device)
+    out = nt.conv_transpose2d(
+        x, w, stride=(2, 3), padding=(1, 0), output_padding=(1, 2), groups=2, dilation=(1, 2)
+    )
+    assert out.shape == (2, 6, (5 - 1) * 2 - 2 + 2 + 1 + 1, (3 - 1) * 3 + 2 + 2 + 1)
+
+
+def test_conv_transpose2d_is_the_adjoint_of_conv2d(device):
+    # <conv2d(x, w), y> == <x, conv_transpose2d(y, w)> for every x, y: the two ops are each
+    # other's input gradient.
+    rng = np.random.default_rng(0)
+    x = _t(rng.standard_normal((2, 4, 7, 6)), device)
+    w = _t(rng.standard_normal((6, 2, 3, 2)), device)
+    geo = dict(stride=2, padding=1, dilation=(1, 2), groups=2)
+    y_shape = nt.conv2d(x, w, **geo).shape
+    y = _t(rng.standard_normal(y_shape), device)
+    # y is (4, 3); output_padding recovers the column the stride skipped:
+    # H: (4 - 1) * 2 - 2 + 1 * 2 + 0 + 1 = 7,  W: (3 - 1) * 2 - 2 + 2 * 1 + 1 + 1 = 6
+    xt = nt.conv_transpose2d(y, w, output_padding=(0, 1), **geo)
+    assert xt.shape == x.shape
+    lhs = (nt.conv2d(x, w, **geo) * y).sum().item()
+    rhs = (x * xt).sum().item()
+    assert lhs == pytest.approx(rhs, rel=1e-12)
+
+
+def test_conv1d_matches_conv2d_on_a_height_one_image(device):
+    rng = np.random.default_rng(1)
+    x = _t(rng.standard_normal((2, 4, 9)), device)
+    w = _t(rng.standard_normal((6, 2, 3)), device)
+    b = _t(rng.standard_normal(6), device)
+    out1 = nt.conv1d(x, w, b, stride=2, padding=1, dilation=2, groups=2)
+    out2 = nt.conv2d(
+        x.unsqueeze(2), w.unsqueeze(2), b, stride=(1, 2), padding=(0, 1), dilation=(1, 2), groups=2
+    )
+    assert_close(out1, out2.squeeze(2))
+
+
+# ---------------------------------------------------------------------------- bad input
+CONV2D_ERRORS = [
+    # (x shape, w shape, kwargs, error, pattern)
+    (
+        (1, 3, 5, 5),
+        (4, 2, 3, 3),
+        {},
+        ShapeError,
+        r"conv2d: input has 3 channels.*\(1, 3, 5, 5\).*\(4, 2, 3, 3\).*expects 2",
+    ),
+    (
+        (1, 3, 5, 5),
+        (4, 1, 3, 3),
+        dict(groups=2),
+        ValueError,
+        r"conv2d: groups=2 does not divide.*3 input channels.*\(1, 3, 5, 5\)",
+    ),
+    (
+        (1, 4, 5, 5),
+        (3, 2, 3, 3),
+        dict(groups=2),
+        ValueError,
+        r"conv2d: groups=2 does not divide.*3 output channels.*\(3, 2, 3, 3\)",
+    ),
+    (
+        (1, 1, 3, 3),
+        (1, 1, 5, 5),
+        {},
+        ShapeError,
+        r"conv2d: kernel \(5, 5\).*larger than the padded input \(3, 3\).*\(1, 1, 3, 3\)",
+    ),
+    (
+        (1, 1, 4, 4),
+        (1, 1, 3, 3),
+        dict(dilation=2),
+        ShapeError,
+        r"conv2d: kernel \(3, 3\) with dilation \(2, 2\) spans \(5, 5\).*padded input \(4, 4\)",
+    ),
+    ((1, 1, 5, 5), (1, 1, 3, 3), dict(stride=0), ValueError, r"conv2d: stride must be.*0"),
+    (
+        (1, 1, 5, 5),
+        (1, 1, 3, 3),
+        dict(dilation=(1, -1)),
+        ValueError,
+        r"conv2d: dilation must be positive.*-1",
+    ),
+    (
+        (1, 1, 5, 5),
+        (1, 1, 3, 3),
+        dict(padding=-1),
+        ValueError,
+        r"conv2d: padding must be non-negative.*-1",
+    ),
+    (
+        (1, 1, 5, 5),
+        (1, 1, 3, 3),
+        dict(padding="full"),
+        ValueError,
+        r"conv2d: padding='full'.*'same' or 'valid'",
+    ),
+    (
+        (1, 1, 5, 5),
+        (1, 1, 3, 3),
+        dict(padding="same", stride=2),
+        ValueError,
+        r"conv2d: padding='same' needs stride 1.*\(2, 2\).*\(1, 1, 5, 5\)",
+    ),
+    ((3, 5), (1, 1, 3, 3), {}, ShapeError, r"conv2d: input must be 3-D .* or 4-D .*\(3, 5\)"),
+    ((1, 1, 5, 5), (1, 3, 3), {}, ShapeError, r"conv2d: weight must be 4-D.*\(1, 3, 3\)"),
+    ((1, 1, 5, 5), (1, 1, 3, 3), dict(groups=0), ValueError, r"conv2d: groups must be"),
+    (
+        (1, 1, 5, 5),
+        (1, 1, 3, 3),
+        dict(stride=(1, 2, 3)),
+        ValueError,
+        r"conv2d: stride must be an int or a pair",
+    ),
+]
+
+
+@pytest.mark.parametrize("x_shape,w_shape,kwargs,error,pattern", CONV2D_ERRORS)
+def test_conv2d_rejects_bad_input(x_shape, w_shape, kwargs, error, pattern, device):
+    x = nt.zeros(x_shape, device=device)
+    w = nt.zeros(w_shape, device=device)
+    with pytest.raises(error, match=pattern):
+        nt.conv2d(x, w, **kwargs)
+
+
+def test_conv2d_rejects_a_bias_of_the_wrong_shape(device):
+    x, w = nt.zeros((1, 2, 5, 5), device=device), nt.zeros((3, 2, 3, 3), device=device)
+    with pytest.raises(ShapeError, match=r"conv2d: bias of shape \(2,\).*\(3,\)"):
+        nt.conv2d(x, w, nt.zeros(2, device=device))
+
+
+def test_conv2d_rejects_non_tensors():
+    with pytest.raises(TypeError, match="conv2d: input must be a Tensor"):
+        nt.conv2d(np.zeros((1, 1, 3, 3)), nt.zeros((1, 1, 1, 1)))
+
+
+CONV_T_ERRORS = [
+    (
+        (1, 3, 4, 4),
+        (2, 2, 3, 3),
+        {},
+        ShapeError,
+        r"conv_transpose2d: input has 3 channels.*\(1, 3, 4, 4\).*\(2, 2, 3, 3\)",
+    ),
+    (
+        (1, 2, 4, 4),
+        (2, 2, 3, 3),
+        dict(stride=2, output_padding=2),
+        ValueError,
+        r"conv_transpose2d: output_padding \(2, 2\) must be smaller than stride \(2, 2\) or "
+        r"dilation \(1, 1\)",
+    ),
+    (
+        (1, 1, 1, 1),
+        (1, 1, 1, 1),
+        dict(padding=1),
+        ShapeError,
+        r"conv_transpose2d: output size \(-1, -1\) is not positive.*\(1, 1, 1, 1\)",
+    ),
+    (
+        (1, 4, 4, 4),
+        (4, 1, 3, 3),
+        dict(groups=3),
+        ValueError,
+        r"conv_transpose2d: groups=3 does not divide.*4 input channels",
+    ),
+    (
+        (1, 2, 4, 4),
+        (2, 2, 3, 3),
+        dict(padding="same"),
+        ValueError,
+        r"conv_transpose2d: padding must be an int or a pair",
+    ),
+]
+
+
+@pytest.mark.parametrize("x_shape,w_shape,kwargs,error,pattern", CONV_T_ERRORS)
+def test_conv_transpose2d_rejects_bad_input(x_shape, w_shape, kwargs, error, pattern, device):
+    x = nt.zeros(x_shape, device=device)
+    w = nt.zeros(w_shape, device=device)
+    with pytest.raises(error, match=pattern):
+        nt.conv_transpose2d(x, w, **kwargs)
+
+
+def test_conv1d_errors_name_conv1d(device):
+    with pytest.raises(ShapeError, match=r"conv1d: input must be 2-D .* or 3-D .*\(1, 1, 5, 5\)"):
+        nt.conv1d(nt.zeros((1, 1, 5, 5), device=device), nt.zeros((1, 1, 3), device=device))
+    with pytest.raises(ShapeError, match=r"conv1d: input has 3 channels"):
+        nt.conv1d(nt.zeros((1, 3, 5), device=device), nt.zeros((1, 2, 3), device=device))
+    with pytest.raises(ValueError, match=r"conv1d: padding='same' needs stride 1"):
+        nt.conv1d(
+            nt.zeros((1, 1, 5), device=device),
+            nt.zeros((1, 1, 3), device=device),
+            padding="same",
+            stride=2,
+        )
+
+
+# ---------------------------------------------------------------------------- backward chains
+def test_conv2d_weight_gradient_is_twice_differentiable(device):
+    # Differentiate dL/dw (computed with create_graph) with respect to the input: this runs
+    # through Im2Col's backward (Col2Im), which the conv2d gradgrad spec reaches only in part.
+    rng = np.random.default_rng(2)
+    x = _t(rng.standard_normal((1, 2, 4, 5)), device, requires_grad=True)
+    w = _t(rng.standard_normal((2, 2, 2, 3)), device, requires_grad=True)
+    v = _t(rng.standard_normal((1, 2, 3, 2)), device)  # the output shape
+
+    def grad_w(x, w):
+        (gw,) = nt.autograd.grad(
+            nt.conv2d(x, w, stride=2, padding=1, dilation=(1, 2)), w, v, create_graph=True
+        )
+        return gw
+
+    assert gradcheck(grad_w, [x, w])
+
+
+# ---------------------------------------------------------------------------- im2col paths
+def test_set_conv_impl_switches_and_restores():
+    assert conv_mod.get_conv_impl() == "auto"
+    with conv_mod.set_conv_impl("portable"):
+        assert conv_mod.get_conv_impl() == "portable"
+    assert conv_mod.get_conv_impl() == "auto"
+    with pytest.raises(ValueError, match=r"set_conv_impl: unknown impl 'fast'.*'auto'.*'portable'"):
+        conv_mod.set_conv_impl("fast")

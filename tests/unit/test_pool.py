@@ -1,0 +1,173 @@
+"""Pooling behaviour the op specs do not pin: PyTorch's tie rule, ceil_mode's last-window rule,
+divisors, return_indices, NaN, double backward, and bad input. Expected values are worked out
+by hand in the comments."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+import nanotorch as nt
+from nanotorch.errors import ShapeError
+from nanotorch.testing import gradcheck
+
+
+def _t(a, device, requires_grad=False):
+    return nt.tensor(np.asarray(a, dtype=np.float64), dtype=nt.float64, device=device,
+                     requires_grad=requires_grad)
+
+
+def test_max_pool2d_ties_send_the_gradient_to_the_first_maximum(device):
+    # All equal: each 2x2 window (stride 1) sends its gradient to its top-left element, so
+    # element (r, c) receives one unit from the window starting there, for r, c < 3.
+    x = _t(np.ones((1, 1, 4, 4)), device, requires_grad=True)
+    nt.max_pool2d(x, 2, stride=1).sum().backward()
+    expected = np.zeros((4, 4))
+    expected[:3, :3] = 1.0
+    np.testing.assert_array_equal(x.grad.cpu().numpy()[0, 0], expected)
+
+
+def test_max_pool2d_overlapping_windows_accumulate(device):
+    # The centre is the maximum of all four 2x2 windows of a 3x3 input.
+    x = _t([[[[0.0, 0.1, 0.2], [0.3, 9.0, 0.4], [0.5, 0.6, 0.7]]]], device, requires_grad=True)
+    nt.max_pool2d(x, 2, stride=1).sum().backward()
+    assert x.grad.cpu().numpy()[0, 0, 1, 1] == 4.0
+    assert x.grad.cpu().numpy().sum() == 4.0
+
+
+@pytest.mark.parametrize(
+    "size,kwargs,expected",
+    [
+        (5, dict(kernel_size=2), 2),  # floor(3 / 2) + 1
+        (5, dict(kernel_size=2, ceil_mode=True), 3),  # ceil(3 / 2) + 1
+        # ceil gives ceil(5 / 4) + 1 = 3, but the third window would start at 7, past the
+        # input and its left padding (5 + 1), so PyTorch drops it.
+        (5, dict(kernel_size=2, stride=4, padding=1, ceil_mode=True), 2),
+        (7, dict(kernel_size=3, stride=2, padding=1, dilation=2), 3),  # floor((7+2-4-1)/2)+1
+    ],
+)
+def test_max_pool2d_output_size(size, kwargs, expected, device):
+    out = nt.max_pool2d(nt.zeros((1, 1, size, size), device=device), **kwargs)
+    assert out.shape == (1, 1, expected, expected)
+
+
+def test_max_pool2d_return_indices_are_flat_positions_in_the_input(device):
+    # x = arange(25) on 5x5 with 3x3 windows, stride 2, padding 1: each window's maximum is
+    # its bottom-right in-bounds pixel, and on arange the value equals its flat index.
+    x = _t(np.arange(25.0).reshape(1, 1, 5, 5), device, requires_grad=True)
+    out, idx = nt.max_pool2d(x, 3, stride=2, padding=1, return_indices=True)
+    expected = [[6, 8, 9], [16, 18, 19], [21, 23, 24]]
+    assert idx.dtype == nt.int64 and not idx.requires_grad
+    assert idx.tolist() == [[expected]]
+    assert out.tolist() == [[[[float(v) for v in row] for row in expected]]]
+
+
+def test_max_pool2d_return_indices_unbatched_with_ties(device):
+    # Zeros everywhere: ties go to the first in-bounds element of each 2x2 window.
+    x = nt.zeros((1, 3, 3), device=device)
+    _, idx = nt.max_pool2d(x, 2, stride=1, return_indices=True)
+    assert idx.tolist() == [[[0, 1], [3, 4]]]
+
+
+def test_max_pool2d_propagates_nan(device):
+    x = _t(np.zeros((1, 1, 4, 4)), device)
+    x[0, 0, 0, 0] = float("nan")
+    out = nt.max_pool2d(x, 2).cpu().numpy()
+    assert math.isnan(out[0, 0, 0, 0])
+    assert not np.isnan(out[0, 0, 1, 1])
+
+
+def test_max_pool2d_output_does_not_alias_the_input(device):
+    x = _t(np.ones((1, 1, 2, 2)), device)
+    out = nt.max_pool2d(x, 1)
+    out.fill_(5.0)
+    assert x.tolist() == [[[[1.0, 1.0], [1.0, 1.0]]]]
+
+
+def test_avg_pool2d_count_include_pad(device):
+    # Ones, 3x3 windows, padding 1: a corner window covers 4 pixels of 9 positions, an edge
+    # window 6; count_include_pad=False divides by the real pixels, giving 1 everywhere.
+    x = _t(np.ones((1, 1, 3, 3)), device)
+    inc = nt.avg_pool2d(x, 3, stride=1, padding=1).cpu().numpy()[0, 0]
+    exc = nt.avg_pool2d(x, 3, stride=1, padding=1, count_include_pad=False).cpu().numpy()[0, 0]
+    np.testing.assert_allclose(inc, [[4 / 9, 6 / 9, 4 / 9], [6 / 9, 1, 6 / 9], [4 / 9, 6 / 9, 4 / 9]])
+    np.testing.assert_allclose(exc, np.ones((3, 3)))
+
+
+def test_avg_pool2d_ceil_mode_overhang_is_not_counted(device):
+    # 6x6 ones, k=3, s=2, p=1, ceil_mode: 4x4 output. The last window starts at row 5 and
+    # would end at 8; it is clipped to the padded input (7), so it counts 2 rows (one real,
+    # one padding): divisor 2 * 2 = 4 for one real pixel -> 0.25. The first covers 2x2 real
+    # pixels of a 3x3 padded window -> 4/9.
+    x = _t(np.ones((1, 1, 6, 6)), device)
+    out = nt.avg_pool2d(x, 3, stride=2, padding=1, ceil_mode=True).cpu().numpy()[0, 0]
+    assert out.shape == (4, 4)
+    assert out[3, 3] == pytest.approx(0.25)
+    assert out[0, 0] == pytest.approx(4 / 9)
+    exc = nt.avg_pool2d(x, 3, stride=2, padding=1, ceil_mode=True, count_include_pad=False)
+    np.testing.assert_allclose(exc.cpu().numpy(), np.ones((1, 1, 4, 4)))
+
+
+def test_adaptive_avg_pool2d_uses_overlapping_bins(device):
+    # 5 -> 3 bins: [floor(i*5/3), ceil((i+1)*5/3)) = [0, 2), [1, 4), [3, 5).
+    x = _t(np.arange(5.0).reshape(1, 1, 1, 5), device)
+    out = nt.adaptive_avg_pool2d(x, (1, 3))
+    np.testing.assert_allclose(out.cpu().numpy()[0, 0, 0], [0.5, 2.0, 3.5])
+
+
+@pytest.mark.parametrize(
+    "pool",
+    [
+        lambda x: nt.max_pool2d(x, 3, stride=2, padding=1, ceil_mode=True),
+        lambda x: nt.avg_pool2d(x, 3, stride=2, padding=1, ceil_mode=True),
+        lambda x: nt.adaptive_avg_pool2d(x, (2, 3)),
+    ],
+    ids=["max", "avg", "adaptive"],
+)
+def test_pool_backward_is_differentiable_in_the_upstream_gradient(pool, device):
+    # grad_x = B(v) is linear in v; checking it with gradcheck exercises B's own backward
+    # (GatherAtArgmax for max, WindowSum for avg), which double backward relies on.
+    rng = np.random.default_rng(3)
+    x = _t(rng.permutation(36).reshape(1, 1, 6, 6) / 36.0, device, requires_grad=True)
+    v = _t(rng.standard_normal(pool(x).shape), device, requires_grad=True)
+
+    def grad_x(v):
+        (g,) = nt.autograd.grad(pool(x), x, v, create_graph=True)
+        return g
+
+    assert gradcheck(grad_x, [v])
+
+
+POOL_ERRORS = [
+    (nt.max_pool2d, (1, 1, 5, 5), dict(kernel_size=3, padding=2), ValueError,
+     r"max_pool2d: padding \(2, 2\) must be at most half of kernel_size \(3, 3\).*"
+     r"\(1, 1, 5, 5\)"),
+    (nt.max_pool2d, (1, 1, 5, 5), dict(kernel_size=2, stride=0), ValueError,
+     r"max_pool2d: stride must be positive, got 0"),
+    (nt.max_pool2d, (1, 1, 5, 5), dict(kernel_size=0), ValueError,
+     r"max_pool2d: kernel_size must be positive"),
+    (nt.max_pool2d, (1, 1, 3, 3), dict(kernel_size=4), ShapeError,
+     r"max_pool2d: kernel \(4, 4\) is larger than the padded input \(3, 3\).*\(1, 1, 3, 3\)"),
+    (nt.max_pool2d, (1, 1, 4, 4), dict(kernel_size=2, dilation=4), ShapeError,
+     r"max_pool2d: kernel \(2, 2\) with dilation \(4, 4\) spans \(5, 5\)"),
+    (nt.max_pool2d, (5, 5), dict(kernel_size=2), ShapeError,
+     r"max_pool2d: input must be 3-D .* or 4-D .*\(5, 5\)"),
+    (nt.avg_pool2d, (1, 1, 5, 5), dict(kernel_size=2, padding=-1), ValueError,
+     r"avg_pool2d: padding must be non-negative, got -1"),
+    (nt.avg_pool2d, (1, 1, 5, 5), dict(kernel_size=2, divisor_override=0), ValueError,
+     r"avg_pool2d: divisor_override must be a positive int"),
+    (nt.avg_pool2d, (1, 1, 2, 5, 5), dict(kernel_size=2), ShapeError,
+     r"avg_pool2d: input must be 3-D .* or 4-D .*\(1, 1, 2, 5, 5\)"),
+    (nt.adaptive_avg_pool2d, (1, 1, 5, 5), dict(output_size=0), ValueError,
+     r"adaptive_avg_pool2d: output_size must be a positive int"),
+    (nt.adaptive_avg_pool2d, (1, 5), dict(output_size=2), ShapeError,
+     r"adaptive_avg_pool2d: input must be 3-D .* or 4-D .*\(1, 5\)"),
+]
+
+
+@pytest.mark.parametrize("fn,shape,kwargs,error,pattern", POOL_ERRORS)
+def test_pool_rejects_bad_input(fn, shape, kwargs, error, pattern, device):
+    with pytest.raises(error, match=pattern):
+        fn(nt.zeros(shape, device=device), **kwargs)
