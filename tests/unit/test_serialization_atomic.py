@@ -218,3 +218,26 @@ def test_save_ignores_a_filesystem_that_refuses_to_fsync_a_directory(tmp_path, m
     nanotorch.save({"a": 1}, tmp_path / "c.safetensors")  # the file is in place regardless
     monkeypatch.undo()
     assert nanotorch.load(tmp_path / "c.safetensors") == {"a": 1}
+
+
+def test_save_of_a_header_over_the_reader_limit_fails_and_keeps_the_old_file(tmp_path, monkeypatch):
+    from nanotorch.checkpoint import layout
+
+    target = tmp_path / "c.safetensors"
+    _save_old(target)
+    monkeypatch.setattr(layout, "MAX_HEADER_BYTES", 1_000)  # stands in for 100 MB
+    with pytest.raises(nanotorch.CheckpointError, match=r"c\.safetensors.*header.*over the 1000"):
+        nanotorch.save({"losses": list(range(500))}, target)
+    monkeypatch.undo()
+    assert os.listdir(tmp_path) == ["c.safetensors"]
+    _assert_old_intact(target)
+
+
+def test_save_checks_each_tensor_matches_its_header_entry(tmp_path, monkeypatch):
+    # Guards the layout against a device copy that returns the wrong number of bytes.
+    import numpy as np
+
+    monkeypatch.setattr(api, "_to_host", lambda t: np.zeros(3, np.float32))
+    with pytest.raises(nanotorch.CheckpointError, match=r"'w' has 12 bytes, expected 16"):
+        nanotorch.save({"w": nanotorch.ones(4)}, tmp_path / "c.safetensors")
+    assert os.listdir(tmp_path) == []

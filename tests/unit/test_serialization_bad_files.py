@@ -400,3 +400,17 @@ def test_fuzz_random_bytes_only_raise_checkpoint_error(content, fuzz_path):
 def test_fuzz_mutated_valid_files_only_raise_checkpoint_error(content, fuzz_path):
     fuzz_path.write_bytes(content)
     _outcome(fuzz_path)
+
+
+def test_load_file_shrinking_while_being_read_raises(tmp_path):
+    path = tmp_path / "shrinks.safetensors"
+    # Bigger than the read buffer, so the second read really goes back to the file.
+    nanotorch.save({"a": nanotorch.ones(10_000), "b": nanotorch.ones(10_000)}, path)
+
+    def truncate_after_first(t, saved):
+        with open(path, "r+b") as f:  # another process cutting the file short
+            f.truncate(f.seek(0, 2) - 8)
+        return t
+
+    with pytest.raises(nanotorch.CheckpointError, match=r"shrinks\.safetensors: .*'b'.*ended"):
+        nanotorch.load(path, map_location=truncate_after_first)

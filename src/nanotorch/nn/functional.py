@@ -19,6 +19,19 @@ from __future__ import annotations
 
 from nanotorch.nn.dropout import dropout, dropout2d
 from nanotorch.nn.linear import linear
+from nanotorch.nn.loss import (
+    binary_cross_entropy,
+    binary_cross_entropy_with_logits,
+    cross_entropy,
+    huber_loss,
+    kl_div,
+    l1_loss,
+    mse_loss,
+    nll_loss,
+    smooth_l1_loss,
+)
+from nanotorch.nn.normalization import batch_norm, group_norm, layer_norm
+from nanotorch.nn.sparse import embedding
 from nanotorch.ops import (
     gelu,
     leaky_relu,
@@ -35,9 +48,11 @@ from nanotorch.ops import (
 
 # See Note [Functional registry].
 PUBLIC_OPS: tuple[str, ...] = (
-    "linear",
-    "dropout",
-    "dropout2d",
+    # layers
+    "linear", "dropout", "dropout2d", "embedding", "layer_norm", "batch_norm", "group_norm",
+    # losses
+    "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "cross_entropy", "nll_loss",
+    "binary_cross_entropy", "binary_cross_entropy_with_logits", "kl_div",
 )
 
 __all__ = [

@@ -1,0 +1,244 @@
+"""Convolution speed and memory: nanotorch's portable and fast im2col paths against a plain
+NumPy im2col written here and PyTorch (when an interpreter with it is at hand).
+
+    uv run python benchmarks/conv_bench.py [--repeat N] [--torch-python PATH]
+
+Times conv2d forward + backward (gradients for input, weight and bias) on:
+- LeNet's two convolutions at batch 64: 1->6 channels 5x5 on 28x28, 6->16 5x5 on 12x12;
+- a 64->64 channel 3x3 convolution (padding 1) on 32x32 at batch 32.
+Prints the median milliseconds of ``--repeat`` runs after a warm-up, and each time's ratio to
+the NumPy reference, all from one run on this machine. Then, in a fresh subprocess per
+implementation, the peak resident memory (``ru_maxrss``) of LeNet training steps at batch 64,
+next to the same process's peak before the first step (imports and data).
+
+This is a script that prints a table, not a test: speed and memory goals live here, never in
+timed tests (instructions/working-agreements.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+CASES = [
+    # name, x shape, weight shape, padding
+    ("lenet c1 64x1x28x28 k5", (64, 1, 28, 28), (6, 1, 5, 5), 0),
+    ("lenet c2 64x6x12x12 k5", (64, 6, 12, 12), (16, 6, 5, 5), 0),
+    ("64ch 3x3 32x64x32x32", (32, 64, 32, 32), (64, 64, 3, 3), 1),
+]
+
+
+# ---------------------------------------------------------------------------- NumPy reference
+def numpy_conv_step(x: np.ndarray, w: np.ndarray, b: np.ndarray, pad: int, g: np.ndarray):
+    """Forward and backward of a stride-1 conv2d with the textbook NumPy im2col: windows from
+    sliding_window_view, copied channels-last into (N*OH*OW, C*kH*kW) so each pass is one
+    large GEMM; the input gradient adds each kernel position's slice back (col2im)."""
+    n, c, _, _ = x.shape
+    o, _, kh, kw = w.shape
+    xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+    win = np.lib.stride_tricks.sliding_window_view(xp, (kh, kw), axis=(2, 3))
+    oh, ow = win.shape[2:4]
+    cols = win.transpose(0, 2, 3, 1, 4, 5).reshape(n * oh * ow, c * kh * kw)
+    wm = w.reshape(o, -1)
+    out = (cols @ wm.T + b).reshape(n, oh, ow, o).transpose(0, 3, 1, 2)
+    g2 = g.transpose(0, 2, 3, 1).reshape(-1, o)
+    dw = (g2.T @ cols).reshape(w.shape)
+    db = g2.sum(0)
+    dcols = (g2 @ wm).reshape(n, oh, ow, c, kh, kw)
+    dxp = np.zeros_like(xp)
+    for i in range(kh):
+        for j in range(kw):
+            dxp[:, :, i : i + oh, j : j + ow] += dcols[..., i, j].transpose(0, 3, 1, 2)
+    dx = dxp[:, :, pad : pad + x.shape[2], pad : pad + x.shape[3]]
+    return out, dx, dw, db
+
+
+# ---------------------------------------------------------------------------- timing
+def median_ms(fn: Callable[[], object], repeat: int) -> float:
+    fn()  # warm-up
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - t0) * 1e3)
+    return statistics.median(times)
+
+
+def make_arrays(x_shape, w_shape, seed: int = 0):
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal(x_shape, dtype=np.float32)
+    w = rng.standard_normal(w_shape, dtype=np.float32) * 0.1
+    b = rng.standard_normal(w_shape[0], dtype=np.float32)
+    return x, w, b
+
+
+def time_nanotorch(x, w, b, pad, g, impl: str, repeat: int) -> tuple[float, np.ndarray]:
+    import nanotorch as nt
+    from nanotorch.ops.conv import set_conv_impl
+
+    xt = nt.tensor(x, requires_grad=True)
+    wt = nt.tensor(w, requires_grad=True)
+    bt = nt.tensor(b, requires_grad=True)
+    gt = nt.tensor(g)
+
+    def step() -> np.ndarray:
+        for t in (xt, wt, bt):
+            t.grad = None
+        out = nt.conv2d(xt, wt, bt, padding=pad)
+        out.backward(gt)
+        return xt.grad.numpy()
+
+    with set_conv_impl(impl):
+        ms = median_ms(step, repeat)
+        dx = step()
+    return ms, dx
+
+
+TORCH_SNIPPET = r"""
+import json, statistics, sys, time
+import numpy as np, torch
+torch.set_num_threads({threads})
+x_shape, w_shape, pad, repeat = {x_shape}, {w_shape}, {pad}, {repeat}
+rng = np.random.default_rng(0)
+x = torch.tensor(rng.standard_normal(x_shape, dtype=np.float32), requires_grad=True)
+w = torch.tensor(rng.standard_normal(w_shape, dtype=np.float32) * 0.1, requires_grad=True)
+b = torch.tensor(rng.standard_normal(w_shape[0], dtype=np.float32), requires_grad=True)
+g = None
+def step():
+    global g
+    for t in (x, w, b):
+        t.grad = None
+    out = torch.nn.functional.conv2d(x, w, b, padding=pad)
+    if g is None:
+        g = torch.ones_like(out)
+    out.backward(g)
+step()
+times = []
+for _ in range(repeat):
+    t0 = time.perf_counter(); step(); times.append((time.perf_counter() - t0) * 1e3)
+print(json.dumps(statistics.median(times)))
+"""
+
+
+def torch_python(requested: str | None) -> str | None:
+    if requested:
+        return requested
+    return sys.executable if importlib.util.find_spec("torch") is not None else None
+
+
+def time_torch(python: str, x_shape, w_shape, pad: int, repeat: int, threads: int) -> float:
+    code = TORCH_SNIPPET.format(x_shape=x_shape, w_shape=w_shape, pad=pad, repeat=repeat,
+                                threads=threads)
+    res = subprocess.run([python, "-c", code], capture_output=True, text=True, check=True)
+    return float(res.stdout.strip().splitlines()[-1])
+
+
+# ---------------------------------------------------------------------------- memory
+def lenet_memory_child(impl: str, steps: int = 3) -> None:
+    """Run in a subprocess: peak RSS before and after LeNet training steps at batch 64."""
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((64, 1, 28, 28), dtype=np.float32)
+    y = rng.integers(0, 10, 64)
+    if impl == "torch":
+        import torch
+
+        torch.set_num_threads(2)
+        nn = torch.nn
+        model = nn.Sequential(
+            nn.Conv2d(1, 6, 5), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(6, 16, 5), nn.ReLU(),
+            nn.MaxPool2d(2), nn.Flatten(), nn.Linear(256, 120), nn.ReLU(), nn.Linear(120, 84),
+            nn.ReLU(), nn.Linear(84, 10),
+        )
+        xt, yt = torch.tensor(x), torch.tensor(y)
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        for _ in range(steps):
+            model.zero_grad()
+            torch.nn.functional.cross_entropy(model(xt), yt).backward()
+            with torch.no_grad():
+                for p in model.parameters():
+                    p.sub_(0.01 * p.grad)
+    else:
+        import nanotorch as nt
+        from nanotorch import nn
+        from nanotorch.ops.conv import set_conv_impl
+
+        model = nn.Sequential(
+            nn.Conv2d(1, 6, 5), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(6, 16, 5), nn.ReLU(),
+            nn.MaxPool2d(2), nn.Flatten(), nn.Linear(256, 120), nn.ReLU(), nn.Linear(120, 84),
+            nn.ReLU(), nn.Linear(84, 10),
+        )
+        xt = nt.tensor(x)
+        target = nt.one_hot(nt.tensor(y), 10).float()
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        with set_conv_impl(impl):
+            for _ in range(steps):
+                for p in model.parameters():
+                    p.grad = None
+                loss = -(nt.log_softmax(model(xt), dim=1) * target).sum(dim=1).mean()
+                loss.backward()
+                with nt.no_grad():
+                    for p in model.parameters():
+                        p.sub_(0.01 * p.grad)
+    after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(before, after)
+
+
+def measure_memory(impl: str, python: str) -> tuple[float, float]:
+    res = subprocess.run(
+        [python, str(Path(__file__).resolve()), "--memory-child", impl],
+        capture_output=True, text=True, check=True,
+    )
+    before, after = (int(v) for v in res.stdout.split())
+    return before / 1024, after / 1024  # ru_maxrss is in KiB on Linux
+
+
+# ---------------------------------------------------------------------------- main
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--torch-python", help="an interpreter with PyTorch and NumPy")
+    parser.add_argument("--threads", type=int, default=2, help="PyTorch's thread count")
+    parser.add_argument("--memory-child", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.memory_child:
+        lenet_memory_child(args.memory_child)
+        return
+
+    tp = torch_python(args.torch_python)
+    cols = ["numpy im2col", "nt portable", "nt auto (fast)"] + (["torch"] if tp else [])
+    print(f"conv2d forward + backward, median of {args.repeat} (ms; x = ratio to numpy im2col)")
+    print(f"{'layer':<26}" + "".join(f"{c:>22}" for c in cols))
+    for name, x_shape, w_shape, pad in CASES:
+        x, w, b = make_arrays(x_shape, w_shape)
+        oh, ow = x_shape[2] + 2 * pad - w_shape[2] + 1, x_shape[3] + 2 * pad - w_shape[3] + 1
+        g = np.ones((x_shape[0], w_shape[0], oh, ow), dtype=np.float32)
+        ref_ms = median_ms(lambda: numpy_conv_step(x, w, b, pad, g), args.repeat)
+        _, ref_dx, _, _ = numpy_conv_step(x, w, b, pad, g)
+        row = [ref_ms]
+        for impl in ("portable", "auto"):
+            ms, dx = time_nanotorch(x, w, b, pad, g, impl, args.repeat)
+            np.testing.assert_allclose(dx, ref_dx, rtol=1e-3, atol=1e-3)  # same answer
+            row.append(ms)
+        if tp:
+            row.append(time_torch(tp, x_shape, w_shape, pad, args.repeat, args.threads))
+        print(f"{name:<26}" + "".join(f"{v:>14.2f} ({v / ref_ms:4.2f}x)" for v in row))
+
+    print("\nLeNet training step, batch 64, peak RSS (MiB): before first step -> after 3 steps")
+    impls = ["portable", "auto"] + (["torch"] if tp else [])
+    for impl in impls:
+        python = tp if impl == "torch" else sys.executable
+        before, after = measure_memory(impl, python)
+        print(f"  {impl:<10} {before:8.1f} -> {after:8.1f}   (+{after - before:.1f})")
+
+
+if __name__ == "__main__":
+    main()
