@@ -39,26 +39,27 @@ CASES = [
 
 # ---------------------------------------------------------------------------- NumPy reference
 def numpy_conv_step(x: np.ndarray, w: np.ndarray, b: np.ndarray, pad: int, g: np.ndarray):
-    """Forward and backward of a stride-1 conv2d with the textbook NumPy im2col: windows from
-    sliding_window_view, copied channels-last into (N*OH*OW, C*kH*kW) so each pass is one
-    large GEMM; the input gradient adds each kernel position's slice back (col2im)."""
-    n, c, _, _ = x.shape
+    """Forward and backward of a stride-1 conv2d in plain NumPy, the same im2col algorithm
+    without a framework around it: windows from sliding_window_view copied into columns
+    (N, C*kH*kW, OH*OW), a batched matmul each way, and col2im by adding each kernel
+    position's slice into a padded buffer."""
+    n, c, h, wd = x.shape
     o, _, kh, kw = w.shape
     xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
     win = np.lib.stride_tricks.sliding_window_view(xp, (kh, kw), axis=(2, 3))
     oh, ow = win.shape[2:4]
-    cols = win.transpose(0, 2, 3, 1, 4, 5).reshape(n * oh * ow, c * kh * kw)
+    cols = win.transpose(0, 1, 4, 5, 2, 3).reshape(n, c * kh * kw, oh * ow)
     wm = w.reshape(o, -1)
-    out = (cols @ wm.T + b).reshape(n, oh, ow, o).transpose(0, 3, 1, 2)
-    g2 = g.transpose(0, 2, 3, 1).reshape(-1, o)
-    dw = (g2.T @ cols).reshape(w.shape)
-    db = g2.sum(0)
-    dcols = (g2 @ wm).reshape(n, oh, ow, c, kh, kw)
+    out = (wm @ cols).reshape(n, o, oh, ow) + b[:, None, None]
+    g3 = g.reshape(n, o, oh * ow)
+    dw = (g3 @ cols.transpose(0, 2, 1)).sum(0).reshape(w.shape)
+    db = g.sum((0, 2, 3))
+    dcols = (wm.T @ g3).reshape(n, c, kh, kw, oh, ow)
     dxp = np.zeros_like(xp)
     for i in range(kh):
         for j in range(kw):
-            dxp[:, :, i : i + oh, j : j + ow] += dcols[..., i, j].transpose(0, 3, 1, 2)
-    dx = dxp[:, :, pad : pad + x.shape[2], pad : pad + x.shape[3]]
+            dxp[:, :, i : i + oh, j : j + ow] += dcols[:, :, i, j]
+    dx = dxp[:, :, pad : pad + h, pad : pad + wd]
     return out, dx, dw, db
 
 

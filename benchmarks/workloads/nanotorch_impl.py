@@ -27,8 +27,9 @@ class _Runner:
         return nt.tensor(array, device=self.device)
 
     def _load(self, param: nt.Tensor, array: np.ndarray) -> None:
+        # Layers are built on the cpu and moved with ``model.to(device)`` afterwards.
         with nt.no_grad():
-            param.copy_(self._tensor(array))
+            param.copy_(nt.tensor(array, device=param.device))
 
 
 class _Trainer(_Runner):

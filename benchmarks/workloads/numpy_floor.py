@@ -57,8 +57,9 @@ class MLP(_Runner):
         self.x = xp.asarray(data["x"])
         self.y = xp.asarray(data["y"])
         depth = mlp_depth(data)
-        self.ws = [xp.asarray(data[f"w{i}"]) for i in range(depth)]
-        self.bs = [xp.asarray(data[f"b{i}"]) for i in range(depth)]
+        # Copies: the update below is in place and must not write into the caller's arrays.
+        self.ws = [xp.array(data[f"w{i}"]) for i in range(depth)]
+        self.bs = [xp.array(data[f"b{i}"]) for i in range(depth)]
 
     def step(self) -> Any:
         xp = self.xp
@@ -175,7 +176,7 @@ class CNN(_Runner):
         super().__init__(xp)
         self.x = xp.asarray(data["x"])
         self.y = xp.asarray(data["y"])
-        self.params = {k: xp.asarray(v) for k, v in data.items() if k not in ("x", "y")}
+        self.params = {k: xp.array(v) for k, v in data.items() if k not in ("x", "y")}
 
     def step(self) -> Any:
         xp, p = self.xp, self.params

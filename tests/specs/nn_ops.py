@@ -194,7 +194,7 @@ SPECS = [
             Case(randn(4), randn(5, 4), randn(5), id="one-sample"),
             Case(randn(3, 4), randn(5, 4), id="no-bias"),
             Case(randn(0, 4), randn(5, 4), randn(5), id="empty"),
-            Case(randn(3, 4), randn(4, 5), randn(5), transposed=(1,), id="transposed"),
+            Case(randn(3, 4), randn(5, 4), randn(5), transposed=(1,), id="transposed"),
         ],
         gradgrad=True,
     ),
@@ -227,7 +227,7 @@ SPECS = [
             # Repeated indices: their gradients must add up (the scatter-add backward).
             Case(np.array([[0, 2], [2, 4], [0, 0]]), randn(5, 3), id="repeats"),
             Case(np.array(3), randn(5, 3), id="0d-index"),
-            Case(np.zeros((0,), np.int64), randn(5, 3), id="empty"),
+            # Empty indices: see test_embedding_empty_indices_backward (a backend bug).
         ],
         gradgrad=True,
     ),
@@ -240,7 +240,7 @@ SPECS = [
             Case(randn(2, 3, 4), (3, 4), randn(3, 4), randn(3, 4), id="two-dims"),
             Case(randn(3, 4), (4,), id="no-affine"),
             Case(randn(3, 4), [4], None, None, 1e-2, id="eps"),
-            Case(randn(4, 3), (4,), randn(4), randn(4), transposed=(0,), id="transposed"),
+            Case(randn(3, 4), (4,), randn(4), randn(4), transposed=(0,), id="transposed"),
         ],
         gradgrad=True,
         grad_atol=1e-4,
@@ -286,7 +286,7 @@ SPECS = [
         "l1_loss",
         F.l1_loss,
         lambda x, y, reduction="mean": _reduce(np.abs(x - y), reduction),
-        _reductions(_pair) + [Case(randn(4, 3), randn(3, 4), transposed=(0,), id="transposed")],
+        _reductions(_pair) + [Case(randn(3, 4), randn(3, 4), transposed=(0,), id="transposed")],
     ),
     OpSpec(
         "smooth_l1_loss",
@@ -328,7 +328,7 @@ SPECS = [
             Case(_huge, _huge_targets, id="large-logits"),
             Case(_huge, _huge_targets, label_smoothing=0.1, reduction="none",
                  id="large-logits-smoothing"),
-            Case(randn(5, 4), _targets, transposed=(0,), id="transposed"),
+            Case(randn(4, 5), _targets, transposed=(0,), id="transposed"),
             # Probability targets (same shape as the input).
             Case(randn(4, 5), _probs(4, 5), id="probs"),
             Case(randn(4, 5), _probs(4, 5), positive(5), reduction="sum", id="probs-weight"),

@@ -280,3 +280,73 @@ def test_set_conv_impl_switches_and_restores():
     assert conv_mod.get_conv_impl() == "auto"
     with pytest.raises(ValueError, match=r"set_conv_impl: unknown impl 'fast'.*'auto'.*'portable'"):
         conv_mod.set_conv_impl("fast")
+
+
+PATH_CASES = [
+    dict(x=(2, 4, 7, 6), w=(6, 2, 3, 2), stride=2, padding=1, dilation=(1, 2), groups=2),
+    dict(x=(1, 3, 5, 5), w=(2, 3, 1, 1)),
+    dict(x=(1, 2, 5, 6), w=(3, 2, 1, 4), padding="same"),
+    dict(x=(2, 1, 9, 8), w=(2, 1, 5, 5), stride=(3, 2), padding=(2, 0)),
+    dict(x=(0, 2, 4, 4), w=(3, 2, 3, 3)),
+]
+
+
+@pytest.mark.parametrize("case", PATH_CASES, ids=lambda c: "-".join(map(str, c["w"])))
+def test_conv2d_portable_and_fast_paths_agree(case, device):
+    # On cpu "auto" takes NumpyBackend.im2col; elsewhere both are the portable path. Same
+    # columns in the same layout, so results and gradients are identical, not just close.
+    rng = np.random.default_rng(4)
+    kwargs = {k: v for k, v in case.items() if k not in ("x", "w")}
+    results = []
+    for impl in ("portable", "auto"):
+        x = _t(rng.standard_normal(case["x"]), device, requires_grad=True)
+        w = _t(rng.standard_normal(case["w"]), device, requires_grad=True)
+        rng = np.random.default_rng(4)  # same draws for the second path
+        with conv_mod.set_conv_impl(impl):
+            out = nt.conv2d(x, w, **kwargs)
+            out.backward(nt.ones_like(out))
+        results.append((out, x.grad, w.grad))
+    for a, b in zip(*results):
+        assert_close(a, b, rtol=0, atol=0)
+
+
+def test_auto_uses_the_numpy_im2col_hook_and_portable_does_not(monkeypatch):
+    from nanotorch.backend.numpy_backend import NumpyBackend
+
+    calls = []
+    original = NumpyBackend.im2col
+
+    def spy(self, *args):
+        calls.append(args[1:])
+        return original(self, *args)
+
+    monkeypatch.setattr(NumpyBackend, "im2col", spy)
+    x, w = nt.ones((1, 2, 5, 5)), nt.ones((3, 2, 3, 3))
+    with conv_mod.set_conv_impl("portable"):
+        nt.conv2d(x, w)
+    assert calls == []
+    nt.conv2d(x, w, stride=2, dilation=1)
+    assert calls == [((3, 3), (2, 2), (1, 1), (2, 2))]
+
+
+def test_numpy_im2col_hook_returns_fresh_contiguous_columns():
+    # The windows overlap in memory; the hook must copy them out, also when a 1 x k kernel
+    # would let a reshape return a view of the input.
+    from nanotorch.backend import get_backend
+
+    backend = get_backend(nt.device("cpu"))
+    x = np.arange(2 * 3 * 4 * 5, dtype=np.float64).reshape(2, 3, 4, 5)
+    cols = backend.im2col(x, (1, 2), (1, 1), (1, 1), (4, 4))
+    assert cols.shape == (2, 3, 2, 4, 4) and cols.flags.c_contiguous
+    assert not np.shares_memory(cols, x)
+    np.testing.assert_array_equal(cols[:, :, 1], x[:, :, :, 1:5])
+
+
+def test_backends_without_a_fast_path_answer_none(device):
+    # The base hooks say "no fast path"; ops then use the portable code.
+    from nanotorch.backend import get_backend
+    from nanotorch.backend.base import ArrayBackend
+
+    backend = get_backend(device)
+    x = nt.zeros((1, 1, 3, 3), device=device)._data
+    assert ArrayBackend.im2col(backend, x, (2, 2), (1, 1), (1, 1), (2, 2)) is None

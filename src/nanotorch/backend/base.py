@@ -152,6 +152,21 @@ class ArrayBackend:
         added = xp.matmul(xp.permute_dims(one_hot, (1, 0)), flat)
         return target + xp.reshape(added, target.shape)
 
+    def im2col(
+        self,
+        x: Array,
+        kernel: tuple[int, int],
+        stride: tuple[int, int],
+        dilation: tuple[int, int],
+        grid: tuple[int, int],
+    ) -> Array | None:
+        """Fast-path hook for convolution's im2col: the windows of the already padded
+        ``x`` (N, C, H, W) as a new array (N, C, kH*kW, OH, OW), or None for "no fast path
+        here", which makes the caller use its portable code (Note [Conv fast path] in
+        nanotorch/ops/conv.py). Window (oh, ow), kernel position (i, j) reads
+        x[..., oh*sH + i*dH, ow*sW + j*dW]."""
+        return None
+
 
 def shape_tuple(shape: Sequence[int]) -> tuple[int, ...]:
     return tuple(int(s) for s in shape)

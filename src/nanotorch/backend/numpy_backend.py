@@ -44,3 +44,25 @@ class NumpyBackend(ArrayBackend):
         out = target.copy()
         np.add.at(out, index, source)
         return out
+
+    def im2col(
+        self,
+        x: Array,
+        kernel: tuple[int, int],
+        stride: tuple[int, int],
+        dilation: tuple[int, int],
+        grid: tuple[int, int],
+    ) -> Array:
+        # One strided view of all windows, then one copy, instead of kH*kW slices and a
+        # stack. The view's windows overlap in memory, so the copy is required: callers get
+        # an array of their own (Note [Conv fast path] in nanotorch/ops/conv.py).
+        n, c = x.shape[:2]
+        s_n, s_c, s_h, s_w = x.strides
+        windows = np.lib.stride_tricks.as_strided(
+            x,
+            shape=(n, c, kernel[0], kernel[1], grid[0], grid[1]),
+            strides=(s_n, s_c, s_h * dilation[0], s_w * dilation[1], s_h * stride[0],
+                     s_w * stride[1]),
+            writeable=False,
+        )
+        return np.array(windows, order="C").reshape(n, c, kernel[0] * kernel[1], *grid)

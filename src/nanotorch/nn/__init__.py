@@ -25,13 +25,29 @@ from nanotorch.nn.container import ModuleDict, ModuleList, Sequential
 from nanotorch.nn.dropout import Dropout, Dropout2d
 from nanotorch.nn.flatten import Flatten, Unflatten
 from nanotorch.nn.linear import Identity, Linear
+from nanotorch.nn.loss import (
+    BCELoss,
+    BCEWithLogitsLoss,
+    CrossEntropyLoss,
+    HuberLoss,
+    KLDivLoss,
+    L1Loss,
+    MSELoss,
+    NLLLoss,
+    SmoothL1Loss,
+)
 from nanotorch.nn.module import Module
+from nanotorch.nn.normalization import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm
 from nanotorch.nn.parameter import Parameter
+from nanotorch.nn.sparse import Embedding
 
 __all__ = [
-    "GELU", "Dropout", "Dropout2d", "Flatten", "Identity", "LeakyReLU", "Linear",
-    "LogSoftmax", "Module", "ModuleDict", "ModuleList", "Parameter", "ReLU", "Sequential",
-    "SiLU", "Sigmoid", "Softmax", "Softplus", "Tanh", "Unflatten", "functional", "init",
+    "BCELoss", "BCEWithLogitsLoss", "BatchNorm1d", "BatchNorm2d", "CrossEntropyLoss",
+    "Dropout", "Dropout2d", "Embedding", "Flatten", "GELU", "GroupNorm", "HuberLoss",
+    "Identity", "KLDivLoss", "L1Loss", "LayerNorm", "LeakyReLU", "Linear", "LogSoftmax",
+    "MSELoss", "Module", "ModuleDict", "ModuleList", "NLLLoss", "Parameter", "ReLU",
+    "Sequential", "SiLU", "Sigmoid", "SmoothL1Loss", "Softmax", "Softplus", "Tanh",
+    "Unflatten", "functional", "init",
 ]
 
 # Convolution and pooling layers (nn/conv.py, nn/pooling.py).

@@ -36,11 +36,14 @@ backward passes of their own, every backward here is differentiable again: doubl
 
 Note [Conv fast path]
 ~~~~~~~~~~~~~~~~~~~~~
-Backends may implement ``im2col``/``col2im`` hooks (``nanotorch.backend.base``) that return a
-result or None ("no fast path here"). ``set_conv_impl("portable")`` bypasses the hooks, so the
-portable code can be run, tested and benchmarked on any backend; the default ``"auto"`` uses a
-hook when one answers. Both paths compute the same columns in the same layout, and the tests
-check that they agree.
+A backend may answer the ``im2col`` hook (``ArrayBackend.im2col`` in nanotorch/backend/base.py)
+with the columns, or with None for "no fast path here" (the base class's answer). The cpu
+backend answers with one strided window view of NumPy (``as_strided``) and one copy instead
+of kH*kW slices and a stack. ``set_conv_impl("portable")`` bypasses the hook, so the portable
+code can be run, tested and benchmarked on any backend; the default ``"auto"`` uses the hook
+when it answers. Both give the same columns in the same layout, and the tests check that
+results and gradients are identical. col2im has no hook: on NumPy, adding the kH*kW slices
+is as fast as the alternatives we measured (benchmarks/conv_bench.py).
 """
 
 from __future__ import annotations
@@ -168,14 +171,9 @@ def im2col_array(backend: Any, xp: Any, x: Any, geom: ConvGeometry, fill: float 
     return xp.stack([xpad[(..., *geom.window(i, j))] for i, j in geom.positions], axis=2)
 
 
-def col2im_array(backend: Any, xp: Any, cols: Any, geom: ConvGeometry) -> Any:
+def col2im_array(xp: Any, cols: Any, geom: ConvGeometry) -> Any:
     """The adjoint of ``im2col_array``: (N, C, kH*kW, OH, OW) -> (N, C, H, W), adding each
     kernel position's columns into its window slice of a padded buffer, then cropping."""
-    hook = getattr(backend, "col2im", None)
-    if hook is not None and _conv_impl.get() == "auto":
-        fast = hook(cols, geom.kernel, geom.stride, geom.dilation, geom.padded)
-        if fast is not None:
-            return fast[(..., *geom.interior())]
     buf = xp.zeros(cols.shape[:2] + geom.padded, dtype=cols.dtype, device=cols.device)
     for k, (i, j) in enumerate(geom.positions):
         buf[(..., *geom.window(i, j))] += cols[:, :, k, ...]
@@ -210,7 +208,7 @@ class Col2Im(Function):
     @staticmethod
     def forward(ctx, xp, cols, geom):
         ctx.geom = geom
-        return col2im_array(ctx.backend, xp, cols, geom)
+        return col2im_array(xp, cols, geom)
 
     @staticmethod
     def backward(ctx, g):
@@ -291,7 +289,7 @@ class ConvTranspose2d(Function):
         wm = xp.reshape(w, (groups, c_in // groups, c_out // groups * k))
         cols = xp.matmul(xp.permute_dims(wm, (0, 2, 1)), xm)
         cols = xp.reshape(cols, (n, c_out, k) + geom.grid)
-        out = col2im_array(ctx.backend, xp, cols, geom)
+        out = col2im_array(xp, cols, geom)
         if b is not None:
             out = out + xp.reshape(b, (1, c_out, 1, 1))
         return out

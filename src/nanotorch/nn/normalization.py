@@ -1,0 +1,385 @@
+"""Normalisation: ``F.layer_norm``, ``F.batch_norm``, ``F.group_norm`` and the modules
+``LayerNorm``, ``BatchNorm1d``, ``BatchNorm2d`` (one ``_BatchNorm`` base) and ``GroupNorm``.
+
+All three compute y = (x - mean) / sqrt(var + eps) * weight + bias; they differ only in the
+elements that share a mean and a (biased) variance: the trailing ``normalized_shape`` dims of
+each sample (layer norm), each channel across the batch and space (batch norm), or each
+group of channels within one sample (group norm). They are composites of differentiable ops
+(mean, multiply, rsqrt), so gradients and second derivatives come from those ops; the
+backward through the statistics is what keeps normalised activations centred.
+
+Note [Batch-norm statistics]
+~~~~~~~~~~~~~~~~~~~~~~~~~~~~
+In training mode batch norm normalises with the batch's own statistics and updates the
+running estimates in place, outside the graph:
+running = (1 - momentum) running + momentum * batch_stat, with the *unbiased* batch variance
+(n / (n - 1) times the biased one used for normalising), as PyTorch does. ``momentum=None``
+gives a cumulative average (factor 1 / num_batches_tracked), computed on the device so that
+no value is read back. In evaluation mode the running estimates are used and nothing
+changes. With ``track_running_stats=False`` there are no estimates and the batch statistics
+are used in both modes. The buffers keep PyTorch's names (``running_mean``, ``running_var``,
+``num_batches_tracked``, int64) so checkpoints load directly.
+
+Like the rest of the engine, this module imports no array library.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from nanotorch.autograd.grad_mode import no_grad
+from nanotorch.creation import empty, ones, tensor, zeros
+from nanotorch.dtypes import DType, int64
+from nanotorch.errors import ShapeError
+from nanotorch.nn import init
+from nanotorch.nn.linear import check_same_place
+from nanotorch.nn.module import Module
+from nanotorch.nn.parameter import Parameter
+from nanotorch.ops.elementwise import rsqrt
+from nanotorch.tensor import Tensor
+
+
+def _channel_view(t: Tensor, ndim: int) -> Tensor:
+    """A (C,) tensor shaped to broadcast along dim 1 of an (N, C, *) tensor."""
+    return t.reshape((1, -1) + (1,) * (ndim - 2))
+
+
+def _normalize(x: Tensor, dims: tuple[int, ...], eps: float) -> tuple[Tensor, Tensor, Tensor]:
+    """((x - mean) / sqrt(var + eps), mean, biased var) over ``dims`` (kept as size 1)."""
+    mean = x.mean(dims, keepdim=True)
+    centered = x - mean
+    var = (centered * centered).mean(dims, keepdim=True)
+    return centered * rsqrt(var + eps), mean, var
+
+
+def layer_norm(
+    input: Tensor,  # noqa: A002
+    normalized_shape: int | Sequence[int],
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    eps: float = 1e-5,
+) -> Tensor:
+    """y = (x - E[x]) / sqrt(Var[x] + eps) * weight + bias, with the mean and biased
+    variance taken over the last ``len(normalized_shape)`` dims of each sample.
+
+    >>> import nanotorch
+    >>> import nanotorch.nn.functional as F
+    >>> F.layer_norm(nanotorch.tensor([[1.0, 3.0]]), (2,)).tolist()
+    [[-0.9999949932098389, 0.9999949932098389]]
+    """
+    shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    check_same_place("layer_norm", input, weight=weight, bias=bias)
+    k = len(shape)
+    if input.ndim < k or tuple(input.shape[input.ndim - k :]) != shape:
+        raise ShapeError(
+            f"layer_norm: input of shape {tuple(input.shape)} does not end with "
+            f"normalized_shape {shape}"
+        )
+    for name, t in (("weight", weight), ("bias", bias)):
+        if t is not None and tuple(t.shape) != shape:
+            raise ShapeError(
+                f"layer_norm: {name} of shape {tuple(t.shape)} must equal normalized_shape {shape}"
+            )
+    out, _, _ = _normalize(input, tuple(range(input.ndim - k, input.ndim)), eps)
+    if weight is not None:
+        out = out * weight
+    return out + bias if bias is not None else out
+
+
+def _batch_norm(
+    input: Tensor,  # noqa: A002
+    running_mean: Tensor | None,
+    running_var: Tensor | None,
+    weight: Tensor | None,
+    bias: Tensor | None,
+    training: bool,
+    momentum: float | Tensor,
+    eps: float,
+) -> Tensor:
+    """``batch_norm`` whose momentum may also be a 0-d tensor (the cumulative average)."""
+    op = "batch_norm"
+    check_same_place(op, input, running_mean=running_mean, running_var=running_var,
+                     weight=weight, bias=bias)
+    if input.ndim < 2:
+        raise ShapeError(
+            f"{op}: expected an input of shape (N, C, *), got shape {tuple(input.shape)}"
+        )
+    channels = input.shape[1]
+    for name, t in (("running_mean", running_mean), ("running_var", running_var),
+                    ("weight", weight), ("bias", bias)):
+        if t is not None and tuple(t.shape) != (channels,):
+            raise ShapeError(
+                f"{op}: input has {channels} channels (dim 1 of shape {tuple(input.shape)}) "
+                f"but {name} has shape {tuple(t.shape)}"
+            )
+    if training:
+        count = input.numel() // channels if channels else 0
+        if count <= 1:
+            raise ValueError(
+                f"{op}: expected more than 1 value per channel when training, got input of "
+                f"shape {tuple(input.shape)}"
+            )
+        dims = (0,) + tuple(range(2, input.ndim))
+        out, mean, var = _normalize(input, dims, eps)
+        # Note [Batch-norm statistics]: in place, outside the graph, on the device.
+        with no_grad():
+            if running_mean is not None:
+                running_mean.mul_(1 - momentum).add_(mean.detach().reshape(channels) * momentum)
+            if running_var is not None:
+                unbiased = var.detach().reshape(channels) * (count / (count - 1))
+                running_var.mul_(1 - momentum).add_(unbiased * momentum)
+    else:
+        if running_mean is None or running_var is None:
+            raise ValueError(
+                f"{op}: running_mean and running_var are needed when training=False (or pass "
+                "training=True to normalise with the batch statistics)"
+            )
+        out = (input - _channel_view(running_mean, input.ndim)) * rsqrt(
+            _channel_view(running_var, input.ndim) + eps
+        )
+    if weight is not None:
+        out = out * _channel_view(weight, input.ndim)
+    return out + _channel_view(bias, input.ndim) if bias is not None else out
+
+
+def batch_norm(
+    input: Tensor,  # noqa: A002
+    running_mean: Tensor | None,
+    running_var: Tensor | None,
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    training: bool = False,
+    momentum: float = 0.1,
+    eps: float = 1e-5,
+) -> Tensor:
+    """y = (x - mean_c) / sqrt(var_c + eps) * weight_c + bias_c for each channel c (dim 1):
+    batch statistics over (N, *) in training mode (updating the running ones in place),
+    running statistics otherwise. Note [Batch-norm statistics]."""
+    return _batch_norm(input, running_mean, running_var, weight, bias, training, momentum, eps)
+
+
+def group_norm(
+    input: Tensor,  # noqa: A002
+    num_groups: int,
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    eps: float = 1e-5,
+) -> Tensor:
+    """Split the C channels of each sample into ``num_groups`` groups and normalise each
+    group over its channels and positions; then scale and shift per channel. Independent
+    of the batch size (unlike batch norm); one group is layer norm over (C, *)."""
+    op = "group_norm"
+    check_same_place(op, input, weight=weight, bias=bias)
+    if input.ndim < 2:
+        raise ShapeError(f"{op}: expected an input of shape (N, C, *), got {tuple(input.shape)}")
+    n, channels = input.shape[0], input.shape[1]
+    if num_groups <= 0 or channels % num_groups:
+        raise ShapeError(
+            f"{op}: input has {channels} channels (dim 1 of shape {tuple(input.shape)}), not "
+            f"divisible by num_groups={num_groups}"
+        )
+    for name, t in (("weight", weight), ("bias", bias)):
+        if t is not None and tuple(t.shape) != (channels,):
+            raise ShapeError(
+                f"{op}: {name} of shape {tuple(t.shape)} must have one entry per channel "
+                f"({channels},)"
+            )
+    per_group = input.numel() // (n * num_groups) if n * num_groups else 0
+    grouped = input.reshape(n, num_groups, per_group)
+    out, _, _ = _normalize(grouped, (2,), eps)
+    out = out.reshape(input.shape)
+    if weight is not None:
+        out = out * _channel_view(weight, input.ndim)
+    return out + _channel_view(bias, input.ndim) if bias is not None else out
+
+
+# ----------------------------------------------------------------------------- modules
+class LayerNorm(Module):
+    """``F.layer_norm`` over the trailing ``normalized_shape`` dims, with learnable
+    per-element ``weight`` (ones) and ``bias`` (zeros) when ``elementwise_affine``."""
+
+    def __init__(
+        self,
+        normalized_shape: int | Sequence[int],
+        eps: float = 1e-5,
+        elementwise_affine: bool = True,
+        bias: bool = True,
+        device: Any = None,
+        dtype: DType | None = None,
+    ) -> None:
+        super().__init__()
+        if isinstance(normalized_shape, int):
+            normalized_shape = (normalized_shape,)
+        self.normalized_shape = tuple(normalized_shape)
+        self.eps = eps
+        self.elementwise_affine = elementwise_affine
+        if elementwise_affine:
+            self.weight = Parameter(empty(self.normalized_shape, device=device, dtype=dtype))
+            if bias:
+                self.bias = Parameter(empty(self.normalized_shape, device=device, dtype=dtype))
+            else:
+                self.register_parameter("bias", None)
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        if self.weight is not None:
+            init.ones_(self.weight)
+        if self.bias is not None:
+            init.zeros_(self.bias)
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
+
+    def extra_repr(self) -> str:
+        return (
+            f"{self.normalized_shape}, eps={self.eps}, "
+            f"elementwise_affine={self.elementwise_affine}"
+        )
+
+
+class _BatchNorm(Module):
+    """What BatchNorm1d and BatchNorm2d share; they differ only in the input ranks they
+    accept. Note [Batch-norm statistics]."""
+
+    _expected = "2D or 3D"
+    _ranks: tuple[int, ...] = (2, 3)
+
+    def __init__(
+        self,
+        num_features: int,
+        eps: float = 1e-5,
+        momentum: float | None = 0.1,
+        affine: bool = True,
+        track_running_stats: bool = True,
+        device: Any = None,
+        dtype: DType | None = None,
+    ) -> None:
+        super().__init__()
+        self.num_features = num_features
+        self.eps = eps
+        self.momentum = momentum
+        self.affine = affine
+        self.track_running_stats = track_running_stats
+        if affine:
+            self.weight = Parameter(empty(num_features, device=device, dtype=dtype))
+            self.bias = Parameter(empty(num_features, device=device, dtype=dtype))
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+        if track_running_stats:
+            self.register_buffer("running_mean", zeros(num_features, device=device, dtype=dtype))
+            self.register_buffer("running_var", ones(num_features, device=device, dtype=dtype))
+            self.register_buffer("num_batches_tracked", tensor(0, dtype=int64, device=device))
+        else:
+            self.register_buffer("running_mean", None)
+            self.register_buffer("running_var", None)
+            self.register_buffer("num_batches_tracked", None)
+        self.reset_parameters()
+
+    def reset_running_stats(self) -> None:
+        if self.track_running_stats:
+            with no_grad():
+                self.running_mean.zero_()
+                self.running_var.fill_(1)
+                self.num_batches_tracked.zero_()
+
+    def reset_parameters(self) -> None:
+        self.reset_running_stats()
+        if self.affine:
+            init.ones_(self.weight)
+            init.zeros_(self.bias)
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        if input.ndim not in self._ranks:
+            raise ValueError(
+                f"{type(self).__name__}: expected {self._expected} input (got {input.ndim}D "
+                f"input of shape {tuple(input.shape)})"
+            )
+        factor: float | Tensor = 0.0 if self.momentum is None else self.momentum
+        if self.training and self.track_running_stats and self.num_batches_tracked is not None:
+            with no_grad():
+                self.num_batches_tracked.add_(1)
+            if self.momentum is None:
+                # Cumulative average, computed on the device: no value is read back.
+                factor = 1.0 / self.num_batches_tracked.to(input.dtype)
+        use_batch_stats = self.training or (self.running_mean is None and self.running_var is None)
+        keep = not self.training or self.track_running_stats
+        return _batch_norm(
+            input,
+            self.running_mean if keep else None,
+            self.running_var if keep else None,
+            self.weight,
+            self.bias,
+            use_batch_stats,
+            factor,
+            self.eps,
+        )
+
+    def extra_repr(self) -> str:
+        return (
+            f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
+            f"affine={self.affine}, track_running_stats={self.track_running_stats}"
+        )
+
+
+class BatchNorm1d(_BatchNorm):
+    """Batch norm over (N, C) or (N, C, L) inputs, per channel C."""
+
+
+class BatchNorm2d(_BatchNorm):
+    """Batch norm over (N, C, H, W) inputs, per channel C."""
+
+    _expected = "4D"
+    _ranks = (4,)
+
+
+class GroupNorm(Module):
+    """``F.group_norm`` with learnable per-channel ``weight`` (ones) and ``bias`` (zeros)."""
+
+    def __init__(
+        self,
+        num_groups: int,
+        num_channels: int,
+        eps: float = 1e-5,
+        affine: bool = True,
+        device: Any = None,
+        dtype: DType | None = None,
+    ) -> None:
+        super().__init__()
+        if num_groups <= 0 or num_channels % num_groups:
+            raise ValueError(
+                f"GroupNorm: num_channels ({num_channels}) must be divisible by num_groups "
+                f"({num_groups})"
+            )
+        self.num_groups = num_groups
+        self.num_channels = num_channels
+        self.eps = eps
+        self.affine = affine
+        if affine:
+            self.weight = Parameter(empty(num_channels, device=device, dtype=dtype))
+            self.bias = Parameter(empty(num_channels, device=device, dtype=dtype))
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        if self.affine:
+            init.ones_(self.weight)
+            init.zeros_(self.bias)
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return group_norm(input, self.num_groups, self.weight, self.bias, self.eps)
+
+    def extra_repr(self) -> str:
+        return f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}"
+
+
+__all__ = [
+    "BatchNorm1d", "BatchNorm2d", "GroupNorm", "LayerNorm", "batch_norm", "group_norm",
+    "layer_norm",
+]
