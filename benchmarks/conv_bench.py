@@ -18,6 +18,7 @@ timed tests (instructions/working-agreements.md).
 from __future__ import annotations
 
 import argparse
+import functools
 import importlib.util
 import resource
 import statistics
@@ -64,14 +65,19 @@ def numpy_conv_step(x: np.ndarray, w: np.ndarray, b: np.ndarray, pad: int, g: np
 
 
 # ---------------------------------------------------------------------------- timing
-def median_ms(fn: Callable[[], object], repeat: int) -> float:
-    fn()  # warm-up
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
+def interleaved_median_ms(fns: list[Callable[[], object]], repeat: int) -> list[float]:
+    """Median time of each function, measured round-robin after one warm-up round: the
+    allocator's state (glibc's adaptive mmap threshold decides whether a large temporary
+    costs page faults) and any background load then weigh on every implementation alike."""
+    for fn in fns:
         fn()
-        times.append((time.perf_counter() - t0) * 1e3)
-    return statistics.median(times)
+    times: list[list[float]] = [[] for _ in fns]
+    for _ in range(repeat):
+        for fn, bucket in zip(fns, times):
+            t0 = time.perf_counter()
+            fn()
+            bucket.append((time.perf_counter() - t0) * 1e3)
+    return [statistics.median(t) for t in times]
 
 
 def make_arrays(x_shape, w_shape, seed: int = 0):
@@ -82,7 +88,8 @@ def make_arrays(x_shape, w_shape, seed: int = 0):
     return x, w, b
 
 
-def time_nanotorch(x, w, b, pad, g, impl: str, repeat: int) -> tuple[float, np.ndarray]:
+def nanotorch_step(x, w, b, pad, g, impl: str) -> Callable[[], np.ndarray]:
+    """conv2d forward + backward in nanotorch with the given im2col path; returns dx."""
     import nanotorch as nt
     from nanotorch.ops.conv import set_conv_impl
 
@@ -94,14 +101,12 @@ def time_nanotorch(x, w, b, pad, g, impl: str, repeat: int) -> tuple[float, np.n
     def step() -> np.ndarray:
         for t in (xt, wt, bt):
             t.grad = None
-        out = nt.conv2d(xt, wt, bt, padding=pad)
-        out.backward(gt)
+        with set_conv_impl(impl):
+            out = nt.conv2d(xt, wt, bt, padding=pad)
+            out.backward(gt)
         return xt.grad.numpy()
 
-    with set_conv_impl(impl):
-        ms = median_ms(step, repeat)
-        dx = step()
-    return ms, dx
+    return step
 
 
 TORCH_SNIPPET = r"""
@@ -137,8 +142,9 @@ def torch_python(requested: str | None) -> str | None:
 
 
 def time_torch(python: str, x_shape, w_shape, pad: int, repeat: int, threads: int) -> float:
-    code = TORCH_SNIPPET.format(x_shape=x_shape, w_shape=w_shape, pad=pad, repeat=repeat,
-                                threads=threads)
+    code = TORCH_SNIPPET.format(
+        x_shape=x_shape, w_shape=w_shape, pad=pad, repeat=repeat, threads=threads
+    )
     res = subprocess.run([python, "-c", code], capture_output=True, text=True, check=True)
     return float(res.stdout.strip().splitlines()[-1])
 
@@ -155,9 +161,18 @@ def lenet_memory_child(impl: str, steps: int = 3) -> None:
         torch.set_num_threads(2)
         nn = torch.nn
         model = nn.Sequential(
-            nn.Conv2d(1, 6, 5), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(6, 16, 5), nn.ReLU(),
-            nn.MaxPool2d(2), nn.Flatten(), nn.Linear(256, 120), nn.ReLU(), nn.Linear(120, 84),
-            nn.ReLU(), nn.Linear(84, 10),
+            nn.Conv2d(1, 6, 5),
+            nn.ReLU(),
+            nn.MaxPool2d(2),
+            nn.Conv2d(6, 16, 5),
+            nn.ReLU(),
+            nn.MaxPool2d(2),
+            nn.Flatten(),
+            nn.Linear(256, 120),
+            nn.ReLU(),
+            nn.Linear(120, 84),
+            nn.ReLU(),
+            nn.Linear(84, 10),
         )
         xt, yt = torch.tensor(x), torch.tensor(y)
         before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -173,9 +188,18 @@ def lenet_memory_child(impl: str, steps: int = 3) -> None:
         from nanotorch.ops.conv import set_conv_impl
 
         model = nn.Sequential(
-            nn.Conv2d(1, 6, 5), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(6, 16, 5), nn.ReLU(),
-            nn.MaxPool2d(2), nn.Flatten(), nn.Linear(256, 120), nn.ReLU(), nn.Linear(120, 84),
-            nn.ReLU(), nn.Linear(84, 10),
+            nn.Conv2d(1, 6, 5),
+            nn.ReLU(),
+            nn.MaxPool2d(2),
+            nn.Conv2d(6, 16, 5),
+            nn.ReLU(),
+            nn.MaxPool2d(2),
+            nn.Flatten(),
+            nn.Linear(256, 120),
+            nn.ReLU(),
+            nn.Linear(120, 84),
+            nn.ReLU(),
+            nn.Linear(84, 10),
         )
         xt = nt.tensor(x)
         target = nt.one_hot(nt.tensor(y), 10).float()
@@ -196,7 +220,9 @@ def lenet_memory_child(impl: str, steps: int = 3) -> None:
 def measure_memory(impl: str, python: str) -> tuple[float, float]:
     res = subprocess.run(
         [python, str(Path(__file__).resolve()), "--memory-child", impl],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     before, after = (int(v) for v in res.stdout.split())
     return before / 1024, after / 1024  # ru_maxrss is in KiB on Linux
@@ -215,6 +241,15 @@ def main() -> None:
         return
 
     tp = torch_python(args.torch_python)
+    # Memory first: on Linux a child's ru_maxrss starts from the parent's resident size at
+    # the fork, so the children must be started while this process is still small.
+    lines = ["LeNet training, batch 64, peak RSS (MiB): before the first step -> after 3 steps"]
+    for impl in ["portable", "auto"] + (["torch"] if tp else []):
+        python = tp if impl == "torch" else sys.executable
+        before, after = measure_memory(impl, python)
+        lines.append(f"  {impl:<10} {before:8.1f} -> {after:8.1f}   (+{after - before:.1f})")
+    memory_table = "\n".join(lines)
+
     cols = ["numpy im2col", "nt portable", "nt auto (fast)"] + (["torch"] if tp else [])
     print(f"conv2d forward + backward, median of {args.repeat} (ms; x = ratio to numpy im2col)")
     print(f"{'layer':<26}" + "".join(f"{c:>22}" for c in cols))
@@ -222,23 +257,21 @@ def main() -> None:
         x, w, b = make_arrays(x_shape, w_shape)
         oh, ow = x_shape[2] + 2 * pad - w_shape[2] + 1, x_shape[3] + 2 * pad - w_shape[3] + 1
         g = np.ones((x_shape[0], w_shape[0], oh, ow), dtype=np.float32)
-        ref_ms = median_ms(lambda: numpy_conv_step(x, w, b, pad, g), args.repeat)
-        _, ref_dx, _, _ = numpy_conv_step(x, w, b, pad, g)
-        row = [ref_ms]
-        for impl in ("portable", "auto"):
-            ms, dx = time_nanotorch(x, w, b, pad, g, impl, args.repeat)
-            np.testing.assert_allclose(dx, ref_dx, rtol=1e-3, atol=1e-3)  # same answer
-            row.append(ms)
+        steps = [
+            functools.partial(numpy_conv_step, x, w, b, pad, g),
+            nanotorch_step(x, w, b, pad, g, "portable"),
+            nanotorch_step(x, w, b, pad, g, "auto"),
+        ]
+        ref_dx = steps[0]()[1]
+        for step in steps[1:]:  # the same answer from every implementation
+            np.testing.assert_allclose(step(), ref_dx, rtol=1e-3, atol=1e-3)
+        row = interleaved_median_ms(steps, args.repeat)
+        ref_ms = row[0]
         if tp:
             row.append(time_torch(tp, x_shape, w_shape, pad, args.repeat, args.threads))
         print(f"{name:<26}" + "".join(f"{v:>14.2f} ({v / ref_ms:4.2f}x)" for v in row))
-
-    print("\nLeNet training step, batch 64, peak RSS (MiB): before first step -> after 3 steps")
-    impls = ["portable", "auto"] + (["torch"] if tp else [])
-    for impl in impls:
-        python = tp if impl == "torch" else sys.executable
-        before, after = measure_memory(impl, python)
-        print(f"  {impl:<10} {before:8.1f} -> {after:8.1f}   (+{after - before:.1f})")
+    print()
+    print(memory_table)
 
 
 if __name__ == "__main__":

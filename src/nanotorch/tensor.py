@@ -343,6 +343,21 @@ class Tensor:
     def __hash__(self) -> int:
         return id(self)
 
+    def __deepcopy__(self, memo: dict[int, Any]) -> Tensor:
+        """A leaf with its own copy of the data on the same device (``copy.deepcopy(model)``
+        for EMA or target networks). Parameters stay Parameters; the graph is not copied."""
+        if self.grad_fn is not None:
+            raise RuntimeError(
+                "deepcopy: only leaf tensors can be deep-copied; call .detach() first"
+            )
+        with self._backend.context():
+            data = self._backend.xp.asarray(self._data, copy=True)
+        out = type(self)._make(data, self._device, self._backend, self._requires_grad, None)
+        if self.grad is not None:
+            out.grad = self.grad.__deepcopy__(memo)
+        memo[id(self)] = out
+        return out
+
     def __iter__(self) -> Any:
         if self.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")

@@ -83,9 +83,7 @@ def ref_conv1d(x, w, b=None, stride=1, padding=0, dilation=1, groups=1):
     return out[..., 0, :]
 
 
-def ref_conv_transpose2d(
-    x, w, b=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1
-):
+def ref_conv_transpose2d(x, w, b=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
     """Scatter each input pixel times the kernel into the output (the definition)."""
     x, unbatched = _batched(x)
     s, p, op, d = _pair(stride), _pair(padding), _pair(output_padding), _pair(dilation)
@@ -230,15 +228,29 @@ CONV2D_CASES = [
 
 CONV_T_CASES = [
     Case(randn(2, 3, 4, 4), randn(3, 2, 3, 3), randn(2), id="basic-bias"),
-    Case(randn(1, 2, 3, 4), randn(2, 3, 3, 3), stride=2, padding=1, output_padding=1,
-         id="stride-pad-outpad"),
+    Case(
+        randn(1, 2, 3, 4),
+        randn(2, 3, 3, 3),
+        stride=2,
+        padding=1,
+        output_padding=1,
+        id="stride-pad-outpad",
+    ),
     Case(randn(1, 4, 3, 3), randn(4, 1, 2, 2), randn(2), groups=2, id="groups"),
-    Case(randn(1, 2, 3, 3), randn(2, 2, 2, 2), stride=2, output_padding=1, dilation=2,
-         id="dilation"),
-    Case(randn(1, 1, 3, 3), randn(1, 2, 3, 2), dilation=2, output_padding=1,
-         id="outpad-lt-dilation"),
-    Case(randn(1, 2, 3, 4), randn(2, 2, 2, 3), stride=(2, 1), padding=(1, 0),
-         output_padding=(1, 0), id="tuples"),
+    Case(
+        randn(1, 2, 3, 3), randn(2, 2, 2, 2), stride=2, output_padding=1, dilation=2, id="dilation"
+    ),
+    Case(
+        randn(1, 1, 3, 3), randn(1, 2, 3, 2), dilation=2, output_padding=1, id="outpad-lt-dilation"
+    ),
+    Case(
+        randn(1, 2, 3, 4),
+        randn(2, 2, 2, 3),
+        stride=(2, 1),
+        padding=(1, 0),
+        output_padding=(1, 0),
+        id="tuples",
+    ),
     Case(randn(2, 3, 3), randn(2, 1, 3, 3), id="unbatched"),
     Case(randn(1, 1, 4, 4), randn(1, 1, 3, 3), randn(1), padding=2, id="n1-c1-pad-gt-half"),
     Case(randn(2, 3, 4, 4), randn(3, 2, 2, 2), transposed=(0,), id="transposed"),
@@ -267,12 +279,18 @@ MAX_POOL_CASES = [
 AVG_POOL_CASES = [
     Case(randn(2, 3, 6, 6), 2, id="k2"),
     Case(randn(1, 2, 7, 7), 3, stride=2, padding=1, id="k3-s2-p1-include-pad"),
-    Case(randn(1, 2, 7, 7), 3, stride=2, padding=1, count_include_pad=False,
-         id="exclude-pad"),
+    Case(randn(1, 2, 7, 7), 3, stride=2, padding=1, count_include_pad=False, id="exclude-pad"),
     Case(randn(1, 2, 5, 5), 2, ceil_mode=True, id="ceil"),
     Case(randn(1, 1, 6, 6), 3, stride=2, padding=1, ceil_mode=True, id="ceil-pad-include"),
-    Case(randn(1, 1, 6, 6), 3, stride=2, padding=1, ceil_mode=True, count_include_pad=False,
-         id="ceil-pad-exclude"),
+    Case(
+        randn(1, 1, 6, 6),
+        3,
+        stride=2,
+        padding=1,
+        ceil_mode=True,
+        count_include_pad=False,
+        id="ceil-pad-exclude",
+    ),
     Case(randn(1, 2, 5, 6), (2, 3), stride=(1, 2), padding=(1, 1), id="tuples"),
     Case(randn(1, 2, 4, 4), 2, divisor_override=3, id="divisor-override"),
     Case(randn(2, 5, 5), 2, id="unbatched"),
@@ -296,8 +314,17 @@ SPECS = [
         "conv2d",
         nt.conv2d,
         ref_conv2d,
-        [Case(randn(1, 2, 4, 4), randn(2, 1, 2, 2), randn(2), stride=2, padding=1, groups=2,
-              id="gradgrad-tiny")],
+        [
+            Case(
+                randn(1, 2, 4, 4),
+                randn(2, 1, 2, 2),
+                randn(2),
+                stride=2,
+                padding=1,
+                groups=2,
+                id="gradgrad-tiny",
+            )
+        ],
         gradgrad=True,
     ),
     OpSpec("conv_transpose2d", nt.conv_transpose2d, ref_conv_transpose2d, CONV_T_CASES),
@@ -305,13 +332,21 @@ SPECS = [
         "conv_transpose2d",
         nt.conv_transpose2d,
         ref_conv_transpose2d,
-        [Case(randn(1, 2, 2, 3), randn(2, 2, 2, 2), randn(2), stride=2, padding=1,
-              output_padding=1, id="gradgrad-tiny")],
+        [
+            Case(
+                randn(1, 2, 2, 3),
+                randn(2, 2, 2, 2),
+                randn(2),
+                stride=2,
+                padding=1,
+                output_padding=1,
+                id="gradgrad-tiny",
+            )
+        ],
         gradgrad=True,
     ),
     OpSpec("conv1d", nt.conv1d, ref_conv1d, CONV1D_CASES),
     OpSpec("max_pool2d", nt.max_pool2d, ref_max_pool2d, MAX_POOL_CASES),
     OpSpec("avg_pool2d", nt.avg_pool2d, ref_avg_pool2d, AVG_POOL_CASES),
-    OpSpec("adaptive_avg_pool2d", nt.adaptive_avg_pool2d, ref_adaptive_avg_pool2d,
-           ADAPTIVE_CASES),
+    OpSpec("adaptive_avg_pool2d", nt.adaptive_avg_pool2d, ref_adaptive_avg_pool2d, ADAPTIVE_CASES),
 ]

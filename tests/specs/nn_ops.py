@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import numpy as np
 
-import nanotorch as nt
 import nanotorch.nn.functional as F
 from nanotorch.testing import Case, OpSpec
 from specs import ints, positive, randn
@@ -42,8 +41,9 @@ def _class_view(w, ndim):
     return w.reshape((1, -1) + (1,) * (ndim - 2))
 
 
-def np_cross_entropy(x, target, weight=None, ignore_index=-100, reduction="mean",
-                     label_smoothing=0.0):
+def np_cross_entropy(
+    x, target, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0
+):
     unbatched = x.ndim == 1
     if unbatched:
         x, target = x[None], target[None]
@@ -127,8 +127,9 @@ def np_layer_norm(x, normalized_shape, weight=None, bias=None, eps=1e-5):
     return out + bias if bias is not None else out
 
 
-def np_batch_norm(x, running_mean, running_var, weight=None, bias=None, training=False,
-                  momentum=0.1, eps=1e-5):
+def np_batch_norm(
+    x, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1, eps=1e-5
+):
     axes = (0,) + tuple(range(2, x.ndim))
     if training:
         mu, var = x.mean(axis=axes), x.var(axis=axes)
@@ -254,8 +255,9 @@ SPECS = [
             Case(randn(3, 2, 2, 3), None, None, randn(2), randn(2), True, id="train-4d"),
             Case(randn(5, 3), None, None, training=True, id="train-no-affine"),
             Case(randn(4, 3), randn(3), positive(3), randn(3), randn(3), id="eval"),
-            Case(randn(2, 3, 4), randn(3), positive(3), None, None, False, 0.1, 1e-3,
-                 id="eval-eps"),
+            Case(
+                randn(2, 3, 4), randn(3), positive(3), None, None, False, 0.1, 1e-3, id="eval-eps"
+            ),
         ],
         gradgrad=True,
         grad_atol=1e-4,
@@ -278,8 +280,11 @@ SPECS = [
         "mse_loss",
         F.mse_loss,
         lambda x, y, reduction="mean": _reduce((x - y) ** 2, reduction),
-        _reductions(_pair) + [Case(randn(), randn(), id="0d"),
-                              Case(randn(0, 3), randn(0, 3), reduction="sum", id="empty")],
+        _reductions(_pair)
+        + [
+            Case(randn(), randn(), id="0d"),
+            Case(randn(0, 3), randn(0, 3), reduction="sum", id="empty"),
+        ],
         gradgrad=True,
     ),
     OpSpec(
@@ -293,8 +298,10 @@ SPECS = [
         F.smooth_l1_loss,
         np_smooth_l1,
         _reductions(lambda: (randn(3, 4) * 2, randn(3, 4)))
-        + [Case(randn(3, 4) * 2, randn(3, 4), beta=0.5, id="beta"),
-           Case(randn(3, 4), randn(3, 4), beta=0.0, id="beta0")],
+        + [
+            Case(randn(3, 4) * 2, randn(3, 4), beta=0.5, id="beta"),
+            Case(randn(3, 4), randn(3, 4), beta=0.0, id="beta0"),
+        ],
     ),
     OpSpec(
         "huber_loss",
@@ -313,27 +320,58 @@ SPECS = [
             Case(randn(4, 5), _targets, positive(5), id="weight"),
             Case(randn(4, 5), _targets, positive(5), reduction="none", id="weight-none"),
             Case(randn(4, 5), np.array([1, -100, 3, -100]), id="ignore"),
-            Case(randn(4, 5), np.array([1, 2, 3, 2]), positive(5), ignore_index=2,
-                 id="ignore-custom-weight"),
+            Case(
+                randn(4, 5),
+                np.array([1, 2, 3, 2]),
+                positive(5),
+                ignore_index=2,
+                id="ignore-custom-weight",
+            ),
             Case(randn(4, 5), _targets, label_smoothing=0.1, id="smoothing"),
-            Case(randn(4, 5), np.array([1, -100, 3, 0]), positive(5), label_smoothing=0.2,
-                 id="smoothing-weight-ignore"),
-            Case(randn(4, 5), np.array([1, -100, 3, 0]), label_smoothing=0.3,
-                 reduction="sum", id="smoothing-sum"),
+            Case(
+                randn(4, 5),
+                np.array([1, -100, 3, 0]),
+                positive(5),
+                label_smoothing=0.2,
+                id="smoothing-weight-ignore",
+            ),
+            Case(
+                randn(4, 5),
+                np.array([1, -100, 3, 0]),
+                label_smoothing=0.3,
+                reduction="sum",
+                id="smoothing-sum",
+            ),
             Case(randn(2, 3, 4), ints(0, 3, 2, 4), id="spatial"),
-            Case(randn(2, 3, 2, 2), ints(0, 3, 2, 2, 2), positive(3), label_smoothing=0.1,
-                 reduction="none", id="spatial-2d"),
+            Case(
+                randn(2, 3, 2, 2),
+                ints(0, 3, 2, 2, 2),
+                positive(3),
+                label_smoothing=0.1,
+                reduction="none",
+                id="spatial-2d",
+            ),
             Case(randn(5), np.array(2), id="unbatched"),
             Case(randn(0, 5), np.zeros((0,), np.int64), reduction="sum", id="empty"),
             Case(_huge, _huge_targets, id="large-logits"),
-            Case(_huge, _huge_targets, label_smoothing=0.1, reduction="none",
-                 id="large-logits-smoothing"),
+            Case(
+                _huge,
+                _huge_targets,
+                label_smoothing=0.1,
+                reduction="none",
+                id="large-logits-smoothing",
+            ),
             Case(randn(4, 5), _targets, transposed=(0,), id="transposed"),
             # Probability targets (same shape as the input).
             Case(randn(4, 5), _probs(4, 5), id="probs"),
             Case(randn(4, 5), _probs(4, 5), positive(5), reduction="sum", id="probs-weight"),
-            Case(randn(2, 3, 4), _probs(2, 3, 4), label_smoothing=0.2, reduction="none",
-                 id="probs-spatial-smoothing"),
+            Case(
+                randn(2, 3, 4),
+                _probs(2, 3, 4),
+                label_smoothing=0.2,
+                reduction="none",
+                id="probs-spatial-smoothing",
+            ),
             Case(_huge, _probs(3, 4), id="probs-large-logits"),
         ],
         gradgrad=True,
@@ -345,10 +383,13 @@ SPECS = [
         [
             *_reductions(lambda: (_log_softmax(randn(4, 5), 1), _targets)),
             Case(_log_softmax(randn(4, 5), 1), _targets, positive(5), id="weight"),
-            Case(_log_softmax(randn(4, 5), 1), np.array([1, -100, 3, 0]), positive(5),
-                 id="ignore-weight"),
-            Case(_log_softmax(randn(2, 3, 4), 1), ints(0, 3, 2, 4), reduction="none",
-                 id="spatial"),
+            Case(
+                _log_softmax(randn(4, 5), 1),
+                np.array([1, -100, 3, 0]),
+                positive(5),
+                id="ignore-weight",
+            ),
+            Case(_log_softmax(randn(2, 3, 4), 1), ints(0, 3, 2, 4), reduction="none", id="spatial"),
             Case(_log_softmax(randn(5), 0), np.array(4), id="unbatched"),
         ],
         gradgrad=True,
@@ -374,10 +415,20 @@ SPECS = [
             *_reductions(lambda: (randn(3, 4) * 3, _uniform(0, 1, 3, 4))),
             Case(randn(3, 4), _uniform(0, 1, 3, 4), positive(4), id="weight"),
             Case(randn(3, 4), _uniform(0, 1, 3, 4), None, positive(4), id="pos-weight"),
-            Case(randn(3, 4), _uniform(0, 1, 3, 4), positive(3, 1), positive(4),
-                 reduction="sum", id="both-weights"),
-            Case(np.array([1e4, -1e4, 1e4, -1e4, 0.0]), np.array([1.0, 0.0, 0.0, 1.0, 0.5]),
-                 reduction="none", id="large-logits"),
+            Case(
+                randn(3, 4),
+                _uniform(0, 1, 3, 4),
+                positive(3, 1),
+                positive(4),
+                reduction="sum",
+                id="both-weights",
+            ),
+            Case(
+                np.array([1e4, -1e4, 1e4, -1e4, 0.0]),
+                np.array([1.0, 0.0, 0.0, 1.0, 0.5]),
+                reduction="none",
+                id="large-logits",
+            ),
         ],
         gradgrad=True,
     ),
@@ -387,10 +438,14 @@ SPECS = [
         np_kl_div,
         [
             *_reductions(lambda: (_log_softmax(randn(3, 4), 1), _probs(3, 4))),
-            Case(_log_softmax(randn(3, 4), 1), _probs(3, 4), reduction="batchmean",
-                 id="batchmean"),
-            Case(_log_softmax(randn(3, 4), 1), _log_softmax(randn(3, 4), 1), log_target=True,
-                 reduction="batchmean", id="log-target"),
+            Case(_log_softmax(randn(3, 4), 1), _probs(3, 4), reduction="batchmean", id="batchmean"),
+            Case(
+                _log_softmax(randn(3, 4), 1),
+                _log_softmax(randn(3, 4), 1),
+                log_target=True,
+                reduction="batchmean",
+                id="log-target",
+            ),
             # Zero targets (t log t = 0, not differentiable in t there) are pinned in
             # tests/unit/nn/test_nn_loss.py.
         ],

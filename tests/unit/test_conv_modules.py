@@ -115,10 +115,13 @@ def test_conv_modules_call_their_functional_form(device):
     x1 = nt.tensor(rng.standard_normal((2, 4, 9)), dtype=nt.float32, device=device)
     c1 = nn.Conv1d(4, 2, 3, padding="same", device=device)
     assert_close(c1(x1), F.conv1d(x1, c1.weight, c1.bias, padding="same"))
-    assert_close(nn.MaxPool2d(3, 2, 1, ceil_mode=True)(x2),
-                 F.max_pool2d(x2, 3, 2, 1, ceil_mode=True))
-    assert_close(nn.AvgPool2d(2, count_include_pad=False, padding=1)(x2),
-                 F.avg_pool2d(x2, 2, padding=1, count_include_pad=False))
+    assert_close(
+        nn.MaxPool2d(3, 2, 1, ceil_mode=True)(x2), F.max_pool2d(x2, 3, 2, 1, ceil_mode=True)
+    )
+    assert_close(
+        nn.AvgPool2d(2, count_include_pad=False, padding=1)(x2),
+        F.avg_pool2d(x2, 2, padding=1, count_include_pad=False),
+    )
     assert_close(nn.AdaptiveAvgPool2d((None, 2))(x2), F.adaptive_avg_pool2d(x2, (None, 2)))
 
 
@@ -130,8 +133,11 @@ def test_conv_transpose2d_output_size_picks_output_padding(device):
     assert t(x).shape == (1, 3, 7, 7)
     assert t(x, output_size=(8, 7)).shape == (1, 3, 8, 7)
     assert t(x, output_size=(1, 3, 8, 8)).shape == (1, 3, 8, 8)
-    with pytest.raises(ValueError, match=r"ConvTranspose2d: output_size \(10, 10\).*between "
-                                         r"\(7, 7\) and \(8, 8\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"ConvTranspose2d: output_size \(10, 10\).*between "
+        r"\(7, 7\) and \(8, 8\)",
+    ):
         t(x, output_size=(10, 10))
 
 
@@ -146,23 +152,47 @@ def test_max_pool2d_module_return_indices_and_default_stride():
 @pytest.mark.parametrize(
     "make,error,pattern",
     [
-        (lambda: nn.Conv2d(3, 4, 3, groups=2), ValueError,
-         r"Conv2d: in_channels=3 must be divisible by groups=2"),
-        (lambda: nn.Conv2d(4, 3, 3, groups=2), ValueError,
-         r"Conv2d: out_channels=3 must be divisible by groups=2"),
-        (lambda: nn.Conv2d(4, 4, 3, stride=2, padding="same"), ValueError,
-         r"Conv2d: padding='same' needs stride 1, got stride \(2, 2\)"),
-        (lambda: nn.Conv2d(4, 4, 3, padding_mode="reflect"), ValueError,
-         r"Conv2d: padding_mode='reflect' is not supported.*'zeros'"),
+        (
+            lambda: nn.Conv2d(3, 4, 3, groups=2),
+            ValueError,
+            r"Conv2d: in_channels=3 must be divisible by groups=2",
+        ),
+        (
+            lambda: nn.Conv2d(4, 3, 3, groups=2),
+            ValueError,
+            r"Conv2d: out_channels=3 must be divisible by groups=2",
+        ),
+        (
+            lambda: nn.Conv2d(4, 4, 3, stride=2, padding="same"),
+            ValueError,
+            r"Conv2d: padding='same' needs stride 1, got stride \(2, 2\)",
+        ),
+        (
+            lambda: nn.Conv2d(4, 4, 3, padding_mode="reflect"),
+            ValueError,
+            r"Conv2d: padding_mode='reflect' is not supported.*'zeros'",
+        ),
         (lambda: nn.Conv2d(4, 4, 0), ValueError, r"Conv2d: kernel_size must be positive"),
-        (lambda: nn.Conv1d(4, 4, 3, padding="middle"), ValueError,
-         r"Conv1d: padding='middle' is not supported"),
-        (lambda: nn.ConvTranspose2d(4, 4, 3, stride=2, output_padding=2), ValueError,
-         r"ConvTranspose2d: output_padding \(2, 2\) must be smaller than stride"),
-        (lambda: nn.MaxPool2d(3, padding=2), ValueError,
-         r"MaxPool2d: padding \(2, 2\) must be at most half of kernel_size \(3, 3\)"),
-        (lambda: nn.AdaptiveAvgPool2d(0), ValueError,
-         r"AdaptiveAvgPool2d: output_size must be a positive int"),
+        (
+            lambda: nn.Conv1d(4, 4, 3, padding="middle"),
+            ValueError,
+            r"Conv1d: padding='middle' is not supported",
+        ),
+        (
+            lambda: nn.ConvTranspose2d(4, 4, 3, stride=2, output_padding=2),
+            ValueError,
+            r"ConvTranspose2d: output_padding \(2, 2\) must be smaller than stride",
+        ),
+        (
+            lambda: nn.MaxPool2d(3, padding=2),
+            ValueError,
+            r"MaxPool2d: padding \(2, 2\) must be at most half of kernel_size \(3, 3\)",
+        ),
+        (
+            lambda: nn.AdaptiveAvgPool2d(0),
+            ValueError,
+            r"AdaptiveAvgPool2d: output_size must be a positive int",
+        ),
     ],
 )
 def test_conv_modules_reject_bad_hyperparameters_at_construction(make, error, pattern):

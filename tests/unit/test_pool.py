@@ -15,8 +15,12 @@ from nanotorch.testing import gradcheck
 
 
 def _t(a, device, requires_grad=False):
-    return nt.tensor(np.asarray(a, dtype=np.float64), dtype=nt.float64, device=device,
-                     requires_grad=requires_grad)
+    return nt.tensor(
+        np.asarray(a, dtype=np.float64),
+        dtype=nt.float64,
+        device=device,
+        requires_grad=requires_grad,
+    )
 
 
 def test_max_pool2d_ties_send_the_gradient_to_the_first_maximum(device):
@@ -92,7 +96,9 @@ def test_avg_pool2d_count_include_pad(device):
     x = _t(np.ones((1, 1, 3, 3)), device)
     inc = nt.avg_pool2d(x, 3, stride=1, padding=1).cpu().numpy()[0, 0]
     exc = nt.avg_pool2d(x, 3, stride=1, padding=1, count_include_pad=False).cpu().numpy()[0, 0]
-    np.testing.assert_allclose(inc, [[4 / 9, 6 / 9, 4 / 9], [6 / 9, 1, 6 / 9], [4 / 9, 6 / 9, 4 / 9]])
+    np.testing.assert_allclose(
+        inc, [[4 / 9, 6 / 9, 4 / 9], [6 / 9, 1, 6 / 9], [4 / 9, 6 / 9, 4 / 9]]
+    )
     np.testing.assert_allclose(exc, np.ones((3, 3)))
 
 
@@ -141,29 +147,84 @@ def test_pool_backward_is_differentiable_in_the_upstream_gradient(pool, device):
 
 
 POOL_ERRORS = [
-    (nt.max_pool2d, (1, 1, 5, 5), dict(kernel_size=3, padding=2), ValueError,
-     r"max_pool2d: padding \(2, 2\) must be at most half of kernel_size \(3, 3\).*"
-     r"\(1, 1, 5, 5\)"),
-    (nt.max_pool2d, (1, 1, 5, 5), dict(kernel_size=2, stride=0), ValueError,
-     r"max_pool2d: stride must be positive, got 0"),
-    (nt.max_pool2d, (1, 1, 5, 5), dict(kernel_size=0), ValueError,
-     r"max_pool2d: kernel_size must be positive"),
-    (nt.max_pool2d, (1, 1, 3, 3), dict(kernel_size=4), ShapeError,
-     r"max_pool2d: kernel \(4, 4\) is larger than the padded input \(3, 3\).*\(1, 1, 3, 3\)"),
-    (nt.max_pool2d, (1, 1, 4, 4), dict(kernel_size=2, dilation=4), ShapeError,
-     r"max_pool2d: kernel \(2, 2\) with dilation \(4, 4\) spans \(5, 5\)"),
-    (nt.max_pool2d, (5, 5), dict(kernel_size=2), ShapeError,
-     r"max_pool2d: input must be 3-D .* or 4-D .*\(5, 5\)"),
-    (nt.avg_pool2d, (1, 1, 5, 5), dict(kernel_size=2, padding=-1), ValueError,
-     r"avg_pool2d: padding must be non-negative, got -1"),
-    (nt.avg_pool2d, (1, 1, 5, 5), dict(kernel_size=2, divisor_override=0), ValueError,
-     r"avg_pool2d: divisor_override must be a positive int"),
-    (nt.avg_pool2d, (1, 1, 2, 5, 5), dict(kernel_size=2), ShapeError,
-     r"avg_pool2d: input must be 3-D .* or 4-D .*\(1, 1, 2, 5, 5\)"),
-    (nt.adaptive_avg_pool2d, (1, 1, 5, 5), dict(output_size=0), ValueError,
-     r"adaptive_avg_pool2d: output_size must be a positive int"),
-    (nt.adaptive_avg_pool2d, (1, 5), dict(output_size=2), ShapeError,
-     r"adaptive_avg_pool2d: input must be 3-D .* or 4-D .*\(1, 5\)"),
+    (
+        nt.max_pool2d,
+        (1, 1, 5, 5),
+        dict(kernel_size=3, padding=2),
+        ValueError,
+        r"max_pool2d: padding \(2, 2\) must be at most half of kernel_size \(3, 3\).*"
+        r"\(1, 1, 5, 5\)",
+    ),
+    (
+        nt.max_pool2d,
+        (1, 1, 5, 5),
+        dict(kernel_size=2, stride=0),
+        ValueError,
+        r"max_pool2d: stride must be positive, got 0",
+    ),
+    (
+        nt.max_pool2d,
+        (1, 1, 5, 5),
+        dict(kernel_size=0),
+        ValueError,
+        r"max_pool2d: kernel_size must be positive",
+    ),
+    (
+        nt.max_pool2d,
+        (1, 1, 3, 3),
+        dict(kernel_size=4),
+        ShapeError,
+        r"max_pool2d: kernel \(4, 4\) is larger than the padded input \(3, 3\).*\(1, 1, 3, 3\)",
+    ),
+    (
+        nt.max_pool2d,
+        (1, 1, 4, 4),
+        dict(kernel_size=2, dilation=4),
+        ShapeError,
+        r"max_pool2d: kernel \(2, 2\) with dilation \(4, 4\) spans \(5, 5\)",
+    ),
+    (
+        nt.max_pool2d,
+        (5, 5),
+        dict(kernel_size=2),
+        ShapeError,
+        r"max_pool2d: input must be 3-D .* or 4-D .*\(5, 5\)",
+    ),
+    (
+        nt.avg_pool2d,
+        (1, 1, 5, 5),
+        dict(kernel_size=2, padding=-1),
+        ValueError,
+        r"avg_pool2d: padding must be non-negative, got -1",
+    ),
+    (
+        nt.avg_pool2d,
+        (1, 1, 5, 5),
+        dict(kernel_size=2, divisor_override=0),
+        ValueError,
+        r"avg_pool2d: divisor_override must be a positive int",
+    ),
+    (
+        nt.avg_pool2d,
+        (1, 1, 2, 5, 5),
+        dict(kernel_size=2),
+        ShapeError,
+        r"avg_pool2d: input must be 3-D .* or 4-D .*\(1, 1, 2, 5, 5\)",
+    ),
+    (
+        nt.adaptive_avg_pool2d,
+        (1, 1, 5, 5),
+        dict(output_size=0),
+        ValueError,
+        r"adaptive_avg_pool2d: output_size must be a positive int",
+    ),
+    (
+        nt.adaptive_avg_pool2d,
+        (1, 5),
+        dict(output_size=2),
+        ShapeError,
+        r"adaptive_avg_pool2d: input must be 3-D .* or 4-D .*\(1, 5\)",
+    ),
 ]
 
 

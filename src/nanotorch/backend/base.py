@@ -148,7 +148,11 @@ class ArrayBackend:
         rows = target.shape[0]
         positions = xp.arange(rows, dtype=index.dtype, device=self.native_device)
         one_hot = xp.astype(index[:, None] == positions[None, :], source.dtype)
-        flat = xp.reshape(source, (source.shape[0], -1))
+        row_size = 1
+        for s in source.shape[1:]:
+            row_size *= int(s)
+        # Explicit sizes: (0, -1) is ambiguous for an empty source.
+        flat = xp.reshape(source, (source.shape[0], row_size))
         added = xp.matmul(xp.permute_dims(one_hot, (1, 0)), flat)
         return target + xp.reshape(added, target.shape)
 

@@ -61,8 +61,14 @@ class NumpyBackend(ArrayBackend):
         windows = np.lib.stride_tricks.as_strided(
             x,
             shape=(n, c, kernel[0], kernel[1], grid[0], grid[1]),
-            strides=(s_n, s_c, s_h * dilation[0], s_w * dilation[1], s_h * stride[0],
-                     s_w * stride[1]),
+            strides=(
+                s_n,
+                s_c,
+                s_h * dilation[0],
+                s_w * dilation[1],
+                s_h * stride[0],
+                s_w * stride[1],
+            ),
             writeable=False,
         )
         return np.array(windows, order="C").reshape(n, c, kernel[0] * kernel[1], *grid)

@@ -20,9 +20,13 @@ from nanotorch.nn.module import Module
 def _index(container: Module, idx: int) -> int:
     n = len(container._modules)
     if not isinstance(idx, int) or isinstance(idx, bool):
-        raise TypeError(f"{type(container).__name__} indices must be integers or slices, got {idx!r}")
+        raise TypeError(
+            f"{type(container).__name__} indices must be integers or slices, got {idx!r}"
+        )
     if not -n <= idx < n:
-        raise IndexError(f"index {idx} is out of range for {type(container).__name__} of length {n}")
+        raise IndexError(
+            f"index {idx} is out of range for {type(container).__name__} of length {n}"
+        )
     return idx % n
 
 

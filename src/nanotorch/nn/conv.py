@@ -27,7 +27,14 @@ from nanotorch.nn import init
 from nanotorch.nn.linear import check_same_place
 from nanotorch.nn.module import Module
 from nanotorch.nn.parameter import Parameter
-from nanotorch.ops.conv import conv1d, conv2d, conv_padding, conv_transpose2d, non_negative, positive
+from nanotorch.ops.conv import (
+    conv1d,
+    conv2d,
+    conv_padding,
+    conv_transpose2d,
+    non_negative,
+    positive,
+)
 from nanotorch.random import Generator
 from nanotorch.tensor import Tensor
 
@@ -75,12 +82,13 @@ class _ConvNd(Module):
         if self.transposed and isinstance(padding, str):
             raise ValueError(f"{name}: padding must be an int or a pair of ints, got {padding!r}")
         conv_padding(name, padding, self.kernel_size, self.stride, self.dilation)
-        self.padding = padding if isinstance(padding, str) else non_negative(
-            name, "padding", padding, nd
+        self.padding = (
+            padding if isinstance(padding, str) else non_negative(name, "padding", padding, nd)
         )
         self.output_padding = non_negative(name, "output_padding", output_padding, nd)
-        if any(o >= s and o >= d for o, s, d in zip(self.output_padding, self.stride,
-                                                     self.dilation)):
+        if any(
+            o >= s and o >= d for o, s, d in zip(self.output_padding, self.stride, self.dilation)
+        ):
             raise ValueError(
                 f"{name}: output_padding {self.output_padding} must be smaller than stride "
                 f"{self.stride} or dilation {self.dilation} (per dim)"
@@ -161,13 +169,27 @@ class Conv1d(_ConvNd):
         *,
         generator: Generator | None = None,
     ) -> None:
-        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
-                         groups, bias, padding_mode, 0, device, dtype, generator)
+        super().__init__(
+            in_channels,
+            out_channels,
+            kernel_size,
+            stride,
+            padding,
+            dilation,
+            groups,
+            bias,
+            padding_mode,
+            0,
+            device,
+            dtype,
+            generator,
+        )
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002 - PyTorch's name
         check_same_place("conv1d", input, weight=self.weight, bias=self.bias)
-        return conv1d(input, self.weight, self.bias, self.stride, self.padding, self.dilation,
-                      self.groups)
+        return conv1d(
+            input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups
+        )
 
 
 class Conv2d(_ConvNd):
@@ -195,13 +217,27 @@ class Conv2d(_ConvNd):
         *,
         generator: Generator | None = None,
     ) -> None:
-        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
-                         groups, bias, padding_mode, 0, device, dtype, generator)
+        super().__init__(
+            in_channels,
+            out_channels,
+            kernel_size,
+            stride,
+            padding,
+            dilation,
+            groups,
+            bias,
+            padding_mode,
+            0,
+            device,
+            dtype,
+            generator,
+        )
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002 - PyTorch's name
         check_same_place("conv2d", input, weight=self.weight, bias=self.bias)
-        return conv2d(input, self.weight, self.bias, self.stride, self.padding, self.dilation,
-                      self.groups)
+        return conv2d(
+            input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups
+        )
 
 
 class ConvTranspose2d(_ConvNd):
@@ -233,8 +269,21 @@ class ConvTranspose2d(_ConvNd):
         *,
         generator: Generator | None = None,
     ) -> None:
-        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
-                         groups, bias, padding_mode, output_padding, device, dtype, generator)
+        super().__init__(
+            in_channels,
+            out_channels,
+            kernel_size,
+            stride,
+            padding,
+            dilation,
+            groups,
+            bias,
+            padding_mode,
+            output_padding,
+            device,
+            dtype,
+            generator,
+        )
 
     def _output_padding(self, input: Tensor, output_size: Sequence[int]) -> tuple[int, int]:  # noqa: A002
         """The output_padding giving ``output_size`` ((H, W) or the full shape); each size
@@ -243,8 +292,9 @@ class ConvTranspose2d(_ConvNd):
         spatial = tuple(input.shape[-2:])
         smallest = tuple(
             (n - 1) * s - 2 * p + d * (k - 1) + 1
-            for n, s, p, d, k in zip(spatial, self.stride, self.padding, self.dilation,
-                                     self.kernel_size)
+            for n, s, p, d, k in zip(
+                spatial, self.stride, self.padding, self.dilation, self.kernel_size
+            )
         )
         largest = tuple(m + s - 1 for m, s in zip(smallest, self.stride))
         if len(size) != 2 or any(not lo <= v <= hi for v, lo, hi in zip(size, smallest, largest)):
@@ -261,11 +311,18 @@ class ConvTranspose2d(_ConvNd):
     ) -> Tensor:
         check_same_place("conv_transpose2d", input, weight=self.weight, bias=self.bias)
         output_padding = (
-            self.output_padding if output_size is None
-            else self._output_padding(input, output_size)
+            self.output_padding if output_size is None else self._output_padding(input, output_size)
         )
-        return conv_transpose2d(input, self.weight, self.bias, self.stride, self.padding,
-                                output_padding, self.groups, self.dilation)
+        return conv_transpose2d(
+            input,
+            self.weight,
+            self.bias,
+            self.stride,
+            self.padding,
+            output_padding,
+            self.groups,
+            self.dilation,
+        )
 
 
 __all__ = ["Conv1d", "Conv2d", "ConvTranspose2d"]

@@ -29,7 +29,11 @@ def _check_p(op: str, p: float) -> None:
 
 
 def _scaled_mask(
-    op: str, input: Tensor, shape: tuple[int, ...], p: float, generator: Generator | None  # noqa: A002
+    op: str,
+    input: Tensor,
+    shape: tuple[int, ...],
+    p: float,
+    generator: Generator | None,  # noqa: A002
 ) -> Tensor:
     """1 / (1 - p) where kept, 0 where dropped; Note [Dropout masks]."""
     if p == 1.0:

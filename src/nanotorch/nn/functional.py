@@ -15,6 +15,9 @@ pooling) adds its import lines and a ``PUBLIC_OPS += (...)`` line at the end of 
 Like the rest of the engine, this module imports no array library.
 """
 
+# Every import below is a public re-export (listed in __all__ through PUBLIC_OPS).
+# ruff: noqa: F401
+
 from __future__ import annotations
 
 from nanotorch.nn.dropout import dropout, dropout2d
@@ -49,16 +52,38 @@ from nanotorch.ops import (
 # See Note [Functional registry].
 PUBLIC_OPS: tuple[str, ...] = (
     # layers
-    "linear", "dropout", "dropout2d", "embedding", "layer_norm", "batch_norm", "group_norm",
+    "linear",
+    "dropout",
+    "dropout2d",
+    "embedding",
+    "layer_norm",
+    "batch_norm",
+    "group_norm",
     # losses
-    "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "cross_entropy", "nll_loss",
-    "binary_cross_entropy", "binary_cross_entropy_with_logits", "kl_div",
+    "mse_loss",
+    "l1_loss",
+    "smooth_l1_loss",
+    "huber_loss",
+    "cross_entropy",
+    "nll_loss",
+    "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
+    "kl_div",
 )
 
 __all__ = [
     *PUBLIC_OPS,
-    "gelu", "leaky_relu", "log_softmax", "one_hot", "pad", "relu", "sigmoid", "silu",
-    "softmax", "softplus", "tanh",
+    "gelu",
+    "leaky_relu",
+    "log_softmax",
+    "one_hot",
+    "pad",
+    "relu",
+    "sigmoid",
+    "silu",
+    "softmax",
+    "softplus",
+    "tanh",
 ]
 
 # Convolution and pooling are core ops (nanotorch/ops/conv.py, ops/pool.py, listed in
@@ -74,5 +99,10 @@ from nanotorch.ops import (  # noqa: E402
 )
 
 __all__ += [
-    "adaptive_avg_pool2d", "avg_pool2d", "conv1d", "conv2d", "conv_transpose2d", "max_pool2d",
+    "adaptive_avg_pool2d",
+    "avg_pool2d",
+    "conv1d",
+    "conv2d",
+    "conv_transpose2d",
+    "max_pool2d",
 ]

@@ -23,6 +23,7 @@ from __future__ import annotations
 from typing import Any
 
 from nanotorch.autograd.function import Function
+from nanotorch.autograd.grad_mode import is_grad_enabled as _is_grad_enabled
 from nanotorch.creation import arange
 from nanotorch.errors import DeviceMismatchError, ShapeError
 from nanotorch.nn.linear import check_same_place
@@ -204,7 +205,11 @@ def _check_class_inputs(
 
 
 def _check_index_target(
-    op: str, input: Tensor, target: Tensor, n_classes: int, ignore_index: int  # noqa: A002
+    op: str,
+    input: Tensor,
+    target: Tensor,
+    n_classes: int,
+    ignore_index: int,  # noqa: A002
 ) -> Tensor:
     """Shape and range of class-index targets; returns them as int64."""
     if target.dtype.name not in ("int64", "int32"):
@@ -256,66 +261,80 @@ class CrossEntropyIndex(Function):
         l_i = -sum_k q_ik logp_ik,   q_ik = w_k ((1 - eps) [k = t_i] + eps / C),
 
     and l_i = 0 where t_i = ignore_index. This is PyTorch's loss: the smoothed part of its
-    definition, -(eps / C) sum_k w_k logp_ik, is the eps / C term of q. Because sum_k logp
-    derivatives give softmax, the gradient is the classic
+    definition, -(eps / C) sum_k w_k logp_ik, is the eps / C term of q. Because the
+    derivative of logp is softmax minus the identity, the gradient is the classic
 
-        dz_ik = g_i (a_i softmax(z)_ik - q_ik),   a_i = sum_k q_ik,
+        dz_ik = g_i (a_i softmax(z)_ik - q_ik),   a_i = sum_k q_ik  (= 1 without weights),
 
-    i.e. ``softmax - one_hot`` when there are no weights and no smoothing. Forward computes
-    log-softmax once and picks the target's entry (no one-hot); backward rebuilds q from
-    the saved targets with Tensor ops, so it is itself differentiable (second derivatives
-    and gradients for ``weight``: dw_k = -sum_i g_i ((1 - eps)[k = t_i] + eps / C) logp_ik).
-    Saves the logits, the targets and the weight.
+    i.e. ``softmax - one_hot`` when there are no weights and no smoothing, and for the
+    weights dw_k = -sum_i g_i ((1 - eps) [k = t_i] + eps / C) logp_ik.
+
+    Forward never forms logp or a one-hot: the loss needs only the target's shifted logit
+    and log-sum-exp, logp_it = (z_it - m_i) - log s_i. When a gradient will be needed it
+    also keeps softmax = e / s, which it has almost for free. Backward is built from Tensor
+    ops; in a plain backward it uses that kept softmax, and under ``create_graph=True`` it
+    recomputes softmax(z) as an op so second derivatives flow through it. Saves the logits,
+    the targets, the weight and (when needed) the softmax.
     """
 
     dtype_exempt = (1,)
 
     @staticmethod
-    def forward(ctx, xp, z, target, weight, ignore_index, smoothing):
+    def forward(ctx, xp, z, target, weight, ignore_index, smoothing, keep_softmax):
         ctx.ignore_index, ctx.smoothing = ignore_index, smoothing
-        ctx.save_for_backward(z, target, weight)
         n_classes = z.shape[1]
         shifted = z - xp.max(z, axis=1, keepdims=True)
-        logp = shifted - xp.log(xp.sum(xp.exp(shifted), axis=1, keepdims=True))
+        e = xp.exp(shifted)
+        total = xp.sum(e, axis=1, keepdims=True)
+        log_total = xp.log(total)
         valid = target != ignore_index
         safe = xp.where(valid, target, xp.zeros_like(target))
-        picked = xp.take_along_axis(logp, xp.expand_dims(safe, axis=1), axis=1)
-        picked = xp.squeeze(picked, axis=1)
+        picked = xp.take_along_axis(shifted, xp.expand_dims(safe, axis=1), axis=1)
+        picked = xp.squeeze(picked - log_total, axis=1)  # logp at the target
         if weight is not None:
             picked = picked * xp.reshape(xp.take(weight, xp.reshape(safe, (-1,))), safe.shape)
         loss = -(1.0 - smoothing) * picked
         if smoothing:
-            if weight is not None:
-                logp = logp * xp.reshape(weight, (1, n_classes) + (1,) * (z.ndim - 2))
-            loss = loss - (smoothing / n_classes) * xp.sum(logp, axis=1)
+            # sum_k w_k logp_k = sum_k w_k (z_k - m) - (sum_k w_k) log s
+            log_total = xp.squeeze(log_total, axis=1)
+            if weight is None:
+                smooth = xp.sum(shifted, axis=1) - n_classes * log_total
+            else:
+                w = xp.reshape(weight, (1, n_classes) + (1,) * (z.ndim - 2))
+                smooth = xp.sum(shifted * w, axis=1) - xp.sum(weight) * log_total
+            loss = loss - (smoothing / n_classes) * smooth
+        ctx.save_for_backward(z, target, weight, e / total if keep_softmax else None)
         return xp.where(valid, loss, xp.zeros_like(loss))
 
     @staticmethod
     def backward(ctx, g):
-        z, target, weight = ctx.saved_tensors
+        z, target, weight, probs = ctx.saved_tensors
         eps = ctx.smoothing
         n_classes = z.shape[1]
+        if probs is None or _is_grad_enabled():
+            probs = softmax(z, 1)  # differentiable: the create_graph path
         valid = target != ctx.ignore_index
         safe = where(valid, target, 0)
+        # Ignored elements get no gradient: fold the mask into the (N, d...) upstream grad.
+        g = (g * valid.to(z.dtype)).unsqueeze(1)
         classes = arange(n_classes, device=z.device).reshape((1, n_classes) + (1,) * (z.ndim - 2))
         base = (classes == safe.unsqueeze(1)).to(z.dtype)
         if eps:
             base = base * (1.0 - eps) + eps / n_classes
-        base = base * valid.to(z.dtype).unsqueeze(1)  # ignored elements: no gradient
-        g = g.unsqueeze(1)
-        q = base if weight is None else base * _class_view(weight, z.ndim)
         grad_z = grad_w = None
         if ctx.needs_input_grad[0]:
-            grad_z = g * (q.sum(1, keepdim=True) * softmax(z, 1) - q)
+            if weight is None:
+                grad_z = g * (probs - base)  # a_i = 1
+            else:
+                q = base * _class_view(weight, z.ndim)
+                grad_z = g * (q.sum(1, keepdim=True) * probs - q)
         if weight is not None and ctx.needs_input_grad[2]:
             per_class = -(g * base * log_softmax(z, 1))
             grad_w = per_class.sum(tuple(d for d in range(z.ndim) if d != 1))
         return grad_z, None, grad_w
 
 
-def _soft_target_cross_entropy(
-    x: Tensor, y: Tensor, weight: Tensor | None, eps: float
-) -> Tensor:
+def _soft_target_cross_entropy(x: Tensor, y: Tensor, weight: Tensor | None, eps: float) -> Tensor:
     """l_i = -sum_k w_k y'_ik logp_ik with y' = (1 - eps) y + eps / C (a composite)."""
     n_classes = x.shape[1]
     if eps:
@@ -371,8 +390,16 @@ def cross_entropy(
         return _reduce(loss, reduction)
     target = _check_index_target(op, input, target, n_classes, ignore_index)
     x, t = (input.unsqueeze(0), target.unsqueeze(0)) if unbatched else (input, target)
+    needs_grad = _is_grad_enabled() and (
+        x.requires_grad or (weight is not None and weight.requires_grad)
+    )
     loss = CrossEntropyIndex.apply(
-        x, t, weight, ignore_index=ignore_index, smoothing=float(label_smoothing)
+        x,
+        t,
+        weight,
+        ignore_index=ignore_index,
+        smoothing=float(label_smoothing),
+        keep_softmax=needs_grad,
     )
     if reduction == "none":
         return loss.squeeze(0) if unbatched else loss
@@ -543,7 +570,9 @@ def kl_div(
 # ----------------------------------------------------------------------------- modules
 class _Loss(Module):
     def __init__(
-        self, size_average: bool | None = None, reduce: bool | None = None,
+        self,
+        size_average: bool | None = None,
+        reduce: bool | None = None,
         reduction: str = "mean",
     ) -> None:
         super().__init__()
@@ -554,8 +583,11 @@ class _WeightedLoss(_Loss):
     """A loss whose class weights are a buffer: they move with ``.to()`` and are saved."""
 
     def __init__(
-        self, weight: Tensor | None = None, size_average: bool | None = None,
-        reduce: bool | None = None, reduction: str = "mean",
+        self,
+        weight: Tensor | None = None,
+        size_average: bool | None = None,
+        reduce: bool | None = None,
+        reduction: str = "mean",
     ) -> None:
         super().__init__(size_average, reduce, reduction)
         self.register_buffer("weight", weight)
@@ -578,8 +610,9 @@ class L1Loss(_Loss):
 class SmoothL1Loss(_Loss):
     """``F.smooth_l1_loss`` as a module."""
 
-    def __init__(self, size_average=None, reduce=None, reduction: str = "mean",
-                 beta: float = 1.0) -> None:
+    def __init__(
+        self, size_average=None, reduce=None, reduction: str = "mean", beta: float = 1.0
+    ) -> None:
         super().__init__(size_average, reduce, reduction)
         self.beta = beta
 
@@ -608,28 +641,48 @@ class CrossEntropyLoss(_WeightedLoss):
     True
     """
 
-    def __init__(self, weight: Tensor | None = None, size_average=None, ignore_index: int = -100,
-                 reduce=None, reduction: str = "mean", label_smoothing: float = 0.0) -> None:
+    def __init__(
+        self,
+        weight: Tensor | None = None,
+        size_average=None,
+        ignore_index: int = -100,
+        reduce=None,
+        reduction: str = "mean",
+        label_smoothing: float = 0.0,
+    ) -> None:
         super().__init__(weight, size_average, reduce, reduction)
         self.ignore_index = ignore_index
         self.label_smoothing = label_smoothing
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:  # noqa: A002
-        return cross_entropy(input, target, self.weight, ignore_index=self.ignore_index,
-                             reduction=self.reduction, label_smoothing=self.label_smoothing)
+        return cross_entropy(
+            input,
+            target,
+            self.weight,
+            ignore_index=self.ignore_index,
+            reduction=self.reduction,
+            label_smoothing=self.label_smoothing,
+        )
 
 
 class NLLLoss(_WeightedLoss):
     """``F.nll_loss`` as a module (log-probabilities in)."""
 
-    def __init__(self, weight: Tensor | None = None, size_average=None, ignore_index: int = -100,
-                 reduce=None, reduction: str = "mean") -> None:
+    def __init__(
+        self,
+        weight: Tensor | None = None,
+        size_average=None,
+        ignore_index: int = -100,
+        reduce=None,
+        reduction: str = "mean",
+    ) -> None:
         super().__init__(weight, size_average, reduce, reduction)
         self.ignore_index = ignore_index
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:  # noqa: A002
-        return nll_loss(input, target, self.weight, ignore_index=self.ignore_index,
-                        reduction=self.reduction)
+        return nll_loss(
+            input, target, self.weight, ignore_index=self.ignore_index, reduction=self.reduction
+        )
 
 
 class BCELoss(_WeightedLoss):
@@ -643,8 +696,14 @@ class BCEWithLogitsLoss(_Loss):
     """``F.binary_cross_entropy_with_logits`` as a module; ``weight`` and ``pos_weight`` are
     buffers."""
 
-    def __init__(self, weight: Tensor | None = None, size_average=None, reduce=None,
-                 reduction: str = "mean", pos_weight: Tensor | None = None) -> None:
+    def __init__(
+        self,
+        weight: Tensor | None = None,
+        size_average=None,
+        reduce=None,
+        reduction: str = "mean",
+        pos_weight: Tensor | None = None,
+    ) -> None:
         super().__init__(size_average, reduce, reduction)
         self.register_buffer("weight", weight)
         self.register_buffer("pos_weight", pos_weight)
@@ -658,8 +717,9 @@ class BCEWithLogitsLoss(_Loss):
 class KLDivLoss(_Loss):
     """``F.kl_div`` as a module."""
 
-    def __init__(self, size_average=None, reduce=None, reduction: str = "mean",
-                 log_target: bool = False) -> None:
+    def __init__(
+        self, size_average=None, reduce=None, reduction: str = "mean", log_target: bool = False
+    ) -> None:
         super().__init__(size_average, reduce, reduction)
         self.log_target = log_target
 
@@ -668,8 +728,22 @@ class KLDivLoss(_Loss):
 
 
 __all__ = [
-    "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "HuberLoss", "KLDivLoss", "L1Loss",
-    "MSELoss", "NLLLoss", "SmoothL1Loss", "binary_cross_entropy",
-    "binary_cross_entropy_with_logits", "cross_entropy", "huber_loss", "kl_div", "l1_loss",
-    "mse_loss", "nll_loss", "smooth_l1_loss",
+    "BCELoss",
+    "BCEWithLogitsLoss",
+    "CrossEntropyLoss",
+    "HuberLoss",
+    "KLDivLoss",
+    "L1Loss",
+    "MSELoss",
+    "NLLLoss",
+    "SmoothL1Loss",
+    "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
+    "cross_entropy",
+    "huber_loss",
+    "kl_div",
+    "l1_loss",
+    "mse_loss",
+    "nll_loss",
+    "smooth_l1_loss",
 ]

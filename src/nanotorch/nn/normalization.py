@@ -99,15 +99,20 @@ def _batch_norm(
 ) -> Tensor:
     """``batch_norm`` whose momentum may also be a 0-d tensor (the cumulative average)."""
     op = "batch_norm"
-    check_same_place(op, input, running_mean=running_mean, running_var=running_var,
-                     weight=weight, bias=bias)
+    check_same_place(
+        op, input, running_mean=running_mean, running_var=running_var, weight=weight, bias=bias
+    )
     if input.ndim < 2:
         raise ShapeError(
             f"{op}: expected an input of shape (N, C, *), got shape {tuple(input.shape)}"
         )
     channels = input.shape[1]
-    for name, t in (("running_mean", running_mean), ("running_var", running_var),
-                    ("weight", weight), ("bias", bias)):
+    for name, t in (
+        ("running_mean", running_mean),
+        ("running_var", running_var),
+        ("weight", weight),
+        ("bias", bias),
+    ):
         if t is not None and tuple(t.shape) != (channels,):
             raise ShapeError(
                 f"{op}: input has {channels} channels (dim 1 of shape {tuple(input.shape)}) "
@@ -236,8 +241,7 @@ class LayerNorm(Module):
 
     def extra_repr(self) -> str:
         return (
-            f"{self.normalized_shape}, eps={self.eps}, "
-            f"elementwise_affine={self.elementwise_affine}"
+            f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"
         )
 
 
@@ -380,6 +384,11 @@ class GroupNorm(Module):
 
 
 __all__ = [
-    "BatchNorm1d", "BatchNorm2d", "GroupNorm", "LayerNorm", "batch_norm", "group_norm",
+    "BatchNorm1d",
+    "BatchNorm2d",
+    "GroupNorm",
+    "LayerNorm",
+    "batch_norm",
+    "group_norm",
     "layer_norm",
 ]

@@ -8,6 +8,7 @@ fail when a name here has no spec, so a new op cannot ship without forward, grad
 device-agreement tests.
 """
 
+from nanotorch.ops.conv import conv1d, conv2d, conv_transpose2d
 from nanotorch.ops.copy import cast, clone, to_device
 from nanotorch.ops.elementwise import (
     abs,
@@ -68,6 +69,7 @@ from nanotorch.ops.elementwise import (
 )
 from nanotorch.ops.indexing import gather, getitem, index_select, nonzero, one_hot
 from nanotorch.ops.matmul import bmm, dot, matmul, mm, outer
+from nanotorch.ops.pool import adaptive_avg_pool2d, avg_pool2d, max_pool2d
 from nanotorch.ops.reduction import (
     amax,
     amin,
@@ -110,9 +112,6 @@ from nanotorch.ops.shape import (
     unsqueeze,
     view,
 )
-
-from nanotorch.ops.conv import conv1d, conv2d, conv_transpose2d
-from nanotorch.ops.pool import adaptive_avg_pool2d, avg_pool2d, max_pool2d
 
 # Every public op, by the name users call it (aliases excluded). See Note [Op registry].
 PUBLIC_OPS = (

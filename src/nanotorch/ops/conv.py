@@ -159,10 +159,10 @@ def pad_image(xp: Any, x: Any, geom: ConvGeometry, fill: float = 0.0) -> Any:
     return buf
 
 
-def im2col_array(backend: Any, xp: Any, x: Any, geom: ConvGeometry, fill: float = 0.0) -> Any:
-    """Columns (N, C, kH*kW, OH, OW) of ``x`` (N, C, H, W); Note [im2col by kernel
-    position]. ``fill`` is the padding value (pools pad max with -inf)."""
-    xpad = pad_image(xp, x, geom, fill)
+def im2col_array(backend: Any, xp: Any, x: Any, geom: ConvGeometry) -> Any:
+    """Columns (N, C, kH*kW, OH, OW) of ``x`` (N, C, H, W), zero padded; Note [im2col by
+    kernel position], and Note [Conv fast path] for the backend hook."""
+    xpad = pad_image(xp, x, geom)
     hook = getattr(backend, "im2col", None)
     if hook is not None and _conv_impl.get() == "auto":
         fast = hook(xpad, geom.kernel, geom.stride, geom.dilation, geom.grid)
@@ -252,7 +252,9 @@ class Conv2d(Function):
         o = w.shape[0]
         k = geom.kernel[0] * geom.kernel[1]
         cells = geom.grid[0] * geom.grid[1]
-        cols = xp.reshape(im2col_array(ctx.backend, xp, x, geom), (n, groups, c // groups * k, cells))
+        cols = xp.reshape(
+            im2col_array(ctx.backend, xp, x, geom), (n, groups, c // groups * k, cells)
+        )
         wm = xp.reshape(w, (groups, o // groups, c // groups * k))
         out = xp.reshape(xp.matmul(wm, cols), (n, o) + geom.grid)
         if b is not None:
@@ -263,7 +265,11 @@ class Conv2d(Function):
     def backward(ctx, g):
         x, w = ctx.saved_tensors
         needs = ctx.needs_input_grad
-        gx = ConvTranspose2d.apply(g, w, None, geom=ctx.geom, groups=ctx.groups) if needs[0] else None
+        gx = (
+            ConvTranspose2d.apply(g, w, None, geom=ctx.geom, groups=ctx.groups)
+            if needs[0]
+            else None
+        )
         gw = _weight_grad(g, x, ctx.geom, ctx.groups, w.shape) if needs[1] else None
         gb = _bias_grad(g) if ctx.has_bias and needs[2] else None
         return gx, gw, gb
@@ -309,8 +315,10 @@ def ntuple(op: str, name: str, value: Any, n: int) -> tuple[int, ...]:
     """An int or a length-n sequence of ints as an n-tuple (PyTorch's _pair)."""
     if isinstance(value, int) and not isinstance(value, bool):
         return (value,) * n
-    if isinstance(value, (tuple, list)) and len(value) == n and all(
-        isinstance(v, int) and not isinstance(v, bool) for v in value
+    if (
+        isinstance(value, (tuple, list))
+        and len(value) == n
+        and all(isinstance(v, int) and not isinstance(v, bool) for v in value)
     ):
         return tuple(value)
     what = "a pair" if n == 2 else f"a sequence of {n}"
@@ -438,8 +446,9 @@ def conv_geometry(
         )
     grid = tuple((p - sp) // st + 1 for p, sp, st in zip(padded, span, s))
     if nd == 1:
-        return ConvGeometry((1, kernel[0]), (1, s[0]), ((0, 0), pads[0]), (1, d[0]),
-                            (1, spatial[0]), (1, grid[0]))
+        return ConvGeometry(
+            (1, kernel[0]), (1, s[0]), ((0, 0), pads[0]), (1, d[0]), (1, spatial[0]), (1, grid[0])
+        )
     return ConvGeometry(tuple(kernel), s, pads, d, spatial, grid)  # type: ignore[arg-type]
 
 
@@ -478,8 +487,7 @@ def _conv_nd(
             f"{weight.shape[1] * groups}; check in_channels (and that the input is "
             "channels-first, N C H W)"
         )
-    geom = conv_geometry(op, tuple(x.shape), tuple(weight.shape[2:]), stride, padding,
-                         dilation, nd)
+    geom = conv_geometry(op, tuple(x.shape), tuple(weight.shape[2:]), stride, padding, dilation, nd)
     if nd == 1:
         x = x.unsqueeze(2)
         weight = weight.unsqueeze(2)
@@ -590,8 +598,7 @@ def conv_transpose2d(
     op_ = non_negative(op, "output_padding", output_padding, 2)
     if any(o >= ss and o >= dd for o, ss, dd in zip(op_, s, d)):
         raise ValueError(
-            f"{op}: output_padding {op_} must be smaller than stride {s} or dilation {d} "
-            "(per dim)"
+            f"{op}: output_padding {op_} must be smaller than stride {s} or dilation {d} (per dim)"
         )
     kernel = tuple(weight.shape[2:])
     grid = tuple(x.shape[2:])

@@ -397,7 +397,27 @@ class Relu(Function):
     @staticmethod
     def backward(ctx, g):
         (out,) = ctx.saved_tensors
-        return g * (out > 0).to(g.dtype)
+        return ReluGrad.apply(g, out)
+
+
+class ReluGrad(Function):
+    """out = g where ``mask_src`` > 0, else 0: ReLU's backward as one op.
+
+    Written with Tensor ops it would be three (compare, cast, multiply) with two temporaries,
+    on every ReLU of every step. It is linear in ``g``, so its own gradient is the same op
+    applied to the incoming gradient; ``mask_src`` (ReLU's output) gets none (the mask is
+    piecewise constant). Saves ``mask_src``.
+    """
+
+    @staticmethod
+    def forward(ctx, xp, g, mask_src):
+        ctx.save_for_backward(mask_src)
+        return xp.where(mask_src > 0, g, xp.zeros((), dtype=g.dtype, device=g.device))
+
+    @staticmethod
+    def backward(ctx, gg):
+        (mask_src,) = ctx.saved_tensors
+        return ReluGrad.apply(gg, mask_src.detach()), None
 
 
 class LeakyRelu(Function):

@@ -47,6 +47,42 @@ class MatMul(Function):
         return ga, gb
 
 
+class Linear(Function):
+    """out = x @ W^T + b, the affine map of ``nn.Linear`` (``nn.functional.linear`` checks the
+    arguments and calls it);  with x of shape (*, in), W (out, in), b (out,) or None:
+
+        dx = g @ W,   dW = g^T @ x (batch dims flattened),   db = g summed over batch dims.
+
+    Saves x and W. One op instead of four (transpose, matmul, add, and the engine's sum that
+    un-broadcasts b's gradient), and dW is computed as g^T @ x, which comes out row-major
+    like W itself, so the optimizer's update reads both contiguously (computing x^T @ g and
+    transposing it back gives a column-major dW). See discovery/performance.md.
+    """
+
+    @staticmethod
+    def forward(ctx, xp, x, w, b):
+        ctx.save_for_backward(x, w)
+        out = xp.matmul(x, w.T)
+        if b is not None:
+            out += b  # in place: ``out`` is a fresh array that nothing else has seen yet
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        x, w = ctx.saved_tensors
+        _, need_w, need_b = ctx.needs_input_grad
+        grad_x = matmul(g, w) if ctx.needs_input_grad[0] else None
+        grad_w = grad_b = None
+        if need_w or need_b:
+            g2 = g if g.ndim == 2 else g.reshape(-1, g.shape[-1])
+            if need_w:
+                x2 = x if x.ndim == 2 else x.reshape(-1, x.shape[-1])
+                grad_w = matmul(g2.mT, x2)
+            if need_b:
+                grad_b = g2.sum(0)
+        return grad_x, grad_w, grad_b
+
+
 def matmul(a: Tensor, b: Tensor) -> Tensor:
     """Matrix product with NumPy/PyTorch semantics.
 

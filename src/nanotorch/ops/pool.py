@@ -334,14 +334,16 @@ def avg_pool2d(
     x, unbatched = _batched(op, input)
     geom = pool_geometry(op, tuple(x.shape), kernel_size, stride, padding, 1, ceil_mode)
     if divisor_override is not None and (
-        not isinstance(divisor_override, int) or isinstance(divisor_override, bool)
+        not isinstance(divisor_override, int)
+        or isinstance(divisor_override, bool)
         or divisor_override <= 0
     ):
         raise ValueError(
             f"{op}: divisor_override must be a positive int or None, got {divisor_override!r}"
         )
-    out = AvgPool2d.apply(x, geom=geom, count_include_pad=bool(count_include_pad),
-                          divisor_override=divisor_override)
+    out = AvgPool2d.apply(
+        x, geom=geom, count_include_pad=bool(count_include_pad), divisor_override=divisor_override
+    )
     return out.squeeze(0) if unbatched else out
 
 

@@ -120,6 +120,7 @@ def test_dropout2d_eval_and_bad_rank(device):
     assert m.eval()(x) is x
     with pytest.raises(
         ValueError,
-        match=r"dropout2d: expected a 3-D \(N, C, L\) or 4-D \(N, C, H, W\) input, got shape \(2, 3\)",
+        match=r"dropout2d: expected a 3-D \(N, C, L\) or 4-D \(N, C, H, W\) input, "
+        r"got shape \(2, 3\)",
     ):
         F.dropout2d(nt.randn(2, 3, device=device))

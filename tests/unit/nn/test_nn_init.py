@@ -48,8 +48,14 @@ def test_init_works_in_place_on_parameters_under_grad_mode(device):
 
 
 def test_init_generator_makes_draws_repeat(device):
-    for fn in (init.uniform_, init.normal_, init.xavier_uniform_, init.xavier_normal_,
-               init.kaiming_uniform_, init.kaiming_normal_):
+    for fn in (
+        init.uniform_,
+        init.normal_,
+        init.xavier_uniform_,
+        init.xavier_normal_,
+        init.kaiming_uniform_,
+        init.kaiming_normal_,
+    ):
         a = fn(nt.empty(6, 5, device=device), generator=nt.Generator(device).manual_seed(11))
         b = fn(nt.empty(6, 5, device=device), generator=nt.Generator(device).manual_seed(11))
         c = fn(nt.empty(6, 5, device=device), generator=nt.Generator(device).manual_seed(12))

@@ -18,33 +18,50 @@ def _host(t):
 
 
 # ----------------------------------------------------------------------------- errors
-@pytest.mark.parametrize("fn", [F.mse_loss, F.l1_loss, F.smooth_l1_loss, F.huber_loss,
-                                F.binary_cross_entropy_with_logits, F.kl_div])
+@pytest.mark.parametrize(
+    "fn",
+    [
+        F.mse_loss,
+        F.l1_loss,
+        F.smooth_l1_loss,
+        F.huber_loss,
+        F.binary_cross_entropy_with_logits,
+        F.kl_div,
+    ],
+)
 def test_elementwise_losses_refuse_mismatched_shapes(fn, device):
     x, y = nt.rand(3, 4, device=device), nt.rand(4, device=device)
     name = fn.__name__
-    with pytest.raises(nt.ShapeError, match=rf"{name}: input of shape \(3, 4\) and target of "
-                                            r"shape \(4,\) differ"):
+    with pytest.raises(
+        nt.ShapeError,
+        match=rf"{name}: input of shape \(3, 4\) and target of "
+        r"shape \(4,\) differ",
+    ):
         fn(x, y)
 
 
 def test_losses_refuse_unknown_reductions(device):
     x = nt.rand(3, device=device)
-    with pytest.raises(ValueError, match="mse_loss: reduction must be 'none', 'mean' or 'sum', "
-                                         "got 'avg'"):
+    with pytest.raises(
+        ValueError, match="mse_loss: reduction must be 'none', 'mean' or 'sum', got 'avg'"
+    ):
         F.mse_loss(x, x, reduction="avg")
     with pytest.raises(ValueError, match="kl_div: reduction must be.*'batchmean'"):
         F.kl_div(x, x, reduction="avg")
     with pytest.raises(ValueError, match="cross_entropy: reduction must be"):
-        F.cross_entropy(nt.rand(2, 3, device=device), nt.tensor([0, 1], device=device),
-                        reduction="max")
+        F.cross_entropy(
+            nt.rand(2, 3, device=device), nt.tensor([0, 1], device=device), reduction="max"
+        )
 
 
 def test_losses_refuse_mixed_devices_and_dtypes(device):
     x = nt.rand(3, device=device)
     other = "cpu" if str(device) != "cpu" else "strict:0"
-    with pytest.raises(nt.DeviceMismatchError, match=rf"mse_loss: input is on {device} but "
-                                                     rf"target is on {other}"):
+    with pytest.raises(
+        nt.DeviceMismatchError,
+        match=rf"mse_loss: input is on {device} but "
+        rf"target is on {other}",
+    ):
         F.mse_loss(x, nt.rand(3, device=other))
     with pytest.raises(TypeError, match="l1_loss: input is float32 but target is float64"):
         F.l1_loss(x, nt.rand(3, dtype=nt.float64, device=device))
@@ -54,8 +71,11 @@ def test_losses_refuse_mixed_devices_and_dtypes(device):
 
 def test_cross_entropy_target_out_of_range_names_the_values(device):
     x = nt.randn(4, 5, device=device)
-    with pytest.raises(IndexError, match=r"cross_entropy: target values must be in \[0, 5\) or "
-                                         r"equal ignore_index=-100; got values from 0 to 7"):
+    with pytest.raises(
+        IndexError,
+        match=r"cross_entropy: target values must be in \[0, 5\) or "
+        r"equal ignore_index=-100; got values from 0 to 7",
+    ):
         F.cross_entropy(x, nt.tensor([0, 7, 1, 2], device=device))
     with pytest.raises(IndexError, match=r"got values from -1 to 2"):
         F.cross_entropy(x, nt.tensor([-1, -100, 1, 2], device=device))
@@ -65,18 +85,30 @@ def test_cross_entropy_target_out_of_range_names_the_values(device):
 
 def test_cross_entropy_shape_and_dtype_errors(device):
     x = nt.randn(4, 3, device=device)
-    with pytest.raises(nt.ShapeError, match=r"cross_entropy: class-index target of shape "
-                                            r"\(5,\) does not match input of shape \(4, 3\).*"
-                                            r"expected \(4,\)"):
+    with pytest.raises(
+        nt.ShapeError,
+        match=r"cross_entropy: class-index target of shape "
+        r"\(5,\) does not match input of shape \(4, 3\).*"
+        r"expected \(4,\)",
+    ):
         F.cross_entropy(x, nt.tensor([0, 1, 2, 0, 1], device=device))
-    with pytest.raises(nt.ShapeError, match=r"cross_entropy: probability target of shape "
-                                            r"\(4, 2\) does not match input of shape \(4, 3\)"):
+    with pytest.raises(
+        nt.ShapeError,
+        match=r"cross_entropy: probability target of shape "
+        r"\(4, 2\) does not match input of shape \(4, 3\)",
+    ):
         F.cross_entropy(x, nt.rand(4, 2, device=device))
-    with pytest.raises(TypeError, match=r"cross_entropy: target must hold class indices .* or "
-                                        r"probabilities.*got bool"):
+    with pytest.raises(
+        TypeError,
+        match=r"cross_entropy: target must hold class indices .* or "
+        r"probabilities.*got bool",
+    ):
         F.cross_entropy(x, nt.tensor([True, False, True, True], device=device))
-    with pytest.raises(nt.ShapeError, match=r"cross_entropy: weight of shape \(4,\) must have "
-                                            r"one entry per class \(3,\)"):
+    with pytest.raises(
+        nt.ShapeError,
+        match=r"cross_entropy: weight of shape \(4,\) must have "
+        r"one entry per class \(3,\)",
+    ):
         F.cross_entropy(x, nt.tensor([0, 1, 2, 0], device=device), nt.ones(4, device=device))
     with pytest.raises(ValueError, match="label_smoothing must be in \\[0, 1\\], got 1.5"):
         F.cross_entropy(x, nt.tensor([0, 1, 2, 0], device=device), label_smoothing=1.5)
@@ -85,11 +117,15 @@ def test_cross_entropy_shape_and_dtype_errors(device):
 
 
 def test_binary_cross_entropy_refuses_inputs_outside_zero_one(device):
-    with pytest.raises(ValueError, match=r"binary_cross_entropy: input values must be between 0 "
-                                         r"and 1 \(probabilities\), got values from -0.5 to 1.*"
-                                         r"binary_cross_entropy_with_logits"):
-        F.binary_cross_entropy(nt.tensor([-0.5, 1.0], device=device),
-                               nt.tensor([0.0, 1.0], device=device))
+    with pytest.raises(
+        ValueError,
+        match=r"binary_cross_entropy: input values must be between 0 "
+        r"and 1 \(probabilities\), got values from -0.5 to 1.*"
+        r"binary_cross_entropy_with_logits",
+    ):
+        F.binary_cross_entropy(
+            nt.tensor([-0.5, 1.0], device=device), nt.tensor([0.0, 1.0], device=device)
+        )
 
 
 def test_smooth_l1_and_huber_parameters_are_checked(device):
@@ -111,6 +147,7 @@ def test_cross_entropy_gradient_is_softmax_minus_one_hot_over_n(device):
     assert_close(x.grad, (p - np.eye(4)[t]) / 6)
 
 
+@pytest.mark.filterwarnings("ignore:invalid value encountered in divide")
 def test_cross_entropy_all_ignored_mean_is_nan_like_pytorch(device):
     x = nt.randn(2, 3, device=device)
     out = F.cross_entropy(x, nt.tensor([-100, -100], device=device))
@@ -171,14 +208,20 @@ def test_loss_modules_match_functional(device):
         (nn.L1Loss()(x, y), F.l1_loss(x, y)),
         (nn.SmoothL1Loss(beta=0.5)(x, y), F.smooth_l1_loss(x, y, beta=0.5)),
         (nn.HuberLoss(delta=2.0)(x, y), F.huber_loss(x, y, delta=2.0)),
-        (nn.CrossEntropyLoss(w, ignore_index=2, label_smoothing=0.1)(x, t),
-         F.cross_entropy(x, t, w, ignore_index=2, label_smoothing=0.1)),
+        (
+            nn.CrossEntropyLoss(w, ignore_index=2, label_smoothing=0.1)(x, t),
+            F.cross_entropy(x, t, w, ignore_index=2, label_smoothing=0.1),
+        ),
         (nn.NLLLoss(w)(x.log_softmax(1), t), F.nll_loss(x.log_softmax(1), t, w)),
         (nn.BCELoss(w)(p, p), F.binary_cross_entropy(p, p, w)),
-        (nn.BCEWithLogitsLoss(pos_weight=w)(x, p), F.binary_cross_entropy_with_logits(
-            x, p, pos_weight=w)),
-        (nn.KLDivLoss(reduction="batchmean", log_target=True)(x, y),
-         F.kl_div(x, y, reduction="batchmean", log_target=True)),
+        (
+            nn.BCEWithLogitsLoss(pos_weight=w)(x, p),
+            F.binary_cross_entropy_with_logits(x, p, pos_weight=w),
+        ),
+        (
+            nn.KLDivLoss(reduction="batchmean", log_target=True)(x, y),
+            F.kl_div(x, y, reduction="batchmean", log_target=True),
+        ),
     ]
     for got, expected in pairs:
         assert_close(got, expected)
@@ -196,3 +239,12 @@ def test_loss_module_weights_are_buffers_that_move(device):
     assert repr(nn.CrossEntropyLoss()) == "CrossEntropyLoss()"
     assert nn.CrossEntropyLoss().reduction == "mean"
     assert nn.CrossEntropyLoss().ignore_index == -100
+
+
+def test_losses_honour_pytorchs_deprecated_reduction_flags(device):
+    x, y = nt.randn(3, 2, device=device), nt.randn(3, 2, device=device)
+    assert_close(F.mse_loss(x, y, reduce=False), F.mse_loss(x, y, reduction="none"))
+    assert_close(F.mse_loss(x, y, size_average=False), F.mse_loss(x, y, reduction="sum"))
+    assert nn.MSELoss(size_average=False).reduction == "sum"
+    assert nn.CrossEntropyLoss(reduce=False).reduction == "none"
+    assert nn.L1Loss(size_average=True).reduction == "mean"

@@ -417,3 +417,15 @@ def test_module_reassignment_keeps_the_position_in_state_dict():
     lin = nn.Linear(2, 2)
     lin.weight = nn.Parameter(nt.zeros(2, 2))
     assert list(lin.state_dict()) == ["weight", "bias"]
+
+
+def test_module_deepcopy_gives_an_independent_copy():
+    import copy
+
+    net = Net()
+    twin = copy.deepcopy(net)
+    assert isinstance(twin.fc1.weight, nn.Parameter) and twin.fc1.weight is not net.fc1.weight
+    assert_close(twin.fc1.weight, net.fc1.weight, rtol=0, atol=0)
+    with nt.no_grad():
+        twin.fc1.weight.fill_(0.0)
+    assert not np.all(net.fc1.weight.detach().numpy() == 0)

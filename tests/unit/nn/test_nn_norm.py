@@ -41,11 +41,17 @@ def test_layer_norm_without_affine_or_bias():
 
 
 def test_layer_norm_shape_errors(device):
-    with pytest.raises(nt.ShapeError, match=r"layer_norm: input of shape \(3, 5\) does not end "
-                                            r"with normalized_shape \(4,\)"):
+    with pytest.raises(
+        nt.ShapeError,
+        match=r"layer_norm: input of shape \(3, 5\) does not end "
+        r"with normalized_shape \(4,\)",
+    ):
         nn.LayerNorm(4, device=device)(nt.randn(3, 5, device=device))
-    with pytest.raises(nt.ShapeError, match=r"layer_norm: weight of shape \(3,\) must equal "
-                                            r"normalized_shape \(4,\)"):
+    with pytest.raises(
+        nt.ShapeError,
+        match=r"layer_norm: weight of shape \(3,\) must equal "
+        r"normalized_shape \(4,\)",
+    ):
         F.layer_norm(nt.randn(2, 4, device=device), (4,), nt.ones(3, device=device))
 
 
@@ -54,13 +60,19 @@ def test_batch_norm_parameters_buffers_and_state_dict_follow_pytorch(device):
     bn = nn.BatchNorm1d(3, device=device)
     assert [n for n, _ in bn.named_parameters()] == ["weight", "bias"]
     assert list(bn.state_dict()) == [
-        "weight", "bias", "running_mean", "running_var", "num_batches_tracked"]
+        "weight",
+        "bias",
+        "running_mean",
+        "running_var",
+        "num_batches_tracked",
+    ]
     assert_close(bn.running_mean, np.zeros(3, np.float32))
     assert_close(bn.running_var, np.ones(3, np.float32))
     assert bn.num_batches_tracked.dtype is nt.int64 and bn.num_batches_tracked.item() == 0
     assert all(str(b.device) == str(device) for b in bn.buffers())
     assert repr(bn) == (
-        "BatchNorm1d(3, eps=1e-05, momentum=0.1, affine=True, track_running_stats=True)")
+        "BatchNorm1d(3, eps=1e-05, momentum=0.1, affine=True, track_running_stats=True)"
+    )
     from nanotorch.nn.normalization import _BatchNorm
 
     assert isinstance(bn, _BatchNorm) and issubclass(nn.BatchNorm2d, _BatchNorm)
@@ -70,8 +82,9 @@ def test_batch_norm_training_uses_batch_stats_and_updates_running_stats(device):
     x = _data(8, 3)
     bn = nn.BatchNorm1d(3, device=device)
     out = bn(nt.tensor(x, dtype=nt.float32, device=device))
-    assert_close(out, ((x - x.mean(0)) / np.sqrt(x.var(0) + 1e-5)).astype(np.float32),
-                 rtol=1e-4, atol=1e-5)
+    assert_close(
+        out, ((x - x.mean(0)) / np.sqrt(x.var(0) + 1e-5)).astype(np.float32), rtol=1e-4, atol=1e-5
+    )
     # running = (1 - momentum) running + momentum * batch statistic (variance unbiased).
     assert_close(bn.running_mean, (0.1 * x.mean(0)).astype(np.float32), rtol=1e-5, atol=1e-6)
     assert_close(bn.running_var, (0.9 + 0.1 * x.var(0, ddof=1)).astype(np.float32), rtol=1e-5)
@@ -103,11 +116,15 @@ def test_batch_norm_2d_normalizes_per_channel_over_batch_and_space(device):
     out = _host(bn(nt.tensor(x, dtype=nt.float32, device=device)))
     assert_close(out.mean(axis=(0, 2, 3)), np.zeros(2), atol=1e-5)
     assert_close(out.var(axis=(0, 2, 3)), np.ones(2), rtol=1e-3)
-    assert_close(bn.running_mean, (0.1 * x.mean(axis=(0, 2, 3))).astype(np.float32),
-                 rtol=1e-5, atol=1e-6)
+    assert_close(
+        bn.running_mean, (0.1 * x.mean(axis=(0, 2, 3))).astype(np.float32), rtol=1e-5, atol=1e-6
+    )
     n = 4 * 3 * 3
-    assert_close(bn.running_var,
-                 (0.9 + 0.1 * x.var(axis=(0, 2, 3)) * n / (n - 1)).astype(np.float32), rtol=1e-5)
+    assert_close(
+        bn.running_var,
+        (0.9 + 0.1 * x.var(axis=(0, 2, 3)) * n / (n - 1)).astype(np.float32),
+        rtol=1e-5,
+    )
 
 
 def test_batch_norm_momentum_none_is_a_cumulative_average(device):
@@ -126,21 +143,31 @@ def test_batch_norm_without_running_stats_always_uses_the_batch(device):
     x = _data(5, 3)
     bn.eval()
     out = bn(nt.tensor(x, dtype=nt.float32, device=device))
-    assert_close(out, ((x - x.mean(0)) / np.sqrt(x.var(0) + 1e-5)).astype(np.float32),
-                 rtol=1e-4, atol=1e-5)
+    assert_close(
+        out, ((x - x.mean(0)) / np.sqrt(x.var(0) + 1e-5)).astype(np.float32), rtol=1e-4, atol=1e-5
+    )
 
 
 def test_batch_norm_errors_name_shapes(device):
-    with pytest.raises(ValueError, match=r"BatchNorm1d: expected 2D or 3D input \(got 4D input "
-                                         r"of shape \(2, 3, 4, 4\)\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"BatchNorm1d: expected 2D or 3D input \(got 4D input "
+        r"of shape \(2, 3, 4, 4\)\)",
+    ):
         nn.BatchNorm1d(3, device=device)(nt.randn(2, 3, 4, 4, device=device))
     with pytest.raises(ValueError, match=r"BatchNorm2d: expected 4D input \(got 2D input"):
         nn.BatchNorm2d(3, device=device)(nt.randn(2, 3, device=device))
-    with pytest.raises(nt.ShapeError, match=r"batch_norm: input has 5 channels \(dim 1 of shape "
-                                            r"\(4, 5\)\) but running_mean has shape \(3,\)"):
+    with pytest.raises(
+        nt.ShapeError,
+        match=r"batch_norm: input has 5 channels \(dim 1 of shape "
+        r"\(4, 5\)\) but running_mean has shape \(3,\)",
+    ):
         nn.BatchNorm1d(3, device=device)(nt.randn(4, 5, device=device))
-    with pytest.raises(ValueError, match=r"batch_norm: expected more than 1 value per channel "
-                                         r"when training, got input of shape \(1, 3\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"batch_norm: expected more than 1 value per channel "
+        r"when training, got input of shape \(1, 3\)",
+    ):
         nn.BatchNorm1d(3, device=device)(nt.randn(1, 3, device=device))
     with pytest.raises(ValueError, match="running_mean and running_var are needed"):
         F.batch_norm(nt.randn(4, 3, device=device), None, None, training=False)
@@ -157,8 +184,13 @@ def test_batch_norm_trains_on_the_accelerator_without_transfers(device):
 
 
 def test_batch_norm_loads_a_pytorch_layout_state_dict(device):
-    arrays = {"weight": np.full(2, 2.0), "bias": np.zeros(2), "running_mean": np.array([1.0, -1]),
-              "running_var": np.array([4.0, 9.0]), "num_batches_tracked": np.array(10)}
+    arrays = {
+        "weight": np.full(2, 2.0),
+        "bias": np.zeros(2),
+        "running_mean": np.array([1.0, -1]),
+        "running_var": np.array([4.0, 9.0]),
+        "num_batches_tracked": np.array(10),
+    }
     bn = nn.BatchNorm2d(2, device=device)
     bn.load_state_dict(arrays)
     assert bn.num_batches_tracked.item() == 10
@@ -177,9 +209,15 @@ def test_group_norm_module(device):
     assert_close(out.mean(axis=2), np.zeros((3, 2)), atol=1e-5)
     assert_close(out.var(axis=2), np.ones((3, 2)), rtol=1e-3)
     assert list(nn.GroupNorm(1, 4, affine=False).parameters()) == []
-    with pytest.raises(ValueError, match=r"GroupNorm: num_channels \(5\) must be divisible by "
-                                         r"num_groups \(2\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"GroupNorm: num_channels \(5\) must be divisible by "
+        r"num_groups \(2\)",
+    ):
         nn.GroupNorm(2, 5)
-    with pytest.raises(nt.ShapeError, match=r"group_norm: input has 6 channels \(dim 1 of shape "
-                                            r"\(2, 6, 3\)\), not divisible by num_groups=4"):
+    with pytest.raises(
+        nt.ShapeError,
+        match=r"group_norm: input has 6 channels \(dim 1 of shape "
+        r"\(2, 6, 3\)\), not divisible by num_groups=4",
+    ):
         F.group_norm(nt.randn(2, 6, 3, device=device), 4)
