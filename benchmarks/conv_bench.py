@@ -6,8 +6,11 @@ NumPy im2col written here and PyTorch (when an interpreter with it is at hand).
 Times conv2d forward + backward (gradients for input, weight and bias) on:
 - LeNet's two convolutions at batch 64: 1->6 channels 5x5 on 28x28, 6->16 5x5 on 12x12;
 - a 64->64 channel 3x3 convolution (padding 1) on 32x32 at batch 32.
-Prints the median milliseconds of ``--repeat`` runs after a warm-up, and each time's ratio to
-the NumPy reference, all from one run on this machine. Then, in a fresh subprocess per
+Prints the best of ``--repeat`` runs in milliseconds (after a warm-up, the implementations
+taking turns so that background load and allocator state weigh on each alike; the best
+rather than the median because this machine is shared and interference only adds) and each
+time's ratio to the NumPy reference, all from one run on this machine; PyTorch runs in a
+subprocess with ``--threads`` threads. Then, in a fresh subprocess per
 implementation, the peak resident memory (``ru_maxrss``) of LeNet training steps at batch 64,
 next to the same process's peak before the first step (imports and data).
 
@@ -21,7 +24,6 @@ import argparse
 import functools
 import importlib.util
 import resource
-import statistics
 import subprocess
 import sys
 import time
@@ -65,8 +67,8 @@ def numpy_conv_step(x: np.ndarray, w: np.ndarray, b: np.ndarray, pad: int, g: np
 
 
 # ---------------------------------------------------------------------------- timing
-def interleaved_median_ms(fns: list[Callable[[], object]], repeat: int) -> list[float]:
-    """Median time of each function, measured round-robin after one warm-up round: the
+def interleaved_best_ms(fns: list[Callable[[], object]], repeat: int) -> list[float]:
+    """Best time of each function, measured round-robin after one warm-up round: the
     allocator's state (glibc's adaptive mmap threshold decides whether a large temporary
     costs page faults) and any background load then weigh on every implementation alike."""
     for fn in fns:
@@ -77,7 +79,7 @@ def interleaved_median_ms(fns: list[Callable[[], object]], repeat: int) -> list[
             t0 = time.perf_counter()
             fn()
             bucket.append((time.perf_counter() - t0) * 1e3)
-    return [statistics.median(t) for t in times]
+    return [min(t) for t in times]
 
 
 def make_arrays(x_shape, w_shape, seed: int = 0):
@@ -110,7 +112,7 @@ def nanotorch_step(x, w, b, pad, g, impl: str) -> Callable[[], np.ndarray]:
 
 
 TORCH_SNIPPET = r"""
-import json, statistics, sys, time
+import json, sys, time
 import numpy as np, torch
 torch.set_num_threads({threads})
 x_shape, w_shape, pad, repeat = {x_shape}, {w_shape}, {pad}, {repeat}
@@ -131,7 +133,7 @@ step()
 times = []
 for _ in range(repeat):
     t0 = time.perf_counter(); step(); times.append((time.perf_counter() - t0) * 1e3)
-print(json.dumps(statistics.median(times)))
+print(json.dumps(min(times)))
 """
 
 
@@ -251,7 +253,7 @@ def main() -> None:
     memory_table = "\n".join(lines)
 
     cols = ["numpy im2col", "nt portable", "nt auto (fast)"] + (["torch"] if tp else [])
-    print(f"conv2d forward + backward, median of {args.repeat} (ms; x = ratio to numpy im2col)")
+    print(f"conv2d forward + backward, best of {args.repeat} (ms; x = ratio to numpy im2col)")
     print(f"{'layer':<26}" + "".join(f"{c:>22}" for c in cols))
     for name, x_shape, w_shape, pad in CASES:
         x, w, b = make_arrays(x_shape, w_shape)
@@ -265,7 +267,7 @@ def main() -> None:
         ref_dx = steps[0]()[1]
         for step in steps[1:]:  # the same answer from every implementation
             np.testing.assert_allclose(step(), ref_dx, rtol=1e-3, atol=1e-3)
-        row = interleaved_median_ms(steps, args.repeat)
+        row = interleaved_best_ms(steps, args.repeat)
         ref_ms = row[0]
         if tp:
             row.append(time_torch(tp, x_shape, w_shape, pad, args.repeat, args.threads))

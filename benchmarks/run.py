@@ -88,7 +88,7 @@ def run_worker(
         "--size", args.size, "--device", args.device, "--data", str(data_path),
         "--out", str(out_path), "--threads", str(args.threads), "--repeat", str(args.repeat),
         "--warmup", str(args.warmup), "--check-steps", str(args.check_steps),
-        "--min-time", str(args.min_time),
+        "--min-time", str(args.min_time), "--conv-impl", args.conv_impl,
     ]  # fmt: skip
     try:
         proc = subprocess.run(cmd, cwd=BENCH_DIR, env=env, capture_output=True, text=True)
@@ -186,6 +186,7 @@ def print_table(records: list[dict[str, Any]], args: argparse.Namespace) -> None
     cores = {r["openblas_core"] for rec in records for r in rec["rows"] if r.get("openblas_core")}
     print(
         f"device {args.device}, {args.threads} threads, size {args.size}, "
+        f"conv {args.conv_impl}, "
         f"{args.rounds} round(s) x {args.repeat} repeats (median), "
         f"{', '.join(sorted(versions))}, OpenBLAS core {', '.join(sorted(cores)) or '?'}"
     )
@@ -238,6 +239,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument(
         "--openblas", choices=("inherit", "unset", "both"), default="inherit",
         help="unset: drop OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE in the subprocesses",
+    )  # fmt: skip
+    p.add_argument(
+        "--conv-impl", choices=("portable", "auto"), default="portable",
+        help="nanotorch's im2col for W4: standard ops only, or the backend's fast path",
     )  # fmt: skip
     p.add_argument("--torch-python", help="an interpreter with PyTorch and NumPy")
     p.add_argument("--json", help="also write all results here")

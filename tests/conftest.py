@@ -79,3 +79,17 @@ def _fresh_state() -> None:
     """Each test starts from the same seed and an empty transfer counter."""
     nanotorch.manual_seed(0)
     nanotorch.reset_transfer_stats()
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
+    """One line per skip reason (e.g. why cuda did not run), instead of one per test."""
+    reasons: dict[str, int] = {}
+    for report in terminalreporter.stats.get("skipped", []):
+        longrepr = report.longrepr
+        reason = longrepr[2] if isinstance(longrepr, tuple) else str(longrepr)
+        reason = reason.removeprefix("Skipped: ")
+        reasons[reason] = reasons.get(reason, 0) + 1
+    if reasons:
+        terminalreporter.section("skipped, by reason")
+        for reason, count in sorted(reasons.items(), key=lambda kv: -kv[1]):
+            terminalreporter.write_line(f"{count:6d}  {reason}")

@@ -28,8 +28,9 @@ class _Runner:
 
     def _load(self, param: nt.Tensor, array: np.ndarray) -> None:
         # Layers are built on the cpu and moved with ``model.to(device)`` afterwards.
+        # ``as_tensor`` shares the host array on the cpu: no extra copy of a large weight.
         with nt.no_grad():
-            param.copy_(nt.tensor(array, device=param.device))
+            param.copy_(nt.as_tensor(array, device=param.device))
 
 
 class _Trainer(_Runner):
@@ -73,10 +74,13 @@ class MLP(_Trainer):
 
 
 class CNN(_Trainer):
-    def __init__(self, data: dict[str, np.ndarray], device: str) -> None:
+    def __init__(self, data: dict[str, np.ndarray], device: str, conv_impl: str) -> None:
         from nanotorch import nn
+        from nanotorch.ops.conv import set_conv_impl
 
         super().__init__(device)
+        # "portable" (standard operations only) or "auto" (the backend's im2col fast path).
+        self.conv_scope = lambda: set_conv_impl(conv_impl)
         c1, c0 = data["conv1_w"].shape[:2]
         c2 = data["conv2_w"].shape[0]
         classes, flat = data["fc_w"].shape
@@ -90,6 +94,10 @@ class CNN(_Trainer):
             nn.Flatten(), fc,
         )  # fmt: skip
         self._setup(data)
+
+    def step(self) -> Any:
+        with self.conv_scope():
+            return super().step()
 
 
 class Chain(_Runner):
@@ -111,13 +119,15 @@ class Chain(_Runner):
         return [loss.item(), self.x.grad.sum().item()]
 
 
-def build(name: str, size: str, data: dict[str, np.ndarray], device: str) -> _Runner:
+def build(
+    name: str, size: str, data: dict[str, np.ndarray], device: str, conv_impl: str = "portable"
+) -> _Runner:
     spec = SPECS[name]
     if spec.kind == "mlp":
         return MLP(data, device)
     if spec.kind == "chain":
         return Chain(data, device, spec.sizes[size]["ops"])
-    return CNN(data, device)
+    return CNN(data, device, conv_impl)
 
 
 def version() -> str:

@@ -72,7 +72,9 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         impl.set_threads(args.threads)
     with np.load(args.data) as npz:
         data = {k: npz[k] for k in npz.files}
-    runner = impl.build(args.workload, args.size, data, args.device)
+    options = {"conv_impl": args.conv_impl} if args.impl == "nanotorch" else {}
+    runner = impl.build(args.workload, args.size, data, args.device, **options)
+    del data  # each implementation keeps what it needs; the loaded file must not count
 
     trajectory = [runner.check_values(runner.step()) for _ in range(args.check_steps)]
     start = time.perf_counter()
@@ -120,6 +122,7 @@ def main() -> None:
     p.add_argument("--warmup", type=int, default=3)
     p.add_argument("--check-steps", type=int, default=3)
     p.add_argument("--min-time", type=float, default=0.2, help="seconds per timed repeat")
+    p.add_argument("--conv-impl", default="portable", help="nanotorch: portable or auto")
     args = p.parse_args()
     result = measure(args)
     with open(args.out, "w") as f:

@@ -577,15 +577,22 @@ class Tensor:
         from nanotorch.creation import randn
 
         self._check_inplace("normal_")
-        noise = randn(self.shape, generator=generator, dtype=self.dtype, device=self.device)
-        return self._set_data(noise._data * std + mean)
+        noise = randn(self.shape, generator=generator, dtype=self.dtype, device=self.device)._data
+        # Scaled in place: ``noise`` is a fresh array no one else holds, and ``noise * std +
+        # mean`` would allocate two more of the parameter's size (3x a 64 MB weight at
+        # init, a peak that outlives the moment in the process's memory).
+        noise *= std
+        noise += mean
+        return self._set_data(noise)
 
     def uniform_(self, a: float = 0.0, b: float = 1.0, *, generator: Any = None) -> Tensor:
         from nanotorch.creation import rand
 
         self._check_inplace("uniform_")
-        u = rand(self.shape, generator=generator, dtype=self.dtype, device=self.device)
-        return self._set_data(u._data * (b - a) + a)
+        u = rand(self.shape, generator=generator, dtype=self.dtype, device=self.device)._data
+        u *= b - a  # in place, as in normal_
+        u += a
+        return self._set_data(u)
 
     def __setitem__(self, key: Any, value: Any) -> None:
         self._check_inplace("__setitem__")

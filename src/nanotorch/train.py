@@ -405,7 +405,8 @@ def run_scenario(
     gen = Generator().manual_seed(seed)
     train_loader = DataLoader(train_set, s.batch_size, shuffle=True, generator=gen, device=dev)
     test_loader = DataLoader(test_set, max(s.batch_size, 256), device=dev)
-    scheduler = s.scheduler(optimizer, len(train_loader))
+    n_epochs = epochs if epochs is not None else s.epochs
+    scheduler = s.scheduler(optimizer, n_epochs, len(train_loader))
     before = evaluate(model, test_loader, s.loss, s.metric)
     state = fit(
         model,
@@ -413,7 +414,7 @@ def run_scenario(
         s.loss,
         train_loader,
         test_loader,
-        epochs=epochs if epochs is not None else s.epochs,
+        epochs=n_epochs,
         metric=s.metric,
         scheduler=scheduler,
         stop_when=s.criterion if early_stop else None,

@@ -254,6 +254,7 @@ CONV_T_CASES = [
     Case(randn(2, 3, 3), randn(2, 1, 3, 3), id="unbatched"),
     Case(randn(1, 1, 4, 4), randn(1, 1, 3, 3), randn(1), padding=2, id="n1-c1-pad-gt-half"),
     Case(randn(2, 3, 4, 4), randn(3, 2, 2, 2), transposed=(0,), id="transposed"),
+    Case(randn(0, 2, 3, 3), randn(2, 3, 2, 2), stride=2, id="empty-batch"),
 ]
 
 CONV1D_CASES = [
@@ -273,6 +274,7 @@ MAX_POOL_CASES = [
     Case(distinct(1, 2, 5, 7), (2, 3), stride=(1, 2), padding=(1, 1), id="tuples"),
     Case(distinct(2, 5, 5), 2, id="unbatched"),
     Case(distinct(1, 1, 1, 1), 1, id="1x1"),
+    Case(randn(0, 2, 4, 4), 2, id="empty-batch"),
     Case(distinct(2, 2, 4, 6), 2, transposed=(0,), id="transposed"),
 ]
 
@@ -293,6 +295,7 @@ AVG_POOL_CASES = [
     ),
     Case(randn(1, 2, 5, 6), (2, 3), stride=(1, 2), padding=(1, 1), id="tuples"),
     Case(randn(1, 2, 4, 4), 2, divisor_override=3, id="divisor-override"),
+    Case(randn(0, 2, 4, 4), 3, padding=1, id="empty-batch"),
     Case(randn(2, 5, 5), 2, id="unbatched"),
     Case(randn(2, 2, 4, 6), 2, transposed=(0,), id="transposed"),
 ]

@@ -131,7 +131,13 @@ CONV2D_ERRORS = [
         ShapeError,
         r"conv2d: kernel \(3, 3\) with dilation \(2, 2\) spans \(5, 5\).*padded input \(4, 4\)",
     ),
-    ((1, 1, 5, 5), (1, 1, 3, 3), dict(stride=0), ValueError, r"conv2d: stride must be.*0"),
+    (
+        (1, 1, 5, 5),
+        (1, 1, 3, 3),
+        dict(stride=0),
+        ValueError,
+        r"conv2d: stride must be positive, got 0 \(input shape \(1, 1, 5, 5\)\)",
+    ),
     (
         (1, 1, 5, 5),
         (1, 1, 3, 3),
@@ -293,21 +299,38 @@ PATH_CASES = [
 
 @pytest.mark.parametrize("case", PATH_CASES, ids=lambda c: "-".join(map(str, c["w"])))
 def test_conv2d_portable_and_fast_paths_agree(case, device):
-    # On cpu "auto" takes NumpyBackend.im2col; elsewhere both are the portable path. Same
-    # columns in the same layout, so results and gradients are identical, not just close.
+    # On cpu "auto" takes NumpyBackend.im2col; elsewhere both are the portable path. The
+    # columns are identical (next test), so results and gradients agree to rounding.
     rng = np.random.default_rng(4)
+    x_np, w_np = rng.standard_normal(case["x"]), rng.standard_normal(case["w"])
     kwargs = {k: v for k, v in case.items() if k not in ("x", "w")}
     results = []
     for impl in ("portable", "auto"):
-        x = _t(rng.standard_normal(case["x"]), device, requires_grad=True)
-        w = _t(rng.standard_normal(case["w"]), device, requires_grad=True)
-        rng = np.random.default_rng(4)  # same draws for the second path
+        x = _t(x_np, device, requires_grad=True)
+        w = _t(w_np, device, requires_grad=True)
         with conv_mod.set_conv_impl(impl):
             out = nt.conv2d(x, w, **kwargs)
             out.backward(nt.ones_like(out))
         results.append((out, x.grad, w.grad))
     for a, b in zip(*results):
-        assert_close(a, b, rtol=0, atol=0)
+        assert_close(a, b, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("case", PATH_CASES, ids=lambda c: "-".join(map(str, c["w"])))
+def test_im2col_columns_are_identical_on_both_paths(case, device):
+    from nanotorch.backend import get_backend
+
+    rng = np.random.default_rng(5)
+    x = _t(rng.standard_normal(case["x"]), device)
+    kwargs = {k: case.get(k, d) for k, d in (("stride", 1), ("padding", 0), ("dilation", 1))}
+    geom = conv_mod.conv_geometry("conv2d", x.shape, case["w"][2:], nd=2, **kwargs)
+    backend = get_backend(device)
+    cols = []
+    for impl in ("portable", "auto"):
+        with conv_mod.set_conv_impl(impl):
+            cols.append(backend.to_host(conv_mod.im2col_array(backend, backend.xp, x._data, geom)))
+    assert cols[0].shape == tuple(case["x"][:2]) + (geom.kernel[0] * geom.kernel[1],) + geom.grid
+    np.testing.assert_array_equal(cols[0], cols[1])
 
 
 def test_auto_uses_the_numpy_im2col_hook_and_portable_does_not(monkeypatch):

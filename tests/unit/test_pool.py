@@ -160,7 +160,7 @@ POOL_ERRORS = [
         (1, 1, 5, 5),
         dict(kernel_size=2, stride=0),
         ValueError,
-        r"max_pool2d: stride must be positive, got 0",
+        r"max_pool2d: stride must be positive, got 0 \(input shape \(1, 1, 5, 5\)\)",
     ),
     (
         nt.max_pool2d,

@@ -58,3 +58,28 @@ def test_plots_leave_pyplot_backend_alone(tmp_path):
     before = matplotlib.get_backend()
     plots.plot_data(datasets.make_xor(n_samples=8), "boundary", tmp_path / "x.png")
     assert matplotlib.get_backend() == before
+
+
+@pytest.mark.parametrize(
+    ("name", "files"),
+    [
+        ("linear", ["data", "fit", "curves"]),
+        ("xor", ["data", "boundary", "curves"]),
+        ("digits-mlp", ["data", "predictions", "confusion", "curves"]),
+    ],
+)
+def test_plot_scenario_writes_each_picture_of_its_kind(tmp_path, name, files):
+    from nanotorch.train import run_scenario
+
+    result = run_scenario(name, epochs=2, quiet=True)
+    paths = plots.plot_scenario(result, tmp_path)
+    assert [p.name for p in paths] == [f"{name}-{f}.png" for f in files]
+    for path in paths:
+        _png(path)
+
+
+def test_plot_curves_needs_no_scenario(tmp_path):
+    from nanotorch.train import History
+
+    h = History("r2", [1, 2], [1.0, 0.5], [1.1, 0.6], [0.2, 0.7], [0.1, 0.1])
+    _png(plots.plot_curves(h, tmp_path / "c.png", title="curves"))

@@ -1,8 +1,9 @@
 """Affine layers: ``F.linear``, ``Linear`` and ``Identity``.
 
-``linear`` is a composite of ``matmul`` and ``add`` (their backward passes already give
-dx = g W, dW = g^T x, db = sum of g), so it needs no Function of its own; what it adds is a
-check at the boundary that names the layer's shapes, dtypes and devices.
+``linear`` checks its arguments at the boundary (naming the layer's shapes, dtypes and
+devices) and then runs one fused op, ``ops.matmul.Linear`` (dx = g W, dW = g^T x, db = sum
+of g): a composite of ``matmul`` and ``add`` would compute the same, with four ops per layer
+instead of one and a column-major dW (discovery/performance.md).
 
 Like the rest of the engine, this module imports no array library.
 """
@@ -18,7 +19,7 @@ from nanotorch.errors import DeviceMismatchError, ShapeError
 from nanotorch.nn import init
 from nanotorch.nn.module import Module
 from nanotorch.nn.parameter import Parameter
-from nanotorch.ops.matmul import matmul
+from nanotorch.ops.matmul import Linear as LinearFn
 from nanotorch.tensor import Tensor
 
 
@@ -68,8 +69,8 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
             f"linear: bias of shape {bias.shape} does not match out_features; expected "
             f"({weight.shape[0]},)"
         )
-    out = matmul(input, weight.mT)
-    return out + bias if bias is not None else out
+    # One fused op (ops/matmul.py: Linear): fewer dispatches, and dW in W's own layout.
+    return LinearFn.apply(input, weight, bias)
 
 
 class Linear(Module):

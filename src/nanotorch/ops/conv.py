@@ -311,8 +311,9 @@ class ConvTranspose2d(Function):
 
 
 # ---------------------------------------------------------------------------- validation
-def ntuple(op: str, name: str, value: Any, n: int) -> tuple[int, ...]:
-    """An int or a length-n sequence of ints as an n-tuple (PyTorch's _pair)."""
+def ntuple(op: str, name: str, value: Any, n: int, where: str = "") -> tuple[int, ...]:
+    """An int or a length-n sequence of ints as an n-tuple (PyTorch's _pair). ``where``
+    (e.g. " (input shape (1, 3, 8, 8))") is appended to error messages."""
     if isinstance(value, int) and not isinstance(value, bool):
         return (value,) * n
     if (
@@ -322,20 +323,20 @@ def ntuple(op: str, name: str, value: Any, n: int) -> tuple[int, ...]:
     ):
         return tuple(value)
     what = "a pair" if n == 2 else f"a sequence of {n}"
-    raise ValueError(f"{op}: {name} must be an int or {what} of ints, got {value!r}")
+    raise ValueError(f"{op}: {name} must be an int or {what} of ints, got {value!r}{where}")
 
 
-def positive(op: str, name: str, value: Any, n: int) -> tuple[int, ...]:
-    t = ntuple(op, name, value, n)
+def positive(op: str, name: str, value: Any, n: int, where: str = "") -> tuple[int, ...]:
+    t = ntuple(op, name, value, n, where)
     if any(v <= 0 for v in t):
-        raise ValueError(f"{op}: {name} must be positive, got {value!r}")
+        raise ValueError(f"{op}: {name} must be positive, got {value!r}{where}")
     return t
 
 
-def non_negative(op: str, name: str, value: Any, n: int) -> tuple[int, ...]:
-    t = ntuple(op, name, value, n)
+def non_negative(op: str, name: str, value: Any, n: int, where: str = "") -> tuple[int, ...]:
+    t = ntuple(op, name, value, n, where)
     if any(v < 0 for v in t):
-        raise ValueError(f"{op}: {name} must be non-negative, got {value!r}")
+        raise ValueError(f"{op}: {name} must be non-negative, got {value!r}{where}")
     return t
 
 
@@ -402,7 +403,7 @@ def conv_padding(
     """(before, after) padding per spatial dim from an int, a tuple, "valid" or "same"."""
     nd = len(kernel)
     if not isinstance(padding, str):
-        return tuple((p, p) for p in non_negative(op, "padding", padding, nd))
+        return tuple((p, p) for p in non_negative(op, "padding", padding, nd, where))
     if padding == "valid":
         return tuple((0, 0) for _ in range(nd))
     if padding != "same":
@@ -431,9 +432,10 @@ def conv_geometry(
 ) -> ConvGeometry:
     """Check a convolution's hyperparameters against its (batched) input shape and return its
     2-D geometry; errors name ``op``, the shapes and the fix."""
-    s = positive(op, "stride", stride, nd)
-    d = positive(op, "dilation", dilation, nd)
-    pads = conv_padding(op, padding, kernel, s, d, f" (input shape {x_shape})")
+    where = f" (input shape {x_shape})"
+    s = positive(op, "stride", stride, nd, where)
+    d = positive(op, "dilation", dilation, nd, where)
+    pads = conv_padding(op, padding, kernel, s, d, where)
     spatial = tuple(x_shape[2:])
     padded = tuple(n + lo + hi for n, (lo, hi) in zip(spatial, pads))
     span = tuple(dd * (k - 1) + 1 for k, dd in zip(kernel, d))
@@ -590,12 +592,13 @@ def conv_transpose2d(
             f"channels of weight shape {tuple(weight.shape)} with groups={groups}; pass a "
             f"bias of shape ({c_out},)"
         )
-    s = positive(op, "stride", stride, 2)
-    d = positive(op, "dilation", dilation, 2)
+    where = f" (input shape {shown})"
+    s = positive(op, "stride", stride, 2, where)
+    d = positive(op, "dilation", dilation, 2, where)
     if isinstance(padding, str):
         raise ValueError(f"{op}: padding must be an int or a pair of ints, got {padding!r}")
-    p = non_negative(op, "padding", padding, 2)
-    op_ = non_negative(op, "output_padding", output_padding, 2)
+    p = non_negative(op, "padding", padding, 2, where)
+    op_ = non_negative(op, "output_padding", output_padding, 2, where)
     if any(o >= ss and o >= dd for o, ss, dd in zip(op_, s, d)):
         raise ValueError(
             f"{op}: output_padding {op_} must be smaller than stride {s} or dilation {d} (per dim)"

@@ -412,7 +412,9 @@ class ReluGrad(Function):
     @staticmethod
     def forward(ctx, xp, g, mask_src):
         ctx.save_for_backward(mask_src)
-        return xp.where(mask_src > 0, g, xp.zeros((), dtype=g.dtype, device=g.device))
+        # A multiply by the 0/1 mask, not ``where``: NumPy's ``where`` is several times slower
+        # on a data-dependent mask. The standard has no bool * float, hence the cast.
+        return g * xp.astype(mask_src > 0, g.dtype)
 
     @staticmethod
     def backward(ctx, gg):

@@ -52,11 +52,11 @@ def check_pool_args(
 ) -> PoolArgs:
     """(kernel, stride, padding, dilation) as pairs; stride defaults to the kernel size.
     ValueError naming ``op`` for non-positive sizes or padding over half the kernel."""
-    k = positive(op, "kernel_size", kernel_size, 2)
+    k = positive(op, "kernel_size", kernel_size, 2, where)
     no_stride = stride is None or (isinstance(stride, (tuple, list)) and len(stride) == 0)
-    s = k if no_stride else positive(op, "stride", stride, 2)
-    p = non_negative(op, "padding", padding, 2)
-    d = positive(op, "dilation", dilation, 2)
+    s = k if no_stride else positive(op, "stride", stride, 2, where)
+    p = non_negative(op, "padding", padding, 2, where)
+    d = positive(op, "dilation", dilation, 2, where)
     if any(pp > kk // 2 for pp, kk in zip(p, k)):
         raise ValueError(
             f"{op}: padding {p} must be at most half of kernel_size {k}{where}; use less "

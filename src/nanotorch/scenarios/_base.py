@@ -65,8 +65,8 @@ class Scenario:
     def optimizer(self, params: Any) -> Any:
         raise NotImplementedError(f"scenario {self.name!r} must implement optimizer()")
 
-    def scheduler(self, optimizer: Any, steps_per_epoch: int) -> Any | None:
-        """An lr scheduler stepped once per epoch, or None (the default)."""
+    def scheduler(self, optimizer: Any, epochs: int, steps_per_epoch: int) -> Any | None:
+        """An lr scheduler stepped once per epoch of a run of ``epochs`` epochs, or None."""
         return None
 
     def __repr__(self) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from nanotorch import nn, optim
 from nanotorch.data import datasets
 from nanotorch.nn import functional as F
+from nanotorch.optim import lr_scheduler
 from nanotorch.scenarios._base import Scenario
 from nanotorch.scenarios._common import split
 from nanotorch.scenarios._registry import register_scenario
@@ -54,3 +55,8 @@ class Sine(_Regression):
 
     def optimizer(self, params):
         return optim.Adam(params, lr=0.01)
+
+    def scheduler(self, optimizer, epochs, steps_per_epoch):
+        # Anneal the step size to 0 over the run: large early steps find the shape, small
+        # late ones stop the loss from bouncing around its minimum.
+        return lr_scheduler.CosineAnnealingLR(optimizer, T_max=epochs)
