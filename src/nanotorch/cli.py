@@ -86,33 +86,27 @@ def cmd_list(args: argparse.Namespace) -> int:
     return 0
 
 
-def _train_one(name: str, args: argparse.Namespace, quiet: bool) -> Any:
+def _run(scenario: Any, dev: Any, args: argparse.Namespace) -> Any:
     from nanotorch.train import run_scenario
 
-    scenario = _scenario(name)
-    dev = _device(args.device)
-    _positive(args.epochs, "--epochs")
     return run_scenario(
         scenario,
         dev,
         epochs=args.epochs,
         seed=args.seed,
         early_stop=getattr(args, "early_stop", False),
-        quiet=quiet,
+        quiet=args.quiet,
     )
 
 
 def cmd_train(args: argparse.Namespace) -> int:
     # Check every argument before the (possibly long) data loading starts.
-    _scenario(args.scenario)
-    _device(args.device)
-    _positive(args.epochs, "--epochs")
     s = _scenario(args.scenario)
+    dev = _device(args.device)
+    _positive(args.epochs, "--epochs")
     print(f"{s.name}: {s.description}")
-    result = _train_one(args.scenario, args, args.quiet)
-    metric = s.metric
-    label = f"test {metric}"
-    h = result.history
+    result = _run(s, dev, args)
+    label = f"test {s.metric}"
     print(
         f"device {result.device}, seed {result.seed}: {len(result.train_set)} train / "
         f"{len(result.test_set)} test samples, {result.state.epoch} epochs of batch "
@@ -120,14 +114,14 @@ def cmd_train(args: argparse.Namespace) -> int:
     )
     print(
         f"before: test loss {result.before[0]:.4f}   {label} "
-        f"{_metric_text(metric, result.before[1])}"
+        f"{_metric_text(s.metric, result.before[1])}"
     )
     verdict = "met" if result.success else "NOT met"
     print(
         f"after:  test loss {result.after[0]:.4f}   {label} "
-        f"{_metric_text(metric, result.after[1])}   (target {s.criterion}: {verdict})"
+        f"{_metric_text(s.metric, result.after[1])}   (target {s.criterion}: {verdict})"
     )
-    per_epoch = sum(result.state.epoch_seconds) / max(1, len(h.epoch))
+    per_epoch = sum(result.state.epoch_seconds) / max(1, result.state.epoch)
     print(f"wall time {result.seconds:.1f} s ({per_epoch:.2f} s per epoch)")
     if args.out is not None:
         out = Path(args.out)
@@ -142,18 +136,17 @@ def cmd_plot(args: argparse.Namespace) -> int:
     from nanotorch import plots
     from nanotorch.scenarios import list_scenarios
 
-    _device(args.device)
+    dev = _device(args.device)
     _positive(args.epochs, "--epochs")
     if args.scenarios:
-        names = [_scenario(n).name for n in args.scenarios]
+        chosen = [_scenario(n) for n in args.scenarios]  # all checked before any training
     else:
         # Every fast scenario; slow ones (minutes of training) only when named.
-        names = [s.name for s in list_scenarios() if not s.slow and s.available()[0]]
+        chosen = [s for s in list_scenarios() if not s.slow and s.available()[0]]
     out = Path(args.out)
-    for name in names:
-        result = _train_one(name, args, args.quiet)
-        paths = plots.plot_scenario(result, out)
-        print(f"{name}: {', '.join(str(p) for p in paths)}")
+    for s in chosen:
+        paths = plots.plot_scenario(_run(s, dev, args), out)
+        print(f"{s.name}: {', '.join(str(p) for p in paths)}")
     return 0
 
 

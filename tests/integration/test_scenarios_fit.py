@@ -13,7 +13,7 @@ import pytest
 from nanotorch.scenarios import get_scenario, list_scenarios
 from nanotorch.train import run_scenario
 
-SLOW_ON_STRICT = {"digits-cnn"}  # the im2col path under array_api_strict takes minutes
+SLOW_ON_STRICT = {"digits-cnn"}  # about 10 s per strict device: over the fast budget
 
 
 def _cases():
