@@ -174,7 +174,8 @@ def add_comparisons(rec: dict[str, Any]) -> None:
         row["x_numpy"] = row["median_s"] / floor["median_s"] if floor else None
         row["x_torch"] = row["median_s"] / torch["median_s"] if torch else None
         row["mem_x_numpy"] = row["maxrss_mb"] / floor["maxrss_mb"] if floor else None
-        row["trajectory_ok"] = trajectory_ok(row["trajectory"], floor["trajectory"]) if floor else None
+        same = trajectory_ok(row["trajectory"], floor["trajectory"]) if floor else None
+        row["trajectory_ok"] = same
 
 
 def _fmt(value: float | None, spec: str) -> str:

@@ -197,9 +197,7 @@ class CNN(_Runner):
         grads["conv2_w"], grads["conv2_b"], g = _conv3x3_backward(xp, g, cols2, p["conv2_w"], True)
         g = _max_pool2_backward(xp, g, mask1)
         g *= z1 > 0
-        grads["conv1_w"], grads["conv1_b"], _ = _conv3x3_backward(
-            xp, g, cols1, p["conv1_w"], False
-        )
+        grads["conv1_w"], grads["conv1_b"], _ = _conv3x3_backward(xp, g, cols1, p["conv1_w"], False)
         for k, grad in grads.items():
             p[k] -= LR * grad
         return loss

@@ -175,8 +175,10 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     print(f"array-api-compat {_version('array-api-compat')}")
     print(f"array-api-strict {_version('array-api-strict')}")
     print(f"CuPy {cupy}")
+    state = nanotorch.cuda.state()
     print("devices:")
-    for name in ("cpu", "strict:0", "strict:1", "cuda:0"):
+    cuda_names = [f"cuda:{i}" for i in range(max(1, state["device_count"]))]
+    for name in ("cpu", "strict:0", "strict:1", *cuda_names):
         dev = nanotorch.device(name)
         ok, reason = availability(dev)
         if ok:
@@ -187,12 +189,12 @@ def cmd_doctor(args: argparse.Namespace) -> int:
             except Exception as exc:
                 ok, reason = False, f"{type(exc).__name__}: {exc}"
         print(f"  {dev}: ok" if ok else f"  {dev}: unavailable ({reason})")
-    state = nanotorch.cuda.state()
+    unknown = "not checked (CuPy is not installed)" if state["cupy"] is None else None
     print("cuda:")
     print(f"  available: {state['available']}")
     print(f"  CuPy: {state['cupy'] or 'not installed'}")
-    print(f"  driver version: {state['driver_version'] or 'no driver found'}")
-    print(f"  runtime version: {state['runtime_version'] or 'unknown'}")
+    print(f"  driver version: {unknown or state['driver_version'] or 'no driver found'}")
+    print(f"  runtime version: {unknown or state['runtime_version'] or 'unknown'}")
     print(f"  device count: {state['device_count']}")
     for i, gpu in enumerate(state["devices"]):
         print(f"  cuda:{i}: {gpu}")

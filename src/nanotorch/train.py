@@ -77,7 +77,9 @@ class R2Score:
         self.sums: list[Tensor] | None = None
 
     def update(self, output: Tensor, target: Tensor) -> None:
-        new = [((output - target) ** 2).sum(), target.sum(), (target * target).sum()]
+        # float64 sums: SST = sum(y^2) - sum(y)^2 / n cancels badly in float32.
+        out, y = output.double(), target.double()
+        new = [((out - y) ** 2).sum(), y.sum(), (y * y).sum()]
         self.sums = new if self.sums is None else [a + b for a, b in zip(self.sums, new)]
 
     def parts(self) -> list[Tensor]:
@@ -144,7 +146,7 @@ def evaluate(
     if loss_sum is None:
         raise ValueError("evaluate: the loader yielded no batches")
     # Note [One sync per epoch]: every number leaves the device in one read.
-    values = stack([loss_sum.float(), *(p.float() for p in scorer.parts())]).tolist()
+    values = stack([loss_sum.double(), *(p.double() for p in scorer.parts())]).tolist()
     return values[0] / n, scorer.compute(values[1:], n)
 
 
@@ -390,6 +392,10 @@ def run_scenario(
 
     ``seed`` fixes the data, the initial weights and the shuffle order, so one seed on one
     device gives one history.
+
+    >>> result = run_scenario("xor", epochs=2, quiet=True)
+    >>> result.state.epoch, result.history.metric, len(result.history.test_loss)
+    (2, 'accuracy', 2)
     """
     from nanotorch.data import DataLoader
     from nanotorch.random import Generator, manual_seed

@@ -2,8 +2,8 @@
 
 The fast scenarios run on cpu, strict:0 and strict:1 (cuda when present) with early stop, so
 each case stops as soon as the held-out metric meets the criterion. Scenarios marked
-``slow`` (Fashion-MNIST) run with ``--runslow`` and skip with the loader's explanation when
-their data is absent.
+``slow`` (Fashion-MNIST, minutes per run) run on cpu and cuda with ``--runslow``, and skip
+with the loader's explanation when their data is absent.
 """
 
 from __future__ import annotations
@@ -12,8 +12,6 @@ import pytest
 
 from nanotorch.scenarios import get_scenario, list_scenarios
 from nanotorch.train import run_scenario
-
-SLOW_ON_STRICT = {"digits-cnn"}  # about 10 s per strict device: over the fast budget
 
 
 def _cases():
@@ -28,19 +26,10 @@ def test_scenario_fit_meets_its_criterion(name, device):
     ok, reason = scenario.available()
     if not ok:
         pytest.skip(reason)
-    if name in SLOW_ON_STRICT and device.type == "strict":
-        pytest.skip("slow on strict devices: covered by the slow variant below")
-    if scenario.slow and device.type != "cpu" and device.type != "cuda":
-        pytest.skip("slow scenario: cpu and cuda only")
+    if scenario.slow and device.type == "strict":
+        pytest.skip("slow scenario: run on cpu and cuda only")
     result = run_scenario(scenario, device, seed=0, early_stop=True, quiet=True)
     assert result.success, (
         f"{name} on {device}: {scenario.criterion} not met after {result.state.epoch} epochs; "
         f"history {result.history.test_metric}"
     )
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("name", sorted(SLOW_ON_STRICT))
-def test_scenario_fit_slow_on_strict(name):
-    result = run_scenario(name, "strict:1", seed=0, early_stop=True, quiet=True)
-    assert result.success, result.history.test_metric

@@ -7,8 +7,11 @@ here and not only as a slower benchmark (discovery/performance.md explains each 
 
 from __future__ import annotations
 
+import pytest
+
 import nanotorch as nt
 import nanotorch.nn.functional as F
+from nanotorch.autograd.function import Function
 
 
 def test_linear_records_one_node_for_matmul_and_bias(device) -> None:
@@ -55,3 +58,42 @@ def test_relu_gradient_is_differentiable_in_the_upstream_gradient(device) -> Non
     assert grad_x.tolist() == [0.0, 2.0, 0.0, 4.0]
     assert grad_g.tolist() == [0.0, 6.0, 0.0, 8.0]
     assert grad_xx is None or grad_xx.tolist() == [0.0, 0.0, 0.0, 0.0]
+
+
+@pytest.fixture
+def dispatched(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The names of the ops that go through Function.apply while the test runs."""
+    names: list[str] = []
+    apply = Function.apply.__func__
+
+    def counting(cls, *inputs, **params):
+        names.append(cls.__name__)
+        return apply(cls, *inputs, **params)
+
+    monkeypatch.setattr(Function, "apply", classmethod(counting))
+    return names
+
+
+def test_cross_entropy_checks_target_range_in_one_op(device, dispatched) -> None:
+    x = nt.randn(6, 4, device=device)
+    t = nt.tensor([0, 1, 2, 3, -100, 1], device=device)
+
+    F.cross_entropy(x, t, ignore_index=-100)
+
+    assert "ValidTargetRange" in dispatched
+    assert dispatched.count("Where") + dispatched.count("Amin") + dispatched.count("Amax") == 0
+
+
+def test_cross_entropy_plain_backward_computes_the_logit_gradient_in_one_op(
+    device, dispatched
+) -> None:
+    x = nt.randn(6, 4, device=device, requires_grad=True)
+    t = nt.tensor([0, 1, 2, 3, 0, 1], device=device)
+    loss = F.cross_entropy(x, t)
+    dispatched.clear()
+
+    loss.backward()
+
+    # The reduction's own backward (divide, reshape, broadcast), then one op for the logits.
+    assert dispatched[-1] == "CrossEntropyIndexGrad"
+    assert len(dispatched) <= 4

@@ -85,3 +85,42 @@ def test_cli_doctor_reports_versions_devices_and_cuda(capsys):
 def test_cli_no_command_prints_help_and_exit_2(capsys):
     code, out, err = _run(capsys)
     assert code == 2 and "train" in err and "plot" in err
+
+
+def test_cli_doctor_prints_the_cuda_state_it_is_given(capsys, monkeypatch):
+    import nanotorch
+
+    fake = {
+        "cupy": "14.0.0",
+        "available": True,
+        "device_count": 2,
+        "devices": ["NVIDIA H100", "NVIDIA H100"],
+        "runtime_version": 12080,
+        "driver_version": 12090,
+        "reason": "",
+    }
+    monkeypatch.setattr(nanotorch.cuda, "state", lambda: fake)
+    code, out, _ = _run(capsys, "doctor")
+    assert code == 0
+    assert "available: True" in out and "CuPy: 14.0.0" in out
+    assert "driver version: 12090" in out and "runtime version: 12080" in out
+    assert "device count: 2" in out and "cuda:1: NVIDIA H100" in out
+    assert "  cuda:1:" in out  # each reported GPU is probed too
+
+
+def test_cli_doctor_without_cupy_says_the_driver_was_not_checked(capsys, monkeypatch):
+    import nanotorch
+
+    fake = {
+        "cupy": None,
+        "available": False,
+        "device_count": 0,
+        "devices": [],
+        "runtime_version": None,
+        "driver_version": None,
+        "reason": "CuPy is not installed",
+    }
+    monkeypatch.setattr(nanotorch.cuda, "state", lambda: fake)
+    code, out, _ = _run(capsys, "doctor")
+    assert code == 0 and "driver version: not checked (CuPy is not installed)" in out
+    assert "reason: CuPy is not installed" in out

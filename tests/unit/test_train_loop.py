@@ -191,3 +191,24 @@ def test_fit_resumed_from_a_state_dict_repeats_the_uninterrupted_run(device):
     nanotorch.manual_seed(12345)  # the resumed run must not depend on the current seed
     resumed = _xor_run(device, seed=99, epochs=4, resume_from=saved).history.as_dict()
     assert resumed == full
+
+
+def test_fit_unknown_metric_lists_the_choices():
+    with pytest.raises(ValueError, match=r"unknown metric 'f1'; choose one of: accuracy, r2"):
+        _xor_run("cpu", epochs=1, metric="f1")
+
+
+def test_r2_is_exact_for_a_large_offset(device):
+    # y = 1000 + a small wiggle: float32 sums would lose most of SST's digits.
+    y = (1000.0 + np.linspace(-1, 1, 64)).astype(np.float32).reshape(-1, 1)
+    pred = (y + np.float32(0.1)).astype(np.float32)
+
+    class Echo(nn.Module):
+        def forward(self, inputs):
+            return inputs
+
+    loader = DataLoader(TensorDataset(pred, y), batch_size=16, device=device)
+    _, r2 = evaluate(Echo(), loader, F.mse_loss, "r2")
+    y64, p64 = y.astype(np.float64), pred.astype(np.float64)
+    expected = 1 - ((p64 - y64) ** 2).sum() / ((y64 - y64.mean()) ** 2).sum()
+    assert r2 == pytest.approx(expected, rel=1e-6)

@@ -80,10 +80,12 @@ class Context(Node):
         "__dict__",
     )
 
-    def __init__(self, fn: type[Function]) -> None:
+    def __init__(self, fn: type[Function], backend: Any = None) -> None:
         self.fn = fn
+        self.backend = backend
         self._to_save: tuple[Any, ...] = ()
         self._saved: tuple[Any, ...] | None = None
+        self._out: Any = None  # the output's array, when forward saved the output
         self._freed = False
         self.hooks: list[Any] | None = None
         self.retain_ref: Any = None
@@ -107,20 +109,21 @@ class Context(Node):
         saved = self._saved
         if saved is None:
             return ()
-        result = []
+        # Only saved inputs carry a version (Note [In-place updates] in tensor.py); the output
+        # is rebuilt here. Most nodes save no output, so the stored tuple is returned as is.
         for value, version in zip(saved, self._versions):
-            if value is _OUTPUT:
-                device, backend, requires_grad = self._out_meta
-                value = Tensor._make(self._out, device, backend, requires_grad, self)
-            elif isinstance(value, Tensor) and version is not None and value._version != version:
+            if version is not None and value._version != version:
                 raise RuntimeError(
                     f"{self.name()}: a tensor of shape {value.shape} saved for backward was "
                     f"modified in place (version {version} -> {value._version}) before "
                     "backward ran; use an out-of-place op (x = x + y, not x += y) or clone() it "
                     "first"
                 )
-            result.append(value)
-        return tuple(result)
+        if self._out is None:
+            return saved
+        device, backend, requires_grad = self._out_meta
+        output = Tensor._make(self._out, device, backend, requires_grad, self)
+        return tuple(output if value is _OUTPUT else value for value in saved)
 
     def release(self) -> None:
         """Free what backward needed; a second backward through this node then fails clearly."""
@@ -207,15 +210,14 @@ class Function:
         requires_grad = requires_grad and cls.differentiable and _grad_enabled.get()
 
         # 2. Compute on raw arrays (inside the device's context: a no-op except on cuda).
-        ctx = Context(cls)
-        ctx.backend = backend
+        ctx = Context(cls, backend)
         if backend.device.type == "cuda":
             with backend.context():
                 out = cls.forward(ctx, backend.xp, *arrays, **params)
         else:
             out = cls.forward(ctx, backend.xp, *arrays, **params)
         raw_out = out
-        if backend.fix_result is not None:
+        if backend.fix_result is not None and type(out) is not backend.array_type:
             out = backend.fix_result(out)
         if not requires_grad:
             return Tensor._make(out, ref._device, backend, False, None)

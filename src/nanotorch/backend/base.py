@@ -101,8 +101,10 @@ class ArrayBackend:
         return f"<{type(self).__name__} {self.device}>"
 
     # A function applied to every op's result, or None. NumPy turns 0-d results into NumPy
-    # scalars; the cpu backend sets this to turn them back into 0-d arrays.
+    # scalars; the cpu backend sets this to turn them back into 0-d arrays. Results that are
+    # already of ``array_type`` skip the call (it runs on every op: Note [Dispatch cost]).
     fix_result: Any = None
+    array_type: Any = None
 
     def native_dtype(self, dtype: DType) -> Any:
         return self._to_native[dtype]

@@ -227,9 +227,7 @@ def _check_index_target(
     if target.dtype.name == "int32":
         target = target.long()
     if target.numel():
-        valid = target != ignore_index
-        # Ignored entries must not count: they become +big for the min and -big for the max.
-        both = stack([amin(where(valid, target, _BIG)), amax(where(valid, target, -_BIG))])
+        both = ValidTargetRange.apply(target, ignore_index=ignore_index)
         lo, hi = both._to_host_uncounted().tolist()  # Note [Index validation reads]
         if lo <= hi and (lo < 0 or hi >= n_classes):  # lo > hi: every target is ignored
             raise IndexError(
@@ -237,6 +235,23 @@ def _check_index_target(
                 f"ignore_index={ignore_index}; got values from {lo} to {hi}"
             )
     return target
+
+
+class ValidTargetRange(Function):
+    """[min, max] of the class-index targets other than ``ignore_index``, as one (2,) array:
+    one op on every loss call instead of five (compare, two wheres, min, max, and a stack).
+    Ignored entries must not count: they become +big for the min and -big for the max, so
+    lo > hi means every target is ignored. No gradient."""
+
+    differentiable = False
+
+    @staticmethod
+    def forward(ctx, xp, target, ignore_index):
+        valid = target != ignore_index
+        big = xp.asarray(_BIG, dtype=target.dtype, device=target.device)
+        lo = xp.min(xp.where(valid, target, big))
+        hi = xp.max(xp.where(valid, target, -big))
+        return xp.stack([lo, hi])
 
 
 def _target_weight_sum(
@@ -309,6 +324,16 @@ class CrossEntropyIndex(Function):
     @staticmethod
     def backward(ctx, g):
         z, target, weight, probs = ctx.saved_tensors
+        need_weight_grad = weight is not None and ctx.needs_input_grad[2]
+        if probs is not None and not _is_grad_enabled() and not need_weight_grad:
+            # A plain backward (nothing recorded) needs no differentiable pieces: the whole
+            # logit gradient is one op instead of about ten (CrossEntropyIndexGrad).
+            grad_z = None
+            if ctx.needs_input_grad[0]:
+                grad_z = CrossEntropyIndexGrad.apply(
+                    g, probs, target, weight, ignore_index=ctx.ignore_index, smoothing=ctx.smoothing
+                )
+            return grad_z, None, None
         eps = ctx.smoothing
         n_classes = z.shape[1]
         if probs is None or _is_grad_enabled():
@@ -332,6 +357,32 @@ class CrossEntropyIndex(Function):
             per_class = -(g * base * log_softmax(z, 1))
             grad_w = per_class.sum(tuple(d for d in range(z.ndim) if d != 1))
         return grad_z, None, grad_w
+
+
+class CrossEntropyIndexGrad(Function):
+    """dz of CrossEntropyIndex on raw arrays: g_i (a_i softmax_ik - q_ik), zero where the
+    target is ignored (Note [Fused cross-entropy] defines q and a). Used by its backward when
+    no graph is recorded and the weight needs no gradient; the same expression built from
+    Tensor ops serves ``create_graph=True``. Not differentiable. Saves nothing."""
+
+    differentiable = False
+    dtype_exempt = (2,)  # the int64 targets
+
+    @staticmethod
+    def forward(ctx, xp, g, probs, target, weight, ignore_index, smoothing):
+        n_classes = probs.shape[1]
+        class_shape = (1, n_classes) + (1,) * (probs.ndim - 2)
+        valid = target != ignore_index
+        safe = xp.where(valid, target, xp.zeros_like(target))
+        g = xp.expand_dims(g * xp.astype(valid, g.dtype), axis=1)
+        classes = xp.arange(n_classes, dtype=target.dtype, device=target.device)
+        q = xp.astype(xp.reshape(classes, class_shape) == xp.expand_dims(safe, axis=1), g.dtype)
+        if smoothing:
+            q = q * (1.0 - smoothing) + smoothing / n_classes
+        if weight is None:
+            return g * (probs - q)  # a_i = 1
+        q = q * xp.reshape(weight, class_shape)
+        return g * (xp.sum(q, axis=1, keepdims=True) * probs - q)
 
 
 def _soft_target_cross_entropy(x: Tensor, y: Tensor, weight: Tensor | None, eps: float) -> Tensor:

@@ -108,3 +108,14 @@ def test_random_split_bad_lengths_name_the_problem():
         random_split(_dataset(10), [5, 4])
     with pytest.raises(ValueError, match=r"random_split.*fractions.*sum to 1"):
         random_split(_dataset(10), [0.5, 0.4])
+
+
+def test_data_is_reachable_as_an_attribute_like_nn():
+    # A fresh interpreter: here the test module's own imports already loaded nanotorch.data.
+    import subprocess
+    import sys
+
+    code = "import nanotorch; print(nanotorch.data.DataLoader.__name__)"
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "DataLoader"
