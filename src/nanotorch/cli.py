@@ -86,17 +86,52 @@ def cmd_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def _checkpointing(args: argparse.Namespace) -> tuple[list[Any], Any]:
+    """The callbacks and the checkpoint to resume from that ``train``'s flags ask for."""
+    from nanotorch.train import Checkpointer, latest_checkpoint
+
+    directory = getattr(args, "checkpoint_dir", None)
+    if getattr(args, "resume", False) and directory is None:
+        raise CLIError("--resume needs --checkpoint-dir DIR (where the checkpoints are)")
+    if directory is None:
+        return [], None
+    _positive(args.keep_last, "--keep-last")
+    resume_from = None
+    if args.resume:
+        resume_from = latest_checkpoint(directory)
+        if resume_from is None:
+            raise CLIError(f"no checkpoint to resume in {directory} (epoch-NNNN.safetensors)")
+    return [Checkpointer(directory, keep_last=args.keep_last)], resume_from
+
+
 def _run(scenario: Any, dev: Any, args: argparse.Namespace) -> Any:
+    from nanotorch.checkpoint import load
+    from nanotorch.errors import CheckpointError
     from nanotorch.train import run_scenario
 
-    return run_scenario(
-        scenario,
-        dev,
-        epochs=args.epochs,
-        seed=args.seed,
-        early_stop=getattr(args, "early_stop", False),
-        quiet=args.quiet,
-    )
+    callbacks, resume_path = _checkpointing(args)
+    resume_from = None
+    if resume_path is not None:
+        try:
+            resume_from = load(resume_path, map_location=dev)
+        except CheckpointError as exc:
+            raise CLIError(str(exc)) from None
+        print(f"resumed from {resume_path} at epoch {resume_from['epoch']}")
+    try:
+        return run_scenario(
+            scenario,
+            dev,
+            epochs=args.epochs,
+            seed=args.seed,
+            early_stop=getattr(args, "early_stop", False),
+            quiet=args.quiet,
+            callbacks=callbacks,
+            resume_from=resume_from,
+        )
+    except ValueError as exc:
+        if str(exc).startswith("resume:"):
+            raise CLIError(str(exc)) from None
+        raise
 
 
 def cmd_train(args: argparse.Namespace) -> int:
@@ -234,6 +269,18 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--out", default=None, help="write <scenario>.json with the history")
     train.add_argument(
         "--early-stop", action="store_true", help="stop as soon as the success criterion is met"
+    )
+    train.add_argument(
+        "--checkpoint-dir", default=None, help="save the full state here after every epoch"
+    )
+    train.add_argument(
+        "--keep-last", type=int, default=3, help="checkpoints to keep (default: %(default)s)"
+    )
+    train.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue from the newest checkpoint in --checkpoint-dir (same scenario, seed "
+        "and epochs)",
     )
     train.set_defaults(func=cmd_train)
 

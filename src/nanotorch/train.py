@@ -23,10 +23,12 @@ Layer: above ``nn``, ``optim`` and ``data``; below the scenarios and the CLI.
 
 from __future__ import annotations
 
+import re
 import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 import numpy as np
@@ -203,6 +205,9 @@ class FitState:
     epoch: int = 0
     stopped_early: bool = False
     epoch_seconds: list[float] = field(default_factory=list)
+    # What run this is (scenario, seed, epoch budget, device), saved with checkpoints so a
+    # resume can refuse a checkpoint of another run.
+    run_info: dict[str, Any] = field(default_factory=dict)
 
     @property
     def device(self) -> Device:
@@ -227,6 +232,7 @@ class FitState:
             "rng": {name: gen.get_state() for name, gen in self._generators().items()},
             "epoch": self.epoch,
             "history": self.history.as_dict(),
+            "run": dict(self.run_info),
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
@@ -272,6 +278,7 @@ def fit(
     quiet: bool = False,
     file: TextIO | None = None,
     resume_from: dict[str, Any] | None = None,
+    run_info: dict[str, Any] | None = None,
 ) -> FitState:
     """Train ``model`` for ``epochs`` epochs and evaluate it after each one.
 
@@ -283,11 +290,13 @@ def fit(
         quiet: no progress bar (there is none anyway unless ``file`` is a terminal).
         file: where the progress bar goes (default stderr).
         resume_from: a ``FitState.state_dict()``; training continues after its epoch.
+        run_info: what identifies this run; stored in ``state_dict()["run"]``.
     Returns:
         the final ``FitState`` (history, epochs done, whether it stopped early).
     """
     _metric(metric)  # fail on a bad name before any work
     state = FitState(model, optimizer, scheduler, train_loader, History(metric=metric))
+    state.run_info = dict(run_info or {})
     if resume_from is not None:
         state.load_state_dict(resume_from)
     steps = len(train_loader)
@@ -332,6 +341,64 @@ def fit(
                 state.stopped_early = True
                 break
     return state
+
+
+# ----------------------------------------------------------------------------- checkpoints
+# Note [Exact resume]: a checkpoint holds everything the next epoch reads: weights and buffers,
+# optimizer state (momentum, Adam moments, step counts), the scheduler, every random generator
+# the loop draws from (shuffling, dropout) and the history. Restoring all of it makes the
+# resumed epochs compute exactly what the uninterrupted run computed, bit for bit on cpu
+# (tests/integration/test_resume.py). Writes are atomic (nanotorch.save), so a crash while
+# saving leaves the previous checkpoint intact.
+
+_CHECKPOINT_NAME = re.compile(r"^epoch-(\d+)\.safetensors$")
+
+
+class Checkpointer:
+    """A ``fit`` callback: after every epoch, save the loop state to
+    ``DIR/epoch-NNNN.safetensors`` and delete all but the newest ``keep_last`` files."""
+
+    def __init__(self, directory: str | Path, keep_last: int = 3) -> None:
+        if keep_last < 1:
+            raise ValueError(f"Checkpointer: keep_last must be at least 1, got {keep_last}")
+        self.directory = Path(directory)
+        self.keep_last = keep_last
+
+    def __call__(self, state: FitState) -> None:
+        from nanotorch.checkpoint import save
+
+        self.directory.mkdir(parents=True, exist_ok=True)
+        save(state.state_dict(), self.directory / f"epoch-{state.epoch:04d}.safetensors")
+        for old in _checkpoints(self.directory)[: -self.keep_last]:
+            old.unlink()
+
+
+def _checkpoints(directory: Path) -> list[Path]:
+    """The checkpoint files in ``directory``, oldest epoch first."""
+    if not directory.is_dir():
+        return []
+    found = []
+    for path in directory.iterdir():
+        match = _CHECKPOINT_NAME.match(path.name)
+        if match and path.is_file():
+            found.append((int(match.group(1)), path))
+    return [path for _, path in sorted(found)]
+
+
+def latest_checkpoint(directory: str | Path) -> Path | None:
+    """The newest ``epoch-NNNN.safetensors`` in ``directory``, or None."""
+    found = _checkpoints(Path(directory))
+    return found[-1] if found else None
+
+
+def _check_same_run(saved: dict[str, Any], current: dict[str, Any]) -> None:
+    for key in ("scenario", "seed", "epochs"):
+        if key in saved and saved[key] != current[key]:
+            raise ValueError(
+                f"resume: the checkpoint belongs to a run with {key}={saved[key]!r}, but this "
+                f"run has {key}={current[key]!r}; resume with the same scenario, --seed and "
+                "--epochs, or start a new run in another --checkpoint-dir"
+            )
 
 
 # ------------------------------------------------------------------------- running a scenario
@@ -387,8 +454,13 @@ def run_scenario(
     quiet: bool = False,
     file: TextIO | None = None,
     callbacks: Iterable[Callable[[FitState], None]] = (),
+    resume_from: str | Path | dict[str, Any] | None = None,
 ) -> RunResult:
     """Build a registered scenario fresh, train it on ``device`` and measure before/after.
+
+    ``resume_from`` (a checkpoint path written by ``Checkpointer``, or its loaded dict)
+    continues an interrupted run of the same scenario, seed and epoch budget: Note [Exact
+    resume]. A checkpoint from another device is mapped onto ``device``.
 
     ``seed`` fixes the data, the initial weights and the shuffle order, so one seed on one
     device gives one history.
@@ -414,6 +486,13 @@ def run_scenario(
     n_epochs = epochs if epochs is not None else s.epochs
     scheduler = s.scheduler(optimizer, n_epochs, len(train_loader))
     before = evaluate(model, test_loader, s.loss, s.metric)
+    run_info = {"scenario": s.name, "seed": seed, "epochs": n_epochs, "device": str(dev)}
+    if isinstance(resume_from, (str, Path)):
+        from nanotorch.checkpoint import load
+
+        resume_from = load(resume_from, map_location=dev)
+    if resume_from is not None:
+        _check_same_run(resume_from.get("run", {}), run_info)
     state = fit(
         model,
         optimizer,
@@ -427,6 +506,8 @@ def run_scenario(
         callbacks=callbacks,
         quiet=quiet,
         file=file,
+        resume_from=resume_from,
+        run_info=run_info,
     )
     after = (state.history.test_loss[-1], state.history.test_metric[-1])
     return RunResult(
@@ -437,6 +518,8 @@ def run_scenario(
 __all__ = [
     "METRICS",
     "Accuracy",
+    "Checkpointer",
+    "latest_checkpoint",
     "Criterion",
     "FitState",
     "History",

@@ -125,3 +125,46 @@ def test_e2e_bad_input_exit_2_one_line_no_traceback(argv, message):
     assert proc.returncode == 2
     assert message in proc.stderr
     assert "Traceback" not in proc.stderr and proc.stderr.count("\n") == 1
+
+
+def test_e2e_checkpoint_dir_and_resume_reach_the_same_final_weights(tmp_path):
+    """Interruption after epoch 2 is simulated by keeping only that epoch's checkpoint;
+    ``--resume`` must then finish with bitwise the final checkpoint of the full run."""
+    import shutil
+
+    import numpy as np
+
+    import nanotorch
+
+    full, cut = tmp_path / "full", tmp_path / "cut"
+    args = ["train", "moons", "--epochs", "4", "--seed", "2", "--quiet"]
+    proc = _run(_script("nanotorch"), *args, "--checkpoint-dir", str(full), "--keep-last", "4")
+    assert proc.returncode == 0, proc.stderr
+    assert sorted(p.name for p in full.iterdir()) == [
+        f"epoch-000{i}.safetensors" for i in range(1, 5)
+    ]
+    cut.mkdir()
+    shutil.copy(full / "epoch-0002.safetensors", cut)
+    proc = _run(_script("nanotorch"), *args, "--checkpoint-dir", str(cut), "--resume")
+    assert proc.returncode == 0, proc.stderr
+    assert "resumed from" in proc.stdout and "epoch 2" in proc.stdout
+    a = nanotorch.load(full / "epoch-0004.safetensors")["model"]
+    b = nanotorch.load(cut / "epoch-0004.safetensors")["model"]
+    assert a.keys() == b.keys()
+    for key in a:
+        assert np.array_equal(a[key].numpy(), b[key].numpy()), key
+
+
+def test_e2e_resume_without_a_checkpoint_exits_2(tmp_path):
+    proc = _run(
+        _script("nanotorch"),
+        "train",
+        "xor",
+        "--resume",
+        "--checkpoint-dir",
+        str(tmp_path / "empty"),
+    )
+    assert proc.returncode == 2
+    assert "no checkpoint" in proc.stderr and "Traceback" not in proc.stderr
+    proc = _run(_script("nanotorch"), "train", "xor", "--resume")
+    assert proc.returncode == 2 and "--checkpoint-dir" in proc.stderr

@@ -150,7 +150,7 @@ def test_fit_calls_callbacks_after_each_epoch_with_the_full_state():
         seen.append((state.epoch, sorted(snapshot), len(snapshot["history"]["epoch"])))
 
     _xor_run("cpu", epochs=2, callbacks=[callback])
-    keys = ["epoch", "history", "model", "optimizer", "rng", "scheduler"]
+    keys = ["epoch", "history", "model", "optimizer", "rng", "run", "scheduler"]
     assert seen == [(1, keys, 1), (2, keys, 2)]
 
 
