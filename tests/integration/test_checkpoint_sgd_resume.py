@@ -9,8 +9,7 @@ from nanotorch.optim import SGD
 
 def _steps(w, opt, n):
     for _ in range(n):
-        # Drawn on the cpu generator: its state can be saved whatever device trains (CuPy's
-        # generator state cannot be exported).
+        # Drawn on the cpu generator and copied over, so every device sees the same noise.
         noise = nanotorch.randn(*w.shape).to(w.device)
         opt.zero_grad()
         ((w - noise) ** 2).sum().backward()

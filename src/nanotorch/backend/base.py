@@ -82,6 +82,53 @@ class HostRandom:
         self._gen.bit_generator.state = state
 
 
+class CounterRandom:
+    """A generator whose whole state is two integers: a seed and a count of draws.
+
+    Draw k comes from a fresh ``make_rng(seed_k)``, where seed_k mixes (seed, k) through
+    NumPy's SeedSequence. Libraries whose generator state cannot be exported (CuPy) become
+    checkpointable this way: the state is ``{"seed", "draws"}``, and restoring it continues
+    the same stream. ``make_rng`` returns an object with NumPy's Generator methods
+    (``random``, ``standard_normal``, ``integers``), e.g. ``cupy.random.default_rng``.
+    """
+
+    def __init__(self, seed: int, make_rng: Any, context: Any = None) -> None:
+        self._seed = int(seed)
+        self._draws = 0
+        self._make_rng = make_rng
+        self._context = context if context is not None else contextlib.nullcontext
+
+    def _next(self) -> Any:
+        mixed = np.random.SeedSequence([self._seed, self._draws]).generate_state(1, np.uint64)
+        self._draws += 1
+        return self._make_rng(int(mixed[0]))
+
+    def random(self, shape: tuple[int, ...], dtype: DType) -> Array:
+        with self._context():
+            return self._next().random(shape, dtype=np.dtype(dtype.name))
+
+    def normal(self, shape: tuple[int, ...], dtype: DType) -> Array:
+        with self._context():
+            return self._next().standard_normal(shape, dtype=np.dtype(dtype.name))
+
+    def integers(self, low: int, high: int, shape: tuple[int, ...], dtype: DType) -> Array:
+        with self._context():
+            return self._next().integers(low, high, shape, dtype=np.dtype(dtype.name))
+
+    def permutation(self, n: int) -> Array:
+        # Sorting random keys is a permutation every such library can do.
+        with self._context():
+            keys = self._next().random((n,), dtype=np.float64)
+            return keys.argsort().astype(np.int64)
+
+    def get_state(self) -> dict[str, Any]:
+        return {"seed": self._seed, "draws": self._draws}
+
+    def set_state(self, state: dict[str, Any]) -> None:
+        self._seed = int(state["seed"])
+        self._draws = int(state["draws"])
+
+
 class ArrayBackend:
     """Shared behaviour of the built-in backends; subclasses set ``xp`` and the device."""
 

@@ -14,9 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from nanotorch.backend.base import Array, ArrayBackend, RandomSource
+from nanotorch.backend.base import Array, ArrayBackend, CounterRandom, RandomSource
 from nanotorch.backend.device import Device
-from nanotorch.dtypes import DType
 
 
 def cuda_state() -> dict[str, Any]:
@@ -60,46 +59,6 @@ def cuda_state() -> dict[str, Any]:
     return state
 
 
-class CupyRandom:
-    """CuPy's own generator on the device: reproducible for a seed, not equal to NumPy's."""
-
-    def __init__(self, seed: int, backend: CupyBackend) -> None:
-        self._backend = backend
-        self._seed = seed
-        with backend.context():
-            import cupy
-
-            self._gen = cupy.random.default_rng(seed)
-
-    def _dt(self, dtype: DType) -> Any:
-        return np.dtype(dtype.name)
-
-    def random(self, shape: tuple[int, ...], dtype: DType) -> Array:
-        with self._backend.context():
-            return self._gen.random(shape, dtype=self._dt(dtype))
-
-    def normal(self, shape: tuple[int, ...], dtype: DType) -> Array:
-        with self._backend.context():
-            return self._gen.standard_normal(shape, dtype=self._dt(dtype))
-
-    def integers(self, low: int, high: int, shape: tuple[int, ...], dtype: DType) -> Array:
-        with self._backend.context():
-            return self._gen.integers(low, high, shape, dtype=self._dt(dtype))
-
-    def permutation(self, n: int) -> Array:
-        with self._backend.context():
-            return self._gen.permutation(n).astype(np.int64)
-
-    def get_state(self) -> dict[str, Any]:
-        raise NotImplementedError(
-            "CuPy's generator state cannot be exported; save the seed and re-seed with "
-            "nanotorch.manual_seed to reproduce a cuda run"
-        )
-
-    def set_state(self, state: dict[str, Any]) -> None:
-        self.get_state()
-
-
 class CupyBackend(ArrayBackend):
     def __init__(self, device: Device) -> None:
         import array_api_compat.cupy as xp_cupy
@@ -135,7 +94,9 @@ class CupyBackend(ArrayBackend):
             return self._cupy.asnumpy(array)
 
     def random_source(self, seed: int) -> RandomSource:
-        return CupyRandom(seed, self)
+        # CuPy's generator state cannot be exported; a counter-based stream can, so cuda
+        # runs can be checkpointed and resumed. Reproducible for a seed, not equal to NumPy's.
+        return CounterRandom(seed, self._cupy.random.default_rng, self.context)
 
     def index_add(self, target: Array, index: Array, source: Array) -> Array:
         import cupyx
