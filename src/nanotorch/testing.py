@@ -34,6 +34,16 @@ def _random_like(t: Tensor, rng: np.random.Generator) -> Tensor:
     return tensor(rng.standard_normal(t.shape), dtype=t.dtype, device=t.device)
 
 
+def _prepare(
+    fn: Callable[..., Any], inputs: Sequence[Tensor] | Tensor, name: str | None
+) -> tuple[list[Any], str, list[int]]:
+    """The inputs as a list, the name errors use, and the indices of inputs to differentiate."""
+    inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+    label = name or getattr(fn, "__name__", "fn")
+    diff_idx = [i for i, x in enumerate(inputs) if isinstance(x, Tensor) and x.requires_grad]
+    return inputs, label, diff_idx
+
+
 def gradcheck(
     fn: Callable[..., Any],
     inputs: Sequence[Tensor] | Tensor,
@@ -55,10 +65,8 @@ def gradcheck(
     >>> gradcheck(nanotorch.tanh, [x])
     True
     """
-    inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
-    label = name or getattr(fn, "__name__", "fn")
+    inputs, label, diff_idx = _prepare(fn, inputs, name)
     rng = np.random.default_rng(seed)
-    diff_idx = [i for i, x in enumerate(inputs) if isinstance(x, Tensor) and x.requires_grad]
     if not diff_idx:
         raise ValueError(f"gradcheck({label}): no input requires grad")
     for i in diff_idx:
@@ -134,10 +142,8 @@ def gradgradcheck(
     name: str | None = None,
 ) -> bool:
     """Check second derivatives: gradcheck of x -> grad(fn(x), x, v, create_graph=True)."""
-    inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
-    label = name or getattr(fn, "__name__", "fn")
+    inputs, label, diff_idx = _prepare(fn, inputs, name)
     rng = np.random.default_rng(seed + 1)
-    diff_idx = [i for i, x in enumerate(inputs) if isinstance(x, Tensor) and x.requires_grad]
     outs = _as_outputs(fn(*inputs))
     vs = [_random_like(o, rng) for o in outs]
 

@@ -29,6 +29,20 @@ def _stop_after(epoch: int):
     return callback
 
 
+def _interrupted_run(tmp_path, *device, seed: int, after: int = 2):
+    """Train with a Checkpointer until an interrupt after epoch ``after``; the last checkpoint."""
+    with pytest.raises(_Interrupt):
+        run_scenario(
+            SCENARIO,
+            *device,
+            epochs=EPOCHS,
+            seed=seed,
+            quiet=True,
+            callbacks=[Checkpointer(tmp_path), _stop_after(after)],
+        )
+    return latest_checkpoint(tmp_path)
+
+
 def test_checkpointer_keeps_the_last_n(tmp_path):
     run_scenario(
         SCENARIO, epochs=EPOCHS, quiet=True, callbacks=[Checkpointer(tmp_path, keep_last=2)]
@@ -40,20 +54,10 @@ def test_checkpointer_keeps_the_last_n(tmp_path):
 
 def test_resume_after_interruption_is_bitwise_identical(tmp_path):
     uninterrupted = run_scenario(SCENARIO, epochs=EPOCHS, seed=3, quiet=True)
+    checkpoint = _interrupted_run(tmp_path, seed=3)
+    assert checkpoint.name == "epoch-0002.safetensors"
 
-    with pytest.raises(_Interrupt):
-        run_scenario(
-            SCENARIO,
-            epochs=EPOCHS,
-            seed=3,
-            quiet=True,
-            callbacks=[Checkpointer(tmp_path), _stop_after(2)],
-        )
-    assert latest_checkpoint(tmp_path).name == "epoch-0002.safetensors"
-
-    resumed = run_scenario(
-        SCENARIO, epochs=EPOCHS, seed=3, quiet=True, resume_from=latest_checkpoint(tmp_path)
-    )
+    resumed = run_scenario(SCENARIO, epochs=EPOCHS, seed=3, quiet=True, resume_from=checkpoint)
     assert resumed.state.epoch == EPOCHS
     assert _weights(resumed.model) == _weights(uninterrupted.model)
     assert resumed.history.test_loss == uninterrupted.history.test_loss
@@ -63,15 +67,7 @@ def test_resume_without_restoring_state_would_differ(tmp_path):
     """The check above can fail: training the last epochs from the saved weights alone,
     without optimizer and RNG state, ends somewhere else."""
     uninterrupted = run_scenario(SCENARIO, epochs=EPOCHS, seed=3, quiet=True)
-    with pytest.raises(_Interrupt):
-        run_scenario(
-            SCENARIO,
-            epochs=EPOCHS,
-            seed=3,
-            quiet=True,
-            callbacks=[Checkpointer(tmp_path), _stop_after(2)],
-        )
-    state = nanotorch.load(latest_checkpoint(tmp_path))
+    state = nanotorch.load(_interrupted_run(tmp_path, seed=3))
     state["optimizer"]["state"] = {}
     state["rng"] = {}
     partial = run_scenario(SCENARIO, epochs=EPOCHS, seed=3, quiet=True, resume_from=state)
@@ -90,17 +86,9 @@ def test_resume_checkpoint_written_on_strict1_continues_on_cpu(tmp_path):
     """A run interrupted on the stand-in accelerator can be finished on the cpu: the
     checkpoint is mapped to the resuming device with explicit copies."""
     on_strict = run_scenario(SCENARIO, "strict:1", epochs=EPOCHS, seed=1, quiet=True)
-    with pytest.raises(_Interrupt):
-        run_scenario(
-            SCENARIO,
-            "strict:1",
-            epochs=EPOCHS,
-            seed=1,
-            quiet=True,
-            callbacks=[Checkpointer(tmp_path), _stop_after(2)],
-        )
+    checkpoint = _interrupted_run(tmp_path, "strict:1", seed=1)
     resumed = run_scenario(
-        SCENARIO, "cpu", epochs=EPOCHS, seed=1, quiet=True, resume_from=latest_checkpoint(tmp_path)
+        SCENARIO, "cpu", epochs=EPOCHS, seed=1, quiet=True, resume_from=checkpoint
     )
     assert str(next(resumed.model.parameters()).device) == "cpu"
     for (name, a), b in zip(

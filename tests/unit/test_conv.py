@@ -179,14 +179,6 @@ CONV2D_ERRORS = [
 ]
 
 
-@pytest.mark.parametrize("x_shape,w_shape,kwargs,error,pattern", CONV2D_ERRORS)
-def test_conv2d_rejects_bad_input(x_shape, w_shape, kwargs, error, pattern, device):
-    x = nt.zeros(x_shape, device=device)
-    w = nt.zeros(w_shape, device=device)
-    with pytest.raises(error, match=pattern):
-        nt.conv2d(x, w, **kwargs)
-
-
 def test_conv2d_rejects_a_bias_of_the_wrong_shape(device):
     x, w = nt.zeros((1, 2, 5, 5), device=device), nt.zeros((3, 2, 3, 3), device=device)
     with pytest.raises(ShapeError, match=r"conv2d: bias of shape \(2,\).*\(3,\)"):
@@ -238,26 +230,42 @@ CONV_T_ERRORS = [
 ]
 
 
-@pytest.mark.parametrize("x_shape,w_shape,kwargs,error,pattern", CONV_T_ERRORS)
-def test_conv_transpose2d_rejects_bad_input(x_shape, w_shape, kwargs, error, pattern, device):
+# conv1d's errors name conv1d, not the conv2d it delegates to.
+CONV1D_ERRORS = [
+    (
+        (1, 1, 5, 5),
+        (1, 1, 3),
+        {},
+        ShapeError,
+        r"conv1d: input must be 2-D .* or 3-D .*\(1, 1, 5, 5\)",
+    ),
+    ((1, 3, 5), (1, 2, 3), {}, ShapeError, r"conv1d: input has 3 channels"),
+    (
+        (1, 1, 5),
+        (1, 1, 3),
+        dict(padding="same", stride=2),
+        ValueError,
+        r"conv1d: padding='same' needs stride 1",
+    ),
+]
+
+CONV_ERRORS = [
+    pytest.param(op, *case, id=f"{op.__name__}-{i}")
+    for op, cases in (
+        (nt.conv2d, CONV2D_ERRORS),
+        (nt.conv_transpose2d, CONV_T_ERRORS),
+        (nt.conv1d, CONV1D_ERRORS),
+    )
+    for i, case in enumerate(cases)
+]
+
+
+@pytest.mark.parametrize("op,x_shape,w_shape,kwargs,error,pattern", CONV_ERRORS)
+def test_conv_ops_reject_bad_input(op, x_shape, w_shape, kwargs, error, pattern, device):
     x = nt.zeros(x_shape, device=device)
     w = nt.zeros(w_shape, device=device)
     with pytest.raises(error, match=pattern):
-        nt.conv_transpose2d(x, w, **kwargs)
-
-
-def test_conv1d_errors_name_conv1d(device):
-    with pytest.raises(ShapeError, match=r"conv1d: input must be 2-D .* or 3-D .*\(1, 1, 5, 5\)"):
-        nt.conv1d(nt.zeros((1, 1, 5, 5), device=device), nt.zeros((1, 1, 3), device=device))
-    with pytest.raises(ShapeError, match=r"conv1d: input has 3 channels"):
-        nt.conv1d(nt.zeros((1, 3, 5), device=device), nt.zeros((1, 2, 3), device=device))
-    with pytest.raises(ValueError, match=r"conv1d: padding='same' needs stride 1"):
-        nt.conv1d(
-            nt.zeros((1, 1, 5), device=device),
-            nt.zeros((1, 1, 3), device=device),
-            padding="same",
-            stride=2,
-        )
+        op(x, w, **kwargs)
 
 
 # ---------------------------------------------------------------------------- backward chains

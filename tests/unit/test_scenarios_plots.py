@@ -82,4 +82,6 @@ def test_plot_curves_needs_no_scenario(tmp_path):
     from nanotorch.train import History
 
     h = History("r2", [1, 2], [1.0, 0.5], [1.1, 0.6], [0.2, 0.7], [0.1, 0.1])
-    _png(plots.plot_curves(h, tmp_path / "c.png", title="curves"))
+    path = plots.plot_curves(h, tmp_path / "c.png", title="curves")
+    assert path == tmp_path / "c.png"
+    _png(path)

@@ -15,6 +15,7 @@ BUILT_IN = (
     "sine",
     "xor",
     "moons",
+    "circles",
     "spirals",
     "digits-mlp",
     "digits-cnn",
@@ -66,8 +67,10 @@ def test_registry_unknown_name_lists_the_choices():
 
 
 def test_register_scenario_decorator_returns_class_and_registers(fresh_registry):
-    cls = register_scenario(_toy("toy-one"))
-    assert isinstance(get_scenario("toy-one"), cls)
+    toy = _toy("toy-one")
+    assert register_scenario(toy) is toy  # usable as a class decorator
+    assert "toy-one" in scenario_names()
+    assert type(get_scenario("toy-one")) is toy
 
 
 @pytest.mark.parametrize(
@@ -94,6 +97,15 @@ def test_criterion_direction_follows_the_metric():
     acc = scenarios.Criterion("accuracy", 0.9)
     assert acc.met(0.95) and not acc.met(0.85)
     assert "accuracy >= 0.9" in str(acc)
+
+
+def _installed_dist(tmp_path, dist: str, entry_point: str) -> None:
+    """A fake installed distribution whose only entry point is ``entry_point``."""
+    info = tmp_path / f"{dist}-0.1.dist-info"
+    info.mkdir()
+    name = dist.replace("_", "-")
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: 0.1\n")
+    (info / "entry_points.txt").write_text(f"[nanotorch.scenarios]\n{entry_point}\n")
 
 
 def test_new_module_in_the_package_is_discovered_without_edits(
@@ -129,24 +141,14 @@ def test_entry_point_group_registers_third_party_scenarios(fresh_registry, tmp_p
             metric, threshold, plot = "r2", 0.5, "regression"
     """)
     )
-    info = tmp_path / "thirdparty_scen-0.1.dist-info"
-    info.mkdir()
-    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: thirdparty-scen\nVersion: 0.1\n")
-    (info / "entry_points.txt").write_text(
-        "[nanotorch.scenarios]\nthird-party = thirdparty_scen:ThirdParty\n"
-    )
+    _installed_dist(tmp_path, "thirdparty_scen", "third-party = thirdparty_scen:ThirdParty")
     monkeypatch.syspath_prepend(str(tmp_path))
     scenarios.discover(force=True)
     assert get_scenario("third-party").criterion.metric == "r2"
 
 
 def test_broken_entry_point_warns_and_keeps_the_rest(fresh_registry, tmp_path, monkeypatch):
-    info = tmp_path / "broken_scen-0.1.dist-info"
-    info.mkdir()
-    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: broken-scen\nVersion: 0.1\n")
-    (info / "entry_points.txt").write_text(
-        "[nanotorch.scenarios]\nbroken = no_such_module_here:Thing\n"
-    )
+    _installed_dist(tmp_path, "broken_scen", "broken = no_such_module_here:Thing")
     monkeypatch.syspath_prepend(str(tmp_path))
     with pytest.warns(RuntimeWarning, match=r"broken.*no_such_module_here"):
         scenarios.discover(force=True)

@@ -31,6 +31,20 @@ def _assert_old_intact(path) -> None:
     assert got["w"].tolist() == OLD["w"] and got["step"] == OLD["step"]
 
 
+@pytest.fixture
+def target(tmp_path):
+    """``c.safetensors`` holding the previous checkpoint, which a failed save must not harm."""
+    path = tmp_path / "c.safetensors"
+    _save_old(path)
+    return path
+
+
+def _assert_old_file_alone(target) -> None:
+    """No temporary file is left beside the target, and the target is the old checkpoint."""
+    assert os.listdir(target.parent) == [target.name]
+    _assert_old_intact(target)
+
+
 def _new_state() -> dict:
     # The first tensor outgrows the write buffer, so a failure after it leaves real bytes.
     return {"a": nanotorch.ones(100_000), "b": nanotorch.zeros(50), "step": 2}
@@ -58,9 +72,7 @@ def test_save_fsyncs_the_file_then_renames_then_fsyncs_the_directory(tmp_path, m
     assert os.listdir(tmp_path) == ["c.safetensors"]
 
 
-def test_save_failing_midway_keeps_the_old_file_and_removes_the_temp(tmp_path, monkeypatch):
-    target = tmp_path / "c.safetensors"
-    _save_old(target)
+def test_save_failing_midway_keeps_the_old_file_and_removes_the_temp(tmp_path, target, monkeypatch):
     real = api._to_host
     seen = []
     sizes = []
@@ -78,13 +90,10 @@ def test_save_failing_midway_keeps_the_old_file_and_removes_the_temp(tmp_path, m
     with pytest.raises(RuntimeError, match="device lost"):
         nanotorch.save(_new_state(), target)
     assert sizes and sizes[0] >= 400_000
-    assert os.listdir(tmp_path) == ["c.safetensors"]
-    _assert_old_intact(target)
+    _assert_old_file_alone(target)
 
 
-def test_save_io_error_is_a_checkpoint_error_and_keeps_the_old_file(tmp_path, monkeypatch):
-    target = tmp_path / "c.safetensors"
-    _save_old(target)
+def test_save_io_error_is_a_checkpoint_error_and_keeps_the_old_file(target, monkeypatch):
 
     def disk_full(fd):
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
@@ -93,13 +102,10 @@ def test_save_io_error_is_a_checkpoint_error_and_keeps_the_old_file(tmp_path, mo
     with pytest.raises(nanotorch.CheckpointError, match=r"c\.safetensors.*No space left"):
         nanotorch.save(_new_state(), target)
     monkeypatch.undo()
-    assert os.listdir(tmp_path) == ["c.safetensors"]
-    _assert_old_intact(target)
+    _assert_old_file_alone(target)
 
 
-def test_save_interrupted_by_keyboard_interrupt_cleans_up(tmp_path, monkeypatch):
-    target = tmp_path / "c.safetensors"
-    _save_old(target)
+def test_save_interrupted_by_keyboard_interrupt_cleans_up(target, monkeypatch):
 
     def interrupt(t):
         raise KeyboardInterrupt
@@ -107,24 +113,18 @@ def test_save_interrupted_by_keyboard_interrupt_cleans_up(tmp_path, monkeypatch)
     monkeypatch.setattr(api, "_to_host", interrupt)
     with pytest.raises(KeyboardInterrupt):
         nanotorch.save(_new_state(), target)
-    assert os.listdir(tmp_path) == ["c.safetensors"]
-    _assert_old_intact(target)
+    _assert_old_file_alone(target)
 
 
-def test_save_of_an_unsupported_object_keeps_the_old_file(tmp_path):
-    target = tmp_path / "c.safetensors"
-    _save_old(target)
+def test_save_of_an_unsupported_object_keeps_the_old_file(target):
     with pytest.raises(TypeError):
         nanotorch.save({"w": nanotorch.ones(3), "bad": object()}, target)
-    assert os.listdir(tmp_path) == ["c.safetensors"]
-    _assert_old_intact(target)
+    _assert_old_file_alone(target)
 
 
-def test_save_killed_mid_write_leaves_the_old_file_intact(tmp_path):
+def test_save_killed_mid_write_leaves_the_old_file_intact(tmp_path, target):
     if not hasattr(signal, "SIGKILL"):
         pytest.skip("needs SIGKILL")
-    target = tmp_path / "c.safetensors"
-    _save_old(target)
     # The child writes the first (4 MB) tensor, says so, then stalls before the second one;
     # the parent kills it there, while the temporary file is half written.
     child = textwrap.dedent(
@@ -183,9 +183,7 @@ def test_save_creates_files_with_the_usual_permissions(tmp_path):
     assert mode == stat.S_IMODE((tmp_path / "plain").stat().st_mode)
 
 
-def test_save_overwrites_an_existing_checkpoint(tmp_path):
-    target = tmp_path / "c.safetensors"
-    _save_old(target)
+def test_save_overwrites_an_existing_checkpoint(tmp_path, target):
     nanotorch.save({"new": 2}, target)
     assert nanotorch.load(target) == {"new": 2}
     assert os.listdir(tmp_path) == ["c.safetensors"]
@@ -220,17 +218,14 @@ def test_save_ignores_a_filesystem_that_refuses_to_fsync_a_directory(tmp_path, m
     assert nanotorch.load(tmp_path / "c.safetensors") == {"a": 1}
 
 
-def test_save_of_a_header_over_the_reader_limit_fails_and_keeps_the_old_file(tmp_path, monkeypatch):
+def test_save_of_a_header_over_the_reader_limit_fails_and_keeps_the_old_file(target, monkeypatch):
     from nanotorch.checkpoint import layout
 
-    target = tmp_path / "c.safetensors"
-    _save_old(target)
     monkeypatch.setattr(layout, "MAX_HEADER_BYTES", 1_000)  # stands in for 100 MB
     with pytest.raises(nanotorch.CheckpointError, match=r"c\.safetensors.*header.*over the 1000"):
         nanotorch.save({"losses": list(range(500))}, target)
     monkeypatch.undo()
-    assert os.listdir(tmp_path) == ["c.safetensors"]
-    _assert_old_intact(target)
+    _assert_old_file_alone(target)
 
 
 def test_save_checks_each_tensor_matches_its_header_entry(tmp_path, monkeypatch):

@@ -390,14 +390,14 @@ def fuzz_path(tmp_path_factory):
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(content=st.binary(max_size=512) | st.binary(max_size=512).map(lambda b: _file(b[1:], b"")))
-def test_fuzz_random_bytes_only_raise_checkpoint_error(content, fuzz_path):
+def test_load_of_random_bytes_only_raises_checkpoint_error(content, fuzz_path):
     fuzz_path.write_bytes(content)
     _outcome(fuzz_path)
 
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(content=mutated_files())
-def test_fuzz_mutated_valid_files_only_raise_checkpoint_error(content, fuzz_path):
+def test_load_of_mutated_valid_files_only_raises_checkpoint_error(content, fuzz_path):
     fuzz_path.write_bytes(content)
     _outcome(fuzz_path)
 

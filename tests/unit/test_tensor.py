@@ -8,7 +8,7 @@ import pytest
 import nanotorch as nt
 
 
-def test_tensor_metadata(device):
+def test_tensor_metadata_reports_shape_size_and_grad_state(device):
     t = nt.zeros(2, 3, device=device)
     assert t.shape == (2, 3) and t.ndim == 2 and t.numel() == 6 and len(t) == 2
     assert t.size() == (2, 3) and t.size(1) == 3 and t.size(-1) == 3

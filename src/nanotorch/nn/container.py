@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping
-from typing import Any
+from typing import Any, Self
 
 from nanotorch.nn.module import Module
 
@@ -30,7 +30,48 @@ def _index(container: Module, idx: int) -> int:
     return idx % n
 
 
-class Sequential(Module):
+class _ModuleSequence(Module):
+    """What ``Sequential`` and ``ModuleList`` share: children named "0".."n-1" in order.
+
+    Deleting or inserting renumbers the children, as PyTorch does, so the names (and the
+    ``state_dict`` keys built from them) never have gaps.
+    """
+
+    def _renumber(self, modules: list[Module]) -> None:
+        self._modules.clear()
+        for i, m in enumerate(modules):
+            self.add_module(str(i), m)
+
+    def _insert(self, index: int, module: Module) -> None:
+        values = list(self._modules.values())
+        values.insert(index, module)
+        self._renumber(values)
+
+    def __delitem__(self, idx: int | slice) -> None:
+        values = list(self._modules.values())
+        if isinstance(idx, slice):
+            del values[idx]
+        else:
+            del values[_index(self, idx)]
+        self._renumber(values)
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __iter__(self) -> Iterator[Module]:
+        return iter(self._modules.values())
+
+    def append(self, module: Module) -> Self:
+        self.add_module(str(len(self)), module)
+        return self
+
+    def extend(self, modules: Iterable[Module]) -> Self:
+        for m in modules:
+            self.append(m)
+        return self
+
+
+class Sequential(_ModuleSequence):
     """Modules applied one after another: ``forward(x)`` is ``m_n(...m_1(x))``.
 
     Children are named "0", "1", ... (or by the keys of an ``OrderedDict``).
@@ -56,11 +97,6 @@ class Sequential(Module):
             input = module(input)
         return input
 
-    def _renumber(self, modules: list[Module]) -> None:
-        self._modules.clear()
-        for i, m in enumerate(modules):
-            self._modules[str(i)] = m
-
     def __getitem__(self, idx: int | slice) -> Any:
         if isinstance(idx, slice):
             # A slice keeps the children's names, as in PyTorch ("1", "2" for seq[1:]).
@@ -71,40 +107,15 @@ class Sequential(Module):
         key = list(self._modules)[_index(self, idx)]
         self.add_module(key, module)
 
-    def __delitem__(self, idx: int | slice) -> None:
-        values = list(self._modules.values())
-        if isinstance(idx, slice):
-            del values[idx]
-        else:
-            del values[_index(self, idx)]
-        # PyTorch renumbers the remaining children so names stay "0".."n-1".
-        self._renumber(values)
-
-    def __len__(self) -> int:
-        return len(self._modules)
-
-    def __iter__(self) -> Iterator[Module]:
-        return iter(self._modules.values())
-
-    def append(self, module: Module) -> Sequential:
-        self.add_module(str(len(self)), module)
-        return self
-
-    def extend(self, modules: Iterable[Module]) -> Sequential:
-        for m in modules:
-            self.append(m)
-        return self
-
     def insert(self, index: int, module: Module) -> Sequential:
+        # Checked before _insert, which renumbers from scratch and must not stop half-way.
         if not isinstance(module, Module):
             raise TypeError(f"Sequential.insert: '{type(module).__name__}' is not a Module")
-        values = list(self._modules.values())
-        values.insert(index, module)
-        self._renumber(values)
+        self._insert(index, module)
         return self
 
 
-class ModuleList(Module):
+class ModuleList(_ModuleSequence):
     """A list of modules whose parameters are registered (children "0", "1", ...).
 
     It has no ``forward``: iterate over it in the owner's ``forward``.
@@ -120,11 +131,6 @@ class ModuleList(Module):
         if modules is not None:
             self.extend(modules)
 
-    def _renumber(self, modules: list[Module]) -> None:
-        self._modules.clear()
-        for i, m in enumerate(modules):
-            self.add_module(str(i), m)
-
     def __getitem__(self, idx: int | slice) -> Any:
         values = list(self._modules.values())
         if isinstance(idx, slice):
@@ -134,33 +140,8 @@ class ModuleList(Module):
     def __setitem__(self, idx: int, module: Module) -> None:
         self.add_module(str(_index(self, idx)), module)
 
-    def __delitem__(self, idx: int | slice) -> None:
-        values = list(self._modules.values())
-        if isinstance(idx, slice):
-            del values[idx]
-        else:
-            del values[_index(self, idx)]
-        self._renumber(values)
-
-    def __len__(self) -> int:
-        return len(self._modules)
-
-    def __iter__(self) -> Iterator[Module]:
-        return iter(self._modules.values())
-
-    def append(self, module: Module) -> ModuleList:
-        self.add_module(str(len(self)), module)
-        return self
-
-    def extend(self, modules: Iterable[Module]) -> ModuleList:
-        for m in modules:
-            self.append(m)
-        return self
-
     def insert(self, index: int, module: Module) -> None:
-        values = list(self._modules.values())
-        values.insert(index, module)
-        self._renumber(values)
+        self._insert(index, module)
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError(

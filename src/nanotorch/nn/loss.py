@@ -289,13 +289,21 @@ class CrossEntropyIndex(Function):
     also keeps softmax = e / s, which it has almost for free. Backward is built from Tensor
     ops; in a plain backward it uses that kept softmax, and under ``create_graph=True`` it
     recomputes softmax(z) as an op so second derivatives flow through it. Saves the logits,
-    the targets, the weight and (when needed) the softmax.
+    the targets, the weight, (when needed) the softmax and (for 'mean') the denominator.
+
+    The reduction is fused too: 'sum' returns L = sum_i l_i and 'mean' returns L / D with
+    D = sum_i w_(t_i) over the targets that are not ignored (their count without weights).
+    Each l_i then receives the same upstream gradient, g for 'sum' and g / D for 'mean', so
+    the backward above runs with that 0-d value broadcast over i. D is a constant unless the
+    weight requires a gradient; ``cross_entropy`` keeps 'mean' out of the op in that case.
+    A reduced loss is two dispatches forward (range check, loss) instead of seven, and one in
+    a plain backward instead of four.
     """
 
     dtype_exempt = (1,)
 
     @staticmethod
-    def forward(ctx, xp, z, target, weight, ignore_index, smoothing, keep_softmax):
+    def forward(ctx, xp, z, target, weight, ignore_index, smoothing, keep_softmax, reduction):
         ctx.ignore_index, ctx.smoothing = ignore_index, smoothing
         n_classes = z.shape[1]
         shifted = z - xp.max(z, axis=1, keepdims=True)
@@ -307,7 +315,8 @@ class CrossEntropyIndex(Function):
         picked = xp.take_along_axis(shifted, xp.expand_dims(safe, axis=1), axis=1)
         picked = xp.squeeze(picked - log_total, axis=1)  # logp at the target
         if weight is not None:
-            picked = picked * xp.reshape(xp.take(weight, xp.reshape(safe, (-1,))), safe.shape)
+            target_weight = xp.reshape(xp.take(weight, xp.reshape(safe, (-1,))), safe.shape)
+            picked = picked * target_weight
         loss = -(1.0 - smoothing) * picked
         if smoothing:
             # sum_k w_k logp_k = sum_k w_k (z_k - m) - (sum_k w_k) log s
@@ -318,22 +327,45 @@ class CrossEntropyIndex(Function):
                 w = xp.reshape(weight, (1, n_classes) + (1,) * (z.ndim - 2))
                 smooth = xp.sum(shifted * w, axis=1) - xp.sum(weight) * log_total
             loss = loss - (smoothing / n_classes) * smooth
-        ctx.save_for_backward(z, target, weight, e / total if keep_softmax else None)
-        return xp.where(valid, loss, xp.zeros_like(loss))
+        loss = xp.where(valid, loss, xp.zeros_like(loss))
+        probs = e / total if keep_softmax else None
+        if reduction == "none":
+            ctx.save_for_backward(z, target, weight, probs, None)
+            return loss
+        total_loss = xp.sum(loss)
+        if reduction == "sum":
+            ctx.save_for_backward(z, target, weight, probs, None)
+            return total_loss
+        # 'mean': divide by the summed weights of the targets that count (D in the note).
+        counted = xp.astype(valid, z.dtype)
+        if weight is not None:
+            counted = counted * target_weight
+        denominator = xp.sum(counted)
+        ctx.save_for_backward(z, target, weight, probs, denominator)
+        return total_loss / denominator
 
     @staticmethod
     def backward(ctx, g):
-        z, target, weight, probs = ctx.saved_tensors
+        z, target, weight, probs, denominator = ctx.saved_tensors
         need_weight_grad = weight is not None and ctx.needs_input_grad[2]
         if probs is not None and not _is_grad_enabled() and not need_weight_grad:
             # A plain backward (nothing recorded) needs no differentiable pieces: the whole
-            # logit gradient is one op instead of about ten (CrossEntropyIndexGrad).
+            # logit gradient, the reduction's included, is one op instead of about ten
+            # (CrossEntropyIndexGrad).
             grad_z = None
             if ctx.needs_input_grad[0]:
                 grad_z = CrossEntropyIndexGrad.apply(
-                    g, probs, target, weight, ignore_index=ctx.ignore_index, smoothing=ctx.smoothing
+                    g,
+                    probs,
+                    target,
+                    weight,
+                    denominator,
+                    ignore_index=ctx.ignore_index,
+                    smoothing=ctx.smoothing,
                 )
             return grad_z, None, None
+        if denominator is not None:
+            g = g / denominator  # 'mean': every l_i gets g / D (a 0-d g broadcasts below)
         eps = ctx.smoothing
         n_classes = z.shape[1]
         if probs is None or _is_grad_enabled():
@@ -363,13 +395,16 @@ class CrossEntropyIndexGrad(Function):
     """dz of CrossEntropyIndex on raw arrays: g_i (a_i softmax_ik - q_ik), zero where the
     target is ignored (Note [Fused cross-entropy] defines q and a). Used by its backward when
     no graph is recorded and the weight needs no gradient; the same expression built from
-    Tensor ops serves ``create_graph=True``. Not differentiable. Saves nothing."""
+    Tensor ops serves ``create_graph=True``. For a reduced loss g is 0-d (the same for every
+    i), divided by ``denominator`` for 'mean'. Not differentiable. Saves nothing."""
 
     differentiable = False
     dtype_exempt = (2,)  # the int64 targets
 
     @staticmethod
-    def forward(ctx, xp, g, probs, target, weight, ignore_index, smoothing):
+    def forward(ctx, xp, g, probs, target, weight, denominator, ignore_index, smoothing):
+        if denominator is not None:
+            g = g / denominator
         n_classes = probs.shape[1]
         class_shape = (1, n_classes) + (1,) * (probs.ndim - 2)
         valid = target != ignore_index
@@ -444,6 +479,10 @@ def cross_entropy(
     needs_grad = _is_grad_enabled() and (
         x.requires_grad or (weight is not None and weight.requires_grad)
     )
+    # A weighted 'mean' whose weight needs a gradient keeps its division outside the op: the
+    # denominator depends on the weight too (Note [Fused cross-entropy]).
+    weight_needs_grad = weight is not None and weight.requires_grad and _is_grad_enabled()
+    fused = "none" if reduction == "mean" and weight_needs_grad else reduction
     loss = CrossEntropyIndex.apply(
         x,
         t,
@@ -451,11 +490,12 @@ def cross_entropy(
         ignore_index=ignore_index,
         smoothing=float(label_smoothing),
         keep_softmax=needs_grad,
+        reduction=fused,
     )
     if reduction == "none":
         return loss.squeeze(0) if unbatched else loss
-    if reduction == "sum":
-        return loss.sum()
+    if fused == reduction:
+        return loss
     return loss.sum() / _target_weight_sum(x, t, weight, ignore_index)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from nanotorch.autograd.function import Function
+from nanotorch.autograd.grad_mode import is_grad_enabled
 from nanotorch.errors import ShapeError
 from nanotorch.ops._util import broadcast_shapes
 from nanotorch.tensor import Tensor
@@ -57,6 +58,10 @@ class Linear(Function):
     un-broadcasts b's gradient), and dW is computed as g^T @ x, which comes out row-major
     like W itself, so the optimizer's update reads both contiguously (computing x^T @ g and
     transposing it back gives a column-major dW). See discovery/performance.md.
+
+    In a plain backward (nothing recorded) dW is one op, ``LinearWeightGrad``, instead of a
+    transpose and a matmul; under ``create_graph=True`` it stays a composite of
+    differentiable ops.
     """
 
     @staticmethod
@@ -77,10 +82,25 @@ class Linear(Function):
             g2 = g if g.ndim == 2 else g.reshape(-1, g.shape[-1])
             if need_w:
                 x2 = x if x.ndim == 2 else x.reshape(-1, x.shape[-1])
-                grad_w = matmul(g2.mT, x2)
+                if is_grad_enabled():
+                    grad_w = matmul(g2.mT, x2)  # create_graph: differentiable
+                else:
+                    grad_w = LinearWeightGrad.apply(g2, x2)
             if need_b:
                 grad_b = g2.sum(0)
         return grad_x, grad_w, grad_b
+
+
+class LinearWeightGrad(Function):
+    """dW = g^T @ x for 2-D g (N, out) and x (N, in), as one op: what ``Linear.backward``
+    computes when no graph is recorded. The transpose is a view that the matmul reads
+    directly, and the result is row-major like W. Not differentiable. Saves nothing."""
+
+    differentiable = False
+
+    @staticmethod
+    def forward(ctx, xp, g, x):
+        return xp.matmul(g.T, x)
 
 
 def matmul(a: Tensor, b: Tensor) -> Tensor:

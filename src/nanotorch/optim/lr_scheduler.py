@@ -333,15 +333,17 @@ class OneCycleLR(LRScheduler):
         self.anneal_strategy = anneal_strategy
         self.cycle_momentum = cycle_momentum
         t = self.total_steps
+        # Both policies open with the same warm-up; they differ in how they come down.
+        warm_up = dict(
+            end_step=pct_start * t - 1,
+            start_lr="initial_lr",
+            end_lr="max_lr",
+            start_momentum="max_momentum",
+            end_momentum="base_momentum",
+        )
         if three_phase:
             self._schedule_phases = [
-                dict(
-                    end_step=pct_start * t - 1,
-                    start_lr="initial_lr",
-                    end_lr="max_lr",
-                    start_momentum="max_momentum",
-                    end_momentum="base_momentum",
-                ),
+                warm_up,
                 dict(
                     end_step=2 * pct_start * t - 2,
                     start_lr="max_lr",
@@ -359,13 +361,7 @@ class OneCycleLR(LRScheduler):
             ]
         else:
             self._schedule_phases = [
-                dict(
-                    end_step=pct_start * t - 1,
-                    start_lr="initial_lr",
-                    end_lr="max_lr",
-                    start_momentum="max_momentum",
-                    end_momentum="base_momentum",
-                ),
+                warm_up,
                 dict(
                     end_step=t - 1,
                     start_lr="max_lr",

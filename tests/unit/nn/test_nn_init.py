@@ -75,7 +75,7 @@ def test_uniform_and_normal_moments():
     assert abs(n.mean() - 1.0) < 0.01 and abs(n.std() - 0.5) < 0.01
 
 
-def test_xavier_scales():
+def test_xavier_init_scale_follows_fan_in_and_fan_out():
     a = math.sqrt(6 / (FAN_IN + FAN_OUT))
     w = _host(init.xavier_uniform_(nt.empty(*SHAPE), gain=2.0))
     assert np.abs(w).max() <= 2 * a and np.abs(w).max() > 0.99 * 2 * a
