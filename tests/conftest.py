@@ -58,8 +58,13 @@ def selected_devices(config: pytest.Config) -> list[str]:
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "device" in metafunc.fixturenames:
+        # @pytest.mark.not_on("cpu"): a test about crossing devices has no cpu case at all,
+        # rather than one skipped id per test.
+        excluded = {d for m in metafunc.definition.iter_markers("not_on") for d in m.args}
         params = []
         for name in selected_devices(metafunc.config):
+            if name in excluded:
+                continue
             marks = [pytest.mark.cuda] if name.startswith("cuda") else []
             params.append(pytest.param(name, id=name, marks=marks))
         metafunc.parametrize("device", params, indirect=True)

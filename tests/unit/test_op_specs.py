@@ -32,10 +32,9 @@ def test_op_gradgradcheck(spec, case, device):
     check_grad(spec, case, device, second_order=True)
 
 
+@pytest.mark.not_on("cpu")  # agreement is checked against cpu
 @pytest.mark.parametrize("spec,case", CASES)
 def test_op_device_agreement(spec, case, device):
-    if str(device) == "cpu":
-        pytest.skip("agreement is checked against cpu")
     check_device_agreement(spec, case, device)
 
 

@@ -38,9 +38,8 @@ def test_tensor_dataset_accepts_cpu_tensors_and_keeps_host_arrays():
     np.testing.assert_array_equal(ds[1][0], [2.0, 3.0])
 
 
+@pytest.mark.not_on("cpu")  # cpu tensors are host arrays already
 def test_tensor_dataset_refuses_device_tensors_with_the_fix(device):
-    if device.type == "cpu":
-        pytest.skip("cpu tensors are host arrays already")
     x = nanotorch.zeros(3, 2, device=device)
     with pytest.raises(ValueError, match=r"TensorDataset.*" + str(device) + r".*\.cpu\(\)"):
         TensorDataset(x)

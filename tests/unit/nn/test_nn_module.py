@@ -286,9 +286,8 @@ def test_module_to_device_keeps_values(device):
     assert all(str(p.device) == "cpu" for p in net.parameters())
 
 
+@pytest.mark.not_on("cpu")
 def test_module_input_on_another_device_is_refused(device):
-    if str(device) == "cpu":
-        pytest.skip("needs a device other than cpu")
     net = Net(device=device)
     with pytest.raises(nt.DeviceMismatchError, match=rf"linear: input is on cpu.*{device}.*\.to\("):
         net(nt.randn(2, 3))
@@ -366,9 +365,8 @@ def test_load_state_dict_accepts_host_arrays_in_pytorch_layout(device):
     assert net.steps.item() == 3 and net.steps.dtype is nt.int64
 
 
+@pytest.mark.not_on("cpu")
 def test_load_state_dict_from_another_device_copies_explicitly(device):
-    if str(device) == "cpu":
-        pytest.skip("needs a device other than cpu")
     src = Net()
     dst = Net(device=device)
     nt.reset_transfer_stats()
