@@ -208,7 +208,26 @@ def assert_close(
 # Every public op declares an OpSpec: sample inputs (broadcasting pairs, 0-d and empty
 # shapes, non-contiguous views), a NumPy reference, and tolerances. tests/unit/test_op_specs.py
 # turns each spec into forward, gradcheck, gradgradcheck and device-agreement tests on every
-# device of the fixture, and a meta-test fails when a public op has no spec.
+# device of the fixture, and a meta-test fails when a public op has no spec. A spec names its
+# op by string and finds it only when a test runs, so a spec written before its op is one
+# failing test that says what to do, not an import error that stops the whole collection.
+
+
+def public_ops() -> dict[str, Callable[..., Any]]:
+    """Every public op by name: ``nanotorch.<op>`` and ``nanotorch.nn.functional``'s own,
+    derived from the families' ``OPS`` (Note [Op registry] in nanotorch/ops/__init__.py)."""
+    from nanotorch import ops
+    from nanotorch.nn import functional
+
+    return {**ops.public_ops(), **functional.public_ops()}
+
+
+def missing_op_message(name: str) -> str:
+    return (
+        f"no public op named {name!r}: write it in its family file (src/nanotorch/ops/<family>.py,"
+        f" or nn/<family>.py for a functional op) and list {name!r} in that file's OPS; see "
+        "instructions/adding-an-op.md"
+    )
 
 
 class Case:
@@ -236,16 +255,18 @@ class Case:
 
 
 class OpSpec:
-    """What an op must satisfy: ``fn(*tensors, **kwargs)`` matches ``ref(*arrays, **kwargs)``
-    (NumPy, float64) on every case, and its gradients match finite differences."""
+    """What the public op ``name`` must satisfy: ``op(*tensors, **kwargs)`` matches
+    ``ref(*arrays, **kwargs)`` (NumPy, float64) on every case, and its gradients match finite
+    differences. ``fn`` calls the op another way when a case cannot (``lambda x, key: x[key]``
+    for indexing); by default the op is looked up by ``name`` when a test first needs it."""
 
     def __init__(
         self,
         name: str,
-        fn: Callable[..., Any],
         ref: Callable[..., Any] | None,
         cases: Sequence[Case],
         *,
+        fn: Callable[..., Any] | None = None,
         grad: bool = True,
         gradgrad: bool = False,
         atol: float = 1e-5,
@@ -254,13 +275,27 @@ class OpSpec:
         grad_rtol: float = 1e-3,
     ) -> None:
         self.name = name
-        self.fn = fn
+        self._fn = fn
+        self._op: Callable[..., Any] | None = None
         self.ref = ref
         self.cases = list(cases)
         self.grad = grad
         self.gradgrad = gradgrad
         self.atol, self.rtol = atol, rtol
         self.grad_atol, self.grad_rtol = grad_atol, grad_rtol
+
+    def exists(self) -> bool:
+        """Whether ``name`` is a public op yet."""
+        return self.name in public_ops()
+
+    @property
+    def fn(self) -> Callable[..., Any]:
+        """How the tests call the op; raises LookupError while the op does not exist."""
+        if self._op is None:  # looked up once: gradcheck calls fn for every perturbation
+            self._op = public_ops().get(self.name)
+            if self._op is None:
+                raise LookupError(missing_op_message(self.name))
+        return self._op if self._fn is None else self._fn
 
     def __repr__(self) -> str:
         return f"OpSpec({self.name})"

@@ -22,6 +22,10 @@ from nanotorch.nn.module import Module
 from nanotorch.random import Generator
 from nanotorch.tensor import Tensor
 
+# The functional ops this family exports through nanotorch.nn.functional; the op-spec
+# tests derive from it (Note [Op registry] in ops/__init__.py).
+OPS = ("dropout", "dropout2d")
+
 
 def _check_p(op: str, p: float) -> None:
     if not isinstance(p, (int, float)) or isinstance(p, bool) or not 0.0 <= p <= 1.0:

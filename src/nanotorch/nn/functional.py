@@ -2,43 +2,35 @@
 
 Layers hold parameters and call these functions; the functions themselves live next to their
 module classes (``nn/linear.py``, ``nn/dropout.py``, ``nn/loss.py``...) and are gathered
-here, together with the activations of ``nanotorch.ops``, under PyTorch's names.
+here, together with the activations, convolutions and pools of ``nanotorch.ops``, under
+PyTorch's names.
 
-Note [Functional registry]
-~~~~~~~~~~~~~~~~~~~~~~~~~~
-``PUBLIC_OPS`` lists every public name defined by ``nanotorch.nn`` (not the re-exported core
-ops, which ``nanotorch.ops.PUBLIC_OPS`` already lists). The meta-test
-``test_every_public_op_has_a_spec`` (tests/unit/test_op_specs.py) reads it, so a new
-functional op cannot ship without an OpSpec in ``tests/specs/``. A new family (convolution,
-pooling) adds its import lines and a ``PUBLIC_OPS += (...)`` line at the end of this file.
+Each layer family lists its functional ops in its own ``OPS`` (Note [Op registry] in
+ops/__init__.py): this namespace and ``PUBLIC_OPS`` are derived from those lists, so a new
+functional op is written once, in its family file, and the meta-test
+``test_every_public_op_has_a_spec`` sees it at once. The core ops re-exported here are
+specified with the core ops.
 
 Like the rest of the engine, this module imports no array library.
 """
 
-# Every import below is a public re-export (listed in __all__ through PUBLIC_OPS).
-# ruff: noqa: F401
-
 from __future__ import annotations
 
-from nanotorch.nn.dropout import dropout, dropout2d
-from nanotorch.nn.linear import linear
-from nanotorch.nn.loss import (
-    binary_cross_entropy,
-    binary_cross_entropy_with_logits,
-    cross_entropy,
-    huber_loss,
-    kl_div,
-    l1_loss,
-    mse_loss,
-    nll_loss,
-    smooth_l1_loss,
-)
-from nanotorch.nn.normalization import batch_norm, group_norm, layer_norm
-from nanotorch.nn.sparse import embedding
-from nanotorch.ops import (
+import importlib
+from collections.abc import Callable
+from typing import Any
+
+from nanotorch import ops as _ops
+from nanotorch.ops import (  # noqa: F401 - re-exported (REEXPORTED)
+    adaptive_avg_pool2d,
+    avg_pool2d,
+    conv1d,
+    conv2d,
+    conv_transpose2d,
     gelu,
     leaky_relu,
     log_softmax,
+    max_pool2d,
     one_hot,
     pad,
     relu,
@@ -49,33 +41,17 @@ from nanotorch.ops import (
     tanh,
 )
 
-# See Note [Functional registry].
-PUBLIC_OPS: tuple[str, ...] = (
-    # layers
-    "linear",
-    "dropout",
-    "dropout2d",
-    "embedding",
-    "layer_norm",
-    "batch_norm",
-    "group_norm",
-    # losses
-    "mse_loss",
-    "l1_loss",
-    "smooth_l1_loss",
-    "huber_loss",
-    "cross_entropy",
-    "nll_loss",
-    "binary_cross_entropy",
-    "binary_cross_entropy_with_logits",
-    "kl_div",
-)
-
-__all__ = [
-    *PUBLIC_OPS,
+# The core ops PyTorch's ``torch.nn.functional`` also offers.
+REEXPORTED = (
+    "adaptive_avg_pool2d",
+    "avg_pool2d",
+    "conv1d",
+    "conv2d",
+    "conv_transpose2d",
     "gelu",
     "leaky_relu",
     "log_softmax",
+    "max_pool2d",
     "one_hot",
     "pad",
     "relu",
@@ -84,25 +60,24 @@ __all__ = [
     "softmax",
     "softplus",
     "tanh",
-]
-
-# Convolution and pooling are core ops (nanotorch/ops/conv.py, ops/pool.py, listed in
-# nanotorch.ops.PUBLIC_OPS with their specs in tests/specs/conv_ops.py); F re-exports them
-# under PyTorch's names.
-from nanotorch.ops import (  # noqa: E402
-    adaptive_avg_pool2d,
-    avg_pool2d,
-    conv1d,
-    conv2d,
-    conv_transpose2d,
-    max_pool2d,
 )
 
-__all__ += [
-    "adaptive_avg_pool2d",
-    "avg_pool2d",
-    "conv1d",
-    "conv2d",
-    "conv_transpose2d",
-    "max_pool2d",
-]
+
+def families() -> list[Any]:
+    """The modules of ``nanotorch.nn`` that declare functional ``OPS``."""
+    return _ops.families(importlib.import_module("nanotorch.nn"))
+
+
+def public_ops() -> dict[str, Callable[..., Any]]:
+    """Every functional op the layer families define, by name, read afresh each call."""
+    return _ops.collect(families())[0]
+
+
+_OPS, _ALIASES = _ops.collect(families())
+globals().update(_OPS)
+globals().update(_ALIASES)
+
+# The functional ops nanotorch.nn defines itself (not the re-exported core ops).
+PUBLIC_OPS: tuple[str, ...] = tuple(sorted(_OPS))
+
+__all__ = sorted([*_OPS, *_ALIASES, *REEXPORTED])

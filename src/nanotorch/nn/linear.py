@@ -22,6 +22,10 @@ from nanotorch.nn.parameter import Parameter
 from nanotorch.ops.matmul import Linear as LinearFn
 from nanotorch.tensor import Tensor
 
+# The functional ops this family exports through nanotorch.nn.functional; the op-spec
+# tests derive from it (Note [Op registry] in ops/__init__.py).
+OPS = ("linear",)
+
 
 def check_same_place(op: str, input: Tensor, **others: Tensor | None) -> None:  # noqa: A002
     """Raise if ``others`` (weight, bias, ...) are not on ``input``'s device and dtype,

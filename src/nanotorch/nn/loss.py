@@ -36,6 +36,21 @@ from nanotorch.ops.reduction import amax, amin, log_softmax, softmax
 from nanotorch.ops.shape import stack
 from nanotorch.tensor import Tensor
 
+# The functional ops this family exports through nanotorch.nn.functional; the op-spec
+# tests derive from it (Note [Op registry] in ops/__init__.py).
+OPS = (
+    "mse_loss",
+    "l1_loss",
+    "smooth_l1_loss",
+    "huber_loss",
+    "cross_entropy",
+    "nll_loss",
+    "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
+    "kl_div",
+)
+
+
 _REDUCTIONS = ("none", "mean", "sum")
 _BIG = 2**62  # beyond any class count, within int64
 

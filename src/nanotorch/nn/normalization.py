@@ -39,6 +39,10 @@ from nanotorch.nn.parameter import Parameter
 from nanotorch.ops.elementwise import rsqrt
 from nanotorch.tensor import Tensor
 
+# The functional ops this family exports through nanotorch.nn.functional; the op-spec
+# tests derive from it (Note [Op registry] in ops/__init__.py).
+OPS = ("layer_norm", "batch_norm", "group_norm")
+
 
 def _channel_view(t: Tensor, ndim: int) -> Tensor:
     """A (C,) tensor shaped to broadcast along dim 1 of an (N, C, *) tensor."""

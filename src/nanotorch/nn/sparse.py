@@ -21,6 +21,10 @@ from nanotorch.ops.elementwise import where
 from nanotorch.ops.indexing import take_along
 from nanotorch.tensor import Tensor
 
+# The functional ops this family exports through nanotorch.nn.functional; the op-spec
+# tests derive from it (Note [Op registry] in ops/__init__.py).
+OPS = ("embedding",)
+
 
 def _normalize_padding_idx(op: str, padding_idx: int | None, num_embeddings: int) -> int | None:
     if padding_idx is None:

@@ -59,6 +59,11 @@ from nanotorch.errors import ShapeError
 from nanotorch.ops.matmul import matmul
 from nanotorch.tensor import Tensor
 
+# What this family exports; nanotorch.<name> and the op-spec tests derive from it
+# (Note [Op registry] in ops/__init__.py).
+OPS = ("conv1d", "conv2d", "conv_transpose2d")
+
+
 # ---------------------------------------------------------------------------- impl switch
 _IMPLS = ("auto", "portable")
 _conv_impl: ContextVar[str] = ContextVar("nanotorch_conv_impl", default="auto")

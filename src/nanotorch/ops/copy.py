@@ -13,6 +13,10 @@ from nanotorch.backend import Device, copy_between, get_backend
 from nanotorch.dtypes import DType
 from nanotorch.tensor import Tensor
 
+# What this family exports; nanotorch.<name> and the op-spec tests derive from it
+# (Note [Op registry] in ops/__init__.py).
+OPS = ("cast", "clone", "to_device")
+
 
 class ToDevice(Function):
     """out = a copied to another device;  da = g copied back to a's device."""

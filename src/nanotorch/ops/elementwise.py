@@ -15,6 +15,69 @@ from nanotorch.autograd.function import Function
 from nanotorch.ops._util import broadcast_shapes
 from nanotorch.tensor import Tensor
 
+# What this family exports; nanotorch.<name> and the op-spec tests derive from it
+# (Note [Op registry] in ops/__init__.py).
+OPS = (
+    "add",
+    "sub",
+    "mul",
+    "div",
+    "neg",
+    "pow",
+    "square",
+    "exp",
+    "log",
+    "log1p",
+    "expm1",
+    "sqrt",
+    "rsqrt",
+    "abs",
+    "sign",
+    "sin",
+    "cos",
+    "tanh",
+    "sigmoid",
+    "relu",
+    "leaky_relu",
+    "gelu",
+    "silu",
+    "softplus",
+    "clamp",
+    "maximum",
+    "minimum",
+    "where",
+    "eq",
+    "ne",
+    "lt",
+    "le",
+    "gt",
+    "ge",
+    "logical_and",
+    "logical_or",
+    "logical_xor",
+    "logical_not",
+    "isnan",
+    "isinf",
+    "isfinite",
+    "floor_divide",
+    "remainder",
+)
+ALIASES = {
+    "subtract": "sub",
+    "multiply": "mul",
+    "divide": "div",
+    "true_divide": "div",
+    "negative": "neg",
+    "clip": "clamp",
+    "equal": "eq",
+    "not_equal": "ne",
+    "less": "lt",
+    "less_equal": "le",
+    "greater": "gt",
+    "greater_equal": "ge",
+}
+
+
 Scalar = int | float | bool
 TensorLike = Tensor | Scalar
 
@@ -170,9 +233,6 @@ def pow(a: TensorLike, b: TensorLike) -> Tensor:  # noqa: A001 - PyTorch's name
 
 def square(a: Tensor) -> Tensor:
     return mul(a, a)
-
-
-subtract, multiply, divide, true_divide, negative = sub, mul, div, div, neg
 
 
 # ----------------------------------------------------------------------------- unary math
@@ -650,9 +710,6 @@ def clamp(a: Tensor, min: float | None = None, max: float | None = None) -> Tens
     return Clamp.apply(a, lo=min, hi=max)
 
 
-clip = clamp
-
-
 def maximum(a: Tensor, b: Tensor) -> Tensor:
     return _binary(Maximum, a, b)
 
@@ -770,10 +827,6 @@ def isinf(a: Tensor) -> Tensor:
 
 def isfinite(a: Tensor) -> Tensor:
     return UnaryPredicate.apply(a, op="isfinite")
-
-
-equal = eq
-not_equal, less, less_equal, greater, greater_equal = ne, lt, le, gt, ge
 
 
 def floor_divide(a: TensorLike, b: TensorLike) -> Tensor:

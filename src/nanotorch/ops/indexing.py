@@ -15,6 +15,10 @@ from nanotorch.autograd.function import Function
 from nanotorch.ops._util import normalize_dim
 from nanotorch.tensor import Tensor
 
+# What this family exports; nanotorch.<name> and the op-spec tests derive from it
+# (Note [Op registry] in ops/__init__.py).
+OPS = ("getitem", "gather", "index_select", "one_hot", "nonzero")
+
 
 class GetItem(Function):
     """out = a[key] for basic keys (ints, slices, None, Ellipsis);

@@ -8,6 +8,10 @@ from nanotorch.errors import ShapeError
 from nanotorch.ops._util import broadcast_shapes
 from nanotorch.tensor import Tensor
 
+# What this family exports; nanotorch.<name> and the op-spec tests derive from it
+# (Note [Op registry] in ops/__init__.py).
+OPS = ("matmul", "mm", "bmm", "dot", "outer")
+
 
 class MatMul(Function):
     """out = a @ b (NumPy's matmul rules);  da = g @ b^T,  db = a^T @ g.

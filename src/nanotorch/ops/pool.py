@@ -34,6 +34,10 @@ from nanotorch.ops.conv import (
 from nanotorch.ops.matmul import matmul
 from nanotorch.tensor import Tensor
 
+# What this family exports; nanotorch.<name> and the op-spec tests derive from it
+# (Note [Op registry] in ops/__init__.py).
+OPS = ("max_pool2d", "avg_pool2d", "adaptive_avg_pool2d")
+
 
 # ---------------------------------------------------------------------------- geometry
 def _pool_length(length: int, k: int, s: int, p: int, d: int, ceil_mode: bool) -> int:

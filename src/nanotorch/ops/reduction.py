@@ -12,6 +12,26 @@ from nanotorch.ops._util import keepdim_shape, normalize_dim, normalize_dims
 from nanotorch.ops.shape import broadcast_to, reshape
 from nanotorch.tensor import Tensor
 
+# What this family exports; nanotorch.<name> and the op-spec tests derive from it
+# (Note [Op registry] in ops/__init__.py).
+OPS = (
+    "sum",
+    "mean",
+    "var",
+    "std",
+    "prod",
+    "max",
+    "min",
+    "amax",
+    "amin",
+    "argmax",
+    "argmin",
+    "logsumexp",
+    "softmax",
+    "log_softmax",
+)
+
+
 Dims = int | Sequence[int] | None
 
 

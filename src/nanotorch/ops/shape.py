@@ -10,6 +10,31 @@ from nanotorch.errors import ShapeError
 from nanotorch.ops._util import normalize_dim, normalize_dims
 from nanotorch.tensor import Tensor
 
+# What this family exports; nanotorch.<name> and the op-spec tests derive from it
+# (Note [Op registry] in ops/__init__.py).
+OPS = (
+    "reshape",
+    "flatten",
+    "unflatten",
+    "squeeze",
+    "unsqueeze",
+    "transpose",
+    "permute",
+    "t",
+    "matrix_transpose",
+    "expand",
+    "expand_as",
+    "broadcast_to",
+    "cat",
+    "stack",
+    "split",
+    "chunk",
+    "unbind",
+    "flip",
+    "pad",
+)
+ALIASES = {"view": "reshape", "swapaxes": "transpose", "concat": "cat", "concatenate": "cat"}
+
 
 class Reshape(Function):
     """out = a with a new shape (same elements, row-major order);  da = g reshaped back."""
@@ -62,9 +87,6 @@ def reshape(a: Tensor, *shape: int | Sequence[int]) -> Tensor:
     if new == tuple(a.shape):
         return a
     return Reshape.apply(a, shape=new)
-
-
-view = reshape
 
 
 def flatten(a: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
@@ -131,9 +153,6 @@ def transpose(a: Tensor, dim0: int, dim1: int) -> Tensor:
     order = list(range(a.ndim))
     order[d0], order[d1] = order[d1], order[d0]
     return permute(a, tuple(order))
-
-
-swapaxes = transpose
 
 
 def t(a: Tensor) -> Tensor:
@@ -246,9 +265,6 @@ def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     if len(tensors) == 1:
         return tensors[0]
     return Cat.apply(*tensors, dim=d)
-
-
-concat = concatenate = cat
 
 
 class Stack(Function):
