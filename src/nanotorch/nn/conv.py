@@ -18,7 +18,7 @@ library.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from nanotorch.creation import empty
@@ -28,6 +28,8 @@ from nanotorch.nn.linear import check_same_place
 from nanotorch.nn.module import Module
 from nanotorch.nn.parameter import Parameter
 from nanotorch.ops.conv import (
+    check_groups,
+    check_output_padding,
     conv1d,
     conv2d,
     conv_padding,
@@ -68,8 +70,7 @@ class _ConvNd(Module):
         for arg, value in (("in_channels", in_channels), ("out_channels", out_channels)):
             if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
                 raise ValueError(f"{name}: {arg} must be a positive int, got {value!r}")
-        if not isinstance(groups, int) or isinstance(groups, bool) or groups <= 0:
-            raise ValueError(f"{name}: groups must be a positive int, got {groups!r}")
+        check_groups(name, groups)
         for arg, value in (("in_channels", in_channels), ("out_channels", out_channels)):
             if value % groups:
                 raise ValueError(
@@ -85,14 +86,7 @@ class _ConvNd(Module):
         self.padding = (
             padding if isinstance(padding, str) else non_negative(name, "padding", padding, nd)
         )
-        self.output_padding = non_negative(name, "output_padding", output_padding, nd)
-        if any(
-            o >= s and o >= d for o, s, d in zip(self.output_padding, self.stride, self.dilation)
-        ):
-            raise ValueError(
-                f"{name}: output_padding {self.output_padding} must be smaller than stride "
-                f"{self.stride} or dilation {self.dilation} (per dim)"
-            )
+        self.output_padding = check_output_padding(name, output_padding, self.stride, self.dilation)
         if padding_mode not in _PADDING_MODES:
             raise ValueError(
                 f"{name}: padding_mode={padding_mode!r} is not supported; nanotorch pads "
@@ -142,7 +136,53 @@ class _ConvNd(Module):
         return s
 
 
-class Conv1d(_ConvNd):
+class _Conv(_ConvNd):
+    """``Conv1d`` and ``Conv2d``: PyTorch's constructor, and a forward that calls ``_conv``
+    (``F.conv1d`` or ``F.conv2d``) with this layer's weight and bias."""
+
+    _conv: Callable[..., Tensor]
+
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: int | Sequence[int],
+        stride: int | Sequence[int] = 1,
+        padding: int | Sequence[int] | str = 0,
+        dilation: int | Sequence[int] = 1,
+        groups: int = 1,
+        bias: bool = True,
+        padding_mode: str = "zeros",
+        device: Any = None,
+        dtype: DType | None = None,
+        *,
+        generator: Generator | None = None,
+    ) -> None:
+        super().__init__(
+            in_channels,
+            out_channels,
+            kernel_size,
+            stride,
+            padding,
+            dilation,
+            groups,
+            bias,
+            padding_mode,
+            0,
+            device,
+            dtype,
+            generator,
+        )
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002 - PyTorch's name
+        conv = type(self)._conv
+        check_same_place(conv.__name__, input, weight=self.weight, bias=self.bias)
+        return conv(
+            input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups
+        )
+
+
+class Conv1d(_Conv):
     """1-D convolution over (N, C_in, L) or (C_in, L): ``F.conv1d`` with this layer's
     weight (out_channels, in_channels / groups, k) and bias.
 
@@ -152,47 +192,10 @@ class Conv1d(_ConvNd):
     """
 
     _nd = 1
-
-    def __init__(
-        self,
-        in_channels: int,
-        out_channels: int,
-        kernel_size: int | Sequence[int],
-        stride: int | Sequence[int] = 1,
-        padding: int | Sequence[int] | str = 0,
-        dilation: int | Sequence[int] = 1,
-        groups: int = 1,
-        bias: bool = True,
-        padding_mode: str = "zeros",
-        device: Any = None,
-        dtype: DType | None = None,
-        *,
-        generator: Generator | None = None,
-    ) -> None:
-        super().__init__(
-            in_channels,
-            out_channels,
-            kernel_size,
-            stride,
-            padding,
-            dilation,
-            groups,
-            bias,
-            padding_mode,
-            0,
-            device,
-            dtype,
-            generator,
-        )
-
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002 - PyTorch's name
-        check_same_place("conv1d", input, weight=self.weight, bias=self.bias)
-        return conv1d(
-            input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups
-        )
+    _conv = staticmethod(conv1d)
 
 
-class Conv2d(_ConvNd):
+class Conv2d(_Conv):
     """2-D convolution over (N, C_in, H, W) or (C_in, H, W): ``F.conv2d`` with this layer's
     weight (out_channels, in_channels / groups, kH, kW) and bias.
 
@@ -201,43 +204,7 @@ class Conv2d(_ConvNd):
     Conv2d(1, 6, kernel_size=(5, 5), stride=(1, 1))
     """
 
-    def __init__(
-        self,
-        in_channels: int,
-        out_channels: int,
-        kernel_size: int | Sequence[int],
-        stride: int | Sequence[int] = 1,
-        padding: int | Sequence[int] | str = 0,
-        dilation: int | Sequence[int] = 1,
-        groups: int = 1,
-        bias: bool = True,
-        padding_mode: str = "zeros",
-        device: Any = None,
-        dtype: DType | None = None,
-        *,
-        generator: Generator | None = None,
-    ) -> None:
-        super().__init__(
-            in_channels,
-            out_channels,
-            kernel_size,
-            stride,
-            padding,
-            dilation,
-            groups,
-            bias,
-            padding_mode,
-            0,
-            device,
-            dtype,
-            generator,
-        )
-
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002 - PyTorch's name
-        check_same_place("conv2d", input, weight=self.weight, bias=self.bias)
-        return conv2d(
-            input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups
-        )
+    _conv = staticmethod(conv2d)
 
 
 class ConvTranspose2d(_ConvNd):

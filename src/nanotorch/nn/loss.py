@@ -89,6 +89,23 @@ def _check_pair(op: str, input: Tensor, target: Tensor) -> None:  # noqa: A002
         )
 
 
+def _check_pointwise(
+    op: str,
+    input: Tensor,  # noqa: A002
+    target: Tensor,
+    reduction: str,
+    size_average: bool | None = None,
+    reduce: bool | None = None,
+    allowed: tuple[str, ...] = _REDUCTIONS,
+) -> str:
+    """What every loss comparing input and target elementwise checks first: the reduction
+    (legacy flags mapped onto it) and the pair; returns the reduction to apply."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    _check_reduction(op, reduction, allowed)
+    _check_pair(op, input, target)
+    return reduction
+
+
 def _check_broadcasts_to(op: str, name: str, t: Tensor | None, shape: tuple[int, ...]) -> None:
     if t is not None and broadcast_shapes(f"{op} ({name})", tuple(t.shape), shape) != shape:
         raise ShapeError(
@@ -120,9 +137,7 @@ def mse_loss(
     >>> F.mse_loss(nanotorch.tensor([1.0, 2.0]), nanotorch.tensor([0.0, 0.0])).item()
     2.5
     """
-    reduction = _legacy_reduction(size_average, reduce, reduction)
-    _check_reduction("mse_loss", reduction)
-    _check_pair("mse_loss", input, target)
+    reduction = _check_pointwise("mse_loss", input, target, reduction, size_average, reduce)
     d = input - target
     return _reduce(d * d, reduction)
 
@@ -135,9 +150,7 @@ def l1_loss(
     reduction: str = "mean",
 ) -> Tensor:
     """Mean absolute error: l_i = |x_i - y_i|;  dx_i = sign(x_i - y_i) (0 where equal)."""
-    reduction = _legacy_reduction(size_average, reduce, reduction)
-    _check_reduction("l1_loss", reduction)
-    _check_pair("l1_loss", input, target)
+    reduction = _check_pointwise("l1_loss", input, target, reduction, size_average, reduce)
     return _reduce(_abs(input - target), reduction)
 
 
@@ -151,9 +164,7 @@ def smooth_l1_loss(
 ) -> Tensor:
     """l_i = 0.5 d^2 / beta if |d| < beta else |d| - 0.5 beta, with d = x_i - y_i:
     quadratic near zero, linear (robust to outliers) beyond ``beta``; beta = 0 is L1."""
-    reduction = _legacy_reduction(size_average, reduce, reduction)
-    _check_reduction("smooth_l1_loss", reduction)
-    _check_pair("smooth_l1_loss", input, target)
+    reduction = _check_pointwise("smooth_l1_loss", input, target, reduction, size_average, reduce)
     if beta < 0:
         raise ValueError(f"smooth_l1_loss: beta must be non-negative, got {beta:g}")
     d = input - target
@@ -593,9 +604,7 @@ def binary_cross_entropy(
     l_i = -w_i (y_i log x_i + (1 - y_i) log(1 - x_i)), logs clamped at -100.
     Prefer ``binary_cross_entropy_with_logits`` on raw scores: it is stable for any logit."""
     op = "binary_cross_entropy"
-    reduction = _legacy_reduction(size_average, reduce, reduction)
-    _check_reduction(op, reduction)
-    _check_pair(op, input, target)
+    reduction = _check_pointwise(op, input, target, reduction, size_average, reduce)
     check_same_place(op, input, weight=weight)
     _check_broadcasts_to(op, "weight", weight, tuple(input.shape))
     if input.numel():
@@ -627,9 +636,7 @@ def binary_cross_entropy_with_logits(
     sigmoid(x); ``pos_weight`` p (broadcast along the last dim) weighs the positive class.
     dx_i = w_i ((1 - y_i) - (1 + (p - 1) y_i) sigmoid(-x_i))."""
     op = "binary_cross_entropy_with_logits"
-    reduction = _legacy_reduction(size_average, reduce, reduction)
-    _check_reduction(op, reduction)
-    _check_pair(op, input, target)
+    reduction = _check_pointwise(op, input, target, reduction, size_average, reduce)
     check_same_place(op, input, weight=weight, pos_weight=pos_weight)
     shape = tuple(input.shape)
     _check_broadcasts_to(op, "weight", weight, shape)
@@ -658,9 +665,15 @@ def kl_div(
     log t too: l_i = e^(t_i) (t_i - x_i). 'batchmean' divides the sum by the batch size (the
     true KL per sample); 'mean' (PyTorch's default) divides by the number of elements."""
     op = "kl_div"
-    reduction = _legacy_reduction(size_average, reduce, reduction)
-    _check_reduction(op, reduction, ("none", "batchmean", "sum", "mean"))
-    _check_pair(op, input, target)
+    reduction = _check_pointwise(
+        op,
+        input,
+        target,
+        reduction,
+        size_average,
+        reduce,
+        allowed=("none", "batchmean", "sum", "mean"),
+    )
     if log_target:
         loss = exp(target) * (target - input)
     else:

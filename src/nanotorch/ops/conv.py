@@ -366,10 +366,28 @@ def lift_2d(t: tuple[int, ...]) -> tuple[int, int]:
     return (1, t[0]) if len(t) == 1 else (t[0], t[1])
 
 
-def _check_groups(op: str, groups: Any) -> int:
+def check_groups(op: str, groups: Any) -> int:
     if not isinstance(groups, int) or isinstance(groups, bool) or groups < 1:
         raise ValueError(f"{op}: groups must be a positive int, got {groups!r}")
     return groups
+
+
+def check_output_padding(
+    op: str,
+    output_padding: Any,
+    stride: tuple[int, ...],
+    dilation: tuple[int, ...],
+    where: str = "",
+) -> tuple[int, ...]:
+    """A transposed convolution's output_padding: non-negative and, per dim, smaller than the
+    stride or the dilation (PyTorch's rule; larger values would pick no extra input size)."""
+    op_ = non_negative(op, "output_padding", output_padding, len(stride), where)
+    if any(o >= s and o >= d for o, s, d in zip(op_, stride, dilation, strict=True)):
+        raise ValueError(
+            f"{op}: output_padding {op_} must be smaller than stride {stride} or dilation "
+            f"{dilation} (per dim)"
+        )
+    return op_
 
 
 def _check_weight_and_bias(
@@ -395,6 +413,24 @@ def _check_weight_and_bias(
                 f"channels of weight shape {tuple(weight.shape)}; pass a bias of shape "
                 f"({c_out},)"
             )
+
+
+def _conv_inputs(
+    op: str,
+    input: Tensor,  # noqa: A002 - PyTorch's name
+    weight: Tensor,
+    bias: Tensor | None,
+    groups: Any,
+    nd: int,
+    transposed: bool,
+) -> tuple[Tensor, bool, int]:
+    """The checks every convolution starts with; returns the input with a batch dim, whether
+    it came without one, and the checked ``groups``."""
+    check_tensor(op, "input", input)
+    unbatched = check_rank(op, input, nd)
+    _check_weight_and_bias(op, input, weight, bias, nd, transposed=transposed)
+    groups = check_groups(op, groups)
+    return (input.unsqueeze(0) if unbatched else input), unbatched, groups
 
 
 def conv_padding(
@@ -470,12 +506,8 @@ def _conv_nd(
     dilation: Any,
     groups: Any,
 ) -> Tensor:
-    check_tensor(op, "input", input)
-    unbatched = check_rank(op, input, nd)
-    _check_weight_and_bias(op, input, weight, bias, nd, transposed=False)
-    groups = _check_groups(op, groups)
+    x, unbatched, groups = _conv_inputs(op, input, weight, bias, groups, nd, transposed=False)
     shown = tuple(input.shape)
-    x = input.unsqueeze(0) if unbatched else input
     c_in, c_out = x.shape[1], weight.shape[0]
     if c_in % groups:
         raise ValueError(
@@ -572,12 +604,8 @@ def conv_transpose2d(
     (1, 2, 10, 10)
     """
     op = "conv_transpose2d"
-    check_tensor(op, "input", input)
-    unbatched = check_rank(op, input, 2)
-    _check_weight_and_bias(op, input, weight, bias, 2, transposed=True)
-    groups = _check_groups(op, groups)
+    x, unbatched, groups = _conv_inputs(op, input, weight, bias, groups, 2, transposed=True)
     shown = tuple(input.shape)
-    x = input.unsqueeze(0) if unbatched else input
     c_in = x.shape[1]
     if weight.shape[0] % groups:
         raise ValueError(
@@ -603,11 +631,7 @@ def conv_transpose2d(
     if isinstance(padding, str):
         raise ValueError(f"{op}: padding must be an int or a pair of ints, got {padding!r}")
     p = non_negative(op, "padding", padding, 2, where)
-    op_ = non_negative(op, "output_padding", output_padding, 2, where)
-    if any(o >= ss and o >= dd for o, ss, dd in zip(op_, s, d)):
-        raise ValueError(
-            f"{op}: output_padding {op_} must be smaller than stride {s} or dilation {d} (per dim)"
-        )
+    op_ = check_output_padding(op, output_padding, s, d, where)
     kernel = tuple(weight.shape[2:])
     grid = tuple(x.shape[2:])
     image = tuple(

@@ -82,7 +82,9 @@ Scalar = int | float | bool
 TensorLike = Tensor | Scalar
 
 
-def _binary(cls: type[Function], a: TensorLike, b: TensorLike) -> Tensor:
+def _binary(cls: type[Function], a: TensorLike, b: TensorLike, op: str | None = None) -> Tensor:
+    """Check the operands of a binary op and apply ``cls``; ``op`` names the op (and is passed
+    on) when one Function serves several, as MaximumMinimum does."""
     # Each operand is classified once: this runs on every arithmetic operator
     # (Note [Dispatch cost] in autograd/function.py).
     a_is_tensor = isinstance(a, Tensor)
@@ -90,17 +92,17 @@ def _binary(cls: type[Function], a: TensorLike, b: TensorLike) -> Tensor:
     if a_is_tensor and b_is_tensor:
         sa, sb = a._data.shape, b._data.shape
         if sa != sb:
-            broadcast_shapes(cls.__name__.lower(), tuple(sa), tuple(sb))
+            broadcast_shapes(op or cls.__name__.lower(), tuple(sa), tuple(sb))
     elif a_is_tensor or b_is_tensor:
         other = b if a_is_tensor else a
         if not isinstance(other, (int, float, bool)):
             raise TypeError(
-                f"{cls.__name__.lower()}: unsupported operand type {type(other).__name__}; "
-                "wrap data with nanotorch.tensor(...) first"
+                f"{op or cls.__name__.lower()}: unsupported operand type "
+                f"{type(other).__name__}; wrap data with nanotorch.tensor(...) first"
             )
     else:
-        raise TypeError(f"{cls.__name__.lower()}: needs at least one Tensor operand")
-    return cls.apply(a, b)
+        raise TypeError(f"{op or cls.__name__.lower()}: needs at least one Tensor operand")
+    return cls.apply(a, b) if op is None else cls.apply(a, b, op=op)
 
 
 # ----------------------------------------------------------------------------- arithmetic
@@ -378,15 +380,20 @@ class Tanh(Function):
         return g * (1 - out * out)
 
 
+def stable_sigmoid(xp: Any, a: Any) -> Any:
+    """1 / (1 + e^-a) on raw arrays, without overflow for large |a| (Sigmoid and Silu)."""
+    # e^-|a| never overflows; pick the form that divides by a number >= 1.
+    e = xp.exp(-xp.abs(a))
+    return xp.where(a >= 0, 1 / (1 + e), e / (1 + e))
+
+
 class Sigmoid(Function):
     """out = 1 / (1 + e^-a), computed without overflow for large |a|;
     da = g out (1 - out).  Saves the output."""
 
     @staticmethod
     def forward(ctx, xp, a):
-        # e^-|a| never overflows; pick the form that divides by a number >= 1.
-        e = xp.exp(-xp.abs(a))
-        out = xp.where(a >= 0, 1 / (1 + e), e / (1 + e))
+        out = stable_sigmoid(xp, a)
         ctx.save_for_backward(out)
         return out
 
@@ -568,9 +575,7 @@ class Silu(Function):
     @staticmethod
     def forward(ctx, xp, a):
         ctx.save_for_backward(a)
-        e = xp.exp(-xp.abs(a))
-        s = xp.where(a >= 0, 1 / (1 + e), e / (1 + e))
-        return a * s
+        return a * stable_sigmoid(xp, a)
 
     @staticmethod
     def backward(ctx, g):
@@ -648,33 +653,21 @@ class Clamp(Function):
         return g * keep.to(g.dtype)
 
 
-class Maximum(Function):
-    """out = max(a, b);  the gradient goes to the larger input, split evenly on ties."""
+class MaximumMinimum(Function):
+    """out = max(a, b) (``op="maximum"``) or min(a, b) (``op="minimum"``);  the gradient goes
+    to the input that wins, split evenly on ties."""
 
     @staticmethod
-    def forward(ctx, xp, a, b):
+    def forward(ctx, xp, a, b, op):
         ctx.save_for_backward(a, b)
-        return xp.maximum(a, b)
+        ctx.op = op
+        return getattr(xp, op)(a, b)
 
     @staticmethod
     def backward(ctx, g):
         a, b = ctx.saved_tensors
-        share = (a > b).to(g.dtype) + (a == b).to(g.dtype) * 0.5
-        return g * share, g * (1 - share)
-
-
-class Minimum(Function):
-    """out = min(a, b);  the gradient goes to the smaller input, split evenly on ties."""
-
-    @staticmethod
-    def forward(ctx, xp, a, b):
-        ctx.save_for_backward(a, b)
-        return xp.minimum(a, b)
-
-    @staticmethod
-    def backward(ctx, g):
-        a, b = ctx.saved_tensors
-        share = (a < b).to(g.dtype) + (a == b).to(g.dtype) * 0.5
+        a_wins = a > b if ctx.op == "maximum" else a < b
+        share = a_wins.to(g.dtype) + (a == b).to(g.dtype) * 0.5
         return g * share, g * (1 - share)
 
 
@@ -711,11 +704,11 @@ def clamp(a: Tensor, min: float | None = None, max: float | None = None) -> Tens
 
 
 def maximum(a: Tensor, b: Tensor) -> Tensor:
-    return _binary(Maximum, a, b)
+    return _binary(MaximumMinimum, a, b, op="maximum")
 
 
 def minimum(a: Tensor, b: Tensor) -> Tensor:
-    return _binary(Minimum, a, b)
+    return _binary(MaximumMinimum, a, b, op="minimum")
 
 
 def where(cond: Tensor, a: TensorLike, b: TensorLike) -> Tensor:

@@ -189,35 +189,13 @@ def prod(a: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
     return Prod.apply(a, dim=d, keepdim=keepdim)
 
 
-class Amax(Function):
-    """out = max over ``dims``;  the gradient is shared evenly among the maximal elements."""
+class AmaxAmin(Function):
+    """out = max (``op="max"``) or min (``op="min"``) over ``dims``;  the gradient is shared
+    evenly among the elements that attain it."""
 
     @staticmethod
-    def forward(ctx, xp, a, dims, keepdim):
-        out = xp.max(a, axis=dims, keepdims=True)
-        ctx.save_for_backward(a, out)
-        ctx.dims, ctx.keepdim = dims, keepdim
-        return (
-            out
-            if keepdim
-            else xp.reshape(out, tuple(s for i, s in enumerate(a.shape) if i not in dims))
-        )
-
-    @staticmethod
-    def backward(ctx, g):
-        a, out_k = ctx.saved_tensors
-        if not ctx.keepdim:
-            g = reshape(g, keepdim_shape(a.shape, ctx.dims))
-        hit = (a == out_k.detach()).to(g.dtype)
-        return g * hit / sum(hit, ctx.dims, keepdim=True)
-
-
-class Amin(Function):
-    """out = min over ``dims``;  the gradient is shared evenly among the minimal elements."""
-
-    @staticmethod
-    def forward(ctx, xp, a, dims, keepdim):
-        out = xp.min(a, axis=dims, keepdims=True)
+    def forward(ctx, xp, a, op, dims, keepdim):
+        out = getattr(xp, op)(a, axis=dims, keepdims=True)
         ctx.save_for_backward(a, out)
         ctx.dims, ctx.keepdim = dims, keepdim
         return (
@@ -243,13 +221,13 @@ def _nonempty(op: str, a: Tensor, dims: tuple[int, ...]) -> None:
 def amax(a: Tensor, dim: Dims = None, keepdim: bool = False) -> Tensor:
     dims = normalize_dims(dim, a.ndim, "amax")
     _nonempty("amax", a, dims)
-    return Amax.apply(a, dims=dims, keepdim=keepdim)
+    return AmaxAmin.apply(a, op="max", dims=dims, keepdim=keepdim)
 
 
 def amin(a: Tensor, dim: Dims = None, keepdim: bool = False) -> Tensor:
     dims = normalize_dims(dim, a.ndim, "amin")
     _nonempty("amin", a, dims)
-    return Amin.apply(a, dims=dims, keepdim=keepdim)
+    return AmaxAmin.apply(a, op="min", dims=dims, keepdim=keepdim)
 
 
 class ArgReduce(Function):
