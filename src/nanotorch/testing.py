@@ -77,7 +77,7 @@ def gradcheck(
             )
     outs = _as_outputs(fn(*inputs))
     vs = [_random_like(o, rng) for o in outs]
-    diff_outs = [(o, v) for o, v in zip(outs, vs) if o.requires_grad]
+    diff_outs = [(o, v) for o, v in zip(outs, vs, strict=True) if o.requires_grad]
     analytic = [None] * len(inputs)
     if diff_outs:
         grads = _grad(
@@ -86,7 +86,7 @@ def gradcheck(
             [v for _, v in diff_outs],
             allow_unused=True,
         )
-        for i, g in zip(diff_idx, grads):
+        for i, g in zip(diff_idx, grads, strict=True):
             analytic[i] = np.zeros(inputs[i].shape) if g is None else _host(g)
     else:
         for i in diff_idx:
@@ -96,7 +96,7 @@ def gradcheck(
     def objective() -> float:
         # Grad mode stays on: gradgradcheck's fn itself calls grad().
         res = _as_outputs(fn(*inputs))
-        return float(sum(np.sum(_host(o) * v) for o, v in zip(res, v_host)))
+        return float(sum(np.sum(_host(o) * v) for o, v in zip(res, v_host, strict=True)))
 
     for i in diff_idx:
         x = inputs[i]
@@ -149,7 +149,7 @@ def gradgradcheck(
 
     def first_grads(*xs: Tensor) -> tuple[Tensor, ...]:
         res = _as_outputs(fn(*xs))
-        pairs = [(o, v) for o, v in zip(res, vs) if o.requires_grad]
+        pairs = [(o, v) for o, v in zip(res, vs, strict=True) if o.requires_grad]
         grads = _grad(
             [o for o, _ in pairs],
             [xs[i] for i in diff_idx],
@@ -329,7 +329,10 @@ def check_forward(spec: OpSpec, case: Case, device: Any) -> None:
     from nanotorch.dtypes import float32
 
     if spec.ref is None:
-        return
+        raise ValueError(
+            f"{spec.name}[{case.id}]: the spec has no NumPy reference (ref=None), so there is "
+            "nothing to check the forward against; give the OpSpec a ref"
+        )
     out = spec.fn(*make_inputs(case, device, float32, False), **case.kwargs)
     ref_inputs = [
         x.astype(np.float32) if isinstance(x, np.ndarray) and x.dtype.kind == "f" else x
@@ -339,7 +342,7 @@ def check_forward(spec: OpSpec, case: Case, device: Any) -> None:
     outs = out if isinstance(out, (tuple, list)) else [out]
     refs = expected if isinstance(expected, (tuple, list)) else [expected]
     assert len(outs) == len(refs), f"{spec.name}: {len(outs)} outputs, reference {len(refs)}"
-    for k, (o, r) in enumerate(zip(outs, refs)):
+    for k, (o, r) in enumerate(zip(outs, refs, strict=True)):
         r = np.asarray(r)
         assert_close(
             o,
@@ -355,7 +358,10 @@ def check_grad(spec: OpSpec, case: Case, device: Any, second_order: bool = False
 
     inputs = make_inputs(case, device, float64, True)
     if not any(isinstance(x, Tensor) and x.requires_grad for x in inputs):
-        return
+        raise ValueError(
+            f"{spec.name}[{case.id}]: no floating input to differentiate; give the case a "
+            "floating input, or mark the spec grad=False"
+        )
 
     def fn(*xs: Any) -> Any:
         return spec.fn(*xs, **case.kwargs)
@@ -372,6 +378,6 @@ def check_device_agreement(spec: OpSpec, case: Case, device: Any) -> None:
     on_dev = spec.fn(*make_inputs(case, device, float64, False), **case.kwargs)
     a = on_cpu if isinstance(on_cpu, (tuple, list)) else [on_cpu]
     b = on_dev if isinstance(on_dev, (tuple, list)) else [on_dev]
-    for k, (x, y) in enumerate(zip(a, b)):
+    for k, (x, y) in enumerate(zip(a, b, strict=True)):
         assert str(y.device) == str(device), f"{spec.name}: output {k} left {device}"
         assert_close(y, x, rtol=1e-10, atol=1e-12, msg=f"{spec.name}[{case.id}] on {device}: ")

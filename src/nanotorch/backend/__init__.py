@@ -3,7 +3,7 @@
 ``Device`` names a place, a ``Backend`` serves one device with an array-API namespace plus the
 hooks the standard lacks (host copies, random numbers, scatter-add), and the registry maps
 device kinds to backends. Transfers between devices go through ``transfer.copy_between`` and
-are counted. See discovery/why-explicit-devices.md.
+are counted. See discovery/foundations.md ("Why explicit devices").
 """
 
 from nanotorch.backend.base import Array, ArrayBackend, Backend, HostRandom, RandomSource

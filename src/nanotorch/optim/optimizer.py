@@ -339,8 +339,8 @@ class Optimizer:
                 if moved.dtype.is_floating_point:
                     moved = moved.to(p.dtype)
                 # Always a buffer of our own: ``.to`` returns its input when nothing changes,
-                # and the strict backend's transfers currently share memory with the source,
-                # so without the clone two optimizers could update one buffer.
+                # so without the clone this optimizer would update the state dict's tensor
+                # in place, and two optimizers loaded from one state dict would share it.
                 loaded[key] = moved.clone()
             else:
                 loaded[key] = value

@@ -46,6 +46,17 @@ def test_optimizer_new_rule_is_one_update_method(device):
     assert_trajectories_close(got, want)
 
 
+def test_optimizer_step_leaves_the_host_array_its_parameter_came_from(device):
+    # nanotorch.tensor copies host data on every device, so stepping a parameter made from
+    # a NumPy array never rewrites that array (optim_problem.py relies on it for W0, B0).
+    host = np.array([1.0, -2.0])
+    p = nanotorch.tensor(host, dtype=nanotorch.float64, device=device, requires_grad=True)
+    p.grad = nanotorch.ones(2, dtype=nanotorch.float64, device=device)
+    SGD([p], lr=0.5).step()
+    assert p.tolist() == [0.5, -2.5]
+    assert host.tolist() == [1.0, -2.0]
+
+
 def test_optimizer_update_runs_under_no_grad(device):
     params = make_params(device)
     opt = SignSGD(params)
