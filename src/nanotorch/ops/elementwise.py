@@ -18,6 +18,7 @@ from nanotorch.tensor import Tensor
 # What this family exports; nanotorch.<name> and the op-spec tests derive from it
 # (Note [Op registry] in ops/__init__.py).
 OPS = (
+    # arithmetic
     "add",
     "sub",
     "mul",
@@ -25,6 +26,7 @@ OPS = (
     "neg",
     "pow",
     "square",
+    # unary math
     "exp",
     "log",
     "log1p",
@@ -37,15 +39,18 @@ OPS = (
     "cos",
     "tanh",
     "sigmoid",
+    # activations
     "relu",
     "leaky_relu",
     "gelu",
     "silu",
     "softplus",
+    # selection
     "clamp",
     "maximum",
     "minimum",
     "where",
+    # no gradient: comparisons, logic, predicates, integer division
     "eq",
     "ne",
     "lt",
