@@ -1,0 +1,234 @@
+"""scripts/gpu_check.py: the table of parts, skip reasons, timeouts, exit codes and the report.
+
+On a machine without CUDA the cuda parts must be listed as skipped with the reason; the
+driver's own logic (a failing part fails the check, a hanging one is reported as a timeout)
+is pinned with tiny fake parts run through ``run_parts``.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+import nanotorch
+
+ROOT = Path(__file__).resolve().parents[2]
+SCRIPT = ROOT / "scripts" / "gpu_check.py"
+
+
+def _load() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("gpu_check", SCRIPT)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["gpu_check"] = module  # dataclasses look their module up by name
+    spec.loader.exec_module(module)
+    return module
+
+
+gc = _load()
+PY = sys.executable
+
+# The probe's answer on a machine with nanotorch but no CuPy.
+NO_CUDA_FACTS = {
+    "cuda": {"available": False, "reason": "CuPy is not installed (no module named 'cupy')"},
+    "modules": {"nanotorch.distributed": False},
+    "scenarios": {"digits-mlp": "", "fashion-mlp": "data not found"},
+    "nanotorch": {"version": "0.1.0", "error": None},
+}
+CUDA_FACTS = {**NO_CUDA_FACTS, "cuda": {"available": True, "reason": ""}}
+
+
+def _part(name: str, code: str, timeout: float = 30, requires: tuple[str, ...] = ()) -> object:
+    return gc.Part(name, ("{py}", "-c", code), timeout, requires)
+
+
+def _run(parts: list[object], facts: dict, tmp_path: Path, budget: float = 60) -> list:
+    return gc.run_parts(parts, facts, env=gc.part_env(), work=tmp_path, budget=budget, py=PY)
+
+
+def test_gpu_check_failing_part_makes_the_exit_code_nonzero(tmp_path: Path) -> None:
+    ok = _part("ok", "print('fine')")
+    bad = _part("bad", "import sys; print('broken'); sys.exit(3)")
+    results = _run([ok, bad], CUDA_FACTS, tmp_path)
+    assert [r.status for r in results] == ["passed", "failed"]
+    assert results[1].returncode == 3 and results[1].reason == "exit code 3"
+    assert "broken" in results[1].output
+    assert gc.exit_code(results) == 1
+    assert gc.exit_code(results[:1]) == 0
+
+
+def test_gpu_check_skipped_parts_do_not_fail_the_check(tmp_path: Path) -> None:
+    ok = _part("ok", "print('fine')")
+    needs_cuda = _part("gpu", "import sys; sys.exit(1)", requires=("cuda",))
+    results = _run([ok, needs_cuda], NO_CUDA_FACTS, tmp_path)
+    assert [r.status for r in results] == ["passed", "skipped"]
+    assert results[1].reason == "CuPy is not installed (no module named 'cupy')"
+    assert results[1].returncode is None  # it never ran
+    assert gc.exit_code(results) == 0
+
+
+def test_gpu_check_hanging_part_is_killed_and_reported_as_timeout(tmp_path: Path) -> None:
+    # The child starts a grandchild that would outlive a plain kill of the child.
+    code = (
+        "import subprocess, sys, time; "
+        "subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)']); "
+        "print('started', flush=True); time.sleep(60)"
+    )
+    start = time.monotonic()
+    results = _run([_part("hang", code, timeout=1.0)], CUDA_FACTS, tmp_path)
+    assert time.monotonic() - start < 15
+    (r,) = results
+    assert r.status == "timeout" and r.returncode is None
+    assert r.reason == "timed out after 1 s"
+    assert "started" in r.output
+    assert gc.exit_code(results) == 1
+    assert r.line().startswith("TIMEOUT")
+
+
+def test_gpu_check_budget_caps_each_part_and_skips_parts_once_spent(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(gc, "MIN_START_S", 0.5)
+    slow = _part("slow", "import time; time.sleep(60)", timeout=60)
+    later = _part("later", "print('never')")
+    results = _run([slow, later], CUDA_FACTS, tmp_path, budget=1.5)
+    assert results[0].status == "timeout"
+    assert "cut to the budget left" in results[0].reason
+    assert results[1].status == "skipped"
+    assert "overall budget" in results[1].reason
+
+
+@pytest.mark.parametrize(
+    ("requirement", "facts", "expected"),
+    [
+        ("cuda", NO_CUDA_FACTS, "CuPy is not installed"),
+        ("module:nanotorch.distributed", CUDA_FACTS, "nanotorch.distributed does not exist yet"),
+        ("module:foo.bar", CUDA_FACTS, "module foo.bar is not importable here"),
+        ("scenario:shakespeare-gpt", CUDA_FACTS, "`nanotorch list` does not show it"),
+        ("scenario:fashion-mlp", CUDA_FACTS, "fashion-mlp cannot run here: data not found"),
+        ("cuda", {"error": "the probe exited with 1"}, "environment probe failed"),
+    ],
+)
+def test_gpu_check_requirement_gap_names_the_reason(
+    requirement: str, facts: dict, expected: str
+) -> None:
+    gap = gc.requirement_gap(requirement, facts)
+    assert gap is not None and expected in gap
+
+
+def test_gpu_check_met_requirements_have_no_gap() -> None:
+    assert gc.requirement_gap("cuda", CUDA_FACTS) is None
+    assert gc.requirement_gap("scenario:digits-mlp", CUDA_FACTS) is None
+    # An unreadable registry is no reason to skip: the part runs and shows the error.
+    unreadable = {**CUDA_FACTS, "scenarios": None, "scenarios_error": "ImportError: tqdm"}
+    assert gc.requirement_gap("scenario:digits-mlp", unreadable) is None
+    with pytest.raises(ValueError, match="unknown requirement 'gpu'"):
+        gc.requirement_gap("gpu", CUDA_FACTS)
+
+
+def test_gpu_check_parses_pytest_summary_and_skip_reasons() -> None:
+    output = "\n".join(
+        [
+            "..F..s",
+            "FAILED tests/unit/test_x.py::test_a[cuda] - AssertionError",
+            "==================== skipped, by reason ====================",
+            "   421  cuda:0 unavailable: CuPy is not installed",
+            "     3  slow: run with --runslow or -m slow",
+            "2 failed, 433 passed, 424 skipped, 5 deselected, 2 warnings in 83.12s (0:01:23)",
+        ]
+    )
+    info = gc.parse_pytest(output)
+    assert info["counts"] == {"failed": 2, "passed": 433, "skipped": 424, "deselected": 5}
+    assert info["summary"].startswith("2 failed, 433 passed")
+    assert info["skip_reasons"] == [
+        "421  cuda:0 unavailable: CuPy is not installed",
+        "3  slow: run with --runslow or -m slow",
+    ]
+    assert info["failures"] == ["FAILED tests/unit/test_x.py::test_a[cuda] - AssertionError"]
+
+
+def test_gpu_check_reads_training_runs_into_a_cpu_vs_cuda_table(tmp_path: Path) -> None:
+    def fake_run(dev: str, seconds: list[float], metric: float) -> str:
+        summary = {
+            "scenario": "digits-mlp", "device": dev, "epochs": len(seconds),
+            "criterion": "accuracy >= 0.97", "success": metric >= 0.97,
+            "after": {"test_loss": 0.1, "test_metric": metric}, "wall_seconds": sum(seconds),
+            "epoch_seconds": seconds,
+        }  # fmt: skip
+        return f"import json; json.dump({summary!r}, open('{{work}}/digits-mlp.json', 'w'))"
+
+    cpu = gc.Part("train-cpu", ("{py}", "-c", fake_run("cpu", [0.5, 0.4, 0.4], 0.98)), 30,
+                  collect="train")  # fmt: skip
+    cuda = gc.Part("train-cuda", ("{py}", "-c", fake_run("cuda:0", [2.0, 0.1, 0.1], 0.5)), 30,
+                   collect="train")  # fmt: skip
+    results = _run([cpu, cuda], CUDA_FACTS, tmp_path)
+    assert results[0].status == "passed"
+    assert results[0].details["train"]["epoch_s_median_after_first"] == pytest.approx(0.4)
+    # Trained its full budget but missed the target: a failure of the check.
+    assert results[1].status == "failed" and "NOT met" in results[1].reason
+    table = "\n".join(gc.training_table(results))
+    assert "| digits-mlp | 3 | 0.4000 | 0.1000 | 2.000 | 4.00x | 0.9800 | 0.5000 |" in table
+
+
+def test_gpu_check_unknown_part_is_a_clear_error() -> None:
+    with pytest.raises(ValueError, match="'nope' matches no part; the parts are: doctor, "):
+        gc.select_parts(gc.PARTS, ["nope"])
+    chosen = gc.select_parts(gc.PARTS, ["train-*-cuda", "doctor"])
+    assert [p.name for p in chosen][0] == "doctor"
+    assert all(p.name.endswith("-cuda") for p in chosen[1:]) and len(chosen) == 4
+
+
+def test_gpu_check_table_covers_the_promised_parts() -> None:
+    names = {p.name for p in gc.PARTS}
+    for scenario in ("digits-mlp", "digits-cnn", "shakespeare-gpt"):
+        assert {f"train-{scenario}-cuda", f"train-{scenario}-cpu"} <= names
+    assert {"doctor", "parity", "agreement", "bench", "nccl", "suite-cuda"} <= names
+    by_name = {p.name: p for p in gc.PARTS}
+    assert "module:nanotorch.distributed" in by_name["nccl"].requires
+    assert "scenario:shakespeare-gpt" in by_name["train-shakespeare-gpt-cuda"].requires
+    assert ("--device", "cuda") == by_name["suite-cuda"].command[-2:]
+
+
+@pytest.mark.skipif(nanotorch.cuda.is_available(), reason="this machine has CUDA: parts run")
+def test_gpu_check_command_without_cuda_skips_cuda_parts_and_writes_the_report(
+    tmp_path: Path,
+) -> None:
+    out = tmp_path / "report"
+    proc = subprocess.run(
+        [PY, str(SCRIPT), "--out", str(out), "--parts", "doctor,suite-cuda,train-digits-*,nccl"],
+        cwd=ROOT, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    report = (out / "report.md").read_text()
+    lines = {ln.split()[1]: ln for ln in report.splitlines() if ln.startswith(("PASS", "SKIP"))}
+    assert set(lines) == {
+        "doctor", "suite-cuda", "nccl", "train-digits-mlp-cuda", "train-digits-mlp-cpu",
+        "train-digits-cnn-cuda", "train-digits-cnn-cpu",
+    }  # fmt: skip
+    assert lines["doctor"].startswith("PASS")
+    assert lines["suite-cuda"].startswith("SKIP") and "CuPy is not installed" in report
+    assert "does not exist yet" in lines["nccl"]
+    assert "gpu-check PASS: 1 passed, 0 failed, 0 timed out, 6 skipped" in proc.stdout
+    assert "| NumPy |" in report and "| Python |" in report
+    data = json.loads((out / "report.json").read_text())
+    assert data["exit_code"] == 0
+    assert data["environment"]["cuda"]["available"] is False
+    logs = (out / "logs.txt").read_text()
+    assert "devices:" in logs  # the doctor's own output
+    assert "(skipped: CuPy is not installed" in logs
+
+
+def test_gpu_check_command_rejects_unknown_parts(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [PY, str(SCRIPT), "--out", str(tmp_path), "--parts", "nope"],
+        cwd=ROOT, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert proc.returncode == 2
+    assert "gpu_check: error: --parts: 'nope' matches no part" in proc.stderr
