@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import subprocess
 import sys
 import time
@@ -49,6 +50,21 @@ def _part(name: str, code: str, timeout: float = 30, requires: tuple[str, ...] =
     return gc.Part(name, ("{py}", "-c", code), timeout, requires)
 
 
+def _alive(pid: int, wait: float = 3.0) -> bool:
+    """Whether ``pid`` still runs after ``wait`` seconds (a killed orphan is reaped by init)."""
+    deadline = time.monotonic() + wait
+    while time.monotonic() < deadline:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                state = f.read().rsplit(")", 1)[1].split()[0]
+        except FileNotFoundError:
+            return False
+        if state == "Z":  # killed, waiting to be reaped
+            return False
+        time.sleep(0.05)
+    return True
+
+
 def _run(parts: list[object], facts: dict, tmp_path: Path, budget: float = 60) -> list:
     return gc.run_parts(parts, facts, env=gc.part_env(), work=tmp_path, budget=budget, py=PY)
 
@@ -76,14 +92,17 @@ def test_gpu_check_skipped_parts_do_not_fail_the_check(tmp_path: Path) -> None:
 
 def test_gpu_check_hanging_part_is_killed_and_reported_as_timeout(tmp_path: Path) -> None:
     # The child starts a grandchild that would outlive a plain kill of the child.
+    pid_file = tmp_path / "grandchild.pid"
     code = (
         "import subprocess, sys, time; "
-        "subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)']); "
+        "p = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)']); "
+        f"open({str(pid_file)!r}, 'w').write(str(p.pid)); "
         "print('started', flush=True); time.sleep(60)"
     )
     start = time.monotonic()
     results = _run([_part("hang", code, timeout=1.0)], CUDA_FACTS, tmp_path)
     assert time.monotonic() - start < 15
+    assert not _alive(int(pid_file.read_text())), "the part's grandchild outlived the timeout"
     (r,) = results
     assert r.status == "timeout" and r.returncode is None
     assert r.reason == "timed out after 1 s"
@@ -193,7 +212,20 @@ def test_gpu_check_table_covers_the_promised_parts() -> None:
     by_name = {p.name: p for p in gc.PARTS}
     assert "module:nanotorch.distributed" in by_name["nccl"].requires
     assert "scenario:shakespeare-gpt" in by_name["train-shakespeare-gpt-cuda"].requires
-    assert ("--device", "cuda") == by_name["suite-cuda"].command[-2:]
+    assert ("--device", "cuda") == by_name["suite-cuda"].command[-3:-1]
+
+
+def test_gpu_check_command_placeholders_and_xdist_expand() -> None:
+    command = ("{py}", "-m", "pytest", "{xdist}", "--out={work}/x", "-c", "{'a': 1}")
+    values = {"py": "python3", "work": "/tmp/w"}
+    with_xdist = {"packages": {"pytest-xdist": "3.8.0"}}
+    assert gc.expand_command(command, values, with_xdist) == [
+        "python3", "-m", "pytest", *gc.XDIST_ARGS, "--out=/tmp/w/x", "-c", "{'a': 1}",
+    ]  # fmt: skip
+    without = {"packages": {"pytest-xdist": None}}
+    assert gc.expand_command(command, values, without) == [
+        "python3", "-m", "pytest", "--out=/tmp/w/x", "-c", "{'a': 1}",
+    ]  # fmt: skip
 
 
 @pytest.mark.skipif(nanotorch.cuda.is_available(), reason="this machine has CUDA: parts run")
@@ -232,3 +264,72 @@ def test_gpu_check_command_rejects_unknown_parts(tmp_path: Path) -> None:
     )  # fmt: skip
     assert proc.returncode == 2
     assert "gpu_check: error: --parts: 'nope' matches no part" in proc.stderr
+
+
+def test_gpu_check_benchmark_table_and_results_are_collected(tmp_path: Path) -> None:
+    # The bench row's command on cpu at the tiny size: run.py's own table and JSON come back.
+    bench = gc.Part(
+        "bench-cpu",
+        ("{py}", "benchmarks/run.py", "--device", "cpu", "--size", "tiny", "--workload", "mlp",
+         "--impl", "numpy", "--impl", "nanotorch", "--repeat", "1", "--min-time", "0.01",
+         "--warmup", "1", "--malloc", "default", "--json", "{work}/bench.json"),
+        60, collect="bench",
+    )  # fmt: skip
+    (r,) = _run([bench], CUDA_FACTS, tmp_path)
+    assert r.status == "passed", r.output
+    assert r.details["table"].startswith("device cpu")
+    assert "nanotorch" in r.details["table"] and "same" in r.details["table"]
+    assert r.summary == "1 workloads, implementations: nanotorch, numpy"
+    assert [rec["workload"] for rec in r.details["bench"]] == ["mlp"]
+
+
+def test_gpu_check_parts_get_an_absolute_pythonpath_with_src_first(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The benchmark workers run from benchmarks/, where a relative "src" would point nowhere.
+    monkeypatch.setenv("PYTHONPATH", "src:/tmp/site")
+    monkeypatch.chdir(ROOT)
+    assert gc.part_env()["PYTHONPATH"] == f"{ROOT / 'src'}:/tmp/site"
+
+
+@pytest.mark.skipif(nanotorch.cuda.is_available(), reason="this machine has CUDA: parts run")
+def test_gpu_check_sh_writes_to_out_or_the_folder_given(tmp_path: Path) -> None:
+    # Runs from another folder: the script finds the repository by its own path.
+    # No wheels to install: this interpreter already has what nanotorch needs.
+    (tmp_path / "wheels").mkdir()
+    env = {**os.environ, "PYTHON": PY, "NANOTORCH_WHEELS": str(tmp_path / "wheels")}
+    env.pop("PYTHONPATH", None)
+
+    def sh(*args: str, out: Path | None) -> subprocess.CompletedProcess[str]:
+        run_env = {**env, "OUT": str(out)} if out else env
+        return subprocess.run(
+            ["bash", str(ROOT / "scripts" / "gpu_check.sh"), *args, "--parts", "parity"],
+            cwd=tmp_path, env=run_env, capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+
+    proc = sh(out=tmp_path / "from-env")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "SKIP     parity" in (tmp_path / "from-env" / "report.md").read_text()
+    assert f"no wheels in {tmp_path / 'wheels'}/" in proc.stdout
+
+    proc = sh(str(tmp_path / "given"), out=tmp_path / "from-env-2")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert (tmp_path / "given" / "report.md").exists()
+    assert not (tmp_path / "from-env-2").exists()
+
+
+def test_gpu_check_sh_needs_pip_to_install_carried_wheels(tmp_path: Path) -> None:
+    wheels = tmp_path / "wheels"
+    wheels.mkdir()
+    (wheels / "fake-1.0-py3-none-any.whl").write_bytes(b"")
+    no_pip = tmp_path / "python"  # an interpreter without pip, as uv's venvs are
+    no_pip.write_text(f'#!/bin/sh\n[ "$1 $2" = "-m pip" ] && exit 1\nexec {PY} "$@"\n')
+    no_pip.chmod(0o755)
+    env = {**os.environ, "PYTHON": str(no_pip), "NANOTORCH_WHEELS": str(wheels)}
+    proc = subprocess.run(
+        ["bash", str(ROOT / "scripts" / "gpu_check.sh"), str(tmp_path / "out")],
+        env=env, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert proc.returncode == 2
+    assert "has no pip, so the wheels in" in proc.stderr and "set PYTHON" in proc.stderr
+    assert not (tmp_path / "out").exists()
