@@ -196,6 +196,20 @@ def test_gpu_check_reads_training_runs_into_a_cpu_vs_cuda_table(tmp_path: Path) 
     assert "| digits-mlp | 3 | 0.4000 | 0.1000 | 2.000 | 4.00x | 0.9800 | 0.5000 |" in table
 
 
+def test_gpu_check_unreadable_results_or_a_missing_program_fail_the_part(tmp_path: Path) -> None:
+    bad_json = gc.Part(
+        "train-bad", ("{py}", "-c", "open('{work}/x.json', 'w').write('{not json')"), 30,
+        collect="train",
+    )  # fmt: skip
+    missing = gc.Part("missing", (str(tmp_path / "no-such-program"),), 30)
+    later = _part("later", "print('still runs')")
+    results = _run([bad_json, missing, later], CUDA_FACTS, tmp_path)
+    assert results[0].status == "failed"
+    assert "could not read its results: JSONDecodeError" in results[0].reason
+    assert results[1].status == "failed" and "could not start" in results[1].reason
+    assert results[2].status == "passed"
+
+
 def test_gpu_check_unknown_part_is_a_clear_error() -> None:
     with pytest.raises(ValueError, match="'nope' matches no part; the parts are: doctor, "):
         gc.select_parts(gc.PARTS, ["nope"])
