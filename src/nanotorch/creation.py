@@ -13,7 +13,12 @@ from typing import Any
 from nanotorch import dtypes as _dt
 from nanotorch.backend import Device, from_host_counted, get_backend
 from nanotorch.backend import device as _device
-from nanotorch.backend.host import as_host_array, from_dlpack_host_or_cuda, is_host_array
+from nanotorch.backend.host import (
+    as_host_array,
+    check_integer_value,
+    from_dlpack_host_or_cuda,
+    is_host_array,
+)
 from nanotorch.dtypes import DType
 from nanotorch.ops._util import shape_arg
 from nanotorch.random import Generator, resolve_generator
@@ -65,7 +70,7 @@ def as_tensor(data: Any, dtype: DType | str | None = None, device: DeviceLike = 
     if isinstance(data, Tensor):
         return data.to(device=device, dtype=dtype) if (device or dtype) else data
     if is_host_array(data) and (device is None or _device(device).type == "cpu"):
-        host, dt = as_host_array(data, _dt.as_dtype(dtype))
+        host, dt = as_host_array(data, _dt.as_dtype(dtype), "as_tensor")
         return _finish(host, _device("cpu"), get_backend(_device("cpu")), False)
     return tensor(data, dtype, device)
 
@@ -76,7 +81,11 @@ def from_numpy(array: Any) -> Tensor:
         raise TypeError(f"from_numpy: expected a numpy.ndarray, got {type(array).__name__}")
     host, _ = as_host_array(array, None)
     if host is not array and host.base is not array:
-        raise TypeError(f"from_numpy: unsupported dtype {array.dtype}")
+        raise TypeError(
+            f"from_numpy: unsupported dtype {array.dtype}; a shared-memory tensor needs "
+            "float32, float64, int32, int64 or bool (nanotorch has no unsigned dtypes), so "
+            "convert first or use nanotorch.tensor(array), which copies into int64"
+        )
     cpu = _device("cpu")
     return _finish(host, cpu, get_backend(cpu), False)
 
@@ -92,6 +101,8 @@ def from_dlpack(obj: Any) -> Tensor:
 
 def _filled(op, shape, fill, dtype, device, requires_grad, default=None):
     dev, backend, dt = _resolve(device, dtype, default)
+    if fill is not None:
+        check_integer_value(fill, dt, op)  # Note [No silent integer overflow] in host.py
     xp = backend.xp
     with backend.context():
         if fill is None:

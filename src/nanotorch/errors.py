@@ -15,3 +15,9 @@ class CheckpointError(RuntimeError):
 class ShapeError(ValueError, RuntimeError):
     """Shapes that do not fit an op. A ValueError, and a RuntimeError like PyTorch's shape
     errors, so code written for either catches it; the message names the op and the shapes."""
+
+
+class IntegerOverflowError(RuntimeError, OverflowError):
+    """A value does not fit the integer dtype it was meant for (``tensor([2**63])``, a seed
+    beyond 64 bits). PyTorch raises a RuntimeError here and Python an OverflowError, so this
+    is both; nanotorch never wraps such a value around silently."""
