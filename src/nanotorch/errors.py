@@ -21,3 +21,8 @@ class IntegerOverflowError(RuntimeError, OverflowError):
     """A value does not fit the integer dtype it was meant for (``tensor([2**63])``, a seed
     beyond 64 bits). PyTorch raises a RuntimeError here and Python an OverflowError, so this
     is both; nanotorch never wraps such a value around silently."""
+
+
+class IntegerDivisionByZeroError(RuntimeError, ZeroDivisionError):
+    """Integer floor division or remainder by zero, which has no integer answer (floats give
+    inf or nan instead). A RuntimeError like PyTorch's, and a ZeroDivisionError like Python's."""

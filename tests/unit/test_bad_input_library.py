@@ -155,3 +155,42 @@ def test_int64_values_out_of_range_always_raise(v):
 @given(st.integers(min_value=-(2**31), max_value=2**31 - 1))
 def test_int32_values_round_trip_exactly(v):
     assert nt.tensor(v, dtype=nt.int32).item() == v
+
+
+# ---------------------------------------------------------------------------- integer // and %
+
+
+@pytest.mark.parametrize(
+    "op, name", [(lambda a, b: a // b, "floor_divide"), (lambda a, b: a % b, "remainder")]
+)
+@pytest.mark.parametrize(
+    "divisor",
+    [
+        lambda d: 0,
+        lambda d: nt.tensor([1, 0, 2], device=d),
+        lambda d: nt.tensor(0, dtype=nt.int32, device=d),
+    ],
+)
+def test_integer_division_by_zero_raises(device, op, name, divisor):
+    a = nt.tensor([7, 8, 9], device=device)
+    with pytest.raises(RuntimeError, match=rf"{name}: integer division by zero") as info:
+        op(a, divisor(device))
+    assert isinstance(info.value, ZeroDivisionError)
+
+
+def test_integer_division_without_zero_and_float_division_by_zero_work(device):
+    a = nt.tensor([7, -8, 9], device=device)
+    assert (a // 2).tolist() == [3, -4, 4] and (a % 2).tolist() == [1, 0, 1]
+    assert (a // nt.tensor([2, 3, -4], device=device)).tolist() == [3, -3, -3]
+    # floats follow IEEE: inf and nan, no error (as in PyTorch)
+    f = nt.tensor([1.0, -1.0], device=device) // 0.0
+    assert f.tolist() == [math.inf, -math.inf]
+    assert math.isnan((nt.tensor([1.0], device=device) % 0.0).item())
+
+
+@pytest.mark.parametrize(
+    "op, name", [(lambda a, b: a // b, "floor_divide"), (lambda a, b: a % b, "remainder")]
+)
+def test_integer_division_of_bools_is_refused(op, name):
+    with pytest.raises(TypeError, match=rf"{name}: not defined for bool tensors"):
+        op(nt.tensor([True, False]), nt.tensor([True, True]))

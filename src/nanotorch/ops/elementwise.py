@@ -776,8 +776,39 @@ equal = eq
 not_equal, less, less_equal, greater, greater_equal = ne, lt, le, gt, ge
 
 
+def _check_integer_divisor(op: str, a: TensorLike, b: TensorLike) -> None:
+    """Refuse integer ``//`` and ``%`` by zero, and bool operands.
+
+    NumPy returns 0 for an integer division by zero (with a warning), a silent wrong answer;
+    PyTorch raises. Knowing whether a divisor tensor holds a 0 needs its values on the host:
+    one reduction and a device read (a sync on an accelerator, counted like ``item()``). It is
+    paid only when both operands are integers, where there is no inf or nan to return instead;
+    float division by zero follows IEEE and costs nothing extra.
+    """
+    dtypes = [x.dtype for x in (a, b) if isinstance(x, Tensor)]
+    if any(d.name == "bool" for d in dtypes):
+        raise TypeError(f"{op}: not defined for bool tensors; convert them first, e.g. a.long()")
+    if any(d.is_floating_point for d in dtypes) or any(
+        isinstance(x, float) for x in (a, b) if not isinstance(x, Tensor)
+    ):
+        return
+    if isinstance(b, Tensor):
+        has_zero = bool(eq(b, 0).sum().item())
+    else:
+        has_zero = b == 0
+    if has_zero:
+        from nanotorch.errors import IntegerDivisionByZeroError
+
+        raise IntegerDivisionByZeroError(
+            f"{op}: integer division by zero (the divisor holds a 0); integers have no inf "
+            "or nan to give, so mask the zeros out or divide float tensors instead"
+        )
+
+
 def floor_divide(a: TensorLike, b: TensorLike) -> Tensor:
-    """floor(a / b); piecewise constant, so no gradient flows through it."""
+    """floor(a / b); piecewise constant, so no gradient flows through it. Integer division by
+    zero raises, as in PyTorch."""
+    _check_integer_divisor("floor_divide", a, b)
     return (
         _compare("floor_divide", a, b)
         if isinstance(a, Tensor)
@@ -786,7 +817,9 @@ def floor_divide(a: TensorLike, b: TensorLike) -> Tensor:
 
 
 def remainder(a: TensorLike, b: TensorLike) -> Tensor:
-    """a - floor(a / b) * b, with the sign of b (Python's %); no gradient."""
+    """a - floor(a / b) * b, with the sign of b (Python's %); no gradient. Integer remainder
+    by zero raises, as in PyTorch."""
+    _check_integer_divisor("remainder", a, b)
     return (
         _compare("remainder", a, b)
         if isinstance(a, Tensor)
