@@ -26,3 +26,9 @@ class IntegerOverflowError(RuntimeError, OverflowError):
 class IntegerDivisionByZeroError(RuntimeError, ZeroDivisionError):
     """Integer floor division or remainder by zero, which has no integer answer (floats give
     inf or nan instead). A RuntimeError like PyTorch's, and a ZeroDivisionError like Python's."""
+
+
+class InvalidArgumentError(ValueError, RuntimeError):
+    """An argument of the right type with a value outside its domain (``arange`` to nan, a
+    step whose sign runs away from the end, ``randint`` with low >= high). PyTorch raises a
+    RuntimeError for these and Python code expects a ValueError, so this is both."""

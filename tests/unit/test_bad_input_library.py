@@ -194,3 +194,208 @@ def test_integer_division_without_zero_and_float_division_by_zero_work(device):
 def test_integer_division_of_bools_is_refused(op, name):
     with pytest.raises(TypeError, match=rf"{name}: not defined for bool tensors"):
         op(nt.tensor([True, False]), nt.tensor([True, True]))
+
+
+# ---------------------------------------------------------------------------- creation functions
+
+# A size argument (an int or a shape) that is not a non-negative int: TypeError for the wrong
+# type (PyTorch: "must be tuple of ints"), ShapeError -- a RuntimeError like PyTorch's
+# "negative dimension" and a ValueError -- for a negative one.
+BAD_SIZES = [
+    (2.5, TypeError, r"2\.5"),
+    ("3", TypeError, r"'3'"),
+    (True, TypeError, r"True"),
+    (None, TypeError, r"None"),
+    (math.nan, TypeError, r"nan"),
+    (-1, RuntimeError, r"negative dimension -1"),
+]
+SIZED = {
+    "zeros": lambda s: nt.zeros(s),
+    "ones": lambda s: nt.ones(2, s),
+    "empty": lambda s: nt.empty((s, 2)),
+    "rand": lambda s: nt.rand(s),
+    "randn": lambda s: nt.randn([2, s]),
+    "full": lambda s: nt.full((s,), 1.0),
+    "randint": lambda s: nt.randint(0, 5, (s,)),
+}
+CREATION_CASES = [
+    pytest.param(lambda f=f, size=size: f(size), error, rf"{name}: .*{match}", id=f"{name}-{size}")
+    for name, f in SIZED.items()
+    for size, error, match in BAD_SIZES
+] + [
+    pytest.param(lambda: nt.eye(-1), RuntimeError, r"eye: n must be >= 0, got -1", id="eye-neg"),
+    pytest.param(lambda: nt.eye(2, -3), RuntimeError, r"eye: .*m.* -3", id="eye-m-neg"),
+    pytest.param(lambda: nt.eye(2.5), TypeError, r"eye: n must be an int, got float 2\.5", id="e"),
+    pytest.param(lambda: nt.eye(2, "3"), TypeError, r"eye: m must be an int", id="eye-m-str"),
+    pytest.param(lambda: nt.randperm(-1), RuntimeError, r"randperm: n must be >= 0, got -1"),
+    pytest.param(lambda: nt.randperm(2.5), TypeError, r"randperm: n must be an int, got float"),
+    pytest.param(lambda: nt.randperm(True), TypeError, r"randperm: n must be an int, got bool"),
+    pytest.param(lambda: nt.linspace(0, 1, 2.5), TypeError, r"linspace: steps must be an int"),
+    pytest.param(lambda: nt.linspace(0, 1, -1), RuntimeError, r"linspace: steps must be >= 0"),
+    pytest.param(lambda: nt.linspace(0, "1", 3), TypeError, r"linspace: end must be a number"),
+    pytest.param(lambda: nt.linspace(None, 1, 3), TypeError, r"linspace: start must be a num"),
+    pytest.param(lambda: nt.arange(0, math.nan), RuntimeError, r"arange: .*finite.*end=nan"),
+    pytest.param(lambda: nt.arange(0, math.inf), RuntimeError, r"arange: .*finite.*end=inf"),
+    pytest.param(lambda: nt.arange(math.nan), RuntimeError, r"arange: .*end=nan"),
+    pytest.param(lambda: nt.arange(0, 1, math.nan), RuntimeError, r"arange: .*step=nan"),
+    pytest.param(lambda: nt.arange(0, 5, -1), RuntimeError, r"arange: .*inconsistent with step"),
+    pytest.param(lambda: nt.arange(5, 0), RuntimeError, r"arange: .*inconsistent with step"),
+    pytest.param(lambda: nt.arange("5"), TypeError, r"arange: end must be a number, got str"),
+    pytest.param(lambda: nt.arange(0, 5, None), TypeError, r"arange: step must be a number"),
+    pytest.param(lambda: nt.arange(0, 1, 0), RuntimeError, r"arange: step must be non-zero"),
+    pytest.param(lambda: nt.randint(5, 2, (3,)), RuntimeError, r"randint: need low < high"),
+    pytest.param(lambda: nt.randint(0.5, 2, (3,)), TypeError, r"randint: low must be an int"),
+    pytest.param(lambda: nt.randint(0, "9", (3,)), TypeError, r"randint: high must be an int"),
+    pytest.param(lambda: nt.randint(0, 9, 3), TypeError, r"randint: size must be a tuple"),
+    pytest.param(lambda: nt.full((2,), "x"), TypeError, r"full: fill_value must be a number"),
+    pytest.param(lambda: nt.full((2,), None), TypeError, r"full: fill_value must be a number"),
+    pytest.param(lambda: nt.zeros_like([1, 2]), TypeError, r"zeros_like: expected a Tensor, got"),
+    pytest.param(lambda: nt.ones_like(None), TypeError, r"ones_like: expected a Tensor"),
+    pytest.param(lambda: nt.empty_like(3), TypeError, r"empty_like: expected a Tensor"),
+    pytest.param(lambda: nt.full_like("a", 1), TypeError, r"full_like: expected a Tensor"),
+    pytest.param(lambda: nt.rand_like([1.0]), TypeError, r"rand_like: expected a Tensor"),
+    pytest.param(lambda: nt.randn_like(1.0), TypeError, r"randn_like: expected a Tensor"),
+    pytest.param(lambda: nt.zeros(2, dtype="float16"), ValueError, r"zeros: unknown dtype"),
+    pytest.param(lambda: nt.ones(2, dtype=5), TypeError, r"ones: expected a nanotorch dtype"),
+    pytest.param(lambda: nt.arange(3, dtype="x"), ValueError, r"arange: unknown dtype 'x'"),
+    pytest.param(lambda: nt.tensor([1], dtype=int), TypeError, r"tensor: expected a nanotorch"),
+    pytest.param(
+        lambda: nt.zeros(2, dtype=nt.int64, requires_grad=True),
+        RuntimeError,
+        r"zeros: only floating-point tensors can require gradients, got nanotorch\.int64",
+    ),
+    pytest.param(lambda: nt.tensor(None), TypeError, r"tensor: data must be numbers"),
+    pytest.param(lambda: nt.tensor("abc"), TypeError, r"tensor: cannot make a tensor from str"),
+    pytest.param(lambda: nt.tensor([1, [2, 3]]), ValueError, r"tensor: cannot build an array"),
+]
+
+
+@pytest.mark.parametrize("make, error, match", CREATION_CASES)
+def test_creation_functions_refuse_bad_arguments(make, error, match):
+    with pytest.raises(error, match=match):
+        make()
+
+
+def test_creation_functions_accept_index_like_sizes():
+    # Anything with __index__ is an int (NumPy ints, 0-d integer tensors), as in PyTorch.
+    assert nt.zeros(np.int64(2), 3).shape == (2, 3)
+    assert nt.ones((nt.tensor(2),)).shape == (2,)
+    assert nt.randperm(np.int32(3)).shape == (3,)
+    assert nt.eye(np.int64(2)).shape == (2, 2)
+    assert nt.zeros(0).shape == (0,) and nt.randperm(0).shape == (0,)
+
+
+# ---------------------------------------------------------------------------- nn constructors
+
+LAYER_CASES = [
+    (lambda: nt.nn.Linear(2.5, 2), TypeError, r"Linear: in_features must be an int, got float"),
+    (lambda: nt.nn.Linear(2, "3"), TypeError, r"Linear: out_features must be an int, got str"),
+    (lambda: nt.nn.Linear(True, 2), TypeError, r"Linear: in_features must be an int, got bool"),
+    (lambda: nt.nn.Linear(-1, 2), RuntimeError, r"Linear: in_features must be >= 0, got -1"),
+    (lambda: nt.nn.Linear(2, -5), ValueError, r"Linear: out_features must be >= 0, got -5"),
+    (lambda: nt.nn.Embedding(-1, 3), RuntimeError, r"Embedding: num_embeddings must be >= 0"),
+    (lambda: nt.nn.Embedding(3.5, 2), TypeError, r"Embedding: num_embeddings must be an int"),
+    (lambda: nt.nn.Embedding(3, None), TypeError, r"Embedding: embedding_dim must be an int"),
+    (lambda: nt.nn.LayerNorm(-1), RuntimeError, r"LayerNorm: normalized_shape .*-1"),
+    (lambda: nt.nn.LayerNorm(2.5), TypeError, r"LayerNorm: normalized_shape must be"),
+    (lambda: nt.nn.LayerNorm("x"), TypeError, r"LayerNorm: normalized_shape must be"),
+    (lambda: nt.nn.LayerNorm(4, eps=-1.0), ValueError, r"LayerNorm: eps must be > 0"),
+    (lambda: nt.nn.LayerNorm(4, eps="x"), TypeError, r"LayerNorm: eps must be a number"),
+    (lambda: nt.nn.BatchNorm1d(-1), RuntimeError, r"BatchNorm1d: num_features must be >= 0"),
+    (lambda: nt.nn.BatchNorm2d(2.5), TypeError, r"BatchNorm2d: num_features must be an int"),
+    (lambda: nt.nn.BatchNorm1d(3, eps=0), ValueError, r"BatchNorm1d: eps must be > 0"),
+    (lambda: nt.nn.BatchNorm1d(3, momentum="x"), TypeError, r"BatchNorm1d: momentum must be"),
+    (lambda: nt.nn.BatchNorm1d(3, momentum=2.0), ValueError, r"BatchNorm1d: momentum must be"),
+    (lambda: nt.nn.GroupNorm(0, 4), ValueError, r"GroupNorm: num_groups must be >= 1, got 0"),
+    (lambda: nt.nn.GroupNorm(2.5, 4), TypeError, r"GroupNorm: num_groups must be an int"),
+    (lambda: nt.nn.GroupNorm(2, "4"), TypeError, r"GroupNorm: num_channels must be an int"),
+    (lambda: nt.nn.GroupNorm(3, 4), ValueError, r"GroupNorm: num_channels \(4\) must be divis"),
+    (lambda: nt.nn.Conv2d(2.5, 2, 3), ValueError, r"Conv2d: in_channels must be a positive int"),
+    (lambda: nt.nn.Conv2d(-1, 2, 3), ValueError, r"Conv2d: in_channels must be a positive int"),
+    (lambda: nt.nn.Conv1d(1, 2, 0), ValueError, r"Conv1d: kernel_size must be positive"),
+    (lambda: nt.nn.Conv2d(1, 2, 3, stride=-1), ValueError, r"Conv2d: stride must be positive"),
+    (lambda: nt.nn.ConvTranspose2d(1, 0, 3), ValueError, r"ConvTranspose2d: out_channels must"),
+    (lambda: nt.nn.ConvTranspose2d(1, 2, 2.5), (TypeError, ValueError), r"ConvTranspose2d: k"),
+    (lambda: nt.nn.MaxPool2d(0), ValueError, r"MaxPool2d: kernel_size must be positive"),
+    (lambda: nt.nn.MaxPool2d(2.5), (TypeError, ValueError), r"MaxPool2d: kernel_size"),
+    (lambda: nt.nn.AvgPool2d(2, stride=0), ValueError, r"AvgPool2d: stride must be positive"),
+    (lambda: nt.nn.MaxPool2d(2, padding=2), ValueError, r"MaxPool2d: padding .* at most half"),
+    (lambda: nt.nn.AdaptiveAvgPool2d(-1), ValueError, r"AdaptiveAvgPool2d: output_size must"),
+    (lambda: nt.nn.Dropout(1.5), ValueError, r"Dropout: probability has to be between 0 and 1"),
+    (lambda: nt.nn.Dropout(math.nan), ValueError, r"Dropout: probability .* got nan"),
+    (lambda: nt.nn.Dropout("x"), ValueError, r"Dropout: probability .* got x"),
+    (lambda: nt.nn.Dropout2d(-0.1), ValueError, r"Dropout2d: probability"),
+]
+
+
+@pytest.mark.parametrize("make, error, match", LAYER_CASES)
+def test_layer_constructors_refuse_bad_sizes(make, error, match):
+    with pytest.raises(error, match=match):
+        make()
+
+
+def test_layer_constructors_accept_zero_and_index_like_sizes():
+    assert nt.nn.Linear(0, 2).weight.shape == (2, 0)  # PyTorch allows empty layers too
+    assert nt.nn.Linear(np.int64(3), 2).weight.shape == (2, 3)
+    assert nt.nn.Embedding(np.int32(4), 2).weight.shape == (4, 2)
+    assert nt.nn.LayerNorm((2, np.int64(3))).weight.shape == (2, 3)
+
+
+# ---------------------------------------------------------------------------- data
+
+
+def _ds(n=4):
+    return nt.data.TensorDataset(np.arange(n))
+
+
+@pytest.mark.parametrize(
+    "lengths, error, match",
+    [
+        ([5, -1], ValueError, r"random_split: lengths must be non-negative, got \[5, -1\]"),
+        ([3, 2], ValueError, r"random_split: lengths \[3, 2\] sum to 5 but the dataset has 4"),
+        ([0.5, 0.6], ValueError, r"random_split: fractions \[0\.5, 0\.6\] must .* sum to 1"),
+        ([1.5, -0.5], ValueError, r"random_split: fractions .* must be in \[0, 1\]"),
+        ([math.nan, 1.0], ValueError, r"random_split: fractions"),
+        (["a", 2], TypeError, r"random_split: lengths must be ints or floats, got 'a'"),
+        ([True, 3], TypeError, r"random_split: lengths must be ints or floats, got True"),
+        (4, TypeError, r"random_split: lengths must be a sequence"),
+    ],
+)
+def test_random_split_refuses_bad_lengths(lengths, error, match):
+    with pytest.raises(error, match=match):
+        nt.data.random_split(_ds(), lengths)
+
+
+@pytest.mark.parametrize(
+    "lengths, sizes",
+    [([4, 0], [4, 0]), ([1, 3], [1, 3]), ([0.5, 0.5], [2, 2]), ([0.34, 0.33, 0.33], [2, 1, 1])],
+)
+def test_random_split_accepts_counts_and_fractions(lengths, sizes):
+    parts = nt.data.random_split(_ds(), lengths, generator=nt.Generator().manual_seed(0))
+    assert [len(p) for p in parts] == sizes
+    assert sorted(int(i) for p in parts for i in p.indices) == [0, 1, 2, 3]
+
+
+@pytest.mark.parametrize(
+    "arrays, error, match",
+    [
+        ((None,), TypeError, r"TensorDataset: array 0 is a NoneType, not an array or tensor"),
+        ((np.arange(3), "abc"), TypeError, r"TensorDataset: array 1 is a str"),
+        ((np.array(5),), ValueError, r"TensorDataset: array 0 is 0-d"),
+        ((np.array([object()]),), TypeError, r"TensorDataset: array 0 has dtype object"),
+        (
+            (np.zeros((4, 2)), np.zeros(3)),
+            ValueError,
+            r"TensorDataset: size mismatch: array 0 has 4 rows but array 1 has 3",
+        ),
+        ((), ValueError, r"TensorDataset: needs at least one array"),
+    ],
+)
+def test_tensor_dataset_refuses_bad_arrays(arrays, error, match):
+    with pytest.raises(error, match=match):
+        nt.data.TensorDataset(*arrays)
+
+
+def test_tensor_dataset_accepts_lists_of_numbers():
+    ds = nt.data.TensorDataset([1, 2, 3], nt.tensor([[1.0], [2.0], [3.0]]))
+    assert len(ds) == 3 and ds[1][0] == 2

@@ -144,6 +144,11 @@ def as_host_array(data: Any, dtype: DType | None, op: str = "tensor") -> tuple[n
                 check_integer_value(wide, int64, op)
             # A floating tensor holds any int (rounded), as PyTorch's does.
             host = np.asarray(data, dtype=np.float64)
+    if host.dtype.kind in "USV":
+        raise TypeError(
+            f"{op}: cannot make a tensor from {type(data).__name__} data (NumPy reads it as "
+            f"{host.dtype}); pass numbers"
+        )
     if host.dtype == object:
         raise TypeError(
             f"{op}: data must be numbers or nested sequences of equal length, "

@@ -17,6 +17,7 @@ from nanotorch.errors import DeviceMismatchError, ShapeError
 from nanotorch.nn import init
 from nanotorch.nn.module import Module
 from nanotorch.nn.parameter import Parameter
+from nanotorch.ops._util import int_arg
 from nanotorch.ops.elementwise import where
 from nanotorch.ops.indexing import take_along
 from nanotorch.tensor import Tensor
@@ -94,6 +95,8 @@ class Embedding(Module):
         dtype: DType | None = None,
     ) -> None:
         super().__init__()
+        num_embeddings = int_arg("Embedding", "num_embeddings", num_embeddings)
+        embedding_dim = int_arg("Embedding", "embedding_dim", embedding_dim)
         self.num_embeddings = num_embeddings
         self.embedding_dim = embedding_dim
         self.padding_idx = _normalize_padding_idx("Embedding", padding_idx, num_embeddings)

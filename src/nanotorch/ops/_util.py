@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Sequence
 from typing import Any
 
@@ -53,17 +54,45 @@ def broadcast_shapes(op: str, *shapes: tuple[int, ...]) -> tuple[int, ...]:
     return tuple(result)
 
 
+def int_arg(op: str, name: str, value: Any, minimum: int | None = 0) -> int:
+    """``value`` as a Python int, for a size or a count.
+
+    Anything with ``__index__`` is an int (NumPy integers, one-element integer tensors), as in
+    PyTorch; a bool is not, and neither is a float -- ``int(2.5)`` would silently build a
+    smaller tensor than asked for. TypeError for the wrong type; ShapeError (a RuntimeError
+    like PyTorch's "negative dimension" error, and a ValueError) below ``minimum``.
+    """
+    if isinstance(value, bool):
+        raise TypeError(f"{op}: {name} must be an int, got bool {value!r}")
+    try:
+        number = operator.index(value)
+    except TypeError:
+        raise TypeError(
+            f"{op}: {name} must be an int, got {type(value).__name__} {value!r}"
+        ) from None
+    if minimum is not None and number < minimum:
+        raise ShapeError(f"{op}: {name} must be >= {minimum}, got {number}")
+    return number
+
+
 def shape_arg(op: str, args: Sequence[Any]) -> tuple[int, ...]:
-    """Accept ``f(2, 3)`` and ``f((2, 3))`` like PyTorch."""
+    """Accept ``f(2, 3)`` and ``f((2, 3))`` like PyTorch; every size an int >= 0."""
     if len(args) == 1 and isinstance(args[0], (tuple, list)):
         args = tuple(args[0])
-    try:
-        shape = tuple(int(a) for a in args)
-    except (TypeError, ValueError):
-        raise TypeError(f"{op}: shape must be ints, got {tuple(args)!r}") from None
+    shape = []
+    for a in args:
+        if isinstance(a, bool) or not hasattr(type(a), "__index__"):
+            raise TypeError(
+                f"{op}: size must be a tuple of ints, got {type(a).__name__} {a!r} in "
+                f"{tuple(args)!r}"
+            )
+        shape.append(operator.index(a))
     if any(s < 0 for s in shape):
-        raise ValueError(f"{op}: negative dimension in shape {shape}")
-    return shape
+        bad = next(s for s in shape if s < 0)
+        raise ShapeError(
+            f"{op}: negative dimension {bad} in size {tuple(shape)}; sizes must be >= 0"
+        )
+    return tuple(shape)
 
 
 def keepdim_shape(shape: tuple[int, ...], dims: tuple[int, ...]) -> tuple[int, ...]:
