@@ -399,3 +399,51 @@ def test_tensor_dataset_refuses_bad_arrays(arrays, error, match):
 def test_tensor_dataset_accepts_lists_of_numbers():
     ds = nt.data.TensorDataset([1, 2, 3], nt.tensor([[1.0], [2.0], [3.0]]))
     assert len(ds) == 3 and ds[1][0] == 2
+
+
+# ---------------------------------------------------------------------------- gradients at edges
+
+
+@pytest.mark.parametrize(
+    "loss, scale",
+    [
+        (lambda x, t: nt.nn.functional.huber_loss(x, t, reduction="sum", delta=2.0), 2.0),
+        (lambda x, t: nt.nn.functional.smooth_l1_loss(x, t, reduction="sum", beta=2.0), 1.0),
+    ],
+)
+def test_robust_losses_have_finite_gradients_at_infinite_residuals(device, loss, scale):
+    # PyTorch's analytic backward: the linear branch's slope, +-delta (huber) or +-1 (smooth
+    # L1), however large the residual -- not nan from the unused quadratic branch.
+    x = nt.tensor([math.inf, -math.inf, 0.5, 3.0], device=device, requires_grad=True)
+    t = nt.zeros(4, device=device)
+    loss(x, t).backward()
+    quadratic = 0.5 * scale / 2.0  # d(0.5 d^2 / beta) = d / beta, times delta for huber
+    assert x.grad.tolist() == pytest.approx([scale, -scale, quadratic, scale])
+
+
+def test_pow_exponent_gradient_at_zero_base_is_pytorchs(device):
+    # d(x**y)/dy = x**y * log(x), but PyTorch defines it as 0 where x == 0 and y >= 0 (the
+    # limit), leaving -inf where y < 0; d/dx is 0 wherever y == 0.
+    x = nt.zeros(3, device=device, requires_grad=True)
+    y = nt.tensor([-1.0, 0.0, 2.0], device=device, requires_grad=True)
+    (x**y).sum().backward()
+    assert y.grad.tolist() == [-math.inf, 0.0, 0.0]
+    assert x.grad.tolist()[1] == 0.0  # 0 * 0 ** -1 would be nan
+    x = nt.tensor([0.0, 0.0], device=device, requires_grad=True)
+    y = nt.tensor([0.0, 0.3], device=device, requires_grad=True)
+    (x**y).sum().backward()
+    assert x.grad.tolist()[0] == 0.0 and y.grad.tolist() == [0.0, 0.0]
+
+
+@pytest.mark.parametrize(
+    "base, expected",
+    [
+        (0.0, [-math.inf, 0.0, 0.0]),  # masked like the tensor case
+        (2.0, [0.5 * math.log(2), math.log(2), 4 * math.log(2)]),
+        (-2.0, [math.nan, math.nan, math.nan]),  # log of a negative number: nan, no raise
+    ],
+)
+def test_pow_scalar_base_exponent_gradient(device, base, expected):
+    y = nt.tensor([-1.0, 0.0, 2.0], device=device, dtype=nt.float64, requires_grad=True)
+    (base**y).sum().backward()
+    np.testing.assert_allclose(y.grad.tolist(), expected)

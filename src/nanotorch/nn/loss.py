@@ -145,7 +145,11 @@ def smooth_l1_loss(
     ad = _abs(d)
     if beta == 0:
         return _reduce(ad, reduction)
-    return _reduce(where(ad < beta, d * d * (0.5 / beta), ad - 0.5 * beta), reduction)
+    # The quadratic branch squares a copy of d zeroed where it is not used, so a huge or
+    # infinite residual gives that branch's gradient 0 * 0, not 0 * inf = nan.
+    near = ad < beta
+    dq = where(near, d, 0.0)
+    return _reduce(where(near, dq * dq * (0.5 / beta), ad - 0.5 * beta), reduction)
 
 
 def huber_loss(
@@ -162,7 +166,9 @@ def huber_loss(
         raise ValueError(f"huber_loss: delta must be positive, got {delta:g}")
     d = input - target
     ad = _abs(d)
-    return _reduce(where(ad < delta, d * d * 0.5, (ad - 0.5 * delta) * delta), reduction)
+    near = ad < delta
+    dq = where(near, d, 0.0)  # as in smooth_l1_loss: no 0 * inf in the unused branch
+    return _reduce(where(near, dq * dq * 0.5, (ad - 0.5 * delta) * delta), reduction)
 
 
 # ----------------------------------------------------------------------------- class targets

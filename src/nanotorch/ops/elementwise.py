@@ -123,18 +123,29 @@ class Pow(Function):
 
     @staticmethod
     def backward(ctx, g):
+        # At a == 0 the formulas meet 0 * inf. PyTorch takes the limits instead, and so do
+        # we: da = 0 wherever b == 0 (a ** b is the constant 1 there), and db = 0 where
+        # a == 0 and b >= 0 (a ** b * log(a) -> 0), leaving -inf where b < 0. A negative
+        # Python-number base has no real log: db is nan, as in PyTorch, not a raise.
         a, b, out = ctx.saved_tensors
         ga = gb = None
         if ctx.needs_input_grad[0]:
             if isinstance(b, Tensor):
-                ga = g * b * a ** (b - 1)
+                ga = where(eq(b, 0), 0.0, g * b * a ** (b - 1))
             elif b == 0:
                 ga = g * 0
             else:
                 ga = g * b * a ** (b - 1) if b != 1 else g
         if ctx.needs_input_grad[1]:
-            log_a = log(a) if isinstance(a, Tensor) else math.log(a)
-            gb = g * out * log_a
+            if isinstance(a, Tensor):
+                zero_base = logical_and(eq(a, 0), ge(b, 0))
+                gb = g * where(zero_base, 0.0, out * log(a))
+            elif a > 0:
+                gb = g * out * math.log(a)
+            elif a == 0:
+                gb = g * where(ge(b, 0), 0.0, out * -math.inf)
+            else:
+                gb = g * out * math.nan
         return ga, gb
 
 
