@@ -447,3 +447,52 @@ def test_pow_scalar_base_exponent_gradient(device, base, expected):
     y = nt.tensor([-1.0, 0.0, 2.0], device=device, dtype=nt.float64, requires_grad=True)
     (base**y).sum().backward()
     np.testing.assert_allclose(y.grad.tolist(), expected)
+
+
+# ---------------------------------------------------------------------------- empty reductions
+
+F = nt.nn.functional
+
+
+@pytest.mark.parametrize(
+    "make, shape, values",
+    [
+        (lambda x: nt.logsumexp(x, dim=0), (), [-math.inf]),
+        (lambda x: nt.logsumexp(x.reshape(2, 0), dim=1), (2,), [-math.inf, -math.inf]),
+        (lambda x: nt.logsumexp(x.reshape(2, 0), dim=1, keepdim=True), (2, 1), None),
+        (lambda x: nt.logsumexp(x, dim=None), (), [-math.inf]),
+        (lambda x: nt.logsumexp(nt.zeros(0, 3, device=x.device), dim=1), (0,), []),
+        (lambda x: F.softmax(x.reshape(2, 0), dim=1), (2, 0), None),
+        (lambda x: F.log_softmax(x.reshape(2, 0), dim=1), (2, 0), None),
+        (lambda x: F.softmax(x, dim=0), (0,), []),
+        (lambda x: x.sum(), (), [0.0]),
+        (lambda x: x.prod(), (), [1.0]),
+        (lambda x: x.mean(), (), [math.nan]),
+        (lambda x: x.reshape(2, 0).sum(dim=1), (2,), [0.0, 0.0]),
+        (lambda x: nt.zeros(2, 0, device=x.device).amax(dim=0), (0,), []),
+    ],
+)
+def test_reductions_over_empty_dims_match_pytorch(device, make, shape, values):
+    x = nt.zeros(0, device=device, requires_grad=True)
+    out = make(x)
+    assert tuple(out.shape) == shape
+    if values is not None:
+        np.testing.assert_equal(np.array(out.tolist(), dtype=float).ravel(), values)
+    if out.requires_grad:  # backward through an empty reduction is fine too
+        out.sum().backward()
+        assert x.grad is None or x.grad.shape == (0,)
+
+
+@pytest.mark.parametrize(
+    "make, match",
+    [
+        (lambda x: x.max(), r"amax: cannot reduce over an empty dimension"),
+        (lambda x: x.min(), r"amin: cannot reduce over an empty dimension"),
+        (lambda x: nt.amax(x, dim=0), r"amax: cannot reduce over an empty dimension"),
+        (lambda x: x.reshape(2, 0).max(dim=1), r"argmax: cannot reduce over an empty dim"),
+        (lambda x: x.argmin(), r"argmin: cannot reduce over an empty dimension"),
+    ],
+)
+def test_max_min_over_empty_dims_raise_runtime_error(make, match):
+    with pytest.raises(RuntimeError, match=match):
+        make(nt.zeros(0))
