@@ -8,6 +8,7 @@ lists the promises these tests pin.
 from __future__ import annotations
 
 import math
+import os
 
 import numpy as np
 import pytest
@@ -496,3 +497,30 @@ def test_reductions_over_empty_dims_match_pytorch(device, make, shape, values):
 def test_max_min_over_empty_dims_raise_runtime_error(make, match):
     with pytest.raises(RuntimeError, match=match):
         make(nt.zeros(0))
+
+
+# ---------------------------------------------------------------------------- file names
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "\N{GRINNING FACE}" * 63 + ".st",  # 255 bytes in UTF-8, only 66 characters
+        "a" * 252 + ".st",
+        "\N{LATIN SMALL LETTER E WITH ACUTE}" * 126 + ".st",
+    ],
+)
+def test_save_accepts_any_legal_file_name(tmp_path, name):
+    assert len(os.fsencode(name)) == 255
+    nt.save({"w": nt.arange(3)}, tmp_path / name)
+    assert nt.load(tmp_path / name)["w"].tolist() == [0, 1, 2]
+    assert os.listdir(tmp_path) == [name]  # no temporary file left behind
+
+
+def test_save_temporary_name_fits_name_max_in_bytes():
+    from nanotorch.checkpoint.atomic import temporary_name
+
+    for name in ["\N{GRINNING FACE}" * 63 + ".st", "x" * 255, "short.st"]:
+        tmp = temporary_name(name, 255)
+        assert len(os.fsencode(tmp)) <= 255 and tmp.startswith(".") and tmp.endswith(".tmp")
+        assert os.fsdecode(os.fsencode(tmp)) == tmp  # no character cut in half
