@@ -877,9 +877,41 @@ def _parse_to_args(args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, 
         else:
             raise TypeError(f"to() takes a device, a dtype or a tensor, got {a!r}")
     if target_device is not None:
+        if isinstance(target_device, str):
+            _refuse_dtype_name_as_device(target_device)
         target_device = _device(target_device)
         get_backend(target_device)  # fail early, with the reason, if it is unavailable
     return target_device, _dt.as_dtype(target_dtype)
+
+
+# Dtype names PyTorch users may type that nanotorch lacks; with its own names, a string given
+# to ``.to`` that is one of these was meant as a dtype, not a device.
+_FOREIGN_DTYPE_NAMES = frozenset(
+    "float16 half bfloat16 int8 int16 short uint8 uint16 uint32 uint64 complex64 complex128 "
+    "cfloat cdouble bool_".split()
+)
+
+
+def _refuse_dtype_name_as_device(name: str) -> None:
+    """PyTorch reads a string given to ``.to`` as a device, so ``x.to('float16')`` is an
+    error there too; say what was meant instead of "unknown device kind"."""
+    from nanotorch.errors import InvalidArgumentError
+
+    try:
+        dtype = _dt.dtype_from_name(name)
+    except ValueError:
+        dtype = None
+    if dtype is not None:
+        raise InvalidArgumentError(
+            f"to: {name!r} is not a device; to change the dtype pass nanotorch.{dtype.name} "
+            f"(a dtype object), e.g. x.to(nanotorch.{dtype.name})"
+        )
+    if name in _FOREIGN_DTYPE_NAMES:
+        known = ", ".join(d.name for d in _dt.ALL_DTYPES)
+        raise InvalidArgumentError(
+            f"to: {name!r} is not a device; it looks like a dtype, but nanotorch has no "
+            f"{name} (its dtypes: {known}); pass one of those, e.g. x.to(nanotorch.float32)"
+        )
 
 
 __all__ = ["Tensor"]

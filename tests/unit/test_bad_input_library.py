@@ -524,3 +524,30 @@ def test_save_temporary_name_fits_name_max_in_bytes():
         tmp = temporary_name(name, 255)
         assert len(os.fsencode(tmp)) <= 255 and tmp.startswith(".") and tmp.endswith(".tmp")
         assert os.fsdecode(os.fsencode(tmp)) == tmp  # no character cut in half
+
+
+# ---------------------------------------------------------------------------- .to(string)
+
+
+@pytest.mark.parametrize(
+    "arg, match",
+    [
+        ("float32", r"to: 'float32' is not a device; to change the dtype pass nanotorch\.float32"),
+        ("double", r"to: 'double' is not a device; to change the dtype pass nanotorch\.float64"),
+        ("long", r"to: 'long' is not a device; .*nanotorch\.int64"),
+        ("float16", r"to: 'float16' is not a device.*nanotorch has no float16.*float32, float64"),
+        ("int8", r"to: 'int8' is not a device.*nanotorch has no int8"),
+    ],
+)
+def test_to_with_a_dtype_name_says_it_is_not_a_device(arg, match):
+    x = nt.ones(2)
+    with pytest.raises(RuntimeError, match=match) as info:
+        x.to(arg)
+    assert isinstance(info.value, ValueError)  # as a bad device string always was
+    with pytest.raises(RuntimeError, match=match):
+        x.to(device=arg)
+
+
+def test_to_with_an_unknown_device_still_lists_the_kinds():
+    with pytest.raises(ValueError, match=r"unknown device kind 'gpu'.*cpu, cuda"):
+        nt.ones(2).to("gpu")
