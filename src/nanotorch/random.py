@@ -8,6 +8,7 @@ functions that draw random numbers also take ``generator=`` for explicit control
 
 from __future__ import annotations
 
+import operator
 from typing import Any
 
 from nanotorch.backend import Device, get_backend
@@ -26,8 +27,9 @@ def normalize_seed(seed: object, op: str = "manual_seed") -> int:
     as ``2**64 - 1`` (and ``initial_seed()`` reports the unsigned value). Anything wider is
     refused rather than reduced, since two different seeds must never give one stream.
     """
-    if not isinstance(seed, int) or isinstance(seed, bool):
+    if isinstance(seed, bool) or not hasattr(type(seed), "__index__"):
         raise TypeError(f"{op}: seed must be an int, got {seed!r}")
+    seed = operator.index(seed)  # NumPy integers too, as PyTorch accepts them
     if not -(2**63) <= seed < 2**64:
         raise IntegerOverflowError(
             f"{op}: seed {seed} is out of range; a seed must fit in 64 bits, "

@@ -577,6 +577,9 @@ class Tensor:
         from nanotorch.creation import randn
 
         self._check_inplace("normal_")
+        _check_real("normal_", mean=mean, std=std)
+        if not std >= 0:  # also refuses nan
+            raise ValueError(f"normal_: std must be >= 0, got std={std}")
         noise = randn(self.shape, generator=generator, dtype=self.dtype, device=self.device)._data
         # Scaled in place: ``noise`` is a fresh array no one else holds, and ``noise * std +
         # mean`` would allocate two more of the parameter's size (3x a 64 MB weight at
@@ -589,6 +592,11 @@ class Tensor:
         from nanotorch.creation import rand
 
         self._check_inplace("uniform_")
+        _check_real("uniform_", a=a, b=b)
+        if not a <= b:  # also refuses nan
+            raise ValueError(
+                f"uniform_: needs a <= b for the range [a, b), got a={a}, b={b}; swap them"
+            )
         u = rand(self.shape, generator=generator, dtype=self.dtype, device=self.device)._data
         u *= b - a  # in place, as in normal_
         u += a
@@ -860,6 +868,16 @@ class Tensor:
 
     def where(self, condition: Tensor, other: Any) -> Tensor:
         return _ops.where(condition, self, other)
+
+
+def _check_real(op: str, **values: Any) -> None:
+    import numbers
+
+    for name, value in values.items():
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            raise TypeError(
+                f"{op}: {name} must be a Python number, got {type(value).__name__} {value!r}"
+            )
 
 
 def _parse_to_args(args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, Any]:

@@ -551,3 +551,69 @@ def test_to_with_a_dtype_name_says_it_is_not_a_device(arg, match):
 def test_to_with_an_unknown_device_still_lists_the_kinds():
     with pytest.raises(ValueError, match=r"unknown device kind 'gpu'.*cpu, cuda"):
         nt.ones(2).to("gpu")
+
+
+# ---------------------------------------------------------------------------- beyond the list
+
+# Shapes, dims and sizes that used to be silently coerced with int() or failed with a raw
+# Python error that names no op.
+MORE_CASES = [
+    (lambda x: x.reshape(2.5, 2), TypeError, r"reshape: shape must be an int, got float 2\.5"),
+    (lambda x: x.reshape("6"), TypeError, r"reshape: shape must be an int, got str '6'"),
+    (lambda x: x.view(3, True), TypeError, r"reshape: shape must be an int, got bool"),
+    (lambda x: x.expand(2.5, 3), TypeError, r"broadcast_to: shape must be an int, got float"),
+    (lambda x: x.squeeze(1.5), TypeError, r"squeeze: dim must be an int or a tuple of ints"),
+    (lambda x: x.sum(dim=1.5), TypeError, r"sum: dim must be an int or a tuple of ints, got"),
+    (lambda x: x.sum(dim="a"), TypeError, r"sum: dim must be an int"),
+    (lambda x: x.split(1.5, dim=1), TypeError, r"split: split_size_or_sections must be a seq"),
+    (lambda x: x.split([1, 1.5], dim=1), TypeError, r"split: split_size_or_sections must be an"),
+    (lambda x: F.pad(x, (1.5, 0)), TypeError, r"pad: pad must be an int, got float 1\.5"),
+    (lambda x: x.uniform_(2.0, 1.0), ValueError, r"uniform_: needs a <= b .* a=2\.0, b=1\.0"),
+    (lambda x: x.uniform_("a", 1.0), TypeError, r"uniform_: a must be a Python number"),
+    (lambda x: x.normal_(0.0, -1.0), ValueError, r"normal_: std must be >= 0, got std=-1\.0"),
+    (lambda x: x.normal_(0.0, math.nan), ValueError, r"normal_: std must be >= 0, got std=nan"),
+    (lambda x: nt.nn.init.uniform_(x, 1, 0), ValueError, r"uniform_: needs a <= b"),
+    (lambda x: nt.nn.init.normal_(x, 0, -2), ValueError, r"normal_: std must be >= 0"),
+]
+
+
+@pytest.mark.parametrize("make, error, match", MORE_CASES)
+def test_shape_and_fill_arguments_are_checked(device, make, error, match):
+    with pytest.raises(error, match=match):
+        make(nt.ones(2, 3, device=device))
+
+
+def _params():
+    p = nt.zeros(2, requires_grad=True)
+    p.grad = nt.ones(2)
+    return [p]
+
+
+DATA_CASES = [
+    (lambda ds: nt.data.DataLoader(None), TypeError, r"DataLoader: dataset must support len"),
+    (lambda ds: nt.data.DataLoader(ds, batch_size=True), ValueError, r"batch_size must be a p"),
+    (lambda ds: nt.data.DataLoader(ds, batch_size=2.5), ValueError, r"batch_size .* got 2\.5"),
+    (lambda ds: nt.data.DataLoader(ds, shuffle="yes"), TypeError, r"DataLoader: shuffle must"),
+    (lambda ds: nt.data.DataLoader(ds, drop_last=1), TypeError, r"DataLoader: drop_last must"),
+    (lambda ds: nt.data.Subset(ds, [1.5]), TypeError, r"Subset: indices must be integers"),
+    (lambda ds: nt.data.Subset(ds, [0, 10]), IndexError, r"Subset: indices must be in \[-4, 4\)"),
+    (
+        lambda ds: nt.nn.utils.clip_grad_norm_(_params(), "a"),
+        TypeError,
+        r"clip_grad_norm_: max_norm must be a Python number, got str 'a'",
+    ),
+]
+
+
+@pytest.mark.parametrize("make, error, match", DATA_CASES)
+def test_data_and_utility_arguments_are_checked(make, error, match):
+    with pytest.raises(error, match=match):
+        make(_ds())
+
+
+def test_manual_seed_accepts_numpy_integers_as_pytorch_does():
+    nt.manual_seed(np.int64(3))
+    a = nt.rand(2).tolist()
+    nt.manual_seed(3)
+    assert nt.rand(2).tolist() == a
+    nt.manual_seed(0)

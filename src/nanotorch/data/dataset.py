@@ -110,7 +110,19 @@ class Subset(Dataset):
 
     def __init__(self, dataset: Dataset, indices: Sequence[int] | np.ndarray) -> None:
         self.dataset = dataset
-        self.indices = np.asarray(indices, dtype=np.int64).reshape(-1)
+        raw = np.asarray(indices).reshape(-1)
+        if raw.size and raw.dtype.kind not in "iu":
+            raise TypeError(
+                f"Subset: indices must be integers, got dtype {raw.dtype} (e.g. {raw[0]!r}); "
+                "a float index would be silently truncated"
+            )
+        self.indices = raw.astype(np.int64)
+        n = len(dataset)
+        if self.indices.size and not (-n <= self.indices.min() and self.indices.max() < n):
+            raise IndexError(
+                f"Subset: indices must be in [{-n}, {n}) for a dataset of {n} samples, got "
+                f"values from {self.indices.min()} to {self.indices.max()}"
+            )
 
     def __len__(self) -> int:
         return int(self.indices.shape[0])

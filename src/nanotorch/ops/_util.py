@@ -26,6 +26,10 @@ def normalize_dims(dim: int | Sequence[int] | None, ndim: int, op: str) -> tuple
     """All axes for ``None``; otherwise sorted, de-duplicated, non-negative axes."""
     if dim is None:
         return tuple(range(ndim))
+    if isinstance(dim, (str, bytes, float)) or not isinstance(dim, (int, Sequence)):
+        raise TypeError(
+            f"{op}: dim must be an int or a tuple of ints, got {type(dim).__name__} {dim!r}"
+        )
     dims = (dim,) if isinstance(dim, int) else tuple(dim)
     out = tuple(sorted({normalize_dim(d, ndim, op) for d in dims}))
     if len(out) != len(dims):
@@ -73,6 +77,16 @@ def int_arg(op: str, name: str, value: Any, minimum: int | None = 0) -> int:
     if minimum is not None and number < minimum:
         raise ShapeError(f"{op}: {name} must be >= {minimum}, got {number}")
     return number
+
+
+def int_list(op: str, name: str, values: Any) -> tuple[int, ...]:
+    """A sequence of ints (any sign), each checked like ``int_arg``: ``reshape(2.5, 2)`` or
+    ``reshape('6')`` is a TypeError, not a silently different shape."""
+    if not isinstance(values, (tuple, list)):
+        raise TypeError(
+            f"{op}: {name} must be a sequence of ints, got {type(values).__name__} {values!r}"
+        )
+    return tuple(int_arg(op, name, v, None) for v in values)
 
 
 def shape_arg(op: str, args: Sequence[Any]) -> tuple[int, ...]:
