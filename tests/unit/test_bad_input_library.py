@@ -617,3 +617,15 @@ def test_manual_seed_accepts_numpy_integers_as_pytorch_does():
     nt.manual_seed(3)
     assert nt.rand(2).tolist() == a
     nt.manual_seed(0)
+
+
+@pytest.mark.parametrize("make", ["make_xor", "make_moons", "make_sine", "make_blobs"])
+def test_synthetic_datasets_take_negative_seeds(make):
+    # --seed -1 reaches these; a negative seed is its unsigned twin, as in manual_seed.
+    from nanotorch.data import synthetic
+
+    f = getattr(synthetic, make)
+    a, b = f(seed=-1), f(seed=2**64 - 1)
+    assert all(np.array_equal(x, y) for x, y in zip(a.arrays, b.arrays, strict=True))
+    with pytest.raises(RuntimeError, match=r"seed: seed 18446744073709551616 is out of range"):
+        f(seed=2**64)
