@@ -545,6 +545,7 @@ class Tensor:
 
     def fill_(self, value: float | int | bool) -> Tensor:
         self._check_inplace("fill_")
+        _check_fits(value, self.dtype, "fill_")
         self._data[...] = value
         self._version += 1
         return self
@@ -615,6 +616,8 @@ class Tensor:
             value = value._data
             if value.dtype != self._data.dtype:
                 value = self._backend.xp.astype(value, self._data.dtype)
+        else:
+            _check_fits(value, self.dtype, "__setitem__")
         if isinstance(key, Tensor):
             key = key._data
         else:
@@ -868,6 +871,15 @@ class Tensor:
 
     def where(self, condition: Tensor, other: Any) -> Tensor:
         return _ops.where(condition, self, other)
+
+
+def _check_fits(value: Any, dtype: DType, op: str) -> None:
+    """A Python number written into an integer tensor must fit its dtype (Note [No silent
+    integer overflow] in backend/host.py); NumPy's own refusal names no op."""
+    if isinstance(value, (int, float)):
+        from nanotorch.backend.host import check_integer_value
+
+        check_integer_value(value, dtype, op)
 
 
 def _check_real(op: str, **values: Any) -> None:

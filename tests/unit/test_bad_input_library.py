@@ -629,3 +629,22 @@ def test_synthetic_datasets_take_negative_seeds(make):
     assert all(np.array_equal(x, y) for x, y in zip(a.arrays, b.arrays, strict=True))
     with pytest.raises(RuntimeError, match=r"seed: seed 18446744073709551616 is out of range"):
         f(seed=2**64)
+
+
+@pytest.mark.parametrize(
+    "write, match",
+    [
+        (lambda t: t.fill_(2**40), r"fill_: value 1099511627776 is out of range for int32"),
+        (lambda t: t.fill_(math.nan), r"fill_: cannot convert nan to int32"),
+        (lambda t: t.__setitem__(0, 2**31), r"__setitem__: value 2147483648 is out of range"),
+        (lambda t: t.__setitem__(0, -math.inf), r"__setitem__: cannot convert -inf to int32"),
+    ],
+)
+def test_writing_a_number_an_integer_tensor_cannot_hold_raises(device, write, match):
+    t = nt.zeros(2, dtype=nt.int32, device=device)
+    with pytest.raises(OverflowError, match=match):
+        write(t)
+    assert t.tolist() == [0, 0]
+    t.fill_(2**31 - 1)
+    t[0] = -(2**31)
+    assert t.tolist() == [-(2**31), 2**31 - 1]
