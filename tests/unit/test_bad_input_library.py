@@ -648,3 +648,56 @@ def test_writing_a_number_an_integer_tensor_cannot_hold_raises(device, write, ma
     t.fill_(2**31 - 1)
     t[0] = -(2**31)
     assert t.tolist() == [-(2**31), 2**31 - 1]
+
+
+# ---------------------------------------------------------------------------- properties
+
+_sizes = st.lists(st.integers(min_value=0, max_value=4), max_size=4)
+
+
+@given(_sizes)
+def test_any_non_negative_int_shape_is_built_exactly(shape):
+    assert nt.zeros(*shape).shape == tuple(shape)
+    assert nt.full(tuple(shape), 7).shape == tuple(shape)
+
+
+@given(_sizes, st.floats(allow_nan=True).filter(lambda f: not float(f).is_integer()))
+def test_a_non_integral_size_anywhere_always_raises(shape, bad):
+    for i in range(len(shape) + 1):
+        with pytest.raises(TypeError, match=r"zeros: size must be a tuple of ints"):
+            nt.zeros(*shape[:i], bad, *shape[i:])
+
+
+@given(st.integers(min_value=-(2**63), max_value=2**64 - 1))
+def test_every_seed_in_range_is_accepted_as_its_unsigned_value(seed):
+    assert nt.Generator().manual_seed(seed).initial_seed() == seed % 2**64
+
+
+@given(st.one_of(st.integers(min_value=2**64), st.integers(max_value=-(2**63) - 1)))
+def test_every_seed_out_of_range_is_refused(seed):
+    with pytest.raises(OverflowError, match="out of range"):
+        nt.Generator().manual_seed(seed)
+
+
+@given(st.lists(st.integers(min_value=0, max_value=6), min_size=1, max_size=4))
+def test_random_split_partitions_exactly(lengths):
+    ds = nt.data.TensorDataset(np.arange(sum(lengths)))
+    parts = nt.data.random_split(ds, lengths, generator=nt.Generator().manual_seed(1))
+    assert [len(p) for p in parts] == lengths
+    seen = sorted(int(i) for p in parts for i in p.indices)
+    assert seen == list(range(sum(lengths)))
+
+
+@given(
+    st.one_of(
+        st.floats(max_value=-1e-300, allow_nan=False),
+        st.just(math.nan),
+        st.just(math.inf),
+    )
+)
+def test_any_negative_or_non_finite_lr_is_refused_by_every_optimizer(lr):
+    from nanotorch.optim import SGD, Adagrad, Adam, AdamW, RMSprop
+
+    for cls in (SGD, Adam, AdamW, RMSprop, Adagrad):
+        with pytest.raises(ValueError, match=rf"{cls.__name__}: invalid learning rate"):
+            cls([nt.zeros(1, requires_grad=True)], lr=lr)
