@@ -49,6 +49,11 @@ def _resolve(
 
 def _finish(data: Any, dev: Device, backend: Any, requires_grad: bool, op: str = "") -> Tensor:
     t = Tensor._make(data, dev, backend, False, None)
+    if op and not isinstance(requires_grad, bool):
+        raise TypeError(
+            f"{op}: requires_grad must be a bool, got {type(requires_grad).__name__} "
+            f"{requires_grad!r}"
+        )
     if requires_grad:
         if op and not t.dtype.is_floating_point:
             raise RuntimeError(
@@ -334,7 +339,13 @@ def randint(
             f"write size=({size!r},)"
         )
     dt = _as_dtype(dtype, "randint") or _dt.int64
-    return _random("randint", "integers", (tuple(size),), generator, dt, device, False, low, high)
+    # Integers are drawn in the requested integer dtype (the range must fit it); for a float
+    # or bool dtype, which PyTorch also allows, in int64 and then converted.
+    draw = dt if dt in (_dt.int32, _dt.int64) else _dt.int64
+    check_integer_value(low, draw, "randint")
+    check_integer_value(high - 1, draw, "randint")
+    out = _random("randint", "integers", (tuple(size),), generator, draw, device, False, low, high)
+    return out if draw is dt else out.to(dt)
 
 
 def rand_like(t: Tensor, *, generator: Generator | None = None, dtype=None, device=None):

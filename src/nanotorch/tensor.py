@@ -876,7 +876,11 @@ class Tensor:
 def _check_fits(value: Any, dtype: DType, op: str) -> None:
     """A Python number written into an integer tensor must fit its dtype (Note [No silent
     integer overflow] in backend/host.py); NumPy's own refusal names no op."""
-    if isinstance(value, (int, float)):
+    import numbers
+
+    if isinstance(value, (str, bytes)) or value is None:
+        raise TypeError(f"{op}: value must be a number, got {type(value).__name__} {value!r}")
+    if isinstance(value, numbers.Real):
         from nanotorch.backend.host import check_integer_value
 
         check_integer_value(value, dtype, op)

@@ -701,3 +701,50 @@ def test_any_negative_or_non_finite_lr_is_refused_by_every_optimizer(lr):
     for cls in (SGD, Adam, AdamW, RMSprop, Adagrad):
         with pytest.raises(ValueError, match=rf"{cls.__name__}: invalid learning rate"):
             cls([nt.zeros(1, requires_grad=True)], lr=lr)
+
+
+EVEN_MORE_CASES = [
+    (lambda: nt.ones(2).clamp(min="a"), TypeError, r"clamp: min must be a number or a Tensor"),
+    (lambda: nt.ones(2).clamp(max=None, min=[1]), TypeError, r"clamp: min must be a number"),
+    (lambda: nt.ones(2).fill_("a"), TypeError, r"fill_: value must be a number, got str 'a'"),
+    (lambda: nt.nn.init.constant_(nt.ones(2), None), TypeError, r"fill_: value must be a num"),
+    (lambda: nt.tensor([1.0], requires_grad="yes"), TypeError, r"tensor: requires_grad must"),
+    (lambda: nt.zeros(2, requires_grad=1), TypeError, r"zeros: requires_grad must be a bool"),
+    (lambda: nt.randint(0, 2**70, (2,)), OverflowError, r"randint: value \d+ is out of range"),
+    (lambda: nt.randint(0, 2**40, (2,), dtype=nt.int32), OverflowError, r"out of range for int32"),
+    (lambda: nt.nn.Embedding(3, 2, padding_idx=1.5), TypeError, r"Embedding: padding_idx must"),
+    (
+        lambda: F.cross_entropy(nt.zeros(2, 3), nt.tensor([0, 1]), label_smoothing="a"),
+        ValueError,
+        r"cross_entropy: label_smoothing must be in \[0, 1\], got 'a'",
+    ),
+    (lambda: F.huber_loss(nt.ones(2), nt.ones(2), delta=math.nan), ValueError, r"delta must be"),
+    (lambda: F.huber_loss(nt.ones(2), nt.ones(2), delta="a"), ValueError, r"huber_loss: delta"),
+    (lambda: F.smooth_l1_loss(nt.ones(2), nt.ones(2), beta=math.nan), ValueError, r"beta must"),
+    (lambda: F.smooth_l1_loss(nt.ones(2), nt.ones(2), beta="a"), ValueError, r"smooth_l1_loss"),
+    (
+        lambda: nt.optim.SGD([nt.zeros(1, requires_grad=True)], lr=1).step(5),
+        TypeError,
+        r"SGD\.step: closure must be callable",
+    ),
+    (
+        lambda: nt.data.DataLoader(_ds(), collate_fn=5),
+        TypeError,
+        r"DataLoader: collate_fn must be callable",
+    ),
+]
+
+
+@pytest.mark.parametrize("make, error, match", EVEN_MORE_CASES)
+def test_more_arguments_are_checked(make, error, match):
+    with pytest.raises(error, match=match):
+        make()
+
+
+def test_randint_draws_into_any_dtype_as_pytorch_does():
+    g = nt.Generator().manual_seed(0)
+    t = nt.randint(0, 5, (100,), dtype=nt.float32, generator=g)
+    assert t.dtype is nt.float32 and set(t.tolist()) <= {0.0, 1.0, 2.0, 3.0, 4.0}
+    # an integer dtype is drawn directly, so the int32 stream is what it always was
+    a = nt.randint(0, 5, (8,), dtype=nt.int32, generator=nt.Generator().manual_seed(1))
+    assert a.dtype is nt.int32

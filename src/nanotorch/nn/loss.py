@@ -139,8 +139,8 @@ def smooth_l1_loss(
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction("smooth_l1_loss", reduction)
     _check_pair("smooth_l1_loss", input, target)
-    if beta < 0:
-        raise ValueError(f"smooth_l1_loss: beta must be non-negative, got {beta:g}")
+    if not isinstance(beta, (int, float)) or not beta >= 0:  # also refuses nan
+        raise ValueError(f"smooth_l1_loss: beta must be non-negative, got {beta!r}")
     d = input - target
     ad = _abs(d)
     if beta == 0:
@@ -162,8 +162,8 @@ def huber_loss(
     (``smooth_l1_loss`` times ``delta``, with beta = delta)."""
     _check_reduction("huber_loss", reduction)
     _check_pair("huber_loss", input, target)
-    if delta <= 0:
-        raise ValueError(f"huber_loss: delta must be positive, got {delta:g}")
+    if not isinstance(delta, (int, float)) or not delta > 0:  # also refuses nan
+        raise ValueError(f"huber_loss: delta must be positive, got {delta!r}")
     d = input - target
     ad = _abs(d)
     near = ad < delta
@@ -464,8 +464,8 @@ def cross_entropy(
     op = "cross_entropy"
     reduction = _legacy_reduction(size_average, reduce, reduction)
     n_classes = _check_class_inputs(op, input, target, weight, reduction, ignore_index)
-    if not 0.0 <= label_smoothing <= 1.0:
-        raise ValueError(f"{op}: label_smoothing must be in [0, 1], got {label_smoothing}")
+    if not isinstance(label_smoothing, (int, float)) or not 0.0 <= label_smoothing <= 1.0:
+        raise ValueError(f"{op}: label_smoothing must be in [0, 1], got {label_smoothing!r}")
     unbatched = input.ndim == 1
     if target.dtype.is_floating_point:
         if tuple(target.shape) != tuple(input.shape):

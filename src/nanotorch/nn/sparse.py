@@ -26,6 +26,11 @@ from nanotorch.tensor import Tensor
 def _normalize_padding_idx(op: str, padding_idx: int | None, num_embeddings: int) -> int | None:
     if padding_idx is None:
         return None
+    if isinstance(padding_idx, bool) or not isinstance(padding_idx, int):
+        raise TypeError(
+            f"{op}: padding_idx must be an int or None, got {type(padding_idx).__name__} "
+            f"{padding_idx!r}"
+        )
     if not -num_embeddings <= padding_idx < num_embeddings:
         raise ValueError(
             f"{op}: padding_idx must be within num_embeddings ({-num_embeddings} to "

@@ -651,6 +651,13 @@ class Where(Function):
 def clamp(a: Tensor, min: float | None = None, max: float | None = None) -> Tensor:  # noqa: A002
     if min is None and max is None:
         raise ValueError("clamp: at least one of min and max must be given")
+    for name, bound in (("min", min), ("max", max)):
+        if bound is not None and (
+            isinstance(bound, bool) or not isinstance(bound, (int, float, Tensor))
+        ):
+            raise TypeError(
+                f"clamp: {name} must be a number or a Tensor, got {type(bound).__name__} {bound!r}"
+            )
     if isinstance(min, Tensor) or isinstance(max, Tensor):
         out = a
         if min is not None:

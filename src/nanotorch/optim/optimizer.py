@@ -280,6 +280,11 @@ class Optimizer:
         must record no graph (and in-place updates of tensors that require grad are only
         allowed there, Note [In-place updates] in tensor.py)."""
         loss = None
+        if closure is not None and not callable(closure):
+            raise TypeError(
+                f"{self._name}.step: closure must be callable (it re-evaluates the loss), got "
+                f"{type(closure).__name__}"
+            )
         if closure is not None:
             with enable_grad():
                 loss = closure()
