@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 
 import numpy as np
 import pytest
@@ -748,3 +749,27 @@ def test_randint_draws_into_any_dtype_as_pytorch_does():
     # an integer dtype is drawn directly, so the int32 stream is what it always was
     a = nt.randint(0, 5, (8,), dtype=nt.int32, generator=nt.Generator().manual_seed(1))
     assert a.dtype is nt.int32
+
+
+@pytest.mark.parametrize(
+    "seed, message",
+    [
+        ("18446744073709551616", r"argument --seed: 18446744073709551616 is out of range"),
+        ("-9223372036854775809", r"argument --seed: -9223372036854775809 is out of range"),
+        ("x", r"argument --seed: expected an int, got 'x'"),
+    ],
+)
+def test_cli_seed_out_of_range_is_one_line_and_exit_2(capsys, seed, message):
+    from nanotorch.cli import main
+
+    assert main(["train", "xor", "--seed", seed, "--epochs", "1", "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) <= 3 and "Traceback" not in err
+    assert re.search(message, err)
+
+
+def test_cli_negative_seed_trains(capsys):
+    from nanotorch.cli import main
+
+    assert main(["train", "xor", "--seed", "-1", "--epochs", "1", "--quiet"]) in (0, None)
+    assert "seed -1" in capsys.readouterr().out
