@@ -773,3 +773,24 @@ def test_cli_negative_seed_trains(capsys):
 
     assert main(["train", "xor", "--seed", "-1", "--epochs", "1", "--quiet"]) in (0, None)
     assert "seed -1" in capsys.readouterr().out
+
+
+LAST_CASES = [
+    (lambda: F.one_hot(nt.tensor([0, 1]), num_classes=2.5), TypeError, r"one_hot: num_classes"),
+    (lambda: F.one_hot(nt.tensor([0, 1]), num_classes=-2), ValueError, r"one_hot: num_classes m"),
+    (lambda: nt.ones(2).sum(dtype="x"), ValueError, r"sum: unknown dtype 'x'"),
+    (lambda: nt.ones(2).sum(dtype=3), TypeError, r"sum: expected a nanotorch dtype"),
+    (lambda: nt.nn.LeakyReLU("a"), TypeError, r"LeakyReLU: negative_slope must be a number"),
+    (lambda: F.pad(nt.ones(2), (1, 1), value="a"), TypeError, r"pad: value must be a number"),
+]
+
+
+@pytest.mark.parametrize("make, error, match", LAST_CASES)
+def test_remaining_arguments_are_checked(make, error, match):
+    with pytest.raises(error, match=match):
+        make()
+
+
+def test_sum_dtype_accepts_names_and_objects():
+    assert nt.ones(2, dtype=nt.int32).sum(dtype="float64").dtype is nt.float64
+    assert nt.ones(2).sum(dtype=nt.int64).item() == 2

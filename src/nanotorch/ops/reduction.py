@@ -38,7 +38,12 @@ def sum(a: Tensor, dim: Dims = None, keepdim: bool = False, *, dtype=None) -> Te
     [4.0, 6.0]
     """
     if dtype is not None:
-        a = a.to(dtype)
+        from nanotorch.dtypes import as_dtype
+
+        try:  # a dtype, never a device: ``.to('x')`` would read a string as a device
+            a = a.to(as_dtype(dtype))
+        except (TypeError, ValueError) as exc:
+            raise type(exc)(f"sum: {exc}") from None
     elif a.dtype.name in ("bool", "int32"):
         a = a.long()  # PyTorch sums bools and small ints as int64
     dims = normalize_dims(dim, a.ndim, "sum")

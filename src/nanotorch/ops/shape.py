@@ -359,6 +359,8 @@ def pad(a: Tensor, pad: Sequence[int], mode: str = "constant", value: float = 0.
     if mode != "constant":
         raise NotImplementedError(f"pad: only mode='constant' is supported, got {mode!r}")
     pad = list(int_list("pad", "pad", pad))
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"pad: value must be a number, got {type(value).__name__} {value!r}")
     if len(pad) % 2 or len(pad) // 2 > a.ndim:
         raise ValueError(
             f"pad: pad must hold (before, after) pairs for at most {a.ndim} dims, got {pad}"
