@@ -545,6 +545,7 @@ class Tensor:
 
     def fill_(self, value: float | int | bool) -> Tensor:
         self._check_inplace("fill_")
+        _check_fits(value, self.dtype, "fill_")
         self._data[...] = value
         self._version += 1
         return self
@@ -577,6 +578,9 @@ class Tensor:
         from nanotorch.creation import randn
 
         self._check_inplace("normal_")
+        _check_real("normal_", mean=mean, std=std)
+        if not std >= 0:  # also refuses nan
+            raise ValueError(f"normal_: std must be >= 0, got std={std}")
         noise = randn(self.shape, generator=generator, dtype=self.dtype, device=self.device)._data
         # Scaled in place: ``noise`` is a fresh array no one else holds, and ``noise * std +
         # mean`` would allocate two more of the parameter's size (3x a 64 MB weight at
@@ -589,6 +593,11 @@ class Tensor:
         from nanotorch.creation import rand
 
         self._check_inplace("uniform_")
+        _check_real("uniform_", a=a, b=b)
+        if not a <= b:  # also refuses nan
+            raise ValueError(
+                f"uniform_: needs a <= b for the range [a, b), got a={a}, b={b}; swap them"
+            )
         u = rand(self.shape, generator=generator, dtype=self.dtype, device=self.device)._data
         u *= b - a  # in place, as in normal_
         u += a
@@ -607,6 +616,8 @@ class Tensor:
             value = value._data
             if value.dtype != self._data.dtype:
                 value = self._backend.xp.astype(value, self._data.dtype)
+        else:
+            _check_fits(value, self.dtype, "__setitem__")
         if isinstance(key, Tensor):
             key = key._data
         else:
@@ -862,6 +873,29 @@ class Tensor:
         return _ops.where(condition, self, other)
 
 
+def _check_fits(value: Any, dtype: DType, op: str) -> None:
+    """A Python number written into an integer tensor must fit its dtype (Note [No silent
+    integer overflow] in backend/host.py); NumPy's own refusal names no op."""
+    import numbers
+
+    if isinstance(value, (str, bytes)) or value is None:
+        raise TypeError(f"{op}: value must be a number, got {type(value).__name__} {value!r}")
+    if isinstance(value, numbers.Real):
+        from nanotorch.backend.host import check_integer_value
+
+        check_integer_value(value, dtype, op)
+
+
+def _check_real(op: str, **values: Any) -> None:
+    import numbers
+
+    for name, value in values.items():
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            raise TypeError(
+                f"{op}: {name} must be a Python number, got {type(value).__name__} {value!r}"
+            )
+
+
 def _parse_to_args(args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, Any]:
     target_device = kwargs.pop("device", None)
     target_dtype = kwargs.pop("dtype", None)
@@ -877,9 +911,41 @@ def _parse_to_args(args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, 
         else:
             raise TypeError(f"to() takes a device, a dtype or a tensor, got {a!r}")
     if target_device is not None:
+        if isinstance(target_device, str):
+            _refuse_dtype_name_as_device(target_device)
         target_device = _device(target_device)
         get_backend(target_device)  # fail early, with the reason, if it is unavailable
     return target_device, _dt.as_dtype(target_dtype)
+
+
+# Dtype names PyTorch users may type that nanotorch lacks; with its own names, a string given
+# to ``.to`` that is one of these was meant as a dtype, not a device.
+_FOREIGN_DTYPE_NAMES = frozenset(
+    "float16 half bfloat16 int8 int16 short uint8 uint16 uint32 uint64 complex64 complex128 "
+    "cfloat cdouble bool_".split()
+)
+
+
+def _refuse_dtype_name_as_device(name: str) -> None:
+    """PyTorch reads a string given to ``.to`` as a device, so ``x.to('float16')`` is an
+    error there too; say what was meant instead of "unknown device kind"."""
+    from nanotorch.errors import InvalidArgumentError
+
+    try:
+        dtype = _dt.dtype_from_name(name)
+    except ValueError:
+        dtype = None
+    if dtype is not None:
+        raise InvalidArgumentError(
+            f"to: {name!r} is not a device; to change the dtype pass nanotorch.{dtype.name} "
+            f"(a dtype object), e.g. x.to(nanotorch.{dtype.name})"
+        )
+    if name in _FOREIGN_DTYPE_NAMES:
+        known = ", ".join(d.name for d in _dt.ALL_DTYPES)
+        raise InvalidArgumentError(
+            f"to: {name!r} is not a device; it looks like a dtype, but nanotorch has no "
+            f"{name} (its dtypes: {known}); pass one of those, e.g. x.to(nanotorch.float32)"
+        )
 
 
 __all__ = ["Tensor"]

@@ -42,6 +42,11 @@ class LeakyReLU(Module):
 
     def __init__(self, negative_slope: float = 1e-2, inplace: bool = False) -> None:
         super().__init__()
+        if isinstance(negative_slope, bool) or not isinstance(negative_slope, (int, float)):
+            raise TypeError(
+                f"LeakyReLU: negative_slope must be a number, got "
+                f"{type(negative_slope).__name__} {negative_slope!r}"
+            )
         self.negative_slope = negative_slope
         self.inplace = inplace
 
