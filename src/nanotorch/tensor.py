@@ -858,6 +858,103 @@ class Tensor:
     def nonzero(self) -> Tensor:
         return _ops.nonzero(self)
 
+    # --- math methods (ops/math.py) ---
+    def tan(self) -> Tensor:
+        return _ops.tan(self)
+
+    def asin(self) -> Tensor:
+        return _ops.asin(self)
+
+    def acos(self) -> Tensor:
+        return _ops.acos(self)
+
+    def atan(self) -> Tensor:
+        return _ops.atan(self)
+
+    def atan2(self, other: Any) -> Tensor:
+        return _ops.atan2(self, other)
+
+    def sinh(self) -> Tensor:
+        return _ops.sinh(self)
+
+    def cosh(self) -> Tensor:
+        return _ops.cosh(self)
+
+    def asinh(self) -> Tensor:
+        return _ops.asinh(self)
+
+    def acosh(self) -> Tensor:
+        return _ops.acosh(self)
+
+    def atanh(self) -> Tensor:
+        return _ops.atanh(self)
+
+    arcsin, arccos, arctan, arctan2 = asin, acos, atan, atan2
+    arcsinh, arccosh, arctanh = asinh, acosh, atanh
+
+    def floor(self) -> Tensor:
+        return _ops.floor(self)
+
+    def ceil(self) -> Tensor:
+        return _ops.ceil(self)
+
+    def round(self, *, decimals: int = 0) -> Tensor:
+        return _ops.round(self, decimals=decimals)
+
+    def trunc(self) -> Tensor:
+        return _ops.trunc(self)
+
+    fix = trunc
+
+    def frac(self) -> Tensor:
+        return _ops.frac(self)
+
+    def log2(self) -> Tensor:
+        return _ops.log2(self)
+
+    def log10(self) -> Tensor:
+        return _ops.log10(self)
+
+    def exp2(self) -> Tensor:
+        return _ops.exp2(self)
+
+    def erf(self) -> Tensor:
+        return _ops.erf(self)
+
+    def erfc(self) -> Tensor:
+        return _ops.erfc(self)
+
+    def erfinv(self) -> Tensor:
+        return _ops.erfinv(self)
+
+    def reciprocal(self) -> Tensor:
+        return _ops.reciprocal(self)
+
+    def copysign(self, other: Any) -> Tensor:
+        return _ops.copysign(self, other)
+
+    def logaddexp(self, other: Any) -> Tensor:
+        return _ops.logaddexp(self, other)
+
+    def lerp(self, end: Tensor, weight: Any) -> Tensor:
+        return _ops.lerp(self, end, weight)
+
+    def fmod(self, other: Any) -> Tensor:
+        return _ops.fmod(self, other)
+
+    def hypot(self, other: Any) -> Tensor:
+        return _ops.hypot(self, other)
+
+    def isclose(
+        self, other: Any, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False
+    ) -> Tensor:
+        return _ops.isclose(self, other, rtol=rtol, atol=atol, equal_nan=equal_nan)
+
+    def allclose(
+        self, other: Any, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False
+    ) -> bool:
+        return _ops.allclose(self, other, rtol=rtol, atol=atol, equal_nan=equal_nan)
+
     def where(self, condition: Tensor, other: Any) -> Tensor:
         return _ops.where(condition, self, other)
 
