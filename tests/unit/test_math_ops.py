@@ -29,6 +29,14 @@ def test_erf_is_accurate_to_float64_resolution(device):
     assert np.max(np.abs(got - ref)[nonzero] / np.abs(ref[nonzero])) < 1e-15
 
 
+def test_erf_float32_uses_a_shorter_series_within_its_bound(device):
+    x = np.linspace(-8, 8, 4001).astype(np.float32)
+    got = nt.erf(nt.tensor(x, device=device)).cpu().numpy().astype(np.float64)
+    ref = np.array([math.erf(float(v)) for v in x])
+    nonzero = ref != 0
+    assert np.max(np.abs(got - ref)[nonzero] / np.abs(ref[nonzero])) < 4e-7
+
+
 def test_erfc_keeps_relative_accuracy_in_the_tail(device):
     x = np.concatenate([np.linspace(-6, 6, 2001), np.linspace(6, 26, 501)])
     got = nt.erfc(nt.tensor(x, dtype=nt.float64, device=device)).cpu().numpy()
