@@ -393,8 +393,14 @@ class Tensor:
     def __floordiv__(self, other: Any) -> Tensor:
         return _ops.floor_divide(self, other)
 
+    def __rfloordiv__(self, other: Any) -> Tensor:
+        return _ops.floor_divide(other, self)
+
     def __mod__(self, other: Any) -> Tensor:
         return _ops.remainder(self, other)
+
+    def __rmod__(self, other: Any) -> Tensor:
+        return _ops.remainder(other, self)
 
     def __pow__(self, other: Any) -> Tensor:
         return _ops.pow(self, other)
@@ -435,17 +441,39 @@ class Tensor:
     def __ge__(self, other: Any) -> Tensor:
         return _ops.ge(self, other)
 
-    def __and__(self, other: Tensor) -> Tensor:
-        return _ops.logical_and(self, other)
+    # Bitwise on integers, logical on bool (Note [Bitwise on bool] in ops/bitwise.py).
+    def __and__(self, other: Any) -> Tensor:
+        return _ops.bitwise_and(self, other)
 
-    def __or__(self, other: Tensor) -> Tensor:
-        return _ops.logical_or(self, other)
+    def __rand__(self, other: Any) -> Tensor:
+        return _ops.bitwise_and(other, self)
 
-    def __xor__(self, other: Tensor) -> Tensor:
-        return _ops.logical_xor(self, other)
+    def __or__(self, other: Any) -> Tensor:
+        return _ops.bitwise_or(self, other)
+
+    def __ror__(self, other: Any) -> Tensor:
+        return _ops.bitwise_or(other, self)
+
+    def __xor__(self, other: Any) -> Tensor:
+        return _ops.bitwise_xor(self, other)
+
+    def __rxor__(self, other: Any) -> Tensor:
+        return _ops.bitwise_xor(other, self)
 
     def __invert__(self) -> Tensor:
-        return _ops.logical_not(self)
+        return _ops.bitwise_not(self)
+
+    def __lshift__(self, other: Any) -> Tensor:
+        return _ops.bitwise_left_shift(self, other)
+
+    def __rlshift__(self, other: Any) -> Tensor:
+        return _ops.bitwise_left_shift(other, self)
+
+    def __rshift__(self, other: Any) -> Tensor:
+        return _ops.bitwise_right_shift(self, other)
+
+    def __rrshift__(self, other: Any) -> Tensor:
+        return _ops.bitwise_right_shift(other, self)
 
     def __getitem__(self, key: Any) -> Tensor:
         return _ops.getitem(self, key)
@@ -954,6 +982,25 @@ class Tensor:
         self, other: Any, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False
     ) -> bool:
         return _ops.allclose(self, other, rtol=rtol, atol=atol, equal_nan=equal_nan)
+
+    # --- bitwise methods (ops/bitwise.py) ---
+    def bitwise_and(self, other: Any) -> Tensor:
+        return _ops.bitwise_and(self, other)
+
+    def bitwise_or(self, other: Any) -> Tensor:
+        return _ops.bitwise_or(self, other)
+
+    def bitwise_xor(self, other: Any) -> Tensor:
+        return _ops.bitwise_xor(self, other)
+
+    def bitwise_not(self) -> Tensor:
+        return _ops.bitwise_not(self)
+
+    def bitwise_left_shift(self, other: Any) -> Tensor:
+        return _ops.bitwise_left_shift(self, other)
+
+    def bitwise_right_shift(self, other: Any) -> Tensor:
+        return _ops.bitwise_right_shift(self, other)
 
     def where(self, condition: Tensor, other: Any) -> Tensor:
         return _ops.where(condition, self, other)

@@ -13,6 +13,7 @@ import numpy as np
 MODULES = [
     "specs.core_ops",
     "specs.math_ops",
+    "specs.bitwise_ops",
 ]
 OPTIONAL_MODULES = ["specs.nn_ops", "specs.conv_ops"]
 
