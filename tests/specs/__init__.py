@@ -14,6 +14,7 @@ MODULES = [
     "specs.core_ops",
     "specs.math_ops",
     "specs.bitwise_ops",
+    "specs.activation_ops",
 ]
 OPTIONAL_MODULES = ["specs.nn_ops", "specs.conv_ops"]
 
