@@ -211,3 +211,8 @@ def test_lerp_checks_its_arguments():
         nt.lerp(a, a, "half")
     with pytest.raises(RuntimeError, match=r"lerp.*\(2,\).*\(3,\)"):
         nt.lerp(a, nt.tensor([1.0, 2.0, 3.0]), 0.5)
+
+
+def test_math_ops_reject_non_tensors_naming_the_op():
+    with pytest.raises(TypeError, match="erfinv: expected a Tensor, got list"):
+        nt.erfinv([0.5])

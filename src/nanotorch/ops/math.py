@@ -102,11 +102,11 @@ _TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
 _SQRT_PI_OVER_2 = math.sqrt(math.pi) / 2.0
 
 
-def _as_float(a: Tensor) -> Tensor:
+def _as_float(op: str, a: Tensor) -> Tensor:
     """Integer and bool inputs of a floating-point function become the default float dtype
     (PyTorch's rule for unary float ops); floating inputs pass through untouched."""
     if not isinstance(a, Tensor):
-        raise TypeError(f"expected a Tensor, got {type(a).__name__}")
+        raise TypeError(f"{op}: expected a Tensor, got {type(a).__name__}")
     return a if a.dtype.is_floating_point else a.to(get_default_dtype())
 
 
@@ -234,39 +234,39 @@ def tan(a: Tensor) -> Tensor:
     >>> print(f"{nanotorch.tan(nanotorch.tensor(0.5)).item():.4f}")
     0.5463
     """
-    return Tan.apply(_as_float(a))
+    return Tan.apply(_as_float("tan", a))
 
 
 def asin(a: Tensor) -> Tensor:
-    return Asin.apply(_as_float(a))
+    return Asin.apply(_as_float("asin", a))
 
 
 def acos(a: Tensor) -> Tensor:
-    return Acos.apply(_as_float(a))
+    return Acos.apply(_as_float("acos", a))
 
 
 def atan(a: Tensor) -> Tensor:
-    return Atan.apply(_as_float(a))
+    return Atan.apply(_as_float("atan", a))
 
 
 def sinh(a: Tensor) -> Tensor:
-    return Sinh.apply(_as_float(a))
+    return Sinh.apply(_as_float("sinh", a))
 
 
 def cosh(a: Tensor) -> Tensor:
-    return Cosh.apply(_as_float(a))
+    return Cosh.apply(_as_float("cosh", a))
 
 
 def asinh(a: Tensor) -> Tensor:
-    return Asinh.apply(_as_float(a))
+    return Asinh.apply(_as_float("asinh", a))
 
 
 def acosh(a: Tensor) -> Tensor:
-    return Acosh.apply(_as_float(a))
+    return Acosh.apply(_as_float("acosh", a))
 
 
 def atanh(a: Tensor) -> Tensor:
-    return Atanh.apply(_as_float(a))
+    return Atanh.apply(_as_float("atanh", a))
 
 
 def floor(a: Tensor) -> Tensor:
@@ -289,15 +289,15 @@ def frac(a: Tensor) -> Tensor:
 
 
 def log2(a: Tensor) -> Tensor:
-    return Log2.apply(_as_float(a))
+    return Log2.apply(_as_float("log2", a))
 
 
 def log10(a: Tensor) -> Tensor:
-    return Log10.apply(_as_float(a))
+    return Log10.apply(_as_float("log10", a))
 
 
 def exp2(a: Tensor) -> Tensor:
-    return Exp2.apply(_as_float(a))
+    return Exp2.apply(_as_float("exp2", a))
 
 
 def erf(a: Tensor) -> Tensor:
@@ -307,21 +307,21 @@ def erf(a: Tensor) -> Tensor:
     >>> print(f"{nanotorch.erf(nanotorch.tensor(1.0, dtype=nanotorch.float64)).item():.12f}")
     0.842700792950
     """
-    return Erf.apply(_as_float(a))
+    return Erf.apply(_as_float("erf", a))
 
 
 def erfc(a: Tensor) -> Tensor:
     """1 - erf(a), accurate where it is tiny."""
-    return Erfc.apply(_as_float(a))
+    return Erfc.apply(_as_float("erfc", a))
 
 
 def erfinv(a: Tensor) -> Tensor:
     """The inverse of erf on [-1, 1]: +-inf at +-1, nan outside."""
-    return Erfinv.apply(_as_float(a))
+    return Erfinv.apply(_as_float("erfinv", a))
 
 
 def reciprocal(a: Tensor) -> Tensor:
-    return Reciprocal.apply(_as_float(a))
+    return Reciprocal.apply(_as_float("reciprocal", a))
 
 
 # ----------------------------------------------------------------------------- round
