@@ -148,6 +148,8 @@ SPECS = [
             Case(randn(2, 3, 4), dim=0, id="dim0"),
             Case(randn(3, 4), id="legacy-dim"),
             Case(randn(4, 3), dim=-1, transposed=(0,), id="transposed"),
+            Case(np.asarray(randn()), id="0d"),
+            Case(randn(0, 3), dim=1, id="empty"),
         ],
         gradgrad=True,
     ),

@@ -236,6 +236,11 @@ SPECS += [
             Case(randn(3, 1), randn(4), id="bcast"),
             Case(_close_a, 1.0, id="scalar"),
             Case(ints(0, 3, 3, 4), ints(0, 3, 4), id="int"),
+            Case(np.asarray(1.0), np.array([1.0, 1.0 + 1e-9, 2.0]), id="0d"),
+            Case(randn(0, 3), randn(3), id="empty"),
+            Case(
+                _close_a.reshape(2, 4), _close_b.reshape(2, 4), transposed=(0, 1), id="transposed"
+            ),
         ],
         grad=False,
     ),
@@ -247,6 +252,9 @@ SPECS += [
             Case(_close_a, _close_b, equal_nan=True, rtol=0.2, id="close"),
             Case(randn(3, 4), randn(3, 4), id="far"),
             Case(randn(3, 4) * 0 + 1.0, randn(4) * 0 + 1.0, id="bcast-equal"),
+            Case(np.asarray(2.0), np.asarray(2.0 + 1e-6), id="0d"),
+            Case(randn(0, 3), randn(3), id="empty"),
+            Case(randn(4, 3), randn(4, 3), transposed=(0,), id="transposed"),
         ],
         # allclose returns a Python bool; the harness compares tensors, so wrap it.
         fn=lambda a, b, **kw: nt.tensor(nt.allclose(a, b, **kw), device=a.device),
