@@ -393,8 +393,14 @@ class Tensor:
     def __floordiv__(self, other: Any) -> Tensor:
         return _ops.floor_divide(self, other)
 
+    def __rfloordiv__(self, other: Any) -> Tensor:
+        return _ops.floor_divide(other, self)
+
     def __mod__(self, other: Any) -> Tensor:
         return _ops.remainder(self, other)
+
+    def __rmod__(self, other: Any) -> Tensor:
+        return _ops.remainder(other, self)
 
     def __pow__(self, other: Any) -> Tensor:
         return _ops.pow(self, other)
@@ -435,17 +441,39 @@ class Tensor:
     def __ge__(self, other: Any) -> Tensor:
         return _ops.ge(self, other)
 
-    def __and__(self, other: Tensor) -> Tensor:
-        return _ops.logical_and(self, other)
+    # Bitwise on integers, logical on bool (Note [Bitwise on bool] in ops/bitwise.py).
+    def __and__(self, other: Any) -> Tensor:
+        return _ops.bitwise_and(self, other)
 
-    def __or__(self, other: Tensor) -> Tensor:
-        return _ops.logical_or(self, other)
+    def __rand__(self, other: Any) -> Tensor:
+        return _ops.bitwise_and(other, self)
 
-    def __xor__(self, other: Tensor) -> Tensor:
-        return _ops.logical_xor(self, other)
+    def __or__(self, other: Any) -> Tensor:
+        return _ops.bitwise_or(self, other)
+
+    def __ror__(self, other: Any) -> Tensor:
+        return _ops.bitwise_or(other, self)
+
+    def __xor__(self, other: Any) -> Tensor:
+        return _ops.bitwise_xor(self, other)
+
+    def __rxor__(self, other: Any) -> Tensor:
+        return _ops.bitwise_xor(other, self)
 
     def __invert__(self) -> Tensor:
-        return _ops.logical_not(self)
+        return _ops.bitwise_not(self)
+
+    def __lshift__(self, other: Any) -> Tensor:
+        return _ops.bitwise_left_shift(self, other)
+
+    def __rlshift__(self, other: Any) -> Tensor:
+        return _ops.bitwise_left_shift(other, self)
+
+    def __rshift__(self, other: Any) -> Tensor:
+        return _ops.bitwise_right_shift(self, other)
+
+    def __rrshift__(self, other: Any) -> Tensor:
+        return _ops.bitwise_right_shift(other, self)
 
     def __getitem__(self, key: Any) -> Tensor:
         return _ops.getitem(self, key)
@@ -868,6 +896,122 @@ class Tensor:
 
     def nonzero(self) -> Tensor:
         return _ops.nonzero(self)
+
+    # --- math methods (ops/math.py) ---
+    def tan(self) -> Tensor:
+        return _ops.tan(self)
+
+    def asin(self) -> Tensor:
+        return _ops.asin(self)
+
+    def acos(self) -> Tensor:
+        return _ops.acos(self)
+
+    def atan(self) -> Tensor:
+        return _ops.atan(self)
+
+    def atan2(self, other: Any) -> Tensor:
+        return _ops.atan2(self, other)
+
+    def sinh(self) -> Tensor:
+        return _ops.sinh(self)
+
+    def cosh(self) -> Tensor:
+        return _ops.cosh(self)
+
+    def asinh(self) -> Tensor:
+        return _ops.asinh(self)
+
+    def acosh(self) -> Tensor:
+        return _ops.acosh(self)
+
+    def atanh(self) -> Tensor:
+        return _ops.atanh(self)
+
+    arcsin, arccos, arctan, arctan2 = asin, acos, atan, atan2
+    arcsinh, arccosh, arctanh = asinh, acosh, atanh
+
+    def floor(self) -> Tensor:
+        return _ops.floor(self)
+
+    def ceil(self) -> Tensor:
+        return _ops.ceil(self)
+
+    def round(self, *, decimals: int = 0) -> Tensor:
+        return _ops.round(self, decimals=decimals)
+
+    def trunc(self) -> Tensor:
+        return _ops.trunc(self)
+
+    fix = trunc
+
+    def frac(self) -> Tensor:
+        return _ops.frac(self)
+
+    def log2(self) -> Tensor:
+        return _ops.log2(self)
+
+    def log10(self) -> Tensor:
+        return _ops.log10(self)
+
+    def exp2(self) -> Tensor:
+        return _ops.exp2(self)
+
+    def erf(self) -> Tensor:
+        return _ops.erf(self)
+
+    def erfc(self) -> Tensor:
+        return _ops.erfc(self)
+
+    def erfinv(self) -> Tensor:
+        return _ops.erfinv(self)
+
+    def reciprocal(self) -> Tensor:
+        return _ops.reciprocal(self)
+
+    def copysign(self, other: Any) -> Tensor:
+        return _ops.copysign(self, other)
+
+    def logaddexp(self, other: Any) -> Tensor:
+        return _ops.logaddexp(self, other)
+
+    def lerp(self, end: Tensor, weight: Any) -> Tensor:
+        return _ops.lerp(self, end, weight)
+
+    def fmod(self, other: Any) -> Tensor:
+        return _ops.fmod(self, other)
+
+    def hypot(self, other: Any) -> Tensor:
+        return _ops.hypot(self, other)
+
+    def isclose(
+        self, other: Any, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False
+    ) -> Tensor:
+        return _ops.isclose(self, other, rtol=rtol, atol=atol, equal_nan=equal_nan)
+
+    def allclose(
+        self, other: Any, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False
+    ) -> bool:
+        return _ops.allclose(self, other, rtol=rtol, atol=atol, equal_nan=equal_nan)
+
+    # --- bitwise methods (ops/bitwise.py) ---
+    def bitwise_and(self, other: Any) -> Tensor:
+        return _ops.bitwise_and(self, other)
+
+    def bitwise_or(self, other: Any) -> Tensor:
+        return _ops.bitwise_or(self, other)
+
+    def bitwise_xor(self, other: Any) -> Tensor:
+        return _ops.bitwise_xor(self, other)
+
+    def bitwise_not(self) -> Tensor:
+        return _ops.bitwise_not(self)
+
+    def bitwise_left_shift(self, other: Any) -> Tensor:
+        return _ops.bitwise_left_shift(self, other)
+
+    def bitwise_right_shift(self, other: Any) -> Tensor:
+        return _ops.bitwise_right_shift(self, other)
 
     def where(self, condition: Tensor, other: Any) -> Tensor:
         return _ops.where(condition, self, other)

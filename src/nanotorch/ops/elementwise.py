@@ -12,6 +12,7 @@ import math
 from typing import Any
 
 from nanotorch.autograd.function import Function
+from nanotorch.ops._special import erf
 from nanotorch.ops._util import broadcast_shapes
 from nanotorch.tensor import Tensor
 
@@ -521,21 +522,6 @@ class LeakyRelu(Function):
         return where(a > 0, g, g * ctx.slope), None
 
 
-def _erf(xp: Any, x: Any) -> Any:
-    """erf(x) by Abramowitz & Stegun 7.1.26 (absolute error below 1.5e-7).
-
-    The array API standard has no erf; this keeps exact GELU portable. Its error is below
-    float32 resolution; the gradient uses the exact Gaussian density, so derivatives are
-    consistent to that same 1.5e-7."""
-    sgn = xp.sign(x)
-    ax = xp.abs(x)
-    t = 1.0 / (1.0 + 0.3275911 * ax)
-    poly = t * (
-        0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429)))
-    )
-    return sgn * (1.0 - poly * xp.exp(-ax * ax))
-
-
 _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
 _INV_SQRT_2 = 1.0 / math.sqrt(2.0)
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
@@ -544,7 +530,8 @@ _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 class Gelu(Function):
     """GELU(a) = a * Phi(a), Phi the standard normal CDF (``approximate="none"``), or
     0.5 a (1 + tanh(sqrt(2/pi) (a + 0.044715 a^3))) (``approximate="tanh"``).
-    da = g (Phi(a) + a phi(a)) for the exact form. Saves the input."""
+    da = g (Phi(a) + a phi(a)) for the exact form. Saves the input. Phi uses the shared erf
+    kernel (Note [erf without the standard] in ops/_special.py)."""
 
     @staticmethod
     def forward(ctx, xp, a, approximate):
@@ -552,7 +539,7 @@ class Gelu(Function):
         ctx.approximate = approximate
         if approximate == "tanh":
             return 0.5 * a * (1 + xp.tanh(_SQRT_2_OVER_PI * (a + 0.044715 * a * a * a)))
-        return 0.5 * a * (1 + _erf(xp, a * _INV_SQRT_2))
+        return 0.5 * a * (1 + erf(xp, a * _INV_SQRT_2))
 
     @staticmethod
     def backward(ctx, g):
@@ -573,7 +560,7 @@ class _NormalCdf(Function):
     @staticmethod
     def forward(ctx, xp, a):
         ctx.save_for_backward(a)
-        return 0.5 * (1 + _erf(xp, a * _INV_SQRT_2))
+        return 0.5 * (1 + erf(xp, a * _INV_SQRT_2))
 
     @staticmethod
     def backward(ctx, g):
