@@ -341,7 +341,7 @@ class Softmax(Function):
 
     @staticmethod
     def forward(ctx, xp, a, dim):
-        if a.shape[dim] == 0:  # nothing to normalise: an empty result, as in PyTorch
+        if a.ndim and a.shape[dim] == 0:  # nothing to normalise: an empty result, as in PyTorch
             out = xp.zeros_like(a)
             ctx.dim = dim
             ctx.save_for_backward(out)
@@ -364,7 +364,7 @@ class LogSoftmax(Function):
 
     @staticmethod
     def forward(ctx, xp, a, dim):
-        if a.shape[dim] == 0:  # as in Softmax
+        if a.ndim and a.shape[dim] == 0:  # as in Softmax
             out = xp.zeros_like(a)
             ctx.dim = dim
             ctx.save_for_backward(out)
