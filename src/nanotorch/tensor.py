@@ -54,7 +54,6 @@ class Tensor:
         "grad_fn",
         "_version",
         "_accum",
-        "_hooks",
         "__weakref__",
     )
     # Make NumPy defer to Tensor's reflected operators (ndarray * Tensor -> Tensor.__rmul__).
@@ -79,7 +78,6 @@ class Tensor:
         t.grad_fn = grad_fn
         t._version = 0
         t._accum = None
-        t._hooks = None
         return t
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -220,14 +218,12 @@ class Tensor:
         replaces the gradient."""
         if not self._requires_grad:
             raise RuntimeError("register_hook on a tensor that does not require grad")
-        if self.grad_fn is not None:
-            if self.grad_fn.hooks is None:
-                self.grad_fn.hooks = []
-            hooks = self.grad_fn.hooks
-        else:
-            if self._hooks is None:
-                self._hooks = []
-            hooks = self._hooks
+        # A leaf's hooks live on its AccumulateGrad node, a non-leaf's on its grad_fn: the
+        # engine finds both on the node it visits.
+        node = self.grad_fn if self.grad_fn is not None else self._accumulator()
+        if node.hooks is None:
+            node.hooks = []
+        hooks = node.hooks
         hooks.append(hook)
         return RemovableHandle(hooks, hook)
 
