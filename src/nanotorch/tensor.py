@@ -9,6 +9,7 @@ module holds no math of its own. Host access is explicit: ``.numpy()`` (cpu only
 
 from __future__ import annotations
 
+import functools
 import weakref
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -19,6 +20,22 @@ from nanotorch.autograd.function import AccumulateGrad, Context
 from nanotorch.backend import Backend, Device, get_backend, record_sync
 from nanotorch.backend import device as _device
 from nanotorch.dtypes import DType
+
+
+def _in_device_context(method: Callable[..., Any]) -> Callable[..., Any]:
+    """Run an in-place method inside its tensor's device context (Note [Device context] in
+    backend/base.py): ``x.add_(y)`` on cuda:1 must compute on GPU 1, not on the current one.
+    Backends without a context skip the ``with``."""
+
+    @functools.wraps(method)
+    def run(self: Tensor, *args: Any, **kwargs: Any) -> Any:
+        backend = self._backend
+        if backend.needs_context:
+            with backend.context():
+                return method(self, *args, **kwargs)
+        return method(self, *args, **kwargs)
+
+    return run
 
 
 class RemovableHandle:
@@ -492,6 +509,7 @@ class Tensor:
         self._version += 1
         return self
 
+    @_in_device_context
     def add_(self, other: Any, *, alpha: float = 1) -> Tensor:
         self._check_inplace("add_")
         o = self._inplace_operand("add_", other)
@@ -504,18 +522,21 @@ class Tensor:
     def sub_(self, other: Any, *, alpha: float = 1) -> Tensor:
         return self.add_(other, alpha=-alpha)
 
+    @_in_device_context
     def mul_(self, other: Any) -> Tensor:
         self._check_inplace("mul_")
         self._data *= self._inplace_operand("mul_", other)
         self._version += 1
         return self
 
+    @_in_device_context
     def div_(self, other: Any) -> Tensor:
         self._check_inplace("div_")
         self._data /= self._inplace_operand("div_", other)
         self._version += 1
         return self
 
+    @_in_device_context
     def addcmul_(self, a: Tensor, b: Tensor, *, value: float = 1) -> Tensor:
         self._check_inplace("addcmul_")
         prod = self._inplace_operand("addcmul_", a) * self._inplace_operand("addcmul_", b)
@@ -523,6 +544,7 @@ class Tensor:
         self._version += 1
         return self
 
+    @_in_device_context
     def addcdiv_(self, a: Tensor, b: Tensor, *, value: float = 1) -> Tensor:
         self._check_inplace("addcdiv_")
         q = self._inplace_operand("addcdiv_", a) / self._inplace_operand("addcdiv_", b)
@@ -530,6 +552,7 @@ class Tensor:
         self._version += 1
         return self
 
+    @_in_device_context
     def lerp_(self, end: Tensor, weight: float) -> Tensor:
         self._check_inplace("lerp_")
         self._data += (self._inplace_operand("lerp_", end) - self._data) * weight
@@ -539,12 +562,14 @@ class Tensor:
     def zero_(self) -> Tensor:
         return self.fill_(0)
 
+    @_in_device_context
     def fill_(self, value: float | int | bool) -> Tensor:
         self._check_inplace("fill_")
         self._data[...] = value
         self._version += 1
         return self
 
+    @_in_device_context
     def copy_(self, src: Tensor) -> Tensor:
         """Copy values from ``src`` (same device and shape; dtype is converted)."""
         self._check_inplace("copy_")
@@ -590,6 +615,7 @@ class Tensor:
         u += a
         return self._set_data(u)
 
+    @_in_device_context
     def __setitem__(self, key: Any, value: Any) -> None:
         self._check_inplace("__setitem__")
         if isinstance(value, Tensor):

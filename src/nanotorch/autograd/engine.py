@@ -94,9 +94,10 @@ def _seed_gradients(
                     f"output {i} has shape {tuple(out.shape)}; pass gradient= (a tensor of that "
                     "shape) or reduce the output first (e.g. .sum())"
                 )
-            g = Tensor._make(
-                out._backend.xp.ones_like(out._data), out._device, out._backend, False, None
-            )
+            backend = out._backend
+            with backend.context():  # Note [Device context]: cuda:1's ones go to GPU 1
+                ones = backend.xp.ones_like(out._data)
+            g = Tensor._make(ones, out._device, backend, False, None)
         else:
             if not isinstance(g, Tensor):
                 raise TypeError(f"{caller}: gradient must be a Tensor, got {type(g).__name__}")

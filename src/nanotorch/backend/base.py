@@ -47,6 +47,7 @@ class Backend(Protocol):
     def from_host(self, host: np.ndarray) -> Array: ...
     def to_host(self, array: Array) -> np.ndarray: ...
     def context(self) -> contextlib.AbstractContextManager[None]: ...
+    def from_dlpack(self, obj: Any) -> Array: ...
     def random_source(self, seed: int) -> RandomSource: ...
     def index_add(self, target: Array, index: Array, source: Array) -> Array: ...
     def synchronize(self) -> None: ...
@@ -199,6 +200,16 @@ class ArrayBackend:
 
     def to_host(self, array: Array) -> np.ndarray:
         return np.asarray(array)
+
+    # DLPack device types this backend imports (``registry.from_dlpack`` picks the backend
+    # by the producer's ``__dlpack_device__``): 1 host memory, 2 CUDA, 3 CUDA host, 13 CUDA
+    # managed. None by default: a backend opts in.
+    dlpack_device_types: tuple[int, ...] = ()
+
+    def from_dlpack(self, obj: Any) -> Array:
+        """An array of this backend sharing memory with the DLPack producer ``obj``."""
+        with self.context():
+            return self.xp.from_dlpack(obj)
 
     def random_source(self, seed: int) -> RandomSource:
         return HostRandom(seed, self.from_host)

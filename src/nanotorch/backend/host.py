@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from nanotorch.dtypes import DType, bool_, float64, get_default_dtype, int64
+from nanotorch.dtypes import DType, bool_, get_default_dtype, int64
 
 _NUMPY_TO_DTYPE = {
     np.dtype("float32"): "float32",
@@ -58,8 +58,6 @@ def as_host_array(data: Any, dtype: DType | None) -> tuple[np.ndarray, DType]:
             f"got {type(data).__name__}"
         )
     target = dtype if dtype is not None else infer_dtype(host, from_python)
-    if dtype is None and from_python and host.dtype.kind == "f" and target is not float64:
-        pass
     if host.dtype != np.dtype(target.name):
         host = host.astype(target.name)
     return host, target
@@ -67,19 +65,6 @@ def as_host_array(data: Any, dtype: DType | None) -> tuple[np.ndarray, DType]:
 
 def is_host_array(obj: Any) -> bool:
     return isinstance(obj, (np.ndarray, np.generic))
-
-
-def from_dlpack_host_or_cuda(obj: Any) -> tuple[Any, str, int]:
-    """Import a DLPack-capable object; returns (array, device kind, index)."""
-    dev_type, dev_id = obj.__dlpack_device__()
-    if int(dev_type) == 1:  # kDLCPU
-        return np.from_dlpack(obj), "cpu", 0
-    if int(dev_type) in (2, 3, 13):  # kDLCUDA, kDLCUDAHost, kDLCUDAManaged
-        import cupy
-
-        with cupy.cuda.Device(int(dev_id)):
-            return cupy.from_dlpack(obj), "cuda", int(dev_id)
-    raise TypeError(f"from_dlpack: unsupported DLPack device type {dev_type}")
 
 
 def format_values(host: np.ndarray, prefix: str, suffix: str) -> str:
