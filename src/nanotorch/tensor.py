@@ -67,7 +67,7 @@ class Tensor:
         "_device",
         "_backend",
         "_requires_grad",
-        "grad",
+        "_grad",
         "grad_fn",
         "_version",
         "_accum",
@@ -91,7 +91,7 @@ class Tensor:
         t._device = device
         t._backend = backend
         t._requires_grad = requires_grad
-        t.grad = None
+        t._grad = None
         t.grad_fn = grad_fn
         t._version = 0
         t._accum = None
@@ -156,6 +156,46 @@ class Tensor:
     @requires_grad.setter
     def requires_grad(self, value: bool) -> None:
         self.requires_grad_(value)
+
+    @property
+    def grad(self) -> Tensor | None:
+        """The gradient that backward accumulated here (None until then).
+
+        Assigning one is checked as PyTorch checks it: a Tensor of this tensor's shape, dtype
+        and device, or None; an optimizer would otherwise broadcast a wrong-shaped gradient
+        into its update."""
+        return self._grad
+
+    @grad.setter
+    def grad(self, value: Tensor | None) -> None:
+        if value is not None:
+            self._check_assigned_grad(value)
+        self._grad = value
+
+    def _check_assigned_grad(self, value: Any) -> None:
+        if not isinstance(value, Tensor):
+            raise TypeError(
+                f".grad: expected a Tensor or None, got {type(value).__name__}; wrap the values "
+                f"with nanotorch.tensor(..., dtype=nanotorch.{self.dtype.name}, "
+                f"device='{self.device}')"
+            )
+        if value is self:
+            raise RuntimeError(".grad: a tensor cannot be assigned as its own grad")
+        if value._device is not self._device:
+            raise RuntimeError(
+                f".grad: the assigned gradient is on {value.device} but the tensor is on "
+                f"{self.device}; move it with .to('{self.device}')"
+            )
+        if value._data.dtype != self._data.dtype:
+            raise RuntimeError(
+                f".grad: the assigned gradient has dtype {value.dtype.name} but the tensor has "
+                f"dtype {self.dtype.name}; convert it with .to(nanotorch.{self.dtype.name})"
+            )
+        if value._data.shape != self._data.shape:
+            raise RuntimeError(
+                f".grad: the assigned gradient has shape {value.shape} but the tensor has shape "
+                f"{self.shape}; a gradient has the shape of its tensor"
+            )
 
     @property
     def is_leaf(self) -> bool:

@@ -10,7 +10,7 @@ The whole algorithm:
    forward, its gradient has the broadcast shape and is summed back to the input's shape
    here, once, so no op repeats that logic.
 4. Gradients for the same node add up (a tensor used twice gets both contributions); at a
-   leaf they are added into ``leaf.grad``.
+   leaf they are added into ``leaf._grad``.
 5. Unless ``retain_graph``, each node frees its saved tensors after use.
 
 ``run_backward`` is exactly that loop (discovery/build-the-engine.md builds it from scratch).
@@ -99,24 +99,37 @@ def _seed_gradients(
                 ones = backend.xp.ones_like(out._data)
             g = Tensor._make(ones, out._device, backend, False, None)
         else:
-            if not isinstance(g, Tensor):
-                raise TypeError(f"{caller}: gradient must be a Tensor, got {type(g).__name__}")
-            if tuple(g.shape) != tuple(out.shape):
-                raise RuntimeError(
-                    f"{caller}: gradient has shape {tuple(g.shape)} but output {i} has shape "
-                    f"{tuple(out.shape)}"
-                )
-            if g._device is not out._device:
-                from nanotorch.errors import DeviceMismatchError
-
-                raise DeviceMismatchError(
-                    f"{caller}: gradient is on {g.device} but output {i} is on {out.device}; "
-                    f"call .to('{out.device}') on the gradient"
-                )
+            g = _check_gradient(out, g, i, caller)
         node = _node_of(out)
         prev = seeds.get(node)
         seeds[node] = g if prev is None else prev + g
     return seeds
+
+
+def _check_gradient(out: Tensor, g: Any, i: int, caller: str) -> Tensor:
+    """A ``gradient=`` (or ``grad_outputs``) entry checked against its output, as PyTorch
+    does: same shape and device, and cast to the output's dtype (a float64 seed on a float32
+    graph would otherwise leave float64 ``.grad``s behind)."""
+    from nanotorch.tensor import Tensor
+
+    if not isinstance(g, Tensor):
+        raise TypeError(f"{caller}: gradient must be a Tensor, got {type(g).__name__}")
+    if tuple(g.shape) != tuple(out.shape):
+        raise RuntimeError(
+            f"{caller}: Mismatch in shape: grad_output[{i}] has a shape of {tuple(g.shape)} "
+            f"and output[{i}] has a shape of {tuple(out.shape)}; pass a gradient shaped like "
+            "the output"
+        )
+    if g._device is not out._device:
+        from nanotorch.errors import DeviceMismatchError
+
+        raise DeviceMismatchError(
+            f"{caller}: grad_output[{i}] is on {g.device} but output[{i}] is on {out.device}; "
+            f"call .to('{out.device}') on the gradient"
+        )
+    if g._data.dtype != out._data.dtype:
+        g = g.to(out.dtype)
+    return g
 
 
 def run_backward(
@@ -194,26 +207,26 @@ def _run_hooks(node: Node, grad: Tensor, create_graph: bool) -> Tensor:
     if node.retain_ref is not None:
         kept = node.retain_ref()
         if kept is not None:
-            kept.grad = grad if create_graph else grad.detach()
+            kept._grad = grad if create_graph else grad.detach()
     return grad
 
 
 def _accumulate(leaf: Tensor, grad: Tensor, create_graph: bool, handed_out: set[int]) -> None:
-    """Add ``grad`` into ``leaf.grad`` (AccumulateGrad's job)."""
+    """Add ``grad`` into ``leaf._grad`` (AccumulateGrad's job)."""
     if not create_graph:
         grad = grad.detach()
     if grad._data.dtype != leaf._data.dtype:
         # A hook may hand back another dtype; a .grad always has its tensor's dtype.
         grad = grad.to(leaf.dtype)
-    if leaf.grad is None:
+    if leaf._grad is None:
         # One array may reach two leaves (x + y hands grad_out to both). Give each leaf its
         # own, or an in-place change to one .grad (clip_grad_norm_) would hit the other.
         if id(grad._data) in handed_out:
             grad = grad.clone() if create_graph else grad.detach().clone()
         handed_out.add(id(grad._data))
-        leaf.grad = grad
+        leaf._grad = grad
     else:
-        leaf.grad = leaf.grad + grad
+        leaf._grad = leaf._grad + grad
 
 
 def backward(
