@@ -142,9 +142,8 @@ def run_backward(
 ) -> dict[Node, Tensor]:
     """Propagate gradients from ``outputs``: sort, propagate, accumulate, free.
 
-    Without ``inputs`` (``Tensor.backward``) gradients are added into leaves' ``.grad``. With
-    ``inputs`` (``autograd.grad``) nothing is accumulated; the gradient reaching each input's
-    node is returned instead, keyed by that node.
+    Gradients are added into leaves' ``.grad``; with ``inputs`` (``autograd.grad``) nothing is
+    accumulated and the gradient reaching each input's node is returned, keyed by the node.
     """
     grads = _seed_gradients(outputs, grad_outputs, caller)  # the summed gradient at each node
     captured = None if inputs is None else dict.fromkeys(map(_node_of, inputs))
@@ -162,16 +161,20 @@ def run_backward(
                 if captured is None:
                     _accumulate(node.variable, grad, create_graph, handed_out)
                 continue
-            for nxt, g in _input_gradients(node, grad):  # type: ignore[arg-type]
-                prev = grads.get(nxt)
-                grads[nxt] = g if prev is None else prev + g
+            in_grads = _call_backward(node, grad)
+            for nxt, shape, g in zip(node.next_nodes, node.input_shapes, in_grads):
+                if nxt is not None and g is not None:
+                    if g._data.shape != shape:
+                        g = _sum_to(g, shape)  # Note [Central un-broadcasting]
+                    prev = grads.get(nxt)
+                    grads[nxt] = g if prev is None else prev + g
             if not retain_graph:
-                node.release()  # type: ignore[attr-defined]
+                node.release()
     return {n: g for n, g in (captured or {}).items() if g is not None}
 
 
-def _input_gradients(ctx: Context, grad: Tensor) -> list[tuple[Node, Tensor]]:
-    """Run one node's ``backward``; pair each input's gradient with the node it goes to."""
+def _call_backward(ctx: Context, grad: Tensor) -> tuple[Tensor | None, ...]:
+    """Run one node's ``backward``: one gradient (or None) per input of the op."""
     if ctx._freed:
         raise RuntimeError(_FREED_MESSAGE.format(node=ctx.name()))
     in_grads = ctx.fn.backward(ctx, grad)
@@ -181,14 +184,7 @@ def _input_gradients(ctx: Context, grad: Tensor) -> list[tuple[Node, Tensor]]:
         raise RuntimeError(
             f"{ctx.name()} returned {len(in_grads)} gradients for {len(ctx.next_nodes)} inputs"
         )
-    pairs = []
-    for nxt, shape, g in zip(ctx.next_nodes, ctx.input_shapes, in_grads):
-        if nxt is None or g is None:
-            continue
-        if g._data.shape != shape:
-            g = _sum_to(g, shape)  # Note [Central un-broadcasting]
-        pairs.append((nxt, g))
-    return pairs
+    return in_grads
 
 
 def _sum_to(g: Tensor, shape: tuple[int, ...]) -> Tensor:
