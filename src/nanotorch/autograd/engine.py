@@ -95,7 +95,10 @@ def _seed_gradients(
                     "shape) or reduce the output first (e.g. .sum())"
                 )
             backend = out._backend
-            with backend.context():  # Note [Device context]: cuda:1's ones go to GPU 1
+            if backend.needs_context:  # Note [Device context]: cuda:1's ones go to GPU 1
+                with backend.context():
+                    ones = backend.xp.ones_like(out._data)
+            else:
                 ones = backend.xp.ones_like(out._data)
             g = Tensor._make(ones, out._device, backend, False, None)
         else:
