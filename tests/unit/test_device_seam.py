@@ -206,3 +206,13 @@ def test_device_seam_unregister_restores_a_replaced_built_in():
         unregister_backend("strict")
     assert isinstance(get_backend(nt.device("strict:1")), StrictBackend)
     assert (nt.ones(2, device="strict:1") * 2).tolist() == [2.0, 2.0]
+
+
+def test_device_seam_cuda_backend_declares_its_capabilities():
+    # Importing the module does not import CuPy, so this runs on every machine.
+    from nanotorch.backend.cupy_backend import CupyBackend
+
+    assert CupyBackend.context is not ArrayBackend.context  # -> needs_context is True
+    assert {2, 3, 13} <= set(CupyBackend.dlpack_device_types)
+    assert NumpyBackend.dlpack_device_types == (1,)
+    assert StrictBackend.context is ArrayBackend.context  # no current device to set
