@@ -15,12 +15,8 @@ from typing import Any
 from nanotorch import dtypes as _dt
 from nanotorch.backend import Device, from_host_counted, get_backend
 from nanotorch.backend import device as _device
-from nanotorch.backend.host import (
-    as_host_array,
-    check_integer_value,
-    from_dlpack_host_or_cuda,
-    is_host_array,
-)
+from nanotorch.backend.host import as_host_array, check_integer_value, is_host_array
+from nanotorch.backend.registry import from_dlpack as _backend_from_dlpack
 from nanotorch.dtypes import DType
 from nanotorch.errors import InvalidArgumentError
 from nanotorch.ops._util import int_arg, shape_arg
@@ -122,11 +118,10 @@ def from_numpy(array: Any) -> Tensor:
 
 def from_dlpack(obj: Any) -> Tensor:
     """A tensor sharing memory with any DLPack producer (NumPy, CuPy, PyTorch...)."""
-    array, kind, index = from_dlpack_host_or_cuda(obj)
-    dev = _device(kind, index)
-    backend = get_backend(dev)
+    # The backend that claims the producer's DLPack device type imports it (registry.py).
+    array, backend = _backend_from_dlpack(obj)
     backend.dtype_of(array)  # refuse unsupported dtypes now rather than later
-    return _finish(array, dev, backend, False)
+    return _finish(array, backend.device, backend, False)
 
 
 def _filled(op, shape, fill, dtype, device, requires_grad, default=None):

@@ -9,6 +9,7 @@ module holds no math of its own. Host access is explicit: ``.numpy()`` (cpu only
 
 from __future__ import annotations
 
+import functools
 import weakref
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -19,6 +20,22 @@ from nanotorch.autograd.function import AccumulateGrad, Context
 from nanotorch.backend import Backend, Device, get_backend, record_sync
 from nanotorch.backend import device as _device
 from nanotorch.dtypes import DType
+
+
+def _in_device_context(method: Callable[..., Any]) -> Callable[..., Any]:
+    """Run an in-place method inside its tensor's device context (Note [Device context] in
+    backend/base.py): ``x.add_(y)`` on cuda:1 must compute on GPU 1, not on the current one.
+    Backends without a context skip the ``with``."""
+
+    @functools.wraps(method)
+    def run(self: Tensor, *args: Any, **kwargs: Any) -> Any:
+        backend = self._backend
+        if backend.needs_context:
+            with backend.context():
+                return method(self, *args, **kwargs)
+        return method(self, *args, **kwargs)
+
+    return run
 
 
 class RemovableHandle:
@@ -50,11 +67,10 @@ class Tensor:
         "_device",
         "_backend",
         "_requires_grad",
-        "grad",
+        "_grad",
         "grad_fn",
         "_version",
         "_accum",
-        "_hooks",
         "__weakref__",
     )
     # Make NumPy defer to Tensor's reflected operators (ndarray * Tensor -> Tensor.__rmul__).
@@ -75,11 +91,10 @@ class Tensor:
         t._device = device
         t._backend = backend
         t._requires_grad = requires_grad
-        t.grad = None
+        t._grad = None
         t.grad_fn = grad_fn
         t._version = 0
         t._accum = None
-        t._hooks = None
         return t
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -141,6 +156,46 @@ class Tensor:
     @requires_grad.setter
     def requires_grad(self, value: bool) -> None:
         self.requires_grad_(value)
+
+    @property
+    def grad(self) -> Tensor | None:
+        """The gradient that backward accumulated here (None until then).
+
+        Assigning one is checked as PyTorch checks it: a Tensor of this tensor's shape, dtype
+        and device, or None; an optimizer would otherwise broadcast a wrong-shaped gradient
+        into its update."""
+        return self._grad
+
+    @grad.setter
+    def grad(self, value: Tensor | None) -> None:
+        if value is not None:
+            self._check_assigned_grad(value)
+        self._grad = value
+
+    def _check_assigned_grad(self, value: Any) -> None:
+        if not isinstance(value, Tensor):
+            raise TypeError(
+                f".grad: expected a Tensor or None, got {type(value).__name__}; wrap the values "
+                f"with nanotorch.tensor(..., dtype=nanotorch.{self.dtype.name}, "
+                f"device='{self.device}')"
+            )
+        if value is self:
+            raise RuntimeError(".grad: a tensor cannot be assigned as its own grad")
+        if value._device is not self._device:
+            raise RuntimeError(
+                f".grad: the assigned gradient is on {value.device} but the tensor is on "
+                f"{self.device}; move it with .to('{self.device}')"
+            )
+        if value._data.dtype != self._data.dtype:
+            raise RuntimeError(
+                f".grad: the assigned gradient has dtype {value.dtype.name} but the tensor has "
+                f"dtype {self.dtype.name}; convert it with .to(nanotorch.{self.dtype.name})"
+            )
+        if value._data.shape != self._data.shape:
+            raise RuntimeError(
+                f".grad: the assigned gradient has shape {value.shape} but the tensor has shape "
+                f"{self.shape}; a gradient has the shape of its tensor"
+            )
 
     @property
     def is_leaf(self) -> bool:
@@ -220,14 +275,12 @@ class Tensor:
         replaces the gradient."""
         if not self._requires_grad:
             raise RuntimeError("register_hook on a tensor that does not require grad")
-        if self.grad_fn is not None:
-            if self.grad_fn.hooks is None:
-                self.grad_fn.hooks = []
-            hooks = self.grad_fn.hooks
-        else:
-            if self._hooks is None:
-                self._hooks = []
-            hooks = self._hooks
+        # A leaf's hooks live on its AccumulateGrad node, a non-leaf's on its grad_fn: the
+        # engine finds both on the node it visits.
+        node = self.grad_fn if self.grad_fn is not None else self._accumulator()
+        if node.hooks is None:
+            node.hooks = []
+        hooks = node.hooks
         hooks.append(hook)
         return RemovableHandle(hooks, hook)
 
@@ -524,6 +577,7 @@ class Tensor:
         self._version += 1
         return self
 
+    @_in_device_context
     def add_(self, other: Any, *, alpha: float = 1) -> Tensor:
         self._check_inplace("add_")
         o = self._inplace_operand("add_", other)
@@ -536,18 +590,21 @@ class Tensor:
     def sub_(self, other: Any, *, alpha: float = 1) -> Tensor:
         return self.add_(other, alpha=-alpha)
 
+    @_in_device_context
     def mul_(self, other: Any) -> Tensor:
         self._check_inplace("mul_")
         self._data *= self._inplace_operand("mul_", other)
         self._version += 1
         return self
 
+    @_in_device_context
     def div_(self, other: Any) -> Tensor:
         self._check_inplace("div_")
         self._data /= self._inplace_operand("div_", other)
         self._version += 1
         return self
 
+    @_in_device_context
     def addcmul_(self, a: Tensor, b: Tensor, *, value: float = 1) -> Tensor:
         self._check_inplace("addcmul_")
         prod = self._inplace_operand("addcmul_", a) * self._inplace_operand("addcmul_", b)
@@ -555,6 +612,7 @@ class Tensor:
         self._version += 1
         return self
 
+    @_in_device_context
     def addcdiv_(self, a: Tensor, b: Tensor, *, value: float = 1) -> Tensor:
         self._check_inplace("addcdiv_")
         q = self._inplace_operand("addcdiv_", a) / self._inplace_operand("addcdiv_", b)
@@ -562,6 +620,7 @@ class Tensor:
         self._version += 1
         return self
 
+    @_in_device_context
     def lerp_(self, end: Tensor, weight: float) -> Tensor:
         self._check_inplace("lerp_")
         self._data += (self._inplace_operand("lerp_", end) - self._data) * weight
@@ -571,6 +630,7 @@ class Tensor:
     def zero_(self) -> Tensor:
         return self.fill_(0)
 
+    @_in_device_context
     def fill_(self, value: float | int | bool) -> Tensor:
         self._check_inplace("fill_")
         _check_fits(value, self.dtype, "fill_")
@@ -578,6 +638,7 @@ class Tensor:
         self._version += 1
         return self
 
+    @_in_device_context
     def copy_(self, src: Tensor) -> Tensor:
         """Copy values from ``src`` (same device and shape; dtype is converted)."""
         self._check_inplace("copy_")
@@ -631,6 +692,7 @@ class Tensor:
         u += a
         return self._set_data(u)
 
+    @_in_device_context
     def __setitem__(self, key: Any, value: Any) -> None:
         self._check_inplace("__setitem__")
         if isinstance(value, Tensor):

@@ -165,19 +165,6 @@ def is_host_array(obj: Any) -> bool:
     return isinstance(obj, (np.ndarray, np.generic))
 
 
-def from_dlpack_host_or_cuda(obj: Any) -> tuple[Any, str, int]:
-    """Import a DLPack-capable object; returns (array, device kind, index)."""
-    dev_type, dev_id = obj.__dlpack_device__()
-    if int(dev_type) == 1:  # kDLCPU
-        return np.from_dlpack(obj), "cpu", 0
-    if int(dev_type) in (2, 3, 13):  # kDLCUDA, kDLCUDAHost, kDLCUDAManaged
-        import cupy
-
-        with cupy.cuda.Device(int(dev_id)):
-            return cupy.from_dlpack(obj), "cuda", int(dev_id)
-    raise TypeError(f"from_dlpack: unsupported DLPack device type {dev_type}")
-
-
 def format_values(host: np.ndarray, prefix: str, suffix: str) -> str:
     """``tensor([[1., 2.], [3., 4.]], dtype=float32, device='cpu')`` with wrapped rows."""
     body = np.array2string(
