@@ -69,7 +69,7 @@ from nanotorch.random import (
 from nanotorch.tensor import Tensor
 
 # The layers above the engine, importable as attributes (``nanotorch.nn.Linear``) like PyTorch.
-from nanotorch import data, nn, optim  # noqa: E402  (isort: skip)
+from nanotorch import data, linalg, nn, optim  # noqa: E402  (isort: skip)
 
 bool = bool_  # noqa: A001 - PyTorch spells it nanotorch.bool
 float = float32  # noqa: A001

@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from nanotorch import dtypes as _dt
+from nanotorch._dim_args import dim_aliases
 from nanotorch.autograd import function as _function
 from nanotorch.autograd.function import AccumulateGrad, Context
 from nanotorch.backend import Backend, Device, get_backend, record_sync
@@ -731,12 +732,15 @@ class Tensor:
     def isnan(self) -> Tensor:
         return _ops.isnan(self)
 
+    @dim_aliases
     def sum(self, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
         return _ops.sum(self, dim, keepdim, dtype=dtype)
 
+    @dim_aliases
     def mean(self, dim: Any = None, keepdim: bool = False) -> Tensor:
         return _ops.mean(self, dim, keepdim)
 
+    @dim_aliases
     def var(
         self,
         dim: Any = None,
@@ -747,6 +751,7 @@ class Tensor:
     ) -> Tensor:
         return _ops.var(self, dim, unbiased, keepdim, correction=correction)
 
+    @dim_aliases
     def std(
         self,
         dim: Any = None,
@@ -757,33 +762,43 @@ class Tensor:
     ) -> Tensor:
         return _ops.std(self, dim, unbiased, keepdim, correction=correction)
 
+    @dim_aliases
     def prod(self, dim: Any = None, keepdim: bool = False) -> Tensor:
         return _ops.prod(self, dim, keepdim)
 
+    @dim_aliases
     def max(self, dim: Any = None, keepdim: bool = False) -> Any:
         return _ops.max(self, dim, keepdim)
 
+    @dim_aliases
     def min(self, dim: Any = None, keepdim: bool = False) -> Any:
         return _ops.min(self, dim, keepdim)
 
+    @dim_aliases
     def amax(self, dim: Any = None, keepdim: bool = False) -> Tensor:
         return _ops.amax(self, dim, keepdim)
 
+    @dim_aliases
     def amin(self, dim: Any = None, keepdim: bool = False) -> Tensor:
         return _ops.amin(self, dim, keepdim)
 
+    @dim_aliases
     def argmax(self, dim: Any = None, keepdim: bool = False) -> Tensor:
         return _ops.argmax(self, dim, keepdim)
 
+    @dim_aliases
     def argmin(self, dim: Any = None, keepdim: bool = False) -> Tensor:
         return _ops.argmin(self, dim, keepdim)
 
+    @dim_aliases
     def logsumexp(self, dim: Any = None, keepdim: bool = False) -> Tensor:
         return _ops.logsumexp(self, dim, keepdim)
 
+    @dim_aliases
     def softmax(self, dim: int = -1) -> Tensor:
         return _ops.softmax(self, dim)
 
+    @dim_aliases
     def log_softmax(self, dim: int = -1) -> Tensor:
         return _ops.log_softmax(self, dim)
 
@@ -857,6 +872,54 @@ class Tensor:
 
     def nonzero(self) -> Tensor:
         return _ops.nonzero(self)
+
+    # --- scan methods (ops/scan.py) ---
+    # NumPy's axis=/keepdims= names work here as in the ops (Note [dim/axis aliases]).
+    @dim_aliases
+    def all(self, dim: Any = None, keepdim: bool = False) -> Tensor:
+        return _ops.all(self, dim, keepdim)
+
+    @dim_aliases
+    def any(self, dim: Any = None, keepdim: bool = False) -> Tensor:
+        return _ops.any(self, dim, keepdim)
+
+    @dim_aliases
+    def count_nonzero(self, dim: Any = None) -> Tensor:
+        return _ops.count_nonzero(self, dim)
+
+    @dim_aliases
+    def cumsum(self, dim: int, *, dtype: Any = None) -> Tensor:
+        return _ops.cumsum(self, dim, dtype=dtype)
+
+    @dim_aliases
+    def cumprod(self, dim: int, *, dtype: Any = None) -> Tensor:
+        return _ops.cumprod(self, dim, dtype=dtype)
+
+    @dim_aliases
+    def cummax(self, dim: int) -> Any:
+        return _ops.cummax(self, dim)
+
+    @dim_aliases
+    def cummin(self, dim: int) -> Any:
+        return _ops.cummin(self, dim)
+
+    @dim_aliases
+    def logcumsumexp(self, dim: int) -> Tensor:
+        return _ops.logcumsumexp(self, dim)
+
+    @dim_aliases
+    def median(self, dim: Any = None, keepdim: bool = False) -> Any:
+        return _ops.median(self, dim, keepdim)
+
+    @dim_aliases
+    def mode(self, dim: int = -1, keepdim: bool = False) -> Any:
+        return _ops.mode(self, dim, keepdim)
+
+    @dim_aliases
+    def norm(
+        self, p: Any = "fro", dim: Any = None, keepdim: bool = False, dtype: Any = None
+    ) -> Tensor:
+        return _ops.norm(self, p, dim, keepdim, dtype)
 
     def where(self, condition: Tensor, other: Any) -> Tensor:
         return _ops.where(condition, self, other)

@@ -290,7 +290,8 @@ def nonzero(a: Tensor) -> Tensor:
         rem = rem // a.shape[d]
     from nanotorch.ops.shape import stack
 
-    return stack(coords[::-1], dim=1) if coords else flat.reshape(-1, 0)
+    # A 0-d tensor has no coordinates: one row of width 0 if it is non-zero, as in PyTorch.
+    return stack(coords[::-1], dim=1) if coords else flat[:, None][:, :0]
 
 
 def index_select(a: Tensor, dim: int, index: Tensor) -> Tensor:

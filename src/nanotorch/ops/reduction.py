@@ -1,5 +1,6 @@
 """Reductions over one or more dims: sum, mean, var/std, prod, max/min, arg-max/min and
-logsumexp, with PyTorch's ``dim`` (int or tuple) and ``keepdim`` conventions."""
+logsumexp, with PyTorch's ``dim`` (int or tuple) and ``keepdim`` conventions (and NumPy's
+``axis``/``keepdims`` names for them: Note [dim/axis aliases] in nanotorch/_dim_args.py)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import builtins
 from collections import namedtuple
 from collections.abc import Sequence
 
+from nanotorch._dim_args import dim_aliases
 from nanotorch.autograd.function import Function
 from nanotorch.ops._util import keepdim_shape, normalize_dim, normalize_dims
 from nanotorch.ops.shape import broadcast_to, reshape
@@ -49,6 +51,7 @@ class Sum(Function):
         return broadcast_to(reshape(g, ctx.kshape), ctx.in_shape)
 
 
+@dim_aliases
 def sum(a: Tensor, dim: Dims = None, keepdim: bool = False, *, dtype=None) -> Tensor:  # noqa: A001
     """Sum over ``dim`` (all dims by default).
 
@@ -82,6 +85,7 @@ def _count(a: Tensor, dims: tuple[int, ...]) -> int:
     return n
 
 
+@dim_aliases
 def mean(a: Tensor, dim: Dims = None, keepdim: bool = False) -> Tensor:
     """Arithmetic mean over ``dim``: sum / count (floating tensors only)."""
     if not a.dtype.is_floating_point:
@@ -95,6 +99,7 @@ def mean(a: Tensor, dim: Dims = None, keepdim: bool = False) -> Tensor:
     )
 
 
+@dim_aliases
 def var(
     a: Tensor,
     dim: Dims = None,
@@ -113,6 +118,7 @@ def var(
     return sum(centered * centered, dims, keepdim) / builtins.max(n - correction, 0)
 
 
+@dim_aliases
 def std(
     a: Tensor,
     dim: Dims = None,
@@ -182,10 +188,15 @@ class _ProdOthers(Function):
         return cat(parts, ctx.dim)
 
 
+@dim_aliases
 def prod(a: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
     if dim is None:
         return Prod.apply(reshape(a, (-1,)), dim=0, keepdim=False)
     d = normalize_dim(dim, a.ndim, "prod")
+    if a.ndim == 0:
+        # A 0-d tensor is its own product along its one implicit dim (as in PyTorch); the
+        # Function works on real axes only.
+        return Prod.apply(reshape(a, (1,)), dim=0, keepdim=False)
     return Prod.apply(a, dim=d, keepdim=keepdim)
 
 
@@ -218,12 +229,14 @@ def _nonempty(op: str, a: Tensor, dims: tuple[int, ...]) -> None:
         raise ValueError(f"{op}: cannot reduce over an empty dimension (shape {a.shape})")
 
 
+@dim_aliases
 def amax(a: Tensor, dim: Dims = None, keepdim: bool = False) -> Tensor:
     dims = normalize_dims(dim, a.ndim, "amax")
     _nonempty("amax", a, dims)
     return AmaxAmin.apply(a, op="max", dims=dims, keepdim=keepdim)
 
 
+@dim_aliases
 def amin(a: Tensor, dim: Dims = None, keepdim: bool = False) -> Tensor:
     dims = normalize_dims(dim, a.ndim, "amin")
     _nonempty("amin", a, dims)
@@ -242,6 +255,7 @@ class ArgReduce(Function):
         return xp.astype(getattr(xp, op)(a, axis=dim, keepdims=keepdim), xp.int64)
 
 
+@dim_aliases
 def argmax(a: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
     d = None if dim is None else normalize_dim(dim, a.ndim, "argmax")
     _nonempty("argmax", a, () if d is None else (d,))
@@ -249,6 +263,7 @@ def argmax(a: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
     return out.long()
 
 
+@dim_aliases
 def argmin(a: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
     d = None if dim is None else normalize_dim(dim, a.ndim, "argmin")
     _nonempty("argmin", a, () if d is None else (d,))
@@ -274,6 +289,7 @@ def _max_min(op: str, a: Tensor, dim, keepdim: bool, other_fn, full_fn, arg_fn):
     return ValuesIndices(values, indices)
 
 
+@dim_aliases
 def max(a: Tensor, dim=None, keepdim: bool = False):  # noqa: A001
     """``max(a)``: the largest value; ``max(a, dim)``: (values, indices) along ``dim``, the
     gradient flowing to the chosen index; ``max(a, b)``: elementwise maximum."""
@@ -282,6 +298,7 @@ def max(a: Tensor, dim=None, keepdim: bool = False):  # noqa: A001
     return _max_min("max", a, dim, keepdim, maximum, amax, argmax)
 
 
+@dim_aliases
 def min(a: Tensor, dim=None, keepdim: bool = False):  # noqa: A001
     from nanotorch.ops.elementwise import minimum
 
@@ -310,6 +327,7 @@ class LogSumExp(Function):
         return reshape(g, kshape) * (a - reshape(out, kshape)).exp()
 
 
+@dim_aliases
 def logsumexp(a: Tensor, dim: Dims = None, keepdim: bool = False) -> Tensor:
     dims = normalize_dims(dim, a.ndim, "logsumexp")
     return LogSumExp.apply(a, dims=dims, keepdim=keepdim)
@@ -351,9 +369,11 @@ class LogSoftmax(Function):
         return g - out.exp() * sum(g, ctx.dim, keepdim=True)
 
 
+@dim_aliases
 def softmax(a: Tensor, dim: int = -1) -> Tensor:
     return Softmax.apply(a, dim=normalize_dim(dim, a.ndim, "softmax"))
 
 
+@dim_aliases
 def log_softmax(a: Tensor, dim: int = -1) -> Tensor:
     return LogSoftmax.apply(a, dim=normalize_dim(dim, a.ndim, "log_softmax"))

@@ -1,0 +1,16 @@
+"""``nanotorch.linalg``: norms, under PyTorch's names (``torch.linalg``).
+
+The ops themselves live in the scan family (``nanotorch/ops/scan.py``); this module only
+gives them their namespace. Norms that need singular values (``matrix_norm`` with ord 2, -2
+or 'nuc') raise NotImplementedError naming the orders that work.
+
+>>> import nanotorch
+>>> nanotorch.linalg.vector_norm(nanotorch.tensor([3.0, 4.0])).item()
+5.0
+"""
+
+from __future__ import annotations
+
+from nanotorch.ops.scan import matrix_norm, norm, vector_norm
+
+__all__ = ["matrix_norm", "norm", "vector_norm"]
