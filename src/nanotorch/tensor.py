@@ -921,6 +921,32 @@ class Tensor:
     ) -> Tensor:
         return _ops.norm(self, p, dim, keepdim, dtype)
 
+    # --- sorting methods (ops/sorting.py) ---
+    @dim_aliases
+    def sort(self, dim: int = -1, descending: bool = False, *, stable: bool = False) -> Any:
+        return _ops.sort(self, dim, descending, stable=stable)
+
+    @dim_aliases
+    def argsort(self, dim: int = -1, descending: bool = False, *, stable: bool = False) -> Tensor:
+        return _ops.argsort(self, dim, descending, stable=stable)
+
+    @dim_aliases
+    def topk(self, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> Any:  # noqa: A002
+        return _ops.topk(self, k, dim, largest, sorted)
+
+    @dim_aliases
+    def kthvalue(self, k: int, dim: int = -1, keepdim: bool = False) -> Any:
+        return _ops.kthvalue(self, k, dim, keepdim)
+
+    def unique(
+        self,
+        sorted: bool = True,  # noqa: A002
+        return_inverse: bool = False,
+        return_counts: bool = False,
+        dim: int | None = None,
+    ) -> Any:
+        return _ops.unique(self, sorted, return_inverse, return_counts, dim)
+
     def where(self, condition: Tensor, other: Any) -> Tensor:
         return _ops.where(condition, self, other)
 

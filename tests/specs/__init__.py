@@ -10,7 +10,7 @@ import importlib
 
 import numpy as np
 
-MODULES = ["specs.core_ops", "specs.scan_ops"]
+MODULES = ["specs.core_ops", "specs.scan_ops", "specs.sorting_ops"]
 OPTIONAL_MODULES = ["specs.nn_ops", "specs.conv_ops"]
 
 _rng = np.random.default_rng(1234)
