@@ -947,6 +947,65 @@ class Tensor:
     ) -> Any:
         return _ops.unique(self, sorted, return_inverse, return_counts, dim)
 
+    # --- random methods (creation.py, Note [Sampling through generators]) ---
+    def bernoulli(self, p: Any = None, *, generator: Any = None) -> Tensor:
+        from nanotorch.creation import bernoulli
+
+        return bernoulli(self, p, generator=generator)
+
+    def multinomial(
+        self, num_samples: int, replacement: bool = False, *, generator: Any = None
+    ) -> Tensor:
+        from nanotorch.creation import multinomial
+
+        return multinomial(self, num_samples, replacement, generator=generator)
+
+    def bernoulli_(self, p: Any = 0.5, *, generator: Any = None) -> Tensor:
+        """Fill with 1 (probability ``p``, a number or a tensor) or 0, in place."""
+        from nanotorch.creation import bernoulli
+
+        self._check_inplace("bernoulli_")
+        if not isinstance(p, Tensor):
+            if not 0 <= p <= 1:
+                raise RuntimeError(f"bernoulli_: p must be in [0, 1], got {p}")
+        with _no_grad():
+            if isinstance(p, Tensor):
+                drawn = bernoulli(p.detach().expand(self.shape), generator=generator)
+            else:
+                drawn = bernoulli(self.detach(), p, generator=generator)
+        return self._set_data(drawn.to(self.dtype)._data)
+
+    def exponential_(self, lambd: float = 1.0, *, generator: Any = None) -> Tensor:
+        """Fill with exponential samples of rate ``lambd`` (mean 1 / lambd), in place."""
+        from nanotorch.creation import rand
+
+        self._check_inplace("exponential_")
+        if not self.dtype.is_floating_point:
+            raise TypeError(f"exponential_: needs a floating tensor, got {self.dtype!r}")
+        if not lambd > 0:
+            raise RuntimeError(f"exponential_: lambd must be > 0, got {lambd}")
+        u = rand(self.shape, generator=generator, dtype=self.dtype, device=self.device)._data
+        xp = self._backend.xp
+        # 1 - u lies in (0, 1], so the log is finite (Note [Sampling through generators]).
+        return self._set_data(-xp.log1p(-u) / lambd)
+
+    def random_(self, from_: int = 0, to: int | None = None, *, generator: Any = None) -> Tensor:
+        """Fill with integers uniform in [from_, to), in place; ``random_(to)`` draws from
+        [0, to); with no bounds, from [0, 2^mantissa] for floats (every such integer is
+        exact) or [0, max] of an integer dtype."""
+        from nanotorch.creation import randint
+
+        self._check_inplace("random_")
+        if to is None and from_ != 0:
+            from_, to = 0, from_
+        if to is None:
+            bits = {"float16": 11, "float32": 24, "float64": 53}.get(self.dtype.name)
+            to = 2**bits + 1 if bits else 2 ** (8 * self.dtype.itemsize - 1)
+        if to <= from_:
+            raise RuntimeError(f"random_: need from < to, got from={from_}, to={to}")
+        drawn = randint(from_, to, self.shape, generator=generator, device=self.device)
+        return self._set_data(self._backend.xp.astype(drawn._data, self._data.dtype))
+
     def where(self, condition: Tensor, other: Any) -> Tensor:
         return _ops.where(condition, self, other)
 
