@@ -51,13 +51,18 @@ from nanotorch.creation import (
 )
 from nanotorch.dtypes import (
     DType,
+    bfloat16,
     bool_,
+    float16,
     float32,
     float64,
     get_default_dtype,
+    int8,
+    int16,
     int32,
     int64,
     set_default_dtype,
+    uint8,
 )
 from nanotorch.errors import CheckpointError, DeviceMismatchError, ShapeError
 from nanotorch.ops import *  # noqa: F403 - the functional op library is the public API
@@ -80,6 +85,8 @@ float = float32  # noqa: A001
 double = float64
 long = int64
 int = int32  # noqa: A001
+half = float16
+short = int16
 
 __version__ = "0.1.0"
 

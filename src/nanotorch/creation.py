@@ -27,6 +27,7 @@ def _resolve(device: DeviceLike, dtype: DType | str | None, default: DType | Non
     dev = _device(device if device is not None else "cpu")
     backend = get_backend(dev)
     dt = _dt.as_dtype(dtype) or default or _dt.get_default_dtype()
+    backend.native_dtype(dt)  # a dtype the device lacks fails here, naming both
     return dev, backend, dt
 
 
@@ -56,7 +57,11 @@ def tensor(
         return _finish(out._data, out.device, out._backend, requires_grad)
     dev = _device(device if device is not None else "cpu")
     backend = get_backend(dev)
-    host, dt = as_host_array(data, _dt.as_dtype(dtype))
+    wanted = _dt.as_dtype(dtype)
+    if wanted is not None:
+        backend.native_dtype(wanted)  # fail before converting, naming device and dtype
+    host, dt = as_host_array(data, wanted)
+    backend.native_dtype(dt)
     # from_host copies, so the tensor never aliases the caller's data.
     return _finish(from_host_counted(host, backend), dev, backend, requires_grad)
 

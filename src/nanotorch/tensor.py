@@ -1006,6 +1006,22 @@ class Tensor:
         drawn = randint(from_, to, self.shape, generator=generator, device=self.device)
         return self._set_data(self._backend.xp.astype(drawn._data, self._data.dtype))
 
+    # --- dtype methods (dtypes.py: float16, uint8, int8, int16, bfloat16) ---
+    def half(self) -> Tensor:
+        return self.to(_dt.float16)
+
+    def bfloat16(self) -> Tensor:
+        return self.to(_dt.bfloat16)
+
+    def byte(self) -> Tensor:
+        return self.to(_dt.uint8)
+
+    def char(self) -> Tensor:
+        return self.to(_dt.int8)
+
+    def short(self) -> Tensor:
+        return self.to(_dt.int16)
+
     def where(self, condition: Tensor, other: Any) -> Tensor:
         return _ops.where(condition, self, other)
 

@@ -61,7 +61,7 @@ def sum(a: Tensor, dim: Dims = None, keepdim: bool = False, *, dtype=None) -> Te
     """
     if dtype is not None:
         a = a.to(dtype)
-    elif a.dtype.name in ("bool", "int32"):
+    elif a.dtype.name in ("bool", "uint8", "int8", "int16", "int32"):
         a = a.long()  # PyTorch sums bools and small ints as int64
     dims = normalize_dims(dim, a.ndim, "sum")
     return Sum.apply(a, dims=dims, keepdim=keepdim)
