@@ -260,7 +260,7 @@ def randn(
 
 
 def randint(
-    low: int,
+    low: int = 0,
     high: int | Sequence[int] | None = None,
     size: Sequence[int] | None = None,
     *,

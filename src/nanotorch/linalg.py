@@ -1,4 +1,5 @@
-"""``nanotorch.linalg``: norms, under PyTorch's names (``torch.linalg``).
+"""``nanotorch.linalg``: norms, under PyTorch's names (``torch.linalg``): ``vector_norm``,
+``matrix_norm`` and ``norm`` (which picks one of them by ``ord`` and ``dim`` as PyTorch does).
 
 The ops themselves live in the scan family (``nanotorch/ops/scan.py``); this module only
 gives them their namespace. Norms that need singular values (``matrix_norm`` with ord 2, -2
@@ -11,6 +12,7 @@ or 'nuc') raise NotImplementedError naming the orders that work.
 
 from __future__ import annotations
 
-from nanotorch.ops.scan import matrix_norm, norm, vector_norm
+from nanotorch.ops.scan import linalg_norm as norm
+from nanotorch.ops.scan import matrix_norm, vector_norm
 
 __all__ = ["matrix_norm", "norm", "vector_norm"]

@@ -737,8 +737,8 @@ class Tensor:
         return _ops.sum(self, dim, keepdim, dtype=dtype)
 
     @dim_aliases
-    def mean(self, dim: Any = None, keepdim: bool = False) -> Tensor:
-        return _ops.mean(self, dim, keepdim)
+    def mean(self, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
+        return _ops.mean(self, dim, keepdim, dtype=dtype)
 
     @dim_aliases
     def var(
@@ -763,8 +763,8 @@ class Tensor:
         return _ops.std(self, dim, unbiased, keepdim, correction=correction)
 
     @dim_aliases
-    def prod(self, dim: Any = None, keepdim: bool = False) -> Tensor:
-        return _ops.prod(self, dim, keepdim)
+    def prod(self, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
+        return _ops.prod(self, dim, keepdim, dtype=dtype)
 
     @dim_aliases
     def max(self, dim: Any = None, keepdim: bool = False) -> Any:

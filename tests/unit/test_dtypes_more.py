@@ -90,3 +90,10 @@ def test_new_dtypes_round_trip_through_safetensors(tmp_path):
     back = nt.load_safetensors(tmp_path / "t.safetensors")
     for name, t in tensors.items():
         assert back[name].dtype is t.dtype and back[name].tolist() == t.tolist()
+
+
+def test_assert_close_uses_float16_tolerances():
+    a = nt.tensor([1.0, 100.0], dtype=nt.float16)
+    nt.testing.assert_close(a, nt.tensor([1.0005, 100.05], dtype=nt.float16))
+    with pytest.raises(AssertionError, match="not close"):
+        nt.testing.assert_close(a, nt.tensor([1.01, 100.0], dtype=nt.float16))

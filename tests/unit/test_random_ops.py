@@ -24,6 +24,7 @@ def _host(t):
 
 def test_randint_forms_dtypes_and_requires_grad(device):
     assert nt.randint(10, (3,), device=device).shape == (3,)
+    assert int(nt.randint(high=2, size=(50,), device=device).max()) <= 1
     r = nt.randint(3, 7, (4, 5), device=device)
     assert r.dtype is nt.int64 and 3 <= int(r.min()) and int(r.max()) < 7
     f = nt.randint(0, 5, (6,), dtype=nt.float64, requires_grad=True, device=device)

@@ -165,7 +165,35 @@ def test_norm_method_and_linalg_agree(device):
     assert x.norm().item() == pytest.approx(13.0)
     assert nt.norm(x, 1, dim=1).tolist() == [7.0, 12.0]
     assert nt.linalg.matrix_norm(x, ord=math.inf).item() == pytest.approx(12.0)
-    assert nt.linalg.norm is nt.norm
+
+
+def test_linalg_norm_picks_vector_or_matrix_norm_like_pytorch(device):
+    a = nt.tensor([[3.0, -4.0], [0.0, 12.0]], device=device)
+    assert nt.linalg.norm(a).item() == pytest.approx(13.0)  # flattened 2-norm
+    # ord with a 2-D input and no dim: a matrix norm (max column sum), not sum(|a|).
+    assert nt.linalg.norm(a, 1).item() == pytest.approx(16.0)
+    assert nt.linalg.norm(a, math.inf).item() == pytest.approx(12.0)
+    assert nt.linalg.norm(a, 1, dim=1).tolist() == [7.0, 12.0]
+    assert nt.linalg.norm(a, "fro", dim=(0, 1)).item() == pytest.approx(13.0)
+    assert nt.linalg.norm(a[0], 1).item() == pytest.approx(7.0)
+    with pytest.raises(RuntimeError, match=r"linalg.norm: ord=1 without dim needs a 1-D or 2-D"):
+        nt.linalg.norm(nt.ones(2, 2, 2, device=device), 1)
+    with pytest.raises(RuntimeError, match="linalg.norm: ord='fro' is a matrix norm"):
+        nt.linalg.norm(a[0], "fro")
+
+
+def test_all_any_of_uint8_stay_uint8_like_pytorch(device):
+    x = nt.tensor([[0, 3], [1, 2]], dtype=nt.uint8, device=device)
+    assert x.all(1).dtype is nt.uint8 and x.all(1).tolist() == [0, 1]
+    assert x.any().dtype is nt.uint8 and x.any().item() == 1
+
+
+def test_prod_and_mean_take_dtype(device):
+    x = nt.tensor([[1, 2], [3, 4]], dtype=nt.int32, device=device)
+    assert x.prod().dtype is nt.int64 and x.prod().item() == 24
+    assert nt.prod(x, 1, dtype=nt.float64).tolist() == [2.0, 12.0]
+    assert nt.mean(x, dtype=nt.float64).item() == 2.5
+    assert x.float().mean(0, dtype=nt.float64).dtype is nt.float64
 
 
 def test_norm_bad_arguments(device):

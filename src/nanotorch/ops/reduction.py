@@ -86,8 +86,11 @@ def _count(a: Tensor, dims: tuple[int, ...]) -> int:
 
 
 @dim_aliases
-def mean(a: Tensor, dim: Dims = None, keepdim: bool = False) -> Tensor:
-    """Arithmetic mean over ``dim``: sum / count (floating tensors only)."""
+def mean(a: Tensor, dim: Dims = None, keepdim: bool = False, *, dtype=None) -> Tensor:
+    """Arithmetic mean over ``dim``: sum / count (floating tensors only, or ``dtype=`` a
+    floating dtype to compute in)."""
+    if dtype is not None:
+        a = a.to(dtype)
     if not a.dtype.is_floating_point:
         raise TypeError(f"mean: needs a floating tensor, got {a.dtype!r}; call .float() first")
     dims = normalize_dims(dim, a.ndim, "mean")
@@ -189,7 +192,13 @@ class _ProdOthers(Function):
 
 
 @dim_aliases
-def prod(a: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
+def prod(a: Tensor, dim: int | None = None, keepdim: bool = False, *, dtype=None) -> Tensor:
+    """Product over ``dim`` (all elements by default); bools and small integers multiply in
+    int64, as in PyTorch, unless ``dtype`` says otherwise."""
+    if dtype is not None:
+        a = a.to(dtype)
+    elif a.dtype.name in ("bool", "uint8", "int8", "int16", "int32"):
+        a = a.long()
     if dim is None:
         return Prod.apply(reshape(a, (-1,)), dim=0, keepdim=False)
     d = normalize_dim(dim, a.ndim, "prod")

@@ -67,6 +67,12 @@ class _AllAny(Function):
         return getattr(xp, op)(a, axis=dims, keepdims=keepdim)
 
 
+def _all_any(op: str, a: Tensor, dim: Dims, keepdim: bool) -> Tensor:
+    out = _AllAny.apply(a, op=op, dims=normalize_dims(dim, a.ndim, op), keepdim=keepdim)
+    # PyTorch keeps uint8 for uint8 inputs (a rule from before it had bool tensors).
+    return out.byte() if a.dtype.name == "uint8" else out
+
+
 @dim_aliases
 def all(a: Tensor, dim: Dims = None, keepdim: bool = False) -> Tensor:  # noqa: A001
     """True where every element over ``dim`` (all dims by default) is non-zero.
@@ -75,13 +81,13 @@ def all(a: Tensor, dim: Dims = None, keepdim: bool = False) -> Tensor:  # noqa: 
     >>> nanotorch.tensor([[1, 0], [2, 3]]).all(dim=1).tolist()
     [False, True]
     """
-    return _AllAny.apply(a, op="all", dims=normalize_dims(dim, a.ndim, "all"), keepdim=keepdim)
+    return _all_any("all", a, dim, keepdim)
 
 
 @dim_aliases
 def any(a: Tensor, dim: Dims = None, keepdim: bool = False) -> Tensor:  # noqa: A001
     """True where some element over ``dim`` (all dims by default) is non-zero."""
-    return _AllAny.apply(a, op="any", dims=normalize_dims(dim, a.ndim, "any"), keepdim=keepdim)
+    return _all_any("any", a, dim, keepdim)
 
 
 @dim_aliases
@@ -592,3 +598,40 @@ def norm(
             f"norm: p={p!r} is not available (it needs singular values); use 'fro' or a number"
         )
     return vector_norm(a, p, dim, keepdim, dtype=dtype)
+
+
+def linalg_norm(
+    a: Tensor,
+    ord: str | float | None = None,  # noqa: A002 - PyTorch's name
+    dim: Dims = None,
+    keepdim: bool = False,
+    *,
+    dtype: Any = None,
+) -> Tensor:
+    """``nanotorch.linalg.norm``, PyTorch's rule for choosing: with ``dim`` an int (or one
+    dim) a vector norm, with two dims a matrix norm; with no ``dim`` the 2-norm of all
+    elements when ``ord`` is None, otherwise a vector norm of a 1-D and a matrix norm of a
+    2-D input. (``nanotorch.norm`` differs: a number ``p`` always means a vector norm.)"""
+    if dim is not None:
+        dims = (dim,) if isinstance(dim, int) else tuple(dim)
+        if len(dims) == 2:
+            return matrix_norm(a, "fro" if ord is None else ord, dims, keepdim, dtype=dtype)
+        if isinstance(ord, str):
+            raise RuntimeError(
+                f"linalg.norm: ord={ord!r} is a matrix norm and needs two dims, got dim={dim!r}"
+            )
+        return vector_norm(a, 2 if ord is None else ord, dims, keepdim, dtype=dtype)
+    if ord is None:
+        return vector_norm(a, 2, None, keepdim, dtype=dtype)
+    if a.ndim == 2:
+        return matrix_norm(a, ord, (0, 1), keepdim, dtype=dtype)
+    if a.ndim != 1:
+        raise RuntimeError(
+            f"linalg.norm: ord={ord!r} without dim needs a 1-D or 2-D input, got shape "
+            f"{a.shape}; pass dim= to choose the dims"
+        )
+    if isinstance(ord, str):
+        raise RuntimeError(
+            f"linalg.norm: ord={ord!r} is a matrix norm; a 1-D input needs a number ord"
+        )
+    return vector_norm(a, ord, None, keepdim, dtype=dtype)
