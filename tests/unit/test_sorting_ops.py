@@ -83,3 +83,16 @@ def test_sorting_bad_arguments(device):
         nt.searchsorted(x, nt.ones(3, 1, device=device))
     with pytest.raises(RuntimeError, match=r"bucketize: boundaries must be 1-D, got shape"):
         nt.bucketize(seq, x)
+
+
+def test_ordering_ops_take_bool_tensors(device):
+    # The standard orders numbers only; bools are compared as 0/1 (False < True).
+    b = nt.tensor([True, False, True], device=device)
+    assert b.sort().values.tolist() == [False, True, True]
+    assert b.sort().indices.tolist() == [1, 0, 2]
+    assert b.unique().tolist() == [False, True]
+    assert b.unique(return_counts=True)[1].tolist() == [1, 2]
+    assert b.cummax(0).indices.tolist() == [0, 0, 2]
+    assert b.mode().values.item() is True
+    assert b.median().item() is True
+    assert nt.count_nonzero(b).item() == 2

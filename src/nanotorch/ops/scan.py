@@ -56,6 +56,13 @@ Dims = int | Sequence[int] | None
 # held over several steps) accumulate, and no op repeats the scatter logic.
 
 
+def orderable(xp: Any, a: Any) -> Any:
+    """``a`` in a form the standard can order and compare: its comparisons, argsort, max and
+    min take numbers only, so a bool array is viewed as int8 (False < True), which keeps the
+    positions (and so the indices these ops return) unchanged."""
+    return xp.astype(a, xp.int8) if a.dtype == xp.bool else a
+
+
 # --------------------------------------------------------------------------- all / any
 class _AllAny(Function):
     """Logical all/any over ``dims`` of any dtype (non-zero is true); bool, no gradient."""
@@ -94,7 +101,7 @@ def any(a: Tensor, dim: Dims = None, keepdim: bool = False) -> Tensor:  # noqa: 
 def count_nonzero(a: Tensor, dim: Dims = None) -> Tensor:
     """The number of non-zero elements over ``dim`` (all dims by default), as int64."""
     dims = normalize_dims(dim, a.ndim, "count_nonzero")
-    return sum((a != 0).long(), dims)
+    return sum((a if a.dtype.name == "bool" else a != 0).long(), dims)
 
 
 # --------------------------------------------------------------------------- scans
@@ -233,7 +240,7 @@ class _CumExtremeIndex(Function):
         shape[dim] = n
         idx = xp.reshape(xp.arange(n, dtype=xp.int64, device=a.device), tuple(shape))
         idx = xp.broadcast_to(idx, a.shape)
-        v, floating = a, xp.isdtype(a.dtype, "real floating")
+        v, floating = orderable(xp, a), xp.isdtype(a.dtype, "real floating")
         s = 1
         while s < n:
             pv, pi = _shifted(xp, v, s, dim, None), _shifted(xp, idx, s, dim, None)
@@ -374,7 +381,7 @@ class _MedianIndex(Function):
     @staticmethod
     def forward(ctx, xp, a, dim):
         n = a.shape[dim]
-        order = xp.argsort(a, axis=dim, stable=True)
+        order = xp.argsort(orderable(xp, a), axis=dim, stable=True)
         rank_shape = keepdim_shape(a.shape, (dim,))
         rank = xp.full(rank_shape, (n - 1) // 2, dtype=order.dtype, device=a.device)
         if xp.isdtype(a.dtype, "real floating"):
@@ -427,7 +434,7 @@ class _ModeIndex(Function):
     @staticmethod
     def forward(ctx, xp, a, dim):
         order = tuple(i for i in range(a.ndim) if i != dim) + (dim,)
-        x = xp.permute_dims(a, order)
+        x = xp.permute_dims(orderable(xp, a), order)
         counts = xp.sum(xp.astype(x[..., :, None] == x[..., None, :], xp.int64), axis=-1)
         most = xp.max(counts, axis=-1, keepdims=True)
         ceiling = xp.max(x, axis=-1, keepdims=True)

@@ -17,6 +17,7 @@ from nanotorch.autograd.function import Function
 from nanotorch.ops._util import normalize_dim
 from nanotorch.ops.indexing import gather
 from nanotorch.ops.reduction import ValuesIndices
+from nanotorch.ops.scan import orderable
 from nanotorch.ops.shape import reshape
 from nanotorch.tensor import Tensor
 
@@ -33,7 +34,7 @@ class _ArgSort(Function):
 
     @staticmethod
     def forward(ctx, xp, a, dim, descending):
-        order = xp.argsort(a, axis=dim, descending=descending, stable=True)
+        order = xp.argsort(orderable(xp, a), axis=dim, descending=descending, stable=True)
         return xp.astype(order, xp.int64)
 
 
@@ -138,10 +139,10 @@ class _Unique(Function):
 
     @staticmethod
     def forward(ctx, xp, a, part):
-        found = xp.unique_all(xp.reshape(a, (-1,)))
+        found = xp.unique_all(xp.reshape(orderable(xp, a), (-1,)))
         order = xp.argsort(found.values, stable=True)
         if part == "values":
-            return xp.take(found.values, order)
+            return xp.astype(xp.take(found.values, order), a.dtype)
         if part == "counts":
             return xp.astype(xp.take(found.counts, order), xp.int64)
         rank = xp.argsort(order, stable=True)  # rank[j]: where found value j lands
