@@ -820,9 +820,11 @@ class Tensor:
     def unflatten(self, dim: int, sizes: Any) -> Tensor:
         return _ops.unflatten(self, dim, sizes)
 
+    @dim_aliases
     def squeeze(self, dim: Any = None) -> Tensor:
         return _ops.squeeze(self, dim)
 
+    @dim_aliases
     def unsqueeze(self, dim: int) -> Tensor:
         return _ops.unsqueeze(self, dim)
 
@@ -852,21 +854,26 @@ class Tensor:
     def broadcast_to(self, shape: Any) -> Tensor:
         return _ops.broadcast_to(self, shape)
 
+    @dim_aliases
     def split(self, split_size: Any, dim: int = 0) -> tuple:
         return _ops.split(self, split_size, dim)
 
+    @dim_aliases
     def chunk(self, chunks: int, dim: int = 0) -> tuple:
         return _ops.chunk(self, chunks, dim)
 
+    @dim_aliases
     def unbind(self, dim: int = 0) -> tuple:
         return _ops.unbind(self, dim)
 
     def flip(self, dims: Any) -> Tensor:
         return _ops.flip(self, dims)
 
+    @dim_aliases
     def gather(self, dim: int, index: Tensor) -> Tensor:
         return _ops.gather(self, dim, index)
 
+    @dim_aliases
     def index_select(self, dim: int, index: Tensor) -> Tensor:
         return _ops.index_select(self, dim, index)
 

@@ -40,6 +40,24 @@ def test_dim_op_accepts_numpy_axis(name, device):
     assert_close(a, b)
 
 
+def test_shape_and_indexing_ops_accept_numpy_axis(device):
+    x = nt.tensor([[1.0, 2.0], [3.0, 4.0]], device=device)
+    idx = nt.tensor([[1], [0]], device=device)
+    pairs = [
+        (nt.cat([x, x], axis=1), nt.cat([x, x], dim=1)),
+        (nt.stack([x, x], axis=2), nt.stack([x, x], dim=2)),
+        (x.unsqueeze(axis=0), x.unsqueeze(0)),
+        (x.unsqueeze(0).squeeze(axis=0), x),
+        (x.split(1, axis=1)[0], x.split(1, dim=1)[0]),
+        (x.chunk(2, axis=1)[1], x.chunk(2, 1)[1]),
+        (x.unbind(axis=1)[0], x.unbind(1)[0]),
+        (x.gather(axis=1, index=idx), x.gather(1, idx)),
+        (nt.index_select(x, axis=0, index=idx[:, 0]), x.index_select(0, idx[:, 0])),
+    ]
+    for a, b in pairs:
+        assert_close(a, b)
+
+
 def test_reduction_rejects_dim_and_axis_together(device):
     x = nt.ones(2, 3, device=device)
     with pytest.raises(TypeError, match=r"sum\(\): got both dim= and its alias axis="):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from nanotorch._dim_args import dim_aliases
 from nanotorch.autograd.function import Function
 from nanotorch.ops._util import normalize_dim
 from nanotorch.tensor import Tensor
@@ -294,6 +295,7 @@ def nonzero(a: Tensor) -> Tensor:
     return stack(coords[::-1], dim=1) if coords else flat[:, None][:, :0]
 
 
+@dim_aliases
 def index_select(a: Tensor, dim: int, index: Tensor) -> Tensor:
     """Rows of ``a`` along ``dim`` at the 1-D integer tensor ``index``."""
     d = normalize_dim(dim, a.ndim, "index_select")
@@ -343,6 +345,7 @@ def _flat_positions(index: Tensor, dim: int, shape: tuple[int, ...]) -> Tensor:
     return flat.reshape(-1)
 
 
+@dim_aliases
 def gather(a: Tensor, dim: int, index: Tensor) -> Tensor:
     d = normalize_dim(dim, a.ndim, "gather")
     if index.ndim != a.ndim:
