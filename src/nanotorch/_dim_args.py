@@ -7,9 +7,9 @@ another name for ``keepdim=`` in every op that takes them, so ported NumPy-flavo
 (``x.sum(axis=1, keepdims=True)``, ``cat(xs, axis=0)``) runs unchanged. nanotorch does the
 renaming in one place: the ``dim_aliases`` decorator below, put on each wrapper in ``ops/``
 that takes ``dim`` (reductions, scans, sorting, and cat/stack/squeeze/unsqueeze/split/chunk/
-unbind/gather/index_select) and on the matching Tensor methods. Giving both spellings of one argument is a TypeError, as in
-PyTorch. The module imports nothing from nanotorch, so ``tensor.py`` can use it before the
-op library exists.
+unbind/gather/index_select) and on the matching Tensor methods. Giving both spellings of one
+argument is a TypeError, as in PyTorch. The module imports nothing from nanotorch, so
+``tensor.py`` can use it before the op library exists.
 """
 
 from __future__ import annotations

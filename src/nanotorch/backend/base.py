@@ -182,8 +182,8 @@ class ArrayBackend:
             return self._from_native[native]
         except KeyError:
             raise TypeError(
-                f"nanotorch does not support arrays of dtype {native}; "
-                f"use one of {', '.join(d.name for d in ALL_DTYPES)}"
+                f"nanotorch does not support arrays of dtype {native} on {self.device}; "
+                f"use one of {', '.join(d.name for d in self._to_native)}"
             ) from None
 
     @contextlib.contextmanager
