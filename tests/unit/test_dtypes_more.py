@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 import nanotorch as nt
+from nanotorch.testing import assert_close
 
 NEW_DTYPES = [nt.float16, nt.uint8, nt.int8, nt.int16]
 
@@ -94,6 +95,6 @@ def test_new_dtypes_round_trip_through_safetensors(tmp_path):
 
 def test_assert_close_uses_float16_tolerances():
     a = nt.tensor([1.0, 100.0], dtype=nt.float16)
-    nt.testing.assert_close(a, nt.tensor([1.0005, 100.05], dtype=nt.float16))
+    assert_close(a, nt.tensor([1.0005, 100.05], dtype=nt.float16))
     with pytest.raises(AssertionError, match="not close"):
-        nt.testing.assert_close(a, nt.tensor([1.01, 100.0], dtype=nt.float16))
+        assert_close(a, nt.tensor([1.01, 100.0], dtype=nt.float16))
