@@ -2,8 +2,8 @@
 ``matrix_norm`` and ``norm`` (which picks one of them by ``ord`` and ``dim`` as PyTorch does).
 
 The ops themselves live in the scan family (``nanotorch/ops/scan.py``); this module only
-gives them their namespace. Norms that need singular values (``matrix_norm`` with ord 2, -2
-or 'nuc') raise NotImplementedError naming the orders that work.
+gives them their namespace. ``matrix_norm`` with ord 2, -2 or 'nuc' uses the singular values
+of the standard's ``linalg.svd`` (first derivatives only).
 
 >>> import nanotorch
 >>> nanotorch.linalg.vector_norm(nanotorch.tensor([3.0, 4.0])).item()

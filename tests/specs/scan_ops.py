@@ -316,7 +316,23 @@ SPECS = [
             Case(distinct(3, 4), ord=-np.inf, keepdim=True, id="matrix-neginf-keep"),
             Case(randn(3, 4, 2), dim=(0, 2), id="matrix-fro-dims"),
             Case(randn(4, 3), transposed=(0,), id="matrix-transposed"),
+            # Singular-value norms (the standard's linalg extension has svd).
+            Case(randn(3, 4), ord=2, id="matrix-2"),
+            Case(randn(2, 4, 3), ord=-2, id="matrix-neg2-batched"),
+            Case(randn(3, 3), ord="nuc", keepdim=True, id="matrix-nuc-keep"),
+            Case(randn(3, 2, 4), ord="nuc", dim=(2, 0), id="matrix-nuc-dims"),
+            Case(randn(4, 3), ord=2, transposed=(0,), id="matrix-2-transposed"),
         ],
         fn=lambda x, **kw: nt.linalg.matrix_norm(x, **kw),
+        atol=1e-4,
+    ),
+    OpSpec(
+        "norm",
+        lambda x, p, dim=None: np.linalg.norm(x, ord=p, axis=dim),
+        [
+            Case(randn(3, 4), p="nuc", id="nuc"),
+            Case(randn(2, 3, 4), p="nuc", dim=(1, 2), id="nuc-dim"),
+        ],
+        atol=1e-4,
     ),
 ]

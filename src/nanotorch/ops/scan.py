@@ -518,6 +518,35 @@ def _check_floating(op: str, a: Tensor) -> None:
         raise TypeError(f"{op}: needs a floating tensor, got {a.dtype!r}; call .float() first")
 
 
+class SingularValueNorm(Function):
+    """Norms of the matrices in the last two dims from their singular values s (the
+    standard's ``linalg.svd``): ord 2 is max s, -2 is min s, 'nuc' is sum s.
+
+    For distinct singular values d s_i / dA = u_i v_i^T, so da = g U diag(w) V^T with w the
+    indicator of the chosen value (2, -2) or all ones ('nuc'). Saves U, V^T and w. (Second
+    derivatives are not provided: U and V enter the backward as constants.)"""
+
+    @staticmethod
+    def forward(ctx, xp, a, ord):  # noqa: A002
+        u, s, vh = xp.linalg.svd(a, full_matrices=False)
+        k = s.shape[-1]
+        if ord == "nuc":
+            weights = xp.ones((k,), dtype=a.dtype, device=a.device)
+        else:
+            pick = 0 if ord == 2 else k - 1  # svd returns s in descending order
+            positions = xp.arange(k, device=a.device)
+            weights = xp.astype(positions == pick, a.dtype)
+        ctx.save_for_backward(u, vh, weights)
+        return xp.sum(s * weights, axis=-1)
+
+    @staticmethod
+    def backward(ctx, g):
+        from nanotorch.ops.matmul import matmul
+
+        u, vh, weights = ctx.saved_tensors
+        return g.unsqueeze(-1).unsqueeze(-1) * matmul(u * weights, vh)
+
+
 def vector_norm(
     a: Tensor,
     ord: float = 2,  # noqa: A002 - PyTorch's name
@@ -554,7 +583,8 @@ def matrix_norm(
     dtype: Any = None,
 ) -> Tensor:
     """The matrix norm over the two dims ``dim``: ``'fro'`` (Frobenius), 1 / -1 (max / min
-    column sum of |a|) and inf / -inf (max / min row sum); ``nanotorch.linalg``."""
+    column sum of |a|), inf / -inf (max / min row sum), 2 / -2 (largest / smallest singular
+    value) and ``'nuc'`` (their sum); ``nanotorch.linalg``."""
     if dtype is not None:
         a = a.to(dtype)
     _check_floating("linalg.matrix_norm", a)
@@ -571,17 +601,25 @@ def matrix_norm(
     if ord == "fro":
         return vector_norm(a, 2, (rows, cols), keepdim)
     if ord in ("nuc", 2, -2):
-        raise NotImplementedError(
-            f"linalg.matrix_norm: ord={ord!r} needs singular values, which nanotorch does not "
-            "compute; use ord='fro' (an upper bound of the 2-norm), 1, -1, inf or -inf"
-        )
+        if a.shape[rows] == 0 or a.shape[cols] == 0:
+            raise RuntimeError(
+                f"linalg.matrix_norm: ord={ord!r} of an empty matrix (shape {a.shape}) has no "
+                "singular values; use ord='fro'"
+            )
+        # The matrices to the last two dims, in (rows, cols) order, as svd takes them.
+        order = tuple(i for i in range(a.ndim) if i not in (rows, cols)) + (rows, cols)
+        out = SingularValueNorm.apply(a.permute(order), ord=ord)
+        if keepdim:
+            for d in sorted((rows, cols)):
+                out = out.unsqueeze(d)
+        return out
     if ord in (1, -1):
         summed, over = sum(a.abs(), rows, keepdim=True), cols
     elif _is_inf(ord, 1) or _is_inf(ord, -1):
         summed, over = sum(a.abs(), cols, keepdim=True), rows
     else:
         raise RuntimeError(
-            f"linalg.matrix_norm: unknown ord {ord!r}; use 'fro', 1, -1, inf or -inf"
+            f"linalg.matrix_norm: unknown ord {ord!r}; use 'fro', 'nuc', 1, -1, 2, -2, inf or -inf"
         )
     extreme = amax if ord in (1, math.inf) else amin
     out = extreme(summed, over, keepdim=True)
@@ -597,13 +635,18 @@ def norm(
     dtype: Any = None,
 ) -> Tensor:
     """PyTorch's ``norm``: a vector p-norm over ``dim`` (all elements when None); ``'fro'`` is
-    the 2-norm of the selected elements. ``'nuc'`` needs singular values (not available)."""
+    the 2-norm of the selected elements, ``'nuc'`` the nuclear norm of a matrix (two dims)."""
     if p == "fro":
         p = 2
+    elif p == "nuc":
+        dims = dim if dim is not None else ((0, 1) if a.ndim == 2 else None)
+        if dims is None or isinstance(dims, int) or len(tuple(dims)) != 2:
+            raise RuntimeError(
+                f"norm: p='nuc' needs a 2-D input or two dims, got shape {a.shape} and dim={dim!r}"
+            )
+        return matrix_norm(a, "nuc", tuple(dims), keepdim, dtype=dtype)
     elif isinstance(p, str):
-        raise NotImplementedError(
-            f"norm: p={p!r} is not available (it needs singular values); use 'fro' or a number"
-        )
+        raise RuntimeError(f"norm: unknown p {p!r}; use 'fro', 'nuc' or a number")
     return vector_norm(a, p, dim, keepdim, dtype=dtype)
 
 
