@@ -9,6 +9,7 @@ module holds no math of its own. Host access is explicit: ``.numpy()`` (cpu only
 
 from __future__ import annotations
 
+import math
 import weakref
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -984,17 +985,46 @@ class Tensor:
 
     def exponential_(self, lambd: float = 1.0, *, generator: Any = None) -> Tensor:
         """Fill with exponential samples of rate ``lambd`` (mean 1 / lambd), in place."""
-        from nanotorch.creation import rand
-
-        self._check_inplace("exponential_")
-        if not self.dtype.is_floating_point:
-            raise TypeError(f"exponential_: needs a floating tensor, got {self.dtype!r}")
         if not lambd > 0:
             raise RuntimeError(f"exponential_: lambd must be > 0, got {lambd}")
-        u = rand(self.shape, generator=generator, dtype=self.dtype, device=self.device)._data
-        xp = self._backend.xp
+        u = self._uniform_draw("exponential_", generator)
         # 1 - u lies in (0, 1], so the log is finite (Note [Sampling through generators]).
-        return self._set_data(-xp.log1p(-u) / lambd)
+        return self._set_data(-self._backend.xp.log1p(-u) / lambd)
+
+    def _uniform_draw(self, op: str, generator: Any) -> Any:
+        """Uniform [0, 1) draws shaped like this floating tensor, for the in-place samplers."""
+        from nanotorch.creation import rand
+
+        self._check_inplace(op)
+        if not self.dtype.is_floating_point:
+            raise TypeError(f"{op}: needs a floating tensor, got {self.dtype!r}")
+        return rand(self.shape, generator=generator, dtype=self.dtype, device=self.device)._data
+
+    def log_normal_(self, mean: float = 1.0, std: float = 2.0, *, generator: Any = None) -> Tensor:
+        """Fill with exp(N(mean, std^2)) samples, in place."""
+        if not std > 0:
+            raise RuntimeError(f"log_normal_: std must be > 0, got {std}")
+        self.normal_(mean, std, generator=generator)
+        return self._set_data(self._backend.xp.exp(self._data))
+
+    def geometric_(self, p: float, *, generator: Any = None) -> Tensor:
+        """Fill with the number of Bernoulli(p) trials up to the first success (1, 2, ...)."""
+        if not 0 < p <= 1:
+            raise RuntimeError(f"geometric_: p must be in (0, 1], got {p}")
+        u = self._uniform_draw("geometric_", generator)
+        xp = self._backend.xp
+        if p == 1:
+            return self._set_data(xp.ones_like(u))
+        # Inverse CDF: P(K > k) = (1 - p)^k, so K = floor(log(1 - u) / log(1 - p)) + 1.
+        return self._set_data(xp.floor(xp.log1p(-u) / math.log1p(-p)) + 1)
+
+    def cauchy_(self, median: float = 0.0, sigma: float = 1.0, *, generator: Any = None) -> Tensor:
+        """Fill with Cauchy(median, sigma) samples (inverse CDF), in place."""
+        if not sigma > 0:
+            raise RuntimeError(f"cauchy_: sigma must be > 0, got {sigma}")
+        u = self._uniform_draw("cauchy_", generator)
+        xp = self._backend.xp
+        return self._set_data(median + sigma * xp.tan(math.pi * (u - 0.5)))
 
     def random_(self, from_: int = 0, to: int | None = None, *, generator: Any = None) -> Tensor:
         """Fill with integers uniform in [from_, to), in place; ``random_(to)`` draws from

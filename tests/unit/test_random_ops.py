@@ -166,3 +166,24 @@ def test_inplace_fill_bad_arguments(device):
     with pytest.raises(TypeError, match="exponential_: needs a floating tensor"):
         nt.zeros(3, dtype=nt.int64, device=device).exponential_()
     assert math.isfinite(float(w.sum()))
+
+
+def test_more_inplace_distributions(device):
+    g = _gen(device, 3)
+    with nt.no_grad():
+        w = nt.empty(N, dtype=nt.float64, device=device)
+        w.log_normal_(0.5, 0.25, generator=g)
+        logs = np.log(_host(w))
+        assert abs(logs.mean() - 0.5) < 0.01 and abs(logs.std() - 0.25) < 0.01
+        w.geometric_(0.25, generator=g)
+        h = _host(w)
+        assert h.min() >= 1 and (h == np.floor(h)).all() and abs(h.mean() - 4.0) < 0.15
+        w.cauchy_(2.0, 0.5, generator=g)
+        q1, med, q3 = np.quantile(_host(w), [0.25, 0.5, 0.75])
+        assert abs(med - 2.0) < 0.03 and abs((q3 - q1) / 2 - 0.5) < 0.03
+    with pytest.raises(RuntimeError, match=r"geometric_: p must be in \(0, 1\], got 0"):
+        w.geometric_(0)
+    with pytest.raises(RuntimeError, match="log_normal_: std must be > 0, got 0"):
+        w.log_normal_(0.0, 0.0)
+    with pytest.raises(RuntimeError, match="cauchy_: sigma must be > 0, got -1"):
+        w.cauchy_(0.0, -1)
