@@ -239,3 +239,16 @@ def test_logcumsumexp_keeps_tiny_prefixes(device):
     assert x.logcumsumexp(0).tolist() == [-1000.0, 0.0]
     with pytest.raises(TypeError, match="logcumsumexp: needs a floating tensor"):
         nt.tensor([1, 2], device=device).logcumsumexp(0)
+
+
+@pytest.mark.parametrize("name", ["argmax", "argmin", "max", "min"])
+def test_arg_and_value_reductions_of_a_0d_tensor_over_dim_0(name, device):
+    x = nt.tensor(2.5, dtype=nt.float64, device=device, requires_grad=True)
+    out = getattr(x, name)(0)
+    if name.startswith("arg"):
+        assert out.shape == () and out.item() == 0
+        return
+    assert out.values.shape == out.indices.shape == ()
+    assert out.values.item() == 2.5 and out.indices.item() == 0
+    out.values.backward()
+    assert x.grad.item() == 1.0

@@ -267,6 +267,8 @@ class ArgReduce(Function):
 @dim_aliases
 def argmax(a: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
     d = None if dim is None else normalize_dim(dim, a.ndim, "argmax")
+    if a.ndim == 0:
+        d, a = None, reshape(a, (1,))  # a 0-d tensor's one element is at index 0
     _nonempty("argmax", a, () if d is None else (d,))
     out = ArgReduce.apply(a, op="argmax", dim=d, keepdim=keepdim)
     return out.long()
@@ -275,6 +277,8 @@ def argmax(a: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
 @dim_aliases
 def argmin(a: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
     d = None if dim is None else normalize_dim(dim, a.ndim, "argmin")
+    if a.ndim == 0:
+        d, a = None, reshape(a, (1,))  # a 0-d tensor's one element is at index 0
     _nonempty("argmin", a, () if d is None else (d,))
     out = ArgReduce.apply(a, op="argmin", dim=d, keepdim=keepdim)
     return out.long()
@@ -289,9 +293,13 @@ def _max_min(op: str, a: Tensor, dim, keepdim: bool, other_fn, full_fn, arg_fn):
     if dim is None:
         return full_fn(a)
     d = normalize_dim(dim, a.ndim, op)
-    indices = arg_fn(a, d, keepdim=True)
     from nanotorch.ops.indexing import gather
 
+    if a.ndim == 0:  # its one element, at index 0, as in PyTorch
+        line = reshape(a, (1,))
+        indices = arg_fn(line, 0, keepdim=True)
+        return ValuesIndices(reshape(gather(line, 0, indices), ()), reshape(indices, ()))
+    indices = arg_fn(a, d, keepdim=True)
     values = gather(a, d, indices)
     if not keepdim:
         values, indices = values.squeeze(d), indices.squeeze(d)
