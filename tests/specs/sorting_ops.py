@@ -56,6 +56,19 @@ def _np_unique(x, sorted=True, return_inverse=False, return_counts=False):  # no
     return out[0] if len(out) == 1 else tuple(out)
 
 
+def _np_unique_dim(x, dim, sorted=True, return_inverse=False, return_counts=False):  # noqa: A002
+    values, inverse, counts = np.unique(x, axis=dim, return_inverse=True, return_counts=True)
+    out = [values]
+    if return_inverse:
+        out.append(inverse.reshape(-1))
+    if return_counts:
+        out.append(counts)
+    return out[0] if len(out) == 1 else tuple(out)
+
+
+_rows = np.array([[1, 2, 0], [0, 5, 1], [1, 2, 0], [0, 1, 9], [0, 5, 1]])
+
+
 def _np_searchsorted(seq, values, right=False, side=None, out_int32=False, sorter=None):
     side = side or ("right" if right else "left")
     values = np.asarray(values)
@@ -137,6 +150,18 @@ SPECS = [
             Case(np.array(3.0), return_inverse=True, id="0d"),
             Case(randn(0), id="empty"),
             Case(ints(0, 3, 3, 4), return_inverse=True, transposed=(0,), id="transposed"),
+        ],
+        grad=False,
+    ),
+    OpSpec(
+        "unique",
+        _np_unique_dim,
+        [
+            Case(_rows, dim=0, return_inverse=True, return_counts=True, id="rows"),
+            Case(_rows.T.copy(), dim=1, return_inverse=True, id="columns"),
+            Case(ints(0, 2, 2, 3, 2), dim=1, return_counts=True, id="3d"),
+            Case(np.round(randn(4, 2)), dim=0, id="floats"),
+            Case(_rows.T.copy(), dim=0, return_inverse=True, transposed=(0,), id="dim-transposed"),
         ],
         grad=False,
     ),

@@ -72,8 +72,10 @@ def test_sorting_bad_arguments(device):
         x.kthvalue(0)
     with pytest.raises(IndexError, match="sort: dim 2 is out of range"):
         x.sort(dim=2)
-    with pytest.raises(NotImplementedError, match="unique: dim=0 .*use dim=None"):
-        x.unique(dim=0)
+    with pytest.raises(IndexError, match="unique: dim 2 is out of range"):
+        x.unique(dim=2)
+    with pytest.raises(IndexError, match="unique: dim=0 needs a tensor with at least 1 dim"):
+        nt.tensor(1.0, device=device).unique(dim=0)
     seq = nt.tensor([1.0, 2.0], device=device)
     with pytest.raises(RuntimeError, match="side='left' and right=True contradict"):
         nt.searchsorted(seq, x, side="left", right=True)

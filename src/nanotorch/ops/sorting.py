@@ -150,6 +150,42 @@ class _Unique(Function):
         return xp.reshape(xp.astype(inverse, xp.int64), a.shape)
 
 
+class _UniqueSlices(Function):
+    """One ``part`` of the unique slices of ``a`` along ``dim`` (PyTorch's ``unique(dim=)``):
+    the distinct slices in lexicographic order, the inverse (which of them each slice is) or
+    the counts. The slices become the rows of a matrix; a stable argsort per column, last
+    column first, sorts the rows lexicographically (a radix sort of sorts); a row starts a
+    new group where it differs from the one before it; cumulative sums number the groups.
+    No gradient."""
+
+    differentiable = False
+
+    @staticmethod
+    def forward(ctx, xp, a, dim, part):
+        moved = xp.moveaxis(orderable(xp, a), dim, 0)
+        n = moved.shape[0]
+        width = 1
+        for size in moved.shape[1:]:
+            width *= size
+        rows = xp.reshape(moved, (n, width))
+        order = xp.arange(n, dtype=xp.int64, device=a.device)
+        for j in range(width - 1, -1, -1):
+            order = xp.take(order, xp.argsort(xp.take(rows[:, j], order), stable=True))
+        ranked = xp.take(rows, order, axis=0)
+        differs = xp.any(ranked[1:, ...] != ranked[:-1, ...], axis=1)
+        first = xp.ones((min(n, 1),), dtype=xp.bool, device=a.device)
+        new_group = xp.concat([first, differs])
+        (starts,) = xp.nonzero(new_group)
+        if part == "values":
+            picked = xp.take(xp.moveaxis(a, dim, 0), xp.take(order, starts), axis=0)
+            return xp.moveaxis(picked, 0, dim)
+        if part == "counts":
+            end = xp.asarray([n], dtype=starts.dtype, device=a.device)
+            return xp.astype(xp.concat([starts[1:], end]) - starts, xp.int64)
+        group = xp.cumulative_sum(xp.astype(new_group, xp.int64)) - 1
+        return xp.take(group, xp.argsort(order, stable=True))
+
+
 def unique(
     a: Tensor,
     sorted: bool = True,  # noqa: A002 - PyTorch's name
@@ -159,20 +195,24 @@ def unique(
 ) -> Any:
     """The distinct elements of ``a`` (flattened), sorted; with ``return_inverse`` also the
     index of each element of ``a`` among them, with ``return_counts`` how often each occurs.
+    With ``dim``, the distinct slices along ``dim`` instead, in lexicographic order.
 
     >>> import nanotorch
     >>> nanotorch.tensor([3, 1, 3, 2]).unique(return_counts=True)[1].tolist()
     [1, 1, 2]
     """
-    if dim is not None:
-        raise NotImplementedError(
-            f"unique: dim={dim} (unique slices) is not supported; use dim=None for unique elements"
-        )
-    out = [_Unique.apply(a, part="values")]
+    if dim is None:
+        parts = lambda part: _Unique.apply(a, part=part)  # noqa: E731
+    else:
+        if a.ndim == 0:
+            raise IndexError(f"unique: dim={dim} needs a tensor with at least 1 dim, got 0-d")
+        d = normalize_dim(dim, a.ndim, "unique")
+        parts = lambda part: _UniqueSlices.apply(a, dim=d, part=part)  # noqa: E731
+    out = [parts("values")]
     if return_inverse:
-        out.append(_Unique.apply(a, part="inverse"))
+        out.append(parts("inverse"))
     if return_counts:
-        out.append(_Unique.apply(a, part="counts"))
+        out.append(parts("counts"))
     return out[0] if len(out) == 1 else tuple(out)
 
 
