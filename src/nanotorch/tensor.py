@@ -946,6 +946,7 @@ class Tensor:
     def kthvalue(self, k: int, dim: int = -1, keepdim: bool = False) -> Any:
         return _ops.kthvalue(self, k, dim, keepdim)
 
+    @dim_aliases
     def unique(
         self,
         sorted: bool = True,  # noqa: A002

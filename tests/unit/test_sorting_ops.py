@@ -21,6 +21,8 @@ def test_sort_methods_and_named_results(device):
     kth = x.kthvalue(3)
     assert kth.values.tolist() == [3.0] and kth.indices.tolist() == [0]
     assert nt.tensor([2, 2, 1], device=device).unique().tolist() == [1, 2]
+    rows = nt.tensor([[1, 2], [0, 3], [1, 2]], device=device)
+    assert rows.unique(axis=0).tolist() == [[0, 3], [1, 2]]
 
 
 def test_sort_puts_nan_last_ascending_and_first_descending(device):

@@ -186,6 +186,7 @@ class _UniqueSlices(Function):
         return xp.take(group, xp.argsort(order, stable=True))
 
 
+@dim_aliases
 def unique(
     a: Tensor,
     sorted: bool = True,  # noqa: A002 - PyTorch's name
