@@ -94,6 +94,7 @@ SPECS = [
             Case(randn(0, 3), id="empty"),
             Case(distinct(5, 3), dim=-1, transposed=(0,), id="transposed"),
         ],
+        gradgrad=True,  # through gather and its scatter-add backward
     ),
     OpSpec(
         "sort",
@@ -129,6 +130,7 @@ SPECS = [
             Case(randn(3, 4), k=0, id="k0"),
             Case(distinct(6, 3), k=2, transposed=(0,), id="transposed"),
         ],
+        gradgrad=True,
     ),
     OpSpec(
         "kthvalue",
@@ -139,6 +141,7 @@ SPECS = [
             Case(np.array(1.5), k=1, id="0d"),
             Case(distinct(6, 3), k=3, transposed=(0,), id="transposed"),
         ],
+        gradgrad=True,
     ),
     OpSpec(
         "unique",
