@@ -174,6 +174,7 @@ SPECS = [
             Case(randn(0, 3), dim=1, id="empty"),
             Case(distinct(4, 3), dim=-1, transposed=(0,), id="transposed"),
         ],
+        gradgrad=True,
     ),
     OpSpec(
         "cummin",
@@ -184,6 +185,7 @@ SPECS = [
             Case(randn(0, 3), dim=1, id="empty"),
             Case(distinct(4, 3), dim=-1, transposed=(0,), id="transposed"),
         ],
+        gradgrad=True,
     ),
     OpSpec(
         "logcumsumexp",
@@ -238,6 +240,7 @@ SPECS = [
             Case(np.array(2.5), id="0d"),
             Case(distinct(4, 3), dim=0, transposed=(0,), id="transposed"),
         ],
+        gradgrad=True,
     ),
     OpSpec(
         "mode",
