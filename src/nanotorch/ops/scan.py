@@ -7,6 +7,7 @@ and products but no running max/min or log-sum-exp, so those are log-step scans 
 in log steps]). Ops that pick elements (cummax, median, mode) compute their indices without a
 graph and then read the values with ``gather``, so their gradient is gather's: a scatter-add
 into the picked positions (Note [Values through gather]).
+Like every op family it imports no array library: arrays are reached through ``xp``.
 """
 
 from __future__ import annotations

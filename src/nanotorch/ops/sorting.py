@@ -5,6 +5,7 @@ The standard has ``argsort`` (with ``stable`` and ``descending``), ``unique_all`
 values of their input (sort, topk, kthvalue) find indices without a graph and read the values
 with ``gather``, so their gradients scatter back into the chosen positions
 (Note [Values through gather] in ops/scan.py).
+Like every op family it imports no array library: arrays are reached through ``xp``.
 """
 
 from __future__ import annotations
