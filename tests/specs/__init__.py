@@ -17,6 +17,8 @@ MODULES = [
     "specs.math_ops",
     "specs.bitwise_ops",
     "specs.activation_ops",
+    "specs.scan_ops",
+    "specs.sorting_ops",
 ]
 
 _rng = np.random.default_rng(1234)

@@ -177,7 +177,8 @@ def save_safetensors(
 
 def load_safetensors(path: PathLike, device: DeviceLike | None = None) -> dict[str, Tensor]:
     """Read a safetensors file (ours or another framework's) into ``{name: tensor}`` on
-    ``device`` (default ``cpu``), in file order. F32, F64, I32, I64 and BOOL are supported."""
+    ``device`` (default ``cpu``), in file order. F16, F32, F64, U8, I8, I16, I32, I64 and
+    BOOL are supported."""
     path = _fspath(path, "load_safetensors")
     target = _target(path, "cpu" if device is None else device, "device")
     with open_reader(path) as reader:

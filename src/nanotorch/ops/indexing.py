@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from nanotorch._dim_args import dim_aliases
 from nanotorch.autograd.function import Function
 from nanotorch.ops._util import normalize_dim
 from nanotorch.tensor import Tensor
@@ -290,9 +291,11 @@ def nonzero(a: Tensor) -> Tensor:
         rem = rem // a.shape[d]
     from nanotorch.ops.shape import stack
 
-    return stack(coords[::-1], dim=1) if coords else flat.reshape(-1, 0)
+    # A 0-d tensor has no coordinates: one row of width 0 if it is non-zero, as in PyTorch.
+    return stack(coords[::-1], dim=1) if coords else flat[:, None][:, :0]
 
 
+@dim_aliases
 def index_select(a: Tensor, dim: int, index: Tensor) -> Tensor:
     """Rows of ``a`` along ``dim`` at the 1-D integer tensor ``index``."""
     d = normalize_dim(dim, a.ndim, "index_select")
@@ -342,6 +345,7 @@ def _flat_positions(index: Tensor, dim: int, shape: tuple[int, ...]) -> Tensor:
     return flat.reshape(-1)
 
 
+@dim_aliases
 def gather(a: Tensor, dim: int, index: Tensor) -> Tensor:
     d = normalize_dim(dim, a.ndim, "gather")
     if index.ndim != a.ndim:
