@@ -98,3 +98,11 @@ def test_assert_close_uses_float16_tolerances():
     assert_close(a, nt.tensor([1.0005, 100.05], dtype=nt.float16))
     with pytest.raises(AssertionError, match="not close"):
         assert_close(a, nt.tensor([1.01, 100.0], dtype=nt.float16))
+
+
+def test_uint8_range_is_unsigned_in_overflow_check():
+    # uint8 holds [0, 255]: 255 fits, 256 and -1 do not (no wrap-around).
+    assert nt.tensor([255], dtype=nt.uint8).tolist() == [255]
+    for bad in (256, -1):
+        with pytest.raises(OverflowError, match=r"uint8 holds \[0, 255\]"):
+            nt.tensor([bad], dtype=nt.uint8)

@@ -53,8 +53,10 @@ def infer_dtype(host: np.ndarray, from_python: bool) -> DType:
 
 
 def integer_limits(dtype: DType) -> tuple[int, int]:
-    """The smallest and largest value of a signed integer dtype."""
+    """The smallest and largest value of an integer dtype (uint8 is the one unsigned one)."""
     bits = 8 * dtype.itemsize
+    if dtype.name.startswith("uint"):
+        return 0, 2**bits - 1
     return -(2 ** (bits - 1)), 2 ** (bits - 1) - 1
 
 
