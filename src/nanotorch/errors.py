@@ -15,3 +15,9 @@ class CheckpointError(RuntimeError):
 class ShapeError(ValueError, RuntimeError):
     """Shapes that do not fit an op. A ValueError, and a RuntimeError like PyTorch's shape
     errors, so code written for either catches it; the message names the op and the shapes."""
+
+
+class IndexOutOfRangeError(IndexError, RuntimeError):
+    """An index tensor holds a value outside the dim it indexes. An IndexError, and a
+    RuntimeError like PyTorch's scatter/gather bound checks; the message names the op, the
+    dim, its size and the offending range."""
