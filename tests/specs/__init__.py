@@ -14,6 +14,7 @@ MODULES = ["specs.core_ops"]
 OPTIONAL_MODULES = ["specs.nn_ops", "specs.conv_ops"]
 MODULES += ["specs.scatter_ops"]  # the scatter/gather family (ops/scatter.py)
 MODULES += ["specs.shape_extra_ops"]  # ops/shape_extra.py and nn/fold.py
+MODULES += ["specs.einsum_ops"]  # ops/einsum.py
 
 _rng = np.random.default_rng(1234)
 
