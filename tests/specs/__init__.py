@@ -15,6 +15,7 @@ OPTIONAL_MODULES = ["specs.nn_ops", "specs.conv_ops"]
 MODULES += ["specs.scatter_ops"]  # the scatter/gather family (ops/scatter.py)
 MODULES += ["specs.shape_extra_ops"]  # ops/shape_extra.py and nn/fold.py
 MODULES += ["specs.einsum_ops"]  # ops/einsum.py
+MODULES += ["specs.advanced_indexing_ops"]  # x[key] with advanced keys (ops/indexing.py)
 
 _rng = np.random.default_rng(1234)
 

@@ -1,5 +1,7 @@
-"""Indexing: ``a[key]`` with ints, slices, None, Ellipsis and negative steps; integer-array
-("gather") indexing; boolean masks; ``gather``, ``index_select`` and ``one_hot``.
+"""Indexing: ``a[key]`` and ``a[key] = v`` with ints, slices, None, Ellipsis, index tensors,
+lists, bool masks and any mix of them (Note [Advanced indexing]); ``gather``,
+``index_select``, ``nonzero`` and ``one_hot``; and the write primitives the scatter family
+builds on (``put_values``, ``LastWriter``, ``Counts``).
 
 Integer-array indexing reads with the standard's ``take``; its backward must add gradients
 into the rows it read, repeats included. The standard has no scatter-add, so that is the
@@ -229,6 +231,14 @@ def getitem(a: Tensor, key: Any) -> Tensor:
     """
     if isinstance(key, list):
         key = _as_index_tensor(a, key)  # a[[0, 1]] is one index, not a tuple
+    if isinstance(key, Tensor) and a.ndim and key.ndim <= a.ndim:
+        # The common a[idx] and a[mask], without the general bookkeeping.
+        if key.dtype.name == "bool":
+            if tuple(key.shape) == tuple(a.shape[: key.ndim]) and key.ndim:
+                rows = a.reshape((key.numel(),) + tuple(a.shape[key.ndim :]))
+                return Take.apply(rows, NonZeroFlat.apply(key), axis=0)
+        elif key.dtype.name in ("int64", "int32"):
+            return Take.apply(a, _checked_index(key, 0, a), axis=0)
     items = _key_items(a, key)
     if any(isinstance(k, Tensor) for k in items):
         return _advanced_getitem(a, _expand_ellipsis(a, items))
@@ -282,7 +292,7 @@ def _basic_getitem(a: Tensor, items: list[Any]) -> Tensor:
 def _advanced_getitem(a: Tensor, items: list[Any]) -> Tensor:
     """Steps 1-3 of Note [Advanced indexing]."""
     basic: list[Any] = []
-    adv: list[tuple[int, Tensor]] = []  # (dim of the basic result, index tensor)
+    adv: list[tuple[int, Tensor]] = []  # (dim of the basic result, index or mask tensor)
     dim_a = dim_b = 0
     for k in items:
         if k is None:
@@ -301,11 +311,10 @@ def _advanced_getitem(a: Tensor, items: list[Any]) -> Tensor:
                 adv.append((dim_b, _zero_d_mask_index(k)))
                 dim_b += 1
                 continue
-            for coord in _mask_coords(k):
-                basic.append(slice(None))
-                adv.append((dim_b, coord))
-                dim_a += 1
-                dim_b += 1
+            basic.extend([slice(None)] * m)
+            adv.append((dim_b, k))
+            dim_a += m
+            dim_b += m
         elif isinstance(k, Tensor):
             if k.dtype.name not in ("int64", "int32"):
                 raise IndexError(
@@ -322,25 +331,27 @@ def _advanced_getitem(a: Tensor, items: list[Any]) -> Tensor:
                 dim_b += 1
             dim_a += 1
     b = _basic_getitem(a, basic)
-    dims = [d for d, _ in adv]
-    indices = []
+    if len(adv) == 1 and adv[0][1].dtype.name == "bool":
+        # One mask alone: its dims merged into one, read at the flat true positions.
+        d, mask = adv[0]
+        merged = b.reshape(b.shape[:d] + (mask.numel(),) + b.shape[d + mask.ndim :])
+        return Take.apply(merged, NonZeroFlat.apply(mask), axis=d)
+    dims: list[int] = []
+    indices: list[Tensor] = []
     for d, idx in adv:
-        size = b.shape[d]
-        if idx.numel():
-            lo, hi = index_range(idx)
-            if lo < -size or hi >= size:
-                bad = lo if lo < -size else hi
-                raise IndexError(
-                    f"index {bad} is out of range for dim {d} with size {size} (tensor of "
-                    f"shape {b.shape}; negative indices count from the end)"
-                )
-            if lo < 0:
-                idx = (idx < 0).long() * size + idx
-        indices.append(idx.long() if idx.dtype.name != "int64" else idx)
+        if idx.dtype.name == "bool":
+            coords = _mask_coords(idx)
+            dims.extend(range(d, d + idx.ndim))
+            indices.extend(coords)  # in range by construction
+            continue
+        dims.append(d)
+        indices.append(_checked_index(idx, d, b))
+    if len(indices) == 1:
+        return Take.apply(b, indices[0], axis=dims[0])
+    from nanotorch.ops._util import broadcast_shapes
+
     shapes = [tuple(i.shape) for i in indices]
     try:
-        from nanotorch.ops._util import broadcast_shapes
-
         common = broadcast_shapes("index", *shapes)
     except ValueError:
         raise IndexError(
@@ -348,13 +359,11 @@ def _advanced_getitem(a: Tensor, items: list[Any]) -> Tensor:
             "broadcast together"
         ) from None
     # One linear index over the advanced dims, row-major in the order they appear.
-    linear = None
-    stride = 1
-    for d, idx in reversed(list(zip(dims, indices))):
-        term = idx * stride if stride != 1 else idx
-        linear = term if linear is None else linear + term
+    linear = indices[-1]
+    stride = b.shape[dims[-1]]
+    for d, idx in zip(dims[-2::-1], indices[-2::-1]):
+        linear = linear + idx * stride
         stride *= b.shape[d]
-    assert linear is not None
     if tuple(linear.shape) != common:
         linear = linear.expand(common)
     k = len(dims)
@@ -366,6 +375,23 @@ def _advanced_getitem(a: Tensor, items: list[Any]) -> Tensor:
     front = b.permute(dims + rest)
     front = front.reshape((stride,) + tuple(b.shape[d] for d in rest))
     return Take.apply(front, linear, axis=0)
+
+
+def _checked_index(idx: Tensor, d: int, b: Tensor) -> Tensor:
+    """``idx`` checked against dim ``d`` of ``b`` (Note [Index validation reads]), negative
+    values wrapped, as int64."""
+    size = b.shape[d]
+    if idx.numel():
+        lo, hi = index_range(idx)
+        if lo < -size or hi >= size:
+            bad = lo if lo < -size else hi
+            raise IndexError(
+                f"index {bad} is out of range for dim {d} with size {size} (tensor of "
+                f"shape {b.shape}; negative indices count from the end)"
+            )
+        if lo < 0:
+            idx = (idx < 0).long() * size + idx
+    return idx.long() if idx.dtype.name != "int64" else idx
 
 
 def _mask_coords(mask: Tensor) -> list[Tensor]:
@@ -389,10 +415,15 @@ def _zero_d_mask_index(mask: Tensor) -> Tensor:
 def setitem(a: Tensor, key: Any, value: Any) -> None:
     """``a[key] = value`` in place (Note [Advanced indexing] for how advanced keys write).
     The caller (``Tensor.__setitem__``) has checked the in-place rules and the device."""
+    if type(key) is int or type(key) is slice:  # the common a[i] = v and a[i:j] = v
+        a._data[key, ...] = value._data if isinstance(value, Tensor) else value
+        a._version += 1
+        return
     if isinstance(key, list):
         key = _as_index_tensor(a, key)
     items = _key_items(a, key)
-    if any(isinstance(k, Tensor) for k in items):
+    # None is not allowed in the standard's __setitem__: such keys take the general path.
+    if any(isinstance(k, Tensor) or k is None for k in items):
         positions, shape = index_put_positions("__setitem__", a, tuple(items))
         with no_grad():
             out = put_values("__setitem__", a.detach(), positions, shape, value, False)
