@@ -172,3 +172,19 @@ def test_advanced_indexing_random_keys_read_and_write_like_numpy(key):
         ref[key] = values
         x[to_nt_key(key, x.device)] = nt.tensor(values, device=device)
         assert_close(x, ref)
+
+
+def test_advanced_indexing_accepts_host_arrays_as_keys_and_values(device):
+    # PyTorch code indexes with NumPy arrays and assigns them; both reach the device.
+    x = nt.tensor(_x, device=device)
+    rows = np.array([3, 0, -1])
+    assert_close(x[rows], _x[rows])
+    assert_close(x[:, np.array([True, False, True, False, True])], _x[:, [0, 2, 4]])
+    assert_close(x[np.int64(2), 1], _x[2, 1])
+    expected = _x.copy()
+    expected[rows, 1] = np.arange(18.0).reshape(3, 6)
+    x[rows, 1] = np.arange(18.0).reshape(3, 6)
+    assert_close(x, expected)
+    expected[0, 0] = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]
+    x[0, 0] = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]
+    assert_close(x, expected)

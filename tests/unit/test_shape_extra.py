@@ -91,3 +91,10 @@ def test_shape_extra_bad_input_names_the_op(device):
         x.narrow(1, 2, 2)
     with pytest.raises(ValueError, match="tril_indices: row and col must be non-negative"):
         nt.tril_indices(-1, 2)
+
+
+def test_roll_without_dims_takes_one_shift(device):
+    x = nt.arange(6, device=device).reshape(2, 3)
+    assert x.roll((2,)).tolist() == [[4, 5, 0], [1, 2, 3]]
+    with pytest.raises(ValueError, match=r"roll: 2 shifts \(1, 2\) need as many dims"):
+        x.roll((1, 2))

@@ -174,22 +174,36 @@ def index_range(index: Tensor) -> tuple[int, int]:
 
 
 def _is_int(k: Any) -> bool:
-    return not isinstance(k, (bool, Tensor)) and hasattr(k, "__index__")
+    return (
+        not isinstance(k, (bool, Tensor))
+        and hasattr(k, "__index__")
+        and getattr(k, "ndim", 0) == 0
+        and str(getattr(k, "dtype", "")) != "bool"
+    )
+
+
+def _is_host_array(k: Any) -> bool:
+    """A host array (a NumPy array, say) used as an index, as PyTorch code often does; the
+    engine reaches it by duck typing, never by importing its library."""
+    return not isinstance(k, Tensor) and hasattr(k, "__array__") and not _is_int(k)
 
 
 def _key_items(a: Tensor, key: Any) -> list[Any]:
     """The key as a list of items, with lists and tuples of indices turned into tensors.
     (A tuple key is a tuple of items; a tuple or list inside it is one advanced index.)"""
     items = list(key) if isinstance(key, tuple) else [key]
-    return [_as_index_tensor(a, k) if isinstance(k, (list, tuple)) else k for k in items]
+    return [
+        _as_index_tensor(a, k) if isinstance(k, (list, tuple)) or _is_host_array(k) else k
+        for k in items
+    ]
 
 
-def _as_index_tensor(a: Tensor, k: list[Any] | tuple[Any, ...]) -> Tensor:
+def _as_index_tensor(a: Tensor, k: Any) -> Tensor:
     from nanotorch import dtypes
     from nanotorch.creation import tensor
 
     try:
-        t = tensor(list(k), device=a.device)
+        t = tensor(list(k) if isinstance(k, tuple) else k, device=a.device)
     except (TypeError, ValueError) as exc:
         raise IndexError(
             f"index: a list or tuple used as an index must hold ints or bools, got {k!r}"
@@ -415,6 +429,10 @@ def _zero_d_mask_index(mask: Tensor) -> Tensor:
 def setitem(a: Tensor, key: Any, value: Any) -> None:
     """``a[key] = value`` in place (Note [Advanced indexing] for how advanced keys write).
     The caller (``Tensor.__setitem__``) has checked the in-place rules and the device."""
+    if isinstance(value, (list, tuple)) or _is_host_array(value):
+        from nanotorch.creation import tensor
+
+        value = tensor(value, dtype=a.dtype, device=a.device)
     if type(key) is int or type(key) is slice:  # the common a[i] = v and a[i:j] = v
         a._data[key, ...] = value._data if isinstance(value, Tensor) else value
         a._version += 1
@@ -464,6 +482,10 @@ def put_values(
     flat = a.reshape(-1)
     pos = positions.reshape(-1)
     n = flat.shape[0]
+    if isinstance(values, (list, tuple)) or _is_host_array(values):
+        from nanotorch.creation import tensor
+
+        values = tensor(values, dtype=a.dtype, device=a.device)
     if not isinstance(values, Tensor):
         if isinstance(values, bool) or not isinstance(values, (int, float)):
             if a.dtype.name != "bool":

@@ -179,7 +179,13 @@ def roll(a: Tensor, shifts: int | Sequence[int], dims: int | Sequence[int] | Non
     """
     if dims is None:
         if not isinstance(shifts, int):
-            (shifts,) = _ints("roll", "shifts", (shifts,)) or (0,)
+            flat_shifts = _ints("roll", "shifts", (shifts,))
+            if len(flat_shifts) != 1:
+                raise ValueError(
+                    f"roll: {len(flat_shifts)} shifts {flat_shifts} need as many dims; pass "
+                    "dims= (without dims the tensor is rolled flattened, by one shift)"
+                )
+            shifts = flat_shifts[0]
         return reshape(roll(reshape(a, (-1,)), shifts, 0), a.shape)
     shift_t = _ints("roll", "shifts", (shifts,))
     dim_t = _ints("roll", "dims", (dims,))
