@@ -98,3 +98,24 @@ def test_roll_without_dims_takes_one_shift(device):
     assert x.roll((2,)).tolist() == [[4, 5, 0], [1, 2, 3]]
     with pytest.raises(ValueError, match=r"roll: 2 shifts \(1, 2\) need as many dims"):
         x.roll((1, 2))
+
+
+def test_fold_modules_round_trip_and_count_overlaps(device):
+    from nanotorch import nn
+
+    x = nt.ones(1, 2, 4, 4, device=device)
+    cols = nn.Unfold(kernel_size=2, stride=1)(x)
+    assert cols.shape == (1, 8, 9)
+    back = nn.Fold(output_size=(4, 4), kernel_size=2)(cols)
+    # Each pixel comes back once per block that covers it: 1 in corners, 4 inside.
+    assert back[0, 0].tolist() == [[1, 2, 2, 1], [2, 4, 4, 2], [2, 4, 4, 2], [1, 2, 2, 1]]
+    assert "kernel_size=2" in repr(nn.Unfold(2))
+
+
+def test_fold_bad_input_names_the_sizes(device):
+    import nanotorch.nn.functional as F
+
+    with pytest.raises(RuntimeError, match=r"fold: input of shape \(1, 5, 9\) does not fit"):
+        F.fold(nt.ones(1, 5, 9, device=device), output_size=4, kernel_size=2)
+    with pytest.raises(RuntimeError, match="unfold: input must be 3-D"):
+        F.unfold(nt.ones(4, 4, device=device), kernel_size=2)

@@ -1,4 +1,5 @@
-"""``F.unfold`` and ``F.fold``: convolution's im2col and col2im, made public.
+"""``F.unfold`` and ``F.fold`` (and ``nn.Unfold``, ``nn.Fold``): convolution's im2col and
+col2im, made public.
 
 ``unfold`` lays every sliding block of an (N, C, H, W) image out as a column: (N, C*kH*kW, L)
 with L the number of block positions, channel-major then kernel position, as PyTorch does.
@@ -14,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from nanotorch.errors import ShapeError
+from nanotorch.nn.module import Module
 from nanotorch.ops.conv import Col2Im, ConvGeometry, Im2Col, check_tensor, conv_geometry, positive
 from nanotorch.tensor import Tensor
 
@@ -106,3 +108,60 @@ def fold(
     cols = x.reshape(n, c, k, geom.grid[0], geom.grid[1])
     out = Col2Im.apply(cols, geom=geom)
     return out if input.ndim == 3 else out.squeeze(0)
+
+
+class Unfold(Module):
+    """Module form of ``F.unfold``: sliding blocks of an image as columns.
+
+    >>> import nanotorch
+    >>> from nanotorch import nn
+    >>> nn.Unfold(kernel_size=2, stride=2)(nanotorch.zeros(1, 3, 4, 4)).shape
+    (1, 12, 4)
+    """
+
+    def __init__(
+        self,
+        kernel_size: IntPair,
+        dilation: IntPair = 1,
+        padding: IntPair = 0,
+        stride: IntPair = 1,
+    ) -> None:
+        super().__init__()
+        self.kernel_size, self.dilation = kernel_size, dilation
+        self.padding, self.stride = padding, stride
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return unfold(input, self.kernel_size, self.dilation, self.padding, self.stride)
+
+    def extra_repr(self) -> str:
+        return (
+            f"kernel_size={self.kernel_size}, dilation={self.dilation}, "
+            f"padding={self.padding}, stride={self.stride}"
+        )
+
+
+class Fold(Module):
+    """Module form of ``F.fold``: columns summed back into images of ``output_size``."""
+
+    def __init__(
+        self,
+        output_size: IntPair,
+        kernel_size: IntPair,
+        dilation: IntPair = 1,
+        padding: IntPair = 0,
+        stride: IntPair = 1,
+    ) -> None:
+        super().__init__()
+        self.output_size, self.kernel_size = output_size, kernel_size
+        self.dilation, self.padding, self.stride = dilation, padding, stride
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return fold(
+            input, self.output_size, self.kernel_size, self.dilation, self.padding, self.stride
+        )
+
+    def extra_repr(self) -> str:
+        return (
+            f"output_size={self.output_size}, kernel_size={self.kernel_size}, "
+            f"dilation={self.dilation}, padding={self.padding}, stride={self.stride}"
+        )
