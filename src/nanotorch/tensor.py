@@ -849,8 +849,8 @@ class Tensor:
     def index_select(self, dim: int, index: Tensor) -> Tensor:
         return _ops.index_select(self, dim, index)
 
-    def nonzero(self) -> Tensor:
-        return _ops.nonzero(self)
+    def nonzero(self, *, as_tuple: bool = False) -> Any:
+        return _ops.nonzero(self, as_tuple=as_tuple)
 
     # --- scatter methods (ops/scatter.py) ---
     def _update_from(self, op: str, fn: Callable[..., Tensor], *args: Any, **kw: Any) -> Tensor:

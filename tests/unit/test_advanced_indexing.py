@@ -188,3 +188,14 @@ def test_advanced_indexing_accepts_host_arrays_as_keys_and_values(device):
     expected[0, 0] = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]
     x[0, 0] = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]
     assert_close(x, expected)
+
+
+def test_nonzero_as_tuple_and_where_with_condition_only_index_like_numpy(device):
+    ref = np.array([[0.0, 1.5, 0.0], [2.0, 0.0, -1.0]])
+    x = nt.tensor(ref, device=device)
+    rows, cols = x.nonzero(as_tuple=True)
+    assert rows.tolist() == [0, 1, 1] and cols.tolist() == [1, 0, 2]
+    picked = x[nt.where(x != 0)]
+    assert picked.tolist() == ref[np.where(ref != 0)].tolist()
+    with pytest.raises(TypeError, match="where: pass both a and b, or neither"):
+        nt.where(x > 0, x)

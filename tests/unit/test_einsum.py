@@ -57,3 +57,12 @@ def test_einsum_bad_equations_name_the_problem(device):
         nt.einsum("i1->i", a)
     with pytest.raises(TypeError, match="einsum: operand 1 must be a Tensor"):
         nt.einsum("ij,jk->ik", a, [[1.0]])
+
+
+def test_einsum_sublist_form_matches_the_equation_form(device):
+    a = nt.randn(2, 3, device=device)
+    b = nt.randn(3, 4, device=device)
+    assert_close(nt.einsum(a, [0, 1], b, [1, 2], [0, 2]), nt.einsum("ij,jk->ik", a, b))
+    assert_close(nt.einsum(a, [Ellipsis, 27]), nt.einsum("...B", a))
+    with pytest.raises(ValueError, match=r"sublist entries must be ints in \[0, 52\)"):
+        nt.einsum(a, [0, 60])

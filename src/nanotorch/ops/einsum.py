@@ -176,6 +176,31 @@ def _contract(
     return reshape(out, tuple(shape)), batch + left + right
 
 
+def _from_sublists(args: tuple[Any, ...]) -> tuple[str, tuple[Tensor, ...]]:
+    """PyTorch's sublist form ``einsum(a, [0, 1], b, [1, 2], [0, 2])`` as an equation: dims
+    0-25 are ``a``-``z``, 26-51 ``A``-``Z``, and ``...`` is the ellipsis."""
+
+    def letters(sub: Any) -> str:
+        if not isinstance(sub, (list, tuple)):
+            raise TypeError(f"einsum: a sublist must be a list of ints or ..., got {sub!r}")
+        out = []
+        for v in sub:
+            if v is Ellipsis:
+                out.append("...")
+            elif isinstance(v, int) and not isinstance(v, bool) and 0 <= v < 52:
+                out.append(chr(ord("a") + v) if v < 26 else chr(ord("A") + v - 26))
+            else:
+                raise ValueError(f"einsum: sublist entries must be ints in [0, 52), got {v!r}")
+        return "".join(out)
+
+    operands = args[0::2][: len(args) // 2]
+    subs = [letters(sub) for sub in args[1::2][: len(args) // 2]]
+    equation = ",".join(subs)
+    if len(args) % 2:
+        equation += "->" + letters(args[-1])
+    return equation, tuple(operands)
+
+
 def einsum(equation: str, *operands: Tensor | Sequence[Tensor]) -> Tensor:
     """Einstein summation: ``einsum("ij,jk->ik", a, b)`` is ``a @ b``; operands may also
     come as one list. Repeated labels take diagonals (``"ii"`` is the trace), ``...``
@@ -189,9 +214,12 @@ def einsum(equation: str, *operands: Tensor | Sequence[Tensor]) -> Tensor:
     >>> nanotorch.einsum("ii", nanotorch.eye(3)).item()
     3.0
     """
+    if isinstance(equation, Tensor):
+        equation, operands = _from_sublists((equation, *operands))
     if not isinstance(equation, str):
         raise TypeError(
-            f"einsum: the first argument must be the equation string, got {type(equation).__name__}"
+            f"einsum: the first argument must be the equation string (or an operand, in the "
+            f"sublist form), got {type(equation).__name__}"
         )
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])

@@ -711,8 +711,15 @@ def minimum(a: Tensor, b: Tensor) -> Tensor:
     return _binary(MaximumMinimum, a, b, op="minimum")
 
 
-def where(cond: Tensor, a: TensorLike, b: TensorLike) -> Tensor:
-    """Elementwise choice: ``a`` where ``cond`` is true, else ``b`` (broadcasting)."""
+def where(cond: Tensor, a: TensorLike | None = None, b: TensorLike | None = None) -> Any:
+    """Elementwise choice: ``a`` where ``cond`` is true, else ``b`` (broadcasting).
+    ``where(cond)`` alone is ``nonzero(cond, as_tuple=True)``, as in PyTorch."""
+    if a is None and b is None and isinstance(cond, Tensor):
+        from nanotorch.ops.indexing import nonzero
+
+        return nonzero(cond, as_tuple=True)
+    if a is None or b is None:
+        raise TypeError("where: pass both a and b, or neither (where(cond) is nonzero)")
     if not isinstance(cond, Tensor) or cond.dtype.name != "bool":
         raise TypeError(
             f"where: condition must be a bool tensor, got "

@@ -587,8 +587,9 @@ class NonZeroFlat(Function):
         return xp.astype(pos, xp.int64)
 
 
-def nonzero(a: Tensor) -> Tensor:
-    """Indices of non-zero elements, shape (count, ndim), like PyTorch."""
+def nonzero(a: Tensor, *, as_tuple: bool = False) -> Tensor | tuple[Tensor, ...]:
+    """Indices of non-zero elements, shape (count, ndim), like PyTorch; with ``as_tuple``
+    one 1-D tensor per dim instead (what ``a[a.nonzero(as_tuple=True)]`` indexes with)."""
     mask = a != 0 if a.dtype.name != "bool" else a
     flat = NonZeroFlat.apply(mask)
     coords = []
@@ -596,6 +597,8 @@ def nonzero(a: Tensor) -> Tensor:
     for d in reversed(range(a.ndim)):
         coords.append(rem % a.shape[d])
         rem = rem // a.shape[d]
+    if as_tuple:
+        return tuple(coords[::-1]) if coords else (flat,)
     from nanotorch.ops.shape import stack
 
     return stack(coords[::-1], dim=1) if coords else flat.reshape(-1, 0)
