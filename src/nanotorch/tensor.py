@@ -876,10 +876,14 @@ class Tensor:
     def scatter_add_(self, dim: int, index: Tensor, src: Tensor) -> Tensor:
         return self._update_from("scatter_add_", _ops.scatter_add, dim, index, src)
 
-    def scatter_reduce(self, dim: int, index: Tensor, src: Tensor, reduce: str, **kw: Any):
+    def scatter_reduce(
+        self, dim: int, index: Tensor, src: Tensor, reduce: str, **kw: Any
+    ) -> Tensor:
         return _ops.scatter_reduce(self, dim, index, src, reduce, **kw)
 
-    def scatter_reduce_(self, dim: int, index: Tensor, src: Tensor, reduce: str, **kw: Any):
+    def scatter_reduce_(
+        self, dim: int, index: Tensor, src: Tensor, reduce: str, **kw: Any
+    ) -> Tensor:
         return self._update_from(
             "scatter_reduce_", _ops.scatter_reduce, dim, index, src, reduce, **kw
         )
@@ -936,7 +940,7 @@ class Tensor:
     def tile(self, *dims: Any) -> Tensor:
         return _ops.tile(self, dims[0] if len(dims) == 1 else dims)
 
-    def repeat_interleave(self, repeats: Any = None, dim: int | None = None, **kw: Any):
+    def repeat_interleave(self, repeats: Any = None, dim: int | None = None, **kw: Any) -> Tensor:
         return _ops.repeat_interleave(self, repeats, dim, **kw)
 
     def roll(self, shifts: Any, dims: Any = None) -> Tensor:
