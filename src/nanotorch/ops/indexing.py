@@ -441,6 +441,18 @@ def setitem(a: Tensor, key: Any, value: Any) -> None:
         key = _as_index_tensor(a, key)
     items = _key_items(a, key)
     # None is not allowed in the standard's __setitem__: such keys take the general path.
+    if len(items) == 1 and isinstance(items[0], Tensor) and items[0].dtype.name != "bool":
+        # a[idx] = v writes whole rows: the scatter works on rows, not on every element.
+        if a.ndim == 0:
+            raise IndexError("index: cannot index a 0-d tensor with a tensor")
+        rows = _checked_index(items[0], 0, a).reshape(-1)
+        shape = tuple(items[0].shape) + tuple(a.shape[1:])
+        with no_grad():
+            flat_values = _broadcast_values("__setitem__", a, value, shape)
+            out = _assign(a.detach(), rows, flat_values.reshape((-1,) + tuple(a.shape[1:])))
+        a._data[...] = out._data
+        a._version += 1
+        return
     if any(isinstance(k, Tensor) or k is None for k in items):
         positions, shape = index_put_positions("__setitem__", a, tuple(items))
         with no_grad():
@@ -469,19 +481,9 @@ def index_put_positions(op: str, a: Tensor, key: tuple[Any, ...]) -> tuple[Tenso
     return positions, tuple(positions.shape)
 
 
-def put_values(
-    op: str,
-    a: Tensor,
-    positions: Tensor,
-    shape: tuple[int, ...],
-    values: Any,
-    accumulate: bool,
-) -> Tensor:
-    """``a`` with ``values`` (broadcast to ``shape``) written, or added when
-    ``accumulate``, at the flat ``positions``: a new tensor, differentiable in both."""
-    flat = a.reshape(-1)
-    pos = positions.reshape(-1)
-    n = flat.shape[0]
+def _broadcast_values(op: str, a: Tensor, values: Any, shape: tuple[int, ...]) -> Tensor:
+    """``values`` (a tensor, a number, a list or a host array) as a tensor of ``a``'s dtype
+    broadcast to ``shape``; errors name the op and both shapes."""
     if isinstance(values, (list, tuple)) or _is_host_array(values):
         from nanotorch.creation import tensor
 
@@ -513,7 +515,23 @@ def put_values(
         raise ShapeError(
             f"{op}: values of shape {values.shape} cannot be broadcast to the indexed shape {shape}"
         )
-    vals = values.expand(shape).reshape(-1) if tuple(values.shape) != shape else values.reshape(-1)
+    return values.expand(shape) if tuple(values.shape) != shape else values
+
+
+def put_values(
+    op: str,
+    a: Tensor,
+    positions: Tensor,
+    shape: tuple[int, ...],
+    values: Any,
+    accumulate: bool,
+) -> Tensor:
+    """``a`` with ``values`` (broadcast to ``shape``) written, or added when
+    ``accumulate``, at the flat ``positions``: a new tensor, differentiable in both."""
+    flat = a.reshape(-1)
+    pos = positions.reshape(-1)
+    n = flat.shape[0]
+    vals = _broadcast_values(op, a, values, shape).reshape(-1)
     if accumulate:
         out = flat + _scatter_sum(vals, pos, n)
     else:
@@ -560,14 +578,17 @@ def _scatter_sum(values: Tensor, positions: Tensor, size: int) -> Tensor:
 
 
 def _assign(flat_input: Tensor, positions: Tensor, values: Tensor) -> Tensor:
-    """``flat_input`` with ``values[i]`` written at ``positions[i]``, the last writer of a
-    repeated position winning (Note [Scatter through flat positions])."""
+    """``flat_input`` with row ``values[i]`` written at row ``positions[i]`` (rows may be
+    single elements), the last writer of a repeated position winning (Note [Scatter through
+    flat positions])."""
     size = flat_input.shape[0]
+    row = (1,) * (values.ndim - 1)
     with no_grad():
-        written = Counts.apply(positions, size=size) > 0
-        keep = LastWriter.apply(positions)
+        written = (Counts.apply(positions, size=size) > 0).reshape((size,) + row)
+        keep = LastWriter.apply(positions).reshape((positions.shape[0],) + row)
     kept = where(keep, values, _zero_like(values))
-    return where(written, _scatter_sum(kept, positions, size), flat_input)
+    summed = IndexAdd.apply(kept, positions, axis=0, shape=tuple(flat_input.shape))
+    return where(written, summed, flat_input)
 
 
 def _zero_like(t: Tensor) -> Tensor:
