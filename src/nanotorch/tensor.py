@@ -696,6 +696,9 @@ class Tensor:
 
     @_in_device_context
     def __setitem__(self, key: Any, value: Any) -> None:
+        """``self[key] = value`` in place: basic keys write directly, advanced keys (index
+        tensors, lists, masks) through ``put_values`` (Note [Advanced indexing] in
+        ops/indexing.py)."""
         self._check_inplace("__setitem__")
         if isinstance(value, Tensor):
             if value._device is not self._device:
@@ -705,20 +708,11 @@ class Tensor:
                     f"__setitem__: value is on {value.device} but the tensor is on "
                     f"{self.device}; call .to('{self.device}') on the value first"
                 )
-            value = value._data
-            if value.dtype != self._data.dtype:
-                value = self._backend.xp.astype(value, self._data.dtype)
-        else:
+            if value.dtype is not self.dtype:
+                value = value.detach().to(self.dtype)
+        elif isinstance(value, (bool, int, float)):
             _check_fits(value, self.dtype, "__setitem__")
-        if isinstance(key, Tensor):
-            key = key._data
-        else:
-            # The standard wants every axis named; "..." names the rest, as NumPy assumes.
-            items = key if isinstance(key, tuple) else (key,)
-            if not any(k is Ellipsis for k in items):
-                key = items + (Ellipsis,)
-        self._data[key] = value
-        self._version += 1
+        _ops.indexing.setitem(self, key, value)
 
     def __iadd__(self, other: Any) -> Tensor:
         return self.add_(other)
@@ -979,8 +973,136 @@ class Tensor:
     def index_select(self, dim: int, index: Tensor) -> Tensor:
         return _ops.index_select(self, dim, index)
 
-    def nonzero(self) -> Tensor:
-        return _ops.nonzero(self)
+    def nonzero(self, *, as_tuple: bool = False) -> Any:
+        return _ops.nonzero(self, as_tuple=as_tuple)
+
+    # --- scatter methods (ops/scatter.py) ---
+    def _update_from(self, op: str, fn: Callable[..., Tensor], *args: Any, **kw: Any) -> Tensor:
+        """The in-place form of an out-of-place op: the rules of Note [In-place updates],
+        the result computed without a graph, then written into this tensor's memory (so
+        aliases such as ``.detach()`` see it) and the version bumped."""
+        self._check_inplace(op)
+        with _no_grad():
+            out = fn(self, *args, **kw)
+        self._data[...] = out._data
+        self._version += 1
+        return self
+
+    def scatter(self, dim: int, index: Tensor, src: Any = None, **kw: Any) -> Tensor:
+        return _ops.scatter(self, dim, index, src, **kw)
+
+    def scatter_(self, dim: int, index: Tensor, src: Any = None, **kw: Any) -> Tensor:
+        return self._update_from("scatter_", _ops.scatter, dim, index, src, **kw)
+
+    def scatter_add(self, dim: int, index: Tensor, src: Tensor) -> Tensor:
+        return _ops.scatter_add(self, dim, index, src)
+
+    def scatter_add_(self, dim: int, index: Tensor, src: Tensor) -> Tensor:
+        return self._update_from("scatter_add_", _ops.scatter_add, dim, index, src)
+
+    def scatter_reduce(
+        self, dim: int, index: Tensor, src: Tensor, reduce: str, **kw: Any
+    ) -> Tensor:
+        return _ops.scatter_reduce(self, dim, index, src, reduce, **kw)
+
+    def scatter_reduce_(
+        self, dim: int, index: Tensor, src: Tensor, reduce: str, **kw: Any
+    ) -> Tensor:
+        return self._update_from(
+            "scatter_reduce_", _ops.scatter_reduce, dim, index, src, reduce, **kw
+        )
+
+    def index_add(self, dim: int, index: Tensor, source: Tensor, **kw: Any) -> Tensor:
+        return _ops.index_add(self, dim, index, source, **kw)
+
+    def index_add_(self, dim: int, index: Tensor, source: Tensor, **kw: Any) -> Tensor:
+        return self._update_from("index_add_", _ops.index_add, dim, index, source, **kw)
+
+    def index_copy(self, dim: int, index: Tensor, source: Tensor) -> Tensor:
+        return _ops.index_copy(self, dim, index, source)
+
+    def index_copy_(self, dim: int, index: Tensor, source: Tensor) -> Tensor:
+        return self._update_from("index_copy_", _ops.index_copy, dim, index, source)
+
+    def index_fill(self, dim: int, index: Tensor, value: Any) -> Tensor:
+        return _ops.index_fill(self, dim, index, value)
+
+    def index_fill_(self, dim: int, index: Tensor, value: Any) -> Tensor:
+        return self._update_from("index_fill_", _ops.index_fill, dim, index, value)
+
+    def index_put(self, indices: Any, values: Any, accumulate: bool = False) -> Tensor:
+        return _ops.index_put(self, indices, values, accumulate)
+
+    def index_put_(self, indices: Any, values: Any, accumulate: bool = False) -> Tensor:
+        return self._update_from("index_put_", _ops.index_put, indices, values, accumulate)
+
+    def masked_fill(self, mask: Tensor, value: Any) -> Tensor:
+        return _ops.masked_fill(self, mask, value)
+
+    def masked_fill_(self, mask: Tensor, value: Any) -> Tensor:
+        return self._update_from("masked_fill_", _ops.masked_fill, mask, value)
+
+    def masked_scatter(self, mask: Tensor, source: Tensor) -> Tensor:
+        return _ops.masked_scatter(self, mask, source)
+
+    def masked_scatter_(self, mask: Tensor, source: Tensor) -> Tensor:
+        return self._update_from("masked_scatter_", _ops.masked_scatter, mask, source)
+
+    def masked_select(self, mask: Tensor) -> Tensor:
+        return _ops.masked_select(self, mask)
+
+    def take(self, index: Tensor) -> Tensor:
+        return _ops.take(self, index)
+
+    def take_along_dim(self, indices: Tensor, dim: int | None = None) -> Tensor:
+        return _ops.take_along_dim(self, indices, dim)
+
+    # --- shape_extra methods (ops/shape_extra.py) ---
+    def repeat(self, *sizes: Any) -> Tensor:
+        return _ops.repeat(self, *sizes)
+
+    def tile(self, *dims: Any) -> Tensor:
+        return _ops.tile(self, dims[0] if len(dims) == 1 else dims)
+
+    def repeat_interleave(self, repeats: Any = None, dim: int | None = None, **kw: Any) -> Tensor:
+        return _ops.repeat_interleave(self, repeats, dim, **kw)
+
+    def roll(self, shifts: Any, dims: Any = None) -> Tensor:
+        return _ops.roll(self, shifts, dims)
+
+    def tril(self, diagonal: int = 0) -> Tensor:
+        return _ops.tril(self, diagonal)
+
+    def tril_(self, diagonal: int = 0) -> Tensor:
+        return self._update_from("tril_", _ops.tril, diagonal)
+
+    def triu(self, diagonal: int = 0) -> Tensor:
+        return _ops.triu(self, diagonal)
+
+    def triu_(self, diagonal: int = 0) -> Tensor:
+        return self._update_from("triu_", _ops.triu, diagonal)
+
+    def diag(self, diagonal: int = 0) -> Tensor:
+        return _ops.diag(self, diagonal)
+
+    def diagonal(self, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
+        return _ops.diagonal(self, offset, dim1, dim2)
+
+    def diag_embed(self, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:
+        return _ops.diag_embed(self, offset, dim1, dim2)
+
+    def movedim(self, source: Any, destination: Any) -> Tensor:
+        return _ops.movedim(self, source, destination)
+
+    moveaxis = movedim
+
+    def narrow(self, dim: int, start: Any, length: int) -> Tensor:
+        return _ops.narrow(self, dim, start, length)
+
+    def unfold(self, dimension: int, size: int, step: int) -> Tensor:
+        """Windows of ``size`` along ``dimension``, ``step`` apart, as a new last dim
+        (not ``F.unfold``, the im2col of images)."""
+        return _ops.shape_extra.unfold_windows(self, dimension, size, step)
 
     # --- math methods (ops/math.py) ---
     def tan(self) -> Tensor:

@@ -50,6 +50,7 @@ class Backend(Protocol):
     def from_dlpack(self, obj: Any) -> Array: ...
     def random_source(self, seed: int) -> RandomSource: ...
     def index_add(self, target: Array, index: Array, source: Array) -> Array: ...
+    def index_reduce(self, target: Array, index: Array, source: Array, reduce: str) -> Array: ...
     def synchronize(self) -> None: ...
 
 
@@ -251,6 +252,36 @@ class ArrayBackend:
         added = xp.matmul(xp.permute_dims(one_hot, (1, 0)), flat)
         return target + xp.reshape(added, target.shape)
 
+    def index_reduce(self, target: Array, index: Array, source: Array, reduce: str) -> Array:
+        """Return ``target`` with ``source[i]`` folded into row ``index[i]`` by ``reduce``
+        (``"prod"``, ``"amax"`` or ``"amin"``); rows no index names keep their value.
+
+        The scatter-add of ``index_add`` with another combining rule (scatter_reduce needs
+        it). Portable fallback: the same one-hot matrix, used as a mask: every source row is
+        spread over all target rows, replaced by the rule's identity (1, the lowest or the
+        highest value) where it does not belong, and reduced over the sources. It costs
+        O(len(index) * target size) memory, so backends with a native scatter override it.
+        """
+        xp = self.xp
+        if index.shape[0] == 0:  # max/min over no sources has no value
+            return xp.asarray(target, copy=True)
+        rows = target.shape[0]
+        positions = xp.arange(rows, dtype=index.dtype, device=self.native_device)
+        belongs = index[:, None] == positions[None, :]  # (sources, rows)
+        belongs = xp.reshape(belongs, belongs.shape + (1,) * (source.ndim - 1))
+        spread = source[:, None, ...]
+        identity = xp.asarray(
+            _reduce_identity(xp, reduce, source.dtype),
+            dtype=source.dtype,
+            device=self.native_device,
+        )
+        masked = xp.where(belongs, spread, identity)
+        if reduce == "prod":
+            return target * xp.prod(masked, axis=0, dtype=target.dtype)
+        folded = xp.max(masked, axis=0) if reduce == "amax" else xp.min(masked, axis=0)
+        pick = xp.maximum if reduce == "amax" else xp.minimum
+        return pick(target, folded)
+
     def im2col(
         self,
         x: Array,
@@ -289,6 +320,18 @@ def unsupported_dtype(dtype: DType, device: Device) -> TypeError:
         (device.type, dtype.name), (f"its array library has no {dtype.name}", "use float32")
     )
     return TypeError(f"dtype {dtype.name} is not supported on device {device}: {why}; {instead}")
+
+
+def _reduce_identity(xp: Any, reduce: str, dtype: Any) -> float | int | bool:
+    """The value that leaves ``reduce`` unchanged, in ``dtype``."""
+    if reduce == "prod":
+        return 1
+    if dtype == xp.bool:
+        return reduce == "amin"
+    if xp.isdtype(dtype, "integral"):
+        info = xp.iinfo(dtype)
+        return info.min if reduce == "amax" else info.max
+    return -float("inf") if reduce == "amax" else float("inf")
 
 
 def shape_tuple(shape: Sequence[int]) -> tuple[int, ...]:
