@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 from nanotorch.scenarios import get_scenario, list_scenarios
-from nanotorch.train import run_scenario
+from nanotorch.runner import run_scenario
 
 
 def _cases():
