@@ -168,9 +168,11 @@ def _output_dir(flag: str, value: str, files: Sequence[str]) -> Path:
     if value == "":
         raise CLIError(f"{flag} must not be empty; name a folder")
     out = Path(value)
-    if out.exists() and not out.is_dir():
-        raise CLIError(f"{flag} {out} is a file, not a folder; name a folder (created if missing)")
     try:
+        if out.exists() and not out.is_dir():
+            raise CLIError(
+                f"{flag} {out} is a file, not a folder; name a folder (created if missing)"
+            )
         out.mkdir(parents=True, exist_ok=True)
         probe_write(out)
     except (OSError, ValueError) as exc:

@@ -102,12 +102,12 @@ class CheckpointFolder:
     # -- opening: writable and ours alone
     def __enter__(self) -> CheckpointFolder:
         d = self.directory
-        if d.exists() and not d.is_dir():
-            raise CheckpointFolderError(
-                f"--checkpoint-dir {d} is a file, not a folder; name a folder (it is created "
-                "if missing)"
-            )
         try:
+            if d.exists() and not d.is_dir():
+                raise CheckpointFolderError(
+                    f"--checkpoint-dir {d} is a file, not a folder; name a folder (it is "
+                    "created if missing)"
+                )
             d.mkdir(parents=True, exist_ok=True)
             probe_write(d)
         except (OSError, ValueError) as exc:
