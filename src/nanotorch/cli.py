@@ -50,7 +50,8 @@ EXIT_CODES = f"""exit codes:
   {EXIT_BAD_INPUT}    bad input (a flag, path, data or checkpoint file); found before training
   {EXIT_INTERRUPTED}  interrupted by Ctrl-C; the message says how to continue
   {EXIT_TERMINATED}  terminated (SIGTERM); the message says how to continue
-Every failure is one line on stderr, never a traceback."""
+Every failure is one line on stderr, never a traceback. A closed pipe on standard
+output (`nanotorch train --out res | head -1`) is no failure: the run finishes its files."""
 
 
 class CLIError(Exception):
@@ -508,6 +509,13 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> Any:  # one line, exit 2 (argparse prints usage too)
         raise CLIError(f"{message} (see `{self.prog} --help`)")
 
+    def print_help(self, file: Any = None) -> None:
+        # Through _say, so that a failing standard output is reported (argparse ignores it).
+        if file is None or file is sys.stdout:
+            _say(self.format_help().rstrip("\n"))
+        else:
+            super().print_help(file)
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
@@ -592,10 +600,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     with _sigterm_as_interrupt():
         code = _main(argv)
     if code == EXIT_OK and _stdout.error is not None:
-        _complain(
-            f"nanotorch: error: cannot write to standard output ({_stdout.error}); the run "
-            "itself finished and wrote its files"
+        done = (
+            "; the run itself finished and wrote its files"
+            if _progress.command in ("train", "plot")
+            else ""
         )
+        _complain(f"nanotorch: error: cannot write to standard output ({_stdout.error}){done}")
         return EXIT_FAILED
     return code
 
@@ -616,7 +626,12 @@ def _main(argv: Sequence[str] | None) -> int:
     )
     try:
         parser = build_parser()
-        args = parser.parse_args(argv)
+        try:
+            args = parser.parse_args(argv)
+        except SystemExit as exc:  # --help has printed its text
+            if exc.code in (0, None):
+                return EXIT_OK
+            raise
         if args.command is None:
             raise CLIError("choose a command: list, train, plot or doctor (see `nanotorch --help`)")
         _progress.command, _progress.args = args.command, args

@@ -41,6 +41,7 @@ from nanotorch.backend import device as _device
 from nanotorch.errors import CheckpointError
 from nanotorch.tensor import Tensor
 from nanotorch.train import (
+    _CHECKPOINT_NAME,
     Checkpointer,
     FitState,
     History,
@@ -115,6 +116,13 @@ class CheckpointFolder:
                 f"--checkpoint-dir {d} cannot be written: {_reason(exc)}; choose a writable folder"
             ) from None
         self._lock()
+        for path in d.iterdir():
+            if _CHECKPOINT_NAME.match(path.name) and not path.is_file():
+                self.__exit__()
+                raise CheckpointFolderError(
+                    f"--checkpoint-dir {d}: {path.name} is not a file, but the run saves "
+                    "checkpoints by that name; move it out of the folder"
+                )
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -513,13 +521,13 @@ def prepare_run(
         raise ValueError(f"run: seed must be an int in [-2**63, 2**64), got {seed!r}")
     n_epochs = epochs if epochs is not None else s.epochs
     start = time.perf_counter()
-    manual_seed(seed)
-    # Data generators take seeds in [0, 2**64); a negative seed means seed mod 2**64, the
-    # same rule as the default generator's (PyTorch's), so -1 and 2**64 - 1 are one run.
+    # A negative seed means seed mod 2**64 (PyTorch's rule), so -1 and 2**64 - 1 are one
+    # run. Mapped here because data generators (NumPy's) take only [0, 2**64).
+    manual_seed(seed % 2**64)
     train_set, test_set = s.data(seed % 2**64)
     model = s.model().to(dev)
     optimizer = s.optimizer(model.parameters())
-    gen = Generator().manual_seed(seed)
+    gen = Generator().manual_seed(seed % 2**64)
     train_loader = DataLoader(train_set, s.batch_size, shuffle=True, generator=gen, device=dev)
     test_loader = DataLoader(test_set, max(s.batch_size, 256), device=dev)
     scheduler = s.scheduler(optimizer, n_epochs, len(train_loader))

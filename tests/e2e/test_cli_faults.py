@@ -174,3 +174,16 @@ def test_e2e_stdout_to_dev_full_gives_one_line_and_exit_1(tmp_path):
     assert proc.returncode == 1
     assert "cannot write to standard output (No space left on device)" in _one_line(proc.stderr)
     assert json.loads((out / "xor.json").read_text())["epochs"] == 2
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full here")
+@pytest.mark.parametrize("argv", [["list"], ["--help"]], ids=["list", "help"])
+def test_e2e_other_commands_to_dev_full_give_one_line_and_exit_1(argv):
+    with open("/dev/full", "w") as full:
+        proc = subprocess.run(
+            [*NANOTORCH, *argv], stdout=full, stderr=subprocess.PIPE, text=True, timeout=120
+        )
+    assert proc.returncode == 1
+    assert _one_line(proc.stderr) == (
+        "nanotorch: error: cannot write to standard output (No space left on device)"
+    )

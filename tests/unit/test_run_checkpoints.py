@@ -129,3 +129,10 @@ def test_cli_second_run_in_a_locked_folder_refuses_at_once(tmp_path, capsys):
     assert _names(tmp_path) == []
     # Released when the first run ends: the next run goes ahead.
     assert _train(capsys, "--epochs", "2", "--checkpoint-dir", str(tmp_path))[0] == 0
+
+
+def test_cli_a_folder_named_like_a_checkpoint_is_refused_before_training(tmp_path, capsys):
+    (tmp_path / "epoch-0001.safetensors").mkdir()
+    code, out, err = _train(capsys, "--epochs", "2", "--checkpoint-dir", str(tmp_path))
+    assert code == 2 and err.count("\n") == 1
+    assert "epoch-0001.safetensors is not a file" in err and out == ""
