@@ -367,6 +367,7 @@ def cmd_train(args: argparse.Namespace) -> int:
             if args.resume:
                 run = {"scenario": s.name, "seed": args.seed, "epochs": epochs}
                 resume_path, owned = folder.find_resume(run)
+                _progress.epoch = int(resume_path.name[6:-12])  # epoch-NNNN.safetensors
             else:
                 moved = folder.start_fresh(restart=args.restart)
             saver = _SavingCheckpointer(

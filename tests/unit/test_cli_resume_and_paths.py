@@ -249,3 +249,40 @@ def test_cli_ctrl_c_in_process_names_the_epoch_and_the_command(tmp_path, capsys,
     assert capsys.readouterr().err.startswith(
         "nanotorch: interrupted at epoch 2; nothing was saved: pass --checkpoint-dir"
     )
+
+
+def test_cli_ctrl_c_while_a_resume_loads_points_back_at_the_same_checkpoint(
+    good_state, tmp_path, capsys, monkeypatch
+):
+    import nanotorch.runner as runner
+
+    nanotorch.save(good_state, tmp_path / CKPT)
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(runner, "prepare_run", interrupted)
+    argv = ["train", "xor", "--epochs", "4", "--checkpoint-dir", str(tmp_path), "--resume"]
+    assert main(argv) == 130
+    assert capsys.readouterr().err == (
+        "nanotorch: interrupted at epoch 2; continue with: nanotorch train xor --epochs 4 "
+        f"--checkpoint-dir {tmp_path} --resume\n"
+    )
+
+
+def test_plot_failing_write_leaves_no_partial_picture(tmp_path, capsys, monkeypatch):
+    """A full disk while a PNG is written: one line, exit 1, and no truncated file."""
+    from matplotlib.figure import Figure
+
+    def half_then_full(self, path, **kwargs):
+        with open(path, "wb") as f:
+            f.write(b"\x89PNG half")
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(Figure, "savefig", half_then_full)
+    code = main(["plot", "xor", "--epochs", "1", "--quiet", "--out", str(tmp_path)])
+    err = capsys.readouterr().err
+    assert code == 1 and err.count("\n") == 1
+    assert "xor trained but its pictures could not be written" in err
+    assert "No space left on device" in err
+    assert list(tmp_path.iterdir()) == []

@@ -107,7 +107,13 @@ def read_idx_bytes(path: str | Path, max_bytes: int = MAX_IDX_BYTES) -> bytes:
     """The file's IDX payload, decompressed when it is gzip (by content, not by name), read
     against its own header and never past ``max_bytes`` (Note [Read the header first])."""
     name = str(path)
-    with open(path, "rb") as raw:
+    try:
+        raw = open(path, "rb")  # noqa: SIM115 - closed by the with below
+    except FileNotFoundError:
+        raise
+    except OSError as exc:
+        raise IDXFormatError(f"{name}: cannot be read: {exc.strerror or exc}") from None
+    with raw:
         is_gzip = raw.read(2) == b"\x1f\x8b"
         raw.seek(0)
         try:

@@ -157,3 +157,10 @@ def test_fashion_wrong_shapes_are_a_format_error(images, labels, message, tmp_pa
     monkeypatch.setattr(fm, "CONTENT_SHA256", sums)
     with pytest.raises(IDXFormatError, match=message):
         fm.FashionMNIST(root=folder)
+
+
+def test_read_idx_unreadable_path_is_a_format_error_naming_it(tmp_path):
+    folder = tmp_path / "images-idx3-ubyte.gz"
+    folder.mkdir()  # open() fails (IsADirectoryError), as it would for a permission problem
+    with pytest.raises(IDXFormatError, match=r"images-idx3-ubyte\.gz: cannot be read"):
+        read_idx(folder)
