@@ -342,7 +342,7 @@ def _track(state: Any) -> None:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from nanotorch.runner import CheckpointFolder, prepare_run
+    from nanotorch.runner import CheckpointFolder, checkpoint_epoch, prepare_run
     from nanotorch.train import Checkpointer
 
     # Check every argument and output path before the (possibly long) data loading starts.
@@ -367,7 +367,7 @@ def cmd_train(args: argparse.Namespace) -> int:
             if args.resume:
                 run = {"scenario": s.name, "seed": args.seed, "epochs": epochs}
                 resume_path, owned = folder.find_resume(run)
-                _progress.epoch = int(resume_path.name[6:-12])  # epoch-NNNN.safetensors
+                _progress.epoch = checkpoint_epoch(resume_path)
             else:
                 moved = folder.start_fresh(restart=args.restart)
             saver = _SavingCheckpointer(

@@ -211,9 +211,9 @@ class CheckpointFolder:
         chosen = matching[-1]
         run_id = runs[chosen].get("run_id")
         owned = [p for p in found if runs[p].get("run_id") == run_id]
-        start = _epoch_of(chosen)
+        start = checkpoint_epoch(chosen)
         for p in found:
-            if p not in owned and start < _epoch_of(p) <= int(run_info["epochs"]):
+            if p not in owned and start < checkpoint_epoch(p) <= int(run_info["epochs"]):
                 raise ResumeError(
                     f"resume: {p} belongs to another run and this run would write that name; "
                     f"move it out of {self.directory} first"
@@ -221,7 +221,8 @@ class CheckpointFolder:
         return chosen, owned
 
 
-def _epoch_of(path: Path) -> int:
+def checkpoint_epoch(path: Path) -> int:
+    """The epoch in a checkpoint's file name, ``epoch-NNNN.safetensors``."""
     return int(path.name[len("epoch-") : -len(".safetensors")])
 
 
@@ -542,6 +543,12 @@ def prepare_run(
     if resume_from is not None:
         live = FitState(model, optimizer, scheduler, train_loader, History(metric=s.metric))
         check_resume_state(resume_from, live, run_info, where)
+        named = _CHECKPOINT_NAME.match(Path(where).name)
+        if named and int(named.group(1)) != resume_from["epoch"]:
+            raise ResumeError(
+                f"resume: {where} is named for epoch {int(named.group(1))} but holds epoch "
+                f"{resume_from['epoch']}; it was renamed or is not this run's checkpoint"
+            )
         # The resumed run is the same run: it keeps the identity of the one it continues.
         run_id = resume_from["run"].get("run_id", run_id)
     run_info["run_id"] = run_id or new_run_id()
@@ -615,6 +622,7 @@ __all__ = [
     "ResumeError",
     "RunResult",
     "check_resume_state",
+    "checkpoint_epoch",
     "new_run_id",
     "prepare_run",
     "run_scenario",

@@ -83,6 +83,13 @@ def _mutations():
         "rng a list": setter(["rng"], [1]),
         "rng state garbage": setter(["rng", "cpu"], {"state": "garbage"}),
         "scheduler where there is none": setter(["scheduler"], {"last_epoch": 3}),
+        "epoch other than its name": lambda s: (
+            s.update(epoch=1),
+            [
+                s["history"][k].pop()
+                for k in ("epoch", "train_loss", "test_loss", "test_metric", "lr")
+            ],
+        ),
     }
 
 
