@@ -86,9 +86,17 @@ def _say(text: str = "") -> None:
     """Print a line; if standard output fails, stop writing to it and keep working."""
     if _stdout.closed or _stdout.error is not None:
         return
+    stream = sys.stdout
+    if stream is None:  # started with standard output closed (`>&-`): like a closed pipe
+        _stdout.closed = True
+        return
     try:
-        print(text)
-        sys.stdout.flush()
+        try:
+            print(text, file=stream)
+        except UnicodeEncodeError:  # a path in bytes the stream's encoding cannot show
+            encoding = stream.encoding or "ascii"
+            print(text.encode(encoding, "backslashreplace").decode(encoding), file=stream)
+        stream.flush()
     except OSError as exc:
         if exc.errno == errno.EPIPE or isinstance(exc, BrokenPipeError):
             _stdout.closed = True
@@ -103,9 +111,14 @@ def _say(text: str = "") -> None:
 
 
 def _complain(line: str) -> None:
+    stream = sys.stderr
+    if stream is None:
+        return
+    line = " ".join(line.split())  # one line, whatever the text held
+    encoding = getattr(stream, "encoding", None) or "ascii"
     with contextlib.suppress(OSError, ValueError):
-        print(" ".join(line.split()), file=sys.stderr)  # one line, whatever the text held
-        sys.stderr.flush()
+        print(line.encode(encoding, "backslashreplace").decode(encoding), file=stream)
+        stream.flush()
 
 
 # ---------------------------------------------------------------------------- checking input

@@ -187,3 +187,29 @@ def test_e2e_other_commands_to_dev_full_give_one_line_and_exit_1(argv):
     assert _one_line(proc.stderr) == (
         "nanotorch: error: cannot write to standard output (No space left on device)"
     )
+
+
+def test_e2e_stdout_closed_at_start_or_unencodable_paths_still_finish(tmp_path):
+    """`>&-` (no standard output at all) is a closed pipe: exit 0 and the files written; a
+    path the output encoding cannot show is printed with escapes, not a crash."""
+    out = tmp_path / "r\udcffé"  # a non-UTF-8 byte (surrogate-escaped) and an accent
+    proc = subprocess.run(
+        [*NANOTORCH, "train", "xor", "--epochs", "1", "--quiet", "--out", str(out)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        timeout=120,
+        env=ENV,
+        preexec_fn=lambda: os.close(1),
+    )
+    assert proc.returncode == 0 and proc.stderr == ""
+    assert (out / "xor.json").is_file()
+    proc = subprocess.run(
+        [*NANOTORCH, "train", "xor", "--epochs", "1", "--quiet", "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**ENV, "PYTHONIOENCODING": "ascii"},
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "wrote " in proc.stdout and "\\udcff" in proc.stdout
