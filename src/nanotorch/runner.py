@@ -144,7 +144,7 @@ class CheckpointFolder:
             return
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
+        except BlockingIOError:
             holder = os.read(fd, 32).decode(errors="replace").strip()
             os.close(fd)
             who = f" (pid {holder})" if holder.isdigit() else ""
@@ -152,9 +152,16 @@ class CheckpointFolder:
                 f"--checkpoint-dir {self.directory} is in use by another nanotorch run{who}; "
                 "wait for it to finish, or use another --checkpoint-dir"
             ) from None
-        os.ftruncate(fd, 0)
-        os.write(fd, str(os.getpid()).encode())
+        except OSError as exc:  # e.g. ENOLCK: a filesystem without locks
+            os.close(fd)
+            raise CheckpointFolderError(
+                f"--checkpoint-dir {self.directory} cannot be locked against a second run: "
+                f"{_reason(exc)}; use a folder on a local filesystem"
+            ) from None
         self._lock_fd = fd
+        with contextlib.suppress(OSError):  # the pid only makes the message friendlier
+            os.ftruncate(fd, 0)
+            os.write(fd, str(os.getpid()).encode())
 
     # -- what is in it
     def files(self) -> list[Path]:
@@ -180,9 +187,15 @@ class CheckpointFolder:
         while aside.exists():
             n += 1
             aside = self.directory / f"previous-{stamp}-{n}"
-        aside.mkdir()
-        for path in found:
-            os.replace(path, aside / path.name)  # one folder, one filesystem: a rename
+        try:
+            aside.mkdir()
+            for path in found:
+                os.replace(path, aside / path.name)  # one folder, one filesystem: a rename
+        except OSError as exc:
+            raise CheckpointFolderError(
+                f"--restart could not move the earlier checkpoints into {aside}: "
+                f"{_reason(exc)}; nothing was deleted"
+            ) from None
         return aside
 
     def find_resume(self, run_info: dict[str, Any]) -> tuple[Path, list[Path]]:

@@ -136,3 +136,34 @@ def test_cli_a_folder_named_like_a_checkpoint_is_refused_before_training(tmp_pat
     code, out, err = _train(capsys, "--epochs", "2", "--checkpoint-dir", str(tmp_path))
     assert code == 2 and err.count("\n") == 1
     assert "epoch-0001.safetensors is not a file" in err and out == ""
+
+
+def test_cli_folder_without_locks_or_a_failing_restart_is_one_line(tmp_path, capsys, monkeypatch):
+    import errno
+    import fcntl
+    import os
+
+    import nanotorch.runner as runner
+
+    def no_locks(fd, op):
+        raise OSError(errno.ENOLCK, os.strerror(errno.ENOLCK))
+
+    real_flock = fcntl.flock
+    monkeypatch.setattr(runner.fcntl, "flock", no_locks)
+    code, _, err = _train(capsys, "--epochs", "1", "--checkpoint-dir", str(tmp_path / "a"))
+    assert code == 2 and err.count("\n") == 1 and "cannot be locked" in err
+    monkeypatch.setattr(runner.fcntl, "flock", real_flock)
+
+    code, _, err = _train(capsys, "--epochs", "1", "--checkpoint-dir", str(tmp_path / "b"))
+    assert code == 0, err
+
+    def refuse(src, dst):
+        raise OSError(errno.EACCES, os.strerror(errno.EACCES))
+
+    monkeypatch.setattr(runner.os, "replace", refuse)
+    code, _, err = _train(
+        capsys, "--epochs", "1", "--checkpoint-dir", str(tmp_path / "b"), "--restart"
+    )
+    assert code == 2 and err.count("\n") == 1
+    assert "could not move the earlier checkpoints" in err and "nothing was deleted" in err
+    assert _names(tmp_path / "b") == ["epoch-0001.safetensors"]
