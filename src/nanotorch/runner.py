@@ -284,12 +284,6 @@ def _same_run_problem(saved: dict[str, Any], current: dict[str, Any]) -> str | N
     return None
 
 
-def _check_same_run(saved: dict[str, Any], current: dict[str, Any]) -> None:
-    problem = _same_run_problem(saved, current)
-    if problem is not None:
-        raise ResumeError(f"resume: {problem}")
-
-
 # ------------------------------------------------------------------ validating a resume state
 
 _STATE_KEYS = ("model", "optimizer", "scheduler", "rng", "epoch", "history", "run")

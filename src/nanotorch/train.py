@@ -20,7 +20,7 @@ restored by ``FitState.load_state_dict()`` (``fit(resume_from=...)``). Callbacks
 
 Layer: above ``nn``, ``optim`` and ``data``; below the scenarios, ``runner`` and the CLI. The
 loop knows models, optimizers and data, never a scenario: it must not import
-``nanotorch.scenarios`` or ``nanotorch.runner`` (``test_train_does_not_import_scenarios``).
+``nanotorch.scenarios`` or ``nanotorch.runner`` (tests/unit/test_layers.py).
 Running a named scenario, and the policy for a run's checkpoint folder, live in ``runner``.
 """
 
@@ -413,16 +413,6 @@ def latest_checkpoint(directory: str | Path) -> Path | None:
     """The newest ``epoch-NNNN.safetensors`` in ``directory``, or None."""
     found = checkpoint_files(directory)
     return found[-1] if found else None
-
-
-def _check_same_run(saved: dict[str, Any], current: dict[str, Any]) -> None:
-    for key in ("scenario", "seed", "epochs"):
-        if key in saved and saved[key] != current[key]:
-            raise ValueError(
-                f"resume: the checkpoint belongs to a run with {key}={saved[key]!r}, but this "
-                f"run has {key}={current[key]!r}; resume with the same scenario, --seed and "
-                "--epochs, or start a new run in another --checkpoint-dir"
-            )
 
 
 __all__ = [
