@@ -13,6 +13,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from nanotorch.cli import main
 from nanotorch.data import fashion_mnist as fm
@@ -164,3 +166,33 @@ def test_read_idx_unreadable_path_is_a_format_error_naming_it(tmp_path):
     folder.mkdir()  # open() fails (IsADirectoryError), as it would for a permission problem
     with pytest.raises(IDXFormatError, match=r"images-idx3-ubyte\.gz: cannot be read"):
         read_idx(folder)
+
+
+# ------------------------------------------------------------------------ property: any damage
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    n=st.integers(0, 300),
+    gz=st.booleans(),
+    cut=st.integers(0, 10_000),
+    flips=st.lists(st.tuples(st.integers(0, 10_000), st.integers(1, 255)), max_size=3),
+)
+def test_read_idx_any_damage_is_the_exact_array_or_one_format_error(
+    n, gz, cut, flips, tmp_path_factory
+):
+    """Whatever is cut off or flipped in a file, ``read_idx`` returns exactly the array that
+    was written or raises ``IDXFormatError`` naming the file: never another exception."""
+    payload = _labels(n)
+    data = bytearray(gzip.compress(payload) if gz else payload)
+    for where, mask in flips:
+        data[where % len(data)] ^= mask
+    data = data[: len(data) - cut % (len(data) + 1)]
+    path = tmp_path_factory.mktemp("p") / "labels-idx1-ubyte"
+    path.write_bytes(bytes(data))
+    try:
+        got = read_idx(path)
+    except IDXFormatError as exc:
+        assert str(path) in str(exc) and "\n" not in str(exc)
+    else:
+        assert got.tolist() == [i % 10 for i in range(n)] or (not gz and flips)
