@@ -5,6 +5,8 @@ stderr (``nanotorch: error: ...`` naming the flag or value), nothing on stdout, 
 from __future__ import annotations
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from nanotorch.cli import EXIT_CODES, main
 
@@ -131,3 +133,26 @@ def test_cli_internal_error_is_one_line_exit_1(capsys, monkeypatch):
     assert main(["list"]) == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "internal error: ZeroDivisionError: boom" in err
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    flag=st.sampled_from(["--epochs", "--seed", "--keep-last", "--device", "--checkpoint-dir"]),
+    value=st.text(st.characters(blacklist_categories=["Cs"], blacklist_characters="\x00"))
+    | st.integers(-(2**70), 2**70).map(str),
+)
+def test_cli_any_text_for_a_flag_is_exit_2_and_one_line(flag, value, tmp_path_factory):
+    """Any text for a flag: exit 2 with one line and nothing on stdout. ``--out`` names a
+    file, so a value that is valid still ends in one refusal before any training."""
+    import contextlib
+    import io
+
+    blocker = tmp_path_factory.mktemp("out") / "a-file"
+    blocker.write_text("x")
+    argv = ["train", "xor", f"{flag}={value}", "--out", str(blocker)]
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(argv)
+    assert code == 2, err.getvalue()
+    assert out.getvalue() == ""
+    assert err.getvalue().startswith("nanotorch: error: ") and err.getvalue().count("\n") == 1
