@@ -137,6 +137,25 @@ def load(path: PathLike, map_location: MapLocation = None) -> Any:
     return fill(obj, loaded)
 
 
+def load_structure(path: PathLike) -> Any:
+    """What ``load`` would return, with each tensor left as a placeholder (a ``TensorRef``
+    naming it), read from the header alone: no tensor data is read. Cheap enough to ask
+    every checkpoint in a folder which run wrote it (``runner.CheckpointFolder``).
+
+    Every problem with the file is a ``nanotorch.CheckpointError`` naming the path.
+    """
+    path = _fspath(path, "load_structure")
+    with open_reader(path) as reader:
+        meta = reader.metadata
+        if meta.get(FORMAT_KEY) != FORMAT_VERSION or STRUCTURE_KEY not in meta:
+            fail(path, "is not a nanotorch checkpoint of this format version")
+        raw = parse_json(path, "structure", meta[STRUCTURE_KEY])
+        try:
+            return Decoder(path).decode(raw)
+        except RecursionError:
+            fail(path, "the structure is nested too deeply")
+
+
 def save_safetensors(
     tensors: Mapping[str, Tensor], path: PathLike, metadata: Mapping[str, str] | None = None
 ) -> None:
