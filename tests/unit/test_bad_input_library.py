@@ -754,9 +754,15 @@ def test_randint_draws_into_any_dtype_as_pytorch_does():
 @pytest.mark.parametrize(
     "seed, message",
     [
-        ("18446744073709551616", r"argument --seed: 18446744073709551616 is out of range"),
-        ("-9223372036854775809", r"argument --seed: -9223372036854775809 is out of range"),
-        ("x", r"argument --seed: expected an int, got 'x'"),
+        (
+            "18446744073709551616",
+            r"--seed must be an integer in \[-2\*\*63, 2\*\*64\).*got 18446744073709551616",
+        ),
+        (
+            "-9223372036854775809",
+            r"--seed must be an integer in \[-2\*\*63, 2\*\*64\).*got -9223372036854775809",
+        ),
+        ("x", r"argument --seed: invalid int value: 'x'"),
     ],
 )
 def test_cli_seed_out_of_range_is_one_line_and_exit_2(capsys, seed, message):
@@ -764,7 +770,7 @@ def test_cli_seed_out_of_range_is_one_line_and_exit_2(capsys, seed, message):
 
     assert main(["train", "xor", "--seed", seed, "--epochs", "1", "--quiet"]) == 2
     err = capsys.readouterr().err
-    assert len(err.strip().splitlines()) <= 3 and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
     assert re.search(message, err)
 
 
