@@ -85,3 +85,9 @@ from nanotorch.nn.conv import Conv1d, Conv2d, ConvTranspose2d  # noqa: E402
 from nanotorch.nn.pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d  # noqa: E402
 
 __all__ += ["AdaptiveAvgPool2d", "AvgPool2d", "Conv1d", "Conv2d", "ConvTranspose2d", "MaxPool2d"]
+
+# Padding layers (nn/padding.py).
+from nanotorch.nn import padding as _padding  # noqa: E402
+from nanotorch.nn.padding import *  # noqa: E402, F403
+
+__all__ += _padding.__all__

@@ -37,10 +37,11 @@ from nanotorch.ops.conv import (
     non_negative,
     positive,
 )
+from nanotorch.ops.padding import pad
 from nanotorch.random import Generator
 from nanotorch.tensor import Tensor
 
-_PADDING_MODES = ("zeros",)
+_PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 
 
 class _ConvNd(Module):
@@ -89,9 +90,13 @@ class _ConvNd(Module):
         self.output_padding = check_output_padding(name, output_padding, self.stride, self.dilation)
         if padding_mode not in _PADDING_MODES:
             raise ValueError(
-                f"{name}: padding_mode={padding_mode!r} is not supported; nanotorch pads "
-                "with zeros only (padding_mode='zeros'); pad the input yourself (F.pad) for "
-                "other modes"
+                f"{name}: padding_mode must be one of {_PADDING_MODES}, but got "
+                f"padding_mode={padding_mode!r}"
+            )
+        if self.transposed and padding_mode != "zeros":
+            raise ValueError(
+                f"{name}: only 'zeros' padding mode is supported, got "
+                f"padding_mode={padding_mode!r}; pad the input with F.pad first"
             )
         self.in_channels, self.out_channels = in_channels, out_channels
         self.groups, self.padding_mode = groups, padding_mode
@@ -174,9 +179,28 @@ class _Conv(_ConvNd):
             generator,
         )
 
+    def _mode_widths(self) -> tuple[int, ...]:
+        """F.pad widths (last dim first) for a non-zeros ``padding_mode``: the layer's
+        padding on both sides, or for ``'same'`` the odd extra pixel after, as in PyTorch."""
+        widths: list[int] = []
+        for d in reversed(range(self._nd)):
+            if self.padding == "valid":
+                lo = hi = 0
+            elif self.padding == "same":
+                total = self.dilation[d] * (self.kernel_size[d] - 1)
+                lo, hi = total // 2, total - total // 2
+            else:
+                lo = hi = self.padding[d]  # type: ignore[index]
+            widths += [lo, hi]
+        return tuple(widths)
+
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002 - PyTorch's name
         conv = type(self)._conv
         check_same_place(conv.__name__, input, weight=self.weight, bias=self.bias)
+        if self.padding_mode != "zeros":
+            # Pad in the chosen mode, then convolve without padding (PyTorch's recipe).
+            x = pad(input, self._mode_widths(), mode=self.padding_mode)
+            return conv(x, self.weight, self.bias, self.stride, 0, self.dilation, self.groups)
         return conv(
             input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups
         )
