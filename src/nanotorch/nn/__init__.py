@@ -91,3 +91,8 @@ from nanotorch.nn import padding as _padding  # noqa: E402
 from nanotorch.nn.padding import *  # noqa: E402, F403
 
 __all__ += _padding.__all__
+
+# Resizing layers (nn/upsampling.py).
+from nanotorch.nn.upsampling import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d  # noqa: E402
+
+__all__ += ["Upsample", "UpsamplingBilinear2d", "UpsamplingNearest2d"]
