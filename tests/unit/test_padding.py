@@ -139,3 +139,13 @@ def test_conv1d_padding_mode_circular(device):
     # The left tap of each window reads the previous element, wrapping around at the start.
     x = _t([[[1.0, 2.0, 3.0, 4.0]]], device)
     assert conv(x).tolist() == [[[4.0, 1.0, 2.0, 3.0]]]
+
+
+def test_conv3d_padding_mode_replicate(device):
+    nt.manual_seed(0)
+    conv = nn.Conv3d(1, 2, 3, padding=(1, 0, 2), padding_mode="replicate", dtype=nt.float64)
+    conv.to(device)
+    x = _t(np.random.default_rng(2).standard_normal((1, 1, 3, 4, 3)), device)
+    expected = F.conv3d(F.pad(x, (2, 2, 0, 0, 1, 1), mode="replicate"), conv.weight, conv.bias)
+    got, want = conv(x).detach().cpu().numpy(), expected.detach().cpu().numpy()
+    np.testing.assert_allclose(got, want, rtol=1e-12)

@@ -1,11 +1,11 @@
-"""Convolution layers: ``Conv1d``, ``Conv2d`` and ``ConvTranspose2d``.
+"""Convolution layers: ``Conv1d``, ``Conv2d``, ``Conv3d`` and ``ConvTranspose2d``.
 
 Each module owns a weight (and optional bias) and calls its functional form in
 ``nanotorch.ops.conv`` (re-exported as ``nanotorch.nn.functional.conv2d`` and friends).
 Arguments, defaults, weight layouts, initialisation and reprs follow PyTorch, so model code
 and checkpoints carry over:
 
-- ``Conv{1,2}d`` weight: (out_channels, in_channels / groups, *kernel_size);
+- ``Conv{1,2,3}d`` weight: (out_channels, in_channels / groups, *kernel_size);
 - ``ConvTranspose2d`` weight: (in_channels, out_channels / groups, *kernel_size);
 - weight ~ ``kaiming_uniform_(a=sqrt(5))``, bias ~ U(-1/sqrt(fan_in), 1/sqrt(fan_in)), with
   fan_in computed from the weight as PyTorch does (dim 1 times the kernel size).
@@ -37,6 +37,7 @@ from nanotorch.ops.conv import (
     non_negative,
     positive,
 )
+from nanotorch.ops.conv3d import conv3d
 from nanotorch.ops.padding import pad
 from nanotorch.random import Generator
 from nanotorch.tensor import Tensor
@@ -231,6 +232,19 @@ class Conv2d(_Conv):
     _conv = staticmethod(conv2d)
 
 
+class Conv3d(_Conv):
+    """3-D convolution over (N, C_in, D, H, W) or (C_in, D, H, W): ``F.conv3d`` with this
+    layer's weight (out_channels, in_channels / groups, kD, kH, kW) and bias.
+
+    >>> from nanotorch import nn
+    >>> nn.Conv3d(2, 4, 3, padding=1)
+    Conv3d(2, 4, kernel_size=(3, 3, 3), stride=(1, 1, 1), padding=(1, 1, 1))
+    """
+
+    _nd = 3
+    _conv = staticmethod(conv3d)
+
+
 class ConvTranspose2d(_ConvNd):
     """Transposed 2-D convolution: ``F.conv_transpose2d`` with this layer's weight
     (in_channels, out_channels / groups, kH, kW) and bias. ``forward(x, output_size)`` picks
@@ -316,4 +330,4 @@ class ConvTranspose2d(_ConvNd):
         )
 
 
-__all__ = ["Conv1d", "Conv2d", "ConvTranspose2d"]
+__all__ = ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose2d"]

@@ -62,6 +62,29 @@ REEXPORTED = (
     "tanh",
 )
 
+# Pools and conv3d of the op-breadth families (ops/pool_extra.py, ops/conv3d.py).
+from nanotorch.ops import (  # noqa: E402, F401 - re-exported (REEXPORTED)
+    adaptive_avg_pool1d,
+    adaptive_max_pool1d,
+    adaptive_max_pool2d,
+    avg_pool1d,
+    conv3d,
+    max_pool1d,
+    max_unpool1d,
+    max_unpool2d,
+)
+
+REEXPORTED += (
+    "adaptive_avg_pool1d",
+    "adaptive_max_pool1d",
+    "adaptive_max_pool2d",
+    "avg_pool1d",
+    "conv3d",
+    "max_pool1d",
+    "max_unpool1d",
+    "max_unpool2d",
+)
+
 
 def families() -> list[Any]:
     """The modules of ``nanotorch.nn`` that declare functional ``OPS``."""
