@@ -18,7 +18,7 @@ from nanotorch.nn import init
 from nanotorch.nn.module import Module
 from nanotorch.nn.parameter import Parameter
 from nanotorch.ops.elementwise import where
-from nanotorch.ops.indexing import take_along
+from nanotorch.ops.indexing import _check_index_tensor, take_along
 from nanotorch.tensor import Tensor
 
 # The functional ops this family exports through nanotorch.nn.functional; the op-spec
@@ -37,14 +37,48 @@ def _normalize_padding_idx(op: str, padding_idx: int | None, num_embeddings: int
     return padding_idx % num_embeddings
 
 
+def _renorm_rows_(weight: Tensor, index: Tensor, max_norm: float, norm_type: float) -> None:
+    """Scale, in place and outside the graph, every row of ``weight`` that ``index`` looks
+    up and whose ``norm_type``-norm exceeds ``max_norm`` by max_norm / (norm + 1e-7), as
+    PyTorch's ``embedding_renorm_`` does. Rows that are not looked up stay as they are.
+
+    Which rows are looked up is found without reading the indices back to the host: a
+    scatter-add of ones at ``index`` (the ``index_add`` backend hook) marks them.
+    """
+    from nanotorch.autograd.grad_mode import no_grad
+
+    backend = weight._backend
+    xp = backend.xp
+    with no_grad(), backend.context():
+        w = weight._data
+        mag = xp.abs(w)
+        if norm_type == float("inf"):
+            norms = xp.max(mag, axis=1)
+        else:
+            norms = xp.sum(mag**norm_type, axis=1) ** (1.0 / norm_type)
+        flat = xp.reshape(index._data, (-1,))
+        hits = backend.index_add(
+            xp.zeros((w.shape[0],), dtype=w.dtype, device=w.device),
+            flat,
+            xp.ones((flat.shape[0],), dtype=w.dtype, device=w.device),
+        )
+        over = (hits > 0) & (norms > max_norm)
+        scale = xp.where(over, max_norm / (norms + 1e-7), xp.ones_like(norms))
+        weight.mul_(Tensor._make(xp.reshape(scale, (-1, 1)), weight._device, backend))
+
+
 def embedding(
     input: Tensor,  # noqa: A002
     weight: Tensor,
     padding_idx: int | None = None,
+    max_norm: float | None = None,
+    norm_type: float = 2.0,
 ) -> Tensor:
     """out[..., :] = weight[input[...], :] for an integer tensor ``input`` of any shape;
     d weight[j] = sum of g over the positions where input == j (scatter-add), except
-    row ``padding_idx``, which is read but never receives a gradient.
+    row ``padding_idx``, which is read but never receives a gradient. With ``max_norm``, the
+    looked-up rows whose ``norm_type``-norm exceeds it are first rescaled to that norm, in
+    place in ``weight`` (PyTorch's renormalization; it changes the table).
 
     >>> import nanotorch
     >>> import nanotorch.nn.functional as F
@@ -68,6 +102,16 @@ def embedding(
         )
     padding_idx = _normalize_padding_idx("embedding", padding_idx, weight.shape[0])
     index = input.long() if input.dtype.name == "int32" else input
+    if max_norm is not None:
+        if not max_norm > 0:
+            raise ValueError(
+                f"embedding: max_norm must be positive, got {max_norm}; it is the largest "
+                "norm a looked-up row may keep"
+            )
+        if not norm_type > 0:
+            raise ValueError(f"embedding: norm_type must be positive, got {norm_type}")
+        _check_index_tensor("embedding", index, weight.shape[0], weight, 0)
+        _renorm_rows_(weight, index, float(max_norm), float(norm_type))
     out = take_along(weight, index, 0, "embedding")  # checks the range, names the sizes
     if padding_idx is not None:
         # The padding row's value is returned as is but cut from the graph.
@@ -91,6 +135,8 @@ class Embedding(Module):
         num_embeddings: int,
         embedding_dim: int,
         padding_idx: int | None = None,
+        max_norm: float | None = None,
+        norm_type: float = 2.0,
         *,
         _weight: Tensor | None = None,
         _freeze: bool = False,
@@ -101,6 +147,7 @@ class Embedding(Module):
         self.num_embeddings = num_embeddings
         self.embedding_dim = embedding_dim
         self.padding_idx = _normalize_padding_idx("Embedding", padding_idx, num_embeddings)
+        self.max_norm, self.norm_type = max_norm, norm_type
         if _weight is None:
             self.weight = Parameter(
                 empty((num_embeddings, embedding_dim), device=device, dtype=dtype),
@@ -127,15 +174,26 @@ class Embedding(Module):
                 self.weight[self.padding_idx] = 0.0
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
-        return embedding(input, self.weight, self.padding_idx)
+        return embedding(input, self.weight, self.padding_idx, self.max_norm, self.norm_type)
 
     def extra_repr(self) -> str:
         text = f"{self.num_embeddings}, {self.embedding_dim}"
-        return text + (f", padding_idx={self.padding_idx}" if self.padding_idx is not None else "")
+        if self.padding_idx is not None:
+            text += f", padding_idx={self.padding_idx}"
+        if self.max_norm is not None:
+            text += f", max_norm={self.max_norm}"
+        if self.norm_type != 2:
+            text += f", norm_type={self.norm_type}"
+        return text
 
     @classmethod
     def from_pretrained(
-        cls, embeddings: Tensor, freeze: bool = True, padding_idx: int | None = None
+        cls,
+        embeddings: Tensor,
+        freeze: bool = True,
+        padding_idx: int | None = None,
+        max_norm: float | None = None,
+        norm_type: float = 2.0,
     ) -> Embedding:
         """An Embedding whose table is ``embeddings`` (shared memory); frozen by default."""
         if embeddings.ndim != 2:
@@ -144,7 +202,7 @@ class Embedding(Module):
                 f"{tuple(embeddings.shape)}"
             )
         rows, dim = embeddings.shape
-        return cls(rows, dim, padding_idx, _weight=embeddings, _freeze=freeze)
+        return cls(rows, dim, padding_idx, max_norm, norm_type, _weight=embeddings, _freeze=freeze)
 
 
 __all__ = ["Embedding", "embedding"]
