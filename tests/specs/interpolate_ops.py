@@ -188,3 +188,13 @@ EXTRA = [
 SPECS = [
     OpSpec("interpolate", ref_interpolate, [c for _, c in _MODE_CASES] + EXTRA, atol=1e-5),
 ]
+
+# Second order through the weighted gathers.
+SPECS += [
+    OpSpec(
+        "interpolate",
+        ref_interpolate,
+        [Case(randn(1, 1, 3, 3), size=(4, 5), mode="bicubic", id="gradgrad-bicubic")],
+        gradgrad=True,
+    )
+]

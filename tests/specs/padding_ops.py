@@ -61,3 +61,13 @@ SPECS = [
     OpSpec("pad", ref_pad, _mode_cases("replicate")),
     OpSpec("pad", ref_pad, _mode_cases("circular")),
 ]
+
+# Second order: pad is a gather (linear), so its backward must itself be differentiable.
+SPECS += [
+    OpSpec(
+        "pad",
+        ref_pad,
+        [Case(randn(1, 2, 3, 4), pad=(2, 1, -1, 1), mode="reflect", id="gradgrad-reflect")],
+        gradgrad=True,
+    )
+]

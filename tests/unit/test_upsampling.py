@@ -137,3 +137,10 @@ def test_upsample_layers_call_interpolate(device):
         bil(x).cpu().numpy(),
         F.interpolate(x, scale_factor=2.0, mode="bilinear", align_corners=True).cpu().numpy(),
     )
+
+
+def test_interpolate_accepts_integer_like_sizes(device):
+    x = nt.zeros((1, 1, 2, 2), device=device)
+    assert F.interpolate(x, size=(np.int64(3), np.int64(4))).shape == (1, 1, 3, 4)
+    with pytest.raises(TypeError, match=r"interpolate: size must be an int or a sequence"):
+        F.interpolate(x, size=(2.5, 3))

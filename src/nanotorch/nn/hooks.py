@@ -12,7 +12,8 @@ PyTorch's three hook kinds, run in this order around ``forward``:
    ``with_kwargs=True``): a non-None return replaces the inputs (a single value is wrapped
    in a tuple; with kwargs the return is ``(args, kwargs)``);
 2. forward hooks ``hook(module, args, output)`` (or ``hook(module, args, kwargs, output)``):
-   a non-None return replaces the output;
+   a non-None return replaces the output; with ``always_call=True`` a hook also runs (with
+   output None) when ``forward`` raises;
 3. full backward hooks ``hook(module, grad_input, grad_output)``, called once during backward
    when the gradients with respect to the module's positional tensor inputs are known:
    ``grad_input`` has one entry per positional Tensor argument (None where it does not
@@ -113,8 +114,15 @@ def call_with_hooks(module: Module, args: tuple[Any, ...], kwargs: dict[str, Any
     if backward_hooks and is_grad_enabled():
         state = _BackwardState(module, backward_hooks)
         args = state.wrap_inputs(args)
-    output = module.forward(*args, **kwargs)
-    for hook, with_kwargs in list(module._forward_hooks.values()):
+    try:
+        output = module.forward(*args, **kwargs)
+    except Exception:
+        # Hooks registered with always_call=True still run (with output None), as in PyTorch.
+        for hook, with_kwargs, always in list(module._forward_hooks.values()):
+            if always:
+                _ = hook(module, args, kwargs, None) if with_kwargs else hook(module, args, None)
+        raise
+    for hook, with_kwargs, _always in list(module._forward_hooks.values()):
         res = hook(module, args, kwargs, output) if with_kwargs else hook(module, args, output)
         if res is not None:
             output = res

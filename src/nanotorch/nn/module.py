@@ -112,10 +112,16 @@ class Module:
         return add_hook(self._forward_pre_hooks, (hook, with_kwargs), prepend)
 
     def register_forward_hook(
-        self, hook: Callable[..., Any], *, prepend: bool = False, with_kwargs: bool = False
+        self,
+        hook: Callable[..., Any],
+        *,
+        prepend: bool = False,
+        with_kwargs: bool = False,
+        always_call: bool = False,
     ) -> RemovableHandle:
         """Call ``hook(module, args, output)`` (``hook(module, args, kwargs, output)`` with
         ``with_kwargs``) after each forward; a non-None return replaces the output.
+        ``always_call=True`` runs it (with output None) even when forward raises.
 
         >>> import nanotorch
         >>> from nanotorch import nn
@@ -127,7 +133,7 @@ class Module:
         >>> layer(nanotorch.tensor([1.0])).tolist()
         [1.0]
         """
-        return add_hook(self._forward_hooks, (hook, with_kwargs), prepend)
+        return add_hook(self._forward_hooks, (hook, with_kwargs, always_call), prepend)
 
     def register_full_backward_hook(
         self, hook: Callable[..., Any], prepend: bool = False

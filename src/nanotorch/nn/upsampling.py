@@ -35,6 +35,7 @@ nothing between host and device. This module imports no array library.
 from __future__ import annotations
 
 import math
+import operator
 import struct
 from collections.abc import Sequence
 from typing import Any
@@ -161,14 +162,18 @@ def _check_sizes(
                 f"{op}: recompute_scale_factor is not meaningful with an explicit size"
             )
         sizes = list(size) if isinstance(size, (tuple, list)) else [size] * k
+        try:
+            sizes = [operator.index(v) for v in sizes]  # ints, NumPy ints, 0-d int tensors
+        except TypeError:
+            raise TypeError(
+                f"{op}: size must be an int or a sequence of ints, got {size!r}"
+            ) from None
         if len(sizes) != k:
             raise ValueError(
                 f"{op}: input and output must have the same number of spatial dimensions, but "
                 f"got input with spatial dimensions of {spatial} and output size of "
                 f"{list(sizes)}; give the input as (N, C, d1, ..., dK) and size as (o1, ..., oK)"
             )
-        if not all(isinstance(v, int) and not isinstance(v, bool) for v in sizes):
-            raise TypeError(f"{op}: size must be an int or a sequence of ints, got {size!r}")
         scales: list[float | None] = [None] * k
     elif scale_factor is not None:
         factors = (

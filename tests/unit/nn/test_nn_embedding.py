@@ -120,3 +120,17 @@ def test_embedding_max_norm_uses_norm_type_and_keeps_gradients(device):
 def test_embedding_max_norm_must_be_positive(device):
     with pytest.raises(ValueError, match=r"embedding: max_norm must be positive, got -1.0"):
         F.embedding(nt.tensor([0], device=device), nt.ones((2, 2), device=device), max_norm=-1.0)
+
+
+def test_embedding_scale_grad_by_freq_divides_by_the_count_in_the_batch(device):
+    # Row 1 appears 3 times, row 0 once: with an upstream gradient of ones, row 1 gets
+    # 3 / 3 = 1 per column and row 0 gets 1 / 1; without scaling row 1 would get 3.
+    w = nt.ones((3, 2), dtype=nt.float64, device=device, requires_grad=True)
+    out = F.embedding(nt.tensor([1, 0, 1, 1], device=device), w, scale_grad_by_freq=True)
+    assert out.tolist() == [[1.0, 1.0]] * 4
+    out.sum().backward()
+    assert w.grad.tolist() == [[1.0, 1.0], [1.0, 1.0], [0.0, 0.0]]
+    emb = nn.Embedding(3, 2, scale_grad_by_freq=True)
+    assert repr(emb) == "Embedding(3, 2, scale_grad_by_freq=True)"
+    with pytest.raises(NotImplementedError, match=r"embedding: sparse=True"):
+        F.embedding(nt.tensor([0], device=device), w, sparse=True)

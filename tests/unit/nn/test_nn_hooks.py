@@ -161,3 +161,16 @@ def test_hooks_on_submodules_fire_inside_a_model(device):
     model(nt.ones((5, 3), device=device, requires_grad=True)).sum().backward()
     assert grads == [(5, 4)]
     np.testing.assert_equal(len(shapes), 6)
+
+
+def test_forward_hook_always_call_runs_when_forward_raises(device):
+    class Boom(nn.Module):
+        def forward(self, x):
+            raise ValueError("boom")
+
+    m, calls = Boom(), []
+    m.register_forward_hook(lambda mod, args, out: calls.append("plain"))
+    m.register_forward_hook(lambda mod, args, out: calls.append(out), always_call=True)
+    with pytest.raises(ValueError, match="boom"):
+        m(_t([1.0], device))
+    assert calls == [None]
