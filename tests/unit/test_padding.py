@@ -149,3 +149,10 @@ def test_conv3d_padding_mode_replicate(device):
     expected = F.conv3d(F.pad(x, (2, 2, 0, 0, 1, 1), mode="replicate"), conv.weight, conv.bias)
     got, want = conv(x).detach().cpu().numpy(), expected.detach().cpu().numpy()
     np.testing.assert_allclose(got, want, rtol=1e-12)
+
+
+def test_pad_integer_tensors_and_integer_like_widths(device):
+    x = nt.tensor([[1, 2, 3]], device=device)
+    assert F.pad(x, (1, 1)).tolist() == [[0, 1, 2, 3, 0]]
+    assert F.pad(x, (np.int64(2), 0), mode="reflect").tolist() == [[3, 2, 1, 2, 3]]
+    assert F.pad(x, (1, 0), value=7).dtype == nt.int64

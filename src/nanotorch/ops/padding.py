@@ -25,6 +25,7 @@ This module imports no array library.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Sequence
 
 from nanotorch.autograd.function import Function
@@ -57,11 +58,10 @@ class Pad(Function):
 
 def _widths(op: str, a: Tensor, pad: Sequence[int]) -> list[tuple[int, int]]:
     """(before, after) per dim of ``a`` from PyTorch's last-dim-first ``pad`` list."""
-    if isinstance(pad, (int, float)) or not all(
-        isinstance(p, int) and not isinstance(p, bool) for p in pad
-    ):
-        raise TypeError(f"{op}: pad must be a sequence of ints, got {pad!r}")
-    pad = list(pad)
+    try:
+        pad = [operator.index(p) for p in pad]  # ints and integer-like (NumPy ints)
+    except TypeError:
+        raise TypeError(f"{op}: pad must be a sequence of ints, got {pad!r}") from None
     if len(pad) % 2:
         raise RuntimeError(
             f"{op}: padding length must be divisible by 2, got pad={tuple(pad)} "
@@ -165,7 +165,7 @@ def pad(
         grow = tuple((max(lo, 0), max(hi, 0)) for lo, hi in widths)
         if all(w == (0, 0) for w in grow):
             return a
-        return Pad.apply(a, widths=grow, value=0.0 if value is None else value)
+        return Pad.apply(a, widths=grow, value=0 if value is None else value)
     if value is not None and value != 0:
         raise RuntimeError(
             f"{op}: padding mode {mode!r} doesn't take in value argument (got value={value}); "
