@@ -1,5 +1,6 @@
 """Specs for the pools and convolution built on pool.py and conv.py (nanotorch.ops.pool_extra,
-nanotorch.ops.conv3d): 1-D pools, adaptive pools, max unpooling and conv3d.
+nanotorch.ops.conv_extra): 1-D pools, adaptive pools, max unpooling, conv3d
+and conv_transpose1d.
 
 Like conv_ops.py, each reference is a direct loop over output positions in NumPy float64,
 written from the definition; the 1-D pools reuse the 2-D references on an image of height 1
@@ -246,4 +247,42 @@ SPECS = [
         ref_max_unpool1d,
         [Case(_v4[:, :, 0], _i4[:, :, 0] % 8, 2, id="k2")],
     ),
+]
+
+
+def ref_conv_transpose1d(x, w, b=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+    """Scatter each input element times the kernel into the output (the definition)."""
+    x, unbatched = _batched(x, 1)
+    s, p, op, d = stride, padding, output_padding, dilation
+    n_batch, c_in, length = x.shape
+    cog, k = w.shape[1:]
+    cig = c_in // groups
+    out_len = (length - 1) * s - 2 * p + d * (k - 1) + op + 1
+    full = np.zeros((n_batch, cog * groups, out_len + 2 * p))
+    for n in range(n_batch):
+        for ci in range(c_in):
+            g = ci // cig
+            for i in range(length):
+                full[n, g * cog : (g + 1) * cog, i * s : i * s + d * (k - 1) + 1 : d] += (
+                    x[n, ci, i] * w[ci]
+                )
+    out = full[:, :, p : p + out_len]
+    if b is not None:
+        out = out + b[None, :, None]
+    return out[0] if unbatched else out
+
+
+SPECS += [
+    OpSpec(
+        "conv_transpose1d",
+        ref_conv_transpose1d,
+        [
+            Case(randn(2, 3, 5), randn(3, 2, 3), randn(2), id="basic-bias"),
+            Case(randn(1, 2, 4), randn(2, 3, 3), stride=2, padding=1, output_padding=1, id="s2"),
+            Case(randn(1, 4, 4), randn(4, 1, 2), groups=2, dilation=2, id="groups-dilation"),
+            Case(randn(3, 4), randn(3, 2, 2), id="unbatched"),
+            Case(randn(0, 2, 3), randn(2, 3, 2), stride=2, id="empty-batch"),
+            Case(randn(4, 3, 2), randn(3, 2, 2), transposed=(0,), id="transposed"),
+        ],
+    )
 ]

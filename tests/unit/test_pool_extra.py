@@ -162,3 +162,17 @@ def test_adaptive_max_and_unpool_layers(device):
     np.testing.assert_array_equal(
         back.cpu().numpy(), F.max_unpool2d(pooled, where, 2).cpu().numpy()
     )
+
+
+def test_conv_transpose1d_layer_output_size_and_errors(device):
+    nt.manual_seed(0)
+    layer = nn.ConvTranspose1d(2, 3, 3, stride=2, padding=1, dtype=nt.float64).to(device)
+    assert layer.weight.shape == (2, 3, 3)
+    assert repr(layer) == "ConvTranspose1d(2, 3, kernel_size=(3,), stride=(2,), padding=(1,))"
+    x = _t(np.random.default_rng(3).standard_normal((1, 2, 4)), device)
+    assert layer(x).shape == (1, 3, 7)  # (4 - 1) * 2 - 2 + 2 + 1
+    assert layer(x, output_size=[8]).shape == (1, 3, 8)  # output_padding 1 picked
+    with pytest.raises(ValueError, match=r"ConvTranspose1d: output_size \(10,\) cannot come"):
+        layer(x, output_size=[10])
+    with pytest.raises(ShapeError, match=r"conv_transpose1d: input must be 2-D \(C, L\)"):
+        F.conv_transpose1d(nt.zeros((1, 1, 2, 4), device=device), layer.weight)

@@ -1,4 +1,5 @@
-"""Convolution layers: ``Conv1d``, ``Conv2d``, ``Conv3d`` and ``ConvTranspose2d``.
+"""Convolution layers: ``Conv1d``, ``Conv2d``, ``Conv3d``, ``ConvTranspose1d`` and
+``ConvTranspose2d``.
 
 Each module owns a weight (and optional bias) and calls its functional form in
 ``nanotorch.ops.conv`` (re-exported as ``nanotorch.nn.functional.conv2d`` and friends).
@@ -6,7 +7,7 @@ Arguments, defaults, weight layouts, initialisation and reprs follow PyTorch, so
 and checkpoints carry over:
 
 - ``Conv{1,2,3}d`` weight: (out_channels, in_channels / groups, *kernel_size);
-- ``ConvTranspose2d`` weight: (in_channels, out_channels / groups, *kernel_size);
+- ``ConvTranspose{1,2}d`` weight: (in_channels, out_channels / groups, *kernel_size);
 - weight ~ ``kaiming_uniform_(a=sqrt(5))``, bias ~ U(-1/sqrt(fan_in), 1/sqrt(fan_in)), with
   fan_in computed from the weight as PyTorch does (dim 1 times the kernel size).
 
@@ -37,7 +38,7 @@ from nanotorch.ops.conv import (
     non_negative,
     positive,
 )
-from nanotorch.ops.conv3d import conv3d
+from nanotorch.ops.conv_extra import conv3d, conv_transpose1d
 from nanotorch.ops.padding import pad
 from nanotorch.random import Generator
 from nanotorch.tensor import Tensor
@@ -256,6 +257,7 @@ class ConvTranspose2d(_ConvNd):
     """
 
     transposed = True
+    _conv_t = staticmethod(conv_transpose2d)
 
     def __init__(
         self,
@@ -290,11 +292,12 @@ class ConvTranspose2d(_ConvNd):
             generator,
         )
 
-    def _output_padding(self, input: Tensor, output_size: Sequence[int]) -> tuple[int, int]:  # noqa: A002
-        """The output_padding giving ``output_size`` ((H, W) or the full shape); each size
-        must lie in [smallest, smallest + stride - 1], as in PyTorch."""
-        size = tuple(int(v) for v in output_size)[-2:]
-        spatial = tuple(input.shape[-2:])
+    def _output_padding(self, input: Tensor, output_size: Sequence[int]) -> tuple[int, ...]:  # noqa: A002
+        """The output_padding giving ``output_size`` (the spatial sizes or the full shape);
+        each size must lie in [smallest, smallest + stride - 1], as in PyTorch."""
+        nd = self._nd
+        size = tuple(int(v) for v in output_size)[-nd:]
+        spatial = tuple(input.shape[-nd:])
         smallest = tuple(
             (n - 1) * s - 2 * p + d * (k - 1) + 1
             for n, s, p, d, k in zip(
@@ -302,23 +305,24 @@ class ConvTranspose2d(_ConvNd):
             )
         )
         largest = tuple(m + s - 1 for m, s in zip(smallest, self.stride))
-        if len(size) != 2 or any(not lo <= v <= hi for v, lo, hi in zip(size, smallest, largest)):
+        if len(size) != nd or any(not lo <= v <= hi for v, lo, hi in zip(size, smallest, largest)):
             raise ValueError(
                 f"{type(self).__name__}: output_size {size} cannot come from input shape "
                 f"{tuple(input.shape)}: each size must lie between {smallest} and {largest}"
             )
-        return tuple(v - lo for v, lo in zip(size, smallest))  # type: ignore[return-value]
+        return tuple(v - lo for v, lo in zip(size, smallest))
 
     def forward(
         self,
         input: Tensor,  # noqa: A002 - PyTorch's name
         output_size: Sequence[int] | None = None,
     ) -> Tensor:
-        check_same_place("conv_transpose2d", input, weight=self.weight, bias=self.bias)
+        conv_t = type(self)._conv_t
+        check_same_place(conv_t.__name__, input, weight=self.weight, bias=self.bias)
         output_padding = (
             self.output_padding if output_size is None else self._output_padding(input, output_size)
         )
-        return conv_transpose2d(
+        return conv_t(
             input,
             self.weight,
             self.bias,
@@ -330,4 +334,17 @@ class ConvTranspose2d(_ConvNd):
         )
 
 
-__all__ = ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose2d"]
+class ConvTranspose1d(ConvTranspose2d):
+    """Transposed 1-D convolution: ``F.conv_transpose1d`` with this layer's weight
+    (in_channels, out_channels / groups, k) and bias.
+
+    >>> from nanotorch import nn
+    >>> nn.ConvTranspose1d(4, 2, 3, stride=2)
+    ConvTranspose1d(4, 2, kernel_size=(3,), stride=(2,))
+    """
+
+    _nd = 1
+    _conv_t = staticmethod(conv_transpose1d)
+
+
+__all__ = ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d"]

@@ -62,13 +62,14 @@ REEXPORTED = (
     "tanh",
 )
 
-# Pools and conv3d of the op-breadth families (ops/pool_extra.py, ops/conv3d.py).
+# Pools and convolutions of the op-breadth families (ops/pool_extra.py, ops/conv_extra.py).
 from nanotorch.ops import (  # noqa: E402, F401 - re-exported (REEXPORTED)
     adaptive_avg_pool1d,
     adaptive_max_pool1d,
     adaptive_max_pool2d,
     avg_pool1d,
     conv3d,
+    conv_transpose1d,
     max_pool1d,
     max_unpool1d,
     max_unpool2d,
@@ -80,6 +81,7 @@ REEXPORTED += (
     "adaptive_max_pool2d",
     "avg_pool1d",
     "conv3d",
+    "conv_transpose1d",
     "max_pool1d",
     "max_unpool1d",
     "max_unpool2d",

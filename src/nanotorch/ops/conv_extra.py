@@ -1,4 +1,8 @@
-"""``conv3d``: 3-D convolution composed from conv2d.
+"""Convolutions composed from the 2-D ones of ops/conv.py: ``conv3d`` and
+``conv_transpose1d``.
+
+``conv_transpose1d`` is conv_transpose2d over an image of height 1 (as conv1d is conv2d's),
+with its arguments checked in 1-D terms.
 
 Note [conv3d as depth-sliced conv2d]
 ~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~
@@ -25,9 +29,13 @@ from collections.abc import Sequence
 from nanotorch.errors import ShapeError
 from nanotorch.ops.conv import (
     check_groups,
+    check_output_padding,
+    check_rank,
     check_tensor,
     conv2d,
     conv_padding,
+    conv_transpose2d,
+    non_negative,
     positive,
 )
 from nanotorch.ops.padding import pad
@@ -35,7 +43,7 @@ from nanotorch.tensor import Tensor
 
 # What this family exports; nanotorch.<name> and the op-spec tests derive from it
 # (Note [Op registry] in ops/__init__.py).
-OPS = ("conv3d",)
+OPS = ("conv3d", "conv_transpose1d")
 
 
 def _check(op: str, x: Tensor, weight: Tensor, bias: Tensor | None, groups: int) -> bool:
@@ -127,4 +135,46 @@ def conv3d(
     out = out.reshape(n, od, *out.shape[1:]).permute(0, 2, 1, 3, 4)
     if bias is not None:
         out = out + bias.reshape(1, -1, 1, 1, 1)
+    return out.squeeze(0) if unbatched else out
+
+
+def conv_transpose1d(
+    input: Tensor,  # noqa: A002 - PyTorch's name
+    weight: Tensor,
+    bias: Tensor | None = None,
+    stride: int | Sequence[int] = 1,
+    padding: int | Sequence[int] = 0,
+    output_padding: int | Sequence[int] = 0,
+    groups: int = 1,
+    dilation: int | Sequence[int] = 1,
+) -> Tensor:
+    """Transposed 1-D convolution over (N, C_in, L) or (C_in, L) with weight (C_in,
+    C_out / groups, k), PyTorch's signature; output length (L - 1) * stride - 2 * padding +
+    dilation * (k - 1) + output_padding + 1. conv_transpose2d over an image of height 1.
+
+    >>> import nanotorch
+    >>> x = nanotorch.ones(1, 2, 4)
+    >>> nanotorch.conv_transpose1d(x, nanotorch.ones(2, 3, 3), stride=2, padding=1).shape
+    (1, 3, 7)
+    """
+    op = "conv_transpose1d"
+    check_tensor(op, "input", input)
+    check_tensor(op, "weight", weight)
+    unbatched = check_rank(op, input, 1)
+    if weight.ndim != 3:
+        raise ShapeError(
+            f"{op}: weight must be 3-D (in_channels, out_channels / groups, k), got shape "
+            f"{tuple(weight.shape)}"
+        )
+    where = f" (input shape {tuple(input.shape)})"
+    if isinstance(padding, str):
+        raise ValueError(f"{op}: padding must be an int or a 1-tuple of ints, got {padding!r}")
+    (s,) = positive(op, "stride", stride, 1, where)
+    (d,) = positive(op, "dilation", dilation, 1, where)
+    (p,) = non_negative(op, "padding", padding, 1, where)
+    (o,) = check_output_padding(op, output_padding, (s,), (d,), where)
+    x = (input.unsqueeze(0) if unbatched else input).unsqueeze(2)
+    out = conv_transpose2d(
+        x, weight.unsqueeze(2), bias, (1, s), (0, p), (0, o), groups, (1, d)
+    ).squeeze(2)
     return out.squeeze(0) if unbatched else out
