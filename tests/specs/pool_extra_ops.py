@@ -286,3 +286,122 @@ SPECS += [
         ],
     )
 ]
+
+
+# ---------------------------------------------------------------------------- 3-D pools
+def _pool_len(n, k, s, p, d, ceil_mode):
+    span = n + 2 * p - d * (k - 1) - 1
+    out = (-(-span // s) if ceil_mode else span // s) + 1
+    if ceil_mode and (out - 1) * s >= n + p:
+        out -= 1
+    return out
+
+
+def ref_max_pool3d(
+    x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False
+):
+    x, unbatched = _batched(x, 3)
+    k = _t(kernel_size, 3)
+    s = k if stride is None else _t(stride, 3)
+    p, d = _t(padding, 3), _t(dilation, 3)
+    size = x.shape[2:]
+    grid = [_pool_len(size[i], k[i], s[i], p[i], d[i], ceil_mode) for i in range(3)]
+    vals = np.zeros(x.shape[:2] + tuple(grid))
+    idx = np.zeros(x.shape[:2] + tuple(grid), dtype=np.int64)
+    for lead in np.ndindex(*x.shape[:2]):
+        for pos in np.ndindex(*grid):
+            best, where = -np.inf, -1
+            for off in np.ndindex(*k):  # (d, h, w) order: the first maximum wins ties
+                src = [pos[i] * s[i] - p[i] + off[i] * d[i] for i in range(3)]
+                if all(0 <= src[i] < size[i] for i in range(3)):
+                    v = x[(*lead, *src)]
+                    if where < 0 or v > best:
+                        best, where = v, (src[0] * size[1] + src[1]) * size[2] + src[2]
+            vals[(*lead, *pos)], idx[(*lead, *pos)] = best, where
+    if unbatched:
+        vals, idx = vals[0], idx[0]
+    return (vals, idx) if return_indices else vals
+
+
+def ref_avg_pool3d(
+    x,
+    kernel_size,
+    stride=None,
+    padding=0,
+    ceil_mode=False,
+    count_include_pad=True,
+    divisor_override=None,
+):
+    x, unbatched = _batched(x, 3)
+    k = _t(kernel_size, 3)
+    s = k if stride is None else _t(stride, 3)
+    p = _t(padding, 3)
+    size = x.shape[2:]
+    grid = [_pool_len(size[i], k[i], s[i], p[i], 1, ceil_mode) for i in range(3)]
+    out = np.zeros(x.shape[:2] + tuple(grid))
+    for pos in np.ndindex(*grid):
+        lo = [pos[i] * s[i] - p[i] for i in range(3)]
+        hi = [min(lo[i] + k[i], size[i] + p[i]) for i in range(3)]
+        padded = np.prod([hi[i] - lo[i] for i in range(3)])
+        lo = [max(v, 0) for v in lo]
+        hi = [min(hi[i], size[i]) for i in range(3)]
+        inside = np.prod([hi[i] - lo[i] for i in range(3)])
+        window = x[:, :, lo[0] : hi[0], lo[1] : hi[1], lo[2] : hi[2]].sum(axis=(2, 3, 4))
+        if divisor_override is not None:
+            divisor = divisor_override
+        else:
+            divisor = padded if count_include_pad else inside
+        out[(slice(None), slice(None), *pos)] = window / divisor
+    return out[0] if unbatched else out
+
+
+def ref_adaptive_avg_pool3d(x, output_size):
+    size = _t(output_size, 3)
+    spatial = x.shape[-3:]
+    m = [spatial[i] if size[i] is None else size[i] for i in range(3)]
+    out = np.zeros(x.shape[:-3] + tuple(m))
+    for pos in np.ndindex(*m):
+        b = [_bins(spatial[i], m[i])[pos[i]] for i in range(3)]
+        out[(..., *pos)] = x[..., b[0][0] : b[0][1], b[1][0] : b[1][1], b[2][0] : b[2][1]].mean(
+            axis=(-3, -2, -1)
+        )
+    return out
+
+
+SPECS += [
+    OpSpec(
+        "max_pool3d",
+        ref_max_pool3d,
+        [
+            Case(distinct(2, 2, 4, 4, 4), 2, id="k2"),
+            Case(distinct(1, 2, 5, 5, 4), 3, stride=2, padding=1, id="k3-s2-p1"),
+            Case(distinct(1, 1, 5, 4, 5), 2, ceil_mode=True, return_indices=True, id="ceil-idx"),
+            Case(distinct(1, 1, 5, 5, 5), (2, 2, 1), stride=1, dilation=(2, 1, 2), id="dilation"),
+            Case(distinct(2, 3, 4, 4), (1, 2, 2), return_indices=True, id="unbatched-indices"),
+            Case(randn(0, 2, 2, 2, 2), 2, id="empty-batch"),
+            Case(distinct(2, 2, 4, 4, 4), 2, transposed=(0,), id="transposed"),
+        ],
+    ),
+    OpSpec(
+        "avg_pool3d",
+        ref_avg_pool3d,
+        [
+            Case(randn(2, 2, 4, 4, 4), 2, id="k2"),
+            Case(randn(1, 2, 5, 5, 4), 3, stride=2, padding=1, id="include-pad"),
+            Case(randn(1, 2, 5, 5, 4), 3, 2, 1, count_include_pad=False, id="exclude-pad"),
+            Case(randn(1, 1, 5, 4, 5), 2, stride=2, padding=1, ceil_mode=True, id="ceil-pad"),
+            Case(randn(1, 1, 4, 4, 4), 2, divisor_override=3, id="divisor-override"),
+            Case(randn(2, 3, 4, 4), (1, 2, 2), id="unbatched"),
+            Case(randn(2, 2, 4, 4, 4), 2, transposed=(0,), id="transposed"),
+        ],
+    ),
+    OpSpec(
+        "adaptive_avg_pool3d",
+        ref_adaptive_avg_pool3d,
+        [
+            Case(randn(2, 2, 5, 4, 3), (2, 3, 2), id="uneven"),
+            Case(randn(2, 4, 4, 4), 1, id="unbatched-global"),
+            Case(randn(1, 1, 3, 4, 5), (None, 2, None), id="none-keeps"),
+        ],
+    ),
+]

@@ -176,3 +176,30 @@ def test_conv_transpose1d_layer_output_size_and_errors(device):
         layer(x, output_size=[10])
     with pytest.raises(ShapeError, match=r"conv_transpose1d: input must be 2-D \(C, L\)"):
         F.conv_transpose1d(nt.zeros((1, 1, 2, 4), device=device), layer.weight)
+
+
+def test_max_pool3d_ties_pick_the_first_in_depth_height_width_order(device):
+    # All equal in a 2x2x2 window: the first element (0, 0, 0) wins and gets the gradient.
+    x = _t(np.ones((1, 1, 2, 2, 2)), device, requires_grad=True)
+    out, idx = F.max_pool3d(x, 2, return_indices=True)
+    assert idx.tolist() == [[[[[0]]]]]
+    out.sum().backward()
+    expected = np.zeros((2, 2, 2))
+    expected[0, 0, 0] = 1.0
+    np.testing.assert_array_equal(x.grad.cpu().numpy()[0, 0], expected)
+
+
+def test_3d_pool_layers_call_their_functions(device):
+    x = _t(np.random.default_rng(4).standard_normal((1, 2, 4, 5, 4)), device)
+    pairs = [
+        (nn.MaxPool3d(2, ceil_mode=True), lambda t: F.max_pool3d(t, 2, ceil_mode=True)),
+        (nn.AvgPool3d(3, 2, 1), lambda t: F.avg_pool3d(t, 3, 2, 1)),
+        (nn.AdaptiveAvgPool3d((2, None, 1)), lambda t: F.adaptive_avg_pool3d(t, (2, None, 1))),
+    ]
+    for module, fn in pairs:
+        np.testing.assert_array_equal(module(x).cpu().numpy(), fn(x).cpu().numpy())
+    assert repr(nn.AvgPool3d(2)) == "AvgPool3d(kernel_size=2, stride=2, padding=0)"
+    with pytest.raises(ShapeError, match=r"max_pool3d: input must be 4-D \(C, D, H, W\)"):
+        F.max_pool3d(x[0, 0], 2)
+    with pytest.raises(ValueError, match=r"avg_pool3d: padding \(2, 2, 2\) must be at most"):
+        F.avg_pool3d(x, 3, padding=2)

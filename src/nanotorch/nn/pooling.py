@@ -1,4 +1,4 @@
-"""Pooling layers: ``MaxPool{1,2}d``, ``AvgPool{1,2}d``, ``AdaptiveAvgPool{1,2}d``,
+"""Pooling layers: ``MaxPool{1,2,3}d``, ``AvgPool{1,2,3}d``, ``AdaptiveAvgPool{1,2,3}d``,
 ``AdaptiveMaxPool{1,2}d`` and ``MaxUnpool{1,2}d``.
 
 Parameter-free modules that hold their hyperparameters and call the functional forms in
@@ -24,10 +24,13 @@ from nanotorch.ops.pool import (
 )
 from nanotorch.ops.pool_extra import (
     adaptive_avg_pool1d,
+    adaptive_avg_pool3d,
     adaptive_max_pool1d,
     adaptive_max_pool2d,
     avg_pool1d,
+    avg_pool3d,
     max_pool1d,
+    max_pool3d,
     max_unpool1d,
     max_unpool2d,
 )
@@ -299,6 +302,115 @@ class AdaptiveMaxPool2d(Module):
         return f"output_size={self.output_size}"
 
 
+class MaxPool3d(Module):
+    """Max over kD x kH x kW windows: ``F.max_pool3d`` with these hyperparameters.
+
+    >>> from nanotorch import nn
+    >>> nn.MaxPool3d(2)
+    MaxPool3d(kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=False)
+    """
+
+    def __init__(
+        self,
+        kernel_size: int | Sequence[int],
+        stride: int | Sequence[int] | None = None,
+        padding: int | Sequence[int] = 0,
+        dilation: int | Sequence[int] = 1,
+        return_indices: bool = False,
+        ceil_mode: bool = False,
+    ) -> None:
+        super().__init__()
+        name = type(self).__name__
+        positive(name, "kernel_size", kernel_size, 3)
+        non_negative(name, "padding", padding, 3)
+        positive(name, "dilation", dilation, 3)
+        if stride is not None:
+            positive(name, "stride", stride, 3)
+        self.kernel_size = kernel_size
+        self.stride = stride if stride is not None else kernel_size
+        self.padding, self.dilation = padding, dilation
+        self.return_indices, self.ceil_mode = return_indices, ceil_mode
+
+    def forward(self, input: Tensor) -> Any:  # noqa: A002 - PyTorch's name
+        return max_pool3d(
+            input,
+            self.kernel_size,
+            self.stride,
+            self.padding,
+            self.dilation,
+            self.ceil_mode,
+            self.return_indices,
+        )
+
+    def extra_repr(self) -> str:
+        return (
+            f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
+            f"dilation={self.dilation}, ceil_mode={self.ceil_mode}"
+        )
+
+
+class AvgPool3d(Module):
+    """Mean over kD x kH x kW windows: ``F.avg_pool3d`` with these hyperparameters.
+
+    >>> from nanotorch import nn
+    >>> nn.AvgPool3d(2)
+    AvgPool3d(kernel_size=2, stride=2, padding=0)
+    """
+
+    def __init__(
+        self,
+        kernel_size: int | Sequence[int],
+        stride: int | Sequence[int] | None = None,
+        padding: int | Sequence[int] = 0,
+        ceil_mode: bool = False,
+        count_include_pad: bool = True,
+        divisor_override: int | None = None,
+    ) -> None:
+        super().__init__()
+        name = type(self).__name__
+        positive(name, "kernel_size", kernel_size, 3)
+        non_negative(name, "padding", padding, 3)
+        if stride is not None:
+            positive(name, "stride", stride, 3)
+        self.kernel_size = kernel_size
+        self.stride = stride if stride is not None else kernel_size
+        self.padding, self.ceil_mode = padding, ceil_mode
+        self.count_include_pad, self.divisor_override = count_include_pad, divisor_override
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002 - PyTorch's name
+        return avg_pool3d(
+            input,
+            self.kernel_size,
+            self.stride,
+            self.padding,
+            self.ceil_mode,
+            self.count_include_pad,
+            self.divisor_override,
+        )
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class AdaptiveAvgPool3d(Module):
+    """Average over adaptive bins of the last three dims: ``F.adaptive_avg_pool3d``.
+
+    >>> from nanotorch import nn
+    >>> nn.AdaptiveAvgPool3d((1, 2, None))
+    AdaptiveAvgPool3d(output_size=(1, 2, None))
+    """
+
+    def __init__(self, output_size: int | None | Sequence[int | None]) -> None:
+        super().__init__()
+        self.output_size = output_size
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002 - PyTorch's name
+        return adaptive_avg_pool3d(input, self.output_size)
+
+    def extra_repr(self) -> str:
+        return f"output_size={self.output_size}"
+
+
 class _MaxUnpoolNd(Module):
     _nd = 2
     _fn: Any
@@ -356,12 +468,15 @@ class MaxUnpool1d(_MaxUnpoolNd):
 __all__ = [
     "AdaptiveAvgPool1d",
     "AdaptiveAvgPool2d",
+    "AdaptiveAvgPool3d",
     "AdaptiveMaxPool1d",
     "AdaptiveMaxPool2d",
     "AvgPool1d",
     "AvgPool2d",
+    "AvgPool3d",
     "MaxPool1d",
     "MaxPool2d",
+    "MaxPool3d",
     "MaxUnpool1d",
     "MaxUnpool2d",
 ]

@@ -12,6 +12,12 @@
   row-major order (PyTorch's scan order). The gradient goes to that element through the
   gather's scatter-add; the returned indices are flat ``h * W + w`` positions, as in PyTorch.
 - ``max_unpool`` writes each value at its index in a zero output: ``MaxUnpool``.
+- Note [3-D pools from 2-D ones]: a max (or a sum) over a D x H x W window is a max (sum)
+  over the depth window of the H x W window's max (sum). So ``max_pool3d``/``avg_pool3d``
+  run pool.py's 2-D Function over every depth slice (depth folded into the batch), then
+  reduce kD strided depth slices of that result, padded with -inf (max) or 0 (sum); the
+  first maximum in (d, h, w) order wins, as in PyTorch. ``avg_pool3d``'s divisor is the
+  product of the per-dim window counts (Note [Pool windows]).
 
 This module imports no array library.
 """
@@ -25,13 +31,19 @@ from nanotorch.autograd.function import Function
 from nanotorch.errors import ShapeError
 from nanotorch.ops.conv import check_rank, check_tensor, non_negative, positive
 from nanotorch.ops.indexing import Take, index_range
+from nanotorch.ops.matmul import matmul
+from nanotorch.ops.padding import pad
 from nanotorch.ops.pool import (
     AvgPool2d,
     MaxPool2d,
     MaxPoolIndices,
+    _adaptive_matrix,
+    _pool_length,
+    _window_counts,
     adaptive_avg_pool2d,
     pool_geometry,
 )
+from nanotorch.ops.shape import stack as stack_slices
 from nanotorch.tensor import Tensor
 
 # What this family exports; nanotorch.<name> and the op-spec tests derive from it
@@ -39,7 +51,10 @@ from nanotorch.tensor import Tensor
 OPS = (
     "max_pool1d",
     "avg_pool1d",
+    "max_pool3d",
+    "avg_pool3d",
     "adaptive_avg_pool1d",
+    "adaptive_avg_pool3d",
     "adaptive_max_pool1d",
     "adaptive_max_pool2d",
     "max_unpool1d",
@@ -123,6 +138,170 @@ def avg_pool1d(
     return _squeeze1d(out, unbatched)
 
 
+# ---------------------------------------------------------------------------- 3-D pools
+def _pool3d_args(
+    op: str,
+    input: Any,  # noqa: A002 - PyTorch's name
+    kernel_size: Any,
+    stride: Any,
+    padding: Any,
+    dilation: Any,
+    ceil_mode: bool,
+) -> tuple[Tensor, bool, tuple[tuple[int, ...], ...], int, int]:
+    """The batched input, whether it was unbatched, (k, s, p, d) as triples, and the depth
+    grid size and right depth padding (Note [Pool windows])."""
+    check_tensor(op, "input", input)
+    if input.ndim not in (4, 5):
+        raise ShapeError(
+            f"{op}: input must be 4-D (C, D, H, W) or 5-D (N, C, D, H, W), got shape "
+            f"{tuple(input.shape)}"
+        )
+    unbatched = input.ndim == 4
+    where = f" (input shape {tuple(input.shape)})"
+    k = positive(op, "kernel_size", kernel_size, 3, where)
+    no_stride = stride is None or (isinstance(stride, (tuple, list)) and len(stride) == 0)
+    s = k if no_stride else positive(op, "stride", stride, 3, where)
+    p = non_negative(op, "padding", padding, 3, where)
+    d = positive(op, "dilation", dilation, 3, where)
+    if any(pp > kk // 2 for pp, kk in zip(p, k)):
+        raise ValueError(
+            f"{op}: padding {p} must be at most half of kernel_size {k}{where}; use less "
+            "padding or a larger kernel"
+        )
+    x = input.unsqueeze(0) if unbatched else input
+    depth = x.shape[2]
+    span = d[0] * (k[0] - 1) + 1
+    if span > depth + 2 * p[0]:
+        raise ShapeError(
+            f"{op}: kernel {k} (depth span {span}) is larger than the padded input depth "
+            f"{depth + 2 * p[0]}{where}; use a smaller kernel or pad more"
+        )
+    od = _pool_length(depth, k[0], s[0], p[0], d[0], ceil_mode)
+    after = max(p[0], (od - 1) * s[0] + span - depth - p[0])
+    return x, unbatched, (k, s, p, d), od, after
+
+
+def _per_slice(x: Tensor) -> Tensor:
+    """(N, C, D, H, W) -> (N * D, C, H, W): every depth slice an image of the batch."""
+    n, c, depth, h, w = x.shape
+    return x.permute(0, 2, 1, 3, 4).reshape(n * depth, c, h, w)
+
+
+def _from_slices(y: Tensor, n: int, depth: int) -> Tensor:
+    return y.reshape(n, depth, *y.shape[1:]).permute(0, 2, 1, 3, 4)
+
+
+def _depth_windows(
+    y: Tensor, k: int, s: int, d: int, od: int, before: int, after: int, fill: float
+) -> Tensor:
+    """(N, C, k, OD, H, W): the depth slices each kernel depth position reads."""
+    padded = pad(y, (0, 0, 0, 0, before, after), value=fill) if before or after else y
+    return stack_slices(
+        [padded[:, :, i * d : i * d + s * (od - 1) + 1 : s] for i in range(k)], dim=2
+    )
+
+
+def max_pool3d(
+    input: Tensor,  # noqa: A002 - PyTorch's name
+    kernel_size: int | Sequence[int],
+    stride: int | Sequence[int] | None = None,
+    padding: int | Sequence[int] = 0,
+    dilation: int | Sequence[int] = 1,
+    ceil_mode: bool = False,
+    return_indices: bool = False,
+) -> Tensor | tuple[Tensor, Tensor]:
+    """Max over each kD x kH x kW window of (N, C, D, H, W) or (C, D, H, W), PyTorch's
+    signature; ``return_indices`` gives flat ``(d * H + h) * W + w`` positions. Note [3-D
+    pools from 2-D ones].
+
+    >>> import nanotorch
+    >>> nanotorch.max_pool3d(nanotorch.arange(8.0).reshape(1, 2, 2, 2), 2).tolist()
+    [[[[7.0]]]]
+    """
+    op = "max_pool3d"
+    x, unbatched, (k, s, p, d), od, after = _pool3d_args(
+        op, input, kernel_size, stride, padding, dilation, bool(ceil_mode)
+    )
+    n, _, depth, h, w = x.shape
+    flat = _per_slice(x)
+    geom = pool_geometry(op, tuple(flat.shape), k[1:], s[1:], p[1:], d[1:], bool(ceil_mode))
+    per_slice = _from_slices(MaxPool2d.apply(flat, geom=geom), n, depth)
+    windows = _depth_windows(per_slice, k[0], s[0], d[0], od, p[0], after, -float("inf"))
+    values, pick = windows.max(dim=2)  # first maximal depth: PyTorch's (d, h, w) order
+    if return_indices:
+        from nanotorch.creation import arange
+
+        starts = (arange(od, device=x.device) * s[0] - p[0]).reshape(1, 1, od, 1, 1)
+        src_d = (starts + pick * d[0]).clamp(0, depth - 1)
+        hw = _from_slices(MaxPoolIndices.apply(flat, geom=geom), n, depth)
+        indices = src_d * (h * w) + hw.gather(2, src_d)
+    if unbatched:
+        values = values.squeeze(0)
+        if return_indices:
+            indices = indices.squeeze(0)
+    return (values, indices) if return_indices else values
+
+
+def avg_pool3d(
+    input: Tensor,  # noqa: A002 - PyTorch's name
+    kernel_size: int | Sequence[int],
+    stride: int | Sequence[int] | None = None,
+    padding: int | Sequence[int] = 0,
+    ceil_mode: bool = False,
+    count_include_pad: bool = True,
+    divisor_override: int | None = None,
+) -> Tensor:
+    """Mean over each kD x kH x kW window of (N, C, D, H, W) or (C, D, H, W), PyTorch's
+    signature and divisor rules. Note [3-D pools from 2-D ones].
+
+    >>> import nanotorch
+    >>> nanotorch.avg_pool3d(nanotorch.arange(8.0).reshape(1, 2, 2, 2), 2).tolist()
+    [[[[3.5]]]]
+    """
+    op = "avg_pool3d"
+    x, unbatched, (k, s, p, _), od, after = _pool3d_args(
+        op, input, kernel_size, stride, padding, 1, bool(ceil_mode)
+    )
+    if divisor_override is not None and (
+        not isinstance(divisor_override, int)
+        or isinstance(divisor_override, bool)
+        or divisor_override <= 0
+    ):
+        raise ValueError(
+            f"{op}: divisor_override must be a positive int or None, got {divisor_override!r}"
+        )
+    n, _, depth, _, _ = x.shape
+    flat = _per_slice(x)
+    geom = pool_geometry(op, tuple(flat.shape), k[1:], s[1:], p[1:], (1, 1), bool(ceil_mode))
+    sums = AvgPool2d.apply(flat, geom=geom, count_include_pad=True, divisor_override=1)
+    total = _depth_windows(_from_slices(sums, n, depth), k[0], s[0], 1, od, p[0], after, 0.0)
+    total = total.sum(dim=2)
+    if divisor_override is not None:
+        out = total / divisor_override
+    else:
+        out = total / _divisor3d(x, geom, k[0], s[0], p[0], od, bool(count_include_pad))
+    return out.squeeze(0) if unbatched else out
+
+
+def _divisor3d(x: Tensor, geom: Any, k: int, s: int, p: int, od: int, include_pad: bool) -> Tensor:
+    """(OD, OH, OW) window sizes: the product of the per-dim counts (Note [Pool windows])."""
+    backend = x._backend
+    xp = backend.xp
+    with backend.context():
+        dev = x._data.device
+        depth = x.shape[2]
+        start = xp.arange(od, dtype=xp.int64, device=dev) * s - p
+        end = xp.clip(start + k, max=depth + p)
+        cd = end - start if include_pad else xp.clip(end, max=depth) - xp.clip(start, min=0)
+        ch = _window_counts(xp, geom, 0, include_pad, dev)
+        cw = _window_counts(xp, geom, 1, include_pad, dev)
+        counts = (
+            xp.reshape(cd, (-1, 1, 1)) * xp.reshape(ch, (1, -1, 1)) * xp.reshape(cw, (1, 1, -1))
+        )
+        counts = xp.astype(counts, x._data.dtype)
+    return Tensor._make(counts, x._device, backend)
+
+
 # ---------------------------------------------------------------------------- adaptive pools
 def _output_size(op: str, output_size: Any, nd: int) -> tuple[int | None, ...]:
     if isinstance(output_size, (tuple, list)) and len(output_size) == nd:
@@ -162,6 +341,37 @@ def adaptive_avg_pool1d(input: Tensor, output_size: int | Sequence[int]) -> Tens
     x, unbatched = _adaptive_input(op, input, 1)
     out = adaptive_avg_pool2d(x.unsqueeze(2), (1, m)).squeeze(2)
     return out.squeeze(0) if unbatched else out
+
+
+def adaptive_avg_pool3d(
+    input: Tensor,  # noqa: A002 - PyTorch's name
+    output_size: int | None | Sequence[int | None],
+) -> Tensor:
+    """Mean over PyTorch's adaptive bins so the last three dims become ``output_size`` (an
+    int or a triple; None keeps that size): one matmul with the bin-averaging matrix per dim.
+
+    >>> import nanotorch
+    >>> nanotorch.adaptive_avg_pool3d(nanotorch.ones(2, 4, 5, 6), (1, 2, 3)).shape
+    (2, 1, 2, 3)
+    """
+    op = "adaptive_avg_pool3d"
+    size = _output_size(op, output_size, 3)
+    check_tensor(op, "input", input)
+    if input.ndim not in (4, 5):
+        raise ShapeError(
+            f"{op}: input must be 4-D (C, D, H, W) or 5-D (N, C, D, H, W), got shape "
+            f"{tuple(input.shape)}"
+        )
+    if any(v == 0 for v in input.shape[-3:]):
+        raise ShapeError(f"{op}: input of shape {tuple(input.shape)} has an empty spatial dim")
+    out = input
+    for axis, m in zip(range(input.ndim - 3, input.ndim), size):
+        n = out.shape[axis]
+        if m is None or m == n:
+            continue
+        moved = out.transpose(axis, -1)
+        out = matmul(moved, _adaptive_matrix(m, n, out).mT).transpose(axis, -1)
+    return out
 
 
 def _bin_index(x: Tensor, n: int, m: int) -> tuple[Tensor, int]:
