@@ -405,3 +405,35 @@ SPECS += [
         ],
     ),
 ]
+
+
+def ref_adaptive_max_pool3d(x, output_size, return_indices=False):
+    size = _t(output_size, 3)
+    spatial = x.shape[-3:]
+    m = [spatial[i] if size[i] is None else size[i] for i in range(3)]
+    vals = np.zeros(x.shape[:-3] + tuple(m))
+    idx = np.zeros(x.shape[:-3] + tuple(m), dtype=np.int64)
+    for lead in np.ndindex(*x.shape[:-3]):
+        for pos in np.ndindex(*m):
+            b = [_bins(spatial[i], m[i])[pos[i]] for i in range(3)]
+            best, where = -np.inf, -1
+            for src in np.ndindex(*(hi - lo for lo, hi in b)):
+                src = tuple(lo + o for (lo, _), o in zip(b, src))
+                if where < 0 or x[(*lead, *src)] > best:
+                    best = x[(*lead, *src)]
+                    where = (src[0] * spatial[1] + src[1]) * spatial[2] + src[2]
+            vals[(*lead, *pos)], idx[(*lead, *pos)] = best, where
+    return (vals, idx) if return_indices else vals
+
+
+SPECS += [
+    OpSpec(
+        "adaptive_max_pool3d",
+        ref_adaptive_max_pool3d,
+        [
+            Case(distinct(2, 2, 5, 4, 3), (2, 3, 2), id="uneven"),
+            Case(distinct(2, 4, 4, 5), (3, None, 2), return_indices=True, id="unbatched-idx"),
+            Case(distinct(1, 1, 2, 3, 2), (3, 4, 3), return_indices=True, id="upsample-idx"),
+        ],
+    )
+]

@@ -203,3 +203,12 @@ def test_3d_pool_layers_call_their_functions(device):
         F.max_pool3d(x[0, 0], 2)
     with pytest.raises(ValueError, match=r"avg_pool3d: padding \(2, 2, 2\) must be at most"):
         F.avg_pool3d(x, 3, padding=2)
+
+
+def test_adaptive_max_pool3d_layer_and_indices(device):
+    # 2x2x2 arange, one bin: the maximum 7 sits at flat position 7.
+    x = _t(np.arange(8.0).reshape(1, 1, 2, 2, 2), device)
+    out, idx = nn.AdaptiveMaxPool3d(1, return_indices=True)(x)
+    assert out.tolist() == [[[[[7.0]]]]] and idx.tolist() == [[[[[7]]]]]
+    with pytest.raises(ShapeError, match=r"adaptive_max_pool3d: input must be 4-D"):
+        F.adaptive_max_pool3d(x[0, 0, 0], 1)

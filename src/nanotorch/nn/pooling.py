@@ -1,5 +1,5 @@
 """Pooling layers: ``MaxPool{1,2,3}d``, ``AvgPool{1,2,3}d``, ``AdaptiveAvgPool{1,2,3}d``,
-``AdaptiveMaxPool{1,2}d`` and ``MaxUnpool{1,2}d``.
+``AdaptiveMaxPool{1,2,3}d`` and ``MaxUnpool{1,2}d``.
 
 Parameter-free modules that hold their hyperparameters and call the functional forms in
 ``nanotorch.ops.pool`` and ``nanotorch.ops.pool_extra`` (re-exported from
@@ -27,6 +27,7 @@ from nanotorch.ops.pool_extra import (
     adaptive_avg_pool3d,
     adaptive_max_pool1d,
     adaptive_max_pool2d,
+    adaptive_max_pool3d,
     avg_pool1d,
     avg_pool3d,
     max_pool1d,
@@ -411,6 +412,27 @@ class AdaptiveAvgPool3d(Module):
         return f"output_size={self.output_size}"
 
 
+class AdaptiveMaxPool3d(Module):
+    """Max over adaptive bins of the last three dims: ``F.adaptive_max_pool3d``.
+
+    >>> from nanotorch import nn
+    >>> nn.AdaptiveMaxPool3d(2)
+    AdaptiveMaxPool3d(output_size=2)
+    """
+
+    def __init__(
+        self, output_size: int | None | Sequence[int | None], return_indices: bool = False
+    ) -> None:
+        super().__init__()
+        self.output_size, self.return_indices = output_size, return_indices
+
+    def forward(self, input: Tensor) -> Any:  # noqa: A002 - PyTorch's name
+        return adaptive_max_pool3d(input, self.output_size, self.return_indices)
+
+    def extra_repr(self) -> str:
+        return f"output_size={self.output_size}"
+
+
 class _MaxUnpoolNd(Module):
     _nd = 2
     _fn: Any
@@ -471,6 +493,7 @@ __all__ = [
     "AdaptiveAvgPool3d",
     "AdaptiveMaxPool1d",
     "AdaptiveMaxPool2d",
+    "AdaptiveMaxPool3d",
     "AvgPool1d",
     "AvgPool2d",
     "AvgPool3d",

@@ -1,5 +1,5 @@
 """More pools, built on pool.py's: ``max_pool1d``, ``avg_pool1d``, ``adaptive_avg_pool1d``,
-``adaptive_max_pool1d``/``2d`` and ``max_unpool1d``/``2d``.
+``adaptive_max_pool1d``/``2d``/``3d`` and ``max_unpool1d``/``2d``.
 
 - A 1-D pool is the 2-D pool of pool.py over an image of height 1 (kernel (1, k), stride
   (1, s), padding (0, p)): same Functions, same gradients, ``ceil_mode`` and
@@ -57,6 +57,7 @@ OPS = (
     "adaptive_avg_pool3d",
     "adaptive_max_pool1d",
     "adaptive_max_pool2d",
+    "adaptive_max_pool3d",
     "max_unpool1d",
     "max_unpool2d",
 )
@@ -343,6 +344,20 @@ def adaptive_avg_pool1d(input: Tensor, output_size: int | Sequence[int]) -> Tens
     return out.squeeze(0) if unbatched else out
 
 
+def _input3d(op: str, input: Any) -> tuple[Tensor, bool]:  # noqa: A002
+    """(N, C, D, H, W) from a 4-D or 5-D input with no empty spatial dim."""
+    check_tensor(op, "input", input)
+    if input.ndim not in (4, 5):
+        raise ShapeError(
+            f"{op}: input must be 4-D (C, D, H, W) or 5-D (N, C, D, H, W), got shape "
+            f"{tuple(input.shape)}"
+        )
+    if any(v == 0 for v in input.shape[-3:]):
+        raise ShapeError(f"{op}: input of shape {tuple(input.shape)} has an empty spatial dim")
+    unbatched = input.ndim == 4
+    return (input.unsqueeze(0) if unbatched else input), unbatched
+
+
 def adaptive_avg_pool3d(
     input: Tensor,  # noqa: A002 - PyTorch's name
     output_size: int | None | Sequence[int | None],
@@ -356,14 +371,7 @@ def adaptive_avg_pool3d(
     """
     op = "adaptive_avg_pool3d"
     size = _output_size(op, output_size, 3)
-    check_tensor(op, "input", input)
-    if input.ndim not in (4, 5):
-        raise ShapeError(
-            f"{op}: input must be 4-D (C, D, H, W) or 5-D (N, C, D, H, W), got shape "
-            f"{tuple(input.shape)}"
-        )
-    if any(v == 0 for v in input.shape[-3:]):
-        raise ShapeError(f"{op}: input of shape {tuple(input.shape)} has an empty spatial dim")
+    _input3d(op, input)
     out = input
     for axis, m in zip(range(input.ndim - 3, input.ndim), size):
         n = out.shape[axis]
@@ -392,24 +400,42 @@ def _bin_index(x: Tensor, n: int, m: int) -> tuple[Tensor, int]:
 def _adaptive_max(
     op: str, input: Any, output_size: Any, return_indices: bool, nd: int
 ) -> Tensor | tuple[Tensor, Tensor]:
+    """Note [Adaptive max as a gather], for 1, 2 or 3 spatial dims."""
     size = _output_size(op, output_size, nd)
-    x, unbatched = _adaptive_input(op, input, nd)
+    if nd == 3:
+        x, unbatched = _input3d(op, input)
+    else:
+        x, unbatched = _adaptive_input(op, input, nd)
     if nd == 1:
         x = x.unsqueeze(2)
         size = (1, size[0])
-    h, w = x.shape[-2:]
-    oh = h if size[0] is None else size[0]
-    ow = w if size[1] is None else size[1]
-    rows, lh = _bin_index(x, h, oh)  # (OH, LH)
-    cols, lw = _bin_index(x, w, ow)  # (OW, LW)
-    windows = Take.apply(Take.apply(x, rows, axis=2), cols, axis=4)  # (N, C, OH, LH, OW, LW)
-    flat = windows.permute(0, 1, 2, 4, 3, 5).reshape(*x.shape[:2], oh, ow, lh * lw)
-    values, k = flat.max(dim=-1)
+    k = max(nd, 2)
+    spatial = tuple(x.shape[2:])
+    outs = [n if m is None else m for n, m in zip(spatial, size)]
+    bins = [_bin_index(x, n, m) for n, m in zip(spatial, outs)]  # ((m, L) positions, L)
+    windows = x
+    for i, (index, _) in enumerate(bins):
+        windows = Take.apply(windows, index, axis=2 + 2 * i)  # dim 2 + 2i becomes (m_i, L_i)
+    order = (0, 1, *(2 + 2 * i for i in range(k)), *(3 + 2 * i for i in range(k)))
+    total = 1
+    for _, length in bins:
+        total *= length
+    flat = windows.permute(*order).reshape(*x.shape[:2], *outs, total)
+    values, pick = flat.max(dim=-1)  # first maximum in row-major bin order
     if return_indices:
         # Flat input position of every bin entry, then the entry max picked.
-        source = rows.reshape(oh, 1, lh, 1) * w + cols.reshape(1, ow, 1, lw)
-        source = source.reshape(1, 1, oh, ow, lh * lw).expand(*x.shape[:2], oh, ow, lh * lw)
-        indices = source.gather(-1, k.unsqueeze(-1)).squeeze(-1)
+        source = None
+        for i, (index, length) in enumerate(bins):
+            stride = 1
+            for n in spatial[i + 1 :]:
+                stride *= n
+            shape = [1] * (2 * k)
+            shape[i], shape[k + i] = outs[i], length
+            term = index.reshape(*shape) * stride
+            source = term if source is None else source + term
+        assert source is not None
+        source = source.reshape(1, 1, *outs, total).expand(*x.shape[:2], *outs, total)
+        indices = source.gather(-1, pick.unsqueeze(-1)).squeeze(-1)
     if nd == 1:
         values = values.squeeze(2)
         if return_indices:
@@ -436,6 +462,21 @@ def adaptive_max_pool2d(
     [[[7.0, 9.0], [17.0, 19.0]]]
     """
     return _adaptive_max("adaptive_max_pool2d", input, output_size, return_indices, 2)
+
+
+def adaptive_max_pool3d(
+    input: Tensor,  # noqa: A002 - PyTorch's name
+    output_size: int | None | Sequence[int | None],
+    return_indices: bool = False,
+) -> Tensor | tuple[Tensor, Tensor]:
+    """Max over PyTorch's adaptive bins of the last three dims of (N, C, D, H, W) or
+    (C, D, H, W); indices are flat ``(d * H + h) * W + w`` positions.
+
+    >>> import nanotorch
+    >>> nanotorch.adaptive_max_pool3d(nanotorch.arange(8.0).reshape(1, 2, 2, 2), 1).tolist()
+    [[[[7.0]]]]
+    """
+    return _adaptive_max("adaptive_max_pool3d", input, output_size, return_indices, 3)
 
 
 def adaptive_max_pool1d(
