@@ -12,8 +12,8 @@ import numpy as np
 
 MODULES = ["specs.core_ops"]
 OPTIONAL_MODULES = ["specs.nn_ops", "specs.conv_ops"]
-# Op breadth II families (padding, interpolation, more pooling).
-OPTIONAL_MODULES += ["specs.padding_ops", "specs.interpolate_ops", "specs.pool_extra_ops"]
+# Op breadth II families (padding, interpolation, more pooling and convolution).
+MODULES += ["specs.padding_ops", "specs.interpolate_ops", "specs.pool_extra_ops"]
 
 _rng = np.random.default_rng(1234)
 

@@ -198,3 +198,25 @@ SPECS += [
         gradgrad=True,
     )
 ]
+
+# PyTorch's older fixed-mode names.
+SPECS += [
+    OpSpec(
+        "upsample_nearest",
+        lambda x, size=None, scale_factor=None: ref_interpolate(x, size, scale_factor),
+        [
+            Case(randn(1, 2, 3, 4), scale_factor=2, id="x2"),
+            Case(randn(2, 3, 5), size=7, id="1d-size"),
+        ],
+    ),
+    OpSpec(
+        "upsample_bilinear",
+        lambda x, size=None, scale_factor=None: ref_interpolate(
+            x, size, scale_factor, mode="bilinear", align_corners=True
+        ),
+        [
+            Case(randn(1, 2, 3, 4), scale_factor=2, id="x2"),
+            Case(randn(2, 1, 3, 3), size=(4, 5), id="size"),
+        ],
+    ),
+]

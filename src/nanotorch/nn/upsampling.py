@@ -48,7 +48,7 @@ from nanotorch.tensor import Tensor
 
 # What this family exports; nanotorch.nn.functional and the op-spec tests derive from it
 # (Note [Op registry] in ops/__init__.py).
-OPS = ("interpolate",)
+OPS = ("interpolate", "upsample_nearest", "upsample_bilinear")
 ALIASES = {"upsample": "interpolate"}  # PyTorch's older name, same arguments
 
 _MODES = ("nearest", "linear", "bilinear", "bicubic", "trilinear", "area", "nearest-exact")
@@ -266,6 +266,37 @@ def interpolate(
     for d in range(k):
         out = _resize_axis(out, 2 + d, sizes[d], mode, bool(align_corners), scales[d])
     return out
+
+
+def upsample_nearest(
+    input: Tensor,  # noqa: A002 - PyTorch's name
+    size: int | Sequence[int] | None = None,
+    scale_factor: float | Sequence[float] | None = None,
+) -> Tensor:
+    """PyTorch's older name for ``interpolate(input, size, scale_factor, mode='nearest')``.
+
+    >>> import nanotorch
+    >>> from nanotorch.nn import functional as F
+    >>> F.upsample_nearest(nanotorch.tensor([[[1.0, 2.0]]]), scale_factor=2).tolist()
+    [[[1.0, 1.0, 2.0, 2.0]]]
+    """
+    return interpolate(input, size, scale_factor, mode="nearest")
+
+
+def upsample_bilinear(
+    input: Tensor,  # noqa: A002 - PyTorch's name
+    size: int | Sequence[int] | None = None,
+    scale_factor: float | Sequence[float] | None = None,
+) -> Tensor:
+    """PyTorch's older name for ``interpolate(input, size, scale_factor, mode='bilinear',
+    align_corners=True)`` (4-D input).
+
+    >>> import nanotorch
+    >>> from nanotorch.nn import functional as F
+    >>> F.upsample_bilinear(nanotorch.tensor([[[[0.0, 2.0]]]]), size=(1, 3)).tolist()
+    [[[[0.0, 1.0, 2.0]]]]
+    """
+    return interpolate(input, size, scale_factor, mode="bilinear", align_corners=True)
 
 
 class Upsample(Module):
