@@ -12,8 +12,10 @@ import numpy as np
 
 MODULES = ["specs.core_ops"]
 OPTIONAL_MODULES = ["specs.nn_ops", "specs.conv_ops"]
-# Op breadth II families (padding, interpolation, more pooling and convolution).
-MODULES += ["specs.padding_ops", "specs.interpolate_ops", "specs.pool_extra_ops"]
+# Op breadth II families (padding, interpolation, more pooling and convolution). Appended
+# last: the modules share one random stream, so loading them first would change the sample
+# data of the families above.
+OPTIONAL_MODULES += ["specs.padding_ops", "specs.interpolate_ops", "specs.pool_extra_ops"]
 
 _rng = np.random.default_rng(1234)
 

@@ -237,7 +237,7 @@ SPECS = [
         ref_max_unpool2d,
         [
             Case(_v1, _i1, 2, id="k2"),
-            Case(_v2, _i2, (2, 3), id="k2x3"),
+            Case(_v2, _i2, (2, 3), output_size=(5, 7), id="k2x3-input-size"),
             Case(_v3, _i3, 2, output_size=(5, 5), id="unbatched-output-size"),
             Case(_v1, _i1, 2, stride=2, padding=0, output_size=(2, 3, 5, 7), id="full-size"),
         ],
