@@ -156,3 +156,9 @@ def test_pad_integer_tensors_and_integer_like_widths(device):
     assert F.pad(x, (1, 1)).tolist() == [[0, 1, 2, 3, 0]]
     assert F.pad(x, (np.int64(2), 0), mode="reflect").tolist() == [[3, 2, 1, 2, 3]]
     assert F.pad(x, (1, 0), value=7).dtype == nt.int64
+
+
+@pytest.mark.parametrize("value", ["x", [1.0], True])
+def test_pad_refuses_a_value_that_is_not_a_number(value):
+    with pytest.raises(TypeError, match=r"pad: value must be a number"):
+        nt.nn.functional.pad(nt.ones(2, 3), (1, 1), value=value)

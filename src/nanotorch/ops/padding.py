@@ -159,6 +159,8 @@ def pad(
         raise NotImplementedError(
             f"{op}: unrecognised padding mode {mode!r}; use one of {', '.join(MODES)}"
         )
+    if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
+        raise TypeError(f"{op}: value must be a number, got {type(value).__name__} {value!r}")
     widths = _widths(op, input, pad)
     if mode == "constant":
         a = _crop(input, widths)
