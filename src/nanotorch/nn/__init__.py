@@ -118,3 +118,8 @@ __all__ += [
     "Softmin",
     "Softsign",
 ]
+
+# Recurrent layers (nn/rnn.py).
+from nanotorch.nn.rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell  # noqa: E402
+
+__all__ += ["GRU", "GRUCell", "LSTM", "LSTMCell", "RNN", "RNNBase", "RNNCell"]
