@@ -124,7 +124,7 @@ OPTIONS = {
 def test_rnn_layers_match_the_numpy_reference(device, mode, option):
     opts = dict(OPTIONS[option])
     init, unbatched = opts.pop("init", False), opts.pop("unbatched", False)
-    T, N, I, H = 4, 3, 3, 5
+    T, N, I, H = 5, 3, 3, 5  # T = 5: blocks of 2, 2 and 1 (Note [Slicing the projections])
     nt.manual_seed(0)
     m = make(mode, I, H, device=device, dtype=F64, **opts)
     L, D = opts.get("num_layers", 1), 2 if opts.get("bidirectional") else 1
