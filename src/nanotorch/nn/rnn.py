@@ -33,7 +33,8 @@ Note [Slicing the projections]
 Step t reads ``proj[t]`` from the (T, N, G*H) projections. The gradient of a slice is a
 full-size array of zeros with the slice's gradient written in (``GetItem`` in
 ops/indexing.py), so T slices of the whole sequence would cost T full-size arrays in
-backward, quadratic in T (measured: it made a 64-step LSTM's backward half again slower).
+backward, quadratic in T (measured: a 64-step LSTM's forward + backward took about twice
+as long; discovery/recurrent.md).
 Slicing in two levels -- blocks of about sqrt(T) steps, then a step from its block -- costs
 about 2 sqrt(T) full-size arrays instead, and gives the same values and gradients.
 
