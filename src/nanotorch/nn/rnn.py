@@ -400,6 +400,10 @@ class RNNBase(Module):
         for p in self.parameters():
             init.uniform_(p, -stdv, stdv)
 
+    def flatten_parameters(self) -> None:
+        """Nothing to do: PyTorch packs the weights into one buffer for cuDNN; here each
+        parameter is its own tensor. Kept so PyTorch code that calls it runs unchanged."""
+
     @property
     def all_weights(self) -> list[list[Parameter]]:
         """The parameters grouped per layer and direction, each [w_ih, w_hh(, b_ih, b_hh)]."""

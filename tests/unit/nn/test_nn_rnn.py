@@ -270,6 +270,10 @@ def test_lstm_state_dict_keys_and_shapes_are_pytorchs():
     assert tuple(sd["weight_ih_l1_reverse"].shape) == (20, 10)
     assert tuple(sd["weight_hh_l1"].shape) == (20, 5)
     assert tuple(sd["bias_hh_l0_reverse"].shape) == (20,)
+    # all_weights groups them per layer and direction, in the same order.
+    assert len(m.all_weights) == 4
+    assert m.all_weights[1][0] is m.weight_ih_l0_reverse
+    assert m.all_weights[2][3] is m.bias_hh_l1
 
 
 def test_rnn_and_gru_state_dict_keys_without_bias():
@@ -314,6 +318,25 @@ def test_rnn_state_dict_round_trips_between_models(device):
     b.load_state_dict(a.state_dict())
     x = nt.randn(5, 2, 3, device=device)
     assert_close(b(x)[0], _np(a(x)[0]).astype(np.float32))
+
+
+def test_rnn_repr_lists_the_non_default_options():
+    assert repr(nn.LSTM(3, 4, num_layers=2, batch_first=True, bidirectional=True)) == (
+        "LSTM(3, 4, num_layers=2, batch_first=True, bidirectional=True)"
+    )
+    assert repr(nn.GRU(3, 4, bias=False)) == "GRU(3, 4, bias=False)"
+    assert repr(nn.RNNCell(3, 4, nonlinearity="relu")) == "RNNCell(3, 4, nonlinearity='relu')"
+
+
+def test_rnn_flatten_parameters_is_a_no_op():
+    """PyTorch code calls it after moving a model; here weights are separate tensors
+    already, so nothing changes."""
+    m = nn.LSTM(3, 4)
+    before = {k: _np(v) for k, v in m.state_dict().items()}
+    ids = [id(p) for p in m.parameters()]
+    assert m.flatten_parameters() is None
+    assert [id(p) for p in m.parameters()] == ids
+    assert all(np.array_equal(before[k], _np(v)) for k, v in m.state_dict().items())
 
 
 # --- dropout between layers ---------------------------------------------------------------
@@ -571,27 +594,27 @@ def test_lstm_learns_to_remember_the_first_token():
 @pytest.mark.skipif(importlib.util.find_spec("torch") is None, reason="torch is not installed")
 @pytest.mark.parametrize("mode", MODES)
 def test_rnn_matches_pytorch_when_importable(mode):
+    """PyTorch's own layer, loaded with our state_dict: same output, final state and weight
+    gradient for two bidirectional batch_first layers."""
     import torch
 
     nt.manual_seed(0)
     m = make(mode, 3, 4, num_layers=2, bidirectional=True, batch_first=True, dtype=F64)
-    tm = {
-        "RNN_TANH": lambda: torch.nn.RNN(3, 4, 2, nonlinearity="tanh"),
-        "RNN_RELU": lambda: torch.nn.RNN(3, 4, 2, nonlinearity="relu"),
-        "LSTM": lambda: torch.nn.LSTM(3, 4, 2),
-        "GRU": lambda: torch.nn.GRU(3, 4, 2),
-    }[mode]
-    ref = type(tm())(
-        3,
-        4,
-        2,
-        batch_first=True,
-        bidirectional=True,
-        dtype=torch.float64,
-        **({"nonlinearity": mode[4:].lower()} if mode.startswith("RNN") else {}),
-    )
+    cls = {"LSTM": torch.nn.LSTM, "GRU": torch.nn.GRU}.get(mode, torch.nn.RNN)
+    extra = {"nonlinearity": mode[4:].lower()} if mode.startswith("RNN") else {}
+    ref = cls(3, 4, 2, batch_first=True, bidirectional=True, dtype=torch.float64, **extra)
     ref.load_state_dict({k: torch.from_numpy(v) for k, v in params_np(m).items()})
     x = np.random.default_rng(0).standard_normal((2, 5, 3))
-    out, _ = m(nt.tensor(x, dtype=F64))
-    ref_out, _ = ref(torch.from_numpy(x))
+    out, state = m(nt.tensor(x, dtype=F64))
+    ref_out, ref_state = ref(torch.from_numpy(x))
+    h_n, ref_h = (state[0], ref_state[0]) if mode == "LSTM" else (state, ref_state)
     assert_close(out, ref_out.detach().numpy(), rtol=1e-10, atol=1e-12)
+    assert_close(h_n, ref_h.detach().numpy(), rtol=1e-10, atol=1e-12)
+    (out * out).sum().backward()
+    (ref_out * ref_out).sum().backward()
+    assert_close(
+        m.weight_hh_l1_reverse.grad,
+        ref.weight_hh_l1_reverse.grad.numpy(),
+        rtol=1e-9,
+        atol=1e-12,
+    )
