@@ -134,3 +134,8 @@ __all__ += _padding.__all__
 from nanotorch.nn.upsampling import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d  # noqa: E402
 
 __all__ += ["Upsample", "UpsamplingBilinear2d", "UpsamplingNearest2d"]
+
+# Recurrent layers (nn/rnn.py).
+from nanotorch.nn.rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell  # noqa: E402
+
+__all__ += ["GRU", "GRUCell", "LSTM", "LSTMCell", "RNN", "RNNBase", "RNNCell"]
