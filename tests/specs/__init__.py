@@ -19,6 +19,7 @@ MODULES = [
     "specs.activation_ops",
     "specs.scan_ops",
     "specs.sorting_ops",
+    "specs.attention_ops",
 ]
 
 _rng = np.random.default_rng(1234)
