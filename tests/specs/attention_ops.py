@@ -19,9 +19,7 @@ from specs import randn
 _rng = np.random.default_rng(2468)
 
 
-def np_sdpa(
-    q, k, v, attn_mask=None, dropout_p=0.0, is_causal=False, scale=None, enable_gqa=False
-):
+def np_sdpa(q, k, v, attn_mask=None, dropout_p=0.0, is_causal=False, scale=None, enable_gqa=False):
     assert dropout_p == 0.0, "the reference has no dropout; unit tests check dropout"
     if enable_gqa and q.ndim >= 3 and k.shape[-3] != q.shape[-3]:
         rep = q.shape[-3] // k.shape[-3]
@@ -44,6 +42,68 @@ def np_sdpa(
         e = np.exp(s - s.max(axis=-1, keepdims=True))
         p = np.where(dead, 0.0, e / e.sum(axis=-1, keepdims=True))
     return (p @ v).astype(q.dtype)
+
+
+def _np_softmax(s):
+    with np.errstate(invalid="ignore"):
+        e = np.exp(s - s.max(-1, keepdims=True))
+        return e / e.sum(-1, keepdims=True)
+
+
+def np_mha(
+    query, key, value, sd, num_heads, *, batch_first=False, key_padding_mask=None, attn_mask=None
+):
+    """PyTorch's multi-head attention, one batch element and one head at a time.
+    Returns (out, weights per head (N, H, L, S)) in the module's layout."""
+    if query.ndim == 2:
+        out, w = np_mha(
+            query[:, None],
+            key[:, None],
+            value[:, None],
+            sd,
+            num_heads,
+            key_padding_mask=None if key_padding_mask is None else key_padding_mask[None],
+            attn_mask=attn_mask,
+        )
+        return out[:, 0], w[0]
+    if batch_first:
+        out, w = np_mha(
+            query.transpose(1, 0, 2),
+            key.transpose(1, 0, 2),
+            value.transpose(1, 0, 2),
+            sd,
+            num_heads,
+            key_padding_mask=key_padding_mask,
+            attn_mask=attn_mask,
+        )
+        return out.transpose(1, 0, 2), w
+    L, N, E = query.shape
+    S = key.shape[0]
+    D = E // num_heads
+    if "in_proj_weight" in sd:
+        wq, wk, wv = np.split(sd["in_proj_weight"], 3, axis=0)
+    else:
+        wq, wk, wv = sd["q_proj_weight"], sd["k_proj_weight"], sd["v_proj_weight"]
+    bq, bk, bv = np.split(sd.get("in_proj_bias", np.zeros(3 * E)), 3)
+    q, k, v = query @ wq.T + bq, key @ wk.T + bk, value @ wv.T + bv
+    mask = np.zeros((N, num_heads, L, S))
+    if attn_mask is not None:
+        m = np.where(attn_mask, -np.inf, 0.0) if attn_mask.dtype == bool else attn_mask
+        mask = mask + (m if m.ndim == 2 else m.reshape(N, num_heads, L, S))
+    if key_padding_mask is not None:
+        m = key_padding_mask
+        m = np.where(m, -np.inf, 0.0) if m.dtype == bool else m
+        mask = mask + m[:, None, None, :]
+    out = np.zeros((L, N, E))
+    weights = np.zeros((N, num_heads, L, S))
+    for n in range(N):
+        for h in range(num_heads):
+            f = slice(h * D, (h + 1) * D)
+            s = q[:, n, f] @ k[:, n, f].T / math.sqrt(D) + mask[n, h]
+            weights[n, h] = _np_softmax(s)
+            out[:, n, f] = weights[n, h] @ v[:, n, f]
+    out = out @ sd["out_proj.weight"].T + sd.get("out_proj.bias", 0.0)
+    return out, weights
 
 
 def _mask(*shape, p_keep=0.6):
