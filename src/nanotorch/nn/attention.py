@@ -102,8 +102,7 @@ class MultiheadAttention(Module):
         super().__init__()
         if embed_dim <= 0 or num_heads <= 0:
             raise AttentionConfigError(
-                f"{_OP}: embed_dim and num_heads must be positive, got {embed_dim} and "
-                f"{num_heads}"
+                f"{_OP}: embed_dim and num_heads must be positive, got {embed_dim} and {num_heads}"
             )
         if embed_dim % num_heads != 0:
             raise AttentionConfigError(

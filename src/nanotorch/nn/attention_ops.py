@@ -56,9 +56,7 @@ def _check(q: Tensor, k: Tensor, v: Tensor, attn_mask: Tensor | None) -> None:
         if not isinstance(t, Tensor):
             raise TypeError(f"{_OP}: {name} must be a Tensor, got {type(t).__name__}")
         if not t.dtype.is_floating_point:
-            raise TypeError(
-                f"{_OP}: {name} must be floating, got {t.dtype!r}; call .float() first"
-            )
+            raise TypeError(f"{_OP}: {name} must be floating, got {t.dtype!r}; call .float() first")
         if t.ndim < 2:
             raise ShapeError(
                 f"{_OP}: {name} must have at least 2 dims (..., seq, features), got shape "
