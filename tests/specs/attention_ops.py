@@ -5,6 +5,9 @@ PyTorch's documented equations (not from nanotorch):
     scores = q k^T * scale (+ float mask, or -inf where a bool mask is False)
     out    = softmax(scores) v,  with a row whose every score is -inf giving 0 (PyTorch's
              math path, ``_safe_softmax``).
+
+``np_mha`` is the reference for ``nn.MultiheadAttention`` (and, through it, the transformer
+layers) that tests/unit/nn/test_nn_multihead_attention.py and test_nn_transformer.py use.
 """
 
 from __future__ import annotations

@@ -11,7 +11,10 @@ import nanotorch.nn.functional as F
 from nanotorch import nn
 from nanotorch.testing import assert_close
 
-_rng = np.random.default_rng(31)
+
+def _rng(seed: int = 31) -> np.random.Generator:
+    # A fresh stream per test, so a test's numbers do not depend on which tests ran before.
+    return np.random.default_rng(seed)
 
 
 def _t(x, requires_grad=False, device="cpu"):
@@ -19,9 +22,10 @@ def _t(x, requires_grad=False, device="cpu"):
 
 
 def _attention_probs(d, scale):
-    """Attention weights of 128 random queries over 32 random keys of width d: with v the
+    """Attention weights of 512 random queries over 32 random keys of width d: with v the
     identity, sdpa's output is the probability matrix itself."""
-    q, k = _rng.standard_normal((128, d)), _rng.standard_normal((32, d))
+    rng = _rng(1)
+    q, k = rng.standard_normal((512, d)), rng.standard_normal((32, d))
     return F.scaled_dot_product_attention(_t(q), _t(k), _t(np.eye(32)), scale=scale).numpy()
 
 
@@ -29,7 +33,8 @@ def test_attention_unscaled_scores_grow_with_width_and_saturate_softmax():
     # q.k of unit-variance vectors has variance d: at d = 256 the scores spread over +-16 or
     # more, and softmax puts nearly all weight on one key. Dividing by sqrt(d) brings the
     # variance back to 1 whatever the width, and the weights stay spread out.
-    q, k = _rng.standard_normal((512, 256)), _rng.standard_normal((512, 256))
+    rng = _rng()
+    q, k = rng.standard_normal((512, 256)), rng.standard_normal((512, 256))
     s = (q * k).sum(-1)
     assert 0.85 * 256 < s.var() < 1.15 * 256
     assert 0.85 < (s / 16).var() < 1.15
@@ -41,24 +46,26 @@ def test_attention_unscaled_scores_grow_with_width_and_saturate_softmax():
 def test_attention_saturated_softmax_passes_almost_no_gradient():
     # d softmax / d logits = diag(p) - p p^T vanishes as p becomes one-hot, so the unscaled
     # scores of a wide head leave q and k almost nothing to learn from.
-    q, k = _rng.standard_normal((128, 256)), _rng.standard_normal((32, 256))
+    rng = _rng(2)
+    q, k = rng.standard_normal((512, 256)), rng.standard_normal((32, 256))
     logits = _t(q @ k.T, requires_grad=True)
-    up = _t(_rng.standard_normal((128, 32)))
+    up = _t(rng.standard_normal((512, 32)))
     grads = {}
     for name, scale in (("unscaled", 1.0), ("scaled", 1 / 16)):
         z = logits.detach() * scale
         z.requires_grad_(True)
         (z.softmax(-1) * up).sum().backward()
         grads[name] = np.abs(z.grad.numpy()).mean()
-    assert grads["unscaled"] < 0.2 * grads["scaled"]
+    assert grads["unscaled"] < 0.25 * grads["scaled"]  # measured: 0.19
 
 
 def test_causal_attention_output_at_i_ignores_later_positions(device):
     # With is_causal, query i attends to keys 0..i: the output at i has zero gradient with
     # respect to every later key and value, and position 0 simply copies v[0].
-    q = _t(_rng.standard_normal((5, 4)), device=device)
-    k = _t(_rng.standard_normal((5, 4)), True, device)
-    v = _t(_rng.standard_normal((5, 3)), True, device)
+    rng = _rng(3)
+    q = _t(rng.standard_normal((5, 4)), device=device)
+    k = _t(rng.standard_normal((5, 4)), True, device)
+    v = _t(rng.standard_normal((5, 3)), True, device)
     out = F.scaled_dot_product_attention(q, k, v, is_causal=True)
     assert_close(out[0], v[0].detach(), rtol=1e-12, atol=1e-12)
     out[2].sum().backward()
@@ -70,7 +77,7 @@ def test_causal_attention_output_at_i_ignores_later_positions(device):
 def test_causal_mask_float_and_bool_forms_agree(device):
     # nn.Transformer.generate_square_subsequent_mask (float, -inf above the diagonal, added
     # to scores) and is_causal=True (bool, True on and below the diagonal) are one mask.
-    x = _t(_rng.standard_normal((2, 6, 4)), device=device)
+    x = _t(_rng(4).standard_normal((2, 6, 4)), device=device)
     float_mask = nn.Transformer.generate_square_subsequent_mask(6, device=device, dtype=nt.float64)
     a = F.scaled_dot_product_attention(x, x, x, float_mask)
     b = F.scaled_dot_product_attention(x, x, x, is_causal=True)
@@ -93,7 +100,7 @@ def test_pre_norm_layer_with_silent_sublayers_is_the_identity(norm_first):
     # Post-norm: norm(x + f(x)), every layer renormalises the residual stream.
     layer = _silence(nn.TransformerEncoderLayer(8, 2, 16, dropout=0.0, norm_first=norm_first))
     stack = nn.TransformerEncoder(layer.double(), 6)
-    x = _t(_rng.standard_normal((4, 2, 8)) * 3 + 1, requires_grad=True)
+    x = _t(_rng(5).standard_normal((4, 2, 8)) * 3 + 1, requires_grad=True)
     y = stack(x)
     if norm_first:
         assert_close(y, x.detach(), rtol=0, atol=1e-12)
