@@ -83,6 +83,7 @@ CONFIGS = {
         attn_mask=_rng.standard_normal((4, 6)), key_padding_mask=_rng.standard_normal((2, 6))
     ),
     "unbatched": dict(unbatched=True, key_padding_mask=np.array([0, 0, 1, 0, 0, 0], dtype=bool)),
+    "unbatched-per-head-mask": dict(unbatched=True, attn_mask=_rng.standard_normal((2, 4, 6))),
 }
 
 

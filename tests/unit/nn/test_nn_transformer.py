@@ -223,6 +223,15 @@ def test_transformer_decoder_layer_matches_numpy(device, norm_first):
     assert_close(out, ref, rtol=1e-9, atol=1e-9)
 
 
+def test_transformer_layers_take_unbatched_input(device):
+    enc = nn.TransformerEncoderLayer(8, 2, 12, dropout=0.0).double().to(device)
+    dec = nn.TransformerDecoderLayer(8, 2, 12, dropout=0.0).double().to(device)
+    x, mem = _t(_randn(5, 8), device), _t(_randn(3, 8), device)
+    mask = nn.Transformer.generate_square_subsequent_mask(5, device=device, dtype=nt.float64)
+    assert_close(enc(x, mask), enc(x.unsqueeze(1), mask)[:, 0], rtol=1e-12, atol=1e-12)
+    assert_close(dec(x, mem), dec(x.unsqueeze(1), mem.unsqueeze(1))[:, 0], rtol=1e-12, atol=1e-12)
+
+
 def test_transformer_encoder_and_decoder_stack_layers_then_norm(device):
     enc = nn.TransformerEncoder(
         nn.TransformerEncoderLayer(4, 2, 6, dropout=0.0, batch_first=True), 2, nn.LayerNorm(4)
