@@ -152,17 +152,17 @@ def scaled_dot_product_attention(
     n_queries, n_keys = query.shape[-2], key.shape[-2]
     scale = 1.0 / math.sqrt(query.shape[-1]) if scale is None else scale
     scores = (query @ key.transpose(-2, -1)) * scale
-    allowed = None
     if is_causal:
+        # Query i always sees key 0, so no row is empty and the dead-row guard (four more
+        # elementwise ops per call, in a GPT's every layer) is not needed.
         allowed = causal_mask(n_queries, n_keys, query.device)
-    elif attn_mask is not None and attn_mask.dtype.name == "bool":
-        allowed = attn_mask
-    elif attn_mask is not None:
-        scores = scores + attn_mask
-    if attn_mask is None and not is_causal:
+        probs = where(allowed, scores, -math.inf).softmax(-1)
+    elif attn_mask is None:
         probs = scores.softmax(-1)
+    elif attn_mask.dtype.name == "bool":
+        probs = _safe_softmax(scores, attn_mask)
     else:
-        probs = _safe_softmax(scores, allowed)
+        probs = _safe_softmax(scores + attn_mask, None)
     if dropout_p > 0.0:
         probs = dropout(probs, dropout_p, generator=generator)
     return probs @ value
