@@ -27,6 +27,7 @@ MODULES = [
     "specs.padding_ops",
     "specs.interpolate_ops",
     "specs.pool_extra_ops",
+    "specs.attention_ops",
 ]
 
 _rng = np.random.default_rng(1234)

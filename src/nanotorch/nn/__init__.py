@@ -139,3 +139,23 @@ __all__ += ["Upsample", "UpsamplingBilinear2d", "UpsamplingNearest2d"]
 from nanotorch.nn.rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell  # noqa: E402
 
 __all__ += ["GRU", "GRUCell", "LSTM", "LSTMCell", "RNN", "RNNBase", "RNNCell"]
+
+# Attention and transformer layers (nn/attention.py, nn/transformer.py; the functional
+# F.scaled_dot_product_attention in nn/attention_ops.py).
+from nanotorch.nn.attention import MultiheadAttention  # noqa: E402
+from nanotorch.nn.transformer import (  # noqa: E402
+    Transformer,
+    TransformerDecoder,
+    TransformerDecoderLayer,
+    TransformerEncoder,
+    TransformerEncoderLayer,
+)
+
+__all__ += [
+    "MultiheadAttention",
+    "Transformer",
+    "TransformerDecoder",
+    "TransformerDecoderLayer",
+    "TransformerEncoder",
+    "TransformerEncoderLayer",
+]
