@@ -8,7 +8,9 @@ The whole algorithm:
 3. Visit them in that order; each node's ``backward`` turns the summed gradient of its output
    into gradients for its inputs. Note [Central un-broadcasting]: if an input was broadcast in
    forward, its gradient has the broadcast shape and is summed back to the input's shape
-   here, once, so no op repeats that logic.
+   here, once, so no op repeats that logic. Likewise, where an op promoted its inputs'
+   dtypes (Note [Type promotion] in promotion.py), each gradient is cast back to its
+   input's own dtype here.
 4. Gradients for the same node add up (a tensor used twice gets both contributions); at a
    leaf they are added into ``leaf._grad``.
 5. Unless ``retain_graph``, each node frees its saved tensors after use.
@@ -165,6 +167,8 @@ def run_backward(
                     _accumulate(node.variable, grad, create_graph, handed_out)
                 continue
             in_grads = _call_backward(node, grad)
+            if node.input_dtypes is not None:  # Note [Type promotion] in promotion.py
+                in_grads = _cast_to_inputs(in_grads, node.input_dtypes)
             for nxt, shape, g in zip(node.next_nodes, node.input_shapes, in_grads):
                 if nxt is not None and g is not None:
                     if g._data.shape != shape:
@@ -188,6 +192,17 @@ def _call_backward(ctx: Context, grad: Tensor) -> tuple[Tensor | None, ...]:
             f"{ctx.name()} returned {len(in_grads)} gradients for {len(ctx.next_nodes)} inputs"
         )
     return in_grads
+
+
+def _cast_to_inputs(
+    in_grads: tuple[Tensor | None, ...], dtypes: tuple[Any, ...]
+) -> tuple[Tensor | None, ...]:
+    """Gradients of an op that promoted its inputs, each in its own input's dtype: a float32
+    weight gets a float32 gradient even where it met a float64 tensor."""
+    return tuple(
+        g.to(d) if g is not None and d is not None and g.dtype is not d else g
+        for g, d in zip(in_grads, dtypes)
+    )
 
 
 def _sum_to(g: Tensor, shape: tuple[int, ...]) -> Tensor:

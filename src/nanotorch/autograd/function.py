@@ -23,7 +23,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from nanotorch.autograd.grad_mode import _grad_enabled
+from nanotorch.dtypes import dtype_from_name, get_default_dtype
 from nanotorch.errors import DeviceMismatchError
+from nanotorch.promotion import result_name
 
 if TYPE_CHECKING:
     from nanotorch.tensor import Tensor
@@ -39,6 +41,7 @@ class Node:
 
     __slots__ = ()
     next_nodes: tuple[Node | None, ...] = ()
+    input_dtypes: tuple[Any, ...] | None = None  # set only where an op promoted its inputs
     hooks: list[Any] | None = None
     retain_ref: Any = None
 
@@ -155,10 +158,15 @@ class Function:
     - ``dtype_exempt``: input positions whose dtype need not match the others (index and
       mask tensors); all other tensor inputs must share one dtype.
     - ``differentiable``: False for ops whose output carries no gradient (argmax, compare).
+    - ``promotion``: how inputs of different dtypes meet (Note [Type promotion] in
+      promotion.py). None: they may not (matmul, conv: convert first, as PyTorch requires);
+      ``PROMOTE``: all take the promoted dtype; ``TO_FLOAT``: the same, and an integer or bool
+      result becomes the default float dtype (true division, exp, sin...).
     """
 
     dtype_exempt: ClassVar[tuple[int, ...]] = ()
     differentiable: ClassVar[bool] = True
+    promotion: ClassVar[str | None] = None
 
     @staticmethod
     def forward(ctx: Context, xp: Any, *args: Any, **params: Any) -> Any:
@@ -178,9 +186,9 @@ class Function:
         >>> y.tolist(), y.grad_fn
         ([6.0], <MulBackward>)
         """
-        # 1. Resolve and check: the raw arrays, the one backend they share (same device, one
-        #    dtype), and whether any input wants a gradient.
-        ref, arrays, requires_grad = _resolve(cls, inputs)
+        # 1. Resolve and check: the raw arrays, the one backend they share (same device), their
+        #    dtypes promoted where they differ, and whether any input wants a gradient.
+        ref, arrays, requires_grad, promoted = _resolve(cls, inputs)
         backend = ref._backend
         # 2. Forward on raw arrays, inside the device's context if it has one (cuda:1 work
         #    must run on GPU 1, Note [Device context] in backend/base.py).
@@ -197,7 +205,7 @@ class Function:
             return Tensor._make(out, ref._device, backend, False, None)
         # 3. Record: where each input's gradient goes, and what backward will read.
         result = Tensor._make(out, ref._device, backend, True, ctx)
-        _record(ctx, inputs)
+        _record(ctx, inputs, promoted)
         if ctx._to_save:
             _resolve_saved(ctx, inputs, arrays, raw, out, result)
         return result
@@ -224,12 +232,23 @@ if not TYPE_CHECKING:
 # discovery/performance.md has the measurements behind each choice.
 
 
-def _resolve(cls: type[Function], inputs: tuple[Any, ...]) -> tuple[Tensor, list[Any], bool]:
-    """One pass over the inputs: the first Tensor, the raw arrays forward receives, and
-    whether any input requires grad. Raises if the tensors disagree on device or dtype."""
+PROMOTE = "promote"
+TO_FLOAT = "to_float"
+
+# Category of each native dtype an array reports (0 bool, 1 integer, 2 floating), filled on
+# first sight, so the scalar check below is one dict lookup. Keyed with the dtype's type so
+# that dtypes of different libraries are never compared with each other.
+_NATIVE_CATEGORY: dict[tuple[type, Any], int] = {}
+
+
+def _resolve(cls: type[Function], inputs: tuple[Any, ...]) -> tuple[Tensor, list[Any], bool, bool]:
+    """One pass over the inputs: the first Tensor, the raw arrays forward receives, whether
+    any input requires grad, and whether dtypes were promoted. Raises if the tensors disagree
+    on device, or on dtype for an op that does not promote."""
     ref: Tensor | None = None
     ref_dtype = None
-    has_float_scalar = False
+    mixed = False
+    scalar_category = -1  # the highest Python scalar seen: 0 bool, 1 int, 2 float
     requires_grad = False
     arrays = []
     exempt = cls.dtype_exempt
@@ -246,28 +265,102 @@ def _resolve(cls: type[Function], inputs: tuple[Any, ...]) -> tuple[Tensor, list
                 if ref_dtype is None:
                     ref_dtype = data.dtype
                 elif data.dtype is not ref_dtype and data.dtype != ref_dtype:
-                    _raise_dtype_mismatch(cls, inputs)
+                    mixed = True
             if x._requires_grad:
                 requires_grad = True
             arrays.append(data)
         else:
-            if type(x) is float:
-                has_float_scalar = True
+            kind = type(x)
+            if kind is float:
+                scalar_category = 2
+            elif kind is int:
+                if scalar_category < 1:
+                    scalar_category = 1
+            elif kind is bool and scalar_category < 0:
+                scalar_category = 0
             arrays.append(x)
     if ref is None:
         raise TypeError(f"{cls.__name__}: needs at least one Tensor input")
-    if has_float_scalar and ref_dtype is not None and not _is_floating(ref._backend, ref_dtype):
+    # The fast exit (Note [Dispatch cost]): one dtype and no scalars, the common case.
+    if not mixed and scalar_category < 0 and cls.promotion is not TO_FLOAT:
+        return ref, arrays, requires_grad, False
+    if ref_dtype is None or not _needs_promotion(cls, ref, ref_dtype, mixed, scalar_category):
+        return ref, arrays, requires_grad, False
+    _promote(cls, ref, inputs, arrays)
+    return ref, arrays, requires_grad, True
+
+
+def _category(backend: Any, native_dtype: Any) -> int:
+    key = (type(native_dtype), native_dtype)
+    category = _NATIVE_CATEGORY.get(key)
+    if category is None:
+        dtype = backend.dtype_of_native(native_dtype)
+        category = 2 if dtype.is_floating_point else 0 if dtype.name == "bool" else 1
+        _NATIVE_CATEGORY[key] = category
+    return category
+
+
+def _needs_promotion(
+    cls: type[Function], ref: Tensor, ref_dtype: Any, mixed: bool, scalar_category: int
+) -> bool:
+    """Whether the inputs must be converted: tensors of several dtypes, a Python scalar of
+    another category than the tensors (``float tensor * 2`` is left alone: every array
+    library computes it in the tensor's dtype), or an integer input to a float-only op."""
+    if mixed:
+        return True
+    category = _category(ref._backend, ref_dtype)
+    if cls.promotion is TO_FLOAT and category < 2:
+        return True
+    return (
+        scalar_category >= 0
+        and scalar_category != category
+        and not (scalar_category == 1 and category == 2)
+    )
+
+
+def _promote(cls: type[Function], ref: Tensor, inputs: tuple[Any, ...], arrays: list[Any]) -> None:
+    """Convert ``arrays`` in place to the promoted dtype (Note [Type promotion]): tensors by
+    ``astype``, Python scalars to the matching Python type."""
+    if cls.promotion is None:
+        _raise_no_promotion(cls, ref, inputs)
+    exempt = cls.dtype_exempt
+    participants = [
+        (x.dtype.name, x._data.ndim > 0) if isinstance(x, Tensor) else (x, None)
+        for i, x in enumerate(inputs)
+        if i not in exempt and (isinstance(x, Tensor) or type(x) in (bool, int, float))
+    ]
+    dtype = dtype_from_name(result_name(participants))
+    if cls.promotion is TO_FLOAT and not dtype.is_floating_point:
+        dtype = get_default_dtype()
+    backend = ref._backend
+    native = backend.native_dtype(dtype)
+    to_python = float if dtype.is_floating_point else bool if dtype.name == "bool" else int
+    for i, x in enumerate(inputs):
+        if i in exempt:
+            continue
+        if isinstance(x, Tensor):
+            if arrays[i].dtype != native:
+                arrays[i] = backend.xp.astype(arrays[i], native)
+        elif type(x) in (bool, int, float):
+            arrays[i] = to_python(x)
+
+
+def _raise_no_promotion(cls: type[Function], ref: Tensor, inputs: tuple[Any, ...]) -> None:
+    dtypes = {x.dtype.name for i, x in enumerate(inputs) if isinstance(x, Tensor)}
+    if len(dtypes) > 1:
+        _raise_dtype_mismatch(cls, inputs)
+    if any(type(x) is float for x in inputs) and not ref.dtype.is_floating_point:
         raise TypeError(
-            f"{cls.__name__}: a Python float cannot be combined with a "
-            f"{ref._backend.dtype_of(ref._data)!r} tensor (that would change its dtype); "
+            f"{cls.__name__.lower()}: a Python float cannot be combined with a "
+            f"{ref.dtype!r} tensor (that would change its dtype); "
             "convert the tensor with .float() or .double() first"
         )
-    return ref, arrays, requires_grad
 
 
-def _record(ctx: Context, inputs: tuple[Any, ...]) -> None:
+def _record(ctx: Context, inputs: tuple[Any, ...], promoted: bool) -> None:
     """Link the node to where each input's gradient goes: the input's own node, or for a leaf
-    its AccumulateGrad; keep the input shapes for un-broadcasting."""
+    its AccumulateGrad; keep the input shapes for un-broadcasting, and where dtypes were
+    promoted, the input dtypes that gradients are cast back to."""
     next_nodes = []
     shapes = []
     needs = []
@@ -286,6 +379,8 @@ def _record(ctx: Context, inputs: tuple[Any, ...]) -> None:
     ctx.next_nodes = tuple(next_nodes)
     ctx.input_shapes = tuple(shapes)
     ctx.needs_input_grad = tuple(needs)
+    if promoted:
+        ctx.input_dtypes = tuple(x.dtype if isinstance(x, Tensor) else None for x in inputs)
 
 
 # Values that are never arrays: saved as they are, without searching the inputs for them.
@@ -330,10 +425,6 @@ def _resolve_saved(
     ctx._to_save = ()
 
 
-def _is_floating(backend: Any, native_dtype: Any) -> bool:
-    return backend.dtype_of_native(native_dtype).is_floating_point
-
-
 def _describe(x: Any) -> str:
     if isinstance(x, Tensor):
         return f"Tensor(shape={tuple(x.shape)}, dtype={x.dtype.name}, device={x.device})"
@@ -359,7 +450,7 @@ def _raise_dtype_mismatch(cls: type[Function], inputs: tuple[Any, ...]) -> None:
         if isinstance(x, Tensor) and x.dtype.name not in dtypes:
             dtypes.append(x.dtype.name)
     raise TypeError(
-        f"{cls.__name__.lower()}: expected tensors of one dtype, got {' and '.join(dtypes)}. "
-        f"nanotorch does not promote silently: convert one operand with .to(nanotorch."
-        f"{dtypes[0]}) (or .float() / .double()) first"
+        f"{cls.__name__.lower()}: expected tensors of one dtype, got {' and '.join(dtypes)}; "
+        f"this op does not promote dtypes (as in PyTorch): convert one operand with "
+        f".to(nanotorch.{dtypes[0]}) (or .float() / .double()) first"
     )

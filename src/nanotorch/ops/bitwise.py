@@ -19,7 +19,7 @@ Like the rest of the engine, this module imports no array library.
 
 from __future__ import annotations
 
-from nanotorch.autograd.function import Function
+from nanotorch.autograd.function import PROMOTE, Function
 from nanotorch.dtypes import int64
 from nanotorch.ops._util import broadcast_shapes
 from nanotorch.tensor import Tensor
@@ -40,6 +40,8 @@ Operand = Tensor | int | bool
 
 class Bitwise(Function):
     """out = op(a, b) for an array-API bitwise function ``op``; no gradient."""
+
+    promotion = PROMOTE
 
     differentiable = False
 

@@ -31,7 +31,7 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from nanotorch.autograd.function import Function
+from nanotorch.autograd.function import PROMOTE, TO_FLOAT, Function
 from nanotorch.dtypes import get_default_dtype
 from nanotorch.ops import _special
 from nanotorch.ops._util import broadcast_shapes
@@ -371,6 +371,8 @@ class Atan2(Function):
     """out = atan2(a, b), the angle of the point (b, a);
     da = g b / (a^2 + b^2),  db = -g a / (a^2 + b^2).  Saves both inputs."""
 
+    promotion = TO_FLOAT
+
     @staticmethod
     def forward(ctx, xp, a, b):
         ctx.save_for_backward(a, b)
@@ -387,6 +389,8 @@ class Atan2(Function):
 
 class Hypot(Function):
     """out = sqrt(a^2 + b^2) without overflow;  da = g a / out,  db = g b / out."""
+
+    promotion = TO_FLOAT
 
     @staticmethod
     def forward(ctx, xp, a, b):
@@ -406,6 +410,8 @@ class Logaddexp(Function):
     """out = log(e^a + e^b) without overflow;  da = g sigmoid(a - b),  db = g sigmoid(b - a)
     (PyTorch's g / (1 + e^(b - a)), in the form that cannot overflow)."""
 
+    promotion = TO_FLOAT
+
     @staticmethod
     def forward(ctx, xp, a, b):
         ctx.save_for_backward(a, b)
@@ -422,6 +428,8 @@ class Logaddexp(Function):
 class Copysign(Function):
     """out = |a| with the sign of b (the sign bit, so b = -0.0 counts as negative);
     da = g out / a (+-1), and 0 where a = 0, as PyTorch;  db = 0 (only b's sign matters)."""
+
+    promotion = PROMOTE
 
     @staticmethod
     def forward(ctx, xp, a, b):
@@ -446,6 +454,8 @@ class Fmod(Function):
 
     Computed as remainder(|a|, |b|) with a's sign: for non-negative operands the two agree,
     and ``remainder`` is exact, whereas a - trunc(a / b) b would round a / b first."""
+
+    promotion = PROMOTE
 
     @staticmethod
     def forward(ctx, xp, a, b):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from nanotorch.autograd.function import Function
+from nanotorch.autograd.function import PROMOTE, Function
 from nanotorch.errors import ShapeError
 from nanotorch.ops._util import int_list, normalize_dim, normalize_dims
 from nanotorch.tensor import Tensor
@@ -220,6 +220,8 @@ def expand_as(a: Tensor, other: Tensor) -> Tensor:
 class Cat(Function):
     """out = the inputs joined along ``dim``;  d(input_i) = the matching slice of g."""
 
+    promotion = PROMOTE
+
     @staticmethod
     def forward(ctx, xp, *arrays, dim):
         ctx.dim = dim
@@ -269,6 +271,8 @@ def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
 
 class Stack(Function):
     """out = the inputs stacked along a new axis ``dim``;  d(input_i) = g[..., i, ...]."""
+
+    promotion = PROMOTE
 
     @staticmethod
     def forward(ctx, xp, *arrays, dim):
