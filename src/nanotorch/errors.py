@@ -32,3 +32,9 @@ class InvalidArgumentError(ValueError, RuntimeError):
     """An argument of the right type with a value outside its domain (``arange`` to nan, a
     step whose sign runs away from the end, ``randint`` with low >= high). PyTorch raises a
     RuntimeError for these and Python code expects a ValueError, so this is both."""
+
+
+class UnsupportedDtypeError(TypeError, RuntimeError):
+    """An op given a tensor of a dtype it has no meaning for (bitwise ops on floating point).
+    PyTorch raises a RuntimeError here and Python code expects a TypeError, so this is both;
+    the message names the op, the dtype and the conversion that fixes it."""

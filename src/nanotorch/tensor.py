@@ -1089,6 +1089,9 @@ class Tensor:
     ) -> bool:
         return _ops.allclose(self, other, rtol=rtol, atol=atol, equal_nan=equal_nan)
 
+    def equal(self, other: Tensor) -> bool:
+        return _ops.equal(self, other)
+
     # --- bitwise methods (ops/bitwise.py) ---
     def bitwise_and(self, other: Any) -> Tensor:
         return _ops.bitwise_and(self, other)

@@ -17,6 +17,7 @@ MODULES = [
     "specs.math_ops",
     "specs.bitwise_ops",
     "specs.activation_ops",
+    "specs.equality_ops",
 ]
 
 _rng = np.random.default_rng(1234)

@@ -75,7 +75,6 @@ ALIASES = {
     "true_divide": "div",
     "negative": "neg",
     "clip": "clamp",
-    "equal": "eq",
     "not_equal": "ne",
     "less": "lt",
     "less_equal": "le",

@@ -83,6 +83,7 @@ OPS = (
     "hypot",
     "isclose",
     "allclose",
+    "equal",
 )
 # NumPy's names, which PyTorch also accepts.
 ALIASES = {
@@ -625,3 +626,24 @@ def allclose(
     """
     close = isclose(input, other, rtol=rtol, atol=atol, equal_nan=equal_nan)
     return bool(_All.apply(close).item())
+
+
+def equal(input: Tensor, other: Tensor) -> bool:  # noqa: A002
+    """Whether both tensors have the same shape and equal elements, as one Python bool
+    (``torch.equal``; a sync point). Unlike ``eq`` nothing broadcasts: a shape difference
+    is simply False. Dtypes are promoted before comparing, and nan equals nothing.
+
+    >>> import nanotorch
+    >>> nanotorch.equal(nanotorch.tensor([1, 2]), nanotorch.tensor([1.0, 2.0]))
+    True
+    >>> nanotorch.equal(nanotorch.tensor([1.0]), nanotorch.tensor([1.0, 1.0]))
+    False
+    """
+    if not isinstance(input, Tensor) or not isinstance(other, Tensor):
+        raise TypeError(
+            f"equal: expects two Tensors, got {type(input).__name__} and "
+            f"{type(other).__name__}; wrap data with nanotorch.tensor(...) first"
+        )
+    if input._data.shape != other._data.shape:
+        return False
+    return bool(_All.apply(_eq(input, other)).item())
