@@ -556,32 +556,24 @@ class Tensor:
             if type(other) in (int, float) and self.dtype.is_floating_point:
                 return other
             return self._inplace_cast(op, other, to_float)
-        if other._data.dtype != self._data.dtype or to_float:
-            other = Tensor._make(
-                self._inplace_cast(op, other, to_float),
-                other._device,
-                other._backend,
-                False,
-                None,
+        if other._device is not self._device:
+            from nanotorch.errors import DeviceMismatchError
+
+            raise DeviceMismatchError(
+                f"{op}: tensor is on {self.device} but the operand is on {other.device}; "
+                f"call .to('{self.device}') on the operand first"
             )
-        if isinstance(other, Tensor):
-            if other._device is not self._device:
-                from nanotorch.errors import DeviceMismatchError
+        if other._data.shape != self._data.shape:
+            from nanotorch.ops._util import broadcast_shapes
 
-                raise DeviceMismatchError(
-                    f"{op}: tensor is on {self.device} but the operand is on {other.device}; "
-                    f"call .to('{self.device}') on the operand first"
+            if broadcast_shapes(op, self.shape, other.shape) != self.shape:
+                raise RuntimeError(
+                    f"{op}: operand of shape {other.shape} cannot be broadcast to the "
+                    f"tensor's shape {self.shape}"
                 )
-            if other._data.shape != self._data.shape:
-                from nanotorch.ops._util import broadcast_shapes
-
-                if broadcast_shapes(op, self.shape, other.shape) != self.shape:
-                    raise RuntimeError(
-                        f"{op}: operand of shape {other.shape} cannot be broadcast to the "
-                        f"tensor's shape {self.shape}"
-                    )
-            return other._data
-        return other
+        if other._data.dtype != self._data.dtype or (to_float and not self.dtype.is_floating_point):
+            return self._inplace_cast(op, other, to_float)
+        return other._data
 
     def _inplace_cast(self, op: str, other: Any, to_float: bool) -> Any:
         """The operand converted to this tensor's dtype, or PyTorch's RuntimeError when the
