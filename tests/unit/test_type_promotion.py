@@ -151,6 +151,7 @@ def test_default_dtype_helpers_exist():
         (("int64", 1), ("float32", 1), "float32"),
         (("float32", 1), ("float64", 0), "float32"),
         (("int32", 1), ("float32", 0), "float32"),
+        (("int32", 1), ("float64", 0), "float64"),  # a 0-d of higher category keeps its width
         (("int32", 1), ("int64", 0), "int32"),
         (("int32", 0), ("int64", 0), "int64"),
         (("int32", 0), 2.5, "float32"),

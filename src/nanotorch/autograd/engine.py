@@ -166,9 +166,7 @@ def run_backward(
                 if captured is None:
                     _accumulate(node.variable, grad, create_graph, handed_out)
                 continue
-            in_grads = _call_backward(node, grad)
-            if node.input_dtypes is not None:  # Note [Type promotion] in promotion.py
-                in_grads = _cast_to_inputs(in_grads, node.input_dtypes)
+            in_grads = _call_backward(node, grad)  # in the inputs' dtypes
             for nxt, shape, g in zip(node.next_nodes, node.input_shapes, in_grads):
                 if nxt is not None and g is not None:
                     if g._data.shape != shape:
@@ -181,7 +179,8 @@ def run_backward(
 
 
 def _call_backward(ctx: Context, grad: Tensor) -> tuple[Tensor | None, ...]:
-    """Run one node's ``backward``: one gradient (or None) per input of the op."""
+    """Run one node's ``backward``: one gradient (or None) per input of the op, each in its
+    input's dtype where the op promoted (Note [Type promotion] in promotion.py)."""
     if ctx._freed:
         raise RuntimeError(_FREED_MESSAGE.format(node=ctx.name()))
     in_grads = ctx.fn.backward(ctx, grad)
@@ -191,6 +190,8 @@ def _call_backward(ctx: Context, grad: Tensor) -> tuple[Tensor | None, ...]:
         raise RuntimeError(
             f"{ctx.name()} returned {len(in_grads)} gradients for {len(ctx.next_nodes)} inputs"
         )
+    if ctx.input_dtypes is not None:
+        return _cast_to_inputs(in_grads, ctx.input_dtypes)
     return in_grads
 
 
