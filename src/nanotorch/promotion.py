@@ -25,8 +25,10 @@ nanotorch promotes as PyTorch does, so PyTorch code gets the dtypes it expects:
 
 Which ops promote is per-op metadata, ``Function.promotion`` (autograd/function.py), checked
 by ``Function.apply`` after a fast same-dtype test, so the common case pays one comparison
-(discovery/performance.md has the figures). Gradients come back in each input's own dtype:
-the engine casts them where it un-broadcasts (Note [Central un-broadcasting]).
+(discovery/performance.md has the figures). ``forward`` sees arrays already converted;
+``backward`` reads saved inputs as the original tensors, in their own dtypes, and its Tensor
+ops promote again. Gradients come back in each input's own dtype: the engine casts them
+where it runs each backward, just before un-broadcasting (Note [Central un-broadcasting]).
 discovery/dtypes.md explains why PyTorch chose these rules over NumPy's.
 
 The table is keyed by dtype *names*, so it covers dtypes a build may not register

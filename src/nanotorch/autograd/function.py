@@ -226,7 +226,9 @@ if not TYPE_CHECKING:
 # ~~~~~~~~~~~~~~~~~~~~
 # Every op of every model passes through ``apply``, so on small arrays it, not NumPy, sets the
 # speed (benchmarks/README.md, workload "overhead"). Each step is one helper call at most:
-# ``_resolve`` is a single pass over the inputs with no per-call imports; ``_record`` and
+# ``_resolve`` is a single pass over the inputs with no per-call imports, and leaves after it
+# when all tensors share one dtype and no Python scalar is among the inputs (type promotion
+# costs that case one attribute read; discovery/dtypes.md); ``_record`` and
 # ``_resolve_saved`` run only when a graph is recorded; the device context is entered only
 # for backends that have one (a precomputed flag, not a ``with`` on every op).
 # discovery/performance.md has the measurements behind each choice.
@@ -286,6 +288,9 @@ def _resolve(cls: type[Function], inputs: tuple[Any, ...]) -> tuple[Tensor, list
         return ref, arrays, requires_grad, False
     if ref_dtype is None or not _needs_promotion(cls, ref, ref_dtype, mixed, scalar_category):
         return ref, arrays, requires_grad, False
+    if cls.promotion is None:  # an op that does not promote: mixed dtypes raise
+        _raise_no_promotion(cls, ref, inputs)
+        return ref, arrays, requires_grad, False
     _promote(cls, ref, inputs, arrays)
     return ref, arrays, requires_grad, True
 
@@ -319,10 +324,8 @@ def _needs_promotion(
 
 
 def _promote(cls: type[Function], ref: Tensor, inputs: tuple[Any, ...], arrays: list[Any]) -> None:
-    """Convert ``arrays`` in place to the promoted dtype (Note [Type promotion]): tensors by
-    ``astype``, Python scalars to the matching Python type."""
-    if cls.promotion is None:
-        _raise_no_promotion(cls, ref, inputs)
+    """Convert ``arrays`` in place to the promoted dtype (Note [Type promotion] in
+    promotion.py): tensors by ``astype``, Python scalars to the matching Python type."""
     exempt = cls.dtype_exempt
     participants = [
         (x.dtype.name, x._data.ndim > 0) if isinstance(x, Tensor) else (x, None)
@@ -346,7 +349,10 @@ def _promote(cls: type[Function], ref: Tensor, inputs: tuple[Any, ...], arrays: 
 
 
 def _raise_no_promotion(cls: type[Function], ref: Tensor, inputs: tuple[Any, ...]) -> None:
-    dtypes = {x.dtype.name for i, x in enumerate(inputs) if isinstance(x, Tensor)}
+    exempt = cls.dtype_exempt
+    dtypes = {
+        x.dtype.name for i, x in enumerate(inputs) if isinstance(x, Tensor) and i not in exempt
+    }
     if len(dtypes) > 1:
         _raise_dtype_mismatch(cls, inputs)
     if any(type(x) is float for x in inputs) and not ref.dtype.is_floating_point:
