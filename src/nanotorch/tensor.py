@@ -685,6 +685,9 @@ class Tensor:
 
     def clamp_(self, min: float | None = None, max: float | None = None) -> Tensor:  # noqa: A002
         self._check_inplace("clamp_")
+        for bound in (min, max):
+            if bound is not None:
+                self._inplace_operand("clamp_", bound)  # refuses a float bound on an int tensor
         with _no_grad():
             return self._set_data(_ops.clamp(self, min, max)._data)
 

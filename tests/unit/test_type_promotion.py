@@ -380,3 +380,19 @@ def test_inplace_refuses_higher_category(device, update):
     with pytest.raises(RuntimeError, match="result type Float can't be cast to the desired"):
         update(t, device)
     assert t.tolist() == [1, 2]
+
+
+def test_clamp_of_an_int_tensor_with_float_bounds_promotes(device):
+    # PyTorch promotes input and bounds: clamp(int tensor, 0.5) is float32 with 0.5 kept.
+    i = nt.tensor([0, 2], dtype=nt.int32, device=device)
+    out = nt.clamp(i, 0.5)
+    assert out.dtype is nt.float32 and out.tolist() == [0.5, 2.0]
+    assert nt.clamp(i, max=1.5).tolist() == [0.0, 1.5]
+    assert nt.clamp(i, 1, 1).dtype is nt.int32
+
+
+def test_clamp_in_place_refuses_float_bounds_on_int(device):
+    i = nt.tensor([0, 2], dtype=nt.int32, device=device)
+    with pytest.raises(RuntimeError, match="clamp_: result type Float can't be cast"):
+        i.clamp_(0.5)
+    assert i.clamp_(1).tolist() == [1, 2] and i.dtype is nt.int32

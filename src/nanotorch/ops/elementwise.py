@@ -14,6 +14,7 @@ from typing import Any
 from nanotorch.autograd.function import PROMOTE, TO_FLOAT, Function
 from nanotorch.ops._special import erf
 from nanotorch.ops._util import broadcast_shapes
+from nanotorch.promotion import result_type
 from nanotorch.tensor import Tensor
 
 # What this family exports; nanotorch.<name> and the op-spec tests derive from it
@@ -741,6 +742,11 @@ def clamp(a: Tensor, min: float | None = None, max: float | None = None) -> Tens
         if max is not None:
             out = minimum(out, max) if isinstance(max, Tensor) else clamp(out, max=max)
         return out
+    if (type(min) is float or type(max) is float) and not a.dtype.is_floating_point:
+        # Float bounds on an integer tensor: compute in the promoted dtype, as PyTorch does,
+        # rather than truncating the bounds (Note [Type promotion] in promotion.py).
+        bounds = [b for b in (min, max) if b is not None]
+        a = a.to(result_type(a, *bounds))
     return Clamp.apply(a, lo=min, hi=max)
 
 
