@@ -6,7 +6,7 @@ from other processes affects both alike.
     uv run python benchmarks/promotion_cost.py 8f46867
 
 The old ``autograd/function.py`` is read with ``git show`` and executed as a module of its own;
-it drives today's op classes (``Add``, ``Mul``), so only the dispatch code differs.
+it drives today's op classes (``Add``, ``Mul``, ``Div``), so only the dispatch code differs.
 discovery/performance.md ("Type promotion") has the figures.
 """
 
@@ -19,7 +19,7 @@ import types
 
 import nanotorch as nt
 from nanotorch.autograd import function as new
-from nanotorch.ops.elementwise import Add, Mul
+from nanotorch.ops.elementwise import Add, Div, Mul
 
 N, ROUNDS = 20_000, 40
 
@@ -47,7 +47,12 @@ def main(rev: str) -> None:
     a = nt.ones((4,), dtype=nt.float32)
     b = nt.ones((4,), dtype=nt.float32)
     w = nt.ones((4,), dtype=nt.float32, requires_grad=True)
-    cases = {"a + b": (Add, (a, b)), "a * 2.0": (Mul, (a, 2.0)), "w * b (recorded)": (Mul, (w, b))}
+    cases = {
+        "a + b": (Add, (a, b)),
+        "a * 2.0": (Mul, (a, 2.0)),
+        "a / b": (Div, (a, b)),
+        "w * b (recorded)": (Mul, (w, b)),
+    }
     for name, (cls, inputs) in cases.items():
         resolve = best_ns(
             {"old": lambda: old._resolve(cls, inputs), "new": lambda: new._resolve(cls, inputs)}

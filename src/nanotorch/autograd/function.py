@@ -278,39 +278,28 @@ def _resolve(cls: type[Function], inputs: tuple[Any, ...]) -> tuple[Tensor, list
             arrays.append(x)
     if ref is None:
         raise TypeError(f"{cls.__name__}: needs at least one Tensor input")
-    # The fast exits (Note [Dispatch cost]): one dtype, and no Python scalar or one that every
-    # array library computes in the tensor's dtype (``x * 2.0`` on a float tensor).
-    if not mixed and cls.promotion is not TO_FLOAT:
-        if scalar_category < 0:
+    # The fast exits (Note [Dispatch cost]): one dtype and no Python scalar, the common case;
+    # or scalars that every array library computes in the tensor's dtype (``x * 2.0`` on a
+    # float tensor, ``i + 1`` on an int one; a bool scalar only meets bool tensors there).
+    if not mixed:
+        promotion = cls.promotion
+        if scalar_category < 0 and promotion is not TO_FLOAT:
             return ref, arrays, requires_grad, False
-        category = ref._backend.dtype_category.get(ref_dtype)
-        if category == scalar_category or (scalar_category == 1 and category == 2):
+        category = ref._backend.dtype_category.get(ref_dtype, -1)
+        if ref_dtype is None or (
+            (category == 2 or promotion is not TO_FLOAT)
+            and (
+                scalar_category < 0
+                or scalar_category == category
+                or (scalar_category == 1 and category == 2)
+            )
+        ):
             return ref, arrays, requires_grad, False
-    if ref_dtype is None or not _needs_promotion(cls, ref, ref_dtype, mixed, scalar_category):
-        return ref, arrays, requires_grad, False
     if cls.promotion is None:  # an op that does not promote: mixed dtypes raise
         _raise_no_promotion(cls, ref, inputs)
         return ref, arrays, requires_grad, False
     _promote(cls, ref, inputs, arrays)
     return ref, arrays, requires_grad, True
-
-
-def _needs_promotion(
-    cls: type[Function], ref: Tensor, ref_dtype: Any, mixed: bool, scalar_category: int
-) -> bool:
-    """Whether the inputs must be converted: tensors of several dtypes, a Python scalar of
-    another category than the tensors (``float tensor * 2`` is left alone: every array
-    library computes it in the tensor's dtype), or an integer input to a float-only op."""
-    if mixed:
-        return True
-    category = ref._backend.dtype_category[ref_dtype]
-    if cls.promotion is TO_FLOAT and category < 2:
-        return True
-    return (
-        scalar_category >= 0
-        and scalar_category != category
-        and not (scalar_category == 1 and category == 2)
-    )
 
 
 # The promoted native dtype for one combination of inputs, keyed by the op's promotion kind,
