@@ -1,7 +1,7 @@
 """What the type-promotion check costs per op: ``Function.apply`` and its ``_resolve`` step as
 they were at a git revision before promotion, against today's, timed in one process and
-interleaved (old, new, old, new...), keeping the minimum of many short rounds so that load
-from other processes affects both alike.
+interleaved (old, new, old, new...), keeping the minimum of many short rounds (200 of 2,000
+calls) so that load from other processes affects both alike.
 
     uv run python benchmarks/promotion_cost.py 8f46867
 
@@ -21,7 +21,7 @@ import nanotorch as nt
 from nanotorch.autograd import function as new
 from nanotorch.ops.elementwise import Add, Div, Mul
 
-N, ROUNDS = 20_000, 40
+N, ROUNDS = 2_000, 200
 
 
 def load_old(rev: str) -> types.ModuleType:
@@ -55,9 +55,17 @@ def main(rev: str) -> None:
     }
     for name, (cls, inputs) in cases.items():
         resolve = best_ns(
-            {"old": lambda: old._resolve(cls, inputs), "new": lambda: new._resolve(cls, inputs)}
+            {
+                "old": lambda c=cls, i=inputs: old._resolve(c, i),
+                "new": lambda c=cls, i=inputs: new._resolve(c, i),
+            }
         )
-        apply = best_ns({"old": lambda: old_apply(cls, *inputs), "new": lambda: cls.apply(*inputs)})
+        apply = best_ns(
+            {
+                "old": lambda c=cls, i=inputs: old_apply(c, *i),
+                "new": lambda c=cls, i=inputs: c.apply(*i),
+            }
+        )
         for step, t in (("_resolve", resolve), ("apply", apply)):
             print(
                 f"{step:8} {name:17} old {t['old']:6.0f} ns  new {t['new']:6.0f} ns  "
