@@ -67,6 +67,7 @@ from nanotorch.dtypes import (
 from nanotorch.errors import CheckpointError, DeviceMismatchError, ShapeError
 from nanotorch.ops import *  # noqa: F403 - the functional op library is the public API
 from nanotorch.ops import PUBLIC_OPS
+from nanotorch.promotion import can_cast, promote_types, result_type
 from nanotorch.random import (
     Generator,
     default_generator,

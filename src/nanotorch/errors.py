@@ -38,3 +38,9 @@ class IndexOutOfRangeError(IndexError, RuntimeError):
     """An index tensor holds a value outside the dim it indexes. An IndexError, and a
     RuntimeError like PyTorch's scatter/gather bound checks; the message names the op, the
     dim, its size and the offending range."""
+
+
+class UnsupportedDtypeError(TypeError, RuntimeError):
+    """An op given a tensor of a dtype it has no meaning for (bitwise ops on floating point).
+    PyTorch raises a RuntimeError here and Python code expects a TypeError, so this is both;
+    the message names the op, the dtype and the conversion that fixes it."""

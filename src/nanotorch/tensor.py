@@ -549,30 +549,55 @@ class Tensor:
                 "out-of-place form"
             )
 
-    def _inplace_operand(self, op: str, other: Any) -> Any:
+    def _inplace_operand(self, op: str, other: Any, to_float: bool = False) -> Any:
+        """``other`` as what ``self``'s array can be updated with in place: on the same
+        device, broadcastable to ``self``'s shape, and converted to ``self``'s dtype when the
+        promoted result may be stored there (Note [Type promotion] in promotion.py)."""
+        if not isinstance(other, Tensor):
+            # Fast exit for the optimizers' ``p.mul_(0.9)``: a float tensor takes any number.
+            if type(other) in (int, float) and self.dtype.is_floating_point:
+                return other
+            return self._inplace_cast(op, other, to_float)
+        if other._device is not self._device:
+            from nanotorch.errors import DeviceMismatchError
+
+            raise DeviceMismatchError(
+                f"{op}: tensor is on {self.device} but the operand is on {other.device}; "
+                f"call .to('{self.device}') on the operand first"
+            )
+        if other._data.shape != self._data.shape:
+            from nanotorch.ops._util import broadcast_shapes
+
+            if broadcast_shapes(op, self.shape, other.shape) != self.shape:
+                raise RuntimeError(
+                    f"{op}: operand of shape {other.shape} cannot be broadcast to the "
+                    f"tensor's shape {self.shape}"
+                )
+        if other._data.dtype != self._data.dtype or (to_float and not self.dtype.is_floating_point):
+            return self._inplace_cast(op, other, to_float)
+        return other._data
+
+    def _inplace_cast(self, op: str, other: Any, to_float: bool) -> Any:
+        """The operand converted to this tensor's dtype, or PyTorch's RuntimeError when the
+        promoted result's category is higher than the tensor's (float into int)."""
+        from nanotorch.dtypes import get_default_dtype
+        from nanotorch.promotion import can_cast, pytorch_name, result_type
+
+        result = result_type(self, other)
+        if to_float and not result.is_floating_point:
+            result = get_default_dtype()
+        if not can_cast(result, self.dtype):
+            raise RuntimeError(
+                f"{op}: result type {pytorch_name(result)} can't be cast to the desired output "
+                f"type {pytorch_name(self.dtype)} (a {self.dtype.name} tensor updated in place "
+                f"keeps its dtype); use the out-of-place form, or convert the tensor first "
+                f"with .to(nanotorch.{result.name})"
+            )
         if isinstance(other, Tensor):
-            if other._device is not self._device:
-                from nanotorch.errors import DeviceMismatchError
-
-                raise DeviceMismatchError(
-                    f"{op}: tensor is on {self.device} but the operand is on {other.device}; "
-                    f"call .to('{self.device}') on the operand first"
-                )
-            if other._data.dtype != self._data.dtype:
-                raise TypeError(
-                    f"{op}: operand dtype {other.dtype!r} differs from the tensor's "
-                    f"{self.dtype!r}; convert it with .to({self.dtype!r})"
-                )
-            if other._data.shape != self._data.shape:
-                from nanotorch.ops._util import broadcast_shapes
-
-                if broadcast_shapes(op, self.shape, other.shape) != self.shape:
-                    raise RuntimeError(
-                        f"{op}: operand of shape {other.shape} cannot be broadcast to the "
-                        f"tensor's shape {self.shape}"
-                    )
-            return other._data
-        return other
+            return self._backend.xp.astype(other._data, self._data.dtype)
+        if self.dtype.is_floating_point:
+            return float(other)
+        return bool(other) if self.dtype.name == "bool" else int(other)
 
     def _set_data(self, data: Any) -> Tensor:
         self._data = data
@@ -602,7 +627,7 @@ class Tensor:
     @_in_device_context
     def div_(self, other: Any) -> Tensor:
         self._check_inplace("div_")
-        self._data /= self._inplace_operand("div_", other)
+        self._data /= self._inplace_operand("div_", other, to_float=True)
         self._version += 1
         return self
 
@@ -662,6 +687,9 @@ class Tensor:
 
     def clamp_(self, min: float | None = None, max: float | None = None) -> Tensor:  # noqa: A002
         self._check_inplace("clamp_")
+        for bound in (min, max):
+            if bound is not None:
+                self._inplace_operand("clamp_", bound)  # refuses a float bound on an int tensor
         with _no_grad():
             return self._set_data(_ops.clamp(self, min, max)._data)
 
@@ -1200,6 +1228,9 @@ class Tensor:
         self, other: Any, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False
     ) -> bool:
         return _ops.allclose(self, other, rtol=rtol, atol=atol, equal_nan=equal_nan)
+
+    def equal(self, other: Tensor) -> bool:
+        return _ops.equal(self, other)
 
     # --- bitwise methods (ops/bitwise.py) ---
     def bitwise_and(self, other: Any) -> Tensor:

@@ -28,6 +28,7 @@ MODULES = [
     "specs.interpolate_ops",
     "specs.pool_extra_ops",
     "specs.attention_ops",
+    "specs.equality_ops",
 ]
 
 _rng = np.random.default_rng(1234)

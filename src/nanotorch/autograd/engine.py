@@ -8,7 +8,9 @@ The whole algorithm:
 3. Visit them in that order; each node's ``backward`` turns the summed gradient of its output
    into gradients for its inputs. Note [Central un-broadcasting]: if an input was broadcast in
    forward, its gradient has the broadcast shape and is summed back to the input's shape
-   here, once, so no op repeats that logic.
+   here, once, so no op repeats that logic. Likewise, where an op promoted its inputs'
+   dtypes (Note [Type promotion] in promotion.py), each gradient is cast back to its
+   input's own dtype here.
 4. Gradients for the same node add up (a tensor used twice gets both contributions); at a
    leaf they are added into ``leaf._grad``.
 5. Unless ``retain_graph``, each node frees its saved tensors after use.
@@ -164,7 +166,7 @@ def run_backward(
                 if captured is None:
                     _accumulate(node.variable, grad, create_graph, handed_out)
                 continue
-            in_grads = _call_backward(node, grad)
+            in_grads = _call_backward(node, grad)  # in the inputs' dtypes
             for nxt, shape, g in zip(node.next_nodes, node.input_shapes, in_grads):
                 if nxt is not None and g is not None:
                     if g._data.shape != shape:
@@ -177,7 +179,8 @@ def run_backward(
 
 
 def _call_backward(ctx: Context, grad: Tensor) -> tuple[Tensor | None, ...]:
-    """Run one node's ``backward``: one gradient (or None) per input of the op."""
+    """Run one node's ``backward``: one gradient (or None) per input of the op, each in its
+    input's dtype where the op promoted (Note [Type promotion] in promotion.py)."""
     if ctx._freed:
         raise RuntimeError(_FREED_MESSAGE.format(node=ctx.name()))
     in_grads = ctx.fn.backward(ctx, grad)
@@ -187,7 +190,20 @@ def _call_backward(ctx: Context, grad: Tensor) -> tuple[Tensor | None, ...]:
         raise RuntimeError(
             f"{ctx.name()} returned {len(in_grads)} gradients for {len(ctx.next_nodes)} inputs"
         )
+    if ctx.input_dtypes is not None:
+        return _cast_to_inputs(in_grads, ctx.input_dtypes)
     return in_grads
+
+
+def _cast_to_inputs(
+    in_grads: tuple[Tensor | None, ...], dtypes: tuple[Any, ...]
+) -> tuple[Tensor | None, ...]:
+    """Gradients of an op that promoted its inputs, each in its own input's dtype: a float32
+    weight gets a float32 gradient even where it met a float64 tensor."""
+    return tuple(
+        g.to(d) if g is not None and d is not None and g.dtype is not d else g
+        for g, d in zip(in_grads, dtypes)
+    )
 
 
 def _sum_to(g: Tensor, shape: tuple[int, ...]) -> Tensor:

@@ -23,7 +23,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from nanotorch.autograd.grad_mode import _grad_enabled
+from nanotorch.dtypes import dtype_from_name, get_default_dtype
 from nanotorch.errors import DeviceMismatchError
+from nanotorch.promotion import result_name
 
 if TYPE_CHECKING:
     from nanotorch.tensor import Tensor
@@ -39,6 +41,7 @@ class Node:
 
     __slots__ = ()
     next_nodes: tuple[Node | None, ...] = ()
+    input_dtypes: tuple[Any, ...] | None = None  # set only where an op promoted its inputs
     hooks: list[Any] | None = None
     retain_ref: Any = None
 
@@ -155,10 +158,15 @@ class Function:
     - ``dtype_exempt``: input positions whose dtype need not match the others (index and
       mask tensors); all other tensor inputs must share one dtype.
     - ``differentiable``: False for ops whose output carries no gradient (argmax, compare).
+    - ``promotion``: how inputs of different dtypes meet (Note [Type promotion] in
+      promotion.py). None: they may not (matmul, conv: convert first, as PyTorch requires);
+      ``PROMOTE``: all take the promoted dtype; ``TO_FLOAT``: the same, and an integer or bool
+      result becomes the default float dtype (true division, exp, sin...).
     """
 
     dtype_exempt: ClassVar[tuple[int, ...]] = ()
     differentiable: ClassVar[bool] = True
+    promotion: ClassVar[str | None] = None
 
     @staticmethod
     def forward(ctx: Context, xp: Any, *args: Any, **params: Any) -> Any:
@@ -178,9 +186,9 @@ class Function:
         >>> y.tolist(), y.grad_fn
         ([6.0], <MulBackward>)
         """
-        # 1. Resolve and check: the raw arrays, the one backend they share (same device, one
-        #    dtype), and whether any input wants a gradient.
-        ref, arrays, requires_grad = _resolve(cls, inputs)
+        # 1. Resolve and check: the raw arrays, the one backend they share (same device), their
+        #    dtypes promoted where they differ, and whether any input wants a gradient.
+        ref, arrays, requires_grad, promoted = _resolve(cls, inputs)
         backend = ref._backend
         # 2. Forward on raw arrays, inside the device's context if it has one (cuda:1 work
         #    must run on GPU 1, Note [Device context] in backend/base.py).
@@ -197,7 +205,7 @@ class Function:
             return Tensor._make(out, ref._device, backend, False, None)
         # 3. Record: where each input's gradient goes, and what backward will read.
         result = Tensor._make(out, ref._device, backend, True, ctx)
-        _record(ctx, inputs)
+        _record(ctx, inputs, promoted)
         if ctx._to_save:
             _resolve_saved(ctx, inputs, arrays, raw, out, result)
         return result
@@ -218,18 +226,26 @@ if not TYPE_CHECKING:
 # ~~~~~~~~~~~~~~~~~~~~
 # Every op of every model passes through ``apply``, so on small arrays it, not NumPy, sets the
 # speed (benchmarks/README.md, workload "overhead"). Each step is one helper call at most:
-# ``_resolve`` is a single pass over the inputs with no per-call imports; ``_record`` and
+# ``_resolve`` is a single pass over the inputs with no per-call imports, and leaves after it
+# when all tensors share one dtype and no Python scalar is among the inputs (type promotion
+# costs that case one attribute read; discovery/dtypes.md); ``_record`` and
 # ``_resolve_saved`` run only when a graph is recorded; the device context is entered only
 # for backends that have one (a precomputed flag, not a ``with`` on every op).
 # discovery/performance.md has the measurements behind each choice.
 
 
-def _resolve(cls: type[Function], inputs: tuple[Any, ...]) -> tuple[Tensor, list[Any], bool]:
-    """One pass over the inputs: the first Tensor, the raw arrays forward receives, and
-    whether any input requires grad. Raises if the tensors disagree on device or dtype."""
+PROMOTE = "promote"
+TO_FLOAT = "to_float"
+
+
+def _resolve(cls: type[Function], inputs: tuple[Any, ...]) -> tuple[Tensor, list[Any], bool, bool]:
+    """One pass over the inputs: the first Tensor, the raw arrays forward receives, whether
+    any input requires grad, and whether dtypes were promoted. Raises if the tensors disagree
+    on device, or on dtype for an op that does not promote."""
     ref: Tensor | None = None
     ref_dtype = None
-    has_float_scalar = False
+    mixed = False
+    scalar_category = -1  # the highest Python scalar seen: 0 bool, 1 int, 2 float
     requires_grad = False
     arrays = []
     exempt = cls.dtype_exempt
@@ -246,28 +262,116 @@ def _resolve(cls: type[Function], inputs: tuple[Any, ...]) -> tuple[Tensor, list
                 if ref_dtype is None:
                     ref_dtype = data.dtype
                 elif data.dtype is not ref_dtype and data.dtype != ref_dtype:
-                    _raise_dtype_mismatch(cls, inputs)
+                    mixed = True
             if x._requires_grad:
                 requires_grad = True
             arrays.append(data)
         else:
-            if type(x) is float:
-                has_float_scalar = True
+            kind = type(x)
+            if kind is float:
+                scalar_category = 2
+            elif kind is int:
+                if scalar_category < 1:
+                    scalar_category = 1
+            elif kind is bool and scalar_category < 0:
+                scalar_category = 0
             arrays.append(x)
     if ref is None:
         raise TypeError(f"{cls.__name__}: needs at least one Tensor input")
-    if has_float_scalar and ref_dtype is not None and not _is_floating(ref._backend, ref_dtype):
+    # The fast exits (Note [Dispatch cost]): one dtype and no Python scalar, the common case;
+    # or scalars that every array library computes in the tensor's dtype (``x * 2.0`` on a
+    # float tensor, ``i + 1`` on an int one; a bool scalar only meets bool tensors there).
+    if not mixed:
+        promotion = cls.promotion
+        if scalar_category < 0 and promotion is not TO_FLOAT:
+            return ref, arrays, requires_grad, False
+        category = ref._backend.dtype_category.get(ref_dtype, -1)
+        if ref_dtype is None or (
+            (category == 2 or promotion is not TO_FLOAT)
+            and (
+                scalar_category < 0
+                or scalar_category == category
+                or (scalar_category == 1 and category == 2)
+            )
+        ):
+            return ref, arrays, requires_grad, False
+    if cls.promotion is None:  # an op that does not promote: mixed dtypes raise
+        _raise_no_promotion(cls, ref, inputs)
+        return ref, arrays, requires_grad, False
+    _promote(cls, ref, inputs, arrays)
+    return ref, arrays, requires_grad, True
+
+
+# The promoted native dtype for one combination of inputs, keyed by the op's promotion kind,
+# the backend (so dtypes of different libraries never meet in one comparison), the default
+# float dtype, and each input's (native dtype, has dims) or scalar type. Combinations are few
+# (a handful per program), and a hit skips the table walk: the mixed case then costs about a
+# third of what it would.
+_PROMOTED: dict[tuple[Any, ...], tuple[Any, type]] = {}
+
+
+def _promote(cls: type[Function], ref: Tensor, inputs: tuple[Any, ...], arrays: list[Any]) -> None:
+    """Convert ``arrays`` in place to the promoted dtype (Note [Type promotion] in
+    promotion.py): tensors by ``astype``, Python scalars to the matching Python type."""
+    exempt = cls.dtype_exempt
+    backend = ref._backend
+    key: list[Any] = [cls.promotion, backend, get_default_dtype()]
+    for i, x in enumerate(inputs):
+        if i in exempt:
+            key.append(None)
+        elif isinstance(x, Tensor):
+            key.append((x._data.dtype, x._data.ndim > 0))
+        else:
+            key.append(type(x))
+    cached = _PROMOTED.get(tuple(key))
+    if cached is None:
+        cached = _PROMOTED[tuple(key)] = _promoted_dtype(cls, backend, inputs)
+    native, to_python = cached
+    for i, x in enumerate(inputs):
+        if i in exempt:
+            continue
+        if isinstance(x, Tensor):
+            if arrays[i].dtype != native:
+                arrays[i] = backend.xp.astype(arrays[i], native)
+        elif type(x) in (bool, int, float):
+            arrays[i] = to_python(x)
+
+
+def _promoted_dtype(cls: type[Function], backend: Any, inputs: tuple[Any, ...]) -> tuple[Any, type]:
+    """The native dtype the op computes in, from promotion.py's table, and the Python type
+    its scalar inputs take."""
+    exempt = cls.dtype_exempt
+    participants = [
+        (x.dtype.name, x._data.ndim > 0) if isinstance(x, Tensor) else (x, None)
+        for i, x in enumerate(inputs)
+        if i not in exempt and (isinstance(x, Tensor) or type(x) in (bool, int, float))
+    ]
+    dtype = dtype_from_name(result_name(participants))
+    if cls.promotion is TO_FLOAT and not dtype.is_floating_point:
+        dtype = get_default_dtype()
+    to_python = float if dtype.is_floating_point else bool if dtype.name == "bool" else int
+    return backend.native_dtype(dtype), to_python
+
+
+def _raise_no_promotion(cls: type[Function], ref: Tensor, inputs: tuple[Any, ...]) -> None:
+    exempt = cls.dtype_exempt
+    dtypes = {
+        x.dtype.name for i, x in enumerate(inputs) if isinstance(x, Tensor) and i not in exempt
+    }
+    if len(dtypes) > 1:
+        _raise_dtype_mismatch(cls, inputs)
+    if any(type(x) is float for x in inputs) and not ref.dtype.is_floating_point:
         raise TypeError(
-            f"{cls.__name__}: a Python float cannot be combined with a "
-            f"{ref._backend.dtype_of(ref._data)!r} tensor (that would change its dtype); "
+            f"{cls.__name__.lower()}: a Python float cannot be combined with a "
+            f"{ref.dtype!r} tensor (that would change its dtype); "
             "convert the tensor with .float() or .double() first"
         )
-    return ref, arrays, requires_grad
 
 
-def _record(ctx: Context, inputs: tuple[Any, ...]) -> None:
+def _record(ctx: Context, inputs: tuple[Any, ...], promoted: bool) -> None:
     """Link the node to where each input's gradient goes: the input's own node, or for a leaf
-    its AccumulateGrad; keep the input shapes for un-broadcasting."""
+    its AccumulateGrad; keep the input shapes for un-broadcasting, and where dtypes were
+    promoted, the input dtypes that gradients are cast back to."""
     next_nodes = []
     shapes = []
     needs = []
@@ -286,6 +390,8 @@ def _record(ctx: Context, inputs: tuple[Any, ...]) -> None:
     ctx.next_nodes = tuple(next_nodes)
     ctx.input_shapes = tuple(shapes)
     ctx.needs_input_grad = tuple(needs)
+    if promoted:
+        ctx.input_dtypes = tuple(x.dtype if isinstance(x, Tensor) else None for x in inputs)
 
 
 # Values that are never arrays: saved as they are, without searching the inputs for them.
@@ -330,10 +436,6 @@ def _resolve_saved(
     ctx._to_save = ()
 
 
-def _is_floating(backend: Any, native_dtype: Any) -> bool:
-    return backend.dtype_of_native(native_dtype).is_floating_point
-
-
 def _describe(x: Any) -> str:
     if isinstance(x, Tensor):
         return f"Tensor(shape={tuple(x.shape)}, dtype={x.dtype.name}, device={x.device})"
@@ -359,7 +461,7 @@ def _raise_dtype_mismatch(cls: type[Function], inputs: tuple[Any, ...]) -> None:
         if isinstance(x, Tensor) and x.dtype.name not in dtypes:
             dtypes.append(x.dtype.name)
     raise TypeError(
-        f"{cls.__name__.lower()}: expected tensors of one dtype, got {' and '.join(dtypes)}. "
-        f"nanotorch does not promote silently: convert one operand with .to(nanotorch."
-        f"{dtypes[0]}) (or .float() / .double()) first"
+        f"{cls.__name__.lower()}: expected tensors of one dtype, got {' and '.join(dtypes)}; "
+        f"this op does not promote dtypes (as in PyTorch): convert one operand with "
+        f".to(nanotorch.{dtypes[0]}) (or .float() / .double()) first"
     )

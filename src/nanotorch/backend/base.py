@@ -40,6 +40,7 @@ class Backend(Protocol):
     xp: Any
     native_device: Any
     needs_context: bool  # whether context() does anything (Note [Device context])
+    dtype_category: dict[Any, int]  # native dtype -> 0 bool, 1 integer, 2 floating
 
     def native_dtype(self, dtype: DType) -> Any: ...
     def dtype_of(self, array: Array) -> DType: ...
@@ -162,6 +163,12 @@ class ArrayBackend:
         self._from_native = {
             xp.empty((0,), dtype=nat, device=native_device).dtype: d
             for d, nat in self._to_native.items()
+        }
+        # Each native dtype's category for type promotion (0 bool, 1 integer, 2 floating),
+        # read on every op that meets a Python scalar (Note [Type promotion] in promotion.py).
+        self.dtype_category = {
+            nat: 2 if d.is_floating_point else 0 if d.name == "bool" else 1
+            for nat, d in self._from_native.items()
         }
 
     def __repr__(self) -> str:

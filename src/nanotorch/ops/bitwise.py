@@ -6,8 +6,9 @@ Note [Bitwise on bool]
 ~~~~~~~~~~~~~~~~~~~~~~
 On bool tensors and, or, xor and not are the logical operations, so ``mask_a & mask_b`` and
 ``~mask`` mean what they mean in PyTorch, and on integers they act on the two's-complement
-bits (``~5 == -6``). Floating tensors have no bits to speak of: every op here raises a
-``TypeError`` naming the op and the dtype. Shifts take integers only. A bool tensor meeting
+bits (``~5 == -6``). Floating tensors have no bits to speak of: every op here raises an
+``UnsupportedDtypeError`` (a RuntimeError like PyTorch's, and a TypeError) naming the op and
+the dtype. Shifts take integers only. A bool tensor meeting
 a Python int becomes int64 first (PyTorch's result dtype: ``mask & 1`` is an integer tensor);
 a Python bool meeting an integer tensor counts as 0 or 1.
 
@@ -19,8 +20,9 @@ Like the rest of the engine, this module imports no array library.
 
 from __future__ import annotations
 
-from nanotorch.autograd.function import Function
+from nanotorch.autograd.function import PROMOTE, Function
 from nanotorch.dtypes import int64
+from nanotorch.errors import UnsupportedDtypeError
 from nanotorch.ops._util import broadcast_shapes
 from nanotorch.tensor import Tensor
 
@@ -40,6 +42,8 @@ Operand = Tensor | int | bool
 
 class Bitwise(Function):
     """out = op(a, b) for an array-API bitwise function ``op``; no gradient."""
+
+    promotion = PROMOTE
 
     differentiable = False
 
@@ -63,7 +67,7 @@ def _check(op: str, x: Operand, allow_bool: bool) -> None:
         dtype = x.dtype
         if dtype.is_floating_point or (dtype.name == "bool" and not allow_bool):
             kinds = "integer or bool" if allow_bool else "integer"
-            raise TypeError(
+            raise UnsupportedDtypeError(
                 f"{op}: expects {kinds} tensors, got {dtype.name}; bitwise ops have no meaning "
                 "on floating point (compare first, x > 0, or convert with .long())"
             )

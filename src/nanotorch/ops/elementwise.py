@@ -11,9 +11,10 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from nanotorch.autograd.function import Function
+from nanotorch.autograd.function import PROMOTE, TO_FLOAT, Function
 from nanotorch.ops._special import erf
 from nanotorch.ops._util import broadcast_shapes
+from nanotorch.promotion import result_type
 from nanotorch.tensor import Tensor
 
 # What this family exports; nanotorch.<name> and the op-spec tests derive from it
@@ -75,7 +76,6 @@ ALIASES = {
     "true_divide": "div",
     "negative": "neg",
     "clip": "clamp",
-    "equal": "eq",
     "not_equal": "ne",
     "less": "lt",
     "less_equal": "le",
@@ -115,6 +115,8 @@ def _binary(cls: type[Function], a: TensorLike, b: TensorLike, op: str | None = 
 class Add(Function):
     """out = a + b;  da = g,  db = g.  Nothing saved."""
 
+    promotion = PROMOTE
+
     @staticmethod
     def forward(ctx, xp, a, b):
         return a + b
@@ -127,6 +129,8 @@ class Add(Function):
 class Sub(Function):
     """out = a - b;  da = g,  db = -g."""
 
+    promotion = PROMOTE
+
     @staticmethod
     def forward(ctx, xp, a, b):
         return a - b
@@ -138,6 +142,8 @@ class Sub(Function):
 
 class Mul(Function):
     """out = a * b;  da = g * b,  db = g * a.  Saves both inputs."""
+
+    promotion = PROMOTE
 
     @staticmethod
     def forward(ctx, xp, a, b):
@@ -154,6 +160,8 @@ class Mul(Function):
 
 class Div(Function):
     """out = a / b;  da = g / b,  db = -g * a / b^2.  Saves both inputs."""
+
+    promotion = TO_FLOAT
 
     @staticmethod
     def forward(ctx, xp, a, b):
@@ -185,6 +193,8 @@ class Pow(Function):
 
     Either side may be a Python number. Saves the inputs and the output.
     """
+
+    promotion = PROMOTE
 
     @staticmethod
     def forward(ctx, xp, a, b):
@@ -258,6 +268,8 @@ def square(a: Tensor) -> Tensor:
 class Exp(Function):
     """out = e^a;  da = g * out.  Saves the output."""
 
+    promotion = TO_FLOAT
+
     @staticmethod
     def forward(ctx, xp, a):
         out = xp.exp(a)
@@ -273,6 +285,8 @@ class Exp(Function):
 class Log(Function):
     """out = ln a;  da = g / a.  Saves the input."""
 
+    promotion = TO_FLOAT
+
     @staticmethod
     def forward(ctx, xp, a):
         ctx.save_for_backward(a)
@@ -286,6 +300,8 @@ class Log(Function):
 
 class Log1p(Function):
     """out = ln(1 + a), accurate for small a;  da = g / (1 + a)."""
+
+    promotion = TO_FLOAT
 
     @staticmethod
     def forward(ctx, xp, a):
@@ -301,6 +317,8 @@ class Log1p(Function):
 class Expm1(Function):
     """out = e^a - 1, accurate for small a;  da = g * (out + 1)."""
 
+    promotion = TO_FLOAT
+
     @staticmethod
     def forward(ctx, xp, a):
         out = xp.expm1(a)
@@ -315,6 +333,8 @@ class Expm1(Function):
 
 class Sqrt(Function):
     """out = sqrt(a);  da = g / (2 out).  Saves the output."""
+
+    promotion = TO_FLOAT
 
     @staticmethod
     def forward(ctx, xp, a):
@@ -357,6 +377,8 @@ class Sign(Function):
 class Sin(Function):
     """out = sin a;  da = g cos a."""
 
+    promotion = TO_FLOAT
+
     @staticmethod
     def forward(ctx, xp, a):
         ctx.save_for_backward(a)
@@ -371,6 +393,8 @@ class Sin(Function):
 class Cos(Function):
     """out = cos a;  da = -g sin a."""
 
+    promotion = TO_FLOAT
+
     @staticmethod
     def forward(ctx, xp, a):
         ctx.save_for_backward(a)
@@ -384,6 +408,8 @@ class Cos(Function):
 
 class Tanh(Function):
     """out = tanh a;  da = g (1 - out^2).  Saves the output."""
+
+    promotion = TO_FLOAT
 
     @staticmethod
     def forward(ctx, xp, a):
@@ -407,6 +433,8 @@ def stable_sigmoid(xp: Any, a: Any) -> Any:
 class Sigmoid(Function):
     """out = 1 / (1 + e^-a), computed without overflow for large |a|;
     da = g out (1 - out).  Saves the output."""
+
+    promotion = TO_FLOAT
 
     @staticmethod
     def forward(ctx, xp, a):
@@ -660,6 +688,8 @@ class MaximumMinimum(Function):
     """out = max(a, b) (``op="maximum"``) or min(a, b) (``op="minimum"``);  the gradient goes
     to the input that wins, split evenly on ties."""
 
+    promotion = PROMOTE
+
     @staticmethod
     def forward(ctx, xp, a, b, op):
         ctx.save_for_backward(a, b)
@@ -676,6 +706,8 @@ class MaximumMinimum(Function):
 
 class Where(Function):
     """out = a where cond else b;  da = g where cond, db = g elsewhere."""
+
+    promotion = PROMOTE
 
     dtype_exempt = (0,)
 
@@ -710,6 +742,11 @@ def clamp(a: Tensor, min: float | None = None, max: float | None = None) -> Tens
         if max is not None:
             out = minimum(out, max) if isinstance(max, Tensor) else clamp(out, max=max)
         return out
+    if (type(min) is float or type(max) is float) and not a.dtype.is_floating_point:
+        # Float bounds on an integer tensor: compute in the promoted dtype, as PyTorch does,
+        # rather than truncating the bounds (Note [Type promotion] in promotion.py).
+        bounds = [b for b in (min, max) if b is not None]
+        a = a.to(result_type(a, *bounds))
     return Clamp.apply(a, lo=min, hi=max)
 
 
@@ -767,6 +804,8 @@ def _scalar_tensor(op: str, value: Any, other: Any, like: Tensor) -> Tensor:
 class NoGradBinary(Function):
     """Comparisons, logical ops, floor division and remainder: results that carry no
     gradient (piecewise constant, or boolean)."""
+
+    promotion = PROMOTE
 
     differentiable = False
 

@@ -31,7 +31,7 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from nanotorch.autograd.function import Function
+from nanotorch.autograd.function import PROMOTE, TO_FLOAT, Function
 from nanotorch.dtypes import get_default_dtype
 from nanotorch.ops import _special
 from nanotorch.ops._util import broadcast_shapes
@@ -83,6 +83,7 @@ OPS = (
     "hypot",
     "isclose",
     "allclose",
+    "equal",
 )
 # NumPy's names, which PyTorch also accepts.
 ALIASES = {
@@ -371,6 +372,8 @@ class Atan2(Function):
     """out = atan2(a, b), the angle of the point (b, a);
     da = g b / (a^2 + b^2),  db = -g a / (a^2 + b^2).  Saves both inputs."""
 
+    promotion = TO_FLOAT
+
     @staticmethod
     def forward(ctx, xp, a, b):
         ctx.save_for_backward(a, b)
@@ -387,6 +390,8 @@ class Atan2(Function):
 
 class Hypot(Function):
     """out = sqrt(a^2 + b^2) without overflow;  da = g a / out,  db = g b / out."""
+
+    promotion = TO_FLOAT
 
     @staticmethod
     def forward(ctx, xp, a, b):
@@ -406,6 +411,8 @@ class Logaddexp(Function):
     """out = log(e^a + e^b) without overflow;  da = g sigmoid(a - b),  db = g sigmoid(b - a)
     (PyTorch's g / (1 + e^(b - a)), in the form that cannot overflow)."""
 
+    promotion = TO_FLOAT
+
     @staticmethod
     def forward(ctx, xp, a, b):
         ctx.save_for_backward(a, b)
@@ -422,6 +429,8 @@ class Logaddexp(Function):
 class Copysign(Function):
     """out = |a| with the sign of b (the sign bit, so b = -0.0 counts as negative);
     da = g out / a (+-1), and 0 where a = 0, as PyTorch;  db = 0 (only b's sign matters)."""
+
+    promotion = PROMOTE
 
     @staticmethod
     def forward(ctx, xp, a, b):
@@ -446,6 +455,8 @@ class Fmod(Function):
 
     Computed as remainder(|a|, |b|) with a's sign: for non-negative operands the two agree,
     and ``remainder`` is exact, whereas a - trunc(a / b) b would round a / b first."""
+
+    promotion = PROMOTE
 
     @staticmethod
     def forward(ctx, xp, a, b):
@@ -615,3 +626,24 @@ def allclose(
     """
     close = isclose(input, other, rtol=rtol, atol=atol, equal_nan=equal_nan)
     return bool(_All.apply(close).item())
+
+
+def equal(input: Tensor, other: Tensor) -> bool:  # noqa: A002
+    """Whether both tensors have the same shape and equal elements, as one Python bool
+    (``torch.equal``; a sync point). Unlike ``eq`` nothing broadcasts: a shape difference
+    is simply False. Dtypes are promoted before comparing, and nan equals nothing.
+
+    >>> import nanotorch
+    >>> nanotorch.equal(nanotorch.tensor([1, 2]), nanotorch.tensor([1.0, 2.0]))
+    True
+    >>> nanotorch.equal(nanotorch.tensor([1.0]), nanotorch.tensor([1.0, 1.0]))
+    False
+    """
+    if not isinstance(input, Tensor) or not isinstance(other, Tensor):
+        raise TypeError(
+            f"equal: expects two Tensors, got {type(input).__name__} and "
+            f"{type(other).__name__}; wrap data with nanotorch.tensor(...) first"
+        )
+    if input._data.shape != other._data.shape:
+        return False
+    return bool(_All.apply(_eq(input, other)).item())

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from nanotorch._dim_args import dim_aliases
-from nanotorch.autograd.function import Function
+from nanotorch.autograd.function import PROMOTE, Function
 from nanotorch.errors import ShapeError
 from nanotorch.ops._util import int_list, normalize_dim, normalize_dims
 from nanotorch.tensor import Tensor
@@ -223,6 +223,8 @@ def expand_as(a: Tensor, other: Tensor) -> Tensor:
 class Cat(Function):
     """out = the inputs joined along ``dim``;  d(input_i) = the matching slice of g."""
 
+    promotion = PROMOTE
+
     @staticmethod
     def forward(ctx, xp, *arrays, dim):
         ctx.dim = dim
@@ -273,6 +275,8 @@ def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
 
 class Stack(Function):
     """out = the inputs stacked along a new axis ``dim``;  d(input_i) = g[..., i, ...]."""
+
+    promotion = PROMOTE
 
     @staticmethod
     def forward(ctx, xp, *arrays, dim):
