@@ -193,6 +193,10 @@ def _accumulate(leaf: Tensor, grad: Tensor, create_graph: bool, handed_out: set[
         leaf.grad = grad
     else:
         leaf.grad = leaf.grad + grad
+    node = leaf._accum
+    if node is not None and node.post_hooks:
+        for hook in tuple(node.post_hooks):
+            hook(leaf)
 
 
 def backward(
