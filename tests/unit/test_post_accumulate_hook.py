@@ -40,3 +40,20 @@ def test_post_accumulate_hook_on_non_leaf_is_an_error(device: str) -> None:
         (x * 2).register_post_accumulate_grad_hook(lambda t: None)
     with pytest.raises(RuntimeError, match="register_post_accumulate_grad_hook.*requires_grad"):
         nanotorch.tensor([1.0], device=device).register_post_accumulate_grad_hook(lambda t: None)
+
+
+def test_leaves_accumulate_right_after_their_layer(device: str) -> None:
+    # Note [Leaves accumulate early]: the last layer's gradients reach .grad while the first
+    # layer's are still being computed, in reverse order of registration.
+    from nanotorch import nn
+
+    nanotorch.manual_seed(0)
+    m = nn.Sequential(nn.Linear(4, 8), nn.Tanh(), nn.Linear(8, 3)).to(device)
+    events: list[tuple[str, bool]] = []
+    for name, p in m.named_parameters():
+        p.register_post_accumulate_grad_hook(
+            lambda t, name=name: events.append((name, m[0].weight.grad is None))
+        )
+    m(nanotorch.randn(5, 4, device=device)).sum().backward()
+    assert [n for n, _ in events] == ["2.bias", "2.weight", "0.bias", "0.weight"]
+    assert [first_pending for _, first_pending in events] == [True, True, True, False]
