@@ -55,7 +55,8 @@ def train(model, step_batches):
 
 # the reference: rank 0's initial weights, one process, the whole batch (mean over 16)
 if rank == 0:
-    ref = train(make(100), lambda m: (sse(m(nanotorch.tensor(X)), nanotorch.tensor(Y)) / 16).backward())
+    xg, yg = nanotorch.tensor(X), nanotorch.tensor(Y)
+    ref = train(make(100), lambda m: (sse(m(xg), yg) / 16).backward())
     r["reference"] = weights(ref)
 
 # construction broadcasts rank 0's weights: ranks start from different seeds
