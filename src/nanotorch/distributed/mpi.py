@@ -83,6 +83,9 @@ class MPIProcessGroup(ProcessGroup):
         self._previous_hook = sys.excepthook
         sys.excepthook = self._abort_on_exception  # Note [A failing rank ends the job]
 
+    def home_device(self) -> str:
+        return "cpu"
+
     def rank(self) -> int:
         return int(self.comm.Get_rank())
 

@@ -73,6 +73,9 @@ class NCCLProcessGroup(ProcessGroup):
             "int64": nccl.NCCL_INT64,
         }
 
+    def home_device(self) -> str:
+        return f"cuda:{self.device_index}"
+
     def rank(self) -> int:
         return self._host.rank()
 

@@ -74,6 +74,10 @@ class ProcessGroup:
     def rank(self) -> int:
         raise NotImplementedError
 
+    def home_device(self) -> str:
+        """The device this rank's collectives run on ("cpu", "cuda:1")."""
+        raise NotImplementedError
+
     def size(self) -> int:
         raise NotImplementedError
 
@@ -200,11 +204,13 @@ def _check_tensor(caller: str, t: Any, g: ProcessGroup, what: str = "tensor") ->
         raise TypeError(f"{caller}: {what} must be a nanotorch Tensor, got {type(t).__name__}")
     if t.device.type not in g.device_types:
         kinds = ", ".join(g.device_types)
+        home = g.home_device()
+        move = ".cpu()" if home == "cpu" else f".to('{home}')"
+        other = " or make the group with backend='nccl'" if t.device.type == "cuda" else ""
         raise RuntimeError(
             f"{caller}: {what} is on {t.device} but the process group's backend "
-            f"'{g.backend}' works on {kinds} tensors only; move it with .cpu() (or "
-            f".to('{g.device_types[0]}')) and back with .to('{t.device}'), both counted "
-            "transfers, or use a backend for that device (cuda: 'nccl')"
+            f"'{g.backend}' works on {kinds} tensors only; move it with {move} and back with "
+            f".to('{t.device}') (both counted transfers){other}"
         )
 
 
