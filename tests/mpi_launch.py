@@ -37,10 +37,16 @@ def report(rank, value):
 
 
 def mpiexec_path() -> str | None:
-    """The ``mpiexec`` beside this interpreter (the mpich wheel's), else one on PATH."""
-    beside = Path(sys.executable).parent / "mpiexec"
-    if beside.exists():
-        return str(beside)
+    """The mpich wheel's ``mpiexec``: beside this interpreter (a virtual environment), or in
+    the ``bin/`` beside the folder mpi4py was installed into (``pip install --target``);
+    else one on PATH."""
+    candidates = [Path(sys.executable).parent / "mpiexec"]
+    spec = importlib.util.find_spec("mpi4py")
+    if spec is not None and spec.origin is not None:
+        candidates.append(Path(spec.origin).parent.parent / "bin" / "mpiexec")
+    for path in candidates:
+        if path.exists():
+            return str(path)
     return shutil.which("mpiexec")
 
 
