@@ -3,9 +3,9 @@
 ``uv run python benchmarks/ddp_bench.py`` launches itself under ``mpiexec -n R`` for each
 workload and rank count and prints one row per run: global-batch steps per second and the
 share of step time spent inside the all-reduces (launch + wait, measured on rank 0). The
-global batch is the workload's (128 for W1, 512 for W2), split evenly across the ranks, and
-the machine's threads (``--threads``, default 2) are split across them too, so 1 and 2 ranks
-use the same cores. Needs the ``mpi`` extra (``uv sync --extra mpi``).
+global batch is the workload's (128 for W1, 512 for W2), split evenly across the ranks; each
+rank runs ``--threads`` BLAS threads (default 1: on a busy 2-core machine two BLAS threads
+per process spin against each other and the 1-rank row measures that). Needs the ``mpi`` extra (``uv sync --extra mpi``).
 See discovery/data-parallel.md.
 """
 
@@ -102,7 +102,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workload", action="append", choices=["mlp", "mlp-large"])
     parser.add_argument("--ranks", default="1,2", help="comma-separated rank counts")
-    parser.add_argument("--threads", type=int, default=2, help="BLAS threads, split over ranks")
+    parser.add_argument("--threads", type=int, default=1, help="BLAS threads per rank")
     parser.add_argument("--min-time", type=float, default=5.0)
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -113,7 +113,7 @@ def main() -> None:
     print(f"{'workload':<10} {'ranks':>5} {'steps/s':>9} {'comm share':>11}")
     for workload in args.workload or ["mlp", "mlp-large"]:
         for ranks in (int(r) for r in args.ranks.split(",")):
-            threads = str(max(1, args.threads // ranks))
+            threads = str(args.threads)
             env = dict(os.environ, OMP_NUM_THREADS=threads, OPENBLAS_NUM_THREADS=threads)
             cmd = [str(mpiexec), "-n", str(ranks), sys.executable, __file__]
             cmd += ["--worker", workload, "--min-time", str(args.min_time)]
