@@ -33,6 +33,24 @@ def _working_devices() -> list[str]:
     return [str(d) for d in nanotorch.devices()]
 
 
+def _seed(text: str) -> int:
+    """``--seed``: any int ``manual_seed`` takes, [-2**63, 2**64 - 1]; argparse turns the
+    error into one line and exit code 2."""
+    from nanotorch.random import normalize_seed
+
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an int, got {text!r}") from None
+    try:
+        normalize_seed(value)
+    except OverflowError:
+        raise argparse.ArgumentTypeError(
+            f"{value} is out of range; a seed must lie in [-2**63, 2**64 - 1]"
+        ) from None
+    return value
+
+
 def _device(name: str) -> Any:
     import nanotorch
     from nanotorch.backend import availability
@@ -255,7 +273,7 @@ def build_parser() -> argparse.ArgumentParser:
     def common(p: argparse.ArgumentParser) -> None:
         p.add_argument("--device", default="cpu", help="cpu, strict:0, strict:1, cuda[:i]")
         p.add_argument("--epochs", type=int, default=None, help="override the epoch budget")
-        p.add_argument("--seed", type=int, default=0, help="fixes data, weights and order")
+        p.add_argument("--seed", type=_seed, default=0, help="fixes data, weights and order")
         p.add_argument("--quiet", action="store_true", help="no progress bar")
 
     train = sub.add_parser("train", help="train one scenario and report how it improved")

@@ -15,3 +15,20 @@ class CheckpointError(RuntimeError):
 class ShapeError(ValueError, RuntimeError):
     """Shapes that do not fit an op. A ValueError, and a RuntimeError like PyTorch's shape
     errors, so code written for either catches it; the message names the op and the shapes."""
+
+
+class IntegerOverflowError(RuntimeError, OverflowError):
+    """A value does not fit the integer dtype it was meant for (``tensor([2**63])``, a seed
+    beyond 64 bits). PyTorch raises a RuntimeError here and Python an OverflowError, so this
+    is both; nanotorch never wraps such a value around silently."""
+
+
+class IntegerDivisionByZeroError(RuntimeError, ZeroDivisionError):
+    """Integer floor division or remainder by zero, which has no integer answer (floats give
+    inf or nan instead). A RuntimeError like PyTorch's, and a ZeroDivisionError like Python's."""
+
+
+class InvalidArgumentError(ValueError, RuntimeError):
+    """An argument of the right type with a value outside its domain (``arange`` to nan, a
+    step whose sign runs away from the end, ``randint`` with low >= high). PyTorch raises a
+    RuntimeError for these and Python code expects a ValueError, so this is both."""

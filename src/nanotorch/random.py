@@ -8,13 +8,34 @@ functions that draw random numbers also take ``generator=`` for explicit control
 
 from __future__ import annotations
 
+import operator
 from typing import Any
 
 from nanotorch.backend import Device, get_backend
 from nanotorch.backend import device as _device
+from nanotorch.errors import IntegerOverflowError
 
 # PyTorch's default CPU seed; any fixed number gives reproducible runs out of the box.
 DEFAULT_SEED = 67280421310721
+
+
+def normalize_seed(seed: object, op: str = "manual_seed") -> int:
+    """``seed`` as an unsigned 64-bit int, the way PyTorch reads it.
+
+    PyTorch accepts any int that fits in 64 bits, signed or unsigned: [-2**63, 2**64 - 1].
+    A negative seed is read as the two's-complement bit pattern, so ``-1`` is the same seed
+    as ``2**64 - 1`` (and ``initial_seed()`` reports the unsigned value). Anything wider is
+    refused rather than reduced, since two different seeds must never give one stream.
+    """
+    if isinstance(seed, bool) or not hasattr(type(seed), "__index__"):
+        raise TypeError(f"{op}: seed must be an int, got {seed!r}")
+    seed = operator.index(seed)  # NumPy integers too, as PyTorch accepts them
+    if not -(2**63) <= seed < 2**64:
+        raise IntegerOverflowError(
+            f"{op}: seed {seed} is out of range; a seed must fit in 64 bits, "
+            f"i.e. lie in [-2**63, 2**64 - 1]"
+        )
+    return seed % 2**64
 
 
 class Generator:
@@ -30,7 +51,7 @@ class Generator:
 
     def __init__(self, device: str | Device = "cpu", seed: int | None = None) -> None:
         self.device = _device(device)
-        self._seed = DEFAULT_SEED if seed is None else int(seed)
+        self._seed = DEFAULT_SEED if seed is None else normalize_seed(seed, "Generator")
         self._source: Any = None
 
     @property
@@ -40,9 +61,7 @@ class Generator:
         return self._source
 
     def manual_seed(self, seed: int) -> Generator:
-        if not isinstance(seed, int) or isinstance(seed, bool):
-            raise TypeError(f"manual_seed: seed must be an int, got {seed!r}")
-        self._seed = seed % (2**64) if seed < 0 else seed
+        self._seed = normalize_seed(seed)
         self._source = None
         return self
 
@@ -82,7 +101,7 @@ def manual_seed(seed: int) -> None:
     >>> nanotorch.manual_seed(0); a == nanotorch.randn(2).tolist()
     True
     """
-    Generator().manual_seed(seed)  # validates
+    seed = normalize_seed(seed)
     _default_seed[0] = seed
     for gen in _defaults.values():
         gen.manual_seed(seed)

@@ -9,6 +9,7 @@ module holds no math of its own. Host access is explicit: ``.numpy()`` (cpu only
 
 from __future__ import annotations
 
+import functools
 import weakref
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -19,6 +20,22 @@ from nanotorch.autograd.function import AccumulateGrad, Context
 from nanotorch.backend import Backend, Device, get_backend, record_sync
 from nanotorch.backend import device as _device
 from nanotorch.dtypes import DType
+
+
+def _in_device_context(method: Callable[..., Any]) -> Callable[..., Any]:
+    """Run an in-place method inside its tensor's device context (Note [Device context] in
+    backend/base.py): ``x.add_(y)`` on cuda:1 must compute on GPU 1, not on the current one.
+    Backends without a context skip the ``with``."""
+
+    @functools.wraps(method)
+    def run(self: Tensor, *args: Any, **kwargs: Any) -> Any:
+        backend = self._backend
+        if backend.needs_context:
+            with backend.context():
+                return method(self, *args, **kwargs)
+        return method(self, *args, **kwargs)
+
+    return run
 
 
 class RemovableHandle:
@@ -50,11 +67,10 @@ class Tensor:
         "_device",
         "_backend",
         "_requires_grad",
-        "grad",
+        "_grad",
         "grad_fn",
         "_version",
         "_accum",
-        "_hooks",
         "__weakref__",
     )
     # Make NumPy defer to Tensor's reflected operators (ndarray * Tensor -> Tensor.__rmul__).
@@ -75,11 +91,10 @@ class Tensor:
         t._device = device
         t._backend = backend
         t._requires_grad = requires_grad
-        t.grad = None
+        t._grad = None
         t.grad_fn = grad_fn
         t._version = 0
         t._accum = None
-        t._hooks = None
         return t
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -141,6 +156,46 @@ class Tensor:
     @requires_grad.setter
     def requires_grad(self, value: bool) -> None:
         self.requires_grad_(value)
+
+    @property
+    def grad(self) -> Tensor | None:
+        """The gradient that backward accumulated here (None until then).
+
+        Assigning one is checked as PyTorch checks it: a Tensor of this tensor's shape, dtype
+        and device, or None; an optimizer would otherwise broadcast a wrong-shaped gradient
+        into its update."""
+        return self._grad
+
+    @grad.setter
+    def grad(self, value: Tensor | None) -> None:
+        if value is not None:
+            self._check_assigned_grad(value)
+        self._grad = value
+
+    def _check_assigned_grad(self, value: Any) -> None:
+        if not isinstance(value, Tensor):
+            raise TypeError(
+                f".grad: expected a Tensor or None, got {type(value).__name__}; wrap the values "
+                f"with nanotorch.tensor(..., dtype=nanotorch.{self.dtype.name}, "
+                f"device='{self.device}')"
+            )
+        if value is self:
+            raise RuntimeError(".grad: a tensor cannot be assigned as its own grad")
+        if value._device is not self._device:
+            raise RuntimeError(
+                f".grad: the assigned gradient is on {value.device} but the tensor is on "
+                f"{self.device}; move it with .to('{self.device}')"
+            )
+        if value._data.dtype != self._data.dtype:
+            raise RuntimeError(
+                f".grad: the assigned gradient has dtype {value.dtype.name} but the tensor has "
+                f"dtype {self.dtype.name}; convert it with .to(nanotorch.{self.dtype.name})"
+            )
+        if value._data.shape != self._data.shape:
+            raise RuntimeError(
+                f".grad: the assigned gradient has shape {value.shape} but the tensor has shape "
+                f"{self.shape}; a gradient has the shape of its tensor"
+            )
 
     @property
     def is_leaf(self) -> bool:
@@ -220,14 +275,12 @@ class Tensor:
         replaces the gradient."""
         if not self._requires_grad:
             raise RuntimeError("register_hook on a tensor that does not require grad")
-        if self.grad_fn is not None:
-            if self.grad_fn.hooks is None:
-                self.grad_fn.hooks = []
-            hooks = self.grad_fn.hooks
-        else:
-            if self._hooks is None:
-                self._hooks = []
-            hooks = self._hooks
+        # A leaf's hooks live on its AccumulateGrad node, a non-leaf's on its grad_fn: the
+        # engine finds both on the node it visits.
+        node = self.grad_fn if self.grad_fn is not None else self._accumulator()
+        if node.hooks is None:
+            node.hooks = []
+        hooks = node.hooks
         hooks.append(hook)
         return RemovableHandle(hooks, hook)
 
@@ -413,8 +466,14 @@ class Tensor:
     def __floordiv__(self, other: Any) -> Tensor:
         return _ops.floor_divide(self, other)
 
+    def __rfloordiv__(self, other: Any) -> Tensor:
+        return _ops.floor_divide(other, self)
+
     def __mod__(self, other: Any) -> Tensor:
         return _ops.remainder(self, other)
+
+    def __rmod__(self, other: Any) -> Tensor:
+        return _ops.remainder(other, self)
 
     def __pow__(self, other: Any) -> Tensor:
         return _ops.pow(self, other)
@@ -455,17 +514,39 @@ class Tensor:
     def __ge__(self, other: Any) -> Tensor:
         return _ops.ge(self, other)
 
-    def __and__(self, other: Tensor) -> Tensor:
-        return _ops.logical_and(self, other)
+    # Bitwise on integers, logical on bool (Note [Bitwise on bool] in ops/bitwise.py).
+    def __and__(self, other: Any) -> Tensor:
+        return _ops.bitwise_and(self, other)
 
-    def __or__(self, other: Tensor) -> Tensor:
-        return _ops.logical_or(self, other)
+    def __rand__(self, other: Any) -> Tensor:
+        return _ops.bitwise_and(other, self)
 
-    def __xor__(self, other: Tensor) -> Tensor:
-        return _ops.logical_xor(self, other)
+    def __or__(self, other: Any) -> Tensor:
+        return _ops.bitwise_or(self, other)
+
+    def __ror__(self, other: Any) -> Tensor:
+        return _ops.bitwise_or(other, self)
+
+    def __xor__(self, other: Any) -> Tensor:
+        return _ops.bitwise_xor(self, other)
+
+    def __rxor__(self, other: Any) -> Tensor:
+        return _ops.bitwise_xor(other, self)
 
     def __invert__(self) -> Tensor:
-        return _ops.logical_not(self)
+        return _ops.bitwise_not(self)
+
+    def __lshift__(self, other: Any) -> Tensor:
+        return _ops.bitwise_left_shift(self, other)
+
+    def __rlshift__(self, other: Any) -> Tensor:
+        return _ops.bitwise_left_shift(other, self)
+
+    def __rshift__(self, other: Any) -> Tensor:
+        return _ops.bitwise_right_shift(self, other)
+
+    def __rrshift__(self, other: Any) -> Tensor:
+        return _ops.bitwise_right_shift(other, self)
 
     def __getitem__(self, key: Any) -> Tensor:
         return _ops.getitem(self, key)
@@ -516,6 +597,7 @@ class Tensor:
         self._version += 1
         return self
 
+    @_in_device_context
     def add_(self, other: Any, *, alpha: float = 1) -> Tensor:
         self._check_inplace("add_")
         o = self._inplace_operand("add_", other)
@@ -528,18 +610,21 @@ class Tensor:
     def sub_(self, other: Any, *, alpha: float = 1) -> Tensor:
         return self.add_(other, alpha=-alpha)
 
+    @_in_device_context
     def mul_(self, other: Any) -> Tensor:
         self._check_inplace("mul_")
         self._data *= self._inplace_operand("mul_", other)
         self._version += 1
         return self
 
+    @_in_device_context
     def div_(self, other: Any) -> Tensor:
         self._check_inplace("div_")
         self._data /= self._inplace_operand("div_", other)
         self._version += 1
         return self
 
+    @_in_device_context
     def addcmul_(self, a: Tensor, b: Tensor, *, value: float = 1) -> Tensor:
         self._check_inplace("addcmul_")
         prod = self._inplace_operand("addcmul_", a) * self._inplace_operand("addcmul_", b)
@@ -547,6 +632,7 @@ class Tensor:
         self._version += 1
         return self
 
+    @_in_device_context
     def addcdiv_(self, a: Tensor, b: Tensor, *, value: float = 1) -> Tensor:
         self._check_inplace("addcdiv_")
         q = self._inplace_operand("addcdiv_", a) / self._inplace_operand("addcdiv_", b)
@@ -554,6 +640,7 @@ class Tensor:
         self._version += 1
         return self
 
+    @_in_device_context
     def lerp_(self, end: Tensor, weight: float) -> Tensor:
         self._check_inplace("lerp_")
         self._data += (self._inplace_operand("lerp_", end) - self._data) * weight
@@ -563,12 +650,15 @@ class Tensor:
     def zero_(self) -> Tensor:
         return self.fill_(0)
 
+    @_in_device_context
     def fill_(self, value: float | int | bool) -> Tensor:
         self._check_inplace("fill_")
+        _check_fits(value, self.dtype, "fill_")
         self._data[...] = value
         self._version += 1
         return self
 
+    @_in_device_context
     def copy_(self, src: Tensor) -> Tensor:
         """Copy values from ``src`` (same device and shape; dtype is converted)."""
         self._check_inplace("copy_")
@@ -597,6 +687,9 @@ class Tensor:
         from nanotorch.creation import randn
 
         self._check_inplace("normal_")
+        _check_real("normal_", mean=mean, std=std)
+        if not std >= 0:  # also refuses nan
+            raise ValueError(f"normal_: std must be >= 0, got std={std}")
         noise = randn(self.shape, generator=generator, dtype=self.dtype, device=self.device)._data
         # Scaled in place: ``noise`` is a fresh array no one else holds, and ``noise * std +
         # mean`` would allocate two more of the parameter's size (3x a 64 MB weight at
@@ -609,11 +702,17 @@ class Tensor:
         from nanotorch.creation import rand
 
         self._check_inplace("uniform_")
+        _check_real("uniform_", a=a, b=b)
+        if not a <= b:  # also refuses nan
+            raise ValueError(
+                f"uniform_: needs a <= b for the range [a, b), got a={a}, b={b}; swap them"
+            )
         u = rand(self.shape, generator=generator, dtype=self.dtype, device=self.device)._data
         u *= b - a  # in place, as in normal_
         u += a
         return self._set_data(u)
 
+    @_in_device_context
     def __setitem__(self, key: Any, value: Any) -> None:
         self._check_inplace("__setitem__")
         if isinstance(value, Tensor):
@@ -627,6 +726,8 @@ class Tensor:
             value = value._data
             if value.dtype != self._data.dtype:
                 value = self._backend.xp.astype(value, self._data.dtype)
+        else:
+            _check_fits(value, self.dtype, "__setitem__")
         if isinstance(key, Tensor):
             key = key._data
         else:
@@ -878,8 +979,147 @@ class Tensor:
     def nonzero(self) -> Tensor:
         return _ops.nonzero(self)
 
+    # --- math methods (ops/math.py) ---
+    def tan(self) -> Tensor:
+        return _ops.tan(self)
+
+    def asin(self) -> Tensor:
+        return _ops.asin(self)
+
+    def acos(self) -> Tensor:
+        return _ops.acos(self)
+
+    def atan(self) -> Tensor:
+        return _ops.atan(self)
+
+    def atan2(self, other: Any) -> Tensor:
+        return _ops.atan2(self, other)
+
+    def sinh(self) -> Tensor:
+        return _ops.sinh(self)
+
+    def cosh(self) -> Tensor:
+        return _ops.cosh(self)
+
+    def asinh(self) -> Tensor:
+        return _ops.asinh(self)
+
+    def acosh(self) -> Tensor:
+        return _ops.acosh(self)
+
+    def atanh(self) -> Tensor:
+        return _ops.atanh(self)
+
+    arcsin, arccos, arctan, arctan2 = asin, acos, atan, atan2
+    arcsinh, arccosh, arctanh = asinh, acosh, atanh
+
+    def floor(self) -> Tensor:
+        return _ops.floor(self)
+
+    def ceil(self) -> Tensor:
+        return _ops.ceil(self)
+
+    def round(self, *, decimals: int = 0) -> Tensor:
+        return _ops.round(self, decimals=decimals)
+
+    def trunc(self) -> Tensor:
+        return _ops.trunc(self)
+
+    fix = trunc
+
+    def frac(self) -> Tensor:
+        return _ops.frac(self)
+
+    def log2(self) -> Tensor:
+        return _ops.log2(self)
+
+    def log10(self) -> Tensor:
+        return _ops.log10(self)
+
+    def exp2(self) -> Tensor:
+        return _ops.exp2(self)
+
+    def erf(self) -> Tensor:
+        return _ops.erf(self)
+
+    def erfc(self) -> Tensor:
+        return _ops.erfc(self)
+
+    def erfinv(self) -> Tensor:
+        return _ops.erfinv(self)
+
+    def reciprocal(self) -> Tensor:
+        return _ops.reciprocal(self)
+
+    def copysign(self, other: Any) -> Tensor:
+        return _ops.copysign(self, other)
+
+    def logaddexp(self, other: Any) -> Tensor:
+        return _ops.logaddexp(self, other)
+
+    def lerp(self, end: Tensor, weight: Any) -> Tensor:
+        return _ops.lerp(self, end, weight)
+
+    def fmod(self, other: Any) -> Tensor:
+        return _ops.fmod(self, other)
+
+    def hypot(self, other: Any) -> Tensor:
+        return _ops.hypot(self, other)
+
+    def isclose(
+        self, other: Any, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False
+    ) -> Tensor:
+        return _ops.isclose(self, other, rtol=rtol, atol=atol, equal_nan=equal_nan)
+
+    def allclose(
+        self, other: Any, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False
+    ) -> bool:
+        return _ops.allclose(self, other, rtol=rtol, atol=atol, equal_nan=equal_nan)
+
+    # --- bitwise methods (ops/bitwise.py) ---
+    def bitwise_and(self, other: Any) -> Tensor:
+        return _ops.bitwise_and(self, other)
+
+    def bitwise_or(self, other: Any) -> Tensor:
+        return _ops.bitwise_or(self, other)
+
+    def bitwise_xor(self, other: Any) -> Tensor:
+        return _ops.bitwise_xor(self, other)
+
+    def bitwise_not(self) -> Tensor:
+        return _ops.bitwise_not(self)
+
+    def bitwise_left_shift(self, other: Any) -> Tensor:
+        return _ops.bitwise_left_shift(self, other)
+
+    def bitwise_right_shift(self, other: Any) -> Tensor:
+        return _ops.bitwise_right_shift(self, other)
+
     def where(self, condition: Tensor, other: Any) -> Tensor:
         return _ops.where(condition, self, other)
+
+
+def _check_fits(value: Any, dtype: DType, op: str) -> None:
+    """A Python number written into an integer tensor must fit its dtype (Note [No silent
+    integer overflow] in backend/host.py); NumPy's own refusal names no op."""
+    import numbers
+
+    if isinstance(value, (str, bytes)) or value is None:
+        raise TypeError(f"{op}: value must be a number, got {type(value).__name__} {value!r}")
+    if isinstance(value, numbers.Real):
+        from nanotorch.backend.host import check_integer_value
+
+        check_integer_value(value, dtype, op)
+
+
+def _check_real(op: str, **values: Any) -> None:
+    import numbers
+
+    for name, value in values.items():
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            raise TypeError(
+                f"{op}: {name} must be a Python number, got {type(value).__name__} {value!r}"
+            )
 
 
 def _parse_to_args(args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, Any]:
@@ -897,9 +1137,41 @@ def _parse_to_args(args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, 
         else:
             raise TypeError(f"to() takes a device, a dtype or a tensor, got {a!r}")
     if target_device is not None:
+        if isinstance(target_device, str):
+            _refuse_dtype_name_as_device(target_device)
         target_device = _device(target_device)
         get_backend(target_device)  # fail early, with the reason, if it is unavailable
     return target_device, _dt.as_dtype(target_dtype)
+
+
+# Dtype names PyTorch users may type that nanotorch lacks; with its own names, a string given
+# to ``.to`` that is one of these was meant as a dtype, not a device.
+_FOREIGN_DTYPE_NAMES = frozenset(
+    "float16 half bfloat16 int8 int16 short uint8 uint16 uint32 uint64 complex64 complex128 "
+    "cfloat cdouble bool_".split()
+)
+
+
+def _refuse_dtype_name_as_device(name: str) -> None:
+    """PyTorch reads a string given to ``.to`` as a device, so ``x.to('float16')`` is an
+    error there too; say what was meant instead of "unknown device kind"."""
+    from nanotorch.errors import InvalidArgumentError
+
+    try:
+        dtype = _dt.dtype_from_name(name)
+    except ValueError:
+        dtype = None
+    if dtype is not None:
+        raise InvalidArgumentError(
+            f"to: {name!r} is not a device; to change the dtype pass nanotorch.{dtype.name} "
+            f"(a dtype object), e.g. x.to(nanotorch.{dtype.name})"
+        )
+    if name in _FOREIGN_DTYPE_NAMES:
+        known = ", ".join(d.name for d in _dt.ALL_DTYPES)
+        raise InvalidArgumentError(
+            f"to: {name!r} is not a device; it looks like a dtype, but nanotorch has no "
+            f"{name} (its dtypes: {known}); pass one of those, e.g. x.to(nanotorch.float32)"
+        )
 
 
 __all__ = ["Tensor"]

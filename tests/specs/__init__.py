@@ -10,8 +10,14 @@ import importlib
 
 import numpy as np
 
-MODULES = ["specs.core_ops"]
-OPTIONAL_MODULES = ["specs.nn_ops", "specs.conv_ops"]
+MODULES = [
+    "specs.core_ops",
+    "specs.nn_ops",
+    "specs.conv_ops",
+    "specs.math_ops",
+    "specs.bitwise_ops",
+    "specs.activation_ops",
+]
 
 _rng = np.random.default_rng(1234)
 
@@ -41,12 +47,6 @@ def ints(low: int, high: int, *shape: int) -> np.ndarray:
 
 def all_specs():
     specs = []
-    for name in MODULES + OPTIONAL_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if name in OPTIONAL_MODULES and exc.name == name:
-                continue
-            raise
-        specs.extend(module.SPECS)
+    for name in MODULES:
+        specs.extend(importlib.import_module(name).SPECS)
     return specs

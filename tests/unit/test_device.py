@@ -5,7 +5,13 @@ from __future__ import annotations
 import pytest
 
 import nanotorch
-from nanotorch.backend import ArrayBackend, get_backend, known_kinds, register_backend
+from nanotorch.backend import (
+    ArrayBackend,
+    get_backend,
+    known_kinds,
+    register_backend,
+    unregister_backend,
+)
 
 
 def test_device_canonicalises_default_index():
@@ -63,24 +69,34 @@ def test_unavailable_device_names_the_reason():
         nanotorch.zeros(2, device="cuda")
 
 
-def test_register_backend_plugs_in_a_new_kind():
-    class EchoBackend(ArrayBackend):
-        """A second NumPy backend under another name, as a plug-in would be."""
+class EchoBackend(ArrayBackend):
+    """A second NumPy backend under another name, as a plug-in would be."""
 
-        def __init__(self, device):
-            import array_api_compat.numpy as xp
+    def __init__(self, device):
+        import array_api_compat.numpy as xp
 
-            super().__init__(device, xp, "cpu")
+        super().__init__(device, xp, "cpu")
 
-        @staticmethod
-        def is_available():
-            return True, ""
+    @staticmethod
+    def is_available():
+        return True, ""
 
-        @staticmethod
-        def count(kind):
-            return 1
+    @staticmethod
+    def count(kind):
+        return 1
 
+
+@pytest.fixture
+def echo():
+    """Register the ``echo`` kind for one test and take it out again afterwards."""
     register_backend("echo", EchoBackend)
+    try:
+        yield
+    finally:
+        unregister_backend("echo")
+
+
+def test_register_backend_plugs_in_a_new_kind(echo):
     assert "echo" in known_kinds()
     x = nanotorch.ones(3, device="echo")
     assert str(x.device) == "echo:0"
@@ -88,3 +104,8 @@ def test_register_backend_plugs_in_a_new_kind():
     assert isinstance(get_backend(nanotorch.device("echo")), EchoBackend)
     with pytest.raises(nanotorch.DeviceMismatchError):
         x + nanotorch.ones(3)
+
+
+def test_register_backend_fixture_leaves_no_echo_kind_behind():
+    # Runs after the test above (file order): its fixture has unregistered the kind.
+    assert "echo" not in known_kinds()

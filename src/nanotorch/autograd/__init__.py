@@ -1,5 +1,6 @@
 """Reverse-mode automatic differentiation: ``Function``, the engine, and grad mode.
-See discovery/autograd-engine.md for a walkthrough."""
+discovery/build-the-engine.md builds the idea from scratch; discovery/autograd-engine.md
+follows one backward pass through this package."""
 
 from nanotorch.autograd.engine import backward, grad
 from nanotorch.autograd.function import AccumulateGrad, Context, Function, Node

@@ -10,8 +10,23 @@ The whole algorithm:
    forward, its gradient has the broadcast shape and is summed back to the input's shape
    here, once, so no op repeats that logic.
 4. Gradients for the same node add up (a tensor used twice gets both contributions); at a
-   leaf they are added into ``leaf.grad``.
+   leaf they are added into ``leaf._grad``.
 5. Unless ``retain_graph``, each node frees its saved tensors after use.
+
+``run_backward`` is exactly that loop (discovery/build-the-engine.md builds it from scratch).
+The features a user opts into, hooks, ``retain_grad`` and ``autograd.grad``'s capture, live
+in the helpers below it and run only when asked for.
+
+Note [Grad mode in backward]
+~~~~~~~~~~~~~~~~~~~~~~~~~~~~
+``backward(ctx, grad_out)`` is written with Tensor ops, so whether those ops record a graph
+is decided by grad mode, and the engine sets grad mode to ``create_graph`` for the whole
+pass. Inside a ``backward``, then, "grad mode is on" means "the caller wants the gradient
+itself to be differentiable": keep to differentiable Tensor ops. An op may test
+``is_grad_enabled()`` to take a faster path that is not differentiable when nothing is being
+recorded. ``Linear.backward`` (ops/matmul.py) is the worked example: with grad mode off it
+computes the weight gradient in one raw-array op (``LinearWeightGrad``); with it on it builds
+``g^T x`` from transpose and matmul so that second derivatives flow.
 """
 
 from __future__ import annotations
@@ -20,7 +35,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from nanotorch.autograd.function import _FREED_MESSAGE, AccumulateGrad, Context, Node
-from nanotorch.autograd.grad_mode import _grad_enabled
+from nanotorch.autograd.grad_mode import set_grad_enabled
 
 if TYPE_CHECKING:
     from nanotorch.tensor import Tensor
@@ -65,11 +80,13 @@ def _node_of(t: Tensor) -> Node:
 
 def _seed_gradients(
     outputs: Sequence[Tensor], grad_outputs: Sequence[Tensor | None], caller: str
-) -> list[Tensor]:
+) -> dict[Node, Tensor]:
+    """The gradient each output's node starts with: ``gradient=`` if given, else 1 for a
+    scalar. Two outputs of one node add up."""
     from nanotorch.tensor import Tensor
 
-    seeds = []
-    for i, (out, g) in enumerate(zip(outputs, grad_outputs)):
+    seeds: dict[Node, Tensor] = {}
+    for i, (out, g) in enumerate(zip(outputs, grad_outputs, strict=True)):
         if not out._requires_grad:
             raise RuntimeError(
                 f"{caller}: output {i} (shape {tuple(out.shape)}) does not require grad and has "
@@ -83,26 +100,45 @@ def _seed_gradients(
                     f"output {i} has shape {tuple(out.shape)}; pass gradient= (a tensor of that "
                     "shape) or reduce the output first (e.g. .sum())"
                 )
-            g = Tensor._make(
-                out._backend.xp.ones_like(out._data), out._device, out._backend, False, None
-            )
+            backend = out._backend
+            if backend.needs_context:  # Note [Device context]: cuda:1's ones go to GPU 1
+                with backend.context():
+                    ones = backend.xp.ones_like(out._data)
+            else:
+                ones = backend.xp.ones_like(out._data)
+            g = Tensor._make(ones, out._device, backend, False, None)
         else:
-            if not isinstance(g, Tensor):
-                raise TypeError(f"{caller}: gradient must be a Tensor, got {type(g).__name__}")
-            if tuple(g.shape) != tuple(out.shape):
-                raise RuntimeError(
-                    f"{caller}: gradient has shape {tuple(g.shape)} but output {i} has shape "
-                    f"{tuple(out.shape)}"
-                )
-            if g._device is not out._device:
-                from nanotorch.errors import DeviceMismatchError
-
-                raise DeviceMismatchError(
-                    f"{caller}: gradient is on {g.device} but output {i} is on {out.device}; "
-                    f"call .to('{out.device}') on the gradient"
-                )
-        seeds.append(g)
+            g = _check_gradient(out, g, i, caller)
+        node = _node_of(out)
+        prev = seeds.get(node)
+        seeds[node] = g if prev is None else prev + g
     return seeds
+
+
+def _check_gradient(out: Tensor, g: Any, i: int, caller: str) -> Tensor:
+    """A ``gradient=`` (or ``grad_outputs``) entry checked against its output, as PyTorch
+    does: same shape and device, and cast to the output's dtype (a float64 seed on a float32
+    graph would otherwise leave float64 ``.grad``s behind)."""
+    from nanotorch.tensor import Tensor
+
+    if not isinstance(g, Tensor):
+        raise TypeError(f"{caller}: gradient must be a Tensor, got {type(g).__name__}")
+    if tuple(g.shape) != tuple(out.shape):
+        raise RuntimeError(
+            f"{caller}: Mismatch in shape: grad_output[{i}] has a shape of {tuple(g.shape)} "
+            f"and output[{i}] has a shape of {tuple(out.shape)}; pass a gradient shaped like "
+            "the output"
+        )
+    if g._device is not out._device:
+        from nanotorch.errors import DeviceMismatchError
+
+        raise DeviceMismatchError(
+            f"{caller}: grad_output[{i}] is on {g.device} but output[{i}] is on {out.device}; "
+            f"call .to('{out.device}') on the gradient"
+        )
+    if g._data.dtype != out._data.dtype:
+        g = g.to(out.dtype)
+    return g
 
 
 def run_backward(
@@ -112,93 +148,90 @@ def run_backward(
     create_graph: bool,
     inputs: Sequence[Tensor] | None = None,
     caller: str = "backward",
-) -> dict[int, Tensor]:
-    """Propagate gradients from ``outputs``.
+) -> dict[Node, Tensor]:
+    """Propagate gradients from ``outputs``: sort, propagate, accumulate, free.
 
-    Without ``inputs`` (``Tensor.backward``) gradients are accumulated into leaves' ``.grad``.
-    With ``inputs`` (``autograd.grad``) nothing is accumulated; the gradient reaching each
-    input's node is returned, keyed by ``id`` of that node.
+    Gradients are added into leaves' ``.grad``; with ``inputs`` (``autograd.grad``) nothing is
+    accumulated and the gradient reaching each input's node is returned, keyed by the node.
     """
-    from nanotorch.ops.reduction import sum_to
-
-    seeds = _seed_gradients(outputs, grad_outputs, caller)
-    grads: dict[Node, Tensor] = {}  # the summed gradient waiting at each node
-    roots: list[Node] = []
-    for out, g in zip(outputs, seeds):
-        node = _node_of(out)
-        roots.append(node)
-        prev = grads.get(node)
-        grads[node] = g if prev is None else prev + g
-    targets = None if inputs is None else {id(_node_of(t)) for t in inputs}
-    captured: dict[int, Tensor] = {}
+    grads = _seed_gradients(outputs, grad_outputs, caller)  # the summed gradient at each node
+    captured = None if inputs is None else dict.fromkeys(map(_node_of, inputs))
     handed_out: set[int] = set()  # arrays already stored as some leaf's .grad in this pass
-
-    token = _grad_enabled.set(create_graph)
-    try:
-        for node in topological_order(roots):
+    with set_grad_enabled(create_graph):  # Note [Grad mode in backward]
+        for node in topological_order(list(grads)):
             grad = grads.pop(node, None)
             if grad is None:
                 continue
-            if isinstance(node, AccumulateGrad):
-                leaf = node.variable
-                for hook in leaf._hooks or ():
-                    replaced = hook(grad)
-                    if replaced is not None:
-                        grad = replaced
-                if targets is not None:
-                    if id(node) in targets:
-                        captured[id(node)] = grad
-                    continue
-                _accumulate(leaf, grad, create_graph, handed_out)
+            if node.hooks or node.retain_ref is not None:
+                grad = _run_hooks(node, grad, create_graph)
+            if captured is not None and node in captured:
+                captured[node] = grad
+            if type(node) is AccumulateGrad:
+                if captured is None:
+                    _accumulate(node.variable, grad, create_graph, handed_out)
                 continue
-
-            ctx: Context = node  # type: ignore[assignment]
-            if ctx._freed:
-                raise RuntimeError(_FREED_MESSAGE.format(node=ctx.name()))
-            for hook in ctx.hooks or ():
-                replaced = hook(grad)
-                if replaced is not None:
-                    grad = replaced
-            if ctx.retain_ref is not None:
-                kept = ctx.retain_ref()
-                if kept is not None:
-                    kept.grad = grad if create_graph else grad.detach()
-            if targets is not None and id(node) in targets:
-                captured[id(node)] = grad
-            in_grads = ctx.fn.backward(ctx, grad)
-            if not isinstance(in_grads, tuple):
-                in_grads = (in_grads,)
-            if len(in_grads) < len(ctx.next_nodes):
-                raise RuntimeError(
-                    f"{ctx.name()} returned {len(in_grads)} gradients for "
-                    f"{len(ctx.next_nodes)} inputs"
-                )
-            for nxt, shape, g in zip(ctx.next_nodes, ctx.input_shapes, in_grads):
-                if nxt is None or g is None:
-                    continue
-                if g._data.shape != shape:
-                    g = sum_to(g, shape)  # Note [Central un-broadcasting]
-                prev = grads.get(nxt)
-                grads[nxt] = g if prev is None else prev + g
+            in_grads = _call_backward(node, grad)
+            for nxt, shape, g in zip(node.next_nodes, node.input_shapes, in_grads):
+                if nxt is not None and g is not None:
+                    if g._data.shape != shape:
+                        g = _sum_to(g, shape)  # Note [Central un-broadcasting]
+                    prev = grads.get(nxt)
+                    grads[nxt] = g if prev is None else prev + g
             if not retain_graph:
-                ctx.release()
-    finally:
-        _grad_enabled.reset(token)
-    return captured
+                node.release()
+    return {n: g for n, g in (captured or {}).items() if g is not None}
+
+
+def _call_backward(ctx: Context, grad: Tensor) -> tuple[Tensor | None, ...]:
+    """Run one node's ``backward``: one gradient (or None) per input of the op."""
+    if ctx._freed:
+        raise RuntimeError(_FREED_MESSAGE.format(node=ctx.name()))
+    in_grads = ctx.fn.backward(ctx, grad)
+    if not isinstance(in_grads, tuple):
+        in_grads = (in_grads,)
+    if len(in_grads) < len(ctx.next_nodes):
+        raise RuntimeError(
+            f"{ctx.name()} returned {len(in_grads)} gradients for {len(ctx.next_nodes)} inputs"
+        )
+    return in_grads
+
+
+def _sum_to(g: Tensor, shape: tuple[int, ...]) -> Tensor:
+    # Imported here, on the un-broadcasting path only: the ops import the engine's package.
+    from nanotorch.ops.reduction import sum_to
+
+    return sum_to(g, shape)
+
+
+def _run_hooks(node: Node, grad: Tensor, create_graph: bool) -> Tensor:
+    """Hooks see the gradient first and may replace it; ``retain_grad`` keeps what remains."""
+    for hook in node.hooks or ():
+        replaced = hook(grad)
+        if replaced is not None:
+            grad = replaced
+    if node.retain_ref is not None:
+        kept = node.retain_ref()
+        if kept is not None:
+            kept._grad = grad if create_graph else grad.detach()
+    return grad
 
 
 def _accumulate(leaf: Tensor, grad: Tensor, create_graph: bool, handed_out: set[int]) -> None:
+    """Add ``grad`` into ``leaf._grad`` (AccumulateGrad's job)."""
     if not create_graph:
         grad = grad.detach()
-    if leaf.grad is None:
+    if grad._data.dtype != leaf._data.dtype:
+        # A hook may hand back another dtype; a .grad always has its tensor's dtype.
+        grad = grad.to(leaf.dtype)
+    if leaf._grad is None:
         # One array may reach two leaves (x + y hands grad_out to both). Give each leaf its
         # own, or an in-place change to one .grad (clip_grad_norm_) would hit the other.
         if id(grad._data) in handed_out:
             grad = grad.clone() if create_graph else grad.detach().clone()
         handed_out.add(id(grad._data))
-        leaf.grad = grad
+        leaf._grad = grad
     else:
-        leaf.grad = leaf.grad + grad
+        leaf._grad = leaf._grad + grad
     node = leaf._accum
     if node is not None and node.post_hooks:
         for hook in tuple(node.post_hooks):
@@ -221,7 +254,7 @@ def backward(
         )
         handed: set[int] = set()
         for t in inputs:
-            g = captured.get(id(_node_of(t)))
+            g = captured.get(_node_of(t))
             if g is not None:
                 _accumulate(t, g, create_graph, handed)
         return
@@ -264,7 +297,7 @@ def grad(
     captured = run_backward(outs, gouts, retain_graph, create_graph, ins, "grad")
     result: list[Tensor | None] = []
     for i, t in enumerate(ins):
-        g = captured.get(id(_node_of(t)))
+        g = captured.get(_node_of(t))
         if g is None and not allow_unused:
             raise RuntimeError(
                 f"grad: input {i} (shape {tuple(t.shape)}) was not used to compute the outputs; "

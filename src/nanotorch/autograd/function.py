@@ -1,19 +1,21 @@
-"""``Function`` and ``Context``: how one op call is computed and recorded.
+"""``Function`` and ``Context``: what an op is, and how one call of it is recorded.
 
-An op is a ``Function`` subclass with two static methods:
+A ``Function`` is one differentiable op, written as a class with two static methods:
 
 - ``forward(ctx, xp, *arrays, **params)`` computes on raw arrays of the namespace ``xp``;
 - ``backward(ctx, grad_out)`` computes input gradients from Tensors, using Tensor ops, so the
   backward pass is itself recorded when ``create_graph=True`` (higher-order gradients).
 
-``Function.apply`` is the one place that resolves the backend, checks devices and dtypes,
-runs ``forward`` and records the graph. See Note [One dispatch path].
+``Mul.apply(x, w)`` calls it: resolve the tensors to raw arrays and one backend, check that
+they agree, run ``forward``, and record a ``Context`` (PyTorch's ``ctx`` and the graph node in
+one object) that the engine (engine.py) later visits. discovery/build-the-engine.md builds a
+small engine on these classes; discovery/autograd-engine.md follows one backward pass.
 
 Note [One dispatch path]
 ~~~~~~~~~~~~~~~~~~~~~~~~
 Every differentiable op reaches arrays through ``Function.apply``. Keeping device checks,
-dtype checks, backend lookup and graph recording in that one function means no op can forget
-them, and the cost of dispatch can be measured and tuned in one place.
+dtype checks, backend lookup, the device's context and graph recording in that one function
+means no op can forget them, and the cost of dispatch can be measured and tuned in one place.
 """
 
 from __future__ import annotations
@@ -26,22 +28,19 @@ from nanotorch.errors import DeviceMismatchError
 if TYPE_CHECKING:
     from nanotorch.tensor import Tensor
 
-# Note [Tensor and Function import each other]
-# ~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~
-# tensor.py imports Context and AccumulateGrad from this module, and ``Function.apply`` needs
-# the Tensor class on every call. An ``import`` statement inside ``apply`` would run the import
-# machinery once per op (about 0.4 us, as long as NumPy takes to add two small arrays), so
-# tensor.py binds its class to the module-level name ``Tensor`` here, once, right after
-# defining it. Nothing can reach ``apply`` before that: calling it takes a Tensor.
-
 _OUTPUT = object()  # marks "the op's own output" among saved values
 
 
 class Node:
-    """Something the engine visits during backward."""
+    """Something the engine visits during backward.
+
+    ``hooks`` (from ``register_hook``) and ``retain_ref`` (from ``retain_grad``) are None
+    unless a user asked for them; the engine looks at them only then."""
 
     __slots__ = ()
     next_nodes: tuple[Node | None, ...] = ()
+    hooks: list[Any] | None = None
+    retain_ref: Any = None
 
 
 class AccumulateGrad(Node):
@@ -49,10 +48,11 @@ class AccumulateGrad(Node):
 
     # post_hooks: Tensor.register_post_accumulate_grad_hook's callbacks, None when there are
     # none (the common case costs one attribute test per leaf per backward).
-    __slots__ = ("variable", "post_hooks")
+    __slots__ = ("variable", "hooks", "post_hooks")
 
     def __init__(self, variable: Tensor) -> None:
         self.variable = variable
+        self.hooks = None
         self.post_hooks: list[Any] | None = None
 
     def __repr__(self) -> str:
@@ -77,10 +77,8 @@ class Context(Node):
         "_out",
         "_out_meta",
         "_freed",
-        "hooks",
-        "retain_ref",
         "backend",
-        "__dict__",
+        "__dict__",  # op attributes (ctx.dim = 1), and hooks / retain_ref when a user sets them
     )
 
     def __init__(self, fn: type[Function], backend: Any = None) -> None:
@@ -90,8 +88,8 @@ class Context(Node):
         self._saved: tuple[Any, ...] | None = None
         self._out: Any = None  # the output's array, when forward saved the output
         self._freed = False
-        self.hooks: list[Any] | None = None
-        self.retain_ref: Any = None
+        # ``hooks`` and ``retain_ref`` stay Node's class-level None unless a user sets them:
+        # two stores fewer on every recorded op (Note [Dispatch cost]).
 
     def __repr__(self) -> str:
         return f"<{self.fn.__name__}Backward>"
@@ -100,7 +98,17 @@ class Context(Node):
         return f"{self.fn.__name__}Backward"
 
     def save_for_backward(self, *values: Any) -> None:
-        """Keep arrays (inputs, the output, or intermediates) for backward."""
+        """Keep arrays (inputs, the output, or intermediates) for backward.
+
+        Save inputs and the output through this method, never as attributes
+        (``ctx.x = x``): saved inputs come back in ``saved_tensors`` as the input Tensors
+        themselves, still linked into the graph, so a ``backward`` that uses them is
+        differentiable (double backward, ``create_graph=True``), and their versions are
+        checked, so an in-place change made before backward raises instead of giving a wrong
+        gradient. An attribute holds a raw array: no graph link, no check. Intermediates
+        (neither input nor output) come back as constants, so a backward that must be
+        differentiable twice should rebuild them from inputs with Tensor ops.
+        """
         self._to_save = values
 
     @property
@@ -165,89 +173,122 @@ class Function:
 
     @classmethod
     def apply(cls, *inputs: Any, **params: Any) -> Tensor:
-        # Note [Dispatch cost]
-        # ~~~~~~~~~~~~~~~~~~~~
-        # Every op of every model passes through here, so on small arrays this function, not
-        # NumPy, sets the speed (benchmarks/README.md, workload "overhead"). It is written as
-        # one pass over the inputs, with no per-call imports and no helper calls on the common
-        # path; discovery/performance.md has the measurements behind each choice.
+        """Run the op on ``inputs``; record it in the graph when a gradient is wanted.
 
-        # 1. Find the tensors; all must share one device, and (outside dtype_exempt) a dtype.
-        #    The same pass collects the raw arrays that forward receives.
-        ref: Tensor | None = None
-        ref_dtype = None
-        has_float_scalar = False
-        requires_grad = False
-        arrays = []
-        exempt = cls.dtype_exempt
-        for i, x in enumerate(inputs):
-            if isinstance(x, Tensor):
-                data = x._data
-                if ref is None:
-                    ref = x
-                elif x._device is not ref._device:
-                    _raise_device_mismatch(cls, inputs)
-                if i not in exempt:
-                    # Array libraries hand out one dtype object per dtype, so ``is`` settles
-                    # almost every comparison before the slower ``!=``.
-                    if ref_dtype is None:
-                        ref_dtype = data.dtype
-                    elif data.dtype is not ref_dtype and data.dtype != ref_dtype:
-                        _raise_dtype_mismatch(cls, inputs)
-                if x._requires_grad:
-                    requires_grad = True
-                arrays.append(data)
-            else:
-                if type(x) is float:
-                    has_float_scalar = True
-                arrays.append(x)
-        if ref is None:
-            raise TypeError(f"{cls.__name__}: needs at least one Tensor input")
+        >>> import nanotorch
+        >>> from nanotorch.ops.elementwise import Mul
+        >>> y = Mul.apply(nanotorch.tensor([2.0], requires_grad=True), 3.0)
+        >>> y.tolist(), y.grad_fn
+        ([6.0], <MulBackward>)
+        """
+        # 1. Resolve and check: the raw arrays, the one backend they share (same device, one
+        #    dtype), and whether any input wants a gradient.
+        ref, arrays, requires_grad = _resolve(cls, inputs)
         backend = ref._backend
-        if has_float_scalar and ref_dtype is not None and not _is_floating(backend, ref_dtype):
-            raise TypeError(
-                f"{cls.__name__}: a Python float cannot be combined with a "
-                f"{backend.dtype_of(ref._data)!r} tensor (that would change its dtype); "
-                "convert the tensor with .float() or .double() first"
-            )
-        requires_grad = requires_grad and cls.differentiable and _grad_enabled.get()
-
-        # 2. Compute on raw arrays (inside the device's context: a no-op except on cuda).
+        # 2. Forward on raw arrays, inside the device's context if it has one (cuda:1 work
+        #    must run on GPU 1, Note [Device context] in backend/base.py).
         ctx = Context(cls, backend)
-        if backend.device.type == "cuda":
+        if backend.needs_context:
             with backend.context():
-                out = cls.forward(ctx, backend.xp, *arrays, **params)
+                raw = cls.forward(ctx, backend.xp, *arrays, **params)
         else:
-            out = cls.forward(ctx, backend.xp, *arrays, **params)
-        raw_out = out
-        if backend.fix_result is not None and type(out) is not backend.array_type:
-            out = backend.fix_result(out)
-        if not requires_grad:
+            raw = cls.forward(ctx, backend.xp, *arrays, **params)
+        out = raw
+        if backend.fix_result is not None and type(raw) is not backend.array_type:
+            out = backend.fix_result(raw)
+        if not (requires_grad and cls.differentiable and _grad_enabled.get()):
             return Tensor._make(out, ref._device, backend, False, None)
-
         # 3. Record: where each input's gradient goes, and what backward will read.
-        next_nodes = []
-        shapes = []
-        needs = []
-        for x in inputs:
-            if isinstance(x, Tensor):
-                shapes.append(x._data.shape)
-                if x._requires_grad:
-                    node = x.grad_fn
-                    next_nodes.append(node if node is not None else x._accumulator())
-                    needs.append(True)
-                    continue
-            else:
-                shapes.append(None)
-            next_nodes.append(None)
-            needs.append(False)
-        ctx.next_nodes = tuple(next_nodes)
-        ctx.input_shapes = tuple(shapes)
-        ctx.needs_input_grad = tuple(needs)
         result = Tensor._make(out, ref._device, backend, True, ctx)
+        _record(ctx, inputs)
         if ctx._to_save:
-            _resolve_saved(ctx, inputs, arrays, raw_out, out, result)
+            _resolve_saved(ctx, inputs, arrays, raw, out, result)
         return result
+
+
+# Note [Tensor and Function import each other]
+# ~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~
+# ``apply`` and the helpers below build Tensors, and tensor.py imports Context and
+# AccumulateGrad from this module. An ``import`` statement inside ``apply`` would run the
+# import machinery once per op (about 0.4 us, as long as NumPy takes to add two small
+# arrays), so tensor.py binds its class to this module-level name once, right after defining
+# it. Nothing can reach ``apply`` before that: calling it takes a Tensor.
+if not TYPE_CHECKING:
+    Tensor = None  # replaced by the class itself at the end of tensor.py
+
+
+# Note [Dispatch cost]
+# ~~~~~~~~~~~~~~~~~~~~
+# Every op of every model passes through ``apply``, so on small arrays it, not NumPy, sets the
+# speed (benchmarks/README.md, workload "overhead"). Each step is one helper call at most:
+# ``_resolve`` is a single pass over the inputs with no per-call imports; ``_record`` and
+# ``_resolve_saved`` run only when a graph is recorded; the device context is entered only
+# for backends that have one (a precomputed flag, not a ``with`` on every op).
+# discovery/performance.md has the measurements behind each choice.
+
+
+def _resolve(cls: type[Function], inputs: tuple[Any, ...]) -> tuple[Tensor, list[Any], bool]:
+    """One pass over the inputs: the first Tensor, the raw arrays forward receives, and
+    whether any input requires grad. Raises if the tensors disagree on device or dtype."""
+    ref: Tensor | None = None
+    ref_dtype = None
+    has_float_scalar = False
+    requires_grad = False
+    arrays = []
+    exempt = cls.dtype_exempt
+    for i, x in enumerate(inputs):
+        if isinstance(x, Tensor):
+            data = x._data
+            if ref is None:
+                ref = x
+            elif x._device is not ref._device:
+                _raise_device_mismatch(cls, inputs)
+            if i not in exempt:
+                # Array libraries hand out one dtype object per dtype, so ``is`` settles
+                # almost every comparison before the slower ``!=``.
+                if ref_dtype is None:
+                    ref_dtype = data.dtype
+                elif data.dtype is not ref_dtype and data.dtype != ref_dtype:
+                    _raise_dtype_mismatch(cls, inputs)
+            if x._requires_grad:
+                requires_grad = True
+            arrays.append(data)
+        else:
+            if type(x) is float:
+                has_float_scalar = True
+            arrays.append(x)
+    if ref is None:
+        raise TypeError(f"{cls.__name__}: needs at least one Tensor input")
+    if has_float_scalar and ref_dtype is not None and not _is_floating(ref._backend, ref_dtype):
+        raise TypeError(
+            f"{cls.__name__}: a Python float cannot be combined with a "
+            f"{ref._backend.dtype_of(ref._data)!r} tensor (that would change its dtype); "
+            "convert the tensor with .float() or .double() first"
+        )
+    return ref, arrays, requires_grad
+
+
+def _record(ctx: Context, inputs: tuple[Any, ...]) -> None:
+    """Link the node to where each input's gradient goes: the input's own node, or for a leaf
+    its AccumulateGrad; keep the input shapes for un-broadcasting."""
+    next_nodes = []
+    shapes = []
+    needs = []
+    for x in inputs:
+        if isinstance(x, Tensor):
+            shapes.append(x._data.shape)
+            if x._requires_grad:
+                node = x.grad_fn
+                next_nodes.append(node if node is not None else x._accumulator())
+                needs.append(True)
+                continue
+        else:
+            shapes.append(None)
+        next_nodes.append(None)
+        needs.append(False)
+    ctx.next_nodes = tuple(next_nodes)
+    ctx.input_shapes = tuple(shapes)
+    ctx.needs_input_grad = tuple(needs)
 
 
 # Values that are never arrays: saved as they are, without searching the inputs for them.

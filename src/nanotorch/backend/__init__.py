@@ -3,7 +3,7 @@
 ``Device`` names a place, a ``Backend`` serves one device with an array-API namespace plus the
 hooks the standard lacks (host copies, random numbers, scatter-add), and the registry maps
 device kinds to backends. Transfers between devices go through ``transfer.copy_between`` and
-are counted. See discovery/foundations.md ("Why explicit devices").
+are counted. See discovery/devices.md.
 """
 
 from nanotorch.backend.base import Array, ArrayBackend, Backend, HostRandom, RandomSource
@@ -14,6 +14,7 @@ from nanotorch.backend.registry import (
     get_backend,
     known_kinds,
     register_backend,
+    unregister_backend,
 )
 from nanotorch.backend.transfer import (
     TransferStats,
@@ -43,4 +44,5 @@ __all__ = [
     "register_backend",
     "reset_transfer_stats",
     "transfer_stats",
+    "unregister_backend",
 ]

@@ -39,6 +39,7 @@ class Backend(Protocol):
     device: Device
     xp: Any
     native_device: Any
+    needs_context: bool  # whether context() does anything (Note [Device context])
 
     def native_dtype(self, dtype: DType) -> Any: ...
     def dtype_of(self, array: Array) -> DType: ...
@@ -46,6 +47,7 @@ class Backend(Protocol):
     def from_host(self, host: np.ndarray) -> Array: ...
     def to_host(self, array: Array) -> np.ndarray: ...
     def context(self) -> contextlib.AbstractContextManager[None]: ...
+    def from_dlpack(self, obj: Any) -> Array: ...
     def random_source(self, seed: int) -> RandomSource: ...
     def index_add(self, target: Array, index: Array, source: Array) -> Array: ...
     def synchronize(self) -> None: ...
@@ -136,6 +138,8 @@ class ArrayBackend:
         self.device = device
         self.xp = xp
         self.native_device = native_device
+        # Note [Device context]: a backend that overrides context() has one to enter.
+        self.needs_context = type(self).context is not ArrayBackend.context
         self._to_native = {d: getattr(xp, d.name) for d in ALL_DTYPES}
         # Arrays report dtypes in the library's own form (np.dtype('float32'), not np.float32):
         # key the reverse table on what an actual array reports.
@@ -168,6 +172,20 @@ class ArrayBackend:
                 f"use one of {', '.join(d.name for d in ALL_DTYPES)}"
             ) from None
 
+    # Note [Device context]
+    # ~~~~~~~~~~~~~~~~~~~~~
+    # Some libraries keep a "current device" per thread: CuPy allocates and launches on it,
+    # so work for cuda:1 run while GPU 0 is current would touch GPU 0. A backend for such a
+    # library overrides ``context()`` to make its device current, and everything that makes
+    # or changes arrays enters it: ``Function.apply`` around ``forward``, in-place Tensor
+    # methods, creation functions, the seed gradient of ``backward()``, DLPack imports and
+    # copies between devices. Most backends have no such state; for them ``context()`` is
+    # this no-op, ``needs_context`` is False, and the per-op path skips the ``with`` (a
+    # flag test is a few tens of ns; a `with` on a shared nullcontext added about 0.2 us per
+    # call in a micro-benchmark, a tenth of a small op's whole dispatch).
+    # discovery/devices.md follows ``a + b`` on cuda:1 through every step.
+    needs_context: bool = False
+
     @contextlib.contextmanager
     def context(self) -> Iterator[None]:
         yield
@@ -182,6 +200,16 @@ class ArrayBackend:
 
     def to_host(self, array: Array) -> np.ndarray:
         return np.asarray(array)
+
+    # DLPack device types this backend imports (``registry.from_dlpack`` picks the backend
+    # by the producer's ``__dlpack_device__``): 1 host memory, 2 CUDA, 3 CUDA host, 13 CUDA
+    # managed. None by default: a backend opts in.
+    dlpack_device_types: tuple[int, ...] = ()
+
+    def from_dlpack(self, obj: Any) -> Array:
+        """An array of this backend sharing memory with the DLPack producer ``obj``."""
+        with self.context():
+            return self.xp.from_dlpack(obj)
 
     def random_source(self, seed: int) -> RandomSource:
         return HostRandom(seed, self.from_host)

@@ -60,6 +60,8 @@ def cuda_state() -> dict[str, Any]:
 
 
 class CupyBackend(ArrayBackend):
+    dlpack_device_types = (2, 3, 13)  # kDLCUDA, kDLCUDAHost, kDLCUDAManaged
+
     def __init__(self, device: Device) -> None:
         import array_api_compat.cupy as xp_cupy
         import cupy
@@ -92,6 +94,10 @@ class CupyBackend(ArrayBackend):
     def to_host(self, array: Array) -> np.ndarray:
         with self.native_device:
             return self._cupy.asnumpy(array)
+
+    def from_dlpack(self, obj: Any) -> Array:
+        with self.native_device:
+            return self._cupy.from_dlpack(obj)
 
     def random_source(self, seed: int) -> RandomSource:
         # CuPy's generator state cannot be exported; a counter-based stream can, so cuda

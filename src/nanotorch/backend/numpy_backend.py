@@ -18,6 +18,7 @@ def _as_ndarray(result: Array) -> Array:
 class NumpyBackend(ArrayBackend):
     fix_result = staticmethod(_as_ndarray)
     array_type = np.ndarray
+    dlpack_device_types = (1,)  # kDLCPU
 
     def __init__(self, device: Device) -> None:
         super().__init__(device, xp_numpy, "cpu")

@@ -14,11 +14,12 @@ from nanotorch.backend.base import Backend
 from nanotorch.backend.device import Device
 
 # kind -> (module path, class name) for built-ins, so their modules load lazily.
-_LAZY: dict[str, tuple[str, str]] = {
+_BUILT_IN: dict[str, tuple[str, str]] = {
     "cpu": ("nanotorch.backend.numpy_backend", "NumpyBackend"),
     "cuda": ("nanotorch.backend.cupy_backend", "CupyBackend"),
     "strict": ("nanotorch.backend.strict_backend", "StrictBackend"),
 }
+_LAZY = dict(_BUILT_IN)
 _classes: dict[str, Any] = {}
 _instances: dict[Device, Backend] = {}
 
@@ -33,6 +34,21 @@ def register_backend(kind: str, backend_class: Callable[[Device], Backend]) -> N
         raise ValueError(f"a device kind must be a plain name, got {kind!r}")
     _classes[kind] = backend_class
     _LAZY.pop(kind, None)
+    for dev in [d for d in _instances if d.type == kind]:
+        del _instances[dev]
+
+
+def unregister_backend(kind: str) -> None:
+    """Remove what ``register_backend(kind, ...)`` added; a replaced built-in comes back.
+
+    Tests that plug in a backend call this in their teardown, so the kind does not leak into
+    the rest of the session.
+    """
+    if kind not in _classes or (kind in _BUILT_IN and kind in _LAZY):
+        raise ValueError(f"unregister_backend: no backend was registered for {kind!r}")
+    del _classes[kind]
+    if kind in _BUILT_IN:
+        _LAZY[kind] = _BUILT_IN[kind]
     for dev in [d for d in _instances if d.type == kind]:
         del _instances[dev]
 
@@ -64,6 +80,33 @@ def availability(dev: Device) -> tuple[bool, str]:
     if dev.index >= count:
         return False, f"{dev} does not exist: this machine has {count} {dev.type} device(s)"
     return True, ""
+
+
+def from_dlpack(obj: Any) -> tuple[Any, Backend]:
+    """Import a DLPack producer through the backend that claims its device type.
+
+    Each backend class lists the DLPack device types it can import (``dlpack_device_types``:
+    1 is host memory, 2 CUDA...); the producer's ``__dlpack_device__()`` picks the kind, its
+    index the device, and that backend's ``from_dlpack`` does the import. Built-ins are asked
+    first, so host memory goes to ``cpu``, not to another backend that also reads it.
+    """
+    dev_type, dev_id = obj.__dlpack_device__()
+    for kind in sorted(known_kinds(), key=lambda k: (k not in _BUILT_IN, k)):
+        try:
+            claims = int(dev_type) in getattr(backend_class(kind), "dlpack_device_types", ())
+        except Exception:  # a built-in whose module cannot load here claims nothing
+            continue
+        if claims:
+            from nanotorch.backend.device import device
+
+            backend = get_backend(device(kind, int(dev_id)))
+            return backend.from_dlpack(obj), backend
+    raise TypeError(
+        f"from_dlpack: the object lives on DLPack device type {int(dev_type)} (index "
+        f"{int(dev_id)}), which no registered backend imports; registered kinds: "
+        f"{', '.join(known_kinds())}. Copy it to host memory first, or register a backend "
+        "whose dlpack_device_types lists that type"
+    )
 
 
 def get_backend(dev: Device) -> Backend:

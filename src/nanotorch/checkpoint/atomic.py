@@ -49,8 +49,7 @@ def atomic_write(path: str, write: Callable[[BinaryIO], None]) -> None:
             f"the directory {directory} does not exist; create it first "
             "(os.makedirs(..., exist_ok=True))",
         )
-    # Keep the name within NAME_MAX even for a long target name.
-    tmp = os.path.join(directory, f".{name[:100]}.{secrets.token_hex(6)}.tmp")
+    tmp = os.path.join(directory, temporary_name(name, _name_max(directory)))
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
     try:
         fd = os.open(tmp, flags, 0o666)  # 0o666 minus the umask, like open()
@@ -73,6 +72,25 @@ def atomic_write(path: str, write: Callable[[BinaryIO], None]) -> None:
             )
         raise
     _fsync_directory(directory)
+
+
+def _name_max(directory: str) -> int:
+    """The longest file name, in bytes, the directory's filesystem allows (255 on most)."""
+    try:
+        return os.pathconf(directory, "PC_NAME_MAX")
+    except (AttributeError, OSError, ValueError):
+        return 255  # Windows has no pathconf; 255 is its limit too (in UTF-16 units)
+
+
+def temporary_name(name: str, name_max: int) -> str:
+    """``.<name>.<random>.tmp``, with ``name`` shortened so the whole fits in ``name_max``
+    bytes. The limit counts bytes, not characters: a 255-byte name may be only 64 emoji, so
+    the name is cut a character at a time until its encoding fits (never mid-character)."""
+    suffix = f".{secrets.token_hex(6)}.tmp"
+    room = name_max - len(os.fsencode("." + suffix))
+    while name and len(os.fsencode(name)) > room:
+        name = name[:-1]
+    return f".{name}{suffix}"
 
 
 def _fsync_directory(directory: str) -> None:

@@ -73,8 +73,23 @@ class DataLoader:
         device: str | Device | None = None,
         collate_fn: Callable[[list[Any]], Sequence[np.ndarray]] | None = None,
     ) -> None:
-        if not isinstance(batch_size, int) or batch_size <= 0:
+        if not hasattr(dataset, "__len__") or not hasattr(dataset, "__getitem__"):
+            raise TypeError(
+                f"DataLoader: dataset must support len() and indexing (a Dataset), got "
+                f"{type(dataset).__name__}; wrap arrays in TensorDataset(x, y)"
+            )
+        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size <= 0:
             raise ValueError(f"DataLoader: batch_size must be a positive int, got {batch_size!r}")
+        if collate_fn is not None and not callable(collate_fn):
+            raise TypeError(
+                f"DataLoader: collate_fn must be callable (a list of samples -> batch arrays), "
+                f"got {type(collate_fn).__name__} {collate_fn!r}"
+            )
+        for name, flag in (("shuffle", shuffle), ("drop_last", drop_last)):
+            if not isinstance(flag, bool):
+                raise TypeError(
+                    f"DataLoader: {name} must be a bool, got {type(flag).__name__} {flag!r}"
+                )
         if generator is not None and generator.device.type != "cpu":
             raise ValueError(
                 f"DataLoader: the shuffle generator must be a cpu Generator (the order is "

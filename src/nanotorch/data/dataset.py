@@ -44,7 +44,12 @@ class Dataset:
         return default_collate([self[int(i)] for i in indices])
 
 
-def _host_array(obj: Any, owner: str) -> np.ndarray:
+def _host_array(obj: Any, owner: str, index: int | None = None) -> np.ndarray:
+    if index is not None and not isinstance(obj, (Tensor, np.ndarray, list, tuple)):
+        raise TypeError(
+            f"{owner}: array {index} is a {type(obj).__name__}, not an array or tensor; pass "
+            "NumPy arrays, cpu tensors or lists of numbers"
+        )
     if isinstance(obj, Tensor):
         if obj.device.type != "cpu":
             raise ValueError(
@@ -69,12 +74,26 @@ class TensorDataset(Dataset):
     def __init__(self, *arrays: Any) -> None:
         if not arrays:
             raise ValueError("TensorDataset: needs at least one array")
-        self.arrays = tuple(_host_array(a, "TensorDataset") for a in arrays)
-        lengths = [a.shape[0] if a.ndim else 0 for a in self.arrays]
-        if len(set(lengths)) != 1:
-            raise ValueError(
-                f"TensorDataset: every array must have the same length, got lengths {lengths}"
-            )
+        self.arrays = tuple(_host_array(a, "TensorDataset", i) for i, a in enumerate(arrays))
+        for i, a in enumerate(self.arrays):
+            if a.dtype.kind not in "biuf":
+                raise TypeError(
+                    f"TensorDataset: array {i} has dtype {a.dtype}; datasets hold numbers "
+                    "(bool, integer or floating arrays)"
+                )
+            if a.ndim == 0:
+                raise ValueError(
+                    f"TensorDataset: array {i} is 0-d (a single value); every array needs a "
+                    "first dimension that indexes the samples"
+                )
+        lengths = [a.shape[0] for a in self.arrays]
+        for i, n in enumerate(lengths):
+            if n != lengths[0]:
+                raise ValueError(
+                    f"TensorDataset: size mismatch: array 0 has {lengths[0]} rows but array "
+                    f"{i} has {n}; every array must have the same length "
+                    f"(lengths {lengths})"
+                )
 
     def __len__(self) -> int:
         return int(self.arrays[0].shape[0])
@@ -91,7 +110,19 @@ class Subset(Dataset):
 
     def __init__(self, dataset: Dataset, indices: Sequence[int] | np.ndarray) -> None:
         self.dataset = dataset
-        self.indices = np.asarray(indices, dtype=np.int64).reshape(-1)
+        raw = np.asarray(indices).reshape(-1)
+        if raw.size and raw.dtype.kind not in "iu":
+            raise TypeError(
+                f"Subset: indices must be integers, got dtype {raw.dtype} (e.g. {raw[0]!r}); "
+                "a float index would be silently truncated"
+            )
+        self.indices = raw.astype(np.int64)
+        n = len(dataset)
+        if self.indices.size and not (-n <= self.indices.min() and self.indices.max() < n):
+            raise IndexError(
+                f"Subset: indices must be in [{-n}, {n}) for a dataset of {n} samples, got "
+                f"values from {self.indices.min()} to {self.indices.max()}"
+            )
 
     def __len__(self) -> int:
         return int(self.indices.shape[0])
@@ -104,14 +135,26 @@ class Subset(Dataset):
 
 
 def _split_lengths(n: int, lengths: Sequence[int | float]) -> list[int]:
+    if not isinstance(lengths, (list, tuple)):
+        raise TypeError(
+            f"random_split: lengths must be a sequence of counts or fractions, got "
+            f"{type(lengths).__name__} {lengths!r}"
+        )
+    for v in lengths:
+        if isinstance(v, bool) or not isinstance(v, (int, float)):
+            raise TypeError(f"random_split: lengths must be ints or floats, got {v!r}")
     if all(isinstance(v, int) for v in lengths):
+        if any(v < 0 for v in lengths):
+            raise ValueError(f"random_split: lengths must be non-negative, got {list(lengths)}")
         if sum(lengths) != n:
             raise ValueError(
                 f"random_split: lengths {list(lengths)} sum to {sum(lengths)} but the dataset "
                 f"has {n} samples; give lengths that sum to {n} or fractions that sum to 1"
             )
         return [int(v) for v in lengths]
-    if not math.isclose(sum(lengths), 1.0, abs_tol=1e-6) or min(lengths) < 0:
+    if not all(0 <= f <= 1 for f in lengths):  # also refuses nan
+        raise ValueError(f"random_split: fractions {list(lengths)} must be in [0, 1]")
+    if not math.isclose(sum(lengths), 1.0, abs_tol=1e-6):
         raise ValueError(
             f"random_split: fractions {list(lengths)} must be non-negative and sum to 1 "
             f"(they sum to {sum(lengths):g})"

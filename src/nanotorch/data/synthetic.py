@@ -12,6 +12,13 @@ from __future__ import annotations
 import numpy as np
 
 from nanotorch.data.dataset import TensorDataset
+from nanotorch.random import normalize_seed
+
+
+def _rng(seed: int) -> np.random.Generator:
+    """A local generator for ``seed``, read as ``manual_seed`` reads it: any int in
+    [-2**63, 2**64 - 1], a negative one as its unsigned twin (NumPy refuses negatives)."""
+    return np.random.default_rng(normalize_seed(seed, "seed"))
 
 
 def _check(op: str, n_samples: int, minimum: int) -> None:
@@ -43,7 +50,7 @@ def make_linear(
     [(4, 1), (4, 1)]
     """
     _check("make_linear", n_samples, 1)
-    rng = np.random.default_rng(seed)
+    rng = _rng(seed)
     x = rng.uniform(-1.0, 1.0, (n_samples, 1))
     y = slope * x + intercept + noise * rng.standard_normal((n_samples, 1))
     return _finish(x, y, rng)
@@ -52,7 +59,7 @@ def make_linear(
 def make_sine(n_samples: int = 256, noise: float = 0.05, seed: int = 0) -> TensorDataset:
     """``y = sin(x) + noise`` for ``x`` uniform in [-pi, pi]: a curve a line cannot fit."""
     _check("make_sine", n_samples, 1)
-    rng = np.random.default_rng(seed)
+    rng = _rng(seed)
     x = rng.uniform(-np.pi, np.pi, (n_samples, 1))
     y = np.sin(x) + noise * rng.standard_normal((n_samples, 1))
     return _finish(x, y, rng)
@@ -65,7 +72,7 @@ def make_xor(n_samples: int = 400, noise: float = 0.05, seed: int = 0) -> Tensor
     axes before the Gaussian ``noise`` is added, so the labels stay learnable.
     """
     _check("make_xor", n_samples, 2)
-    rng = np.random.default_rng(seed)
+    rng = _rng(seed)
     xs, ys = [], []
     for label, size in enumerate(_class_sizes(n_samples, 2)):
         magnitude = rng.uniform(0.1, 1.0, (size, 2))
@@ -81,7 +88,7 @@ def make_xor(n_samples: int = 400, noise: float = 0.05, seed: int = 0) -> Tensor
 def make_moons(n_samples: int = 400, noise: float = 0.1, seed: int = 0) -> TensorDataset:
     """Two interleaving half circles: class 0 the upper arc, class 1 the lower one."""
     _check("make_moons", n_samples, 2)
-    rng = np.random.default_rng(seed)
+    rng = _rng(seed)
     n0, n1 = _class_sizes(n_samples, 2)
     t0, t1 = rng.uniform(0, np.pi, n0), rng.uniform(0, np.pi, n1)
     upper = np.stack([np.cos(t0), np.sin(t0)], axis=1)
@@ -96,7 +103,7 @@ def make_circles(
 ) -> TensorDataset:
     """Two concentric circles: class 0 of radius 1, class 1 of radius ``factor``."""
     _check("make_circles", n_samples, 2)
-    rng = np.random.default_rng(seed)
+    rng = _rng(seed)
     xs, ys = [], []
     for label, (size, radius) in enumerate(zip(_class_sizes(n_samples, 2), (1.0, factor))):
         angle = rng.uniform(0, 2 * np.pi, size)
@@ -111,7 +118,7 @@ def make_spirals(
 ) -> TensorDataset:
     """``n_classes`` arms winding out from the origin, about one and a half turns each."""
     _check("make_spirals", n_samples, n_classes)
-    rng = np.random.default_rng(seed)
+    rng = _rng(seed)
     xs, ys = [], []
     for label, size in enumerate(_class_sizes(n_samples, n_classes)):
         radius = np.linspace(0.05, 1.0, size)
@@ -127,7 +134,7 @@ def make_blobs(
 ) -> TensorDataset:
     """Gaussian clusters with centres evenly spaced on a circle of radius 2.5."""
     _check("make_blobs", n_samples, n_classes)
-    rng = np.random.default_rng(seed)
+    rng = _rng(seed)
     xs, ys = [], []
     for label, size in enumerate(_class_sizes(n_samples, n_classes)):
         angle = 2 * np.pi * label / n_classes

@@ -85,3 +85,36 @@ from nanotorch.nn.conv import Conv1d, Conv2d, ConvTranspose2d  # noqa: E402
 from nanotorch.nn.pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d  # noqa: E402
 
 __all__ += ["AdaptiveAvgPool2d", "AvgPool2d", "Conv1d", "Conv2d", "ConvTranspose2d", "MaxPool2d"]
+
+# More activations (nn/activation.py; functional forms in nn/activation_ops.py).
+from nanotorch.nn.activation import (  # noqa: E402
+    CELU,
+    ELU,
+    GLU,
+    SELU,
+    Hardsigmoid,
+    Hardswish,
+    Hardtanh,
+    LogSigmoid,
+    Mish,
+    PReLU,
+    ReLU6,
+    Softmin,
+    Softsign,
+)
+
+__all__ += [
+    "CELU",
+    "ELU",
+    "GLU",
+    "Hardsigmoid",
+    "Hardswish",
+    "Hardtanh",
+    "LogSigmoid",
+    "Mish",
+    "PReLU",
+    "ReLU6",
+    "SELU",
+    "Softmin",
+    "Softsign",
+]

@@ -1,23 +1,37 @@
 """Activation modules: ``ReLU``, ``LeakyReLU``, ``GELU``, ``SiLU``, ``Tanh``, ``Sigmoid``,
-``Softplus``, ``Softmax`` and ``LogSoftmax``.
+``Softplus``, ``Softmax`` and ``LogSoftmax``; and ``ELU``, ``SELU``, ``CELU``, ``Hardtanh``,
+``ReLU6``, ``Hardsigmoid``, ``Hardswish``, ``Mish``, ``LogSigmoid``, ``Softsign``,
+``Softmin``, ``PReLU`` and ``GLU``, whose functional forms are in nn/activation_ops.py.
 
-Each is a parameter-free Module that calls the differentiable op of the same name in
-``nanotorch.ops`` (where the formulas and derivatives live), so a model written with modules
-and one written with ``F.relu(...)`` run the same code.
+Each calls the differentiable op of the same name (where the formulas and derivatives live),
+so a model written with modules and one written with ``F.relu(...)`` run the same code. All
+are parameter-free except ``PReLU``, whose learnt slopes are its ``weight``.
 
 Note [inplace activations]
 ~~~~~~~~~~~~~~~~~~~~~~~~~~
 PyTorch's ``ReLU(inplace=True)`` overwrites its input to save memory. nanotorch refuses
-in-place changes to tensors in the autograd graph, so ``inplace`` is accepted (and shown in
-the repr) for compatibility with PyTorch model code, but the result is always a new tensor.
-The returned values are identical; only the aliasing differs.
+in-place changes to tensors in the autograd graph (Note [In-place updates] in tensor.py), so
+while the input requires grad and grad mode is on, ``inplace`` is accepted (and shown in the
+repr) for compatibility with PyTorch model code, but the result is a new tensor: the returned
+values are identical, only the aliasing differs. Where the input takes no part in autograd
+(inference, ``no_grad``), the activations of nn/activation_ops.py do write the result into
+the input and return it, bumping its version as every in-place update does, so code that
+relies on the aliasing sees PyTorch's behaviour. (``ReLU``, ``LeakyReLU`` and ``SiLU`` always
+return a new tensor.)
 
 Like the rest of the engine, this module imports no array library.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
+from nanotorch.creation import empty
+from nanotorch.dtypes import DType
+from nanotorch.nn import activation_ops as _act
+from nanotorch.nn import init
 from nanotorch.nn.module import Module
+from nanotorch.nn.parameter import Parameter
 from nanotorch.ops import elementwise as _ew
 from nanotorch.ops import reduction as _red
 from nanotorch.tensor import Tensor
@@ -42,6 +56,11 @@ class LeakyReLU(Module):
 
     def __init__(self, negative_slope: float = 1e-2, inplace: bool = False) -> None:
         super().__init__()
+        if isinstance(negative_slope, bool) or not isinstance(negative_slope, (int, float)):
+            raise TypeError(
+                f"LeakyReLU: negative_slope must be a number, got "
+                f"{type(negative_slope).__name__} {negative_slope!r}"
+            )
         self.negative_slope = negative_slope
         self.inplace = inplace
 
@@ -111,11 +130,6 @@ class Softplus(Module):
         return f"beta={self.beta}, threshold={self.threshold}"
 
 
-def _legacy_softmax_dim(ndim: int) -> int:
-    # PyTorch's rule when no dim is given: dim 0 for 0-, 1- and 3-d inputs, else dim 1.
-    return 0 if ndim in (0, 1, 3) else 1
-
-
 class Softmax(Module):
     """exp(x_i) / sum_j exp(x_j) along ``dim``."""
 
@@ -124,7 +138,7 @@ class Softmax(Module):
         self.dim = dim
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
-        dim = self.dim if self.dim is not None else _legacy_softmax_dim(input.ndim)
+        dim = self.dim if self.dim is not None else _act.legacy_softmax_dim(input.ndim)
         return _red.softmax(input, dim)
 
     def extra_repr(self) -> str:
@@ -139,15 +153,223 @@ class LogSoftmax(Module):
         self.dim = dim
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
-        dim = self.dim if self.dim is not None else _legacy_softmax_dim(input.ndim)
+        dim = self.dim if self.dim is not None else _act.legacy_softmax_dim(input.ndim)
         return _red.log_softmax(input, dim)
 
     def extra_repr(self) -> str:
         return f"dim={self.dim}"
 
 
+def _inplace_repr(inplace: bool) -> str:
+    return ", inplace=True" if inplace else ""
+
+
+class ELU(Module):
+    """x if x > 0 else alpha (e^x - 1)."""
+
+    def __init__(self, alpha: float = 1.0, inplace: bool = False) -> None:
+        super().__init__()
+        self.alpha = alpha
+        self.inplace = inplace
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return _act.elu(input, self.alpha, self.inplace)
+
+    def extra_repr(self) -> str:
+        return f"alpha={self.alpha}" + _inplace_repr(self.inplace)
+
+
+class SELU(Module):
+    """scale * elu(x, alpha) with the self-normalising constants."""
+
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__()
+        self.inplace = inplace
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return _act.selu(input, self.inplace)
+
+    def extra_repr(self) -> str:
+        return "inplace=True" if self.inplace else ""
+
+
+class CELU(Module):
+    """x if x > 0 else alpha (e^(x / alpha) - 1)."""
+
+    def __init__(self, alpha: float = 1.0, inplace: bool = False) -> None:
+        super().__init__()
+        self.alpha = alpha
+        self.inplace = inplace
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return _act.celu(input, self.alpha, self.inplace)
+
+    def extra_repr(self) -> str:
+        return f"alpha={self.alpha}" + _inplace_repr(self.inplace)
+
+
+class Hardtanh(Module):
+    """x clipped to [min_val, max_val]. ``min_value`` / ``max_value`` are PyTorch's
+    deprecated spellings, still accepted."""
+
+    def __init__(
+        self,
+        min_val: float = -1.0,
+        max_val: float = 1.0,
+        inplace: bool = False,
+        min_value: float | None = None,
+        max_value: float | None = None,
+    ) -> None:
+        super().__init__()
+        min_val = min_val if min_value is None else min_value
+        max_val = max_val if max_value is None else max_value
+        if not max_val > min_val:
+            raise ValueError(
+                f"Hardtanh: max_val ({max_val}) must be greater than min_val ({min_val})"
+            )
+        self.min_val = min_val
+        self.max_val = max_val
+        self.inplace = inplace
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return _act.hardtanh(input, self.min_val, self.max_val, self.inplace)
+
+    def extra_repr(self) -> str:
+        return f"min_val={self.min_val}, max_val={self.max_val}" + _inplace_repr(self.inplace)
+
+
+class ReLU6(Hardtanh):
+    """min(max(x, 0), 6): a Hardtanh with bounds 0 and 6, as in PyTorch."""
+
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__(0.0, 6.0, inplace)
+
+    def extra_repr(self) -> str:
+        return "inplace=True" if self.inplace else ""
+
+
+class Hardsigmoid(Module):
+    """relu6(x + 3) / 6."""
+
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__()
+        self.inplace = inplace
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return _act.hardsigmoid(input, self.inplace)
+
+
+class Hardswish(Module):
+    """x relu6(x + 3) / 6."""
+
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__()
+        self.inplace = inplace
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return _act.hardswish(input, self.inplace)
+
+
+class Mish(Module):
+    """x tanh(softplus(x))."""
+
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__()
+        self.inplace = inplace
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return _act.mish(input, self.inplace)
+
+
+class LogSigmoid(Module):
+    """log(sigmoid(x)), finite for any x."""
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return _act.logsigmoid(input)
+
+
+class Softsign(Module):
+    """x / (1 + |x|)."""
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return _act.softsign(input)
+
+
+class Softmin(Module):
+    """softmax(-x) along ``dim``."""
+
+    def __init__(self, dim: int | None = None) -> None:
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return _act.softmin(input, self.dim)
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}"
+
+
+class PReLU(Module):
+    """x if x > 0 else a x with learnt slopes ``weight``: one shared (``num_parameters=1``)
+    or one per channel (dim 1 of the input), all starting at ``init``.
+
+    >>> from nanotorch import nn
+    >>> nn.PReLU(3)
+    PReLU(num_parameters=3)
+    """
+
+    def __init__(
+        self,
+        num_parameters: int = 1,
+        init: float = 0.25,
+        device: Any = None,
+        dtype: DType | None = None,
+    ) -> None:
+        super().__init__()
+        self.num_parameters = num_parameters
+        self.init = init
+        self.weight = Parameter(empty(num_parameters, device=device, dtype=dtype))
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        init.constant_(self.weight, self.init)
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return _act.prelu(input, self.weight)
+
+    def extra_repr(self) -> str:
+        return f"num_parameters={self.num_parameters}"
+
+
+class GLU(Module):
+    """a * sigmoid(b) for the two halves a, b of the input along ``dim``."""
+
+    def __init__(self, dim: int = -1) -> None:
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return _act.glu(input, self.dim)
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}"
+
+
 __all__ = [
+    "CELU",
+    "ELU",
     "GELU",
+    "GLU",
+    "Hardsigmoid",
+    "Hardswish",
+    "Hardtanh",
+    "LogSigmoid",
+    "Mish",
+    "PReLU",
+    "ReLU6",
+    "SELU",
+    "Softmin",
+    "Softsign",
     "LeakyReLU",
     "LogSoftmax",
     "ReLU",

@@ -19,6 +19,7 @@ from nanotorch.errors import DeviceMismatchError, ShapeError
 from nanotorch.nn import init
 from nanotorch.nn.module import Module
 from nanotorch.nn.parameter import Parameter
+from nanotorch.ops._util import int_arg
 from nanotorch.ops.matmul import Linear as LinearFn
 from nanotorch.tensor import Tensor
 
@@ -99,11 +100,14 @@ class Linear(Module):
         dtype: DType | None = None,
     ) -> None:
         super().__init__()
-        self.in_features = in_features
-        self.out_features = out_features
-        self.weight = Parameter(empty((out_features, in_features), device=device, dtype=dtype))
+        # Checked here so the error names Linear, not the ``empty`` call below.
+        self.in_features = int_arg("Linear", "in_features", in_features)
+        self.out_features = int_arg("Linear", "out_features", out_features)
+        self.weight = Parameter(
+            empty((self.out_features, self.in_features), device=device, dtype=dtype)
+        )
         if bias:
-            self.bias = Parameter(empty(out_features, device=device, dtype=dtype))
+            self.bias = Parameter(empty(self.out_features, device=device, dtype=dtype))
         else:
             self.register_parameter("bias", None)
         self.reset_parameters()

@@ -165,13 +165,17 @@ def smooth_l1_loss(
     """l_i = 0.5 d^2 / beta if |d| < beta else |d| - 0.5 beta, with d = x_i - y_i:
     quadratic near zero, linear (robust to outliers) beyond ``beta``; beta = 0 is L1."""
     reduction = _check_pointwise("smooth_l1_loss", input, target, reduction, size_average, reduce)
-    if beta < 0:
-        raise ValueError(f"smooth_l1_loss: beta must be non-negative, got {beta:g}")
+    if not isinstance(beta, (int, float)) or not beta >= 0:  # also refuses nan
+        raise ValueError(f"smooth_l1_loss: beta must be non-negative, got {beta!r}")
     d = input - target
     ad = _abs(d)
     if beta == 0:
         return _reduce(ad, reduction)
-    return _reduce(where(ad < beta, d * d * (0.5 / beta), ad - 0.5 * beta), reduction)
+    # The quadratic branch squares a copy of d zeroed where it is not used, so a huge or
+    # infinite residual gives that branch's gradient 0 * 0, not 0 * inf = nan.
+    near = ad < beta
+    dq = where(near, d, 0.0)
+    return _reduce(where(near, dq * dq * (0.5 / beta), ad - 0.5 * beta), reduction)
 
 
 def huber_loss(
@@ -184,11 +188,13 @@ def huber_loss(
     (``smooth_l1_loss`` times ``delta``, with beta = delta)."""
     _check_reduction("huber_loss", reduction)
     _check_pair("huber_loss", input, target)
-    if delta <= 0:
-        raise ValueError(f"huber_loss: delta must be positive, got {delta:g}")
+    if not isinstance(delta, (int, float)) or not delta > 0:  # also refuses nan
+        raise ValueError(f"huber_loss: delta must be positive, got {delta!r}")
     d = input - target
     ad = _abs(d)
-    return _reduce(where(ad < delta, d * d * 0.5, (ad - 0.5 * delta) * delta), reduction)
+    near = ad < delta
+    dq = where(near, d, 0.0)  # as in smooth_l1_loss: no 0 * inf in the unused branch
+    return _reduce(where(near, dq * dq * 0.5, (ad - 0.5 * delta) * delta), reduction)
 
 
 # ----------------------------------------------------------------------------- class targets
@@ -484,8 +490,8 @@ def cross_entropy(
     op = "cross_entropy"
     reduction = _legacy_reduction(size_average, reduce, reduction)
     n_classes = _check_class_inputs(op, input, target, weight, reduction, ignore_index)
-    if not 0.0 <= label_smoothing <= 1.0:
-        raise ValueError(f"{op}: label_smoothing must be in [0, 1], got {label_smoothing}")
+    if not isinstance(label_smoothing, (int, float)) or not 0.0 <= label_smoothing <= 1.0:
+        raise ValueError(f"{op}: label_smoothing must be in [0, 1], got {label_smoothing!r}")
     unbatched = input.ndim == 1
     if target.dtype.is_floating_point:
         if tuple(target.shape) != tuple(input.shape):

@@ -36,6 +36,7 @@ from nanotorch.nn import init
 from nanotorch.nn.linear import check_same_place
 from nanotorch.nn.module import Module
 from nanotorch.nn.parameter import Parameter
+from nanotorch.ops._util import int_arg
 from nanotorch.ops.elementwise import rsqrt
 from nanotorch.tensor import Tensor
 
@@ -204,6 +205,14 @@ def group_norm(
 
 
 # ----------------------------------------------------------------------------- modules
+def _check_eps(owner: str, eps: Any) -> None:
+    # eps keeps the variance's square root away from 0; a negative one can make it nan.
+    if isinstance(eps, bool) or not isinstance(eps, (int, float)):
+        raise TypeError(f"{owner}: eps must be a number, got {type(eps).__name__} {eps!r}")
+    if not eps > 0:
+        raise ValueError(f"{owner}: eps must be > 0, got {eps}")
+
+
 class LayerNorm(Module):
     """``F.layer_norm`` over the trailing ``normalized_shape`` dims, with learnable
     per-element ``weight`` (ones) and ``bias`` (zeros) when ``elementwise_affine``."""
@@ -218,9 +227,12 @@ class LayerNorm(Module):
         dtype: DType | None = None,
     ) -> None:
         super().__init__()
-        if isinstance(normalized_shape, int):
+        if not isinstance(normalized_shape, (tuple, list)):
             normalized_shape = (normalized_shape,)
-        self.normalized_shape = tuple(normalized_shape)
+        self.normalized_shape = tuple(
+            int_arg("LayerNorm", "normalized_shape", s) for s in normalized_shape
+        )
+        _check_eps("LayerNorm", eps)
         self.eps = eps
         self.elementwise_affine = elementwise_affine
         if elementwise_affine:
@@ -267,7 +279,18 @@ class _BatchNorm(Module):
         dtype: DType | None = None,
     ) -> None:
         super().__init__()
-        self.num_features = num_features
+        owner = type(self).__name__
+        self.num_features = int_arg(owner, "num_features", num_features)
+        _check_eps(owner, eps)
+        if momentum is not None and (
+            isinstance(momentum, bool) or not isinstance(momentum, (int, float))
+        ):
+            raise TypeError(
+                f"{owner}: momentum must be a number in [0, 1] or None, got "
+                f"{type(momentum).__name__} {momentum!r}"
+            )
+        if momentum is not None and not 0 <= momentum <= 1:
+            raise ValueError(f"{owner}: momentum must be in [0, 1] or None, got {momentum}")
         self.eps = eps
         self.momentum = momentum
         self.affine = affine
@@ -358,7 +381,10 @@ class GroupNorm(Module):
         dtype: DType | None = None,
     ) -> None:
         super().__init__()
-        if num_groups <= 0 or num_channels % num_groups:
+        num_groups = int_arg("GroupNorm", "num_groups", num_groups, 1)
+        num_channels = int_arg("GroupNorm", "num_channels", num_channels)
+        _check_eps("GroupNorm", eps)
+        if num_channels % num_groups:
             raise ValueError(
                 f"GroupNorm: num_channels ({num_channels}) must be divisible by num_groups "
                 f"({num_groups})"

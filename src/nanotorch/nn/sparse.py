@@ -17,6 +17,7 @@ from nanotorch.errors import DeviceMismatchError, ShapeError
 from nanotorch.nn import init
 from nanotorch.nn.module import Module
 from nanotorch.nn.parameter import Parameter
+from nanotorch.ops._util import int_arg
 from nanotorch.ops.elementwise import where
 from nanotorch.ops.indexing import take_along
 from nanotorch.tensor import Tensor
@@ -29,6 +30,11 @@ OPS = ("embedding",)
 def _normalize_padding_idx(op: str, padding_idx: int | None, num_embeddings: int) -> int | None:
     if padding_idx is None:
         return None
+    if isinstance(padding_idx, bool) or not isinstance(padding_idx, int):
+        raise TypeError(
+            f"{op}: padding_idx must be an int or None, got {type(padding_idx).__name__} "
+            f"{padding_idx!r}"
+        )
     if not -num_embeddings <= padding_idx < num_embeddings:
         raise ValueError(
             f"{op}: padding_idx must be within num_embeddings ({-num_embeddings} to "
@@ -98,6 +104,8 @@ class Embedding(Module):
         dtype: DType | None = None,
     ) -> None:
         super().__init__()
+        num_embeddings = int_arg("Embedding", "num_embeddings", num_embeddings)
+        embedding_dim = int_arg("Embedding", "embedding_dim", embedding_dim)
         self.num_embeddings = num_embeddings
         self.embedding_dim = embedding_dim
         self.padding_idx = _normalize_padding_idx("Embedding", padding_idx, num_embeddings)

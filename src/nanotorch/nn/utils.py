@@ -76,6 +76,11 @@ def clip_grad_norm_(
     [0.6, 0.8]
     """
     params = _as_list(parameters)
+    if isinstance(max_norm, bool) or not isinstance(max_norm, (int, float)):
+        raise TypeError(
+            f"clip_grad_norm_: max_norm must be a Python number, got "
+            f"{type(max_norm).__name__} {max_norm!r}"
+        )
     if not max_norm >= 0:
         raise ValueError(
             f"clip_grad_norm_: max_norm must be >= 0, got {max_norm}; it is the largest "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Sequence
 from typing import Any
 
@@ -25,6 +26,10 @@ def normalize_dims(dim: int | Sequence[int] | None, ndim: int, op: str) -> tuple
     """All axes for ``None``; otherwise sorted, de-duplicated, non-negative axes."""
     if dim is None:
         return tuple(range(ndim))
+    if isinstance(dim, (str, bytes, float)) or not isinstance(dim, (int, Sequence)):
+        raise TypeError(
+            f"{op}: dim must be an int or a tuple of ints, got {type(dim).__name__} {dim!r}"
+        )
     dims = (dim,) if isinstance(dim, int) else tuple(dim)
     out = tuple(sorted({normalize_dim(d, ndim, op) for d in dims}))
     if len(out) != len(dims):
@@ -53,17 +58,55 @@ def broadcast_shapes(op: str, *shapes: tuple[int, ...]) -> tuple[int, ...]:
     return tuple(result)
 
 
+def int_arg(op: str, name: str, value: Any, minimum: int | None = 0) -> int:
+    """``value`` as a Python int, for a size or a count.
+
+    Anything with ``__index__`` is an int (NumPy integers, one-element integer tensors), as in
+    PyTorch; a bool is not, and neither is a float -- ``int(2.5)`` would silently build a
+    smaller tensor than asked for. TypeError for the wrong type; ShapeError (a RuntimeError
+    like PyTorch's "negative dimension" error, and a ValueError) below ``minimum``.
+    """
+    if isinstance(value, bool):
+        raise TypeError(f"{op}: {name} must be an int, got bool {value!r}")
+    try:
+        number = operator.index(value)
+    except TypeError:
+        raise TypeError(
+            f"{op}: {name} must be an int, got {type(value).__name__} {value!r}"
+        ) from None
+    if minimum is not None and number < minimum:
+        raise ShapeError(f"{op}: {name} must be >= {minimum}, got {number}")
+    return number
+
+
+def int_list(op: str, name: str, values: Any) -> tuple[int, ...]:
+    """A sequence of ints (any sign), each checked like ``int_arg``: ``reshape(2.5, 2)`` or
+    ``reshape('6')`` is a TypeError, not a silently different shape."""
+    if not isinstance(values, (tuple, list)):
+        raise TypeError(
+            f"{op}: {name} must be a sequence of ints, got {type(values).__name__} {values!r}"
+        )
+    return tuple(int_arg(op, name, v, None) for v in values)
+
+
 def shape_arg(op: str, args: Sequence[Any]) -> tuple[int, ...]:
-    """Accept ``f(2, 3)`` and ``f((2, 3))`` like PyTorch."""
+    """Accept ``f(2, 3)`` and ``f((2, 3))`` like PyTorch; every size an int >= 0."""
     if len(args) == 1 and isinstance(args[0], (tuple, list)):
         args = tuple(args[0])
-    try:
-        shape = tuple(int(a) for a in args)
-    except (TypeError, ValueError):
-        raise TypeError(f"{op}: shape must be ints, got {tuple(args)!r}") from None
+    shape = []
+    for a in args:
+        if isinstance(a, bool) or not hasattr(type(a), "__index__"):
+            raise TypeError(
+                f"{op}: size must be a tuple of ints, got {type(a).__name__} {a!r} in "
+                f"{tuple(args)!r}"
+            )
+        shape.append(operator.index(a))
     if any(s < 0 for s in shape):
-        raise ValueError(f"{op}: negative dimension in shape {shape}")
-    return shape
+        bad = next(s for s in shape if s < 0)
+        raise ShapeError(
+            f"{op}: negative dimension {bad} in size {tuple(shape)}; sizes must be >= 0"
+        )
+    return tuple(shape)
 
 
 def keepdim_shape(shape: tuple[int, ...], dims: tuple[int, ...]) -> tuple[int, ...]:

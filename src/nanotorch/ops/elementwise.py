@@ -12,6 +12,7 @@ import math
 from typing import Any
 
 from nanotorch.autograd.function import Function
+from nanotorch.ops._special import erf
 from nanotorch.ops._util import broadcast_shapes
 from nanotorch.tensor import Tensor
 
@@ -193,18 +194,29 @@ class Pow(Function):
 
     @staticmethod
     def backward(ctx, g):
+        # At a == 0 the formulas meet 0 * inf. PyTorch takes the limits instead, and so do
+        # we: da = 0 wherever b == 0 (a ** b is the constant 1 there), and db = 0 where
+        # a == 0 and b >= 0 (a ** b * log(a) -> 0), leaving -inf where b < 0. A negative
+        # Python-number base has no real log: db is nan, as in PyTorch, not a raise.
         a, b, out = ctx.saved_tensors
         ga = gb = None
         if ctx.needs_input_grad[0]:
             if isinstance(b, Tensor):
-                ga = g * b * a ** (b - 1)
+                ga = where(eq(b, 0), 0.0, g * b * a ** (b - 1))
             elif b == 0:
                 ga = g * 0
             else:
                 ga = g * b * a ** (b - 1) if b != 1 else g
         if ctx.needs_input_grad[1]:
-            log_a = log(a) if isinstance(a, Tensor) else math.log(a)
-            gb = g * out * log_a
+            if isinstance(a, Tensor):
+                zero_base = logical_and(eq(a, 0), ge(b, 0))
+                gb = g * where(zero_base, 0.0, out * log(a))
+            elif a > 0:
+                gb = g * out * math.log(a)
+            elif a == 0:
+                gb = g * where(ge(b, 0), 0.0, out * -math.inf)
+            else:
+                gb = g * out * math.nan
         return ga, gb
 
 
@@ -510,21 +522,6 @@ class LeakyRelu(Function):
         return where(a > 0, g, g * ctx.slope), None
 
 
-def _erf(xp: Any, x: Any) -> Any:
-    """erf(x) by Abramowitz & Stegun 7.1.26 (absolute error below 1.5e-7).
-
-    The array API standard has no erf; this keeps exact GELU portable. Its error is below
-    float32 resolution; the gradient uses the exact Gaussian density, so derivatives are
-    consistent to that same 1.5e-7."""
-    sgn = xp.sign(x)
-    ax = xp.abs(x)
-    t = 1.0 / (1.0 + 0.3275911 * ax)
-    poly = t * (
-        0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429)))
-    )
-    return sgn * (1.0 - poly * xp.exp(-ax * ax))
-
-
 _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
 _INV_SQRT_2 = 1.0 / math.sqrt(2.0)
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
@@ -533,7 +530,8 @@ _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 class Gelu(Function):
     """GELU(a) = a * Phi(a), Phi the standard normal CDF (``approximate="none"``), or
     0.5 a (1 + tanh(sqrt(2/pi) (a + 0.044715 a^3))) (``approximate="tanh"``).
-    da = g (Phi(a) + a phi(a)) for the exact form. Saves the input."""
+    da = g (Phi(a) + a phi(a)) for the exact form. Saves the input. Phi uses the shared erf
+    kernel (Note [erf without the standard] in ops/_special.py)."""
 
     @staticmethod
     def forward(ctx, xp, a, approximate):
@@ -541,7 +539,7 @@ class Gelu(Function):
         ctx.approximate = approximate
         if approximate == "tanh":
             return 0.5 * a * (1 + xp.tanh(_SQRT_2_OVER_PI * (a + 0.044715 * a * a * a)))
-        return 0.5 * a * (1 + _erf(xp, a * _INV_SQRT_2))
+        return 0.5 * a * (1 + erf(xp, a * _INV_SQRT_2))
 
     @staticmethod
     def backward(ctx, g):
@@ -562,7 +560,7 @@ class _NormalCdf(Function):
     @staticmethod
     def forward(ctx, xp, a):
         ctx.save_for_backward(a)
-        return 0.5 * (1 + _erf(xp, a * _INV_SQRT_2))
+        return 0.5 * (1 + erf(xp, a * _INV_SQRT_2))
 
     @staticmethod
     def backward(ctx, g):
@@ -698,6 +696,13 @@ class Where(Function):
 def clamp(a: Tensor, min: float | None = None, max: float | None = None) -> Tensor:  # noqa: A002
     if min is None and max is None:
         raise ValueError("clamp: at least one of min and max must be given")
+    for name, bound in (("min", min), ("max", max)):
+        if bound is not None and (
+            isinstance(bound, bool) or not isinstance(bound, (int, float, Tensor))
+        ):
+            raise TypeError(
+                f"clamp: {name} must be a number or a Tensor, got {type(bound).__name__} {bound!r}"
+            )
     if isinstance(min, Tensor) or isinstance(max, Tensor):
         out = a
         if min is not None:
@@ -827,8 +832,39 @@ def isfinite(a: Tensor) -> Tensor:
     return UnaryPredicate.apply(a, op="isfinite")
 
 
+def _check_integer_divisor(op: str, a: TensorLike, b: TensorLike) -> None:
+    """Refuse integer ``//`` and ``%`` by zero, and bool operands.
+
+    NumPy returns 0 for an integer division by zero (with a warning), a silent wrong answer;
+    PyTorch raises. Knowing whether a divisor tensor holds a 0 needs its values on the host:
+    one reduction and a device read (a sync on an accelerator, counted like ``item()``). It is
+    paid only when both operands are integers, where there is no inf or nan to return instead;
+    float division by zero follows IEEE and costs nothing extra.
+    """
+    dtypes = [x.dtype for x in (a, b) if isinstance(x, Tensor)]
+    if any(d.name == "bool" for d in dtypes):
+        raise TypeError(f"{op}: not defined for bool tensors; convert them first, e.g. a.long()")
+    if any(d.is_floating_point for d in dtypes) or any(
+        isinstance(x, float) for x in (a, b) if not isinstance(x, Tensor)
+    ):
+        return
+    if isinstance(b, Tensor):
+        has_zero = bool(eq(b, 0).sum().item())
+    else:
+        has_zero = b == 0
+    if has_zero:
+        from nanotorch.errors import IntegerDivisionByZeroError
+
+        raise IntegerDivisionByZeroError(
+            f"{op}: integer division by zero (the divisor holds a 0); integers have no inf "
+            "or nan to give, so mask the zeros out or divide float tensors instead"
+        )
+
+
 def floor_divide(a: TensorLike, b: TensorLike) -> Tensor:
-    """floor(a / b); piecewise constant, so no gradient flows through it."""
+    """floor(a / b); piecewise constant, so no gradient flows through it. Integer division by
+    zero raises, as in PyTorch."""
+    _check_integer_divisor("floor_divide", a, b)
     return (
         _compare("floor_divide", a, b)
         if isinstance(a, Tensor)
@@ -837,7 +873,9 @@ def floor_divide(a: TensorLike, b: TensorLike) -> Tensor:
 
 
 def remainder(a: TensorLike, b: TensorLike) -> Tensor:
-    """a - floor(a / b) * b, with the sign of b (Python's %); no gradient."""
+    """a - floor(a / b) * b, with the sign of b (Python's %); no gradient. Integer remainder
+    by zero raises, as in PyTorch."""
+    _check_integer_divisor("remainder", a, b)
     return (
         _compare("remainder", a, b)
         if isinstance(a, Tensor)

@@ -377,6 +377,14 @@ def one_hot(index: Tensor, num_classes: int = -1) -> Tensor:
     max + 1 when -1, which reads the data)."""
     if index.dtype.name not in ("int64", "int32"):
         raise TypeError(f"one_hot: needs an integer tensor, got {index.dtype!r}")
+    if isinstance(num_classes, bool) or not isinstance(num_classes, int):
+        raise TypeError(
+            f"one_hot: num_classes must be an int, got {type(num_classes).__name__} {num_classes!r}"
+        )
+    if num_classes < -1:
+        raise ValueError(
+            f"one_hot: num_classes must be -1 (infer from the data) or >= 0, got {num_classes}"
+        )
     if num_classes == -1:
         num_classes = index_range(index)[1] + 1 if index.numel() else 0
     if index.numel():

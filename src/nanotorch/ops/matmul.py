@@ -86,8 +86,9 @@ class Linear(Function):
             g2 = g if g.ndim == 2 else g.reshape(-1, g.shape[-1])
             if need_w:
                 x2 = x if x.ndim == 2 else x.reshape(-1, x.shape[-1])
+                # Grad mode on means create_graph: Note [Grad mode in backward] (engine.py).
                 if is_grad_enabled():
-                    grad_w = matmul(g2.mT, x2)  # create_graph: differentiable
+                    grad_w = matmul(g2.mT, x2)
                 else:
                     grad_w = LinearWeightGrad.apply(g2, x2)
             if need_b:

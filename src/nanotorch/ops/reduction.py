@@ -4,6 +4,7 @@ logsumexp, with PyTorch's ``dim`` (int or tuple) and ``keepdim`` conventions."""
 from __future__ import annotations
 
 import builtins
+import math
 from collections import namedtuple
 from collections.abc import Sequence
 
@@ -57,7 +58,12 @@ def sum(a: Tensor, dim: Dims = None, keepdim: bool = False, *, dtype=None) -> Te
     [4.0, 6.0]
     """
     if dtype is not None:
-        a = a.to(dtype)
+        from nanotorch.dtypes import as_dtype
+
+        try:  # a dtype, never a device: ``.to('x')`` would read a string as a device
+            a = a.to(as_dtype(dtype))
+        except (TypeError, ValueError) as exc:
+            raise type(exc)(f"sum: {exc}") from None
     elif a.dtype.name in ("bool", "int32"):
         a = a.long()  # PyTorch sums bools and small ints as int64
     dims = normalize_dims(dim, a.ndim, "sum")
@@ -151,6 +157,8 @@ class _ProdOthers(Function):
         ctx.save_for_backward(a)
         ctx.dim = dim
         n = a.shape[dim]
+        if n == 0:  # the product over nothing is 1; there are no elements to differentiate
+            return xp.zeros_like(a)
         ones_shape = tuple(1 if i == dim else s for i, s in enumerate(a.shape))
         one = xp.ones(ones_shape, dtype=a.dtype, device=a.device)
         prefix = xp.cumulative_prod(a, axis=dim)
@@ -214,8 +222,15 @@ class AmaxAmin(Function):
 
 
 def _nonempty(op: str, a: Tensor, dims: tuple[int, ...]) -> None:
+    # An empty max has no value to give (sum gives 0, logsumexp -inf); PyTorch raises a
+    # RuntimeError, and earlier nanotorch a ValueError: InvalidArgumentError is both.
     if any(a.shape[d] == 0 for d in dims) or (not dims and a.numel() == 0):
-        raise ValueError(f"{op}: cannot reduce over an empty dimension (shape {a.shape})")
+        from nanotorch.errors import InvalidArgumentError
+
+        raise InvalidArgumentError(
+            f"{op}: cannot reduce over an empty dimension (shape {a.shape}); the max or min "
+            "of nothing is undefined -- check the size first, or pass a dim of non-zero size"
+        )
 
 
 def amax(a: Tensor, dim: Dims = None, keepdim: bool = False) -> Tensor:
@@ -294,9 +309,14 @@ class LogSumExp(Function):
 
     @staticmethod
     def forward(ctx, xp, a, dims, keepdim):
-        m = xp.max(a, axis=dims, keepdims=True)
-        m = xp.where(xp.isfinite(m), m, xp.zeros_like(m))
-        out = xp.log(xp.sum(xp.exp(a - m), axis=dims, keepdims=True)) + m
+        kshape = keepdim_shape(a.shape, dims)
+        if any(a.shape[d] == 0 for d in dims):
+            # log of an empty sum: -inf, as in PyTorch (there is no max to shift by).
+            out = xp.full(kshape, -math.inf, dtype=a.dtype, device=a.device)
+        else:
+            m = xp.max(a, axis=dims, keepdims=True)
+            m = xp.where(xp.isfinite(m), m, xp.zeros_like(m))
+            out = xp.log(xp.sum(xp.exp(a - m), axis=dims, keepdims=True)) + m
         ctx.dims, ctx.keepdim = dims, keepdim
         if not keepdim:
             out = xp.reshape(out, tuple(s for i, s in enumerate(a.shape) if i not in dims))
@@ -321,6 +341,11 @@ class Softmax(Function):
 
     @staticmethod
     def forward(ctx, xp, a, dim):
+        if a.ndim and a.shape[dim] == 0:  # nothing to normalise: an empty result, as in PyTorch
+            out = xp.zeros_like(a)
+            ctx.dim = dim
+            ctx.save_for_backward(out)
+            return out
         e = xp.exp(a - xp.max(a, axis=dim, keepdims=True))
         out = e / xp.sum(e, axis=dim, keepdims=True)
         ctx.dim = dim
@@ -339,6 +364,11 @@ class LogSoftmax(Function):
 
     @staticmethod
     def forward(ctx, xp, a, dim):
+        if a.ndim and a.shape[dim] == 0:  # as in Softmax
+            out = xp.zeros_like(a)
+            ctx.dim = dim
+            ctx.save_for_backward(out)
+            return out
         shifted = a - xp.max(a, axis=dim, keepdims=True)
         out = shifted - xp.log(xp.sum(xp.exp(shifted), axis=dim, keepdims=True))
         ctx.dim = dim

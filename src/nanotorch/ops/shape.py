@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from nanotorch.autograd.function import Function
 from nanotorch.errors import ShapeError
-from nanotorch.ops._util import normalize_dim, normalize_dims
+from nanotorch.ops._util import int_list, normalize_dim, normalize_dims
 from nanotorch.tensor import Tensor
 
 # What this family exports; nanotorch.<name> and the op-spec tests derive from it
@@ -50,7 +50,7 @@ class Reshape(Function):
 
 
 def _infer_shape(op: str, old: tuple[int, ...], shape: Sequence[int]) -> tuple[int, ...]:
-    shape = tuple(int(s) for s in shape)
+    shape = int_list(op, "shape", tuple(shape))
     numel = 1
     for s in old:
         numel *= s
@@ -185,7 +185,7 @@ class BroadcastTo(Function):
 
 
 def broadcast_to(a: Tensor, shape: Sequence[int]) -> Tensor:
-    shape = tuple(int(s) for s in shape)
+    shape = int_list("broadcast_to", "shape", tuple(shape) if isinstance(shape, list) else shape)
     old = a.shape
     if len(shape) < len(old):
         raise ShapeError(f"broadcast_to: cannot broadcast shape {old} to fewer dims {shape}")
@@ -307,7 +307,7 @@ def split(a: Tensor, split_size_or_sections: int | Sequence[int], dim: int = 0) 
             raise ValueError(f"split: split_size must be positive, got {size}")
         sizes = [min(size, n - s) for s in range(0, n, size)] or [0]
     else:
-        sizes = [int(s) for s in split_size_or_sections]
+        sizes = list(int_list("split", "split_size_or_sections", split_size_or_sections))
         if sum(sizes) != n:
             raise ShapeError(f"split: sizes {sizes} do not add up to {n} (dim {dim} of {a.shape})")
     pieces = []
@@ -374,7 +374,9 @@ def pad(a: Tensor, pad: Sequence[int], mode: str = "constant", value: float = 0.
     the LAST dim, e.g. ``(left, right, top, bottom)`` for the last two dims."""
     if mode != "constant":
         raise NotImplementedError(f"pad: only mode='constant' is supported, got {mode!r}")
-    pad = [int(p) for p in pad]
+    pad = list(int_list("pad", "pad", pad))
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"pad: value must be a number, got {type(value).__name__} {value!r}")
     if len(pad) % 2 or len(pad) // 2 > a.ndim:
         raise ValueError(
             f"pad: pad must hold (before, after) pairs for at most {a.ndim} dims, got {pad}"

@@ -78,6 +78,7 @@ class Adam(Optimizer):
         self._check_non_negative(group, "eps", index)
         self._check_betas(group, index)
         self._check_non_negative(group, "weight_decay", index)
+        self._check_bool(group, "amsgrad", index)
 
     def init_state(self, param: Tensor, group: ParamGroup) -> State:
         state: State = {"step": 0, "exp_avg": zeros_like(param), "exp_avg_sq": zeros_like(param)}

@@ -45,6 +45,31 @@ def _positive_int(owner: str, name: str, value: Any) -> None:
         raise ValueError(f"{owner}: {name} must be a positive int, got {value!r}")
 
 
+def _number(owner: str, name: str, value: Any, low: float | None = 0.0) -> None:
+    """A real Python number (TypeError otherwise), not nan, and >= ``low`` when given: checked
+    in the constructor, since a string or nan would otherwise fail (or spread) only at
+    ``step()``."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(
+            f"{owner}: {name} must be a Python number, got {type(value).__name__} {value!r}"
+        )
+    if math.isnan(value) or (low is not None and value < low):
+        raise ValueError(f"{owner}: {name} must be >= {low:g}, got {value!r}")
+
+
+def _check_last_epoch(owner: str, last_epoch: Any) -> None:
+    if isinstance(last_epoch, bool) or not isinstance(last_epoch, int):
+        raise TypeError(
+            f"{owner}: last_epoch must be an int, got {type(last_epoch).__name__} "
+            f"{last_epoch!r}; use -1 to start a new schedule"
+        )
+    if last_epoch < -1:
+        raise ValueError(
+            f"{owner}: last_epoch must be >= -1, got {last_epoch}; use -1 to start a new "
+            "schedule, or the epoch to resume from"
+        )
+
+
 def _check_optimizer(owner: str, optimizer: Any) -> None:
     if not isinstance(optimizer, Optimizer):
         raise TypeError(
@@ -77,6 +102,7 @@ class LRScheduler:
 
     def __init__(self, optimizer: Optimizer, last_epoch: int = -1) -> None:
         _check_optimizer(self._name, optimizer)
+        _check_last_epoch(self._name, last_epoch)
         self.optimizer = optimizer
         if last_epoch == -1:
             for group in optimizer.param_groups:
@@ -134,6 +160,7 @@ class StepLR(LRScheduler):
         self, optimizer: Optimizer, step_size: int, gamma: float = 0.1, last_epoch: int = -1
     ) -> None:
         _positive_int(self._name, "step_size", step_size)
+        _number(self._name, "gamma", gamma)
         self.step_size = step_size
         self.gamma = gamma
         super().__init__(optimizer, last_epoch)
@@ -154,6 +181,12 @@ class MultiStepLR(LRScheduler):
         gamma: float = 0.1,
         last_epoch: int = -1,
     ) -> None:
+        if not isinstance(milestones, (list, tuple, range)):
+            raise TypeError(
+                f"{self._name}: milestones must be a list of epochs, got "
+                f"{type(milestones).__name__} {milestones!r}"
+            )
+        _number(self._name, "gamma", gamma)
         milestones = list(milestones)
         if any(isinstance(m, bool) or not isinstance(m, int) or m < 0 for m in milestones):
             raise ValueError(
@@ -172,6 +205,7 @@ class ExponentialLR(LRScheduler):
     """lr_t = base_lr * gamma ** t."""
 
     def __init__(self, optimizer: Optimizer, gamma: float, last_epoch: int = -1) -> None:
+        _number(self._name, "gamma", gamma)
         self.gamma = gamma
         super().__init__(optimizer, last_epoch)
 
@@ -188,6 +222,7 @@ class CosineAnnealingLR(LRScheduler):
         self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0, last_epoch: int = -1
     ) -> None:
         _positive_int(self._name, "T_max", T_max)
+        _number(self._name, "eta_min", eta_min)
         self.T_max = T_max
         self.eta_min = eta_min
         super().__init__(optimizer, last_epoch)
@@ -209,6 +244,8 @@ class LinearLR(LRScheduler):
         total_iters: int = 5,
         last_epoch: int = -1,
     ) -> None:
+        _number(self._name, "start_factor", start_factor, None)
+        _number(self._name, "end_factor", end_factor, None)
         # A start factor of 0 would make the first epoch's lr exactly 0: a wasted step.
         if not 0 < start_factor <= 1:
             raise ValueError(f"{self._name}: start_factor must be in (0, 1], got {start_factor}")
@@ -240,6 +277,12 @@ class LambdaLR(LRScheduler):
     ) -> None:
         _check_optimizer(self._name, optimizer)
         n = len(optimizer.param_groups)
+        for fn in lr_lambda if isinstance(lr_lambda, (list, tuple)) else [lr_lambda]:
+            if not callable(fn):
+                raise TypeError(
+                    f"{self._name}: lr_lambda must be callable (epoch -> factor), or a list of "
+                    f"one per parameter group; got {type(fn).__name__} {fn!r}"
+                )
         if isinstance(lr_lambda, (list, tuple)):
             if len(lr_lambda) != n:
                 raise ValueError(
@@ -315,6 +358,12 @@ class OneCycleLR(LRScheduler):
         last_epoch: int = -1,
     ) -> None:
         _check_optimizer(self._name, optimizer)
+        _check_last_epoch(self._name, last_epoch)
+        _number(self._name, "pct_start", pct_start, None)
+        _number(self._name, "div_factor", div_factor, 0.0)
+        _number(self._name, "final_div_factor", final_div_factor, 0.0)
+        if div_factor == 0 or final_div_factor == 0:
+            raise ValueError(f"{self._name}: div_factor and final_div_factor must be > 0")
         if total_steps is not None:
             _positive_int(self._name, "total_steps", total_steps)
             self.total_steps = total_steps
@@ -383,6 +432,8 @@ class OneCycleLR(LRScheduler):
 
         groups = optimizer.param_groups
         max_lrs = self._per_group("max_lr", max_lr, len(groups))
+        for value in max_lrs:
+            _number(self._name, "max_lr", value)
         if last_epoch == -1:
             for group, top in zip(groups, max_lrs, strict=True):
                 group["initial_lr"] = top / div_factor
@@ -397,6 +448,8 @@ class OneCycleLR(LRScheduler):
             self.use_beta1 = "betas" in optimizer.defaults
             highs = self._per_group("max_momentum", max_momentum, len(groups))
             lows = self._per_group("base_momentum", base_momentum, len(groups))
+            for value in (*highs, *lows):
+                _number(self._name, "max_momentum/base_momentum", value)
             if last_epoch == -1:
                 for group, high, low in zip(groups, highs, lows, strict=True):
                     self._set_momentum(group, high)

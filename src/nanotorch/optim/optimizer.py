@@ -23,6 +23,17 @@ Note [Optimizer state]
   as ``1 - beta ** step`` is then computed on the host from a host number, so nothing has to
   be read back from the device every step (reading a device scalar is a synchronisation).
   ``load_state_dict`` also accepts a 0-d tensor step, as written by frameworks that store one.
+
+Note [One check for constructor and load]
+~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~
+A hyperparameter can enter an optimizer two ways: through the constructor (or
+``add_param_group``) and through ``load_state_dict`` (a checkpoint, perhaps hand-edited or
+from another program). Both go through one function, ``_validate``: the types first (a Python
+number, a bool, a pair of betas), so a string never reaches a comparison and fails with a
+raw ``'<' not supported``, then the ranges the rule needs. ``load_state_dict`` checks the
+whole structure, every group and every state entry (a step counter must be a non-negative
+int: Adam divides by ``1 - beta ** step``) before it changes anything, so a refused load
+leaves the optimizer exactly as it was.
 * Rules update with in-place tensor methods (``mul_``, ``add_``, ``addcmul_``, ``addcdiv_``,
   ``lerp_``, ``copy_``) so a step allocates little; they never modify ``grad`` in place,
   because it is the user's ``param.grad``.
@@ -30,6 +41,7 @@ Note [Optimizer state]
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -67,6 +79,13 @@ class Optimizer:
             )
         if isinstance(params, dict):
             params = [params]
+        if isinstance(params, (set, frozenset, str, bytes)) or not isinstance(params, Iterable):
+            # A set's order changes from run to run, so state_dict indices would not be stable.
+            raise TypeError(
+                f"{self._name}: params argument given to the optimizer should be an iterable "
+                f"of Tensors or dicts, but got {type(params).__name__}; pass a list, e.g. "
+                "model.parameters()"
+            )
         groups = list(params)
         if not groups:
             raise ValueError(
@@ -75,7 +94,7 @@ class Optimizer:
             )
         # Check the defaults themselves first, so a bad constructor argument is reported even
         # when every group overrides it.
-        self.validate_group(dict(self.defaults), None)
+        self._validate(dict(self.defaults), None)
         if not isinstance(groups[0], dict):
             groups = [{"params": groups}]
         for i, group in enumerate(groups):
@@ -117,20 +136,46 @@ class Optimizer:
         where = "" if index is None else f" (parameter group {index})"
         raise ValueError(f"{self._name}: {what}{where}; {fix}")
 
+    def _validate(self, group: ParamGroup, index: int | None) -> None:
+        """The one check of a group's hyperparameters, used by the constructor,
+        ``add_param_group`` and ``load_state_dict`` (Note [One check for constructor and
+        load]): the options every optimizer has, then the rule's own ``validate_group``."""
+        if "maximize" in group:
+            self._check_bool(group, "maximize", index)
+        self.validate_group(group, index)
+
+    def _check_number(self, name: str, value: Any, index: int | None, example: str) -> None:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            where = "" if index is None else f" (parameter group {index})"
+            raise TypeError(
+                f"{self._name}: {name} must be a Python number, got {type(value).__name__} "
+                f"{value!r}{where}; pass e.g. {example}"
+            )
+
+    def _check_bool(self, group: ParamGroup, name: str, index: int | None) -> None:
+        value = group[name]
+        if not isinstance(value, bool):
+            where = "" if index is None else f" (parameter group {index})"
+            raise TypeError(
+                f"{self._name}: {name} must be a bool, got {type(value).__name__} "
+                f"{value!r}{where}; pass {name}=True or {name}=False"
+            )
+
     def _check_lr(self, group: ParamGroup, index: int | None) -> None:
         lr = group["lr"]
-        if isinstance(lr, Tensor) or not isinstance(lr, (int, float)) or isinstance(lr, bool):
-            raise TypeError(
-                f"{self._name}: lr must be a Python number, got {type(lr).__name__}; pass "
-                "e.g. lr=1e-3"
+        self._check_number("lr", lr, index, "lr=1e-3")
+        if not 0 <= lr < math.inf:  # also catches nan
+            self._fail(
+                f"invalid learning rate lr={lr}",
+                "lr must be >= 0 and finite, e.g. lr=1e-3",
+                index,
             )
-        if not lr >= 0:  # also catches nan
-            self._fail(f"invalid learning rate lr={lr}", "lr must be >= 0, e.g. lr=1e-3", index)
 
     def _check_non_negative(self, group: ParamGroup, name: str, index: int | None) -> None:
         value = group[name]
-        if not value >= 0:
-            self._fail(f"invalid {name}={value}", f"{name} must be >= 0", index)
+        self._check_number(name, value, index, f"{name}=0.0")
+        if not 0 <= value < math.inf:  # also catches nan
+            self._fail(f"invalid {name}={value}", f"{name} must be >= 0 and finite", index)
 
     def _check_betas(self, group: ParamGroup, index: int | None) -> None:
         betas = group["betas"]
@@ -139,6 +184,7 @@ class Optimizer:
                 f"invalid betas={betas!r}", "betas must be a pair, e.g. betas=(0.9, 0.999)", index
             )
         for i, beta in enumerate(betas):
+            self._check_number(f"betas[{i}]", beta, index, "betas=(0.9, 0.999)")
             if not 0.0 <= beta < 1.0:
                 self._fail(
                     f"invalid beta parameter at index {i}: betas[{i}]={beta}",
@@ -206,7 +252,7 @@ class Optimizer:
         group["params"] = params
         for key, default in self.defaults.items():
             group.setdefault(key, default)
-        self.validate_group(group, index)
+        self._validate(group, index)
         self.param_groups.append(group)
 
     # ------------------------------------------------------------------ stepping
@@ -234,6 +280,11 @@ class Optimizer:
         must record no graph (and in-place updates of tensors that require grad are only
         allowed there, Note [In-place updates] in tensor.py)."""
         loss = None
+        if closure is not None and not callable(closure):
+            raise TypeError(
+                f"{self._name}.step: closure must be callable (it re-evaluates the loss), got "
+                f"{type(closure).__name__}"
+            )
         if closure is not None:
             with enable_grad():
                 loss = closure()
@@ -274,13 +325,10 @@ class Optimizer:
         state copied onto each parameter's device (an explicit ``.to``) in its dtype.
 
         The saved groups must match this optimizer's: the same number of groups and of
-        parameters in each, and state tensors shaped like the state this rule creates."""
-        if not isinstance(state_dict, dict) or set(state_dict) != {"state", "param_groups"}:
-            raise ValueError(
-                f"{self._name}: load_state_dict expects a dict with keys 'state' and "
-                "'param_groups', as returned by state_dict()"
-            )
-        saved_groups = state_dict["param_groups"]
+        parameters in each, and state tensors shaped like the state this rule creates. The
+        hyperparameters are checked as the constructor checks them, and everything is checked
+        before anything changes (Note [One check for constructor and load])."""
+        saved_groups = self._check_layout(state_dict)
         if len(saved_groups) != len(self.param_groups):
             raise ValueError(
                 f"{self._name}: the loaded state dict has {len(saved_groups)} parameter "
@@ -288,6 +336,7 @@ class Optimizer:
                 "optimizer with the same groups as the one that was saved"
             )
         param_at: dict[int, tuple[Tensor, ParamGroup]] = {}
+        new_groups: list[ParamGroup] = []
         for g, (saved, group) in enumerate(zip(saved_groups, self.param_groups, strict=True)):
             if len(saved["params"]) != len(group["params"]):
                 raise ValueError(
@@ -295,8 +344,12 @@ class Optimizer:
                     f"{len(saved['params'])} parameter(s) but this optimizer's has "
                     f"{len(group['params'])}; build the optimizer over the same parameters"
                 )
+            merged = dict(group)
+            merged.update({k: v for k, v in saved.items() if k != "params"})
+            self._validate(merged, g)
+            new_groups.append(merged)
             for index, p in zip(saved["params"], group["params"], strict=True):
-                param_at[index] = (p, group)
+                param_at[index] = (p, merged)
         new_state: dict[Tensor, State] = {}
         with no_grad():
             for index, saved_state in state_dict["state"].items():
@@ -305,11 +358,59 @@ class Optimizer:
                         f"{self._name}: the loaded state dict has state for parameter {index}, "
                         "which no parameter group lists"
                     )
+                if not isinstance(saved_state, dict):
+                    raise TypeError(
+                        f"{self._name}: load_state_dict: the state of parameter {index} must be "
+                        f"a dict, got {type(saved_state).__name__}"
+                    )
                 p, group = param_at[index]
                 new_state[p] = self._load_param_state(index, p, group, saved_state)
+        # Everything checked: only now change the optimizer.
         self.state = new_state
-        for saved, group in zip(saved_groups, self.param_groups, strict=True):
-            group.update({k: v for k, v in saved.items() if k != "params"})
+        for group, merged in zip(self.param_groups, new_groups, strict=True):
+            group.update(merged)
+
+    def _check_layout(self, state_dict: Any) -> list[ParamGroup]:
+        """The saved groups, after checking the dict has the shape ``state_dict`` gives."""
+        if not isinstance(state_dict, dict) or set(state_dict) != {"state", "param_groups"}:
+            raise ValueError(
+                f"{self._name}: load_state_dict expects a dict with keys 'state' and "
+                "'param_groups', as returned by state_dict()"
+            )
+        groups, state = state_dict["param_groups"], state_dict["state"]
+        if not isinstance(groups, (list, tuple)):
+            raise TypeError(
+                f"{self._name}: load_state_dict: 'param_groups' must be a list, got "
+                f"{type(groups).__name__}"
+            )
+        if not isinstance(state, dict):
+            raise TypeError(
+                f"{self._name}: load_state_dict: 'state' must be a dict, got {type(state).__name__}"
+            )
+        for g, group in enumerate(groups):
+            if not isinstance(group, dict):
+                raise TypeError(
+                    f"{self._name}: load_state_dict: parameter group {g} must be a dict, got "
+                    f"{type(group).__name__}"
+                )
+            if "params" not in group:
+                raise ValueError(
+                    f"{self._name}: load_state_dict: parameter group {g} has no 'params'; "
+                    "load a state dict saved by state_dict()"
+                )
+            params = group["params"]
+            if not isinstance(params, (list, tuple)):
+                raise TypeError(
+                    f"{self._name}: load_state_dict: parameter group {g}'s 'params' must be a "
+                    f"list of parameter indices, got {type(params).__name__} {params!r}"
+                )
+            for i in params:
+                if isinstance(i, bool) or not isinstance(i, int):
+                    raise TypeError(
+                        f"{self._name}: load_state_dict: parameter group {g}'s 'params' must "
+                        f"hold int parameter indices, got {i!r}"
+                    )
+        return list(groups)
 
     def _load_param_state(self, index: int, p: Tensor, group: ParamGroup, saved: State) -> State:
         template = self.init_state(p, group)
@@ -324,16 +425,15 @@ class Optimizer:
         loaded: State = {}
         for key, value in saved.items():
             want = template[key]
-            if isinstance(value, Tensor) and isinstance(want, int) and not isinstance(want, bool):
-                # A step counter saved as a 0-d tensor; see Note [Optimizer state].
-                loaded[key] = int(value.item())
+            where = f"{self._name}: state {key!r} of parameter {index}"
+            if isinstance(want, int) and not isinstance(want, bool):
+                loaded[key] = self._load_counter(where, key, value)
             elif isinstance(value, Tensor):
                 shape = want.shape if isinstance(want, Tensor) else p.shape
                 if value.shape != shape:
                     raise ValueError(
-                        f"{self._name}: state {key!r} of parameter {index} has shape "
-                        f"{value.shape} but the parameter needs {shape}; the state dict "
-                        "belongs to different parameters"
+                        f"{where} has shape {value.shape} but the parameter needs {shape}; the "
+                        "state dict belongs to different parameters"
                     )
                 moved = value.to(p.device)
                 if moved.dtype.is_floating_point:
@@ -342,9 +442,31 @@ class Optimizer:
                 # so without the clone this optimizer would update the state dict's tensor
                 # in place, and two optimizers loaded from one state dict would share it.
                 loaded[key] = moved.clone()
+            elif value is None and want is None:
+                loaded[key] = None
             else:
-                loaded[key] = value
+                raise TypeError(
+                    f"{where} must be a Tensor, got {type(value).__name__}; load a state dict "
+                    "saved by the same optimizer"
+                )
         return loaded
+
+    @staticmethod
+    def _load_counter(where: str, key: str, value: Any) -> int:
+        """A step counter: a non-negative int, or a 0-d tensor holding one (Note [Optimizer
+        state])."""
+        if isinstance(value, Tensor) and value.ndim == 0:
+            number = value.item()
+            if isinstance(number, float) and number.is_integer():
+                number = int(number)
+            value = number
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise TypeError(
+                f"{where}: {key} must be a non-negative int, got {type(value).__name__} {value!r}"
+            )
+        if value < 0:
+            raise ValueError(f"{where}: {key} must be a non-negative int, got {value}")
+        return value
 
     def __repr__(self) -> str:
         lines = [f"{self._name} ("]

@@ -79,6 +79,7 @@ class RMSprop(Optimizer):
         self._check_lr(group, index)
         for name in ("alpha", "eps", "momentum", "weight_decay"):
             self._check_non_negative(group, name, index)
+        self._check_bool(group, "centered", index)
 
     def init_state(self, param: Tensor, group: ParamGroup) -> State:
         state: State = {"step": 0, "square_avg": zeros_like(param)}

@@ -72,6 +72,8 @@ class SGD(Optimizer):
         self._check_lr(group, index)
         self._check_non_negative(group, "momentum", index)
         self._check_non_negative(group, "weight_decay", index)
+        self._check_number("dampening", group["dampening"], index, "dampening=0.0")
+        self._check_bool(group, "nesterov", index)
         if group["nesterov"] and not group["momentum"] > 0:
             self._fail("nesterov=True needs momentum > 0", "set momentum, e.g. momentum=0.9", index)
         if group["nesterov"] and group["dampening"] != 0:
