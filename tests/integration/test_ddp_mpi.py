@@ -131,6 +131,24 @@ try:
 except RuntimeError as e:
     r["unused"] = str(e)
 
+# fit(distributed=True): the sampler's epoch is set each epoch, the train loss is all-reduced
+from nanotorch.data import DataLoader, DistributedSampler, TensorDataset
+from nanotorch.train import fit
+
+nanotorch.manual_seed(0)
+train_set = TensorDataset(X.astype(np.float64), Y.astype(np.float64))
+sampler = DistributedSampler(train_set, seed=1)
+loader = DataLoader(train_set, batch_size=4, sampler=sampler)
+m = DDP(make(100 + rank))
+mse = lambda out, y: ((out - y) ** 2).mean()
+state = fit(
+    m, nanotorch.optim.SGD(m.parameters(), lr=0.05), mse, loader,
+    DataLoader(train_set, batch_size=16), epochs=2, metric="r2", quiet=True, distributed=True,
+)
+r["fit_train_loss"] = state.history.train_loss
+r["fit_test_loss"] = state.history.test_loss
+r["fit_sampler_epoch"] = sampler.epoch
+
 report(rank, r)
 """
 
@@ -191,3 +209,10 @@ def test_ddp_different_models_error_on_every_rank(ddp: dict[int, Any]) -> None:
 def test_ddp_unused_parameter_is_named(ddp: dict[int, Any]) -> None:
     msg = ddp[0]["unused"]
     assert msg is not None and "1.weight" in msg and "1.bias" in msg and "no gradient" in msg
+
+
+def test_fit_distributed_agrees_on_every_rank(ddp: dict[int, Any]) -> None:
+    # the train loss is the mean over both ranks' samples, so both histories agree
+    assert ddp[0]["fit_train_loss"] == ddp[1]["fit_train_loss"]
+    assert ddp[0]["fit_test_loss"] == ddp[1]["fit_test_loss"]
+    assert ddp[0]["fit_sampler_epoch"] == 1  # set_epoch before each of the 2 epochs
