@@ -25,6 +25,7 @@ from nanotorch.checkpoint import load, load_safetensors, save, save_safetensors
 from nanotorch.creation import (
     arange,
     as_tensor,
+    bernoulli,
     empty,
     empty_like,
     eye,
@@ -33,11 +34,14 @@ from nanotorch.creation import (
     full,
     full_like,
     linspace,
+    multinomial,
+    normal,
     ones,
     ones_like,
     rand,
     rand_like,
     randint,
+    randint_like,
     randn,
     randn_like,
     randperm,
@@ -47,13 +51,18 @@ from nanotorch.creation import (
 )
 from nanotorch.dtypes import (
     DType,
+    bfloat16,
     bool_,
+    float16,
     float32,
     float64,
     get_default_dtype,
+    int8,
+    int16,
     int32,
     int64,
     set_default_dtype,
+    uint8,
 )
 from nanotorch.errors import CheckpointError, DeviceMismatchError, ShapeError
 from nanotorch.ops import *  # noqa: F403 - the functional op library is the public API
@@ -69,13 +78,15 @@ from nanotorch.random import (
 from nanotorch.tensor import Tensor
 
 # The layers above the engine, importable as attributes (``nanotorch.nn.Linear``) like PyTorch.
-from nanotorch import data, nn, optim  # noqa: E402  (isort: skip)
+from nanotorch import data, linalg, nn, optim  # noqa: E402  (isort: skip)
 
 bool = bool_  # noqa: A001 - PyTorch spells it nanotorch.bool
 float = float32  # noqa: A001
 double = float64
 long = int64
 int = int32  # noqa: A001
+half = float16
+short = int16
 
 __version__ = "0.1.0"
 

@@ -1,27 +1,124 @@
 """The ``nanotorch`` command: ``list``, ``train``, ``plot`` and ``doctor``.
 
-Bad input (an unknown scenario or device, a device that does not work here, missing data)
-is reported as one line, ``nanotorch: error: ...`` with the valid choices, and exit code 2;
-never a traceback. ``nanotorch-plot`` and ``scripts/plot_scenarios.py`` are ``nanotorch plot``.
+Note [The CLI contract]
+~~~~~~~~~~~~~~~~~~~~~~~
+Whatever goes wrong, the command prints one line, ``nanotorch: error: ...`` (or
+``nanotorch: interrupted ...``) on stderr, never a traceback, exits with a documented code,
+and loses nothing:
+
+- 0: done. 1: a failure during the run that the input did not cause (a checkpoint or result
+  could not be written, e.g. the disk is full; standard output cannot be written; an
+  internal error). 2: bad input (a flag, a path, a data or checkpoint file), always found
+  before training starts. 130: interrupted by Ctrl-C (SIGINT); 143: terminated (SIGTERM).
+  Both say at which epoch and, with a checkpoint folder, the exact command that continues.
+- Every output path (``--out``, ``--checkpoint-dir``) is checked, created and probe-written
+  before any training, so a finished run's results are not lost to a path in the way.
+- A closed standard output (``nanotorch train --out res | head -1``) is not an error: the run
+  finishes and writes its files, and the command exits 0 with nothing on stderr. Standard
+  output that fails otherwise (``> /dev/full``) gives one line and exit 1, after the run's
+  files are written.
+``nanotorch-plot`` and ``scripts/plot_scenarios.py`` are ``nanotorch plot``.
 Host-side: the top layer, may import anything below it.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import errno
 import json
+import os
 import platform
+import shlex
+import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 DEFAULT_SCENARIO = "digits-mlp"
+DEFAULT_KEEP_LAST = 3
+MAX_EPOCHS = 1_000_000
+
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_TERMINATED = 0, 1, 2, 130, 143
+EXIT_CODES = f"""exit codes:
+  {EXIT_OK}    done
+  {EXIT_FAILED}    the run failed after it started: a checkpoint or result could not be
+       written (disk full, I/O error), standard output failed, or an internal error
+  {EXIT_BAD_INPUT}    bad input (a flag, path, data or checkpoint file); found before training
+  {EXIT_INTERRUPTED}  interrupted by Ctrl-C; the message says how to continue
+  {EXIT_TERMINATED}  terminated (SIGTERM); the message says how to continue
+Every failure is one line on stderr, never a traceback. A closed pipe on standard
+output (`nanotorch train --out res | head -1`) is no failure: the run finishes its files."""
 
 
 class CLIError(Exception):
     """A user mistake: printed as one line, exit code 2."""
+
+
+class RunFailed(Exception):
+    """A failure after the run started that the input did not cause: one line, exit 1."""
+
+
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where the process is so that it unwinds like Ctrl-C (atomic saves
+    clean up their temporary files, the folder lock is released)."""
+
+
+# --------------------------------------------------------------------------- standard output
+
+
+@dataclass
+class _Stdout:
+    """What became of standard output: a closed pipe is the reader's choice (silence), any
+    other failure is reported at the end (Note [The CLI contract])."""
+
+    closed: bool = False
+    error: str | None = None
+
+
+_stdout = _Stdout()
+
+
+def _say(text: str = "") -> None:
+    """Print a line; if standard output fails, stop writing to it and keep working."""
+    if _stdout.closed or _stdout.error is not None:
+        return
+    stream = sys.stdout
+    if stream is None:  # started with standard output closed (`>&-`): like a closed pipe
+        _stdout.closed = True
+        return
+    try:
+        try:
+            print(text, file=stream)
+        except UnicodeEncodeError:  # a path in bytes the stream's encoding cannot show
+            encoding = stream.encoding or "ascii"
+            print(text.encode(encoding, "backslashreplace").decode(encoding), file=stream)
+        stream.flush()
+    except OSError as exc:
+        if exc.errno == errno.EPIPE or isinstance(exc, BrokenPipeError):
+            _stdout.closed = True
+        else:
+            _stdout.error = exc.strerror or str(exc)
+        # Point the descriptor at /dev/null so that the buffered rest (and the flush at exit)
+        # goes nowhere instead of failing again.
+        with contextlib.suppress(OSError, ValueError):
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            os.close(devnull)
+
+
+def _complain(line: str) -> None:
+    stream = sys.stderr
+    if stream is None:
+        return
+    line = " ".join(line.split())  # one line, whatever the text held
+    encoding = getattr(stream, "encoding", None) or "ascii"
+    with contextlib.suppress(OSError, ValueError):
+        print(line.encode(encoding, "backslashreplace").decode(encoding), file=stream)
+        stream.flush()
 
 
 # ---------------------------------------------------------------------------- checking input
@@ -31,24 +128,6 @@ def _working_devices() -> list[str]:
     import nanotorch
 
     return [str(d) for d in nanotorch.devices()]
-
-
-def _seed(text: str) -> int:
-    """``--seed``: any int ``manual_seed`` takes, [-2**63, 2**64 - 1]; argparse turns the
-    error into one line and exit code 2."""
-    from nanotorch.random import normalize_seed
-
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an int, got {text!r}") from None
-    try:
-        normalize_seed(value)
-    except OverflowError:
-        raise argparse.ArgumentTypeError(
-            f"{value} is out of range; a seed must lie in [-2**63, 2**64 - 1]"
-        ) from None
-    return value
 
 
 def _device(name: str) -> Any:
@@ -79,13 +158,150 @@ def _scenario(name: str) -> Any:
     return scenario
 
 
-def _positive(value: int | None, flag: str) -> None:
-    if value is not None and value <= 0:
-        raise CLIError(f"{flag} must be a positive integer, got {value}")
+def _in_range(value: int | None, flag: str, low: int, high: int, what: str) -> None:
+    if value is not None and not low <= value <= high:
+        raise CLIError(f"{flag} must be {what}, got {value}")
+
+
+def _check_numbers(args: argparse.Namespace) -> None:
+    from nanotorch.runner import SEED_MAX, SEED_MIN
+
+    _in_range(args.epochs, "--epochs", 1, MAX_EPOCHS, f"an integer from 1 to {MAX_EPOCHS}")
+    _in_range(
+        args.seed, "--seed", SEED_MIN, SEED_MAX, "an integer in [-2**63, 2**64) (as in PyTorch)"
+    )
+    keep = getattr(args, "keep_last", None)
+    _in_range(keep, "--keep-last", 1, MAX_EPOCHS, f"an integer from 1 to {MAX_EPOCHS}")
+
+
+def _output_dir(flag: str, value: str, files: Sequence[str]) -> Path:
+    """Check, create and probe-write an output folder before any work; the ``files`` the
+    run will write there must not be blocked by a folder of that name."""
+    from nanotorch.runner import probe_write
+
+    if value == "":
+        raise CLIError(f"{flag} must not be empty; name a folder")
+    out = Path(value)
+    try:
+        if out.exists() and not out.is_dir():
+            raise CLIError(
+                f"{flag} {out} is a file, not a folder; name a folder (created if missing)"
+            )
+        out.mkdir(parents=True, exist_ok=True)
+        probe_write(out)
+    except (OSError, ValueError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise CLIError(
+            f"{flag} {out} cannot be written: {reason}; choose a writable folder"
+        ) from None
+    for name in files:
+        if (out / name).is_dir():
+            raise CLIError(
+                f"{flag}: {out / name} is a folder, but the run writes a file of that name; "
+                f"move it or choose another {flag}"
+            )
+    return out
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """Write ``text`` to a temporary file beside ``path`` and rename it over ``path``, so a
+    failure leaves the old file (or none), never half of the new one."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
 
 
 def _metric_text(metric: str, value: float) -> str:
     return f"{100 * value:.2f}%" if metric == "accuracy" else f"{value:.4f}"
+
+
+# --------------------------------------------------------------- interruption and continuing
+
+
+@dataclass
+class _Progress:
+    """What an interruption message needs: the command, the epoch, the checkpointer."""
+
+    command: str = ""
+    args: argparse.Namespace | None = None
+    epoch: int = 0
+    checkpointer: Any = None
+    out: Path | None = None
+    written: list[Path] = field(default_factory=list)
+
+
+_progress = _Progress()
+
+
+def _train_command(args: argparse.Namespace, resume: bool) -> str:
+    """The ``nanotorch train`` command line that repeats (or, with ``resume``, continues)
+    this run, quoted for a POSIX shell."""
+    words = ["nanotorch", "train", args.scenario]
+    if args.device != "cpu":
+        words += ["--device", args.device]
+    if args.epochs is not None:
+        words += ["--epochs", str(args.epochs)]
+    if args.seed != 0:
+        words += ["--seed", str(args.seed)]
+    if args.checkpoint_dir is not None:
+        words += ["--checkpoint-dir", args.checkpoint_dir]
+    if args.keep_last != DEFAULT_KEEP_LAST:
+        words += ["--keep-last", str(args.keep_last)]
+    if args.out is not None:
+        words += ["--out", args.out]
+    words += [
+        flag for flag, on in (("--early-stop", args.early_stop), ("--quiet", args.quiet)) if on
+    ]
+    if resume:
+        words.append("--resume")
+    return shlex.join(words)
+
+
+def _continue_hint(stopped: str) -> str:
+    """``stopped`` plus how to continue the run (the exact command when there is one)."""
+    p = _progress
+    args = p.args
+    if p.command != "train" or args is None:
+        if p.command == "plot" and p.written:
+            return f"{stopped}; the pictures written so far are in {p.out}"
+        return stopped
+    epoch = p.epoch
+    if args.checkpoint_dir is None:
+        return (
+            f"{stopped} at epoch {epoch}; nothing was saved: pass --checkpoint-dir DIR to be "
+            "able to continue an interrupted run with --resume"
+        )
+    saved = p.checkpointer.last_saved if p.checkpointer is not None else None
+    if saved is not None or args.resume:
+        at = saved if saved is not None else epoch
+        return f"{stopped} at epoch {at}; continue with: {_train_command(args, resume=True)}"
+    return f"{stopped} at epoch {epoch}, before any checkpoint; start again with: " + (
+        _train_command(args, resume=False)
+    )
+
+
+@contextlib.contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    def handler(signum: int, frame: Any) -> None:
+        raise _Terminated
+
+    try:
+        previous = signal.signal(signal.SIGTERM, handler)
+    except ValueError:  # not the main thread (main() called from a thread): leave it
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 # ---------------------------------------------------------------------------------- commands
@@ -100,106 +316,150 @@ def cmd_list(args: argparse.Namespace) -> int:
         ok, _ = s.available()
         note = "" if ok else "  [data not found here; `nanotorch train` says how to get it]"
         target = str(s.criterion)
-        print(f"{s.name:<{width}}  {target:<16}  {s.epochs:>3} epochs  {s.description}{note}")
+        _say(f"{s.name:<{width}}  {target:<16}  {s.epochs:>3} epochs  {s.description}{note}")
     return 0
 
 
-def _checkpointing(args: argparse.Namespace) -> tuple[list[Any], Any]:
-    """The callbacks and the checkpoint to resume from that ``train``'s flags ask for."""
-    from nanotorch.train import Checkpointer, latest_checkpoint
+class _SavingCheckpointer:
+    """A ``Checkpointer`` whose failure to save (full disk, I/O error) stops the run with
+    one line saying that the earlier checkpoints are intact and how to continue."""
 
-    directory = getattr(args, "checkpoint_dir", None)
-    if getattr(args, "resume", False) and directory is None:
-        raise CLIError("--resume needs --checkpoint-dir DIR (where the checkpoints are)")
-    if directory is None:
-        return [], None
-    _positive(args.keep_last, "--keep-last")
-    resume_from = None
-    if args.resume:
-        resume_from = latest_checkpoint(directory)
-        if resume_from is None:
-            raise CLIError(f"no checkpoint to resume in {directory} (epoch-NNNN.safetensors)")
-    return [Checkpointer(directory, keep_last=args.keep_last)], resume_from
+    def __init__(self, inner: Any, args: argparse.Namespace) -> None:
+        self.inner, self.args = inner, args
 
+    @property
+    def last_saved(self) -> int | None:
+        return self.inner.last_saved
 
-def _run(scenario: Any, dev: Any, args: argparse.Namespace) -> Any:
-    from nanotorch.checkpoint import load
-    from nanotorch.errors import CheckpointError
-    from nanotorch.train import run_scenario
+    def __call__(self, state: Any) -> None:
+        from nanotorch.errors import CheckpointError
 
-    callbacks, resume_path = _checkpointing(args)
-    resume_from = None
-    if resume_path is not None:
         try:
-            resume_from = load(resume_path, map_location=dev)
+            self.inner(state)
         except CheckpointError as exc:
-            raise CLIError(str(exc)) from None
-        print(f"resumed from {resume_path} at epoch {resume_from['epoch']}")
-    try:
-        return run_scenario(
-            scenario,
-            dev,
-            epochs=args.epochs,
-            seed=args.seed,
-            early_stop=getattr(args, "early_stop", False),
-            quiet=args.quiet,
-            callbacks=callbacks,
-            resume_from=resume_from,
-        )
-    except ValueError as exc:
-        if str(exc).startswith("resume:"):
-            raise CLIError(str(exc)) from None
-        raise
+            saved = self.inner.last_saved
+            if saved is None and not self.args.resume:
+                after = "no earlier checkpoint of this run exists"
+            else:
+                after = (
+                    "the earlier checkpoints are intact; once there is room, continue with: "
+                    + _train_command(self.args, resume=True)
+                )
+            raise RunFailed(
+                f"could not save the checkpoint of epoch {state.epoch}: {exc}; {after}"
+            ) from None
+
+
+def _track(state: Any) -> None:
+    _progress.epoch = state.epoch
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    # Check every argument before the (possibly long) data loading starts.
+    from nanotorch.runner import CheckpointFolder, checkpoint_epoch, prepare_run
+    from nanotorch.train import Checkpointer
+
+    # Check every argument and output path before the (possibly long) data loading starts.
     s = _scenario(args.scenario)
     dev = _device(args.device)
-    _positive(args.epochs, "--epochs")
-    print(f"{s.name}: {s.description}")
-    result = _run(s, dev, args)
+    _check_numbers(args)
+    if args.resume and args.restart:
+        raise CLIError(
+            "--resume continues the run in --checkpoint-dir, --restart starts over; pick one"
+        )
+    for flag, on in (("--resume", args.resume), ("--restart", args.restart)):
+        if on and args.checkpoint_dir is None:
+            raise CLIError(f"{flag} needs --checkpoint-dir DIR (where the checkpoints are)")
+    out = None if args.out is None else _output_dir("--out", args.out, [f"{s.name}.json"])
+    epochs = args.epochs if args.epochs is not None else s.epochs
+    with contextlib.ExitStack() as stack:
+        callbacks: list[Any] = [_track]
+        resume_path, moved = None, None
+        if args.checkpoint_dir is not None:
+            folder = stack.enter_context(CheckpointFolder(args.checkpoint_dir))
+            owned: list[Path] = []
+            if args.resume:
+                run = {"scenario": s.name, "seed": args.seed, "epochs": epochs}
+                resume_path, owned = folder.find_resume(run)
+                _progress.epoch = checkpoint_epoch(resume_path)
+            else:
+                moved = folder.start_fresh(restart=args.restart)
+            saver = _SavingCheckpointer(
+                Checkpointer(folder.directory, keep_last=args.keep_last, owned=owned), args
+            )
+            _progress.checkpointer = saver
+            callbacks.append(saver)
+        _say(f"{s.name}: {s.description}")
+        if moved is not None:
+            _say(f"moved the checkpoints of the previous run to {moved}")
+        prepared = prepare_run(
+            s,
+            dev,
+            epochs=args.epochs,
+            seed=args.seed,
+            early_stop=args.early_stop,
+            quiet=args.quiet,
+            callbacks=callbacks,
+            resume_from=resume_path,
+        )
+        if resume_path is not None:
+            _progress.epoch = prepared.resumed_epoch or 0
+            _say(f"resumed from {resume_path} at epoch {prepared.resumed_epoch}")
+        result = prepared.run()
     label = f"test {s.metric}"
-    print(
+    _say(
         f"device {result.device}, seed {result.seed}: {len(result.train_set)} train / "
         f"{len(result.test_set)} test samples, {result.state.epoch} epochs of batch "
         f"{s.batch_size}"
     )
-    print(
+    _say(
         f"before: test loss {result.before[0]:.4f}   {label} "
         f"{_metric_text(s.metric, result.before[1])}"
     )
     verdict = "met" if result.success else "NOT met"
-    print(
+    _say(
         f"after:  test loss {result.after[0]:.4f}   {label} "
         f"{_metric_text(s.metric, result.after[1])}   (target {s.criterion}: {verdict})"
     )
-    per_epoch = sum(result.state.epoch_seconds) / max(1, result.state.epoch)
-    print(f"wall time {result.seconds:.1f} s ({per_epoch:.2f} s per epoch)")
-    if args.out is not None:
-        out = Path(args.out)
-        out.mkdir(parents=True, exist_ok=True)
+    per_epoch = sum(result.state.epoch_seconds) / max(1, len(result.state.epoch_seconds))
+    _say(f"wall time {result.seconds:.1f} s ({per_epoch:.2f} s per epoch)")
+    if out is not None:
         path = out / f"{s.name}.json"
-        path.write_text(json.dumps(result.summary(), indent=2))
-        print(f"wrote {path}")
+        try:
+            _write_atomically(path, json.dumps(result.summary(), indent=2))
+        except OSError as exc:
+            raise RunFailed(
+                f"the run finished but {path} could not be written: {exc.strerror or exc}"
+            ) from None
+        _say(f"wrote {path}")
     return 0
 
 
 def cmd_plot(args: argparse.Namespace) -> int:
     from nanotorch import plots
+    from nanotorch.runner import run_scenario
     from nanotorch.scenarios import list_scenarios
 
     dev = _device(args.device)
-    _positive(args.epochs, "--epochs")
+    _check_numbers(args)
     if args.scenarios:
         chosen = [_scenario(n) for n in args.scenarios]  # all checked before any training
     else:
         # Every fast scenario; slow ones (minutes of training) only when named.
         chosen = [s for s in list_scenarios() if not s.slow and s.available()[0]]
-    out = Path(args.out)
+    names = [p.name for s in chosen for p in plots.output_paths(s, ".")]
+    out = _output_dir("--out", args.out, names)
+    _progress.out = out
     for s in chosen:
-        paths = plots.plot_scenario(_run(s, dev, args), out)
-        print(f"{s.name}: {', '.join(str(p) for p in paths)}")
+        result = run_scenario(s, dev, epochs=args.epochs, seed=args.seed, quiet=args.quiet)
+        try:
+            paths = plots.plot_scenario(result, out)
+        except OSError as exc:
+            raise RunFailed(
+                f"{s.name} trained but its pictures could not be written to {out}: "
+                f"{exc.strerror or exc}"
+            ) from None
+        _progress.written += paths
+        _say(f"{s.name}: {', '.join(str(p) for p in paths)}")
     return 0
 
 
@@ -222,14 +482,14 @@ def cmd_doctor(args: argparse.Namespace) -> int:
         ),
         "not installed",
     )
-    print(f"nanotorch {nanotorch.__version__}")
-    print(f"Python {platform.python_version()} ({sys.executable})")
-    print(f"NumPy {_version('numpy')}")
-    print(f"array-api-compat {_version('array-api-compat')}")
-    print(f"array-api-strict {_version('array-api-strict')}")
-    print(f"CuPy {cupy}")
+    _say(f"nanotorch {nanotorch.__version__}")
+    _say(f"Python {platform.python_version()} ({sys.executable})")
+    _say(f"NumPy {_version('numpy')}")
+    _say(f"array-api-compat {_version('array-api-compat')}")
+    _say(f"array-api-strict {_version('array-api-strict')}")
+    _say(f"CuPy {cupy}")
     state = nanotorch.cuda.state()
-    print("devices:")
+    _say("devices:")
     cuda_names = [f"cuda:{i}" for i in range(max(1, state["device_count"]))]
     for name in ("cpu", "strict:0", "strict:1", *cuda_names):
         dev = nanotorch.device(name)
@@ -241,18 +501,18 @@ def cmd_doctor(args: argparse.Namespace) -> int:
                 ok, reason = value == 6.0, f"computed {value}, expected 6.0"
             except Exception as exc:
                 ok, reason = False, f"{type(exc).__name__}: {exc}"
-        print(f"  {dev}: ok" if ok else f"  {dev}: unavailable ({reason})")
+        _say(f"  {dev}: ok" if ok else f"  {dev}: unavailable ({reason})")
     unknown = "not checked (CuPy is not installed)" if state["cupy"] is None else None
-    print("cuda:")
-    print(f"  available: {state['available']}")
-    print(f"  CuPy: {state['cupy'] or 'not installed'}")
-    print(f"  driver version: {unknown or state['driver_version'] or 'no driver found'}")
-    print(f"  runtime version: {unknown or state['runtime_version'] or 'unknown'}")
-    print(f"  device count: {state['device_count']}")
+    _say("cuda:")
+    _say(f"  available: {state['available']}")
+    _say(f"  CuPy: {state['cupy'] or 'not installed'}")
+    _say(f"  driver version: {unknown or state['driver_version'] or 'no driver found'}")
+    _say(f"  runtime version: {unknown or state['runtime_version'] or 'unknown'}")
+    _say(f"  device count: {state['device_count']}")
     for i, gpu in enumerate(state["devices"]):
-        print(f"  cuda:{i}: {gpu}")
+        _say(f"  cuda:{i}: {gpu}")
     if state["reason"]:
-        print(f"  reason: {state['reason']}")
+        _say(f"  reason: {state['reason']}")
     return 0
 
 
@@ -261,11 +521,23 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> Any:  # one line, exit 2 (argparse prints usage too)
-        raise CLIError(message)
+        raise CLIError(f"{message} (see `{self.prog} --help`)")
+
+    def print_help(self, file: Any = None) -> None:
+        # Through _say, so that a failing standard output is reported (argparse ignores it).
+        if file is None or file is sys.stdout:
+            _say(self.format_help().rstrip("\n"))
+        else:
+            super().print_help(file)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="nanotorch", description="Train and plot nanotorch scenarios.")
+    parser = _Parser(
+        prog="nanotorch",
+        description="Train and plot nanotorch scenarios.",
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
 
     sub.add_parser("list", help="list the registered scenarios").set_defaults(func=cmd_list)
@@ -273,10 +545,17 @@ def build_parser() -> argparse.ArgumentParser:
     def common(p: argparse.ArgumentParser) -> None:
         p.add_argument("--device", default="cpu", help="cpu, strict:0, strict:1, cuda[:i]")
         p.add_argument("--epochs", type=int, default=None, help="override the epoch budget")
-        p.add_argument("--seed", type=_seed, default=0, help="fixes data, weights and order")
+        p.add_argument(
+            "--seed", type=int, default=0, help="fixes data, weights and order (may be negative)"
+        )
         p.add_argument("--quiet", action="store_true", help="no progress bar")
 
-    train = sub.add_parser("train", help="train one scenario and report how it improved")
+    train = sub.add_parser(
+        "train",
+        help="train one scenario and report how it improved",
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     train.add_argument(
         "scenario",
         nargs="?",
@@ -289,16 +568,28 @@ def build_parser() -> argparse.ArgumentParser:
         "--early-stop", action="store_true", help="stop as soon as the success criterion is met"
     )
     train.add_argument(
-        "--checkpoint-dir", default=None, help="save the full state here after every epoch"
+        "--checkpoint-dir",
+        default=None,
+        help="save the full state here after every epoch (one run per folder, locked while "
+        "it runs)",
     )
     train.add_argument(
-        "--keep-last", type=int, default=3, help="checkpoints to keep (default: %(default)s)"
+        "--keep-last",
+        type=int,
+        default=DEFAULT_KEEP_LAST,
+        help="checkpoints of this run to keep (default: %(default)s)",
     )
     train.add_argument(
         "--resume",
         action="store_true",
-        help="continue from the newest checkpoint in --checkpoint-dir (same scenario, seed "
-        "and epochs)",
+        help="continue from the newest checkpoint of this run in --checkpoint-dir (same "
+        "scenario, seed and epochs)",
+    )
+    train.add_argument(
+        "--restart",
+        action="store_true",
+        help="start over in a --checkpoint-dir that holds an earlier run's checkpoints, "
+        "moving them into a previous-<date> subfolder (nothing is deleted)",
     )
     train.set_defaults(func=cmd_train)
 
@@ -317,20 +608,68 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit code (0 ok, 2 bad input)."""
-    from nanotorch.data import ChecksumError, DatasetNotFoundError, IDXFormatError
+    """Run the command line; returns the exit code (Note [The CLI contract])."""
+    global _stdout, _progress
+    _stdout, _progress = _Stdout(), _Progress()
+    with _sigterm_as_interrupt():
+        code = _main(argv)
+    if code == EXIT_OK and _stdout.error is not None:
+        done = (
+            "; the run itself finished and wrote its files"
+            if _progress.command in ("train", "plot")
+            else ""
+        )
+        _complain(f"nanotorch: error: cannot write to standard output ({_stdout.error}){done}")
+        return EXIT_FAILED
+    return code
 
-    parser = build_parser()
+
+def _main(argv: Sequence[str] | None) -> int:
+    from nanotorch.data import ChecksumError, DatasetNotFoundError, IDXFormatError
+    from nanotorch.errors import CheckpointError
+    from nanotorch.runner import CheckpointFolderError, ResumeError
+
+    bad_input = (
+        CLIError,
+        DatasetNotFoundError,
+        ChecksumError,
+        IDXFormatError,
+        CheckpointFolderError,
+        ResumeError,
+        CheckpointError,  # reading one: a failed save during training is a RunFailed
+    )
     try:
-        args = parser.parse_args(argv)
+        parser = build_parser()
+        try:
+            args = parser.parse_args(argv)
+        except SystemExit as exc:  # --help has printed its text
+            if exc.code in (0, None):
+                return EXIT_OK
+            raise
         if args.command is None:
-            parser.print_help(sys.stderr)
-            return 2
+            raise CLIError("choose a command: list, train, plot or doctor (see `nanotorch --help`)")
+        _progress.command, _progress.args = args.command, args
         return int(args.func(args))
-    except (CLIError, DatasetNotFoundError, ChecksumError, IDXFormatError) as exc:
-        message = " ".join(str(exc).split())  # one line, whatever the message held
-        print(f"nanotorch: error: {message}", file=sys.stderr)
-        return 2
+    except bad_input as exc:
+        _complain(f"nanotorch: error: {exc}")
+        return EXIT_BAD_INPUT
+    except RunFailed as exc:
+        _complain(f"nanotorch: error: {exc}")
+        return EXIT_FAILED
+    except _Terminated:
+        _complain(f"nanotorch: {_continue_hint('terminated')}")
+        return EXIT_TERMINATED
+    except KeyboardInterrupt:
+        _complain(f"nanotorch: {_continue_hint('interrupted')}")
+        return EXIT_INTERRUPTED
+    except Exception as exc:
+        if os.environ.get("NANOTORCH_TRACEBACK"):
+            raise
+        _complain(
+            f"nanotorch: internal error: {type(exc).__name__}: {exc} (please report it; "
+            "NANOTORCH_TRACEBACK=1 shows the traceback)"
+        )
+        return EXIT_FAILED
 
 
 def plot_main(argv: Sequence[str] | None = None) -> int:

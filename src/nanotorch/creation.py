@@ -40,6 +40,7 @@ def _resolve(
     dt = _as_dtype(dtype, op) or default or _dt.get_default_dtype()
     dev = _device(device if device is not None else "cpu")
     backend = get_backend(dev)
+    backend.native_dtype(dt)  # a dtype the device lacks fails here, naming both
     return dev, backend, dt
 
 
@@ -86,7 +87,10 @@ def tensor(
     dt = _as_dtype(dtype, "tensor")
     dev = _device(device if device is not None else "cpu")
     backend = get_backend(dev)
+    if dt is not None:
+        backend.native_dtype(dt)  # fail before converting, naming device and dtype
     host, dt = as_host_array(data, dt)
+    backend.native_dtype(dt)
     # from_host copies, so the tensor never aliases the caller's data.
     return _finish(from_host_counted(host, backend), dev, backend, requires_grad, "tensor")
 
@@ -313,15 +317,28 @@ def randn(
 
 
 def randint(
-    low: int,
-    high: int | None = None,
-    size: Sequence[int] = (),
+    low: int = 0,
+    high: int | Sequence[int] | None = None,
+    size: Sequence[int] | None = None,
     *,
     generator: Generator | None = None,
     dtype=None,
     device: DeviceLike = None,
+    requires_grad: bool = False,
 ) -> Tensor:
-    """Integers uniform in [low, high) (int64 by default); ``randint(high, size)`` too."""
+    """Integers uniform in [low, high): ``randint(low, high, size)`` or ``randint(high, size)``
+    (int64 unless ``dtype`` says otherwise). ``requires_grad=True`` needs a floating
+    ``dtype``, as in PyTorch.
+
+    >>> import nanotorch
+    >>> nanotorch.randint(10, (2, 3)).shape
+    (2, 3)
+    """
+    if size is None:
+        if isinstance(high, (tuple, list)):
+            low, high, size = 0, low, high
+        else:
+            size = ()
     if high is None:
         low, high = 0, low
     low = int_arg("randint", "low", low, None)
@@ -340,17 +357,54 @@ def randint(
     check_integer_value(low, draw, "randint")
     check_integer_value(high - 1, draw, "randint")
     out = _random("randint", "integers", (tuple(size),), generator, draw, device, False, low, high)
-    return out if draw is dt else out.to(dt)
+    out = out if draw is dt else out.to(dt)
+    if requires_grad:
+        out.requires_grad_(True)  # refused for an integer dtype, as in PyTorch
+    return out
 
 
-def rand_like(t: Tensor, *, generator: Generator | None = None, dtype=None, device=None):
+def rand_like(
+    t: Tensor,
+    *,
+    generator: Generator | None = None,
+    dtype=None,
+    device=None,
+    requires_grad: bool = False,
+) -> Tensor:
     dt, dev = _like(t, dtype, device, "rand_like")
-    return rand(t.shape, generator=generator, dtype=dt, device=dev)
+    return rand(t.shape, generator=generator, dtype=dt, device=dev, requires_grad=requires_grad)
 
 
-def randn_like(t: Tensor, *, generator: Generator | None = None, dtype=None, device=None):
+def randn_like(
+    t: Tensor,
+    *,
+    generator: Generator | None = None,
+    dtype=None,
+    device=None,
+    requires_grad: bool = False,
+) -> Tensor:
     dt, dev = _like(t, dtype, device, "randn_like")
-    return randn(t.shape, generator=generator, dtype=dt, device=dev)
+    return randn(t.shape, generator=generator, dtype=dt, device=dev, requires_grad=requires_grad)
+
+
+def randint_like(
+    t: Tensor,
+    low: int = 0,
+    high: int | None = None,
+    *,
+    generator: Generator | None = None,
+    dtype=None,
+    device=None,
+    requires_grad: bool = False,
+) -> Tensor:
+    """Integers uniform in [low, high) shaped like ``t`` (and of its dtype and device);
+    ``randint_like(t, high)`` draws from [0, high)."""
+    if high is None:
+        low, high = 0, low
+    dt, dev = _like(t, dtype, device, "randint_like")
+    return randint(
+        low, high, t.shape, generator=generator, dtype=dt, device=dev, requires_grad=requires_grad
+    )
 
 
 def randperm(
@@ -366,9 +420,169 @@ def randperm(
     return out if dtype is None else out.to(_dt.as_dtype(dtype))
 
 
+# --------------------------------------------------------------------------- sampling
+# Note [Sampling through generators]
+# ~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~
+# Every sampler below turns uniform or normal draws of a ``nanotorch.Generator`` (its
+# backend's source) into its distribution with array-API arithmetic: a Bernoulli draw is
+# u < p, an exponential one -log(1 - u) / lambda (1 - u lies in (0, 1], so the log is
+# finite), a categorical one the insertion point of u into the cumulative weights, and k
+# categorical draws without replacement the k smallest -log(1 - u_i) / w_i (an exponential
+# race: the category whose clock rings first is drawn first, with probability proportional
+# to its weight, and so on for the rest). One seed therefore repeats a run on every device,
+# and no sampler touches a library's global random state. Samples carry no gradient.
+def bernoulli(
+    input: Tensor,  # noqa: A002 - PyTorch's name
+    p: float | None = None,
+    *,
+    generator: Generator | None = None,
+) -> Tensor:
+    """0/1 samples shaped like ``input``: 1 with probability ``input`` (elementwise), or with
+    probability ``p`` when it is given. The result has ``input``'s dtype.
+
+    >>> import nanotorch
+    >>> nanotorch.bernoulli(nanotorch.tensor([0.0, 1.0])).tolist()
+    [0.0, 1.0]
+    """
+    from nanotorch.autograd.grad_mode import no_grad
+
+    probs = input if p is None else p
+    _check_probability("bernoulli", probs)
+    dt = input.dtype if input.dtype.is_floating_point else _dt.get_default_dtype()
+    u = rand(input.shape, generator=generator, dtype=dt, device=input.device)
+    with no_grad():
+        hit = u < (probs.detach().to(dt) if isinstance(probs, Tensor) else probs)
+        return hit.to(input.dtype)
+
+
+def _check_probability(op: str, p: Any) -> None:
+    if isinstance(p, Tensor):
+        if p.numel() == 0:
+            return
+        lo, hi = float(p.detach().amin()), float(p.detach().amax())  # a sync, as in PyTorch
+    else:
+        lo = hi = float(p)
+    if not (0.0 <= lo and hi <= 1.0):
+        got = p if not isinstance(p, Tensor) else f"values in [{lo:g}, {hi:g}]"
+        raise RuntimeError(f"{op}: p must be in [0, 1], got {got}")
+
+
+def multinomial(
+    input: Tensor,  # noqa: A002 - PyTorch's name
+    num_samples: int,
+    replacement: bool = False,
+    *,
+    generator: Generator | None = None,
+) -> Tensor:
+    """Category indices drawn from the weights in the last dim of ``input`` (1-D, or one
+    distribution per row of a 2-D tensor; weights need not sum to 1). Without replacement
+    each row's samples are distinct. Returns int64 of shape (num_samples,) or (rows,
+    num_samples). See Note [Sampling through generators].
+
+    >>> import nanotorch
+    >>> nanotorch.multinomial(nanotorch.tensor([0.0, 1.0, 0.0]), 2, replacement=True).tolist()
+    [1, 1]
+    """
+    from nanotorch.autograd.grad_mode import no_grad
+    from nanotorch.ops import isfinite, searchsorted, topk, where
+
+    if input.ndim not in (1, 2):
+        raise RuntimeError(
+            f"multinomial: input must be 1-D or 2-D (one distribution per row), got shape "
+            f"{input.shape}"
+        )
+    if isinstance(num_samples, bool) or not isinstance(num_samples, int) or num_samples <= 0:
+        raise RuntimeError(f"multinomial: num_samples must be positive, got {num_samples!r}")
+    n = input.shape[-1]
+    if not replacement and num_samples > n:
+        raise RuntimeError(
+            f"multinomial: cannot draw {num_samples} samples without replacement from {n} "
+            "categories; use replacement=True or fewer samples"
+        )
+    with no_grad():
+        w = input.detach()
+        w = w if w.dtype.is_floating_point else w.double()
+        w2 = w.reshape(-1, n)
+        # Validation reads the weights (a sync), as PyTorch's does.
+        if not bool(((w2 >= 0) & isfinite(w2)).all()):
+            raise RuntimeError(
+                "multinomial: probabilities must be finite and non-negative; check input for "
+                "negative, inf or nan values"
+            )
+        total = w2.sum(1, keepdim=True)
+        if bool((total == 0).any()):
+            raise RuntimeError(
+                "multinomial: the sum of probabilities is 0 in some row; every row needs a "
+                "positive weight"
+            )
+        positive = int((w2 > 0).sum(1).amin())
+        if not replacement and positive < num_samples:
+            raise RuntimeError(
+                f"multinomial: only {positive} categories have non-zero probability in some "
+                f"row, fewer than num_samples={num_samples} without replacement"
+            )
+        rows = w2.shape[0]
+        u = rand((rows, num_samples if replacement else n), generator=generator,
+                 dtype=w.dtype, device=w.device)  # fmt: skip
+        if replacement:
+            cdf = (w2 / total).cumsum(1)
+            idx = searchsorted(cdf, u, right=True)
+            idx = idx.clamp(max=n - 1)  # u just below 1 against a rounded cdf below 1
+        else:
+            live = w2 > 0  # a zero weight gets an infinite clock: never drawn
+            clocks = where(live, -(1.0 - u).log() / where(live, w2, 1.0), math.inf)
+            idx = topk(clocks, num_samples, dim=1, largest=False).indices
+        return idx.reshape(num_samples) if input.ndim == 1 else idx
+
+
+def normal(
+    mean: Tensor | float,
+    std: Tensor | float = 1.0,
+    size: Sequence[int] | None = None,
+    *,
+    generator: Generator | None = None,
+    dtype=None,
+    device: DeviceLike = None,
+    requires_grad: bool = False,
+) -> Tensor:
+    """Normal samples with the given ``mean`` and ``std``: tensors (broadcast together) or
+    numbers; with two numbers ``size`` gives the shape.
+
+    >>> import nanotorch
+    >>> nanotorch.normal(0.0, 1.0, (2, 3)).shape
+    (2, 3)
+    """
+    from nanotorch.autograd.grad_mode import no_grad
+    from nanotorch.ops._util import broadcast_shapes
+
+    tensors = [t for t in (mean, std) if isinstance(t, Tensor)]
+    if isinstance(std, Tensor):
+        if std.numel() and float(std.detach().amin()) < 0:
+            raise RuntimeError("normal: std must be >= 0, got a negative value in std")
+    elif std < 0:
+        raise RuntimeError(f"normal: std must be >= 0, got {float(std)}")
+    if not tensors:
+        if size is None:
+            raise TypeError("normal: give size= when mean and std are numbers")
+        out = randn(size, generator=generator, dtype=dtype, device=device)
+    else:
+        shape = broadcast_shapes("normal", *(tuple(t.shape) for t in tensors))
+        floats = [t.dtype for t in tensors if t.dtype.is_floating_point]
+        dt = _dt.as_dtype(dtype) or (floats[0] if floats else _dt.get_default_dtype())
+        out = randn(shape, generator=generator, dtype=dt, device=tensors[0].device)
+    with no_grad():
+        m = mean.detach().to(out.dtype) if isinstance(mean, Tensor) else mean
+        s = std.detach().to(out.dtype) if isinstance(std, Tensor) else std
+        out = out * s + m
+    if requires_grad:
+        out.requires_grad_(True)
+    return out
+
+
 __all__ = [
     "arange",
     "as_tensor",
+    "bernoulli",
     "empty",
     "empty_like",
     "eye",
@@ -377,11 +591,14 @@ __all__ = [
     "full",
     "full_like",
     "linspace",
+    "multinomial",
+    "normal",
     "ones",
     "ones_like",
     "rand",
     "rand_like",
     "randint",
+    "randint_like",
     "randn",
     "randn_like",
     "randperm",

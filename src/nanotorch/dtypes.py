@@ -27,16 +27,36 @@ class DType:
         return self.name
 
 
+float16 = DType("float16", 2, True)
+bfloat16 = DType("bfloat16", 2, True)
 float32 = DType("float32", 4, True)
 float64 = DType("float64", 8, True)
+uint8 = DType("uint8", 1, False, is_signed=False)
+int8 = DType("int8", 1, False)
+int16 = DType("int16", 2, False)
 int32 = DType("int32", 4, False)
 int64 = DType("int64", 8, False)
 bool_ = DType("bool", 1, False, is_signed=False)
 
-ALL_DTYPES: tuple[DType, ...] = (float32, float64, int32, int64, bool_)
+# Every dtype nanotorch names. A device need not have them all: float16 is outside the array
+# API standard (so strict:N lacks it) and NumPy and CuPy have no bfloat16. A backend maps
+# the ones its library has and refuses the others with an error that names the device and
+# what to use instead (``ArrayBackend.native_dtype``).
+ALL_DTYPES: tuple[DType, ...] = (
+    float16, bfloat16, float32, float64, uint8, int8, int16, int32, int64, bool_,
+)  # fmt: skip
 _BY_NAME = {d.name: d for d in ALL_DTYPES}
 # Aliases PyTorch users type without thinking.
-_BY_NAME.update({"float": float32, "double": float64, "long": int64, "int": int32})
+_BY_NAME.update(
+    {
+        "float": float32,
+        "double": float64,
+        "half": float16,
+        "long": int64,
+        "int": int32,
+        "short": int16,
+    }
+)
 
 _default_float: list[DType] = [float32]
 

@@ -32,3 +32,9 @@ class InvalidArgumentError(ValueError, RuntimeError):
     """An argument of the right type with a value outside its domain (``arange`` to nan, a
     step whose sign runs away from the end, ``randint`` with low >= high). PyTorch raises a
     RuntimeError for these and Python code expects a ValueError, so this is both."""
+
+
+class IndexOutOfRangeError(IndexError, RuntimeError):
+    """An index tensor holds a value outside the dim it indexes. An IndexError, and a
+    RuntimeError like PyTorch's scatter/gather bound checks; the message names the op, the
+    dim, its size and the offending range."""

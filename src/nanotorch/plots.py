@@ -11,6 +11,8 @@ through ``nanotorch.train.predict``.
 
 from __future__ import annotations
 
+import contextlib
+import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -23,7 +25,9 @@ from matplotlib.figure import Figure
 
 if TYPE_CHECKING:
     from nanotorch.data import Dataset
-    from nanotorch.train import History, RunResult
+    from nanotorch.runner import RunResult
+    from nanotorch.scenarios import Scenario
+    from nanotorch.train import History
 
 PLOT_KINDS = ("boundary", "images", "regression")
 DEFAULT_DIR = Path("artifacts") / "plots"
@@ -38,9 +42,18 @@ def _figure(width: float, height: float) -> Figure:
 
 
 def _save(fig: Figure, path: str | Path) -> Path:
+    """Write the PNG beside ``path`` and rename it into place, so a failure (a full disk)
+    leaves the previous picture or none, never a truncated one."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, format="png")
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        fig.savefig(tmp, format="png")
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
     return path
 
 
@@ -260,29 +273,41 @@ def plot_confusion(result: RunResult, path: str | Path) -> Path:
     return _save(fig, path)
 
 
+def output_paths(scenario: Scenario, out_dir: str | Path = DEFAULT_DIR) -> list[Path]:
+    """The files ``plot_scenario`` writes for ``scenario``, in order; the CLI checks them
+    before training so that a path in the way fails before any work, not after it.
+
+    >>> from nanotorch.scenarios import get_scenario
+    >>> [p.name for p in output_paths(get_scenario("xor"), "out")]
+    ['xor-data.png', 'xor-boundary.png', 'xor-curves.png']
+    """
+    out, name = Path(out_dir), scenario.name
+    kinds = {"regression": ["fit"], "boundary": ["boundary"]}.get(
+        scenario.plot, ["predictions", "confusion"]
+    )
+    return [out / f"{name}-{kind}.png" for kind in ("data", *kinds, "curves")]
+
+
 def plot_scenario(result: RunResult, out_dir: str | Path = DEFAULT_DIR) -> list[Path]:
-    """Every picture of a trained scenario, as ``<out_dir>/<name>-<what>.png``."""
+    """Every picture of a trained scenario, as ``<out_dir>/<name>-<what>.png``
+    (``output_paths`` lists them)."""
     s = result.scenario
-    out = Path(out_dir)
+    data_path, *fit_paths, curves_path = output_paths(s, out_dir)
     paths = [
         plot_data(
             result.train_set,
             s.plot,
-            out / f"{s.name}-data.png",
+            data_path,
             title=f"{s.name}: training data",
             classes=s.classes,
         )
     ]
     if s.plot == "regression":
-        paths.append(plot_regression_fit(result, out / f"{s.name}-fit.png"))
+        paths.append(plot_regression_fit(result, fit_paths[0]))
     elif s.plot == "boundary":
-        paths.append(plot_decision_boundary(result, out / f"{s.name}-boundary.png"))
+        paths.append(plot_decision_boundary(result, fit_paths[0]))
     else:
-        paths.append(plot_predictions(result, out / f"{s.name}-predictions.png"))
-        paths.append(plot_confusion(result, out / f"{s.name}-confusion.png"))
-    paths.append(
-        plot_curves(
-            result.history, out / f"{s.name}-curves.png", title=f"{s.name} on {result.device}"
-        )
-    )
+        paths.append(plot_predictions(result, fit_paths[0]))
+        paths.append(plot_confusion(result, fit_paths[1]))
+    paths.append(plot_curves(result.history, curves_path, title=f"{s.name} on {result.device}"))
     return paths

@@ -10,11 +10,13 @@ module holds no math of its own. Host access is explicit: ``.numpy()`` (cpu only
 from __future__ import annotations
 
 import functools
+import math
 import weakref
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from nanotorch import dtypes as _dt
+from nanotorch._dim_args import dim_aliases
 from nanotorch.autograd import function as _function
 from nanotorch.autograd.function import AccumulateGrad, Context
 from nanotorch.backend import Backend, Device, get_backend, record_sync
@@ -714,6 +716,9 @@ class Tensor:
 
     @_in_device_context
     def __setitem__(self, key: Any, value: Any) -> None:
+        """``self[key] = value`` in place: basic keys write directly, advanced keys (index
+        tensors, lists, masks) through ``put_values`` (Note [Advanced indexing] in
+        ops/indexing.py)."""
         self._check_inplace("__setitem__")
         if isinstance(value, Tensor):
             if value._device is not self._device:
@@ -723,20 +728,11 @@ class Tensor:
                     f"__setitem__: value is on {value.device} but the tensor is on "
                     f"{self.device}; call .to('{self.device}') on the value first"
                 )
-            value = value._data
-            if value.dtype != self._data.dtype:
-                value = self._backend.xp.astype(value, self._data.dtype)
-        else:
+            if value.dtype is not self.dtype:
+                value = value.detach().to(self.dtype)
+        elif isinstance(value, (bool, int, float)):
             _check_fits(value, self.dtype, "__setitem__")
-        if isinstance(key, Tensor):
-            key = key._data
-        else:
-            # The standard wants every axis named; "..." names the rest, as NumPy assumes.
-            items = key if isinstance(key, tuple) else (key,)
-            if not any(k is Ellipsis for k in items):
-                key = items + (Ellipsis,)
-        self._data[key] = value
-        self._version += 1
+        _ops.indexing.setitem(self, key, value)
 
     def __iadd__(self, other: Any) -> Tensor:
         return self.add_(other)
@@ -852,12 +848,15 @@ class Tensor:
     def isnan(self) -> Tensor:
         return _ops.isnan(self)
 
+    @dim_aliases
     def sum(self, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
         return _ops.sum(self, dim, keepdim, dtype=dtype)
 
-    def mean(self, dim: Any = None, keepdim: bool = False) -> Tensor:
-        return _ops.mean(self, dim, keepdim)
+    @dim_aliases
+    def mean(self, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
+        return _ops.mean(self, dim, keepdim, dtype=dtype)
 
+    @dim_aliases
     def var(
         self,
         dim: Any = None,
@@ -868,6 +867,7 @@ class Tensor:
     ) -> Tensor:
         return _ops.var(self, dim, unbiased, keepdim, correction=correction)
 
+    @dim_aliases
     def std(
         self,
         dim: Any = None,
@@ -878,33 +878,43 @@ class Tensor:
     ) -> Tensor:
         return _ops.std(self, dim, unbiased, keepdim, correction=correction)
 
-    def prod(self, dim: Any = None, keepdim: bool = False) -> Tensor:
-        return _ops.prod(self, dim, keepdim)
+    @dim_aliases
+    def prod(self, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
+        return _ops.prod(self, dim, keepdim, dtype=dtype)
 
+    @dim_aliases
     def max(self, dim: Any = None, keepdim: bool = False) -> Any:
         return _ops.max(self, dim, keepdim)
 
+    @dim_aliases
     def min(self, dim: Any = None, keepdim: bool = False) -> Any:
         return _ops.min(self, dim, keepdim)
 
+    @dim_aliases
     def amax(self, dim: Any = None, keepdim: bool = False) -> Tensor:
         return _ops.amax(self, dim, keepdim)
 
+    @dim_aliases
     def amin(self, dim: Any = None, keepdim: bool = False) -> Tensor:
         return _ops.amin(self, dim, keepdim)
 
+    @dim_aliases
     def argmax(self, dim: Any = None, keepdim: bool = False) -> Tensor:
         return _ops.argmax(self, dim, keepdim)
 
+    @dim_aliases
     def argmin(self, dim: Any = None, keepdim: bool = False) -> Tensor:
         return _ops.argmin(self, dim, keepdim)
 
+    @dim_aliases
     def logsumexp(self, dim: Any = None, keepdim: bool = False) -> Tensor:
         return _ops.logsumexp(self, dim, keepdim)
 
+    @dim_aliases
     def softmax(self, dim: int = -1) -> Tensor:
         return _ops.softmax(self, dim)
 
+    @dim_aliases
     def log_softmax(self, dim: int = -1) -> Tensor:
         return _ops.log_softmax(self, dim)
 
@@ -926,9 +936,11 @@ class Tensor:
     def unflatten(self, dim: int, sizes: Any) -> Tensor:
         return _ops.unflatten(self, dim, sizes)
 
+    @dim_aliases
     def squeeze(self, dim: Any = None) -> Tensor:
         return _ops.squeeze(self, dim)
 
+    @dim_aliases
     def unsqueeze(self, dim: int) -> Tensor:
         return _ops.unsqueeze(self, dim)
 
@@ -958,26 +970,159 @@ class Tensor:
     def broadcast_to(self, shape: Any) -> Tensor:
         return _ops.broadcast_to(self, shape)
 
+    @dim_aliases
     def split(self, split_size: Any, dim: int = 0) -> tuple:
         return _ops.split(self, split_size, dim)
 
+    @dim_aliases
     def chunk(self, chunks: int, dim: int = 0) -> tuple:
         return _ops.chunk(self, chunks, dim)
 
+    @dim_aliases
     def unbind(self, dim: int = 0) -> tuple:
         return _ops.unbind(self, dim)
 
     def flip(self, dims: Any) -> Tensor:
         return _ops.flip(self, dims)
 
+    @dim_aliases
     def gather(self, dim: int, index: Tensor) -> Tensor:
         return _ops.gather(self, dim, index)
 
+    @dim_aliases
     def index_select(self, dim: int, index: Tensor) -> Tensor:
         return _ops.index_select(self, dim, index)
 
-    def nonzero(self) -> Tensor:
-        return _ops.nonzero(self)
+    def nonzero(self, *, as_tuple: bool = False) -> Any:
+        return _ops.nonzero(self, as_tuple=as_tuple)
+
+    # --- scatter methods (ops/scatter.py) ---
+    def _update_from(self, op: str, fn: Callable[..., Tensor], *args: Any, **kw: Any) -> Tensor:
+        """The in-place form of an out-of-place op: the rules of Note [In-place updates],
+        the result computed without a graph, then written into this tensor's memory (so
+        aliases such as ``.detach()`` see it) and the version bumped."""
+        self._check_inplace(op)
+        with _no_grad():
+            out = fn(self, *args, **kw)
+        self._data[...] = out._data
+        self._version += 1
+        return self
+
+    def scatter(self, dim: int, index: Tensor, src: Any = None, **kw: Any) -> Tensor:
+        return _ops.scatter(self, dim, index, src, **kw)
+
+    def scatter_(self, dim: int, index: Tensor, src: Any = None, **kw: Any) -> Tensor:
+        return self._update_from("scatter_", _ops.scatter, dim, index, src, **kw)
+
+    def scatter_add(self, dim: int, index: Tensor, src: Tensor) -> Tensor:
+        return _ops.scatter_add(self, dim, index, src)
+
+    def scatter_add_(self, dim: int, index: Tensor, src: Tensor) -> Tensor:
+        return self._update_from("scatter_add_", _ops.scatter_add, dim, index, src)
+
+    def scatter_reduce(
+        self, dim: int, index: Tensor, src: Tensor, reduce: str, **kw: Any
+    ) -> Tensor:
+        return _ops.scatter_reduce(self, dim, index, src, reduce, **kw)
+
+    def scatter_reduce_(
+        self, dim: int, index: Tensor, src: Tensor, reduce: str, **kw: Any
+    ) -> Tensor:
+        return self._update_from(
+            "scatter_reduce_", _ops.scatter_reduce, dim, index, src, reduce, **kw
+        )
+
+    def index_add(self, dim: int, index: Tensor, source: Tensor, **kw: Any) -> Tensor:
+        return _ops.index_add(self, dim, index, source, **kw)
+
+    def index_add_(self, dim: int, index: Tensor, source: Tensor, **kw: Any) -> Tensor:
+        return self._update_from("index_add_", _ops.index_add, dim, index, source, **kw)
+
+    def index_copy(self, dim: int, index: Tensor, source: Tensor) -> Tensor:
+        return _ops.index_copy(self, dim, index, source)
+
+    def index_copy_(self, dim: int, index: Tensor, source: Tensor) -> Tensor:
+        return self._update_from("index_copy_", _ops.index_copy, dim, index, source)
+
+    def index_fill(self, dim: int, index: Tensor, value: Any) -> Tensor:
+        return _ops.index_fill(self, dim, index, value)
+
+    def index_fill_(self, dim: int, index: Tensor, value: Any) -> Tensor:
+        return self._update_from("index_fill_", _ops.index_fill, dim, index, value)
+
+    def index_put(self, indices: Any, values: Any, accumulate: bool = False) -> Tensor:
+        return _ops.index_put(self, indices, values, accumulate)
+
+    def index_put_(self, indices: Any, values: Any, accumulate: bool = False) -> Tensor:
+        return self._update_from("index_put_", _ops.index_put, indices, values, accumulate)
+
+    def masked_fill(self, mask: Tensor, value: Any) -> Tensor:
+        return _ops.masked_fill(self, mask, value)
+
+    def masked_fill_(self, mask: Tensor, value: Any) -> Tensor:
+        return self._update_from("masked_fill_", _ops.masked_fill, mask, value)
+
+    def masked_scatter(self, mask: Tensor, source: Tensor) -> Tensor:
+        return _ops.masked_scatter(self, mask, source)
+
+    def masked_scatter_(self, mask: Tensor, source: Tensor) -> Tensor:
+        return self._update_from("masked_scatter_", _ops.masked_scatter, mask, source)
+
+    def masked_select(self, mask: Tensor) -> Tensor:
+        return _ops.masked_select(self, mask)
+
+    def take(self, index: Tensor) -> Tensor:
+        return _ops.take(self, index)
+
+    def take_along_dim(self, indices: Tensor, dim: int | None = None) -> Tensor:
+        return _ops.take_along_dim(self, indices, dim)
+
+    # --- shape_extra methods (ops/shape_extra.py) ---
+    def repeat(self, *sizes: Any) -> Tensor:
+        return _ops.repeat(self, *sizes)
+
+    def tile(self, *dims: Any) -> Tensor:
+        return _ops.tile(self, dims[0] if len(dims) == 1 else dims)
+
+    def repeat_interleave(self, repeats: Any = None, dim: int | None = None, **kw: Any) -> Tensor:
+        return _ops.repeat_interleave(self, repeats, dim, **kw)
+
+    def roll(self, shifts: Any, dims: Any = None) -> Tensor:
+        return _ops.roll(self, shifts, dims)
+
+    def tril(self, diagonal: int = 0) -> Tensor:
+        return _ops.tril(self, diagonal)
+
+    def tril_(self, diagonal: int = 0) -> Tensor:
+        return self._update_from("tril_", _ops.tril, diagonal)
+
+    def triu(self, diagonal: int = 0) -> Tensor:
+        return _ops.triu(self, diagonal)
+
+    def triu_(self, diagonal: int = 0) -> Tensor:
+        return self._update_from("triu_", _ops.triu, diagonal)
+
+    def diag(self, diagonal: int = 0) -> Tensor:
+        return _ops.diag(self, diagonal)
+
+    def diagonal(self, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
+        return _ops.diagonal(self, offset, dim1, dim2)
+
+    def diag_embed(self, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:
+        return _ops.diag_embed(self, offset, dim1, dim2)
+
+    def movedim(self, source: Any, destination: Any) -> Tensor:
+        return _ops.movedim(self, source, destination)
+
+    moveaxis = movedim
+
+    def narrow(self, dim: int, start: Any, length: int) -> Tensor:
+        return _ops.narrow(self, dim, start, length)
+
+    def unfold(self, dimension: int, size: int, step: int) -> Tensor:
+        """Windows of ``size`` along ``dimension``, ``step`` apart, as a new last dim
+        (not ``F.unfold``, the im2col of images)."""
+        return _ops.shape_extra.unfold_windows(self, dimension, size, step)
 
     # --- math methods (ops/math.py) ---
     def tan(self) -> Tensor:
@@ -1094,6 +1239,185 @@ class Tensor:
 
     def bitwise_right_shift(self, other: Any) -> Tensor:
         return _ops.bitwise_right_shift(self, other)
+
+    # --- scan methods (ops/scan.py) ---
+    # NumPy's axis=/keepdims= names work here as in the ops (Note [dim/axis aliases]).
+    @dim_aliases
+    def all(self, dim: Any = None, keepdim: bool = False) -> Tensor:
+        return _ops.all(self, dim, keepdim)
+
+    @dim_aliases
+    def any(self, dim: Any = None, keepdim: bool = False) -> Tensor:
+        return _ops.any(self, dim, keepdim)
+
+    @dim_aliases
+    def count_nonzero(self, dim: Any = None) -> Tensor:
+        return _ops.count_nonzero(self, dim)
+
+    @dim_aliases
+    def cumsum(self, dim: int, *, dtype: Any = None) -> Tensor:
+        return _ops.cumsum(self, dim, dtype=dtype)
+
+    @dim_aliases
+    def cumprod(self, dim: int, *, dtype: Any = None) -> Tensor:
+        return _ops.cumprod(self, dim, dtype=dtype)
+
+    @dim_aliases
+    def cummax(self, dim: int) -> Any:
+        return _ops.cummax(self, dim)
+
+    @dim_aliases
+    def cummin(self, dim: int) -> Any:
+        return _ops.cummin(self, dim)
+
+    @dim_aliases
+    def logcumsumexp(self, dim: int) -> Tensor:
+        return _ops.logcumsumexp(self, dim)
+
+    @dim_aliases
+    def median(self, dim: Any = None, keepdim: bool = False) -> Any:
+        return _ops.median(self, dim, keepdim)
+
+    @dim_aliases
+    def mode(self, dim: int = -1, keepdim: bool = False) -> Any:
+        return _ops.mode(self, dim, keepdim)
+
+    @dim_aliases
+    def norm(
+        self, p: Any = "fro", dim: Any = None, keepdim: bool = False, dtype: Any = None
+    ) -> Tensor:
+        return _ops.norm(self, p, dim, keepdim, dtype)
+
+    # --- sorting methods (ops/sorting.py) ---
+    @dim_aliases
+    def sort(self, dim: int = -1, descending: bool = False, *, stable: bool = False) -> Any:
+        return _ops.sort(self, dim, descending, stable=stable)
+
+    @dim_aliases
+    def argsort(self, dim: int = -1, descending: bool = False, *, stable: bool = False) -> Tensor:
+        return _ops.argsort(self, dim, descending, stable=stable)
+
+    @dim_aliases
+    def topk(self, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> Any:  # noqa: A002
+        return _ops.topk(self, k, dim, largest, sorted)
+
+    @dim_aliases
+    def kthvalue(self, k: int, dim: int = -1, keepdim: bool = False) -> Any:
+        return _ops.kthvalue(self, k, dim, keepdim)
+
+    @dim_aliases
+    def unique(
+        self,
+        sorted: bool = True,  # noqa: A002
+        return_inverse: bool = False,
+        return_counts: bool = False,
+        dim: int | None = None,
+    ) -> Any:
+        return _ops.unique(self, sorted, return_inverse, return_counts, dim)
+
+    # --- random methods (creation.py, Note [Sampling through generators]) ---
+    def bernoulli(self, p: Any = None, *, generator: Any = None) -> Tensor:
+        from nanotorch.creation import bernoulli
+
+        return bernoulli(self, p, generator=generator)
+
+    def multinomial(
+        self, num_samples: int, replacement: bool = False, *, generator: Any = None
+    ) -> Tensor:
+        from nanotorch.creation import multinomial
+
+        return multinomial(self, num_samples, replacement, generator=generator)
+
+    def bernoulli_(self, p: Any = 0.5, *, generator: Any = None) -> Tensor:
+        """Fill with 1 (probability ``p``, a number or a tensor) or 0, in place."""
+        from nanotorch.creation import bernoulli
+
+        self._check_inplace("bernoulli_")
+        if not isinstance(p, Tensor):
+            if not 0 <= p <= 1:
+                raise RuntimeError(f"bernoulli_: p must be in [0, 1], got {p}")
+        with _no_grad():
+            if isinstance(p, Tensor):
+                drawn = bernoulli(p.detach().expand(self.shape), generator=generator)
+            else:
+                drawn = bernoulli(self.detach(), p, generator=generator)
+        return self._set_data(drawn.to(self.dtype)._data)
+
+    def exponential_(self, lambd: float = 1.0, *, generator: Any = None) -> Tensor:
+        """Fill with exponential samples of rate ``lambd`` (mean 1 / lambd), in place."""
+        if not lambd > 0:
+            raise RuntimeError(f"exponential_: lambd must be > 0, got {lambd}")
+        u = self._uniform_draw("exponential_", generator)
+        # 1 - u lies in (0, 1], so the log is finite (Note [Sampling through generators]).
+        return self._set_data(-self._backend.xp.log1p(-u) / lambd)
+
+    def _uniform_draw(self, op: str, generator: Any) -> Any:
+        """Uniform [0, 1) draws shaped like this floating tensor, for the in-place samplers."""
+        from nanotorch.creation import rand
+
+        self._check_inplace(op)
+        if not self.dtype.is_floating_point:
+            raise TypeError(f"{op}: needs a floating tensor, got {self.dtype!r}")
+        return rand(self.shape, generator=generator, dtype=self.dtype, device=self.device)._data
+
+    def log_normal_(self, mean: float = 1.0, std: float = 2.0, *, generator: Any = None) -> Tensor:
+        """Fill with exp(N(mean, std^2)) samples, in place."""
+        if not std > 0:
+            raise RuntimeError(f"log_normal_: std must be > 0, got {std}")
+        self.normal_(mean, std, generator=generator)
+        return self._set_data(self._backend.xp.exp(self._data))
+
+    def geometric_(self, p: float, *, generator: Any = None) -> Tensor:
+        """Fill with the number of Bernoulli(p) trials up to the first success (1, 2, ...)."""
+        if not 0 < p <= 1:
+            raise RuntimeError(f"geometric_: p must be in (0, 1], got {p}")
+        u = self._uniform_draw("geometric_", generator)
+        xp = self._backend.xp
+        if p == 1:
+            return self._set_data(xp.ones_like(u))
+        # Inverse CDF: P(K > k) = (1 - p)^k, so K = floor(log(1 - u) / log(1 - p)) + 1.
+        return self._set_data(xp.floor(xp.log1p(-u) / math.log1p(-p)) + 1)
+
+    def cauchy_(self, median: float = 0.0, sigma: float = 1.0, *, generator: Any = None) -> Tensor:
+        """Fill with Cauchy(median, sigma) samples (inverse CDF), in place."""
+        if not sigma > 0:
+            raise RuntimeError(f"cauchy_: sigma must be > 0, got {sigma}")
+        u = self._uniform_draw("cauchy_", generator)
+        xp = self._backend.xp
+        return self._set_data(median + sigma * xp.tan(math.pi * (u - 0.5)))
+
+    def random_(self, from_: int = 0, to: int | None = None, *, generator: Any = None) -> Tensor:
+        """Fill with integers uniform in [from_, to), in place; ``random_(to)`` draws from
+        [0, to); with no bounds, from [0, 2^mantissa] for floats (every such integer is
+        exact) or [0, max] of an integer dtype."""
+        from nanotorch.creation import randint
+
+        self._check_inplace("random_")
+        if to is None and from_ != 0:
+            from_, to = 0, from_
+        if to is None:
+            bits = {"float16": 11, "float32": 24, "float64": 53}.get(self.dtype.name)
+            to = 2**bits + 1 if bits else 2 ** (8 * self.dtype.itemsize - 1)
+        if to <= from_:
+            raise RuntimeError(f"random_: need from < to, got from={from_}, to={to}")
+        drawn = randint(from_, to, self.shape, generator=generator, device=self.device)
+        return self._set_data(self._backend.xp.astype(drawn._data, self._data.dtype))
+
+    # --- dtype methods (dtypes.py: float16, uint8, int8, int16, bfloat16) ---
+    def half(self) -> Tensor:
+        return self.to(_dt.float16)
+
+    def bfloat16(self) -> Tensor:
+        return self.to(_dt.bfloat16)
+
+    def byte(self) -> Tensor:
+        return self.to(_dt.uint8)
+
+    def char(self) -> Tensor:
+        return self.to(_dt.int8)
+
+    def short(self) -> Tensor:
+        return self.to(_dt.int16)
 
     def where(self, condition: Tensor, other: Any) -> Tensor:
         return _ops.where(condition, self, other)

@@ -172,7 +172,8 @@ def assert_close(
 ) -> None:
     """Assert two tensors (any devices) or array-likes are elementwise close.
 
-    Defaults follow the dtype: float32 rtol 1.3e-6 / atol 1e-5, float64 rtol 1e-7 / atol 1e-7.
+    Defaults follow the dtype: float16 rtol 1e-3 / atol 1e-5, float32 rtol 1.3e-6 / atol 1e-5,
+    float64 rtol 1e-7 / atol 1e-7 (the least precise of the two operands decides).
     Values are compared on the host; reading them is not counted as a transfer.
     """
 
@@ -186,9 +187,13 @@ def assert_close(
     if a.shape != e.shape:
         raise AssertionError(f"{msg}shapes differ: {a.shape} vs {e.shape}")
     if rtol is None or atol is None:
+        half = a.dtype == np.float16 or e.dtype == np.float16
         single = a.dtype == np.float32 or e.dtype == np.float32
-        rtol = (1.3e-6 if single else 1e-7) if rtol is None else rtol
-        atol = (1e-5 if single else 1e-7) if atol is None else atol
+        default_rtol, default_atol = (
+            (1e-3, 1e-5) if half else (1.3e-6, 1e-5) if single else (1e-7, 1e-7)
+        )
+        rtol = default_rtol if rtol is None else rtol
+        atol = default_atol if atol is None else atol
     if a.dtype.kind in "biu" and e.dtype.kind in "biu":
         ok = np.array_equal(a, e)
     else:

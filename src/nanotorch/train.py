@@ -1,4 +1,4 @@
-"""The training loop of the main job: ``fit`` a model, ``evaluate`` it, ``run_scenario``.
+"""The training loop of the main job: ``fit`` a model, ``evaluate`` it, checkpoint it.
 
 Small on purpose, so a learner can read a whole epoch at once:
 
@@ -18,7 +18,10 @@ random number generators, epoch, history) is collected by ``FitState.state_dict(
 restored by ``FitState.load_state_dict()`` (``fit(resume_from=...)``). Callbacks receive the
 ``FitState`` after every epoch, which is where checkpointing hooks in.
 
-Layer: above ``nn``, ``optim`` and ``data``; below the scenarios and the CLI.
+Layer: above ``nn``, ``optim`` and ``data``; below the scenarios, ``runner`` and the CLI. The
+loop knows models, optimizers and data, never a scenario: it must not import
+``nanotorch.scenarios`` or ``nanotorch.runner`` (tests/unit/test_layers.py).
+Running a named scenario, and the policy for a run's checkpoint folder, live in ``runner``.
 """
 
 from __future__ import annotations
@@ -44,8 +47,7 @@ from nanotorch.random import default_generator
 from nanotorch.tensor import Tensor
 
 if TYPE_CHECKING:
-    from nanotorch.data import DataLoader, Dataset
-    from nanotorch.scenarios import Scenario
+    from nanotorch.data import DataLoader
 
 # ----------------------------------------------------------------------------------- metrics
 
@@ -378,25 +380,47 @@ _CHECKPOINT_NAME = re.compile(r"^epoch-(\d+)\.safetensors$")
 
 class Checkpointer:
     """A ``fit`` callback: after every epoch, save the loop state to
-    ``DIR/epoch-NNNN.safetensors`` and delete all but the newest ``keep_last`` files."""
+    ``DIR/epoch-NNNN.safetensors`` and delete all but the newest ``keep_last`` of its own.
 
-    def __init__(self, directory: str | Path, keep_last: int = 3) -> None:
-        if keep_last < 1:
-            raise ValueError(f"Checkpointer: keep_last must be at least 1, got {keep_last}")
+    Its own files are the ones it wrote and the ones handed to it as ``owned`` (a resumed
+    run's earlier checkpoints). It never deletes or replaces any other file, so another run's
+    checkpoints in the same folder are safe (Note [A run owns its checkpoints] in
+    ``runner.py``). ``last_saved`` is the newest epoch it saved (None before the first).
+    """
+
+    def __init__(
+        self, directory: str | Path, keep_last: int = 3, owned: Iterable[str | Path] = ()
+    ) -> None:
+        if isinstance(keep_last, bool) or not isinstance(keep_last, int) or keep_last < 1:
+            raise ValueError(f"Checkpointer: keep_last must be an int >= 1, got {keep_last!r}")
         self.directory = Path(directory)
         self.keep_last = keep_last
+        self.owned: set[Path] = {Path(p) for p in owned}
+        self.last_saved: int | None = None
 
     def __call__(self, state: FitState) -> None:
         from nanotorch.checkpoint import save
+        from nanotorch.errors import CheckpointError
 
         self.directory.mkdir(parents=True, exist_ok=True)
-        save(state.state_dict(), self.directory / f"epoch-{state.epoch:04d}.safetensors")
-        for old in _checkpoints(self.directory)[: -self.keep_last]:
+        path = self.directory / f"epoch-{state.epoch:04d}.safetensors"
+        if path.exists() and path not in self.owned:
+            raise CheckpointError(
+                f"{path}: a checkpoint not written by this run is in the way; a run never "
+                "replaces or deletes another run's files: move it away or use another folder"
+            )
+        save(state.state_dict(), path)
+        self.owned.add(path)
+        self.last_saved = state.epoch
+        mine = [p for p in checkpoint_files(self.directory) if p in self.owned]
+        for old in mine[: -self.keep_last]:
             old.unlink()
+            self.owned.discard(old)
 
 
-def _checkpoints(directory: Path) -> list[Path]:
-    """The checkpoint files in ``directory``, oldest epoch first."""
+def checkpoint_files(directory: str | Path) -> list[Path]:
+    """The checkpoint files (``epoch-NNNN.safetensors``) in ``directory``, oldest epoch first."""
+    directory = Path(directory)
     if not directory.is_dir():
         return []
     found = []
@@ -409,146 +433,21 @@ def _checkpoints(directory: Path) -> list[Path]:
 
 def latest_checkpoint(directory: str | Path) -> Path | None:
     """The newest ``epoch-NNNN.safetensors`` in ``directory``, or None."""
-    found = _checkpoints(Path(directory))
+    found = checkpoint_files(directory)
     return found[-1] if found else None
-
-
-def _check_same_run(saved: dict[str, Any], current: dict[str, Any]) -> None:
-    for key in ("scenario", "seed", "epochs"):
-        if key in saved and saved[key] != current[key]:
-            raise ValueError(
-                f"resume: the checkpoint belongs to a run with {key}={saved[key]!r}, but this "
-                f"run has {key}={current[key]!r}; resume with the same scenario, --seed and "
-                "--epochs, or start a new run in another --checkpoint-dir"
-            )
-
-
-# ------------------------------------------------------------------------- running a scenario
-
-
-@dataclass
-class RunResult:
-    """A trained scenario: what ``nanotorch train`` prints and ``nanotorch plot`` draws."""
-
-    scenario: Scenario
-    device: Device
-    seed: int
-    model: Any
-    train_set: Dataset
-    test_set: Dataset
-    before: tuple[float, float]
-    after: tuple[float, float]
-    state: FitState
-    seconds: float
-
-    @property
-    def history(self) -> History:
-        return self.state.history
-
-    @property
-    def success(self) -> bool:
-        return self.scenario.criterion.met(self.after[1])
-
-    def summary(self) -> dict[str, Any]:
-        """JSON-friendly record of the run (``nanotorch train --out`` writes it)."""
-        return {
-            "scenario": self.scenario.name,
-            "device": str(self.device),
-            "seed": self.seed,
-            "epochs": self.state.epoch,
-            "criterion": str(self.scenario.criterion),
-            "success": self.success,
-            "before": {"test_loss": self.before[0], "test_metric": self.before[1]},
-            "after": {"test_loss": self.after[0], "test_metric": self.after[1]},
-            "wall_seconds": self.seconds,
-            "epoch_seconds": list(self.state.epoch_seconds),
-            "history": self.history.as_dict(),
-        }
-
-
-def run_scenario(
-    scenario: Scenario | str,
-    device: str | Device = "cpu",
-    *,
-    epochs: int | None = None,
-    seed: int = 0,
-    early_stop: bool = False,
-    quiet: bool = False,
-    file: TextIO | None = None,
-    callbacks: Iterable[Callable[[FitState], None]] = (),
-    resume_from: str | Path | dict[str, Any] | None = None,
-) -> RunResult:
-    """Build a registered scenario fresh, train it on ``device`` and measure before/after.
-
-    ``resume_from`` (a checkpoint path written by ``Checkpointer``, or its loaded dict)
-    continues an interrupted run of the same scenario, seed and epoch budget: Note [Exact
-    resume]. A checkpoint from another device is mapped onto ``device``.
-
-    ``seed`` fixes the data, the initial weights and the shuffle order, so one seed on one
-    device gives one history.
-
-    >>> result = run_scenario("xor", epochs=2, quiet=True)
-    >>> result.state.epoch, result.history.metric, len(result.history.test_loss)
-    (2, 'accuracy', 2)
-    """
-    from nanotorch.data import DataLoader
-    from nanotorch.random import Generator, manual_seed
-    from nanotorch.scenarios import get_scenario
-
-    s = get_scenario(scenario) if isinstance(scenario, str) else scenario
-    dev = _device(device)
-    start = time.perf_counter()
-    manual_seed(seed)
-    train_set, test_set = s.data(seed)
-    model = s.model().to(dev)
-    optimizer = s.optimizer(model.parameters())
-    gen = Generator().manual_seed(seed)
-    train_loader = DataLoader(train_set, s.batch_size, shuffle=True, generator=gen, device=dev)
-    test_loader = DataLoader(test_set, max(s.batch_size, 256), device=dev)
-    n_epochs = epochs if epochs is not None else s.epochs
-    scheduler = s.scheduler(optimizer, n_epochs, len(train_loader))
-    before = evaluate(model, test_loader, s.loss, s.metric)
-    run_info = {"scenario": s.name, "seed": seed, "epochs": n_epochs, "device": str(dev)}
-    if isinstance(resume_from, (str, Path)):
-        from nanotorch.checkpoint import load
-
-        resume_from = load(resume_from, map_location=dev)
-    if resume_from is not None:
-        _check_same_run(resume_from.get("run", {}), run_info)
-    state = fit(
-        model,
-        optimizer,
-        s.loss,
-        train_loader,
-        test_loader,
-        epochs=n_epochs,
-        metric=s.metric,
-        scheduler=scheduler,
-        stop_when=s.criterion if early_stop else None,
-        callbacks=callbacks,
-        quiet=quiet,
-        file=file,
-        resume_from=resume_from,
-        run_info=run_info,
-    )
-    after = (state.history.test_loss[-1], state.history.test_metric[-1])
-    return RunResult(
-        s, dev, seed, model, train_set, test_set, before, after, state, time.perf_counter() - start
-    )
 
 
 __all__ = [
     "METRICS",
     "Accuracy",
     "Checkpointer",
+    "checkpoint_files",
     "latest_checkpoint",
     "Criterion",
     "FitState",
     "History",
     "R2Score",
-    "RunResult",
     "evaluate",
     "fit",
     "predict",
-    "run_scenario",
 ]

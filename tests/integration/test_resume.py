@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 import nanotorch
-from nanotorch.train import Checkpointer, latest_checkpoint, run_scenario
+from nanotorch.runner import run_scenario
+from nanotorch.train import Checkpointer, latest_checkpoint
 
 SCENARIO = "moons"  # has shuffling and an lr schedule; trains in well under a second
 EPOCHS = 5

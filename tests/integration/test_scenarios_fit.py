@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import pytest
 
+from nanotorch.runner import run_scenario
 from nanotorch.scenarios import get_scenario, list_scenarios
-from nanotorch.train import run_scenario
 
 
 def _cases():

@@ -17,6 +17,12 @@ MODULES = [
     "specs.math_ops",
     "specs.bitwise_ops",
     "specs.activation_ops",
+    "specs.scan_ops",
+    "specs.sorting_ops",
+    "specs.scatter_ops",
+    "specs.shape_extra_ops",
+    "specs.einsum_ops",
+    "specs.advanced_indexing_ops",
 ]
 
 _rng = np.random.default_rng(1234)

@@ -49,7 +49,7 @@ def test_cli_train_epochs_override(capsys, tmp_path):
         (["train", "xor", "--device", "gpu"], "unknown device 'gpu'; choose one of: cpu"),
         (["train", "xor", "--device", "strict:7"], "device strict:7 is not available"),
         (["plot", "xor", "nope"], "unknown scenario 'nope'"),
-        (["train", "xor", "--epochs", "0"], "--epochs must be a positive"),
+        (["train", "xor", "--epochs", "0"], "--epochs must be an integer from 1 to"),
     ],
 )
 def test_cli_bad_input_is_one_line_and_exit_2(capsys, argv, pattern):

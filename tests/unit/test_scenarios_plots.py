@@ -69,7 +69,7 @@ def test_plots_leave_pyplot_backend_alone(tmp_path):
     ],
 )
 def test_plot_scenario_writes_each_picture_of_its_kind(tmp_path, name, files):
-    from nanotorch.train import run_scenario
+    from nanotorch.runner import run_scenario
 
     result = run_scenario(name, epochs=2, quiet=True)
     paths = plots.plot_scenario(result, tmp_path)

@@ -101,8 +101,8 @@ LAYOUT_CASES = {
     ),
     "dtype-unknown": (_file({"a": _f32(dtype="XYZ")}, bytes(8)), r"tensor 'a'.*dtype 'XYZ'"),
     "dtype-unsupported": (
-        _file({"a": _f32(dtype="F16", offsets=(0, 4))}, bytes(4)),
-        r"tensor 'a'.*dtype 'F16'.*F32",
+        _file({"a": _f32(dtype="BF16", offsets=(0, 4))}, bytes(4)),
+        r"tensor 'a'.*dtype 'BF16'.*F32",
     ),
     "dtype-not-str": (_file({"a": _f32(dtype=5)}, bytes(8)), r"tensor 'a'.*dtype 5"),
     "shape-negative": (_file({"a": _f32(shape=(-2,))}, bytes(8)), r"tensor 'a'.*shape"),

@@ -50,7 +50,22 @@ class Backend(Protocol):
     def from_dlpack(self, obj: Any) -> Array: ...
     def random_source(self, seed: int) -> RandomSource: ...
     def index_add(self, target: Array, index: Array, source: Array) -> Array: ...
+    def index_reduce(self, target: Array, index: Array, source: Array, reduce: str) -> Array: ...
     def synchronize(self) -> None: ...
+
+
+def _draw_float(draw: Any, shape: tuple[int, ...], dtype: DType, uniform: bool = False) -> Any:
+    """``draw(shape, dtype=...)`` for the float dtypes NumPy's generators draw (float32,
+    float64); float16 is drawn in float32 and rounded, with uniform draws that round up to 1
+    held just below it, so [0, 1) stays half-open."""
+    if dtype.name != "float16":
+        return draw(shape, dtype=np.dtype(dtype.name))
+    wide = draw(shape, dtype=np.float32)
+    out = wide.astype(np.float16)
+    if uniform:
+        below_one = 1.0 - 2.0**-11  # the largest float16 under 1
+        out = out.clip(None, below_one)
+    return out
 
 
 class HostRandom:
@@ -66,10 +81,10 @@ class HostRandom:
         self._place = place if place is not None else (lambda a: a)
 
     def random(self, shape: tuple[int, ...], dtype: DType) -> Array:
-        return self._place(self._gen.random(shape, dtype=np.dtype(dtype.name)))
+        return self._place(_draw_float(self._gen.random, shape, dtype, uniform=True))
 
     def normal(self, shape: tuple[int, ...], dtype: DType) -> Array:
-        return self._place(self._gen.standard_normal(shape, dtype=np.dtype(dtype.name)))
+        return self._place(_draw_float(self._gen.standard_normal, shape, dtype))
 
     def integers(self, low: int, high: int, shape: tuple[int, ...], dtype: DType) -> Array:
         return self._place(self._gen.integers(low, high, shape, dtype=np.dtype(dtype.name)))
@@ -107,11 +122,11 @@ class CounterRandom:
 
     def random(self, shape: tuple[int, ...], dtype: DType) -> Array:
         with self._context():
-            return self._next().random(shape, dtype=np.dtype(dtype.name))
+            return _draw_float(self._next().random, shape, dtype, uniform=True)
 
     def normal(self, shape: tuple[int, ...], dtype: DType) -> Array:
         with self._context():
-            return self._next().standard_normal(shape, dtype=np.dtype(dtype.name))
+            return _draw_float(self._next().standard_normal, shape, dtype)
 
     def integers(self, low: int, high: int, shape: tuple[int, ...], dtype: DType) -> Array:
         with self._context():
@@ -140,7 +155,8 @@ class ArrayBackend:
         self.native_device = native_device
         # Note [Device context]: a backend that overrides context() has one to enter.
         self.needs_context = type(self).context is not ArrayBackend.context
-        self._to_native = {d: getattr(xp, d.name) for d in ALL_DTYPES}
+        # Only the dtypes the library has; native_dtype explains the missing ones.
+        self._to_native = {d: getattr(xp, d.name) for d in ALL_DTYPES if hasattr(xp, d.name)}
         # Arrays report dtypes in the library's own form (np.dtype('float32'), not np.float32):
         # key the reverse table on what an actual array reports.
         self._from_native = {
@@ -158,7 +174,10 @@ class ArrayBackend:
     array_type: Any = None
 
     def native_dtype(self, dtype: DType) -> Any:
-        return self._to_native[dtype]
+        try:
+            return self._to_native[dtype]
+        except KeyError:
+            raise unsupported_dtype(dtype, self.device) from None
 
     def dtype_of(self, array: Array) -> DType:
         return self.dtype_of_native(array.dtype)
@@ -168,8 +187,8 @@ class ArrayBackend:
             return self._from_native[native]
         except KeyError:
             raise TypeError(
-                f"nanotorch does not support arrays of dtype {native}; "
-                f"use one of {', '.join(d.name for d in ALL_DTYPES)}"
+                f"nanotorch does not support arrays of dtype {native} on {self.device}; "
+                f"use one of {', '.join(d.name for d in self._to_native)}"
             ) from None
 
     # Note [Device context]
@@ -233,6 +252,36 @@ class ArrayBackend:
         added = xp.matmul(xp.permute_dims(one_hot, (1, 0)), flat)
         return target + xp.reshape(added, target.shape)
 
+    def index_reduce(self, target: Array, index: Array, source: Array, reduce: str) -> Array:
+        """Return ``target`` with ``source[i]`` folded into row ``index[i]`` by ``reduce``
+        (``"prod"``, ``"amax"`` or ``"amin"``); rows no index names keep their value.
+
+        The scatter-add of ``index_add`` with another combining rule (scatter_reduce needs
+        it). Portable fallback: the same one-hot matrix, used as a mask: every source row is
+        spread over all target rows, replaced by the rule's identity (1, the lowest or the
+        highest value) where it does not belong, and reduced over the sources. It costs
+        O(len(index) * target size) memory, so backends with a native scatter override it.
+        """
+        xp = self.xp
+        if index.shape[0] == 0:  # max/min over no sources has no value
+            return xp.asarray(target, copy=True)
+        rows = target.shape[0]
+        positions = xp.arange(rows, dtype=index.dtype, device=self.native_device)
+        belongs = index[:, None] == positions[None, :]  # (sources, rows)
+        belongs = xp.reshape(belongs, belongs.shape + (1,) * (source.ndim - 1))
+        spread = source[:, None, ...]
+        identity = xp.asarray(
+            _reduce_identity(xp, reduce, source.dtype),
+            dtype=source.dtype,
+            device=self.native_device,
+        )
+        masked = xp.where(belongs, spread, identity)
+        if reduce == "prod":
+            return target * xp.prod(masked, axis=0, dtype=target.dtype)
+        folded = xp.max(masked, axis=0) if reduce == "amax" else xp.min(masked, axis=0)
+        pick = xp.maximum if reduce == "amax" else xp.minimum
+        return pick(target, folded)
+
     def im2col(
         self,
         x: Array,
@@ -247,6 +296,42 @@ class ArrayBackend:
         nanotorch/ops/conv.py). Window (oh, ow), kernel position (i, j) reads
         x[..., oh*sH + i*dH, ow*sW + j*dW]."""
         return None
+
+
+# Why a device can lack a dtype, and what to use instead (see ``unsupported_dtype``).
+_MISSING_DTYPE = {
+    ("strict", "float16"): (
+        "array_api_strict implements only the array API standard, which has no float16",
+        "use float32 there, or float16 on cpu or cuda",
+    ),
+    ("strict", "bfloat16"): (
+        "the array API standard has no bfloat16",
+        "use float32",
+    ),
+    ("cpu", "bfloat16"): ("NumPy has no bfloat16", "use float16 or float32"),
+    ("cuda", "bfloat16"): ("CuPy has no bfloat16", "use float16 or float32"),
+}
+
+
+def unsupported_dtype(dtype: DType, device: Device) -> TypeError:
+    """The error for a dtype a device's library lacks: it names the device, the dtype, why,
+    and what to use instead (a TypeError, as PyTorch raises for such combinations)."""
+    why, instead = _MISSING_DTYPE.get(
+        (device.type, dtype.name), (f"its array library has no {dtype.name}", "use float32")
+    )
+    return TypeError(f"dtype {dtype.name} is not supported on device {device}: {why}; {instead}")
+
+
+def _reduce_identity(xp: Any, reduce: str, dtype: Any) -> float | int | bool:
+    """The value that leaves ``reduce`` unchanged, in ``dtype``."""
+    if reduce == "prod":
+        return 1
+    if dtype == xp.bool:
+        return reduce == "amin"
+    if xp.isdtype(dtype, "integral"):
+        info = xp.iinfo(dtype)
+        return info.min if reduce == "amax" else info.max
+    return -float("inf") if reduce == "amax" else float("inf")
 
 
 def shape_tuple(shape: Sequence[int]) -> tuple[int, ...]:

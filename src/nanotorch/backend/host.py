@@ -15,8 +15,12 @@ from nanotorch.dtypes import DType, bool_, get_default_dtype, int64
 from nanotorch.errors import IntegerOverflowError
 
 _NUMPY_TO_DTYPE = {
+    np.dtype("float16"): "float16",
     np.dtype("float32"): "float32",
     np.dtype("float64"): "float64",
+    np.dtype("uint8"): "uint8",
+    np.dtype("int8"): "int8",
+    np.dtype("int16"): "int16",
     np.dtype("int32"): "int32",
     np.dtype("int64"): "int64",
     np.dtype("bool"): "bool",
@@ -25,7 +29,8 @@ _NUMPY_TO_DTYPE = {
 
 def infer_dtype(host: np.ndarray, from_python: bool) -> DType:
     """PyTorch's rule: Python floats become the default float dtype, ints int64, bools bool;
-    NumPy arrays keep their dtype (float16 and other unsupported kinds are refused)."""
+    NumPy arrays keep their dtype (other integer widths become int64; other kinds are
+    refused)."""
     from nanotorch.dtypes import dtype_from_name
 
     kind = host.dtype.kind
@@ -42,14 +47,16 @@ def infer_dtype(host: np.ndarray, from_python: bool) -> DType:
             return int64
         raise TypeError(
             f"cannot make a tensor from data of dtype {host.dtype}; nanotorch supports "
-            "float32, float64, int32, int64 and bool"
+            "float16, float32, float64, uint8, int8, int16, int32, int64 and bool"
         )
     return dtype_from_name(name)
 
 
 def integer_limits(dtype: DType) -> tuple[int, int]:
-    """The smallest and largest value of a signed integer dtype."""
+    """The smallest and largest value of an integer dtype (uint8 is the one unsigned one)."""
     bits = 8 * dtype.itemsize
+    if dtype.name.startswith("uint"):
+        return 0, 2**bits - 1
     return -(2 ** (bits - 1)), 2 ** (bits - 1) - 1
 
 

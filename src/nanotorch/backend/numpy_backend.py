@@ -47,6 +47,13 @@ class NumpyBackend(ArrayBackend):
         np.add.at(out, index, source)
         return out
 
+    def index_reduce(self, target: Array, index: Array, source: Array, reduce: str) -> Array:
+        # The ufunc .at methods fold repeated indices one by one, as np.add.at does.
+        ufunc = {"prod": np.multiply, "amax": np.maximum, "amin": np.minimum}[reduce]
+        out = target.copy()
+        ufunc.at(out, index, source)
+        return out
+
     def im2col(
         self,
         x: Array,

@@ -14,6 +14,7 @@ from nanotorch.checkpoint.api import (
     STRUCTURE_KEY,
     load,
     load_safetensors,
+    load_structure,
     save,
     save_safetensors,
 )
@@ -28,6 +29,7 @@ __all__ = [
     "STRUCTURE_KEY",
     "load",
     "load_safetensors",
+    "load_structure",
     "save",
     "save_safetensors",
 ]

@@ -137,6 +137,25 @@ def load(path: PathLike, map_location: MapLocation = None) -> Any:
     return fill(obj, loaded)
 
 
+def load_structure(path: PathLike) -> Any:
+    """What ``load`` would return, with each tensor left as a placeholder (a ``TensorRef``
+    naming it), read from the header alone: no tensor data is read. Cheap enough to ask
+    every checkpoint in a folder which run wrote it (``runner.CheckpointFolder``).
+
+    Every problem with the file is a ``nanotorch.CheckpointError`` naming the path.
+    """
+    path = _fspath(path, "load_structure")
+    with open_reader(path) as reader:
+        meta = reader.metadata
+        if meta.get(FORMAT_KEY) != FORMAT_VERSION or STRUCTURE_KEY not in meta:
+            fail(path, "is not a nanotorch checkpoint of this format version")
+        raw = parse_json(path, "structure", meta[STRUCTURE_KEY])
+        try:
+            return Decoder(path).decode(raw)
+        except RecursionError:
+            fail(path, "the structure is nested too deeply")
+
+
 def save_safetensors(
     tensors: Mapping[str, Tensor], path: PathLike, metadata: Mapping[str, str] | None = None
 ) -> None:
@@ -177,7 +196,8 @@ def save_safetensors(
 
 def load_safetensors(path: PathLike, device: DeviceLike | None = None) -> dict[str, Tensor]:
     """Read a safetensors file (ours or another framework's) into ``{name: tensor}`` on
-    ``device`` (default ``cpu``), in file order. F32, F64, I32, I64 and BOOL are supported."""
+    ``device`` (default ``cpu``), in file order. F16, F32, F64, U8, I8, I16, I32, I64 and
+    BOOL are supported."""
     path = _fspath(path, "load_safetensors")
     target = _target(path, "cpu" if device is None else device, "device")
     with open_reader(path) as reader:

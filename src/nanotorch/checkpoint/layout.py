@@ -45,14 +45,28 @@ MAX_NDIM = 64 if int(np.__version__.split(".")[0]) >= 2 else 32
 
 # safetensors dtype code -> NumPy dtype (little-endian, as the format stores it).
 CODE_TO_NUMPY: dict[str, np.dtype] = {
+    "F16": np.dtype("<f2"),
     "F32": np.dtype("<f4"),
     "F64": np.dtype("<f8"),
+    "U8": np.dtype("u1"),
+    "I8": np.dtype("i1"),
+    "I16": np.dtype("<i2"),
     "I32": np.dtype("<i4"),
     "I64": np.dtype("<i8"),
     "BOOL": np.dtype("?"),
 }
 # nanotorch dtype name -> safetensors dtype code.
-NAME_TO_CODE = {"float32": "F32", "float64": "F64", "int32": "I32", "int64": "I64", "bool": "BOOL"}
+NAME_TO_CODE = {
+    "float16": "F16",
+    "float32": "F32",
+    "float64": "F64",
+    "uint8": "U8",
+    "int8": "I8",
+    "int16": "I16",
+    "int32": "I32",
+    "int64": "I64",
+    "bool": "BOOL",
+}
 METADATA = "__metadata__"
 
 

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from nanotorch.data.dataset import Dataset
-from nanotorch.data.idx import parse_idx, read_idx_bytes
+from nanotorch.data.idx import IDXFormatError, parse_idx, read_idx_bytes
 
 FILES = (
     "train-images-idx3-ubyte",
@@ -43,6 +43,14 @@ CONTENT_SHA256 = {
     "train-labels-idx1-ubyte": "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9",
     "t10k-images-idx3-ubyte": "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b",
     "t10k-labels-idx1-ubyte": "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34",
+}
+# The published files' payload sizes (header + values), the most read_idx_bytes inflates
+# from each (Note [Read the header first] in idx.py): a bigger file is refused unread.
+PAYLOAD_BYTES = {
+    "train-images-idx3-ubyte": 16 + 60000 * 28 * 28,
+    "train-labels-idx1-ubyte": 8 + 60000,
+    "t10k-images-idx3-ubyte": 16 + 10000 * 28 * 28,
+    "t10k-labels-idx1-ubyte": 8 + 10000,
 }
 OFFICIAL_ARCHIVE_MD5 = {
     "train-images-idx3-ubyte": "8d4fb7e6c68d591d4c3dfef9ec88bf0d",
@@ -115,7 +123,7 @@ def available(root: str | Path | None = None) -> tuple[bool, str]:
 
 
 def _verified_payload(path: Path, name: str) -> bytes:
-    payload = read_idx_bytes(path)
+    payload = read_idx_bytes(path, max_bytes=PAYLOAD_BYTES[name])
     digest = hashlib.sha256(payload).hexdigest()
     expected = CONTENT_SHA256[name]
     if digest != expected:
@@ -199,15 +207,20 @@ class FashionMNIST(Dataset):
         self.train = train
         self.flatten = flatten
         self.images = parse_idx(
-            _verified_payload(images_path, images_name), images_path.name, ndim=3
+            _verified_payload(images_path, images_name), str(images_path), ndim=3
         )
         self.targets = parse_idx(
-            _verified_payload(labels_path, labels_name), labels_path.name, ndim=1
+            _verified_payload(labels_path, labels_name), str(labels_path), ndim=1
         ).astype(np.int64)
-        if self.images.shape[0] != self.targets.shape[0] or self.images.shape[1:] != (28, 28):
-            raise ValueError(
-                f"Fashion-MNIST: {images_path.name} has shape {self.images.shape} but "
-                f"{labels_path.name} has {self.targets.shape[0]} labels"
+        if self.images.shape[1:] != (28, 28):
+            raise IDXFormatError(
+                f"Fashion-MNIST: {images_path} holds images of shape {self.images.shape[1:]}, "
+                "not 28x28; it is not a Fashion-MNIST file"
+            )
+        if self.images.shape[0] != self.targets.shape[0]:
+            raise IDXFormatError(
+                f"Fashion-MNIST: {images_path} has {self.images.shape[0]} images but "
+                f"{labels_path} has {self.targets.shape[0]} labels"
             )
 
     def __len__(self) -> int:

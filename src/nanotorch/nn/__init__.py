@@ -24,6 +24,7 @@ from nanotorch.nn.activation import (
 from nanotorch.nn.container import ModuleDict, ModuleList, Sequential
 from nanotorch.nn.dropout import Dropout, Dropout2d
 from nanotorch.nn.flatten import Flatten, Unflatten
+from nanotorch.nn.fold import Fold, Unfold
 from nanotorch.nn.linear import Identity, Linear
 from nanotorch.nn.loss import (
     BCELoss,
@@ -51,6 +52,7 @@ __all__ = [
     "Dropout2d",
     "Embedding",
     "Flatten",
+    "Fold",
     "GELU",
     "GroupNorm",
     "HuberLoss",
@@ -76,6 +78,7 @@ __all__ = [
     "Softplus",
     "Tanh",
     "Unflatten",
+    "Unfold",
     "functional",
     "init",
 ]

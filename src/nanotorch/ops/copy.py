@@ -35,6 +35,7 @@ def to_device(a: Tensor, device: Device) -> Tensor:
     dst = get_backend(device)
     if dst.device is a._device:
         return a
+    dst.native_dtype(a.dtype)  # the destination may lack the dtype (float16 on strict)
     out = ToDevice.apply(a, src=a._backend, dst=dst)
     # apply places outputs on the inputs' device; this op's output lives on ``dst``.
     out._device, out._backend = dst.device, dst

@@ -721,8 +721,15 @@ def minimum(a: Tensor, b: Tensor) -> Tensor:
     return _binary(MaximumMinimum, a, b, op="minimum")
 
 
-def where(cond: Tensor, a: TensorLike, b: TensorLike) -> Tensor:
-    """Elementwise choice: ``a`` where ``cond`` is true, else ``b`` (broadcasting)."""
+def where(cond: Tensor, a: TensorLike | None = None, b: TensorLike | None = None) -> Any:
+    """Elementwise choice: ``a`` where ``cond`` is true, else ``b`` (broadcasting).
+    ``where(cond)`` alone is ``nonzero(cond, as_tuple=True)``, as in PyTorch."""
+    if a is None and b is None and isinstance(cond, Tensor):
+        from nanotorch.ops.indexing import nonzero
+
+        return nonzero(cond, as_tuple=True)
+    if a is None or b is None:
+        raise TypeError("where: pass both a and b, or neither (where(cond) is nonzero)")
     if not isinstance(cond, Tensor) or cond.dtype.name != "bool":
         raise TypeError(
             f"where: condition must be a bool tensor, got "
@@ -731,8 +738,29 @@ def where(cond: Tensor, a: TensorLike, b: TensorLike) -> Tensor:
     shapes = [tuple(x.shape) for x in (cond, a, b) if isinstance(x, Tensor)]
     broadcast_shapes("where", *shapes)
     if not isinstance(a, Tensor) and not isinstance(b, Tensor):
-        raise TypeError("where: at least one of a and b must be a Tensor")
+        # Two numbers: the result takes PyTorch's dtype for them (bool, int64 or the
+        # default float), made on the condition's device.
+        a = _scalar_tensor("where", a, b, cond)
     return Where.apply(cond, a, b)
+
+
+def _scalar_tensor(op: str, value: Any, other: Any, like: Tensor) -> Tensor:
+    """``value`` as a 0-d tensor on ``like``'s device, of the dtype PyTorch gives the pair
+    of Python numbers ``value`` and ``other``."""
+    from nanotorch import dtypes
+    from nanotorch.creation import full
+
+    pair = (value, other)
+    for v in pair:
+        if not isinstance(v, (bool, int, float)):
+            raise TypeError(f"{op}: expected a Tensor or a number, got {type(v).__name__}")
+    if any(isinstance(v, float) for v in pair):
+        dtype = dtypes.get_default_dtype()
+    elif all(isinstance(v, bool) for v in pair):
+        dtype = dtypes.bool_
+    else:
+        dtype = dtypes.int64
+    return full((), value, dtype=dtype, device=like.device)
 
 
 # ----------------------------------------------------------------------------- no gradient

@@ -1,5 +1,7 @@
-"""Indexing: ``a[key]`` with ints, slices, None, Ellipsis and negative steps; integer-array
-("gather") indexing; boolean masks; ``gather``, ``index_select`` and ``one_hot``.
+"""Indexing: ``a[key]`` and ``a[key] = v`` with ints, slices, None, Ellipsis, index tensors,
+lists, bool masks and any mix of them (Note [Advanced indexing]); ``gather``,
+``index_select``, ``nonzero`` and ``one_hot``; and the write primitives the scatter family
+builds on (``put_values``, ``LastWriter``, ``Counts``).
 
 Integer-array indexing reads with the standard's ``take``; its backward must add gradients
 into the rows it read, repeats included. The standard has no scatter-add, so that is the
@@ -11,8 +13,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from nanotorch._dim_args import dim_aliases
 from nanotorch.autograd.function import Function
+from nanotorch.autograd.grad_mode import no_grad
 from nanotorch.ops._util import normalize_dim
+from nanotorch.ops.elementwise import where
 from nanotorch.tensor import Tensor
 
 # What this family exports; nanotorch.<name> and the op-spec tests derive from it
@@ -146,60 +151,136 @@ def index_range(index: Tensor) -> tuple[int, int]:
     return int(lo), int(hi)
 
 
-def _normalize_key(a: Tensor, key: Any) -> tuple[list[Any], int]:
-    """Expand Ellipsis and check ints; return (key items, count of dims consumed)."""
+# Note [Advanced indexing]
+# ~~~~~~~~~~~~~~~~~~~~~~~~
+# ``a[key]`` follows PyTorch, which follows NumPy with one difference. A key is a tuple of
+# items: ints, slices, None, Ellipsis ("basic"), and integer or bool tensors, Python lists
+# and tuples of ints or bools ("advanced"; a list becomes a tensor). It is read in three steps:
+# 1. Bool masks become integer indices: a k-dim mask is k integer tensors (the coordinates of
+#    its true elements, from ``nonzero``); a 0-d mask is a new size-1 dim indexed by [0] or [].
+# 2. The basic items are applied first (``_basic_getitem``), advanced positions kept whole.
+#    Ints select here, as in PyTorch: they are not advanced indices, so in ``a[:, [0], :, 0]``
+#    the result is (5, 1, 7) where NumPy, which counts the int as advanced, gives (1, 5, 7).
+# 3. The advanced indices broadcast to one shape B; negative values count from the end. Where
+#    the advanced dims are adjacent, B replaces them in place; when a slice or None separates
+#    them, B goes first (NumPy's rule). The standard only guarantees ``take`` along one axis,
+#    so several indices are folded into one linear index over their dims (adjacent dims are
+#    merged by a reshape; separated ones are first permuted to the front) and read with one
+#    ``take``. All steps are differentiable ops, so the gradient is the scatter-add of
+#    ``Take``'s backward (the ``index_add`` hook): duplicates accumulate.
+# Writing (``a[key] = v``, ``index_put``) reuses the read: indexing ``arange(numel)`` shaped
+# like ``a`` with the same key gives the flat position of every element the key selects, in
+# the result's layout; ``v`` is broadcast to that layout and written with ``put_values``
+# (Note [Scatter through flat positions] in ops/scatter.py).
+
+
+def _is_int(k: Any) -> bool:
+    return (
+        not isinstance(k, (bool, Tensor))
+        and hasattr(k, "__index__")
+        and getattr(k, "ndim", 0) == 0
+        and str(getattr(k, "dtype", "")) != "bool"
+    )
+
+
+def _is_host_array(k: Any) -> bool:
+    """A host array (a NumPy array, say) used as an index, as PyTorch code often does; the
+    engine reaches it by duck typing, never by importing its library."""
+    return not isinstance(k, Tensor) and hasattr(k, "__array__") and not _is_int(k)
+
+
+def _key_items(a: Tensor, key: Any) -> list[Any]:
+    """The key as a list of items, with lists and tuples of indices turned into tensors.
+    (A tuple key is a tuple of items; a tuple or list inside it is one advanced index.)"""
     items = list(key) if isinstance(key, tuple) else [key]
-    consumed = sum(1 for k in items if k is not None and k is not Ellipsis)
+    return [
+        _as_index_tensor(a, k) if isinstance(k, (list, tuple)) or _is_host_array(k) else k
+        for k in items
+    ]
+
+
+def _as_index_tensor(a: Tensor, k: Any) -> Tensor:
+    from nanotorch import dtypes
+    from nanotorch.creation import tensor
+
+    try:
+        t = tensor(list(k) if isinstance(k, tuple) else k, device=a.device)
+    except (TypeError, ValueError) as exc:
+        raise IndexError(
+            f"index: a list or tuple used as an index must hold ints or bools, got {k!r}"
+        ) from exc
+    if t.numel() == 0:
+        t = t.to(dtypes.int64)
+    return t
+
+
+def _expand_ellipsis(a: Tensor, items: list[Any]) -> list[Any]:
+    """Replace Ellipsis by full slices (or append them); check the count of dims."""
+    consumed = 0
+    for k in items:
+        if k is None or k is Ellipsis:
+            continue
+        consumed += k.ndim if isinstance(k, Tensor) and k.dtype.name == "bool" else 1
     if sum(1 for k in items if k is Ellipsis) > 1:
         raise IndexError("index: an index can only have a single ellipsis ('...')")
     if consumed > a.ndim:
         raise IndexError(f"index: too many indices ({consumed}) for a tensor of rank {a.ndim}")
     # Identity tests: ``in`` would compare with ==, which is elementwise on tensors.
     positions = [i for i, k in enumerate(items) if k is Ellipsis]
+    fill = [slice(None)] * (a.ndim - consumed)
     if positions:
         i = positions[0]
-        items[i : i + 1] = [slice(None)] * (a.ndim - consumed)
-    else:
-        items += [slice(None)] * (a.ndim - consumed)
-    return items, consumed
+        return items[:i] + fill + items[i + 1 :]
+    return items + fill
 
 
 def getitem(a: Tensor, key: Any) -> Tensor:
-    """``a[key]``: see the module docstring for what keys are supported."""
-    if isinstance(key, Tensor) and key.dtype.name == "bool":
-        return _mask_index(a, key)
-    if isinstance(key, Tensor) or (isinstance(key, list) and key and isinstance(key[0], int)):
-        if not isinstance(key, Tensor):
-            from nanotorch.creation import tensor
+    """``a[key]`` with basic and advanced items (Note [Advanced indexing]).
 
-            key = tensor(key, device=a.device)
-        if a.ndim == 0:
-            raise IndexError("index: cannot index a 0-d tensor with a tensor")
-        return take_along(a, key, 0)
-    items, _ = _normalize_key(a, key)
-    tensor_pos = [i for i, k in enumerate(items) if isinstance(k, Tensor)]
-    if tensor_pos:
-        return _mixed_index(a, items, tensor_pos)
+    >>> import nanotorch
+    >>> x = nanotorch.arange(12).reshape(3, 4)
+    >>> x[[0, 2], 1:3].tolist()
+    [[1, 2], [9, 10]]
+    >>> x[:, nanotorch.tensor([-1, 0])].shape
+    (3, 2)
+    """
+    if isinstance(key, list):
+        key = _as_index_tensor(a, key)  # a[[0, 1]] is one index, not a tuple
+    if isinstance(key, Tensor) and a.ndim and key.ndim <= a.ndim:
+        # The common a[idx] and a[mask], without the general bookkeeping.
+        if key.dtype.name == "bool":
+            if tuple(key.shape) == tuple(a.shape[: key.ndim]) and key.ndim:
+                rows = a.reshape((key.numel(),) + tuple(a.shape[key.ndim :]))
+                return Take.apply(rows, NonZeroFlat.apply(key), axis=0)
+        elif key.dtype.name in ("int64", "int32"):
+            return Take.apply(a, _checked_index(key, 0, a), axis=0)
+    items = _key_items(a, key)
+    if any(isinstance(k, Tensor) for k in items):
+        return _advanced_getitem(a, _expand_ellipsis(a, items))
+    return _basic_getitem(a, _expand_ellipsis(a, items))
+
+
+def _basic_getitem(a: Tensor, items: list[Any]) -> Tensor:
+    """``a[items]`` for ints, slices and None, one item per dim of ``a`` (plus the Nones)."""
     dim = 0
     for k in items:
         if k is None:
             continue
-        if isinstance(k, bool) or not isinstance(k, (int, slice)):
-            if hasattr(k, "__index__") and not isinstance(k, bool):
-                k = int(k)
-            else:
-                raise TypeError(
-                    f"index: unsupported index {k!r}; use ints, slices, None, ..., or tensors"
-                )
-        if isinstance(k, int):
+        if not isinstance(k, slice) and not _is_int(k):
+            raise TypeError(
+                f"index: unsupported index {k!r}; use ints, slices, None, ..., tensors or "
+                "lists of ints"
+            )
+        if isinstance(k, slice):
+            if k.step is not None and k.step == 0:
+                raise ValueError("index: slice step cannot be zero")
+        else:
             size = a.shape[dim]
-            if not -size <= k < size:
+            if not -size <= int(k) < size:
                 raise IndexError(
-                    f"index {k} is out of range for dim {dim} with size {size} "
+                    f"index {int(k)} is out of range for dim {dim} with size {size} "
                     f"(tensor of shape {a.shape})"
                 )
-        elif k.step is not None and k.step == 0:
-            raise ValueError("index: slice step cannot be zero")
         dim += 1
     # The standard allows None only in some positions; take it out and add the size-1 dims
     # with a reshape afterwards, which works everywhere.
@@ -223,49 +304,298 @@ def getitem(a: Tensor, key: Any) -> Tensor:
     return out
 
 
-def _mixed_index(a: Tensor, items: list[Any], tensor_pos: list[int]) -> Tensor:
-    """One integer tensor among full slices, e.g. ``a[:, idx]``: a take along that axis.
-    (Several tensors broadcast together are supported when they are the only keys.)"""
-    if len(tensor_pos) == 1:
-        pos = tensor_pos[0]
-        before = items[:pos]
-        if all(isinstance(k, slice) and k == slice(None) for k in before) and not any(
-            k is None for k in items
-        ):
-            out = take_along(a, items[pos], pos)
-            rest = tuple(items[pos + 1 :])
-            if all(isinstance(k, slice) and k == slice(None) for k in rest):
-                return out
-            key = (slice(None),) * (pos + items[pos].ndim) + rest
-            return getitem(out, key)
-    if len(tensor_pos) == len(items) == a.ndim:
-        # a[i, j, ...] with one integer tensor per dim: index the flattened tensor.
-        flat_index = None
-        stride = 1
-        for d in reversed(range(a.ndim)):
-            idx = items[d]
-            _check_index_tensor("index", idx, a.shape[d], a, d)
-            term = idx * stride
-            flat_index = term if flat_index is None else flat_index + term
-            stride *= a.shape[d]
-        return Take.apply(a.reshape(-1), flat_index, axis=0)
-    raise IndexError(
-        "index: this combination of tensor and slice indices is not supported; use one "
-        "integer tensor with full slices before it (a[:, idx]), one tensor per dim, or "
-        "gather/index_select"
-    )
+def _advanced_getitem(a: Tensor, items: list[Any]) -> Tensor:
+    """Steps 1-3 of Note [Advanced indexing]."""
+    basic: list[Any] = []
+    adv: list[tuple[int, Tensor]] = []  # (dim of the basic result, index or mask tensor)
+    dim_a = dim_b = 0
+    for k in items:
+        if k is None:
+            basic.append(None)
+            dim_b += 1
+        elif isinstance(k, Tensor) and k.dtype.name == "bool":
+            m = k.ndim
+            if tuple(k.shape) != tuple(a.shape[dim_a : dim_a + m]):
+                raise IndexError(
+                    f"index: the mask of shape {k.shape} does not match the indexed dims "
+                    f"{tuple(a.shape[dim_a : dim_a + m])} (dims {dim_a}..{dim_a + m - 1} of a "
+                    f"tensor of shape {a.shape})"
+                )
+            if m == 0:  # a 0-d mask adds a dim of size 1 (true) or 0 (false)
+                basic.append(None)
+                adv.append((dim_b, _zero_d_mask_index(k)))
+                dim_b += 1
+                continue
+            basic.extend([slice(None)] * m)
+            adv.append((dim_b, k))
+            dim_a += m
+            dim_b += m
+        elif isinstance(k, Tensor):
+            if k.dtype.name not in ("int64", "int32"):
+                raise IndexError(
+                    f"index: tensors used as indices must be integer or bool tensors, got "
+                    f"{k.dtype!r}"
+                )
+            basic.append(slice(None))
+            adv.append((dim_b, k))
+            dim_a += 1
+            dim_b += 1
+        else:
+            basic.append(k)
+            if not _is_int(k):
+                dim_b += 1
+            dim_a += 1
+    b = _basic_getitem(a, basic)
+    if len(adv) == 1 and adv[0][1].dtype.name == "bool":
+        # One mask alone: its dims merged into one, read at the flat true positions.
+        d, mask = adv[0]
+        merged = b.reshape(b.shape[:d] + (mask.numel(),) + b.shape[d + mask.ndim :])
+        return Take.apply(merged, NonZeroFlat.apply(mask), axis=d)
+    dims: list[int] = []
+    indices: list[Tensor] = []
+    for d, idx in adv:
+        if idx.dtype.name == "bool":
+            coords = _mask_coords(idx)
+            dims.extend(range(d, d + idx.ndim))
+            indices.extend(coords)  # in range by construction
+            continue
+        dims.append(d)
+        indices.append(_checked_index(idx, d, b))
+    if len(indices) == 1:
+        return Take.apply(b, indices[0], axis=dims[0])
+    from nanotorch.ops._util import broadcast_shapes
 
-
-def _mask_index(a: Tensor, mask: Tensor) -> Tensor:
-    """``a[mask]`` for a bool mask over a's leading dims: the selected rows, flattened.
-    The positions come from ``nonzero`` (data-dependent shape, a sync on accelerators)."""
-    if tuple(mask.shape) != tuple(a.shape[: mask.ndim]):
+    shapes = [tuple(i.shape) for i in indices]
+    try:
+        common = broadcast_shapes("index", *shapes)
+    except ValueError:
         raise IndexError(
-            f"index: mask of shape {mask.shape} does not match the leading dims of {a.shape}"
+            f"index: shape mismatch: indexing tensors of shapes {shapes} could not be "
+            "broadcast together"
+        ) from None
+    # One linear index over the advanced dims, row-major in the order they appear.
+    linear = indices[-1]
+    stride = b.shape[dims[-1]]
+    for d, idx in zip(dims[-2::-1], indices[-2::-1]):
+        linear = linear + idx * stride
+        stride *= b.shape[d]
+    if tuple(linear.shape) != common:
+        linear = linear.expand(common)
+    k = len(dims)
+    if dims == list(range(dims[0], dims[0] + k)):
+        d0 = dims[0]
+        merged = b.reshape(b.shape[:d0] + (stride,) + b.shape[d0 + k :])
+        return Take.apply(merged, linear, axis=d0)
+    rest = [d for d in range(b.ndim) if d not in dims]
+    front = b.permute(dims + rest)
+    front = front.reshape((stride,) + tuple(b.shape[d] for d in rest))
+    return Take.apply(front, linear, axis=0)
+
+
+def _checked_index(idx: Tensor, d: int, b: Tensor) -> Tensor:
+    """``idx`` checked against dim ``d`` of ``b`` (Note [Index validation reads]), negative
+    values wrapped, as int64."""
+    size = b.shape[d]
+    if idx.numel():
+        lo, hi = index_range(idx)
+        if lo < -size or hi >= size:
+            bad = lo if lo < -size else hi
+            raise IndexError(
+                f"index {bad} is out of range for dim {d} with size {size} (tensor of "
+                f"shape {b.shape}; negative indices count from the end)"
+            )
+        if lo < 0:
+            idx = (idx < 0).long() * size + idx
+    return idx.long() if idx.dtype.name != "int64" else idx
+
+
+def _mask_coords(mask: Tensor) -> list[Tensor]:
+    """The coordinates of the true elements of ``mask``, one int64 tensor per dim (row-major
+    order). Their count is data-dependent: a sync on accelerators."""
+    flat = NonZeroFlat.apply(mask)
+    coords = []
+    for d in reversed(range(mask.ndim)):
+        coords.append(flat % mask.shape[d])
+        flat = flat // mask.shape[d]
+    return coords[::-1]
+
+
+def _zero_d_mask_index(mask: Tensor) -> Tensor:
+    from nanotorch import dtypes
+    from nanotorch.creation import zeros
+
+    return zeros(1 if bool(mask.item()) else 0, dtype=dtypes.int64, device=mask.device)
+
+
+def setitem(a: Tensor, key: Any, value: Any) -> None:
+    """``a[key] = value`` in place (Note [Advanced indexing] for how advanced keys write).
+    The caller (``Tensor.__setitem__``) has checked the in-place rules and the device."""
+    if isinstance(value, (list, tuple)) or _is_host_array(value):
+        from nanotorch.creation import tensor
+
+        value = tensor(value, dtype=a.dtype, device=a.device)
+    if type(key) is int or type(key) is slice:  # the common a[i] = v and a[i:j] = v
+        a._data[key, ...] = value._data if isinstance(value, Tensor) else value
+        a._version += 1
+        return
+    if isinstance(key, list):
+        key = _as_index_tensor(a, key)
+    items = _key_items(a, key)
+    # None is not allowed in the standard's __setitem__: such keys take the general path.
+    if len(items) == 1 and isinstance(items[0], Tensor) and items[0].dtype.name != "bool":
+        # a[idx] = v writes whole rows: the scatter works on rows, not on every element.
+        if a.ndim == 0:
+            raise IndexError("index: cannot index a 0-d tensor with a tensor")
+        rows = _checked_index(items[0], 0, a).reshape(-1)
+        shape = tuple(items[0].shape) + tuple(a.shape[1:])
+        with no_grad():
+            flat_values = _broadcast_values("__setitem__", a, value, shape)
+            out = _assign(a.detach(), rows, flat_values.reshape((-1,) + tuple(a.shape[1:])))
+        a._data[...] = out._data
+        a._version += 1
+        return
+    if any(isinstance(k, Tensor) or k is None for k in items):
+        positions, shape = index_put_positions("__setitem__", a, tuple(items))
+        with no_grad():
+            out = put_values("__setitem__", a.detach(), positions, shape, value, False)
+        a._data[...] = out._data
+        a._version += 1
+        return
+    if isinstance(value, Tensor):
+        value = value._data
+    # The standard wants every axis named; "..." names the rest, as NumPy assumes.
+    basic = tuple(items)
+    if not any(k is Ellipsis for k in basic):
+        basic = basic + (Ellipsis,)
+    a._data[basic] = value
+    a._version += 1
+
+
+def index_put_positions(op: str, a: Tensor, key: tuple[Any, ...]) -> tuple[Tensor, tuple]:
+    """The flat position in ``a`` of every element ``a[key]`` selects, in the result's
+    shape (Note [Advanced indexing]): ``key`` applied to ``arange(numel)`` shaped like ``a``."""
+    from nanotorch.creation import arange
+
+    with no_grad():
+        grid = arange(a.numel(), device=a.device).reshape(a.shape)
+        positions = getitem(grid, key)
+    return positions, tuple(positions.shape)
+
+
+def _broadcast_values(op: str, a: Tensor, values: Any, shape: tuple[int, ...]) -> Tensor:
+    """``values`` (a tensor, a number, a list or a host array) as a tensor of ``a``'s dtype
+    broadcast to ``shape``; errors name the op and both shapes."""
+    if isinstance(values, (list, tuple)) or _is_host_array(values):
+        from nanotorch.creation import tensor
+
+        values = tensor(values, dtype=a.dtype, device=a.device)
+    if not isinstance(values, Tensor):
+        if isinstance(values, bool) or not isinstance(values, (int, float)):
+            if a.dtype.name != "bool":
+                raise TypeError(
+                    f"{op}: values must be a Tensor or a number, got {type(values).__name__}"
+                )
+        from nanotorch.creation import full
+
+        if a.dtype.name != "bool":
+            values = float(values) if a.dtype.is_floating_point else int(values)
+        values = full((), values, dtype=a.dtype, device=a.device)
+    if values.dtype is not a.dtype:
+        raise TypeError(
+            f"{op}: values dtype {values.dtype!r} differs from the tensor's {a.dtype!r}; "
+            f"convert them with .to({a.dtype!r})"
         )
-    positions = NonZeroFlat.apply(mask)
-    rows = a.reshape((-1,) + tuple(a.shape[mask.ndim :]))
-    return Take.apply(rows, positions, axis=0)
+    from nanotorch.errors import ShapeError
+    from nanotorch.ops._util import broadcast_shapes
+
+    try:
+        fits = broadcast_shapes(op, tuple(values.shape), shape) == shape
+    except ShapeError:
+        fits = False
+    if not fits:
+        raise ShapeError(
+            f"{op}: values of shape {values.shape} cannot be broadcast to the indexed shape {shape}"
+        )
+    return values.expand(shape) if tuple(values.shape) != shape else values
+
+
+def put_values(
+    op: str,
+    a: Tensor,
+    positions: Tensor,
+    shape: tuple[int, ...],
+    values: Any,
+    accumulate: bool,
+) -> Tensor:
+    """``a`` with ``values`` (broadcast to ``shape``) written, or added when
+    ``accumulate``, at the flat ``positions``: a new tensor, differentiable in both."""
+    flat = a.reshape(-1)
+    pos = positions.reshape(-1)
+    n = flat.shape[0]
+    vals = _broadcast_values(op, a, values, shape).reshape(-1)
+    if accumulate:
+        out = flat + _scatter_sum(vals, pos, n)
+    else:
+        out = _assign(flat, pos, vals)
+    return out.reshape(a.shape)
+
+
+class LastWriter(Function):
+    """keep[i] = True when no later element of the 1-D ``positions`` names the same place.
+
+    A stable sort puts each position's writers together in their original order; the last
+    of each run is kept, and the inverse permutation (a second argsort) brings the flags
+    back to the writers' order. No gradient: it only decides which value survives."""
+
+    differentiable = False
+
+    @staticmethod
+    def forward(ctx, xp, positions):
+        n = positions.shape[0]
+        if n == 0:
+            return xp.zeros((0,), dtype=xp.bool, device=positions.device)
+        order = xp.argsort(positions, stable=True)
+        ordered = xp.take(positions, order)
+        last = xp.ones((1,), dtype=xp.bool, device=positions.device)
+        is_last = xp.concat([ordered[1:] != ordered[:-1], last])
+        return xp.take(is_last, xp.argsort(order, stable=True))
+
+
+class Counts(Function):
+    """How many elements of the 1-D ``positions`` name each of ``size`` places (int64)."""
+
+    differentiable = False
+
+    @staticmethod
+    def forward(ctx, xp, positions, size):
+        ones = xp.ones(positions.shape, dtype=xp.int64, device=positions.device)
+        target = xp.zeros((size,), dtype=xp.int64, device=positions.device)
+        return ctx.backend.index_add(target, positions, ones)
+
+
+def _scatter_sum(values: Tensor, positions: Tensor, size: int) -> Tensor:
+    """out[p] = sum of values[i] with positions[i] == p, a 1-D tensor of ``size``."""
+    return IndexAdd.apply(values, positions, axis=0, shape=(size,))
+
+
+def _assign(flat_input: Tensor, positions: Tensor, values: Tensor) -> Tensor:
+    """``flat_input`` with row ``values[i]`` written at row ``positions[i]`` (rows may be
+    single elements), the last writer of a repeated position winning (Note [Scatter through
+    flat positions])."""
+    size = flat_input.shape[0]
+    row = (1,) * (values.ndim - 1)
+    with no_grad():
+        written = (Counts.apply(positions, size=size) > 0).reshape((size,) + row)
+        keep = LastWriter.apply(positions).reshape((positions.shape[0],) + row)
+    kept = where(keep, values, _zero_like(values))
+    summed = IndexAdd.apply(kept, positions, axis=0, shape=tuple(flat_input.shape))
+    return where(written, summed, flat_input)
+
+
+def _zero_like(t: Tensor) -> Tensor:
+    from nanotorch.creation import zeros
+
+    return zeros(t.shape, dtype=t.dtype, device=t.device)
 
 
 class NonZeroFlat(Function):
@@ -279,8 +609,9 @@ class NonZeroFlat(Function):
         return xp.astype(pos, xp.int64)
 
 
-def nonzero(a: Tensor) -> Tensor:
-    """Indices of non-zero elements, shape (count, ndim), like PyTorch."""
+def nonzero(a: Tensor, *, as_tuple: bool = False) -> Tensor | tuple[Tensor, ...]:
+    """Indices of non-zero elements, shape (count, ndim), like PyTorch; with ``as_tuple``
+    one 1-D tensor per dim instead (what ``a[a.nonzero(as_tuple=True)]`` indexes with)."""
     mask = a != 0 if a.dtype.name != "bool" else a
     flat = NonZeroFlat.apply(mask)
     coords = []
@@ -288,11 +619,15 @@ def nonzero(a: Tensor) -> Tensor:
     for d in reversed(range(a.ndim)):
         coords.append(rem % a.shape[d])
         rem = rem // a.shape[d]
+    if as_tuple:
+        return tuple(coords[::-1]) if coords else (flat,)
     from nanotorch.ops.shape import stack
 
-    return stack(coords[::-1], dim=1) if coords else flat.reshape(-1, 0)
+    # A 0-d tensor has no coordinates: one row of width 0 if it is non-zero, as in PyTorch.
+    return stack(coords[::-1], dim=1) if coords else flat[:, None][:, :0]
 
 
+@dim_aliases
 def index_select(a: Tensor, dim: int, index: Tensor) -> Tensor:
     """Rows of ``a`` along ``dim`` at the 1-D integer tensor ``index``."""
     d = normalize_dim(dim, a.ndim, "index_select")
@@ -342,6 +677,7 @@ def _flat_positions(index: Tensor, dim: int, shape: tuple[int, ...]) -> Tensor:
     return flat.reshape(-1)
 
 
+@dim_aliases
 def gather(a: Tensor, dim: int, index: Tensor) -> Tensor:
     d = normalize_dim(dim, a.ndim, "gather")
     if index.ndim != a.ndim:

@@ -1,5 +1,6 @@
 """Reductions over one or more dims: sum, mean, var/std, prod, max/min, arg-max/min and
-logsumexp, with PyTorch's ``dim`` (int or tuple) and ``keepdim`` conventions."""
+logsumexp, with PyTorch's ``dim`` (int or tuple) and ``keepdim`` conventions (and NumPy's
+``axis``/``keepdims`` names for them: Note [dim/axis aliases] in nanotorch/_dim_args.py)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import math
 from collections import namedtuple
 from collections.abc import Sequence
 
+from nanotorch._dim_args import dim_aliases
 from nanotorch.autograd.function import Function
 from nanotorch.ops._util import keepdim_shape, normalize_dim, normalize_dims
 from nanotorch.ops.shape import broadcast_to, reshape
@@ -50,6 +52,7 @@ class Sum(Function):
         return broadcast_to(reshape(g, ctx.kshape), ctx.in_shape)
 
 
+@dim_aliases
 def sum(a: Tensor, dim: Dims = None, keepdim: bool = False, *, dtype=None) -> Tensor:  # noqa: A001
     """Sum over ``dim`` (all dims by default).
 
@@ -64,7 +67,7 @@ def sum(a: Tensor, dim: Dims = None, keepdim: bool = False, *, dtype=None) -> Te
             a = a.to(as_dtype(dtype))
         except (TypeError, ValueError) as exc:
             raise type(exc)(f"sum: {exc}") from None
-    elif a.dtype.name in ("bool", "int32"):
+    elif a.dtype.name in ("bool", "uint8", "int8", "int16", "int32"):
         a = a.long()  # PyTorch sums bools and small ints as int64
     dims = normalize_dims(dim, a.ndim, "sum")
     return Sum.apply(a, dims=dims, keepdim=keepdim)
@@ -88,8 +91,12 @@ def _count(a: Tensor, dims: tuple[int, ...]) -> int:
     return n
 
 
-def mean(a: Tensor, dim: Dims = None, keepdim: bool = False) -> Tensor:
-    """Arithmetic mean over ``dim``: sum / count (floating tensors only)."""
+@dim_aliases
+def mean(a: Tensor, dim: Dims = None, keepdim: bool = False, *, dtype=None) -> Tensor:
+    """Arithmetic mean over ``dim``: sum / count (floating tensors only, or ``dtype=`` a
+    floating dtype to compute in)."""
+    if dtype is not None:
+        a = a.to(dtype)
     if not a.dtype.is_floating_point:
         raise TypeError(f"mean: needs a floating tensor, got {a.dtype!r}; call .float() first")
     dims = normalize_dims(dim, a.ndim, "mean")
@@ -101,6 +108,7 @@ def mean(a: Tensor, dim: Dims = None, keepdim: bool = False) -> Tensor:
     )
 
 
+@dim_aliases
 def var(
     a: Tensor,
     dim: Dims = None,
@@ -119,6 +127,7 @@ def var(
     return sum(centered * centered, dims, keepdim) / builtins.max(n - correction, 0)
 
 
+@dim_aliases
 def std(
     a: Tensor,
     dim: Dims = None,
@@ -190,10 +199,21 @@ class _ProdOthers(Function):
         return cat(parts, ctx.dim)
 
 
-def prod(a: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
+@dim_aliases
+def prod(a: Tensor, dim: int | None = None, keepdim: bool = False, *, dtype=None) -> Tensor:
+    """Product over ``dim`` (all elements by default); bools and small integers multiply in
+    int64, as in PyTorch, unless ``dtype`` says otherwise."""
+    if dtype is not None:
+        a = a.to(dtype)
+    elif a.dtype.name in ("bool", "uint8", "int8", "int16", "int32"):
+        a = a.long()
     if dim is None:
         return Prod.apply(reshape(a, (-1,)), dim=0, keepdim=False)
     d = normalize_dim(dim, a.ndim, "prod")
+    if a.ndim == 0:
+        # A 0-d tensor is its own product along its one implicit dim (as in PyTorch); the
+        # Function works on real axes only.
+        return Prod.apply(reshape(a, (1,)), dim=0, keepdim=False)
     return Prod.apply(a, dim=d, keepdim=keepdim)
 
 
@@ -233,12 +253,14 @@ def _nonempty(op: str, a: Tensor, dims: tuple[int, ...]) -> None:
         )
 
 
+@dim_aliases
 def amax(a: Tensor, dim: Dims = None, keepdim: bool = False) -> Tensor:
     dims = normalize_dims(dim, a.ndim, "amax")
     _nonempty("amax", a, dims)
     return AmaxAmin.apply(a, op="max", dims=dims, keepdim=keepdim)
 
 
+@dim_aliases
 def amin(a: Tensor, dim: Dims = None, keepdim: bool = False) -> Tensor:
     dims = normalize_dims(dim, a.ndim, "amin")
     _nonempty("amin", a, dims)
@@ -257,15 +279,21 @@ class ArgReduce(Function):
         return xp.astype(getattr(xp, op)(a, axis=dim, keepdims=keepdim), xp.int64)
 
 
+@dim_aliases
 def argmax(a: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
     d = None if dim is None else normalize_dim(dim, a.ndim, "argmax")
+    if a.ndim == 0:
+        d, a = None, reshape(a, (1,))  # a 0-d tensor's one element is at index 0
     _nonempty("argmax", a, () if d is None else (d,))
     out = ArgReduce.apply(a, op="argmax", dim=d, keepdim=keepdim)
     return out.long()
 
 
+@dim_aliases
 def argmin(a: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
     d = None if dim is None else normalize_dim(dim, a.ndim, "argmin")
+    if a.ndim == 0:
+        d, a = None, reshape(a, (1,))  # a 0-d tensor's one element is at index 0
     _nonempty("argmin", a, () if d is None else (d,))
     out = ArgReduce.apply(a, op="argmin", dim=d, keepdim=keepdim)
     return out.long()
@@ -280,15 +308,20 @@ def _max_min(op: str, a: Tensor, dim, keepdim: bool, other_fn, full_fn, arg_fn):
     if dim is None:
         return full_fn(a)
     d = normalize_dim(dim, a.ndim, op)
-    indices = arg_fn(a, d, keepdim=True)
     from nanotorch.ops.indexing import gather
 
+    if a.ndim == 0:  # its one element, at index 0, as in PyTorch
+        line = reshape(a, (1,))
+        indices = arg_fn(line, 0, keepdim=True)
+        return ValuesIndices(reshape(gather(line, 0, indices), ()), reshape(indices, ()))
+    indices = arg_fn(a, d, keepdim=True)
     values = gather(a, d, indices)
     if not keepdim:
         values, indices = values.squeeze(d), indices.squeeze(d)
     return ValuesIndices(values, indices)
 
 
+@dim_aliases
 def max(a: Tensor, dim=None, keepdim: bool = False):  # noqa: A001
     """``max(a)``: the largest value; ``max(a, dim)``: (values, indices) along ``dim``, the
     gradient flowing to the chosen index; ``max(a, b)``: elementwise maximum."""
@@ -297,6 +330,7 @@ def max(a: Tensor, dim=None, keepdim: bool = False):  # noqa: A001
     return _max_min("max", a, dim, keepdim, maximum, amax, argmax)
 
 
+@dim_aliases
 def min(a: Tensor, dim=None, keepdim: bool = False):  # noqa: A001
     from nanotorch.ops.elementwise import minimum
 
@@ -330,6 +364,7 @@ class LogSumExp(Function):
         return reshape(g, kshape) * (a - reshape(out, kshape)).exp()
 
 
+@dim_aliases
 def logsumexp(a: Tensor, dim: Dims = None, keepdim: bool = False) -> Tensor:
     dims = normalize_dims(dim, a.ndim, "logsumexp")
     return LogSumExp.apply(a, dims=dims, keepdim=keepdim)
@@ -381,9 +416,11 @@ class LogSoftmax(Function):
         return g - out.exp() * sum(g, ctx.dim, keepdim=True)
 
 
+@dim_aliases
 def softmax(a: Tensor, dim: int = -1) -> Tensor:
     return Softmax.apply(a, dim=normalize_dim(dim, a.ndim, "softmax"))
 
 
+@dim_aliases
 def log_softmax(a: Tensor, dim: int = -1) -> Tensor:
     return LogSoftmax.apply(a, dim=normalize_dim(dim, a.ndim, "log_softmax"))

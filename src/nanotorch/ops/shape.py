@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from nanotorch._dim_args import dim_aliases
 from nanotorch.autograd.function import Function
 from nanotorch.errors import ShapeError
 from nanotorch.ops._util import int_list, normalize_dim, normalize_dims
@@ -105,6 +106,7 @@ def unflatten(a: Tensor, dim: int, sizes: Sequence[int]) -> Tensor:
     return reshape(a, a.shape[:d] + tuple(sizes) + a.shape[d + 1 :])
 
 
+@dim_aliases
 def squeeze(a: Tensor, dim: int | Sequence[int] | None = None) -> Tensor:
     """Drop size-1 dims (all of them, or those named that have size 1, as in PyTorch)."""
     dims = normalize_dims(dim, a.ndim, "squeeze")
@@ -112,6 +114,7 @@ def squeeze(a: Tensor, dim: int | Sequence[int] | None = None) -> Tensor:
     return reshape(a, shape)
 
 
+@dim_aliases
 def unsqueeze(a: Tensor, dim: int) -> Tensor:
     d = normalize_dim(dim, a.ndim + 1, "unsqueeze")
     shape = a.shape
@@ -250,6 +253,7 @@ def _check_tensor_list(op: str, tensors: Sequence[Tensor]) -> list[Tensor]:
     return tensors
 
 
+@dim_aliases
 def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     tensors = _check_tensor_list("cat", tensors)
     ref = tensors[0]
@@ -283,6 +287,7 @@ class Stack(Function):
         )
 
 
+@dim_aliases
 def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     tensors = _check_tensor_list("stack", tensors)
     ref = tensors[0]
@@ -296,6 +301,7 @@ def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     return Stack.apply(*tensors, dim=d)
 
 
+@dim_aliases
 def split(a: Tensor, split_size_or_sections: int | Sequence[int], dim: int = 0) -> tuple:
     """Pieces of ``a`` along ``dim``: equal chunks of a size (the last may be smaller), or
     the given list of sizes, as in PyTorch."""
@@ -318,6 +324,7 @@ def split(a: Tensor, split_size_or_sections: int | Sequence[int], dim: int = 0) 
     return tuple(pieces)
 
 
+@dim_aliases
 def chunk(a: Tensor, chunks: int, dim: int = 0) -> tuple:
     if chunks <= 0:
         raise ValueError(f"chunk: chunks must be positive, got {chunks}")
@@ -327,6 +334,7 @@ def chunk(a: Tensor, chunks: int, dim: int = 0) -> tuple:
     return split(a, size, d)
 
 
+@dim_aliases
 def unbind(a: Tensor, dim: int = 0) -> tuple:
     d = normalize_dim(dim, a.ndim, "unbind")
     return tuple(a[(slice(None),) * d + (i,)] for i in range(a.shape[d]))

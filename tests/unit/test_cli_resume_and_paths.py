@@ -1,0 +1,295 @@
+"""Before any training: ``--resume`` refuses anything but this run's full state, and every
+output path is checked (Note [The CLI contract]). In-process (``cli.main``) for speed."""
+
+from __future__ import annotations
+
+import copy
+import errno
+import os
+
+import pytest
+
+import nanotorch
+from nanotorch.cli import main
+from nanotorch.runner import run_scenario
+from nanotorch.train import Checkpointer
+
+CKPT = "epoch-0002.safetensors"
+
+
+@pytest.fixture(scope="module")
+def good_state(tmp_path_factory):
+    """The loaded checkpoint of epoch 2 of ``xor --epochs 4 --seed 0``."""
+    folder = tmp_path_factory.mktemp("good")
+    run_scenario("xor", epochs=2, quiet=True, callbacks=[Checkpointer(folder)])
+    state = nanotorch.load(folder / CKPT)
+    state["run"]["epochs"] = 4  # as if from a 4-epoch run interrupted after epoch 2
+    return state
+
+
+def _mutations():
+    def drop(key):
+        return lambda s: s.pop(key)
+
+    def setter(path, value):
+        def apply(s):
+            target = s
+            for key in path[:-1]:
+                target = target[key]
+            target[path[-1]] = value(target[path[-1]]) if callable(value) else value
+
+        return apply
+
+    first = "0.weight"
+    return {
+        "bare dict of tensors": lambda s: (s.clear(), s.update(w=nanotorch.ones(2))),
+        "epoch beyond budget": setter(["epoch"], 1_000_000),
+        "negative epoch": setter(["epoch"], -1),
+        "epoch a string": setter(["epoch"], "2"),
+        "epoch a float": setter(["epoch"], 2.0),
+        "no model": drop("model"),
+        "no optimizer": drop("optimizer"),
+        "no rng": drop("rng"),
+        "no history": drop("history"),
+        "no run": drop("run"),
+        "run not a dict": setter(["run"], [1, 2]),
+        "run without scenario": lambda s: s["run"].pop("scenario"),
+        "other scenario": setter(["run", "scenario"], "moons"),
+        "other seed": setter(["run", "seed"], 7),
+        "other budget": setter(["run", "epochs"], 9),
+        "history too short": setter(["history", "test_loss"], [0.5]),
+        "history of strings": setter(["history", "lr"], ["a", "b"]),
+        "history of another metric": setter(["history", "metric"], "r2"),
+        "history a list": setter(["history"], [1, 2]),
+        "model entry missing": lambda s: s["model"].pop(first),
+        "model entry extra": setter(["model", "extra.weight"], nanotorch.ones(1)),
+        "model weight wrong shape": setter(["model", first], nanotorch.zeros(3, 3)),
+        "model weight wrong dtype": setter(["model", first], lambda t: t.double()),
+        "model weight not a tensor": setter(["model", first], [[1.0]]),
+        "model a list": setter(["model"], [1]),
+        "optimizer a string": setter(["optimizer"], "adam"),
+        "optimizer without groups": lambda s: s["optimizer"].pop("param_groups"),
+        "optimizer two groups": setter(["optimizer", "param_groups"], lambda g: g + g),
+        "optimizer lr a string": lambda s: s["optimizer"]["param_groups"][0].update(lr="fast"),
+        "optimizer lr negative": lambda s: s["optimizer"]["param_groups"][0].update(lr=-1.0),
+        "optimizer lr nan": lambda s: s["optimizer"]["param_groups"][0].update(lr=float("nan")),
+        "optimizer params an int": lambda s: s["optimizer"]["param_groups"][0].update(params=7),
+        "optimizer state for a missing param": setter(
+            ["optimizer", "state"], lambda st: {**st, 99: next(iter(st.values()))}
+        ),
+        "optimizer moment wrong shape": lambda s: next(
+            iter(s["optimizer"]["state"].values())
+        ).update(exp_avg=nanotorch.zeros(5)),
+        "rng a list": setter(["rng"], [1]),
+        "rng state garbage": setter(["rng", "cpu"], {"state": "garbage"}),
+        "scheduler where there is none": setter(["scheduler"], {"last_epoch": 3}),
+        "epoch other than its name": lambda s: (
+            s.update(epoch=1),
+            [
+                s["history"][k].pop()
+                for k in ("epoch", "train_loss", "test_loss", "test_metric", "lr")
+            ],
+        ),
+    }
+
+
+MUTATIONS = _mutations()
+
+
+@pytest.mark.parametrize("name", list(MUTATIONS))
+def test_cli_resume_refuses_a_state_that_is_not_this_runs(name, good_state, tmp_path, capsys):
+    state = copy.deepcopy(good_state)
+    MUTATIONS[name](state)
+    nanotorch.save(state, tmp_path / CKPT)
+    code = main(
+        ["train", "xor", "--epochs", "4", "--quiet", "--checkpoint-dir", str(tmp_path), "--resume"]
+    )
+    out, err = capsys.readouterr()
+    assert code == 2, (out, err)
+    assert err.startswith("nanotorch: error: ") and err.count("\n") == 1, err
+    assert "resume" in err or CKPT in err
+    assert "resumed from" not in out and "before:" not in out
+
+
+def test_cli_resume_accepts_the_unmodified_state(good_state, tmp_path, capsys):
+    """The table above is against this: the same file, unchanged, resumes."""
+    nanotorch.save(good_state, tmp_path / CKPT)
+    code = main(
+        ["train", "xor", "--epochs", "4", "--quiet", "--checkpoint-dir", str(tmp_path), "--resume"]
+    )
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert f"resumed from {tmp_path / CKPT} at epoch 2" in out
+
+
+def test_cli_resume_refuses_a_damaged_newest_file(good_state, tmp_path, capsys):
+    nanotorch.save(good_state, tmp_path / CKPT)
+    (tmp_path / "epoch-0003.safetensors").write_bytes(b"\x00" * 40)
+    code = main(
+        ["train", "xor", "--epochs", "4", "--quiet", "--checkpoint-dir", str(tmp_path), "--resume"]
+    )
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1
+    assert "epoch-0003.safetensors" in err and "move that file out" in err
+
+
+# ------------------------------------------------------------------------------ output paths
+
+
+def _bad_path_cases(tmp_path):
+    a_file = tmp_path / "a-file"
+    a_file.write_text("x")
+    return {
+        "a file": (str(a_file), "is a file, not a folder"),
+        "under a file": (str(a_file / "sub"), "cannot be written"),
+        "empty": ("", "must not be empty"),
+        "name too long": (str(tmp_path / ("n" * 300)), "cannot be written"),
+    }
+
+
+@pytest.mark.parametrize("case", ["a file", "under a file", "empty", "name too long"])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ("train", "xor", "--epochs", "1", "--out"),
+        ("train", "xor", "--epochs", "1", "--checkpoint-dir"),
+        ("plot", "xor", "--epochs", "1", "--out"),
+    ],
+    ids=["train-out", "train-checkpoint-dir", "plot-out"],
+)
+def test_cli_bad_output_path_refused_before_training(argv, case, tmp_path, capsys):
+    value, message = _bad_path_cases(tmp_path)[case]
+    code = main([*argv, value])
+    out, err = capsys.readouterr()
+    assert code == 2 and err.count("\n") == 1 and message in err, err
+    assert argv[-1] in err
+    assert "before:" not in out and "xor: XOR" not in out
+
+
+def test_cli_read_only_folder_refused_before_training(tmp_path, capsys, monkeypatch):
+    """As root a chmod does not stop writes, so the probe's failure is simulated; the real
+    read-only case runs in test_cli_read_only_folder_for_real when not root."""
+    import nanotorch.runner as runner
+
+    def read_only(directory):
+        raise OSError(errno.EROFS, os.strerror(errno.EROFS))
+
+    monkeypatch.setattr(runner, "probe_write", read_only)
+    for argv in (("--out", str(tmp_path / "o")), ("--checkpoint-dir", str(tmp_path / "c"))):
+        code = main(["train", "xor", "--epochs", "1", *argv])
+        out, err = capsys.readouterr()
+        assert code == 2 and "Read-only file system" in err and err.count("\n") == 1
+        assert out == ""
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only folders")
+def test_cli_read_only_folder_for_real(tmp_path, capsys):
+    tmp_path.chmod(0o555)
+    try:
+        code = main(["train", "xor", "--epochs", "1", "--checkpoint-dir", str(tmp_path)])
+    finally:
+        tmp_path.chmod(0o755)
+    assert code == 2 and "cannot be written" in capsys.readouterr().err
+
+
+def test_cli_result_file_blocked_by_a_folder_refused_before_training(tmp_path, capsys):
+    (tmp_path / "xor.json").mkdir()
+    (tmp_path / "xor-curves.png").mkdir()
+    for argv in (("train", "xor"), ("plot", "xor")):
+        code = main([*argv, "--epochs", "1", "--out", str(tmp_path)])
+        out, err = capsys.readouterr()
+        assert code == 2 and "is a folder, but the run writes a file" in err
+        assert out == ""
+
+
+def test_cli_save_failure_mid_run_keeps_earlier_checkpoints(tmp_path, capsys, monkeypatch):
+    """ENOSPC on the third save: one line, exit 1, epochs 1 and 2 intact, no temp file."""
+    import nanotorch.checkpoint.api as api
+
+    real_write, calls = api.write, []
+
+    def write(f, *args):
+        calls.append(1)
+        if len(calls) == 3:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return real_write(f, *args)
+
+    monkeypatch.setattr(api, "write", write)
+    code = main(["train", "xor", "--epochs", "5", "--quiet", "--checkpoint-dir", str(tmp_path)])
+    out, err = capsys.readouterr()
+    assert code == 1 and err.count("\n") == 1
+    assert "could not save the checkpoint of epoch 3" in err
+    assert "No space left on device" in err and "intact" in err and "--resume" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        ".nanotorch.lock",
+        "epoch-0001.safetensors",
+        "epoch-0002.safetensors",
+    ]
+    assert nanotorch.load(tmp_path / "epoch-0002.safetensors")["epoch"] == 2
+    monkeypatch.setattr(api, "write", real_write)
+    resumed = main(
+        ["train", "xor", "--epochs", "5", "--quiet", "--checkpoint-dir", str(tmp_path), "--resume"]
+    )
+    assert resumed == 0 and "at epoch 2" in capsys.readouterr().out
+
+
+def test_cli_ctrl_c_in_process_names_the_epoch_and_the_command(tmp_path, capsys, monkeypatch):
+    import nanotorch.cli as cli
+
+    track = cli._track
+
+    def interrupt(state):
+        track(state)
+        if state.epoch == 2:  # after epoch 2 ends, before its checkpoint is saved
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "_track", interrupt)
+    code = main(["train", "xor", "--epochs", "5", "--checkpoint-dir", str(tmp_path)])
+    err = capsys.readouterr().err
+    assert code == 130
+    assert err == (
+        "nanotorch: interrupted at epoch 1; continue with: nanotorch train xor --epochs 5 "
+        f"--checkpoint-dir {tmp_path} --resume\n"
+    )
+    code = main(["train", "xor", "--epochs", "5"])
+    assert code == 130
+    assert capsys.readouterr().err.startswith(
+        "nanotorch: interrupted at epoch 2; nothing was saved: pass --checkpoint-dir"
+    )
+
+
+def test_cli_ctrl_c_while_a_resume_loads_points_back_at_the_same_checkpoint(
+    good_state, tmp_path, capsys, monkeypatch
+):
+    import nanotorch.runner as runner
+
+    nanotorch.save(good_state, tmp_path / CKPT)
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(runner, "prepare_run", interrupted)
+    argv = ["train", "xor", "--epochs", "4", "--checkpoint-dir", str(tmp_path), "--resume"]
+    assert main(argv) == 130
+    assert capsys.readouterr().err == (
+        "nanotorch: interrupted at epoch 2; continue with: nanotorch train xor --epochs 4 "
+        f"--checkpoint-dir {tmp_path} --resume\n"
+    )
+
+
+def test_plot_failing_write_leaves_no_partial_picture(tmp_path, capsys, monkeypatch):
+    """A full disk while a PNG is written: one line, exit 1, and no truncated file."""
+    from matplotlib.figure import Figure
+
+    def half_then_full(self, path, **kwargs):
+        with open(path, "wb") as f:
+            f.write(b"\x89PNG half")
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(Figure, "savefig", half_then_full)
+    code = main(["plot", "xor", "--epochs", "1", "--quiet", "--out", str(tmp_path)])
+    err = capsys.readouterr().err
+    assert code == 1 and err.count("\n") == 1
+    assert "xor trained but its pictures could not be written" in err
+    assert "No space left on device" in err
+    assert list(tmp_path.iterdir()) == []
