@@ -58,11 +58,11 @@ def is_available() -> bool:
     return is_mpi_available()
 
 
-def abort(code: int = 1, reason: str = "") -> None:
+def abort(code: int = 1, reason: str = "", announce: bool = True) -> None:
     """End every rank of the MPI launch now (Note [A failing rank ends the job] in mpi.py)."""
     from nanotorch.distributed.mpi import abort as _abort
 
-    _abort(code, reason)
+    _abort(code, reason, announce)
 
 
 __all__ = [

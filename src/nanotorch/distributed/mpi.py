@@ -160,8 +160,9 @@ class MPIProcessGroup(ProcessGroup):
         return list(self.comm.allgather(obj))
 
 
-def abort(code: int = 1, reason: str = "") -> None:
-    """End every rank of the MPI job now, printing one line that names this rank.
+def abort(code: int = 1, reason: str = "", announce: bool = True) -> None:
+    """End every rank of the MPI job now with exit status ``code``; unless ``announce`` is
+    False (the caller has said why already), print one line that names this rank.
 
     For a rank that has failed: returning normally would leave the other ranks waiting in
     their next collective (Note [A failing rank ends the job]).
@@ -169,11 +170,12 @@ def abort(code: int = 1, reason: str = "") -> None:
     from mpi4py import MPI
 
     world = MPI.COMM_WORLD
-    detail = f": {reason}" if reason else ""
-    print(
-        f"nanotorch.distributed: rank {world.Get_rank()} of {world.Get_size()} failed{detail}; "
-        "aborting the job",
-        file=sys.stderr,
-        flush=True,
-    )
+    if announce:
+        detail = f": {reason}" if reason else ""
+        print(
+            f"nanotorch.distributed: rank {world.Get_rank()} of {world.Get_size()} "
+            f"failed{detail}; aborting the job",
+            file=sys.stderr,
+            flush=True,
+        )
     world.Abort(code)
