@@ -5,8 +5,8 @@ workload and rank count and prints one row per run: global-batch steps per secon
 share of step time spent inside the all-reduces (launch + wait, measured on rank 0). The
 global batch is the workload's (128 for W1, 512 for W2), split evenly across the ranks; each
 rank runs ``--threads`` BLAS threads (default 1: on a busy 2-core machine two BLAS threads
-per process spin against each other and the 1-rank row measures that). Needs the ``mpi`` extra (``uv sync --extra mpi``).
-See discovery/data-parallel.md.
+per process spin against each other and the 1-rank row measures that). Needs the ``mpi``
+extra (``uv sync --extra mpi``). See discovery/data-parallel.md.
 """
 
 from __future__ import annotations
