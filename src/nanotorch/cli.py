@@ -405,7 +405,7 @@ def _start_distributed(dev: Any, batch_size: int) -> tuple[int, int, Any]:
             f"ranks do not divide it; start a number of ranks that does ({fits})"
         )
     if dev.type == "cuda":
-        dev = nanotorch.device(dist.process_group._default_group.home_device())  # type: ignore[union-attr]
+        dev = nanotorch.device(dist.get_device())  # this rank's GPU, by local rank
     return rank, world, dev
 
 

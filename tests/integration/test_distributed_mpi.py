@@ -22,6 +22,7 @@ import nanotorch.distributed as dist
 dist.init_process_group("mpi")
 rank, world = dist.get_rank(), dist.get_world_size()
 r = {"rank": rank, "world": world, "initialized": dist.is_initialized()}
+r["device"], r["backend"] = dist.get_device(), dist.get_backend()
 f64 = nanotorch.float64
 
 def vals(t):
@@ -122,6 +123,7 @@ def collectives(tmp_path_factory: pytest.TempPathFactory) -> dict[int, Any]:
 def test_init_process_group_gives_rank_and_world_size(collectives: dict[int, Any]) -> None:
     assert [collectives[k]["rank"] for k in (0, 1)] == [0, 1]
     assert all(collectives[k]["world"] == 2 and collectives[k]["initialized"] for k in (0, 1))
+    assert collectives[0]["device"] == "cpu" and collectives[0]["backend"] == "mpi"
 
 
 @pytest.mark.parametrize(

@@ -196,6 +196,11 @@ def get_backend(group: ProcessGroup | None = None) -> str:
     return _group("get_backend", group).backend
 
 
+def get_device(group: ProcessGroup | None = None) -> str:
+    """The device this rank's collectives run on: "cpu" for MPI, its GPU for NCCL."""
+    return _group("get_device", group).home_device()
+
+
 # ---------------------------------------------------------------- argument checks
 def _check_tensor(caller: str, t: Any, g: ProcessGroup, what: str = "tensor") -> None:
     from nanotorch.tensor import Tensor
