@@ -568,7 +568,7 @@ MORE_CASES = [
     (lambda x: x.sum(dim="a"), TypeError, r"sum: dim must be an int"),
     (lambda x: x.split(1.5, dim=1), TypeError, r"split: split_size_or_sections must be a seq"),
     (lambda x: x.split([1, 1.5], dim=1), TypeError, r"split: split_size_or_sections must be an"),
-    (lambda x: F.pad(x, (1.5, 0)), TypeError, r"pad: pad must be an int, got float 1\.5"),
+    (lambda x: F.pad(x, (1.5, 0)), TypeError, r"pad: pad must be a sequence of ints, got \(1\.5"),
     (lambda x: x.uniform_(2.0, 1.0), ValueError, r"uniform_: needs a <= b .* a=2\.0, b=1\.0"),
     (lambda x: x.uniform_("a", 1.0), TypeError, r"uniform_: a must be a Python number"),
     (lambda x: x.normal_(0.0, -1.0), ValueError, r"normal_: std must be >= 0, got std=-1\.0"),
@@ -754,9 +754,15 @@ def test_randint_draws_into_any_dtype_as_pytorch_does():
 @pytest.mark.parametrize(
     "seed, message",
     [
-        ("18446744073709551616", r"argument --seed: 18446744073709551616 is out of range"),
-        ("-9223372036854775809", r"argument --seed: -9223372036854775809 is out of range"),
-        ("x", r"argument --seed: expected an int, got 'x'"),
+        (
+            "18446744073709551616",
+            r"--seed must be an integer in \[-2\*\*63, 2\*\*64\).*got 18446744073709551616",
+        ),
+        (
+            "-9223372036854775809",
+            r"--seed must be an integer in \[-2\*\*63, 2\*\*64\).*got -9223372036854775809",
+        ),
+        ("x", r"argument --seed: invalid int value: 'x'"),
     ],
 )
 def test_cli_seed_out_of_range_is_one_line_and_exit_2(capsys, seed, message):
@@ -764,7 +770,7 @@ def test_cli_seed_out_of_range_is_one_line_and_exit_2(capsys, seed, message):
 
     assert main(["train", "xor", "--seed", seed, "--epochs", "1", "--quiet"]) == 2
     err = capsys.readouterr().err
-    assert len(err.strip().splitlines()) <= 3 and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
     assert re.search(message, err)
 
 
