@@ -129,7 +129,8 @@ def build_parts() -> list[Part]:
              "benchmarks/run.py on cuda: nanotorch vs the CuPy floor (and PyTorch if it imports)"),
         Part("nccl", _pytest("-k", "nccl or distributed", "--device", "cuda"), 90,
              ("cuda", f"module:{DISTRIBUTED_MODULE}"), "pytest",
-             "collectives over NCCL (update this row when nanotorch.distributed lands)"),
+             "collectives over NCCL on 2 GPUs (tests/integration/test_distributed_nccl.py) and "
+             "the MPI tests; mpiexec comes from the mpi extra (carry mpi4py and mpich wheels)"),
     ]  # fmt: skip
 
 

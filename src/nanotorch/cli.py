@@ -115,6 +115,10 @@ def _complain(line: str) -> None:
     if stream is None:
         return
     line = " ".join(line.split())  # one line, whatever the text held
+    if _distributed.active and _distributed.world > 1 and line.startswith("nanotorch: "):
+        # which rank of a --distributed run is speaking (Note [Rank 0 speaks for the run])
+        who = f"rank {_distributed.rank} of {_distributed.world}"
+        line = f"nanotorch: {who}: {line[len('nanotorch: ') :]}"
     encoding = getattr(stream, "encoding", None) or "ascii"
     with contextlib.suppress(OSError, ValueError):
         print(line.encode(encoding, "backslashreplace").decode(encoding), file=stream)
@@ -245,6 +249,11 @@ def _train_command(args: argparse.Namespace, resume: bool) -> str:
     """The ``nanotorch train`` command line that repeats (or, with ``resume``, continues)
     this run, quoted for a POSIX shell."""
     words = ["nanotorch", "train", args.scenario]
+    if getattr(args, "distributed", False):
+        import nanotorch.distributed as dist
+
+        world = dist.get_world_size() if dist.is_initialized() else 2
+        words = ["mpiexec", "-n", str(world), *words, "--distributed"]
     if args.device != "cpu":
         words += ["--device", args.device]
     if args.epochs is not None:
@@ -354,6 +363,70 @@ def _track(state: Any) -> None:
     _progress.epoch = state.epoch
 
 
+# Note [Rank 0 speaks for the run]
+# ~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~
+# `mpiexec -n N nanotorch train ... --distributed` runs this command N times, one rank each.
+# Every rank checks the flags the same way (so bad input fails on all of them alike, before
+# MPI starts), then joins the process group. From there rank 0 alone prints, owns the
+# checkpoint folder (lock, resume choice, saves) and writes --out; it tells the others which
+# checkpoint to resume from, and every rank loads that file. A rank that fails after the
+# group exists prints its one line, naming itself, and aborts the MPI job with its exit code,
+# so the other ranks never wait for it (Note [A failing rank ends the job] in
+# distributed/mpi.py).
+
+
+def _start_distributed(dev: Any, batch_size: int) -> tuple[int, int, Any]:
+    """Join the default process group: MPI for cpu, NCCL for cuda (one GPU per rank)."""
+    import nanotorch
+    import nanotorch.distributed as dist
+
+    if dev.type not in ("cpu", "cuda"):
+        raise CLIError(
+            f"--distributed runs on cpu (MPI) or cuda (NCCL), not on {dev}; pick --device cpu "
+            "or --device cuda"
+        )
+    if not dist.is_mpi_available():
+        raise CLIError(
+            "--distributed needs mpi4py and mpiexec: install the mpi extra (uv sync --extra "
+            "mpi) and start the ranks with `uv run mpiexec -n 2 nanotorch train ... "
+            "--distributed`"
+        )
+    if not dist.is_initialized():
+        dist.init_process_group("nccl" if dev.type == "cuda" else "mpi")
+    _distributed.active = True
+    rank, world = dist.get_rank(), dist.get_world_size()
+    _distributed.rank, _distributed.world = rank, world
+    if rank != 0:
+        _stdout.closed = True  # silent, as if its standard output were a closed pipe
+    if batch_size % world:
+        fits = ", ".join(str(n) for n in range(1, batch_size + 1) if batch_size % n == 0)
+        raise CLIError(
+            f"--distributed splits each batch of {batch_size} across the ranks, but {world} "
+            f"ranks do not divide it; start a number of ranks that does ({fits})"
+        )
+    if dev.type == "cuda":
+        dev = nanotorch.device(dist.get_device())  # this rank's GPU, by local rank
+    return rank, world, dev
+
+
+def _from_rank0(value: Any) -> Any:
+    import nanotorch.distributed as dist
+
+    values: list[Any] = [None] * dist.get_world_size()
+    dist.all_gather_object(values, value)
+    return values[0]
+
+
+@dataclass
+class _Distributed:
+    active: bool = False
+    rank: int = 0
+    world: int = 1
+
+
+_distributed = _Distributed()
+
+
 def cmd_train(args: argparse.Namespace) -> int:
     from nanotorch.runner import CheckpointFolder, checkpoint_epoch, prepare_run
     from nanotorch.train import Checkpointer
@@ -369,16 +442,24 @@ def cmd_train(args: argparse.Namespace) -> int:
     for flag, on in (("--resume", args.resume), ("--restart", args.restart)):
         if on and args.checkpoint_dir is None:
             raise CLIError(f"{flag} needs --checkpoint-dir DIR (where the checkpoints are)")
-    out = None if args.out is None else _output_dir("--out", args.out, [f"{s.name}.json"])
+    rank, world = 0, 1
+    if args.distributed:
+        rank, world, dev = _start_distributed(dev, s.batch_size)
+    # Only rank 0 writes (Note [Rank 0 speaks for the run]).
+    out = None
+    if args.out is not None and rank == 0:
+        out = _output_dir("--out", args.out, [f"{s.name}.json"])
     epochs = args.epochs if args.epochs is not None else s.epochs
     with contextlib.ExitStack() as stack:
         callbacks: list[Any] = [_track]
         resume_path, moved = None, None
-        if args.checkpoint_dir is not None:
+        if args.checkpoint_dir is not None and rank == 0:
             folder = stack.enter_context(CheckpointFolder(args.checkpoint_dir))
             owned: list[Path] = []
             if args.resume:
-                run = {"scenario": s.name, "seed": args.seed, "epochs": epochs}
+                run: dict[str, Any] = {"scenario": s.name, "seed": args.seed, "epochs": epochs}
+                if args.distributed:
+                    run["ranks"] = world
                 resume_path, owned = folder.find_resume(run)
                 _progress.epoch = checkpoint_epoch(resume_path)
             else:
@@ -388,6 +469,8 @@ def cmd_train(args: argparse.Namespace) -> int:
             )
             _progress.checkpointer = saver
             callbacks.append(saver)
+        if args.distributed:
+            resume_path = _from_rank0(resume_path)
         _say(f"{s.name}: {s.description}")
         if moved is not None:
             _say(f"moved the checkpoints of the previous run to {moved}")
@@ -400,6 +483,7 @@ def cmd_train(args: argparse.Namespace) -> int:
             quiet=args.quiet,
             callbacks=callbacks,
             resume_from=resume_path,
+            distributed=args.distributed,
         )
         if resume_path is not None:
             _progress.epoch = prepared.resumed_epoch or 0
@@ -409,7 +493,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     _say(
         f"device {result.device}, seed {result.seed}: {len(result.train_set)} train / "
         f"{len(result.test_set)} test samples, {result.state.epoch} epochs of batch "
-        f"{s.batch_size}"
+        f"{s.batch_size}" + (f" ({world} ranks x {s.batch_size // world})" if world > 1 else "")
     )
     _say(
         f"before: test loss {result.before[0]:.4f}   {label} "
@@ -591,6 +675,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="start over in a --checkpoint-dir that holds an earlier run's checkpoints, "
         "moving them into a previous-<date> subfolder (nothing is deleted)",
     )
+    train.add_argument(
+        "--distributed",
+        action="store_true",
+        help="one rank of a data-parallel run started by `mpiexec -n N`: the batch is split "
+        "across the ranks, rank 0 prints and writes (needs the mpi extra; with --device cuda "
+        "one GPU per rank, over NCCL)",
+    )
     train.set_defaults(func=cmd_train)
 
     plot = sub.add_parser("plot", help="train scenarios and draw their data, fit and curves")
@@ -609,10 +700,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code (Note [The CLI contract])."""
-    global _stdout, _progress
-    _stdout, _progress = _Stdout(), _Progress()
+    global _stdout, _progress, _distributed
+    _stdout, _progress, _distributed = _Stdout(), _Progress(), _Distributed()
     with _sigterm_as_interrupt():
         code = _main(argv)
+    if code != EXIT_OK and _distributed.active and _distributed.world > 1:
+        # Note [Rank 0 speaks for the run]: the other ranks must not wait for this one.
+        from nanotorch.distributed import abort
+
+        abort(code, announce=False)
     if code == EXIT_OK and _stdout.error is not None:
         done = (
             "; the run itself finished and wrote its files"

@@ -281,6 +281,19 @@ def _same_run_problem(saved: dict[str, Any], current: dict[str, Any]) -> str | N
                 f"{key}={current[key]!r}; resume with the same scenario, --seed and --epochs "
                 f"(here {flag} {saved[key]}), or start a new run in another --checkpoint-dir"
             )
+    # A data-parallel run's order and batches depend on its number of ranks (runs before
+    # --distributed existed have no "ranks": one process).
+    saved_ranks, ranks = int(saved.get("ranks", 1)), int(current.get("ranks", 1))
+    if saved_ranks != ranks:
+        how = (
+            "without --distributed"
+            if saved_ranks == 1
+            else f"with mpiexec -n {saved_ranks} ... --distributed"
+        )
+        return (
+            f"the checkpoint belongs to a run on {saved_ranks} rank(s), but this run has "
+            f"{ranks}; resume it {how}, or start a new run in another --checkpoint-dir"
+        )
     return None
 
 
@@ -436,6 +449,7 @@ class RunResult:
             "wall_seconds": self.seconds,
             "epoch_seconds": list(self.state.epoch_seconds),
             "history": self.history.as_dict(),
+            "ranks": int(self.state.run_info.get("ranks", 1)),
         }
 
 
@@ -463,6 +477,7 @@ class PreparedRun:
     file: TextIO | None = None
     callbacks: list[Callable[[FitState], None]] = field(default_factory=list)
     resume_from: dict[str, Any] | None = None
+    distributed: bool = False
 
     @property
     def resumed_epoch(self) -> int | None:
@@ -485,6 +500,7 @@ class PreparedRun:
             file=self.file,
             resume_from=self.resume_from,
             run_info=self.run_info,
+            distributed=self.distributed,
         )
         if state.history.test_loss:
             after = (state.history.test_loss[-1], state.history.test_metric[-1])
@@ -516,9 +532,15 @@ def prepare_run(
     callbacks: Iterable[Callable[[FitState], None]] = (),
     resume_from: str | Path | dict[str, Any] | None = None,
     run_id: str | None = None,
+    distributed: bool = False,
 ) -> PreparedRun:
     """Build a registered scenario fresh on ``device`` and check everything before training
-    (see ``run_scenario`` for the arguments); a bad ``resume_from`` is a ``ResumeError``."""
+    (see ``run_scenario`` for the arguments); a bad ``resume_from`` is a ``ResumeError``.
+
+    ``distributed``: this process is one rank of a data-parallel run (the default process
+    group is initialized): the model is wrapped in ``DistributedDataParallel``, each rank
+    loads ``batch_size / world_size`` samples of every global batch through a
+    ``DistributedSampler``, and the train loss is all-reduced (discovery/data-parallel.md)."""
     from nanotorch.data import DataLoader
     from nanotorch.random import Generator, manual_seed
     from nanotorch.scenarios import get_scenario
@@ -534,13 +556,24 @@ def prepare_run(
     manual_seed(seed % 2**64)
     train_set, test_set = s.data(seed % 2**64)
     model = s.model().to(dev)
+    world = 1
+    if distributed:
+        model, world = _data_parallel(model, s.batch_size)
     optimizer = s.optimizer(model.parameters())
     gen = Generator().manual_seed(seed % 2**64)
-    train_loader = DataLoader(train_set, s.batch_size, shuffle=True, generator=gen, device=dev)
+    if distributed:
+        from nanotorch.data import DistributedSampler
+
+        sampler = DistributedSampler(train_set, seed=seed % 2**64)
+        train_loader = DataLoader(train_set, s.batch_size // world, sampler=sampler, device=dev)
+    else:
+        train_loader = DataLoader(train_set, s.batch_size, shuffle=True, generator=gen, device=dev)
     test_loader = DataLoader(test_set, max(s.batch_size, 256), device=dev)
     scheduler = s.scheduler(optimizer, n_epochs, len(train_loader))
     before = evaluate(model, test_loader, s.loss, s.metric)
     run_info = {"scenario": s.name, "seed": seed, "epochs": n_epochs, "device": str(dev)}
+    if distributed:
+        run_info["ranks"] = world
     where = "the state"
     if isinstance(resume_from, (str, Path)):
         from nanotorch.checkpoint import load
@@ -559,6 +592,12 @@ def prepare_run(
         # The resumed run is the same run: it keeps the identity of the one it continues.
         run_id = resume_from["run"].get("run_id", run_id)
     run_info["run_id"] = run_id or new_run_id()
+    if distributed:  # one run, one identity: rank 0's
+        import nanotorch.distributed as dist
+
+        ids: list[Any] = [None] * world
+        dist.all_gather_object(ids, run_info["run_id"])
+        run_info["run_id"] = ids[0]
     return PreparedRun(
         s,
         dev,
@@ -579,7 +618,24 @@ def prepare_run(
         file=file,
         callbacks=list(callbacks),
         resume_from=resume_from,
+        distributed=distributed,
     )
+
+
+def _data_parallel(model: Any, batch_size: int) -> tuple[Any, int]:
+    """``model`` wrapped for data-parallel training, and the number of ranks."""
+    import nanotorch.distributed as dist
+    from nanotorch.nn.parallel import DistributedDataParallel
+
+    world = dist.get_world_size()
+    if batch_size % world:
+        fits = [n for n in range(1, batch_size + 1) if batch_size % n == 0]
+        raise ValueError(
+            f"run: --distributed splits each batch of {batch_size} across the ranks, but "
+            f"{world} ranks do not divide it; start a number of ranks that does "
+            f"({', '.join(map(str, fits))})"
+        )
+    return DistributedDataParallel(model), world
 
 
 def run_scenario(

@@ -286,6 +286,26 @@ class Tensor:
         hooks.append(hook)
         return RemovableHandle(hooks, hook)
 
+    def register_post_accumulate_grad_hook(self, hook: Callable[[Tensor], None]) -> RemovableHandle:
+        """Call ``hook(self)`` each time backward has added into this leaf's ``.grad``.
+
+        ``register_hook`` sees the incoming gradient before it is added; this one sees the
+        accumulated ``.grad`` (DistributedDataParallel starts a bucket's all-reduce here).
+        """
+        name = "register_post_accumulate_grad_hook"
+        if not self._requires_grad:
+            raise RuntimeError(f"{name} on a tensor that does not have requires_grad=True")
+        if self.grad_fn is not None:
+            raise RuntimeError(
+                f"{name}: only a leaf tensor accumulates into .grad, and this one was made by "
+                f"{type(self.grad_fn).__name__}; register it on the leaf (a Parameter)"
+            )
+        node = self._accumulator()
+        if node.post_hooks is None:
+            node.post_hooks = []
+        node.post_hooks.append(hook)
+        return RemovableHandle(node.post_hooks, hook)
+
     def backward(
         self,
         gradient: Tensor | None = None,

@@ -40,7 +40,8 @@ from tqdm import tqdm
 from nanotorch.autograd import no_grad
 from nanotorch.backend import Device
 from nanotorch.backend import device as _device
-from nanotorch.creation import as_tensor
+from nanotorch.creation import as_tensor, full
+from nanotorch.dtypes import float64
 from nanotorch.ops import stack
 from nanotorch.random import default_generator
 from nanotorch.tensor import Tensor
@@ -250,6 +251,16 @@ class FitState:
         self.history = History.from_dict(state["history"])
 
 
+def _global_mean(loss_sum: Tensor, n: int) -> float:
+    """The mean loss over every rank's samples: one all-reduce of (sum, count), one read."""
+    import nanotorch.distributed as dist
+
+    totals = stack([loss_sum.double(), full((), float(n), dtype=float64, device=loss_sum.device)])
+    dist.all_reduce(totals)
+    total, count = totals.tolist()
+    return total / count
+
+
 def _progress(total: int, initial: int, quiet: bool, file: TextIO | None) -> tqdm:
     stream = file if file is not None else sys.stderr
     # A bar only for a person watching a terminal: quiet in logs, pipes and CI.
@@ -281,6 +292,7 @@ def fit(
     file: TextIO | None = None,
     resume_from: dict[str, Any] | None = None,
     run_info: dict[str, Any] | None = None,
+    distributed: bool = False,
 ) -> FitState:
     """Train ``model`` for ``epochs`` epochs and evaluate it after each one.
 
@@ -293,6 +305,10 @@ def fit(
         file: where the progress bar goes (default stderr).
         resume_from: a ``FitState.state_dict()``; training continues after its epoch.
         run_info: what identifies this run; stored in ``state_dict()["run"]``.
+        distributed: this process is one rank of a data-parallel run (the model is a
+            ``DistributedDataParallel``, the loader has a ``DistributedSampler``): the train
+            loss is all-reduced so every rank records the global mean. A sampler with
+            ``set_epoch`` gets the epoch before each epoch either way.
     Returns:
         the final ``FitState`` (history, epochs done, whether it stopped early).
     """
@@ -302,10 +318,13 @@ def fit(
     if resume_from is not None:
         state.load_state_dict(resume_from)
     steps = len(train_loader)
+    set_epoch = getattr(getattr(train_loader, "sampler", None), "set_epoch", None)
     bar = _progress(epochs * steps, state.epoch * steps, quiet, file)
     with bar:
         while state.epoch < epochs:
             start = time.perf_counter()
+            if set_epoch is not None:
+                set_epoch(state.epoch)  # a new order each epoch, the same on every rank
             model.train()
             loss_sum: Tensor | None = None
             n = 0
@@ -320,7 +339,10 @@ def fit(
                 bar.update(1)
             if loss_sum is None:
                 raise ValueError("fit: the training loader yielded no batches")
-            train_loss = loss_sum.item() / n  # Note [One sync per epoch]
+            if distributed:
+                train_loss = _global_mean(loss_sum, n)
+            else:
+                train_loss = loss_sum.item() / n  # Note [One sync per epoch]
             test_loss, test_metric = evaluate(model, test_loader, loss_fn, metric)
             state.epoch += 1
             h = state.history

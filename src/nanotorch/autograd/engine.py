@@ -63,7 +63,13 @@ def topological_order(roots: Sequence[Node]) -> list[Node]:
             continue
         visited.add(node)
         stack.append((node, True))
-        for nxt in node.next_nodes:
+        # Note [Leaves accumulate early]: push the inputs in reverse so the first input (the
+        # activation, by convention: linear(x, W, b)) is explored first; the leaves that follow
+        # it are then emitted after that whole subgraph, i.e. *visited right after the node that
+        # feeds them* in the reversed order. A layer's weight gradient reaches its .grad (and
+        # its post-accumulate hooks, where DistributedDataParallel starts an all-reduce) while
+        # backward is still working through the earlier layers, not all at the end.
+        for nxt in reversed(node.next_nodes):
             if nxt is not None and nxt not in visited:
                 stack.append((nxt, False))
     order.reverse()
@@ -242,6 +248,10 @@ def _accumulate(leaf: Tensor, grad: Tensor, create_graph: bool, handed_out: set[
         leaf._grad = grad
     else:
         leaf._grad = leaf._grad + grad
+    node = leaf._accum
+    if node is not None and node.post_hooks:
+        for hook in tuple(node.post_hooks):
+            hook(leaf)
 
 
 def backward(

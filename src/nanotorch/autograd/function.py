@@ -49,11 +49,14 @@ class Node:
 class AccumulateGrad(Node):
     """The node of a leaf tensor: gradients that reach it are added into ``leaf.grad``."""
 
-    __slots__ = ("variable", "hooks")
+    # post_hooks: Tensor.register_post_accumulate_grad_hook's callbacks, None when there are
+    # none (the common case costs one attribute test per leaf per backward).
+    __slots__ = ("variable", "hooks", "post_hooks")
 
     def __init__(self, variable: Tensor) -> None:
         self.variable = variable
         self.hooks = None
+        self.post_hooks: list[Any] | None = None
 
     def __repr__(self) -> str:
         return "<AccumulateGrad>"

@@ -9,6 +9,7 @@ from nanotorch.data.dataloader import DataLoader, default_collate
 from nanotorch.data.dataset import Dataset, Subset, TensorDataset, random_split
 from nanotorch.data.fashion_mnist import ChecksumError, DatasetNotFoundError, FashionMNIST
 from nanotorch.data.idx import IDXFormatError, read_idx
+from nanotorch.data.sampler import DistributedSampler
 
 __all__ = [
     "ChecksumError",
@@ -18,6 +19,7 @@ __all__ = [
     "read_idx",
     "DataLoader",
     "Dataset",
+    "DistributedSampler",
     "Subset",
     "TensorDataset",
     "default_collate",

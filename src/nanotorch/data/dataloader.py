@@ -8,7 +8,7 @@ NumPy; must not import ``nn`` or ``optim``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -48,6 +48,8 @@ class DataLoader:
         batch_size: samples per batch (the last one may be shorter unless ``drop_last``).
         shuffle: draw a new order each epoch from ``generator`` (a cpu
             ``nanotorch.Generator``) or the default cpu generator, so ``manual_seed`` repeats it.
+        sampler: an iterable of dataset indices that fixes the order (e.g.
+            ``DistributedSampler``, one rank's share); excludes ``shuffle``.
         device: where the batches go (default cpu); each tensor is one counted copy.
         collate_fn: builds a batch of host arrays from a list of samples; by default the
             dataset's ``get_batch`` gathers the rows directly.
@@ -67,6 +69,7 @@ class DataLoader:
         *,
         generator: Generator | None = None,
         drop_last: bool = False,
+        sampler: Iterable[int] | None = None,
         device: str | Device | None = None,
         collate_fn: Callable[[list[Any]], Sequence[np.ndarray]] | None = None,
     ) -> None:
@@ -92,7 +95,13 @@ class DataLoader:
                 f"DataLoader: the shuffle generator must be a cpu Generator (the order is "
                 f"drawn on the host), got one on {generator.device}; use nanotorch.Generator()"
             )
+        if sampler is not None and shuffle:
+            raise ValueError(
+                "DataLoader: sampler option is mutually exclusive with shuffle; the sampler "
+                "decides the order (DistributedSampler(shuffle=True) shuffles)"
+            )
         self.dataset = dataset
+        self.sampler = sampler
         self.batch_size = batch_size
         self.shuffle = shuffle
         self.generator = generator
@@ -101,10 +110,13 @@ class DataLoader:
         self.collate_fn = collate_fn
 
     def __len__(self) -> int:
-        n = len(self.dataset)
+        source: Any = self.sampler if self.sampler is not None else self.dataset
+        n = len(source)
         return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
 
     def _order(self) -> np.ndarray:
+        if self.sampler is not None:
+            return np.fromiter(iter(self.sampler), dtype=np.int64)
         n = len(self.dataset)
         if not self.shuffle:
             return np.arange(n, dtype=np.int64)
