@@ -260,10 +260,23 @@ def linspace(
     _number("linspace", "end", end)
     steps = int_arg("linspace", "steps", steps)
     dev, backend, dt = _resolve(device, dtype, None, "linspace")
-    with backend.context():
-        data = backend.xp.linspace(
-            start, end, steps, dtype=backend.native_dtype(dt), device=backend.native_device
+    if dt is _dt.bool_:
+        from nanotorch.errors import UnsupportedDtypeError
+
+        raise UnsupportedDtypeError(
+            "linspace: not defined for dtype bool; use an int or float dtype"
         )
+    xp = backend.xp
+    with backend.context():
+        if dt.is_floating_point:
+            data = xp.linspace(
+                start, end, steps, dtype=backend.native_dtype(dt), device=backend.native_device
+            )
+        else:
+            # PyTorch computes integer steps in floating point and truncates toward zero;
+            # NumPy's integer linspace floors, which differs for negative values.
+            exact = xp.linspace(start, end, steps, dtype=xp.float64, device=backend.native_device)
+            data = xp.astype(xp.trunc(exact), backend.native_dtype(dt))
     return _finish(data, dev, backend, requires_grad, "linspace")
 
 

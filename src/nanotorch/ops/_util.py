@@ -6,7 +6,7 @@ import operator
 from collections.abc import Sequence
 from typing import Any
 
-from nanotorch.errors import ShapeError
+from nanotorch.errors import InvalidArgumentError, ShapeError
 
 
 def normalize_dim(dim: int, ndim: int, op: str) -> int:
@@ -33,7 +33,7 @@ def normalize_dims(dim: int | Sequence[int] | None, ndim: int, op: str) -> tuple
     dims = (dim,) if isinstance(dim, int) else tuple(dim)
     out = tuple(sorted({normalize_dim(d, ndim, op) for d in dims}))
     if len(out) != len(dims):
-        raise ValueError(f"{op}: dim {dim} names an axis twice")
+        raise InvalidArgumentError(f"{op}: dim {dim} names an axis twice; name each axis once")
     return out if ndim else ()
 
 

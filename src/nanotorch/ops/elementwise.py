@@ -257,7 +257,30 @@ def neg(a: Tensor) -> Tensor:
 
 
 def pow(a: TensorLike, b: TensorLike) -> Tensor:  # noqa: A001 - PyTorch's name
+    """a ** b (Note [Type promotion] decides the dtype). An integer base to a negative integer
+    power has no integer answer: refused, as in PyTorch (NumPy's own ValueError names no op)."""
+    _check_integer_exponent(a, b)
     return _binary(Pow, a, b)
+
+
+def _check_integer_exponent(a: TensorLike, b: TensorLike) -> None:
+    # Only when both sides are integers; a tensor exponent costs one reduction and a device
+    # read, the same price as the integer-division check below.
+    def integral(x: TensorLike) -> bool:
+        if isinstance(x, Tensor):
+            return not x.dtype.is_floating_point and x.dtype.name != "bool"
+        return isinstance(x, int) and not isinstance(x, bool)
+
+    if not (integral(a) and integral(b)):
+        return
+    negative = bool(lt(b, 0).sum().item()) if isinstance(b, Tensor) else b < 0
+    if negative:
+        from nanotorch.errors import InvalidArgumentError
+
+        raise InvalidArgumentError(
+            "pow: integers to negative integer powers are not allowed; use a float base or "
+            "exponent, e.g. x.float() ** -2"
+        )
 
 
 def square(a: Tensor) -> Tensor:
@@ -727,7 +750,9 @@ class Where(Function):
 
 def clamp(a: Tensor, min: float | None = None, max: float | None = None) -> Tensor:  # noqa: A002
     if min is None and max is None:
-        raise ValueError("clamp: at least one of min and max must be given")
+        from nanotorch.errors import InvalidArgumentError
+
+        raise InvalidArgumentError("clamp: at least one of min and max must be given")
     for name, bound in (("min", min), ("max", max)):
         if bound is not None and (
             isinstance(bound, bool) or not isinstance(bound, (int, float, Tensor))

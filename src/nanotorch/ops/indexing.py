@@ -16,6 +16,7 @@ from typing import Any
 from nanotorch._dim_args import dim_aliases
 from nanotorch.autograd.function import Function
 from nanotorch.autograd.grad_mode import no_grad
+from nanotorch.errors import ShapeError
 from nanotorch.ops._util import normalize_dim
 from nanotorch.ops.elementwise import where
 from nanotorch.tensor import Tensor
@@ -681,13 +682,13 @@ def _flat_positions(index: Tensor, dim: int, shape: tuple[int, ...]) -> Tensor:
 def gather(a: Tensor, dim: int, index: Tensor) -> Tensor:
     d = normalize_dim(dim, a.ndim, "gather")
     if index.ndim != a.ndim:
-        raise ValueError(
+        raise ShapeError(
             f"gather: index has rank {index.ndim} but input has rank {a.ndim} "
             f"(shapes {index.shape} and {a.shape})"
         )
     for i, (si, sa) in enumerate(zip(index.shape, a.shape)):
         if i != d and si > sa:
-            raise ValueError(
+            raise ShapeError(
                 f"gather: index shape {index.shape} exceeds input shape {a.shape} at dim {i}"
             )
     _check_index_tensor("gather", index, a.shape[d], a, d)
