@@ -21,6 +21,8 @@ BUILT_IN = (
     "digits-cnn",
     "fashion-mlp",
     "fashion-cnn",
+    "shakespeare-gpt",
+    "shakespeare-gpt-tiny",
 )
 
 
@@ -55,8 +57,8 @@ def test_registry_every_scenario_is_complete():
         s = get_scenario(name)
         assert s.name == name and s.description
         assert s.epochs > 0 and s.batch_size > 0
-        assert s.criterion.metric in ("accuracy", "r2")
-        assert s.plot in ("regression", "boundary", "images")
+        assert s.criterion.metric in ("accuracy", "r2", "nll")
+        assert s.plot in ("regression", "boundary", "images", "language")
 
 
 def test_registry_unknown_name_lists_the_choices():
