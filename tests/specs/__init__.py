@@ -23,6 +23,11 @@ MODULES = [
     "specs.shape_extra_ops",
     "specs.einsum_ops",
     "specs.advanced_indexing_ops",
+    # Op breadth II families (padding, interpolation, more pooling and convolution).
+    "specs.padding_ops",
+    "specs.interpolate_ops",
+    "specs.pool_extra_ops",
+    "specs.attention_ops",
 ]
 
 _rng = np.random.default_rng(1234)

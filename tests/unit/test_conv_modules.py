@@ -168,9 +168,14 @@ def test_max_pool2d_module_return_indices_and_default_stride():
             r"Conv2d: padding='same' needs stride 1, got stride \(2, 2\)",
         ),
         (
-            lambda: nn.Conv2d(4, 4, 3, padding_mode="reflect"),
+            lambda: nn.Conv2d(4, 4, 3, padding_mode="mirror"),
             ValueError,
-            r"Conv2d: padding_mode='reflect' is not supported.*'zeros'",
+            r"Conv2d: padding_mode must be one of .*'reflect'.*got padding_mode='mirror'",
+        ),
+        (
+            lambda: nn.ConvTranspose2d(4, 4, 3, padding_mode="reflect"),
+            ValueError,
+            r"ConvTranspose2d: only 'zeros' padding mode is supported",
         ),
         (lambda: nn.Conv2d(4, 4, 0), ValueError, r"Conv2d: kernel_size must be positive"),
         (

@@ -84,10 +84,12 @@ __all__ = [
 ]
 
 # Convolution and pooling layers (nn/conv.py, nn/pooling.py).
-from nanotorch.nn.conv import Conv1d, Conv2d, ConvTranspose2d  # noqa: E402
-from nanotorch.nn.pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d  # noqa: E402
+from nanotorch.nn import conv as _conv  # noqa: E402
+from nanotorch.nn import pooling as _pooling  # noqa: E402
+from nanotorch.nn.conv import *  # noqa: E402, F403
+from nanotorch.nn.pooling import *  # noqa: E402, F403
 
-__all__ += ["AdaptiveAvgPool2d", "AvgPool2d", "Conv1d", "Conv2d", "ConvTranspose2d", "MaxPool2d"]
+__all__ += [*_conv.__all__, *_pooling.__all__]
 
 # More activations (nn/activation.py; functional forms in nn/activation_ops.py).
 from nanotorch.nn.activation import (  # noqa: E402
@@ -120,4 +122,40 @@ __all__ += [
     "SELU",
     "Softmin",
     "Softsign",
+]
+
+# Padding layers (nn/padding.py).
+from nanotorch.nn import padding as _padding  # noqa: E402
+from nanotorch.nn.padding import *  # noqa: E402, F403
+
+__all__ += _padding.__all__
+
+# Resizing layers (nn/upsampling.py).
+from nanotorch.nn.upsampling import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d  # noqa: E402
+
+__all__ += ["Upsample", "UpsamplingBilinear2d", "UpsamplingNearest2d"]
+
+# Recurrent layers (nn/rnn.py).
+from nanotorch.nn.rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell  # noqa: E402
+
+__all__ += ["GRU", "GRUCell", "LSTM", "LSTMCell", "RNN", "RNNBase", "RNNCell"]
+
+# Attention and transformer layers (nn/attention.py, nn/transformer.py; the functional
+# F.scaled_dot_product_attention in nn/attention_ops.py).
+from nanotorch.nn.attention import MultiheadAttention  # noqa: E402
+from nanotorch.nn.transformer import (  # noqa: E402
+    Transformer,
+    TransformerDecoder,
+    TransformerDecoderLayer,
+    TransformerEncoder,
+    TransformerEncoderLayer,
+)
+
+__all__ += [
+    "MultiheadAttention",
+    "Transformer",
+    "TransformerDecoder",
+    "TransformerDecoderLayer",
+    "TransformerEncoder",
+    "TransformerEncoderLayer",
 ]

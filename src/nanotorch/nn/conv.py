@@ -1,12 +1,13 @@
-"""Convolution layers: ``Conv1d``, ``Conv2d`` and ``ConvTranspose2d``.
+"""Convolution layers: ``Conv1d``, ``Conv2d``, ``Conv3d``, ``ConvTranspose1d`` and
+``ConvTranspose2d``.
 
 Each module owns a weight (and optional bias) and calls its functional form in
 ``nanotorch.ops.conv`` (re-exported as ``nanotorch.nn.functional.conv2d`` and friends).
 Arguments, defaults, weight layouts, initialisation and reprs follow PyTorch, so model code
 and checkpoints carry over:
 
-- ``Conv{1,2}d`` weight: (out_channels, in_channels / groups, *kernel_size);
-- ``ConvTranspose2d`` weight: (in_channels, out_channels / groups, *kernel_size);
+- ``Conv{1,2,3}d`` weight: (out_channels, in_channels / groups, *kernel_size);
+- ``ConvTranspose{1,2}d`` weight: (in_channels, out_channels / groups, *kernel_size);
 - weight ~ ``kaiming_uniform_(a=sqrt(5))``, bias ~ U(-1/sqrt(fan_in), 1/sqrt(fan_in)), with
   fan_in computed from the weight as PyTorch does (dim 1 times the kernel size).
 
@@ -37,10 +38,12 @@ from nanotorch.ops.conv import (
     non_negative,
     positive,
 )
+from nanotorch.ops.conv_extra import conv3d, conv_transpose1d
+from nanotorch.ops.padding import pad
 from nanotorch.random import Generator
 from nanotorch.tensor import Tensor
 
-_PADDING_MODES = ("zeros",)
+_PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 
 
 class _ConvNd(Module):
@@ -89,9 +92,13 @@ class _ConvNd(Module):
         self.output_padding = check_output_padding(name, output_padding, self.stride, self.dilation)
         if padding_mode not in _PADDING_MODES:
             raise ValueError(
-                f"{name}: padding_mode={padding_mode!r} is not supported; nanotorch pads "
-                "with zeros only (padding_mode='zeros'); pad the input yourself (F.pad) for "
-                "other modes"
+                f"{name}: padding_mode must be one of {_PADDING_MODES}, but got "
+                f"padding_mode={padding_mode!r}"
+            )
+        if self.transposed and padding_mode != "zeros":
+            raise ValueError(
+                f"{name}: only 'zeros' padding mode is supported, got "
+                f"padding_mode={padding_mode!r}; pad the input with F.pad first"
             )
         self.in_channels, self.out_channels = in_channels, out_channels
         self.groups, self.padding_mode = groups, padding_mode
@@ -174,9 +181,28 @@ class _Conv(_ConvNd):
             generator,
         )
 
+    def _mode_widths(self) -> tuple[int, ...]:
+        """F.pad widths (last dim first) for a non-zeros ``padding_mode``: the layer's
+        padding on both sides, or for ``'same'`` the odd extra pixel after, as in PyTorch."""
+        widths: list[int] = []
+        for d in reversed(range(self._nd)):
+            if self.padding == "valid":
+                lo = hi = 0
+            elif self.padding == "same":
+                total = self.dilation[d] * (self.kernel_size[d] - 1)
+                lo, hi = total // 2, total - total // 2
+            else:
+                lo = hi = self.padding[d]  # type: ignore[index]
+            widths += [lo, hi]
+        return tuple(widths)
+
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002 - PyTorch's name
         conv = type(self)._conv
         check_same_place(conv.__name__, input, weight=self.weight, bias=self.bias)
+        if self.padding_mode != "zeros":
+            # Pad in the chosen mode, then convolve without padding (PyTorch's recipe).
+            x = pad(input, self._mode_widths(), mode=self.padding_mode)
+            return conv(x, self.weight, self.bias, self.stride, 0, self.dilation, self.groups)
         return conv(
             input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups
         )
@@ -207,6 +233,19 @@ class Conv2d(_Conv):
     _conv = staticmethod(conv2d)
 
 
+class Conv3d(_Conv):
+    """3-D convolution over (N, C_in, D, H, W) or (C_in, D, H, W): ``F.conv3d`` with this
+    layer's weight (out_channels, in_channels / groups, kD, kH, kW) and bias.
+
+    >>> from nanotorch import nn
+    >>> nn.Conv3d(2, 4, 3, padding=1)
+    Conv3d(2, 4, kernel_size=(3, 3, 3), stride=(1, 1, 1), padding=(1, 1, 1))
+    """
+
+    _nd = 3
+    _conv = staticmethod(conv3d)
+
+
 class ConvTranspose2d(_ConvNd):
     """Transposed 2-D convolution: ``F.conv_transpose2d`` with this layer's weight
     (in_channels, out_channels / groups, kH, kW) and bias. ``forward(x, output_size)`` picks
@@ -218,6 +257,7 @@ class ConvTranspose2d(_ConvNd):
     """
 
     transposed = True
+    _conv_t = staticmethod(conv_transpose2d)
 
     def __init__(
         self,
@@ -252,11 +292,12 @@ class ConvTranspose2d(_ConvNd):
             generator,
         )
 
-    def _output_padding(self, input: Tensor, output_size: Sequence[int]) -> tuple[int, int]:  # noqa: A002
-        """The output_padding giving ``output_size`` ((H, W) or the full shape); each size
-        must lie in [smallest, smallest + stride - 1], as in PyTorch."""
-        size = tuple(int(v) for v in output_size)[-2:]
-        spatial = tuple(input.shape[-2:])
+    def _output_padding(self, input: Tensor, output_size: Sequence[int]) -> tuple[int, ...]:  # noqa: A002
+        """The output_padding giving ``output_size`` (the spatial sizes or the full shape);
+        each size must lie in [smallest, smallest + stride - 1], as in PyTorch."""
+        nd = self._nd
+        size = tuple(int(v) for v in output_size)[-nd:]
+        spatial = tuple(input.shape[-nd:])
         smallest = tuple(
             (n - 1) * s - 2 * p + d * (k - 1) + 1
             for n, s, p, d, k in zip(
@@ -264,23 +305,24 @@ class ConvTranspose2d(_ConvNd):
             )
         )
         largest = tuple(m + s - 1 for m, s in zip(smallest, self.stride))
-        if len(size) != 2 or any(not lo <= v <= hi for v, lo, hi in zip(size, smallest, largest)):
+        if len(size) != nd or any(not lo <= v <= hi for v, lo, hi in zip(size, smallest, largest)):
             raise ValueError(
                 f"{type(self).__name__}: output_size {size} cannot come from input shape "
                 f"{tuple(input.shape)}: each size must lie between {smallest} and {largest}"
             )
-        return tuple(v - lo for v, lo in zip(size, smallest))  # type: ignore[return-value]
+        return tuple(v - lo for v, lo in zip(size, smallest))
 
     def forward(
         self,
         input: Tensor,  # noqa: A002 - PyTorch's name
         output_size: Sequence[int] | None = None,
     ) -> Tensor:
-        check_same_place("conv_transpose2d", input, weight=self.weight, bias=self.bias)
+        conv_t = type(self)._conv_t
+        check_same_place(conv_t.__name__, input, weight=self.weight, bias=self.bias)
         output_padding = (
             self.output_padding if output_size is None else self._output_padding(input, output_size)
         )
-        return conv_transpose2d(
+        return conv_t(
             input,
             self.weight,
             self.bias,
@@ -292,4 +334,17 @@ class ConvTranspose2d(_ConvNd):
         )
 
 
-__all__ = ["Conv1d", "Conv2d", "ConvTranspose2d"]
+class ConvTranspose1d(ConvTranspose2d):
+    """Transposed 1-D convolution: ``F.conv_transpose1d`` with this layer's weight
+    (in_channels, out_channels / groups, k) and bias.
+
+    >>> from nanotorch import nn
+    >>> nn.ConvTranspose1d(4, 2, 3, stride=2)
+    ConvTranspose1d(4, 2, kernel_size=(3,), stride=(2,))
+    """
+
+    _nd = 1
+    _conv_t = staticmethod(conv_transpose1d)
+
+
+__all__ = ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d"]

@@ -62,6 +62,39 @@ REEXPORTED = (
     "tanh",
 )
 
+# Pools and convolutions of the op-breadth families (ops/pool_extra.py, ops/conv_extra.py).
+from nanotorch.ops import (  # noqa: E402, F401 - re-exported (REEXPORTED)
+    adaptive_avg_pool1d,
+    adaptive_avg_pool3d,
+    adaptive_max_pool1d,
+    adaptive_max_pool2d,
+    adaptive_max_pool3d,
+    avg_pool1d,
+    avg_pool3d,
+    conv3d,
+    conv_transpose1d,
+    max_pool1d,
+    max_pool3d,
+    max_unpool1d,
+    max_unpool2d,
+)
+
+REEXPORTED += (
+    "adaptive_avg_pool1d",
+    "adaptive_avg_pool3d",
+    "adaptive_max_pool1d",
+    "adaptive_max_pool2d",
+    "adaptive_max_pool3d",
+    "avg_pool1d",
+    "avg_pool3d",
+    "conv3d",
+    "conv_transpose1d",
+    "max_pool1d",
+    "max_pool3d",
+    "max_unpool1d",
+    "max_unpool2d",
+)
+
 
 def families() -> list[Any]:
     """The modules of ``nanotorch.nn`` that declare functional ``OPS``."""

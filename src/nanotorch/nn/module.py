@@ -36,6 +36,7 @@ from typing import Any
 from nanotorch.autograd.grad_mode import no_grad
 from nanotorch.backend import Device
 from nanotorch.dtypes import DType
+from nanotorch.nn.hooks import HOOK_DICTS, RemovableHandle, add_hook, call_with_hooks
 from nanotorch.nn.parameter import Parameter
 from nanotorch.tensor import Tensor, _parse_to_args
 
@@ -91,11 +92,56 @@ class Module:
         object.__setattr__(self, "_buffers", {})
         object.__setattr__(self, "_non_persistent_buffers", set())
         object.__setattr__(self, "_modules", {})
+        for name in HOOK_DICTS:
+            object.__setattr__(self, name, OrderedDict())
 
     forward: Callable[..., Any] = _forward_unimplemented
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        d = self.__dict__
+        if d.get("_forward_pre_hooks") or d.get("_forward_hooks") or d.get("_backward_hooks"):
+            return call_with_hooks(self, args, kwargs)  # Note [Module hooks] in nn/hooks.py
         return self.forward(*args, **kwargs)
+
+    # ------------------------------------------------------------------ hooks
+    def register_forward_pre_hook(
+        self, hook: Callable[..., Any], *, prepend: bool = False, with_kwargs: bool = False
+    ) -> RemovableHandle:
+        """Call ``hook(module, args)`` (``hook(module, args, kwargs)`` with ``with_kwargs``)
+        before each forward; a non-None return replaces the inputs. Note [Module hooks]."""
+        return add_hook(self._forward_pre_hooks, (hook, with_kwargs), prepend)
+
+    def register_forward_hook(
+        self,
+        hook: Callable[..., Any],
+        *,
+        prepend: bool = False,
+        with_kwargs: bool = False,
+        always_call: bool = False,
+    ) -> RemovableHandle:
+        """Call ``hook(module, args, output)`` (``hook(module, args, kwargs, output)`` with
+        ``with_kwargs``) after each forward; a non-None return replaces the output.
+        ``always_call=True`` runs it (with output None) even when forward raises.
+
+        >>> import nanotorch
+        >>> from nanotorch import nn
+        >>> layer = nn.Identity()
+        >>> handle = layer.register_forward_hook(lambda mod, args, out: out * 2)
+        >>> layer(nanotorch.tensor([1.0])).tolist()
+        [2.0]
+        >>> handle.remove()
+        >>> layer(nanotorch.tensor([1.0])).tolist()
+        [1.0]
+        """
+        return add_hook(self._forward_hooks, (hook, with_kwargs, always_call), prepend)
+
+    def register_full_backward_hook(
+        self, hook: Callable[..., Any], prepend: bool = False
+    ) -> RemovableHandle:
+        """Call ``hook(module, grad_input, grad_output)`` once the gradients with respect to
+        the module's positional tensor inputs are computed; a non-None return replaces
+        ``grad_input``. Note [Module hooks]."""
+        return add_hook(self._backward_hooks, (hook, False), prepend)
 
     # ------------------------------------------------------------------ registration
     def _dicts(self, attr: str) -> dict[str, Any]:

@@ -1,7 +1,9 @@
-"""Pooling layers: ``MaxPool2d``, ``AvgPool2d`` and ``AdaptiveAvgPool2d``.
+"""Pooling layers: ``MaxPool{1,2,3}d``, ``AvgPool{1,2,3}d``, ``AdaptiveAvgPool{1,2,3}d``,
+``AdaptiveMaxPool{1,2,3}d`` and ``MaxUnpool{1,2}d``.
 
 Parameter-free modules that hold their hyperparameters and call the functional forms in
-``nanotorch.ops.pool`` (re-exported from ``nanotorch.nn.functional``). Arguments, defaults
+``nanotorch.ops.pool`` and ``nanotorch.ops.pool_extra`` (re-exported from
+``nanotorch.nn.functional``). Arguments, defaults
 (``stride`` defaults to ``kernel_size``) and reprs follow PyTorch; hyperparameters are checked
 at construction. Like the rest of the engine, this module imports no array library.
 """
@@ -12,12 +14,26 @@ from collections.abc import Sequence
 from typing import Any
 
 from nanotorch.nn.module import Module
+from nanotorch.ops.conv import non_negative, positive
 from nanotorch.ops.pool import (
     adaptive_avg_pool2d,
     avg_pool2d,
     check_output_size,
     check_pool_args,
     max_pool2d,
+)
+from nanotorch.ops.pool_extra import (
+    adaptive_avg_pool1d,
+    adaptive_avg_pool3d,
+    adaptive_max_pool1d,
+    adaptive_max_pool2d,
+    adaptive_max_pool3d,
+    avg_pool1d,
+    avg_pool3d,
+    max_pool1d,
+    max_pool3d,
+    max_unpool1d,
+    max_unpool2d,
 )
 from nanotorch.tensor import Tensor
 
@@ -124,4 +140,366 @@ class AdaptiveAvgPool2d(Module):
         return f"output_size={self.output_size}"
 
 
-__all__ = ["AdaptiveAvgPool2d", "AvgPool2d", "MaxPool2d"]
+# ---------------------------------------------------------------------------- 1-D, adaptive max,
+# unpooling (their functional forms live in nanotorch.ops.pool_extra)
+def _single(op: str, name: str, value: Any) -> tuple[int, ...]:
+    return positive(op, name, value, 1)
+
+
+class MaxPool1d(Module):
+    """Max over windows of length kernel_size: ``F.max_pool1d`` with these hyperparameters.
+
+    >>> from nanotorch import nn
+    >>> nn.MaxPool1d(3, stride=2)
+    MaxPool1d(kernel_size=3, stride=2, padding=0, dilation=1, ceil_mode=False)
+    """
+
+    def __init__(
+        self,
+        kernel_size: int | Sequence[int],
+        stride: int | Sequence[int] | None = None,
+        padding: int | Sequence[int] = 0,
+        dilation: int | Sequence[int] = 1,
+        return_indices: bool = False,
+        ceil_mode: bool = False,
+    ) -> None:
+        super().__init__()
+        name = type(self).__name__
+        k = _single(name, "kernel_size", kernel_size)
+        p = non_negative(name, "padding", padding, 1)
+        _single(name, "dilation", dilation)
+        if stride is not None:
+            _single(name, "stride", stride)
+        if p[0] > k[0] // 2:
+            raise ValueError(
+                f"{name}: padding {padding} must be at most half of kernel_size {kernel_size}"
+            )
+        self.kernel_size = kernel_size
+        self.stride = stride if stride is not None else kernel_size
+        self.padding, self.dilation = padding, dilation
+        self.return_indices, self.ceil_mode = return_indices, ceil_mode
+
+    def forward(self, input: Tensor) -> Any:  # noqa: A002 - PyTorch's name
+        return max_pool1d(
+            input,
+            self.kernel_size,
+            self.stride,
+            self.padding,
+            self.dilation,
+            self.ceil_mode,
+            self.return_indices,
+        )
+
+    def extra_repr(self) -> str:
+        return (
+            f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
+            f"dilation={self.dilation}, ceil_mode={self.ceil_mode}"
+        )
+
+
+class AvgPool1d(Module):
+    """Mean over windows of length kernel_size: ``F.avg_pool1d``. Sizes are kept as 1-tuples,
+    as PyTorch keeps them.
+
+    >>> from nanotorch import nn
+    >>> nn.AvgPool1d(3, stride=2)
+    AvgPool1d(kernel_size=(3,), stride=(2,), padding=(0,))
+    """
+
+    def __init__(
+        self,
+        kernel_size: int | Sequence[int],
+        stride: int | Sequence[int] | None = None,
+        padding: int | Sequence[int] = 0,
+        ceil_mode: bool = False,
+        count_include_pad: bool = True,
+    ) -> None:
+        super().__init__()
+        name = type(self).__name__
+        self.kernel_size = _single(name, "kernel_size", kernel_size)
+        self.stride = self.kernel_size if stride is None else _single(name, "stride", stride)
+        self.padding = non_negative(name, "padding", padding, 1)
+        if self.padding[0] > self.kernel_size[0] // 2:
+            raise ValueError(
+                f"{name}: padding {self.padding} must be at most half of kernel_size "
+                f"{self.kernel_size}"
+            )
+        self.ceil_mode, self.count_include_pad = ceil_mode, count_include_pad
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002 - PyTorch's name
+        return avg_pool1d(
+            input,
+            self.kernel_size,
+            self.stride,
+            self.padding,
+            self.ceil_mode,
+            self.count_include_pad,
+        )
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class AdaptiveAvgPool1d(Module):
+    """Average over adaptive bins of the last dim: ``F.adaptive_avg_pool1d``.
+
+    >>> from nanotorch import nn
+    >>> nn.AdaptiveAvgPool1d(4)
+    AdaptiveAvgPool1d(output_size=4)
+    """
+
+    def __init__(self, output_size: int | Sequence[int]) -> None:
+        super().__init__()
+        _single(type(self).__name__, "output_size", output_size)
+        self.output_size = output_size
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002 - PyTorch's name
+        return adaptive_avg_pool1d(input, self.output_size)
+
+    def extra_repr(self) -> str:
+        return f"output_size={self.output_size}"
+
+
+class AdaptiveMaxPool1d(Module):
+    """Max over adaptive bins of the last dim: ``F.adaptive_max_pool1d``.
+
+    >>> from nanotorch import nn
+    >>> nn.AdaptiveMaxPool1d(4)
+    AdaptiveMaxPool1d(output_size=4)
+    """
+
+    def __init__(self, output_size: int | Sequence[int], return_indices: bool = False) -> None:
+        super().__init__()
+        _single(type(self).__name__, "output_size", output_size)
+        self.output_size, self.return_indices = output_size, return_indices
+
+    def forward(self, input: Tensor) -> Any:  # noqa: A002 - PyTorch's name
+        return adaptive_max_pool1d(input, self.output_size, self.return_indices)
+
+    def extra_repr(self) -> str:
+        return f"output_size={self.output_size}"
+
+
+class AdaptiveMaxPool2d(Module):
+    """Max over adaptive bins to a fixed ``output_size`` (None keeps that input size):
+    ``F.adaptive_max_pool2d``.
+
+    >>> from nanotorch import nn
+    >>> nn.AdaptiveMaxPool2d((5, None))
+    AdaptiveMaxPool2d(output_size=(5, None))
+    """
+
+    def __init__(
+        self, output_size: int | None | Sequence[int | None], return_indices: bool = False
+    ) -> None:
+        super().__init__()
+        check_output_size(type(self).__name__, output_size)
+        self.output_size, self.return_indices = output_size, return_indices
+
+    def forward(self, input: Tensor) -> Any:  # noqa: A002 - PyTorch's name
+        return adaptive_max_pool2d(input, self.output_size, self.return_indices)
+
+    def extra_repr(self) -> str:
+        return f"output_size={self.output_size}"
+
+
+class MaxPool3d(Module):
+    """Max over kD x kH x kW windows: ``F.max_pool3d`` with these hyperparameters.
+
+    >>> from nanotorch import nn
+    >>> nn.MaxPool3d(2)
+    MaxPool3d(kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=False)
+    """
+
+    def __init__(
+        self,
+        kernel_size: int | Sequence[int],
+        stride: int | Sequence[int] | None = None,
+        padding: int | Sequence[int] = 0,
+        dilation: int | Sequence[int] = 1,
+        return_indices: bool = False,
+        ceil_mode: bool = False,
+    ) -> None:
+        super().__init__()
+        name = type(self).__name__
+        positive(name, "kernel_size", kernel_size, 3)
+        non_negative(name, "padding", padding, 3)
+        positive(name, "dilation", dilation, 3)
+        if stride is not None:
+            positive(name, "stride", stride, 3)
+        self.kernel_size = kernel_size
+        self.stride = stride if stride is not None else kernel_size
+        self.padding, self.dilation = padding, dilation
+        self.return_indices, self.ceil_mode = return_indices, ceil_mode
+
+    def forward(self, input: Tensor) -> Any:  # noqa: A002 - PyTorch's name
+        return max_pool3d(
+            input,
+            self.kernel_size,
+            self.stride,
+            self.padding,
+            self.dilation,
+            self.ceil_mode,
+            self.return_indices,
+        )
+
+    def extra_repr(self) -> str:
+        return (
+            f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
+            f"dilation={self.dilation}, ceil_mode={self.ceil_mode}"
+        )
+
+
+class AvgPool3d(Module):
+    """Mean over kD x kH x kW windows: ``F.avg_pool3d`` with these hyperparameters.
+
+    >>> from nanotorch import nn
+    >>> nn.AvgPool3d(2)
+    AvgPool3d(kernel_size=2, stride=2, padding=0)
+    """
+
+    def __init__(
+        self,
+        kernel_size: int | Sequence[int],
+        stride: int | Sequence[int] | None = None,
+        padding: int | Sequence[int] = 0,
+        ceil_mode: bool = False,
+        count_include_pad: bool = True,
+        divisor_override: int | None = None,
+    ) -> None:
+        super().__init__()
+        name = type(self).__name__
+        positive(name, "kernel_size", kernel_size, 3)
+        non_negative(name, "padding", padding, 3)
+        if stride is not None:
+            positive(name, "stride", stride, 3)
+        self.kernel_size = kernel_size
+        self.stride = stride if stride is not None else kernel_size
+        self.padding, self.ceil_mode = padding, ceil_mode
+        self.count_include_pad, self.divisor_override = count_include_pad, divisor_override
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002 - PyTorch's name
+        return avg_pool3d(
+            input,
+            self.kernel_size,
+            self.stride,
+            self.padding,
+            self.ceil_mode,
+            self.count_include_pad,
+            self.divisor_override,
+        )
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class AdaptiveAvgPool3d(Module):
+    """Average over adaptive bins of the last three dims: ``F.adaptive_avg_pool3d``.
+
+    >>> from nanotorch import nn
+    >>> nn.AdaptiveAvgPool3d((1, 2, None))
+    AdaptiveAvgPool3d(output_size=(1, 2, None))
+    """
+
+    def __init__(self, output_size: int | None | Sequence[int | None]) -> None:
+        super().__init__()
+        self.output_size = output_size
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002 - PyTorch's name
+        return adaptive_avg_pool3d(input, self.output_size)
+
+    def extra_repr(self) -> str:
+        return f"output_size={self.output_size}"
+
+
+class AdaptiveMaxPool3d(Module):
+    """Max over adaptive bins of the last three dims: ``F.adaptive_max_pool3d``.
+
+    >>> from nanotorch import nn
+    >>> nn.AdaptiveMaxPool3d(2)
+    AdaptiveMaxPool3d(output_size=2)
+    """
+
+    def __init__(
+        self, output_size: int | None | Sequence[int | None], return_indices: bool = False
+    ) -> None:
+        super().__init__()
+        self.output_size, self.return_indices = output_size, return_indices
+
+    def forward(self, input: Tensor) -> Any:  # noqa: A002 - PyTorch's name
+        return adaptive_max_pool3d(input, self.output_size, self.return_indices)
+
+    def extra_repr(self) -> str:
+        return f"output_size={self.output_size}"
+
+
+class _MaxUnpoolNd(Module):
+    _nd = 2
+    _fn: Any
+
+    def __init__(
+        self,
+        kernel_size: int | Sequence[int],
+        stride: int | Sequence[int] | None = None,
+        padding: int | Sequence[int] = 0,
+    ) -> None:
+        super().__init__()
+        name, nd = type(self).__name__, self._nd
+        self.kernel_size = positive(name, "kernel_size", kernel_size, nd)
+        self.stride = self.kernel_size if stride is None else positive(name, "stride", stride, nd)
+        self.padding = non_negative(name, "padding", padding, nd)
+
+    def forward(
+        self,
+        input: Tensor,  # noqa: A002 - PyTorch's name
+        indices: Tensor,
+        output_size: Sequence[int] | None = None,
+    ) -> Tensor:
+        return type(self)._fn(
+            input, indices, self.kernel_size, self.stride, self.padding, output_size
+        )
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class MaxUnpool2d(_MaxUnpoolNd):
+    """The partial inverse of ``MaxPool2d``: ``F.max_unpool2d``; ``forward(input, indices,
+    output_size=None)``.
+
+    >>> from nanotorch import nn
+    >>> nn.MaxUnpool2d(2)
+    MaxUnpool2d(kernel_size=(2, 2), stride=(2, 2), padding=(0, 0))
+    """
+
+    _fn = staticmethod(max_unpool2d)
+
+
+class MaxUnpool1d(_MaxUnpoolNd):
+    """The partial inverse of ``MaxPool1d``: ``F.max_unpool1d``.
+
+    >>> from nanotorch import nn
+    >>> nn.MaxUnpool1d(2)
+    MaxUnpool1d(kernel_size=(2,), stride=(2,), padding=(0,))
+    """
+
+    _nd = 1
+    _fn = staticmethod(max_unpool1d)
+
+
+__all__ = [
+    "AdaptiveAvgPool1d",
+    "AdaptiveAvgPool2d",
+    "AdaptiveAvgPool3d",
+    "AdaptiveMaxPool1d",
+    "AdaptiveMaxPool2d",
+    "AdaptiveMaxPool3d",
+    "AvgPool1d",
+    "AvgPool2d",
+    "AvgPool3d",
+    "MaxPool1d",
+    "MaxPool2d",
+    "MaxPool3d",
+    "MaxUnpool1d",
+    "MaxUnpool2d",
+]

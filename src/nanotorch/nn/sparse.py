@@ -19,7 +19,7 @@ from nanotorch.nn.module import Module
 from nanotorch.nn.parameter import Parameter
 from nanotorch.ops._util import int_arg
 from nanotorch.ops.elementwise import where
-from nanotorch.ops.indexing import take_along
+from nanotorch.ops.indexing import _check_index_tensor, take_along
 from nanotorch.tensor import Tensor
 
 # The functional ops this family exports through nanotorch.nn.functional; the op-spec
@@ -43,14 +43,68 @@ def _normalize_padding_idx(op: str, padding_idx: int | None, num_embeddings: int
     return padding_idx % num_embeddings
 
 
+def _renorm_rows_(weight: Tensor, index: Tensor, max_norm: float, norm_type: float) -> None:
+    """Scale, in place and outside the graph, every row of ``weight`` that ``index`` looks
+    up and whose ``norm_type``-norm exceeds ``max_norm`` by max_norm / (norm + 1e-7), as
+    PyTorch's ``embedding_renorm_`` does. Rows that are not looked up stay as they are.
+
+    Which rows are looked up is found without reading the indices back to the host: a
+    scatter-add of ones at ``index`` (the ``index_add`` backend hook) marks them.
+    """
+    from nanotorch.autograd.grad_mode import no_grad
+
+    backend = weight._backend
+    xp = backend.xp
+    with no_grad(), backend.context():
+        w = weight._data
+        mag = xp.abs(w)
+        if norm_type == float("inf"):
+            norms = xp.max(mag, axis=1)
+        else:
+            norms = xp.sum(mag**norm_type, axis=1) ** (1.0 / norm_type)
+        flat = xp.reshape(index._data, (-1,))
+        hits = backend.index_add(
+            xp.zeros((w.shape[0],), dtype=w.dtype, device=w.device),
+            flat,
+            xp.ones((flat.shape[0],), dtype=w.dtype, device=w.device),
+        )
+        over = (hits > 0) & (norms > max_norm)
+        scale = xp.where(over, max_norm / (norms + 1e-7), xp.ones_like(norms))
+        weight.mul_(Tensor._make(xp.reshape(scale, (-1, 1)), weight._device, backend))
+
+
+def _lookup_counts(weight: Tensor, index: Tensor) -> Tensor:
+    """For each position of ``index``, how many times its row is looked up in ``index``
+    (a scatter-add of ones, then a gather), in weight's dtype."""
+    backend = weight._backend
+    xp = backend.xp
+    with backend.context():
+        flat = xp.reshape(index._data, (-1,))
+        dtype = weight._data.dtype
+        hits = backend.index_add(
+            xp.zeros((weight.shape[0],), dtype=dtype, device=flat.device),
+            flat,
+            xp.ones((flat.shape[0],), dtype=dtype, device=flat.device),
+        )
+        counts = xp.reshape(xp.take(hits, flat), index.shape)
+    return Tensor._make(counts, weight._device, backend)
+
+
 def embedding(
     input: Tensor,  # noqa: A002
     weight: Tensor,
     padding_idx: int | None = None,
+    max_norm: float | None = None,
+    norm_type: float = 2.0,
+    scale_grad_by_freq: bool = False,
+    sparse: bool = False,
 ) -> Tensor:
     """out[..., :] = weight[input[...], :] for an integer tensor ``input`` of any shape;
     d weight[j] = sum of g over the positions where input == j (scatter-add), except
-    row ``padding_idx``, which is read but never receives a gradient.
+    row ``padding_idx``, which is read but never receives a gradient. With ``max_norm``, the
+    looked-up rows whose ``norm_type``-norm exceeds it are first rescaled to that norm, in
+    place in ``weight`` (PyTorch's renormalization; it changes the table). With
+    ``scale_grad_by_freq``, each row's gradient is divided by how often the batch uses it.
 
     >>> import nanotorch
     >>> import nanotorch.nn.functional as F
@@ -74,7 +128,28 @@ def embedding(
         )
     padding_idx = _normalize_padding_idx("embedding", padding_idx, weight.shape[0])
     index = input.long() if input.dtype.name == "int32" else input
+    if max_norm is not None:
+        if not max_norm > 0:
+            raise ValueError(
+                f"embedding: max_norm must be positive, got {max_norm}; it is the largest "
+                "norm a looked-up row may keep"
+            )
+        if not norm_type > 0:
+            raise ValueError(f"embedding: norm_type must be positive, got {norm_type}")
+        _check_index_tensor("embedding", index, weight.shape[0], weight, 0)
+        _renorm_rows_(weight, index, float(max_norm), float(norm_type))
+    if sparse:
+        raise NotImplementedError(
+            "embedding: sparse=True (sparse gradients) is not supported; nanotorch has dense "
+            "gradients only, use sparse=False"
+        )
     out = take_along(weight, index, 0, "embedding")  # checks the range, names the sizes
+    if scale_grad_by_freq and out.requires_grad:
+        # Same values (out - out.detach() is exactly 0), but the path to weight is divided
+        # by the count of each position's index, so row j's summed gradient is divided by
+        # how many times the batch looked j up.
+        counts = _lookup_counts(weight, index)
+        out = out.detach() + (out - out.detach()) / counts.unsqueeze(-1)
     if padding_idx is not None:
         # The padding row's value is returned as is but cut from the graph.
         out = where((index == padding_idx).unsqueeze(-1), out.detach(), out)
@@ -97,6 +172,10 @@ class Embedding(Module):
         num_embeddings: int,
         embedding_dim: int,
         padding_idx: int | None = None,
+        max_norm: float | None = None,
+        norm_type: float = 2.0,
+        scale_grad_by_freq: bool = False,
+        sparse: bool = False,
         *,
         _weight: Tensor | None = None,
         _freeze: bool = False,
@@ -109,6 +188,8 @@ class Embedding(Module):
         self.num_embeddings = num_embeddings
         self.embedding_dim = embedding_dim
         self.padding_idx = _normalize_padding_idx("Embedding", padding_idx, num_embeddings)
+        self.max_norm, self.norm_type = max_norm, norm_type
+        self.scale_grad_by_freq, self.sparse = scale_grad_by_freq, sparse
         if _weight is None:
             self.weight = Parameter(
                 empty((num_embeddings, embedding_dim), device=device, dtype=dtype),
@@ -135,15 +216,40 @@ class Embedding(Module):
                 self.weight[self.padding_idx] = 0.0
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
-        return embedding(input, self.weight, self.padding_idx)
+        return embedding(
+            input,
+            self.weight,
+            self.padding_idx,
+            self.max_norm,
+            self.norm_type,
+            self.scale_grad_by_freq,
+            self.sparse,
+        )
 
     def extra_repr(self) -> str:
         text = f"{self.num_embeddings}, {self.embedding_dim}"
-        return text + (f", padding_idx={self.padding_idx}" if self.padding_idx is not None else "")
+        if self.padding_idx is not None:
+            text += f", padding_idx={self.padding_idx}"
+        if self.max_norm is not None:
+            text += f", max_norm={self.max_norm}"
+        if self.norm_type != 2:
+            text += f", norm_type={self.norm_type}"
+        if self.scale_grad_by_freq:
+            text += ", scale_grad_by_freq=True"
+        if self.sparse:
+            text += ", sparse=True"
+        return text
 
     @classmethod
     def from_pretrained(
-        cls, embeddings: Tensor, freeze: bool = True, padding_idx: int | None = None
+        cls,
+        embeddings: Tensor,
+        freeze: bool = True,
+        padding_idx: int | None = None,
+        max_norm: float | None = None,
+        norm_type: float = 2.0,
+        scale_grad_by_freq: bool = False,
+        sparse: bool = False,
     ) -> Embedding:
         """An Embedding whose table is ``embeddings`` (shared memory); frozen by default."""
         if embeddings.ndim != 2:
@@ -152,7 +258,17 @@ class Embedding(Module):
                 f"{tuple(embeddings.shape)}"
             )
         rows, dim = embeddings.shape
-        return cls(rows, dim, padding_idx, _weight=embeddings, _freeze=freeze)
+        return cls(
+            rows,
+            dim,
+            padding_idx,
+            max_norm,
+            norm_type,
+            scale_grad_by_freq,
+            sparse,
+            _weight=embeddings,
+            _freeze=freeze,
+        )
 
 
 __all__ = ["Embedding", "embedding"]

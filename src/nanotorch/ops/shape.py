@@ -1,5 +1,6 @@
 """Ops that rearrange elements without computing new values: reshape, permute, expand, cat,
-stack, flip, pad and friends. Their backward passes rearrange the gradient the other way."""
+stack, flip and friends (``pad`` has its own family, ops/padding.py). Their backward passes
+rearrange the gradient the other way."""
 
 from __future__ import annotations
 
@@ -32,7 +33,6 @@ OPS = (
     "chunk",
     "unbind",
     "flip",
-    "pad",
 )
 ALIASES = {"view": "reshape", "swapaxes": "transpose", "concat": "cat", "concatenate": "cat"}
 
@@ -358,42 +358,3 @@ def flip(a: Tensor, dims: int | Sequence[int]) -> Tensor:
     if not norm:
         return a
     return Flip.apply(a, dims=norm)
-
-
-class Pad(Function):
-    """out = a surrounded by ``value`` (constant padding);  da = the interior slice of g."""
-
-    @staticmethod
-    def forward(ctx, xp, a, widths, value):
-        shape = tuple(s + lo + hi for s, (lo, hi) in zip(a.shape, widths))
-        out = xp.full(shape, value, dtype=a.dtype, device=a.device)
-        key = tuple(slice(lo, lo + s) for s, (lo, hi) in zip(a.shape, widths))
-        out[key] = a
-        ctx.key = key
-        return out
-
-    @staticmethod
-    def backward(ctx, g):
-        return g[ctx.key]
-
-
-def pad(a: Tensor, pad: Sequence[int], mode: str = "constant", value: float = 0.0) -> Tensor:
-    """Constant padding, PyTorch's layout: ``pad`` lists (before, after) pairs starting from
-    the LAST dim, e.g. ``(left, right, top, bottom)`` for the last two dims."""
-    if mode != "constant":
-        raise NotImplementedError(f"pad: only mode='constant' is supported, got {mode!r}")
-    pad = list(int_list("pad", "pad", pad))
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise TypeError(f"pad: value must be a number, got {type(value).__name__} {value!r}")
-    if len(pad) % 2 or len(pad) // 2 > a.ndim:
-        raise ValueError(
-            f"pad: pad must hold (before, after) pairs for at most {a.ndim} dims, got {pad}"
-        )
-    if any(p < 0 for p in pad):
-        raise ValueError(f"pad: negative padding {pad} is not supported; slice instead")
-    widths = [(0, 0)] * a.ndim
-    for i in range(len(pad) // 2):
-        widths[a.ndim - 1 - i] = (pad[2 * i], pad[2 * i + 1])
-    if all(w == (0, 0) for w in widths):
-        return a
-    return Pad.apply(a, widths=tuple(widths), value=value)

@@ -20,7 +20,8 @@ from nanotorch.errors import ShapeError
 from nanotorch.ops._util import normalize_dim
 from nanotorch.ops.elementwise import where
 from nanotorch.ops.indexing import Take, getitem, index_range
-from nanotorch.ops.shape import broadcast_to, cat, pad, permute, reshape, stack
+from nanotorch.ops.padding import pad
+from nanotorch.ops.shape import broadcast_to, cat, permute, reshape, stack
 from nanotorch.tensor import Tensor
 
 # What this family exports; nanotorch.<name> and the op-spec tests derive from it

@@ -90,3 +90,47 @@ def test_embedding_empty_indices_backward(device):
     assert out.shape == (0, 3)
     out.sum().backward()
     assert_close(weight.grad, np.zeros((5, 3), np.float32))
+
+
+def test_embedding_max_norm_renormalizes_looked_up_rows_in_place(device):
+    # Row 0 has norm 5 > 2: scaled by 2 / (5 + 1e-7). Row 1 (norm 0.5) is within; row 2 has
+    # norm 10 but is not looked up, so it stays as it is (PyTorch renormalizes only the rows
+    # it reads).
+    table = nt.tensor([[3.0, 4.0], [0.3, 0.4], [6.0, 8.0]], dtype=nt.float64, device=device)
+    emb = nn.Embedding.from_pretrained(table, freeze=False, max_norm=2.0)
+    version = emb.weight._version
+    out = emb(nt.tensor([0, 1, 0], device=device))
+    scale = 2.0 / (5.0 + 1e-7)
+    expected = np.array([[3.0 * scale, 4.0 * scale], [0.3, 0.4], [6.0, 8.0]])
+    np.testing.assert_allclose(_host(emb.weight), expected, rtol=1e-12)
+    np.testing.assert_allclose(_host(out), expected[[0, 1, 0]], rtol=1e-12)
+    assert emb.weight._version > version
+    assert repr(nn.Embedding(4, 2, max_norm=1.0)) == "Embedding(4, 2, max_norm=1.0)"
+
+
+def test_embedding_max_norm_uses_norm_type_and_keeps_gradients(device):
+    # L1 norm of row 1 is 3 > 1.5: scaled by 1.5 / 3; the gradient still reaches the table.
+    w = nt.tensor([[0.5, 0.5], [1.0, -2.0]], dtype=nt.float64, device=device, requires_grad=True)
+    out = F.embedding(nt.tensor([1, 1], device=device), w, max_norm=1.5, norm_type=1.0)
+    np.testing.assert_allclose(_host(out), [[0.5, -1.0]] * 2, rtol=1e-6)
+    out.sum().backward()
+    assert w.grad.tolist() == [[0.0, 0.0], [2.0, 2.0]]
+
+
+def test_embedding_max_norm_must_be_positive(device):
+    with pytest.raises(ValueError, match=r"embedding: max_norm must be positive, got -1.0"):
+        F.embedding(nt.tensor([0], device=device), nt.ones((2, 2), device=device), max_norm=-1.0)
+
+
+def test_embedding_scale_grad_by_freq_divides_by_the_count_in_the_batch(device):
+    # Row 1 appears 3 times, row 0 once: with an upstream gradient of ones, row 1 gets
+    # 3 / 3 = 1 per column and row 0 gets 1 / 1; without scaling row 1 would get 3.
+    w = nt.ones((3, 2), dtype=nt.float64, device=device, requires_grad=True)
+    out = F.embedding(nt.tensor([1, 0, 1, 1], device=device), w, scale_grad_by_freq=True)
+    assert out.tolist() == [[1.0, 1.0]] * 4
+    out.sum().backward()
+    assert w.grad.tolist() == [[1.0, 1.0], [1.0, 1.0], [0.0, 0.0]]
+    emb = nn.Embedding(3, 2, scale_grad_by_freq=True)
+    assert repr(emb) == "Embedding(3, 2, scale_grad_by_freq=True)"
+    with pytest.raises(NotImplementedError, match=r"embedding: sparse=True"):
+        F.embedding(nt.tensor([0], device=device), w, sparse=True)

@@ -1,0 +1,282 @@
+"""``nn.MultiheadAttention``: attention with learned projections, split into heads.
+
+For a query sequence x (L, E) and key/value sequences (S, kdim), (S, vdim), with H heads of
+width D = E / H:
+
+    q = x W_q^T + b_q,  k = key W_k^T + b_k,  v = value W_v^T + b_v      (each (., E))
+    head h uses features h*D .. (h+1)*D of q, k, v
+    o_h = softmax(q_h k_h^T / sqrt(D) + mask) v_h                       ((L, D) per head)
+    out = concat_h(o_h) W_o^T + b_o                                      ((L, E))
+
+Parameters follow PyTorch's names and layouts, so its state_dicts load unchanged: when
+kdim = vdim = E the three input projections are one ``in_proj_weight`` (3E, E) whose rows
+0..E-1 are W_q, E..2E-1 W_k and 2E..3E-1 W_v; otherwise they are ``q_proj_weight`` (E, E),
+``k_proj_weight`` (E, kdim) and ``v_proj_weight`` (E, vdim). ``in_proj_bias`` (3E,) stacks
+b_q, b_k, b_v the same way, and ``out_proj`` is a Linear(E, E). Initialisation is PyTorch's:
+Xavier-uniform input projections, zero biases, ``out_proj.weight`` as any Linear.
+
+Note [Attention masks in MultiheadAttention]
+~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~
+The module keeps PyTorch's convention, which is the opposite of
+``F.scaled_dot_product_attention``'s for bool masks: here True means "may NOT attend".
+``attn_mask`` ((L, S), or (N*H, L, S) for one mask per batch element and head) and
+``key_padding_mask`` ((N, S), True = padding) are turned into float masks (-inf where
+masked, 0 elsewhere; float masks are used as they are) and added together, the padding mask
+broadcast over heads and queries. ``is_causal`` is only a hint that ``attn_mask`` is the
+causal mask, as in PyTorch, so it needs ``attn_mask``. With ``need_weights=False`` the heads
+go through ``F.scaled_dot_product_attention`` (fully masked rows give 0, Note [Fully masked
+attention rows]); with ``need_weights=True`` the weights come from a plain softmax and are
+returned (after dropout, as PyTorch returns them), so a fully masked row gives NaN there.
+
+Like the rest of the engine, this module imports no array library.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from nanotorch.creation import empty, zeros
+from nanotorch.dtypes import DType
+from nanotorch.errors import ShapeError
+from nanotorch.nn import init
+from nanotorch.nn.attention_ops import scaled_dot_product_attention
+from nanotorch.nn.dropout import dropout
+from nanotorch.nn.linear import Linear, linear
+from nanotorch.nn.module import Module
+from nanotorch.nn.parameter import Parameter
+from nanotorch.ops import where
+from nanotorch.tensor import Tensor
+
+_OP = "MultiheadAttention"
+
+
+class AttentionConfigError(ValueError, AssertionError):
+    """A MultiheadAttention configuration PyTorch rejects with an assertion (e.g. embed_dim
+    not divisible by num_heads); a ValueError too, for code written against either."""
+
+
+def _float_mask(name: str, mask: Tensor | None, like: Tensor) -> Tensor | None:
+    """A bool mask (True = masked) as -inf/0 in ``like``'s dtype; a float mask unchanged."""
+    if mask is None:
+        return None
+    if not isinstance(mask, Tensor):
+        raise TypeError(f"{_OP}: {name} must be a Tensor, got {type(mask).__name__}")
+    if mask.dtype.name == "bool":
+        return where(mask, -math.inf, zeros((), dtype=like.dtype, device=like.device))
+    if mask.dtype is not like.dtype:
+        raise TypeError(
+            f"{_OP}: {name} must be bool (True = masked) or the query's dtype "
+            f"{like.dtype.name}, got {mask.dtype.name}; convert it with .to()"
+        )
+    return mask
+
+
+class MultiheadAttention(Module):
+    """Multi-head attention with PyTorch's arguments, parameter names and layouts (module
+    docstring). Inputs are (L, N, E) (or (N, L, E) with ``batch_first``), or unbatched
+    (L, E); ``forward`` returns ``(attn_output, attn_weights)``, the weights averaged over
+    heads ((N, L, S)) unless ``average_attn_weights=False`` ((N, H, L, S)), or None when
+    ``need_weights=False``.
+
+    >>> from nanotorch import nn
+    >>> mha = nn.MultiheadAttention(8, 2)
+    >>> list(mha.state_dict())
+    ['in_proj_weight', 'in_proj_bias', 'out_proj.weight', 'out_proj.bias']
+    """
+
+    def __init__(
+        self,
+        embed_dim: int,
+        num_heads: int,
+        dropout: float = 0.0,
+        bias: bool = True,
+        add_bias_kv: bool = False,
+        add_zero_attn: bool = False,
+        kdim: int | None = None,
+        vdim: int | None = None,
+        batch_first: bool = False,
+        device: Any = None,
+        dtype: DType | None = None,
+    ) -> None:
+        super().__init__()
+        if embed_dim <= 0 or num_heads <= 0:
+            raise AttentionConfigError(
+                f"{_OP}: embed_dim and num_heads must be positive, got {embed_dim} and {num_heads}"
+            )
+        if embed_dim % num_heads != 0:
+            raise AttentionConfigError(
+                f"{_OP}: embed_dim must be divisible by num_heads, got embed_dim={embed_dim} "
+                f"and num_heads={num_heads}; each head gets embed_dim // num_heads features"
+            )
+        if add_bias_kv or add_zero_attn:
+            raise NotImplementedError(
+                f"{_OP}: add_bias_kv=True and add_zero_attn=True are not supported; build "
+                "the module with the defaults (False)"
+            )
+        if not 0.0 <= dropout <= 1.0:
+            raise ValueError(f"{_OP}: dropout has to be between 0 and 1, but got {dropout}")
+        self.embed_dim = embed_dim
+        self.kdim = kdim if kdim is not None else embed_dim
+        self.vdim = vdim if vdim is not None else embed_dim
+        self._qkv_same_embed_dim = self.kdim == embed_dim and self.vdim == embed_dim
+        self.num_heads = num_heads
+        self.dropout = dropout
+        self.batch_first = batch_first
+        self.head_dim = embed_dim // num_heads
+        kw = {"device": device, "dtype": dtype}
+        # Registration order fixes the state_dict order, which matches PyTorch's.
+        if self._qkv_same_embed_dim:
+            self.in_proj_weight = Parameter(empty((3 * embed_dim, embed_dim), **kw))
+            self.register_parameter("q_proj_weight", None)
+            self.register_parameter("k_proj_weight", None)
+            self.register_parameter("v_proj_weight", None)
+        else:
+            self.q_proj_weight = Parameter(empty((embed_dim, embed_dim), **kw))
+            self.k_proj_weight = Parameter(empty((embed_dim, self.kdim), **kw))
+            self.v_proj_weight = Parameter(empty((embed_dim, self.vdim), **kw))
+            self.register_parameter("in_proj_weight", None)
+        if bias:
+            self.in_proj_bias = Parameter(empty(3 * embed_dim, **kw))
+        else:
+            self.register_parameter("in_proj_bias", None)
+        self.out_proj = Linear(embed_dim, embed_dim, bias=bias, **kw)
+        self._reset_parameters()
+
+    def _reset_parameters(self) -> None:
+        if self._qkv_same_embed_dim:
+            init.xavier_uniform_(self.in_proj_weight)
+        else:
+            init.xavier_uniform_(self.q_proj_weight)
+            init.xavier_uniform_(self.k_proj_weight)
+            init.xavier_uniform_(self.v_proj_weight)
+        if self.in_proj_bias is not None:
+            init.zeros_(self.in_proj_bias)
+            init.zeros_(self.out_proj.bias)
+
+    def extra_repr(self) -> str:
+        return f"embed_dim={self.embed_dim}, num_heads={self.num_heads}"
+
+    def _projections(self) -> tuple[Tensor, Tensor, Tensor]:
+        if self._qkv_same_embed_dim:
+            e = self.embed_dim
+            w = self.in_proj_weight
+            return w[:e], w[e : 2 * e], w[2 * e :]
+        return self.q_proj_weight, self.k_proj_weight, self.v_proj_weight
+
+    def forward(
+        self,
+        query: Tensor,
+        key: Tensor,
+        value: Tensor,
+        key_padding_mask: Tensor | None = None,
+        need_weights: bool = True,
+        attn_mask: Tensor | None = None,
+        average_attn_weights: bool = True,
+        is_causal: bool = False,
+    ) -> tuple[Tensor, Tensor | None]:
+        for name, t in (("query", query), ("key", key), ("value", value)):
+            if not isinstance(t, Tensor):
+                raise TypeError(f"{_OP}: {name} must be a Tensor, got {type(t).__name__}")
+        if is_causal and attn_mask is None:
+            raise RuntimeError(
+                f"{_OP}: is_causal=True is a hint that attn_mask is the causal mask and needs "
+                "attn_mask; pass attn_mask=nn.Transformer.generate_square_subsequent_mask(L)"
+            )
+        batched = query.ndim == 3
+        if query.ndim not in (2, 3) or key.ndim != query.ndim or value.ndim != query.ndim:
+            raise ShapeError(
+                f"{_OP}: query, key and value must all be 3-D (batched) or all 2-D "
+                f"(unbatched), got {tuple(query.shape)}, {tuple(key.shape)}, "
+                f"{tuple(value.shape)}"
+            )
+        # Work in (N, L, E) whatever the layout.
+        if not batched:
+            query, key, value = query.unsqueeze(0), key.unsqueeze(0), value.unsqueeze(0)
+            if key_padding_mask is not None:
+                key_padding_mask = key_padding_mask.unsqueeze(0)
+        elif not self.batch_first:
+            query, key, value = (t.transpose(0, 1) for t in (query, key, value))
+        n, tgt_len, e = query.shape
+        src_len = key.shape[1]
+        if e != self.embed_dim or key.shape[2] != self.kdim or value.shape[2] != self.vdim:
+            raise ShapeError(
+                f"{_OP}: expected features (query, key, value) = ({self.embed_dim}, "
+                f"{self.kdim}, {self.vdim}), got {e}, {key.shape[2]}, {value.shape[2]}"
+            )
+        if key.shape[:2] != value.shape[:2] or key.shape[0] != n:
+            raise ShapeError(
+                f"{_OP}: key {tuple(key.shape)} and value {tuple(value.shape)} must share "
+                f"batch and length, and the batch of query {tuple(query.shape)}"
+            )
+        mask = self._merged_mask(attn_mask, key_padding_mask, query, n, tgt_len, src_len)
+
+        w_q, w_k, w_v = self._projections()
+        b = self.in_proj_bias
+        b_q, b_k, b_v = (None, None, None) if b is None else (b[:e], b[e : 2 * e], b[2 * e :])
+        h, d = self.num_heads, self.head_dim
+
+        def heads(x: Tensor, w: Tensor, bias: Tensor | None) -> Tensor:
+            # (N, T, E) -> (N, H, T, D): head h takes features h*D .. (h+1)*D.
+            return linear(x, w, bias).unflatten(-1, (h, d)).transpose(1, 2)
+
+        q, k, v = heads(query, w_q, b_q), heads(key, w_k, b_k), heads(value, w_v, b_v)
+        p = self.dropout if self.training else 0.0
+        weights = None
+        if need_weights:
+            scores = (q * (1.0 / math.sqrt(d))) @ k.transpose(-2, -1)
+            if mask is not None:
+                scores = scores + mask
+            weights = scores.softmax(-1)
+            if p > 0.0:
+                weights = dropout(weights, p)
+            out = weights @ v
+        else:
+            out = scaled_dot_product_attention(q, k, v, mask, dropout_p=p)
+        out = self.out_proj(out.transpose(1, 2).flatten(-2))  # (N, L, E)
+        if weights is not None and average_attn_weights:
+            weights = weights.mean(dim=1)
+        if not batched:
+            out = out.squeeze(0)
+            weights = None if weights is None else weights.squeeze(0)
+        elif not self.batch_first:
+            out = out.transpose(0, 1)
+        return out, weights
+
+    def _merged_mask(
+        self,
+        attn_mask: Tensor | None,
+        key_padding_mask: Tensor | None,
+        query: Tensor,
+        n: int,
+        tgt_len: int,
+        src_len: int,
+    ) -> Tensor | None:
+        """attn_mask + key_padding_mask as one float mask broadcasting to (N, H, L, S);
+        Note [Attention masks in MultiheadAttention]."""
+        h = self.num_heads
+        am = _float_mask("attn_mask", attn_mask, query)
+        if am is not None:
+            if am.ndim == 2 and tuple(am.shape) == (tgt_len, src_len):
+                pass
+            elif am.ndim == 3 and tuple(am.shape) == (n * h, tgt_len, src_len):
+                am = am.unflatten(0, (n, h))
+            else:
+                raise ShapeError(
+                    f"{_OP}: attn_mask of shape {tuple(attn_mask.shape)} should be (L, S) = "
+                    f"({tgt_len}, {src_len}) or (N*num_heads, L, S) = "
+                    f"({n * h}, {tgt_len}, {src_len})"
+                )
+        kpm = _float_mask("key_padding_mask", key_padding_mask, query)
+        if kpm is not None:
+            if tuple(kpm.shape) != (n, src_len):
+                raise ShapeError(
+                    f"{_OP}: key_padding_mask of shape {tuple(key_padding_mask.shape)} should "
+                    f"be (N, S) = ({n}, {src_len}) (or (S,) for unbatched input)"
+                )
+            kpm = kpm.unsqueeze(1).unsqueeze(1)  # (N, 1, 1, S)
+            am = kpm if am is None else am + kpm
+        return am
+
+
+__all__ = ["MultiheadAttention"]
