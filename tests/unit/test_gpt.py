@@ -83,6 +83,25 @@ def test_gpt_cache_gives_the_logits_of_the_whole_sequence(device):
     parts = [model(idx[:, :4], cache)] + [model(idx[:, t : t + 1], cache) for t in range(4, 7)]
     assert cache.length == 7
     assert_close(nt.cat(parts, dim=1), full, atol=1e-5, rtol=1e-5)
+    # Several new positions after a cache: the causal mask shifted by the cached length.
+    cache = KVCache(2)
+    chunks = [model(idx[:, a:b], cache) for a, b in ((0, 3), (3, 5), (5, 7))]
+    assert_close(nt.cat(chunks, dim=1), full, atol=1e-5, rtol=1e-5)
+
+
+def test_gpt_kept_attention_is_causal_rows_of_probabilities(device):
+    model = _model(device)
+    idx = _ids((2, 6), device)
+    plain = model(idx)
+    for block in model.h:
+        block.attn.keep_attention = True
+    kept = model(idx)
+    assert_close(kept, plain, atol=1e-6, rtol=1e-5)  # the spelled-out path computes the same
+    weights = model.h[1].attn.attention.cpu().numpy()
+    assert weights.shape == (2, 2, 6, 6)
+    assert np.allclose(weights.sum(-1), 1.0, atol=1e-6)
+    assert np.all(np.triu(weights, k=1) == 0.0)  # nothing attends to a later position
+    assert np.allclose(weights[..., 0, 0], 1.0)  # the first position sees only itself
 
 
 @pytest.mark.parametrize("new_tokens", [5, 30])  # 30 crosses the 8-token window 4 times

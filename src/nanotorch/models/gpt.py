@@ -18,9 +18,12 @@ Every position attends to itself and the positions before it, never after: the s
 query at position i for keys at positions j > i are set to -inf before the softmax, so they
 get weight exactly 0. With a key/value cache holding ``past`` earlier positions, the queries
 are positions past..past+T-1 and the keys 0..past+T-1, so the mask is
-``tril(ones(T, past + T), diagonal=past)``. Scores are divided by sqrt(head size): the dot
-product of two random unit-variance vectors of size d has variance d, and unscaled scores
-would push the softmax into saturation where its gradient vanishes.
+``tril(ones(T, past + T), diagonal=past)``: PyTorch's ``is_causal`` aligns the mask at the
+top left, which is right only when there is no cache (``past == 0``); one new position after
+a cache needs no mask at all. Scores are divided by sqrt(head size): the dot product of two
+random unit-variance vectors of size d has variance d, and unscaled scores would push the
+softmax into saturation where its gradient vanishes. ``F.scaled_dot_product_attention``
+does the work; only when the weights are kept for a picture is it spelled out.
 
 Note [Generation window]
 ~~~~~~~~~~~~~~~~~~~~~~~~
@@ -45,6 +48,7 @@ from typing import Any
 from nanotorch import nn
 from nanotorch.autograd import no_grad
 from nanotorch.creation import arange, multinomial, ones
+from nanotorch.nn import functional as F
 from nanotorch.nn import init
 from nanotorch.ops import cat, softmax
 from nanotorch.random import Generator
@@ -107,7 +111,7 @@ class CausalSelfAttention(nn.Module):
         self.n_embd = config.n_embd
         self.c_attn = nn.Linear(config.n_embd, 3 * config.n_embd)
         self.c_proj = nn.Linear(config.n_embd, config.n_embd)
-        self.attn_dropout = nn.Dropout(config.dropout)
+        self.dropout_p = config.dropout
         self.resid_dropout = nn.Dropout(config.dropout)
         self.keep_attention = False
         self.attention: Tensor | None = None
@@ -126,13 +130,20 @@ class CausalSelfAttention(nn.Module):
                 past = held[0].shape[2]
                 k, v = cat([held[0], k], dim=2), cat([held[1], v], dim=2)
             cache.layers[layer] = (k.detach(), v.detach())
-        scores = (q @ k.transpose(-2, -1)) * (1.0 / math.sqrt(k.shape[-1]))
-        allowed = ones(t, past + t, dtype="bool", device=x.device).tril(diagonal=past)
-        scores = scores.masked_fill(~allowed, float("-inf"))
-        weights = softmax(scores, dim=-1)
-        if self.keep_attention:
+        p = self.dropout_p if self.training else 0.0
+        if self.keep_attention:  # the same computation, spelled out to keep the weights
+            allowed = ones(t, past + t, dtype="bool", device=x.device).tril(diagonal=past)
+            scores = (q @ k.transpose(-2, -1)) * (1.0 / math.sqrt(k.shape[-1]))
+            weights = softmax(scores.masked_fill(~allowed, float("-inf")), dim=-1)
             self.attention = weights.detach()
-        y = self.attn_dropout(weights) @ v  # (B, nh, T, hs)
+            y = F.dropout(weights, p, training=self.training) @ v
+        elif past == 0:  # queries and keys are the same positions: the top-left causal mask
+            y = F.scaled_dot_product_attention(q, k, v, dropout_p=p, is_causal=True)
+        elif t == 1:  # one new position after the cache: it may see every key
+            y = F.scaled_dot_product_attention(q, k, v, dropout_p=p)
+        else:  # new positions past..past+t-1 after a cache: the mask is shifted by ``past``
+            allowed = ones(t, past + t, dtype="bool", device=x.device).tril(diagonal=past)
+            y = F.scaled_dot_product_attention(q, k, v, attn_mask=allowed, dropout_p=p)
         y = y.transpose(1, 2).reshape(b, t, c)
         return self.resid_dropout(self.c_proj(y))
 
