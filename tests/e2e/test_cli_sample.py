@@ -97,5 +97,5 @@ def test_e2e_sample_from_a_scenario_that_is_not_a_language_model_exits_2(trained
     assert proc.returncode == 2
     assert proc.stderr.strip() == (
         "nanotorch: error: scenario 'xor' is not a language model; sample from one of: "
-        "shakespeare-gpt, shakespeare-gpt-tiny"
+        "shakespeare-gpt, shakespeare-gpt-tiny, shakespeare-lstm"
     )

@@ -94,3 +94,4 @@ def test_cli_sample_of_a_model_that_is_no_language_model_lists_those_that_are(ca
     code, _, err = _run(capsys, "sample", "digits-mlp", "--checkpoint-dir", folders["xor"])
     assert code == 2
     assert "'digits-mlp' is not a language model; sample from one of: shakespeare-gpt" in err
+    assert "shakespeare-lstm" in err

@@ -23,6 +23,7 @@ BUILT_IN = (
     "fashion-cnn",
     "shakespeare-gpt",
     "shakespeare-gpt-tiny",
+    "shakespeare-lstm",
 )
 
 

@@ -47,7 +47,8 @@ from typing import Any
 
 from nanotorch import nn
 from nanotorch.autograd import no_grad
-from nanotorch.creation import arange, multinomial, ones
+from nanotorch.creation import arange, ones
+from nanotorch.models._sampling import check_generate_args, sample_next
 from nanotorch.nn import functional as F
 from nanotorch.nn import init
 from nanotorch.ops import cat, softmax
@@ -264,23 +265,7 @@ class GPT(nn.Module):
         the model's device). With ``use_cache`` each token costs one step of one position
         (Note [Generation window]).
         """
-        if isinstance(max_new_tokens, bool) or not isinstance(max_new_tokens, int):
-            raise TypeError(f"generate: max_new_tokens must be an int, got {max_new_tokens!r}")
-        if max_new_tokens < 0:
-            raise ValueError(f"generate: max_new_tokens must be >= 0, got {max_new_tokens}")
-        if not isinstance(temperature, (int, float)) or not temperature > 0:
-            raise ValueError(
-                f"generate: temperature must be > 0, got {temperature!r} (1.0 samples the "
-                "model's own distribution; smaller is greedier)"
-            )
-        if top_k is not None and (
-            isinstance(top_k, bool) or not isinstance(top_k, int) or top_k < 1
-        ):
-            raise ValueError(f"generate: top_k must be a positive int or None, got {top_k!r}")
-        if idx.ndim != 2 or idx.shape[1] < 1:
-            raise RuntimeError(
-                f"generate: idx must be (batch, time) with time >= 1, got {tuple(idx.shape)}"
-            )
+        check_generate_args(idx, max_new_tokens, temperature, top_k)
         block = self.config.block_size
         was_training = self.training
         self.eval()
@@ -298,22 +283,11 @@ class GPT(nn.Module):
                     logits = self(out[:, window:])
                 else:
                     logits = self(pending, cache)
-                nxt = self._sample(logits[:, -1, :], temperature, top_k, generator)
+                nxt = sample_next(logits[:, -1, :], temperature, top_k, generator)
                 out = cat([out, nxt], dim=1)
                 pending = nxt
         self.train(was_training)
         return out
-
-    @staticmethod
-    def _sample(
-        logits: Tensor, temperature: float, top_k: int | None, generator: Generator | None
-    ) -> Tensor:
-        logits = logits / temperature
-        if top_k is not None and top_k < logits.shape[-1]:
-            kth = logits.topk(top_k, dim=-1).values[:, -1:]
-            logits = logits.masked_fill(logits < kth, float("-inf"))
-        probs = softmax(logits, dim=-1)
-        return multinomial(probs, 1, generator=generator)
 
 
 __all__ = ["GPT", "GPTConfig", "KVCache"]

@@ -1,4 +1,4 @@
-"""Character-level language models on the shipped Shakespeare corpus: a small GPT.
+"""Character-level language models on the shipped Shakespeare corpus: a GPT and an LSTM.
 
 The data is the corpus of ``nanotorch.data.shakespeare`` as character ids: the first 90%
 trains, drawn as random windows of ``block_size`` characters (Note [Random blocks]); a fixed
@@ -26,6 +26,7 @@ from nanotorch.data.shakespeare import (
     load_shakespeare,
     split_tokens,
 )
+from nanotorch.models.char_lstm import CharLSTM
 from nanotorch.models.gpt import GPT, GPTConfig
 from nanotorch.nn import functional as F
 from nanotorch.optim import lr_scheduler
@@ -182,4 +183,30 @@ class ShakespeareGPTTiny(ShakespeareGPT):
     n_layer, n_head, n_embd = 2, 4, 48
 
 
-__all__ = ["CharLanguageModel", "ShakespeareGPT", "ShakespeareGPTTiny", "warmup_cosine"]
+@register_scenario
+class ShakespeareLSTM(CharLanguageModel):
+    name = "shakespeare-lstm"
+    description = (
+        "a character-level LSTM on Shakespeare: 2 layers of 256, a 64-wide embedding "
+        "(0.88M parameters, like the GPT's 0.81M), the same data, budget and schedule"
+    )
+    epochs = 40
+    batch_size = 12
+    threshold = 2.0
+    slow = True
+    lr = 2e-3
+    embed_dim, hidden_size, num_layers = 64, 256, 2
+
+    def model(self):
+        return CharLSTM(
+            self.tokenizer.vocab_size, self.embed_dim, self.hidden_size, self.num_layers
+        )
+
+
+__all__ = [
+    "CharLanguageModel",
+    "ShakespeareGPT",
+    "ShakespeareGPTTiny",
+    "ShakespeareLSTM",
+    "warmup_cosine",
+]
