@@ -80,6 +80,9 @@ class CharLanguageModel(Scenario):
     betas = (0.9, 0.99)
     max_grad_norm = 1.0
     sample_prompt = "ROMEO:\n"
+    # The line whose attention patterns `nanotorch plot` draws (cut to block_size).
+    attention_text = "ROMEO:\nBut, soft! what light through yonder window breaks?"
+    attends = False  # whether the model has attention layers to picture
 
     @property
     def tokenizer(self) -> CharTokenizer:
@@ -149,6 +152,7 @@ class ShakespeareGPT(CharLanguageModel):
     batch_size = 12
     threshold = 2.0
     slow = True
+    attends = True
     n_layer, n_head, n_embd, dropout = 4, 4, 128, 0.0
 
     def model(self):
