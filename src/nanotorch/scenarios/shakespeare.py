@@ -153,6 +153,8 @@ class ShakespeareGPT(CharLanguageModel):
     threshold = 2.0
     slow = True
     attends = True
+    # nanoGPT's baby GPT uses 1e-3; 2e-3 reached 2.0 nats at step 1,100 instead of ~1,500.
+    lr = 2e-3
     n_layer, n_head, n_embd, dropout = 4, 4, 128, 0.0
 
     def model(self):
