@@ -79,8 +79,8 @@ def test_register_scenario_decorator_returns_class_and_registers(fresh_registry)
 @pytest.mark.parametrize(
     ("overrides", "pattern"),
     [
-        ({"plot": "pie"}, r"toy.*plot 'pie'.*boundary, images, regression"),
-        ({"metric": "f1"}, r"toy.*metric 'f1'.*accuracy, r2"),
+        ({"plot": "pie"}, r"toy.*plot 'pie'.*boundary, images, language, regression"),
+        ({"metric": "f1"}, r"toy.*metric 'f1'.*accuracy, nll, r2"),
         ({"epochs": 0}, r"toy.*epochs.*positive"),
         ({"name": ""}, r"name"),
     ],
