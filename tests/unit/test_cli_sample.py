@@ -1,6 +1,6 @@
 """``nanotorch sample`` in-process: a trained language model continues a prompt; every bad
 input is one line and exit 2 (the same table runs in a subprocess in
-tests/e2e/test_cli_sample.py, marked slow)."""
+tests/e2e/test_cli_sample_e2e.py, marked slow)."""
 
 from __future__ import annotations
 
