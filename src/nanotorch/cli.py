@@ -1,4 +1,4 @@
-"""The ``nanotorch`` command: ``list``, ``train``, ``plot`` and ``doctor``.
+"""The ``nanotorch`` command: ``list``, ``train``, ``sample``, ``plot`` and ``doctor``.
 
 Note [The CLI contract]
 ~~~~~~~~~~~~~~~~~~~~~~~
@@ -41,6 +41,8 @@ from typing import Any
 DEFAULT_SCENARIO = "digits-mlp"
 DEFAULT_KEEP_LAST = 3
 MAX_EPOCHS = 1_000_000
+MAX_SAMPLE_LENGTH = 100_000
+TRAIN_SAMPLE_LENGTH = 200  # the characters `train` prints after a language model's run
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_TERMINATED = 0, 1, 2, 130, 143
 EXIT_CODES = f"""exit codes:
@@ -428,7 +430,7 @@ _distributed = _Distributed()
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from nanotorch.runner import CheckpointFolder, checkpoint_epoch, prepare_run
+    from nanotorch.runner import CheckpointFolder, checkpoint_epoch, is_language_model, prepare_run
     from nanotorch.train import Checkpointer
 
     # Check every argument and output path before the (possibly long) data loading starts.
@@ -506,6 +508,13 @@ def cmd_train(args: argparse.Namespace) -> int:
     )
     per_epoch = sum(result.state.epoch_seconds) / max(1, len(result.state.epoch_seconds))
     _say(f"wall time {result.seconds:.1f} s ({per_epoch:.2f} s per epoch)")
+    if is_language_model(s):
+        import nanotorch
+
+        gen = nanotorch.Generator(result.device).manual_seed(args.seed % 2**64)
+        text = s.generate_text(result.model, s.sample_prompt, TRAIN_SAMPLE_LENGTH, generator=gen)
+        _say(f"sample ({TRAIN_SAMPLE_LENGTH} characters, seed {args.seed}):")
+        _say(text.rstrip("\n"))
     if out is not None:
         path = out / f"{s.name}.json"
         try:
@@ -515,6 +524,56 @@ def cmd_train(args: argparse.Namespace) -> int:
                 f"the run finished but {path} could not be written: {exc.strerror or exc}"
             ) from None
         _say(f"wrote {path}")
+    return 0
+
+
+def cmd_sample(args: argparse.Namespace) -> int:
+    import math
+
+    import nanotorch
+    from nanotorch.data.shakespeare import UnknownCharacterError
+    from nanotorch.runner import SEED_MAX, SEED_MIN, is_language_model, load_language_model
+    from nanotorch.scenarios import list_scenarios
+
+    s = _scenario(args.scenario)
+    if not is_language_model(s):
+        models = ", ".join(x.name for x in list_scenarios() if is_language_model(x))
+        raise CLIError(f"scenario {s.name!r} is not a language model; sample from one of: {models}")
+    dev = _device(args.device)
+    _in_range(
+        args.length, "--length", 0, MAX_SAMPLE_LENGTH, f"an integer from 0 to {MAX_SAMPLE_LENGTH}"
+    )
+    _in_range(
+        args.seed, "--seed", SEED_MIN, SEED_MAX, "an integer in [-2**63, 2**64) (as in PyTorch)"
+    )
+    if not (math.isfinite(args.temperature) and args.temperature > 0):
+        raise CLIError(
+            f"--temperature must be a number > 0, got {args.temperature} (1 samples the "
+            "model's own distribution, smaller is more conservative)"
+        )
+    if args.top_k is not None and args.top_k < 1:
+        raise CLIError(
+            f"--top-k must be a positive integer, got {args.top_k} (leave it out to sample "
+            "from every character)"
+        )
+    if args.checkpoint_dir == "":
+        raise CLIError("--checkpoint-dir must not be empty; name the folder `train` wrote")
+    model, tokenizer, _ = load_language_model(s, args.checkpoint_dir, dev)
+    try:
+        tokenizer.encode(args.prompt)
+    except UnknownCharacterError as exc:
+        raise CLIError(f"--prompt: {str(exc).split(': ', 1)[1]}") from None
+    gen = nanotorch.Generator(dev).manual_seed(args.seed % 2**64)
+    text = s.generate_text(
+        model,
+        args.prompt,
+        args.length,
+        temperature=args.temperature,
+        top_k=args.top_k,
+        generator=gen,
+        tokenizer=tokenizer,
+    )
+    _say(text.rstrip("\n"))
     return 0
 
 
@@ -684,6 +743,36 @@ def build_parser() -> argparse.ArgumentParser:
     )
     train.set_defaults(func=cmd_train)
 
+    sample = sub.add_parser(
+        "sample",
+        help="continue a prompt with a trained language model",
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sample.add_argument("scenario", help="a language-model scenario, e.g. shakespeare-gpt")
+    sample.add_argument(
+        "--checkpoint-dir",
+        required=True,
+        help="the folder `nanotorch train SCENARIO --checkpoint-dir DIR` saved to (its newest "
+        "checkpoint of this scenario is used)",
+    )
+    sample.add_argument("--prompt", default="\n", help="text to continue (default: a newline)")
+    sample.add_argument(
+        "--length", type=int, default=500, help="characters to generate (default: %(default)s)"
+    )
+    sample.add_argument(
+        "--temperature",
+        type=float,
+        default=1.0,
+        help="> 0; below 1 is more conservative, above 1 more adventurous (default: 1)",
+    )
+    sample.add_argument(
+        "--top-k", type=int, default=None, help="sample only from the K likeliest characters"
+    )
+    sample.add_argument("--seed", type=int, default=0, help="fixes the sampled text")
+    sample.add_argument("--device", default="cpu", help="cpu, strict:0, strict:1, cuda[:i]")
+    sample.set_defaults(func=cmd_sample)
+
     plot = sub.add_parser("plot", help="train scenarios and draw their data, fit and curves")
     plot.add_argument(
         "scenarios", nargs="*", help="names from `nanotorch list` (default: every fast scenario)"
@@ -723,7 +812,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _main(argv: Sequence[str] | None) -> int:
     from nanotorch.data import ChecksumError, DatasetNotFoundError, IDXFormatError
     from nanotorch.errors import CheckpointError
-    from nanotorch.runner import CheckpointFolderError, ResumeError
+    from nanotorch.runner import CheckpointFolderError, ResumeError, SampleError
 
     bad_input = (
         CLIError,
@@ -732,6 +821,7 @@ def _main(argv: Sequence[str] | None) -> int:
         IDXFormatError,
         CheckpointFolderError,
         ResumeError,
+        SampleError,
         CheckpointError,  # reading one: a failed save during training is a RunFailed
     )
     try:
@@ -743,7 +833,9 @@ def _main(argv: Sequence[str] | None) -> int:
                 return EXIT_OK
             raise
         if args.command is None:
-            raise CLIError("choose a command: list, train, plot or doctor (see `nanotorch --help`)")
+            raise CLIError(
+                "choose a command: list, train, sample, plot or doctor (see `nanotorch --help`)"
+            )
         _progress.command, _progress.args = args.command, args
         return int(args.func(args))
     except bad_input as exc:

@@ -4,9 +4,10 @@ Figures are built on matplotlib's ``Figure`` with an Agg canvas and written as P
 (and its global backend and figure list) is never touched, so importing this module changes
 nothing for a notebook user. What gets drawn follows the scenario's ``plot`` kind:
 ``regression`` (data and learned curve), ``boundary`` (2-D points and decision regions),
-``images`` (sample grid, predictions with true labels, confusion matrix); every scenario
-also gets its loss and metric curves. Host-side: NumPy and matplotlib; the model runs
-through ``nanotorch.train.predict``.
+``images`` (sample grid, predictions with true labels, confusion matrix), ``language`` (the
+attention weights of every head of one layer over a line of text, for models that attend,
+and a sample of generated text); every scenario also gets its loss and metric curves.
+Host-side: NumPy and matplotlib; the model runs through ``nanotorch.train.predict``.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import contextlib
 import os
 from collections.abc import Sequence
 from pathlib import Path
+from textwrap import wrap
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -29,7 +31,7 @@ if TYPE_CHECKING:
     from nanotorch.scenarios import Scenario
     from nanotorch.train import History
 
-PLOT_KINDS = ("boundary", "images", "regression")
+PLOT_KINDS = ("boundary", "images", "language", "regression")
 DEFAULT_DIR = Path("artifacts") / "plots"
 # Colours for up to ten classes (matplotlib's tab10); decision regions use them translucent.
 _TAB10 = list(colormaps["tab10"].colors)
@@ -273,6 +275,85 @@ def plot_confusion(result: RunResult, path: str | Path) -> Path:
     return _save(fig, path)
 
 
+def _char_label(c: str) -> str:
+    return {"\n": "\\n", " ": "\u2423"}.get(c, c)
+
+
+def plot_attention(
+    result: RunResult, path: str | Path, text: str | None = None, layer: int = -1
+) -> Path:
+    """The attention weights of every head of one layer (default: the last) of a trained
+    GPT over ``text`` (default: the scenario's ``attention_text``), one heat map per head:
+    row i is what position i attends to. The upper triangle is empty (Note [Causal
+    attention] in ``models/gpt.py``): no position sees a later one."""
+    from nanotorch.autograd import no_grad
+    from nanotorch.creation import as_tensor
+
+    s, model = result.scenario, result.model
+    text = (text if text is not None else s.attention_text)[: model.config.block_size]
+    ids = s.tokenizer.encode(text)
+    block = model.h[layer]
+    index = layer % len(model.h)
+    was_training = model.training
+    model.eval()
+    block.attn.keep_attention = True
+    try:
+        with no_grad():
+            model(as_tensor(ids[None, :], device=result.device))
+        weights = block.attn.attention.cpu().numpy()[0]  # (heads, T, T)
+    finally:
+        block.attn.keep_attention = False
+        block.attn.attention = None
+        model.train(was_training)
+    heads = weights.shape[0]
+    cols = min(heads, 2)
+    rows = -(-heads // cols)
+    fig = _figure(5.2 * cols, 5.0 * rows)
+    axes = np.atleast_1d(fig.subplots(rows, cols)).ravel()
+    labels = [_char_label(c) for c in text]
+    ticks = np.arange(len(text))
+    for h, ax in enumerate(axes):
+        if h >= heads:
+            ax.axis("off")
+            continue
+        ax.imshow(weights[h], cmap="viridis", vmin=0.0, vmax=1.0)
+        ax.set_title(f"head {h}", fontsize=9)
+        ax.set_xticks(ticks, labels, fontsize=5, family="monospace")
+        ax.set_yticks(ticks, labels, fontsize=5, family="monospace")
+        ax.set_xlabel("attends to (key)", fontsize=8)
+        ax.set_ylabel("position (query)", fontsize=8)
+    fig.suptitle(f"{s.name}: attention of layer {index} (of {len(model.h)}), every head")
+    return _save(fig, path)
+
+
+def plot_sample(
+    result: RunResult, path: str | Path, length: int = 400, temperature: float = 0.8
+) -> Path:
+    """A sample of the trained language model's text, continuing the scenario's
+    ``sample_prompt`` (seeded by the run's seed), drawn as a page of monospaced text."""
+    from nanotorch.random import Generator
+
+    s = result.scenario
+    gen = Generator(result.device).manual_seed(result.seed % 2**64)
+    text = s.generate_text(
+        result.model, s.sample_prompt, length, temperature=temperature, generator=gen
+    )
+    # Long lines wrap (an untrained model rarely emits a newline); blank lines stay.
+    lines = [part for line in text.rstrip("\n").split("\n") for part in wrap(line, 90) or [""]]
+    fig = _figure(7.5, max(3.0, 0.16 * len(lines) + 0.8))
+    ax = fig.subplots()
+    ax.axis("off")
+    ax.text(
+        0.0, 1.0, "\n".join(lines), family="monospace", fontsize=8, va="top", transform=ax.transAxes
+    )
+    fig.suptitle(
+        f"{s.name}: {length} sampled characters (temperature {temperature:g}, seed "
+        f"{result.seed}); test nll {result.after[1]:.3f}",
+        fontsize=9,
+    )
+    return _save(fig, path)
+
+
 def output_paths(scenario: Scenario, out_dir: str | Path = DEFAULT_DIR) -> list[Path]:
     """The files ``plot_scenario`` writes for ``scenario``, in order; the CLI checks them
     before training so that a path in the way fails before any work, not after it.
@@ -282,6 +363,9 @@ def output_paths(scenario: Scenario, out_dir: str | Path = DEFAULT_DIR) -> list[
     ['xor-data.png', 'xor-boundary.png', 'xor-curves.png']
     """
     out, name = Path(out_dir), scenario.name
+    if scenario.plot == "language":
+        pictures = [*(["attention"] if getattr(scenario, "attends", False) else []), "sample"]
+        return [out / f"{name}-{kind}.png" for kind in (*pictures, "curves")]
     kinds = {"regression": ["fit"], "boundary": ["boundary"]}.get(
         scenario.plot, ["predictions", "confusion"]
     )
@@ -292,6 +376,14 @@ def plot_scenario(result: RunResult, out_dir: str | Path = DEFAULT_DIR) -> list[
     """Every picture of a trained scenario, as ``<out_dir>/<name>-<what>.png``
     (``output_paths`` lists them)."""
     s = result.scenario
+    if s.plot == "language":
+        *pictures, curves_path = output_paths(s, out_dir)
+        drawn = []
+        for path in pictures:
+            draw = plot_attention if path.stem.endswith("-attention") else plot_sample
+            drawn.append(draw(result, path))
+        title = f"{s.name} on {result.device}"
+        return [*drawn, plot_curves(result.history, curves_path, title=title)]
     data_path, *fit_paths, curves_path = output_paths(s, out_dir)
     paths = [
         plot_data(

@@ -501,6 +501,7 @@ class PreparedRun:
             resume_from=self.resume_from,
             run_info=self.run_info,
             distributed=self.distributed,
+            max_grad_norm=s.max_grad_norm,
         )
         if state.history.test_loss:
             after = (state.history.test_loss[-1], state.history.test_metric[-1])
@@ -574,6 +575,8 @@ def prepare_run(
     run_info = {"scenario": s.name, "seed": seed, "epochs": n_epochs, "device": str(dev)}
     if distributed:
         run_info["ranks"] = world
+    # What the scenario needs to use the trained model later (a language model's vocabulary).
+    run_info.update(s.run_metadata())
     where = "the state"
     if isinstance(resume_from, (str, Path)):
         from nanotorch.checkpoint import load
@@ -677,6 +680,66 @@ def run_scenario(
     ).run()
 
 
+# ------------------------------------------------------------------ sampling a language model
+
+
+class SampleError(ValueError):
+    """A checkpoint folder that holds no trained model of this scenario; nothing was
+    generated. The message says what was found and what to do."""
+
+
+def is_language_model(scenario: Scenario) -> bool:
+    """Whether the scenario trains a model that ``nanotorch sample`` can continue text with
+    (it has a tokenizer and ``generate_text``)."""
+    return callable(getattr(scenario, "generate_text", None)) and hasattr(scenario, "tokenizer")
+
+
+def load_language_model(
+    scenario: Scenario, directory: str | Path, device: str | Device = "cpu"
+) -> tuple[Any, Any, Path]:
+    """The model of the newest checkpoint of ``scenario`` in ``directory``, on ``device`` and
+    in eval mode, with the tokenizer saved beside it; returns ``(model, tokenizer, path)``.
+
+    Only reads: the folder is neither created nor locked. A folder without checkpoints, or
+    whose checkpoints belong to another scenario, is a ``SampleError``; a damaged file is
+    the ``CheckpointError`` that names it.
+    """
+    from nanotorch.checkpoint import load
+    from nanotorch.data.shakespeare import CharTokenizer
+
+    folder = Path(directory)
+    train_hint = f"train one with: nanotorch train {scenario.name} --checkpoint-dir {folder}"
+    if str(directory) == "" or not folder.is_dir():
+        raise SampleError(f"--checkpoint-dir {folder} is not a folder; {train_hint}")
+    found = checkpoint_files(folder)
+    if not found:
+        raise SampleError(f"no checkpoint (epoch-NNNN.safetensors) in {folder}; {train_hint}")
+    runs = {path: _run_of(path) for path in found}
+    mine = [p for p in found if runs[p].get("scenario") == scenario.name]
+    if not mine:
+        others = sorted({str(r.get("scenario", "an unknown run")) for r in runs.values()})
+        raise SampleError(
+            f"the checkpoints in {folder} are of {', '.join(others)}, not {scenario.name}; "
+            f"name the scenario they were trained on or another folder, or {train_hint}"
+        )
+    path = mine[-1]
+    vocab = runs[path].get("vocab")
+    if not isinstance(vocab, str) or not vocab:
+        raise SampleError(f"{path} does not hold the vocabulary its model was trained on")
+    tokenizer = CharTokenizer(vocab)
+    state = load(path, map_location=_device(device))
+    model = scenario.model()
+    try:
+        model.load_state_dict(state["model"])
+    except Exception as exc:  # a checkpoint of another size of this model
+        raise SampleError(
+            f"{path} does not fit {scenario.name}'s model: {' '.join(str(exc).split())}"
+        ) from None
+    model = model.to(_device(device))
+    model.eval()
+    return model, tokenizer, path
+
+
 __all__ = [
     "CheckpointFolder",
     "CheckpointFolderError",
@@ -684,8 +747,11 @@ __all__ = [
     "PreparedRun",
     "ResumeError",
     "RunResult",
+    "SampleError",
     "check_resume_state",
     "checkpoint_epoch",
+    "is_language_model",
+    "load_language_model",
     "new_run_id",
     "prepare_run",
     "run_scenario",

@@ -42,6 +42,7 @@ from nanotorch.backend import Device
 from nanotorch.backend import device as _device
 from nanotorch.creation import as_tensor, full
 from nanotorch.dtypes import float64
+from nanotorch.nn.utils import clip_grad_norm_
 from nanotorch.ops import stack
 from nanotorch.random import default_generator
 from nanotorch.tensor import Tensor
@@ -98,7 +99,40 @@ class R2Score:
         return 1.0 - sse / sst if sst > 0 else float("nan")
 
 
-METRICS: dict[str, type[Accuracy] | type[R2Score]] = {"accuracy": Accuracy, "r2": R2Score}
+class TokenNLL:
+    """Mean negative log-likelihood of the targets per predicted token, in nats (lower is
+    better): the cross-entropy of logits ``(..., vocab)`` against token ids ``(...)``,
+    summed over every position and divided by the number of positions. For a character
+    model it is the held-out loss in nats per character (``exp`` of it is the perplexity).
+    """
+
+    higher_is_better = False
+
+    def __init__(self) -> None:
+        self.total: Tensor | None = None
+        self.count = 0
+
+    def update(self, output: Tensor, target: Tensor) -> None:
+        from nanotorch.nn.functional import cross_entropy
+
+        logits = output.reshape(-1, output.shape[-1])
+        nll = cross_entropy(logits, target.reshape(-1), reduction="sum").double()
+        self.total = nll if self.total is None else self.total + nll
+        self.count += target.numel()
+
+    def parts(self) -> list[Tensor]:
+        assert self.total is not None
+        return [self.total]
+
+    def compute(self, parts: Sequence[float], n: int) -> float:
+        return parts[0] / self.count
+
+
+METRICS: dict[str, type[Accuracy] | type[R2Score] | type[TokenNLL]] = {
+    "accuracy": Accuracy,
+    "r2": R2Score,
+    "nll": TokenNLL,
+}
 
 
 @dataclass(frozen=True)
@@ -122,7 +156,7 @@ class Criterion:
         return f"{self.metric} {sign} {self.threshold:g}"
 
 
-def _metric(name: str) -> Accuracy | R2Score:
+def _metric(name: str) -> Accuracy | R2Score | TokenNLL:
     if name not in METRICS:
         raise ValueError(f"unknown metric {name!r}; choose one of: {', '.join(METRICS)}")
     return METRICS[name]()
@@ -293,11 +327,12 @@ def fit(
     resume_from: dict[str, Any] | None = None,
     run_info: dict[str, Any] | None = None,
     distributed: bool = False,
+    max_grad_norm: float | None = None,
 ) -> FitState:
     """Train ``model`` for ``epochs`` epochs and evaluate it after each one.
 
     Args:
-        metric: the held-out metric recorded each epoch (``accuracy`` or ``r2``).
+        metric: the held-out metric recorded each epoch (``accuracy``, ``r2`` or ``nll``).
         scheduler: an lr scheduler, stepped once per epoch.
         stop_when: stop early as soon as the held-out metric meets this criterion.
         callbacks: called with the ``FitState`` after every epoch (e.g. to checkpoint).
@@ -309,6 +344,8 @@ def fit(
             ``DistributedDataParallel``, the loader has a ``DistributedSampler``): the train
             loss is all-reduced so every rank records the global mean. A sampler with
             ``set_epoch`` gets the epoch before each epoch either way.
+        max_grad_norm: before each step, scale the gradients so that their joint norm is at
+            most this (``nn.utils.clip_grad_norm_``); None leaves them alone.
     Returns:
         the final ``FitState`` (history, epochs done, whether it stopped early).
     """
@@ -332,6 +369,8 @@ def fit(
                 optimizer.zero_grad()
                 loss = loss_fn(model(inputs), target)
                 loss.backward()
+                if max_grad_norm is not None:
+                    clip_grad_norm_(model.parameters(), max_grad_norm)
                 optimizer.step()
                 batch_sum = loss.detach() * target.shape[0]
                 loss_sum = batch_sum if loss_sum is None else loss_sum + batch_sum
@@ -447,6 +486,7 @@ __all__ = [
     "FitState",
     "History",
     "R2Score",
+    "TokenNLL",
     "evaluate",
     "fit",
     "predict",

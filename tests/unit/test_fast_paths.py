@@ -245,3 +245,30 @@ def test_linear_backward_under_create_graph_stays_differentiable(device) -> None
 
     assert gw.grad_fn is not None
     assert_close(gg, x.detach().sum(1, keepdim=True).expand(4, 5), rtol=1e-12, atol=1e-14)
+
+
+def test_batched_times_matrix_is_one_product_of_rows() -> None:
+    # Note [Fold batch dims into rows] (ops/matmul.py): (*, n, k) @ (k, m) is one 2-D matmul.
+    import importlib
+
+    import numpy as np
+
+    fold = importlib.import_module("nanotorch.ops.matmul")._matmul_rows
+    calls = []
+
+    class Recording:
+        reshape = staticmethod(np.reshape)
+
+        @staticmethod
+        def matmul(a, b):
+            calls.append((a.shape, b.shape))
+            return np.matmul(a, b)
+
+    rng = np.random.default_rng(0)
+    a, w = rng.standard_normal((2, 3, 5, 4)), rng.standard_normal((6, 4))
+    out = fold(Recording, a, w.T)
+    assert calls == [((30, 4), (4, 6))]
+    np.testing.assert_allclose(out, a @ w.T, rtol=1e-12)
+    calls.clear()
+    fold(Recording, a, rng.standard_normal((2, 3, 4, 6)))  # batched @ batched: untouched
+    assert calls == [((2, 3, 5, 4), (2, 3, 4, 6))]

@@ -33,7 +33,9 @@ def test_plot_data_writes_a_png_per_kind(tmp_path, kind, dataset):
 
 
 def test_plot_data_unknown_kind_lists_kinds(tmp_path):
-    with pytest.raises(ValueError, match=r"plot kind 'pie'.*boundary, images, regression"):
+    with pytest.raises(
+        ValueError, match=r"plot kind 'pie'.*boundary, images, language, regression"
+    ):
         plots.plot_data(datasets.make_xor(n_samples=8), "pie", tmp_path / "x.png")
 
 
@@ -66,6 +68,7 @@ def test_plots_leave_pyplot_backend_alone(tmp_path):
         ("linear", ["data", "fit", "curves"]),
         ("xor", ["data", "boundary", "curves"]),
         ("digits-mlp", ["data", "predictions", "confusion", "curves"]),
+        ("shakespeare-gpt-tiny", ["attention", "sample", "curves"]),
     ],
 )
 def test_plot_scenario_writes_each_picture_of_its_kind(tmp_path, name, files):
@@ -85,3 +88,23 @@ def test_plot_curves_needs_no_scenario(tmp_path):
     path = plots.plot_curves(h, tmp_path / "c.png", title="curves")
     assert path == tmp_path / "c.png"
     _png(path)
+
+
+def test_language_pictures_attention_only_for_models_that_attend():
+    from nanotorch.scenarios import get_scenario
+
+    names = [p.name for p in plots.output_paths(get_scenario("shakespeare-lstm"), "o")]
+    assert names == ["shakespeare-lstm-sample.png", "shakespeare-lstm-curves.png"]
+    names = [p.name for p in plots.output_paths(get_scenario("shakespeare-gpt"), "o")]
+    assert names[0] == "shakespeare-gpt-attention.png"
+
+
+def test_plot_attention_draws_one_map_per_head_and_leaves_the_model_as_it_was(tmp_path):
+    from nanotorch.runner import run_scenario
+
+    result = run_scenario("shakespeare-gpt-tiny", epochs=1, quiet=True)
+    result.model.train()
+    path = plots.plot_attention(result, tmp_path / "a.png", text="ROMEO:\nO", layer=0)
+    _png(path)
+    attn = result.model.h[0].attn
+    assert result.model.training and not attn.keep_attention and attn.attention is None

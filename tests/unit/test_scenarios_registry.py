@@ -21,6 +21,9 @@ BUILT_IN = (
     "digits-cnn",
     "fashion-mlp",
     "fashion-cnn",
+    "shakespeare-gpt",
+    "shakespeare-gpt-tiny",
+    "shakespeare-lstm",
 )
 
 
@@ -55,8 +58,8 @@ def test_registry_every_scenario_is_complete():
         s = get_scenario(name)
         assert s.name == name and s.description
         assert s.epochs > 0 and s.batch_size > 0
-        assert s.criterion.metric in ("accuracy", "r2")
-        assert s.plot in ("regression", "boundary", "images")
+        assert s.criterion.metric in ("accuracy", "r2", "nll")
+        assert s.plot in ("regression", "boundary", "images", "language")
 
 
 def test_registry_unknown_name_lists_the_choices():
@@ -76,8 +79,8 @@ def test_register_scenario_decorator_returns_class_and_registers(fresh_registry)
 @pytest.mark.parametrize(
     ("overrides", "pattern"),
     [
-        ({"plot": "pie"}, r"toy.*plot 'pie'.*boundary, images, regression"),
-        ({"metric": "f1"}, r"toy.*metric 'f1'.*accuracy, r2"),
+        ({"plot": "pie"}, r"toy.*plot 'pie'.*boundary, images, language, regression"),
+        ({"metric": "f1"}, r"toy.*metric 'f1'.*accuracy, nll, r2"),
         ({"epochs": 0}, r"toy.*epochs.*positive"),
         ({"name": ""}, r"name"),
     ],

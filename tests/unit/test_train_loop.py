@@ -212,3 +212,44 @@ def test_r2_is_exact_for_a_large_offset(device):
     y64, p64 = y.astype(np.float64), pred.astype(np.float64)
     expected = 1 - ((p64 - y64) ** 2).sum() / ((y64 - y64.mean()) ** 2).sum()
     assert r2 == pytest.approx(expected, rel=1e-6)
+
+
+def test_evaluate_nll_is_the_mean_per_token_cross_entropy(device):
+    # Sequences: outputs (N, T, V), targets (N, T); the metric averages over all N * T
+    # positions, in nats, and lower is better.
+    rng = np.random.default_rng(0)
+    x = rng.integers(0, 5, size=(10, 4))
+    y = rng.integers(0, 5, size=(10, 4))
+    nanotorch.manual_seed(0)
+    model = nn.Embedding(5, 5).to(device)
+
+    def loss_fn(out, target):
+        return F.cross_entropy(out.reshape(-1, 5), target.reshape(-1))
+
+    loss, nll = evaluate(
+        model, DataLoader(TensorDataset(x, y), batch_size=3, device=device), loss_fn, "nll"
+    )
+    table = model.weight.detach().cpu().numpy().astype(np.float64)
+    logp = table - np.log(np.exp(table).sum(axis=1, keepdims=True))
+    expected = -logp[x, y].mean()
+    assert nll == pytest.approx(expected, rel=1e-5) and loss == pytest.approx(expected, rel=1e-5)
+    assert Criterion("nll", 2.0).met(1.9) and not Criterion("nll", 2.0).met(2.1)
+    assert str(Criterion("nll", 2.0)) == "nll <= 2"
+
+
+def test_fit_max_grad_norm_clips_before_each_step():
+    # One SGD step with lr 1 moves the weights by exactly the clipped gradient.
+    nanotorch.manual_seed(0)
+    model = nn.Linear(2, 1)
+    before = [p.detach().clone() for p in model.parameters()]
+    x = np.array([[100.0, -50.0]], dtype=np.float32)
+    y = np.array([[0.0]], dtype=np.float32)
+    loader = DataLoader(TensorDataset(x, y), batch_size=1)
+    opt = optim.SGD(model.parameters(), lr=1.0)
+    fit(
+        model, opt, F.mse_loss, loader, loader, epochs=1, metric="r2", quiet=True, max_grad_norm=0.5
+    )
+    moved = np.concatenate(
+        [(b - p.detach()).numpy().ravel() for b, p in zip(before, model.parameters())]
+    )
+    assert np.linalg.norm(moved) == pytest.approx(0.5, rel=1e-5)

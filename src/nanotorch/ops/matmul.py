@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from nanotorch.autograd.function import Function
 from nanotorch.autograd.grad_mode import is_grad_enabled
 from nanotorch.errors import ShapeError
@@ -11,6 +13,24 @@ from nanotorch.tensor import Tensor
 # What this family exports; nanotorch.<name> and the op-spec tests derive from it
 # (Note [Op registry] in ops/__init__.py).
 OPS = ("matmul", "mm", "bmm", "dot", "outer")
+
+
+# Note [Fold batch dims into rows]
+# ~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~
+# ``a @ b`` with ``a`` of shape (*, n, k) and a matrix ``b`` (k, m) is one matrix product of
+# the rows of ``a`` with ``b``. NumPy's matmul instead loops over the batch dims and, for a
+# transposed ``b`` (as in ``x @ W.T``), may leave BLAS altogether: on the GPT scenario's
+# (12, 64, 128) @ (128, 384) it took 0.30 s where the folded (768, 128) @ (128, 384) took
+# 0.018 s. So a batched ``a`` times a matrix is reshaped to rows, multiplied once, and
+# reshaped back; the values are the same products in the same order.
+
+
+def _matmul_rows(xp: Any, a: Any, b: Any) -> Any:
+    """``xp.matmul(a, b)``, folding ``a``'s batch dims into rows when ``b`` is a matrix."""
+    if a.ndim > 2 and b.ndim == 2:
+        rows = xp.matmul(xp.reshape(a, (-1, a.shape[-1])), b)
+        return xp.reshape(rows, (*a.shape[:-1], b.shape[-1]))
+    return xp.matmul(a, b)
 
 
 class MatMul(Function):
@@ -24,7 +44,7 @@ class MatMul(Function):
     @staticmethod
     def forward(ctx, xp, a, b):
         ctx.save_for_backward(a, b)
-        return xp.matmul(a, b)
+        return _matmul_rows(xp, a, b)
 
     @staticmethod
     def backward(ctx, g):
@@ -71,7 +91,7 @@ class Linear(Function):
     @staticmethod
     def forward(ctx, xp, x, w, b):
         ctx.save_for_backward(x, w)
-        out = xp.matmul(x, w.T)
+        out = _matmul_rows(xp, x, w.T)
         if b is not None:
             out += b  # in place: ``out`` is a fresh array that nothing else has seen yet
         return out

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from nanotorch.data import Dataset
     from nanotorch.tensor import Tensor
 
-PLOT_KINDS = ("boundary", "images", "regression")
+PLOT_KINDS = ("boundary", "images", "language", "regression")
 
 
 class Scenario:
@@ -25,9 +25,12 @@ class Scenario:
         name, description: how ``nanotorch list`` shows it.
         epochs, batch_size: the training budget.
         metric, threshold: the success criterion on the held-out split (``accuracy`` or
-            ``r2``, both higher-is-better).
-        plot: ``regression`` (learned curve), ``boundary`` (2-D decision regions) or
-            ``images`` (prediction grid and confusion matrix).
+            ``r2``, higher-is-better, or ``nll``, nats per token, lower-is-better).
+        plot: ``regression`` (learned curve), ``boundary`` (2-D decision regions),
+            ``images`` (prediction grid and confusion matrix) or ``language`` (attention
+            patterns and a sample of generated text).
+        max_grad_norm: clip the gradients' joint norm to this before each step (None: no
+            clipping).
         slow: trains for minutes; tests mark it slow and ``nanotorch plot`` skips it unless
             named.
         classes: class names for image plots (optional).
@@ -42,6 +45,7 @@ class Scenario:
     plot: ClassVar[str]
     slow: ClassVar[bool] = False
     classes: ClassVar[tuple[str, ...] | None] = None
+    max_grad_norm: ClassVar[float | None] = None
 
     @property
     def criterion(self) -> Criterion:
@@ -50,6 +54,12 @@ class Scenario:
     def available(self) -> tuple[bool, str]:
         """(True, "") when the scenario's data is here, else (False, how to get it)."""
         return True, ""
+
+    def run_metadata(self) -> dict[str, Any]:
+        """Strings and numbers saved in every checkpoint's ``run`` entry: what is needed to
+        use the trained model later without the scenario's data (a language model's
+        vocabulary). Default: nothing."""
+        return {}
 
     def data(self, seed: int) -> tuple[Dataset, Dataset]:
         """The (train, held-out test) datasets; ``seed`` fixes any randomness in them."""
