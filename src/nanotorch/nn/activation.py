@@ -16,8 +16,8 @@ repr) for compatibility with PyTorch model code, but the result is a new tensor:
 values are identical, only the aliasing differs. Where the input takes no part in autograd
 (inference, ``no_grad``), the activations of nn/activation_ops.py do write the result into
 the input and return it, bumping its version as every in-place update does, so code that
-relies on the aliasing sees PyTorch's behaviour. (``ReLU``, ``LeakyReLU`` and ``SiLU`` always
-return a new tensor.)
+relies on the aliasing sees PyTorch's behaviour; ``relu``, ``leaky_relu`` and ``silu`` (ops in
+ops/elementwise.py) follow the same rule through ``ops/_util.finish_inplace``.
 
 Like the rest of the engine, this module imports no array library.
 """
@@ -45,7 +45,7 @@ class ReLU(Module):
         self.inplace = inplace
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
-        return _ew.relu(input)
+        return _ew.relu(input, inplace=self.inplace)
 
     def extra_repr(self) -> str:
         return "inplace=True" if self.inplace else ""
@@ -65,7 +65,7 @@ class LeakyReLU(Module):
         self.inplace = inplace
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
-        return _ew.leaky_relu(input, self.negative_slope)
+        return _ew.leaky_relu(input, self.negative_slope, inplace=self.inplace)
 
     def extra_repr(self) -> str:
         return f"negative_slope={self.negative_slope}" + (", inplace=True" if self.inplace else "")
@@ -95,7 +95,7 @@ class SiLU(Module):
         self.inplace = inplace
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
-        return _ew.silu(input)
+        return _ew.silu(input, inplace=self.inplace)
 
     def extra_repr(self) -> str:
         return "inplace=True" if self.inplace else ""

@@ -21,11 +21,10 @@ import math
 from typing import Any
 
 from nanotorch.autograd.function import Function
-from nanotorch.autograd.grad_mode import is_grad_enabled
 from nanotorch.dtypes import DType
 from nanotorch.errors import ShapeError
 from nanotorch.nn.linear import check_same_place
-from nanotorch.ops._util import normalize_dim, normalize_dims
+from nanotorch.ops._util import finish_inplace, normalize_dim, normalize_dims
 from nanotorch.ops.elementwise import abs as _abs
 from nanotorch.ops.elementwise import (
     clamp,
@@ -68,14 +67,6 @@ SELU_SCALE = 1.0507009873554804934193349852946
 def _check_input(op: str, input: Any) -> None:  # noqa: A002
     if not isinstance(input, Tensor):
         raise TypeError(f"{op}: input must be a Tensor, got {type(input).__name__}")
-
-
-def finish_inplace(input: Tensor, out: Tensor, inplace: bool) -> Tensor:  # noqa: A002
-    """Return ``out``, or with ``inplace=True`` write it into ``input`` and return that,
-    when the input takes no part in autograd (Note [inplace activations])."""
-    if not inplace or (input.requires_grad and is_grad_enabled()):
-        return out
-    return input.copy_(out)
 
 
 # ----------------------------------------------------------------------------- exponential

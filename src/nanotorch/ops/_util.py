@@ -6,6 +6,7 @@ import operator
 from collections.abc import Sequence
 from typing import Any
 
+from nanotorch.autograd.grad_mode import is_grad_enabled
 from nanotorch.errors import InvalidArgumentError, ShapeError
 
 
@@ -111,3 +112,11 @@ def shape_arg(op: str, args: Sequence[Any]) -> tuple[int, ...]:
 
 def keepdim_shape(shape: tuple[int, ...], dims: tuple[int, ...]) -> tuple[int, ...]:
     return tuple(1 if i in dims else s for i, s in enumerate(shape))
+
+
+def finish_inplace(input: Any, out: Any, inplace: bool) -> Any:  # noqa: A002
+    """Return ``out``, or with ``inplace=True`` write it into ``input`` and return that,
+    when the input takes no part in autograd (Note [inplace activations])."""
+    if not inplace or (input.requires_grad and is_grad_enabled()):
+        return out
+    return input.copy_(out)

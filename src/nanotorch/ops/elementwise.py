@@ -13,7 +13,7 @@ from typing import Any
 
 from nanotorch.autograd.function import PROMOTE, TO_FLOAT, Function
 from nanotorch.ops._special import erf
-from nanotorch.ops._util import broadcast_shapes
+from nanotorch.ops._util import broadcast_shapes, finish_inplace
 from nanotorch.promotion import result_type
 from nanotorch.tensor import Tensor
 
@@ -658,12 +658,13 @@ class Softplus(Function):
         return where(ba > ctx.threshold, g, g * sigmoid(ba)), None, None
 
 
-def relu(a: Tensor) -> Tensor:
-    return Relu.apply(a)
+def relu(a: Tensor, inplace: bool = False) -> Tensor:
+    """max(a, 0); ``inplace`` as Note [inplace activations] (nn/activation.py) says."""
+    return finish_inplace(a, Relu.apply(a), inplace)
 
 
-def leaky_relu(a: Tensor, negative_slope: float = 0.01) -> Tensor:
-    return LeakyRelu.apply(a, negative_slope=negative_slope)
+def leaky_relu(a: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
+    return finish_inplace(a, LeakyRelu.apply(a, negative_slope=negative_slope), inplace)
 
 
 def gelu(a: Tensor, approximate: str = "none") -> Tensor:
@@ -672,8 +673,8 @@ def gelu(a: Tensor, approximate: str = "none") -> Tensor:
     return Gelu.apply(a, approximate=approximate)
 
 
-def silu(a: Tensor) -> Tensor:
-    return Silu.apply(a)
+def silu(a: Tensor, inplace: bool = False) -> Tensor:
+    return finish_inplace(a, Silu.apply(a), inplace)
 
 
 def softplus(a: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
