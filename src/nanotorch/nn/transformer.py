@@ -249,6 +249,14 @@ def _seq_len(x: Tensor, batch_first: bool) -> int:
     return x.shape[1] if batch_first else x.shape[0]
 
 
+def _stack_is_causal(stack: Any, mask: Tensor | None, is_causal: bool | None, x: Tensor) -> bool:
+    """Causal-mask detection for an encoder or decoder stack: the sequence length of ``x`` read
+    with the first layer's ``batch_first``."""
+    first = stack.layers[0] if stack.num_layers else None
+    batch_first = bool(first and first.self_attn.batch_first)
+    return _detect_is_causal_mask(mask, is_causal, _seq_len(x, batch_first))
+
+
 class TransformerEncoder(Module):
     """``num_layers`` copies of ``encoder_layer`` (``layers.0``, ``layers.1``, ...), then
     ``norm`` if given. ``enable_nested_tensor`` and ``mask_check`` are accepted and ignored
@@ -274,9 +282,7 @@ class TransformerEncoder(Module):
         src_key_padding_mask: Tensor | None = None,
         is_causal: bool | None = None,
     ) -> Tensor:
-        first = self.layers[0] if self.num_layers else None
-        batch_first = bool(first and first.self_attn.batch_first)
-        causal = _detect_is_causal_mask(mask, is_causal, _seq_len(src, batch_first))
+        causal = _stack_is_causal(self, mask, is_causal, src)
         out = src
         for layer in self.layers:
             out = layer(
@@ -307,9 +313,7 @@ class TransformerDecoder(Module):
         tgt_is_causal: bool | None = None,
         memory_is_causal: bool = False,
     ) -> Tensor:
-        first = self.layers[0] if self.num_layers else None
-        batch_first = bool(first and first.self_attn.batch_first)
-        causal = _detect_is_causal_mask(tgt_mask, tgt_is_causal, _seq_len(tgt, batch_first))
+        causal = _stack_is_causal(self, tgt_mask, tgt_is_causal, tgt)
         out = tgt
         for layer in self.layers:
             out = layer(
