@@ -10,6 +10,8 @@ import importlib
 
 import numpy as np
 
+from nanotorch.testing import Case
+
 MODULES = [
     "specs.core_ops",
     "specs.nn_ops",
@@ -55,6 +57,30 @@ def distinct(*shape: int) -> np.ndarray:
 
 def ints(low: int, high: int, *shape: int) -> np.ndarray:
     return _rng.integers(low, high, shape).astype(np.int64)
+
+
+# Shapes every elementwise op is tried on: a 0-d tensor, an empty one, a matrix, and a
+# non-contiguous (transposed) view. The makers draw from the shared stream in this order.
+def unary_cases(make=randn):
+    return [
+        Case(make()),
+        Case(make(0)),
+        Case(make(3, 4)),
+        Case(make(4, 3), transposed=(0,), id="transposed"),
+    ]
+
+
+# Broadcasting pairs for binary ops (``scalar`` is the Python number of the last case).
+def binary_cases(a=randn, b=randn, scalar=1.5):
+    return [
+        Case(a(3, 4), b(3, 4)),
+        Case(a(3, 1), b(1, 4), id="bcast-both"),
+        Case(a(2, 3, 4), b(4), id="bcast-rank"),
+        Case(a(), b(2, 3), id="bcast-0d"),
+        Case(a(0, 3), b(3), id="empty"),
+        Case(a(3, 4), b(3, 4), transposed=(0,), id="transposed"),
+        Case(a(3, 4), scalar, id="scalar"),
+    ]
 
 
 def all_specs():

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from nanotorch.testing import Case, OpSpec
-from specs import ints, randn
+from specs import binary_cases, ints, randn
 
 
 def _bools(*shape: int) -> np.ndarray:
@@ -18,15 +18,7 @@ def _int(*shape: int) -> np.ndarray:
 
 
 def _cases(a=_int, b=_int, scalar=7):
-    return [
-        Case(a(3, 4), b(3, 4)),
-        Case(a(3, 1), b(1, 4), id="bcast-both"),
-        Case(a(2, 3, 4), b(4), id="bcast-rank"),
-        Case(a(), b(2, 3), id="bcast-0d"),
-        Case(a(0, 3), b(3), id="empty"),
-        Case(a(3, 4), b(3, 4), transposed=(0,), id="transposed"),
-        Case(a(3, 4), scalar, id="scalar"),
-    ]
+    return binary_cases(a, b, scalar)
 
 
 def _shift_amounts(*shape: int) -> np.ndarray:

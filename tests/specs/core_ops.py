@@ -8,31 +8,7 @@ import numpy as np
 
 import nanotorch as nt
 from nanotorch.testing import Case, OpSpec
-from specs import distinct, ints, positive, randn
-
-
-# Shapes every elementwise op is tried on: a 0-d tensor, an empty one, a matrix, and a
-# non-contiguous (transposed) view.
-def _unary_cases(make=randn):
-    return [
-        Case(make()),
-        Case(make(0)),
-        Case(make(3, 4)),
-        Case(make(4, 3), transposed=(0,), id="transposed"),
-    ]
-
-
-# Broadcasting pairs for binary ops.
-def _binary_cases(a=randn, b=randn):
-    return [
-        Case(a(3, 4), b(3, 4)),
-        Case(a(3, 1), b(1, 4), id="bcast-both"),
-        Case(a(2, 3, 4), b(4), id="bcast-rank"),
-        Case(a(), b(2, 3), id="bcast-0d"),
-        Case(a(0, 3), b(3), id="empty"),
-        Case(a(3, 4), b(3, 4), transposed=(0,), id="transposed"),
-        Case(a(3, 4), 1.5, id="scalar"),
-    ]
+from specs import binary_cases, distinct, ints, positive, randn, unary_cases
 
 
 def _erf(x):
@@ -85,15 +61,13 @@ UNARY = [
     ("square", np.square, randn, True),
 ]
 
-SPECS = [
-    OpSpec(name, ref, _unary_cases(make), gradgrad=smooth) for name, ref, make, smooth in UNARY
-]
+SPECS = [OpSpec(name, ref, unary_cases(make), gradgrad=smooth) for name, ref, make, smooth in UNARY]
 
 SPECS += [
-    OpSpec("add", np.add, _binary_cases(), gradgrad=True),
-    OpSpec("sub", np.subtract, _binary_cases(), gradgrad=True),
-    OpSpec("mul", np.multiply, _binary_cases(), gradgrad=True),
-    OpSpec("div", np.divide, _binary_cases(randn, positive), gradgrad=True),
+    OpSpec("add", np.add, binary_cases(), gradgrad=True),
+    OpSpec("sub", np.subtract, binary_cases(), gradgrad=True),
+    OpSpec("mul", np.multiply, binary_cases(), gradgrad=True),
+    OpSpec("div", np.divide, binary_cases(randn, positive), gradgrad=True),
     OpSpec(
         "pow",
         np.power,
@@ -140,8 +114,8 @@ SPECS += [
             Case(randn(5), max=0.1, id="max-only"),
         ],
     ),
-    OpSpec("maximum", np.maximum, _binary_cases()[:5]),
-    OpSpec("minimum", np.minimum, _binary_cases()[:5]),
+    OpSpec("maximum", np.maximum, binary_cases()[:5]),
+    OpSpec("minimum", np.minimum, binary_cases()[:5]),
     OpSpec(
         "where",
         np.where,

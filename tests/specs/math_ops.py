@@ -12,7 +12,7 @@ import numpy as np
 
 import nanotorch as nt
 from nanotorch.testing import Case, OpSpec
-from specs import ints, positive, randn
+from specs import binary_cases, ints, positive, randn, unary_cases
 
 _rng = np.random.default_rng(1515)
 
@@ -24,27 +24,6 @@ def uniform(lo: float, hi: float):
         return _rng.uniform(lo, hi, shape)
 
     return make
-
-
-def _unary_cases(make=randn):
-    return [
-        Case(make()),
-        Case(make(0)),
-        Case(make(3, 4)),
-        Case(make(4, 3), transposed=(0,), id="transposed"),
-    ]
-
-
-def _binary_cases(a=randn, b=randn):
-    return [
-        Case(a(3, 4), b(3, 4)),
-        Case(a(3, 1), b(1, 4), id="bcast-both"),
-        Case(a(2, 3, 4), b(4), id="bcast-rank"),
-        Case(a(), b(2, 3), id="bcast-0d"),
-        Case(a(0, 3), b(3), id="empty"),
-        Case(a(3, 4), b(3, 4), transposed=(0,), id="transposed"),
-        Case(a(3, 4), 1.5, id="scalar"),
-    ]
 
 
 # ----------------------------------------------------------------------------- references
@@ -121,9 +100,7 @@ UNARY = [
     ("reciprocal", np.reciprocal, positive, True),
 ]
 
-SPECS = [
-    OpSpec(name, ref, _unary_cases(make), gradgrad=smooth) for name, ref, make, smooth in UNARY
-]
+SPECS = [OpSpec(name, ref, unary_cases(make), gradgrad=smooth) for name, ref, make, smooth in UNARY]
 
 _int_values = ints(-9, 9, 3, 4)
 SPECS += [
@@ -137,7 +114,7 @@ SPECS += [
         "round",
         np_round,
         [
-            *_unary_cases(uniform(-5, 5)),
+            *unary_cases(uniform(-5, 5)),
             Case(uniform(-5, 5)(3, 4), decimals=2, id="decimals"),
             Case(uniform(-500, 500)(3, 4), decimals=-1, id="neg-decimals"),
         ],
@@ -191,20 +168,20 @@ def _signed_nonzero(*shape: int) -> np.ndarray:
 
 
 SPECS += [
-    OpSpec("atan2", np.arctan2, _binary_cases(), gradgrad=True),
-    OpSpec("hypot", np.hypot, _binary_cases(), gradgrad=True),
-    OpSpec("logaddexp", np.logaddexp, _binary_cases(), gradgrad=True),
+    OpSpec("atan2", np.arctan2, binary_cases(), gradgrad=True),
+    OpSpec("hypot", np.hypot, binary_cases(), gradgrad=True),
+    OpSpec("logaddexp", np.logaddexp, binary_cases(), gradgrad=True),
     OpSpec(
         "copysign",
         np.copysign,
-        [*_binary_cases(_signed_nonzero, randn), Case(_signed_nonzero(4), -0.0, id="neg-zero")],
+        [*binary_cases(_signed_nonzero, randn), Case(_signed_nonzero(4), -0.0, id="neg-zero")],
         gradgrad=True,
     ),
     OpSpec(
         "fmod",
         np_fmod,
         [
-            *_binary_cases(uniform(-6, 6), _signed_nonzero),
+            *binary_cases(uniform(-6, 6), _signed_nonzero),
         ],
     ),
     # Integer fmod: exact, and nothing to differentiate.

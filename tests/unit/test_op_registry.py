@@ -108,7 +108,7 @@ def test_op_spec_for_missing_op_is_one_failing_test(tmp_path):
     with open(tmp_path / "specs" / "core_ops.py", "a") as f:
         f.write(
             textwrap.dedent("""
-            SPECS.append(OpSpec("cube", lambda x: x**3, _unary_cases()))
+            SPECS.append(OpSpec("cube", lambda x: x**3, unary_cases()))
             """)
         )
     run = subprocess.run(

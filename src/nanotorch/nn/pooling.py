@@ -38,13 +38,47 @@ from nanotorch.ops.pool_extra import (
 from nanotorch.tensor import Tensor
 
 
-class MaxPool2d(Module):
-    """Max over kernel_size windows: ``F.max_pool2d`` with these hyperparameters.
+# Note [Pooling module bases]
+# ~~~~~~~~~~~~~~~~~~~~~~~~~~~~
+# As in PyTorch, each public pooling module is a docstring plus two class attributes on a
+# small base that holds the constructor, ``forward`` and ``extra_repr`` once: ``_fn`` is the
+# functional form it calls and ``_check`` validates the hyperparameters at construction (each
+# dimensionality checks them its own way, with the error messages its tests pin).
+def _single(op: str, name: str, value: Any) -> tuple[int, ...]:
+    return positive(op, name, value, 1)
 
-    >>> from nanotorch import nn
-    >>> nn.MaxPool2d(2)
-    MaxPool2d(kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=False)
-    """
+
+def _check_1d(name: str, kernel_size: Any, stride: Any, padding: Any, dilation: Any) -> None:
+    k = _single(name, "kernel_size", kernel_size)
+    p = non_negative(name, "padding", padding, 1)
+    _single(name, "dilation", dilation)
+    if stride is not None:
+        _single(name, "stride", stride)
+    if p[0] > k[0] // 2:
+        raise ValueError(
+            f"{name}: padding {padding} must be at most half of kernel_size {kernel_size}"
+        )
+
+
+def _check_3d(name: str, kernel_size: Any, stride: Any, padding: Any, dilation: Any) -> None:
+    positive(name, "kernel_size", kernel_size, 3)
+    non_negative(name, "padding", padding, 3)
+    positive(name, "dilation", dilation, 3)
+    if stride is not None:
+        positive(name, "stride", stride, 3)
+
+
+def _check_output_1d(name: str, output_size: Any) -> None:
+    _single(name, "output_size", output_size)
+
+
+def _no_check(name: str, output_size: Any) -> None:
+    """Adaptive 3-d pools leave ``output_size`` to the functional form."""
+
+
+class _MaxPoolNd(Module):
+    _fn: Any
+    _check: Any
 
     def __init__(
         self,
@@ -56,14 +90,14 @@ class MaxPool2d(Module):
         ceil_mode: bool = False,
     ) -> None:
         super().__init__()
-        check_pool_args(type(self).__name__, kernel_size, stride, padding, dilation)
+        type(self)._check(type(self).__name__, kernel_size, stride, padding, dilation)
         self.kernel_size = kernel_size
         self.stride = stride if stride is not None else kernel_size
         self.padding, self.dilation = padding, dilation
         self.return_indices, self.ceil_mode = return_indices, ceil_mode
 
     def forward(self, input: Tensor) -> Any:  # noqa: A002 - PyTorch's name
-        return max_pool2d(
+        return type(self)._fn(
             input,
             self.kernel_size,
             self.stride,
@@ -80,13 +114,9 @@ class MaxPool2d(Module):
         )
 
 
-class AvgPool2d(Module):
-    """Mean over kernel_size windows: ``F.avg_pool2d`` with these hyperparameters.
-
-    >>> from nanotorch import nn
-    >>> nn.AvgPool2d(2)
-    AvgPool2d(kernel_size=2, stride=2, padding=0)
-    """
+class _AvgPoolNd(Module):
+    _fn: Any
+    _check: Any
 
     def __init__(
         self,
@@ -98,14 +128,14 @@ class AvgPool2d(Module):
         divisor_override: int | None = None,
     ) -> None:
         super().__init__()
-        check_pool_args(type(self).__name__, kernel_size, stride, padding, 1)
+        type(self)._check(type(self).__name__, kernel_size, stride, padding, 1)
         self.kernel_size = kernel_size
         self.stride = stride if stride is not None else kernel_size
         self.padding, self.ceil_mode = padding, ceil_mode
         self.count_include_pad, self.divisor_override = count_include_pad, divisor_override
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002 - PyTorch's name
-        return avg_pool2d(
+        return type(self)._fn(
             input,
             self.kernel_size,
             self.stride,
@@ -119,7 +149,58 @@ class AvgPool2d(Module):
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
 
-class AdaptiveAvgPool2d(Module):
+class _AdaptiveAvgPoolNd(Module):
+    _fn: Any
+    _check: Any = staticmethod(_no_check)
+
+    def __init__(self, output_size: int | None | Sequence[int | None]) -> None:
+        super().__init__()
+        type(self)._check(type(self).__name__, output_size)
+        self.output_size = output_size
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002 - PyTorch's name
+        return type(self)._fn(input, self.output_size)
+
+    def extra_repr(self) -> str:
+        return f"output_size={self.output_size}"
+
+
+class _AdaptiveMaxPoolNd(_AdaptiveAvgPoolNd):
+    def __init__(
+        self, output_size: int | None | Sequence[int | None], return_indices: bool = False
+    ) -> None:
+        super().__init__(output_size)
+        self.return_indices = return_indices
+
+    def forward(self, input: Tensor) -> Any:  # noqa: A002 - PyTorch's name
+        return type(self)._fn(input, self.output_size, self.return_indices)
+
+
+class MaxPool2d(_MaxPoolNd):
+    """Max over kernel_size windows: ``F.max_pool2d`` with these hyperparameters.
+
+    >>> from nanotorch import nn
+    >>> nn.MaxPool2d(2)
+    MaxPool2d(kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=False)
+    """
+
+    _fn = staticmethod(max_pool2d)
+    _check = staticmethod(check_pool_args)
+
+
+class AvgPool2d(_AvgPoolNd):
+    """Mean over kernel_size windows: ``F.avg_pool2d`` with these hyperparameters.
+
+    >>> from nanotorch import nn
+    >>> nn.AvgPool2d(2)
+    AvgPool2d(kernel_size=2, stride=2, padding=0)
+    """
+
+    _fn = staticmethod(avg_pool2d)
+    _check = staticmethod(check_pool_args)
+
+
+class AdaptiveAvgPool2d(_AdaptiveAvgPoolNd):
     """Average over adaptive bins to a fixed ``output_size`` (None keeps that input size):
     ``F.adaptive_avg_pool2d``. ``AdaptiveAvgPool2d(1)`` is global average pooling.
 
@@ -128,25 +209,13 @@ class AdaptiveAvgPool2d(Module):
     AdaptiveAvgPool2d(output_size=(1, 1))
     """
 
-    def __init__(self, output_size: int | None | Sequence[int | None]) -> None:
-        super().__init__()
-        check_output_size(type(self).__name__, output_size)
-        self.output_size = output_size
-
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002 - PyTorch's name
-        return adaptive_avg_pool2d(input, self.output_size)
-
-    def extra_repr(self) -> str:
-        return f"output_size={self.output_size}"
+    _fn = staticmethod(adaptive_avg_pool2d)
+    _check = staticmethod(check_output_size)
 
 
-# ---------------------------------------------------------------------------- 1-D, adaptive max,
-# unpooling (their functional forms live in nanotorch.ops.pool_extra)
-def _single(op: str, name: str, value: Any) -> tuple[int, ...]:
-    return positive(op, name, value, 1)
-
-
-class MaxPool1d(Module):
+# ---------------------------------------------------------------------------- 1-D, 3-D,
+# adaptive max, unpooling (their functional forms live in nanotorch.ops.pool_extra)
+class MaxPool1d(_MaxPoolNd):
     """Max over windows of length kernel_size: ``F.max_pool1d`` with these hyperparameters.
 
     >>> from nanotorch import nn
@@ -154,52 +223,13 @@ class MaxPool1d(Module):
     MaxPool1d(kernel_size=3, stride=2, padding=0, dilation=1, ceil_mode=False)
     """
 
-    def __init__(
-        self,
-        kernel_size: int | Sequence[int],
-        stride: int | Sequence[int] | None = None,
-        padding: int | Sequence[int] = 0,
-        dilation: int | Sequence[int] = 1,
-        return_indices: bool = False,
-        ceil_mode: bool = False,
-    ) -> None:
-        super().__init__()
-        name = type(self).__name__
-        k = _single(name, "kernel_size", kernel_size)
-        p = non_negative(name, "padding", padding, 1)
-        _single(name, "dilation", dilation)
-        if stride is not None:
-            _single(name, "stride", stride)
-        if p[0] > k[0] // 2:
-            raise ValueError(
-                f"{name}: padding {padding} must be at most half of kernel_size {kernel_size}"
-            )
-        self.kernel_size = kernel_size
-        self.stride = stride if stride is not None else kernel_size
-        self.padding, self.dilation = padding, dilation
-        self.return_indices, self.ceil_mode = return_indices, ceil_mode
-
-    def forward(self, input: Tensor) -> Any:  # noqa: A002 - PyTorch's name
-        return max_pool1d(
-            input,
-            self.kernel_size,
-            self.stride,
-            self.padding,
-            self.dilation,
-            self.ceil_mode,
-            self.return_indices,
-        )
-
-    def extra_repr(self) -> str:
-        return (
-            f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
-            f"dilation={self.dilation}, ceil_mode={self.ceil_mode}"
-        )
+    _fn = staticmethod(max_pool1d)
+    _check = staticmethod(_check_1d)
 
 
-class AvgPool1d(Module):
+class AvgPool1d(_AvgPoolNd):
     """Mean over windows of length kernel_size: ``F.avg_pool1d``. Sizes are kept as 1-tuples,
-    as PyTorch keeps them.
+    as PyTorch keeps them, and there is no ``divisor_override`` (PyTorch has none here).
 
     >>> from nanotorch import nn
     >>> nn.AvgPool1d(3, stride=2)
@@ -214,7 +244,7 @@ class AvgPool1d(Module):
         ceil_mode: bool = False,
         count_include_pad: bool = True,
     ) -> None:
-        super().__init__()
+        Module.__init__(self)
         name = type(self).__name__
         self.kernel_size = _single(name, "kernel_size", kernel_size)
         self.stride = self.kernel_size if stride is None else _single(name, "stride", stride)
@@ -236,11 +266,8 @@ class AvgPool1d(Module):
             self.count_include_pad,
         )
 
-    def extra_repr(self) -> str:
-        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
-
-class AdaptiveAvgPool1d(Module):
+class AdaptiveAvgPool1d(_AdaptiveAvgPoolNd):
     """Average over adaptive bins of the last dim: ``F.adaptive_avg_pool1d``.
 
     >>> from nanotorch import nn
@@ -248,19 +275,11 @@ class AdaptiveAvgPool1d(Module):
     AdaptiveAvgPool1d(output_size=4)
     """
 
-    def __init__(self, output_size: int | Sequence[int]) -> None:
-        super().__init__()
-        _single(type(self).__name__, "output_size", output_size)
-        self.output_size = output_size
-
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002 - PyTorch's name
-        return adaptive_avg_pool1d(input, self.output_size)
-
-    def extra_repr(self) -> str:
-        return f"output_size={self.output_size}"
+    _fn = staticmethod(adaptive_avg_pool1d)
+    _check = staticmethod(_check_output_1d)
 
 
-class AdaptiveMaxPool1d(Module):
+class AdaptiveMaxPool1d(_AdaptiveMaxPoolNd):
     """Max over adaptive bins of the last dim: ``F.adaptive_max_pool1d``.
 
     >>> from nanotorch import nn
@@ -268,19 +287,11 @@ class AdaptiveMaxPool1d(Module):
     AdaptiveMaxPool1d(output_size=4)
     """
 
-    def __init__(self, output_size: int | Sequence[int], return_indices: bool = False) -> None:
-        super().__init__()
-        _single(type(self).__name__, "output_size", output_size)
-        self.output_size, self.return_indices = output_size, return_indices
-
-    def forward(self, input: Tensor) -> Any:  # noqa: A002 - PyTorch's name
-        return adaptive_max_pool1d(input, self.output_size, self.return_indices)
-
-    def extra_repr(self) -> str:
-        return f"output_size={self.output_size}"
+    _fn = staticmethod(adaptive_max_pool1d)
+    _check = staticmethod(_check_output_1d)
 
 
-class AdaptiveMaxPool2d(Module):
+class AdaptiveMaxPool2d(_AdaptiveMaxPoolNd):
     """Max over adaptive bins to a fixed ``output_size`` (None keeps that input size):
     ``F.adaptive_max_pool2d``.
 
@@ -289,21 +300,11 @@ class AdaptiveMaxPool2d(Module):
     AdaptiveMaxPool2d(output_size=(5, None))
     """
 
-    def __init__(
-        self, output_size: int | None | Sequence[int | None], return_indices: bool = False
-    ) -> None:
-        super().__init__()
-        check_output_size(type(self).__name__, output_size)
-        self.output_size, self.return_indices = output_size, return_indices
-
-    def forward(self, input: Tensor) -> Any:  # noqa: A002 - PyTorch's name
-        return adaptive_max_pool2d(input, self.output_size, self.return_indices)
-
-    def extra_repr(self) -> str:
-        return f"output_size={self.output_size}"
+    _fn = staticmethod(adaptive_max_pool2d)
+    _check = staticmethod(check_output_size)
 
 
-class MaxPool3d(Module):
+class MaxPool3d(_MaxPoolNd):
     """Max over kD x kH x kW windows: ``F.max_pool3d`` with these hyperparameters.
 
     >>> from nanotorch import nn
@@ -311,46 +312,11 @@ class MaxPool3d(Module):
     MaxPool3d(kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=False)
     """
 
-    def __init__(
-        self,
-        kernel_size: int | Sequence[int],
-        stride: int | Sequence[int] | None = None,
-        padding: int | Sequence[int] = 0,
-        dilation: int | Sequence[int] = 1,
-        return_indices: bool = False,
-        ceil_mode: bool = False,
-    ) -> None:
-        super().__init__()
-        name = type(self).__name__
-        positive(name, "kernel_size", kernel_size, 3)
-        non_negative(name, "padding", padding, 3)
-        positive(name, "dilation", dilation, 3)
-        if stride is not None:
-            positive(name, "stride", stride, 3)
-        self.kernel_size = kernel_size
-        self.stride = stride if stride is not None else kernel_size
-        self.padding, self.dilation = padding, dilation
-        self.return_indices, self.ceil_mode = return_indices, ceil_mode
-
-    def forward(self, input: Tensor) -> Any:  # noqa: A002 - PyTorch's name
-        return max_pool3d(
-            input,
-            self.kernel_size,
-            self.stride,
-            self.padding,
-            self.dilation,
-            self.ceil_mode,
-            self.return_indices,
-        )
-
-    def extra_repr(self) -> str:
-        return (
-            f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
-            f"dilation={self.dilation}, ceil_mode={self.ceil_mode}"
-        )
+    _fn = staticmethod(max_pool3d)
+    _check = staticmethod(_check_3d)
 
 
-class AvgPool3d(Module):
+class AvgPool3d(_AvgPoolNd):
     """Mean over kD x kH x kW windows: ``F.avg_pool3d`` with these hyperparameters.
 
     >>> from nanotorch import nn
@@ -358,42 +324,11 @@ class AvgPool3d(Module):
     AvgPool3d(kernel_size=2, stride=2, padding=0)
     """
 
-    def __init__(
-        self,
-        kernel_size: int | Sequence[int],
-        stride: int | Sequence[int] | None = None,
-        padding: int | Sequence[int] = 0,
-        ceil_mode: bool = False,
-        count_include_pad: bool = True,
-        divisor_override: int | None = None,
-    ) -> None:
-        super().__init__()
-        name = type(self).__name__
-        positive(name, "kernel_size", kernel_size, 3)
-        non_negative(name, "padding", padding, 3)
-        if stride is not None:
-            positive(name, "stride", stride, 3)
-        self.kernel_size = kernel_size
-        self.stride = stride if stride is not None else kernel_size
-        self.padding, self.ceil_mode = padding, ceil_mode
-        self.count_include_pad, self.divisor_override = count_include_pad, divisor_override
-
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002 - PyTorch's name
-        return avg_pool3d(
-            input,
-            self.kernel_size,
-            self.stride,
-            self.padding,
-            self.ceil_mode,
-            self.count_include_pad,
-            self.divisor_override,
-        )
-
-    def extra_repr(self) -> str:
-        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+    _fn = staticmethod(avg_pool3d)
+    _check = staticmethod(_check_3d)
 
 
-class AdaptiveAvgPool3d(Module):
+class AdaptiveAvgPool3d(_AdaptiveAvgPoolNd):
     """Average over adaptive bins of the last three dims: ``F.adaptive_avg_pool3d``.
 
     >>> from nanotorch import nn
@@ -401,18 +336,10 @@ class AdaptiveAvgPool3d(Module):
     AdaptiveAvgPool3d(output_size=(1, 2, None))
     """
 
-    def __init__(self, output_size: int | None | Sequence[int | None]) -> None:
-        super().__init__()
-        self.output_size = output_size
-
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002 - PyTorch's name
-        return adaptive_avg_pool3d(input, self.output_size)
-
-    def extra_repr(self) -> str:
-        return f"output_size={self.output_size}"
+    _fn = staticmethod(adaptive_avg_pool3d)
 
 
-class AdaptiveMaxPool3d(Module):
+class AdaptiveMaxPool3d(_AdaptiveMaxPoolNd):
     """Max over adaptive bins of the last three dims: ``F.adaptive_max_pool3d``.
 
     >>> from nanotorch import nn
@@ -420,17 +347,7 @@ class AdaptiveMaxPool3d(Module):
     AdaptiveMaxPool3d(output_size=2)
     """
 
-    def __init__(
-        self, output_size: int | None | Sequence[int | None], return_indices: bool = False
-    ) -> None:
-        super().__init__()
-        self.output_size, self.return_indices = output_size, return_indices
-
-    def forward(self, input: Tensor) -> Any:  # noqa: A002 - PyTorch's name
-        return adaptive_max_pool3d(input, self.output_size, self.return_indices)
-
-    def extra_repr(self) -> str:
-        return f"output_size={self.output_size}"
+    _fn = staticmethod(adaptive_max_pool3d)
 
 
 class _MaxUnpoolNd(Module):

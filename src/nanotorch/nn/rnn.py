@@ -126,6 +126,19 @@ def _check_nonlinearity(op: str, nonlinearity: str) -> str:
     return "RNN_TANH" if nonlinearity == "tanh" else "RNN_RELU"
 
 
+def _check_input(name: str, input: Any, rank: int, **weight: Tensor) -> None:  # noqa: A002
+    """What cells and layers check first: ``input`` is a Tensor, unbatched (``rank`` dims) or
+    batched (one more), and on the device and dtype of ``weight``."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{name}: input must be a Tensor, got {type(input).__name__}")
+    if input.ndim not in (rank, rank + 1):
+        raise ShapeError(
+            f"{name}: Expected input to be {rank}D or {rank + 1}D, got {input.ndim}D instead "
+            f"(shape {tuple(input.shape)})"
+        )
+    check_same_place(name, input, **weight)
+
+
 def _check_sizes(op: str, input_size: int, hidden_size: int) -> tuple[int, int]:
     input_size = int_arg(op, "input_size", input_size)
     hidden_size = int_arg(op, "hidden_size", hidden_size)
@@ -184,14 +197,7 @@ class RNNCellBase(Module):
         """Check the input and states, add a batch dim to unbatched ones, take one step and
         drop the batch dim again."""
         name = type(self).__name__
-        if not isinstance(input, Tensor):
-            raise TypeError(f"{name}: input must be a Tensor, got {type(input).__name__}")
-        if input.ndim not in (1, 2):
-            raise ShapeError(
-                f"{name}: Expected input to be 1D or 2D, got {input.ndim}D instead "
-                f"(shape {tuple(input.shape)})"
-            )
-        check_same_place(name, input, weight_ih=self.weight_ih)
+        _check_input(name, input, 1, weight_ih=self.weight_ih)
         if input.shape[-1] != self.input_size:
             raise ShapeError(
                 f"{name}: input has inconsistent input_size: got {input.shape[-1]} expected "
@@ -471,14 +477,7 @@ class RNNBase(Module):
 
     def forward(self, input: Tensor, hx: Any = None) -> tuple[Tensor, Any]:  # noqa: A002
         name = self._name
-        if not isinstance(input, Tensor):
-            raise TypeError(f"{name}: input must be a Tensor, got {type(input).__name__}")
-        if input.ndim not in (2, 3):
-            raise ShapeError(
-                f"{name}: Expected input to be 2D or 3D, got {input.ndim}D instead (shape "
-                f"{tuple(input.shape)})"
-            )
-        check_same_place(name, input, weight_ih_l0=self.weight_ih_l0)
+        _check_input(name, input, 2, weight_ih_l0=self.weight_ih_l0)
         if input.shape[-1] != self.input_size:
             raise ShapeError(
                 f"{name}: input.size(-1) must be equal to input_size. Expected "

@@ -80,15 +80,20 @@ def _detect_is_causal_mask(mask: Tensor | None, is_causal: bool | None, size: in
     return bool((mask == causal).all().item())
 
 
-class TransformerEncoderLayer(Module):
-    """Self-attention and a feed-forward network with residuals and LayerNorms (module
-    docstring); PyTorch's arguments, defaults and submodule names.
+class _TransformerLayer(Module):
+    """What the encoder and decoder layers share: their submodules, built in PyTorch's order
+    (so parameters are created, and drawn from the random stream, in the same order), and
+    the attention and feed-forward blocks. ``_blocks`` is 2 for the encoder (self-attention,
+    feed-forward) and 3 for the decoder (with attention over ``memory`` between them), each
+    block with its own ``norm<i>`` and ``dropout<i>``; the subclasses set ``_blocks`` and share
+    PyTorch's constructor signature through this one."""
 
-    >>> from nanotorch import nn
-    >>> layer = nn.TransformerEncoderLayer(d_model=8, nhead=2, dim_feedforward=16)
-    >>> [name for name, _ in layer.named_children()][:4]
-    ['self_attn', 'linear1', 'dropout', 'linear2']
-    """
+    _blocks: int
+    self_attn: MultiheadAttention
+    norm1: LayerNorm
+    norm2: LayerNorm
+    dropout1: Dropout
+    dropout2: Dropout
 
     def __init__(
         self,
@@ -105,19 +110,62 @@ class TransformerEncoderLayer(Module):
         dtype: DType | None = None,
     ) -> None:
         super().__init__()
+        blocks = self._blocks
         kw = {"device": device, "dtype": dtype}
-        self.self_attn = MultiheadAttention(
-            d_model, nhead, dropout=dropout, bias=bias, batch_first=batch_first, **kw
-        )
+        for name in ("self_attn", "multihead_attn")[: blocks - 1]:
+            attn = MultiheadAttention(
+                d_model, nhead, dropout=dropout, bias=bias, batch_first=batch_first, **kw
+            )
+            setattr(self, name, attn)
         self.linear1 = Linear(d_model, dim_feedforward, bias=bias, **kw)
         self.dropout = Dropout(dropout)
         self.linear2 = Linear(dim_feedforward, d_model, bias=bias, **kw)
         self.norm_first = norm_first
-        self.norm1 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, **kw)
-        self.norm2 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, **kw)
-        self.dropout1 = Dropout(dropout)
-        self.dropout2 = Dropout(dropout)
-        self.activation = _activation("TransformerEncoderLayer", activation)
+        for i in range(1, blocks + 1):
+            setattr(self, f"norm{i}", LayerNorm(d_model, eps=layer_norm_eps, bias=bias, **kw))
+        for i in range(1, blocks + 1):
+            setattr(self, f"dropout{i}", Dropout(dropout))
+        self.activation = _activation(type(self).__name__, activation)
+
+    @staticmethod
+    def _attend(
+        attn: Module,
+        x: Tensor,
+        kv: Tensor,
+        mask: Tensor | None,
+        padding: Tensor | None,
+        is_causal: bool,
+    ) -> Tensor:
+        return attn(
+            x,
+            kv,
+            kv,
+            attn_mask=mask,
+            key_padding_mask=padding,
+            need_weights=False,
+            is_causal=is_causal,
+        )[0]
+
+    def _sa_block(
+        self, x: Tensor, mask: Tensor | None, padding: Tensor | None, is_causal: bool
+    ) -> Tensor:
+        return self.dropout1(self._attend(self.self_attn, x, x, mask, padding, is_causal))
+
+    def _feed_forward(self, x: Tensor) -> Tensor:
+        return self.linear2(self.dropout(self.activation(self.linear1(x))))
+
+
+class TransformerEncoderLayer(_TransformerLayer):
+    """Self-attention and a feed-forward network with residuals and LayerNorms (module
+    docstring); PyTorch's arguments, defaults and submodule names.
+
+    >>> from nanotorch import nn
+    >>> layer = nn.TransformerEncoderLayer(d_model=8, nhead=2, dim_feedforward=16)
+    >>> [name for name, _ in layer.named_children()][:4]
+    ['self_attn', 'linear1', 'dropout', 'linear2']
+    """
+
+    _blocks = 2
 
     def forward(
         self,
@@ -135,63 +183,21 @@ class TransformerEncoderLayer(Module):
             x = self.norm2(x + self._ff_block(x))
         return x
 
-    def _sa_block(
-        self, x: Tensor, mask: Tensor | None, padding: Tensor | None, is_causal: bool
-    ) -> Tensor:
-        out = self.self_attn(
-            x,
-            x,
-            x,
-            attn_mask=mask,
-            key_padding_mask=padding,
-            need_weights=False,
-            is_causal=is_causal,
-        )[0]
-        return self.dropout1(out)
-
     def _ff_block(self, x: Tensor) -> Tensor:
-        return self.dropout2(self.linear2(self.dropout(self.activation(self.linear1(x)))))
+        return self.dropout2(self._feed_forward(x))
 
 
-class TransformerDecoderLayer(Module):
+class TransformerDecoderLayer(_TransformerLayer):
     """Self-attention, attention over ``memory`` and a feed-forward network, each with a
     residual and a LayerNorm (module docstring); PyTorch's arguments and submodule names
     (``self_attn``, ``multihead_attn``, ``linear1``, ``linear2``, ``norm1..3``,
     ``dropout1..3``)."""
 
-    def __init__(
-        self,
-        d_model: int,
-        nhead: int,
-        dim_feedforward: int = 2048,
-        dropout: float = 0.1,
-        activation: Activation = "relu",
-        layer_norm_eps: float = 1e-5,
-        batch_first: bool = False,
-        norm_first: bool = False,
-        bias: bool = True,
-        device: Any = None,
-        dtype: DType | None = None,
-    ) -> None:
-        super().__init__()
-        kw = {"device": device, "dtype": dtype}
-        self.self_attn = MultiheadAttention(
-            d_model, nhead, dropout=dropout, bias=bias, batch_first=batch_first, **kw
-        )
-        self.multihead_attn = MultiheadAttention(
-            d_model, nhead, dropout=dropout, bias=bias, batch_first=batch_first, **kw
-        )
-        self.linear1 = Linear(d_model, dim_feedforward, bias=bias, **kw)
-        self.dropout = Dropout(dropout)
-        self.linear2 = Linear(dim_feedforward, d_model, bias=bias, **kw)
-        self.norm_first = norm_first
-        self.norm1 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, **kw)
-        self.norm2 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, **kw)
-        self.norm3 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, **kw)
-        self.dropout1 = Dropout(dropout)
-        self.dropout2 = Dropout(dropout)
-        self.dropout3 = Dropout(dropout)
-        self.activation = _activation("TransformerDecoderLayer", activation)
+    multihead_attn: MultiheadAttention
+    norm3: LayerNorm
+    dropout3: Dropout
+
+    _blocks = 3
 
     def forward(
         self,
@@ -217,20 +223,6 @@ class TransformerDecoderLayer(Module):
             x = self.norm3(x + self._ff_block(x))
         return x
 
-    def _sa_block(
-        self, x: Tensor, mask: Tensor | None, padding: Tensor | None, is_causal: bool
-    ) -> Tensor:
-        out = self.self_attn(
-            x,
-            x,
-            x,
-            attn_mask=mask,
-            key_padding_mask=padding,
-            need_weights=False,
-            is_causal=is_causal,
-        )[0]
-        return self.dropout1(out)
-
     def _mha_block(
         self,
         x: Tensor,
@@ -239,19 +231,11 @@ class TransformerDecoderLayer(Module):
         padding: Tensor | None,
         is_causal: bool,
     ) -> Tensor:
-        out = self.multihead_attn(
-            x,
-            memory,
-            memory,
-            attn_mask=mask,
-            key_padding_mask=padding,
-            need_weights=False,
-            is_causal=is_causal,
-        )[0]
+        out = self._attend(self.multihead_attn, x, memory, mask, padding, is_causal)
         return self.dropout2(out)
 
     def _ff_block(self, x: Tensor) -> Tensor:
-        return self.dropout3(self.linear2(self.dropout(self.activation(self.linear1(x)))))
+        return self.dropout3(self._feed_forward(x))
 
 
 def _clones(layer: Module, n: int) -> ModuleList:
@@ -263,6 +247,14 @@ def _seq_len(x: Tensor, batch_first: bool) -> int:
     if x.ndim == 2:
         return x.shape[0]
     return x.shape[1] if batch_first else x.shape[0]
+
+
+def _stack_is_causal(stack: Any, mask: Tensor | None, is_causal: bool | None, x: Tensor) -> bool:
+    """Causal-mask detection for an encoder or decoder stack: the sequence length of ``x`` read
+    with the first layer's ``batch_first``."""
+    first = stack.layers[0] if stack.num_layers else None
+    batch_first = bool(first and first.self_attn.batch_first)
+    return _detect_is_causal_mask(mask, is_causal, _seq_len(x, batch_first))
 
 
 class TransformerEncoder(Module):
@@ -290,9 +282,7 @@ class TransformerEncoder(Module):
         src_key_padding_mask: Tensor | None = None,
         is_causal: bool | None = None,
     ) -> Tensor:
-        first = self.layers[0] if self.num_layers else None
-        batch_first = bool(first and first.self_attn.batch_first)
-        causal = _detect_is_causal_mask(mask, is_causal, _seq_len(src, batch_first))
+        causal = _stack_is_causal(self, mask, is_causal, src)
         out = src
         for layer in self.layers:
             out = layer(
@@ -323,9 +313,7 @@ class TransformerDecoder(Module):
         tgt_is_causal: bool | None = None,
         memory_is_causal: bool = False,
     ) -> Tensor:
-        first = self.layers[0] if self.num_layers else None
-        batch_first = bool(first and first.self_attn.batch_first)
-        causal = _detect_is_causal_mask(tgt_mask, tgt_is_causal, _seq_len(tgt, batch_first))
+        causal = _stack_is_causal(self, tgt_mask, tgt_is_causal, tgt)
         out = tgt
         for layer in self.layers:
             out = layer(

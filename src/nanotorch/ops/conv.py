@@ -350,9 +350,14 @@ def check_tensor(op: str, name: str, x: Any) -> None:
         raise TypeError(f"{op}: {name} must be a Tensor, got {type(x).__name__}")
 
 
+# The spatial dims of an nd-D convolution or pool, as error messages name them.
+_SPATIAL = {1: "L", 2: "H, W", 3: "D, H, W"}
+_KERNEL = {1: "k", 2: "kH, kW", 3: "kD, kH, kW"}
+
+
 def check_rank(op: str, x: Tensor, nd: int) -> bool:
     """True when ``x`` is unbatched (C, *spatial); ShapeError unless its rank fits."""
-    spatial = "H, W" if nd == 2 else "L"
+    spatial = _SPATIAL[nd]
     if x.ndim not in (nd + 1, nd + 2):
         raise ShapeError(
             f"{op}: input must be {nd + 1}-D (C, {spatial}) or {nd + 2}-D (N, C, {spatial}), "
@@ -390,11 +395,12 @@ def check_output_padding(
     return op_
 
 
-def _check_weight_and_bias(
+def check_weight_and_bias(
     op: str, x: Tensor, weight: Tensor, bias: Tensor | None, nd: int, transposed: bool
 ) -> None:
+    """The weight's rank for an nd-D convolution and, when given, the bias's shape."""
     check_tensor(op, "weight", weight)
-    kernel = "kH, kW" if nd == 2 else "k"
+    kernel = _KERNEL[nd]
     layout = (
         f"(in_channels, out_channels / groups, {kernel})"
         if transposed
@@ -428,7 +434,7 @@ def _conv_inputs(
     it came without one, and the checked ``groups``."""
     check_tensor(op, "input", input)
     unbatched = check_rank(op, input, nd)
-    _check_weight_and_bias(op, input, weight, bias, nd, transposed=transposed)
+    check_weight_and_bias(op, input, weight, bias, nd, transposed=transposed)
     groups = check_groups(op, groups)
     return (input.unsqueeze(0) if unbatched else input), unbatched, groups
 

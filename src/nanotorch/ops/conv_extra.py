@@ -32,6 +32,7 @@ from nanotorch.ops.conv import (
     check_output_padding,
     check_rank,
     check_tensor,
+    check_weight_and_bias,
     conv2d,
     conv_padding,
     conv_transpose2d,
@@ -49,17 +50,8 @@ OPS = ("conv3d", "conv_transpose1d")
 def _check(op: str, x: Tensor, weight: Tensor, bias: Tensor | None, groups: int) -> bool:
     """Shapes and channels; True when ``x`` is unbatched (C, D, H, W)."""
     check_tensor(op, "input", x)
-    check_tensor(op, "weight", weight)
-    if x.ndim not in (4, 5):
-        raise ShapeError(
-            f"{op}: input must be 4-D (C, D, H, W) or 5-D (N, C, D, H, W), got shape "
-            f"{tuple(x.shape)}"
-        )
-    if weight.ndim != 5:
-        raise ShapeError(
-            f"{op}: weight must be 5-D (out_channels, in_channels / groups, kD, kH, kW), got "
-            f"shape {tuple(weight.shape)}"
-        )
+    unbatched = check_rank(op, x, 3)
+    check_weight_and_bias(op, x, weight, bias, 3, transposed=False)
     c_in, c_out = x.shape[-4], weight.shape[0]
     if c_in % groups or c_out % groups:
         raise ValueError(
@@ -74,15 +66,7 @@ def _check(op: str, x: Tensor, weight: Tensor, bias: Tensor | None, groups: int)
             f"{weight.shape[1] * groups}; check in_channels (and that the input is "
             "channels-first, N C D H W)"
         )
-    if bias is not None:
-        check_tensor(op, "bias", bias)
-        if tuple(bias.shape) != (c_out,):
-            raise ShapeError(
-                f"{op}: bias of shape {tuple(bias.shape)} does not match the {c_out} output "
-                f"channels of weight shape {tuple(weight.shape)}; pass a bias of shape "
-                f"({c_out},)"
-            )
-    return x.ndim == 4
+    return unbatched
 
 
 def conv3d(
@@ -159,13 +143,8 @@ def conv_transpose1d(
     """
     op = "conv_transpose1d"
     check_tensor(op, "input", input)
-    check_tensor(op, "weight", weight)
     unbatched = check_rank(op, input, 1)
-    if weight.ndim != 3:
-        raise ShapeError(
-            f"{op}: weight must be 3-D (in_channels, out_channels / groups, k), got shape "
-            f"{tuple(weight.shape)}"
-        )
+    check_weight_and_bias(op, input, weight, None, 1, transposed=True)  # bias: by 2-d
     where = f" (input shape {tuple(input.shape)})"
     if isinstance(padding, str):
         raise ValueError(f"{op}: padding must be an int or a 1-tuple of ints, got {padding!r}")

@@ -52,19 +52,27 @@ PoolArgs = tuple[tuple[int, int], tuple[int, int], tuple[int, int], tuple[int, i
 
 
 def check_pool_args(
-    op: str, kernel_size: Any, stride: Any, padding: Any, dilation: Any, where: str = ""
+    op: str,
+    kernel_size: Any,
+    stride: Any,
+    padding: Any,
+    dilation: Any,
+    where: str = "",
+    nd: int = 2,
 ) -> PoolArgs:
-    """(kernel, stride, padding, dilation) as pairs; stride defaults to the kernel size.
-    ValueError naming ``op`` for non-positive sizes or padding over half the kernel."""
-    k = positive(op, "kernel_size", kernel_size, 2, where)
+    """(kernel, stride, padding, dilation) as nd-tuples (pairs by default); stride defaults
+    to the kernel size. ValueError naming ``op`` for non-positive sizes or padding over half
+    the kernel. The 1-D and 3-D pools of ops/pool_extra.py check through here too."""
+    k = positive(op, "kernel_size", kernel_size, nd, where)
     no_stride = stride is None or (isinstance(stride, (tuple, list)) and len(stride) == 0)
-    s = k if no_stride else positive(op, "stride", stride, 2, where)
-    p = non_negative(op, "padding", padding, 2, where)
-    d = positive(op, "dilation", dilation, 2, where)
+    s = k if no_stride else positive(op, "stride", stride, nd, where)
+    p = non_negative(op, "padding", padding, nd, where)
+    d = positive(op, "dilation", dilation, nd, where)
     if any(pp > kk // 2 for pp, kk in zip(p, k)):
+        shown_p, shown_k = (p[0], k[0]) if nd == 1 else (p, k)  # 1-D errors speak of ints
         raise ValueError(
-            f"{op}: padding {p} must be at most half of kernel_size {k}{where}; use less "
-            "padding or a larger kernel"
+            f"{op}: padding {shown_p} must be at most half of kernel_size {shown_k}{where}; "
+            "use less padding or a larger kernel"
         )
     return k, s, p, d  # type: ignore[return-value]
 
@@ -210,9 +218,10 @@ class MaxPoolIndices(Function):
         return h * geom.image[1] + w
 
 
-def _batched(op: str, x: Any) -> tuple[Tensor, bool]:
+def _batched(op: str, x: Any, nd: int = 2) -> tuple[Tensor, bool]:
+    """``x`` with a batch dim, and whether it came without one (an nd-D pool's input)."""
     check_tensor(op, "input", x)
-    unbatched = check_rank(op, x, 2)
+    unbatched = check_rank(op, x, nd)
     return (x.unsqueeze(0) if unbatched else x), unbatched
 
 

@@ -38,9 +38,11 @@ from nanotorch.ops.pool import (
     MaxPool2d,
     MaxPoolIndices,
     _adaptive_matrix,
+    _batched,
     _pool_length,
     _window_counts,
     adaptive_avg_pool2d,
+    check_pool_args,
     pool_geometry,
 )
 from nanotorch.ops.shape import stack as stack_slices
@@ -68,21 +70,12 @@ def _pool1d_args(
     op: str, x: Tensor, kernel_size: Any, stride: Any, padding: Any, dilation: Any
 ) -> tuple[Tensor, bool, tuple[int, int, int, int]]:
     """The (N, C, 1, L) view of ``x`` and the checked (k, s, p, d), with 1-D errors."""
-    check_tensor(op, "input", x)
-    unbatched = check_rank(op, x, 1)
+    x3, unbatched = _batched(op, x, 1)
     where = f" (input shape {tuple(x.shape)})"
-    (k,) = positive(op, "kernel_size", kernel_size, 1, where)
-    no_stride = stride is None or (isinstance(stride, (tuple, list)) and len(stride) == 0)
-    (s,) = (k,) if no_stride else positive(op, "stride", stride, 1, where)
-    (p,) = non_negative(op, "padding", padding, 1, where)
-    (d,) = positive(op, "dilation", dilation, 1, where)
-    if p > k // 2:
-        raise ValueError(
-            f"{op}: padding {p} must be at most half of kernel_size {k}{where}; use less "
-            "padding or a larger kernel"
-        )
-    x4 = (x.unsqueeze(0) if unbatched else x).unsqueeze(2)
-    return x4, unbatched, (k, s, p, d)
+    (k,), (s,), (p,), (d,) = check_pool_args(
+        op, kernel_size, stride, padding, dilation, where, nd=1
+    )
+    return x3.unsqueeze(2), unbatched, (k, s, p, d)
 
 
 def _squeeze1d(out: Tensor, unbatched: bool) -> Tensor:
@@ -151,25 +144,9 @@ def _pool3d_args(
 ) -> tuple[Tensor, bool, tuple[tuple[int, ...], ...], int, int]:
     """The batched input, whether it was unbatched, (k, s, p, d) as triples, and the depth
     grid size and right depth padding (Note [Pool windows])."""
-    check_tensor(op, "input", input)
-    if input.ndim not in (4, 5):
-        raise ShapeError(
-            f"{op}: input must be 4-D (C, D, H, W) or 5-D (N, C, D, H, W), got shape "
-            f"{tuple(input.shape)}"
-        )
-    unbatched = input.ndim == 4
+    x, unbatched = _batched(op, input, 3)
     where = f" (input shape {tuple(input.shape)})"
-    k = positive(op, "kernel_size", kernel_size, 3, where)
-    no_stride = stride is None or (isinstance(stride, (tuple, list)) and len(stride) == 0)
-    s = k if no_stride else positive(op, "stride", stride, 3, where)
-    p = non_negative(op, "padding", padding, 3, where)
-    d = positive(op, "dilation", dilation, 3, where)
-    if any(pp > kk // 2 for pp, kk in zip(p, k)):
-        raise ValueError(
-            f"{op}: padding {p} must be at most half of kernel_size {k}{where}; use less "
-            "padding or a larger kernel"
-        )
-    x = input.unsqueeze(0) if unbatched else input
+    k, s, p, d = check_pool_args(op, kernel_size, stride, padding, dilation, where, nd=3)
     depth = x.shape[2]
     span = d[0] * (k[0] - 1) + 1
     if span > depth + 2 * p[0]:
@@ -320,11 +297,10 @@ def _output_size(op: str, output_size: Any, nd: int) -> tuple[int | None, ...]:
 
 
 def _adaptive_input(op: str, input: Any, nd: int) -> tuple[Tensor, bool]:  # noqa: A002
-    check_tensor(op, "input", input)
-    unbatched = check_rank(op, input, nd)
+    x, unbatched = _batched(op, input, nd)
     if any(n == 0 for n in input.shape[-nd:]):
         raise ShapeError(f"{op}: input of shape {tuple(input.shape)} has an empty spatial dim")
-    return (input.unsqueeze(0) if unbatched else input), unbatched
+    return x, unbatched
 
 
 def adaptive_avg_pool1d(input: Tensor, output_size: int | Sequence[int]) -> Tensor:  # noqa: A002
