@@ -421,6 +421,7 @@ def renorm(input: Tensor, p: float, dim: int, maxnorm: float) -> Tensor:  # noqa
     return input * factor
 
 
+@dim_aliases
 def aminmax(input: Tensor, *, dim: int | None = None, keepdim: bool = False) -> MinMax:  # noqa: A002
     """``(min, max)`` over ``dim`` (all elements by default), as a named tuple."""
     if input.numel() == 0:
