@@ -46,6 +46,11 @@ def test_aminmax_is_a_named_tuple_and_takes_axis():
     assert tuple(out.min.shape) == (1, 3)
 
 
+def test_aminmax_over_a_nonempty_dim_of_an_empty_tensor():
+    out = nt.aminmax(nt.zeros(0, 3), dim=1)
+    assert tuple(out.min.shape) == (0,) and tuple(out.max.shape) == (0,)
+
+
 def test_cross_default_dim_is_the_first_of_size_3():
     a, b = _t(3, 3), _t(3, 3) ** 2
     np.testing.assert_allclose(nt.cross(a, b).numpy(), np.cross(a.numpy(), b.numpy(), axis=0))
@@ -55,6 +60,10 @@ def test_bincount_dtypes():
     idx = nt.tensor([0, 2, 2])
     assert nt.bincount(idx).dtype == nt.int64
     assert nt.bincount(idx, nt.tensor([0.5, 1.0, 2.0])).tolist() == [0.5, 0.0, 3.0]
+    assert nt.bincount(idx, nt.tensor([1.0, 2.0, 3.0], dtype=nt.float32)).dtype == nt.float32
+    as_double = nt.bincount(idx, nt.tensor([1, 2, 3]))
+    assert as_double.dtype == nt.float64
+    assert as_double.tolist() == [1.0, 0.0, 5.0]
 
 
 @pytest.mark.parametrize(
@@ -85,6 +94,7 @@ def test_bincount_dtypes():
         (lambda: nt.trapezoid(_t(3, 4), _t(5)), ShapeError, ["trapezoid", "5", "(3, 4)"]),
         (lambda: nt.renorm(_t(3, 4), 0, 0, 1.0), RuntimeError, ["renorm", "p"]),
         (lambda: nt.aminmax(_t(0, 3)), RuntimeError, ["aminmax", "(0, 3)"]),
+        (lambda: nt.aminmax(_t(0, 3), dim=0), RuntimeError, ["aminmax", "dim 0", "(0, 3)"]),
         (lambda: nt.bincount(_t(3)), RuntimeError, ["bincount", "integer", "float64"]),
         (lambda: nt.bincount(nt.tensor([1, -1])), RuntimeError, ["bincount", "non-negative"]),
         (lambda: nt.histc(nt.tensor([1, 2])), RuntimeError, ["histc", "floating", "int64"]),

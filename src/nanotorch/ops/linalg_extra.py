@@ -276,7 +276,7 @@ def rot90(input: Tensor, k: int = 1, dims: Sequence[int] = (0, 1)) -> Tensor:  #
         raise RuntimeError(f"rot90: dims must differ, got {tuple(dims)!r}")
     k %= 4
     if k == 0:
-        return input * 1 if input.dtype != _dt.bool_ else input.clone()
+        return input.clone()
     if k == 2:
         return flip(input, (d0, d1))
     if k == 1:
@@ -424,8 +424,15 @@ def renorm(input: Tensor, p: float, dim: int, maxnorm: float) -> Tensor:  # noqa
 @dim_aliases
 def aminmax(input: Tensor, *, dim: int | None = None, keepdim: bool = False) -> MinMax:  # noqa: A002
     """``(min, max)`` over ``dim`` (all elements by default), as a named tuple."""
-    if input.numel() == 0:
-        raise RuntimeError(f"aminmax: cannot reduce an empty tensor of shape {tuple(input.shape)}")
+    if dim is None or input.ndim == 0:
+        reduced = input.numel()
+    else:
+        reduced = input.shape[normalize_dim(dim, input.ndim, "aminmax")]
+    if reduced == 0:
+        raise RuntimeError(
+            f"aminmax: cannot reduce over an empty dim {dim} of shape {tuple(input.shape)}; "
+            "pass a dim of nonzero size"
+        )
     return MinMax(amin(input, dim, keepdim), amax(input, dim, keepdim))
 
 
@@ -457,8 +464,10 @@ def bincount(input: Tensor, weights: Tensor | None = None, minlength: int = 0) -
             src = (input * 0 + 1).to(_dt.int64)
             dtype = _dt.int64
         else:
+            # PyTorch keeps float32/float64 weights' dtype and sums any other weights in
+            # float64.
             src = weights.detach()
-            dtype = weights.dtype
+            dtype = weights.dtype if weights.dtype in (_dt.float32, _dt.float64) else _dt.float64
         out = zeros(n, dtype=dtype, device=input.device)
         return out.index_add(0, input.to(_dt.int64), src.to(dtype))
 
