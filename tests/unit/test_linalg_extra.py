@@ -106,3 +106,22 @@ def test_bad_input_names_op_and_shapes(call, exc, words):
         call()
     for w in words:
         assert w in str(info.value), (w, str(info.value))
+
+
+@pytest.mark.parametrize("p", [2.0, 3.0])
+def test_cdist_gradient_is_finite_at_zero_distance(p):
+    x = _t(3, 2).detach().requires_grad_(True)
+    nt.cdist(x, x, p=p).sum().backward()
+    assert np.isfinite(x.grad.numpy()).all()
+    # The zero diagonal contributes no gradient: the same as summing the off-diagonal only.
+    y = x.detach().requires_grad_(True)
+    d = nt.cdist(y, y, p=p)
+    (d * (1 - nt.eye(3, dtype=d.dtype))).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), y.grad.numpy())
+
+
+def test_renorm_gradient_is_finite_for_a_zero_slice():
+    x = nt.tensor([[0.0, 0.0], [3.0, 4.0]], requires_grad=True)
+    nt.renorm(x, 2, 0, 1.0).sum().backward()
+    assert np.isfinite(x.grad.numpy()).all()
+    np.testing.assert_allclose(x.grad.numpy()[0], [1.0, 1.0])

@@ -200,6 +200,15 @@ def cross(input: Tensor, other: Tensor, dim: int | None = None) -> Tensor:  # no
     return stack(parts, d)
 
 
+def _root(s: Tensor, p: float) -> Tensor:
+    """``s ** (1/p)`` for sums of powers ``s >= 0``, with gradient 0 where ``s == 0``
+    (PyTorch's subgradient for a zero norm) rather than the root's infinite slope, which
+    would turn into NaN (``cdist(x, x)`` has a zero diagonal)."""
+    nonzero = s > 0
+    safe = where(nonzero, s, 1.0)
+    return where(nonzero, safe.sqrt() if p == 2 else safe ** (1.0 / p), 0.0)
+
+
 def cdist(x1: Tensor, x2: Tensor, p: float = 2.0) -> Tensor:
     """p-norm distances between the rows of ``x1`` (..., P, M) and ``x2`` (..., R, M):
     (..., P, R). ``p`` is >= 0 or ``inf``; p = 0 counts differing coordinates."""
@@ -223,8 +232,8 @@ def cdist(x1: Tensor, x2: Tensor, p: float = 2.0) -> Tensor:
     if p == 1:
         return diff.abs().sum(-1)
     if p == 2:
-        return (diff * diff).sum(-1).sqrt()
-    return (diff.abs() ** p).sum(-1) ** (1.0 / p)
+        return _root((diff * diff).sum(-1), 2)
+    return _root((diff.abs() ** p).sum(-1), p)
 
 
 def trace(input: Tensor) -> Tensor:  # noqa: A002
@@ -414,9 +423,9 @@ def renorm(input: Tensor, p: float, dim: int, maxnorm: float) -> Tensor:  # noqa
     if math.isinf(p):
         norm = amax(a, others, keepdim=True) if others else a
     elif p == 2:
-        norm = (input * input).sum(others, keepdim=True).sqrt()
+        norm = _root((input * input).sum(others, keepdim=True), 2)
     else:
-        norm = (a**p).sum(others, keepdim=True) ** (1.0 / p)
+        norm = _root((a**p).sum(others, keepdim=True), p)
     factor = where(norm > maxnorm, maxnorm / (norm + 1e-7), 1.0)
     return input * factor
 
