@@ -28,8 +28,8 @@ from nanotorch.ops.matmul import matmul
 from nanotorch.ops.padding import pad
 from nanotorch.ops.reduction import amax, amin
 from nanotorch.ops.scan import cumsum
-from nanotorch.ops.shape import cat, flip, reshape, transpose
-from nanotorch.ops.shape_extra import diag
+from nanotorch.ops.shape import cat, flip, reshape, stack, transpose
+from nanotorch.ops.shape_extra import diag, diagonal
 from nanotorch.tensor import Tensor
 
 # What this family exports; nanotorch.<name> and the op-spec tests derive from it
@@ -195,8 +195,6 @@ def cross(input: Tensor, other: Tensor, dim: int | None = None) -> Tensor:  # no
         a[2] * b[0] - a[0] * b[2],
         a[0] * b[1] - a[1] * b[0],
     ]
-    from nanotorch.ops.shape import stack
-
     return stack(parts, d)
 
 
@@ -239,8 +237,6 @@ def cdist(x1: Tensor, x2: Tensor, p: float = 2.0) -> Tensor:
 def trace(input: Tensor) -> Tensor:  # noqa: A002
     """Sum of the main diagonal of a 2-D tensor."""
     _need_ndim("trace", "input", input, 2)
-    from nanotorch.ops.shape_extra import diagonal
-
     return diagonal(input).sum()
 
 
