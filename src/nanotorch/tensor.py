@@ -1450,6 +1450,48 @@ class Tensor:
     def short(self) -> Tensor:
         return self.to(_dt.int16)
 
+    # --- linalg_extra methods (ops/linalg_extra.py) ---
+    def addmm(self, mat1: Tensor, mat2: Tensor, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
+        return _ops.addmm(self, mat1, mat2, beta=beta, alpha=alpha)
+
+    def bmm(self, mat2: Tensor) -> Tensor:
+        return _ops.bmm(self, mat2)
+
+    def outer(self, vec2: Tensor) -> Tensor:
+        return _ops.outer(self, vec2)
+
+    def dot(self, other: Tensor) -> Tensor:
+        return _ops.dot(self, other)
+
+    def mv(self, vec: Tensor) -> Tensor:
+        return _ops.mv(self, vec)
+
+    def mm(self, mat2: Tensor) -> Tensor:
+        return _ops.mm(self, mat2)
+
+    def cross(self, other: Tensor, dim: int | None = None) -> Tensor:
+        return _ops.cross(self, other, dim)
+
+    def trace(self) -> Tensor:
+        return _ops.trace(self)
+
+    @dim_aliases
+    def diff(
+        self,
+        n: int = 1,
+        dim: int = -1,
+        prepend: Tensor | None = None,
+        append: Tensor | None = None,
+    ) -> Tensor:
+        return _ops.diff(self, n, dim, prepend, append)
+
+    def renorm(self, p: float, dim: int, maxnorm: float) -> Tensor:
+        return _ops.renorm(self, p, dim, maxnorm)
+
+    @dim_aliases
+    def aminmax(self, *, dim: int | None = None, keepdim: bool = False) -> Any:
+        return _ops.aminmax(self, dim=dim, keepdim=keepdim)
+
     def where(self, condition: Tensor, other: Any) -> Tensor:
         return _ops.where(condition, self, other)
 

@@ -31,6 +31,7 @@ MODULES = [
     "specs.pool_extra_ops",
     "specs.attention_ops",
     "specs.equality_ops",
+    "specs.linalg_extra_ops",
 ]
 
 _rng = np.random.default_rng(1234)
