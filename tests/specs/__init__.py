@@ -29,6 +29,7 @@ MODULES = [
     "specs.pool_extra_ops",
     "specs.attention_ops",
     "specs.equality_ops",
+    "specs.misc_ops",
 ]
 
 _rng = np.random.default_rng(1234)

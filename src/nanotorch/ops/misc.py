@@ -209,8 +209,7 @@ def _integers(op: str, a: Any, b: Any) -> tuple[Tensor, Tensor]:
     for t in (a, b):
         if t.dtype.is_floating_point or t.dtype == _dt.bool_:
             raise RuntimeError(
-                f"{op}: only integer tensors are supported, got {a.dtype.name} and "
-                f"{b.dtype.name}"
+                f"{op}: only integer tensors are supported, got {a.dtype.name} and {b.dtype.name}"
             )
     return a, b
 
@@ -436,8 +435,12 @@ def vsplit(input: Tensor, indices_or_sections: Any) -> tuple[Tensor, ...]:  # no
 
 
 def argwhere(input: Tensor) -> Tensor:  # noqa: A002
-    """The indices of the nonzero elements, one row each: ``nonzero(input)``."""
-    return _o.nonzero(_tensor("argwhere", input))
+    """The indices of the nonzero elements, one row each: ``nonzero(input)``. An empty input
+    answers (0, ndim) itself (nonzero's index arithmetic divides by the zero-length dims)."""
+    a = _tensor("argwhere", input)
+    if a.numel() == 0:
+        return _c.zeros((0, a.ndim), dtype=_dt.int64, device=a.device)
+    return _o.nonzero(a)
 
 
 def numel(input: Tensor) -> int:  # noqa: A002
