@@ -101,12 +101,31 @@ SPECS = [
         [Case(_special), Case(_special, nan=1.0, posinf=9.0, neginf=-9.0, id="given")],
         grad=False,
     ),
-    OpSpec("clamp_min", lambda x, m: np.maximum(x, m), [Case(randn(3, 4), 0.1)]),
-    OpSpec("clamp_max", lambda x, m: np.minimum(x, m), [Case(randn(3, 4), -0.1)]),
+    *[
+        OpSpec(
+            name,
+            ref,
+            [
+                Case(randn(3, 4), bound),
+                Case(randn(), bound, id="0d"),
+                Case(randn(0, 3), bound, id="empty"),
+                Case(randn(4, 3), bound, transposed=(0,), id="transposed"),
+                Case(randn(3, 4), randn(4) + 0.05, id="tensor-bound"),
+            ],
+        )
+        for name, ref, bound in (
+            ("clamp_min", np.maximum, 0.1),
+            ("clamp_max", np.minimum, -0.1),
+        )
+    ],
     OpSpec(
         "heaviside",
         np.heaviside,
-        [Case(np.array([-1.5, 0.0, 2.0, 0.0]), np.array([0.5, 0.25, 0.7, 0.9]))],
+        [
+            Case(np.array([-1.5, 0.0, 2.0, 0.0]), np.array([0.5, 0.25, 0.7, 0.9])),
+            Case(np.array([[0.0], [-1.0], [3.0]]), np.array([0.5, 0.25]), id="bcast"),
+            Case(randn(0, 2), randn(2), id="empty"),
+        ],
         grad=False,
     ),
     OpSpec("positive", lambda x: x, _unary()),
@@ -167,6 +186,15 @@ SPECS = [
         [Case(_with_nan), Case(_with_nan, dim=1), Case(randn(3, 4), dim=0)],
         grad=False,
     ),
+    # Without nan, nansum/nanmean/fmax/fmin are sum/mean/maximum/minimum, gradients included.
+    OpSpec("nansum", np.sum, [Case(randn(3, 4)), Case(randn(), id="0d"), Case(randn(0, 2))]),
+    OpSpec(
+        "nanmean",
+        lambda x, dim=None: np.mean(x, axis=dim),
+        [Case(randn(3, 4)), Case(randn(4, 3), dim=1, transposed=(0,), id="transposed")],
+    ),
+    OpSpec("fmax", np.fmax, [Case(randn(3, 4), randn(3, 4) + 3, id="grad")]),
+    OpSpec("fmin", np.fmin, [Case(randn(3, 4), randn(3, 4) + 3, id="grad")]),
     OpSpec(
         "fmax",
         np.fmax,
