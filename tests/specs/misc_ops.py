@@ -152,12 +152,19 @@ SPECS = [
         [
             Case(randn(3, 4), randn(3, 4), positive(3, 4)),
             Case(randn(3, 1), randn(1, 4), positive(4), value=-2.0, id="bcast-value"),
+            Case(randn(), randn(0, 2), positive(2), id="empty"),
+            Case(randn(3, 4), randn(3, 4), positive(4), transposed=(0,), id="transposed"),
         ],
     ),
     OpSpec(
         "gcd",
         np.gcd,
-        [Case(ints(-30, 30, 3, 4), ints(-30, 30, 3, 4)), Case(ints(0, 50, 3, 1), ints(1, 9, 4))],
+        [
+            Case(ints(-30, 30, 3, 4), ints(-30, 30, 3, 4)),
+            Case(ints(0, 50, 3, 1), ints(1, 9, 4)),
+            Case(ints(0, 9, 0), ints(0, 9, 0), id="empty"),
+            Case(np.array(0), np.array(0), id="0d-zeros"),
+        ],
         grad=False,
     ),
     OpSpec(
@@ -210,7 +217,12 @@ SPECS = [
     OpSpec(
         "ldexp",
         lambda x, e: np.ldexp(x, e),
-        [Case(randn(3, 4), ints(-3, 4, 3, 4)), Case(randn(3, 1), ints(-2, 3, 4), id="bcast")],
+        [
+            Case(randn(3, 4), ints(-3, 4, 3, 4)),
+            Case(randn(3, 1), ints(-2, 3, 4), id="bcast"),
+            Case(randn(), ints(-2, 3, 0), id="empty"),
+            Case(randn(3, 4), ints(-2, 3, 3, 4), transposed=(0,), id="transposed"),
+        ],
     ),
     OpSpec(
         "broadcast_tensors",
