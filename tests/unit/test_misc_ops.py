@@ -140,3 +140,11 @@ def test_inplace_unary_method_refuses_a_result_of_another_dtype(device):
     with pytest.raises(RuntimeError, match="exp_: result type float32 can't be cast"):
         x.exp_()
     assert x.abs_().dtype == nt.int64
+
+
+def test_xlogy_and_float_power_take_a_python_number_on_either_side(device):
+    y = nt.tensor([1.0, 4.0], device=device)
+    np.testing.assert_allclose(nt.xlogy(2.0, y).cpu().numpy(), 2 * np.log([1.0, 4.0]))
+    np.testing.assert_allclose(nt.xlogy(y, 0.0).cpu().numpy(), [-np.inf, -np.inf])
+    out = nt.float_power(2, y)
+    assert out.dtype == nt.float64 and out.cpu().numpy().tolist() == [2.0, 16.0]
