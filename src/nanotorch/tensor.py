@@ -1495,6 +1495,130 @@ class Tensor:
     def where(self, condition: Tensor, other: Any) -> Tensor:
         return _ops.where(condition, self, other)
 
+    # --- misc methods (ops/misc.py) ---
+    def sgn(self) -> Tensor:
+        return _ops.sgn(self)
+
+    def logit(self, eps: float | None = None) -> Tensor:
+        return _ops.logit(self, eps)
+
+    def nan_to_num(
+        self, nan: float = 0.0, posinf: float | None = None, neginf: float | None = None
+    ) -> Tensor:
+        return _ops.nan_to_num(self, nan, posinf, neginf)
+
+    def clamp_min(self, min: Any) -> Tensor:  # noqa: A002
+        return _ops.clamp_min(self, min)
+
+    def clamp_max(self, max: Any) -> Tensor:  # noqa: A002
+        return _ops.clamp_max(self, max)
+
+    def _new(self, make: Callable[..., Tensor], size: Any, dtype: Any, device: Any, **kw: Any):
+        """A ``make``d tensor with this one's dtype and device unless others are given."""
+        return make(
+            *size,
+            dtype=self.dtype if dtype is None else dtype,
+            device=self.device if device is None else device,
+            **kw,
+        )
+
+    def new_zeros(self, *size: Any, dtype: Any = None, device: Any = None) -> Tensor:
+        from nanotorch.creation import zeros
+
+        return self._new(zeros, size, dtype, device)
+
+    def new_ones(self, *size: Any, dtype: Any = None, device: Any = None) -> Tensor:
+        from nanotorch.creation import ones
+
+        return self._new(ones, size, dtype, device)
+
+    def new_empty(self, *size: Any, dtype: Any = None, device: Any = None) -> Tensor:
+        from nanotorch.creation import empty
+
+        return self._new(empty, size, dtype, device)
+
+    def new_full(
+        self, size: Sequence[int], fill_value: Any, *, dtype: Any = None, device: Any = None
+    ) -> Tensor:
+        from nanotorch.creation import full
+
+        return full(
+            size,
+            fill_value,
+            dtype=self.dtype if dtype is None else dtype,
+            device=self.device if device is None else device,
+        )
+
+    def new_tensor(self, data: Any, *, dtype: Any = None, device: Any = None) -> Tensor:
+        from nanotorch.creation import tensor
+
+        return tensor(
+            data,
+            dtype=self.dtype if dtype is None else dtype,
+            device=self.device if device is None else device,
+        )
+
+    def type_as(self, other: Tensor) -> Tensor:
+        return self.to(other.dtype)
+
+    def swapaxes(self, axis0: int, axis1: int) -> Tensor:
+        return self.transpose(axis0, axis1)
+
+    def swapdims(self, dim0: int, dim1: int) -> Tensor:
+        return self.transpose(dim0, dim1)
+
+    def contiguous(self) -> Tensor:
+        # Arrays here carry no strides a user can see: every tensor already counts as
+        # contiguous, and PyTorch returns self in that case.
+        return self
+
+    def is_contiguous(self) -> bool:
+        return True
+
+    def ndimension(self) -> int:
+        return self.ndim
+
+    def nelement(self) -> int:
+        return self.numel()
+
+    @_in_device_context
+    def _unary_(self, op: str, fn: Callable[[Tensor], Tensor]) -> Tensor:
+        """``self`` overwritten by ``fn(self)`` (Note [In-place updates]); a result of another
+        dtype (exp_ of an integer tensor) cannot be stored in place, as in PyTorch."""
+        self._check_inplace(op)
+        with _no_grad():
+            out = fn(self)
+        if out.dtype != self.dtype:
+            raise RuntimeError(
+                f"{op}: result type {out.dtype.name} can't be cast to the tensor's type "
+                f"{self.dtype.name}; use the out-of-place form or convert with .float() first"
+            )
+        return self._set_data(out._data)
+
+    def abs_(self) -> Tensor:
+        return self._unary_("abs_", _ops.abs)
+
+    def neg_(self) -> Tensor:
+        return self._unary_("neg_", _ops.neg)
+
+    def exp_(self) -> Tensor:
+        return self._unary_("exp_", _ops.exp)
+
+    def log_(self) -> Tensor:
+        return self._unary_("log_", _ops.log)
+
+    def sqrt_(self) -> Tensor:
+        return self._unary_("sqrt_", _ops.sqrt)
+
+    def relu_(self) -> Tensor:
+        return self._unary_("relu_", _ops.relu)
+
+    def sigmoid_(self) -> Tensor:
+        return self._unary_("sigmoid_", _ops.sigmoid)
+
+    def tanh_(self) -> Tensor:
+        return self._unary_("tanh_", _ops.tanh)
+
 
 def _check_fits(value: Any, dtype: DType, op: str) -> None:
     """A Python number written into an integer tensor must fit its dtype (Note [No silent

@@ -32,6 +32,7 @@ MODULES = [
     "specs.attention_ops",
     "specs.equality_ops",
     "specs.linalg_extra_ops",
+    "specs.misc_ops",
 ]
 
 _rng = np.random.default_rng(1234)
