@@ -51,3 +51,10 @@ def test_integer_pow_with_non_negative_exponents_still_works(device):
     assert (x**2).tolist() == [1, 4, 9]
     assert (x ** nt.tensor([0, 1, 2], device=device)).tolist() == [1, 2, 9]
     assert (x**-1.0).dtype is nt.float32  # a float exponent promotes, so no error
+
+
+@pytest.mark.parametrize("shape", [(0,), (0, 2), (2, 0), (3, 0, 2)])
+def test_nonzero_of_an_empty_tensor_is_empty(device, shape):
+    a = nt.zeros(*shape, device=device)
+    assert a.nonzero().shape == (0, len(shape))
+    assert all(c.shape == (0,) for c in a.nonzero(as_tuple=True))

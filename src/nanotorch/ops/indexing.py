@@ -618,8 +618,10 @@ def nonzero(a: Tensor, *, as_tuple: bool = False) -> Tensor | tuple[Tensor, ...]
     coords = []
     rem = flat
     for d in reversed(range(a.ndim)):
-        coords.append(rem % a.shape[d])
-        rem = rem // a.shape[d]
+        # A dim of size 0 leaves nothing to index (flat is empty): divide by 1, never by 0.
+        size = a.shape[d] or 1
+        coords.append(rem % size)
+        rem = rem // size
     if as_tuple:
         return tuple(coords[::-1]) if coords else (flat,)
     from nanotorch.ops.shape import stack
