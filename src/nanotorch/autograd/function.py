@@ -139,6 +139,12 @@ class Context(Node):
         output = Tensor._make(self._out, device, backend, requires_grad, self)
         return tuple(output if value is _OUTPUT else value for value in saved)
 
+    @property
+    def saved_arrays(self) -> tuple[Any, ...]:
+        """``saved_tensors`` as raw arrays (plain values as they are), with the same version
+        checks: what a ``raw_backward`` reads (Note [Raw backward])."""
+        return tuple(v._data if isinstance(v, Tensor) else v for v in self.saved_tensors)
+
     def release(self) -> None:
         """Free what backward needed; a second backward through this node then fails clearly."""
         self._saved = None
@@ -165,11 +171,14 @@ class Function:
       promotion.py). None: they may not (matmul, conv: convert first, as PyTorch requires);
       ``PROMOTE``: all take the promoted dtype; ``TO_FLOAT``: the same, and an integer or bool
       result becomes the default float dtype (true division, exp, sin...).
+    - ``raw_backward``: optionally, ``backward`` again on raw arrays, for passes that record
+      nothing (Note [Raw backward]).
     """
 
     dtype_exempt: ClassVar[tuple[int, ...]] = ()
     differentiable: ClassVar[bool] = True
     promotion: ClassVar[str | None] = None
+    raw_backward: ClassVar[Any] = None
 
     @staticmethod
     def forward(ctx: Context, xp: Any, *args: Any, **params: Any) -> Any:
@@ -223,6 +232,23 @@ class Function:
 # it. Nothing can reach ``apply`` before that: calling it takes a Tensor.
 if not TYPE_CHECKING:
     Tensor = None  # replaced by the class itself at the end of tensor.py
+
+
+# Note [Raw backward]
+# ~~~~~~~~~~~~~~~~~~~
+# ``backward`` is written with Tensor ops so that it can be recorded (create_graph=True). In
+# the usual pass nothing is recorded, and then each of those Tensor ops is a whole dispatch
+# (checks, a Context, a Tensor) around one array operation: ``g * c`` in Mul's backward costs
+# about ten times the multiply itself. An op may therefore also define
+#
+#     raw_backward(ctx, xp, grad_out) -> one array (or None) per input
+#
+# the same formulas on raw arrays, reading ``ctx.saved_arrays``. The engine calls it instead
+# of ``backward`` only when the pass records nothing and the op did not promote its inputs
+# (so every array has the dtype ``backward`` would see, and no backend meets mixed dtypes);
+# it runs it inside the device's context and wraps each array in a Tensor. Hooks,
+# ``retain_grad``, un-broadcasting, dtype casts and accumulation are the engine's and see
+# Tensors as before. tests/unit/test_dispatch_paths.py checks that both give the same values.
 
 
 # Note [Dispatch cost]

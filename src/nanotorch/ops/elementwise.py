@@ -139,6 +139,10 @@ class Sub(Function):
     def backward(ctx, g):
         return g, (-g if ctx.needs_input_grad[1] else None)
 
+    @staticmethod
+    def raw_backward(ctx, xp, g):  # Note [Raw backward] in autograd/function.py
+        return g, (-g if ctx.needs_input_grad[1] else None)
+
 
 class Mul(Function):
     """out = a * b;  da = g * b,  db = g * a.  Saves both inputs."""
@@ -153,6 +157,13 @@ class Mul(Function):
     @staticmethod
     def backward(ctx, g):
         a, b = ctx.saved_tensors
+        ga = g * b if ctx.needs_input_grad[0] else None
+        gb = g * a if ctx.needs_input_grad[1] else None
+        return ga, gb
+
+    @staticmethod
+    def raw_backward(ctx, xp, g):  # Note [Raw backward] in autograd/function.py
+        a, b = ctx.saved_arrays
         ga = g * b if ctx.needs_input_grad[0] else None
         gb = g * a if ctx.needs_input_grad[1] else None
         return ga, gb
@@ -175,6 +186,13 @@ class Div(Function):
         gb = -g * a / (b * b) if ctx.needs_input_grad[1] else None
         return ga, gb
 
+    @staticmethod
+    def raw_backward(ctx, xp, g):  # Note [Raw backward] in autograd/function.py
+        a, b = ctx.saved_arrays
+        ga = g / b if ctx.needs_input_grad[0] else None
+        gb = -g * a / (b * b) if ctx.needs_input_grad[1] else None
+        return ga, gb
+
 
 class Neg(Function):
     """out = -a;  da = -g."""
@@ -186,6 +204,10 @@ class Neg(Function):
     @staticmethod
     def backward(ctx, g):
         return -g
+
+    @staticmethod
+    def raw_backward(ctx, xp, g):  # Note [Raw backward] in autograd/function.py
+        return (-g,)
 
 
 class Pow(Function):
