@@ -238,3 +238,30 @@ def test_operator_number_path_on_a_parameter_and_under_a_hook(device) -> None:
     (w * 2.0 + 1).sum().backward()
 
     assert seen == [[2.0, 2.0]] and w.grad.tolist() == [2.0, 2.0]
+
+
+# ------------------------------------------------------------------ apply's common inputs
+@pytest.mark.parametrize("inputs", [(), (2.0,), (2.0, 3), (True, 1.5)])
+def test_apply_without_a_tensor_raises(inputs) -> None:
+    with pytest.raises(TypeError, match="Mul: needs at least one Tensor input"):
+        Mul.apply(*inputs)
+
+
+@pytest.mark.parametrize("swap", [False, True])
+def test_apply_common_inputs_keep_call_order_and_checks(device, swap) -> None:
+    # ``_resolve`` settles one Tensor, two Tensors and a Tensor with a number without its
+    # general loop; the order of the arrays and every check must be the general loop's.
+    x = nt.tensor([8.0, 2.0], device=device)
+    y = nt.tensor([2.0, 4.0], device=device, dtype=nt.float64)
+    other = "strict:0" if str(device) != "strict:0" else "cpu"
+    z = nt.tensor([1.0, 1.0], device=other)
+
+    pair = (2.0, x) if swap else (x, 2.0)
+    assert Div.apply(*pair).tolist() == ([0.25, 1.0] if swap else [4.0, 1.0])
+    mixed = Div.apply(y, x) if swap else Div.apply(x, y)
+    assert mixed.dtype == nt.float64
+    assert mixed.tolist() == ([0.25, 2.0] if swap else [4.0, 0.5])
+    with pytest.raises(nt.DeviceMismatchError, match="div: expected all tensors on one device"):
+        Div.apply(z, x) if swap else Div.apply(x, z)
+    ints = nt.tensor([3, 4], device=device)
+    assert Div.apply(*((2, ints) if swap else (ints, 2))).dtype == nt.float32

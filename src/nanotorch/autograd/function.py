@@ -268,9 +268,48 @@ TO_FLOAT = "to_float"
 
 
 def _resolve(cls: type[Function], inputs: tuple[Any, ...]) -> tuple[Tensor, list[Any], bool, bool]:
-    """One pass over the inputs: the first Tensor, the raw arrays forward receives, whether
-    any input requires grad, and whether dtypes were promoted. Raises if the tensors disagree
-    on device, or on dtype for an op that does not promote."""
+    """The first Tensor, the raw arrays forward receives, whether any input requires grad,
+    and whether dtypes were promoted. Raises if the tensors disagree on device, or on dtype
+    for an op that does not promote.
+
+    The calls nearly every op makes are settled here without a loop (Note [Dispatch cost]):
+    one Tensor, two Tensors of one dtype on one device, or a Tensor and a Python int or float
+    that leave its dtype as it is (``x * 2.0``, ``i + 1``). Anything else, errors and
+    promotion included, goes to ``_resolve_any``."""
+    if not 0 < len(inputs) <= 2 or cls.dtype_exempt:
+        return _resolve_any(cls, inputs)
+    a = inputs[-1]
+    t = inputs[0]
+    if len(inputs) == 2:
+        if isinstance(a, Tensor):
+            if isinstance(t, Tensor):  # two Tensors
+                if a._device is t._device and a._data.dtype is t._data.dtype:
+                    if (
+                        cls.promotion is not TO_FLOAT
+                        or t._backend.dtype_category.get(t._data.dtype) == 2
+                    ):
+                        return t, [t._data, a._data], t._requires_grad or a._requires_grad, False
+                return _resolve_any(cls, inputs)
+            t, a = a, t  # a number and a Tensor: check the number below
+        elif not isinstance(t, Tensor):
+            return _resolve_any(cls, inputs)
+        kind = type(a)
+        if kind is float or kind is int:
+            category = t._backend.dtype_category.get(t._data.dtype)
+            if category == 2 or (category == 1 and kind is int and cls.promotion is not TO_FLOAT):
+                arrays = [t._data, a] if t is inputs[0] else [a, t._data]
+                return t, arrays, t._requires_grad, False
+    elif isinstance(a, Tensor) and (
+        cls.promotion is not TO_FLOAT or a._backend.dtype_category.get(a._data.dtype) == 2
+    ):
+        return a, [a._data], a._requires_grad, False
+    return _resolve_any(cls, inputs)
+
+
+def _resolve_any(
+    cls: type[Function], inputs: tuple[Any, ...]
+) -> tuple[Tensor, list[Any], bool, bool]:
+    """``_resolve`` in general: one pass over the inputs."""
     ref: Tensor | None = None
     ref_dtype = None
     mixed = False
