@@ -143,7 +143,10 @@ class Context(Node):
     def saved_arrays(self) -> tuple[Any, ...]:
         """``saved_tensors`` as raw arrays (plain values as they are), with the same version
         checks: what a ``raw_backward`` reads (Note [Raw backward])."""
-        return tuple(v._data if isinstance(v, Tensor) else v for v in self.saved_tensors)
+        arrays: tuple[Any, ...] = ()
+        for value in self.saved_tensors:  # a loop, not a generator: one frame fewer per node
+            arrays += (value._data if isinstance(value, Tensor) else value,)
+        return arrays
 
     def release(self) -> None:
         """Free what backward needed; a second backward through this node then fails clearly."""
