@@ -50,6 +50,18 @@ def test_raw_backward_mul_by_a_number_dispatches_nothing(device, dispatched) -> 
     assert x.grad.tolist() == [2.5, 2.5, 2.5]
 
 
+def test_raw_backward_relu_dispatches_nothing(device, dispatched) -> None:
+    # W1's step has two ReLUs: each plain backward was a ReluGrad dispatch.
+    x = nt.tensor([1.0, -2.0, 3.0], device=device, requires_grad=True)
+    y = nt.relu(x)
+    dispatched.clear()
+
+    y.backward(nt.tensor([5.0, 6.0, 7.0], device=device))
+
+    assert dispatched == []
+    assert x.grad.tolist() == [5.0, 0.0, 7.0]
+
+
 def test_raw_backward_is_not_used_when_the_graph_is_recorded(device, dispatched) -> None:
     x = nt.tensor([1.0, -2.0, 3.0], device=device, requires_grad=True)
     y = x * x
@@ -87,6 +99,7 @@ CASES = {
     "sub-tensors": (operator.sub, [(2, 3), (2, 3)]),
     "rsub-number": (lambda a, b: b - a, [(3,), 1.5]),
     "neg": (operator.neg, [(2, 3)]),
+    "relu": (lambda a: nt.relu(a - 1.0), [(2, 3)]),
 }
 
 

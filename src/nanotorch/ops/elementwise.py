@@ -556,6 +556,11 @@ class Relu(Function):
         (out,) = ctx.saved_tensors
         return ReluGrad.apply(g, out)
 
+    @staticmethod
+    def raw_backward(ctx, xp, g):  # Note [Raw backward] in autograd/function.py
+        (out,) = ctx.saved_arrays
+        return (g * xp.astype(out > 0, g.dtype),)  # ReluGrad's formula
+
 
 class ReluGrad(Function):
     """out = g where ``mask_src`` > 0, else 0: ReLU's backward as one op.
