@@ -258,11 +258,14 @@ if not TYPE_CHECKING:
 # ~~~~~~~~~~~~~~~~~~~~
 # Every op of every model passes through ``apply``, so on small arrays it, not NumPy, sets the
 # speed (benchmarks/README.md, workload "overhead"). Each step is one helper call at most:
-# ``_resolve`` is a single pass over the inputs with no per-call imports, and leaves after it
-# when all tensors share one dtype and no Python scalar is among the inputs (type promotion
-# costs that case one attribute read; discovery/dtypes.md); ``_record`` and
-# ``_resolve_saved`` run only when a graph is recorded; the device context is entered only
-# for backends that have one (a precomputed flag, not a ``with`` on every op).
+# ``_resolve`` settles one Tensor, two Tensors of one dtype and device, or a Tensor with a
+# Python number that keeps its dtype without a loop (nearly every call), and otherwise makes
+# a single pass over the inputs, which leaves early when all tensors share one dtype and no
+# Python scalar is among them (type promotion costs that case one attribute read;
+# discovery/dtypes.md); ``_record`` and ``_resolve_saved`` run only when a graph is recorded,
+# and the latter takes "forward saved exactly its inputs" without searching; the device
+# context is entered only for backends that have one (a precomputed flag, not a ``with`` on
+# every op). In backward, Note [Raw backward] skips the dispatch altogether.
 # discovery/performance.md has the measurements behind each choice.
 
 
