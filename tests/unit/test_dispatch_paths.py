@@ -278,3 +278,24 @@ def test_apply_common_inputs_keep_call_order_and_checks(device, swap) -> None:
         Div.apply(z, x) if swap else Div.apply(x, z)
     ints = nt.tensor([3, 4], device=device)
     assert Div.apply(*((2, ints) if swap else (ints, 2))).dtype == nt.float32
+
+
+def test_raw_backward_returning_too_few_gradients_raises(device) -> None:
+    class Scale(Function):
+        @staticmethod
+        def forward(ctx, xp, a, b):
+            return a * b
+
+        @staticmethod
+        def backward(ctx, g):
+            return g, g
+
+        @staticmethod
+        def raw_backward(ctx, xp, g):
+            return (g,)  # one short
+
+    a = nt.ones(2, device=device, requires_grad=True)
+    b = nt.ones(2, device=device, requires_grad=True)
+
+    with pytest.raises(RuntimeError, match="ScaleBackward: raw_backward returned 1 gradients"):
+        Scale.apply(a, b).sum().backward()

@@ -213,6 +213,11 @@ def _call_raw_backward(ctx: Context, grad: Tensor) -> list[Tensor | None]:
             arrays = ctx.fn.raw_backward(ctx, backend.xp, grad._data)
     else:
         arrays = ctx.fn.raw_backward(ctx, backend.xp, grad._data)
+    if len(arrays) < len(ctx.next_nodes):
+        raise RuntimeError(
+            f"{ctx.name()}: raw_backward returned {len(arrays)} gradients for "
+            f"{len(ctx.next_nodes)} inputs"
+        )
     fix, array_type, device = backend.fix_result, backend.array_type, grad._device
     make = _function.Tensor._make
     in_grads: list[Tensor | None] = []

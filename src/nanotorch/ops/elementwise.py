@@ -568,7 +568,8 @@ class ReluGrad(Function):
     Written with Tensor ops it would be three (compare, cast, multiply) with two temporaries,
     on every ReLU of every step. It is linear in ``g``, so its own gradient is the same op
     applied to the incoming gradient; ``mask_src`` (ReLU's output) gets none (the mask is
-    piecewise constant). Saves ``mask_src``.
+    piecewise constant). Saves ``mask_src``. A backward that records nothing computes the
+    same formula on arrays instead (``Relu.raw_backward``, Note [Raw backward]).
     """
 
     @staticmethod
