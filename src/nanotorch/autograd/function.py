@@ -118,21 +118,8 @@ class Context(Node):
     def saved_tensors(self) -> tuple[Tensor, ...]:
         """The saved values as Tensors: inputs and the output keep their graph links, so a
         backward that uses them is differentiable; intermediates are constants."""
-        if self._freed:
-            raise RuntimeError(_FREED_MESSAGE.format(node=self.name()))
-        saved = self._saved
-        if saved is None:
-            return ()
-        # Only saved inputs carry a version (Note [In-place updates] in tensor.py); the output
-        # is rebuilt here. Most nodes save no output, so the stored tuple is returned as is.
-        for value, version in zip(saved, self._versions):
-            if version is not None and value._version != version:
-                raise RuntimeError(
-                    f"{self.name()}: a tensor of shape {value.shape} saved for backward was "
-                    f"modified in place (version {version} -> {value._version}) before "
-                    "backward ran; use an out-of-place op (x = x + y, not x += y) or clone() it "
-                    "first"
-                )
+        saved = self._checked_saved()
+        # Most nodes save no output, so the stored tuple is returned as is.
         if self._out is None:
             return saved
         device, backend, requires_grad = self._out_meta
@@ -141,12 +128,36 @@ class Context(Node):
 
     @property
     def saved_arrays(self) -> tuple[Any, ...]:
-        """``saved_tensors`` as raw arrays (plain values as they are), with the same version
-        checks: what a ``raw_backward`` reads (Note [Raw backward])."""
+        """``saved_tensors`` as raw arrays (plain values as they are), with the same checks:
+        what a ``raw_backward`` reads (Note [Raw backward]). The output is not rebuilt as a
+        Tensor just to be unwrapped again."""
         arrays: tuple[Any, ...] = ()
-        for value in self.saved_tensors:  # a loop, not a generator: one frame fewer per node
-            arrays += (value._data if isinstance(value, Tensor) else value,)
+        for value in self._checked_saved():  # a loop, not a generator: one frame fewer
+            if isinstance(value, Tensor):
+                value = value._data
+            elif value is _OUTPUT:
+                value = self._out
+            arrays += (value,)
         return arrays
+
+    def _checked_saved(self) -> tuple[Any, ...]:
+        """What forward saved, after checking that backward may still read it: the graph is
+        not freed, and no saved input was changed in place since."""
+        if self._freed:
+            raise RuntimeError(_FREED_MESSAGE.format(node=self.name()))
+        saved = self._saved
+        if saved is None:
+            return ()
+        # Only saved inputs carry a version (Note [In-place updates] in tensor.py).
+        for value, version in zip(saved, self._versions):
+            if version is not None and value._version != version:
+                raise RuntimeError(
+                    f"{self.name()}: a tensor of shape {value.shape} saved for backward was "
+                    f"modified in place (version {version} -> {value._version}) before "
+                    "backward ran; use an out-of-place op (x = x + y, not x += y) or clone() it "
+                    "first"
+                )
+        return saved
 
     def release(self) -> None:
         """Free what backward needed; a second backward through this node then fails clearly."""
@@ -214,7 +225,7 @@ class Function:
         else:
             raw = cls.forward(ctx, backend.xp, *arrays, **params)
         out = raw
-        if backend.fix_result is not None and type(raw) is not backend.array_type:
+        if type(raw) is not backend.array_type and backend.fix_result is not None:
             out = backend.fix_result(raw)
         if not (requires_grad and cls.differentiable and _grad_enabled.get()):
             return Tensor._make(out, ref._device, backend, False, None)
