@@ -441,28 +441,56 @@ class Tensor:
     # ------------------------------------------------------------------ operators
     # Each delegates to the functional op of the same name in nanotorch.ops (imported at the
     # bottom of this module, since the ops themselves build Tensors).
+    #
+    # Note [Python-number operands]
+    # ~~~~~~~~~~~~~~~~~~~~~~~~~~~~~
+    # ``x * 2.0`` and ``y + 1`` are the commonest arithmetic there is (scaling, epsilons,
+    # W3's whole chain). What ``ops.elementwise._binary`` checks first (one operand is a
+    # Tensor, the other a number, the shapes broadcast) holds by construction for a Tensor
+    # and a Python ``float`` or ``int``, so the four arithmetic operators hand such an
+    # operand straight to the op's Function: two Python calls fewer per op. Everything that
+    # decides the result (device, dtype promotion, grad mode, recording) is
+    # ``Function.apply``'s, the same for both paths. ``bool`` (``type(True) is bool``), NumPy
+    # scalars and Tensors take the checked path. tests/unit/test_dispatch_paths.py compares
+    # the two on every device, dtype and operand order.
     def __add__(self, other: Any) -> Tensor:
+        if type(other) in _NUMBER_TYPES:
+            return _Add.apply(self, other)
         return _ops.add(self, other)
 
     def __radd__(self, other: Any) -> Tensor:
+        if type(other) in _NUMBER_TYPES:
+            return _Add.apply(other, self)
         return _ops.add(other, self)
 
     def __sub__(self, other: Any) -> Tensor:
+        if type(other) in _NUMBER_TYPES:
+            return _Sub.apply(self, other)
         return _ops.sub(self, other)
 
     def __rsub__(self, other: Any) -> Tensor:
+        if type(other) in _NUMBER_TYPES:
+            return _Sub.apply(other, self)
         return _ops.sub(other, self)
 
     def __mul__(self, other: Any) -> Tensor:
+        if type(other) in _NUMBER_TYPES:
+            return _Mul.apply(self, other)
         return _ops.mul(self, other)
 
     def __rmul__(self, other: Any) -> Tensor:
+        if type(other) in _NUMBER_TYPES:
+            return _Mul.apply(other, self)
         return _ops.mul(other, self)
 
     def __truediv__(self, other: Any) -> Tensor:
+        if type(other) in _NUMBER_TYPES:
+            return _Div.apply(self, other)
         return _ops.div(self, other)
 
     def __rtruediv__(self, other: Any) -> Tensor:
+        if type(other) in _NUMBER_TYPES:
+            return _Div.apply(other, self)
         return _ops.div(other, self)
 
     def __floordiv__(self, other: Any) -> Tensor:
@@ -1704,3 +1732,10 @@ _function.Tensor = Tensor
 from nanotorch import ops as _ops  # noqa: E402
 from nanotorch.autograd.grad_mode import is_grad_enabled as _is_grad_enabled  # noqa: E402
 from nanotorch.autograd.grad_mode import no_grad as _no_grad  # noqa: E402
+from nanotorch.ops.elementwise import Add as _Add  # noqa: E402
+from nanotorch.ops.elementwise import Div as _Div  # noqa: E402
+from nanotorch.ops.elementwise import Mul as _Mul  # noqa: E402
+from nanotorch.ops.elementwise import Sub as _Sub  # noqa: E402
+
+# Note [Python-number operands]: the operand types the operators pass straight to apply.
+_NUMBER_TYPES = (float, int)

@@ -36,6 +36,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from nanotorch.autograd import function as _function
 from nanotorch.autograd.function import _FREED_MESSAGE, AccumulateGrad, Context, Node
 from nanotorch.autograd.grad_mode import set_grad_enabled
 
@@ -172,7 +173,7 @@ def run_backward(
                 if captured is None:
                     _accumulate(node.variable, grad, create_graph, handed_out)
                 continue
-            in_grads = _call_backward(node, grad)  # in the inputs' dtypes
+            in_grads = _call_backward(node, grad, create_graph)  # in the inputs' dtypes
             for nxt, shape, g in zip(node.next_nodes, node.input_shapes, in_grads):
                 if nxt is not None and g is not None:
                     if g._data.shape != shape:
@@ -184,12 +185,15 @@ def run_backward(
     return {n: g for n, g in (captured or {}).items() if g is not None}
 
 
-def _call_backward(ctx: Context, grad: Tensor) -> tuple[Tensor | None, ...]:
+def _call_backward(ctx: Context, grad: Tensor, create_graph: bool) -> Sequence[Tensor | None]:
     """Run one node's ``backward``: one gradient (or None) per input of the op, each in its
     input's dtype where the op promoted (Note [Type promotion] in promotion.py)."""
     if ctx._freed:
         raise RuntimeError(_FREED_MESSAGE.format(node=ctx.name()))
-    in_grads = ctx.fn.backward(ctx, grad)
+    fn = ctx.fn
+    if fn.raw_backward is not None and not create_graph and ctx.input_dtypes is None:
+        return _call_raw_backward(ctx, grad)  # Note [Raw backward] in function.py
+    in_grads = fn.backward(ctx, grad)
     if not isinstance(in_grads, tuple):
         in_grads = (in_grads,)
     if len(in_grads) < len(ctx.next_nodes):
@@ -198,6 +202,31 @@ def _call_backward(ctx: Context, grad: Tensor) -> tuple[Tensor | None, ...]:
         )
     if ctx.input_dtypes is not None:
         return _cast_to_inputs(in_grads, ctx.input_dtypes)
+    return in_grads
+
+
+def _call_raw_backward(ctx: Context, grad: Tensor) -> list[Tensor | None]:
+    """``raw_backward`` on the gradient's array, its arrays wrapped back into Tensors."""
+    backend = ctx.backend
+    if backend.needs_context:  # Note [Device context] in backend/base.py
+        with backend.context():
+            arrays = ctx.fn.raw_backward(ctx, backend.xp, grad._data)
+    else:
+        arrays = ctx.fn.raw_backward(ctx, backend.xp, grad._data)
+    if len(arrays) < len(ctx.next_nodes):
+        raise RuntimeError(
+            f"{ctx.name()}: raw_backward returned {len(arrays)} gradients for "
+            f"{len(ctx.next_nodes)} inputs"
+        )
+    fix, array_type, device = backend.fix_result, backend.array_type, grad._device
+    make = _function.Tensor._make
+    in_grads: list[Tensor | None] = []
+    for a in arrays:
+        if a is not None:
+            if fix is not None and type(a) is not array_type:
+                a = fix(a)  # NumPy gives 0-d results as scalars
+            a = make(a, device, backend, False, None)
+        in_grads.append(a)
     return in_grads
 
 

@@ -118,13 +118,37 @@ class Context(Node):
     def saved_tensors(self) -> tuple[Tensor, ...]:
         """The saved values as Tensors: inputs and the output keep their graph links, so a
         backward that uses them is differentiable; intermediates are constants."""
+        saved = self._checked_saved()
+        # Most nodes save no output, so the stored tuple is returned as is.
+        if self._out is None:
+            return saved
+        device, backend, requires_grad = self._out_meta
+        output = Tensor._make(self._out, device, backend, requires_grad, self)
+        return tuple(output if value is _OUTPUT else value for value in saved)
+
+    @property
+    def saved_arrays(self) -> tuple[Any, ...]:
+        """``saved_tensors`` as raw arrays (plain values as they are), with the same checks:
+        what a ``raw_backward`` reads (Note [Raw backward]). The output is not rebuilt as a
+        Tensor just to be unwrapped again."""
+        arrays: tuple[Any, ...] = ()
+        for value in self._checked_saved():  # a loop, not a generator: one frame fewer
+            if isinstance(value, Tensor):
+                value = value._data
+            elif value is _OUTPUT:
+                value = self._out
+            arrays += (value,)
+        return arrays
+
+    def _checked_saved(self) -> tuple[Any, ...]:
+        """What forward saved, after checking that backward may still read it: the graph is
+        not freed, and no saved input was changed in place since."""
         if self._freed:
             raise RuntimeError(_FREED_MESSAGE.format(node=self.name()))
         saved = self._saved
         if saved is None:
             return ()
-        # Only saved inputs carry a version (Note [In-place updates] in tensor.py); the output
-        # is rebuilt here. Most nodes save no output, so the stored tuple is returned as is.
+        # Only saved inputs carry a version (Note [In-place updates] in tensor.py).
         for value, version in zip(saved, self._versions):
             if version is not None and value._version != version:
                 raise RuntimeError(
@@ -133,11 +157,7 @@ class Context(Node):
                     "backward ran; use an out-of-place op (x = x + y, not x += y) or clone() it "
                     "first"
                 )
-        if self._out is None:
-            return saved
-        device, backend, requires_grad = self._out_meta
-        output = Tensor._make(self._out, device, backend, requires_grad, self)
-        return tuple(output if value is _OUTPUT else value for value in saved)
+        return saved
 
     def release(self) -> None:
         """Free what backward needed; a second backward through this node then fails clearly."""
@@ -165,11 +185,14 @@ class Function:
       promotion.py). None: they may not (matmul, conv: convert first, as PyTorch requires);
       ``PROMOTE``: all take the promoted dtype; ``TO_FLOAT``: the same, and an integer or bool
       result becomes the default float dtype (true division, exp, sin...).
+    - ``raw_backward``: optionally, ``backward`` again on raw arrays, for passes that record
+      nothing (Note [Raw backward]).
     """
 
     dtype_exempt: ClassVar[tuple[int, ...]] = ()
     differentiable: ClassVar[bool] = True
     promotion: ClassVar[str | None] = None
+    raw_backward: ClassVar[Any] = None
 
     @staticmethod
     def forward(ctx: Context, xp: Any, *args: Any, **params: Any) -> Any:
@@ -202,7 +225,7 @@ class Function:
         else:
             raw = cls.forward(ctx, backend.xp, *arrays, **params)
         out = raw
-        if backend.fix_result is not None and type(raw) is not backend.array_type:
+        if type(raw) is not backend.array_type and backend.fix_result is not None:
             out = backend.fix_result(raw)
         if not (requires_grad and cls.differentiable and _grad_enabled.get()):
             return Tensor._make(out, ref._device, backend, False, None)
@@ -225,15 +248,35 @@ if not TYPE_CHECKING:
     Tensor = None  # replaced by the class itself at the end of tensor.py
 
 
+# Note [Raw backward]
+# ~~~~~~~~~~~~~~~~~~~
+# ``backward`` is written with Tensor ops so that it can be recorded (create_graph=True). In
+# the usual pass nothing is recorded, and then each of those Tensor ops is a whole dispatch
+# (checks, a Context, a Tensor) around one array operation: ``g * c`` in Mul's backward costs
+# about ten times the multiply itself. An op may therefore also define
+#
+#     raw_backward(ctx, xp, grad_out) -> one array (or None) per input
+#
+# the same formulas on raw arrays, reading ``ctx.saved_arrays``. The engine calls it instead
+# of ``backward`` only when the pass records nothing and the op did not promote its inputs
+# (so every array has the dtype ``backward`` would see, and no backend meets mixed dtypes);
+# it runs it inside the device's context and wraps each array in a Tensor. Hooks,
+# ``retain_grad``, un-broadcasting, dtype casts and accumulation are the engine's and see
+# Tensors as before. tests/unit/test_dispatch_paths.py checks that both give the same values.
+
+
 # Note [Dispatch cost]
 # ~~~~~~~~~~~~~~~~~~~~
 # Every op of every model passes through ``apply``, so on small arrays it, not NumPy, sets the
 # speed (benchmarks/README.md, workload "overhead"). Each step is one helper call at most:
-# ``_resolve`` is a single pass over the inputs with no per-call imports, and leaves after it
-# when all tensors share one dtype and no Python scalar is among the inputs (type promotion
-# costs that case one attribute read; discovery/dtypes.md); ``_record`` and
-# ``_resolve_saved`` run only when a graph is recorded; the device context is entered only
-# for backends that have one (a precomputed flag, not a ``with`` on every op).
+# ``_resolve`` settles one Tensor, two Tensors of one dtype and device, or a Tensor with a
+# Python number that keeps its dtype without a loop (nearly every call), and otherwise makes
+# a single pass over the inputs, which leaves early when all tensors share one dtype and no
+# Python scalar is among them (type promotion costs that case one attribute read;
+# discovery/dtypes.md); ``_record`` and ``_resolve_saved`` run only when a graph is recorded,
+# and the latter takes "forward saved exactly its inputs" without searching; the device
+# context is entered only for backends that have one (a precomputed flag, not a ``with`` on
+# every op). In backward, Note [Raw backward] skips the dispatch altogether.
 # discovery/performance.md has the measurements behind each choice.
 
 
@@ -242,9 +285,48 @@ TO_FLOAT = "to_float"
 
 
 def _resolve(cls: type[Function], inputs: tuple[Any, ...]) -> tuple[Tensor, list[Any], bool, bool]:
-    """One pass over the inputs: the first Tensor, the raw arrays forward receives, whether
-    any input requires grad, and whether dtypes were promoted. Raises if the tensors disagree
-    on device, or on dtype for an op that does not promote."""
+    """The first Tensor, the raw arrays forward receives, whether any input requires grad,
+    and whether dtypes were promoted. Raises if the tensors disagree on device, or on dtype
+    for an op that does not promote.
+
+    The calls nearly every op makes are settled here without a loop (Note [Dispatch cost]):
+    one Tensor, two Tensors of one dtype on one device, or a Tensor and a Python int or float
+    that leave its dtype as it is (``x * 2.0``, ``i + 1``). Anything else, errors and
+    promotion included, goes to ``_resolve_any``."""
+    if not 0 < len(inputs) <= 2 or cls.dtype_exempt:
+        return _resolve_any(cls, inputs)
+    a = inputs[-1]
+    t = inputs[0]
+    if len(inputs) == 2:
+        if isinstance(a, Tensor):
+            if isinstance(t, Tensor):  # two Tensors
+                if a._device is t._device and a._data.dtype is t._data.dtype:
+                    if (
+                        cls.promotion is not TO_FLOAT
+                        or t._backend.dtype_category.get(t._data.dtype) == 2
+                    ):
+                        return t, [t._data, a._data], t._requires_grad or a._requires_grad, False
+                return _resolve_any(cls, inputs)
+            t, a = a, t  # a number and a Tensor: check the number below
+        elif not isinstance(t, Tensor):
+            return _resolve_any(cls, inputs)
+        kind = type(a)
+        if kind is float or kind is int:
+            category = t._backend.dtype_category.get(t._data.dtype)
+            if category == 2 or (category == 1 and kind is int and cls.promotion is not TO_FLOAT):
+                arrays = [t._data, a] if t is inputs[0] else [a, t._data]
+                return t, arrays, t._requires_grad, False
+    elif isinstance(a, Tensor) and (
+        cls.promotion is not TO_FLOAT or a._backend.dtype_category.get(a._data.dtype) == 2
+    ):
+        return a, [a._data], a._requires_grad, False
+    return _resolve_any(cls, inputs)
+
+
+def _resolve_any(
+    cls: type[Function], inputs: tuple[Any, ...]
+) -> tuple[Tensor, list[Any], bool, bool]:
+    """``_resolve`` in general: one pass over the inputs."""
     ref: Tensor | None = None
     ref_dtype = None
     mixed = False
@@ -375,24 +457,26 @@ def _record(ctx: Context, inputs: tuple[Any, ...], promoted: bool) -> None:
     """Link the node to where each input's gradient goes: the input's own node, or for a leaf
     its AccumulateGrad; keep the input shapes for un-broadcasting, and where dtypes were
     promoted, the input dtypes that gradients are cast back to."""
-    next_nodes = []
-    shapes = []
-    needs = []
+    # Tuples grown in place: for the one to three inputs of nearly every op that is cheaper
+    # than three lists turned into tuples (Note [Dispatch cost]).
+    next_nodes: tuple[Node | None, ...] = ()
+    shapes: tuple[Any, ...] = ()
+    needs: tuple[bool, ...] = ()
     for x in inputs:
         if isinstance(x, Tensor):
-            shapes.append(x._data.shape)
+            shapes += (x._data.shape,)
             if x._requires_grad:
                 node = x.grad_fn
-                next_nodes.append(node if node is not None else x._accumulator())
-                needs.append(True)
+                next_nodes += (node if node is not None else x._accumulator(),)
+                needs += (True,)
                 continue
         else:
-            shapes.append(None)
-        next_nodes.append(None)
-        needs.append(False)
-    ctx.next_nodes = tuple(next_nodes)
-    ctx.input_shapes = tuple(shapes)
-    ctx.needs_input_grad = tuple(needs)
+            shapes += (None,)
+        next_nodes += (None,)
+        needs += (False,)
+    ctx.next_nodes = next_nodes
+    ctx.input_shapes = shapes
+    ctx.needs_input_grad = needs
     if promoted:
         ctx.input_dtypes = tuple(x.dtype if isinstance(x, Tensor) else None for x in inputs)
 
@@ -412,9 +496,25 @@ def _resolve_saved(
     """Turn the arrays forward saved into what backward reads: the input Tensors themselves
     (with their version, to catch in-place edits), the output (rebuilt on demand, so the node
     does not hold its own output and form a cycle), or constant Tensors for intermediates."""
+    to_save = ctx._to_save
+    if len(to_save) == len(inputs):
+        # The common case first: forward saved exactly its inputs, in order (Mul, Div...).
+        input_versions: tuple[int | None, ...] = ()
+        for x, value, arr in zip(inputs, to_save, arrays):
+            if value is not arr:
+                break
+            if isinstance(x, Tensor):
+                input_versions += (x._version,)
+            elif value is x:  # a number forward received as it is (not promoted)
+                input_versions += (None,)
+            else:
+                break
+        else:
+            ctx._saved, ctx._versions, ctx._to_save = inputs, input_versions, ()
+            return
     saved = []
     versions = []
-    for value in ctx._to_save:
+    for value in to_save:
         if type(value) in _PLAIN_VALUES:
             saved.append(value)
             versions.append(None)

@@ -139,6 +139,10 @@ class Sub(Function):
     def backward(ctx, g):
         return g, (-g if ctx.needs_input_grad[1] else None)
 
+    @staticmethod
+    def raw_backward(ctx, xp, g):  # Note [Raw backward] in autograd/function.py
+        return g, (-g if ctx.needs_input_grad[1] else None)
+
 
 class Mul(Function):
     """out = a * b;  da = g * b,  db = g * a.  Saves both inputs."""
@@ -153,6 +157,13 @@ class Mul(Function):
     @staticmethod
     def backward(ctx, g):
         a, b = ctx.saved_tensors
+        ga = g * b if ctx.needs_input_grad[0] else None
+        gb = g * a if ctx.needs_input_grad[1] else None
+        return ga, gb
+
+    @staticmethod
+    def raw_backward(ctx, xp, g):  # Note [Raw backward] in autograd/function.py
+        a, b = ctx.saved_arrays
         ga = g * b if ctx.needs_input_grad[0] else None
         gb = g * a if ctx.needs_input_grad[1] else None
         return ga, gb
@@ -175,6 +186,13 @@ class Div(Function):
         gb = -g * a / (b * b) if ctx.needs_input_grad[1] else None
         return ga, gb
 
+    @staticmethod
+    def raw_backward(ctx, xp, g):  # Note [Raw backward] in autograd/function.py
+        a, b = ctx.saved_arrays
+        ga = g / b if ctx.needs_input_grad[0] else None
+        gb = -g * a / (b * b) if ctx.needs_input_grad[1] else None
+        return ga, gb
+
 
 class Neg(Function):
     """out = -a;  da = -g."""
@@ -186,6 +204,10 @@ class Neg(Function):
     @staticmethod
     def backward(ctx, g):
         return -g
+
+    @staticmethod
+    def raw_backward(ctx, xp, g):  # Note [Raw backward] in autograd/function.py
+        return (-g,)
 
 
 class Pow(Function):
@@ -534,6 +556,11 @@ class Relu(Function):
         (out,) = ctx.saved_tensors
         return ReluGrad.apply(g, out)
 
+    @staticmethod
+    def raw_backward(ctx, xp, g):  # Note [Raw backward] in autograd/function.py
+        (out,) = ctx.saved_arrays
+        return (g * xp.astype(out > 0, g.dtype),)  # ReluGrad's formula
+
 
 class ReluGrad(Function):
     """out = g where ``mask_src`` > 0, else 0: ReLU's backward as one op.
@@ -541,7 +568,8 @@ class ReluGrad(Function):
     Written with Tensor ops it would be three (compare, cast, multiply) with two temporaries,
     on every ReLU of every step. It is linear in ``g``, so its own gradient is the same op
     applied to the incoming gradient; ``mask_src`` (ReLU's output) gets none (the mask is
-    piecewise constant). Saves ``mask_src``.
+    piecewise constant). Saves ``mask_src``. A backward that records nothing computes the
+    same formula on arrays instead (``Relu.raw_backward``, Note [Raw backward]).
     """
 
     @staticmethod
