@@ -27,6 +27,7 @@ Like the rest of the engine, this module imports no array library.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -80,27 +81,35 @@ def _normalize(x: Tensor, dims: tuple[int, ...], eps: float) -> tuple[Tensor, Te
 class LayerNormFn(Function):
     """y = xhat * weight + bias, xhat = (x - mean) * rstd, rstd = 1 / sqrt(var + eps), the
     mean and biased variance over the last ``k`` dims; weight and bias may be None.
-    Saves x, weight, xhat and rstd (Note [Fused layer norm])."""
+    Saves x, weight, and xhat and rstd as rows (Note [Fused layer norm])."""
 
     @staticmethod
     def forward(ctx, xp, x, weight, bias, k, eps):
-        axes = tuple(range(x.ndim - k, x.ndim))
-        xhat = x - xp.mean(x, axis=axes, keepdims=True)
-        var = xp.mean(xhat * xhat, axis=axes, keepdims=True)
-        rstd = 1.0 / xp.sqrt(var + eps)
+        # The normalised dims as one row per sample: sums and dot products along the last
+        # axis are single, contiguous passes (a view when x is contiguous).
+        d = math.prod(x.shape[x.ndim - k :])
+        rows = xp.reshape(x, (math.prod(x.shape[: x.ndim - k]), d))
+        mean = xp.sum(rows, axis=-1, keepdims=True)
+        mean *= 1.0 / d
+        xhat = rows - mean
+        var = xp.reshape(xp.vecdot(xhat, xhat), (-1, 1))
+        var *= 1.0 / d
+        var += eps
+        rstd = 1.0 / xp.sqrt(var)
         xhat *= rstd
         ctx.save_for_backward(x, weight, xhat, rstd)
         ctx.k = k
         ctx.eps = eps
         if weight is not None:
-            out = xhat * weight
+            out = xhat * xp.reshape(weight, (d,))
         elif bias is not None:
-            return xhat + bias
+            out = xhat + xp.reshape(bias, (d,))
+            bias = None
         else:
-            return xp.asarray(xhat, copy=True)  # the output must not alias a saved array
+            out = xp.asarray(xhat, copy=True)  # the output must not alias a saved array
         if bias is not None:
-            out += bias
-        return out
+            out += xp.reshape(bias, (d,))
+        return xp.reshape(out, x.shape)
 
     @staticmethod
     def backward(ctx, g):
@@ -111,8 +120,8 @@ class LayerNormFn(Function):
         if not is_grad_enabled():
             extra: list[Any] = []
             grad_x = LayerNormGrad.apply(
-                g, xhat, rstd, weight, k=k, want_x=ctx.needs_input_grad[0],
-                want_w=need_w, want_b=need_b, extra=extra,
+                g, xhat, rstd, weight, shape=tuple(x.shape[x.ndim - k :]),
+                want_x=ctx.needs_input_grad[0], want_w=need_w, want_b=need_b, extra=extra,
             )  # fmt: skip
             grad_w, grad_b = (
                 None if e is None else Tensor._make(e, g._device, g._backend) for e in extra
@@ -131,33 +140,29 @@ class LayerNormFn(Function):
 
 
 class LayerNormGrad(Function):
-    """Layer norm's plain backward on raw arrays (Note [Fused layer norm]): returns dx (or
-    nothing useful when ``want_x`` is False) and appends dweight and dbias (summed over the
-    leading dims, or None) to ``extra``: one op for the three gradients. Not
+    """Layer norm's plain backward on raw arrays (Note [Fused layer norm]), from the rows
+    xhat (N, D) and rstd (N, 1) that forward saved: returns dx (``rstd`` itself when
+    ``want_x`` is False) and appends dweight and dbias (summed over the rows, in the
+    normalised ``shape``, or None) to ``extra``: one op for the three gradients. Not
     differentiable."""
 
     differentiable = False
 
     @staticmethod
-    def forward(ctx, xp, g, xhat, rstd, weight, k, want_x, want_w, want_b, extra):
-        lead = tuple(range(g.ndim - k))
-        axes = tuple(range(g.ndim - k, g.ndim))
-        gxhat = g * xhat
-        extra.append(xp.sum(gxhat, axis=lead) if want_w else None)
-        extra.append(xp.sum(g, axis=lead) if want_b else None)
+    def forward(ctx, xp, g, xhat, rstd, weight, shape, want_x, want_w, want_b, extra):
+        n, d = xhat.shape
+        rows = xp.reshape(g, (n, d))
+        extra.append(xp.reshape(xp.sum(rows * xhat, axis=0), shape) if want_w else None)
+        extra.append(xp.reshape(xp.sum(rows, axis=0), shape) if want_b else None)
         if not want_x:
             return rstd
-        if weight is not None:
-            gxhat *= weight
-            gx = g * weight
-        else:
-            gx = g
-        dx = xhat * xp.mean(gxhat, axis=axes, keepdims=True)
-        del gxhat
-        dx += xp.mean(gx, axis=axes, keepdims=True)
+        gx = rows * xp.reshape(weight, (d,)) if weight is not None else rows
+        dx = xhat * xp.reshape(xp.vecdot(gx, xhat), (n, 1))  # xhat mean(gx xhat), times D
+        dx += xp.sum(gx, axis=-1, keepdims=True)  # + mean(gx), times D
+        dx *= 1.0 / d
         dx -= gx
         dx *= -rstd
-        return dx
+        return xp.reshape(dx, g.shape)
 
 
 def layer_norm(
