@@ -169,3 +169,38 @@ def test_causal_attention_gradients_check_twice(device) -> None:
     fn = lambda q, k, v: F.scaled_dot_product_attention(q, k, v, is_causal=True)  # noqa: E731
     assert gradcheck(fn, (q, k, v))
     assert gradgradcheck(fn, (q, k, v))
+
+
+# ---------------------------------------------------------------------------------- embedding
+@pytest.mark.parametrize("rows", [7, 3000], ids=["one-hot", "scatter"])
+def test_embedding_plain_backward_equals_the_scatter_add(device, rows) -> None:
+    from nanotorch.ops.indexing import take_along
+
+    weight = _f64(device, rows, 5)
+    index = nt.tensor([[0, 3, 3], [rows - 1, 0, 3]], device=device)  # repeats accumulate
+    g = _f64(device, 2, 3, 5, requires_grad=False)
+
+    fused = F.embedding(index, weight)
+    general = take_along(weight, index, 0)
+
+    assert_close(fused, general, rtol=0, atol=0)
+    assert_close(_grads(fused, [weight], g)[0], _grads(general, [weight], g)[0], rtol=1e-12,
+                 atol=1e-14)  # fmt: skip
+
+
+def test_embedding_plain_backward_is_one_op(device, dispatched) -> None:
+    weight = nt.randn(6, 4, device=device, requires_grad=True)
+    out = F.embedding(nt.tensor([[1, 2], [2, 5]], device=device), weight)
+    dispatched.clear()
+
+    out.backward(nt.ones(2, 2, 4, device=device))
+
+    assert dispatched == ["EmbeddingGrad"]
+    assert weight.grad[2].tolist() == [2.0] * 4 and weight.grad[0].tolist() == [0.0] * 4
+
+
+def test_embedding_gradients_check_twice(device) -> None:
+    weight = _f64(device, 4, 3)
+    index = nt.tensor([1, 3, 1], device=device)
+    assert gradcheck(lambda w: F.embedding(index, w), (weight,))
+    assert gradgradcheck(lambda w: F.embedding(index, w) ** 2, (weight,))
