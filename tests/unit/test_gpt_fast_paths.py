@@ -136,8 +136,12 @@ def _sdpa_composite(q, k, v, scale):
 
 @pytest.mark.parametrize(
     "shapes",
-    [((2, 3, 5, 4), (2, 3, 5, 4), (2, 3, 5, 6)), ((5, 4), (7, 4), (7, 3))],
-    ids=["heads", "more-keys"],
+    [
+        ((2, 3, 5, 4), (2, 3, 5, 4), (2, 3, 5, 6)),
+        ((5, 4), (7, 4), (7, 3)),
+        ((2, 3, 5, 4), (3, 6, 4), (1, 6, 2)),
+    ],
+    ids=["heads", "more-keys", "broadcast"],
 )
 @pytest.mark.parametrize("scale", [None, 0.3])
 def test_causal_attention_fused_equals_the_composite(device, shapes, scale) -> None:
