@@ -9,6 +9,8 @@ check values of its first steps, the per-step times of ``--repeat`` timed repeat
 warm-up, its minor page faults per step and its peak resident memory (``ru_maxrss``). This
 script checks that all implementations follow the same loss trajectory, then prints the
 medians, the time ratios to the floor and to PyTorch from this same run, and the memory.
+A workload without a hand-written floor (W5) runs nanotorch and PyTorch only; nanotorch's
+trajectory is then the reference and the floor's columns show '-'.
 See benchmarks/README.md for what each workload and column means.
 """
 
@@ -149,15 +151,17 @@ def run_all(args: argparse.Namespace) -> list[dict[str, Any]]:
             for openblas in openblases:
                 for malloc in mallocs:
                     env = worker_env(args.threads, malloc, openblas)
-                    runs: dict[str, list[dict[str, Any]]] = {i: [] for i in impls}
+                    # A workload without a floor (W5) has no NumPy implementation to run.
+                    here = [i for i in impls if i != "numpy" or spec.floor]
+                    runs: dict[str, list[dict[str, Any]]] = {i: [] for i in here}
                     # Rounds interleave the implementations, so a burst of load from other
                     # processes on the machine does not land on one of them only.
                     for _ in range(args.rounds):
-                        for impl in impls:
+                        for impl in here:
                             python = torch_python if impl == "torch" else sys.executable
                             print(f"  {name} {malloc} {impl}...", file=sys.stderr, flush=True)
                             runs[impl].append(run_worker(python, impl, name, data_path, env, args))
-                    rows = [summarise(runs[i], per_op) for i in impls]
+                    rows = [summarise(runs[i], per_op) for i in here]
                     records.append(
                         {"workload": name, "title": spec.title, "malloc": malloc,
                          "openblas": openblas, "rows": rows}
@@ -167,14 +171,20 @@ def run_all(args: argparse.Namespace) -> list[dict[str, Any]]:
     return records
 
 
+def reference_impl(name: str) -> str:
+    """Whose trajectory the others must follow: the floor's, or nanotorch's without one."""
+    return "numpy" if SPECS[name].floor else "nanotorch"
+
+
 def add_comparisons(rec: dict[str, Any]) -> None:
     by_impl = {r["impl"]: r for r in rec["rows"] if "error" not in r}
     floor, torch = by_impl.get("numpy"), by_impl.get("torch")
+    reference = by_impl.get(reference_impl(rec["workload"]))
     for row in by_impl.values():
         row["x_numpy"] = row["median_s"] / floor["median_s"] if floor else None
         row["x_torch"] = row["median_s"] / torch["median_s"] if torch else None
         row["mem_x_numpy"] = row["maxrss_mb"] / floor["maxrss_mb"] if floor else None
-        same = trajectory_ok(row["trajectory"], floor["trajectory"]) if floor else None
+        same = trajectory_ok(row["trajectory"], reference["trajectory"]) if reference else None
         row["trajectory_ok"] = same
 
 
@@ -208,7 +218,7 @@ def print_table(records: list[dict[str, Any]], args: argparse.Namespace) -> None
                 continue
             value = row["us_per_op"] if per_op else row["steps_per_s"]
             traj = {True: "same", False: "DIFFERS", None: "-"}[row["trajectory_ok"]]
-            if row["impl"] == "numpy":
+            if row["impl"] == reference_impl(rec["workload"]):
                 traj = "reference"
             print(
                 f"  {row['impl']:<10} {value:>9.2f} {row['median_s'] * 1e3:>9.3f} "

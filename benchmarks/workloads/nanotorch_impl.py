@@ -1,6 +1,7 @@
 """Each workload as a nanotorch user writes it: ``nn`` layers, ``nn.functional.cross_entropy``
 and ``optim.SGD``, exactly the code the tutorials show, so the benchmark measures what users
-run. Weights are copied from the shared arrays, so the losses match the floor's.
+run. Weights are copied from the shared arrays, so the losses match the floor's. W5 is the
+``shakespeare-gpt`` scenario's model and step (``models.gpt.GPT``, AdamW, clipping).
 """
 
 from __future__ import annotations
@@ -10,7 +11,18 @@ from typing import Any
 import numpy as np
 
 import nanotorch as nt
-from workloads import ADD_BY, LR, MUL_BY, SPECS, mlp_depth
+from workloads import (
+    ADD_BY,
+    GPT_BETAS,
+    GPT_LR,
+    GPT_MAX_GRAD_NORM,
+    GPT_WEIGHT_DECAY,
+    LR,
+    MUL_BY,
+    SPECS,
+    gpt_params,
+    mlp_depth,
+)
 
 
 class _Runner:
@@ -119,14 +131,71 @@ class Chain(_Runner):
         return [loss.item(), self.x.grad.sum().item()]
 
 
+class GPT(_Runner):
+    """The shakespeare-gpt scenario's training step: logits, cross-entropy over every
+    position, backward, clip the joint gradient norm, AdamW (decay on matrices only)."""
+
+    def __init__(
+        self, data: dict[str, np.ndarray], device: str, size: dict[str, Any], dtype: str
+    ) -> None:
+        from nanotorch import optim
+        from nanotorch.models.gpt import GPT as Model
+        from nanotorch.models.gpt import GPTConfig
+        from nanotorch.nn import functional as F
+        from nanotorch.nn.utils import clip_grad_norm_
+
+        super().__init__(device)
+        params = gpt_params(data)
+        config = GPTConfig(
+            vocab_size=params["wte.weight"].shape[0], block_size=size["block"],
+            n_layer=size["n_layer"], n_head=size["n_head"], n_embd=size["n_embd"],
+        )  # fmt: skip
+        self.dtype = getattr(nt, dtype)
+        self.model = Model(config).to(self.device, self.dtype)
+        named = dict(self.model.named_parameters())
+        if named.keys() != params.keys():
+            raise RuntimeError(f"GPT parameters {sorted(named)} != data {sorted(params)}")
+        for name, param in named.items():
+            self._load(param, params[name].astype(dtype))
+        matrices = [p for p in self.model.parameters() if p.ndim >= 2]
+        rest = [p for p in self.model.parameters() if p.ndim < 2]
+        self.opt = optim.AdamW(
+            [{"params": matrices, "weight_decay": GPT_WEIGHT_DECAY},
+             {"params": rest, "weight_decay": 0.0}],
+            lr=GPT_LR, betas=GPT_BETAS,
+        )  # fmt: skip
+        self.cross_entropy = F.cross_entropy
+        self.clip = clip_grad_norm_
+        self.load_batch(data["x"], data["y"])
+
+    def load_batch(self, x: np.ndarray, y: np.ndarray) -> None:
+        self.x, self.y = self._tensor(x), self._tensor(y).reshape(-1)
+
+    def step(self) -> Any:
+        self.opt.zero_grad()
+        logits = self.model(self.x)
+        loss = self.cross_entropy(logits.reshape(-1, logits.shape[-1]), self.y)
+        loss.backward()
+        self.clip(self.model.parameters(), GPT_MAX_GRAD_NORM)
+        self.opt.step()
+        return loss.detach()
+
+
 def build(
-    name: str, size: str, data: dict[str, np.ndarray], device: str, conv_impl: str = "portable"
+    name: str,
+    size: str,
+    data: dict[str, np.ndarray],
+    device: str,
+    conv_impl: str = "portable",
+    dtype: str = "float32",
 ) -> _Runner:
     spec = SPECS[name]
     if spec.kind == "mlp":
         return MLP(data, device)
     if spec.kind == "chain":
         return Chain(data, device, spec.sizes[size]["ops"])
+    if spec.kind == "gpt":
+        return GPT(data, device, spec.sizes[size], dtype)
     return CNN(data, device, conv_impl)
 
 

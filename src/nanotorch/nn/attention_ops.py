@@ -4,11 +4,12 @@
     scores += mask                  (a float mask is added; a bool mask puts -inf where False)
     out    = dropout(softmax(scores, -1)) v
 
-It is composed of differentiable ops (matmul, where, softmax, dropout), so its backward is the
-engine's chain rule through them and needs no Function of its own: dq = (dS * scale) k,
-dk = (dS * scale)^T q, dv = P^T g, where P = softmax(scores) and dS is softmax's backward of
-P^T-weighted g. ``nn.MultiheadAttention`` (nn/attention.py) and the transformer layers
-(nn/transformer.py) call it.
+In general it is composed of differentiable ops (matmul, where, softmax, dropout), so its
+backward is the engine's chain rule through them: dq = (dS * scale) k, dk = (dS * scale)^T q,
+dv = P^T g, where P = softmax(scores) and dS is softmax's backward of g v^T. The causal case
+without dropout, every layer of a GPT, is one fused op with that backward written out
+(Note [Fused causal attention]). ``nn.MultiheadAttention`` (nn/attention.py) and the
+transformer layers (nn/transformer.py) call it.
 
 Note [Fully masked attention rows]
 ~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~
@@ -28,7 +29,10 @@ Like the rest of the engine, this module imports no array library.
 from __future__ import annotations
 
 import math
+from typing import Any
 
+from nanotorch.autograd.function import Function
+from nanotorch.autograd.grad_mode import is_grad_enabled
 from nanotorch.creation import arange
 from nanotorch.errors import ShapeError
 from nanotorch.nn.dropout import dropout
@@ -49,6 +53,93 @@ def causal_mask(n_queries: int, n_keys: int, device: object) -> Tensor:
     i = arange(n_queries, device=device).unsqueeze(-1)
     j = arange(n_keys, device=device).unsqueeze(0)
     return j <= i
+
+
+# Note [Fused causal attention]
+# ~~~~~~~~~~~~~~~~~~~~~~~~~~~~~
+# Spelled out, causal attention is a matmul, a scale, a mask (``where``), a softmax and a
+# matmul forward, and about a dozen ops backward, each a pass over the (..., L, S) scores
+# and a graph node. ``CausalAttention`` does the forward in one op: the scores are scaled,
+# the mask is added as a small (L, S) array of 0 and -inf (an add, cheaper than NumPy's
+# ``where`` on the full scores), and the softmax is taken in place. It saves q, k, v and the
+# probabilities P. With g the output's gradient:
+#
+#     dv = P^T g,   dP = g v^T,   dS = P (dP - sum_j dP P) * scale,   dq = dS k,   dk = dS^T q
+#
+# A plain backward (nothing recorded, the training case) computes the three gradients on raw
+# arrays in one op, ``CausalAttentionGrad``; under ``create_graph`` the same formula is
+# written with Tensor ops, with P rebuilt from q and k, so second derivatives hold. Only the
+# causal mask without dropout takes this path; every query row sees key 0, so no row is
+# fully masked (Note [Fully masked attention rows]). tests/unit/test_gpt_fast_paths.py
+# compares it with the composite and counts the ops.
+
+
+def _causal_bias(xp: Any, n_queries: int, n_keys: int, like: Any) -> Any:
+    """(L, S) array of 0 where key j <= query i and -inf elsewhere, in ``like``'s dtype."""
+    i = xp.reshape(xp.arange(n_queries, device=like.device), (n_queries, 1))
+    j = xp.reshape(xp.arange(n_keys, device=like.device), (1, n_keys))
+    zero = xp.zeros((), dtype=like.dtype, device=like.device)
+    return xp.where(j <= i, zero, xp.asarray(-math.inf, dtype=like.dtype, device=like.device))
+
+
+class CausalAttention(Function):
+    """softmax(q k^T * scale, causal) v in one op (Note [Fused causal attention]).
+    Saves q, k, v and the probabilities."""
+
+    @staticmethod
+    def forward(ctx, xp, q, k, v, scale):
+        probs = xp.matmul(q, xp.matrix_transpose(k))
+        probs *= scale
+        probs += _causal_bias(xp, q.shape[-2], k.shape[-2], probs)
+        probs -= xp.max(probs, axis=-1, keepdims=True)
+        probs = xp.exp(probs)
+        probs /= xp.sum(probs, axis=-1, keepdims=True)
+        ctx.save_for_backward(q, k, v, probs)
+        ctx.scale = scale
+        return xp.matmul(probs, v)
+
+    @staticmethod
+    def backward(ctx, g):
+        q, k, v, probs = ctx.saved_tensors
+        need = ctx.needs_input_grad
+        scale = ctx.scale
+        # Grad mode on means create_graph: Note [Grad mode in backward] (engine.py).
+        if not is_grad_enabled():
+            extra: list[Any] = []
+            grad_q = CausalAttentionGrad.apply(
+                g, q, k, v, probs, scale=scale, want=need, extra=extra
+            )
+            grad_k, grad_v = (
+                None if e is None else Tensor._make(e, g._device, g._backend) for e in extra
+            )
+            return grad_q if need[0] else None, grad_k, grad_v
+        allowed = causal_mask(q.shape[-2], k.shape[-2], q.device)
+        probs = where(allowed, (q @ k.mT) * scale, -math.inf).softmax(-1)
+        grad_v = probs.mT @ g if need[2] else None
+        dp = g @ v.mT
+        ds = probs * (dp - (dp * probs).sum(-1, keepdim=True)) * scale
+        grad_q = ds @ k if need[0] else None
+        grad_k = ds.mT @ q if need[1] else None
+        return grad_q, grad_k, grad_v
+
+
+class CausalAttentionGrad(Function):
+    """Causal attention's plain backward on raw arrays (Note [Fused causal attention]):
+    returns dq and appends dk and dv (None where ``want`` says so) to ``extra``, one op for
+    the three gradients. Batch dims that were broadcast are summed back by the engine.
+    Not differentiable."""
+
+    differentiable = False
+
+    @staticmethod
+    def forward(ctx, xp, g, q, k, v, probs, scale, want, extra):
+        dp = xp.matmul(g, xp.matrix_transpose(v))
+        dp -= xp.sum(dp * probs, axis=-1, keepdims=True)
+        dp *= probs
+        dp *= scale  # now dS, the gradient of the scaled scores' pre-mask values
+        extra.append(xp.matmul(xp.matrix_transpose(dp), q) if want[1] else None)
+        extra.append(xp.matmul(xp.matrix_transpose(probs), g) if want[2] else None)
+        return xp.matmul(dp, k)
 
 
 def _check(q: Tensor, k: Tensor, v: Tensor, attn_mask: Tensor | None) -> None:
@@ -151,6 +242,8 @@ def scaled_dot_product_attention(
         value = _repeat_heads(value, hq // hk)
     n_queries, n_keys = query.shape[-2], key.shape[-2]
     scale = 1.0 / math.sqrt(query.shape[-1]) if scale is None else scale
+    if is_causal and dropout_p == 0.0 and n_queries and n_keys:
+        return CausalAttention.apply(query, key, value, scale=scale)
     scores = (query @ key.transpose(-2, -1)) * scale
     if is_causal:
         # Query i always sees key 0, so no row is empty and the dead-row guard (four more

@@ -4,9 +4,11 @@
 All three compute y = (x - mean) / sqrt(var + eps) * weight + bias; they differ only in the
 elements that share a mean and a (biased) variance: the trailing ``normalized_shape`` dims of
 each sample (layer norm), each channel across the batch and space (batch norm), or each
-group of channels within one sample (group norm). They are composites of differentiable ops
-(mean, multiply, rsqrt), so gradients and second derivatives come from those ops; the
-backward through the statistics is what keeps normalised activations centred.
+group of channels within one sample (group norm). Batch and group norm are composites of
+differentiable ops (mean, multiply, rsqrt), so gradients and second derivatives come from
+those ops; the backward through the statistics is what keeps normalised activations
+centred. Layer norm, in every transformer block twice, is one fused op with the same
+derivative written out (Note [Fused layer norm]).
 
 Note [Batch-norm statistics]
 ~~~~~~~~~~~~~~~~~~~~~~~~~~~~
@@ -25,10 +27,12 @@ Like the rest of the engine, this module imports no array library.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
-from nanotorch.autograd.grad_mode import no_grad
+from nanotorch.autograd.function import Function
+from nanotorch.autograd.grad_mode import is_grad_enabled, no_grad
 from nanotorch.creation import empty, ones, tensor, zeros
 from nanotorch.dtypes import DType, int64
 from nanotorch.errors import ShapeError
@@ -56,6 +60,109 @@ def _normalize(x: Tensor, dims: tuple[int, ...], eps: float) -> tuple[Tensor, Te
     centered = x - mean
     var = (centered * centered).mean(dims, keepdim=True)
     return centered * rsqrt(var + eps), mean, var
+
+
+# Note [Fused layer norm]
+# ~~~~~~~~~~~~~~~~~~~~~~~
+# As a composite, layer norm is about ten ops forward and twenty backward, each a full pass
+# over the activations and a graph node; a GPT runs it twice per block. ``LayerNormFn`` does
+# the forward in one op and saves the normalised input xhat and 1/sqrt(var + eps) (rstd).
+# With D the normalised elements, gx = g * weight and means over the normalised dims:
+#
+#     dx = rstd (gx - mean(gx) - xhat mean(gx xhat)),  dweight = g xhat,  dbias = g
+#
+# (dweight and dbias summed over the other dims by the engine's un-broadcasting, Note
+# [Central un-broadcasting]). A plain backward (nothing recorded, the training case)
+# computes all three on raw arrays in one op, ``LayerNormGrad``; under ``create_graph`` the
+# same formula is written with Tensor ops from the saved input, so second derivatives hold.
+# tests/unit/test_gpt_fast_paths.py compares both with the composite and counts the ops.
+
+
+class LayerNormFn(Function):
+    """y = xhat * weight + bias, xhat = (x - mean) * rstd, rstd = 1 / sqrt(var + eps), the
+    mean and biased variance over the last ``k`` dims; weight and bias may be None.
+    Saves x, weight, and xhat and rstd as rows (Note [Fused layer norm])."""
+
+    @staticmethod
+    def forward(ctx, xp, x, weight, bias, k, eps):
+        # The normalised dims as one row per sample: sums and dot products along the last
+        # axis are single, contiguous passes (a view when x is contiguous).
+        d = math.prod(x.shape[x.ndim - k :])
+        rows = xp.reshape(x, (math.prod(x.shape[: x.ndim - k]), d))
+        mean = xp.sum(rows, axis=-1, keepdims=True)
+        mean *= 1.0 / d
+        xhat = rows - mean
+        var = xp.reshape(xp.vecdot(xhat, xhat), (-1, 1))
+        var *= 1.0 / d
+        var += eps
+        rstd = 1.0 / xp.sqrt(var)
+        xhat *= rstd
+        ctx.save_for_backward(x, weight, xhat, rstd)
+        ctx.k = k
+        ctx.eps = eps
+        if weight is not None:
+            out = xhat * xp.reshape(weight, (d,))
+        elif bias is not None:
+            out = xhat + xp.reshape(bias, (d,))
+            bias = None
+        else:
+            out = xp.asarray(xhat, copy=True)  # the output must not alias a saved array
+        if bias is not None:
+            out += xp.reshape(bias, (d,))
+        return xp.reshape(out, x.shape)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, weight, xhat, rstd = ctx.saved_tensors
+        _, need_w, need_b = ctx.needs_input_grad
+        k = ctx.k
+        # Grad mode on means create_graph: Note [Grad mode in backward] (engine.py).
+        if not is_grad_enabled():
+            extra: list[Any] = []
+            grad_x = LayerNormGrad.apply(
+                g, xhat, rstd, weight, shape=tuple(x.shape[x.ndim - k :]),
+                want_x=ctx.needs_input_grad[0], want_w=need_w, want_b=need_b, extra=extra,
+            )  # fmt: skip
+            grad_w, grad_b = (
+                None if e is None else Tensor._make(e, g._device, g._backend) for e in extra
+            )
+            return grad_x if ctx.needs_input_grad[0] else None, grad_w, grad_b
+        dims = tuple(range(x.ndim - k, x.ndim))
+        mean = x.mean(dims, keepdim=True)
+        centered = x - mean
+        rstd = rsqrt((centered * centered).mean(dims, keepdim=True) + ctx.eps)
+        xhat = centered * rstd
+        gx = g * weight if weight is not None else g
+        grad_x = rstd * (
+            gx - gx.mean(dims, keepdim=True) - xhat * (gx * xhat).mean(dims, keepdim=True)
+        )
+        return grad_x, g * xhat if need_w else None, g if need_b else None
+
+
+class LayerNormGrad(Function):
+    """Layer norm's plain backward on raw arrays (Note [Fused layer norm]), from the rows
+    xhat (N, D) and rstd (N, 1) that forward saved: returns dx (``rstd`` itself when
+    ``want_x`` is False) and appends dweight and dbias (summed over the rows, in the
+    normalised ``shape``, or None) to ``extra``: one op for the three gradients. Not
+    differentiable."""
+
+    differentiable = False
+
+    @staticmethod
+    def forward(ctx, xp, g, xhat, rstd, weight, shape, want_x, want_w, want_b, extra):
+        n, d = xhat.shape
+        rows = xp.reshape(g, (n, d))
+        extra.append(xp.reshape(xp.sum(rows * xhat, axis=0), shape) if want_w else None)
+        extra.append(xp.reshape(xp.sum(rows, axis=0), shape) if want_b else None)
+        if not want_x:
+            return rstd
+        gx = rows * xp.reshape(weight, (d,)) if weight is not None else rows
+        dx = xhat * xp.reshape(xp.vecdot(gx, xhat), (n, 1))  # xhat mean(gx xhat), times D
+        dx += xp.sum(gx, axis=-1, keepdims=True)  # + mean(gx), times D
+        dx *= 1.0 / d
+        dx -= gx
+        dx *= -rstd
+        return xp.reshape(dx, g.shape)
 
 
 def layer_norm(
@@ -86,10 +193,7 @@ def layer_norm(
             raise ShapeError(
                 f"layer_norm: {name} of shape {tuple(t.shape)} must equal normalized_shape {shape}"
             )
-    out, _, _ = _normalize(input, tuple(range(input.ndim - k, input.ndim)), eps)
-    if weight is not None:
-        out = out * weight
-    return out + bias if bias is not None else out
+    return LayerNormFn.apply(input, weight, bias, k=k, eps=eps)  # Note [Fused layer norm]
 
 
 def _batch_norm(

@@ -1,8 +1,8 @@
 """Lookup tables: ``F.embedding`` and ``nn.Embedding``.
 
 An embedding is integer-array indexing of a (num_embeddings, embedding_dim) table, so its
-backward is the scatter-add of integer indexing (``ops/indexing.py``): a row used several
-times receives the sum of its gradients.
+backward is a scatter-add: a row used several times receives the sum of its gradients
+(Note [Embedding backward]).
 
 Like the rest of the engine, this module imports no array library.
 """
@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from nanotorch.autograd.function import Function
+from nanotorch.autograd.grad_mode import is_grad_enabled
 from nanotorch.creation import empty
 from nanotorch.dtypes import DType
 from nanotorch.errors import DeviceMismatchError, ShapeError
@@ -19,12 +21,71 @@ from nanotorch.nn.module import Module
 from nanotorch.nn.parameter import Parameter
 from nanotorch.ops._util import int_arg
 from nanotorch.ops.elementwise import where
-from nanotorch.ops.indexing import _check_index_tensor, take_along
+from nanotorch.ops.indexing import IndexAdd, _check_index_tensor
 from nanotorch.tensor import Tensor
 
 # The functional ops this family exports through nanotorch.nn.functional; the op-spec
 # tests derive from it (Note [Op registry] in ops/__init__.py).
 OPS = ("embedding",)
+
+
+# Note [Embedding backward]
+# ~~~~~~~~~~~~~~~~~~~~~~~~~
+# d weight = zeros, then row index[i] += g[i] for every looked-up position i. The backend's
+# scatter-add hook (``index_add``; NumPy's ``add.at``) does that row by row, about 1 ms for
+# a GPT's 768 positions of 128 channels. For a small table the same sum is one matrix
+# product: onehot(index)^T @ g, with onehot (positions, rows) of 0 and 1, which BLAS does
+# in a tenth of the time. A plain backward (nothing recorded, the training case) takes that
+# product while the table has at most ``_ONE_HOT_ROWS`` rows and the one-hot matrix at most
+# ``_ONE_HOT_ELEMENTS`` entries, and the hook otherwise; under ``create_graph`` the
+# differentiable ``IndexAdd`` op runs. (One difference: a non-finite gradient at one
+# position spreads nan through the product, 0 * inf, to every row instead of one.)
+# tests/unit/test_gpt_fast_paths.py compares both sides with the general scatter-add.
+_ONE_HOT_ROWS = 1024
+_ONE_HOT_ELEMENTS = 1 << 22
+
+
+class EmbeddingFn(Function):
+    """out[..., :] = weight[index[...], :];  d weight = scatter-add of g at the indices
+    (Note [Embedding backward]). Saves the indices."""
+
+    dtype_exempt = (1,)
+
+    @staticmethod
+    def forward(ctx, xp, weight, index):
+        ctx.shape = weight.shape
+        ctx.save_for_backward(index)
+        out = xp.take(weight, xp.reshape(index, (-1,)), axis=0)
+        return xp.reshape(out, (*index.shape, weight.shape[1]))
+
+    @staticmethod
+    def backward(ctx, g):
+        (index,) = ctx.saved_tensors
+        # Grad mode on means create_graph: Note [Grad mode in backward] (engine.py).
+        if not is_grad_enabled():
+            return EmbeddingGrad.apply(g, index, rows=ctx.shape[0]), None
+        return IndexAdd.apply(g, index, axis=0, shape=ctx.shape), None
+
+
+class EmbeddingGrad(Function):
+    """d weight (rows, D) from g (*index.shape, D): a one-hot matrix product for small
+    tables, the backend's scatter-add otherwise (Note [Embedding backward]). Not
+    differentiable."""
+
+    dtype_exempt = (1,)
+    differentiable = False
+
+    @staticmethod
+    def forward(ctx, xp, g, index, rows):
+        flat = xp.reshape(index, (-1,))
+        n, d = flat.shape[0], g.shape[-1]
+        g2 = xp.reshape(g, (n, d))
+        if rows <= _ONE_HOT_ROWS and rows * n <= _ONE_HOT_ELEMENTS:
+            ids = xp.arange(rows, dtype=flat.dtype, device=flat.device)
+            one_hot = xp.astype(xp.reshape(flat, (n, 1)) == ids, g.dtype)
+            return xp.matmul(xp.matrix_transpose(one_hot), g2)
+        zeros = xp.zeros((rows, d), dtype=g.dtype, device=g.device)
+        return ctx.backend.index_add(zeros, flat, g2)
 
 
 def _normalize_padding_idx(op: str, padding_idx: int | None, num_embeddings: int) -> int | None:
@@ -143,7 +204,8 @@ def embedding(
             "embedding: sparse=True (sparse gradients) is not supported; nanotorch has dense "
             "gradients only, use sparse=False"
         )
-    out = take_along(weight, index, 0, "embedding")  # checks the range, names the sizes
+    _check_index_tensor("embedding", index, weight.shape[0], weight, 0)  # names the sizes
+    out = EmbeddingFn.apply(weight, index)  # Note [Embedding backward]
     if scale_grad_by_freq and out.requires_grad:
         # Same values (out - out.detach() is exactly 0), but the path to weight is divided
         # by the count of each position's index, so row j's summed gradient is divided by

@@ -12,6 +12,7 @@ import math
 from typing import Any
 
 from nanotorch.autograd.function import PROMOTE, TO_FLOAT, Function
+from nanotorch.autograd.grad_mode import is_grad_enabled
 from nanotorch.ops._special import erf
 from nanotorch.ops._util import broadcast_shapes, finish_inplace
 from nanotorch.promotion import result_type
@@ -606,31 +607,87 @@ _INV_SQRT_2 = 1.0 / math.sqrt(2.0)
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 
 
+_GELU_K = 0.044715
+
+
 class Gelu(Function):
     """GELU(a) = a * Phi(a), Phi the standard normal CDF (``approximate="none"``), or
-    0.5 a (1 + tanh(sqrt(2/pi) (a + 0.044715 a^3))) (``approximate="tanh"``).
-    da = g (Phi(a) + a phi(a)) for the exact form. Saves the input. Phi uses the shared erf
-    kernel (Note [erf without the standard] in ops/_special.py)."""
+    0.5 a (1 + tanh(u)), u = sqrt(2/pi) (a + 0.044715 a^3) (``approximate="tanh"``).
+    da = g (Phi(a) + a phi(a)) for the exact form, and
+    da = g (0.5 (1 + t) + 0.5 a (1 - t^2) du/da), t = tanh(u), for the tanh form.
+    Saves the input, and for the tanh form also t (Note [GELU's saved tanh]). Phi uses the
+    shared erf kernel (Note [erf without the standard] in ops/_special.py)."""
 
     @staticmethod
     def forward(ctx, xp, a, approximate):
-        ctx.save_for_backward(a)
         ctx.approximate = approximate
         if approximate == "tanh":
-            return 0.5 * a * (1 + xp.tanh(_SQRT_2_OVER_PI * (a + 0.044715 * a * a * a)))
+            # u = a (c + c k a^2), built in one fresh array; the products are the
+            # composite's, regrouped, so values agree to rounding.
+            u = a * a
+            u *= _SQRT_2_OVER_PI * _GELU_K
+            u += _SQRT_2_OVER_PI
+            u *= a
+            t = xp.tanh(u)
+            del u
+            ctx.save_for_backward(a, t)
+            out = t + 1.0
+            out *= a
+            out *= 0.5
+            return out
+        ctx.save_for_backward(a)
         return 0.5 * a * (1 + erf(xp, a * _INV_SQRT_2))
 
     @staticmethod
     def backward(ctx, g):
-        (a,) = ctx.saved_tensors
         if ctx.approximate == "tanh":
-            inner = _SQRT_2_OVER_PI * (a + 0.044715 * a * a * a)
-            t = tanh(inner)
-            d_inner = _SQRT_2_OVER_PI * (1 + 3 * 0.044715 * a * a)
+            a, t = ctx.saved_tensors
+            # Grad mode on means create_graph: Note [Grad mode in backward] (engine.py).
+            if not is_grad_enabled():
+                return GeluTanhGrad.apply(g, a, t), None
+            inner = _SQRT_2_OVER_PI * (a + _GELU_K * a * a * a)
+            t = tanh(inner)  # rebuilt from a, so that the composite is differentiable in a
+            d_inner = _SQRT_2_OVER_PI * (1 + 3 * _GELU_K * a * a)
             return g * (0.5 * (1 + t) + 0.5 * a * (1 - t * t) * d_inner), None
+        (a,) = ctx.saved_tensors
         cdf = _phi_cdf(a)
         pdf = exp(a * a * -0.5) * _INV_SQRT_2PI
         return g * (cdf + a * pdf), None
+
+
+# Note [GELU's saved tanh]
+# ~~~~~~~~~~~~~~~~~~~~~~~~
+# The tanh GELU (a GPT's MLP activation) spends most of its time in tanh. Its derivative
+# needs t = tanh(u) again, so forward keeps t (one more array the size of the input) and a
+# plain backward (nothing recorded, the training case) computes the whole derivative from a
+# and t in one op, ``GeluTanhGrad``, in two fresh arrays updated in place, instead of
+# recomputing tanh inside about fifteen Tensor ops. Under ``create_graph`` the derivative
+# stays the composite of Tensor ops, rebuilt from a, so second derivatives hold.
+# tests/unit/test_gpt_fast_paths.py compares the two and counts the ops.
+
+
+class GeluTanhGrad(Function):
+    """da = g (0.5 (1 + t) + 0.5 a (1 - t^2) c (1 + 3 k a^2)) from g, the input a and
+    t = tanh(c (a + k a^3)) (Note [GELU's saved tanh]). Not differentiable. Saves nothing."""
+
+    differentiable = False
+
+    @staticmethod
+    def forward(ctx, xp, g, a, t):
+        d = a * a  # a du/da, with du/da = c (1 + 3 k a^2)
+        d *= 3.0 * _GELU_K * _SQRT_2_OVER_PI
+        d += _SQRT_2_OVER_PI
+        d *= a
+        s = t * t  # 1 - t^2
+        s *= -1.0
+        s += 1.0
+        d *= s
+        del s
+        d += t
+        d += 1.0
+        d *= 0.5
+        d *= g
+        return d
 
 
 class _NormalCdf(Function):
