@@ -304,6 +304,26 @@ class ArrayBackend:
         x[..., oh*sH + i*dH, ow*sW + j*dW]."""
         return None
 
+    def conv_columns(
+        self,
+        x: Array,
+        padding: tuple[tuple[int, int], tuple[int, int]],
+        kernel: tuple[int, int],
+        stride: tuple[int, int],
+        dilation: tuple[int, int],
+        grid: tuple[int, int],
+    ) -> Array | None:
+        """Fast-path hook for the columns a convolution consumes at once: im2col of ``x``
+        (N, C, H, W) zero padded by ``padding`` ((top, bottom), (left, right)), as
+        (N, C, kH*kW, OH, OW) in a scratch buffer that the next call in this thread may
+        overwrite (Note [Conv scratch] in nanotorch/ops/conv.py); None for "no fast path"."""
+        return None
+
+    def conv_matmul(self, role: str, a: Array, b: Array) -> Array | None:
+        """Fast-path hook: ``a @ b`` written into the scratch buffer named ``role`` (valid
+        until that role's next use in this thread; Note [Conv scratch]), or None."""
+        return None
+
 
 # Why a device can lack a dtype, and what to use instead (see ``unsupported_dtype``).
 _MISSING_DTYPE = {

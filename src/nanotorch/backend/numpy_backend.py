@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import math
+import threading
+
 import array_api_compat.numpy as xp_numpy
 import numpy as np
 
@@ -22,6 +25,9 @@ class NumpyBackend(ArrayBackend):
 
     def __init__(self, device: Device) -> None:
         super().__init__(device, xp_numpy, "cpu")
+        # Note [Conv scratch] (nanotorch/ops/conv.py): one growing byte buffer per role and
+        # thread, so two threads never share one.
+        self._scratch = threading.local()
 
     @staticmethod
     def is_available() -> tuple[bool, str]:
@@ -66,8 +72,66 @@ class NumpyBackend(ArrayBackend):
         # stack. The view's windows overlap in memory, so the copy is required: callers get
         # an array of their own (Note [Conv fast path] in nanotorch/ops/conv.py).
         n, c = x.shape[:2]
+        windows = self._windows(x, kernel, stride, dilation, grid)
+        return np.array(windows, order="C").reshape(n, c, kernel[0] * kernel[1], *grid)
+
+    def scratch(self, role: str, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
+        """An uninitialised array of ``shape`` in the buffer named ``role`` of this thread,
+        valid until that role's next use here (Note [Conv scratch] in nanotorch/ops/conv.py).
+        The buffer grows to the largest request and is then kept: a training loop asks for
+        the same sizes every step, and kept pages are not faulted in again."""
+        dtype = np.dtype(dtype)
+        nbytes = math.prod(shape) * dtype.itemsize
+        buffers = self._scratch.__dict__.setdefault("buffers", {})
+        buf = buffers.get(role)
+        if buf is None or buf.nbytes < nbytes:
+            buf = buffers[role] = np.empty(max(nbytes, 1), dtype=np.uint8)
+        return buf[:nbytes].view(dtype).reshape(shape)
+
+    def conv_columns(
+        self,
+        x: Array,
+        padding: tuple[tuple[int, int], tuple[int, int]],
+        kernel: tuple[int, int],
+        stride: tuple[int, int],
+        dilation: tuple[int, int],
+        grid: tuple[int, int],
+    ) -> Array:
+        # The padded image and the columns both live in scratch (Note [Conv scratch]): only
+        # the border strips are zeroed, since the interior is overwritten by x anyway.
+        n, c, h, w = x.shape
+        (pt, pb), (pl, pr) = padding
+        if pt or pb or pl or pr:
+            hp, wp = h + pt + pb, w + pl + pr
+            xpad = self.scratch("conv_pad", (n, c, hp, wp), x.dtype)
+            xpad[:, :, :pt] = 0
+            xpad[:, :, pt + h :] = 0
+            xpad[:, :, pt : pt + h, :pl] = 0
+            xpad[:, :, pt : pt + h, pl + w :] = 0
+            xpad[:, :, pt : pt + h, pl : pl + w] = x
+            x = xpad
+        cols = self.scratch("conv_cols", (n, c, kernel[0], kernel[1], *grid), x.dtype)
+        np.copyto(cols, self._windows(x, kernel, stride, dilation, grid))
+        return cols.reshape(n, c, kernel[0] * kernel[1], *grid)
+
+    def conv_matmul(self, role: str, a: Array, b: Array) -> Array:
+        shape = np.broadcast_shapes(a.shape[:-2], b.shape[:-2]) + (a.shape[-2], b.shape[-1])
+        out = self.scratch(role, shape, np.result_type(a, b))
+        return np.matmul(a, b, out=out)
+
+    @staticmethod
+    def _windows(
+        x: Array,
+        kernel: tuple[int, int],
+        stride: tuple[int, int],
+        dilation: tuple[int, int],
+        grid: tuple[int, int],
+    ) -> Array:
+        """Every window of the padded ``x`` as one read-only strided view
+        (N, C, kH, kW, OH, OW); its windows overlap in memory."""
+        n, c = x.shape[:2]
         s_n, s_c, s_h, s_w = x.strides
-        windows = np.lib.stride_tricks.as_strided(
+        return np.lib.stride_tricks.as_strided(
             x,
             shape=(n, c, kernel[0], kernel[1], grid[0], grid[1]),
             strides=(
@@ -80,4 +144,3 @@ class NumpyBackend(ArrayBackend):
             ),
             writeable=False,
         )
-        return np.array(windows, order="C").reshape(n, c, kernel[0] * kernel[1], *grid)

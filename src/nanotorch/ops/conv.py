@@ -44,6 +44,24 @@ code can be run, tested and benchmarked on any backend; the default ``"auto"`` u
 when it answers. Both give the same columns in the same layout, and the tests check that
 results and gradients are identical. col2im has no hook: on NumPy, adding the kH*kW slices
 is as fast as the alternatives we measured (benchmarks/conv_bench.py).
+
+Note [Conv scratch]
+~~~~~~~~~~~~~~~~~~~
+Most of a convolution's memory traffic is in arrays that die inside one op: the padded
+image and the columns in Conv2d.forward and in the weight gradient, and the kernel-weighted
+columns (W^T @ g) that col2im scatters in ConvTranspose2d.forward (conv2d's input gradient).
+With glibc's default thresholds a freed array of a megabyte or more goes back to the
+operating system, so a training loop faults every one of its pages in again, every step;
+on the development machine that cost more than the arithmetic (discovery/performance.md,
+"Convolution and pooling II (W4)"). So under ``"auto"`` a backend may answer the
+``conv_columns`` and ``conv_matmul`` hooks with arrays in a scratch buffer that it keeps,
+one per role and thread, grown to the largest request (``NumpyBackend.scratch``). Such an
+array is valid only until its role's next use in the same thread, so it is only ever
+consumed inside the op that asked for it, never returned or saved. The op outputs, which
+the graph keeps, stay fresh arrays. A plain backward (nothing recorded, Note [Grad mode in
+backward]) computes dW as one non-differentiable op, ``ConvWeightGrad``, on scratch columns;
+under ``create_graph`` it stays the composite of Im2Col and matmul, so double backward works.
+The bias is added in place into the fresh matmul result (conv + bias in one pass).
 """
 
 from __future__ import annotations
@@ -55,6 +73,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from nanotorch.autograd.function import Function
+from nanotorch.autograd.grad_mode import is_grad_enabled
 from nanotorch.errors import ShapeError
 from nanotorch.ops.matmul import matmul
 from nanotorch.tensor import Tensor
@@ -176,13 +195,60 @@ def im2col_array(backend: Any, xp: Any, x: Any, geom: ConvGeometry) -> Any:
     return xp.stack([xpad[(..., *geom.window(i, j))] for i, j in geom.positions], axis=2)
 
 
+def _clipped(i: int, k: int, s: int, d: int, pad: int, size: int, grid: int) -> tuple[slice, slice]:
+    """Along one axis, the (image, grid) slices where kernel position ``i`` lands inside the
+    unpadded image: grid cell g reads image pixel g*s + i*d - pad, kept where 0 <= it < size.
+    ``k`` is unused; it keeps the call sites symmetric."""
+    offset = i * d - pad
+    lo = 0 if offset >= 0 else (-offset + s - 1) // s
+    hi = min(grid, (size - 1 - offset) // s + 1) if size - 1 - offset >= 0 else 0
+    if hi <= lo:
+        return slice(0, 0), slice(0, 0)
+    start = lo * s + offset
+    return slice(start, start + s * (hi - lo - 1) + 1, s), slice(lo, hi)
+
+
 def col2im_array(xp: Any, cols: Any, geom: ConvGeometry) -> Any:
     """The adjoint of ``im2col_array``: (N, C, kH*kW, OH, OW) -> (N, C, H, W), adding each
-    kernel position's columns into its window slice of a padded buffer, then cropping."""
-    buf = xp.zeros(cols.shape[:2] + geom.padded, dtype=cols.dtype, device=cols.device)
+    kernel position's columns into its window slice of the image.
+
+    The slices are clipped to the unpadded image rather than added into a padded buffer and
+    cropped: the same sums in the same order, without the larger buffer, and the result is
+    contiguous (a cropped view is not, which slows every op that reads the gradient)."""
+    out = xp.zeros(cols.shape[:2] + geom.image, dtype=cols.dtype, device=cols.device)
+    (kh, kw), (sh, sw), (dh, dw) = geom.kernel, geom.stride, geom.dilation
+    (pt, _), (pl, _) = geom.padding
     for k, (i, j) in enumerate(geom.positions):
-        buf[(..., *geom.window(i, j))] += cols[:, :, k, ...]
-    return buf[(..., *geom.interior())]
+        rows, grid_rows = _clipped(i, kh, sh, dh, pt, geom.image[0], geom.grid[0])
+        cols_, grid_cols = _clipped(j, kw, sw, dw, pl, geom.image[1], geom.grid[1])
+        if rows.stop == rows.start or cols_.stop == cols_.start:
+            continue  # this kernel position only ever sees padding
+        out[:, :, rows, cols_] += cols[:, :, k, grid_rows, grid_cols]
+    return out
+
+
+def _columns(backend: Any, xp: Any, x: Any, geom: ConvGeometry) -> Any:
+    """im2col of ``x`` for use inside one op only: scratch columns from the backend under
+    "auto" (Note [Conv scratch]), else the portable ones."""
+    if _conv_impl.get() == "auto":
+        hook = getattr(backend, "conv_columns", None)
+        if hook is not None:
+            cols = hook(x, geom.padding, geom.kernel, geom.stride, geom.dilation, geom.grid)
+            if cols is not None:
+                return cols
+    return im2col_array(backend, xp, x, geom)
+
+
+def _scratch_matmul(backend: Any, xp: Any, role: str, a: Any, b: Any) -> Any:
+    """``a @ b`` for use inside one op only: in the backend's scratch under "auto" (Note
+    [Conv scratch]), else a fresh array."""
+    if _conv_impl.get() == "auto":
+        hook = getattr(backend, "conv_matmul", None)
+        if hook is not None:
+            out = hook(role, a, b)
+            if out is not None:
+                return out
+    return xp.matmul(a, b)
 
 
 # ---------------------------------------------------------------------------- Functions
@@ -226,6 +292,8 @@ def _weight_grad(
     """sum over n of small[n, g] @ im2col(big)[n, g]^T, per group (Note [Conv backward by
     adjoints]): conv2d's dL/dw with small = grad_out, big = x; conv_transpose2d's with
     small = x, big = grad_out. Built from Functions, so it is differentiable again."""
+    if not is_grad_enabled():  # a plain backward: Note [Conv scratch]
+        return ConvWeightGrad.apply(small, big, geom=geom, groups=groups, w_shape=w_shape)
     n, c_big = big.shape[:2]
     c_small = small.shape[1]
     k = geom.kernel[0] * geom.kernel[1]
@@ -233,6 +301,29 @@ def _weight_grad(
     cols = Im2Col.apply(big, geom=geom).reshape(n, groups, c_big // groups * k, cells)
     rows = small.reshape(n, groups, c_small // groups, cells)
     return matmul(rows, cols.mT).sum(0).reshape(w_shape)
+
+
+class ConvWeightGrad(Function):
+    """dw = sum over n of small[n, g] @ im2col(big)[n, g]^T per group, as one op on columns
+    that die inside it (scratch under "auto", Note [Conv scratch]): what ``_weight_grad``
+    computes when no graph is recorded. Not differentiable. Saves nothing."""
+
+    differentiable = False
+
+    @staticmethod
+    def forward(ctx, xp, small, big, geom, groups, w_shape):
+        n, c_big = big.shape[:2]
+        c_small = small.shape[1]
+        k = geom.kernel[0] * geom.kernel[1]
+        cells = geom.grid[0] * geom.grid[1]
+        cols = xp.reshape(
+            _columns(ctx.backend, xp, big, geom), (n, groups, c_big // groups * k, cells)
+        )
+        rows = xp.reshape(small, (n, groups, c_small // groups, cells))
+        per_sample = _scratch_matmul(
+            ctx.backend, xp, "conv_wgrad", rows, xp.permute_dims(cols, (0, 1, 3, 2))
+        )
+        return xp.reshape(xp.sum(per_sample, axis=0), w_shape)
 
 
 def _bias_grad(g: Tensor) -> Tensor:
@@ -257,13 +348,11 @@ class Conv2d(Function):
         o = w.shape[0]
         k = geom.kernel[0] * geom.kernel[1]
         cells = geom.grid[0] * geom.grid[1]
-        cols = xp.reshape(
-            im2col_array(ctx.backend, xp, x, geom), (n, groups, c // groups * k, cells)
-        )
+        cols = xp.reshape(_columns(ctx.backend, xp, x, geom), (n, groups, c // groups * k, cells))
         wm = xp.reshape(w, (groups, o // groups, c // groups * k))
         out = xp.reshape(xp.matmul(wm, cols), (n, o) + geom.grid)
         if b is not None:
-            out = out + xp.reshape(b, (1, o, 1, 1))
+            out += xp.reshape(b, (1, o, 1, 1))  # in place: ``out`` is fresh and ours
         return out
 
     @staticmethod
@@ -298,11 +387,11 @@ class ConvTranspose2d(Function):
         cells = geom.grid[0] * geom.grid[1]
         xm = xp.reshape(x, (n, groups, c_in // groups, cells))
         wm = xp.reshape(w, (groups, c_in // groups, c_out // groups * k))
-        cols = xp.matmul(xp.permute_dims(wm, (0, 2, 1)), xm)
+        cols = _scratch_matmul(ctx.backend, xp, "conv_gcols", xp.permute_dims(wm, (0, 2, 1)), xm)
         cols = xp.reshape(cols, (n, c_out, k) + geom.grid)
         out = col2im_array(xp, cols, geom)
         if b is not None:
-            out = out + xp.reshape(b, (1, c_out, 1, 1))
+            out += xp.reshape(b, (1, c_out, 1, 1))  # in place: ``out`` is fresh and ours
         return out
 
     @staticmethod
