@@ -324,6 +324,22 @@ class ArrayBackend:
         until that role's next use in this thread; Note [Conv scratch]), or None."""
         return None
 
+    def max_pool_tiles(
+        self, x: Array, kernel: tuple[int, int], grid: tuple[int, int]
+    ) -> tuple[Array, Array] | None:
+        """Fast-path hook for a max pool whose windows tile ``x`` (N, C, H, W) without
+        overlap or padding (stride = kernel): the maxima (N, C, OH, OW) and a bool array
+        (kH*kW, N, C, OH, OW) marking each window's first maximum, or None for "no fast path
+        here" (Note [Tiled max pool] in nanotorch/ops/pool.py)."""
+        return None
+
+    def max_pool_route(
+        self, g: Array, masks: Array, kernel: tuple[int, int], image: tuple[int, int]
+    ) -> Array | None:
+        """The input gradient (N, C, H, W) of a tiled max pool: ``g`` (N, C, OH, OW) written
+        where ``masks`` (from ``max_pool_tiles``) marks the maximum, zero elsewhere."""
+        return None
+
 
 # Why a device can lack a dtype, and what to use instead (see ``unsupported_dtype``).
 _MISSING_DTYPE = {

@@ -119,6 +119,50 @@ class NumpyBackend(ArrayBackend):
         out = self.scratch(role, shape, np.result_type(a, b))
         return np.matmul(a, b, out=out)
 
+    def max_pool_tiles(
+        self, x: Array, kernel: tuple[int, int], grid: tuple[int, int]
+    ) -> tuple[Array, Array] | None:
+        # Note [Tiled max pool] (nanotorch/ops/pool.py): kH*kW strided views, a running
+        # maximum in place, then one bool mask per kernel position, first maximum only.
+        corners = self._tiles(x, kernel, grid)
+        best = np.array(corners[0], order="C")
+        for v in corners[1:]:
+            np.maximum(best, v, out=best)
+        if np.isnan(best).any():
+            return None  # NaN picks the last NaN, not the first maximum: the portable loop
+        masks = np.empty((len(corners),) + best.shape, dtype=np.bool_)
+        taken = np.equal(corners[0], best, out=masks[0])
+        if len(corners) > 1:
+            taken = taken.copy()
+            hit = np.empty(best.shape, dtype=np.bool_)
+            for k, v in enumerate(corners[1:], start=1):
+                np.equal(v, best, out=hit)
+                np.greater(hit, taken, out=masks[k])  # hit and not yet taken
+                np.logical_or(taken, hit, out=taken)
+        return best, masks
+
+    def max_pool_route(
+        self, g: Array, masks: Array, kernel: tuple[int, int], image: tuple[int, int]
+    ) -> Array:
+        grid = g.shape[2:]
+        tiled = (grid[0] * kernel[0], grid[1] * kernel[1]) == tuple(image)
+        # Every pixel of an exactly tiled image is written below; otherwise the cropped
+        # rows and columns must read zero.
+        gx = (np.empty if tiled else np.zeros)(g.shape[:2] + tuple(image), dtype=g.dtype)
+        for k, view in enumerate(self._tiles(gx, kernel, grid)):
+            np.multiply(g, masks[k], out=view)
+        return gx
+
+    @staticmethod
+    def _tiles(x: Array, kernel: tuple[int, int], grid: tuple[int, int]) -> list[Array]:
+        """The kH*kW strided views of ``x`` that hold kernel position (i, j) of every tile."""
+        h, w = grid[0] * kernel[0], grid[1] * kernel[1]
+        return [
+            x[:, :, i : h : kernel[0], j : w : kernel[1]]
+            for i in range(kernel[0])
+            for j in range(kernel[1])
+        ]
+
     @staticmethod
     def _windows(
         x: Array,
