@@ -516,3 +516,41 @@ def test_backends_without_conv_scratch_answer_none(device):
     pads = ((0, 0), (0, 0))
     assert ArrayBackend.conv_columns(backend, x, pads, (2, 2), (1, 1), (1, 1), (2, 2)) is None
     assert ArrayBackend.conv_matmul(backend, "r", x, x) is None
+
+
+@pytest.mark.parametrize(
+    "kernel,padding,dilation,stride",
+    [
+        ((3, 3), ((1, 1), (1, 1)), (1, 1), (1, 1)),  # the "same" shifted-rows case
+        ((2, 4), ((0, 1), (1, 2)), (1, 1), (1, 1)),  # asymmetric "same" padding
+        ((3, 3), ((2, 2), (2, 2)), (2, 2), (1, 1)),  # dilated "same"
+        ((5, 1), ((2, 2), (0, 0)), (1, 1), (1, 1)),
+        ((3, 3), ((1, 1), (1, 1)), (1, 1), (2, 1)),  # strided: the window view
+        ((3, 2), ((0, 0), (0, 0)), (1, 1), (1, 1)),  # valid: the window view
+    ],
+)
+def test_numpy_conv_scratch_hooks_match_the_portable_kernels(kernel, padding, dilation, stride):
+    # conv_columns and conv_col2im (Note [Shifted rows] in backend/numpy_backend.py) give
+    # exactly the portable im2col / col2im, also on a non-contiguous input.
+    from nanotorch.backend import get_backend
+
+    backend = get_backend(nt.device("cpu"))
+    x = np.random.default_rng(1).standard_normal((2, 3, 7, 6)).transpose(0, 1, 3, 2)
+    span = [d * (k - 1) + 1 for k, d in zip(kernel, dilation)]
+    image = x.shape[2:]
+    grid = tuple(
+        (n + lo + hi - sp) // s + 1 for n, (lo, hi), sp, s in zip(image, padding, span, stride)
+    )
+    geom = conv_mod.ConvGeometry(kernel, stride, padding, dilation, image, grid)
+    with conv_mod.set_conv_impl("portable"):
+        expected = conv_mod.im2col_array(backend, backend.xp, x, geom)
+    got = backend.conv_columns(x, padding, kernel, stride, dilation, grid)
+    np.testing.assert_array_equal(got, expected)
+    cols = np.random.default_rng(2).standard_normal(expected.shape)
+    want = conv_mod.col2im_array(backend.xp, cols, geom)
+    back = backend.conv_col2im(cols.copy(), padding, kernel, stride, dilation, image)
+    if back is not None:  # the hook answers for the stride-1 same-size case only
+        assert grid == image and stride == (1, 1)
+        np.testing.assert_allclose(back, want, rtol=1e-14, atol=1e-14)
+    else:
+        assert grid != image or stride != (1, 1)

@@ -319,6 +319,20 @@ class ArrayBackend:
         overwrite (Note [Conv scratch] in nanotorch/ops/conv.py); None for "no fast path"."""
         return None
 
+    def conv_col2im(
+        self,
+        cols: Array,
+        padding: tuple[tuple[int, int], tuple[int, int]],
+        kernel: tuple[int, int],
+        stride: tuple[int, int],
+        dilation: tuple[int, int],
+        image: tuple[int, int],
+    ) -> Array | None:
+        """Fast-path hook for col2im of scratch columns (N, C, kH*kW, OH, OW) into a new
+        (N, C, H, W) image, allowed to overwrite ``cols``; None for "no fast path here"
+        (Note [Conv scratch] in nanotorch/ops/conv.py)."""
+        return None
+
     def conv_matmul(self, role: str, a: Array, b: Array) -> Array | None:
         """Fast-path hook: ``a @ b`` written into the scratch buffer named ``role`` (valid
         until that role's next use in this thread; Note [Conv scratch]), or None."""

@@ -100,6 +100,12 @@ class NumpyBackend(ArrayBackend):
         # The padded image and the columns both live in scratch (Note [Conv scratch]): only
         # the border strips are zeroed, since the interior is overwritten by x anyway.
         n, c, h, w = x.shape
+        cells = kernel[0] * kernel[1]
+        if stride == (1, 1) and tuple(grid) == (h, w):
+            cols = self.scratch("conv_cols", (n, c, cells, h * w), x.dtype)
+            for k, (shift, wrap) in enumerate(_same_shifts(padding, kernel, dilation, (h, w))):
+                _shifted_copy(cols[:, :, k], x, shift, wrap)
+            return cols.reshape(n, c, cells, h, w)
         (pt, pb), (pl, pr) = padding
         if pt or pb or pl or pr:
             hp, wp = h + pt + pb, w + pl + pr
@@ -112,7 +118,32 @@ class NumpyBackend(ArrayBackend):
             x = xpad
         cols = self.scratch("conv_cols", (n, c, kernel[0], kernel[1], *grid), x.dtype)
         np.copyto(cols, self._windows(x, kernel, stride, dilation, grid))
-        return cols.reshape(n, c, kernel[0] * kernel[1], *grid)
+        return cols.reshape(n, c, cells, *grid)
+
+    def conv_col2im(
+        self,
+        cols: Array,
+        padding: tuple[tuple[int, int], tuple[int, int]],
+        kernel: tuple[int, int],
+        stride: tuple[int, int],
+        dilation: tuple[int, int],
+        image: tuple[int, int],
+    ) -> Array | None:
+        # Only the stride-1 "same size" case (Note [Shifted rows] below); ``cols`` is scratch
+        # and is overwritten (the columns that wrap around a row are zeroed).
+        n, c, cells, oh, ow = cols.shape
+        if stride != (1, 1) or (oh, ow) != tuple(image):
+            return None
+        out = np.zeros((n, c, oh * ow), dtype=cols.dtype)
+        flat = cols.reshape(n, c, cells, oh * ow)
+        for k, (shift, wrap) in enumerate(_same_shifts(padding, kernel, dilation, image)):
+            grid_k = cols[:, :, k]
+            for bad in wrap:
+                grid_k[..., bad] = 0
+            lo, hi = max(0, -shift), min(oh * ow, oh * ow - shift)
+            if lo < hi:
+                out[:, :, lo + shift : hi + shift] += flat[:, :, k, lo:hi]
+        return out.reshape(n, c, oh, ow)
 
     def conv_matmul(self, role: str, a: Array, b: Array) -> Array:
         shape = np.broadcast_shapes(a.shape[:-2], b.shape[:-2]) + (a.shape[-2], b.shape[-1])
@@ -188,3 +219,55 @@ class NumpyBackend(ArrayBackend):
             ),
             writeable=False,
         )
+
+
+# Note [Shifted rows]
+# ~~~~~~~~~~~~~~~~~~~
+# A stride-1 convolution whose output has the input's size (3x3 with padding 1, the common
+# case) reads, at kernel position (i, j), pixel p + shift of the flattened image for output
+# pixel p, with shift = (i*dH - top) * W + (j*dW - left). So kernel position (i, j)'s columns
+# are one contiguous run of the flattened image, except where the window hangs over the
+# padding: rows before the top or after the bottom fall outside the run and are zero, and a
+# few columns at the left or right edge "wrap" into the neighbouring row and must be zeroed.
+# Copying whole runs instead of a (N, C, H, W) strided window keeps NumPy's inner loop long
+# (H*W elements instead of W); on W4's 14x14 layer the columns take 0.29 ms instead of
+# 0.48. col2im runs the same shifts the other way, adding runs into the flat image after
+# zeroing the wrapped columns.
+def _same_shifts(
+    padding: tuple[tuple[int, int], tuple[int, int]],
+    kernel: tuple[int, int],
+    dilation: tuple[int, int],
+    image: tuple[int, int],
+) -> list[tuple[int, list[slice]]]:
+    """Per kernel position: the flat shift, and the output-column slices that wrap."""
+    (pt, _), (pl, _) = padding
+    h, w = image
+    out = []
+    for i in range(kernel[0]):
+        for j in range(kernel[1]):
+            dc = j * dilation[1] - pl
+            wrap = []
+            if dc < 0:
+                wrap.append(slice(0, min(w, -dc)))
+            elif dc > 0:
+                wrap.append(slice(max(0, w - dc), w))
+            out.append(((i * dilation[0] - pt) * w + dc, wrap))
+    return out
+
+
+def _shifted_copy(dst: np.ndarray, x: np.ndarray, shift: int, wrap: list[slice]) -> None:
+    """dst (N, C, H*W) = x (N, C, H, W) flattened and shifted by ``shift``, zero where the
+    read falls outside the image or wraps around a row (Note [Shifted rows])."""
+    n, c, h, w = x.shape
+    size = h * w
+    src = x.reshape(n, c, size)
+    lo, hi = max(0, -shift), min(size, size - shift)
+    if lo < hi:
+        dst[:, :, lo:hi] = src[:, :, lo + shift : hi + shift]
+        dst[:, :, :lo] = 0
+        dst[:, :, hi:] = 0
+    else:
+        dst[...] = 0
+    grid = dst.reshape(n, c, h, w)
+    for bad in wrap:
+        grid[..., bad] = 0

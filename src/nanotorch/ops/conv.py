@@ -239,6 +239,17 @@ def _columns(backend: Any, xp: Any, x: Any, geom: ConvGeometry) -> Any:
     return im2col_array(backend, xp, x, geom)
 
 
+def _scratch_col2im(backend: Any, cols: Any, geom: ConvGeometry) -> Any:
+    """The backend's col2im of scratch ``cols`` (which it may overwrite) under "auto", or
+    None (Note [Conv scratch])."""
+    if _conv_impl.get() != "auto":
+        return None
+    hook = getattr(backend, "conv_col2im", None)
+    if hook is None:
+        return None
+    return hook(cols, geom.padding, geom.kernel, geom.stride, geom.dilation, geom.image)
+
+
 def _scratch_matmul(backend: Any, xp: Any, role: str, a: Any, b: Any) -> Any:
     """``a @ b`` for use inside one op only: in the backend's scratch under "auto" (Note
     [Conv scratch]), else a fresh array."""
@@ -389,7 +400,9 @@ class ConvTranspose2d(Function):
         wm = xp.reshape(w, (groups, c_in // groups, c_out // groups * k))
         cols = _scratch_matmul(ctx.backend, xp, "conv_gcols", xp.permute_dims(wm, (0, 2, 1)), xm)
         cols = xp.reshape(cols, (n, c_out, k) + geom.grid)
-        out = col2im_array(xp, cols, geom)
+        out = _scratch_col2im(ctx.backend, cols, geom)
+        if out is None:
+            out = col2im_array(xp, cols, geom)
         if b is not None:
             out += xp.reshape(b, (1, c_out, 1, 1))  # in place: ``out`` is fresh and ours
         return out
