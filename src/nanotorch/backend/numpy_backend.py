@@ -156,9 +156,12 @@ class NumpyBackend(ArrayBackend):
         # Note [Tiled max pool] (nanotorch/ops/pool.py): kH*kW strided views, a running
         # maximum in place, then one bool mask per kernel position, first maximum only.
         corners = self._tiles(x, kernel, grid)
-        best = np.array(corners[0], order="C")
-        for v in corners[1:]:
-            np.maximum(best, v, out=best)
+        if len(corners) == 1:
+            best = np.array(corners[0], order="C")
+        else:
+            best = np.maximum(corners[0], corners[1])
+            for v in corners[2:]:
+                np.maximum(best, v, out=best)
         if np.isnan(best).any():
             return None  # NaN picks the last NaN, not the first maximum: the portable loop
         masks = np.empty((len(corners),) + best.shape, dtype=np.bool_)
@@ -169,7 +172,8 @@ class NumpyBackend(ArrayBackend):
             for k, v in enumerate(corners[1:], start=1):
                 np.equal(v, best, out=hit)
                 np.greater(hit, taken, out=masks[k])  # hit and not yet taken
-                np.logical_or(taken, hit, out=taken)
+                if k < len(corners) - 1:
+                    np.logical_or(taken, hit, out=taken)
         return best, masks
 
     def max_pool_route(

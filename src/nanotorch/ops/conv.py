@@ -42,8 +42,11 @@ backend answers with one strided window view of NumPy (``as_strided``) and one c
 of kH*kW slices and a stack. ``set_conv_impl("portable")`` bypasses the hook, so the portable
 code can be run, tested and benchmarked on any backend; the default ``"auto"`` uses the hook
 when it answers. Both give the same columns in the same layout, and the tests check that
-results and gradients are identical. col2im has no hook: on NumPy, adding the kH*kW slices
-is as fast as the alternatives we measured (benchmarks/conv_bench.py).
+results and gradients are identical. The ``im2col`` hook serves Im2Col, whose output the
+graph may keep; the columns an op consumes at once come from the scratch hooks of Note
+[Conv scratch] instead, and so does col2im on those columns. Which matmul formulation the
+ops use (im2col + one batched matmul, for every shape measured) is discussed in
+discovery/convolution.md, "Choosing a formulation".
 
 Note [Conv scratch]
 ~~~~~~~~~~~~~~~~~~~
