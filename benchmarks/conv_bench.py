@@ -197,8 +197,14 @@ def _col2im(gc: np.ndarray, n: int, c: int, k: int, h: int) -> np.ndarray:
 
 def formulations(n: int, c: int, o: int, h: int, seed: int = 0):
     """{product: {formulation: fn}} for one shape; each fn returns its result so that the
-    formulations can be checked against each other before they are timed."""
+    formulations can be checked against each other before they are timed. The "library"
+    rows use NumpyBackend's own hooks (scratch columns, shifted rows), as conv2d does."""
+    import nanotorch as nt
+    from nanotorch.backend import get_backend
+
+    backend = get_backend(nt.device("cpu"))
     k, p = 3, 1
+    pads, kern, one = ((p, p), (p, p)), (k, k), (1, 1)
     rng = np.random.default_rng(seed)
     x = rng.standard_normal((n, c, h, h), dtype=np.float32)
     w = rng.standard_normal((o, c, k, k), dtype=np.float32)
@@ -206,6 +212,10 @@ def formulations(n: int, c: int, o: int, h: int, seed: int = 0):
     xpad = np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)))
     gpad = np.pad(g, ((0, 0), (0, 0), (p, p), (p, p)))
     wm, g3 = w.reshape(o, -1), g.reshape(n, o, h * h)
+    wflip = np.ascontiguousarray(w[:, :, ::-1, ::-1].transpose(1, 0, 2, 3)).reshape(c, -1)
+
+    def lib_cols(img: np.ndarray, ch: int) -> np.ndarray:
+        return backend.conv_columns(img, pads, kern, one, one, (h, h)).reshape(n, ch * k * k, -1)
 
     def shifted(img, taps, out_c, spec):
         out = None
@@ -215,9 +225,13 @@ def formulations(n: int, c: int, o: int, h: int, seed: int = 0):
                 out = t if out is None else out + t
         return out.reshape(n, out_c, h, h)
 
+    def lib_col2im() -> np.ndarray:
+        gc = backend.conv_matmul("conv_gcols", wm.T, g3).reshape(n, c, k * k, h, h)
+        return backend.conv_col2im(gc, pads, kern, one, one, (h, h))
+
     forward = {
         # the library's path: columns (N, C*9, H*W), one batched matmul, NCHW out directly
-        "im2col+bmm": lambda: (wm @ _im2col(xpad, k, h)).reshape(n, o, h, h),
+        "library im2col+bmm": lambda: (wm @ lib_cols(x, c)).reshape(n, o, h, h),
         # one large GEMM on channel-major columns, then a transposing copy to NCHW
         "im2col+gemm": lambda: np.ascontiguousarray(
             (wm @ _im2col(xpad, k, h, True)).reshape(o, n, h, h).transpose(1, 0, 2, 3)
@@ -226,23 +240,25 @@ def formulations(n: int, c: int, o: int, h: int, seed: int = 0):
         "shifted-sum": lambda: shifted(xpad, lambda i, j: w[:, :, i, j], o, "oc,nchw->nohw"),
     }
     weight = {
-        "im2col+bmm": lambda: (g3 @ _im2col(xpad, k, h).transpose(0, 2, 1)).sum(0),
+        "library im2col+bmm": lambda: (g3 @ lib_cols(x, c).transpose(0, 2, 1)).sum(0),
         "im2col+tensordot": lambda: np.tensordot(g3, _im2col(xpad, k, h), ([0, 2], [0, 2])),
         "im2col+gemm": lambda: g3.transpose(1, 0, 2).reshape(o, -1) @ _im2col(xpad, k, h, True).T,
     }
-    wflip = np.ascontiguousarray(w[:, :, ::-1, ::-1].transpose(1, 0, 2, 3))
     inputs = {
-        # the library's path: W^T @ g, then col2im (nine slice-adds)
-        "bmm+col2im": lambda: _col2im((wm.T @ g3).reshape(n, c, k, k, h, h), n, c, k, h),
-        # the input gradient as a "full" convolution of g with the flipped kernel
-        "im2col(g)+bmm": lambda: (wflip.reshape(c, -1) @ _im2col(gpad, k, h)).reshape(n, c, h, h),
-        "shifted-sum": lambda: shifted(gpad, lambda i, j: wflip[:, :, i, j], c, "co,nohw->nchw"),
+        # W^T @ g into scratch, then col2im by shifted rows
+        "library bmm+col2im": lib_col2im,
+        # the input gradient as a "full" correlation of g with the flipped kernel
+        "library im2col(g)+bmm": lambda: (wflip @ lib_cols(g, o)).reshape(n, c, h, h),
+        "plain bmm+col2im": lambda: _col2im((wm.T @ g3).reshape(n, c, k, k, h, h), n, c, k, h),
+        "shifted-sum": lambda: shifted(
+            gpad, lambda i, j: wflip.reshape(c, o, k, k)[:, :, i, j], c, "co,nohw->nchw"
+        ),
     }
     return {"forward": forward, "dW": weight, "dX": inputs}
 
 
 def print_formulations(repeat: int) -> None:
-    print(f"stride-1 3x3 conv, padding 1, float32, plain NumPy; best of {repeat} (ms), the")
+    print(f"stride-1 3x3 conv, padding 1, float32, NumPy; best of {repeat} (ms), the")
     print("fastest formulation of each product marked *")
     for n, c, o, h in FORMULATION_SHAPES:
         parts = []

@@ -395,6 +395,10 @@ def test_backends_without_a_fast_path_answer_none(device):
 # per-thread buffer, the bias is added in place, and a plain backward computes dW in one
 # non-differentiable op. These tests pin that the fast path agrees with the portable one.
 FAST_CASES = PATH_CASES + [
+    # O <= C at stride 1: the input gradient as a full correlation (Note [Choosing a conv
+    # formulation])
+    dict(x=(2, 5, 6, 7), w=(3, 5, 3, 2), padding="same", bias=True),
+    dict(x=(2, 4, 7, 7), w=(2, 4, 3, 3), dilation=(1, 2), padding=(1, 0)),
     dict(x=(3, 1, 8, 8), w=(4, 1, 3, 3), padding=1, bias=True),
     dict(x=(2, 3, 6, 7), w=(4, 3, 3, 3), padding=(2, 1), stride=(2, 1), bias=True),
     dict(x=(2, 4, 9, 9), w=(4, 1, 3, 3), padding=2, dilation=2, groups=4, bias=True),
@@ -554,3 +558,31 @@ def test_numpy_conv_scratch_hooks_match_the_portable_kernels(kernel, padding, di
         np.testing.assert_allclose(back, want, rtol=1e-14, atol=1e-14)
     else:
         assert grid != image or stride != (1, 1)
+
+
+@pytest.mark.parametrize(
+    "x_shape,w_shape,kwargs,expected",
+    [
+        ((1, 4, 6, 6), (2, 4, 3, 3), dict(padding=1), True),  # O <= C, stride 1
+        ((1, 4, 6, 6), (4, 4, 3, 3), dict(padding=1), True),
+        ((1, 2, 6, 6), (4, 2, 3, 3), dict(padding=1), False),  # O > C: col2im
+        ((1, 4, 6, 6), (2, 4, 3, 3), dict(padding=1, stride=2), False),  # strided
+    ],
+)
+def test_conv2d_input_gradient_formulation_follows_the_rule(
+    monkeypatch, x_shape, w_shape, kwargs, expected
+):
+    calls = []
+    original = conv_mod.ConvInputGradAsConv.forward
+
+    def spy(ctx, xp, *args, **kw):
+        calls.append(1)
+        return original(ctx, xp, *args, **kw)
+
+    monkeypatch.setattr(conv_mod.ConvInputGradAsConv, "forward", staticmethod(spy))
+    x = nt.ones(x_shape, requires_grad=True)
+    nt.conv2d(x, nt.ones(w_shape), **kwargs).sum().backward()
+    assert calls == ([1] if expected else [])
+    with conv_mod.set_conv_impl("portable"):
+        nt.conv2d(x, nt.ones(w_shape), **kwargs).sum().backward()
+    assert calls == ([1] if expected else [])

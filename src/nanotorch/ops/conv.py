@@ -373,14 +373,64 @@ class Conv2d(Function):
     def backward(ctx, g):
         x, w = ctx.saved_tensors
         needs = ctx.needs_input_grad
-        gx = (
-            ConvTranspose2d.apply(g, w, None, geom=ctx.geom, groups=ctx.groups)
-            if needs[0]
-            else None
-        )
+        gx = None
+        if needs[0]:
+            geom, groups = ctx.geom, ctx.groups
+            if not is_grad_enabled() and _input_grad_as_conv(geom, x.shape[1], w.shape[0]):
+                gx = ConvInputGradAsConv.apply(g, w, geom=geom, groups=groups)
+            else:
+                gx = ConvTranspose2d.apply(g, w, None, geom=geom, groups=groups)
         gw = _weight_grad(g, x, ctx.geom, ctx.groups, w.shape) if needs[1] else None
         gb = _bias_grad(g) if ctx.has_bias and needs[2] else None
         return gx, gw, gb
+
+
+# Note [Choosing a conv formulation]
+# ~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~
+# conv2d's input gradient has two formulations with the same matmul work, N*C*O*kH*kW*H*W
+# multiply-adds: W^T g into columns (N, C*kH*kW, H*W) and col2im (kH*kW read-add-writes of
+# an (N, C, H, W) image), or, for stride 1, the "full" correlation of g with the flipped
+# kernel: im2col(g) (N, O*kH*kW, H*W, kH*kW plain copies of g) and one matmul whose result is
+# the gradient itself. The second wins when the copies are not larger than the adds, that is
+# when O <= C (benchmarks/conv_bench.py --formulations; the table and the rule are in
+# discovery/convolution.md, "Choosing a formulation"). The forward and the weight gradient
+# keep im2col + one batched matmul on every shape measured. Only a plain backward chooses;
+# under create_graph the input gradient stays ConvTranspose2d, whose own backward is known.
+def _input_grad_as_conv(geom: ConvGeometry, c_in: int, c_out: int) -> bool:
+    """Whether conv2d's input gradient is computed as a full correlation of g (Note
+    [Choosing a conv formulation]): stride 1, padding within the kernel's span, O <= C,
+    and the fast paths switched on."""
+    if geom.stride != (1, 1) or c_out > c_in or _conv_impl.get() != "auto":
+        return False
+    spans = [d * (k - 1) for k, d in zip(geom.kernel, geom.dilation)]
+    return all(lo <= sp and hi <= sp for (lo, hi), sp in zip(geom.padding, spans))
+
+
+class ConvInputGradAsConv(Function):
+    """conv2d's input gradient for stride 1 as a correlation of g with the flipped kernel:
+    dx[n, c] = sum_{o, i, j} w[o, c, kH-1-i, kW-1-j] g_pad[n, o, h + i*dH, w + j*dW], where g
+    is padded by span - 1 - padding on each side (Note [Choosing a conv formulation]). What a
+    plain backward computes when O <= C; not differentiable. Saves nothing."""
+
+    differentiable = False
+
+    @staticmethod
+    def forward(ctx, xp, g, w, geom, groups):
+        n, c_out = g.shape[:2]
+        c_in = w.shape[1] * groups
+        (kh, kw), (dh, dw) = geom.kernel, geom.dilation
+        (pt, pb), (pl, pr) = geom.padding
+        sh, sw = dh * (kh - 1), dw * (kw - 1)
+        full = ConvGeometry(
+            geom.kernel, (1, 1), ((sh - pt, sh - pb), (sw - pl, sw - pr)), geom.dilation,
+            geom.grid, geom.image,
+        )  # fmt: skip
+        k = kh * kw
+        cols = xp.reshape(_columns(ctx.backend, xp, g, full), (n, groups, c_out // groups * k, -1))
+        # w (O, C/G, kH, kW) -> per group (C/G, O/G * kH * kW), kernel flipped
+        wf = xp.flip(xp.reshape(w, (groups, c_out // groups, c_in // groups, kh, kw)), axis=(3, 4))
+        wf = xp.reshape(xp.permute_dims(wf, (0, 2, 1, 3, 4)), (groups, c_in // groups, -1))
+        return xp.reshape(xp.matmul(wf, cols), (n, c_in) + geom.image)
 
 
 class ConvTranspose2d(Function):
