@@ -586,3 +586,17 @@ def test_conv2d_input_gradient_formulation_follows_the_rule(
     with conv_mod.set_conv_impl("portable"):
         nt.conv2d(x, nt.ones(w_shape), **kwargs).sum().backward()
     assert calls == ([1] if expected else [])
+
+
+def test_release_scratch_frees_this_threads_buffers():
+    # The buffers are kept between steps by design; a program done with convolutions can
+    # give the memory back (Note [Conv scratch]).
+    from nanotorch.backend import get_backend
+
+    backend = get_backend(nt.device("cpu"))
+    first = backend.scratch("test_release", (1000,), np.float32)
+    assert backend.scratch_bytes() >= 4000
+    backend.release_scratch()
+    assert backend.scratch_bytes() == 0
+    again = backend.scratch("test_release", (1000,), np.float32)
+    assert not np.shares_memory(first, again)

@@ -88,6 +88,15 @@ class NumpyBackend(ArrayBackend):
             buf = buffers[role] = np.empty(max(nbytes, 1), dtype=np.uint8)
         return buf[:nbytes].view(dtype).reshape(shape)
 
+    def scratch_bytes(self) -> int:
+        """How many bytes this thread's scratch buffers hold."""
+        return sum(b.nbytes for b in self._scratch.__dict__.get("buffers", {}).values())
+
+    def release_scratch(self) -> None:
+        """Drop this thread's scratch buffers (they are kept between steps by design; Note
+        [Conv scratch]); the next convolution allocates them again."""
+        self._scratch.__dict__.pop("buffers", None)
+
     def conv_columns(
         self,
         x: Array,
