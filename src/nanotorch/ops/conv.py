@@ -65,8 +65,8 @@ the graph keeps, stay fresh arrays. A plain backward (nothing recorded, Note [Gr
 backward]) computes dW as one non-differentiable op, ``ConvWeightGrad``, on scratch columns;
 under ``create_graph`` it stays the composite of Im2Col and matmul, so double backward works.
 The bias is added in place into the fresh matmul result (conv + bias in one pass).
-The price is memory held between steps: each role keeps its largest request (for W4, about
-9 MB in all), released by ``NumpyBackend.release_scratch()``. A general buffer pool in the
+The price is memory held between steps: each role keeps its largest request (for W4, 7.5 MB
+in all), released by ``NumpyBackend.release_scratch()``. A general buffer pool in the
 backend could serve these roles as well; the ops would not change, only the hooks.
 """
 
