@@ -166,7 +166,8 @@ class MaxPool2d(Function):
 
     d x: each window's gradient goes to its first maximal element (PyTorch's tie rule) and
     overlapping windows add up. Saves the winning kernel position per output (integers of
-    the output's shape), not the input.
+    the output's shape), not the input; on the tiled fast path one bool mask per kernel
+    position instead (Note [Tiled max pool]).
     """
 
     @staticmethod
