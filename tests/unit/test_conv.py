@@ -399,6 +399,7 @@ FAST_CASES = PATH_CASES + [
     # formulation])
     dict(x=(2, 5, 6, 7), w=(3, 5, 3, 2), padding="same", bias=True),
     dict(x=(2, 4, 7, 7), w=(2, 4, 3, 3), dilation=(1, 2), padding=(1, 0)),
+    dict(x=(0, 4, 5, 5), w=(2, 4, 3, 3), padding=1),  # an empty batch on that path
     dict(x=(3, 1, 8, 8), w=(4, 1, 3, 3), padding=1, bias=True),
     dict(x=(2, 3, 6, 7), w=(4, 3, 3, 3), padding=(2, 1), stride=(2, 1), bias=True),
     dict(x=(2, 4, 9, 9), w=(4, 1, 3, 3), padding=2, dilation=2, groups=4, bias=True),

@@ -429,10 +429,15 @@ class ConvInputGradAsConv(Function):
             geom.grid, geom.image,
         )  # fmt: skip
         k = kh * kw
-        cols = xp.reshape(_columns(ctx.backend, xp, g, full), (n, groups, c_out // groups * k, -1))
+        cells = geom.image[0] * geom.image[1]  # explicit: a -1 cannot be inferred when n == 0
+        cols = xp.reshape(
+            _columns(ctx.backend, xp, g, full), (n, groups, c_out // groups * k, cells)
+        )
         # w (O, C/G, kH, kW) -> per group (C/G, O/G * kH * kW), kernel flipped
         wf = xp.flip(xp.reshape(w, (groups, c_out // groups, c_in // groups, kh, kw)), axis=(3, 4))
-        wf = xp.reshape(xp.permute_dims(wf, (0, 2, 1, 3, 4)), (groups, c_in // groups, -1))
+        wf = xp.reshape(
+            xp.permute_dims(wf, (0, 2, 1, 3, 4)), (groups, c_in // groups, c_out // groups * k)
+        )
         return xp.reshape(xp.matmul(wf, cols), (n, c_in) + geom.image)
 
 
