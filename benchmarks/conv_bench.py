@@ -2,6 +2,7 @@
 NumPy im2col written here and PyTorch (when an interpreter with it is at hand).
 
     uv run python benchmarks/conv_bench.py [--repeat N] [--torch-python PATH]
+    uv run python benchmarks/conv_bench.py --formulations [--repeat N]
 
 Times conv2d forward + backward (gradients for input, weight and bias) on:
 - LeNet's two convolutions at batch 64: 1->6 channels 5x5 on 28x28, 6->16 5x5 on 12x12;
@@ -13,6 +14,13 @@ time's ratio to the NumPy reference, all from one run on this machine; PyTorch r
 subprocess with ``--threads`` threads. Then, in a fresh subprocess per
 implementation, the peak resident memory (``ru_maxrss``) of LeNet training steps at batch 64,
 next to the same process's peak before the first step (imports and data).
+
+``--formulations`` instead compares, in plain NumPy on stride-1 3x3 "same" convolutions
+(W4's two layers and common others at batch 32/64/128), the ways to compute each of a
+convolution's three products: the forward, the weight gradient and the input gradient. This
+table is where the rule in discovery/convolution.md ("Choosing a formulation") comes from.
+Run it with the allocator thresholds raised (benchmarks/README.md, ``--malloc``) to compare
+the arithmetic without page faults.
 
 This is a script that prints a table, not a test: speed and memory goals live here, never in
 timed tests (instructions/working-agreements.md).
@@ -34,6 +42,8 @@ import numpy as np
 
 CASES = [
     # name, x shape, weight shape, padding
+    ("W4 c1 64x1x28x28 k3", (64, 1, 28, 28), (8, 1, 3, 3), 1),
+    ("W4 c2 64x8x14x14 k3", (64, 8, 14, 14), (16, 8, 3, 3), 1),
     ("lenet c1 64x1x28x28 k5", (64, 1, 28, 28), (6, 1, 5, 5), 0),
     ("lenet c2 64x6x12x12 k5", (64, 6, 12, 12), (16, 6, 5, 5), 0),
     ("64ch 3x3 32x64x32x32", (32, 64, 32, 32), (64, 64, 3, 3), 1),
@@ -151,6 +161,122 @@ def time_torch(python: str, x_shape, w_shape, pad: int, repeat: int, threads: in
     return float(res.stdout.strip().splitlines()[-1])
 
 
+# ---------------------------------------------------------------------------- formulations
+# (N, C_in, C_out, H = W) of stride-1 3x3 convolutions with padding 1.
+FORMULATION_SHAPES = [
+    (64, 1, 8, 28),
+    (64, 8, 16, 14),
+    *((n, 3, 16, 32) for n in (32, 64, 128)),
+    *((n, 16, 32, 16) for n in (32, 64, 128)),
+    *((n, 64, 64, 8) for n in (32, 64, 128)),
+]
+
+
+def _im2col(xpad: np.ndarray, k: int, h: int, channel_major: bool = False) -> np.ndarray:
+    """Columns of a padded image: (N, C*k*k, H*W), or (C*k*k, N*H*W) channel-major."""
+    n, c = xpad.shape[:2]
+    s = xpad.strides
+    if channel_major:
+        shape, strides = (c, k, k, n, h, h), (s[1], s[2], s[3], s[0], s[2], s[3])
+        v = np.lib.stride_tricks.as_strided(xpad, shape, strides)
+        return np.array(v, order="C").reshape(c * k * k, n * h * h)
+    shape, strides = (n, c, k, k, h, h), (s[0], s[1], s[2], s[3], s[2], s[3])
+    v = np.lib.stride_tricks.as_strided(xpad, shape, strides)
+    return np.array(v, order="C").reshape(n, c * k * k, h * h)
+
+
+def _col2im(gc: np.ndarray, n: int, c: int, k: int, h: int) -> np.ndarray:
+    """Add (N, C, k, k, H, W) columns back into a padded image and crop it."""
+    buf = np.zeros((n, c, h + k - 1, h + k - 1), np.float32)
+    for i in range(k):
+        for j in range(k):
+            buf[:, :, i : i + h, j : j + h] += gc[:, :, i, j]
+    p = k // 2
+    return buf[:, :, p : p + h, p : p + h]
+
+
+def formulations(n: int, c: int, o: int, h: int, seed: int = 0):
+    """{product: {formulation: fn}} for one shape; each fn returns its result so that the
+    formulations can be checked against each other before they are timed. The "library"
+    rows use NumpyBackend's own hooks (scratch columns, shifted rows), as conv2d does."""
+    import nanotorch as nt
+    from nanotorch.backend import get_backend
+
+    backend = get_backend(nt.device("cpu"))
+    k, p = 3, 1
+    pads, kern, one = ((p, p), (p, p)), (k, k), (1, 1)
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((n, c, h, h), dtype=np.float32)
+    w = rng.standard_normal((o, c, k, k), dtype=np.float32)
+    g = rng.standard_normal((n, o, h, h), dtype=np.float32)
+    xpad = np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)))
+    gpad = np.pad(g, ((0, 0), (0, 0), (p, p), (p, p)))
+    wm, g3 = w.reshape(o, -1), g.reshape(n, o, h * h)
+    wflip = np.ascontiguousarray(w[:, :, ::-1, ::-1].transpose(1, 0, 2, 3)).reshape(c, -1)
+
+    def lib_cols(img: np.ndarray, ch: int) -> np.ndarray:
+        return backend.conv_columns(img, pads, kern, one, one, (h, h)).reshape(n, ch * k * k, -1)
+
+    def shifted(img, taps, out_c, spec):
+        out = None
+        for i in range(k):
+            for j in range(k):
+                t = np.einsum(spec, taps(i, j), img[:, :, i : i + h, j : j + h])
+                out = t if out is None else out + t
+        return out.reshape(n, out_c, h, h)
+
+    def lib_col2im() -> np.ndarray:
+        gc = backend.conv_matmul("conv_gcols", wm.T, g3).reshape(n, c, k * k, h, h)
+        return backend.conv_col2im(gc, pads, kern, one, one, (h, h))
+
+    forward = {
+        # the library's path: columns (N, C*9, H*W), one batched matmul, NCHW out directly
+        "library im2col+bmm": lambda: (wm @ lib_cols(x, c)).reshape(n, o, h, h),
+        # one large GEMM on channel-major columns, then a transposing copy to NCHW
+        "im2col+gemm": lambda: np.ascontiguousarray(
+            (wm @ _im2col(xpad, k, h, True)).reshape(o, n, h, h).transpose(1, 0, 2, 3)
+        ),
+        # no columns: nine (O, C) x (N, C, H, W) products of shifted slices, summed
+        "shifted-sum": lambda: shifted(xpad, lambda i, j: w[:, :, i, j], o, "oc,nchw->nohw"),
+    }
+    weight = {
+        "library im2col+bmm": lambda: (g3 @ lib_cols(x, c).transpose(0, 2, 1)).sum(0),
+        "im2col+tensordot": lambda: np.tensordot(g3, _im2col(xpad, k, h), ([0, 2], [0, 2])),
+        "im2col+gemm": lambda: g3.transpose(1, 0, 2).reshape(o, -1) @ _im2col(xpad, k, h, True).T,
+    }
+    inputs = {
+        # W^T @ g into scratch, then col2im by shifted rows
+        "library bmm+col2im": lib_col2im,
+        # the input gradient as a "full" correlation of g with the flipped kernel
+        "library im2col(g)+bmm": lambda: (wflip @ lib_cols(g, o)).reshape(n, c, h, h),
+        "plain bmm+col2im": lambda: _col2im((wm.T @ g3).reshape(n, c, k, k, h, h), n, c, k, h),
+        "shifted-sum": lambda: shifted(
+            gpad, lambda i, j: wflip.reshape(c, o, k, k)[:, :, i, j], c, "co,nohw->nchw"
+        ),
+    }
+    return {"forward": forward, "dW": weight, "dX": inputs}
+
+
+def print_formulations(repeat: int) -> None:
+    print(f"stride-1 3x3 conv, padding 1, float32, NumPy; best of {repeat} (ms), the")
+    print("fastest formulation of each product marked *")
+    for n, c, o, h in FORMULATION_SHAPES:
+        parts = []
+        for product, fns in formulations(n, c, o, h).items():
+            names = list(fns)
+            ref = fns[names[0]]().reshape(-1)
+            for name in names[1:]:  # every formulation computes the same thing
+                other = fns[name]().reshape(-1)
+                scale = float(np.abs(ref).max()) + 1.0
+                np.testing.assert_allclose(other, ref, rtol=1e-3, atol=1e-4 * scale)
+            ms = interleaved_best_ms([fns[m] for m in names], repeat)
+            fastest = min(range(len(ms)), key=ms.__getitem__)
+            cells = [f"{m} {t:.2f}{'*' if i == fastest else ''}" for i, (m, t) in
+                     enumerate(zip(names, ms))]  # fmt: skip
+            parts.append(f"{product}: " + ", ".join(cells))
+        print(f"N={n:<3} {c:>2}->{o:<2} {h}x{h}  " + " | ".join(parts), flush=True)
+
+
 # ---------------------------------------------------------------------------- memory
 def lenet_memory_child(impl: str, steps: int = 3) -> None:
     """Run in a subprocess: peak RSS before and after LeNet training steps at batch 64."""
@@ -237,9 +363,15 @@ def main() -> None:
     parser.add_argument("--torch-python", help="an interpreter with PyTorch and NumPy")
     parser.add_argument("--threads", type=int, default=2, help="PyTorch's thread count")
     parser.add_argument("--memory-child", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--formulations", action="store_true", help="compare conv formulations per shape"
+    )
     args = parser.parse_args()
     if args.memory_child:
         lenet_memory_child(args.memory_child)
+        return
+    if args.formulations:
+        print_formulations(args.repeat)
         return
 
     tp = torch_python(args.torch_python)

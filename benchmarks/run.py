@@ -252,8 +252,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="unset: drop OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE in the subprocesses",
     )  # fmt: skip
     p.add_argument(
-        "--conv-impl", choices=("portable", "auto"), default="portable",
-        help="nanotorch's im2col for W4: standard ops only, or the backend's fast path",
+        "--conv-impl", choices=("portable", "auto"), default="auto",
+        help="nanotorch's W4 convolutions and pools: auto (the library's default, the "
+        "backend's fast paths) or portable (standard ops only)",
     )  # fmt: skip
     p.add_argument("--torch-python", help="an interpreter with PyTorch and NumPy")
     p.add_argument("--json", help="also write all results here")

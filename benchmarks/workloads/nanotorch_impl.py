@@ -6,6 +6,7 @@ run. Weights are copied from the shared arrays, so the losses match the floor's.
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 import numpy as np
@@ -88,11 +89,16 @@ class MLP(_Trainer):
 class CNN(_Trainer):
     def __init__(self, data: dict[str, np.ndarray], device: str, conv_impl: str) -> None:
         from nanotorch import nn
-        from nanotorch.ops.conv import set_conv_impl
+        from nanotorch.ops.conv import get_conv_impl, set_conv_impl
 
         super().__init__(device)
-        # "portable" (standard operations only) or "auto" (the backend's im2col fast path).
-        self.conv_scope = lambda: set_conv_impl(conv_impl)
+        # "auto" is the library's default (the backend's fast paths), so that case runs the
+        # user's code as is, with no scope; "portable" measures standard operations only.
+        self.conv_scope = (
+            contextlib.nullcontext
+            if conv_impl == get_conv_impl()
+            else lambda: set_conv_impl(conv_impl)
+        )
         c1, c0 = data["conv1_w"].shape[:2]
         c2 = data["conv2_w"].shape[0]
         classes, flat = data["fc_w"].shape
@@ -186,7 +192,7 @@ def build(
     size: str,
     data: dict[str, np.ndarray],
     device: str,
-    conv_impl: str = "portable",
+    conv_impl: str = "auto",
     dtype: str = "float32",
 ) -> _Runner:
     spec = SPECS[name]

@@ -122,7 +122,9 @@ def main() -> None:
     p.add_argument("--warmup", type=int, default=3)
     p.add_argument("--check-steps", type=int, default=3)
     p.add_argument("--min-time", type=float, default=0.2, help="seconds per timed repeat")
-    p.add_argument("--conv-impl", default="portable", help="nanotorch: portable or auto")
+    p.add_argument(
+        "--conv-impl", default="auto", help="nanotorch: auto (library default) or portable"
+    )
     args = p.parse_args()
     result = measure(args)
     with open(args.out, "w") as f:

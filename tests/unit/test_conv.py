@@ -341,23 +341,30 @@ def test_im2col_columns_are_identical_on_both_paths(case, device):
     np.testing.assert_array_equal(cols[0], cols[1])
 
 
-def test_auto_uses_the_numpy_im2col_hook_and_portable_does_not(monkeypatch):
+def test_auto_uses_the_numpy_hooks_and_portable_does_not(monkeypatch):
+    # conv2d's forward asks conv_columns (scratch, Note [Conv scratch]); Im2Col, whose
+    # output the graph may keep, asks im2col (a fresh array). "portable" asks neither.
     from nanotorch.backend.numpy_backend import NumpyBackend
 
     calls = []
-    original = NumpyBackend.im2col
+    for name in ("im2col", "conv_columns"):
+        original = getattr(NumpyBackend, name)
 
-    def spy(self, *args):
-        calls.append(args[1:])
-        return original(self, *args)
+        def spy(self, *args, _name=name, _original=original):
+            calls.append((_name, args[-4:]))
+            return _original(self, *args)
 
-    monkeypatch.setattr(NumpyBackend, "im2col", spy)
+        monkeypatch.setattr(NumpyBackend, name, spy)
     x, w = nt.ones((1, 2, 5, 5)), nt.ones((3, 2, 3, 3))
+    geom = conv_mod.conv_geometry("conv2d", x.shape, (3, 3), 2, 0, 1, nd=2)
     with conv_mod.set_conv_impl("portable"):
         nt.conv2d(x, w)
+        conv_mod.Im2Col.apply(x, geom=geom)
     assert calls == []
     nt.conv2d(x, w, stride=2, dilation=1)
-    assert calls == [((3, 3), (2, 2), (1, 1), (2, 2))]
+    assert calls == [("conv_columns", ((3, 3), (2, 2), (1, 1), (2, 2)))]
+    conv_mod.Im2Col.apply(x, geom=geom)
+    assert calls[1:] == [("im2col", ((3, 3), (2, 2), (1, 1), (2, 2)))]
 
 
 def test_numpy_im2col_hook_returns_fresh_contiguous_columns():
@@ -381,3 +388,216 @@ def test_backends_without_a_fast_path_answer_none(device):
     backend = get_backend(device)
     x = nt.zeros((1, 1, 3, 3), device=device)._data
     assert ArrayBackend.im2col(backend, x, (2, 2), (1, 1), (1, 1), (2, 2)) is None
+
+
+# ---------------------------------------------------------------------------- W4 fast paths
+# Note [Conv scratch] in ops/conv.py: on cpu under "auto" the columns live in a reused
+# per-thread buffer, the bias is added in place, and a plain backward computes dW in one
+# non-differentiable op. These tests pin that the fast path agrees with the portable one.
+FAST_CASES = PATH_CASES + [
+    # O <= C at stride 1: the input gradient as a full correlation (Note [Choosing a conv
+    # formulation])
+    dict(x=(2, 5, 6, 7), w=(3, 5, 3, 2), padding="same", bias=True),
+    dict(x=(2, 4, 7, 7), w=(2, 4, 3, 3), dilation=(1, 2), padding=(1, 0)),
+    dict(x=(0, 4, 5, 5), w=(2, 4, 3, 3), padding=1),  # an empty batch on that path
+    dict(x=(3, 1, 8, 8), w=(4, 1, 3, 3), padding=1, bias=True),
+    dict(x=(2, 3, 6, 7), w=(4, 3, 3, 3), padding=(2, 1), stride=(2, 1), bias=True),
+    dict(x=(2, 4, 9, 9), w=(4, 1, 3, 3), padding=2, dilation=2, groups=4, bias=True),
+    dict(x=(2, 3, 6, 6), w=(5, 3, 3, 3), padding=1, bias=True, transposed=True),
+]
+
+
+def _case_inputs(case, device, rng):
+    x_np = rng.standard_normal(case["x"])
+    if case.get("transposed"):  # a non-contiguous input: the transpose of an (H, W) array
+        x_np = np.ascontiguousarray(np.swapaxes(x_np, 2, 3))
+    leaf = _t(x_np, device, requires_grad=True)
+    x = leaf.transpose(2, 3) if case.get("transposed") else leaf
+    w = _t(rng.standard_normal(case["w"]), device, requires_grad=True)
+    b = None
+    if case.get("bias"):
+        b = _t(rng.standard_normal(case["w"][0]), device, requires_grad=True)
+    kwargs = {k: v for k, v in case.items() if k not in ("x", "w", "bias", "transposed")}
+    return leaf, x, w, b, kwargs
+
+
+@pytest.mark.parametrize("case", FAST_CASES, ids=lambda c: "-".join(map(str, c["w"])))
+def test_conv2d_fast_path_with_bias_agrees_with_portable(case, device):
+    results = []
+    for impl in ("portable", "auto"):
+        leaf, x, w, b, kwargs = _case_inputs(case, device, np.random.default_rng(6))
+        with conv_mod.set_conv_impl(impl):
+            out = nt.conv2d(x, w, b, **kwargs)
+            g = nt.tensor(np.random.default_rng(7).standard_normal(out.shape), device=device)
+            out.backward(g.to(out.dtype))
+        results.append([out, leaf.grad, w.grad] + ([b.grad] if b is not None else []))
+    for a, c in zip(*results):
+        assert_close(a, c, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("case", FAST_CASES[-3:], ids=lambda c: "-".join(map(str, c["w"])))
+def test_conv2d_fast_path_passes_gradcheck(case, device):
+    leaf, _, w, b, kwargs = _case_inputs(case, device, np.random.default_rng(8))
+    transposed = case.get("transposed", False)
+
+    def fn(x, *rest):
+        return nt.conv2d(x.transpose(2, 3) if transposed else x, *rest, **kwargs)
+
+    inputs = [leaf, w] + ([b] if b is not None else [])
+    assert gradcheck(fn, inputs)
+
+
+def test_conv_transpose2d_fast_path_agrees_with_portable(device):
+    rng = np.random.default_rng(9)
+    x_np, w_np, b_np = (rng.standard_normal(s) for s in ((2, 4, 5, 4), (4, 3, 3, 2), (6,)))
+    results = []
+    for impl in ("portable", "auto"):
+        x, w, b = (_t(a, device, requires_grad=True) for a in (x_np, w_np, b_np))
+        with conv_mod.set_conv_impl(impl):
+            out = nt.conv_transpose2d(x, w, b, stride=2, padding=1, output_padding=1, groups=2)
+            out.backward(nt.ones_like(out))
+        results.append((out, x.grad, w.grad, b.grad))
+    for a, c in zip(*results):
+        assert_close(a, c, rtol=1e-12, atol=1e-12)
+
+
+def test_conv2d_plain_backward_takes_the_fused_weight_gradient(monkeypatch):
+    # A plain backward computes dW with ConvWeightGrad (one op on reused columns); under
+    # create_graph it stays the differentiable composite, so double backward still works.
+    calls = []
+    original = conv_mod.ConvWeightGrad.forward
+
+    def spy(ctx, xp, *args, **kwargs):
+        calls.append(1)
+        return original(ctx, xp, *args, **kwargs)
+
+    monkeypatch.setattr(conv_mod.ConvWeightGrad, "forward", staticmethod(spy))
+    x = nt.ones((1, 2, 5, 5), requires_grad=True)
+    w = nt.ones((3, 2, 3, 3), requires_grad=True)
+    nt.conv2d(x, w, padding=1).sum().backward()
+    assert calls == [1]
+    (gw,) = nt.autograd.grad(nt.conv2d(x, w, padding=1).sum(), [w], create_graph=True)
+    assert calls == [1] and gw.requires_grad
+
+
+def test_conv2d_fast_path_reuses_its_column_buffer_across_steps():
+    # Note [Conv scratch]: the second step's columns land in the first step's buffer, so a
+    # training loop stops faulting fresh pages in for them; the buffer is per role, sized to
+    # the largest request, and a step of another shape reuses it too.
+    from nanotorch.backend import get_backend
+
+    backend = get_backend(nt.device("cpu"))
+    x = np.random.default_rng(0).standard_normal((4, 3, 8, 8)).astype(np.float32)
+    pads = ((1, 1), (1, 1))
+    a = backend.conv_columns(x, pads, (3, 3), (1, 1), (1, 1), (8, 8))
+    first = a.copy()
+    b = backend.conv_columns(x[:2], pads, (3, 3), (1, 1), (1, 1), (8, 8))
+    assert np.shares_memory(a, b)
+    np.testing.assert_array_equal(b, first[:2])
+    xpad = np.pad(x, ((0, 0), (0, 0), (1, 1), (1, 1)))
+    np.testing.assert_array_equal(first, backend.im2col(xpad, (3, 3), (1, 1), (1, 1), (8, 8)))
+
+
+def test_scratch_is_per_thread():
+    import threading
+
+    from nanotorch.backend import get_backend
+
+    backend = get_backend(nt.device("cpu"))
+    here = backend.scratch("test", (4,), np.float32)
+    there = []
+    t = threading.Thread(target=lambda: there.append(backend.scratch("test", (4,), np.float32)))
+    t.start()
+    t.join()
+    assert not np.shares_memory(here, there[0])
+
+
+def test_backends_without_conv_scratch_answer_none(device):
+    from nanotorch.backend import get_backend
+    from nanotorch.backend.base import ArrayBackend
+
+    backend = get_backend(device)
+    x = nt.zeros((1, 1, 3, 3), device=device)._data
+    pads = ((0, 0), (0, 0))
+    assert ArrayBackend.conv_columns(backend, x, pads, (2, 2), (1, 1), (1, 1), (2, 2)) is None
+    assert ArrayBackend.conv_matmul(backend, "r", x, x) is None
+
+
+@pytest.mark.parametrize(
+    "kernel,padding,dilation,stride",
+    [
+        ((3, 3), ((1, 1), (1, 1)), (1, 1), (1, 1)),  # the "same" shifted-rows case
+        ((2, 4), ((0, 1), (1, 2)), (1, 1), (1, 1)),  # asymmetric "same" padding
+        ((3, 3), ((2, 2), (2, 2)), (2, 2), (1, 1)),  # dilated "same"
+        ((5, 1), ((2, 2), (0, 0)), (1, 1), (1, 1)),
+        ((3, 3), ((1, 1), (1, 1)), (1, 1), (2, 1)),  # strided: the window view
+        ((3, 2), ((0, 0), (0, 0)), (1, 1), (1, 1)),  # valid: the window view
+    ],
+)
+def test_numpy_conv_scratch_hooks_match_the_portable_kernels(kernel, padding, dilation, stride):
+    # conv_columns and conv_col2im (Note [Shifted rows] in backend/numpy_backend.py) give
+    # exactly the portable im2col / col2im, also on a non-contiguous input.
+    from nanotorch.backend import get_backend
+
+    backend = get_backend(nt.device("cpu"))
+    x = np.random.default_rng(1).standard_normal((2, 3, 7, 6)).transpose(0, 1, 3, 2)
+    span = [d * (k - 1) + 1 for k, d in zip(kernel, dilation)]
+    image = x.shape[2:]
+    grid = tuple(
+        (n + lo + hi - sp) // s + 1 for n, (lo, hi), sp, s in zip(image, padding, span, stride)
+    )
+    geom = conv_mod.ConvGeometry(kernel, stride, padding, dilation, image, grid)
+    with conv_mod.set_conv_impl("portable"):
+        expected = conv_mod.im2col_array(backend, backend.xp, x, geom)
+    got = backend.conv_columns(x, padding, kernel, stride, dilation, grid)
+    np.testing.assert_array_equal(got, expected)
+    cols = np.random.default_rng(2).standard_normal(expected.shape)
+    want = conv_mod.col2im_array(backend.xp, cols, geom)
+    back = backend.conv_col2im(cols.copy(), padding, kernel, stride, dilation, image)
+    if back is not None:  # the hook answers for the stride-1 same-size case only
+        assert grid == image and stride == (1, 1)
+        np.testing.assert_allclose(back, want, rtol=1e-14, atol=1e-14)
+    else:
+        assert grid != image or stride != (1, 1)
+
+
+@pytest.mark.parametrize(
+    "x_shape,w_shape,kwargs,expected",
+    [
+        ((1, 4, 6, 6), (2, 4, 3, 3), dict(padding=1), True),  # O <= C, stride 1
+        ((1, 4, 6, 6), (4, 4, 3, 3), dict(padding=1), True),
+        ((1, 2, 6, 6), (4, 2, 3, 3), dict(padding=1), False),  # O > C: col2im
+        ((1, 4, 6, 6), (2, 4, 3, 3), dict(padding=1, stride=2), False),  # strided
+    ],
+)
+def test_conv2d_input_gradient_formulation_follows_the_rule(
+    monkeypatch, x_shape, w_shape, kwargs, expected
+):
+    calls = []
+    original = conv_mod.ConvInputGradAsConv.forward
+
+    def spy(ctx, xp, *args, **kw):
+        calls.append(1)
+        return original(ctx, xp, *args, **kw)
+
+    monkeypatch.setattr(conv_mod.ConvInputGradAsConv, "forward", staticmethod(spy))
+    x = nt.ones(x_shape, requires_grad=True)
+    nt.conv2d(x, nt.ones(w_shape), **kwargs).sum().backward()
+    assert calls == ([1] if expected else [])
+    with conv_mod.set_conv_impl("portable"):
+        nt.conv2d(x, nt.ones(w_shape), **kwargs).sum().backward()
+    assert calls == ([1] if expected else [])
+
+
+def test_release_scratch_frees_this_threads_buffers():
+    # The buffers are kept between steps by design; a program done with convolutions can
+    # give the memory back (Note [Conv scratch]).
+    from nanotorch.backend import get_backend
+
+    backend = get_backend(nt.device("cpu"))
+    first = backend.scratch("test_release", (1000,), np.float32)
+    assert backend.scratch_bytes() >= 4000
+    backend.release_scratch()
+    assert backend.scratch_bytes() == 0
+    again = backend.scratch("test_release", (1000,), np.float32)
+    assert not np.shares_memory(first, again)

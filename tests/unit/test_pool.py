@@ -232,3 +232,86 @@ POOL_ERRORS = [
 def test_pool_rejects_bad_input(fn, shape, kwargs, error, pattern, device):
     with pytest.raises(error, match=pattern):
         fn(nt.zeros(shape, device=device), **kwargs)
+
+
+# ---------------------------------------------------------------------------- tiled fast path
+# Note [Tiled max pool] in ops/pool.py: on cpu under "auto", non-overlapping unpadded windows
+# (stride = kernel, the common 2x2 pool) take NumpyBackend.max_pool_tiles. These pin that it
+# agrees with the portable loop: values, gradients, ties, NaN, cropping, strides of the input.
+def _pool_both_paths(x_np, device, make_view=None, **kwargs):
+    from nanotorch.ops.conv import set_conv_impl
+
+    results = []
+    for impl in ("portable", "auto"):
+        leaf = _t(x_np, device, requires_grad=True)
+        x = make_view(leaf) if make_view else leaf
+        with set_conv_impl(impl):
+            out = nt.max_pool2d(x, **kwargs)
+            g = np.random.default_rng(3).standard_normal(out.shape)
+            out.backward(_t(g, device))
+        results.append((out.detach().cpu().numpy(), leaf.grad.cpu().numpy()))
+    return results
+
+
+TILED_INPUTS = {
+    "random": np.random.default_rng(0).standard_normal((2, 3, 6, 8)),
+    # ReLU zeros: every all-zero window is a four-way tie; the first element must win.
+    "relu-ties": np.maximum(np.random.default_rng(1).standard_normal((2, 2, 6, 6)), 0.0),
+    "equal-positive": np.full((1, 2, 4, 4), 2.5),
+    "odd-size-cropped": np.random.default_rng(2).standard_normal((1, 2, 7, 5)),
+    "nan": np.where(np.arange(64).reshape(1, 1, 8, 8) % 7 == 0, np.nan, 1.0),
+}
+
+
+@pytest.mark.parametrize("name", list(TILED_INPUTS))
+@pytest.mark.parametrize("kernel", [2, (2, 3), 1])
+def test_max_pool2d_tiled_fast_path_agrees_with_portable(name, kernel, device):
+    (out_p, grad_p), (out_f, grad_f) = _pool_both_paths(
+        TILED_INPUTS[name], device, kernel_size=kernel
+    )
+    np.testing.assert_array_equal(out_p, out_f)
+    np.testing.assert_array_equal(grad_p, grad_f)
+
+
+def test_max_pool2d_tiled_fast_path_on_a_non_contiguous_input(device):
+    x_np = np.random.default_rng(4).standard_normal((2, 3, 8, 6))
+    (out_p, grad_p), (out_f, grad_f) = _pool_both_paths(
+        x_np, device, make_view=lambda t: t.transpose(2, 3), kernel_size=2
+    )
+    np.testing.assert_array_equal(out_p, out_f)
+    np.testing.assert_array_equal(grad_p, grad_f)
+
+
+def test_max_pool2d_tiled_fast_path_passes_gradcheck_and_double_backward(device):
+    # Distinct values (no ties at the kink), so finite differences are valid.
+    x = _t(np.random.default_rng(5).permutation(96).reshape(2, 3, 4, 4) / 7.0, device, True)
+    assert gradcheck(lambda t: nt.max_pool2d(t, 2), [x])
+    out = nt.max_pool2d(x, 2)
+    (gx,) = nt.autograd.grad((out * out).sum(), [x], create_graph=True)
+    (ggx,) = nt.autograd.grad(gx.sum(), [x])
+    # d/dx of 2 * x at each window's maximum, 0 elsewhere: the second derivative is 2 there.
+    expected = 2.0 * (gx.detach().cpu().numpy() != 0)
+    np.testing.assert_array_equal(ggx.cpu().numpy(), expected)
+
+
+def test_max_pool2d_takes_the_tiled_hook_only_for_non_overlapping_windows(monkeypatch):
+    from nanotorch.backend.numpy_backend import NumpyBackend
+    from nanotorch.ops.conv import set_conv_impl
+
+    calls = []
+    original = NumpyBackend.max_pool_tiles
+
+    def spy(self, x, kernel, grid):
+        calls.append((kernel, grid))
+        return original(self, x, kernel, grid)
+
+    monkeypatch.setattr(NumpyBackend, "max_pool_tiles", spy)
+    x = nt.ones((1, 1, 6, 6))
+    nt.max_pool2d(x, 2)
+    nt.max_pool2d(x, 3, stride=2)  # overlapping
+    nt.max_pool2d(x, 2, padding=1)  # padded
+    nt.max_pool2d(x, 2, dilation=2, stride=4)  # dilated
+    nt.max_pool2d(x, 2, ceil_mode=True)  # exact tiling: ceil mode changes nothing here
+    with set_conv_impl("portable"):
+        nt.max_pool2d(x, 2)
+    assert calls == [((2, 2), (3, 3)), ((2, 2), (3, 3))]

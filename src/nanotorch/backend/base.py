@@ -304,6 +304,56 @@ class ArrayBackend:
         x[..., oh*sH + i*dH, ow*sW + j*dW]."""
         return None
 
+    def conv_columns(
+        self,
+        x: Array,
+        padding: tuple[tuple[int, int], tuple[int, int]],
+        kernel: tuple[int, int],
+        stride: tuple[int, int],
+        dilation: tuple[int, int],
+        grid: tuple[int, int],
+    ) -> Array | None:
+        """Fast-path hook for the columns a convolution consumes at once: im2col of ``x``
+        (N, C, H, W) zero padded by ``padding`` ((top, bottom), (left, right)), as
+        (N, C, kH*kW, OH, OW) in a scratch buffer that the next call in this thread may
+        overwrite (Note [Conv scratch] in nanotorch/ops/conv.py); None for "no fast path"."""
+        return None
+
+    def conv_col2im(
+        self,
+        cols: Array,
+        padding: tuple[tuple[int, int], tuple[int, int]],
+        kernel: tuple[int, int],
+        stride: tuple[int, int],
+        dilation: tuple[int, int],
+        image: tuple[int, int],
+    ) -> Array | None:
+        """Fast-path hook for col2im of scratch columns (N, C, kH*kW, OH, OW) into a new
+        (N, C, H, W) image, allowed to overwrite ``cols``; None for "no fast path here"
+        (Note [Conv scratch] in nanotorch/ops/conv.py)."""
+        return None
+
+    def conv_matmul(self, role: str, a: Array, b: Array) -> Array | None:
+        """Fast-path hook: ``a @ b`` written into the scratch buffer named ``role`` (valid
+        until that role's next use in this thread; Note [Conv scratch]), or None."""
+        return None
+
+    def max_pool_tiles(
+        self, x: Array, kernel: tuple[int, int], grid: tuple[int, int]
+    ) -> tuple[Array, Array] | None:
+        """Fast-path hook for a max pool whose windows tile ``x`` (N, C, H, W) without
+        overlap or padding (stride = kernel): the maxima (N, C, OH, OW) and a bool array
+        (kH*kW, N, C, OH, OW) marking each window's first maximum, or None for "no fast path
+        here" (Note [Tiled max pool] in nanotorch/ops/pool.py)."""
+        return None
+
+    def max_pool_route(
+        self, g: Array, masks: Array, kernel: tuple[int, int], image: tuple[int, int]
+    ) -> Array | None:
+        """The input gradient (N, C, H, W) of a tiled max pool: ``g`` (N, C, OH, OW) written
+        where ``masks`` (from ``max_pool_tiles``) marks the maximum, zero elsewhere."""
+        return None
+
 
 # Why a device can lack a dtype, and what to use instead (see ``unsupported_dtype``).
 _MISSING_DTYPE = {

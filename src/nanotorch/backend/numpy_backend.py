@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import math
+import threading
+
 import array_api_compat.numpy as xp_numpy
 import numpy as np
 
@@ -22,6 +25,9 @@ class NumpyBackend(ArrayBackend):
 
     def __init__(self, device: Device) -> None:
         super().__init__(device, xp_numpy, "cpu")
+        # Note [Conv scratch] (nanotorch/ops/conv.py): one growing byte buffer per role and
+        # thread, so two threads never share one.
+        self._scratch = threading.local()
 
     @staticmethod
     def is_available() -> tuple[bool, str]:
@@ -66,8 +72,154 @@ class NumpyBackend(ArrayBackend):
         # stack. The view's windows overlap in memory, so the copy is required: callers get
         # an array of their own (Note [Conv fast path] in nanotorch/ops/conv.py).
         n, c = x.shape[:2]
+        windows = self._windows(x, kernel, stride, dilation, grid)
+        return np.array(windows, order="C").reshape(n, c, kernel[0] * kernel[1], *grid)
+
+    def scratch(self, role: str, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
+        """An uninitialised array of ``shape`` in the buffer named ``role`` of this thread,
+        valid until that role's next use here (Note [Conv scratch] in nanotorch/ops/conv.py).
+        The buffer grows to the largest request and is then kept: a training loop asks for
+        the same sizes every step, and kept pages are not faulted in again."""
+        dtype = np.dtype(dtype)
+        nbytes = math.prod(shape) * dtype.itemsize
+        buffers = self._scratch.__dict__.setdefault("buffers", {})
+        buf = buffers.get(role)
+        if buf is None or buf.nbytes < nbytes:
+            buf = buffers[role] = np.empty(max(nbytes, 1), dtype=np.uint8)
+        return buf[:nbytes].view(dtype).reshape(shape)
+
+    def scratch_bytes(self) -> int:
+        """How many bytes this thread's scratch buffers hold."""
+        return sum(b.nbytes for b in self._scratch.__dict__.get("buffers", {}).values())
+
+    def release_scratch(self) -> None:
+        """Drop this thread's scratch buffers (they are kept between steps by design; Note
+        [Conv scratch]); the next convolution allocates them again."""
+        self._scratch.__dict__.pop("buffers", None)
+
+    def conv_columns(
+        self,
+        x: Array,
+        padding: tuple[tuple[int, int], tuple[int, int]],
+        kernel: tuple[int, int],
+        stride: tuple[int, int],
+        dilation: tuple[int, int],
+        grid: tuple[int, int],
+    ) -> Array:
+        # The padded image and the columns both live in scratch (Note [Conv scratch]): only
+        # the border strips are zeroed, since the interior is overwritten by x anyway.
+        n, c, h, w = x.shape
+        cells = kernel[0] * kernel[1]
+        if stride == (1, 1) and tuple(grid) == (h, w):
+            cols = self.scratch("conv_cols", (n, c, cells, h * w), x.dtype)
+            for k, (shift, wrap) in enumerate(_same_shifts(padding, kernel, dilation, (h, w))):
+                _shifted_copy(cols[:, :, k], x, shift, wrap)
+            return cols.reshape(n, c, cells, h, w)
+        (pt, pb), (pl, pr) = padding
+        if pt or pb or pl or pr:
+            hp, wp = h + pt + pb, w + pl + pr
+            xpad = self.scratch("conv_pad", (n, c, hp, wp), x.dtype)
+            xpad[:, :, :pt] = 0
+            xpad[:, :, pt + h :] = 0
+            xpad[:, :, pt : pt + h, :pl] = 0
+            xpad[:, :, pt : pt + h, pl + w :] = 0
+            xpad[:, :, pt : pt + h, pl : pl + w] = x
+            x = xpad
+        cols = self.scratch("conv_cols", (n, c, kernel[0], kernel[1], *grid), x.dtype)
+        np.copyto(cols, self._windows(x, kernel, stride, dilation, grid))
+        return cols.reshape(n, c, cells, *grid)
+
+    def conv_col2im(
+        self,
+        cols: Array,
+        padding: tuple[tuple[int, int], tuple[int, int]],
+        kernel: tuple[int, int],
+        stride: tuple[int, int],
+        dilation: tuple[int, int],
+        image: tuple[int, int],
+    ) -> Array | None:
+        # Only the stride-1 "same size" case (Note [Shifted rows] below); ``cols`` is scratch
+        # and is overwritten (the columns that wrap around a row are zeroed).
+        n, c, cells, oh, ow = cols.shape
+        if stride != (1, 1) or (oh, ow) != tuple(image):
+            return None
+        out = np.zeros((n, c, oh * ow), dtype=cols.dtype)
+        flat = cols.reshape(n, c, cells, oh * ow)
+        for k, (shift, wrap) in enumerate(_same_shifts(padding, kernel, dilation, image)):
+            grid_k = cols[:, :, k]
+            for bad in wrap:
+                grid_k[..., bad] = 0
+            lo, hi = max(0, -shift), min(oh * ow, oh * ow - shift)
+            if lo < hi:
+                out[:, :, lo + shift : hi + shift] += flat[:, :, k, lo:hi]
+        return out.reshape(n, c, oh, ow)
+
+    def conv_matmul(self, role: str, a: Array, b: Array) -> Array:
+        shape = np.broadcast_shapes(a.shape[:-2], b.shape[:-2]) + (a.shape[-2], b.shape[-1])
+        out = self.scratch(role, shape, np.result_type(a, b))
+        return np.matmul(a, b, out=out)
+
+    def max_pool_tiles(
+        self, x: Array, kernel: tuple[int, int], grid: tuple[int, int]
+    ) -> tuple[Array, Array] | None:
+        # Note [Tiled max pool] (nanotorch/ops/pool.py): kH*kW strided views, a running
+        # maximum in place, then one bool mask per kernel position, first maximum only.
+        corners = self._tiles(x, kernel, grid)
+        if len(corners) == 1:
+            best = np.array(corners[0], order="C")
+        else:
+            best = np.maximum(corners[0], corners[1])
+            for v in corners[2:]:
+                np.maximum(best, v, out=best)
+        if np.isnan(best).any():
+            return None  # NaN picks the last NaN, not the first maximum: the portable loop
+        masks = np.empty((len(corners),) + best.shape, dtype=np.bool_)
+        taken = np.equal(corners[0], best, out=masks[0])
+        if len(corners) > 1:
+            taken = taken.copy()
+            hit = np.empty(best.shape, dtype=np.bool_)
+            for k, v in enumerate(corners[1:], start=1):
+                np.equal(v, best, out=hit)
+                np.greater(hit, taken, out=masks[k])  # hit and not yet taken
+                if k < len(corners) - 1:
+                    np.logical_or(taken, hit, out=taken)
+        return best, masks
+
+    def max_pool_route(
+        self, g: Array, masks: Array, kernel: tuple[int, int], image: tuple[int, int]
+    ) -> Array:
+        grid = g.shape[2:]
+        tiled = (grid[0] * kernel[0], grid[1] * kernel[1]) == tuple(image)
+        # Every pixel of an exactly tiled image is written below; otherwise the cropped
+        # rows and columns must read zero.
+        gx = (np.empty if tiled else np.zeros)(g.shape[:2] + tuple(image), dtype=g.dtype)
+        for k, view in enumerate(self._tiles(gx, kernel, grid)):
+            np.multiply(g, masks[k], out=view)
+        return gx
+
+    @staticmethod
+    def _tiles(x: Array, kernel: tuple[int, int], grid: tuple[int, int]) -> list[Array]:
+        """The kH*kW strided views of ``x`` that hold kernel position (i, j) of every tile."""
+        h, w = grid[0] * kernel[0], grid[1] * kernel[1]
+        return [
+            x[:, :, i : h : kernel[0], j : w : kernel[1]]
+            for i in range(kernel[0])
+            for j in range(kernel[1])
+        ]
+
+    @staticmethod
+    def _windows(
+        x: Array,
+        kernel: tuple[int, int],
+        stride: tuple[int, int],
+        dilation: tuple[int, int],
+        grid: tuple[int, int],
+    ) -> Array:
+        """Every window of the padded ``x`` as one read-only strided view
+        (N, C, kH, kW, OH, OW); its windows overlap in memory."""
+        n, c = x.shape[:2]
         s_n, s_c, s_h, s_w = x.strides
-        windows = np.lib.stride_tricks.as_strided(
+        return np.lib.stride_tricks.as_strided(
             x,
             shape=(n, c, kernel[0], kernel[1], grid[0], grid[1]),
             strides=(
@@ -80,4 +232,55 @@ class NumpyBackend(ArrayBackend):
             ),
             writeable=False,
         )
-        return np.array(windows, order="C").reshape(n, c, kernel[0] * kernel[1], *grid)
+
+
+# Note [Shifted rows]
+# ~~~~~~~~~~~~~~~~~~~
+# A stride-1 convolution whose output has the input's size (3x3 with padding 1, the common
+# case) reads, at kernel position (i, j), pixel p + shift of the flattened image for output
+# pixel p, with shift = (i*dH - top) * W + (j*dW - left). So kernel position (i, j)'s columns
+# are one contiguous run of the flattened image, except where the window hangs over the
+# padding: rows before the top or after the bottom fall outside the run and are zero, and a
+# few columns at the left or right edge "wrap" into the neighbouring row and must be zeroed.
+# Copying whole runs instead of a (N, C, H, W) strided window keeps NumPy's inner loop long
+# (H*W elements instead of W); on W4's 14x14 layer the columns take 0.29 ms instead of
+# 0.48. col2im runs the same shifts the other way, adding runs into the flat image after
+# zeroing the wrapped columns.
+def _same_shifts(
+    padding: tuple[tuple[int, int], tuple[int, int]],
+    kernel: tuple[int, int],
+    dilation: tuple[int, int],
+    image: tuple[int, int],
+) -> list[tuple[int, list[slice]]]:
+    """Per kernel position: the flat shift, and the output-column slices that wrap."""
+    (pt, _), (pl, _) = padding
+    h, w = image
+    out = []
+    for i in range(kernel[0]):
+        for j in range(kernel[1]):
+            dc = j * dilation[1] - pl
+            wrap = []
+            if dc < 0:
+                wrap.append(slice(0, min(w, -dc)))
+            elif dc > 0:
+                wrap.append(slice(max(0, w - dc), w))
+            out.append(((i * dilation[0] - pt) * w + dc, wrap))
+    return out
+
+
+def _shifted_copy(dst: np.ndarray, x: np.ndarray, shift: int, wrap: list[slice]) -> None:
+    """dst (N, C, H*W) = x (N, C, H, W) flattened and shifted by ``shift``, zero where the
+    read falls outside the image or wraps around a row (Note [Shifted rows])."""
+    n, c, h, w = x.shape
+    size = h * w
+    src = x.reshape(n, c, size)
+    lo, hi = max(0, -shift), min(size, size - shift)
+    if lo < hi:
+        dst[:, :, lo:hi] = src[:, :, lo + shift : hi + shift]
+        dst[:, :, :lo] = 0
+        dst[:, :, hi:] = 0
+    else:
+        dst[...] = 0
+    grid = dst.reshape(n, c, h, w)
+    for bad in wrap:
+        grid[..., bad] = 0

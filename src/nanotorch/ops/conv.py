@@ -42,8 +42,32 @@ backend answers with one strided window view of NumPy (``as_strided``) and one c
 of kH*kW slices and a stack. ``set_conv_impl("portable")`` bypasses the hook, so the portable
 code can be run, tested and benchmarked on any backend; the default ``"auto"`` uses the hook
 when it answers. Both give the same columns in the same layout, and the tests check that
-results and gradients are identical. col2im has no hook: on NumPy, adding the kH*kW slices
-is as fast as the alternatives we measured (benchmarks/conv_bench.py).
+results and gradients are identical. The ``im2col`` hook serves Im2Col, whose output the
+graph may keep; the columns an op consumes at once come from the scratch hooks of Note
+[Conv scratch] instead, and so does col2im on those columns. Which matmul formulation the
+ops use (im2col + one batched matmul, for every shape measured) is discussed in
+discovery/convolution.md, "Choosing a formulation".
+
+Note [Conv scratch]
+~~~~~~~~~~~~~~~~~~~
+Most of a convolution's memory traffic is in arrays that die inside one op: the padded
+image and the columns in Conv2d.forward and in the weight gradient, and the kernel-weighted
+columns (W^T @ g) that col2im scatters in ConvTranspose2d.forward (conv2d's input gradient).
+With glibc's default thresholds a freed array of a megabyte or more goes back to the
+operating system, so a training loop faults every one of its pages in again, every step;
+on the development machine that cost more than the arithmetic (discovery/performance.md,
+"Convolution and pooling II (W4)"). So under ``"auto"`` a backend may answer the
+``conv_columns`` and ``conv_matmul`` hooks with arrays in a scratch buffer that it keeps,
+one per role and thread, grown to the largest request (``NumpyBackend.scratch``). Such an
+array is valid only until its role's next use in the same thread, so it is only ever
+consumed inside the op that asked for it, never returned or saved. The op outputs, which
+the graph keeps, stay fresh arrays. A plain backward (nothing recorded, Note [Grad mode in
+backward]) computes dW as one non-differentiable op, ``ConvWeightGrad``, on scratch columns;
+under ``create_graph`` it stays the composite of Im2Col and matmul, so double backward works.
+The bias is added in place into the fresh matmul result (conv + bias in one pass).
+The price is memory held between steps: each role keeps its largest request (for W4, 7.5 MB
+in all), released by ``NumpyBackend.release_scratch()``. A general buffer pool in the
+backend could serve these roles as well; the ops would not change, only the hooks.
 """
 
 from __future__ import annotations
@@ -55,6 +79,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from nanotorch.autograd.function import Function
+from nanotorch.autograd.grad_mode import is_grad_enabled
 from nanotorch.errors import ShapeError
 from nanotorch.ops.matmul import matmul
 from nanotorch.tensor import Tensor
@@ -176,13 +201,71 @@ def im2col_array(backend: Any, xp: Any, x: Any, geom: ConvGeometry) -> Any:
     return xp.stack([xpad[(..., *geom.window(i, j))] for i, j in geom.positions], axis=2)
 
 
+def _clipped(i: int, k: int, s: int, d: int, pad: int, size: int, grid: int) -> tuple[slice, slice]:
+    """Along one axis, the (image, grid) slices where kernel position ``i`` lands inside the
+    unpadded image: grid cell g reads image pixel g*s + i*d - pad, kept where 0 <= it < size.
+    ``k`` is unused; it keeps the call sites symmetric."""
+    offset = i * d - pad
+    lo = 0 if offset >= 0 else (-offset + s - 1) // s
+    hi = min(grid, (size - 1 - offset) // s + 1) if size - 1 - offset >= 0 else 0
+    if hi <= lo:
+        return slice(0, 0), slice(0, 0)
+    start = lo * s + offset
+    return slice(start, start + s * (hi - lo - 1) + 1, s), slice(lo, hi)
+
+
 def col2im_array(xp: Any, cols: Any, geom: ConvGeometry) -> Any:
     """The adjoint of ``im2col_array``: (N, C, kH*kW, OH, OW) -> (N, C, H, W), adding each
-    kernel position's columns into its window slice of a padded buffer, then cropping."""
-    buf = xp.zeros(cols.shape[:2] + geom.padded, dtype=cols.dtype, device=cols.device)
+    kernel position's columns into its window slice of the image.
+
+    The slices are clipped to the unpadded image rather than added into a padded buffer and
+    cropped: the same sums in the same order, without the larger buffer, and the result is
+    contiguous (a cropped view is not, which slows every op that reads the gradient)."""
+    out = xp.zeros(cols.shape[:2] + geom.image, dtype=cols.dtype, device=cols.device)
+    (kh, kw), (sh, sw), (dh, dw) = geom.kernel, geom.stride, geom.dilation
+    (pt, _), (pl, _) = geom.padding
     for k, (i, j) in enumerate(geom.positions):
-        buf[(..., *geom.window(i, j))] += cols[:, :, k, ...]
-    return buf[(..., *geom.interior())]
+        rows, grid_rows = _clipped(i, kh, sh, dh, pt, geom.image[0], geom.grid[0])
+        cols_, grid_cols = _clipped(j, kw, sw, dw, pl, geom.image[1], geom.grid[1])
+        if rows.stop == rows.start or cols_.stop == cols_.start:
+            continue  # this kernel position only ever sees padding
+        out[:, :, rows, cols_] += cols[:, :, k, grid_rows, grid_cols]
+    return out
+
+
+def _columns(backend: Any, xp: Any, x: Any, geom: ConvGeometry) -> Any:
+    """im2col of ``x`` for use inside one op only: scratch columns from the backend under
+    "auto" (Note [Conv scratch]), else the portable ones."""
+    if _conv_impl.get() == "auto":
+        hook = getattr(backend, "conv_columns", None)
+        if hook is not None:
+            cols = hook(x, geom.padding, geom.kernel, geom.stride, geom.dilation, geom.grid)
+            if cols is not None:
+                return cols
+    return im2col_array(backend, xp, x, geom)
+
+
+def _scratch_col2im(backend: Any, cols: Any, geom: ConvGeometry) -> Any:
+    """The backend's col2im of scratch ``cols`` (which it may overwrite) under "auto", or
+    None (Note [Conv scratch])."""
+    if _conv_impl.get() != "auto":
+        return None
+    hook = getattr(backend, "conv_col2im", None)
+    if hook is None:
+        return None
+    return hook(cols, geom.padding, geom.kernel, geom.stride, geom.dilation, geom.image)
+
+
+def _scratch_matmul(backend: Any, xp: Any, role: str, a: Any, b: Any) -> Any:
+    """``a @ b`` for use inside one op only: in the backend's scratch under "auto" (Note
+    [Conv scratch]), else a fresh array."""
+    if _conv_impl.get() == "auto":
+        hook = getattr(backend, "conv_matmul", None)
+        if hook is not None:
+            out = hook(role, a, b)
+            if out is not None:
+                return out
+    return xp.matmul(a, b)
 
 
 # ---------------------------------------------------------------------------- Functions
@@ -226,6 +309,8 @@ def _weight_grad(
     """sum over n of small[n, g] @ im2col(big)[n, g]^T, per group (Note [Conv backward by
     adjoints]): conv2d's dL/dw with small = grad_out, big = x; conv_transpose2d's with
     small = x, big = grad_out. Built from Functions, so it is differentiable again."""
+    if not is_grad_enabled():  # a plain backward: Note [Conv scratch]
+        return ConvWeightGrad.apply(small, big, geom=geom, groups=groups, w_shape=w_shape)
     n, c_big = big.shape[:2]
     c_small = small.shape[1]
     k = geom.kernel[0] * geom.kernel[1]
@@ -233,6 +318,29 @@ def _weight_grad(
     cols = Im2Col.apply(big, geom=geom).reshape(n, groups, c_big // groups * k, cells)
     rows = small.reshape(n, groups, c_small // groups, cells)
     return matmul(rows, cols.mT).sum(0).reshape(w_shape)
+
+
+class ConvWeightGrad(Function):
+    """dw = sum over n of small[n, g] @ im2col(big)[n, g]^T per group, as one op on columns
+    that die inside it (scratch under "auto", Note [Conv scratch]): what ``_weight_grad``
+    computes when no graph is recorded. Not differentiable. Saves nothing."""
+
+    differentiable = False
+
+    @staticmethod
+    def forward(ctx, xp, small, big, geom, groups, w_shape):
+        n, c_big = big.shape[:2]
+        c_small = small.shape[1]
+        k = geom.kernel[0] * geom.kernel[1]
+        cells = geom.grid[0] * geom.grid[1]
+        cols = xp.reshape(
+            _columns(ctx.backend, xp, big, geom), (n, groups, c_big // groups * k, cells)
+        )
+        rows = xp.reshape(small, (n, groups, c_small // groups, cells))
+        per_sample = _scratch_matmul(
+            ctx.backend, xp, "conv_wgrad", rows, xp.permute_dims(cols, (0, 1, 3, 2))
+        )
+        return xp.reshape(xp.sum(per_sample, axis=0), w_shape)
 
 
 def _bias_grad(g: Tensor) -> Tensor:
@@ -257,27 +365,80 @@ class Conv2d(Function):
         o = w.shape[0]
         k = geom.kernel[0] * geom.kernel[1]
         cells = geom.grid[0] * geom.grid[1]
-        cols = xp.reshape(
-            im2col_array(ctx.backend, xp, x, geom), (n, groups, c // groups * k, cells)
-        )
+        cols = xp.reshape(_columns(ctx.backend, xp, x, geom), (n, groups, c // groups * k, cells))
         wm = xp.reshape(w, (groups, o // groups, c // groups * k))
         out = xp.reshape(xp.matmul(wm, cols), (n, o) + geom.grid)
         if b is not None:
-            out = out + xp.reshape(b, (1, o, 1, 1))
+            out += xp.reshape(b, (1, o, 1, 1))  # in place: ``out`` is fresh and ours
         return out
 
     @staticmethod
     def backward(ctx, g):
         x, w = ctx.saved_tensors
         needs = ctx.needs_input_grad
-        gx = (
-            ConvTranspose2d.apply(g, w, None, geom=ctx.geom, groups=ctx.groups)
-            if needs[0]
-            else None
-        )
+        gx = None
+        if needs[0]:
+            geom, groups = ctx.geom, ctx.groups
+            if not is_grad_enabled() and _input_grad_as_conv(geom, x.shape[1], w.shape[0]):
+                gx = ConvInputGradAsConv.apply(g, w, geom=geom, groups=groups)
+            else:
+                gx = ConvTranspose2d.apply(g, w, None, geom=geom, groups=groups)
         gw = _weight_grad(g, x, ctx.geom, ctx.groups, w.shape) if needs[1] else None
         gb = _bias_grad(g) if ctx.has_bias and needs[2] else None
         return gx, gw, gb
+
+
+# Note [Choosing a conv formulation]
+# ~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~
+# conv2d's input gradient has two formulations with the same matmul work, N*C*O*kH*kW*H*W
+# multiply-adds: W^T g into columns (N, C*kH*kW, H*W) and col2im (kH*kW read-add-writes of
+# an (N, C, H, W) image), or, for stride 1, the "full" correlation of g with the flipped
+# kernel: im2col(g) (N, O*kH*kW, H*W, kH*kW plain copies of g) and one matmul whose result is
+# the gradient itself. The second wins when the copies are not larger than the adds, that is
+# when O <= C (benchmarks/conv_bench.py --formulations; the table and the rule are in
+# discovery/convolution.md, "Choosing a formulation"). The forward and the weight gradient
+# keep im2col + one batched matmul on every shape measured. Only a plain backward chooses;
+# under create_graph the input gradient stays ConvTranspose2d, whose own backward is known.
+def _input_grad_as_conv(geom: ConvGeometry, c_in: int, c_out: int) -> bool:
+    """Whether conv2d's input gradient is computed as a full correlation of g (Note
+    [Choosing a conv formulation]): stride 1, padding within the kernel's span, O <= C,
+    and the fast paths switched on."""
+    if geom.stride != (1, 1) or c_out > c_in or _conv_impl.get() != "auto":
+        return False
+    spans = [d * (k - 1) for k, d in zip(geom.kernel, geom.dilation)]
+    return all(lo <= sp and hi <= sp for (lo, hi), sp in zip(geom.padding, spans))
+
+
+class ConvInputGradAsConv(Function):
+    """conv2d's input gradient for stride 1 as a correlation of g with the flipped kernel:
+    dx[n, c] = sum_{o, i, j} w[o, c, kH-1-i, kW-1-j] g_pad[n, o, h + i*dH, w + j*dW], where g
+    is padded by span - 1 - padding on each side (Note [Choosing a conv formulation]). What a
+    plain backward computes when O <= C; not differentiable. Saves nothing."""
+
+    differentiable = False
+
+    @staticmethod
+    def forward(ctx, xp, g, w, geom, groups):
+        n, c_out = g.shape[:2]
+        c_in = w.shape[1] * groups
+        (kh, kw), (dh, dw) = geom.kernel, geom.dilation
+        (pt, pb), (pl, pr) = geom.padding
+        sh, sw = dh * (kh - 1), dw * (kw - 1)
+        full = ConvGeometry(
+            geom.kernel, (1, 1), ((sh - pt, sh - pb), (sw - pl, sw - pr)), geom.dilation,
+            geom.grid, geom.image,
+        )  # fmt: skip
+        k = kh * kw
+        cells = geom.image[0] * geom.image[1]  # explicit: a -1 cannot be inferred when n == 0
+        cols = xp.reshape(
+            _columns(ctx.backend, xp, g, full), (n, groups, c_out // groups * k, cells)
+        )
+        # w (O, C/G, kH, kW) -> per group (C/G, O/G * kH * kW), kernel flipped
+        wf = xp.flip(xp.reshape(w, (groups, c_out // groups, c_in // groups, kh, kw)), axis=(3, 4))
+        wf = xp.reshape(
+            xp.permute_dims(wf, (0, 2, 1, 3, 4)), (groups, c_in // groups, c_out // groups * k)
+        )
+        return xp.reshape(xp.matmul(wf, cols), (n, c_in) + geom.image)
 
 
 class ConvTranspose2d(Function):
@@ -298,11 +459,13 @@ class ConvTranspose2d(Function):
         cells = geom.grid[0] * geom.grid[1]
         xm = xp.reshape(x, (n, groups, c_in // groups, cells))
         wm = xp.reshape(w, (groups, c_in // groups, c_out // groups * k))
-        cols = xp.matmul(xp.permute_dims(wm, (0, 2, 1)), xm)
+        cols = _scratch_matmul(ctx.backend, xp, "conv_gcols", xp.permute_dims(wm, (0, 2, 1)), xm)
         cols = xp.reshape(cols, (n, c_out, k) + geom.grid)
-        out = col2im_array(xp, cols, geom)
+        out = _scratch_col2im(ctx.backend, cols, geom)
+        if out is None:
+            out = col2im_array(xp, cols, geom)
         if b is not None:
-            out = out + xp.reshape(b, (1, c_out, 1, 1))
+            out += xp.reshape(b, (1, c_out, 1, 1))  # in place: ``out`` is fresh and ours
         return out
 
     @staticmethod

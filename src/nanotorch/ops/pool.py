@@ -14,6 +14,23 @@ ceiling, where the last window must still start inside the input or its left pad
 the geometry pads "after" far enough to hold it, with -inf for max (padding never wins) and
 0 for average. avg_pool2d divides by the window's size clipped to the padded input (with
 ``count_include_pad``, PyTorch's default) or to the input itself: the overhang never counts.
+
+Note [Tiled max pool]
+~~~~~~~~~~~~~~~~~~~~~
+The pool of almost every CNN is 2x2 with stride 2: the windows tile the image, without
+overlap or padding. There a backend may answer ``max_pool_tiles`` (under ``"auto"`` of
+``set_conv_impl``, the switch for how windows are built) with the maxima and one bool mask
+per kernel position marking each window's first maximum; NumPy's takes a running maximum over
+the kH*kW strided views and then a compare and two logical ops per position on
+one-byte masks, where the portable loop keeps a running index with about eight float-sized
+operations per position. The backward then writes g times each mask straight into its
+strided view of an uninitialised gradient (each pixel belongs to exactly one window), instead
+of adding into a zeroed buffer. A window holding NaN must send its gradient to the last NaN
+(PyTorch's rule, and the portable loop's), which the masks do not encode, so when any maximum
+is NaN the hook answers None and the portable loop runs. Under ``create_graph`` the masks
+become the portable loop's index (``sum_k k * mask_k``) and the differentiable
+RouteToArgmax takes over, so double backward is unchanged. The fast and portable paths give
+identical values and gradients (tests/unit/test_pool.py, "tiled fast path").
 """
 
 from __future__ import annotations
@@ -22,11 +39,13 @@ from collections.abc import Sequence
 from typing import Any
 
 from nanotorch.autograd.function import Function
+from nanotorch.autograd.grad_mode import is_grad_enabled
 from nanotorch.errors import ShapeError
 from nanotorch.ops.conv import (
     ConvGeometry,
     check_rank,
     check_tensor,
+    get_conv_impl,
     non_negative,
     pad_image,
     positive,
@@ -147,18 +166,57 @@ class MaxPool2d(Function):
 
     d x: each window's gradient goes to its first maximal element (PyTorch's tie rule) and
     overlapping windows add up. Saves the winning kernel position per output (integers of
-    the output's shape), not the input.
+    the output's shape), not the input; on the tiled fast path one bool mask per kernel
+    position instead (Note [Tiled max pool]).
     """
 
     @staticmethod
     def forward(ctx, xp, x, geom):
         ctx.geom = geom
+        fast = _tiled_max(ctx.backend, x, geom)
+        if fast is not None:  # Note [Tiled max pool]
+            best, ctx.masks = fast
+            ctx.arg = None
+            return best
+        ctx.masks = None
         best, ctx.arg = _window_argmax(xp, x, geom)
         return best
 
     @staticmethod
     def backward(ctx, g):
-        return RouteToArgmax.apply(g, arg=ctx.arg, geom=ctx.geom)
+        arg = ctx.arg
+        if ctx.masks is not None:
+            if not is_grad_enabled():  # a plain backward: Note [Grad mode in backward]
+                return RouteByMasks.apply(g, masks=ctx.masks, geom=ctx.geom)
+            xp = ctx.backend.xp
+            arg = sum(k * xp.astype(m, xp.int64) for k, m in enumerate(ctx.masks))
+        return RouteToArgmax.apply(g, arg=arg, geom=ctx.geom)
+
+
+def _tiled_max(backend: Any, x: Any, geom: ConvGeometry) -> tuple[Any, Any] | None:
+    """The backend's (maxima, first-maximum masks) when the windows tile the image and the
+    conv impl is "auto", else None (Note [Tiled max pool])."""
+    if (
+        geom.stride != geom.kernel
+        or geom.dilation != (1, 1)
+        or geom.padding != ((0, 0), (0, 0))
+        or get_conv_impl() != "auto"
+    ):
+        return None
+    hook = getattr(backend, "max_pool_tiles", None)
+    return None if hook is None else hook(x, geom.kernel, geom.grid)
+
+
+class RouteByMasks(Function):
+    """max_pool2d's input gradient for tiled windows from the first-maximum masks (Note
+    [Tiled max pool]): g where a window's mask is set, 0 elsewhere. What a plain backward
+    computes; not differentiable. Saves nothing."""
+
+    differentiable = False
+
+    @staticmethod
+    def forward(ctx, xp, g, masks, geom):
+        return ctx.backend.max_pool_route(g, masks, geom.kernel, geom.image)
 
 
 class RouteToArgmax(Function):
