@@ -212,6 +212,34 @@ class ArrayBackend:
     # discovery/devices.md follows ``a + b`` on cuda:1 through every step.
     needs_context: bool = False
 
+    # Note [Buffer pool] (backend/pool.py): the cpu backend keeps large arrays between
+    # steps. None here: strict keeps nothing, CuPy has its own pool.
+    pool: Any = None
+
+    # ------------------------------------------------------------------ fast-path hooks
+    # The few array calls a training step spends its memory on. The portable versions below
+    # are what the ops computed before; the cpu backend overrides them to write into arrays
+    # from its pool. Same values either way (tests/unit/test_memory_reuse.py).
+    def matmul(self, a: Array, b: Array) -> Array:
+        """``a @ b`` (NumPy's matmul rules)."""
+        return self.xp.matmul(a, b)
+
+    def relu(self, a: Array) -> Array:
+        """``max(a, 0)``; NaN stays NaN."""
+        xp = self.xp
+        return xp.maximum(a, xp.zeros((), dtype=a.dtype, device=a.device))
+
+    def relu_grad(self, g: Array, mask_src: Array) -> Array:
+        """``g`` where ``mask_src > 0``, else 0, as a multiply by the 0/1 mask: NumPy's
+        ``where`` on a data-dependent mask is about five times slower. The standard has no
+        bool * float, hence the cast. (An infinite g where the mask is 0 gives nan.)"""
+        return g * self.xp.astype(mask_src > 0, g.dtype)
+
+    def add_scaled_(self, y: Array, x: Array, alpha: float) -> None:
+        """``y += x * alpha`` in place (``Tensor.add_(x, alpha=alpha)`` on raw arrays, same
+        dtypes and a shape that broadcasts to ``y``'s)."""
+        y += x * alpha if alpha != 1 else x
+
     @contextlib.contextmanager
     def context(self) -> Iterator[None]:
         yield

@@ -36,7 +36,9 @@ int: Adam divides by ``1 - beta ** step``) before it changes anything, so a refu
 leaves the optimizer exactly as it was.
 * Rules update with in-place tensor methods (``mul_``, ``add_``, ``addcmul_``, ``addcdiv_``,
   ``lerp_``, ``copy_``) so a step allocates little; they never modify ``grad`` in place,
-  because it is the user's ``param.grad``.
+  because it is the user's ``param.grad``. ``add_scaled_`` below is ``add_(x, alpha=a)``
+  without the temporary ``x * a`` on the cpu (Note [Buffer pool] in backend/pool.py): for a
+  large weight that temporary was a fresh block of memory, faulted in on every step.
 """
 
 from __future__ import annotations
@@ -50,6 +52,26 @@ from nanotorch.tensor import Tensor
 
 ParamGroup = dict[str, Any]
 State = dict[str, Any]
+
+
+def add_scaled_(target: Tensor, other: Tensor, alpha: float) -> Tensor:
+    """``target.add_(other, alpha=alpha)``, the same values to the bit, without a temporary
+    the size of ``target`` where the backend can avoid one (``ArrayBackend.add_scaled_``).
+
+    Rules call it for the large in-place updates; anything but the plain case (another
+    dtype or device, a broadcast operand) goes through ``add_`` and its checks."""
+    backend = target._backend
+    if (
+        backend.pool is not None
+        and other._device is target._device
+        and other._data.dtype == target._data.dtype
+        and other._data.shape == target._data.shape
+    ):
+        target._check_inplace("add_")
+        backend.add_scaled_(target._data, other._data, alpha)
+        target._version += 1
+        return target
+    return target.add_(other, alpha=alpha)
 
 
 class Optimizer:
