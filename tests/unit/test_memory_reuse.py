@@ -187,9 +187,7 @@ def test_memory_reuse_retain_graph_and_create_graph() -> None:
         np.testing.assert_array_equal(p.grad.numpy(), f)
     for p in model.parameters():
         p.grad = None
-    (gw,) = nt.autograd.grad(
-        F.cross_entropy(model(x), y), [model[0].weight], create_graph=True
-    )
+    (gw,) = nt.autograd.grad(F.cross_entropy(model(x), y), [model[0].weight], create_graph=True)
     (gw * gw).sum().backward()
     np.testing.assert_array_equal(model[2].weight.grad.numpy(), expected)
 
