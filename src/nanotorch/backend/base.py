@@ -235,10 +235,30 @@ class ArrayBackend:
         bool * float, hence the cast. (An infinite g where the mask is 0 gives nan.)"""
         return g * self.xp.astype(mask_src > 0, g.dtype)
 
+    # The in-place updates of the optimizers, on raw arrays of one dtype (the checks are the
+    # caller's): each is the expression of the Tensor method it stands for, so a backend
+    # that overrides them must give the same values (Note [Updates by slices]).
     def add_scaled_(self, y: Array, x: Array, alpha: float) -> None:
-        """``y += x * alpha`` in place (``Tensor.add_(x, alpha=alpha)`` on raw arrays, same
-        dtypes and a shape that broadcasts to ``y``'s)."""
+        """``y += x * alpha`` (``Tensor.add_(x, alpha=alpha)``)."""
         y += x * alpha if alpha != 1 else x
+
+    def lerp_(self, y: Array, end: Array, weight: float) -> None:
+        """``y += (end - y) * weight`` (``Tensor.lerp_``)."""
+        y += (end - y) * weight
+
+    def addcmul_(self, y: Array, a: Array, b: Array, value: float) -> None:
+        """``y += a * b * value`` (``Tensor.addcmul_``)."""
+        prod = a * b
+        y += prod * value if value != 1 else prod
+
+    def addcdiv_(self, y: Array, a: Array, b: Array, value: float) -> None:
+        """``y += a / b * value`` (``Tensor.addcdiv_``)."""
+        q = a / b
+        y += q * value if value != 1 else q
+
+    def sqrt(self, a: Array) -> Array:
+        """A new array ``sqrt(a)``."""
+        return self.xp.sqrt(a)
 
     @contextlib.contextmanager
     def context(self) -> Iterator[None]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import array_api_compat.numpy as xp_numpy
 import numpy as np
 
@@ -9,7 +11,7 @@ from nanotorch.backend.base import Array, ArrayBackend, HostRandom, RandomSource
 from nanotorch.backend.device import Device
 from nanotorch.backend.pool import BufferPool
 
-# Elements per slice of ``add_scaled_``: 128 KiB of float32, a scratch that stays in cache.
+# Elements per slice of an in-place update (Note [Updates by slices]): 128 KiB of float32.
 _SCALE_CHUNK = 32768
 
 
@@ -47,29 +49,78 @@ class NumpyBackend(ArrayBackend):
         # (signed zeros and 0 * inf = nan included) as the portable multiply by a cast mask.
         return np.multiply(g, mask, out=self.pool.empty(g.shape, g.dtype))
 
-    def add_scaled_(self, y: Array, x: Array, alpha: float) -> None:
-        # ``y += x * alpha`` makes a temporary as large as y (for a weight, on every step).
-        # Slice by slice through a small scratch it needs none; each element sees the same
-        # two roundings, so the result is the same to the bit.
+    # Note [Updates by slices]
+    # ~~~~~~~~~~~~~~~~~~~~~~~~
+    # An optimizer's in-place update ``y += x * alpha`` (and lerp, addcmul, addcdiv) makes
+    # temporaries as large as the weight, on every step, for every weight: fresh memory each
+    # time. Run slice by slice through a scratch of 128 KiB, it makes none, and the scratch
+    # stays in cache. Each element goes through the same operations in the same order as in
+    # the whole-array expression, so the result is the same to the bit. Anything unusual (a
+    # broadcast operand, another dtype, a non-contiguous or overlapping array, integers)
+    # takes the portable whole-array expression instead.
+    def _by_slices(self, y: Array, xs: tuple[Array, ...], body: Any) -> bool:
+        # Small arrays: the allocator serves their temporaries from its free lists.
+        if y.nbytes < self.pool.min_bytes or y.dtype.kind != "f" or not y.flags.c_contiguous:
+            return False
+        for x in xs:
+            if (
+                x.shape != y.shape
+                or x.dtype != y.dtype
+                or not x.flags.c_contiguous
+                or np.may_share_memory(x, y)
+            ):
+                return False
         n = y.size
-        if (
-            alpha == 1
-            or n <= _SCALE_CHUNK
-            or x.shape != y.shape
-            or x.dtype != y.dtype
-            or y.dtype.kind != "f"
-            or not (x.flags.c_contiguous and y.flags.c_contiguous)
-            or np.may_share_memory(x, y)
-        ):
+        size = min(n, _SCALE_CHUNK)
+        if size == 0:
+            return True
+        flat_y = y.reshape(-1)
+        flat_xs = [x.reshape(-1) for x in xs]
+        scratch = self.pool.empty((size,), y.dtype)
+        for start in range(0, n, size):
+            stop = min(start + size, n)
+            body(flat_y[start:stop], *[f[start:stop] for f in flat_xs], scratch[: stop - start])
+        return True
+
+    def add_scaled_(self, y: Array, x: Array, alpha: float) -> None:
+        def body(y: Array, x: Array, s: Array) -> None:
+            np.multiply(x, alpha, out=s)
+            np.add(y, s, out=y)
+
+        if alpha == 1 or not self._by_slices(y, (x,), body):
             super().add_scaled_(y, x, alpha)
-            return
-        flat_y, flat_x = y.reshape(-1), x.reshape(-1)
-        scratch = self.pool.empty((_SCALE_CHUNK,), y.dtype)
-        for start in range(0, n, _SCALE_CHUNK):
-            stop = min(start + _SCALE_CHUNK, n)
-            part = scratch[: stop - start]
-            np.multiply(flat_x[start:stop], alpha, out=part)
-            np.add(flat_y[start:stop], part, out=flat_y[start:stop])
+
+    def lerp_(self, y: Array, end: Array, weight: float) -> None:
+        def body(y: Array, end: Array, s: Array) -> None:
+            np.subtract(end, y, out=s)
+            np.multiply(s, weight, out=s)
+            np.add(y, s, out=y)
+
+        if not self._by_slices(y, (end,), body):
+            super().lerp_(y, end, weight)
+
+    def addcmul_(self, y: Array, a: Array, b: Array, value: float) -> None:
+        def body(y: Array, a: Array, b: Array, s: Array) -> None:
+            np.multiply(a, b, out=s)
+            if value != 1:
+                np.multiply(s, value, out=s)
+            np.add(y, s, out=y)
+
+        if not self._by_slices(y, (a, b), body):
+            super().addcmul_(y, a, b, value)
+
+    def addcdiv_(self, y: Array, a: Array, b: Array, value: float) -> None:
+        def body(y: Array, a: Array, b: Array, s: Array) -> None:
+            np.divide(a, b, out=s)
+            if value != 1:
+                np.multiply(s, value, out=s)
+            np.add(y, s, out=y)
+
+        if not self._by_slices(y, (a, b), body):
+            super().addcdiv_(y, a, b, value)
+
+    def sqrt(self, a: Array) -> Array:
+        return np.sqrt(a, out=self.pool.empty(a.shape, a.dtype))
 
     @staticmethod
     def is_available() -> tuple[bool, str]:
