@@ -27,7 +27,6 @@ from nanotorch.backend.transfer import (
 )
 
 
-
 def empty_cache(dev: Device | str = "cpu") -> int:
     """Give the idle buffers a device's backend keeps between steps back to the allocator
     (Note [Buffer pool] in backend/pool.py); returns the bytes released (0 for a backend
