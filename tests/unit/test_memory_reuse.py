@@ -282,10 +282,11 @@ OPTIMIZERS = {
 
 
 def _optimize(name: str, device: str, maximize: bool = False) -> list[np.ndarray]:
-    # (300, 301) float32 is 353 KiB: several slices of the cpu's sliced updates plus a
-    # remainder; (7, 5) stays on the whole-array path; a transposed view is not contiguous.
+    # (300, 301) float32 is 353 KiB: one pass through a pooled scratch; (1025, 1031) is
+    # just over 4 MiB: slices of the update plus a remainder; (7, 5) and (301,) are small
+    # and keep the whole-array expressions.
     rng = np.random.default_rng(5)
-    shapes = [(300, 301), (7, 5), (301,)]
+    shapes = [(300, 301), (1025, 1031), (7, 5), (301,)]
     params = [
         nt.tensor(rng.standard_normal(s).astype(np.float32), device=device, requires_grad=True)
         for s in shapes

@@ -11,8 +11,10 @@ from nanotorch.backend.base import Array, ArrayBackend, HostRandom, RandomSource
 from nanotorch.backend.device import Device
 from nanotorch.backend.pool import BufferPool
 
-# Elements per slice of an in-place update (Note [Updates by slices]): 128 KiB of float32.
-_SCALE_CHUNK = 32768
+# An in-place update of an array up to _WHOLE_BYTES runs through a pooled scratch of its
+# size; a larger one by slices of _SCALE_CHUNK elements (Note [Updates by slices]).
+_WHOLE_BYTES = 4 << 20
+_SCALE_CHUNK = 65536
 
 
 def _as_ndarray(result: Array) -> Array:
@@ -53,8 +55,10 @@ class NumpyBackend(ArrayBackend):
     # ~~~~~~~~~~~~~~~~~~~~~~~~
     # An optimizer's in-place update ``y += x * alpha`` (and lerp, addcmul, addcdiv) makes
     # temporaries as large as the weight, on every step, for every weight: fresh memory each
-    # time. Run slice by slice through a scratch of 128 KiB, it makes none, and the scratch
-    # stays in cache. Each element goes through the same operations in the same order as in
+    # time. Here each runs with ``out=`` through one scratch array from the pool: as large as
+    # the weight up to 4 MiB (W1's largest, 784 KiB, in one pass), and for larger weights a
+    # 256 KiB scratch the update walks slice by slice, so W2's 64 MiB weight needs no second
+    # 64 MiB anywhere. Each element goes through the same operations in the same order as in
     # the whole-array expression, so the result is the same to the bit. Anything unusual (a
     # broadcast operand, another dtype, a non-contiguous or overlapping array, integers)
     # takes the portable whole-array expression instead.
@@ -71,9 +75,9 @@ class NumpyBackend(ArrayBackend):
             ):
                 return False
         n = y.size
-        size = min(n, _SCALE_CHUNK)
-        if size == 0:
-            return True
+        # Up to _WHOLE_BYTES the scratch is as large as y (kept in the pool, one pass per
+        # operation); beyond, slices of _SCALE_CHUNK elements bound it.
+        size = n if y.nbytes <= _WHOLE_BYTES else _SCALE_CHUNK
         flat_y = y.reshape(-1)
         flat_xs = [x.reshape(-1) for x in xs]
         scratch = self.pool.empty((size,), y.dtype)
