@@ -333,3 +333,30 @@ def test_memory_reuse_optimizer_step_makes_no_weight_sized_temporary(name: str) 
     finally:
         tracemalloc.stop()
     assert peak < w.numel() * 4 // 4, f"{name} step allocated {peak} bytes"
+
+
+def test_memory_reuse_dataloader_batches_and_in_place_edits_survive() -> None:
+    # Batches and outputs kept from every step of an epoch, one output edited in place after
+    # its step: later steps' pooled results must land elsewhere.
+    from nanotorch.data import DataLoader, TensorDataset
+
+    rng = np.random.default_rng(2)
+    xs = rng.standard_normal((4 * BATCH, SIZES[0])).astype(np.float32)
+    ys = rng.integers(0, SIZES[-1], 4 * BATCH)
+    loader = DataLoader(TensorDataset(xs, ys), batch_size=BATCH)
+    model = _mlp("cpu")
+    opt = SGD(model.parameters(), lr=0.1)
+    kept: list[tuple[nt.Tensor, np.ndarray]] = []
+    for x, y in loader:
+        opt.zero_grad()
+        h = model[1](model[0](x))
+        loss = F.cross_entropy(model[4](model[3](model[2](h))), y)
+        loss.backward()
+        opt.step()
+        with nt.no_grad():
+            edited = h.detach()
+            edited.mul_(2.0)  # in place on the pooled ReLU output, after its backward
+        kept.append((edited, edited.numpy().copy()))
+        kept.append((x, x.numpy().copy()))
+    for t, snapshot in kept:
+        np.testing.assert_array_equal(t.numpy(), snapshot)
