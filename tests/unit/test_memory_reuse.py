@@ -360,3 +360,36 @@ def test_memory_reuse_dataloader_batches_and_in_place_edits_survive() -> None:
         kept.append((x, x.numpy().copy()))
     for t, snapshot in kept:
         np.testing.assert_array_equal(t.numpy(), snapshot)
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+@pytest.mark.parametrize("ignore", [False, True], ids=["all-targets", "some-ignored"])
+def test_memory_reuse_cross_entropy_rows_fast_path_matches_portable_to_the_bit(
+    reduction: str, ignore: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The cpu backend's cross_entropy_rows hook (2-D logits, no weight, no smoothing) gives
+    # the portable expressions' numbers exactly: strict:0 runs those on NumPy's arithmetic.
+    rng = np.random.default_rng(4)
+    z = (rng.standard_normal((64, 10)) * 4).astype(np.float32)
+    t = rng.integers(0, 10, 64)
+    if ignore:
+        t[::5] = -100
+    backend = get_backend(nt.device("cpu"))
+    calls: list[str] = []
+    for name in ("cross_entropy_rows", "cross_entropy_rows_grad"):
+        original = getattr(backend, name)
+
+        def spy(*args, _original=original, _name=name, **kwargs):
+            calls.append(_name)
+            return _original(*args, **kwargs)
+
+        monkeypatch.setattr(backend, name, spy)
+    results = []
+    for device in ("cpu", "strict:0"):
+        x = nt.tensor(z, device=device, requires_grad=True)
+        loss = F.cross_entropy(x, nt.tensor(t, device=device), reduction=reduction)
+        loss.backward()
+        results.append((loss.detach().cpu().numpy(), x.grad.cpu().numpy()))
+    assert calls == ["cross_entropy_rows", "cross_entropy_rows_grad"]
+    np.testing.assert_array_equal(results[0][0], results[1][0])
+    np.testing.assert_array_equal(results[0][1], results[1][1])

@@ -235,6 +235,22 @@ class ArrayBackend:
         bool * float, hence the cast. (An infinite g where the mask is 0 gives nan.)"""
         return g * self.xp.astype(mask_src > 0, g.dtype)
 
+    # Softmax cross-entropy over the rows of 2-D logits, without class weights or label
+    # smoothing: W1's loss. None means "no fast path here": the loss then runs its portable
+    # expressions (nn/loss.py: CrossEntropyIndex), which an override must match exactly.
+    def cross_entropy_rows(
+        self, z: Array, target: Array, ignore_index: int, keep_softmax: bool
+    ) -> tuple[Array, Array, Array | None] | None:
+        """(sum of the per-row losses, number of counted rows in z's dtype, softmax(z) or
+        None), or None."""
+        return None
+
+    def cross_entropy_rows_grad(
+        self, g: Array, probs: Array, target: Array, ignore_index: int
+    ) -> Array | None:
+        """``g_i (softmax_i - one_hot(t_i))``, 0 on ignored rows (g: 0-d), or None."""
+        return None
+
     # The in-place updates of the optimizers, on raw arrays of one dtype (the checks are the
     # caller's): each is the expression of the Tensor method it stands for, so a backend
     # that overrides them must give the same values (Note [Updates by slices]).
