@@ -393,3 +393,18 @@ def test_memory_reuse_cross_entropy_rows_fast_path_matches_portable_to_the_bit(
     assert calls == ["cross_entropy_rows", "cross_entropy_rows_grad"]
     np.testing.assert_array_equal(results[0][0], results[1][0])
     np.testing.assert_array_equal(results[0][1], results[1][1])
+
+
+@pytest.mark.parametrize(
+    "values",
+    [[3, 0, 9, 4], [3, -100, 9, -100], [-100, -100], [-5, 2, 11]],
+    ids=["all-valid", "some-ignored", "all-ignored", "out-of-range"],
+)
+def test_memory_reuse_target_range_fast_path_matches_portable(values: list[int]) -> None:
+    from nanotorch.nn.loss import ValidTargetRange
+
+    got = [
+        ValidTargetRange.apply(nt.tensor(values, device=d), ignore_index=-100).cpu().tolist()
+        for d in ("cpu", "strict:0")
+    ]
+    assert got[0] == got[1]

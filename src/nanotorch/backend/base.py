@@ -251,6 +251,12 @@ class ArrayBackend:
         """``g_i (softmax_i - one_hot(t_i))``, 0 on ignored rows (g: 0-d), or None."""
         return None
 
+    def target_range(self, target: Array, ignore_index: int, big: int) -> Array | None:
+        """[min, max] of ``target`` without the ``ignore_index`` entries as a (2,) array
+        (``big`` for the min and ``-big`` for the max when every entry is ignored), or None
+        for the portable version (nn/loss.py: ValidTargetRange)."""
+        return None
+
     # The in-place updates of the optimizers, on raw arrays of one dtype (the checks are the
     # caller's): each is the expression of the Tensor method it stands for, so a backend
     # that overrides them must give the same values (Note [Updates by slices]).

@@ -78,6 +78,14 @@ class NumpyBackend(ArrayBackend):
         grad *= (g * valid.astype(g.dtype))[:, None]
         return grad
 
+    def target_range(self, target: Array, ignore_index: int, big: int) -> Array:
+        valid = target != ignore_index
+        if valid.all():  # the common case: two reductions, no masked copies
+            return np.array([target.min(), target.max()], dtype=target.dtype)
+        lo = np.where(valid, target, big).min()
+        hi = np.where(valid, target, -big).max()
+        return np.array([lo, hi], dtype=target.dtype)
+
     # Note [Updates by slices]
     # ~~~~~~~~~~~~~~~~~~~~~~~~
     # An optimizer's in-place update ``y += x * alpha`` (and lerp, addcmul, addcdiv) makes
