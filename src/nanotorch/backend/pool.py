@@ -90,10 +90,17 @@ class BufferPool:
             entries = self._entries.get(key)
             if entries is None:
                 entries = self._entries[key] = []
-            for i in range(len(entries)):
+            # Newest hand-outs last, searched first: the idle buffer found is then the one
+            # most recently in use, the likeliest to be still in cache (as the allocator's
+            # own free lists, last in first out, would give it).
+            for i in range(len(entries) - 1, -1, -1):
                 if _refs(entries, i) == idle:
                     self._hits += 1
-                    return entries[i]
+                    buf = entries[i]
+                    if i != len(entries) - 1:
+                        del entries[i]
+                        entries.append(buf)
+                    return buf
             self._misses += 1
             if self._held + nbytes > self.max_bytes:
                 self._evict(self._held + nbytes - self.max_bytes)
