@@ -35,16 +35,20 @@ class NumpyBackend(ArrayBackend):
     # The fast-path hooks (base.py) with their results written into pooled arrays, so a
     # training step stops returning its large temporaries to the OS and faulting them back
     # in (Note [Buffer pool] in backend/pool.py). Each writes every element of its output.
+    # A subclass without a pool (``pool = None``, e.g. a test double that watches ``xp``)
+    # gets the portable versions.
     def matmul(self, a: Array, b: Array) -> Array:
-        if a.ndim == 2 and b.ndim == 2 and a.dtype == b.dtype:
+        if a.ndim == 2 and b.ndim == 2 and a.dtype == b.dtype and self.pool is not None:
             return np.matmul(a, b, out=self.pool.empty((a.shape[0], b.shape[1]), a.dtype))
         return xp_numpy.matmul(a, b)
 
     def relu(self, a: Array) -> Array:
+        if self.pool is None:
+            return super().relu(a)
         return np.maximum(a, a.dtype.type(0), out=self.pool.empty(a.shape, a.dtype))
 
     def relu_grad(self, g: Array, mask_src: Array) -> Array:
-        if g.shape != mask_src.shape:
+        if g.shape != mask_src.shape or self.pool is None:
             return super().relu_grad(g, mask_src)
         mask = np.greater(mask_src, 0, out=self.pool.empty(mask_src.shape, np.dtype(bool)))
         # float * bool runs the float loop with the mask cast to 0.0/1.0: the same values
@@ -56,7 +60,9 @@ class NumpyBackend(ArrayBackend):
     # order, as direct NumPy calls (the same numbers, tests/unit/test_memory_reuse.py).
     def cross_entropy_rows(
         self, z: Array, target: Array, ignore_index: int, keep_softmax: bool
-    ) -> tuple[Array, Array, Array | None]:
+    ) -> tuple[Array, Array, Array | None] | None:
+        if self.pool is None:
+            return None
         shifted = z - z.max(axis=1, keepdims=True)
         e = np.exp(shifted)
         total = e.sum(axis=1, keepdims=True)
@@ -71,14 +77,18 @@ class NumpyBackend(ArrayBackend):
 
     def cross_entropy_rows_grad(
         self, g: Array, probs: Array, target: Array, ignore_index: int
-    ) -> Array:
+    ) -> Array | None:
+        if self.pool is None:
+            return None
         valid = target != ignore_index
         grad = probs.copy()  # probs - q: q is 1 at the target, 0 elsewhere (x - 0 is x)
         grad[np.arange(probs.shape[0]), np.where(valid, target, 0)] -= 1.0
         grad *= (g * valid.astype(g.dtype))[:, None]
         return grad
 
-    def target_range(self, target: Array, ignore_index: int, big: int) -> Array:
+    def target_range(self, target: Array, ignore_index: int, big: int) -> Array | None:
+        if self.pool is None:
+            return None
         valid = target != ignore_index
         if valid.all():  # the common case: two reductions, no masked copies
             return np.array([target.min(), target.max()], dtype=target.dtype)
@@ -99,7 +109,10 @@ class NumpyBackend(ArrayBackend):
     # takes the portable whole-array expression instead.
     def _by_slices(self, y: Array, xs: tuple[Array, ...], body: Any) -> bool:
         # Small arrays: the allocator serves their temporaries from its free lists.
-        if y.nbytes < self.pool.min_bytes or y.dtype.kind != "f" or not y.flags.c_contiguous:
+        pool = self.pool
+        if pool is None or y.nbytes < pool.min_bytes:
+            return False
+        if y.dtype.kind != "f" or not y.flags.c_contiguous:
             return False
         for x in xs:
             if (
@@ -115,7 +128,7 @@ class NumpyBackend(ArrayBackend):
         size = n if y.nbytes <= _WHOLE_BYTES else _SCALE_CHUNK
         flat_y = y.reshape(-1)
         flat_xs = [x.reshape(-1) for x in xs]
-        scratch = self.pool.empty((size,), y.dtype)
+        scratch = pool.empty((size,), y.dtype)
         for start in range(0, n, size):
             stop = min(start + size, n)
             body(flat_y[start:stop], *[f[start:stop] for f in flat_xs], scratch[: stop - start])
@@ -159,6 +172,8 @@ class NumpyBackend(ArrayBackend):
             super().addcdiv_(y, a, b, value)
 
     def sqrt(self, a: Array) -> Array:
+        if self.pool is None:
+            return super().sqrt(a)
         return np.sqrt(a, out=self.pool.empty(a.shape, a.dtype))
 
     @staticmethod
