@@ -27,9 +27,10 @@ from nanotorch.tensor import Tensor
 class Ctx:
     """What one op call keeps for its backward: PyTorch's ``ctx``, cut down."""
 
-    def __init__(self, needs_input_grad, wrap):
+    def __init__(self, needs_input_grad, wrap, backend):
         self.needs_input_grad = needs_input_grad
         self.wrap = wrap  # raw array -> constant Tensor on the op's device
+        self.backend = backend  # ops reach the device's fast paths through it (MatMul, Relu)
         self.saved = ()
 
     def save_for_backward(self, *arrays):
@@ -55,6 +56,7 @@ def call(fn, *inputs, **params):
     ctx = Ctx(
         tuple(isinstance(x, Var) for x in inputs),
         lambda a: Tensor._make(xp.asarray(a), t._device, t._backend),
+        t._backend,
     )
     arrays = [x.tensor._data if isinstance(x, Var) else x for x in inputs]
     out = fn.forward(ctx, xp, *arrays, **params)

@@ -272,3 +272,26 @@ def test_vector_to_parameters_rejects_bad_input(device):
         utils.vector_to_parameters(
             nanotorch.zeros(n, dtype=nanotorch.float64, device=other), params
         )
+
+
+def test_clip_grad_norm_is_one_op_per_device_for_the_norm(device, monkeypatch):
+    # The partial norm of all gradients on a device is one op (a dot product per gradient
+    # inside it, no squared copy of each gradient), then the clip coefficient and one
+    # in-place multiply per gradient.
+    from nanotorch.autograd.function import Function
+
+    seen: list[str] = []
+    original = Function.apply.__func__
+
+    def spy(cls, *args, **kwargs):
+        seen.append(cls.__name__)
+        return original(cls, *args, **kwargs)
+
+    monkeypatch.setattr(Function, "apply", classmethod(spy))
+    for norm_type in (2.0, 1.0, math.inf):
+        params = make(device)
+        seen.clear()
+        total = utils.clip_grad_norm_(params, 0.5, norm_type=norm_type)
+        assert seen.count("GradNorm") == 1, seen
+        assert len(seen) <= 6, seen  # norm, root, coefficient (divide, add, clamp)
+        assert_close(total, np_norm(GRADS, norm_type), rtol=1e-12, atol=0)

@@ -8,6 +8,7 @@ are counted. See discovery/devices.md.
 
 from nanotorch.backend.base import Array, ArrayBackend, Backend, HostRandom, RandomSource
 from nanotorch.backend.device import Device, device
+from nanotorch.backend.pool import BufferPool
 from nanotorch.backend.registry import (
     availability,
     available_devices,
@@ -25,10 +26,28 @@ from nanotorch.backend.transfer import (
     transfer_stats,
 )
 
+
+def empty_cache(dev: Device | str = "cpu") -> int:
+    """Give the idle buffers a device's backend keeps between steps back to the allocator
+    (Note [Buffer pool] in backend/pool.py); returns the bytes released (0 for a backend
+    that keeps none: strict, and cuda, whose memory CuPy's own pool manages).
+
+    >>> import nanotorch
+    >>> from nanotorch.backend import empty_cache
+    >>> y = nanotorch.ones(256, 256) @ nanotorch.ones(256, 256)  # into a pooled buffer
+    >>> del y  # idle now: the pool keeps it for the next product of that shape
+    >>> empty_cache("cpu") > 0
+    True
+    """
+    pool = get_backend(device(dev) if isinstance(dev, str) else dev).pool
+    return 0 if pool is None else pool.empty_cache()
+
+
 __all__ = [
     "Array",
     "ArrayBackend",
     "Backend",
+    "BufferPool",
     "Device",
     "HostRandom",
     "RandomSource",
@@ -37,6 +56,7 @@ __all__ = [
     "available_devices",
     "copy_between",
     "device",
+    "empty_cache",
     "from_host_counted",
     "get_backend",
     "known_kinds",

@@ -212,6 +212,76 @@ class ArrayBackend:
     # discovery/devices.md follows ``a + b`` on cuda:1 through every step.
     needs_context: bool = False
 
+    # Note [Buffer pool] (backend/pool.py): the cpu backend keeps large arrays between
+    # steps. None here: strict keeps nothing, CuPy has its own pool.
+    pool: Any = None
+
+    # ------------------------------------------------------------------ fast-path hooks
+    # The few array calls a training step spends its memory on. The portable versions below
+    # are what the ops computed before; the cpu backend overrides them to write into arrays
+    # from its pool. Same values either way (tests/unit/test_memory_reuse.py).
+    def matmul(self, a: Array, b: Array) -> Array:
+        """``a @ b`` (NumPy's matmul rules)."""
+        return self.xp.matmul(a, b)
+
+    def relu(self, a: Array) -> Array:
+        """``max(a, 0)``; NaN stays NaN."""
+        xp = self.xp
+        return xp.maximum(a, xp.zeros((), dtype=a.dtype, device=a.device))
+
+    def relu_grad(self, g: Array, mask_src: Array) -> Array:
+        """``g`` where ``mask_src > 0``, else 0, as a multiply by the 0/1 mask: NumPy's
+        ``where`` on a data-dependent mask is about five times slower. The standard has no
+        bool * float, hence the cast. (An infinite g where the mask is 0 gives nan.)"""
+        return g * self.xp.astype(mask_src > 0, g.dtype)
+
+    # Softmax cross-entropy over the rows of 2-D logits, without class weights or label
+    # smoothing: W1's loss. None means "no fast path here": the loss then runs its portable
+    # expressions (nn/loss.py: CrossEntropyIndex), which an override must match exactly.
+    def cross_entropy_rows(
+        self, z: Array, target: Array, ignore_index: int, keep_softmax: bool
+    ) -> tuple[Array, Array, Array | None] | None:
+        """(sum of the per-row losses, number of counted rows in z's dtype, softmax(z) or
+        None), or None."""
+        return None
+
+    def cross_entropy_rows_grad(
+        self, g: Array, probs: Array, target: Array, ignore_index: int
+    ) -> Array | None:
+        """``g_i (softmax_i - one_hot(t_i))``, 0 on ignored rows (g: 0-d), or None."""
+        return None
+
+    def target_range(self, target: Array, ignore_index: int, big: int) -> Array | None:
+        """[min, max] of ``target`` without the ``ignore_index`` entries as a (2,) array
+        (``big`` for the min and ``-big`` for the max when every entry is ignored), or None
+        for the portable version (nn/loss.py: ValidTargetRange)."""
+        return None
+
+    # The in-place updates of the optimizers, on raw arrays of one dtype (the checks are the
+    # caller's): each is the expression of the Tensor method it stands for, so a backend
+    # that overrides them must give the same values (Note [Updates by slices]).
+    def add_scaled_(self, y: Array, x: Array, alpha: float) -> None:
+        """``y += x * alpha`` (``Tensor.add_(x, alpha=alpha)``)."""
+        y += x * alpha if alpha != 1 else x
+
+    def lerp_(self, y: Array, end: Array, weight: float) -> None:
+        """``y += (end - y) * weight`` (``Tensor.lerp_``)."""
+        y += (end - y) * weight
+
+    def addcmul_(self, y: Array, a: Array, b: Array, value: float) -> None:
+        """``y += a * b * value`` (``Tensor.addcmul_``)."""
+        prod = a * b
+        y += prod * value if value != 1 else prod
+
+    def addcdiv_(self, y: Array, a: Array, b: Array, value: float) -> None:
+        """``y += a / b * value`` (``Tensor.addcdiv_``)."""
+        q = a / b
+        y += q * value if value != 1 else q
+
+    def sqrt(self, a: Array) -> Array:
+        """A new array ``sqrt(a)``."""
+        return self.xp.sqrt(a)
+
     @contextlib.contextmanager
     def context(self) -> Iterator[None]:
         yield

@@ -279,6 +279,9 @@ class ValidTargetRange(Function):
 
     @staticmethod
     def forward(ctx, xp, target, ignore_index):
+        fast = ctx.backend.target_range(target, ignore_index, _BIG)  # direct NumPy on the cpu
+        if fast is not None:
+            return fast
         valid = target != ignore_index
         big = xp.asarray(_BIG, dtype=target.dtype, device=target.device)
         lo = xp.min(xp.where(valid, target, big))
@@ -337,6 +340,16 @@ class CrossEntropyIndex(Function):
     @staticmethod
     def forward(ctx, xp, z, target, weight, ignore_index, smoothing, keep_softmax, reduction):
         ctx.ignore_index, ctx.smoothing = ignore_index, smoothing
+        if weight is None and not smoothing and z.ndim == 2 and reduction != "none":
+            # The backend's direct version of the lines below, where it has one (the cpu).
+            fast = ctx.backend.cross_entropy_rows(z, target, ignore_index, keep_softmax)
+            if fast is not None:
+                total_loss, counted, probs = fast
+                if reduction == "sum":
+                    ctx.save_for_backward(z, target, weight, probs, None)
+                    return total_loss
+                ctx.save_for_backward(z, target, weight, probs, counted)
+                return total_loss / counted
         n_classes = z.shape[1]
         shifted = z - xp.max(z, axis=1, keepdims=True)
         e = xp.exp(shifted)
@@ -437,6 +450,10 @@ class CrossEntropyIndexGrad(Function):
     def forward(ctx, xp, g, probs, target, weight, denominator, ignore_index, smoothing):
         if denominator is not None:
             g = g / denominator
+        if weight is None and not smoothing and probs.ndim == 2 and g.ndim == 0:
+            fast = ctx.backend.cross_entropy_rows_grad(g, probs, target, ignore_index)
+            if fast is not None:
+                return fast
         n_classes = probs.shape[1]
         class_shape = (1, n_classes) + (1,) * (probs.ndim - 2)
         valid = target != ignore_index

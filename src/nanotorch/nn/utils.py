@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
+from nanotorch.autograd.function import Function
 from nanotorch.autograd.grad_mode import no_grad
 from nanotorch.creation import zeros
 from nanotorch.errors import DeviceMismatchError
@@ -48,6 +49,33 @@ def _norm_order(norm_type: float | str) -> float:
             "(Euclidean) or 'inf' (largest absolute value)"
         )
     return p
+
+
+class GradNorm(Function):
+    """sum_i sum |g_i|^p over the given gradients (max |g_i| for p = inf), as a 0-d array:
+    the part of ``clip_grad_norm_``'s total norm that one device holds, one op for all of
+    its gradients. For p = 2 each gradient's share is a dot product of the flattened
+    gradient with itself, which reads it once and makes no squared copy. Gradients are
+    constants here: not differentiable. Saves nothing."""
+
+    differentiable = False
+
+    @staticmethod
+    def forward(ctx, xp, *grads, p):
+        parts = []
+        for g in grads:
+            flat = xp.reshape(g, (-1,))
+            if p == math.inf:
+                if flat.shape[0]:  # the max of nothing has no value; it adds nothing
+                    parts.append(xp.max(xp.abs(flat)))
+            elif p == 2.0:
+                parts.append(xp.vecdot(flat, flat))
+            else:
+                parts.append(xp.sum(xp.abs(flat) ** p))
+        if not parts:  # only empty gradients
+            return xp.zeros((), dtype=grads[0].dtype, device=grads[0].device)
+        both = xp.stack(parts)
+        return xp.max(both) if p == math.inf else xp.sum(both)
 
 
 @no_grad()
@@ -103,24 +131,19 @@ def clip_grad_norm_(
                 f"{g.dtype.name}; their norms cannot be combined silently, keep the parameters "
                 "in one dtype"
             )
-    # Sum of |g|^p per gradient (or max |g|), combined on the first gradient's device.
-    total: Tensor | None = None
+    # Sum of |g|^p (or max |g|) over the gradients of each device as one op, the partial
+    # results combined on the first gradient's device.
+    by_device: dict[object, list[Tensor]] = {}
     for g in grads:
-        if p == math.inf:
-            if g.numel() == 0:
-                continue
-            part = g.abs().amax()
-        elif p == 2.0:
-            part = (g * g).sum()
-        else:
-            part = (g.abs() ** p).sum()
-        part = part.to(first.device)
+        by_device.setdefault(g.device, []).append(g)
+    total: Tensor | None = None
+    for group in by_device.values():
+        part = GradNorm.apply(*group, p=p).to(first.device)
         if total is None:
             total = part
         else:
             total = maximum(total, part) if p == math.inf else total + part
-    if total is None:  # every gradient was empty
-        total = zeros((), dtype=first.dtype, device=first.device)
+    assert total is not None
     if p != math.inf:
         total = total ** (1.0 / p)
     if error_if_nonfinite and not bool(isfinite(total)):

@@ -548,7 +548,7 @@ class Relu(Function):
 
     @staticmethod
     def forward(ctx, xp, a):
-        out = xp.maximum(a, xp.zeros((), dtype=a.dtype, device=a.device))
+        out = ctx.backend.relu(a)  # into a kept buffer on the cpu (Note [Buffer pool])
         ctx.save_for_backward(out)
         return out
 
@@ -576,10 +576,9 @@ class ReluGrad(Function):
     @staticmethod
     def forward(ctx, xp, g, mask_src):
         ctx.save_for_backward(mask_src)
-        # A multiply by the 0/1 mask, not ``where``: NumPy's ``where`` is about five times
-        # slower on a data-dependent mask. The standard has no bool * float, hence the cast.
-        # (The one difference: an infinite g where the mask is 0 gives nan, not 0.)
-        return g * xp.astype(mask_src > 0, g.dtype)
+        # A multiply by the 0/1 mask, not ``where`` (``ArrayBackend.relu_grad`` says why);
+        # the one difference: an infinite g where the mask is 0 gives nan, not 0.
+        return ctx.backend.relu_grad(g, mask_src)
 
     @staticmethod
     def backward(ctx, gg):

@@ -25,12 +25,16 @@ OPS = ("matmul", "mm", "bmm", "dot", "outer")
 # reshaped back; the values are the same products in the same order.
 
 
-def _matmul_rows(xp: Any, a: Any, b: Any) -> Any:
-    """``xp.matmul(a, b)``, folding ``a``'s batch dims into rows when ``b`` is a matrix."""
+def _matmul_rows(backend: Any, a: Any, b: Any) -> Any:
+    """``a @ b``, folding ``a``'s batch dims into rows when ``b`` is a matrix.
+
+    Through ``backend.matmul``, which on the cpu writes the product into an array the
+    backend keeps between steps (Note [Buffer pool] in backend/pool.py)."""
     if a.ndim > 2 and b.ndim == 2:
-        rows = xp.matmul(xp.reshape(a, (-1, a.shape[-1])), b)
+        xp = backend.xp
+        rows = backend.matmul(xp.reshape(a, (-1, a.shape[-1])), b)
         return xp.reshape(rows, (*a.shape[:-1], b.shape[-1]))
-    return xp.matmul(a, b)
+    return backend.matmul(a, b)
 
 
 class MatMul(Function):
@@ -44,7 +48,7 @@ class MatMul(Function):
     @staticmethod
     def forward(ctx, xp, a, b):
         ctx.save_for_backward(a, b)
-        return _matmul_rows(xp, a, b)
+        return _matmul_rows(ctx.backend, a, b)
 
     @staticmethod
     def backward(ctx, g):
@@ -91,7 +95,7 @@ class Linear(Function):
     @staticmethod
     def forward(ctx, xp, x, w, b):
         ctx.save_for_backward(x, w)
-        out = _matmul_rows(xp, x, w.T)
+        out = _matmul_rows(ctx.backend, x, w.T)
         if b is not None:
             out += b  # in place: ``out`` is a fresh array that nothing else has seen yet
         return out
@@ -125,7 +129,7 @@ class LinearWeightGrad(Function):
 
     @staticmethod
     def forward(ctx, xp, g, x):
-        return xp.matmul(g.T, x)
+        return ctx.backend.matmul(g.T, x)
 
 
 def matmul(a: Tensor, b: Tensor) -> Tensor:

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from nanotorch.creation import full_like
-from nanotorch.optim.optimizer import Optimizer, ParamGroup, State
+from nanotorch.optim.optimizer import Optimizer, ParamGroup, State, addcdiv_, addcmul_, sqrt
 from nanotorch.tensor import Tensor
 
 
@@ -78,5 +78,5 @@ class Adagrad(Optimizer):
             grad = grad.add(param, alpha=group["weight_decay"])
         clr = group["lr"] / (1 + (state["step"] - 1) * group["lr_decay"])
         state_sum = state["sum"]
-        state_sum.addcmul_(grad, grad)
-        param.addcdiv_(grad, state_sum.sqrt().add_(group["eps"]), value=-clr)
+        addcmul_(state_sum, grad, grad)
+        addcdiv_(param, grad, sqrt(state_sum).add_(group["eps"]), value=-clr)

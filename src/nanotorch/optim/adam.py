@@ -12,7 +12,7 @@ from typing import Any
 
 from nanotorch.creation import zeros_like
 from nanotorch.ops import maximum
-from nanotorch.optim.optimizer import Optimizer, ParamGroup, State
+from nanotorch.optim.optimizer import Optimizer, ParamGroup, State, addcdiv_, addcmul_, lerp_, sqrt
 from nanotorch.tensor import Tensor
 
 
@@ -98,8 +98,10 @@ class Adam(Optimizer):
         state["step"] += 1
         step = state["step"]
         exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
-        exp_avg.lerp_(grad, 1 - beta1)
-        exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
+        # The in-place updates are the Tensor methods' values without weight-sized
+        # temporaries on the cpu (Note [Optimizer state], optimizer.py).
+        lerp_(exp_avg, grad, 1 - beta1)
+        addcmul_(exp_avg_sq.mul_(beta2), grad, grad, value=1 - beta2)
         second = exp_avg_sq
         if group["amsgrad"]:
             second = state["max_exp_avg_sq"]
@@ -107,5 +109,5 @@ class Adam(Optimizer):
         # The step count is a host int, so both corrections are host floats: no device sync.
         bias_correction1 = 1 - beta1**step
         bias_correction2 = 1 - beta2**step
-        denom = second.sqrt().div_(math.sqrt(bias_correction2)).add_(group["eps"])
-        param.addcdiv_(exp_avg, denom, value=-group["lr"] / bias_correction1)
+        denom = sqrt(second).div_(math.sqrt(bias_correction2)).add_(group["eps"])
+        addcdiv_(param, exp_avg, denom, value=-group["lr"] / bias_correction1)

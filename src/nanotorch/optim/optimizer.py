@@ -36,7 +36,11 @@ int: Adam divides by ``1 - beta ** step``) before it changes anything, so a refu
 leaves the optimizer exactly as it was.
 * Rules update with in-place tensor methods (``mul_``, ``add_``, ``addcmul_``, ``addcdiv_``,
   ``lerp_``, ``copy_``) so a step allocates little; they never modify ``grad`` in place,
-  because it is the user's ``param.grad``.
+  because it is the user's ``param.grad``. They call the functions below (``add_scaled_``,
+  ``lerp_``, ``addcmul_``, ``addcdiv_``, ``sqrt``) for updates of whole weights: the same
+  values as the Tensor methods, without a temporary the size of the weight on the cpu. Each
+  such temporary was a fresh block of memory, faulted in again on every step (Note [Buffer
+  pool] in backend/pool.py).
 """
 
 from __future__ import annotations
@@ -50,6 +54,71 @@ from nanotorch.tensor import Tensor
 
 ParamGroup = dict[str, Any]
 State = dict[str, Any]
+
+
+# The in-place updates rules make on large tensors, as functions: each gives the values of
+# the Tensor method it names, to the bit, but on the cpu it runs slice by slice without a
+# temporary the size of the weight (Note [Updates by slices] in backend/numpy_backend.py).
+# Anything but the plain case (operands of another dtype, device or shape) goes through the
+# Tensor method and its checks.
+def _plain(target: Tensor, *others: Tensor) -> bool:
+    if target._backend.pool is None:
+        return False
+    dtype, shape = target._data.dtype, target._data.shape
+    for o in others:
+        if (
+            not isinstance(o, Tensor)
+            or o._device is not target._device
+            or o._data.dtype != dtype
+            or o._data.shape != shape
+        ):
+            return False
+    target._check_inplace("an optimizer update")
+    return True
+
+
+def add_scaled_(target: Tensor, other: Tensor, alpha: float) -> Tensor:
+    """``target.add_(other, alpha=alpha)``."""
+    if not _plain(target, other):
+        return target.add_(other, alpha=alpha)
+    target._backend.add_scaled_(target._data, other._data, alpha)
+    target._version += 1
+    return target
+
+
+def lerp_(target: Tensor, end: Tensor, weight: float) -> Tensor:
+    """``target.lerp_(end, weight)``."""
+    if not _plain(target, end):
+        return target.lerp_(end, weight)
+    target._backend.lerp_(target._data, end._data, weight)
+    target._version += 1
+    return target
+
+
+def addcmul_(target: Tensor, a: Tensor, b: Tensor, value: float = 1) -> Tensor:
+    """``target.addcmul_(a, b, value=value)``."""
+    if not _plain(target, a, b):
+        return target.addcmul_(a, b, value=value)
+    target._backend.addcmul_(target._data, a._data, b._data, value)
+    target._version += 1
+    return target
+
+
+def addcdiv_(target: Tensor, a: Tensor, b: Tensor, value: float = 1) -> Tensor:
+    """``target.addcdiv_(a, b, value=value)``."""
+    if not _plain(target, a, b):
+        return target.addcdiv_(a, b, value=value)
+    target._backend.addcdiv_(target._data, a._data, b._data, value)
+    target._version += 1
+    return target
+
+
+def sqrt(t: Tensor) -> Tensor:
+    """``t.sqrt()`` for a tensor that records no graph (optimizer state), into a buffer the
+    cpu backend keeps between steps."""
+    if t._backend.pool is None or t._requires_grad:
+        return t.sqrt()
+    return Tensor._make(t._backend.sqrt(t._data), t._device, t._backend)
 
 
 class Optimizer:

@@ -9,7 +9,16 @@ from collections.abc import Iterable
 from typing import Any
 
 from nanotorch.creation import zeros_like
-from nanotorch.optim.optimizer import Optimizer, ParamGroup, State
+from nanotorch.optim.optimizer import (
+    Optimizer,
+    ParamGroup,
+    State,
+    add_scaled_,
+    addcdiv_,
+    addcmul_,
+    lerp_,
+    sqrt,
+)
 from nanotorch.tensor import Tensor
 
 
@@ -95,18 +104,18 @@ class RMSprop(Optimizer):
         if group["weight_decay"] != 0:
             grad = grad.add(param, alpha=group["weight_decay"])
         square_avg = state["square_avg"]
-        square_avg.mul_(alpha).addcmul_(grad, grad, value=1 - alpha)
+        addcmul_(square_avg.mul_(alpha), grad, grad, value=1 - alpha)
         if group["centered"]:
             grad_avg = state["grad_avg"]
-            grad_avg.lerp_(grad, 1 - alpha)
+            lerp_(grad_avg, grad, 1 - alpha)
             # v - gbar^2 is a variance estimate: never negative in exact arithmetic.
             denom = square_avg.clone().addcmul_(grad_avg, grad_avg, value=-1).sqrt()
         else:
-            denom = square_avg.sqrt()
+            denom = sqrt(square_avg)
         denom.add_(group["eps"])
         if group["momentum"] > 0:
             buf = state["momentum_buffer"]
-            buf.mul_(group["momentum"]).addcdiv_(grad, denom)
-            param.add_(buf, alpha=-lr)
+            addcdiv_(buf.mul_(group["momentum"]), grad, denom)
+            add_scaled_(param, buf, -lr)
         else:
-            param.addcdiv_(grad, denom, value=-lr)
+            addcdiv_(param, grad, denom, value=-lr)

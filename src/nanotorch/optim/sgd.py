@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from nanotorch.optim.optimizer import Optimizer, ParamGroup, State
+from nanotorch.optim.optimizer import Optimizer, ParamGroup, State, add_scaled_
 from nanotorch.tensor import Tensor
 
 
@@ -95,6 +95,6 @@ class SGD(Optimizer):
             if buf is None:
                 buf = state["momentum_buffer"] = grad.clone()
             else:
-                buf.mul_(momentum).add_(grad, alpha=1 - group["dampening"])
+                add_scaled_(buf.mul_(momentum), grad, 1 - group["dampening"])
             grad = grad.add(buf, alpha=momentum) if group["nesterov"] else buf
-        param.add_(grad, alpha=-group["lr"])
+        add_scaled_(param, grad, -group["lr"])

@@ -1,0 +1,145 @@
+"""``BufferPool``: large NumPy arrays kept between training steps instead of returned.
+
+Used by the cpu backend only (``NumpyBackend.pool``); the strict backend has none, and CuPy
+keeps its own memory pool. Ops reach it through the backend's fast-path methods
+(``matmul``, ``relu``, ``relu_grad``, ``add_scaled_``), never directly.
+
+Note [Buffer pool]
+~~~~~~~~~~~~~~~~~~
+A training step allocates the same large arrays every step (activations, their gradients,
+the weight gradients) and frees them again. With glibc's default settings the freed memory
+goes back to the operating system (``munmap`` of a large block, or a trim of the heap's top),
+and the next step touches it again page by page: on W1 (benchmarks/README.md) that was 360
+to 520 minor page faults per step, about a third of the step. PyTorch keeps its memory.
+
+The pool keeps it too. ``empty(shape, dtype)`` returns an uninitialised array; arrays of at
+least ``min_bytes`` are remembered per (shape, dtype), and one is handed out again once
+nothing but the pool refers to it. "Refers to" is CPython's reference count: a Tensor
+holding the array, a tensor saved for backward, a ``.grad``, a user's ``t.numpy()``, every
+NumPy view (a view keeps its base alive), a ``memoryview`` or a DLPack capsule each hold a
+reference. So an array someone can still read is never overwritten, and one nobody can
+reach is reused, much as the allocator would reuse it, only without the round trip through
+the kernel. Callers must write every element of what they get (they use it as ``out=``).
+
+* The check and the hand-out happen under a lock, so two threads never get one buffer.
+* At most ``max_bytes`` are held; a new shape first evicts idle entries, and beyond the
+  limit ``empty`` returns an ordinary array the pool forgets. ``empty_cache()`` gives every
+  idle entry back (``nanotorch.backend.empty_cache()`` for the cpu device).
+* Not reference-holding: a ``weakref`` to a result the program dropped may see the buffer
+  reused, as it would see freed memory reused under any caching allocator.
+* Small arrays (under 64 KiB by default) are left to the allocator, which reuses them from
+  its free lists without a page fault; the pool would only add its bookkeeping.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+from typing import Any
+
+import numpy as np
+
+DEFAULT_MIN_BYTES = 64 << 10
+DEFAULT_MAX_BYTES = 1 << 30
+
+
+def _refs(entries: list[np.ndarray], i: int) -> int:
+    # One function for the calibration and the check, so both count the same temporaries.
+    return sys.getrefcount(entries[i])
+
+
+class BufferPool:
+    """Arrays of at least ``min_bytes``, reused once nothing else refers to them
+    (Note [Buffer pool]).
+
+    >>> import numpy as np
+    >>> pool = BufferPool()
+    >>> a = pool.empty((256, 256), np.dtype("float32"))
+    >>> first = id(a)
+    >>> del a
+    >>> id(pool.empty((256, 256), np.dtype("float32"))) == first
+    True
+    """
+
+    def __init__(
+        self, min_bytes: int = DEFAULT_MIN_BYTES, max_bytes: int = DEFAULT_MAX_BYTES
+    ) -> None:
+        if not isinstance(max_bytes, int) or max_bytes < 0:
+            raise ValueError(f"BufferPool: max_bytes must be an int >= 0, got {max_bytes!r}")
+        self.min_bytes = min_bytes
+        self.max_bytes = max_bytes
+        self.enabled = True
+        self._entries: dict[tuple[tuple[int, ...], Any], list[np.ndarray]] = {}
+        self._held = 0
+        self._hits = 0
+        self._misses = 0
+        self._lock = threading.Lock()
+        probe = [np.empty(0)]
+        self._idle = _refs(probe, 0)  # the count of an entry that only the pool holds
+
+    def empty(self, shape: tuple[int, ...], dtype: Any) -> np.ndarray:
+        """An uninitialised array of ``shape`` and ``dtype``; the caller writes all of it."""
+        nbytes = dtype.itemsize
+        for n in shape:
+            nbytes *= n
+        if nbytes < self.min_bytes or not self.enabled:
+            return np.empty(shape, dtype)
+        key = (shape, dtype)
+        idle = self._idle
+        with self._lock:
+            entries = self._entries.get(key)
+            if entries is None:
+                entries = self._entries[key] = []
+            # Newest hand-outs last, searched first: the idle buffer found is then the one
+            # most recently in use, the likeliest to be still in cache (as the allocator's
+            # own free lists, last in first out, would give it).
+            for i in range(len(entries) - 1, -1, -1):
+                if _refs(entries, i) == idle:
+                    self._hits += 1
+                    buf = entries[i]
+                    if i != len(entries) - 1:
+                        del entries[i]
+                        entries.append(buf)
+                    return buf
+            self._misses += 1
+            if self._held + nbytes > self.max_bytes:
+                self._evict(self._held + nbytes - self.max_bytes)
+            buf = np.empty(shape, dtype)
+            if self._held + nbytes <= self.max_bytes:
+                entries.append(buf)
+                self._held += nbytes
+            return buf
+
+    def _evict(self, need: int) -> None:
+        """Drop idle entries (oldest shapes first) until ``need`` bytes are freed."""
+        for key in list(self._entries):
+            entries = self._entries[key]
+            i = 0
+            while i < len(entries) and need > 0:
+                if _refs(entries, i) == self._idle:
+                    need -= entries[i].nbytes
+                    self._held -= entries[i].nbytes
+                    del entries[i]
+                else:
+                    i += 1
+            if not entries:
+                del self._entries[key]
+            if need <= 0:
+                return
+
+    def empty_cache(self) -> int:
+        """Give every idle buffer back to the allocator; returns the bytes released."""
+        with self._lock:
+            before = self._held
+            self._evict(self._held)
+            return before - self._held
+
+    def stats(self) -> dict[str, int]:
+        """``held_bytes`` (idle or in use), ``entries``, and ``hits``/``misses`` of ``empty``."""
+        with self._lock:
+            return {
+                "held_bytes": self._held,
+                "entries": sum(len(e) for e in self._entries.values()),
+                "hits": self._hits,
+                "misses": self._misses,
+            }
