@@ -57,16 +57,32 @@ POINTWISE: list[Case] = [
     ("bce-weight", "binary_cross_entropy", [unit(3, 4), unit(3, 4)], {"weight": unit(4)}),
     ("bce-hard", "binary_cross_entropy", [unit(5), (randn(5) > 0).astype(float)], {}),
     ("bce_logits", "binary_cross_entropy_with_logits", [randn(3, 4) * 3, unit(3, 4)], {}),
-    ("bce_logits-weight", "binary_cross_entropy_with_logits", [randn(3, 4), unit(3, 4)],
-     {"weight": unit(3, 1)}),
-    ("bce_logits-pos_weight", "binary_cross_entropy_with_logits", [randn(3, 4), unit(3, 4)],
-     {"pos_weight": unit(4) * 3}),
-    ("bce_logits-both", "binary_cross_entropy_with_logits", [randn(2, 3), unit(2, 3)],
-     {"pos_weight": unit(3) * 3, "weight": unit(3)}),
+    (
+        "bce_logits-weight",
+        "binary_cross_entropy_with_logits",
+        [randn(3, 4), unit(3, 4)],
+        {"weight": unit(3, 1)},
+    ),
+    (
+        "bce_logits-pos_weight",
+        "binary_cross_entropy_with_logits",
+        [randn(3, 4), unit(3, 4)],
+        {"pos_weight": unit(4) * 3},
+    ),
+    (
+        "bce_logits-both",
+        "binary_cross_entropy_with_logits",
+        [randn(2, 3), unit(2, 3)],
+        {"pos_weight": unit(3) * 3, "weight": unit(3)},
+    ),
     ("kl_div", "kl_div", [np.log(probs(3, 4)), probs(3, 4)], {}),
     ("kl_div-zero-target", "kl_div", [np.log(probs(2, 3)), ZERO_TARGET], {"_target_grad": False}),
-    ("kl_div-log_target", "kl_div", [np.log(probs(3, 4)), np.log(probs(3, 4))],
-     {"log_target": True}),
+    (
+        "kl_div-log_target",
+        "kl_div",
+        [np.log(probs(3, 4)), np.log(probs(3, 4))],
+        {"log_target": True},
+    ),
 ]
 
 CLASSWISE: list[Case] = [
@@ -74,24 +90,42 @@ CLASSWISE: list[Case] = [
     ("ce-unbatched", "cross_entropy", [randn(5), np.array(2)], {}),
     ("ce-weight", "cross_entropy", [randn(4, 5), labels(5, 4)], {"weight": unit(5)}),
     ("ce-ignore", "cross_entropy", [randn(6, 5), with_ignored(labels(5, 6))], {}),
-    ("ce-ignore-custom", "cross_entropy", [randn(6, 5), with_ignored(labels(5, 6), 2)],
-     {"ignore_index": 2, "weight": unit(5)}),
+    (
+        "ce-ignore-custom",
+        "cross_entropy",
+        [randn(6, 5), with_ignored(labels(5, 6), 2)],
+        {"ignore_index": 2, "weight": unit(5)},
+    ),
     ("ce-smoothing", "cross_entropy", [randn(4, 5), labels(5, 4)], {"label_smoothing": 0.2}),
-    ("ce-smoothing-weight-ignore", "cross_entropy", [randn(6, 5), with_ignored(labels(5, 6))],
-     {"label_smoothing": 0.1, "weight": unit(5)}),
+    (
+        "ce-smoothing-weight-ignore",
+        "cross_entropy",
+        [randn(6, 5), with_ignored(labels(5, 6))],
+        {"label_smoothing": 0.1, "weight": unit(5)},
+    ),
     ("ce-nd", "cross_entropy", [randn(2, 4, 3, 2), labels(4, 2, 3, 2)], {}),
-    ("ce-nd-weight-ignore-smooth", "cross_entropy",
-     [randn(2, 4, 3), with_ignored(labels(4, 2, 3))],
-     {"weight": unit(4), "label_smoothing": 0.3}),
+    (
+        "ce-nd-weight-ignore-smooth",
+        "cross_entropy",
+        [randn(2, 4, 3), with_ignored(labels(4, 2, 3))],
+        {"weight": unit(4), "label_smoothing": 0.3},
+    ),
     ("ce-probs", "cross_entropy", [randn(4, 5), probs(4, 5)], {}),
-    ("ce-probs-weight-smooth", "cross_entropy", [randn(4, 5), probs(4, 5)],
-     {"weight": unit(5), "label_smoothing": 0.25}),
+    (
+        "ce-probs-weight-smooth",
+        "cross_entropy",
+        [randn(4, 5), probs(4, 5)],
+        {"weight": unit(5), "label_smoothing": 0.25},
+    ),
     ("ce-probs-nd", "cross_entropy", [randn(2, 3, 4), probs(2, 3, 4)], {}),
     ("nll", "nll_loss", [np.log(probs(4, 5)), labels(5, 4)], {}),
-    ("nll-weight-ignore", "nll_loss", [np.log(probs(6, 5)), with_ignored(labels(5, 6))],
-     {"weight": unit(5)}),
-    ("nll-nd", "nll_loss", [np.log(probs(2, 3, 2, 2)), labels(3, 2, 2, 2)],
-     {"weight": unit(3)}),
+    (
+        "nll-weight-ignore",
+        "nll_loss",
+        [np.log(probs(6, 5)), with_ignored(labels(5, 6))],
+        {"weight": unit(5)},
+    ),
+    ("nll-nd", "nll_loss", [np.log(probs(2, 3, 2, 2)), labels(3, 2, 2, 2)], {"weight": unit(3)}),
     ("nll-unbatched", "nll_loss", [np.log(probs(5, axis=0)), np.array(3)], {}),
 ]
 
@@ -114,8 +148,9 @@ def _run(lib: Any, form: str, fn: str, inputs: list[Any], kw: dict[str, Any]) ->
     return getattr(lib.nn, MODULE[fn])(**kw)(*inputs)
 
 
-def _check(fn: str, arrays: list[np.ndarray], kw: dict[str, Any], reduction: str, dtype: str,
-           form: str) -> None:
+def _check(
+    fn: str, arrays: list[np.ndarray], kw: dict[str, Any], reduction: str, dtype: str, form: str
+) -> None:
     (n_x, t_x), (n_y, t_y) = (pair(a, dtype, grad=a.dtype.kind == "f") for a in arrays)
     kw = dict(kw)
     target_grad = kw.pop("_target_grad", True)
@@ -141,8 +176,11 @@ def _check(fn: str, arrays: list[np.ndarray], kw: dict[str, Any], reduction: str
 @pytest.mark.parametrize("form", ["functional", "module"])
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize("reduction", REDUCTIONS)
-@pytest.mark.parametrize(("fn", "arrays", "kw"), [c[1:] for c in POINTWISE + CLASSWISE],
-                         ids=[c[0] for c in POINTWISE + CLASSWISE])
+@pytest.mark.parametrize(
+    ("fn", "arrays", "kw"),
+    [c[1:] for c in POINTWISE + CLASSWISE],
+    ids=[c[0] for c in POINTWISE + CLASSWISE],
+)
 def test_loss_matches_torch(fn, arrays, kw, reduction, dtype, form):
     _check(fn, arrays, kw, reduction, dtype, form)
 
@@ -150,8 +188,10 @@ def test_loss_matches_torch(fn, arrays, kw, reduction, dtype, form):
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize(
     ("fn", "arrays"),
-    [("kl_div", [np.log(probs(3, 4)), probs(3, 4)]),
-     ("kl_div", [np.log(probs(3, 4)), np.log(probs(3, 4))])],
+    [
+        ("kl_div", [np.log(probs(3, 4)), probs(3, 4)]),
+        ("kl_div", [np.log(probs(3, 4)), np.log(probs(3, 4))]),
+    ],
     ids=["prob", "log"],
 )
 def test_kl_div_batchmean_matches_torch(fn, arrays, dtype):

@@ -36,7 +36,7 @@ from nanotorch.ops.elementwise import (
     tanh,
     where,
 )
-from nanotorch.ops.reduction import softmax
+from nanotorch.ops.reduction import log_softmax, softmax
 from nanotorch.ops.shape import chunk, reshape
 from nanotorch.tensor import Tensor
 
@@ -225,6 +225,45 @@ def softmin(
 
 
 # ----------------------------------------------------------------------------- parametric
+# Note [Functional softmax signature]
+# ~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~
+# ``nanotorch.softmax(a, dim)`` is the core op. ``F.softmax`` and ``F.log_softmax`` take
+# PyTorch's functional signature on top of it: the tensor is called ``input``, ``dim=None``
+# picks the legacy dim, and ``dtype`` casts the input first (so a float32 input gives a float64
+# result, computed in float64, and the gradient flows back to float32 through the cast).
+# They are not new ops (no entry in OPS): the core op's spec covers the arithmetic.
+def functional_softmax(
+    input: Tensor,  # noqa: A002
+    dim: int | None = None,
+    _stacklevel: int = 3,
+    dtype: DType | None = None,
+) -> Tensor:
+    """``F.softmax``: exp(x_i) / sum_j exp(x_j) along ``dim``, in ``dtype`` if given.
+
+    >>> import nanotorch
+    >>> import nanotorch.nn.functional as F
+    >>> F.softmax(nanotorch.tensor([0.0, 0.0]), dim=0, dtype=nanotorch.float64).tolist()
+    [0.5, 0.5]
+    """
+    _check_input("softmax", input)
+    if dtype is not None:
+        input = input.to(dtype)
+    return softmax(input, legacy_softmax_dim(input.ndim) if dim is None else dim)
+
+
+def functional_log_softmax(
+    input: Tensor,  # noqa: A002
+    dim: int | None = None,
+    _stacklevel: int = 3,
+    dtype: DType | None = None,
+) -> Tensor:
+    """``F.log_softmax``: x_i - log sum_j exp(x_j) along ``dim``, in ``dtype`` if given."""
+    _check_input("log_softmax", input)
+    if dtype is not None:
+        input = input.to(dtype)
+    return log_softmax(input, legacy_softmax_dim(input.ndim) if dim is None else dim)
+
+
 def prelu(input: Tensor, weight: Tensor) -> Tensor:  # noqa: A002
     """x if x > 0 else w x, with one learnt slope per channel (dim 1) or one shared slope.
 
