@@ -21,7 +21,13 @@ from nanotorch.nn.activation import (
     Softplus,
     Tanh,
 )
-from nanotorch.nn.container import ModuleDict, ModuleList, Sequential
+from nanotorch.nn.container import (
+    ModuleDict,
+    ModuleList,
+    ParameterDict,
+    ParameterList,
+    Sequential,
+)
 from nanotorch.nn.dropout import Dropout, Dropout2d
 from nanotorch.nn.flatten import Flatten, Unflatten
 from nanotorch.nn.fold import Fold, Unfold
@@ -69,6 +75,8 @@ __all__ = [
     "ModuleList",
     "NLLLoss",
     "Parameter",
+    "ParameterDict",
+    "ParameterList",
     "ReLU",
     "Sequential",
     "SiLU",

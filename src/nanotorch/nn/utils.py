@@ -56,6 +56,7 @@ def clip_grad_norm_(
     max_norm: float,
     norm_type: float | str = 2.0,
     error_if_nonfinite: bool = False,
+    foreach: bool | None = None,
 ) -> Tensor:
     """Scale all gradients together so that their joint norm is at most ``max_norm``.
 
@@ -64,7 +65,8 @@ def clip_grad_norm_(
     multiplied by ``min(max_norm / (total + 1e-6), 1)``, computed on the device (Note
     [Clipping without a sync]). Returns ``total`` as a 0-d tensor on the first gradient's
     device. Gradients on other devices send their partial norm there and get the
-    coefficient back: explicit, counted copies of one number each.
+    coefficient back: explicit, counted copies of one number each. ``foreach`` is accepted
+    for PyTorch's signature and ignored: there is one implementation.
 
     >>> import nanotorch
     >>> from nanotorch.nn.utils import clip_grad_norm_
@@ -136,8 +138,11 @@ def clip_grad_norm_(
 
 
 @no_grad()
-def clip_grad_value_(parameters: TensorOrTensors, clip_value: float) -> None:
+def clip_grad_value_(
+    parameters: TensorOrTensors, clip_value: float, foreach: bool | None = None
+) -> None:
     """Clamp every gradient element into ``[-clip_value, clip_value]``, in place.
+    ``foreach`` is accepted for PyTorch's signature and ignored (one implementation).
 
     >>> import nanotorch
     >>> from nanotorch.nn.utils import clip_grad_value_
