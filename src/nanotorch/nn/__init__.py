@@ -44,7 +44,17 @@ from nanotorch.nn.loss import (
     SmoothL1Loss,
 )
 from nanotorch.nn.module import Module
-from nanotorch.nn.normalization import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm
+from nanotorch.nn.normalization import (
+    BatchNorm1d,
+    BatchNorm2d,
+    BatchNorm3d,
+    GroupNorm,
+    InstanceNorm1d,
+    InstanceNorm2d,
+    InstanceNorm3d,
+    LayerNorm,
+    RMSNorm,
+)
 from nanotorch.nn.parameter import Parameter
 from nanotorch.nn.sparse import Embedding
 
@@ -53,6 +63,7 @@ __all__ = [
     "BCEWithLogitsLoss",
     "BatchNorm1d",
     "BatchNorm2d",
+    "BatchNorm3d",
     "CrossEntropyLoss",
     "Dropout",
     "Dropout2d",
@@ -63,6 +74,9 @@ __all__ = [
     "GroupNorm",
     "HuberLoss",
     "Identity",
+    "InstanceNorm1d",
+    "InstanceNorm2d",
+    "InstanceNorm3d",
     "KLDivLoss",
     "L1Loss",
     "LayerNorm",
@@ -78,6 +92,7 @@ __all__ = [
     "ParameterDict",
     "ParameterList",
     "ReLU",
+    "RMSNorm",
     "Sequential",
     "SiLU",
     "Sigmoid",
@@ -105,6 +120,7 @@ from nanotorch.nn.activation import (  # noqa: E402
     ELU,
     GLU,
     SELU,
+    Hardshrink,
     Hardsigmoid,
     Hardswish,
     Hardtanh,
@@ -112,8 +128,12 @@ from nanotorch.nn.activation import (  # noqa: E402
     Mish,
     PReLU,
     ReLU6,
+    Softmax2d,
     Softmin,
+    Softshrink,
     Softsign,
+    Tanhshrink,
+    Threshold,
 )
 
 __all__ += [
@@ -128,8 +148,13 @@ __all__ += [
     "PReLU",
     "ReLU6",
     "SELU",
+    "Hardshrink",
+    "Softmax2d",
     "Softmin",
+    "Softshrink",
     "Softsign",
+    "Tanhshrink",
+    "Threshold",
 ]
 
 # Padding layers (nn/padding.py).
@@ -167,3 +192,11 @@ __all__ += [
     "TransformerEncoder",
     "TransformerEncoderLayer",
 ]
+
+# Sub-pixel shuffles, distances and the bilinear map (nn/pixelshuffle.py, nn/distance.py,
+# nn/linear.py).
+from nanotorch.nn.distance import CosineSimilarity, PairwiseDistance  # noqa: E402
+from nanotorch.nn.linear import Bilinear  # noqa: E402
+from nanotorch.nn.pixelshuffle import PixelShuffle, PixelUnshuffle  # noqa: E402
+
+__all__ += ["Bilinear", "CosineSimilarity", "PairwiseDistance", "PixelShuffle", "PixelUnshuffle"]

@@ -1,6 +1,7 @@
 """Activation functions of ``nanotorch.nn.functional`` beyond the core ones (relu, gelu,
 silu, ... live in ops/elementwise.py): elu, selu, celu, hardtanh, relu6, hardsigmoid,
-hardswish, mish, logsigmoid, softsign, softmin, prelu, glu and normalize, with PyTorch's
+hardswish, mish, logsigmoid, softsign, softmin, prelu, glu, normalize, threshold,
+tanhshrink, softshrink and hardshrink, with PyTorch's
 names, arguments, defaults and derivatives. Their modules (``nn.ELU``, ``nn.PReLU``...) are
 in nn/activation.py.
 
@@ -57,6 +58,10 @@ OPS = (
     "prelu",
     "glu",
     "normalize",
+    "threshold",
+    "tanhshrink",
+    "softshrink",
+    "hardshrink",
 )
 
 # SELU's constants (Klambauer et al., 2017), to the precision PyTorch uses.
@@ -225,6 +230,39 @@ def softmin(
 
 
 # ----------------------------------------------------------------------------- parametric
+# ----------------------------------------------------------------------------- shrinkage
+def threshold(
+    input: Tensor,  # noqa: A002
+    threshold: float,
+    value: float,
+    inplace: bool = False,
+) -> Tensor:
+    """x where x > threshold, else ``value``; the gradient is 1 above the threshold, else 0."""
+    _check_input("threshold", input)
+    return finish_inplace(input, where(input > threshold, input, float(value)), inplace)
+
+
+def tanhshrink(input: Tensor) -> Tensor:  # noqa: A002
+    """x - tanh(x); derivative tanh(x)^2."""
+    _check_input("tanhshrink", input)
+    return input - tanh(input)
+
+
+def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:  # noqa: A002
+    """x - lambd above lambd, x + lambd below -lambd, 0 between: x - clamp(x, -lambd, lambd),
+    so the gradient is 1 outside [-lambd, lambd] and 0 inside."""
+    _check_input("softshrink", input)
+    if not lambd >= 0:
+        raise ValueError(f"softshrink: lambd must be >= 0, got {lambd}")
+    return input - clamp(input, -lambd, lambd)
+
+
+def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:  # noqa: A002
+    """x where |x| > lambd, else 0."""
+    _check_input("hardshrink", input)
+    return where(logical_and(input >= -lambd, input <= lambd), 0.0, input)
+
+
 # Note [Functional softmax signature]
 # ~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~
 # ``nanotorch.softmax(a, dim)`` is the core op. ``F.softmax`` and ``F.log_softmax`` take

@@ -37,6 +37,62 @@ from nanotorch.ops.pool_extra import (
 )
 from nanotorch.tensor import Tensor
 
+# The functional ops this family defines itself (the other pools are core ops re-exported
+# by nanotorch.nn.functional); Note [Op registry] in ops/__init__.py.
+OPS = ("lp_pool1d", "lp_pool2d", "lp_pool3d")
+
+
+def _lp_pool(
+    fn: Any,
+    n: int,
+    input: Tensor,
+    p: float,
+    kernel_size: Any,
+    stride: Any,  # noqa: A002
+    ceil_mode: bool,
+) -> Tensor:
+    """(sum over each window of x^p)^(1/p): an average pool of x^p times the window size."""
+    if isinstance(p, bool) or not isinstance(p, (int, float)) or not p > 0:
+        raise ValueError(f"lp_pool{n}d: norm_type must be a positive number, got {p!r}")
+    k = (kernel_size,) * n if isinstance(kernel_size, int) else tuple(kernel_size)
+    size = 1
+    for v in k:
+        size *= v
+    return (fn(input**p, k, stride, 0, ceil_mode) * size) ** (1.0 / p)
+
+
+def lp_pool1d(
+    input: Tensor,  # noqa: A002
+    norm_type: float,
+    kernel_size: int,
+    stride: int | None = None,
+    ceil_mode: bool = False,
+) -> Tensor:
+    """Power-average pooling over windows of ``kernel_size``: (sum x^p)^(1/p)."""
+    return _lp_pool(avg_pool1d, 1, input, norm_type, kernel_size, stride, ceil_mode)
+
+
+def lp_pool2d(
+    input: Tensor,  # noqa: A002
+    norm_type: float,
+    kernel_size: int | Sequence[int],
+    stride: int | Sequence[int] | None = None,
+    ceil_mode: bool = False,
+) -> Tensor:
+    """``lp_pool1d`` over (kH, kW) windows."""
+    return _lp_pool(avg_pool2d, 2, input, norm_type, kernel_size, stride, ceil_mode)
+
+
+def lp_pool3d(
+    input: Tensor,  # noqa: A002
+    norm_type: float,
+    kernel_size: int | Sequence[int],
+    stride: int | Sequence[int] | None = None,
+    ceil_mode: bool = False,
+) -> Tensor:
+    """``lp_pool1d`` over (kD, kH, kW) windows."""
+    return _lp_pool(avg_pool3d, 3, input, norm_type, kernel_size, stride, ceil_mode)
+
 
 # Note [Pooling module bases]
 # ~~~~~~~~~~~~~~~~~~~~~~~~~~~~
@@ -404,7 +460,52 @@ class MaxUnpool1d(_MaxUnpoolNd):
     _fn = staticmethod(max_unpool1d)
 
 
+class _LPPoolNd(Module):
+    _fn: Any
+
+    def __init__(
+        self,
+        norm_type: float,
+        kernel_size: Any,
+        stride: Any = None,
+        ceil_mode: bool = False,
+    ) -> None:
+        super().__init__()
+        self.norm_type, self.kernel_size = norm_type, kernel_size
+        self.stride, self.ceil_mode = stride, ceil_mode
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002 - PyTorch's name
+        return type(self)._fn(input, self.norm_type, self.kernel_size, self.stride, self.ceil_mode)
+
+    def extra_repr(self) -> str:
+        return (
+            f"norm_type={self.norm_type}, kernel_size={self.kernel_size}, "
+            f"stride={self.stride}, ceil_mode={self.ceil_mode}"
+        )
+
+
+class LPPool1d(_LPPoolNd):
+    """``F.lp_pool1d``: (sum over each window of x^p)^(1/p)."""
+
+    _fn = staticmethod(lp_pool1d)
+
+
+class LPPool2d(_LPPoolNd):
+    """``F.lp_pool2d``: (sum over each window of x^p)^(1/p)."""
+
+    _fn = staticmethod(lp_pool2d)
+
+
+class LPPool3d(_LPPoolNd):
+    """``F.lp_pool3d``: (sum over each window of x^p)^(1/p)."""
+
+    _fn = staticmethod(lp_pool3d)
+
+
 __all__ = [
+    "LPPool1d",
+    "LPPool2d",
+    "LPPool3d",
     "AdaptiveAvgPool1d",
     "AdaptiveAvgPool2d",
     "AdaptiveAvgPool3d",

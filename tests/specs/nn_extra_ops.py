@@ -1,0 +1,198 @@
+"""Specs for the layers added for PyTorch parity (Note [Op specs]): the shrinkage activations,
+instance and RMS norm, pixel (un)shuffle, power-average pooling, the bilinear map and the
+paired distances, each against a NumPy float64 reference written here from the formulas."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from nanotorch.testing import Case, OpSpec
+
+_rng = np.random.default_rng(2718)
+
+
+def _randn(*shape):
+    return _rng.standard_normal(shape)
+
+
+def _away(*shape, kinks=(-0.5, 0.5, 0.1), gap=0.05):
+    """Normal values at least ``gap`` from every kink, so finite differences never cross one."""
+    x = _rng.standard_normal(shape) * 1.5
+    near = np.abs(x[..., None] - np.array(kinks)).min(axis=-1) < gap
+    return np.where(near, x + 3 * gap, x)
+
+
+def np_threshold(x, threshold, value):
+    return np.where(x > threshold, x, value)
+
+
+def np_tanhshrink(x):
+    return x - np.tanh(x)
+
+
+def np_softshrink(x, lambd=0.5):
+    return np.where(x > lambd, x - lambd, np.where(x < -lambd, x + lambd, 0.0))
+
+
+def np_hardshrink(x, lambd=0.5):
+    return np.where(np.abs(x) > lambd, x, 0.0)
+
+
+def np_instance_norm(x, running_mean=None, running_var=None, weight=None, bias=None, eps=1e-5):
+    axes = tuple(range(2, x.ndim))
+    y = (x - x.mean(axes, keepdims=True)) / np.sqrt(x.var(axes, keepdims=True) + eps)
+    view = (1, -1) + (1,) * (x.ndim - 2)
+    if weight is not None:
+        y = y * weight.reshape(view)
+    return y + bias.reshape(view) if bias is not None else y
+
+
+def np_rms_norm(x, normalized_shape, weight=None, eps=None):
+    eps = np.finfo(x.dtype).eps if eps is None else eps
+    k = len(normalized_shape)
+    axes = tuple(range(x.ndim - k, x.ndim))
+    y = x / np.sqrt((x * x).mean(axes, keepdims=True) + eps)
+    return y * weight if weight is not None else y
+
+
+def np_pixel_shuffle(x, upscale_factor):
+    r = upscale_factor
+    *lead, c, h, w = x.shape
+    out = np.empty((*lead, c // (r * r), h * r, w * r))
+    for i in range(r):
+        for j in range(r):
+            out[..., i::r, j::r] = x[..., (i * r + j) :: r * r, :, :]
+    return out
+
+
+def np_pixel_unshuffle(x, downscale_factor):
+    r = downscale_factor
+    *lead, c, h, w = x.shape
+    out = np.empty((*lead, c * r * r, h // r, w // r))
+    for i in range(r):
+        for j in range(r):
+            out[..., (i * r + j) :: r * r, :, :] = x[..., i::r, j::r]
+    return out
+
+
+def np_lp_pool(x, norm_type, kernel_size, stride=None):
+    """Windows without padding or ceil mode: (sum x^p)^(1/p) over each window."""
+    n = x.ndim - 2
+    k = (kernel_size,) * n if isinstance(kernel_size, int) else tuple(kernel_size)
+    s = k if stride is None else ((stride,) * n if isinstance(stride, int) else tuple(stride))
+    out_shape = [(x.shape[2 + d] - k[d]) // s[d] + 1 for d in range(n)]
+    out = np.empty(x.shape[:2] + tuple(out_shape))
+    for idx in np.ndindex(*out_shape):
+        window = tuple(slice(i * s[d], i * s[d] + k[d]) for d, i in enumerate(idx))
+        out[(..., *idx)] = (x[(..., *window)] ** norm_type).sum(tuple(range(2, 2 + n)))
+    return out ** (1.0 / norm_type)
+
+
+def np_bilinear(x1, x2, weight, bias=None):
+    y = np.einsum("...i,oij,...j->...o", x1, weight, x2)
+    return y + bias if bias is not None else y
+
+
+def np_cosine_similarity(x1, x2, dim=1, eps=1e-8):
+    n1 = np.maximum(np.sqrt((x1 * x1).sum(dim, keepdims=True)), eps)
+    n2 = np.maximum(np.sqrt((x2 * x2).sum(dim, keepdims=True)), eps)
+    return ((x1 / n1) * (x2 / n2)).sum(dim)
+
+
+def np_pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
+    d = np.abs(x1 - x2 + eps)
+    if p == np.inf:
+        return d.max(-1, keepdims=keepdim)
+    return (d**p).sum(-1, keepdims=keepdim) ** (1 / p)
+
+
+def _lp_pool_ref(n):
+    return lambda x, norm_type, kernel_size, stride=None: np_lp_pool(
+        x, norm_type, kernel_size, stride
+    )
+
+
+SPECS = [
+    OpSpec(
+        "threshold",
+        np_threshold,
+        [Case(_away(3, 4, kinks=(0.1,)), 0.1, 20.0), Case(_away(5, kinks=(-0.5,)), -0.5, 0.0)],
+    ),
+    OpSpec(
+        "tanhshrink",
+        np_tanhshrink,
+        [Case(_randn(3, 4)), Case(_randn(4, 3), transposed=(0,))],
+        gradgrad=True,
+    ),
+    OpSpec(
+        "softshrink", np_softshrink, [Case(_away(3, 4)), Case(_away(6, kinks=(-1, 1)), lambd=1.0)]
+    ),
+    OpSpec(
+        "hardshrink", np_hardshrink, [Case(_away(3, 4)), Case(_away(6, kinks=(-1, 1)), lambd=1.0)]
+    ),
+    OpSpec(
+        "instance_norm",
+        np_instance_norm,
+        [
+            Case(_randn(2, 3, 5)),
+            Case(_randn(2, 2, 3, 3), None, None, _randn(2), _randn(2), eps=1e-3, id="affine"),
+            Case(_randn(1, 2, 2, 2, 3), id="3d"),
+        ],
+    ),
+    OpSpec(
+        "rms_norm",
+        np_rms_norm,
+        [
+            Case(_randn(2, 3, 4), (4,)),
+            Case(_randn(2, 3, 4), (3, 4), _randn(3, 4), eps=1e-3, id="weight"),
+        ],
+        gradgrad=True,
+    ),
+    OpSpec(
+        "pixel_shuffle", np_pixel_shuffle, [Case(_randn(2, 8, 2, 3), 2), Case(_randn(9, 1, 2), 3)]
+    ),
+    OpSpec(
+        "pixel_unshuffle",
+        np_pixel_unshuffle,
+        [Case(_randn(2, 2, 4, 6), 2), Case(_randn(1, 3, 3), 3)],
+    ),
+    OpSpec(
+        "lp_pool1d",
+        _lp_pool_ref(1),
+        [
+            Case(_rng.uniform(0.5, 2, (2, 2, 7)), 2.0, 3, 2),
+            Case(_rng.uniform(0.5, 2, (1, 2, 6)), 3.0, 2),
+        ],
+    ),
+    OpSpec(
+        "lp_pool2d",
+        _lp_pool_ref(2),
+        [
+            Case(_rng.uniform(0.5, 2, (1, 2, 4, 5)), 2.0, 2),
+            Case(_rng.uniform(0.5, 2, (1, 1, 4, 5)), 1.5, (2, 3), (1, 2)),
+        ],
+    ),
+    OpSpec("lp_pool3d", _lp_pool_ref(3), [Case(_rng.uniform(0.5, 2, (1, 1, 2, 4, 4)), 2.0, 2)]),
+    OpSpec(
+        "bilinear",
+        np_bilinear,
+        [
+            Case(_randn(5, 3), _randn(5, 4), _randn(2, 3, 4), _randn(2)),
+            Case(_randn(2, 3, 2), _randn(2, 3, 3), _randn(4, 2, 3), id="batched-nobias"),
+        ],
+        gradgrad=True,
+    ),
+    OpSpec(
+        "cosine_similarity",
+        np_cosine_similarity,
+        [Case(_randn(3, 4), _randn(3, 4)), Case(_randn(2, 3, 4), _randn(1, 3, 4), dim=-1)],
+    ),
+    OpSpec(
+        "pairwise_distance",
+        np_pairwise_distance,
+        [
+            Case(_randn(3, 4), _randn(3, 4)),
+            Case(_randn(3, 4), _randn(3, 4), p=3.0, keepdim=True, id="p3-keepdim"),
+        ],
+    ),
+]
