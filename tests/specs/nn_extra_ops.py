@@ -196,3 +196,188 @@ SPECS = [
         ],
     ),
 ]
+
+
+# ----------------------------------------------------------------------------- more losses
+def _red(loss, reduction="mean"):
+    return loss.mean() if reduction == "mean" else loss.sum() if reduction == "sum" else loss
+
+
+def _signs(*shape):
+    return np.where(_rng.standard_normal(shape) > 0, 1.0, -1.0)
+
+
+def np_soft_margin_loss(x, y, reduction="mean"):
+    return _red(np.log1p(np.exp(-y * x)), reduction)
+
+
+def np_margin_ranking_loss(x1, x2, y, margin=0.0, reduction="mean"):
+    return _red(np.maximum(0.0, -y * (x1 - x2) + margin), reduction)
+
+
+def np_hinge_embedding_loss(x, y, margin=1.0, reduction="mean"):
+    return _red(np.where(y == 1, x, np.maximum(0.0, margin - x)), reduction)
+
+
+def np_cosine_embedding_loss(x1, x2, y, margin=0.0, reduction="mean"):
+    cos = (x1 * x2).sum(-1) / np.sqrt(((x1**2).sum(-1) + 1e-12) * ((x2**2).sum(-1) + 1e-12))
+    return _red(np.where(y == 1, 1 - cos, np.maximum(0.0, cos - margin)), reduction)
+
+
+def np_multi_margin_loss(x, y, p=1, margin=1.0, weight=None, reduction="mean"):
+    x2 = np.atleast_2d(x)
+    y2 = np.atleast_1d(y)
+    loss = np.zeros(len(y2))
+    for n, c in enumerate(y2):
+        for i in range(x2.shape[1]):
+            if i != c:
+                z = max(0.0, margin - x2[n, c] + x2[n, i]) ** p
+                loss[n] += z * (1.0 if weight is None else weight[c])
+    loss /= x2.shape[1]
+    return _red(loss if x.ndim == 2 else loss[0], reduction)
+
+
+def np_multilabel_soft_margin_loss(x, y, weight=None, reduction="mean"):
+    logsig = -np.log1p(np.exp(-x))
+    logsig_neg = -np.log1p(np.exp(x))
+    loss = -(y * logsig + (1 - y) * logsig_neg)
+    if weight is not None:
+        loss = loss * weight
+    return _red(loss.mean(-1), reduction)
+
+
+def np_triplet_margin_loss(a, p_, n, margin=1.0, p=2.0, eps=1e-6, swap=False, reduction="mean"):
+    d_pos = np_pairwise_distance(a, p_, p, eps)
+    d_neg = np_pairwise_distance(a, n, p, eps)
+    if swap:
+        d_neg = np.minimum(d_neg, np_pairwise_distance(p_, n, p, eps))
+    return _red(np.maximum(0.0, margin + d_pos - d_neg), reduction)
+
+
+def np_poisson_nll_loss(x, y, log_input=True, full=False, eps=1e-8, reduction="mean"):
+    loss = np.exp(x) - y * x if log_input else x - y * np.log(x + eps)
+    if full:
+        ys = np.where(y > 1, y, 1.0)
+        loss = loss + np.where(y > 1, ys * np.log(ys) - ys + 0.5 * np.log(2 * np.pi * ys), 0.0)
+    return _red(loss, reduction)
+
+
+def np_gaussian_nll_loss(x, y, var, full=False, eps=1e-6, reduction="mean"):
+    var = np.asarray(var, dtype=float)
+    if var.shape != x.shape and var.shape == x.shape[:-1]:
+        var = var[..., None]
+    var = np.maximum(var, eps)
+    loss = 0.5 * (np.log(var) + (x - y) ** 2 / var)
+    if full:
+        loss = loss + 0.5 * np.log(2 * np.pi)
+    return _red(loss, reduction)
+
+
+SPECS += [
+    OpSpec(
+        "soft_margin_loss",
+        np_soft_margin_loss,
+        [Case(_randn(3, 4), _signs(3, 4)), Case(_randn(5), _signs(5), reduction="none")],
+    ),
+    OpSpec(
+        "margin_ranking_loss",
+        np_margin_ranking_loss,
+        [
+            Case(_randn(5), _randn(5), _signs(5), margin=0.1),
+            Case(_randn(4), _randn(4), _signs(4), reduction="sum"),
+        ],
+    ),
+    OpSpec(
+        "hinge_embedding_loss",
+        np_hinge_embedding_loss,
+        [
+            Case(_randn(3, 4), _signs(3, 4)),
+            Case(_randn(6), _signs(6), margin=0.3, reduction="none"),
+        ],
+    ),
+    OpSpec(
+        "cosine_embedding_loss",
+        np_cosine_embedding_loss,
+        [
+            Case(_randn(4, 3), _randn(4, 3), _signs(4)),
+            Case(_randn(4, 3), _randn(4, 3), _signs(4), margin=-0.5, reduction="none"),
+        ],
+    ),
+    OpSpec(
+        "multi_margin_loss",
+        np_multi_margin_loss,
+        [
+            Case(_randn(4, 5), np.array([0, 3, 4, 1])),
+            Case(
+                _randn(3, 4),
+                np.array([2, 0, 1]),
+                2,
+                0.7,
+                _rng.uniform(0.5, 1.5, 4),  # weight (a tensor, so positional)
+                reduction="none",
+                id="p2-weight",
+            ),
+        ],
+    ),
+    OpSpec(
+        "multilabel_soft_margin_loss",
+        np_multilabel_soft_margin_loss,
+        [
+            Case(_randn(3, 4), (_randn(3, 4) > 0).astype(float)),
+            Case(
+                _randn(3, 4),
+                (_randn(3, 4) > 0).astype(float),
+                _rng.uniform(0.5, 2, 4),  # weight (a tensor, so positional)
+                reduction="none",
+                id="weight",
+            ),
+        ],
+    ),
+    OpSpec(
+        "triplet_margin_loss",
+        np_triplet_margin_loss,
+        [
+            Case(_randn(4, 3), _randn(4, 3), _randn(4, 3)),
+            Case(
+                _randn(4, 3),
+                _randn(4, 3),
+                _randn(4, 3),
+                p=1.0,
+                swap=True,
+                margin=2.0,
+                reduction="none",
+                id="p1-swap",
+            ),
+        ],
+    ),
+    OpSpec(
+        "poisson_nll_loss",
+        np_poisson_nll_loss,
+        [
+            Case(_randn(3, 4), np.abs(_randn(3, 4)) * 3, full=True),
+            Case(
+                _rng.uniform(0.5, 3, (3, 4)),
+                np.abs(_randn(3, 4)) * 3,
+                log_input=False,
+                reduction="sum",
+                id="rates",
+            ),
+        ],
+    ),
+    OpSpec(
+        "gaussian_nll_loss",
+        np_gaussian_nll_loss,
+        [
+            Case(_randn(3, 4), _randn(3, 4), _rng.uniform(0.5, 2, (3, 4))),
+            Case(
+                _randn(3, 4),
+                _randn(3, 4),
+                _rng.uniform(0.5, 2, 3),
+                full=True,
+                reduction="none",
+                id="per-sample-var",
+            ),
+            Case(_randn(3, 2), _randn(3, 2), 0.7, id="float-var"),
+        ],
+    ),
+]

@@ -215,3 +215,132 @@ def test_cross_entropy_all_ignored_mean_is_nan_like_torch():
 )
 def test_kl_div_target_grad_at_zero_target_matches_torch():
     _check("kl_div", [np.log(probs(2, 3)), ZERO_TARGET], {}, "sum", "float64", "functional")
+
+
+def signs(*shape: int) -> np.ndarray:
+    return np.where(R.standard_normal(shape) > 0, 1.0, -1.0)
+
+
+# More losses: name, functional name, inputs (floats require grad), kwargs; class weights are
+# arrays in kwargs.
+MORE: list[tuple[str, str, list[np.ndarray], dict[str, Any]]] = [
+    ("soft_margin", "soft_margin_loss", [randn(3, 4), signs(3, 4)], {}),
+    ("margin_ranking", "margin_ranking_loss", [randn(5), randn(5), signs(5)], {}),
+    (
+        "margin_ranking-margin",
+        "margin_ranking_loss",
+        [randn(5), randn(5), signs(5)],
+        {"margin": 0.5},
+    ),
+    ("hinge_embedding", "hinge_embedding_loss", [randn(3, 4), signs(3, 4)], {}),
+    ("hinge_embedding-margin", "hinge_embedding_loss", [randn(6), signs(6)], {"margin": 0.3}),
+    ("cosine_embedding", "cosine_embedding_loss", [randn(4, 3), randn(4, 3), signs(4)], {}),
+    (
+        "cosine_embedding-margin",
+        "cosine_embedding_loss",
+        [randn(4, 3), randn(4, 3), signs(4)],
+        {"margin": 0.2},
+    ),
+    ("multi_margin", "multi_margin_loss", [randn(4, 5), labels(5, 4)], {}),
+    (
+        "multi_margin-p2-margin-weight",
+        "multi_margin_loss",
+        [randn(4, 5), labels(5, 4)],
+        {"p": 2, "margin": 0.7, "weight": unit(5)},
+    ),
+    ("multi_margin-unbatched", "multi_margin_loss", [randn(5), np.array(3)], {}),
+    (
+        "multilabel_soft_margin",
+        "multilabel_soft_margin_loss",
+        [randn(3, 4), (randn(3, 4) > 0).astype(float)],
+        {},
+    ),
+    (
+        "multilabel_soft_margin-weight",
+        "multilabel_soft_margin_loss",
+        [randn(3, 4), (randn(3, 4) > 0).astype(float)],
+        {"weight": unit(4)},
+    ),
+    ("triplet_margin", "triplet_margin_loss", [randn(4, 3), randn(4, 3), randn(4, 3)], {}),
+    (
+        "triplet_margin-p1-swap",
+        "triplet_margin_loss",
+        [randn(4, 3), randn(4, 3), randn(4, 3)],
+        {"p": 1.0, "swap": True, "margin": 2.0},
+    ),
+    ("poisson_nll", "poisson_nll_loss", [randn(3, 4), np.abs(randn(3, 4)) * 3], {}),
+    (
+        "poisson_nll-full",
+        "poisson_nll_loss",
+        [randn(3, 4), np.abs(randn(3, 4)) * 3],
+        {"full": True},
+    ),
+    (
+        "poisson_nll-rates",
+        "poisson_nll_loss",
+        [unit(3, 4) * 4, np.abs(randn(3, 4)) * 3],
+        {"log_input": False},
+    ),
+    ("gaussian_nll", "gaussian_nll_loss", [randn(3, 4), randn(3, 4), unit(3, 4)], {}),
+    (
+        "gaussian_nll-full-var-per-sample",
+        "gaussian_nll_loss",
+        [randn(3, 4), randn(3, 4), unit(3)],
+        {"full": True},
+    ),
+    ("gaussian_nll-var-last-1", "gaussian_nll_loss", [randn(3, 4), randn(3, 4), unit(3, 1)], {}),
+    (
+        "gaussian_nll-clamped",
+        "gaussian_nll_loss",
+        [randn(2, 3), randn(2, 3), np.array([[1e-9, 0.5, 1.0], [2.0, 1e-8, 0.3]])],
+        {"eps": 1e-3},
+    ),
+]
+
+MORE_MODULE = {
+    "soft_margin_loss": "SoftMarginLoss",
+    "margin_ranking_loss": "MarginRankingLoss",
+    "hinge_embedding_loss": "HingeEmbeddingLoss",
+    "cosine_embedding_loss": "CosineEmbeddingLoss",
+    "multi_margin_loss": "MultiMarginLoss",
+    "multilabel_soft_margin_loss": "MultiLabelSoftMarginLoss",
+    "triplet_margin_loss": "TripletMarginLoss",
+    "poisson_nll_loss": "PoissonNLLLoss",
+    "gaussian_nll_loss": "GaussianNLLLoss",
+}
+
+# Inputs whose gradient PyTorch defines (targets and labels excluded).
+_GRAD_INPUTS = {
+    "margin_ranking_loss": 2,
+    "cosine_embedding_loss": 2,
+    "triplet_margin_loss": 3,
+    "gaussian_nll_loss": 3,
+}
+
+
+@pytest.mark.parametrize("form", ["functional", "module"])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize(("fn", "arrays", "kw"), [c[1:] for c in MORE], ids=[c[0] for c in MORE])
+def test_more_losses_match_torch(fn, arrays, kw, reduction, dtype, form):
+    n_grad = _GRAD_INPUTS.get(fn, 1)
+    pairs = [pair(a, dtype, grad=i < n_grad) for i, a in enumerate(arrays)]
+    n_kw: dict[str, Any] = {"reduction": reduction}
+    t_kw: dict[str, Any] = {"reduction": reduction}
+    for k, v in kw.items():
+        if isinstance(v, np.ndarray):
+            n_kw[k], t_kw[k] = pair(v, dtype)
+        else:
+            n_kw[k] = t_kw[k] = v
+    if form == "functional":
+        ours = getattr(nt.nn.functional, fn)(*[p[0] for p in pairs], **n_kw)
+        theirs = getattr(torch.nn.functional, fn)(*[p[1] for p in pairs], **t_kw)
+    else:
+        ours = getattr(nt.nn, MORE_MODULE[fn])(**n_kw)(*[p[0] for p in pairs])
+        theirs = getattr(torch.nn, MORE_MODULE[fn])(**t_kw)(*[p[1] for p in pairs])
+    close(ours, theirs, dtype, "loss")
+    up = R.standard_normal(tuple(theirs.shape)).astype(dtype)
+    (theirs * torch.tensor(up)).sum().backward()
+    (ours * nt.tensor(up)).sum().backward()
+    for i, (a, b) in enumerate(pairs[:n_grad]):
+        close(a.grad, b.grad, dtype, f"grad of input {i}")

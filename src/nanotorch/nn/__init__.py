@@ -200,3 +200,19 @@ from nanotorch.nn.linear import Bilinear  # noqa: E402
 from nanotorch.nn.pixelshuffle import PixelShuffle, PixelUnshuffle  # noqa: E402
 
 __all__ += ["Bilinear", "CosineSimilarity", "PairwiseDistance", "PixelShuffle", "PixelUnshuffle"]
+
+# Margin and likelihood losses (nn/loss_extra.py).
+from nanotorch.nn import loss_extra as _loss_extra  # noqa: E402
+from nanotorch.nn.loss_extra import (  # noqa: E402
+    CosineEmbeddingLoss,
+    GaussianNLLLoss,
+    HingeEmbeddingLoss,
+    MarginRankingLoss,
+    MultiLabelSoftMarginLoss,
+    MultiMarginLoss,
+    PoissonNLLLoss,
+    SoftMarginLoss,
+    TripletMarginLoss,
+)
+
+__all__ += [n for n in _loss_extra.__all__ if n[0].isupper()]
