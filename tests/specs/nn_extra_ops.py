@@ -381,3 +381,58 @@ SPECS += [
         ],
     ),
 ]
+
+
+# ----------------------------------------------------------------------------- convolution
+def np_conv_transpose3d(
+    x, w, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1
+):
+    """Scatter form: input voxel i adds x[i] * w[tap] at output position i * s + tap * d - p."""
+
+    def triple(v):
+        return (v,) * 3 if isinstance(v, int) else tuple(v)
+
+    s, p, o, d = triple(stride), triple(padding), triple(output_padding), triple(dilation)
+    unbatched = x.ndim == 4
+    x = x[None] if unbatched else x
+    n, c_in = x.shape[:2]
+    k = w.shape[2:]
+    c_out_g = w.shape[1]
+    size = [(x.shape[2 + i] - 1) * s[i] - 2 * p[i] + d[i] * (k[i] - 1) + o[i] + 1 for i in range(3)]
+    out = np.zeros((n, c_out_g * groups, *size))
+    per_group = c_in // groups
+    for ci in range(c_in):
+        g = ci // per_group
+        for idx in np.ndindex(*x.shape[2:]):
+            for tap in np.ndindex(*k):
+                pos = [idx[i] * s[i] + tap[i] * d[i] - p[i] for i in range(3)]
+                if all(0 <= pos[i] < size[i] for i in range(3)):
+                    out[:, g * c_out_g : (g + 1) * c_out_g, pos[0], pos[1], pos[2]] += (
+                        x[:, ci, idx[0], idx[1], idx[2]][:, None] * w[ci, :, tap[0], tap[1], tap[2]]
+                    )
+    if bias is not None:
+        out += bias.reshape(1, -1, 1, 1, 1)
+    return out[0] if unbatched else out
+
+
+SPECS += [
+    OpSpec(
+        "conv_transpose3d",
+        np_conv_transpose3d,
+        [
+            Case(_randn(1, 2, 2, 2, 3), _randn(2, 3, 2, 2, 2), _randn(3), 2),
+            Case(
+                _randn(1, 4, 3, 2, 2),
+                _randn(4, 1, 2, 3, 2),
+                None,
+                (3, 2, 1),
+                (1, 1, 0),
+                (1, 1, 0),
+                2,
+                (2, 1, 1),
+                id="pad-opad-groups-dil",
+            ),
+            Case(_randn(2, 2, 3, 2), _randn(2, 2, 3, 3, 3), padding=1, id="unbatched"),
+        ],
+    ),
+]

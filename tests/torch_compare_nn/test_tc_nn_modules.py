@@ -102,6 +102,26 @@ CASES: list[Case] = [
         lambda nn: nn.ConvTranspose2d(4, 4, (2, 3), groups=2, bias=False),
         [randn(1, 4, 3, 3)],
     ),
+    ("ConvTranspose3d", lambda nn: nn.ConvTranspose3d(2, 3, 2, stride=2), [randn(1, 2, 2, 2, 3)]),
+    (
+        "ConvTranspose3d-pad-opad-dil-groups",
+        lambda nn: nn.ConvTranspose3d(
+            4,
+            2,
+            (2, 3, 2),
+            stride=(3, 2, 1),
+            padding=(1, 1, 0),
+            output_padding=(1, 1, 0),
+            dilation=(2, 1, 1),
+            groups=2,
+        ),
+        [randn(2, 4, 3, 2, 2)],
+    ),
+    (
+        "ConvTranspose3d-unbatched-nobias",
+        lambda nn: nn.ConvTranspose3d(2, 2, 3, padding=1, bias=False),
+        [randn(2, 2, 3, 2)],
+    ),
     # max pooling
     ("MaxPool1d", lambda nn: nn.MaxPool1d(3, stride=2, padding=1), [distinct(2, 2, 9)]),
     (
