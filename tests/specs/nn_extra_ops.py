@@ -436,3 +436,57 @@ SPECS += [
         ],
     ),
 ]
+
+
+# ----------------------------------------------------------------------------- dropout
+def np_deterministic_dropout(x, p=0.5, training=True):
+    """The deterministic cases: the identity (eval or p = 0) or zeros (p = 1)."""
+    return x * 0.0 if training and p == 1.0 else x
+
+
+def np_alpha_deterministic(x, p=0.5, training=False):
+    return x * 0.0 if training and p == 1.0 else x
+
+
+def np_channel_shuffle(x, groups):
+    n, c = x.shape[:2]
+    return x.reshape(n, groups, c // groups, *x.shape[2:]).swapaxes(1, 2).reshape(x.shape)
+
+
+SPECS += [
+    OpSpec(
+        "dropout1d",
+        np_deterministic_dropout,
+        [
+            Case(_randn(2, 3, 4), p=0.0, id="p0"),
+            Case(_randn(3, 4), p=0.4, training=False, id="eval-unbatched"),
+            Case(_randn(2, 3, 4), p=1.0, id="p1"),
+        ],
+    ),
+    OpSpec(
+        "dropout3d",
+        np_deterministic_dropout,
+        [
+            Case(_randn(1, 2, 2, 2, 2), p=0.0, id="p0"),
+            Case(_randn(2, 2, 2, 2), p=1.0, id="p1-unbatched"),
+        ],
+    ),
+    OpSpec(
+        "alpha_dropout",
+        np_alpha_deterministic,
+        [Case(_randn(3, 4), p=0.3, id="eval"), Case(_randn(3, 4), p=1.0, training=True, id="p1")],
+    ),
+    OpSpec(
+        "feature_alpha_dropout",
+        np_alpha_deterministic,
+        [
+            Case(_randn(2, 3, 4), p=0.0, training=True, id="p0"),
+            Case(_randn(2, 3, 4), p=1.0, training=True, id="p1"),
+        ],
+    ),
+    OpSpec(
+        "channel_shuffle",
+        np_channel_shuffle,
+        [Case(_randn(2, 6, 2, 2), 2), Case(_randn(1, 6, 4), 3)],
+    ),
+]

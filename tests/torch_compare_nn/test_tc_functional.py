@@ -273,3 +273,29 @@ def test_batch_norm_updates_running_stats_like_torch():
     torch.nn.functional.batch_norm(t_x, t_m, t_v, training=True, momentum=0.3)
     close(n_m, t_m, what="running_mean")
     close(n_v, t_v, what="running_var (unbiased)")
+
+
+@pytest.mark.parametrize("name", ["alpha_dropout", "feature_alpha_dropout"])
+def test_alpha_dropout_values_and_moments_match_torch(name):
+    p = 0.3
+    x = np.ones((400, 50, 1))
+    n_out = getattr(nt.nn.functional, name)(nt.tensor(x), p, training=True).numpy()
+    t_out = getattr(torch.nn.functional, name)(torch.tensor(x), p, training=True).numpy()
+    np.testing.assert_allclose(np.unique(n_out), np.unique(t_out), rtol=1e-12)
+    z = R.standard_normal((400, 200))
+    out = getattr(nt.nn.functional, name)(nt.tensor(z), p, training=True).numpy()
+    assert abs(out.mean()) < 0.05 and abs(out.std() - 1) < 0.05  # SELU's fixed point kept
+
+
+@pytest.mark.parametrize(
+    ("name", "shape", "per"),
+    [("dropout1d", (300, 40, 5), (2,)), ("dropout3d", (300, 40, 2, 2, 2), (2, 3, 4))],
+)
+def test_channel_dropout_drops_whole_channels_like_torch(name, shape, per):
+    x = np.ones(shape)
+    n_out = getattr(nt.nn.functional, name)(nt.tensor(x), 0.4).numpy()
+    t_out = getattr(torch.nn.functional, name)(torch.tensor(x), 0.4).numpy()
+    for out in (n_out, t_out):
+        assert set(np.unique(out)) == {0.0, 1 / 0.6}
+        assert np.all(out.min(axis=per) == out.max(axis=per))  # constant per channel
+    assert abs((n_out == 0).mean() - 0.4) < 0.03

@@ -227,6 +227,15 @@ CASES: list[Case] = [
     ("Dropout-p1", lambda nn: nn.Dropout(1.0), [randn(3, 4)]),
     ("Dropout2d-p0", lambda nn: nn.Dropout2d(0.0), [randn(2, 3, 4, 4)]),
     ("Dropout2d-p1", lambda nn: nn.Dropout2d(1.0), [randn(2, 3, 4, 4)]),
+    ("Dropout1d-p1", lambda nn: nn.Dropout1d(1.0), [randn(2, 3, 4)]),
+    ("Dropout1d-p0-unbatched", lambda nn: nn.Dropout1d(0.0), [randn(3, 4)]),
+    ("Dropout3d-p1", lambda nn: nn.Dropout3d(1.0), [randn(1, 2, 2, 2, 2)]),
+    ("Dropout3d-p0", lambda nn: nn.Dropout3d(0.0), [randn(2, 2, 2, 2)]),
+    ("AlphaDropout-p0", lambda nn: nn.AlphaDropout(0.0), [randn(3, 4)]),
+    ("AlphaDropout-p1", lambda nn: nn.AlphaDropout(1.0), [randn(3, 4)]),
+    ("FeatureAlphaDropout-p1", lambda nn: nn.FeatureAlphaDropout(1.0), [randn(2, 3, 4)]),
+    ("ChannelShuffle", lambda nn: nn.ChannelShuffle(2), [randn(2, 6, 2, 2)]),
+    ("ChannelShuffle-3", lambda nn: nn.ChannelShuffle(3), [randn(1, 6, 4)]),
     # embeddings
     ("Embedding", lambda nn: nn.Embedding(6, 3), [ints(6, 2, 4)]),
     (

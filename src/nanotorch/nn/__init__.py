@@ -28,7 +28,14 @@ from nanotorch.nn.container import (
     ParameterList,
     Sequential,
 )
-from nanotorch.nn.dropout import Dropout, Dropout2d
+from nanotorch.nn.dropout import (
+    AlphaDropout,
+    Dropout,
+    Dropout1d,
+    Dropout2d,
+    Dropout3d,
+    FeatureAlphaDropout,
+)
 from nanotorch.nn.flatten import Flatten, Unflatten
 from nanotorch.nn.fold import Fold, Unfold
 from nanotorch.nn.linear import Identity, Linear
@@ -65,8 +72,12 @@ __all__ = [
     "BatchNorm2d",
     "BatchNorm3d",
     "CrossEntropyLoss",
+    "AlphaDropout",
     "Dropout",
+    "Dropout1d",
     "Dropout2d",
+    "Dropout3d",
+    "FeatureAlphaDropout",
     "Embedding",
     "Flatten",
     "Fold",
@@ -216,3 +227,8 @@ from nanotorch.nn.loss_extra import (  # noqa: E402
 )
 
 __all__ += [n for n in _loss_extra.__all__ if n[0].isupper()]
+
+# Channel shuffling (nn/pixelshuffle.py).
+from nanotorch.nn.pixelshuffle import ChannelShuffle  # noqa: E402
+
+__all__ += ["ChannelShuffle"]

@@ -1,5 +1,6 @@
 """Sub-pixel rearrangement: ``F.pixel_shuffle`` / ``PixelShuffle`` and their inverse
-``F.pixel_unshuffle`` / ``PixelUnshuffle`` (Shi et al., 2016).
+``F.pixel_unshuffle`` / ``PixelUnshuffle`` (Shi et al., 2016); and ``F.channel_shuffle`` /
+``ChannelShuffle`` (ShuffleNet, Zhang et al., 2018).
 
 Pure reshapes and a permutation, so values are moved, never computed, and the gradient is
 the inverse rearrangement (from the reshape and permute ops). Like the rest of the engine,
@@ -13,7 +14,7 @@ from nanotorch.nn.module import Module
 from nanotorch.ops._util import int_arg
 from nanotorch.tensor import Tensor
 
-OPS = ("pixel_shuffle", "pixel_unshuffle")
+OPS = ("pixel_shuffle", "pixel_unshuffle", "channel_shuffle")
 
 
 def _check(op: str, input: Tensor, factor: int, name: str) -> int:  # noqa: A002
@@ -63,6 +64,36 @@ def pixel_unshuffle(input: Tensor, downscale_factor: int) -> Tensor:  # noqa: A0
     return x.permute(*order).reshape(*lead, c * r * r, h // r, w // r)
 
 
+def channel_shuffle(input: Tensor, groups: int) -> Tensor:  # noqa: A002
+    """(N, g * k, *) -> the channels read as a (g, k) grid, transposed to (k, g): channel
+    i * k + j moves to j * g + i, so the next grouped convolution mixes the groups."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"channel_shuffle: input must be a Tensor, got {type(input).__name__}")
+    groups = int_arg("channel_shuffle", "groups", groups)
+    if input.ndim < 3 or groups <= 0 or input.shape[1] % groups:
+        raise ShapeError(
+            f"channel_shuffle: expected an input (N, C, *) with C divisible by groups={groups}, "
+            f"got shape {tuple(input.shape)}"
+        )
+    n, c, *rest = input.shape
+    x = input.reshape(n, groups, c // groups, *rest)
+    return x.transpose(1, 2).reshape(n, c, *rest)
+
+
+class ChannelShuffle(Module):
+    """``F.channel_shuffle`` with a fixed number of ``groups``."""
+
+    def __init__(self, groups: int) -> None:
+        super().__init__()
+        self.groups = groups
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return channel_shuffle(input, self.groups)
+
+    def extra_repr(self) -> str:
+        return f"groups={self.groups}"
+
+
 class PixelShuffle(Module):
     """``F.pixel_shuffle`` with a fixed ``upscale_factor``."""
 
@@ -91,4 +122,11 @@ class PixelUnshuffle(Module):
         return f"downscale_factor={self.downscale_factor}"
 
 
-__all__ = ["PixelShuffle", "PixelUnshuffle", "pixel_shuffle", "pixel_unshuffle"]
+__all__ = [
+    "ChannelShuffle",
+    "PixelShuffle",
+    "PixelUnshuffle",
+    "channel_shuffle",
+    "pixel_shuffle",
+    "pixel_unshuffle",
+]
