@@ -69,6 +69,43 @@ CASES: list[tuple[str, Make]] = [
     ("MultiplicativeLR-varying", lambda s, o: s.MultiplicativeLR(o, lambda e: 1 - 0.01 * e)),
     ("PolynomialLR", lambda s, o: s.PolynomialLR(o)),
     ("PolynomialLR-args", lambda s, o: s.PolynomialLR(o, total_iters=12, power=2.0)),
+    ("CyclicLR", lambda s, o: s.CyclicLR(o, base_lr=0.01, max_lr=0.1, step_size_up=4)),
+    (
+        "CyclicLR-triangular2-down",
+        lambda s, o: s.CyclicLR(
+            o,
+            base_lr=[0.01, 0.02],
+            max_lr=[0.1, 0.3],
+            step_size_up=3,
+            step_size_down=5,
+            mode="triangular2",
+            base_momentum=0.7,
+            max_momentum=0.95,
+        ),
+    ),
+    (
+        "CyclicLR-exp_range",
+        lambda s, o: s.CyclicLR(
+            o,
+            base_lr=0.01,
+            max_lr=0.1,
+            step_size_up=2,
+            mode="exp_range",
+            gamma=0.9,
+            cycle_momentum=False,
+        ),
+    ),
+    (
+        "CyclicLR-scale_fn",
+        lambda s, o: s.CyclicLR(
+            o,
+            base_lr=0.01,
+            max_lr=0.1,
+            step_size_up=3,
+            scale_fn=lambda x: 1 / (1 + x),
+            scale_mode="iterations",
+        ),
+    ),
     ("CosineAnnealingWarmRestarts", lambda s, o: s.CosineAnnealingWarmRestarts(o, T_0=5)),
     (
         "CosineAnnealingWarmRestarts-mult",

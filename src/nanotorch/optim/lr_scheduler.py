@@ -47,6 +47,7 @@ __all__ = [
     "PolynomialLR",
     "CosineAnnealingWarmRestarts",
     "ReduceLROnPlateau",
+    "CyclicLR",
 ]
 
 
@@ -843,3 +844,132 @@ class ReduceLROnPlateau(LRScheduler):
 
     def get_lr(self) -> list[float]:
         return list(self._last_lr)
+
+
+class CyclicLR(LRScheduler):
+    """Cyclical learning rates (Smith, 2017), stepped once per batch: the lr climbs from
+    ``base_lr`` to ``max_lr`` over ``step_size_up`` steps and falls back over
+    ``step_size_down`` (default: the same), the swing scaled per cycle or per step by
+    ``mode`` ("triangular": 1, "triangular2": halved each cycle, "exp_range": gamma ** t) or
+    by ``scale_fn`` with ``scale_mode``. Construction sets the groups' lr to ``base_lr``.
+    With ``cycle_momentum`` the momentum (or Adam's beta1) moves the other way, between
+    ``max_momentum`` and ``base_momentum``.
+
+    A closed form of the step count t (Note [Closed-form schedules]): with T the cycle
+    length, x = 1 + t / T - floor(1 + t / T) is the position in the cycle, and the rise or
+    fall fraction follows from x and the up ratio.
+    """
+
+    def __init__(
+        self,
+        optimizer: Optimizer,
+        base_lr: float | Sequence[float],
+        max_lr: float | Sequence[float],
+        step_size_up: int = 2000,
+        step_size_down: int | None = None,
+        mode: str = "triangular",
+        gamma: float = 1.0,
+        scale_fn: Callable[[float], float] | None = None,
+        scale_mode: str = "cycle",
+        cycle_momentum: bool = True,
+        base_momentum: float | Sequence[float] = 0.8,
+        max_momentum: float | Sequence[float] = 0.9,
+        last_epoch: int = -1,
+    ) -> None:
+        _check_optimizer(self._name, optimizer)
+        groups = optimizer.param_groups
+        base_lrs = self._per_group("base_lr", base_lr, len(groups))
+        self.max_lrs = self._per_group("max_lr", max_lr, len(groups))
+        _positive_int(self._name, "step_size_up", step_size_up)
+        down = step_size_up if step_size_down is None else step_size_down
+        _positive_int(self._name, "step_size_down", down)
+        self.total_size = float(step_size_up + down)
+        self.step_ratio = step_size_up / self.total_size
+        if scale_fn is None:
+            if mode not in ("triangular", "triangular2", "exp_range"):
+                raise ValueError(
+                    f"{self._name}: mode must be 'triangular', 'triangular2' or 'exp_range' "
+                    f"(or pass scale_fn), got {mode!r}"
+                )
+            scale_mode = "iterations" if mode == "exp_range" else "cycle"
+        elif scale_mode not in ("cycle", "iterations"):
+            raise ValueError(
+                f"{self._name}: scale_mode must be 'cycle' or 'iterations', got {scale_mode!r}"
+            )
+        self.mode, self.gamma, self.scale_mode = mode, gamma, scale_mode
+        self._scale_fn_custom = scale_fn
+        self.cycle_momentum = cycle_momentum
+        if last_epoch == -1:
+            for group, lr in zip(groups, base_lrs, strict=True):
+                group["lr"] = lr
+        if cycle_momentum:
+            if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
+                raise ValueError(
+                    f"{self._name}: cycle_momentum=True but {type(optimizer).__name__} has "
+                    "neither 'momentum' nor 'betas' to cycle; pass cycle_momentum=False"
+                )
+            self.use_beta1 = "betas" in optimizer.defaults
+            self.base_momentums = self._per_group("base_momentum", base_momentum, len(groups))
+            self.max_momentums = self._per_group("max_momentum", max_momentum, len(groups))
+            if last_epoch == -1:
+                for group, high in zip(groups, self.max_momentums, strict=True):
+                    if self.use_beta1:
+                        group["betas"] = (high, *group["betas"][1:])
+                    else:
+                        group["momentum"] = high
+        super().__init__(optimizer, last_epoch)
+        self.base_lrs = base_lrs
+
+    def _per_group(self, name: str, value: Any, n: int) -> list[float]:
+        values = list(value) if isinstance(value, (list, tuple)) else [value] * n
+        if len(values) != n:
+            raise ValueError(
+                f"{self._name}: {name} has {len(values)} value(s) but the optimizer has {n} "
+                "parameter groups; pass one value, or one per group"
+            )
+        for v in values:
+            _number(self._name, name, v)
+        return values
+
+    def scale_fn(self, x: float) -> float:
+        if self._scale_fn_custom is not None:
+            return self._scale_fn_custom(x)
+        if self.mode == "triangular":
+            return 1.0
+        if self.mode == "triangular2":
+            return 1 / (2.0 ** (x - 1))
+        return self.gamma**x
+
+    def get_lr(self) -> list[float]:
+        t = self.last_epoch
+        cycle = math.floor(1 + t / self.total_size)
+        x = 1.0 + t / self.total_size - cycle
+        if x <= self.step_ratio:
+            fraction = x / self.step_ratio
+        else:
+            fraction = (x - 1) / (self.step_ratio - 1)
+        scale = self.scale_fn(cycle if self.scale_mode == "cycle" else t)
+        lrs = [
+            base + (high - base) * fraction * scale
+            for base, high in zip(self.base_lrs, self.max_lrs, strict=True)
+        ]
+        if self.cycle_momentum:
+            for group, low, high in zip(
+                self.optimizer.param_groups, self.base_momentums, self.max_momentums, strict=True
+            ):
+                momentum = high - (high - low) * fraction * scale
+                if self.use_beta1:
+                    group["betas"] = (momentum, *group["betas"][1:])
+                else:
+                    group["momentum"] = momentum
+        return lrs
+
+    def state_dict(self) -> dict[str, Any]:
+        state = super().state_dict()
+        state["_scale_fn_custom"] = None  # functions do not pickle
+        return state
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        state = dict(state_dict)
+        state.pop("_scale_fn_custom", None)
+        super().load_state_dict(state)
