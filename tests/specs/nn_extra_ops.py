@@ -490,3 +490,61 @@ SPECS += [
         [Case(_randn(2, 6, 2, 2), 2), Case(_randn(1, 6, 4), 3)],
     ),
 ]
+
+
+# ----------------------------------------------------------------------------- embeddings
+def np_embedding_bag(idx, w, offsets=None, mode="mean", per_sample_weights=None, padding_idx=None):
+    if idx.ndim == 2:
+        bounds = [i * idx.shape[1] for i in range(idx.shape[0] + 1)]
+        idx = idx.reshape(-1)
+    else:
+        bounds = [*offsets.tolist(), len(idx)]
+    rows = w[idx]
+    if per_sample_weights is not None:
+        rows = rows * per_sample_weights.reshape(-1, 1)
+    out = np.zeros((len(bounds) - 1, w.shape[1]))
+    for b in range(len(bounds) - 1):
+        keep = [i for i in range(bounds[b], bounds[b + 1]) if idx[i] != padding_idx]
+        if keep:
+            part = rows[keep]
+            out[b] = (
+                part.sum(0) if mode == "sum" else part.mean(0) if mode == "mean" else part.max(0)
+            )
+    return out
+
+
+SPECS += [
+    OpSpec(
+        "embedding_bag",
+        np_embedding_bag,
+        [
+            Case(np.array([[0, 2, 1], [3, 3, 0]]), _randn(4, 3), id="2d-mean"),
+            Case(
+                np.array([0, 2, 1, 3, 3]),
+                _randn(4, 3),
+                np.array([0, 2, 2]),
+                mode="sum",
+                id="offsets-sum-empty-bag",
+            ),
+            Case(np.array([[0, 2, 1], [3, 1, 0]]), _randn(4, 3), mode="max", id="2d-max"),
+            Case(np.array([[0, 2, 1], [2, 2, 0]]), _randn(4, 3), padding_idx=2, id="padding"),
+        ],
+    ),
+    OpSpec(
+        "embedding_bag",
+        np_embedding_bag,
+        [
+            Case(
+                np.array([1, 2, 0, 3]),
+                _randn(4, 3),
+                np.array([0, 1]),
+                "sum",
+                _randn(4),
+                id="per-sample-weights",
+            )
+        ],
+        fn=lambda idx, w, off, mode, psw: __import__("nanotorch").nn.functional.embedding_bag(
+            idx, w, off, mode=mode, per_sample_weights=psw
+        ),
+    ),
+]

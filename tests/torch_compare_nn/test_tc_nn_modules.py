@@ -254,6 +254,33 @@ CASES: list[Case] = [
         lambda nn: nn.Embedding(6, 3, max_norm=1.0, norm_type=1.0),
         [np.array([0, 3, 3])],
     ),
+    ("EmbeddingBag-2d-mean", lambda nn: nn.EmbeddingBag(6, 3), [ints(6, 3, 4)]),
+    ("EmbeddingBag-2d-sum", lambda nn: nn.EmbeddingBag(6, 3, mode="sum"), [ints(6, 2, 3)]),
+    (
+        "EmbeddingBag-2d-max",
+        lambda nn: nn.EmbeddingBag(6, 3, mode="max"),
+        [np.array([[0, 1, 2], [3, 3, 5]])],
+    ),
+    (
+        "EmbeddingBag-offsets",
+        lambda nn: nn.EmbeddingBag(6, 3),
+        [np.array([0, 2, 4, 1, 5, 3]), np.array([0, 2, 2, 5])],
+    ),
+    (
+        "EmbeddingBag-offsets-max-last",
+        lambda nn: nn.EmbeddingBag(6, 3, mode="max", include_last_offset=True),
+        [np.array([0, 2, 4, 1, 5, 3]), np.array([0, 1, 4, 6])],
+    ),
+    (
+        "EmbeddingBag-padding-mean",
+        lambda nn: nn.EmbeddingBag(6, 3, padding_idx=2),
+        [np.array([[2, 1, 2], [2, 2, 2], [0, 4, 5]])],
+    ),
+    (
+        "EmbeddingBag-weights",
+        lambda nn: nn.EmbeddingBag(6, 3, mode="sum"),
+        [np.array([1, 2, 4, 5, 0]), np.array([0, 3]), randn(5)],
+    ),
     # activations
     ("ReLU", lambda nn: nn.ReLU(), [randn(3, 4)]),
     ("ReLU6", lambda nn: nn.ReLU6(), [randn(3, 4) * 4]),

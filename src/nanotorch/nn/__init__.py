@@ -63,7 +63,7 @@ from nanotorch.nn.normalization import (
     RMSNorm,
 )
 from nanotorch.nn.parameter import Parameter
-from nanotorch.nn.sparse import Embedding
+from nanotorch.nn.sparse import Embedding, EmbeddingBag
 
 __all__ = [
     "BCELoss",
@@ -79,6 +79,7 @@ __all__ = [
     "Dropout3d",
     "FeatureAlphaDropout",
     "Embedding",
+    "EmbeddingBag",
     "Flatten",
     "Fold",
     "GELU",
