@@ -139,6 +139,23 @@ def test_module_train_eval_apply_zero_grad_requires_grad_match_torch(nets):
     assert [p.requires_grad for p in n.parameters()] == [q.requires_grad for q in t.parameters()]
 
 
+def test_module_get_and_set_by_dotted_path_like_torch(nets):
+    n, t = nets
+    for target in ("conv.weight", "blocks.2.weight", "heads.a.bias", "scale"):
+        assert tuple(n.get_parameter(target).shape) == tuple(t.get_parameter(target).shape)
+    for target in ("bn.running_var", "offset", "cache"):
+        assert tuple(n.get_buffer(target).shape) == tuple(t.get_buffer(target).shape)
+    for getter in ("get_parameter", "get_buffer"):
+        with pytest.raises(AttributeError):
+            getattr(t, getter)("bn.nope")
+        with pytest.raises(AttributeError):
+            getattr(n, getter)("bn.nope")
+    n.set_submodule("blocks.1", nt.nn.Tanh())
+    t.set_submodule("blocks.1", torch.nn.Tanh())
+    assert type(n.blocks[1]).__name__ == type(t.blocks[1]).__name__ == "Tanh"
+    assert n.half().conv.weight.dtype == nt.float16
+
+
 def test_containers_index_and_slice_like_torch():
     def build(lib: Any) -> Any:
         nn = lib.nn
