@@ -548,3 +548,56 @@ SPECS += [
         ),
     ),
 ]
+
+
+# ----------------------------------------------------------------------------- more layers
+def np_local_response_norm(x, size, alpha=1e-4, beta=0.75, k=1.0):
+    c = x.shape[1]
+    sq = x * x
+    out = np.empty_like(x)
+    for ch in range(c):
+        lo, hi = max(0, ch - size // 2), min(c, ch + (size - 1) // 2 + 1)
+        out[:, ch] = x[:, ch] / (k + alpha / size * sq[:, lo:hi].sum(1)) ** beta
+    return out
+
+
+def np_rrelu(x, lower=1 / 8, upper=1 / 3, training=False):
+    return np.where(x >= 0, x, x * (lower + upper) / 2)
+
+
+SPECS += [
+    OpSpec(
+        "local_response_norm",
+        np_local_response_norm,
+        [
+            Case(_randn(2, 5, 4), 3),
+            Case(_randn(1, 4, 3, 3), 2, alpha=0.1, beta=0.5, k=2.0, id="4d-args"),
+        ],
+    ),
+    OpSpec(
+        "rrelu",
+        np_rrelu,
+        [
+            Case(_away(3, 4, kinks=(0.0,)), id="eval"),
+            Case(_away(3, 4, kinks=(0.0,)), 0.2, 0.2, True, id="training-fixed-slope"),
+        ],
+    ),
+    OpSpec(
+        "triplet_margin_with_distance_loss",
+        lambda a, p, n, margin=1.0, swap=False, reduction="mean": np_triplet_margin_loss(
+            a, p, n, margin=margin, swap=swap, reduction=reduction
+        ),
+        [
+            Case(_randn(4, 3), _randn(4, 3), _randn(4, 3)),
+            Case(
+                _randn(4, 3),
+                _randn(4, 3),
+                _randn(4, 3),
+                margin=2.0,
+                swap=True,
+                reduction="none",
+                id="swap",
+            ),
+        ],
+    ),
+]

@@ -268,6 +268,18 @@ MORE: list[tuple[str, str, list[np.ndarray], dict[str, Any]]] = [
         [randn(4, 3), randn(4, 3), randn(4, 3)],
         {"p": 1.0, "swap": True, "margin": 2.0},
     ),
+    (
+        "triplet_with_distance",
+        "triplet_margin_with_distance_loss",
+        [randn(4, 3), randn(4, 3), randn(4, 3)],
+        {},
+    ),
+    (
+        "triplet_with_distance-cosine-swap",
+        "triplet_margin_with_distance_loss",
+        [randn(4, 3), randn(4, 3), randn(4, 3)],
+        {"swap": True, "margin": 0.5, "distance_function": "cosine"},
+    ),
     ("poisson_nll", "poisson_nll_loss", [randn(3, 4), np.abs(randn(3, 4)) * 3], {}),
     (
         "poisson_nll-full",
@@ -306,11 +318,13 @@ MORE_MODULE = {
     "multilabel_soft_margin_loss": "MultiLabelSoftMarginLoss",
     "triplet_margin_loss": "TripletMarginLoss",
     "poisson_nll_loss": "PoissonNLLLoss",
+    "triplet_margin_with_distance_loss": "TripletMarginWithDistanceLoss",
     "gaussian_nll_loss": "GaussianNLLLoss",
 }
 
 # Inputs whose gradient PyTorch defines (targets and labels excluded).
 _GRAD_INPUTS = {
+    "triplet_margin_with_distance_loss": 3,
     "margin_ranking_loss": 2,
     "cosine_embedding_loss": 2,
     "triplet_margin_loss": 3,
@@ -330,6 +344,9 @@ def test_more_losses_match_torch(fn, arrays, kw, reduction, dtype, form):
     for k, v in kw.items():
         if isinstance(v, np.ndarray):
             n_kw[k], t_kw[k] = pair(v, dtype)
+        elif v == "cosine":  # a distance built from each library's own ops
+            n_kw[k] = lambda a, b: 1 - nt.nn.functional.cosine_similarity(a, b)
+            t_kw[k] = lambda a, b: 1 - torch.nn.functional.cosine_similarity(a, b)
         else:
             n_kw[k] = t_kw[k] = v
     if form == "functional":

@@ -347,6 +347,12 @@ CASES: list[Case] = [
     ("RMSNorm", lambda nn: nn.RMSNorm(4), [randn(2, 3, 4)]),
     ("RMSNorm-2d-eps", lambda nn: nn.RMSNorm((3, 4), eps=1e-3), [randn(2, 3, 4)]),
     ("RMSNorm-noaffine", lambda nn: nn.RMSNorm([4], elementwise_affine=False), [randn(5, 4)]),
+    ("LocalResponseNorm", lambda nn: nn.LocalResponseNorm(3), [randn(2, 5, 4)]),
+    (
+        "LocalResponseNorm-4d-args",
+        lambda nn: nn.LocalResponseNorm(2, alpha=0.1, beta=0.5, k=2.0),
+        [randn(1, 4, 3, 3)],
+    ),
     # pixel shuffle
     ("PixelShuffle", lambda nn: nn.PixelShuffle(2), [randn(2, 8, 2, 3)]),
     ("PixelShuffle-3d-batch", lambda nn: nn.PixelShuffle(3), [randn(9, 2, 2)]),
@@ -486,3 +492,18 @@ def test_module_matches_torch(request, make, inputs, train, dtype):
 # PyTorch's CPU kernel multiplies the float64 gradient by a float32 constant 1/6.
 # Its float64 celu kernel rounds 1/alpha through float32.
 FLOAT32_INSIDE_TORCH = {"Hardsigmoid": "float32", "CELU-inexact-alpha": "float32"}
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_rrelu_matches_torch_in_eval_and_bounds_in_training(dtype):
+    compare_module(lambda nn: nn.RReLU(0.1, 0.3), [randn(3, 4)], dtype, train=False)
+    x = -np.abs(randn(2000)) - 0.1
+    import torch
+
+    import nanotorch as nt
+
+    ours = nt.nn.RReLU(0.1, 0.3)(nt.tensor(x)).numpy() / x
+    theirs = torch.nn.RReLU(0.1, 0.3)(torch.tensor(x)).numpy() / x
+    for slopes in (ours, theirs):
+        assert slopes.min() >= 0.1 - 1e-12 and slopes.max() <= 0.3 + 1e-12
+        assert abs(slopes.mean() - 0.2) < 0.01

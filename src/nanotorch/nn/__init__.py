@@ -60,6 +60,7 @@ from nanotorch.nn.normalization import (
     InstanceNorm2d,
     InstanceNorm3d,
     LayerNorm,
+    LocalResponseNorm,
     RMSNorm,
 )
 from nanotorch.nn.parameter import Parameter
@@ -92,6 +93,7 @@ __all__ = [
     "KLDivLoss",
     "L1Loss",
     "LayerNorm",
+    "LocalResponseNorm",
     "LeakyReLU",
     "Linear",
     "LogSoftmax",
@@ -140,6 +142,7 @@ from nanotorch.nn.activation import (  # noqa: E402
     Mish,
     PReLU,
     ReLU6,
+    RReLU,
     Softmax2d,
     Softmin,
     Softshrink,
@@ -161,6 +164,7 @@ __all__ += [
     "ReLU6",
     "SELU",
     "Hardshrink",
+    "RReLU",
     "Softmax2d",
     "Softmin",
     "Softshrink",
@@ -225,6 +229,7 @@ from nanotorch.nn.loss_extra import (  # noqa: E402
     PoissonNLLLoss,
     SoftMarginLoss,
     TripletMarginLoss,
+    TripletMarginWithDistanceLoss,
 )
 
 __all__ += [n for n in _loss_extra.__all__ if n[0].isupper()]

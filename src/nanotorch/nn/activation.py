@@ -398,6 +398,30 @@ class Hardshrink(Softshrink):
         return _act.hardshrink(input, self.lambd)
 
 
+class RReLU(Module):
+    """Randomized leaky ReLU: slopes drawn from U(lower, upper) in training, their mean in
+    evaluation (``F.rrelu``)."""
+
+    def __init__(
+        self,
+        lower: float = 1.0 / 8,
+        upper: float = 1.0 / 3,
+        inplace: bool = False,
+        *,
+        generator: Any = None,
+    ) -> None:
+        super().__init__()
+        self.lower, self.upper, self.inplace, self.generator = lower, upper, inplace, generator
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return _act.rrelu(
+            input, self.lower, self.upper, self.training, self.inplace, generator=self.generator
+        )
+
+    def extra_repr(self) -> str:
+        return f"lower={self.lower}, upper={self.upper}" + _inplace_repr(self.inplace)
+
+
 class Softmax2d(Module):
     """Softmax over the channels (dim -3) of a (N, C, H, W) or (C, H, W) input."""
 
@@ -413,6 +437,7 @@ class Softmax2d(Module):
 __all__ = [
     "CELU",
     "Hardshrink",
+    "RReLU",
     "Softmax2d",
     "Softshrink",
     "Tanhshrink",

@@ -62,6 +62,7 @@ OPS = (
     "tanhshrink",
     "softshrink",
     "hardshrink",
+    "rrelu",
 )
 
 # SELU's constants (Klambauer et al., 2017), to the precision PyTorch uses.
@@ -261,6 +262,30 @@ def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:  # noqa: A002
     """x where |x| > lambd, else 0."""
     _check_input("hardshrink", input)
     return where(logical_and(input >= -lambd, input <= lambd), 0.0, input)
+
+
+def rrelu(
+    input: Tensor,  # noqa: A002
+    lower: float = 1.0 / 8,
+    upper: float = 1.0 / 3,
+    training: bool = False,
+    inplace: bool = False,
+    *,
+    generator: Any = None,
+) -> Tensor:
+    """Randomized leaky ReLU (Xu et al., 2015): x if x >= 0 else a x, with a slope a drawn
+    from U(lower, upper) per element in training and the mean (lower + upper) / 2 otherwise."""
+    _check_input("rrelu", input)
+    if not lower <= upper:
+        raise ValueError(f"rrelu: lower ({lower}) must not exceed upper ({upper})")
+    if training:
+        from nanotorch.creation import rand
+
+        u = rand(tuple(input.shape), generator=generator, dtype=input.dtype, device=input.device)
+        slope: Tensor | float = u * (upper - lower) + lower
+    else:
+        slope = (lower + upper) / 2
+    return finish_inplace(input, where(input >= 0, input, input * slope), inplace)
 
 
 # Note [Functional softmax signature]

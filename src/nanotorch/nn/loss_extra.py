@@ -38,6 +38,7 @@ OPS = (
     "multi_margin_loss",
     "multilabel_soft_margin_loss",
     "triplet_margin_loss",
+    "triplet_margin_with_distance_loss",
     "poisson_nll_loss",
     "gaussian_nll_loss",
 )
@@ -222,6 +223,30 @@ def triplet_margin_loss(
     return _reduce(clamp(margin + d_pos - d_neg, min=0.0), reduction)
 
 
+def triplet_margin_with_distance_loss(
+    anchor: Tensor,
+    positive: Tensor,
+    negative: Tensor,
+    *,
+    distance_function: Any = None,
+    margin: float = 1.0,
+    swap: bool = False,
+    reduction: str = "mean",
+) -> Tensor:
+    """``triplet_margin_loss`` with any ``distance_function(x1, x2)`` (default: the
+    Euclidean ``pairwise_distance``)."""
+    op = "triplet_margin_with_distance_loss"
+    _check_reduction(op, reduction)
+    if not margin > 0:
+        raise ValueError(f"{op}: margin must be greater than 0, got {margin}")
+    dist = distance_function if distance_function is not None else pairwise_distance
+    d_pos = dist(anchor, positive)
+    d_neg = dist(anchor, negative)
+    if swap:
+        d_neg = minimum(d_neg, dist(positive, negative))
+    return _reduce(clamp(margin + d_pos - d_neg, min=0.0), reduction)
+
+
 # ----------------------------------------------------------------------------- likelihoods
 def poisson_nll_loss(
     input: Tensor,  # noqa: A002
@@ -391,6 +416,36 @@ class TripletMarginLoss(_Loss):
         )
 
 
+class TripletMarginWithDistanceLoss(_Loss):
+    """``F.triplet_margin_with_distance_loss`` as a module."""
+
+    def __init__(
+        self,
+        *,
+        distance_function: Any = None,
+        margin: float = 1.0,
+        swap: bool = False,
+        reduction: str = "mean",
+    ) -> None:
+        super().__init__(reduction=reduction)
+        if not margin > 0:
+            raise ValueError(
+                f"TripletMarginWithDistanceLoss: margin must be greater than 0, got {margin}"
+            )
+        self.distance_function, self.margin, self.swap = distance_function, margin, swap
+
+    def forward(self, anchor: Tensor, positive: Tensor, negative: Tensor) -> Tensor:
+        return triplet_margin_with_distance_loss(
+            anchor,
+            positive,
+            negative,
+            distance_function=self.distance_function,
+            margin=self.margin,
+            swap=self.swap,
+            reduction=self.reduction,
+        )
+
+
 class PoissonNLLLoss(_Loss):
     """``F.poisson_nll_loss`` as a module."""
 
@@ -433,5 +488,6 @@ __all__ = [
     "PoissonNLLLoss",
     "SoftMarginLoss",
     "TripletMarginLoss",
+    "TripletMarginWithDistanceLoss",
     *OPS,
 ]

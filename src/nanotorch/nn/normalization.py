@@ -42,7 +42,14 @@ from nanotorch.tensor import Tensor
 
 # The functional ops this family exports through nanotorch.nn.functional; the op-spec
 # tests derive from it (Note [Op registry] in ops/__init__.py).
-OPS = ("layer_norm", "batch_norm", "group_norm", "instance_norm", "rms_norm")
+OPS = (
+    "layer_norm",
+    "batch_norm",
+    "group_norm",
+    "instance_norm",
+    "rms_norm",
+    "local_response_norm",
+)
 
 
 def _channel_view(t: Tensor, ndim: int) -> Tensor:
@@ -305,6 +312,36 @@ def rms_norm(
     dims = tuple(range(input.ndim - k, input.ndim))
     out = input * rsqrt((input * input).mean(dims, keepdim=True) + eps)
     return out * weight if weight is not None else out
+
+
+def local_response_norm(
+    input: Tensor,  # noqa: A002
+    size: int,
+    alpha: float = 1e-4,
+    beta: float = 0.75,
+    k: float = 1.0,
+) -> Tensor:
+    """Local response normalisation across channels (Krizhevsky et al., 2012):
+    y_c = x_c / (k + alpha / size * sum of x_j^2 over the ``size`` channels around c)^beta,
+    the window zero-padded at the ends (size // 2 before, (size - 1) // 2 after), as in
+    PyTorch. Composite: the window sum is an average pool over the channel dim."""
+    op = "local_response_norm"
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{op}: input must be a Tensor, got {type(input).__name__}")
+    if input.ndim < 3:
+        raise ShapeError(
+            f"{op}: expected an input of shape (N, C, *) with at least 3 dims, got "
+            f"{tuple(input.shape)}"
+        )
+    size = int_arg(op, "size", size, 1)
+    from nanotorch.ops.padding import pad
+    from nanotorch.ops.pool import avg_pool2d
+
+    n, c = input.shape[0], input.shape[1]
+    square = (input * input).reshape(n, 1, c, -1)
+    padded = pad(square, (0, 0, size // 2, (size - 1) // 2))
+    mean = avg_pool2d(padded, (size, 1), stride=1).reshape(input.shape)
+    return input / (mean * alpha + k) ** beta
 
 
 # ----------------------------------------------------------------------------- modules
@@ -578,6 +615,20 @@ class RMSNorm(Module):
         )
 
 
+class LocalResponseNorm(Module):
+    """``F.local_response_norm`` with fixed ``size``, ``alpha``, ``beta`` and ``k``."""
+
+    def __init__(self, size: int, alpha: float = 1e-4, beta: float = 0.75, k: float = 1.0):
+        super().__init__()
+        self.size, self.alpha, self.beta, self.k = size, alpha, beta, k
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return local_response_norm(input, self.size, self.alpha, self.beta, self.k)
+
+    def extra_repr(self) -> str:
+        return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"
+
+
 class GroupNorm(Module):
     """``F.group_norm`` with learnable per-channel ``weight`` (ones) and ``bias`` (zeros)."""
 
@@ -632,6 +683,7 @@ __all__ = [
     "InstanceNorm2d",
     "InstanceNorm3d",
     "LayerNorm",
+    "LocalResponseNorm",
     "RMSNorm",
     "batch_norm",
     "group_norm",
