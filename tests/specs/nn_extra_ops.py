@@ -601,3 +601,32 @@ SPECS += [
         ],
     ),
 ]
+
+
+def np_multilabel_margin_loss(x, y, reduction="mean"):
+    x2, y2 = np.atleast_2d(x), np.atleast_2d(y)
+    loss = np.zeros(len(x2))
+    for n, (row, labels) in enumerate(zip(x2, y2)):
+        listed = []
+        for cls in labels:
+            if cls < 0:
+                break
+            listed.append(int(cls))
+        for j in listed:
+            for i in range(len(row)):
+                if i not in listed:
+                    loss[n] += max(0.0, 1 - (row[j] - row[i]))
+    loss /= x2.shape[1]
+    return _red(loss if x.ndim == 2 else loss[0], reduction)
+
+
+SPECS += [
+    OpSpec(
+        "multilabel_margin_loss",
+        np_multilabel_margin_loss,
+        [
+            Case(_randn(3, 5), np.array([[3, 0, -1, 1, 1], [4, 1, 2, 0, 3], [-1, 2, 0, 0, 0]])),
+            Case(_randn(4), np.array([2, 3, -1, 0]), reduction="sum", id="unbatched"),
+        ],
+    ),
+]

@@ -280,6 +280,18 @@ MORE: list[tuple[str, str, list[np.ndarray], dict[str, Any]]] = [
         [randn(4, 3), randn(4, 3), randn(4, 3)],
         {"swap": True, "margin": 0.5, "distance_function": "cosine"},
     ),
+    (
+        "multilabel_margin",
+        "multilabel_margin_loss",
+        [randn(3, 5), np.array([[3, 0, -1, 1, 1], [4, 1, 2, 0, 3], [-1, 2, 0, 0, 0]])],
+        {},
+    ),
+    (
+        "multilabel_margin-unbatched",
+        "multilabel_margin_loss",
+        [randn(4), np.array([2, 3, -1, 0])],
+        {},
+    ),
     ("poisson_nll", "poisson_nll_loss", [randn(3, 4), np.abs(randn(3, 4)) * 3], {}),
     (
         "poisson_nll-full",
@@ -318,6 +330,7 @@ MORE_MODULE = {
     "multilabel_soft_margin_loss": "MultiLabelSoftMarginLoss",
     "triplet_margin_loss": "TripletMarginLoss",
     "poisson_nll_loss": "PoissonNLLLoss",
+    "multilabel_margin_loss": "MultiLabelMarginLoss",
     "triplet_margin_with_distance_loss": "TripletMarginWithDistanceLoss",
     "gaussian_nll_loss": "GaussianNLLLoss",
 }

@@ -14,8 +14,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from nanotorch.creation import full_like
-from nanotorch.errors import ShapeError
+from nanotorch.creation import full_like, tensor
+from nanotorch.errors import DeviceMismatchError, ShapeError
 from nanotorch.nn.activation_ops import logsigmoid
 from nanotorch.nn.distance import pairwise_distance
 from nanotorch.nn.linear import check_same_place
@@ -37,6 +37,7 @@ OPS = (
     "cosine_embedding_loss",
     "multi_margin_loss",
     "multilabel_soft_margin_loss",
+    "multilabel_margin_loss",
     "triplet_margin_loss",
     "triplet_margin_with_distance_loss",
     "poisson_nll_loss",
@@ -195,6 +196,49 @@ def multilabel_soft_margin_loss(
     if weight is not None:
         loss = loss * weight
     return _reduce(loss.mean(input.ndim - 1), reduction)
+
+
+def multilabel_margin_loss(
+    input: Tensor,  # noqa: A002
+    target: Tensor,
+    size_average: bool | None = None,
+    reduce: bool | None = None,
+    reduction: str = "mean",
+) -> Tensor:
+    """The multi-label hinge: ``target`` lists each sample's classes, ended by the first -1;
+    the loss sums max(0, 1 - (x_j - x_i)) over listed classes j and unlisted classes i,
+    divided by C. The class lists are read on the host (they decide which pairs count)."""
+    op = "multilabel_margin_loss"
+    reduction = _reduction(op, reduction, size_average, reduce)
+    check_same_place(op, input)
+    if not isinstance(target, Tensor) or target.dtype.is_floating_point:
+        raise TypeError(f"{op}: target must be an integer tensor of class indices")
+    if target.device != input.device:
+        raise DeviceMismatchError(
+            f"{op}: input is on {input.device} but target is on {target.device}; move the "
+            f"target with .to('{input.device}')"
+        )
+    if input.ndim not in (1, 2) or tuple(target.shape) != tuple(input.shape):
+        raise ShapeError(
+            f"{op}: expected input and target of one shape, (N, C) or (C,), got "
+            f"{tuple(input.shape)} and {tuple(target.shape)}"
+        )
+    x = input if input.ndim == 2 else input.unsqueeze(0)
+    n, c = x.shape
+    rows = target.reshape(n, c)._to_host_uncounted().tolist()
+    counts = [[0.0] * c for _ in range(n)]
+    for r, row in enumerate(rows):
+        for cls in row:
+            if cls < 0:
+                break
+            if cls >= c:
+                raise IndexError(f"{op}: target class {cls} is out of range for {c} classes")
+            counts[r][int(cls)] += 1.0
+    listed = tensor(counts, dtype=x.dtype, device=x.device)
+    unlisted = (listed == 0).to(x.dtype)
+    hinge = clamp(1.0 - x.unsqueeze(2) + x.unsqueeze(1), min=0.0)  # [n, j, i]
+    loss = (hinge * listed.unsqueeze(2) * unlisted.unsqueeze(1)).sum((1, 2)) / c
+    return _reduce(loss if input.ndim == 2 else loss.reshape(()), reduction)
 
 
 def triplet_margin_loss(
@@ -385,6 +429,13 @@ class MultiLabelSoftMarginLoss(_WeightedLoss):
         return multilabel_soft_margin_loss(input, target, self.weight, reduction=self.reduction)
 
 
+class MultiLabelMarginLoss(_Loss):
+    """``F.multilabel_margin_loss`` as a module."""
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:  # noqa: A002
+        return multilabel_margin_loss(input, target, reduction=self.reduction)
+
+
 class TripletMarginLoss(_Loss):
     """``F.triplet_margin_loss`` as a module."""
 
@@ -483,6 +534,7 @@ __all__ = [
     "GaussianNLLLoss",
     "HingeEmbeddingLoss",
     "MarginRankingLoss",
+    "MultiLabelMarginLoss",
     "MultiLabelSoftMarginLoss",
     "MultiMarginLoss",
     "PoissonNLLLoss",
