@@ -271,3 +271,15 @@ def test_parameters_to_vector_round_trip_matches_torch():
     torch.nn.utils.vector_to_parameters(torch.tensor(vec), t)
     for a, b in zip(n, t):
         close(a, b)
+
+
+@pytest.mark.parametrize("norm_type", [2.0, 1.0, float("inf")])
+def test_get_total_norm_and_clip_grads_with_norm_match_torch(norm_type):
+    n, t = _grads(nt, 9), _grads(torch, 9)
+    n_total = nt.nn.utils.get_total_norm([p.grad for p in n], norm_type)
+    t_total = torch.nn.utils.get_total_norm([p.grad for p in t], norm_type)
+    close(n_total, t_total, what="total norm")
+    nt.nn.utils.clip_grads_with_norm_(n, 1.0, n_total)
+    torch.nn.utils.clip_grads_with_norm_(t, 1.0, t_total)
+    for a, b in zip(n, t):
+        close(a.grad, b.grad, what="clipped grad")

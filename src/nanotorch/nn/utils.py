@@ -26,6 +26,8 @@ from nanotorch.tensor import Tensor
 __all__ = [
     "clip_grad_norm_",
     "clip_grad_value_",
+    "clip_grads_with_norm_",
+    "get_total_norm",
     "parameters_to_vector",
     "vector_to_parameters",
 ]
@@ -48,6 +50,45 @@ def _norm_order(norm_type: float | str) -> float:
             "(Euclidean) or 'inf' (largest absolute value)"
         )
     return p
+
+
+def _total_norm(op: str, grads: list[Tensor], p: float, error_if_nonfinite: bool) -> Tensor:
+    """The p-norm of ``grads`` taken together, a 0-d tensor on the first one's device."""
+    first = grads[0]
+    for g in grads[1:]:
+        if g.dtype is not first.dtype:
+            raise TypeError(
+                f"{op}: gradients have dtypes {first.dtype.name} and "
+                f"{g.dtype.name}; their norms cannot be combined silently, keep the parameters "
+                "in one dtype"
+            )
+    # Sum of |g|^p per gradient (or max |g|), combined on the first gradient's device.
+    total: Tensor | None = None
+    for g in grads:
+        if p == math.inf:
+            if g.numel() == 0:
+                continue
+            part = g.abs().amax()
+        elif p == 2.0:
+            part = (g * g).sum()
+        else:
+            part = (g.abs() ** p).sum()
+        part = part.to(first.device)
+        if total is None:
+            total = part
+        else:
+            total = maximum(total, part) if p == math.inf else total + part
+    if total is None:  # every gradient was empty
+        total = zeros((), dtype=first.dtype, device=first.device)
+    if p != math.inf:
+        total = total ** (1.0 / p)
+    if error_if_nonfinite and not bool(isfinite(total)):
+        raise RuntimeError(
+            f"{op}: the total norm of order {p} of the gradients is non-finite "
+            f"({float(total)}), so it cannot be clipped; find the nan/inf gradient, or pass "
+            "error_if_nonfinite=False to scale by it anyway"
+        )
+    return total
 
 
 @no_grad()
@@ -97,44 +138,41 @@ def clip_grad_norm_(
             dtype=where.dtype if where is not None else None,
             device=where.device if where is not None else None,
         )
-    first = grads[0]
-    for g in grads[1:]:
-        if g.dtype is not first.dtype:
-            raise TypeError(
-                f"clip_grad_norm_: gradients have dtypes {first.dtype.name} and "
-                f"{g.dtype.name}; their norms cannot be combined silently, keep the parameters "
-                "in one dtype"
-            )
-    # Sum of |g|^p per gradient (or max |g|), combined on the first gradient's device.
-    total: Tensor | None = None
-    for g in grads:
-        if p == math.inf:
-            if g.numel() == 0:
-                continue
-            part = g.abs().amax()
-        elif p == 2.0:
-            part = (g * g).sum()
-        else:
-            part = (g.abs() ** p).sum()
-        part = part.to(first.device)
-        if total is None:
-            total = part
-        else:
-            total = maximum(total, part) if p == math.inf else total + part
-    if total is None:  # every gradient was empty
-        total = zeros((), dtype=first.dtype, device=first.device)
-    if p != math.inf:
-        total = total ** (1.0 / p)
-    if error_if_nonfinite and not bool(isfinite(total)):
-        raise RuntimeError(
-            f"clip_grad_norm_: the total norm of order {p} of the gradients is non-finite "
-            f"({float(total)}), so it cannot be clipped; find the nan/inf gradient, or pass "
-            "error_if_nonfinite=False to scale by it anyway"
-        )
+    total = _total_norm("clip_grad_norm_", grads, p, error_if_nonfinite)
     clip_coef = clamp(max_norm / (total + 1e-6), max=1.0)
     for g in grads:
         g.mul_(clip_coef.to(g.device))
     return total
+
+
+@no_grad()
+def get_total_norm(
+    tensors: TensorOrTensors,
+    norm_type: float | str = 2.0,
+    error_if_nonfinite: bool = False,
+    foreach: bool | None = None,
+) -> Tensor:
+    """The norm of order ``norm_type`` of ``tensors`` taken together as one vector (what
+    ``clip_grad_norm_`` measures; pass the gradients). ``foreach`` is ignored."""
+    ts = _as_list(tensors)
+    if not ts:
+        return zeros(())
+    return _total_norm("get_total_norm", ts, _norm_order(norm_type), error_if_nonfinite)
+
+
+@no_grad()
+def clip_grads_with_norm_(
+    parameters: TensorOrTensors,
+    max_norm: float,
+    total_norm: Tensor,
+    foreach: bool | None = None,
+) -> None:
+    """Scale every gradient by min(max_norm / (total_norm + 1e-6), 1), in place: the second
+    half of ``clip_grad_norm_``, for a ``total_norm`` from ``get_total_norm``."""
+    coef = clamp(max_norm / (total_norm + 1e-6), max=1.0)
+    for q in _as_list(parameters):
+        if q.grad is not None:
+            q.grad.mul_(coef.to(q.grad.device))
 
 
 @no_grad()
