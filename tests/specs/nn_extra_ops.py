@@ -630,3 +630,33 @@ SPECS += [
         ],
     ),
 ]
+
+
+def np_max_unpool3d(x, idx, kernel_size, stride=None, padding=0, output_size=None):
+    k = (kernel_size,) * 3 if isinstance(kernel_size, int) else tuple(kernel_size)
+    s = k if stride is None else ((stride,) * 3 if isinstance(stride, int) else tuple(stride))
+    size = output_size or [(n - 1) * si - 2 * padding + ki for n, si, ki in zip(x.shape[-3:], s, k)]
+    lead = x.shape[:-3]
+    out = np.zeros((*lead, int(np.prod(size))))
+    flat_x, flat_i = x.reshape(*lead, -1), idx.reshape(*lead, -1)
+    for pos in np.ndindex(*lead):
+        out[pos][flat_i[pos]] = flat_x[pos]
+    return out.reshape(*lead, *size)
+
+
+SPECS += [
+    OpSpec(
+        "max_unpool3d",
+        np_max_unpool3d,
+        [
+            Case(_randn(1, 2, 1, 2, 2), np.array([[[[[0, 3], [10, 15]]], [[[5, 2], [8, 31]]]]]), 2),
+            Case(
+                _randn(2, 1, 2, 1),
+                np.array([[[[0], [7]]], [[[3], [11]]]]),
+                2,
+                output_size=[2, 4, 2],
+                id="unbatched-size",
+            ),
+        ],
+    ),
+]

@@ -39,7 +39,44 @@ from nanotorch.tensor import Tensor
 
 # The functional ops this family defines itself (the other pools are core ops re-exported
 # by nanotorch.nn.functional); Note [Op registry] in ops/__init__.py.
-OPS = ("lp_pool1d", "lp_pool2d", "lp_pool3d")
+OPS = ("lp_pool1d", "lp_pool2d", "lp_pool3d", "max_unpool3d")
+
+
+def max_unpool3d(
+    input: Tensor,  # noqa: A002
+    indices: Tensor,
+    kernel_size: int | Sequence[int],
+    stride: int | Sequence[int] | None = None,
+    padding: int | Sequence[int] = 0,
+    output_size: Sequence[int] | None = None,
+) -> Tensor:
+    """The partial inverse of ``max_pool3d``: each value goes back to the flat position
+    ``indices`` names in its (D, H, W) plane, zeros elsewhere (a scatter; its gradient
+    gathers from the same positions). The output size is (in - 1) * stride - 2 * padding +
+    kernel_size per dim, or ``output_size``."""
+    from nanotorch.creation import zeros
+    from nanotorch.ops import scatter
+
+    op = "max_unpool3d"
+    if not isinstance(input, Tensor) or not isinstance(indices, Tensor):
+        raise TypeError(f"{op}: input and indices must be Tensors")
+    if input.ndim not in (4, 5) or tuple(indices.shape) != tuple(input.shape):
+        raise ValueError(
+            f"{op}: expected input (N, C, D, H, W) or (C, D, H, W) and indices of the same "
+            f"shape, got {tuple(input.shape)} and {tuple(indices.shape)}"
+        )
+    k = positive(op, "kernel_size", kernel_size, 3)
+    s = k if stride is None else positive(op, "stride", stride, 3)
+    p = non_negative(op, "padding", padding, 3)
+    if output_size is None:
+        size = tuple((n - 1) * si - 2 * pi + ki for n, si, pi, ki in zip(input.shape[-3:], s, p, k))
+    else:
+        size = tuple(int(v) for v in output_size)[-3:]
+    lead = tuple(input.shape[:-3])
+    flat_in = input.reshape(*lead, -1)
+    base = zeros((*lead, size[0] * size[1] * size[2]), dtype=input.dtype, device=input.device)
+    out = scatter(base, input.ndim - 3, indices.reshape(*lead, -1), flat_in)
+    return out.reshape(*lead, *size)
 
 
 def _lp_pool(
@@ -448,6 +485,13 @@ class MaxUnpool2d(_MaxUnpoolNd):
     _fn = staticmethod(max_unpool2d)
 
 
+class MaxUnpool3d(_MaxUnpoolNd):
+    """The partial inverse of ``MaxPool3d``: ``F.max_unpool3d``."""
+
+    _nd = 3
+    _fn = staticmethod(max_unpool3d)
+
+
 class MaxUnpool1d(_MaxUnpoolNd):
     """The partial inverse of ``MaxPool1d``: ``F.max_unpool1d``.
 
@@ -503,6 +547,7 @@ class LPPool3d(_LPPoolNd):
 
 
 __all__ = [
+    "MaxUnpool3d",
     "LPPool1d",
     "LPPool2d",
     "LPPool3d",
