@@ -33,6 +33,8 @@ MODULES = [
     "specs.equality_ops",
     "specs.linalg_extra_ops",
     "specs.misc_ops",
+    # Layers added for PyTorch parity (tests/torch_compare_nn compares them with PyTorch).
+    "specs.nn_extra_ops",
 ]
 
 _rng = np.random.default_rng(1234)

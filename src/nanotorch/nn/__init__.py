@@ -21,8 +21,21 @@ from nanotorch.nn.activation import (
     Softplus,
     Tanh,
 )
-from nanotorch.nn.container import ModuleDict, ModuleList, Sequential
-from nanotorch.nn.dropout import Dropout, Dropout2d
+from nanotorch.nn.container import (
+    ModuleDict,
+    ModuleList,
+    ParameterDict,
+    ParameterList,
+    Sequential,
+)
+from nanotorch.nn.dropout import (
+    AlphaDropout,
+    Dropout,
+    Dropout1d,
+    Dropout2d,
+    Dropout3d,
+    FeatureAlphaDropout,
+)
 from nanotorch.nn.flatten import Flatten, Unflatten
 from nanotorch.nn.fold import Fold, Unfold
 from nanotorch.nn.linear import Identity, Linear
@@ -38,28 +51,49 @@ from nanotorch.nn.loss import (
     SmoothL1Loss,
 )
 from nanotorch.nn.module import Module
-from nanotorch.nn.normalization import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm
+from nanotorch.nn.normalization import (
+    BatchNorm1d,
+    BatchNorm2d,
+    BatchNorm3d,
+    GroupNorm,
+    InstanceNorm1d,
+    InstanceNorm2d,
+    InstanceNorm3d,
+    LayerNorm,
+    LocalResponseNorm,
+    RMSNorm,
+)
 from nanotorch.nn.parameter import Parameter
-from nanotorch.nn.sparse import Embedding
+from nanotorch.nn.sparse import Embedding, EmbeddingBag
 
 __all__ = [
     "BCELoss",
     "BCEWithLogitsLoss",
     "BatchNorm1d",
     "BatchNorm2d",
+    "BatchNorm3d",
     "CrossEntropyLoss",
+    "AlphaDropout",
     "Dropout",
+    "Dropout1d",
     "Dropout2d",
+    "Dropout3d",
+    "FeatureAlphaDropout",
     "Embedding",
+    "EmbeddingBag",
     "Flatten",
     "Fold",
     "GELU",
     "GroupNorm",
     "HuberLoss",
     "Identity",
+    "InstanceNorm1d",
+    "InstanceNorm2d",
+    "InstanceNorm3d",
     "KLDivLoss",
     "L1Loss",
     "LayerNorm",
+    "LocalResponseNorm",
     "LeakyReLU",
     "Linear",
     "LogSoftmax",
@@ -69,7 +103,10 @@ __all__ = [
     "ModuleList",
     "NLLLoss",
     "Parameter",
+    "ParameterDict",
+    "ParameterList",
     "ReLU",
+    "RMSNorm",
     "Sequential",
     "SiLU",
     "Sigmoid",
@@ -97,6 +134,7 @@ from nanotorch.nn.activation import (  # noqa: E402
     ELU,
     GLU,
     SELU,
+    Hardshrink,
     Hardsigmoid,
     Hardswish,
     Hardtanh,
@@ -104,8 +142,13 @@ from nanotorch.nn.activation import (  # noqa: E402
     Mish,
     PReLU,
     ReLU6,
+    RReLU,
+    Softmax2d,
     Softmin,
+    Softshrink,
     Softsign,
+    Tanhshrink,
+    Threshold,
 )
 
 __all__ += [
@@ -120,8 +163,14 @@ __all__ += [
     "PReLU",
     "ReLU6",
     "SELU",
+    "Hardshrink",
+    "RReLU",
+    "Softmax2d",
     "Softmin",
+    "Softshrink",
     "Softsign",
+    "Tanhshrink",
+    "Threshold",
 ]
 
 # Padding layers (nn/padding.py).
@@ -159,3 +208,34 @@ __all__ += [
     "TransformerEncoder",
     "TransformerEncoderLayer",
 ]
+
+# Sub-pixel shuffles, distances and the bilinear map (nn/pixelshuffle.py, nn/distance.py,
+# nn/linear.py).
+from nanotorch.nn.distance import CosineSimilarity, PairwiseDistance  # noqa: E402
+from nanotorch.nn.linear import Bilinear  # noqa: E402
+from nanotorch.nn.pixelshuffle import PixelShuffle, PixelUnshuffle  # noqa: E402
+
+__all__ += ["Bilinear", "CosineSimilarity", "PairwiseDistance", "PixelShuffle", "PixelUnshuffle"]
+
+# Margin and likelihood losses (nn/loss_extra.py).
+from nanotorch.nn import loss_extra as _loss_extra  # noqa: E402
+from nanotorch.nn.loss_extra import (  # noqa: E402
+    CosineEmbeddingLoss,
+    GaussianNLLLoss,
+    HingeEmbeddingLoss,
+    MarginRankingLoss,
+    MultiLabelMarginLoss,
+    MultiLabelSoftMarginLoss,
+    MultiMarginLoss,
+    PoissonNLLLoss,
+    SoftMarginLoss,
+    TripletMarginLoss,
+    TripletMarginWithDistanceLoss,
+)
+
+__all__ += [n for n in _loss_extra.__all__ if n[0].isupper()]
+
+# Channel shuffling (nn/pixelshuffle.py).
+from nanotorch.nn.pixelshuffle import ChannelShuffle  # noqa: E402
+
+__all__ += ["ChannelShuffle"]

@@ -1,7 +1,8 @@
 """Activation modules: ``ReLU``, ``LeakyReLU``, ``GELU``, ``SiLU``, ``Tanh``, ``Sigmoid``,
 ``Softplus``, ``Softmax`` and ``LogSoftmax``; and ``ELU``, ``SELU``, ``CELU``, ``Hardtanh``,
 ``ReLU6``, ``Hardsigmoid``, ``Hardswish``, ``Mish``, ``LogSigmoid``, ``Softsign``,
-``Softmin``, ``PReLU`` and ``GLU``, whose functional forms are in nn/activation_ops.py.
+``Softmin``, ``PReLU``, ``GLU``, ``Threshold``, ``Tanhshrink``, ``Softshrink``,
+``Hardshrink`` and ``Softmax2d``, whose functional forms are in nn/activation_ops.py.
 
 Each calls the differentiable op of the same name (where the formulas and derivatives live),
 so a model written with modules and one written with ``F.relu(...)`` run the same code. All
@@ -355,8 +356,92 @@ class GLU(Module):
         return f"dim={self.dim}"
 
 
+class Threshold(Module):
+    """x where x > ``threshold``, else ``value``."""
+
+    def __init__(self, threshold: float, value: float, inplace: bool = False) -> None:
+        super().__init__()
+        self.threshold, self.value, self.inplace = threshold, value, inplace
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return _act.threshold(input, self.threshold, self.value, self.inplace)
+
+    def extra_repr(self) -> str:
+        return f"threshold={self.threshold}, value={self.value}" + _inplace_repr(self.inplace)
+
+
+class Tanhshrink(Module):
+    """x - tanh(x)."""
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return _act.tanhshrink(input)
+
+
+class Softshrink(Module):
+    """x -+ lambd outside [-lambd, lambd], 0 inside."""
+
+    def __init__(self, lambd: float = 0.5) -> None:
+        super().__init__()
+        self.lambd = lambd
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return _act.softshrink(input, self.lambd)
+
+    def extra_repr(self) -> str:
+        return str(self.lambd)
+
+
+class Hardshrink(Softshrink):
+    """x outside [-lambd, lambd], 0 inside."""
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return _act.hardshrink(input, self.lambd)
+
+
+class RReLU(Module):
+    """Randomized leaky ReLU: slopes drawn from U(lower, upper) in training, their mean in
+    evaluation (``F.rrelu``)."""
+
+    def __init__(
+        self,
+        lower: float = 1.0 / 8,
+        upper: float = 1.0 / 3,
+        inplace: bool = False,
+        *,
+        generator: Any = None,
+    ) -> None:
+        super().__init__()
+        self.lower, self.upper, self.inplace, self.generator = lower, upper, inplace, generator
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return _act.rrelu(
+            input, self.lower, self.upper, self.training, self.inplace, generator=self.generator
+        )
+
+    def extra_repr(self) -> str:
+        return f"lower={self.lower}, upper={self.upper}" + _inplace_repr(self.inplace)
+
+
+class Softmax2d(Module):
+    """Softmax over the channels (dim -3) of a (N, C, H, W) or (C, H, W) input."""
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        if input.ndim not in (3, 4):
+            raise ValueError(
+                f"Softmax2d: expected a 3D or 4D input, got {input.ndim}D of shape "
+                f"{tuple(input.shape)}"
+            )
+        return _red.softmax(input, -3)
+
+
 __all__ = [
     "CELU",
+    "Hardshrink",
+    "RReLU",
+    "Softmax2d",
+    "Softshrink",
+    "Tanhshrink",
+    "Threshold",
     "ELU",
     "GELU",
     "GLU",

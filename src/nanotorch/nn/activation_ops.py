@@ -1,6 +1,7 @@
 """Activation functions of ``nanotorch.nn.functional`` beyond the core ones (relu, gelu,
 silu, ... live in ops/elementwise.py): elu, selu, celu, hardtanh, relu6, hardsigmoid,
-hardswish, mish, logsigmoid, softsign, softmin, prelu, glu and normalize, with PyTorch's
+hardswish, mish, logsigmoid, softsign, softmin, prelu, glu, normalize, threshold,
+tanhshrink, softshrink and hardshrink, with PyTorch's
 names, arguments, defaults and derivatives. Their modules (``nn.ELU``, ``nn.PReLU``...) are
 in nn/activation.py.
 
@@ -36,7 +37,7 @@ from nanotorch.ops.elementwise import (
     tanh,
     where,
 )
-from nanotorch.ops.reduction import softmax
+from nanotorch.ops.reduction import log_softmax, softmax
 from nanotorch.ops.shape import chunk, reshape
 from nanotorch.tensor import Tensor
 
@@ -57,6 +58,11 @@ OPS = (
     "prelu",
     "glu",
     "normalize",
+    "threshold",
+    "tanhshrink",
+    "softshrink",
+    "hardshrink",
+    "rrelu",
 )
 
 # SELU's constants (Klambauer et al., 2017), to the precision PyTorch uses.
@@ -225,6 +231,102 @@ def softmin(
 
 
 # ----------------------------------------------------------------------------- parametric
+# ----------------------------------------------------------------------------- shrinkage
+def threshold(
+    input: Tensor,  # noqa: A002
+    threshold: float,
+    value: float,
+    inplace: bool = False,
+) -> Tensor:
+    """x where x > threshold, else ``value``; the gradient is 1 above the threshold, else 0."""
+    _check_input("threshold", input)
+    return finish_inplace(input, where(input > threshold, input, float(value)), inplace)
+
+
+def tanhshrink(input: Tensor) -> Tensor:  # noqa: A002
+    """x - tanh(x); derivative tanh(x)^2."""
+    _check_input("tanhshrink", input)
+    return input - tanh(input)
+
+
+def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:  # noqa: A002
+    """x - lambd above lambd, x + lambd below -lambd, 0 between: x - clamp(x, -lambd, lambd),
+    so the gradient is 1 outside [-lambd, lambd] and 0 inside."""
+    _check_input("softshrink", input)
+    if not lambd >= 0:
+        raise ValueError(f"softshrink: lambd must be >= 0, got {lambd}")
+    return input - clamp(input, -lambd, lambd)
+
+
+def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:  # noqa: A002
+    """x where |x| > lambd, else 0."""
+    _check_input("hardshrink", input)
+    return where(logical_and(input >= -lambd, input <= lambd), 0.0, input)
+
+
+def rrelu(
+    input: Tensor,  # noqa: A002
+    lower: float = 1.0 / 8,
+    upper: float = 1.0 / 3,
+    training: bool = False,
+    inplace: bool = False,
+    *,
+    generator: Any = None,
+) -> Tensor:
+    """Randomized leaky ReLU (Xu et al., 2015): x if x >= 0 else a x, with a slope a drawn
+    from U(lower, upper) per element in training and the mean (lower + upper) / 2 otherwise."""
+    _check_input("rrelu", input)
+    if not lower <= upper:
+        raise ValueError(f"rrelu: lower ({lower}) must not exceed upper ({upper})")
+    if training:
+        from nanotorch.creation import rand
+
+        u = rand(tuple(input.shape), generator=generator, dtype=input.dtype, device=input.device)
+        slope: Tensor | float = u * (upper - lower) + lower
+    else:
+        slope = (lower + upper) / 2
+    return finish_inplace(input, where(input >= 0, input, input * slope), inplace)
+
+
+# Note [Functional softmax signature]
+# ~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~
+# ``nanotorch.softmax(a, dim)`` is the core op. ``F.softmax`` and ``F.log_softmax`` take
+# PyTorch's functional signature on top of it: the tensor is called ``input``, ``dim=None``
+# picks the legacy dim, and ``dtype`` casts the input first (so a float32 input gives a float64
+# result, computed in float64, and the gradient flows back to float32 through the cast).
+# They are not new ops (no entry in OPS): the core op's spec covers the arithmetic.
+def functional_softmax(
+    input: Tensor,  # noqa: A002
+    dim: int | None = None,
+    _stacklevel: int = 3,
+    dtype: DType | None = None,
+) -> Tensor:
+    """``F.softmax``: exp(x_i) / sum_j exp(x_j) along ``dim``, in ``dtype`` if given.
+
+    >>> import nanotorch
+    >>> import nanotorch.nn.functional as F
+    >>> F.softmax(nanotorch.tensor([0.0, 0.0]), dim=0, dtype=nanotorch.float64).tolist()
+    [0.5, 0.5]
+    """
+    _check_input("softmax", input)
+    if dtype is not None:
+        input = input.to(dtype)
+    return softmax(input, legacy_softmax_dim(input.ndim) if dim is None else dim)
+
+
+def functional_log_softmax(
+    input: Tensor,  # noqa: A002
+    dim: int | None = None,
+    _stacklevel: int = 3,
+    dtype: DType | None = None,
+) -> Tensor:
+    """``F.log_softmax``: x_i - log sum_j exp(x_j) along ``dim``, in ``dtype`` if given."""
+    _check_input("log_softmax", input)
+    if dtype is not None:
+        input = input.to(dtype)
+    return log_softmax(input, legacy_softmax_dim(input.ndim) if dim is None else dim)
+
+
 def prelu(input: Tensor, weight: Tensor) -> Tensor:  # noqa: A002
     """x if x > 0 else w x, with one learnt slope per channel (dim 1) or one shared slope.
 

@@ -1,4 +1,5 @@
-"""Containers: ``Sequential``, ``ModuleList`` and ``ModuleDict``.
+"""Containers: ``Sequential``, ``ModuleList`` and ``ModuleDict``; ``ParameterList`` and
+``ParameterDict`` for parameters.
 
 Each stores its modules as registered children (Note [Module registration] in
 nn/module.py), so parameters inside a list or dict are found by ``parameters()``, moved by
@@ -15,10 +16,12 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, Self
 
 from nanotorch.nn.module import Module
+from nanotorch.nn.parameter import Parameter
+from nanotorch.tensor import Tensor
 
 
 def _index(container: Module, idx: int) -> int:
-    n = len(container._modules)
+    n = len(container)  # type: ignore[arg-type]
     if not isinstance(idx, int) or isinstance(idx, bool):
         raise TypeError(
             f"{type(container).__name__} indices must be integers or slices, got {idx!r}"
@@ -211,4 +214,124 @@ class ModuleDict(Module):
         )
 
 
-__all__ = ["ModuleDict", "ModuleList", "Sequential"]
+def _as_parameter(owner: str, value: Any) -> Parameter:
+    """A Parameter as is; a plain Tensor wrapped into one (as PyTorch's containers do)."""
+    if isinstance(value, Parameter):
+        return value
+    if isinstance(value, Tensor):
+        return Parameter(value)
+    raise TypeError(
+        f"{owner} holds Parameters (or Tensors, which become Parameters), got "
+        f"{type(value).__name__}; wrap it: nn.Parameter(nanotorch.tensor(value))"
+    )
+
+
+class ParameterList(Module):
+    """A list of parameters registered as "0".."n-1", so ``parameters()``, ``to()`` and
+    ``state_dict`` ("plist.0") see them, as PyTorch names them.
+
+    >>> import nanotorch
+    >>> from nanotorch import nn
+    >>> plist = nn.ParameterList([nn.Parameter(nanotorch.zeros(2)), nanotorch.ones(3)])
+    >>> [name for name, _ in plist.named_parameters()], type(plist[1]).__name__
+    (['0', '1'], 'Parameter')
+    """
+
+    def __init__(self, values: Iterable[Any] | None = None) -> None:
+        super().__init__()
+        if values is not None:
+            self.extend(values)
+
+    def __getitem__(self, idx: int | slice) -> Any:
+        values = list(self._parameters.values())
+        if isinstance(idx, slice):
+            return ParameterList(values[idx])
+        return values[_index(self, idx)]
+
+    def __setitem__(self, idx: int, value: Any) -> None:
+        self.register_parameter(str(_index(self, idx)), _as_parameter("ParameterList", value))
+
+    def __len__(self) -> int:
+        return len(self._parameters)
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._parameters.values())
+
+    def append(self, value: Any) -> Self:
+        self.register_parameter(str(len(self)), _as_parameter("ParameterList", value))
+        return self
+
+    def extend(self, values: Iterable[Any]) -> Self:
+        for v in values:
+            self.append(v)
+        return self
+
+    def extra_repr(self) -> str:
+        return "\n".join(
+            f"({i}): Parameter containing: [{p.dtype.name} of size {tuple(p.shape)}]"
+            for i, p in enumerate(self)
+        )
+
+
+class ParameterDict(Module):
+    """Parameters by name, in insertion order, registered under their keys.
+
+    >>> import nanotorch
+    >>> from nanotorch import nn
+    >>> pdict = nn.ParameterDict({"scale": nanotorch.ones(2)})
+    >>> list(pdict.state_dict())
+    ['scale']
+    """
+
+    def __init__(self, parameters: Mapping[str, Any] | Iterable[tuple[str, Any]] | None = None):
+        super().__init__()
+        if parameters is not None:
+            self.update(parameters)
+
+    def __getitem__(self, key: str) -> Any:
+        if key not in self._parameters:
+            raise KeyError(key)
+        return self._parameters[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.register_parameter(key, _as_parameter("ParameterDict", value))
+
+    def __delitem__(self, key: str) -> None:
+        del self._parameters[key]
+
+    def __len__(self) -> int:
+        return len(self._parameters)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._parameters)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._parameters
+
+    def keys(self) -> Iterable[str]:
+        return self._parameters.keys()
+
+    def items(self) -> Iterable[tuple[str, Any]]:
+        return self._parameters.items()
+
+    def values(self) -> Iterable[Any]:
+        return self._parameters.values()
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self._parameters.get(key, default)
+
+    def pop(self, key: str) -> Any:
+        value = self[key]
+        del self[key]
+        return value
+
+    def clear(self) -> None:
+        self._parameters.clear()
+
+    def update(self, parameters: Mapping[str, Any] | Iterable[tuple[str, Any]]) -> None:
+        pairs = parameters.items() if isinstance(parameters, Mapping) else parameters
+        for key, value in pairs:
+            self[key] = value
+
+
+__all__ = ["ModuleDict", "ModuleList", "ParameterDict", "ParameterList", "Sequential"]

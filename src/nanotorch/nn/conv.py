@@ -1,5 +1,5 @@
-"""Convolution layers: ``Conv1d``, ``Conv2d``, ``Conv3d``, ``ConvTranspose1d`` and
-``ConvTranspose2d``.
+"""Convolution layers: ``Conv1d``, ``Conv2d``, ``Conv3d``, ``ConvTranspose1d``,
+``ConvTranspose2d`` and ``ConvTranspose3d`` (with its functional form ``conv_transpose3d``).
 
 Each module owns a weight (and optional bias) and calls its functional form in
 ``nanotorch.ops.conv`` (re-exported as ``nanotorch.nn.functional.conv2d`` and friends).
@@ -7,7 +7,7 @@ Arguments, defaults, weight layouts, initialisation and reprs follow PyTorch, so
 and checkpoints carry over:
 
 - ``Conv{1,2,3}d`` weight: (out_channels, in_channels / groups, *kernel_size);
-- ``ConvTranspose{1,2}d`` weight: (in_channels, out_channels / groups, *kernel_size);
+- ``ConvTranspose{1,2,3}d`` weight: (in_channels, out_channels / groups, *kernel_size);
 - weight ~ ``kaiming_uniform_(a=sqrt(5))``, bias ~ U(-1/sqrt(fan_in), 1/sqrt(fan_in)), with
   fan_in computed from the weight as PyTorch does (dim 1 times the kernel size).
 
@@ -22,8 +22,9 @@ import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from nanotorch.creation import empty
+from nanotorch.creation import empty, zeros
 from nanotorch.dtypes import DType
+from nanotorch.errors import ShapeError
 from nanotorch.nn import init
 from nanotorch.nn.linear import check_same_place
 from nanotorch.nn.module import Module
@@ -40,10 +41,85 @@ from nanotorch.ops.conv import (
 )
 from nanotorch.ops.conv_extra import conv3d, conv_transpose1d
 from nanotorch.ops.padding import pad
+from nanotorch.ops.shape import cat
 from nanotorch.random import Generator
 from nanotorch.tensor import Tensor
 
 _PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
+
+# The functional op this family defines itself (the other convolutions are core ops);
+# Note [Op registry] in ops/__init__.py.
+OPS = ("conv_transpose3d",)
+
+
+def conv_transpose3d(
+    input: Tensor,  # noqa: A002 - PyTorch's name
+    weight: Tensor,
+    bias: Tensor | None = None,
+    stride: int | Sequence[int] = 1,
+    padding: int | Sequence[int] = 0,
+    output_padding: int | Sequence[int] = 0,
+    groups: int = 1,
+    dilation: int | Sequence[int] = 1,
+) -> Tensor:
+    """Transposed 3-D convolution over (N, C_in, D, H, W) or (C_in, D, H, W) with weight
+    (C_in, C_out / groups, kD, kH, kW), PyTorch's signature; each output size is
+    (in - 1) * stride - 2 * padding + dilation * (k - 1) + output_padding + 1.
+
+    Composite, by depth: every input depth slice goes through ``conv_transpose2d`` with every
+    depth tap kd of the kernel, and the result lands at depth i * stride + kd * dilation of
+    the uncropped output; the depth padding is then cropped off both ends. The gradients come
+    from those ops.
+
+    >>> import nanotorch
+    >>> import nanotorch.nn.functional as F
+    >>> F.conv_transpose3d(nanotorch.ones(1, 2, 2, 3, 3), nanotorch.ones(2, 4, 2, 2, 2),
+    ...                    stride=2).shape
+    (1, 4, 4, 6, 6)
+    """
+    op = "conv_transpose3d"
+    check_same_place(op, input, weight=weight, bias=bias)
+    if input.ndim not in (4, 5) or weight.ndim != 5:
+        raise ShapeError(
+            f"{op}: expected input (N, C_in, D, H, W) or (C_in, D, H, W) and weight (C_in, "
+            f"C_out / groups, kD, kH, kW), got input {tuple(input.shape)} and weight "
+            f"{tuple(weight.shape)}"
+        )
+    unbatched = input.ndim == 4
+    x = input.unsqueeze(0) if unbatched else input
+    groups = check_groups(op, groups)
+    where = f" (input shape {tuple(input.shape)})"
+    s = positive(op, "stride", stride, 3, where)
+    d = positive(op, "dilation", dilation, 3, where)
+    p = non_negative(op, "padding", padding, 3, where)
+    o = check_output_padding(op, output_padding, s, d, where)
+    n, c_in, depth, h, w = x.shape
+    if weight.shape[0] != c_in or c_in % groups:
+        raise ShapeError(
+            f"{op}: input has {c_in} channels (input shape {tuple(input.shape)}) but weight "
+            f"{tuple(weight.shape)} expects {weight.shape[0]}, with groups={groups} dividing it"
+        )
+    k_d = weight.shape[2]
+    full = (depth - 1) * s[0] + d[0] * (k_d - 1) + 1 + o[0]
+    if full - 2 * p[0] <= 0:
+        raise ShapeError(f"{op}: padding {p} leaves no output depth{where}")
+    slices = x.permute(0, 2, 1, 3, 4).reshape(n * depth, c_in, h, w)
+    out: Tensor | None = None
+    for kd in range(k_d):
+        y = conv_transpose2d(slices, weight[:, :, kd], None, s[1:], p[1:], o[1:], groups, d[1:])
+        y = y.reshape(n, depth, *y.shape[1:])  # (N, D, C_out, H', W')
+        if s[0] > 1:  # slice i goes to depth i * stride: zeros between the slices
+            gap = zeros((n, depth, s[0] - 1, *y.shape[2:]), dtype=y.dtype, device=y.device)
+            spread = cat([y.unsqueeze(2), gap], dim=2).reshape(n, depth * s[0], *y.shape[2:])
+            y = spread[:, : (depth - 1) * s[0] + 1]
+        start = kd * d[0]
+        y = pad(y, (0, 0, 0, 0, 0, 0, start, full - start - y.shape[1]))
+        out = y if out is None else out + y
+    assert out is not None  # k_d >= 1
+    result = out[:, p[0] : full - p[0]].permute(0, 2, 1, 3, 4)
+    if bias is not None:
+        result = result + bias.reshape(1, -1, 1, 1, 1)
+    return result.squeeze(0) if unbatched else result
 
 
 class _ConvNd(Module):
@@ -347,4 +423,24 @@ class ConvTranspose1d(ConvTranspose2d):
     _conv_t = staticmethod(conv_transpose1d)
 
 
-__all__ = ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d"]
+class ConvTranspose3d(ConvTranspose2d):
+    """Transposed 3-D convolution: ``F.conv_transpose3d`` with this layer's weight
+    (in_channels, out_channels / groups, kD, kH, kW) and bias.
+
+    >>> from nanotorch import nn
+    >>> nn.ConvTranspose3d(4, 2, 3, stride=2)
+    ConvTranspose3d(4, 2, kernel_size=(3, 3, 3), stride=(2, 2, 2))
+    """
+
+    _nd = 3
+    _conv_t = staticmethod(conv_transpose3d)
+
+
+__all__ = [
+    "Conv1d",
+    "Conv2d",
+    "Conv3d",
+    "ConvTranspose1d",
+    "ConvTranspose2d",
+    "ConvTranspose3d",
+]

@@ -1,4 +1,5 @@
-"""Dropout: ``F.dropout``, ``F.dropout2d`` and the ``Dropout`` / ``Dropout2d`` modules.
+"""Dropout: ``F.dropout``, ``F.dropout1d``, ``F.dropout2d``, ``F.dropout3d``,
+``F.alpha_dropout``, ``F.feature_alpha_dropout`` and their modules.
 
 In training mode each element (``dropout``) or each whole channel (``dropout2d``) is kept
 with probability 1 - p and scaled by 1 / (1 - p), so the expected output equals the input
@@ -24,7 +25,17 @@ from nanotorch.tensor import Tensor
 
 # The functional ops this family exports through nanotorch.nn.functional; the op-spec
 # tests derive from it (Note [Op registry] in ops/__init__.py).
-OPS = ("dropout", "dropout2d")
+OPS = (
+    "dropout",
+    "dropout1d",
+    "dropout2d",
+    "dropout3d",
+    "alpha_dropout",
+    "feature_alpha_dropout",
+)
+
+# -SELU's negative saturation value, alpha * scale: where alpha dropout sets a dropped unit.
+_SELU_SATURATION = 1.7580993408473766
 
 
 def _check_p(op: str, p: float) -> None:
@@ -104,6 +115,109 @@ def dropout2d(
     return input * _scaled_mask("dropout2d", input, shape, p, generator)
 
 
+def _channel_dropout(
+    op: str,
+    input: Tensor,  # noqa: A002
+    p: float,
+    training: bool,
+    spatial: int,
+    generator: Generator | None,
+) -> Tensor:
+    """Channel dropout over (N, C, *spatial) or unbatched (C, *spatial) inputs: one draw per
+    channel, kept whole (scaled by 1 / (1 - p)) or zeroed whole."""
+    _check_p(op, p)
+    _check_input(op, input)
+    if input.ndim not in (spatial + 1, spatial + 2):
+        raise ValueError(
+            f"{op}: expected a {spatial + 1}-D (unbatched) or {spatial + 2}-D (batched) "
+            f"input, got shape {tuple(input.shape)}"
+        )
+    if not training or p == 0.0:
+        return input
+    lead = 1 if input.ndim == spatial + 1 else 2
+    shape = tuple(input.shape[:lead]) + (1,) * (input.ndim - lead)
+    return input * _scaled_mask(op, input, shape, p, generator)
+
+
+def dropout1d(
+    input: Tensor,  # noqa: A002
+    p: float = 0.5,
+    training: bool = True,
+    inplace: bool = False,
+    *,
+    generator: Generator | None = None,
+) -> Tensor:
+    """Channel dropout for (N, C, L) or (C, L) inputs (see ``dropout2d``)."""
+    return _channel_dropout("dropout1d", input, p, training, 1, generator)
+
+
+def dropout3d(
+    input: Tensor,  # noqa: A002
+    p: float = 0.5,
+    training: bool = True,
+    inplace: bool = False,
+    *,
+    generator: Generator | None = None,
+) -> Tensor:
+    """Channel dropout for (N, C, D, H, W) or (C, D, H, W) inputs (see ``dropout2d``)."""
+    return _channel_dropout("dropout3d", input, p, training, 3, generator)
+
+
+def _alpha(
+    op: str,
+    input: Tensor,  # noqa: A002
+    p: float,
+    training: bool,
+    shape: tuple[int, ...],
+    generator: Generator | None,
+) -> Tensor:
+    """Alpha dropout (Klambauer et al., 2017): a dropped unit is set to SELU's saturation
+    value -alpha' instead of 0, then an affine map a x + b restores zero mean and unit
+    variance, with a = ((alpha'^2 p + 1)(1 - p))^(-1/2) and b = alpha' a p for a kept unit
+    (so dropped units end at alpha' a (p - 1)). p = 1 gives zeros, as in PyTorch."""
+    _check_p(op, p)
+    _check_input(op, input)
+    if not training or p == 0.0:
+        return input
+    if p == 1.0:
+        return input * zeros((), dtype=input.dtype, device=input.device)
+    keep = (rand(shape, generator=generator, dtype=input.dtype, device=input.device) >= p).to(
+        input.dtype
+    )
+    a = 1.0 / ((_SELU_SATURATION**2 * p + 1.0) * (1.0 - p)) ** 0.5
+    shift = (keep - 1.0) * (_SELU_SATURATION * a) + _SELU_SATURATION * a * p
+    return input * (keep * a) + shift
+
+
+def alpha_dropout(
+    input: Tensor,  # noqa: A002
+    p: float = 0.5,
+    training: bool = False,
+    inplace: bool = False,
+    *,
+    generator: Generator | None = None,
+) -> Tensor:
+    """Alpha dropout of each element, for SELU networks (mean and variance kept)."""
+    return _alpha("alpha_dropout", input, p, training, tuple(input.shape), generator)
+
+
+def feature_alpha_dropout(
+    input: Tensor,  # noqa: A002
+    p: float = 0.5,
+    training: bool = False,
+    inplace: bool = False,
+    *,
+    generator: Generator | None = None,
+) -> Tensor:
+    """Alpha dropout of whole channels (dim 1) of an (N, C, *) input."""
+    if isinstance(input, Tensor) and input.ndim < 2:
+        raise ValueError(
+            f"feature_alpha_dropout: expected an input of shape (N, C, *), got {tuple(input.shape)}"
+        )
+    shape = tuple(input.shape[:2]) + (1,) * (input.ndim - 2) if isinstance(input, Tensor) else ()
+    return _alpha("feature_alpha_dropout", input, p, training, shape, generator)
+
+
 class _DropoutNd(Module):
     _op_name = "Dropout"
 
@@ -137,4 +251,53 @@ class Dropout2d(_DropoutNd):
         return dropout2d(input, self.p, self.training, generator=self.generator)
 
 
-__all__ = ["Dropout", "Dropout2d", "dropout", "dropout2d"]
+class Dropout1d(_DropoutNd):
+    """Zero whole channels of (N, C, L) or (C, L) inputs with probability ``p``."""
+
+    _op_name = "Dropout1d"
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return dropout1d(input, self.p, self.training, generator=self.generator)
+
+
+class Dropout3d(_DropoutNd):
+    """Zero whole channels of (N, C, D, H, W) or (C, D, H, W) inputs with probability ``p``."""
+
+    _op_name = "Dropout3d"
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return dropout3d(input, self.p, self.training, generator=self.generator)
+
+
+class AlphaDropout(_DropoutNd):
+    """``F.alpha_dropout`` in training mode (for SELU networks)."""
+
+    _op_name = "AlphaDropout"
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return alpha_dropout(input, self.p, self.training, generator=self.generator)
+
+
+class FeatureAlphaDropout(_DropoutNd):
+    """``F.feature_alpha_dropout`` in training mode: alpha dropout of whole channels."""
+
+    _op_name = "FeatureAlphaDropout"
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return feature_alpha_dropout(input, self.p, self.training, generator=self.generator)
+
+
+__all__ = [
+    "AlphaDropout",
+    "Dropout",
+    "Dropout1d",
+    "Dropout2d",
+    "Dropout3d",
+    "FeatureAlphaDropout",
+    "alpha_dropout",
+    "dropout",
+    "dropout1d",
+    "dropout2d",
+    "dropout3d",
+    "feature_alpha_dropout",
+]

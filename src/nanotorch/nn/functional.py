@@ -21,6 +21,12 @@ from collections.abc import Callable
 from typing import Any
 
 from nanotorch import ops as _ops
+from nanotorch.nn.activation_ops import (  # noqa: F401 - re-exported (REEXPORTED)
+    functional_log_softmax as log_softmax,
+)
+from nanotorch.nn.activation_ops import (  # noqa: F401 - re-exported (REEXPORTED)
+    functional_softmax as softmax,
+)
 from nanotorch.ops import (  # noqa: F401 - re-exported (REEXPORTED)
     adaptive_avg_pool2d,
     avg_pool2d,
@@ -29,19 +35,18 @@ from nanotorch.ops import (  # noqa: F401 - re-exported (REEXPORTED)
     conv_transpose2d,
     gelu,
     leaky_relu,
-    log_softmax,
     max_pool2d,
     one_hot,
     pad,
     relu,
     sigmoid,
     silu,
-    softmax,
     softplus,
     tanh,
 )
 
-# The core ops PyTorch's ``torch.nn.functional`` also offers.
+# The core ops PyTorch's ``torch.nn.functional`` also offers (softmax and log_softmax through
+# wrappers with the functional signature, Note [Functional softmax signature]).
 REEXPORTED = (
     "adaptive_avg_pool2d",
     "avg_pool2d",

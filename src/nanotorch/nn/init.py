@@ -193,9 +193,71 @@ def kaiming_normal_(
     return normal_(tensor, 0.0, gain / math.sqrt(fan), generator)
 
 
+def eye_(tensor: Tensor) -> Tensor:
+    """Fill a 2-D tensor with the identity (ones on the diagonal, also when not square), so a
+    Linear layer starts out passing its inputs through."""
+    _float_tensor("eye_", tensor)
+    if tensor.ndim != 2:
+        raise ValueError(f"nn.init.eye_: only 2-D tensors are supported, got {tensor.ndim}-D")
+    from nanotorch.creation import eye
+
+    rows, cols = tensor.shape
+    with no_grad():
+        return tensor.copy_(eye(rows, cols, dtype=tensor.dtype, device=tensor.device))
+
+
+def dirac_(tensor: Tensor, groups: int = 1) -> Tensor:
+    """Fill a 3-, 4- or 5-D convolution weight with the Dirac delta: each of the first
+    min(out, in) output channels of every group copies its input channel at the kernel's
+    centre, so the convolution starts out as the identity."""
+    _float_tensor("dirac_", tensor)
+    if tensor.ndim not in (3, 4, 5):
+        raise ValueError(
+            f"nn.init.dirac_: only 3-, 4- and 5-D tensors are supported, got {tensor.ndim}-D"
+        )
+    out_channels = tensor.shape[0]
+    if groups < 1 or out_channels % groups:
+        raise ValueError(
+            f"nn.init.dirac_: dim 0 ({out_channels}) must be divisible by groups={groups}"
+        )
+    per_group = out_channels // groups
+    centre = tuple(k // 2 for k in tensor.shape[2:])
+    with no_grad():
+        tensor.zero_()
+        for g in range(groups):
+            for c in range(min(per_group, tensor.shape[1])):
+                tensor[(g * per_group + c, c, *centre)] = 1.0
+    return tensor
+
+
+def trunc_normal_(
+    tensor: Tensor,
+    mean: float = 0.0,
+    std: float = 1.0,
+    a: float = -2.0,
+    b: float = 2.0,
+    generator: Generator | None = None,
+) -> Tensor:
+    """Fill with N(mean, std^2) truncated to [a, b], by the inverse CDF: a uniform draw
+    between the CDF values of a and b, mapped back through erfinv (no rejection loop)."""
+    _float_tensor("trunc_normal_", tensor)
+
+    def cdf(x: float) -> float:
+        return (1.0 + math.erf(x / math.sqrt(2.0))) / 2.0
+
+    low, high = cdf((a - mean) / std), cdf((b - mean) / std)
+    with no_grad():
+        tensor.uniform_(2 * low - 1, 2 * high - 1, generator=generator)
+        tensor.copy_(tensor.erfinv() * (std * math.sqrt(2.0)) + mean)
+        return tensor.clamp_(a, b)
+
+
 __all__ = [
     "calculate_gain",
     "constant_",
+    "dirac_",
+    "eye_",
+    "trunc_normal_",
     "kaiming_normal_",
     "kaiming_uniform_",
     "normal_",

@@ -1,4 +1,4 @@
-"""Affine layers: ``F.linear``, ``Linear`` and ``Identity``.
+"""Affine layers: ``F.linear``, ``Linear`` and ``Identity``; ``F.bilinear`` and ``Bilinear``.
 
 ``linear`` checks its arguments at the boundary (naming the layer's shapes, dtypes and
 devices) and then runs one fused op, ``ops.matmul.Linear`` (dx = g W, dW = g^T x, db = sum
@@ -25,7 +25,7 @@ from nanotorch.tensor import Tensor
 
 # The functional ops this family exports through nanotorch.nn.functional; the op-spec
 # tests derive from it (Note [Op registry] in ops/__init__.py).
-OPS = ("linear",)
+OPS = ("linear", "bilinear")
 
 
 def check_same_place(op: str, input: Tensor, **others: Tensor | None) -> None:  # noqa: A002
@@ -140,4 +140,77 @@ class Identity(Module):
         return input
 
 
-__all__ = ["Identity", "Linear", "linear"]
+def bilinear(
+    input1: Tensor,
+    input2: Tensor,
+    weight: Tensor,
+    bias: Tensor | None = None,
+) -> Tensor:
+    """y_o = sum_ij x1_i W_oij x2_j + b_o over the last dims of ``input1`` (.., in1) and
+    ``input2`` (.., in2), with ``weight`` (out, in1, in2).
+
+    Composite: x1 times W laid out as (in1, out*in2) gives each output's row vector x1^T W_o,
+    then a product with x2 summed over in2; the gradients come from those ops."""
+    op = "bilinear"
+    check_same_place(op, input1, input2=input2, weight=weight, bias=bias)
+    if weight.ndim != 3:
+        raise ShapeError(f"{op}: weight must be (out, in1, in2), got {tuple(weight.shape)}")
+    out, in1, in2 = weight.shape
+    if input1.shape[-1] != in1 or input2.shape[-1] != in2 or input1.shape[:-1] != input2.shape[:-1]:
+        raise ShapeError(
+            f"{op}: inputs of shapes {tuple(input1.shape)} and {tuple(input2.shape)} do not fit "
+            f"weight {tuple(weight.shape)}: they need the same leading dims and last dims "
+            f"{in1} and {in2}"
+        )
+    lead = tuple(input1.shape[:-1])
+    x1 = input1.reshape(-1, in1)
+    x2 = input2.reshape(-1, in2)
+    rows = x1 @ weight.permute(1, 0, 2).reshape(in1, out * in2)
+    y = (rows.reshape(-1, out, in2) * x2.unsqueeze(1)).sum(-1)
+    if bias is not None:
+        y = y + bias
+    return y.reshape(lead + (out,))
+
+
+class Bilinear(Module):
+    """y = x1^T A x2 + b with ``weight`` (out, in1, in2) and ``bias`` (out,), both from
+    U(-1/sqrt(in1), 1/sqrt(in1)) as in PyTorch."""
+
+    def __init__(
+        self,
+        in1_features: int,
+        in2_features: int,
+        out_features: int,
+        bias: bool = True,
+        device: Any = None,
+        dtype: DType | None = None,
+    ) -> None:
+        super().__init__()
+        self.in1_features = int_arg("Bilinear", "in1_features", in1_features)
+        self.in2_features = int_arg("Bilinear", "in2_features", in2_features)
+        self.out_features = int_arg("Bilinear", "out_features", out_features)
+        shape = (self.out_features, self.in1_features, self.in2_features)
+        self.weight = Parameter(empty(shape, device=device, dtype=dtype))
+        if bias:
+            self.bias = Parameter(empty(self.out_features, device=device, dtype=dtype))
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        bound = 1 / math.sqrt(self.in1_features)
+        init.uniform_(self.weight, -bound, bound)
+        if self.bias is not None:
+            init.uniform_(self.bias, -bound, bound)
+
+    def forward(self, input1: Tensor, input2: Tensor) -> Tensor:
+        return bilinear(input1, input2, self.weight, self.bias)
+
+    def extra_repr(self) -> str:
+        return (
+            f"in1_features={self.in1_features}, in2_features={self.in2_features}, "
+            f"out_features={self.out_features}, bias={self.bias is not None}"
+        )
+
+
+__all__ = ["Bilinear", "Identity", "Linear", "bilinear", "linear"]

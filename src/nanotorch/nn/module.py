@@ -282,6 +282,30 @@ class Module:
             mod = child
         return mod
 
+    def set_submodule(self, target: str, module: Module) -> None:
+        """Replace (or add) the submodule at the dotted path ``target``."""
+        if not isinstance(module, Module):
+            raise TypeError(f"set_submodule: {type(module).__name__} is not a Module")
+        if target == "":
+            raise ValueError("set_submodule: target cannot be empty (the module itself)")
+        owner_path, _, name = target.rpartition(".")
+        self.get_submodule(owner_path).add_module(name, module)
+
+    def _get_member(self, kind: str, store: str, target: str) -> Any:
+        owner_path, _, name = target.rpartition(".")
+        owner = self.get_submodule(owner_path)
+        if name not in getattr(owner, store):
+            raise AttributeError(f"{type(owner).__name__} has no {kind} `{name}`")
+        return getattr(owner, store)[name]
+
+    def get_parameter(self, target: str) -> Parameter:
+        """The parameter at the dotted path ``target`` ("layer.0.weight")."""
+        return self._get_member("parameter", "_parameters", target)
+
+    def get_buffer(self, target: str) -> Tensor:
+        """The buffer at the dotted path ``target`` ("bn.running_mean")."""
+        return self._get_member("buffer", "_buffers", target)
+
     # ------------------------------------------------------------------ traversal
     def named_modules(
         self, memo: set[int] | None = None, prefix: str = "", remove_duplicate: bool = True
@@ -443,6 +467,11 @@ class Module:
         from nanotorch.dtypes import float64
 
         return self.to(float64)
+
+    def half(self) -> Module:
+        from nanotorch.dtypes import float16
+
+        return self.to(float16)
 
     def _move_state(self, device: Device | None, dtype: DType | None) -> None:
         for _, p in self.named_parameters():

@@ -46,7 +46,14 @@ from nanotorch.tensor import Tensor
 
 # The functional ops this family exports through nanotorch.nn.functional; the op-spec
 # tests derive from it (Note [Op registry] in ops/__init__.py).
-OPS = ("layer_norm", "batch_norm", "group_norm")
+OPS = (
+    "layer_norm",
+    "batch_norm",
+    "group_norm",
+    "instance_norm",
+    "rms_norm",
+    "local_response_norm",
+)
 
 
 def _channel_view(t: Tensor, ndim: int) -> Tensor:
@@ -308,6 +315,139 @@ def group_norm(
     return out + _channel_view(bias, input.ndim) if bias is not None else out
 
 
+def instance_norm(
+    input: Tensor,  # noqa: A002
+    running_mean: Tensor | None = None,
+    running_var: Tensor | None = None,
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    use_input_stats: bool = True,
+    momentum: float = 0.1,
+    eps: float = 1e-5,
+) -> Tensor:
+    """Normalise each sample's channels separately over their positions (dims 2, ...):
+    y = (x - mean_nc) / sqrt(var_nc + eps) * weight_c + bias_c. With ``use_input_stats``
+    and running statistics given, these move towards the batch average of the per-instance
+    mean and unbiased variance (in place, outside the graph); without ``use_input_stats``
+    the running statistics normalise instead."""
+    op = "instance_norm"
+    check_same_place(
+        op, input, running_mean=running_mean, running_var=running_var, weight=weight, bias=bias
+    )
+    if input.ndim < 3:
+        raise ShapeError(
+            f"{op}: expected an input of shape (N, C, *) with at least one spatial dim, got "
+            f"shape {tuple(input.shape)}"
+        )
+    channels = input.shape[1]
+    for name, t in (
+        ("running_mean", running_mean),
+        ("running_var", running_var),
+        ("weight", weight),
+        ("bias", bias),
+    ):
+        if t is not None and tuple(t.shape) != (channels,):
+            raise ShapeError(
+                f"{op}: input has {channels} channels (dim 1 of shape {tuple(input.shape)}) "
+                f"but {name} has shape {tuple(t.shape)}"
+            )
+    dims = tuple(range(2, input.ndim))
+    if use_input_stats:
+        count = input.numel() // (input.shape[0] * channels) if input.numel() else 0
+        if count <= 1:
+            raise ValueError(
+                f"{op}: expected more than 1 spatial element when training, got input of "
+                f"shape {tuple(input.shape)}"
+            )
+        out, mean, var = _normalize(input, dims, eps)
+        with no_grad():  # Note [Batch-norm statistics]: outside the graph, on the device
+            if running_mean is not None:
+                batch_mean = mean.detach().reshape(input.shape[0], channels).mean(0)
+                running_mean.mul_(1 - momentum).add_(batch_mean * momentum)
+            if running_var is not None:
+                unbiased = var.detach().reshape(input.shape[0], channels).mean(0)
+                running_var.mul_(1 - momentum).add_(unbiased * (momentum * count / (count - 1)))
+    else:
+        if running_mean is None or running_var is None:
+            raise ValueError(
+                f"{op}: running_mean and running_var are needed when use_input_stats=False"
+            )
+        out = (input - _channel_view(running_mean, input.ndim)) * rsqrt(
+            _channel_view(running_var, input.ndim) + eps
+        )
+    if weight is not None:
+        out = out * _channel_view(weight, input.ndim)
+    return out + _channel_view(bias, input.ndim) if bias is not None else out
+
+
+# The machine epsilon of each floating dtype: rms_norm's default eps, as in PyTorch.
+_EPS = {"float16": 2.0**-10, "bfloat16": 2.0**-7, "float32": 2.0**-23, "float64": 2.0**-52}
+
+
+def rms_norm(
+    input: Tensor,  # noqa: A002
+    normalized_shape: int | Sequence[int],
+    weight: Tensor | None = None,
+    eps: float | None = None,
+) -> Tensor:
+    """y = x / sqrt(mean(x^2) + eps) * weight, the mean over the last
+    ``len(normalized_shape)`` dims (no centring, no bias); ``eps=None`` is the machine
+    epsilon of the input's dtype.
+
+    >>> import nanotorch
+    >>> import nanotorch.nn.functional as F
+    >>> F.rms_norm(nanotorch.tensor([[3.0, 4.0]]), (2,), eps=0.0).tolist()
+    [[0.8485281467437744, 1.1313709020614624]]
+    """
+    op = "rms_norm"
+    shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    check_same_place(op, input, weight=weight)
+    k = len(shape)
+    if input.ndim < k or tuple(input.shape[input.ndim - k :]) != shape:
+        raise ShapeError(
+            f"{op}: input of shape {tuple(input.shape)} does not end with normalized_shape {shape}"
+        )
+    if weight is not None and tuple(weight.shape) != shape:
+        raise ShapeError(
+            f"{op}: weight of shape {tuple(weight.shape)} must equal normalized_shape {shape}"
+        )
+    if eps is None:
+        eps = _EPS.get(input.dtype.name, 2.0**-23)
+    dims = tuple(range(input.ndim - k, input.ndim))
+    out = input * rsqrt((input * input).mean(dims, keepdim=True) + eps)
+    return out * weight if weight is not None else out
+
+
+def local_response_norm(
+    input: Tensor,  # noqa: A002
+    size: int,
+    alpha: float = 1e-4,
+    beta: float = 0.75,
+    k: float = 1.0,
+) -> Tensor:
+    """Local response normalisation across channels (Krizhevsky et al., 2012):
+    y_c = x_c / (k + alpha / size * sum of x_j^2 over the ``size`` channels around c)^beta,
+    the window zero-padded at the ends (size // 2 before, (size - 1) // 2 after), as in
+    PyTorch. Composite: the window sum is an average pool over the channel dim."""
+    op = "local_response_norm"
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{op}: input must be a Tensor, got {type(input).__name__}")
+    if input.ndim < 3:
+        raise ShapeError(
+            f"{op}: expected an input of shape (N, C, *) with at least 3 dims, got "
+            f"{tuple(input.shape)}"
+        )
+    size = int_arg(op, "size", size, 1)
+    from nanotorch.ops.padding import pad
+    from nanotorch.ops.pool import avg_pool2d
+
+    n, c = input.shape[0], input.shape[1]
+    square = (input * input).reshape(n, 1, c, -1)
+    padded = pad(square, (0, 0, size // 2, (size - 1) // 2))
+    mean = avg_pool2d(padded, (size, 1), stride=1).reshape(input.shape)
+    return input / (mean * alpha + k) ** beta
+
+
 # ----------------------------------------------------------------------------- modules
 def _check_eps(owner: str, eps: Any) -> None:
     # eps keeps the variance's square root away from 0; a negative one can make it nan.
@@ -472,6 +612,127 @@ class BatchNorm2d(_BatchNorm):
     _ranks = (4,)
 
 
+class BatchNorm3d(_BatchNorm):
+    """Batch norm over (N, C, D, H, W) inputs, per channel C."""
+
+    _expected = "5D"
+    _ranks = (5,)
+
+
+class _InstanceNorm(_BatchNorm):
+    """What InstanceNorm1d/2d/3d share: per-sample, per-channel statistics over the spatial
+    dims (``F.instance_norm``); by default no affine parameters and no running statistics,
+    as in PyTorch. An unbatched input (one dim fewer) is treated as a batch of one."""
+
+    _spatial = 1
+
+    def __init__(
+        self,
+        num_features: int,
+        eps: float = 1e-5,
+        momentum: float | None = 0.1,
+        affine: bool = False,
+        track_running_stats: bool = False,
+        device: Any = None,
+        dtype: DType | None = None,
+    ) -> None:
+        super().__init__(num_features, eps, momentum, affine, track_running_stats, device, dtype)
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        rank = self._spatial + 2
+        if input.ndim not in (rank - 1, rank):
+            raise ValueError(
+                f"{type(self).__name__}: expected {rank - 1}D (unbatched) or {rank}D (batched) "
+                f"input, got {input.ndim}D of shape {tuple(input.shape)}"
+            )
+        unbatched = input.ndim == rank - 1
+        x = input.unsqueeze(0) if unbatched else input
+        if x.shape[1] != self.num_features and self.affine:
+            raise ShapeError(
+                f"{type(self).__name__}: expected {self.num_features} channels (dim "
+                f"{0 if unbatched else 1}), got input of shape {tuple(input.shape)}"
+            )
+        use_input_stats = self.training or not self.track_running_stats
+        out = instance_norm(
+            x,
+            self.running_mean,
+            self.running_var,
+            self.weight,
+            self.bias,
+            use_input_stats,
+            self.momentum if self.momentum is not None else 0.0,
+            self.eps,
+        )
+        return out.squeeze(0) if unbatched else out
+
+
+class InstanceNorm1d(_InstanceNorm):
+    """Instance norm over (N, C, L) or (C, L) inputs."""
+
+
+class InstanceNorm2d(_InstanceNorm):
+    """Instance norm over (N, C, H, W) or (C, H, W) inputs."""
+
+    _spatial = 2
+
+
+class InstanceNorm3d(_InstanceNorm):
+    """Instance norm over (N, C, D, H, W) or (C, D, H, W) inputs."""
+
+    _spatial = 3
+
+
+class RMSNorm(Module):
+    """``F.rms_norm`` over the last dims (``normalized_shape``) with a learnable ``weight``
+    (ones) when ``elementwise_affine``; ``eps=None`` uses the input dtype's epsilon."""
+
+    def __init__(
+        self,
+        normalized_shape: int | Sequence[int],
+        eps: float | None = None,
+        elementwise_affine: bool = True,
+        device: Any = None,
+        dtype: DType | None = None,
+    ) -> None:
+        super().__init__()
+        shape = (normalized_shape,) if isinstance(normalized_shape, int) else normalized_shape
+        self.normalized_shape = tuple(int_arg("RMSNorm", "normalized_shape", n) for n in shape)
+        if eps is not None:
+            _check_eps("RMSNorm", eps)
+        self.eps = eps
+        self.elementwise_affine = elementwise_affine
+        if elementwise_affine:
+            self.weight = Parameter(ones(self.normalized_shape, device=device, dtype=dtype))
+        else:
+            self.register_parameter("weight", None)
+
+    def reset_parameters(self) -> None:
+        if self.elementwise_affine:
+            init.ones_(self.weight)
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return rms_norm(input, self.normalized_shape, self.weight, self.eps)
+
+    def extra_repr(self) -> str:
+        return (
+            f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"
+        )
+
+
+class LocalResponseNorm(Module):
+    """``F.local_response_norm`` with fixed ``size``, ``alpha``, ``beta`` and ``k``."""
+
+    def __init__(self, size: int, alpha: float = 1e-4, beta: float = 0.75, k: float = 1.0):
+        super().__init__()
+        self.size, self.alpha, self.beta, self.k = size, alpha, beta, k
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return local_response_norm(input, self.size, self.alpha, self.beta, self.k)
+
+    def extra_repr(self) -> str:
+        return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"
+
+
 class GroupNorm(Module):
     """``F.group_norm`` with learnable per-channel ``weight`` (ones) and ``bias`` (zeros)."""
 
@@ -520,9 +781,17 @@ class GroupNorm(Module):
 __all__ = [
     "BatchNorm1d",
     "BatchNorm2d",
+    "BatchNorm3d",
     "GroupNorm",
+    "InstanceNorm1d",
+    "InstanceNorm2d",
+    "InstanceNorm3d",
     "LayerNorm",
+    "LocalResponseNorm",
+    "RMSNorm",
     "batch_norm",
     "group_norm",
+    "instance_norm",
     "layer_norm",
+    "rms_norm",
 ]

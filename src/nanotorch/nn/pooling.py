@@ -37,6 +37,99 @@ from nanotorch.ops.pool_extra import (
 )
 from nanotorch.tensor import Tensor
 
+# The functional ops this family defines itself (the other pools are core ops re-exported
+# by nanotorch.nn.functional); Note [Op registry] in ops/__init__.py.
+OPS = ("lp_pool1d", "lp_pool2d", "lp_pool3d", "max_unpool3d")
+
+
+def max_unpool3d(
+    input: Tensor,  # noqa: A002
+    indices: Tensor,
+    kernel_size: int | Sequence[int],
+    stride: int | Sequence[int] | None = None,
+    padding: int | Sequence[int] = 0,
+    output_size: Sequence[int] | None = None,
+) -> Tensor:
+    """The partial inverse of ``max_pool3d``: each value goes back to the flat position
+    ``indices`` names in its (D, H, W) plane, zeros elsewhere (a scatter; its gradient
+    gathers from the same positions). The output size is (in - 1) * stride - 2 * padding +
+    kernel_size per dim, or ``output_size``."""
+    from nanotorch.creation import zeros
+    from nanotorch.ops import scatter
+
+    op = "max_unpool3d"
+    if not isinstance(input, Tensor) or not isinstance(indices, Tensor):
+        raise TypeError(f"{op}: input and indices must be Tensors")
+    if input.ndim not in (4, 5) or tuple(indices.shape) != tuple(input.shape):
+        raise ValueError(
+            f"{op}: expected input (N, C, D, H, W) or (C, D, H, W) and indices of the same "
+            f"shape, got {tuple(input.shape)} and {tuple(indices.shape)}"
+        )
+    k = positive(op, "kernel_size", kernel_size, 3)
+    s = k if stride is None else positive(op, "stride", stride, 3)
+    p = non_negative(op, "padding", padding, 3)
+    if output_size is None:
+        size = tuple((n - 1) * si - 2 * pi + ki for n, si, pi, ki in zip(input.shape[-3:], s, p, k))
+    else:
+        size = tuple(int(v) for v in output_size)[-3:]
+    lead = tuple(input.shape[:-3])
+    flat_in = input.reshape(*lead, -1)
+    base = zeros((*lead, size[0] * size[1] * size[2]), dtype=input.dtype, device=input.device)
+    out = scatter(base, input.ndim - 3, indices.reshape(*lead, -1), flat_in)
+    return out.reshape(*lead, *size)
+
+
+def _lp_pool(
+    fn: Any,
+    n: int,
+    input: Tensor,
+    p: float,
+    kernel_size: Any,
+    stride: Any,  # noqa: A002
+    ceil_mode: bool,
+) -> Tensor:
+    """(sum over each window of x^p)^(1/p): an average pool of x^p times the window size."""
+    if isinstance(p, bool) or not isinstance(p, (int, float)) or not p > 0:
+        raise ValueError(f"lp_pool{n}d: norm_type must be a positive number, got {p!r}")
+    k = (kernel_size,) * n if isinstance(kernel_size, int) else tuple(kernel_size)
+    size = 1
+    for v in k:
+        size *= v
+    return (fn(input**p, k, stride, 0, ceil_mode) * size) ** (1.0 / p)
+
+
+def lp_pool1d(
+    input: Tensor,  # noqa: A002
+    norm_type: float,
+    kernel_size: int,
+    stride: int | None = None,
+    ceil_mode: bool = False,
+) -> Tensor:
+    """Power-average pooling over windows of ``kernel_size``: (sum x^p)^(1/p)."""
+    return _lp_pool(avg_pool1d, 1, input, norm_type, kernel_size, stride, ceil_mode)
+
+
+def lp_pool2d(
+    input: Tensor,  # noqa: A002
+    norm_type: float,
+    kernel_size: int | Sequence[int],
+    stride: int | Sequence[int] | None = None,
+    ceil_mode: bool = False,
+) -> Tensor:
+    """``lp_pool1d`` over (kH, kW) windows."""
+    return _lp_pool(avg_pool2d, 2, input, norm_type, kernel_size, stride, ceil_mode)
+
+
+def lp_pool3d(
+    input: Tensor,  # noqa: A002
+    norm_type: float,
+    kernel_size: int | Sequence[int],
+    stride: int | Sequence[int] | None = None,
+    ceil_mode: bool = False,
+) -> Tensor:
+    """``lp_pool1d`` over (kD, kH, kW) windows."""
+    return _lp_pool(avg_pool3d, 3, input, norm_type, kernel_size, stride, ceil_mode)
+
 
 # Note [Pooling module bases]
 # ~~~~~~~~~~~~~~~~~~~~~~~~~~~~
@@ -392,6 +485,13 @@ class MaxUnpool2d(_MaxUnpoolNd):
     _fn = staticmethod(max_unpool2d)
 
 
+class MaxUnpool3d(_MaxUnpoolNd):
+    """The partial inverse of ``MaxPool3d``: ``F.max_unpool3d``."""
+
+    _nd = 3
+    _fn = staticmethod(max_unpool3d)
+
+
 class MaxUnpool1d(_MaxUnpoolNd):
     """The partial inverse of ``MaxPool1d``: ``F.max_unpool1d``.
 
@@ -404,7 +504,53 @@ class MaxUnpool1d(_MaxUnpoolNd):
     _fn = staticmethod(max_unpool1d)
 
 
+class _LPPoolNd(Module):
+    _fn: Any
+
+    def __init__(
+        self,
+        norm_type: float,
+        kernel_size: Any,
+        stride: Any = None,
+        ceil_mode: bool = False,
+    ) -> None:
+        super().__init__()
+        self.norm_type, self.kernel_size = norm_type, kernel_size
+        self.stride, self.ceil_mode = stride, ceil_mode
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002 - PyTorch's name
+        return type(self)._fn(input, self.norm_type, self.kernel_size, self.stride, self.ceil_mode)
+
+    def extra_repr(self) -> str:
+        return (
+            f"norm_type={self.norm_type}, kernel_size={self.kernel_size}, "
+            f"stride={self.stride}, ceil_mode={self.ceil_mode}"
+        )
+
+
+class LPPool1d(_LPPoolNd):
+    """``F.lp_pool1d``: (sum over each window of x^p)^(1/p)."""
+
+    _fn = staticmethod(lp_pool1d)
+
+
+class LPPool2d(_LPPoolNd):
+    """``F.lp_pool2d``: (sum over each window of x^p)^(1/p)."""
+
+    _fn = staticmethod(lp_pool2d)
+
+
+class LPPool3d(_LPPoolNd):
+    """``F.lp_pool3d``: (sum over each window of x^p)^(1/p)."""
+
+    _fn = staticmethod(lp_pool3d)
+
+
 __all__ = [
+    "MaxUnpool3d",
+    "LPPool1d",
+    "LPPool2d",
+    "LPPool3d",
     "AdaptiveAvgPool1d",
     "AdaptiveAvgPool2d",
     "AdaptiveAvgPool3d",

@@ -79,9 +79,17 @@ _GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
 State = tuple[Tensor, ...]  # (h,) or, for the LSTM, (h, c); each (N, H)
 
 
-def _step(mode: str, gi: Tensor, state: State, w_hh: Tensor, b_hh: Tensor | None) -> State:
+def _step(
+    mode: str,
+    gi: Tensor,
+    state: State,
+    w_hh: Tensor,
+    b_hh: Tensor | None,
+    w_hr: Tensor | None = None,
+) -> State:
     """One time step: ``gi`` = x W_ih^T + b_ih (N, G*H) for this step, ``state`` the previous
-    (h,) or (h, c). Returns the new state; the equations are in the module docstring."""
+    (h,) or (h, c). Returns the new state; the equations are in the module docstring. An LSTM
+    with ``proj_size`` passes ``w_hr`` (P, H): its h' is projected to h' W_hr^T, P wide."""
     h = state[0]
     gh = linear(h, w_hh, b_hh)
     if mode == "RNN_TANH":
@@ -90,13 +98,15 @@ def _step(mode: str, gi: Tensor, state: State, w_hh: Tensor, b_hh: Tensor | None
         return (relu(gi + gh),)
     H = h.shape[-1]
     if mode == "LSTM":
+        H = state[1].shape[-1]  # with a projection, h is narrower than the cell
         gates = gi + gh
         i = sigmoid(gates[:, :H])
         f = sigmoid(gates[:, H : 2 * H])
         g = tanh(gates[:, 2 * H : 3 * H])
         o = sigmoid(gates[:, 3 * H :])
         c = f * state[1] + i * g
-        return (o * tanh(c), c)
+        h_new = o * tanh(c)
+        return (h_new if w_hr is None else linear(h_new, w_hr), c)
     # GRU: r and z share one sigmoid; n needs r applied to the hidden half alone.
     rz = sigmoid(gi[:, : 2 * H] + gh[:, : 2 * H])
     r, z = rz[:, :H], rz[:, H:]
@@ -369,32 +379,37 @@ class RNNBase(Module):
                 UserWarning,
                 stacklevel=3,
             )
+        proj_size = int_arg(name, "proj_size", proj_size)
         if proj_size != 0:
             if mode != "LSTM":
                 raise ValueError(
                     f"{name}: proj_size argument is only supported for LSTM, not RNN or GRU "
                     f"(got proj_size={proj_size}); leave it at 0"
                 )
-            raise NotImplementedError(
-                f"LSTM: proj_size={proj_size} (a projected hidden state) is not implemented in "
-                "nanotorch; use proj_size=0, or an nn.Linear on the output"
-            )
+            if not 0 < proj_size < self.hidden_size:
+                raise ValueError(
+                    f"LSTM: proj_size must be positive and smaller than hidden_size, got "
+                    f"proj_size={proj_size} and hidden_size={self.hidden_size}"
+                )
         self.bias = bias
         self.batch_first = batch_first
         self.dropout = float(dropout)
         self.bidirectional = bidirectional
-        self.proj_size = 0
+        self.proj_size = proj_size
         self.generator = generator
         num_directions = 2 if bidirectional else 1
         rows = _GATES[mode] * self.hidden_size
+        out = self._out_size
         self._flat_weights_names: list[str] = []
         for layer in range(self.num_layers):
-            layer_input = self.input_size if layer == 0 else self.hidden_size * num_directions
+            layer_input = self.input_size if layer == 0 else out * num_directions
             for direction in range(num_directions):
                 sfx = f"_l{layer}" + ("_reverse" if direction else "")
-                shapes = {"weight_ih": (rows, layer_input), "weight_hh": (rows, self.hidden_size)}
+                shapes = {"weight_ih": (rows, layer_input), "weight_hh": (rows, out)}
                 if bias:
                     shapes.update(bias_ih=(rows,), bias_hh=(rows,))
+                if proj_size:
+                    shapes.update(weight_hr=(proj_size, self.hidden_size))
                 for kind, shape in shapes.items():
                     p = Parameter(empty(shape, device=device, dtype=dtype))
                     self.register_parameter(kind + sfx, p)
@@ -406,6 +421,11 @@ class RNNBase(Module):
         for p in self.parameters():
             init.uniform_(p, -stdv, stdv)
 
+    @property
+    def _out_size(self) -> int:
+        """The width of h (and of each direction's output): proj_size if set, else H."""
+        return self.proj_size or self.hidden_size
+
     def flatten_parameters(self) -> None:
         """Nothing to do: PyTorch packs the weights into one buffer for cuDNN; here each
         parameter is its own tensor. Kept so PyTorch code that calls it runs unchanged."""
@@ -413,7 +433,7 @@ class RNNBase(Module):
     @property
     def all_weights(self) -> list[list[Parameter]]:
         """The parameters grouped per layer and direction, each [w_ih, w_hh(, b_ih, b_hh)]."""
-        per = 4 if self.bias else 2
+        per = (4 if self.bias else 2) + (1 if self.proj_size else 0)
         flat = [getattr(self, n) for n in self._flat_weights_names]
         return [flat[i : i + per] for i in range(0, len(flat), per)]
 
@@ -431,6 +451,8 @@ class RNNBase(Module):
             s += f", dropout={self.dropout}"
         if self.bidirectional:
             s += ", bidirectional=True"
+        if self.proj_size:
+            s += f", proj_size={self.proj_size}"
         return s
 
     @property
@@ -443,9 +465,14 @@ class RNNBase(Module):
         name, lstm = self._name, self.mode == "LSTM"
         rows = self.num_layers * (2 if self.bidirectional else 1)
         n = input.shape[1 if not self.batch_first else 0] if batched else 1
+        out = self._out_size
         if hx is None:
-            h0 = zeros((rows, n, self.hidden_size), dtype=input.dtype, device=input.device)
-            return [h0, h0] if lstm else [h0]
+            h0 = zeros((rows, n, out), dtype=input.dtype, device=input.device)
+            if not lstm:
+                return [h0]
+            if out == self.hidden_size:
+                return [h0, h0]
+            return [h0, zeros((rows, n, self.hidden_size), dtype=input.dtype, device=input.device)]
         if lstm:
             if not (isinstance(hx, (tuple, list)) and len(hx) == 2):
                 raise TypeError(
@@ -465,8 +492,9 @@ class RNNBase(Module):
                 f"{name}: For {kind} input, {what} should also be {want}-D but got ({dims}) "
                 f"tensor(s)"
             )
-        expected = (rows, n, self.hidden_size) if batched else (rows, self.hidden_size)
         for label, t in zip(labels, states):
+            width = self.hidden_size if label == "c0" else out
+            expected = (rows, n, width) if batched else (rows, width)
             if tuple(t.shape) != expected:
                 raise ShapeError(
                     f"{name}: expected {label} of shape {expected}, got {tuple(t.shape)} "
@@ -505,12 +533,13 @@ class RNNBase(Module):
                 w_hh = getattr(self, "weight_hh" + sfx)
                 b_hh = getattr(self, "bias_hh" + sfx) if self.bias else None
                 b_ih = getattr(self, "bias_ih" + sfx) if self.bias else None
+                w_hr = getattr(self, "weight_hr" + sfx) if self.proj_size else None
                 # All T steps' input projections in one op.
                 proj = linear(x, getattr(self, "weight_ih" + sfx), b_ih)
                 state = tuple(s[k] for s in states)
                 hs: list[Tensor] = [None] * x.shape[0]  # type: ignore[list-item]
                 for t, gi in _time_steps(proj, reverse=direction == 1):
-                    state = _step(self.mode, gi, state, w_hh, b_hh)
+                    state = _step(self.mode, gi, state, w_hh, b_hh, w_hr)
                     hs[t] = state[0]
                 outs.append(stack(hs))
                 finals.append(state)
@@ -582,10 +611,13 @@ class RNN(RNNBase):
 
 class LSTM(RNNBase):
     """A stack of LSTM layers (gates i, f, g, o, in that order in the weights; see the module
-    docstring), PyTorch's arguments and layout; ``proj_size`` must be 0.
+    docstring), PyTorch's arguments and layout.
 
     ``hx`` is a tuple (h0, c0), each (num_layers*D, N, H) (unbatched: (num_layers*D, H)),
-    zeros by default. Returns ``(output, (h_n, c_n))``; shapes as for ``RNN``. Gradients come
+    zeros by default. With ``proj_size`` P > 0 each step's h is projected, h = (o * tanh(c))
+    W_hr^T with ``weight_hr_l{k}`` (P, H): h0, h_n and each direction's output are P wide,
+    ``weight_hh`` is (4H, P), and c stays H wide (PyTorch's LSTMP). Returns
+    ``(output, (h_n, c_n))``; shapes as for ``RNN``. Gradients come
     from the ordinary engine walking the unrolled steps (Note [Backpropagation through time]).
 
     >>> import nanotorch

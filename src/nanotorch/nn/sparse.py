@@ -1,4 +1,5 @@
-"""Lookup tables: ``F.embedding`` and ``nn.Embedding``.
+"""Lookup tables: ``F.embedding`` and ``nn.Embedding``; ``F.embedding_bag`` and
+``nn.EmbeddingBag``, which reduce bags of looked-up rows to one vector each.
 
 An embedding is integer-array indexing of a (num_embeddings, embedding_dim) table, so its
 backward is a scatter-add: a row used several times receives the sum of its gradients
@@ -13,7 +14,7 @@ from typing import Any
 
 from nanotorch.autograd.function import Function
 from nanotorch.autograd.grad_mode import is_grad_enabled
-from nanotorch.creation import empty
+from nanotorch.creation import empty, tensor
 from nanotorch.dtypes import DType
 from nanotorch.errors import DeviceMismatchError, ShapeError
 from nanotorch.nn import init
@@ -26,7 +27,7 @@ from nanotorch.tensor import Tensor
 
 # The functional ops this family exports through nanotorch.nn.functional; the op-spec
 # tests derive from it (Note [Op registry] in ops/__init__.py).
-OPS = ("embedding",)
+OPS = ("embedding", "embedding_bag")
 
 
 # Note [Embedding backward]
@@ -333,4 +334,158 @@ class Embedding(Module):
         )
 
 
-__all__ = ["Embedding", "embedding"]
+def _bags(op: str, input: Tensor, offsets: Tensor | None, include_last_offset: bool) -> Any:
+    """(flat indices, bag boundaries as host ints): a 2-D input is one bag per row; a 1-D
+    input is cut at ``offsets`` (read on the host: they decide the output's shape)."""
+    if input.ndim == 2:
+        if offsets is not None:
+            raise ValueError(f"{op}: offsets must be None when input is 2-D (one bag per row)")
+        n, m = input.shape
+        return input.reshape(-1), [i * m for i in range(n + 1)]
+    if input.ndim != 1:
+        raise ShapeError(f"{op}: input must be 1-D or 2-D, got shape {tuple(input.shape)}")
+    if offsets is None or offsets.ndim != 1:
+        raise ValueError(f"{op}: a 1-D input needs 1-D offsets (the start of each bag)")
+    starts = [int(v) for v in offsets._to_host_uncounted().tolist()]
+    length = input.shape[0]
+    bounds = starts if include_last_offset else [*starts, length]
+    if bounds and (bounds[0] != 0 or any(b > a for a, b in zip(bounds[1:], bounds[:-1]))):
+        raise ValueError(f"{op}: offsets must start at 0 and not decrease, got {starts}")
+    if bounds and bounds[-1] > length:
+        raise ValueError(f"{op}: offsets {starts} point past the input's length {length}")
+    return input, bounds
+
+
+def embedding_bag(
+    input: Tensor,  # noqa: A002
+    weight: Tensor,
+    offsets: Tensor | None = None,
+    max_norm: float | None = None,
+    norm_type: float = 2.0,
+    scale_grad_by_freq: bool = False,
+    mode: str = "mean",
+    sparse: bool = False,
+    per_sample_weights: Tensor | None = None,
+    include_last_offset: bool = False,
+    padding_idx: int | None = None,
+) -> Tensor:
+    """One vector per bag of indices: the sum, mean or max of the looked-up rows (entries
+    equal to ``padding_idx`` are left out; an empty bag gives zeros). Bags are the rows of a
+    2-D ``input``, or the slices of a 1-D one that start at ``offsets``. ``per_sample_weights``
+    (``mode="sum"`` only) scale each looked-up row first.
+
+    Composite: a (bags, entries) membership matrix M, so a sum is M @ rows and its gradient
+    the scatter back to each entry's row; a max picks per bag over the masked rows.
+
+    >>> import nanotorch
+    >>> import nanotorch.nn.functional as F
+    >>> table = nanotorch.tensor([[1.0, 0.0], [0.0, 1.0], [3.0, 3.0]])
+    >>> F.embedding_bag(nanotorch.tensor([0, 1, 2]), table, nanotorch.tensor([0, 2])).tolist()
+    [[0.5, 0.5], [3.0, 3.0]]
+    """
+    op = "embedding_bag"
+    if mode not in ("sum", "mean", "max"):
+        raise ValueError(f"{op}: mode must be 'sum', 'mean' or 'max', got {mode!r}")
+    if per_sample_weights is not None and mode != "sum":
+        raise NotImplementedError(
+            f"{op}: per_sample_weights are only supported for mode='sum', got mode={mode!r}"
+        )
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{op}: input must be a Tensor, got {type(input).__name__}")
+    flat, bounds = _bags(op, input, offsets, include_last_offset)
+    if per_sample_weights is not None and tuple(per_sample_weights.shape) != tuple(input.shape):
+        raise ShapeError(
+            f"{op}: per_sample_weights of shape {tuple(per_sample_weights.shape)} must match "
+            f"input {tuple(input.shape)}"
+        )
+    rows = embedding(flat, weight, None, max_norm, norm_type, scale_grad_by_freq, sparse)
+    if per_sample_weights is not None:
+        rows = rows * per_sample_weights.reshape(-1, 1)
+    n_bags, length = len(bounds) - 1, flat.shape[0]
+    pad = _normalize_padding_idx(op, padding_idx, weight.shape[0])
+    member = [[False] * length for _ in range(n_bags)]
+    for b in range(n_bags):
+        for i in range(bounds[b], bounds[b + 1]):
+            member[b][i] = True
+    mask = tensor(member, device=weight.device)
+    if pad is not None:
+        mask = mask & (flat != pad).unsqueeze(0)
+    if mode == "max":
+        picked = where(mask.unsqueeze(-1), rows.unsqueeze(0), float("-inf")).amax(1)
+        return where(mask.any(1, keepdim=True), picked, 0.0)
+    m = mask.to(weight.dtype)
+    out = m @ rows
+    if mode == "mean":
+        out = out / m.sum(1, keepdim=True).clamp_min(1.0)
+    return out
+
+
+class EmbeddingBag(Module):
+    """A table looked up in bags, each bag reduced by ``mode`` (``F.embedding_bag``); the
+    ``weight`` starts from N(0, 1) as in PyTorch, with row ``padding_idx`` zeroed."""
+
+    def __init__(
+        self,
+        num_embeddings: int,
+        embedding_dim: int,
+        max_norm: float | None = None,
+        norm_type: float = 2.0,
+        scale_grad_by_freq: bool = False,
+        mode: str = "mean",
+        sparse: bool = False,
+        _weight: Tensor | None = None,
+        include_last_offset: bool = False,
+        padding_idx: int | None = None,
+        device: Any = None,
+        dtype: DType | None = None,
+    ) -> None:
+        super().__init__()
+        self.num_embeddings = int_arg("EmbeddingBag", "num_embeddings", num_embeddings)
+        self.embedding_dim = int_arg("EmbeddingBag", "embedding_dim", embedding_dim)
+        self.max_norm, self.norm_type = max_norm, norm_type
+        self.scale_grad_by_freq, self.mode, self.sparse = scale_grad_by_freq, mode, sparse
+        self.include_last_offset = include_last_offset
+        self.padding_idx = _normalize_padding_idx("EmbeddingBag", padding_idx, num_embeddings)
+        if _weight is None:
+            shape = (self.num_embeddings, self.embedding_dim)
+            self.weight = Parameter(empty(shape, device=device, dtype=dtype))
+            self.reset_parameters()
+        else:
+            self.weight = Parameter(_weight)
+
+    def reset_parameters(self) -> None:
+        init.normal_(self.weight)
+        if self.padding_idx is not None:
+            from nanotorch.autograd.grad_mode import no_grad
+
+            with no_grad():
+                self.weight[self.padding_idx].fill_(0.0)
+
+    def forward(
+        self,
+        input: Tensor,  # noqa: A002
+        offsets: Tensor | None = None,
+        per_sample_weights: Tensor | None = None,
+    ) -> Tensor:
+        return embedding_bag(
+            input,
+            self.weight,
+            offsets,
+            self.max_norm,
+            self.norm_type,
+            self.scale_grad_by_freq,
+            self.mode,
+            self.sparse,
+            per_sample_weights,
+            self.include_last_offset,
+            self.padding_idx,
+        )
+
+    def extra_repr(self) -> str:
+        s = f"{self.num_embeddings}, {self.embedding_dim}, mode={self.mode!r}"
+        if self.padding_idx is not None:
+            s += f", padding_idx={self.padding_idx}"
+        return s
+
+
+__all__ = ["Embedding", "EmbeddingBag", "embedding", "embedding_bag"]

@@ -27,6 +27,8 @@ from nanotorch.tensor import Tensor
 __all__ = [
     "clip_grad_norm_",
     "clip_grad_value_",
+    "clip_grads_with_norm_",
+    "get_total_norm",
     "parameters_to_vector",
     "vector_to_parameters",
 ]
@@ -78,12 +80,47 @@ class GradNorm(Function):
         return xp.max(both) if p == math.inf else xp.sum(both)
 
 
+def _total_norm(op: str, grads: list[Tensor], p: float, error_if_nonfinite: bool) -> Tensor:
+    """The p-norm of ``grads`` taken together, a 0-d tensor on the first one's device."""
+    first = grads[0]
+    for g in grads[1:]:
+        if g.dtype is not first.dtype:
+            raise TypeError(
+                f"{op}: gradients have dtypes {first.dtype.name} and "
+                f"{g.dtype.name}; their norms cannot be combined silently, keep the parameters "
+                "in one dtype"
+            )
+    # Sum of |g|^p (or max |g|) over the gradients of each device as one op, the partial
+    # results combined on the first gradient's device.
+    by_device: dict[object, list[Tensor]] = {}
+    for g in grads:
+        by_device.setdefault(g.device, []).append(g)
+    total: Tensor | None = None
+    for group in by_device.values():
+        part = GradNorm.apply(*group, p=p).to(first.device)
+        if total is None:
+            total = part
+        else:
+            total = maximum(total, part) if p == math.inf else total + part
+    assert total is not None
+    if p != math.inf:
+        total = total ** (1.0 / p)
+    if error_if_nonfinite and not bool(isfinite(total)):
+        raise RuntimeError(
+            f"{op}: the total norm of order {p} of the gradients is non-finite "
+            f"({float(total)}), so it cannot be clipped; find the nan/inf gradient, or pass "
+            "error_if_nonfinite=False to scale by it anyway"
+        )
+    return total
+
+
 @no_grad()
 def clip_grad_norm_(
     parameters: TensorOrTensors,
     max_norm: float,
     norm_type: float | str = 2.0,
     error_if_nonfinite: bool = False,
+    foreach: bool | None = None,
 ) -> Tensor:
     """Scale all gradients together so that their joint norm is at most ``max_norm``.
 
@@ -92,7 +129,8 @@ def clip_grad_norm_(
     multiplied by ``min(max_norm / (total + 1e-6), 1)``, computed on the device (Note
     [Clipping without a sync]). Returns ``total`` as a 0-d tensor on the first gradient's
     device. Gradients on other devices send their partial norm there and get the
-    coefficient back: explicit, counted copies of one number each.
+    coefficient back: explicit, counted copies of one number each. ``foreach`` is accepted
+    for PyTorch's signature and ignored: there is one implementation.
 
     >>> import nanotorch
     >>> from nanotorch.nn.utils import clip_grad_norm_
@@ -123,35 +161,7 @@ def clip_grad_norm_(
             dtype=where.dtype if where is not None else None,
             device=where.device if where is not None else None,
         )
-    first = grads[0]
-    for g in grads[1:]:
-        if g.dtype is not first.dtype:
-            raise TypeError(
-                f"clip_grad_norm_: gradients have dtypes {first.dtype.name} and "
-                f"{g.dtype.name}; their norms cannot be combined silently, keep the parameters "
-                "in one dtype"
-            )
-    # Sum of |g|^p (or max |g|) over the gradients of each device as one op, the partial
-    # results combined on the first gradient's device.
-    by_device: dict[object, list[Tensor]] = {}
-    for g in grads:
-        by_device.setdefault(g.device, []).append(g)
-    total: Tensor | None = None
-    for group in by_device.values():
-        part = GradNorm.apply(*group, p=p).to(first.device)
-        if total is None:
-            total = part
-        else:
-            total = maximum(total, part) if p == math.inf else total + part
-    assert total is not None
-    if p != math.inf:
-        total = total ** (1.0 / p)
-    if error_if_nonfinite and not bool(isfinite(total)):
-        raise RuntimeError(
-            f"clip_grad_norm_: the total norm of order {p} of the gradients is non-finite "
-            f"({float(total)}), so it cannot be clipped; find the nan/inf gradient, or pass "
-            "error_if_nonfinite=False to scale by it anyway"
-        )
+    total = _total_norm("clip_grad_norm_", grads, p, error_if_nonfinite)
     clip_coef = clamp(max_norm / (total + 1e-6), max=1.0)
     for g in grads:
         g.mul_(clip_coef.to(g.device))
@@ -159,8 +169,41 @@ def clip_grad_norm_(
 
 
 @no_grad()
-def clip_grad_value_(parameters: TensorOrTensors, clip_value: float) -> None:
+def get_total_norm(
+    tensors: TensorOrTensors,
+    norm_type: float | str = 2.0,
+    error_if_nonfinite: bool = False,
+    foreach: bool | None = None,
+) -> Tensor:
+    """The norm of order ``norm_type`` of ``tensors`` taken together as one vector (what
+    ``clip_grad_norm_`` measures; pass the gradients). ``foreach`` is ignored."""
+    ts = _as_list(tensors)
+    if not ts:
+        return zeros(())
+    return _total_norm("get_total_norm", ts, _norm_order(norm_type), error_if_nonfinite)
+
+
+@no_grad()
+def clip_grads_with_norm_(
+    parameters: TensorOrTensors,
+    max_norm: float,
+    total_norm: Tensor,
+    foreach: bool | None = None,
+) -> None:
+    """Scale every gradient by min(max_norm / (total_norm + 1e-6), 1), in place: the second
+    half of ``clip_grad_norm_``, for a ``total_norm`` from ``get_total_norm``."""
+    coef = clamp(max_norm / (total_norm + 1e-6), max=1.0)
+    for q in _as_list(parameters):
+        if q.grad is not None:
+            q.grad.mul_(coef.to(q.grad.device))
+
+
+@no_grad()
+def clip_grad_value_(
+    parameters: TensorOrTensors, clip_value: float, foreach: bool | None = None
+) -> None:
     """Clamp every gradient element into ``[-clip_value, clip_value]``, in place.
+    ``foreach`` is accepted for PyTorch's signature and ignored (one implementation).
 
     >>> import nanotorch
     >>> from nanotorch.nn.utils import clip_grad_value_

@@ -6,11 +6,29 @@ nothing here imports an array library.
 """
 
 from nanotorch.optim import lr_scheduler
+from nanotorch.optim.adadelta import Adadelta
 from nanotorch.optim.adagrad import Adagrad
 from nanotorch.optim.adam import Adam
+from nanotorch.optim.adamax import Adamax
 from nanotorch.optim.adamw import AdamW
+from nanotorch.optim.nadam import NAdam
 from nanotorch.optim.optimizer import Optimizer
+from nanotorch.optim.radam import RAdam
 from nanotorch.optim.rmsprop import RMSprop
+from nanotorch.optim.rprop import Rprop
 from nanotorch.optim.sgd import SGD
 
-__all__ = ["lr_scheduler", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Optimizer"]
+__all__ = [
+    "lr_scheduler",
+    "SGD",
+    "Adam",
+    "AdamW",
+    "RMSprop",
+    "Adagrad",
+    "Adadelta",
+    "Adamax",
+    "NAdam",
+    "RAdam",
+    "Rprop",
+    "Optimizer",
+]

@@ -38,7 +38,8 @@ class Adam(Optimizer):
 
     The bias corrections undo the pull of the zero-initialised moments towards 0 in the first
     steps. ``weight_decay`` here is L2 regularisation added to the gradient, so it is scaled
-    by the adaptive denominator too; ``AdamW`` decouples it. State: ``step`` (a Python int,
+    by the adaptive denominator too; ``AdamW`` (or ``decoupled_weight_decay=True``, as in
+    PyTorch) decouples it. State: ``step`` (a Python int,
     Note [Optimizer state] in optimizer.py), ``exp_avg``, ``exp_avg_sq`` and, with amsgrad,
     ``max_exp_avg_sq``.
 
@@ -62,6 +63,7 @@ class Adam(Optimizer):
         amsgrad: bool = False,
         *,
         maximize: bool = False,
+        decoupled_weight_decay: bool = False,
     ) -> None:
         defaults = dict(
             lr=lr,
@@ -70,6 +72,7 @@ class Adam(Optimizer):
             weight_decay=weight_decay,
             amsgrad=amsgrad,
             maximize=maximize,
+            decoupled_weight_decay=decoupled_weight_decay,
         )
         super().__init__(params, defaults)
 
@@ -79,6 +82,7 @@ class Adam(Optimizer):
         self._check_betas(group, index)
         self._check_non_negative(group, "weight_decay", index)
         self._check_bool(group, "amsgrad", index)
+        self._check_bool(group, "decoupled_weight_decay", index)
 
     def init_state(self, param: Tensor, group: ParamGroup) -> State:
         state: State = {"step": 0, "exp_avg": zeros_like(param), "exp_avg_sq": zeros_like(param)}
@@ -87,7 +91,9 @@ class Adam(Optimizer):
         return state
 
     def update(self, param: Tensor, grad: Tensor, state: State, group: ParamGroup) -> None:
-        if group["weight_decay"] != 0:
+        if group["weight_decay"] != 0 and group["decoupled_weight_decay"]:
+            param.mul_(1 - group["lr"] * group["weight_decay"])  # AdamW's decay
+        elif group["weight_decay"] != 0:
             grad = grad.add(param, alpha=group["weight_decay"])
         self.adam_step(param, grad, state, group)
 

@@ -15,6 +15,11 @@ rewinding that phase's counter. The price: a schedule overwrites any lr set by h
 steps, and two schedulers on one optimizer do not compose multiplicatively (use
 ``SequentialLR`` to run them one after the other). A new schedule is one ``get_lr()`` method
 returning the lrs for ``self.last_epoch``.
+
+Two schedules are not formulas of ``t`` alone: ``MultiplicativeLR`` multiplies by a
+user function's value at every epoch (it keeps the running product, recomputed from the start
+only when the counter jumps), and ``ReduceLROnPlateau`` reacts to a metric, so it keeps the
+lr it set and its patience counters.
 """
 
 from __future__ import annotations
@@ -37,6 +42,12 @@ __all__ = [
     "LambdaLR",
     "OneCycleLR",
     "SequentialLR",
+    "ConstantLR",
+    "MultiplicativeLR",
+    "PolynomialLR",
+    "CosineAnnealingWarmRestarts",
+    "ReduceLROnPlateau",
+    "CyclicLR",
 ]
 
 
@@ -597,3 +608,368 @@ class SequentialLR(LRScheduler):
         self.__dict__.update(state)
         for scheduler, sub in zip(self._schedulers, saved, strict=True):
             scheduler.load_state_dict(sub)
+
+
+class ConstantLR(LRScheduler):
+    """lr_t = base_lr * factor for t < total_iters, then base_lr: a constant warmup."""
+
+    def __init__(
+        self,
+        optimizer: Optimizer,
+        factor: float = 1.0 / 3,
+        total_iters: int = 5,
+        last_epoch: int = -1,
+    ) -> None:
+        _number(self._name, "factor", factor)
+        if factor > 1:
+            raise ValueError(f"{self._name}: factor must be in [0, 1], got {factor}")
+        _positive_int(self._name, "total_iters", total_iters)
+        self.factor = factor
+        self.total_iters = total_iters
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self) -> list[float]:
+        factor = self.factor if self.last_epoch < self.total_iters else 1.0
+        return [base * factor for base in self.base_lrs]
+
+
+class MultiplicativeLR(LRScheduler):
+    """lr_t = base_lr * lr_lambda(1) * ... * lr_lambda(t): each epoch multiplies by the
+    function's value at that epoch (one function, or one per group)."""
+
+    def __init__(
+        self,
+        optimizer: Optimizer,
+        lr_lambda: Callable[[int], float] | Sequence[Callable[[int], float]],
+        last_epoch: int = -1,
+    ) -> None:
+        _check_optimizer(self._name, optimizer)
+        fns = list(lr_lambda) if isinstance(lr_lambda, (list, tuple)) else None
+        n = len(optimizer.param_groups)
+        if fns is not None and len(fns) != n:
+            raise ValueError(
+                f"{self._name}: got {len(fns)} lr_lambda(s) for {n} parameter groups; pass "
+                "one function, or one per group"
+            )
+        self.lr_lambdas = fns if fns is not None else [lr_lambda] * n
+        for fn in self.lr_lambdas:
+            if not callable(fn):
+                raise TypeError(
+                    f"{self._name}: lr_lambda must be callable (epoch -> factor), got "
+                    f"{type(fn).__name__} {fn!r}"
+                )
+        # The running product and the epoch it belongs to (Note [Closed-form schedules]).
+        self._product_epoch = 0
+        self._products = [1.0] * n
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self) -> list[float]:
+        t = self.last_epoch
+        if t != self._product_epoch + 1 or t <= 0:  # a jump (or a rewind): start again
+            self._product_epoch, self._products = 0, [1.0] * len(self.lr_lambdas)
+        while self._product_epoch < t:
+            self._product_epoch += 1
+            e = self._product_epoch
+            self._products = [p * fn(e) for p, fn in zip(self._products, self.lr_lambdas)]
+        return [base * p for base, p in zip(self.base_lrs, self._products, strict=True)]
+
+    def state_dict(self) -> dict[str, Any]:
+        state = super().state_dict()
+        state["lr_lambdas"] = [None] * len(self.lr_lambdas)  # functions do not pickle
+        return state
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        state = dict(state_dict)
+        state.pop("lr_lambdas", None)
+        super().load_state_dict(state)
+
+
+class PolynomialLR(LRScheduler):
+    """lr_t = base_lr * (1 - min(t, total_iters) / total_iters) ** power: a polynomial decay
+    to 0 over ``total_iters`` epochs."""
+
+    def __init__(
+        self,
+        optimizer: Optimizer,
+        total_iters: int = 5,
+        power: float = 1.0,
+        last_epoch: int = -1,
+    ) -> None:
+        _positive_int(self._name, "total_iters", total_iters)
+        _number(self._name, "power", power)
+        self.total_iters = total_iters
+        self.power = power
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self) -> list[float]:
+        factor = (1.0 - min(self.last_epoch, self.total_iters) / self.total_iters) ** self.power
+        return [base * factor for base in self.base_lrs]
+
+
+class CosineAnnealingWarmRestarts(LRScheduler):
+    """SGDR (Loshchilov & Hutter, 2017): cosine annealing from base_lr to ``eta_min`` over a
+    period that starts at ``T_0`` epochs and is multiplied by ``T_mult`` at each restart.
+
+    lr = eta_min + (base_lr - eta_min) * (1 + cos(pi * T_cur / T_i)) / 2, where T_i is the
+    current period and T_cur the epochs since the last restart. ``step(epoch)`` accepts a
+    fractional epoch (``epoch + batch / batches_per_epoch``) to anneal within an epoch."""
+
+    def __init__(
+        self,
+        optimizer: Optimizer,
+        T_0: int,
+        T_mult: int = 1,
+        eta_min: float = 0.0,
+        last_epoch: int = -1,
+    ) -> None:
+        _positive_int(self._name, "T_0", T_0)
+        _positive_int(self._name, "T_mult", T_mult)
+        _number(self._name, "eta_min", eta_min, None)
+        self.T_0 = T_0
+        self.T_mult = T_mult
+        self.eta_min = eta_min
+        self.T_i: float = T_0
+        self.T_cur: float = max(last_epoch, 0)
+        self._epoch: float | None = None
+        super().__init__(optimizer, last_epoch)
+
+    def _period(self, epoch: float) -> tuple[float, float]:
+        """(T_cur, T_i) at ``epoch``: walk the restarts, each period T_mult times longer."""
+        t_cur, t_i = epoch, float(self.T_0)
+        while t_cur >= t_i:
+            t_cur -= t_i
+            t_i *= self.T_mult
+        return t_cur, t_i
+
+    def get_lr(self) -> list[float]:
+        cosine = (1 + math.cos(math.pi * self.T_cur / self.T_i)) / 2
+        return [self.eta_min + (base - self.eta_min) * cosine for base in self.base_lrs]
+
+    def step(self, epoch: float | None = None) -> None:  # type: ignore[override]
+        """Advance one epoch, or jump to ``epoch`` (which may be fractional)."""
+        if epoch is None:
+            epoch = self.last_epoch + 1
+        elif isinstance(epoch, bool) or not isinstance(epoch, (int, float)) or epoch < 0:
+            raise ValueError(f"{self._name}: epoch must be a non-negative number, got {epoch!r}")
+        self.T_cur, self.T_i = self._period(epoch)
+        self.last_epoch = math.floor(epoch)
+        for group, lr in zip(self.optimizer.param_groups, self.get_lr(), strict=True):
+            group["lr"] = lr
+        self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
+
+
+class ReduceLROnPlateau(LRScheduler):
+    """Multiply every group's lr by ``factor`` once the metric passed to ``step(metric)`` has
+    not improved for more than ``patience`` epochs; then wait ``cooldown`` epochs before
+    counting again. Never below ``min_lr`` (one value, or one per group); a reduction smaller
+    than ``eps`` is skipped.
+
+    Improvement means, for ``mode="min"``, a metric below ``best * (1 - threshold)``
+    (``threshold_mode="rel"``) or below ``best - threshold`` (``"abs"``); ``"max"`` mirrors
+    it. Unlike the other schedules it keeps the lr it set (it has no formula of the epoch).
+    """
+
+    def __init__(
+        self,
+        optimizer: Optimizer,
+        mode: str = "min",
+        factor: float = 0.1,
+        patience: int = 10,
+        threshold: float = 1e-4,
+        threshold_mode: str = "rel",
+        cooldown: int = 0,
+        min_lr: float | Sequence[float] = 0.0,
+        eps: float = 1e-8,
+    ) -> None:
+        _check_optimizer(self._name, optimizer)
+        _number(self._name, "factor", factor)
+        if factor >= 1.0:
+            raise ValueError(f"{self._name}: factor must be < 1.0, got {factor}")
+        if mode not in ("min", "max"):
+            raise ValueError(f"{self._name}: mode must be 'min' or 'max', got {mode!r}")
+        if threshold_mode not in ("rel", "abs"):
+            raise ValueError(
+                f"{self._name}: threshold_mode must be 'rel' or 'abs', got {threshold_mode!r}"
+            )
+        for name, value in (("patience", patience), ("cooldown", cooldown)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise ValueError(f"{self._name}: {name} must be a non-negative int, got {value!r}")
+        n = len(optimizer.param_groups)
+        if isinstance(min_lr, (list, tuple)):
+            if len(min_lr) != n:
+                raise ValueError(
+                    f"{self._name}: got {len(min_lr)} min_lr values for {n} parameter groups; "
+                    "pass one number, or one per group"
+                )
+            self.min_lrs = list(min_lr)
+        else:
+            self.min_lrs = [min_lr] * n
+        self.optimizer = optimizer
+        self.mode, self.factor, self.patience = mode, factor, patience
+        self.threshold, self.threshold_mode = threshold, threshold_mode
+        self.cooldown, self.eps = cooldown, eps
+        self.mode_worse = math.inf if mode == "min" else -math.inf
+        self.best = self.mode_worse
+        self.num_bad_epochs = 0
+        self.cooldown_counter = 0
+        self.last_epoch = 0
+        self._last_lr = [group["lr"] for group in optimizer.param_groups]
+
+    def _is_better(self, value: float) -> bool:
+        rel = self.threshold_mode == "rel"
+        if self.mode == "min":
+            return value < (self.best * (1 - self.threshold) if rel else self.best - self.threshold)
+        return value > (self.best * (1 + self.threshold) if rel else self.best + self.threshold)
+
+    def step(self, metrics: Any, epoch: int | None = None) -> None:  # type: ignore[override]
+        """Record this epoch's metric (a number or a 0-d tensor) and reduce the lrs if it
+        has plateaued."""
+        value = float(metrics)
+        self.last_epoch = self.last_epoch + 1 if epoch is None else epoch
+        if self._is_better(value):
+            self.best, self.num_bad_epochs = value, 0
+        else:
+            self.num_bad_epochs += 1
+        if self.cooldown_counter > 0:  # bad epochs during a cooldown do not count
+            self.cooldown_counter -= 1
+            self.num_bad_epochs = 0
+        if self.num_bad_epochs > self.patience:
+            for group, floor in zip(self.optimizer.param_groups, self.min_lrs, strict=True):
+                new = max(group["lr"] * self.factor, floor)
+                if group["lr"] - new > self.eps:
+                    group["lr"] = new
+            self.cooldown_counter = self.cooldown
+            self.num_bad_epochs = 0
+        self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
+
+    def get_lr(self) -> list[float]:
+        return list(self._last_lr)
+
+
+class CyclicLR(LRScheduler):
+    """Cyclical learning rates (Smith, 2017), stepped once per batch: the lr climbs from
+    ``base_lr`` to ``max_lr`` over ``step_size_up`` steps and falls back over
+    ``step_size_down`` (default: the same), the swing scaled per cycle or per step by
+    ``mode`` ("triangular": 1, "triangular2": halved each cycle, "exp_range": gamma ** t) or
+    by ``scale_fn`` with ``scale_mode``. Construction sets the groups' lr to ``base_lr``.
+    With ``cycle_momentum`` the momentum (or Adam's beta1) moves the other way, between
+    ``max_momentum`` and ``base_momentum``.
+
+    A closed form of the step count t (Note [Closed-form schedules]): with T the cycle
+    length, x = 1 + t / T - floor(1 + t / T) is the position in the cycle, and the rise or
+    fall fraction follows from x and the up ratio.
+    """
+
+    def __init__(
+        self,
+        optimizer: Optimizer,
+        base_lr: float | Sequence[float],
+        max_lr: float | Sequence[float],
+        step_size_up: int = 2000,
+        step_size_down: int | None = None,
+        mode: str = "triangular",
+        gamma: float = 1.0,
+        scale_fn: Callable[[float], float] | None = None,
+        scale_mode: str = "cycle",
+        cycle_momentum: bool = True,
+        base_momentum: float | Sequence[float] = 0.8,
+        max_momentum: float | Sequence[float] = 0.9,
+        last_epoch: int = -1,
+    ) -> None:
+        _check_optimizer(self._name, optimizer)
+        groups = optimizer.param_groups
+        base_lrs = self._per_group("base_lr", base_lr, len(groups))
+        self.max_lrs = self._per_group("max_lr", max_lr, len(groups))
+        _positive_int(self._name, "step_size_up", step_size_up)
+        down = step_size_up if step_size_down is None else step_size_down
+        _positive_int(self._name, "step_size_down", down)
+        self.total_size = float(step_size_up + down)
+        self.step_ratio = step_size_up / self.total_size
+        if scale_fn is None:
+            if mode not in ("triangular", "triangular2", "exp_range"):
+                raise ValueError(
+                    f"{self._name}: mode must be 'triangular', 'triangular2' or 'exp_range' "
+                    f"(or pass scale_fn), got {mode!r}"
+                )
+            scale_mode = "iterations" if mode == "exp_range" else "cycle"
+        elif scale_mode not in ("cycle", "iterations"):
+            raise ValueError(
+                f"{self._name}: scale_mode must be 'cycle' or 'iterations', got {scale_mode!r}"
+            )
+        self.mode, self.gamma, self.scale_mode = mode, gamma, scale_mode
+        self._scale_fn_custom = scale_fn
+        self.cycle_momentum = cycle_momentum
+        if last_epoch == -1:
+            for group, lr in zip(groups, base_lrs, strict=True):
+                group["lr"] = lr
+        if cycle_momentum:
+            if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
+                raise ValueError(
+                    f"{self._name}: cycle_momentum=True but {type(optimizer).__name__} has "
+                    "neither 'momentum' nor 'betas' to cycle; pass cycle_momentum=False"
+                )
+            self.use_beta1 = "betas" in optimizer.defaults
+            self.base_momentums = self._per_group("base_momentum", base_momentum, len(groups))
+            self.max_momentums = self._per_group("max_momentum", max_momentum, len(groups))
+            if last_epoch == -1:
+                for group, high in zip(groups, self.max_momentums, strict=True):
+                    if self.use_beta1:
+                        group["betas"] = (high, *group["betas"][1:])
+                    else:
+                        group["momentum"] = high
+        super().__init__(optimizer, last_epoch)
+        self.base_lrs = base_lrs
+
+    def _per_group(self, name: str, value: Any, n: int) -> list[float]:
+        values = list(value) if isinstance(value, (list, tuple)) else [value] * n
+        if len(values) != n:
+            raise ValueError(
+                f"{self._name}: {name} has {len(values)} value(s) but the optimizer has {n} "
+                "parameter groups; pass one value, or one per group"
+            )
+        for v in values:
+            _number(self._name, name, v)
+        return values
+
+    def scale_fn(self, x: float) -> float:
+        if self._scale_fn_custom is not None:
+            return self._scale_fn_custom(x)
+        if self.mode == "triangular":
+            return 1.0
+        if self.mode == "triangular2":
+            return 1 / (2.0 ** (x - 1))
+        return self.gamma**x
+
+    def get_lr(self) -> list[float]:
+        t = self.last_epoch
+        cycle = math.floor(1 + t / self.total_size)
+        x = 1.0 + t / self.total_size - cycle
+        if x <= self.step_ratio:
+            fraction = x / self.step_ratio
+        else:
+            fraction = (x - 1) / (self.step_ratio - 1)
+        scale = self.scale_fn(cycle if self.scale_mode == "cycle" else t)
+        lrs = [
+            base + (high - base) * fraction * scale
+            for base, high in zip(self.base_lrs, self.max_lrs, strict=True)
+        ]
+        if self.cycle_momentum:
+            for group, low, high in zip(
+                self.optimizer.param_groups, self.base_momentums, self.max_momentums, strict=True
+            ):
+                momentum = high - (high - low) * fraction * scale
+                if self.use_beta1:
+                    group["betas"] = (momentum, *group["betas"][1:])
+                else:
+                    group["momentum"] = momentum
+        return lrs
+
+    def state_dict(self) -> dict[str, Any]:
+        state = super().state_dict()
+        state["_scale_fn_custom"] = None  # functions do not pickle
+        return state
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        state = dict(state_dict)
+        state.pop("_scale_fn_custom", None)
+        super().load_state_dict(state)

@@ -386,7 +386,8 @@ class Optimizer:
                 index_of[id(p)] = len(index_of)
                 packed["params"].append(index_of[id(p)])
             groups.append(packed)
-        state = {index_of[id(p)]: dict(s) for p, s in self.state.items()}
+        # A parameter whose rule keeps no state (plain SGD) is left out, as PyTorch does.
+        state = {index_of[id(p)]: dict(s) for p, s in self.state.items() if s}
         return {"state": state, "param_groups": groups}
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:

@@ -84,14 +84,21 @@ class SGD(Optimizer):
             )
 
     def init_state(self, param: Tensor, group: ParamGroup) -> State:
-        return {"momentum_buffer": None}
+        # Plain SGD keeps no state, so its state_dict lists no parameter (as PyTorch's).
+        return {"momentum_buffer": None} if group["momentum"] != 0 else {}
+
+    def _load_param_state(self, index: int, p: Tensor, group: ParamGroup, saved: State) -> State:
+        # State dicts written before plain SGD kept no state hold an empty momentum buffer.
+        if group["momentum"] == 0 and saved.get("momentum_buffer", 0) is None:
+            saved = {k: v for k, v in saved.items() if k != "momentum_buffer"}
+        return super()._load_param_state(index, p, group, saved)
 
     def update(self, param: Tensor, grad: Tensor, state: State, group: ParamGroup) -> None:
         weight_decay, momentum = group["weight_decay"], group["momentum"]
         if weight_decay != 0:
             grad = grad.add(param, alpha=weight_decay)
         if momentum != 0:
-            buf = state["momentum_buffer"]
+            buf = state.get("momentum_buffer")
             if buf is None:
                 buf = state["momentum_buffer"] = grad.clone()
             else:

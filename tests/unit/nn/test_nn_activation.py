@@ -82,11 +82,15 @@ def test_functional_reexports_the_core_activations():
         "silu",
         "sigmoid",
         "tanh",
-        "softmax",
-        "log_softmax",
         "leaky_relu",
         "softplus",
         "one_hot",
         "pad",
     ):
         assert getattr(F, name) is getattr(nt, name)
+    # softmax and log_softmax wrap the core ops in PyTorch's functional signature (input=,
+    # dim=None, dtype=): Note [Functional softmax signature] in nn/activation_ops.py.
+    x = nt.tensor([[1.0, 2.0, 0.5]])
+    for name in ("softmax", "log_softmax"):
+        assert getattr(F, name) is not getattr(nt, name)
+        assert_close(getattr(F, name)(input=x, dim=1), getattr(nt, name)(x, 1))

@@ -395,8 +395,8 @@ def test_rnn_bad_constructor_arguments_are_named():
         nn.GRU(2, 3, num_layers=2, dropout=1.5)
     with pytest.raises(ValueError, match="proj_size.*only supported for LSTM"):
         nn.GRU(2, 3, proj_size=2)
-    with pytest.raises(NotImplementedError, match="LSTM: proj_size=2 .*use proj_size=0"):
-        nn.LSTM(2, 3, proj_size=2)
+    with pytest.raises(ValueError, match="LSTM: proj_size must be .*smaller than hidden_size"):
+        nn.LSTM(2, 3, proj_size=3)
     with pytest.raises(ValueError, match="LSTM: num_layers must be at least 1, got 0"):
         nn.LSTM(2, 3, num_layers=0)
     with pytest.raises(ValueError, match="GRU: hidden_size must be positive, got 0"):

@@ -77,3 +77,18 @@ def test_sgd_rejects_bad_hyperparameters(device, kwargs, match):
     p = nanotorch.zeros(2, device=device, requires_grad=True)
     with pytest.raises(ValueError, match=match):
         SGD([p], **kwargs)
+
+
+def test_sgd_plain_keeps_no_state_and_loads_an_empty_momentum_buffer():
+    w = nanotorch.tensor([1.0, 2.0], requires_grad=True)
+    opt = SGD([w], lr=0.1)
+    w.grad = nanotorch.tensor([1.0, 1.0])
+    opt.step()
+    assert opt.state_dict()["state"] == {}  # as PyTorch: nothing to save
+    older = {
+        "state": {0: {"momentum_buffer": None}},
+        "param_groups": opt.state_dict()["param_groups"],
+    }
+    opt.load_state_dict(older)  # a state dict that still lists the unused buffer
+    opt.step()
+    assert w.tolist() == pytest.approx([0.8, 1.8])
