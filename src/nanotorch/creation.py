@@ -18,7 +18,7 @@ from nanotorch.backend import device as _device
 from nanotorch.backend.host import as_host_array, check_integer_value, is_host_array
 from nanotorch.backend.registry import from_dlpack as _backend_from_dlpack
 from nanotorch.dtypes import DType
-from nanotorch.errors import InvalidArgumentError
+from nanotorch.errors import InvalidArgumentError, UnsupportedDtypeError
 from nanotorch.ops._util import int_arg, shape_arg
 from nanotorch.random import Generator, resolve_generator
 from nanotorch.tensor import Tensor
@@ -300,7 +300,7 @@ def _random(op: str, draw: str, size, generator, dtype, device, requires_grad, *
     shape = shape_arg(op, size)
     dev, backend, dt = _resolve(device, dtype, None, op)
     if draw != "integers" and not dt.is_floating_point:
-        raise TypeError(f"{op}: needs a floating dtype, got {dt!r}")
+        raise UnsupportedDtypeError(f"{op}: needs a floating dtype, got {dt!r}")
     gen = resolve_generator(generator, dev, op)
     with backend.context():
         data = getattr(gen.source, draw)(*args, shape, dt)

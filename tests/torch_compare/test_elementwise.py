@@ -89,28 +89,85 @@ UNARY = [
     *_unary("logical_not", R),
 ]
 
-for _name in ["exp", "log", "log1p", "expm1", "sqrt", "abs", "sign", "sigmoid", "tanh", "erf",
-              "floor", "round", "isnan", "isinf", "isfinite", "nan_to_num", "reciprocal",
-              "atan", "lgamma", "digamma", "erfinv", "sgn", "frac", "trunc", "signbit",
-              "rsqrt", "exp2", "log2", "sinc", "relu"]:
+for _name in [
+    "exp",
+    "log",
+    "log1p",
+    "expm1",
+    "sqrt",
+    "abs",
+    "sign",
+    "sigmoid",
+    "tanh",
+    "erf",
+    "floor",
+    "round",
+    "isnan",
+    "isinf",
+    "isfinite",
+    "nan_to_num",
+    "reciprocal",
+    "atan",
+    "lgamma",
+    "digamma",
+    "erfinv",
+    "sgn",
+    "frac",
+    "trunc",
+    "signbit",
+    "rsqrt",
+    "exp2",
+    "log2",
+    "sinc",
+    "relu",
+]:
     UNARY.append(
-        Case(f"{_name}-naninf", lambda L, x, n=_name: getattr(L, n)(x), [NAN_INF.copy()],
-             grad=False)
+        Case(
+            f"{_name}-naninf", lambda L, x, n=_name: getattr(L, n)(x), [NAN_INF.copy()], grad=False
+        )
     )
 
 # Integer and bool inputs: PyTorch gives the default float for float-valued functions.
-for _name in ["exp", "log", "sqrt", "sin", "sigmoid", "tanh", "erf", "abs", "neg", "sign",
-              "floor", "ceil", "round", "trunc", "square", "reciprocal", "isnan", "isfinite",
-              "logical_not", "expm1", "log1p", "rsqrt", "exp2", "lgamma", "digamma"]:
+for _name in [
+    "exp",
+    "log",
+    "sqrt",
+    "sin",
+    "sigmoid",
+    "tanh",
+    "erf",
+    "abs",
+    "neg",
+    "sign",
+    "floor",
+    "ceil",
+    "round",
+    "trunc",
+    "square",
+    "reciprocal",
+    "isnan",
+    "isfinite",
+    "logical_not",
+    "expm1",
+    "log1p",
+    "rsqrt",
+    "exp2",
+    "lgamma",
+    "digamma",
+]:
     UNARY.append(Case(f"{_name}-int", lambda L, x, n=_name: getattr(L, n)(x), [I(5, low=1)]))
-for _name in ["exp", "sqrt", "sin", "abs", "logical_not", "isnan", "sigmoid", "sign"]:
+for _name in ["exp", "sqrt", "sin", "logical_not", "isnan", "sigmoid", "sign"]:
     UNARY.append(Case(f"{_name}-bool", lambda L, x, n=_name: getattr(L, n)(x), [B(5)]))
 
 UNARY += [
     Case("round-half-even", lambda L, x: L.round(x), [np.array([0.5, 1.5, 2.5, -0.5, -2.5])]),
     Case("round-decimals", lambda L, x: L.round(x, decimals=2), [R(5)]),
-    Case("nan_to_num-args", lambda L, x: L.nan_to_num(x, nan=1.0, posinf=2.0, neginf=-3.0),
-         [NAN_INF.copy()], grad=False),
+    Case(
+        "nan_to_num-args",
+        lambda L, x: L.nan_to_num(x, nan=1.0, posinf=2.0, neginf=-3.0),
+        [NAN_INF.copy()],
+        grad=False,
+    ),
     Case("logit-eps", lambda L, x: L.logit(x, eps=0.2), [R(6, low=0.0, high=1.0)]),
     Case("leaky_relu", lambda L, x: L.nn.functional.leaky_relu(x, 0.1), [R(3, 4)]),
     Case("softplus", lambda L, x: L.nn.functional.softplus(x), [R(3, 4)]),
@@ -119,6 +176,7 @@ UNARY += [
     Case("bitwise_not-int", lambda L, x: L.bitwise_not(x), [I(5)]),
     Case("bitwise_not-bool", lambda L, x: L.bitwise_not(x), [B(5)]),
     Case("abs-int32", lambda L, x: L.abs(x), [I(5, dtype="int32")]),
+    Case("abs-bool-error", lambda L, x: L.abs(x), [B(3)], error=True),
     Case("neg-bool-error", lambda L, x: L.neg(x), [B(3)], error=True),
     Case("sqrt-negative-nan", lambda L, x: L.sqrt(x), [np.array([-1.0, 4.0])], grad=False),
     Case("log-zero", lambda L, x: L.log(x), [np.array([0.0, -1.0, 1.0])], grad=False),
@@ -137,10 +195,18 @@ def _binary(name: str, make_a=R, make_b=R, **kw):  # noqa: ANN001, ANN202
         Case(f"{name}-broadcast", f, [make_a(2, 1, 4), make_b(3, 1)], **kw),
         Case(f"{name}-0d", f, [make_a(), make_b(3)], **kw),
         Case(f"{name}-empty", f, [make_a(0, 3), make_b(1, 3)], **kw),
-        Case(f"{name}-transposed", lambda L, a, b, n=name: getattr(L, n)(a.t(), b), [
-            make_a(4, 3), make_b(3, 4)], **kw),
-        Case(f"{name}-method", lambda L, a, b, n=name: getattr(a, n)(b),
-             [make_a(2, 3), make_b(2, 3)], **kw),
+        Case(
+            f"{name}-transposed",
+            lambda L, a, b, n=name: getattr(L, n)(a.t(), b),
+            [make_a(4, 3), make_b(3, 4)],
+            **kw,
+        ),
+        Case(
+            f"{name}-method",
+            lambda L, a, b, n=name: getattr(a, n)(b),
+            [make_a(2, 3), make_b(2, 3)],
+            **kw,
+        ),
     ]
 
 
@@ -176,7 +242,7 @@ BINARY = [
     *_binary("logical_and"),
     *_binary("logical_or"),
     *_binary("logical_xor"),
-    *_binary("heaviside"),
+    *_binary("heaviside", grad=False),
 ]
 _negs = np.array([-7.0, -7.0, 7.0, 7.0, -6.0, 6.5, -0.0, 3.0])
 _divs = np.array([2.0, -2.0, 2.0, -2.0, 3.0, -2.0, 2.0, 3.0])
@@ -185,12 +251,15 @@ _idivs = np.array([2, -2, 2, -2, 3, -4, 2, 3])
 BINARY += [
     Case("fmod-negatives", lambda L, a, b: L.fmod(a, b), [_negs, _divs]),
     Case("remainder-negatives", lambda L, a, b: L.remainder(a, b), [_negs, _divs]),
-    Case("floor_divide-negatives", lambda L, a, b: L.floor_divide(a, b), [_negs, _divs],
-         grad=False),
-    Case("div-floor", lambda L, a, b: L.div(a, b, rounding_mode="floor"), [_negs, _divs],
-         grad=False),
-    Case("div-trunc", lambda L, a, b: L.div(a, b, rounding_mode="trunc"), [_negs, _divs],
-         grad=False),
+    Case(
+        "floor_divide-negatives", lambda L, a, b: L.floor_divide(a, b), [_negs, _divs], grad=False
+    ),
+    Case(
+        "div-floor", lambda L, a, b: L.div(a, b, rounding_mode="floor"), [_negs, _divs], grad=False
+    ),
+    Case(
+        "div-trunc", lambda L, a, b: L.div(a, b, rounding_mode="trunc"), [_negs, _divs], grad=False
+    ),
     Case("fmod-int", lambda L, a, b: L.fmod(a, b), [_inegs, _idivs]),
     Case("remainder-int", lambda L, a, b: L.remainder(a, b), [_inegs, _idivs]),
     Case("floor_divide-int", lambda L, a, b: L.floor_divide(a, b), [_inegs, _idivs]),
@@ -207,12 +276,24 @@ BINARY += [
     Case("pow-scalar-base-int", lambda L, a: L.pow(2, a), [I(5, low=0)]),
     Case("pow-zero-zero", lambda L, a, b: L.pow(a, b), [np.zeros(3), np.array([0.0, 1.0, 2.0])]),
     Case("pow-negative-int-error", lambda L, a: L.pow(a, -1), [I(3, low=1)], error=True),
-    Case("atan2-zeros", lambda L, a, b: L.atan2(a, b),
-         [np.array([0.0, -0.0, 0.0, -0.0]), np.array([0.0, 0.0, -0.0, -0.0])], grad=False),
-    Case("maximum-nan", lambda L, a, b: L.maximum(a, b),
-         [np.array([np.nan, 1.0, 2.0]), np.array([1.0, np.nan, 1.0])], grad=False),
-    Case("fmax-nan", lambda L, a, b: L.fmax(a, b),
-         [np.array([np.nan, 1.0, np.nan]), np.array([1.0, np.nan, np.nan])], grad=False),
+    Case(
+        "atan2-zeros",
+        lambda L, a, b: L.atan2(a, b),
+        [np.array([0.0, -0.0, 0.0, -0.0]), np.array([0.0, 0.0, -0.0, -0.0])],
+        grad=False,
+    ),
+    Case(
+        "maximum-nan",
+        lambda L, a, b: L.maximum(a, b),
+        [np.array([np.nan, 1.0, 2.0]), np.array([1.0, np.nan, 1.0])],
+        grad=False,
+    ),
+    Case(
+        "fmax-nan",
+        lambda L, a, b: L.fmax(a, b),
+        [np.array([np.nan, 1.0, np.nan]), np.array([1.0, np.nan, np.nan])],
+        grad=False,
+    ),
     Case("maximum-ties", lambda L, a, b: L.maximum(a, b), [np.ones(3), np.ones(3)]),
     Case("minimum-ties", lambda L, a, b: L.minimum(a, b), [np.ones(3), np.ones(3)]),
     Case("gcd", lambda L, a, b: L.gcd(a, b), [I(6, low=-20, high=20), I(6, low=-20, high=20)]),
@@ -221,15 +302,26 @@ BINARY += [
     Case("bitwise_or-bool", lambda L, a, b: L.bitwise_or(a, b), [B(6), B(6)]),
     Case("bitwise_xor", lambda L, a, b: L.bitwise_xor(a, b), [I(6), I(6)]),
     Case("bitwise_left_shift", lambda L, a, b: L.bitwise_left_shift(a, b), [I(6), I(6, low=0)]),
-    Case("bitwise_right_shift", lambda L, a, b: L.bitwise_right_shift(a, b),
-         [I(6), I(6, low=0)]),
-    Case("bitwise_and-float-error", lambda L, a, b: L.bitwise_and(a, b), [R(3), R(3)],
-         error=True),
-    Case("ldexp", lambda L, a, b: L.ldexp(a, b), [R(5), I(5, low=-3, high=3)]),
-    Case("isclose", lambda L, a, b: L.isclose(a, b), [np.array([1.0, np.nan, 1.0 + 1e-9]),
-                                                       np.array([1.0, np.nan, 1.0])]),
-    Case("isclose-equal_nan", lambda L, a, b: L.isclose(a, b, equal_nan=True),
-         [np.array([np.nan, 1.0]), np.array([np.nan, 2.0])]),
+    Case("bitwise_right_shift", lambda L, a, b: L.bitwise_right_shift(a, b), [I(6), I(6, low=0)]),
+    Case("bitwise_and-float-error", lambda L, a, b: L.bitwise_and(a, b), [R(3), R(3)], error=True),
+    Case("ldexp", lambda L, a, b: L.ldexp(a, b), [R(5), I(5, low=0, high=3)]),
+    Case(
+        "ldexp-negative-exponent-grad",
+        lambda L, a, b: L.ldexp(a, b),
+        [R(3), np.array([-2, -1, 0])],
+        xfail="PyTorch's ldexp gradient is 2**b in integer arithmetic, 0 for b < 0; "
+        "nanotorch gives the true derivative 2.0**b (discovery/pytorch-differences.md)",
+    ),
+    Case(
+        "isclose",
+        lambda L, a, b: L.isclose(a, b),
+        [np.array([1.0, np.nan, 1.0 + 1e-9]), np.array([1.0, np.nan, 1.0])],
+    ),
+    Case(
+        "isclose-equal_nan",
+        lambda L, a, b: L.isclose(a, b, equal_nan=True),
+        [np.array([np.nan, 1.0]), np.array([np.nan, 2.0])],
+    ),
     Case("allclose", lambda L, a, b: L.allclose(a, b), [R(3), R(3)]),
     Case("equal", lambda L, a, b: L.equal(a, b), [np.ones(3), np.ones(3)]),
     Case("equal-shape", lambda L, a, b: L.equal(a, b), [np.ones(3), np.ones(4)]),
@@ -237,8 +329,12 @@ BINARY += [
     Case("sub-alpha", lambda L, a, b: L.sub(a, b, alpha=0.5), [R(3), R(3)]),
     Case("add-shape-error", lambda L, a, b: L.add(a, b), [R(3), R(4)], error=True),
     Case("sub-bool-error", lambda L, a, b: L.sub(a, b), [B(3), B(3)], error=True),
-    Case("xlogy-zero", lambda L, a, b: L.xlogy(a, b), [np.array([0.0, 0.0, 1.0]),
-                                                       np.array([0.0, np.nan, 2.0])], grad=False),
+    Case(
+        "xlogy-zero",
+        lambda L, a, b: L.xlogy(a, b),
+        [np.array([0.0, 0.0, 1.0]), np.array([0.0, np.nan, 2.0])],
+        grad=False,
+    ),
 ]
 
 
@@ -256,22 +352,31 @@ PROMOTION = [
     Case("bool+int-scalar", lambda L, a: L.add(a, 2), [B(3)]),
     Case("bool+float-scalar", lambda L, a: L.mul(a, 1.5), [B(3)]),
     Case("float32+float-scalar", lambda L, a: L.mul(a, 2.0), [Fixed(R(3).astype("float32"))]),
-    Case("float32+float64", lambda L, a, b: L.add(a, b),
-         [Fixed(R(3).astype("float32")), Fixed(R(3))]),
+    Case(
+        "float32+float64", lambda L, a, b: L.add(a, b), [Fixed(R(3).astype("float32")), Fixed(R(3))]
+    ),
     Case("float32+int64", lambda L, a, b: L.add(a, b), [Fixed(R(3).astype("float32")), I(3)]),
     Case("int32+int64", lambda L, a, b: L.add(a, b), [I(3, dtype="int32"), I(3)]),
-    Case("uint8+int8", lambda L, a, b: L.add(a, b),
-         [I(3, low=0, dtype="uint8"), I(3, dtype="int8")]),
+    Case(
+        "uint8+int8", lambda L, a, b: L.add(a, b), [I(3, low=0, dtype="uint8"), I(3, dtype="int8")]
+    ),
     Case("int8+bool", lambda L, a, b: L.mul(a, b), [I(3, dtype="int8"), B(3)]),
     Case("int-true-div", lambda L, a, b: L.div(a, b), [I(3, dtype="int32"), I(3, low=1)]),
     Case("int-div-scalar", lambda L, a: L.div(a, 2), [I(3)]),
-    Case("float32-0d-float64", lambda L, a, b: L.add(a, b),
-         [Fixed(R(3).astype("float32")), Fixed(np.array(1.5))]),
-    Case("int-0d-float32", lambda L, a, b: L.add(a, b),
-         [I(3), Fixed(np.array(1.5, dtype="float32"))]),
+    Case(
+        "float32-0d-float64",
+        lambda L, a, b: L.add(a, b),
+        [Fixed(R(3).astype("float32")), Fixed(np.array(1.5))],
+    ),
+    Case(
+        "int-0d-float32", lambda L, a, b: L.add(a, b), [I(3), Fixed(np.array(1.5, dtype="float32"))]
+    ),
     Case("int32-0d-int64", lambda L, a, b: L.add(a, b), [I(3, dtype="int32"), I()]),
-    Case("float32-where-float64", lambda L, c, a, b: L.where(c, a, b),
-         [B(3), Fixed(R(3).astype("float32")), Fixed(R(3))]),
+    Case(
+        "float32-where-float64",
+        lambda L, c, a, b: L.where(c, a, b),
+        [B(3), Fixed(R(3).astype("float32")), Fixed(R(3))],
+    ),
     Case("where-scalars", lambda L, c: L.where(c, 1.0, 0), [B(3)]),
     Case("where-scalar-int", lambda L, c, a: L.where(c, a, 2), [B(3), I(3, dtype="int32")]),
     Case("where-scalar-float-on-int", lambda L, c, a: L.where(c, a, 2.5), [B(3), I(3)]),
@@ -298,12 +403,15 @@ TERNARY = [
     Case("where-0d", lambda L, c, a, b: L.where(c, a, b), [B(), R(), R(2)]),
     Case("where-method", lambda L, c, a, b: a.where(c, b), [B(3), R(3), R(3)]),
     Case("where-cond-only", lambda L, c: L.where(c), [B(3, 4)]),
-    Case("where-int-cond-error", lambda L, c, a, b: L.where(c, a, b), [I(3), R(3), R(3)],
-         error=True),
+    Case(
+        "where-int-cond-error", lambda L, c, a, b: L.where(c, a, b), [I(3), R(3), R(3)], error=True
+    ),
     Case("clamp", lambda L, x: L.clamp(x, -0.5, 0.5), [R(3, 4)]),
     Case("clamp-min-only", lambda L, x: L.clamp(x, min=0.0), [R(3, 4)]),
     Case("clamp-max-only", lambda L, x: L.clamp(x, max=0.0), [R(3, 4)]),
-    Case("clamp-tensors", lambda L, x, lo, hi: L.clamp(x, lo, hi), [R(3, 4), R(4) - 1, R(3, 1) + 1]),
+    Case(
+        "clamp-tensors", lambda L, x, lo, hi: L.clamp(x, lo, hi), [R(3, 4), R(4) - 1, R(3, 1) + 1]
+    ),
     Case("clamp-min-gt-max", lambda L, x: L.clamp(x, 1.0, -1.0), [R(5)]),
     Case("clamp-ties", lambda L, x: L.clamp(x, 0.0, 1.0), [np.array([0.0, 1.0, 0.5, 2.0])]),
     Case("clamp-nan", lambda L, x: L.clamp(x, 0.0, 1.0), [np.array([np.nan, 2.0])], grad=False),
@@ -318,8 +426,9 @@ TERNARY = [
     Case("addcmul", lambda L, x, a, b: L.addcmul(x, a, b, value=0.5), [R(3, 4), R(3, 1), R(4)]),
     Case("addcdiv", lambda L, x, a, b: L.addcdiv(x, a, b, value=2), [R(3, 4), R(3, 4), P(4)]),
     Case("addcmul-int", lambda L, x, a, b: L.addcmul(x, a, b, value=2), [I(3), I(3), I(3)]),
-    Case("addcdiv-int-error", lambda L, x, a, b: L.addcdiv(x, a, b), [I(3), I(3), I(3)],
-         error=True),
+    Case(
+        "addcdiv-int-error", lambda L, x, a, b: L.addcdiv(x, a, b), [I(3), I(3), I(3)], error=True
+    ),
 ]
 
 
@@ -341,7 +450,9 @@ def test_harness_catches_a_wrong_value() -> None:
     bad_error = Case(
         "bad-error",
         lambda L, x: L.add(x, x) if L.__name__ == "torch" else (_ for _ in ()).throw(ValueError()),
-        [R(3), ],
+        [
+            R(3),
+        ],
     )
     with pytest.raises(pytest.fail.Exception):
         run_case(Case("noraise", lambda L, x: x, [R(3)], error=True), "float64")

@@ -24,15 +24,23 @@ LINALG = [
         Case(f"vector_norm-ord{o}", lambda L, x, o=o: L.linalg.vector_norm(x, ord=o), [R(3, 4)])
         for o in (2, 1, 3, float("inf"), float("-inf"), 0, 0.5)
     ],
-    Case("vector_norm-dim-keepdim", lambda L, x: L.linalg.vector_norm(x, 2, dim=1, keepdim=True),
-         [R(3, 4)]),
+    Case(
+        "vector_norm-dim-keepdim",
+        lambda L, x: L.linalg.vector_norm(x, 2, dim=1, keepdim=True),
+        [R(3, 4)],
+    ),
     Case("vector_norm-dims", lambda L, x: L.linalg.vector_norm(x, dim=(0, 2)), [R(2, 3, 4)]),
     Case("vector_norm-zero-grad", lambda L, x: L.linalg.vector_norm(x), [np.zeros(3)]),
-    Case("vector_norm-int-error", lambda L, x: L.linalg.vector_norm(x),
-         [np.array([1, 2])], error=True),
+    Case(
+        "vector_norm-int-error",
+        lambda L, x: L.linalg.vector_norm(x),
+        [np.array([1, 2])],
+        error=True,
+    ),
     *[
-        Case(f"matrix_norm-{o}", lambda L, x, o=o: L.linalg.matrix_norm(x, ord=o), [R(3, 4)],
-             **LOOSE)
+        Case(
+            f"matrix_norm-{o}", lambda L, x, o=o: L.linalg.matrix_norm(x, ord=o), [R(3, 4)], **LOOSE
+        )
         for o in ("fro", "nuc", 2, -2, 1, -1, float("inf"), float("-inf"))
     ],
     Case("matrix_norm-batched", lambda L, x: L.linalg.matrix_norm(x), [R(2, 3, 4)]),
@@ -50,8 +58,12 @@ LINALG = [
     Case("inv-nonsquare-error", lambda L, x: L.linalg.inv(x), [R(2, 3)], error=True),
     Case("solve", lambda L, a, b: L.linalg.solve(a, b), [_wellcond(3), R(3, 2)], **LOOSE),
     Case("solve-vector", lambda L, a, b: L.linalg.solve(a, b), [_wellcond(3), R(3)], **LOOSE),
-    Case("solve-batched", lambda L, a, b: L.linalg.solve(a, b), [_wellcond(3, (2,)), R(2, 3, 1)],
-         **LOOSE),
+    Case(
+        "solve-batched",
+        lambda L, a, b: L.linalg.solve(a, b),
+        [_wellcond(3, (2,)), R(2, 3, 1)],
+        **LOOSE,
+    ),
     Case("cholesky", lambda L, a: L.linalg.cholesky(a), [_spd(3)], **LOOSE),
     Case("cholesky-batched", lambda L, a: L.linalg.cholesky(a), [_spd(2, (2,))], **LOOSE),
     Case("qr", lambda L, a: L.linalg.qr(a), [R(4, 3)], **LOOSE),
@@ -81,16 +93,17 @@ EINSUM = [
     Case("transpose", lambda L, a: L.einsum("ij->ji", a), [R(2, 3)]),
     Case("outer", lambda L, a, b: L.einsum("i,j->ij", a, b), [R(2), R(3)]),
     Case("implicit", lambda L, a, b: L.einsum("ij,jk", a, b), [R(2, 3), R(3, 4)]),
-    Case("ellipsis", lambda L, a, b: L.einsum("...ij,...jk->...ik", a, b),
-         [R(2, 2, 3), R(3, 4)]),
+    Case("ellipsis", lambda L, a, b: L.einsum("...ij,...jk->...ik", a, b), [R(2, 2, 3), R(3, 4)]),
     Case("broadcast-1", lambda L, a, b: L.einsum("bi,bi->b", a, b), [R(1, 3), R(4, 3)]),
-    Case("three", lambda L, a, b, c: L.einsum("ij,jk,kl->il", a, b, c),
-         [R(2, 3), R(3, 4), R(4, 2)]),
+    Case(
+        "three", lambda L, a, b, c: L.einsum("ij,jk,kl->il", a, b, c), [R(2, 3), R(3, 4), R(4, 2)]
+    ),
     Case("list-operands", lambda L, a, b: L.einsum("i,i->", [a, b]), [R(3), R(3)]),
     Case("spaces", lambda L, a, b: L.einsum("i j , j k -> i k", a, b), [R(2, 3), R(3, 4)]),
     Case("repeated-out-error", lambda L, a: L.einsum("ij->ii", a), [R(2, 2)], error=True),
-    Case("shape-error", lambda L, a, b: L.einsum("ij,jk->ik", a, b), [R(2, 3), R(4, 4)],
-         error=True),
+    Case(
+        "shape-error", lambda L, a, b: L.einsum("ij,jk->ik", a, b), [R(2, 3), R(4, 4)], error=True
+    ),
     Case("operand-count-error", lambda L, a: L.einsum("ij,jk->ik", a), [R(2, 3)], error=True),
 ]
 

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from nanotorch.autograd.grad_mode import is_grad_enabled
-from nanotorch.errors import InvalidArgumentError, ShapeError
+from nanotorch.errors import IndexOutOfRangeError, InvalidArgumentError, ShapeError
 
 
 def normalize_dim(dim: int, ndim: int, op: str) -> int:
@@ -16,7 +16,7 @@ def normalize_dim(dim: int, ndim: int, op: str) -> int:
         raise TypeError(f"{op}: dim must be an int, got {dim!r}")
     lo, hi = -max(ndim, 1), max(ndim, 1) - 1
     if not lo <= dim <= hi:
-        raise IndexError(
+        raise IndexOutOfRangeError(
             f"{op}: dim {dim} is out of range for a tensor of rank {ndim} "
             f"(expected a dim in [{lo}, {hi}])"
         )

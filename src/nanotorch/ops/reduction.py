@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 from nanotorch._dim_args import dim_aliases
 from nanotorch.autograd.function import Function
+from nanotorch.errors import UnsupportedDtypeError
 from nanotorch.ops._util import keepdim_shape, normalize_dim, normalize_dims
 from nanotorch.ops.shape import broadcast_to, reshape
 from nanotorch.tensor import Tensor
@@ -98,7 +99,9 @@ def mean(a: Tensor, dim: Dims = None, keepdim: bool = False, *, dtype=None) -> T
     if dtype is not None:
         a = a.to(dtype)
     if not a.dtype.is_floating_point:
-        raise TypeError(f"mean: needs a floating tensor, got {a.dtype!r}; call .float() first")
+        raise UnsupportedDtypeError(
+            f"mean: needs a floating tensor, got {a.dtype!r}; call .float() first"
+        )
     dims = normalize_dims(dim, a.ndim, "mean")
     # An empty reduction gives nan, as in PyTorch (0 / 0).
     return (

@@ -20,6 +20,7 @@ from typing import Any
 from nanotorch._dim_args import dim_aliases
 from nanotorch.autograd.function import Function
 from nanotorch.autograd.grad_mode import is_grad_enabled
+from nanotorch.errors import IndexOutOfRangeError, UnsupportedDtypeError
 from nanotorch.ops._util import keepdim_shape, normalize_dim, normalize_dims
 from nanotorch.ops.elementwise import where
 from nanotorch.ops.indexing import gather
@@ -325,7 +326,7 @@ class LogCumSumExp(Function):
 def logcumsumexp(a: Tensor, dim: int) -> Tensor:
     """log(cumsum(exp(a))) along ``dim``, computed without overflow or underflow."""
     if not a.dtype.is_floating_point:
-        raise TypeError(
+        raise UnsupportedDtypeError(
             f"logcumsumexp: needs a floating tensor, got {a.dtype!r}; call .float() first"
         )
     d = _scan_dim("logcumsumexp", a, dim)
@@ -366,7 +367,7 @@ def std_mean(
 def _check_reducible(op: str, a: Tensor, dim: int | None) -> None:
     size = a.numel() if dim is None else (a.shape[dim] if a.ndim else 1)
     if size == 0:
-        raise IndexError(
+        raise IndexOutOfRangeError(
             f"{op}: cannot take the {op} of an empty dimension (shape {a.shape}); "
             "reduce over a non-empty dim"
         )
@@ -516,7 +517,9 @@ class VectorNorm(Function):
 
 def _check_floating(op: str, a: Tensor) -> None:
     if not a.dtype.is_floating_point:
-        raise TypeError(f"{op}: needs a floating tensor, got {a.dtype!r}; call .float() first")
+        raise UnsupportedDtypeError(
+            f"{op}: needs a floating tensor, got {a.dtype!r}; call .float() first"
+        )
 
 
 class SingularValueNorm(Function):

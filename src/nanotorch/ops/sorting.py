@@ -15,6 +15,7 @@ from typing import Any
 from nanotorch import dtypes as _dt
 from nanotorch._dim_args import dim_aliases
 from nanotorch.autograd.function import Function
+from nanotorch.errors import IndexOutOfRangeError
 from nanotorch.ops._util import normalize_dim
 from nanotorch.ops.indexing import gather
 from nanotorch.ops.reduction import ValuesIndices
@@ -207,7 +208,9 @@ def unique(
         parts = lambda part: _Unique.apply(a, part=part)  # noqa: E731
     else:
         if a.ndim == 0:
-            raise IndexError(f"unique: dim={dim} needs a tensor with at least 1 dim, got 0-d")
+            raise IndexOutOfRangeError(
+                f"unique: dim={dim} needs a tensor with at least 1 dim, got 0-d"
+            )
         d = normalize_dim(dim, a.ndim, "unique")
         parts = lambda part: _UniqueSlices.apply(a, dim=d, part=part)  # noqa: E731
     out = [parts("values")]
