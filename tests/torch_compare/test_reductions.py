@@ -139,6 +139,17 @@ REDUCTIONS = [
 ]
 
 
+# torch.logsumexp has no default dim, and its dim=() (like var's and std's) misbehaves.
+_TORCH_ODD = (
+    "logsumexp-all",
+    "logsumexp-0d",
+    "logsumexp-dims-empty-tuple",
+    "var-dims-empty-tuple",
+    "std-dims-empty-tuple",
+)
+REDUCTIONS = [c for c in REDUCTIONS if c.id not in _TORCH_ODD]
+
+
 @pytest.mark.parametrize(("case", "dtype"), params(REDUCTIONS))
 def test_reduction_matches_torch(case: Case, dtype: str) -> None:
     run_case(case, dtype)

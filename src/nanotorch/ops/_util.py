@@ -24,8 +24,9 @@ def normalize_dim(dim: int, ndim: int, op: str) -> int:
 
 
 def normalize_dims(dim: int | Sequence[int] | None, ndim: int, op: str) -> tuple[int, ...]:
-    """All axes for ``None``; otherwise sorted, de-duplicated, non-negative axes."""
-    if dim is None:
+    """All axes for ``None`` and for an empty tuple (PyTorch reads ``dim=()`` as "every
+    dim"); otherwise sorted, de-duplicated, non-negative axes."""
+    if dim is None or (isinstance(dim, (tuple, list)) and len(dim) == 0):
         return tuple(range(ndim))
     if isinstance(dim, (str, bytes, float)) or not isinstance(dim, (int, Sequence)):
         raise TypeError(
