@@ -33,6 +33,7 @@ MODULES = [
     "specs.equality_ops",
     "specs.linalg_extra_ops",
     "specs.misc_ops",
+    "specs.special_linalg_ops",
 ]
 
 _rng = np.random.default_rng(1234)
