@@ -51,6 +51,7 @@ GETITEM = [
     Case("bool-mask-rows", lambda L, x, m: x[m], [R(3, 4), np.array([True, False, True])]),
     Case("bool-mask-cols", lambda L, x, m: x[:, m], [R(3, 4), np.array([1, 0, 1, 1], bool)]),
     Case("bool-mask-0d", lambda L, x: x[True], [R(3)]),
+    Case("bool-mask-0d-false", lambda L, x: x[False], [R(3)]),
     Case("int-tensor-0d", lambda L, x, i: x[i], [R(3, 4), np.array(1)]),
     Case("slice-and-list", lambda L, x: x[1:, [0, 3]], [R(3, 4)]),
     Case("index-out-of-range", lambda L, x: x[3], [R(3, 4)], error=True),

@@ -19,7 +19,15 @@ SHAPES = [
     Case("reshape-bad-error", lambda L, x: x.reshape(5, 3), [R(3, 4)], error=True),
     Case("reshape-two-infer-error", lambda L, x: x.reshape(-1, -1), [R(3, 4)], error=True),
     Case("view", lambda L, x: x.view(2, 6), [R(3, 4)]),
-    Case("view-transposed-error", lambda L, x: x.t().view(-1), [R(3, 4)], error=True),
+    Case(
+        "view-transposed-error",
+        lambda L, x: x.t().view(-1),
+        [R(3, 4)],
+        error=True,
+        xfail="nanotorch tensors have no strides: view is reshape and copies where it must, "
+        "so a view of a transposed tensor works instead of raising "
+        "(discovery/pytorch-differences.md)",
+    ),
     Case("view_as", lambda L, x, y: x.view_as(y), [R(3, 4), R(12)]),
     Case("reshape_as", lambda L, x, y: x.reshape_as(y), [R(3, 4), R(2, 6)]),
     Case("permute", lambda L, x: L.permute(x, (2, 0, 1)), [R(2, 3, 4)]),

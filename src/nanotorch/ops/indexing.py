@@ -199,8 +199,13 @@ def _key_items(a: Tensor, key: Any) -> list[Any]:
     """The key as a list of items, with lists and tuples of indices turned into tensors.
     (A tuple key is a tuple of items; a tuple or list inside it is one advanced index.)"""
     items = list(key) if isinstance(key, tuple) else [key]
+    # A Python bool is a 0-d mask: True adds a dim of size 1 (like None), False one of size 0.
     return [
-        _as_index_tensor(a, k) if isinstance(k, (list, tuple)) or _is_host_array(k) else k
+        None
+        if k is True
+        else _as_index_tensor(a, k)
+        if isinstance(k, (list, tuple)) or _is_host_array(k) or k is False
+        else k
         for k in items
     ]
 
@@ -443,7 +448,13 @@ def setitem(a: Tensor, key: Any, value: Any) -> None:
 
         value = tensor(value, dtype=a.dtype, device=a.device)
     if type(key) is int or type(key) is slice:  # the common a[i] = v and a[i:j] = v
-        a._data[key, ...] = value._data if isinstance(value, Tensor) else value
+        try:
+            a._data[key, ...] = value._data if isinstance(value, Tensor) else value
+        except ValueError as exc:  # the array library's broadcast error names no op
+            raise ShapeError(
+                f"__setitem__: a value of shape {tuple(value.shape)} cannot be written to "
+                f"a[{key!r}] of a tensor of shape {tuple(a.shape)}: {exc}"
+            ) from None
         a._version += 1
         return
     if isinstance(key, list):
@@ -641,6 +652,8 @@ def nonzero(a: Tensor, *, as_tuple: bool = False) -> Tensor | tuple[Tensor, ...]
 def index_select(a: Tensor, dim: int, index: Tensor) -> Tensor:
     """Rows of ``a`` along ``dim`` at the 1-D integer tensor ``index``."""
     d = normalize_dim(dim, a.ndim, "index_select")
+    if index.ndim == 0:  # a single index, as PyTorch accepts
+        index = index.reshape(1)
     if index.ndim != 1:
         raise InvalidArgumentError(f"index_select: index must be 1-D, got shape {index.shape}")
     return take_along(a, index, d, "index_select")

@@ -187,7 +187,8 @@ def scatter(
     writer's value (PyTorch leaves it undefined).
 
     Gradient: ``input`` gets ``g`` where nothing was written; ``src[i, j]`` gets ``g`` at the
-    position it was written to (zero if a later writer overwrote it).
+    position it names, also where a later writer overwrote it (PyTorch's rule: the gradient
+    of src is ``g.gather(dim, index)``).
 
     >>> import nanotorch
     >>> x = nanotorch.zeros(2, 3)
@@ -215,7 +216,23 @@ def scatter(
         with no_grad():
             written = Counts.apply(positions, size=flat.shape[0]) > 0
         return reshape(where(written, _fill_value(input, value), flat), input.shape)
-    return reshape(_assign(flat, positions, values), input.shape)
+    out = _RouteToSources.apply(_assign(flat, positions, values.detach()), values, at=positions)
+    return reshape(out, input.shape)
+
+
+class _RouteToSources(Function):
+    """out = the first input, unchanged;  d(out) = g, d(values) = g[positions]: every source
+    of a scatter gets the gradient at the position it names, as PyTorch's scatter does, while
+    the forward keeps the last writer's value."""
+
+    @staticmethod
+    def forward(ctx, xp, out, values, at):
+        ctx.at = at
+        return xp.asarray(out, copy=True)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g, g[ctx.at] if ctx.needs_input_grad[1] else None
 
 
 def _fill_value(input: Tensor, value: Any) -> Any:  # noqa: A002

@@ -153,6 +153,8 @@ def permute(a: Tensor, *dims: int | Sequence[int]) -> Tensor:
 def transpose(a: Tensor, dim0: int, dim1: int) -> Tensor:
     d0 = normalize_dim(dim0, a.ndim, "transpose")
     d1 = normalize_dim(dim1, a.ndim, "transpose")
+    if a.ndim == 0:  # dims 0 and -1 name the one "dim" of a scalar: nothing to swap
+        return reshape(a, ())
     order = list(range(a.ndim))
     order[d0], order[d1] = order[d1], order[d0]
     return permute(a, tuple(order))
@@ -258,6 +260,22 @@ def _check_tensor_list(op: str, tensors: Sequence[Tensor]) -> list[Tensor]:
 @dim_aliases
 def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     tensors = _check_tensor_list("cat", tensors)
+    for i, x in enumerate(tensors):
+        if x.ndim == 0:
+            raise ShapeError(
+                f"cat: zero-dimensional tensor (at position {i}) cannot be concatenated; "
+                "use stack, or reshape it to (1,) first"
+            )
+    # PyTorch's legacy rule: a 1-D empty tensor joins anything (it is skipped), so code that
+    # starts from torch.tensor([]) and concatenates onto it keeps working.
+    skipped: list[Tensor] = []
+    if any(x.ndim != 1 for x in tensors):
+        kept = [x for x in tensors if tuple(x.shape) != (0,)]
+        skipped = [x for x in tensors if tuple(x.shape) == (0,) and x.requires_grad]
+        tensors = kept or tensors
+    if skipped:  # they still get a (empty) gradient, as in PyTorch: add their empty sums
+        out = cat(tensors, dim)
+        return out + sum(x.sum() for x in skipped) * 0
     ref = tensors[0]
     d = normalize_dim(dim, ref.ndim, "cat")
     for i, x in enumerate(tensors):
