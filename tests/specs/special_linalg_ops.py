@@ -1,6 +1,7 @@
 """Specs for the gamma functions (lgamma, digamma in nanotorch/ops/math.py), nanmedian
 (nanotorch/ops/scan.py) and the matrix functions exported at the top level (det, inverse,
-slogdet, logdet in nanotorch/ops/linalg_decomp.py). References are NumPy float64
+slogdet, logdet in nanotorch/ops/linalg_decomp.py), msort and unique_consecutive
+(nanotorch/ops/sorting.py). References are NumPy float64
 (``math.lgamma``; digamma as a central difference of it, accurate to about 1e-9)."""
 
 from __future__ import annotations
@@ -54,6 +55,19 @@ def np_logdet(a):
     return np.where(sign < 0, np.nan, logabs)
 
 
+def np_unique_consecutive(x, return_inverse=False, return_counts=False):
+    flat = x.reshape(-1)
+    starts = np.concatenate([[True], flat[1:] != flat[:-1]]) if flat.size else flat != flat
+    out = [flat[starts]]
+    if return_inverse:
+        out.append((np.cumsum(starts) - 1).reshape(x.shape))
+    if return_counts:
+        begin = np.flatnonzero(starts)
+        out.append(np.diff(np.concatenate([begin, [flat.size]])))
+    return out[0] if len(out) == 1 else tuple(out)
+
+
+_RUNS = np.array([[1.0, 1.0, 2.0], [2.0, 3.0, 1.0]])
 _NAN_ROWS = np.array([[1.0, np.nan, 3.0, 0.5], [np.nan, np.nan, 2.0, -1.0]])
 
 SPECS = [
@@ -101,4 +115,19 @@ SPECS = [
     OpSpec("inverse", np.linalg.inv, [Case(_wellcond(), id="3x3"), Case(_wellcond(2), id="batch")]),
     OpSpec("slogdet", np_slogdet, [Case(_wellcond(), id="3x3")], grad=False),
     OpSpec("logdet", np_logdet, [Case(_wellcond(), id="3x3"), Case(_wellcond(2), id="batch")]),
+    OpSpec(
+        "msort",
+        lambda x: np.sort(x, axis=0),
+        [Case(_rng.permutation(12).reshape(4, 3).astype(float), id="4x3")],
+    ),
+    OpSpec(
+        "unique_consecutive",
+        np_unique_consecutive,
+        [
+            Case(_RUNS, id="values"),
+            Case(_RUNS, return_inverse=True, return_counts=True, id="inverse-counts"),
+            Case(np.zeros(0), return_counts=True, id="empty"),
+        ],
+        grad=False,
+    ),
 ]
