@@ -1754,7 +1754,6 @@ _DELEGATED_METHODS = (
     "less_equal",
     "arctan2",
     "diagflat",
-    "logical_xor",
     "tensor_split",
     "hsplit",
     "vsplit",
@@ -1773,7 +1772,6 @@ _DELEGATED_METHODS = (
     "histc",
     "index_put",
     "masked_select",
-    "put",
     "clamp_min",
     "clamp_max",
     "erfc",
@@ -1784,23 +1782,15 @@ _DELEGATED_METHODS = (
     "logaddexp",
     "logit",
     "hypot",
-    "i0",
     "square",
     "frac",
     "isclose",
     "isnan",
-    "isreal",
-    "cholesky",
-    "qr",
-    "svd",
-    "pinverse",
-    "matrix_power",
-    "matrix_exp",
     "outer",
-    "inner",
-    "ravel",
     "squeeze",
     "unsqueeze",
+    "addbmm",
+    "baddbmm",
 )
 
 
@@ -1815,7 +1805,8 @@ def _delegate(name: str) -> Callable[..., Any]:
 
 def _install_delegated_methods() -> None:
     for name in _DELEGATED_METHODS:
-        if name not in Tensor.__dict__ and hasattr(_ops, name):
+        if name not in Tensor.__dict__:  # a hand-written method keeps its own signature
+            getattr(_ops, name)  # a name here that is not an op fails at import, loudly
             setattr(Tensor, name, _delegate(name))
 
 

@@ -85,6 +85,12 @@ LINALG = [
     Case("pinv-wide", lambda L, a: L.linalg.pinv(a), [R(2, 3)], **LOOSE),
     Case("matrix_rank", lambda L, a: L.linalg.matrix_rank(a), [R(4, 3)]),
     Case("cross-linalg", lambda L, a, b: L.linalg.cross(a, b), [R(2, 3), R(2, 3)]),
+    Case("addbmm-method", lambda L, m, a, b: m.addbmm(a, b), [R(2, 4), R(3, 2, 3), R(3, 3, 4)]),
+    Case(
+        "baddbmm-method",
+        lambda L, m, a, b: m.baddbmm(a, b, beta=0.5, alpha=2),
+        [R(3, 2, 4), R(3, 2, 3), R(3, 3, 4)],
+    ),
     Case("trace-rect", lambda L, a: L.trace(a), [R(2, 3)]),
 ]
 
