@@ -384,7 +384,9 @@ class Tensor:
     def item(self) -> float | int | bool:
         """The single value as a Python number (a sync point on accelerators)."""
         if self.numel() != 1:
-            raise ValueError(
+            from nanotorch.errors import InvalidArgumentError
+
+            raise InvalidArgumentError(
                 f"item(): only one-element tensors can be converted to a Python number, "
                 f"got shape {tuple(self.shape)}"
             )

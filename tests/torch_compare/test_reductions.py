@@ -199,6 +199,9 @@ INDEX_REDUCTIONS = [
     Case("median-all-even", lambda L, x: L.median(x), [R(2, 3)]),
     Case("median-even-dim", lambda L, x: L.median(x, 1), [R(3, 4)]),
     Case("median-all-ties", lambda L, x: L.median(x), [TIES.copy()]),
+    Case("median-empty-nan", lambda L, x: L.median(x), [R(0)], grad=False),
+    Case("nanmedian-empty-nan", lambda L, x: L.nanmedian(x), [R(0)], grad=False),
+    Case("median-empty-dim-error", lambda L, x: L.median(x, 0), [R(0, 3)], error=True),
     Case("nanmedian", lambda L, x: L.nanmedian(x, 1), [WITH_NAN.copy()]),
     Case("median-nan-all", lambda L, x: L.median(x), [WITH_NAN.copy()], grad=False),
     Case(

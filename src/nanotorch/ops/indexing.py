@@ -19,6 +19,7 @@ from nanotorch.autograd.grad_mode import no_grad
 from nanotorch.errors import (
     IndexOutOfRangeError,
     InvalidArgumentError,
+    InvalidIndexError,
     ShapeError,
     UnsupportedDtypeError,
 )
@@ -280,7 +281,7 @@ def _basic_getitem(a: Tensor, items: list[Any]) -> Tensor:
         if k is None:
             continue
         if not isinstance(k, slice) and not _is_int(k):
-            raise TypeError(
+            raise InvalidIndexError(
                 f"index: unsupported index {k!r}; use ints, slices, None, ..., tensors or "
                 "lists of ints"
             )
@@ -655,7 +656,7 @@ def index_select(a: Tensor, dim: int, index: Tensor) -> Tensor:
     if index.ndim == 0:  # a single index, as PyTorch accepts
         index = index.reshape(1)
     if index.ndim != 1:
-        raise InvalidArgumentError(f"index_select: index must be 1-D, got shape {index.shape}")
+        raise IndexOutOfRangeError(f"index_select: index must be 1-D, got shape {index.shape}")
     return take_along(a, index, d, "index_select")
 
 

@@ -30,7 +30,12 @@ from typing import Any
 
 from nanotorch.autograd.function import Function
 from nanotorch.autograd.grad_mode import no_grad
-from nanotorch.errors import InvalidArgumentError, ShapeError, UnsupportedDtypeError
+from nanotorch.errors import (
+    InvalidArgumentError,
+    LinAlgError,
+    ShapeError,
+    UnsupportedDtypeError,
+)
 from nanotorch.ops.matmul import matmul
 from nanotorch.ops.shape import unsqueeze
 from nanotorch.tensor import Tensor
@@ -41,6 +46,20 @@ SlogdetResult = namedtuple("SlogdetResult", ["sign", "logabsdet"])
 QRResult = namedtuple("QRResult", ["Q", "R"])
 SVDResult = namedtuple("SVDResult", ["U", "S", "Vh"])
 EighResult = namedtuple("EighResult", ["eigenvalues", "eigenvectors"])
+
+
+def _lapack(op: str, fn: Any, *arrays: Any) -> Any:
+    """``fn(*arrays)``, with the array library's own LinAlgError (NumPy's is a ValueError
+    naming no op) turned into nanotorch's, which is also a RuntimeError as in PyTorch."""
+    try:
+        return fn(*arrays)
+    except Exception as exc:
+        if type(exc).__name__ != "LinAlgError":
+            raise
+        raise LinAlgError(
+            f"{op}: {exc} (a singular matrix has no inverse or solution; Cholesky needs a "
+            "positive-definite matrix)"
+        ) from None
 
 
 def _check_matrix(op: str, a: Tensor, square: bool = True) -> None:
@@ -82,7 +101,7 @@ class Det(Function):
 
     @staticmethod
     def forward(ctx, xp, a):
-        out = xp.linalg.det(a)
+        out = _lapack("det", xp.linalg.det, a)
         ctx.save_for_backward(a, out)
         return out
 
@@ -153,7 +172,7 @@ class Inv(Function):
 
     @staticmethod
     def forward(ctx, xp, a):
-        out = xp.linalg.inv(a)
+        out = _lapack("linalg.inv", xp.linalg.inv, a)
         ctx.save_for_backward(out)
         return out
 
@@ -180,7 +199,7 @@ class Solve(Function):
 
     @staticmethod
     def forward(ctx, xp, a, b):
-        out = xp.linalg.solve(a, b)
+        out = _lapack("linalg.solve", xp.linalg.solve, a, b)
         ctx.save_for_backward(a, out)
         return out
 
@@ -213,7 +232,7 @@ class Cholesky(Function):
 
     @staticmethod
     def forward(ctx, xp, a):
-        out = xp.linalg.cholesky(a)
+        out = _lapack("linalg.cholesky", xp.linalg.cholesky, a)
         ctx.save_for_backward(out)
         return out
 

@@ -406,6 +406,8 @@ def median(a: Tensor, dim: int | None = None, keepdim: bool = False) -> Any:
     if a.dtype.name == "bool":
         raise UnsupportedDtypeError("median: not defined for bool tensors; call .long() first")
     if dim is None:
+        if a.numel() == 0 and a.dtype.is_floating_point:  # nan, as PyTorch's median()
+            return a.detach().new_full((), float("nan"))
         _check_reducible("median", a, None)
         flat = reshape(a, (-1,))
         index = _MedianIndex.apply(flat, dim=0)
@@ -437,6 +439,8 @@ def nanmedian(a: Tensor, dim: int | None = None, keepdim: bool = False) -> Any:
     if a.dtype.name == "bool":
         raise UnsupportedDtypeError("nanmedian: not defined for bool tensors; call .long() first")
     if dim is None:
+        if a.numel() == 0 and a.dtype.is_floating_point:  # nan, as PyTorch's nanmedian()
+            return a.detach().new_full((), float("nan"))
         _check_reducible("nanmedian", a, None)
         flat = reshape(a, (-1,))
         return _evenly_shared(flat, nanmedian(flat, 0).values)
