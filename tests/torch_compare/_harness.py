@@ -24,9 +24,10 @@ from typing import Any
 
 import numpy as np
 import pytest
-import torch
 
 import nanotorch as nt
+
+torch = pytest.importorskip("torch")
 
 # Tolerances per dtype: forward values, then gradients (which pass through more rounding).
 _TOL = {

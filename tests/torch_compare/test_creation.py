@@ -7,7 +7,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from ._harness import Case, I, R, params, run_case
+torch = pytest.importorskip("torch")
+
+from ._harness import Case, I, R, params, run_case  # noqa: E402 - after the skip
 
 CREATION = [
     Case("arange-int", lambda L: L.arange(5)),

@@ -8,7 +8,9 @@ import math
 import numpy as np
 import pytest
 
-from ._harness import B, Case, Fixed, I, P, R, params, run_case
+torch = pytest.importorskip("torch")
+
+from ._harness import B, Case, Fixed, I, P, R, params, run_case  # noqa: E402 - after the skip
 
 NAN_INF = np.array([np.nan, np.inf, -np.inf, 0.0, -0.0, 1.0, -1.5])
 

@@ -5,11 +5,14 @@ example is a ``Case`` run by the same harness as the tables."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from ._harness import Case, Fixed, run_case
+torch = pytest.importorskip("torch")
+
+from ._harness import Case, Fixed, run_case  # noqa: E402 - after the skip
 
 SWEEP = settings(
     max_examples=25,

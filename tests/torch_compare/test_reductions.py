@@ -7,7 +7,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from ._harness import B, Case, I, P, R, params, run_case
+torch = pytest.importorskip("torch")
+
+from ._harness import B, Case, I, P, R, params, run_case  # noqa: E402 - after the skip
 
 TIES = np.array([[1.0, 3.0, 3.0, 0.0], [2.0, 2.0, -1.0, 2.0], [5.0, 5.0, 5.0, 5.0]])
 WITH_NAN = np.array([[1.0, np.nan, 3.0], [2.0, 0.0, -1.0]])

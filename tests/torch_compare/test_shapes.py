@@ -6,7 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from ._harness import B, Case, I, R, params, run_case
+torch = pytest.importorskip("torch")
+
+from ._harness import B, Case, I, R, params, run_case  # noqa: E402 - after the skip
 
 SHAPES = [
     Case("reshape", lambda L, x: L.reshape(x, (4, 3)), [R(3, 4)]),

@@ -6,7 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from ._harness import B, Case, I, R, params, run_case
+torch = pytest.importorskip("torch")
+
+from ._harness import B, Case, I, R, params, run_case  # noqa: E402 - after the skip
 
 TIES = np.array([[1.0, 3.0, 3.0, 0.0, 3.0], [2.0, 2.0, -1.0, 2.0, -1.0]])
 NANS = np.array([3.0, np.nan, 1.0, -np.inf, np.nan, np.inf, 1.0])
