@@ -83,8 +83,10 @@ LINALG = [
     Case("qr-square", lambda L, a: L.linalg.qr(a), [_wellcond(3)], **LOOSE),
     Case("svd-full-values", lambda L, a: L.linalg.svd(a).S, [R(2, 4, 3)], **LOOSE),
     Case("det-method", lambda L, a: a.det(), [_wellcond(2)], **LOOSE),
-    Case("pinv", lambda L, a: L.linalg.pinv(a), [R(4, 3)], **LOOSE),
-    Case("pinv-wide", lambda L, a: L.linalg.pinv(a), [R(2, 3)], **LOOSE),
+    # pinv goes through a Gram matrix (module docstring of ops/linalg_decomp.py), which
+    # squares the condition number: float32 gradients agree to about 1e-3.
+    Case("pinv", lambda L, a: L.linalg.pinv(a), [R(4, 3)], **LOOSE, grad_rtol=2e-3),
+    Case("pinv-wide", lambda L, a: L.linalg.pinv(a), [R(2, 3)], **LOOSE, grad_rtol=2e-3),
     Case("matrix_rank", lambda L, a: L.linalg.matrix_rank(a), [R(4, 3)]),
     Case("cross-linalg", lambda L, a, b: L.linalg.cross(a, b), [R(2, 3), R(2, 3)]),
     Case("addbmm-method", lambda L, m, a, b: m.addbmm(a, b), [R(2, 4), R(3, 2, 3), R(3, 3, 4)]),
