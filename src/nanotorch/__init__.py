@@ -34,6 +34,7 @@ from nanotorch.creation import (
     full,
     full_like,
     linspace,
+    logspace,
     multinomial,
     normal,
     ones,

@@ -18,8 +18,9 @@ from nanotorch.backend import device as _device
 from nanotorch.backend.host import as_host_array, check_integer_value, is_host_array
 from nanotorch.backend.registry import from_dlpack as _backend_from_dlpack
 from nanotorch.dtypes import DType
-from nanotorch.errors import InvalidArgumentError
+from nanotorch.errors import InvalidArgumentError, UnsupportedDtypeError
 from nanotorch.ops._util import int_arg, shape_arg
+from nanotorch.promotion import result_type
 from nanotorch.random import Generator, resolve_generator
 from nanotorch.tensor import Tensor
 
@@ -89,10 +90,49 @@ def tensor(
     backend = get_backend(dev)
     if dt is not None:
         backend.native_dtype(dt)  # fail before converting, naming device and dtype
+    if isinstance(data, (list, tuple)) and any(isinstance(x, Tensor) for x in data):
+        # A list of one-element tensors, as PyTorch accepts: their values, their dtype.
+        data = _unwrap_tensors(data)
+        if dt is None:
+            dt = result_type(*[x for x in data if isinstance(x, Tensor)])
+        data = [x.tolist() if isinstance(x, Tensor) else x for x in data]
     host, dt = as_host_array(data, dt)
     backend.native_dtype(dt)
     # from_host copies, so the tensor never aliases the caller's data.
     return _finish(from_host_counted(host, backend), dev, backend, requires_grad, "tensor")
+
+
+def _unwrap_tensors(data: Sequence[Any]) -> list[Any]:
+    for x in data:
+        if isinstance(x, Tensor) and x.numel() != 1:
+            raise InvalidArgumentError(
+                f"tensor: only one-element tensors can be list items, got one of shape "
+                f"{tuple(x.shape)}; use nanotorch.stack to join tensors"
+            )
+    return list(data)
+
+
+def logspace(
+    start: float,
+    end: float,
+    steps: int,
+    base: float = 10.0,
+    *,
+    dtype=None,
+    device: DeviceLike = None,
+    requires_grad: bool = False,
+) -> Tensor:
+    """``steps`` values base ** t for t evenly spaced from ``start`` to ``end``, as PyTorch's
+    ``logspace`` (computed in float64, then cast to ``dtype``).
+
+    >>> import nanotorch
+    >>> nanotorch.logspace(0, 2, 3).tolist()
+    [1.0, 10.0, 100.0]
+    """
+    _number("logspace", "base", base)
+    exponents = linspace(start, end, steps, dtype=_dt.float64, device=device)
+    out = (float(base) ** exponents).to(_as_dtype(dtype, "logspace") or _dt.get_default_dtype())
+    return out.requires_grad_(requires_grad) if requires_grad else out
 
 
 def as_tensor(data: Any, dtype: DType | str | None = None, device: DeviceLike = None) -> Tensor:
@@ -300,7 +340,7 @@ def _random(op: str, draw: str, size, generator, dtype, device, requires_grad, *
     shape = shape_arg(op, size)
     dev, backend, dt = _resolve(device, dtype, None, op)
     if draw != "integers" and not dt.is_floating_point:
-        raise TypeError(f"{op}: needs a floating dtype, got {dt!r}")
+        raise UnsupportedDtypeError(f"{op}: needs a floating dtype, got {dt!r}")
     gen = resolve_generator(generator, dev, op)
     with backend.context():
         data = getattr(gen.source, draw)(*args, shape, dt)

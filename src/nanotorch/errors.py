@@ -40,6 +40,23 @@ class IndexOutOfRangeError(IndexError, RuntimeError):
     dim, its size and the offending range."""
 
 
+class EmptyReductionError(IndexError, ValueError, RuntimeError):
+    """A max, min, argmax or argmin over an empty dimension: PyTorch raises IndexError for
+    some of these and RuntimeError for others, and earlier nanotorch ValueError; this class
+    is all three, so each of those ``except`` clauses catches it."""
+
+
+class InvalidIndexError(IndexError, TypeError):
+    """An index of a type that cannot index (a float, a string): PyTorch raises IndexError,
+    Python's sequences TypeError; this class is both."""
+
+
+class LinAlgError(RuntimeError, ValueError):
+    """A matrix function that has no answer for its input (a singular matrix to invert, a
+    matrix that is not positive-definite to factor). PyTorch's ``torch.linalg.LinAlgError``
+    is a RuntimeError, NumPy's a ValueError; this class is both."""
+
+
 class UnsupportedDtypeError(TypeError, RuntimeError):
     """An op given a tensor of a dtype it has no meaning for (bitwise ops on floating point).
     PyTorch raises a RuntimeError here and Python code expects a TypeError, so this is both;

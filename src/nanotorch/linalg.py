@@ -1,9 +1,12 @@
-"""``nanotorch.linalg``: norms, under PyTorch's names (``torch.linalg``): ``vector_norm``,
-``matrix_norm`` and ``norm`` (which picks one of them by ``ord`` and ``dim`` as PyTorch does).
+"""``nanotorch.linalg``: norms and matrix functions under PyTorch's names (``torch.linalg``):
+``vector_norm``, ``matrix_norm`` and ``norm`` (which picks one of them by ``ord`` and ``dim``
+as PyTorch does); ``det``, ``slogdet``, ``inv``, ``solve``, ``cholesky``, ``qr``, ``svd``,
+``svdvals``, ``eigh``, ``eigvalsh``, ``pinv``, ``matrix_rank`` and ``cross``.
 
-The ops themselves live in the scan family (``nanotorch/ops/scan.py``); this module only
-gives them their namespace. ``matrix_norm`` with ord 2, -2 or 'nuc' uses the singular values
-of the standard's ``linalg.svd`` (first derivatives only).
+The ops themselves live in the scan family (``nanotorch/ops/scan.py``, the norms) and in
+``nanotorch/ops/linalg_decomp.py`` (the rest); this module only gives them their
+namespace. ``matrix_norm`` with ord 2, -2 or 'nuc' uses the singular values of the
+standard's ``linalg.svd`` (first derivatives only).
 
 >>> import nanotorch
 >>> nanotorch.linalg.vector_norm(nanotorch.tensor([3.0, 4.0])).item()
@@ -12,7 +15,46 @@ of the standard's ``linalg.svd`` (first derivatives only).
 
 from __future__ import annotations
 
+from nanotorch.ops.linalg_decomp import (
+    cholesky,
+    det,
+    eigh,
+    eigvalsh,
+    inv,
+    matrix_rank,
+    pinv,
+    qr,
+    slogdet,
+    solve,
+    svd,
+    svdvals,
+)
+from nanotorch.ops.linalg_extra import cross as _cross
 from nanotorch.ops.scan import linalg_norm as norm
 from nanotorch.ops.scan import matrix_norm, vector_norm
+from nanotorch.tensor import Tensor
 
-__all__ = ["matrix_norm", "norm", "vector_norm"]
+
+def cross(input: Tensor, other: Tensor, dim: int = -1) -> Tensor:  # noqa: A002
+    """``torch.linalg.cross``: the cross product along ``dim`` (default the last)."""
+    return _cross(input, other, dim=dim)
+
+
+__all__ = [
+    "cholesky",
+    "cross",
+    "det",
+    "eigh",
+    "eigvalsh",
+    "inv",
+    "matrix_norm",
+    "matrix_rank",
+    "norm",
+    "pinv",
+    "qr",
+    "slogdet",
+    "solve",
+    "svd",
+    "svdvals",
+    "vector_norm",
+]

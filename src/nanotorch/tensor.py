@@ -384,7 +384,9 @@ class Tensor:
     def item(self) -> float | int | bool:
         """The single value as a Python number (a sync point on accelerators)."""
         if self.numel() != 1:
-            raise ValueError(
+            from nanotorch.errors import InvalidArgumentError
+
+            raise InvalidArgumentError(
                 f"item(): only one-element tensors can be converted to a Python number, "
                 f"got shape {tuple(self.shape)}"
             )
@@ -1723,6 +1725,121 @@ def _refuse_dtype_name_as_device(name: str) -> None:
         )
 
 
+# Note [Delegating methods]
+# ~~~~~~~~~~~~~~~~~~~~~~~~~
+# Most Tensor methods are the op of the same name with the tensor as its first argument
+# (``x.lgamma()`` is ``nanotorch.lgamma(x)``). Those without extra behaviour are generated
+# from this list instead of being written out one by one; a name already defined on the
+# class (a method with its own signature or docstring) is never replaced.
+_DELEGATED_METHODS = (
+    "lgamma",
+    "digamma",
+    "sinc",
+    "deg2rad",
+    "rad2deg",
+    "isinf",
+    "isfinite",
+    "isposinf",
+    "isneginf",
+    "signbit",
+    "fmax",
+    "fmin",
+    "xlogy",
+    "float_power",
+    "logical_and",
+    "logical_or",
+    "logical_xor",
+    "heaviside",
+    "remainder",
+    "floor_divide",
+    "nansum",
+    "nanmean",
+    "nanmedian",
+    "msort",
+    "unique_consecutive",
+    "gcd",
+    "lcm",
+    "ldexp",
+    "addcmul",
+    "addcdiv",
+    "kron",
+    "rot90",
+    "fliplr",
+    "flipud",
+    "argwhere",
+    "det",
+    "inverse",
+    "logdet",
+    "slogdet",
+    "positive",
+    "true_divide",
+    "subtract",
+    "multiply",
+    "divide",
+    "negative",
+    "not_equal",
+    "greater",
+    "greater_equal",
+    "less",
+    "less_equal",
+    "arctan2",
+    "diagflat",
+    "tensor_split",
+    "hsplit",
+    "vsplit",
+    "nan_to_num",
+    "trunc",
+    "fix",
+    "count_nonzero",
+    "var_mean",
+    "tril",
+    "triu",
+    "sgn",
+    "cummax",
+    "cummin",
+    "logcumsumexp",
+    "bincount",
+    "histc",
+    "index_put",
+    "masked_select",
+    "clamp_min",
+    "clamp_max",
+    "erfc",
+    "erfinv",
+    "exp2",
+    "expm1",
+    "log1p",
+    "logaddexp",
+    "logit",
+    "hypot",
+    "square",
+    "frac",
+    "isclose",
+    "isnan",
+    "outer",
+    "squeeze",
+    "unsqueeze",
+    "addbmm",
+    "baddbmm",
+)
+
+
+def _delegate(name: str) -> Callable[..., Any]:
+    def method(self: Tensor, *args: Any, **kwargs: Any) -> Any:
+        return getattr(_ops, name)(self, *args, **kwargs)
+
+    method.__name__ = method.__qualname__ = name
+    method.__doc__ = f"``nanotorch.{name}(self, ...)`` (Note [Delegating methods])."
+    return method
+
+
+def _install_delegated_methods() -> None:
+    for name in _DELEGATED_METHODS:
+        if name not in Tensor.__dict__:  # a hand-written method keeps its own signature
+            getattr(_ops, name)  # a name here that is not an op fails at import, loudly
+            setattr(Tensor, name, _delegate(name))
+
+
 __all__ = ["Tensor"]
 
 # Note [Tensor and Function import each other] (autograd/function.py): hand the class over.
@@ -1739,3 +1856,5 @@ from nanotorch.ops.elementwise import Sub as _Sub  # noqa: E402
 
 # Note [Python-number operands]: the operand types the operators pass straight to apply.
 _NUMBER_TYPES = (float, int)
+
+_install_delegated_methods()

@@ -35,6 +35,7 @@ MODULES = [
     "specs.misc_ops",
     # Layers added for PyTorch parity (tests/torch_compare_nn compares them with PyTorch).
     "specs.nn_extra_ops",
+    "specs.special_linalg_ops",
 ]
 
 _rng = np.random.default_rng(1234)

@@ -91,7 +91,8 @@ def test_scatter_duplicate_positions_last_writer_wins(device):
     out = nt.scatter(x, 0, nt.tensor([2, 0, 2], device=device), src)
     assert out.tolist() == [2.0, 0.0, 3.0]
     out.backward(nt.tensor([10.0, 20.0, 30.0], device=device))
-    assert src.grad.tolist() == [0.0, 10.0, 30.0]
+    # Every source gets the gradient at the position it names, as PyTorch's g.gather(0, idx).
+    assert src.grad.tolist() == [30.0, 10.0, 30.0]
 
 
 def test_where_with_two_scalars_makes_pytorch_dtypes(device):

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from nanotorch.autograd.grad_mode import is_grad_enabled
-from nanotorch.errors import InvalidArgumentError, ShapeError
+from nanotorch.errors import IndexOutOfRangeError, InvalidArgumentError, ShapeError
 
 
 def normalize_dim(dim: int, ndim: int, op: str) -> int:
@@ -16,7 +16,7 @@ def normalize_dim(dim: int, ndim: int, op: str) -> int:
         raise TypeError(f"{op}: dim must be an int, got {dim!r}")
     lo, hi = -max(ndim, 1), max(ndim, 1) - 1
     if not lo <= dim <= hi:
-        raise IndexError(
+        raise IndexOutOfRangeError(
             f"{op}: dim {dim} is out of range for a tensor of rank {ndim} "
             f"(expected a dim in [{lo}, {hi}])"
         )
@@ -24,8 +24,9 @@ def normalize_dim(dim: int, ndim: int, op: str) -> int:
 
 
 def normalize_dims(dim: int | Sequence[int] | None, ndim: int, op: str) -> tuple[int, ...]:
-    """All axes for ``None``; otherwise sorted, de-duplicated, non-negative axes."""
-    if dim is None:
+    """All axes for ``None`` and for an empty tuple (PyTorch reads ``dim=()`` as "every
+    dim"); otherwise sorted, de-duplicated, non-negative axes."""
+    if dim is None or (isinstance(dim, (tuple, list)) and len(dim) == 0):
         return tuple(range(ndim))
     if isinstance(dim, (str, bytes, float)) or not isinstance(dim, (int, Sequence)):
         raise TypeError(

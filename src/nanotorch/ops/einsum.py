@@ -31,7 +31,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from nanotorch.errors import ShapeError
+from nanotorch.errors import InvalidArgumentError, ShapeError
 from nanotorch.ops.matmul import matmul
 from nanotorch.ops.reduction import sum as _sum
 from nanotorch.ops.shape import broadcast_to, permute, reshape
@@ -49,11 +49,13 @@ Label = Any
 def _parse_term(equation: str, term: str, ndim: int | None) -> list[Label]:
     """The labels of one operand (``ndim`` known) or of the output (``ndim`` None)."""
     if term.count("...") > 1 or term.replace("...", "").count(".") > 0:
-        raise ValueError(f"einsum: '{term}' in '{equation}' has a stray '.'; use at most one '...'")
+        raise InvalidArgumentError(
+            f"einsum: '{term}' in '{equation}' has a stray '.'; use at most one '...'"
+        )
     head, dots, tail = term.partition("...")
     for ch in head + tail:
         if not ch.isalpha() or not ch.isascii():
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"einsum: invalid subscript {ch!r} in '{equation}'; use letters a-z, A-Z and '...'"
             )
     if ndim is None:
@@ -75,7 +77,7 @@ def _parse(
     lhs, arrow, rhs = eq.partition("->")
     terms = lhs.split(",")
     if len(terms) != len(operands):
-        raise ValueError(
+        raise InvalidArgumentError(
             f"einsum: '{equation}' has {len(terms)} operand subscripts but {len(operands)} "
             "operands were given"
         )
@@ -102,9 +104,11 @@ def _parse(
                 output.extend(ellipsis)
                 continue
             if lb in output:
-                raise ValueError(f"einsum: output subscript '{lb}' appears twice in '{equation}'")
+                raise InvalidArgumentError(
+                    f"einsum: output subscript '{lb}' appears twice in '{equation}'"
+                )
             if lb not in sizes:
-                raise ValueError(
+                raise InvalidArgumentError(
                     f"einsum: output subscript '{lb}' does not appear in the inputs of '{equation}'"
                 )
             output.append(lb)
@@ -190,7 +194,9 @@ def _from_sublists(args: tuple[Any, ...]) -> tuple[str, tuple[Tensor, ...]]:
             elif isinstance(v, int) and not isinstance(v, bool) and 0 <= v < 52:
                 out.append(chr(ord("a") + v) if v < 26 else chr(ord("A") + v - 26))
             else:
-                raise ValueError(f"einsum: sublist entries must be ints in [0, 52), got {v!r}")
+                raise InvalidArgumentError(
+                    f"einsum: sublist entries must be ints in [0, 52), got {v!r}"
+                )
         return "".join(out)
 
     operands = args[0::2][: len(args) // 2]
@@ -224,7 +230,7 @@ def einsum(equation: str, *operands: Tensor | Sequence[Tensor]) -> Tensor:
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
     if not operands:
-        raise ValueError("einsum: needs at least one operand")
+        raise InvalidArgumentError("einsum: needs at least one operand")
     for k, x in enumerate(operands):
         if not isinstance(x, Tensor):
             raise TypeError(f"einsum: operand {k} must be a Tensor, got {type(x).__name__}")

@@ -13,6 +13,7 @@ from typing import Any
 
 from nanotorch.autograd.function import PROMOTE, TO_FLOAT, Function
 from nanotorch.autograd.grad_mode import is_grad_enabled
+from nanotorch.errors import InvalidArgumentError, UnsupportedDtypeError
 from nanotorch.ops._special import erf
 from nanotorch.ops._util import broadcast_shapes, finish_inplace
 from nanotorch.promotion import result_type
@@ -264,6 +265,12 @@ def add(a: TensorLike, b: TensorLike, *, alpha: Scalar = 1) -> Tensor:
 
 
 def sub(a: TensorLike, b: TensorLike, *, alpha: Scalar = 1) -> Tensor:
+    if all(
+        isinstance(x, bool) or (isinstance(x, Tensor) and x.dtype.name == "bool") for x in (a, b)
+    ):
+        raise UnsupportedDtypeError(
+            "sub: subtracting two bool tensors is not supported; use a ^ b or logical_xor"
+        )
     return _binary(Sub, a, b if alpha == 1 else mul(b, alpha))
 
 
@@ -271,11 +278,35 @@ def mul(a: TensorLike, b: TensorLike) -> Tensor:
     return _binary(Mul, a, b)
 
 
-def div(a: TensorLike, b: TensorLike) -> Tensor:
-    return _binary(Div, a, b)
+def div(a: TensorLike, b: TensorLike, *, rounding_mode: str | None = None) -> Tensor:
+    """a / b. ``rounding_mode`` None is true division (integers give the default float);
+    'trunc' rounds toward zero and 'floor' down, keeping an integer dtype (PyTorch's ``div``).
+    Rounded quotients are piecewise constant: no gradient flows through them."""
+    if rounding_mode is None:
+        return _binary(Div, a, b)
+    if rounding_mode == "floor":
+        return floor_divide(a, b)
+    if rounding_mode != "trunc":
+        raise InvalidArgumentError(
+            f"div: rounding_mode must be None, 'trunc' or 'floor', got {rounding_mode!r}"
+        )
+    q = floor_divide(a, b)
+    # trunc differs from floor where the exact quotient is negative and not whole: there
+    # floor went one below. a - q b != 0 detects "not whole" exactly, also for integers, and
+    # the quotient is negative where a and b differ in sign.
+    r = sub(a, mul(q, b))
+    a_neg = lt(a, 0) if isinstance(a, Tensor) else a < 0
+    b_neg = lt(b, 0) if isinstance(b, Tensor) else b < 0
+    fix = logical_and(ne(r, 0), ne(a_neg, b_neg) if isinstance(a_neg, Tensor) else ne(b_neg, a_neg))
+    return where(fix, add(q, 1), q)
 
 
 def neg(a: Tensor) -> Tensor:
+    if isinstance(a, Tensor) and a.dtype.name == "bool":
+        raise UnsupportedDtypeError(
+            "neg: negating a bool tensor is not supported; to invert a mask use ~mask or "
+            "logical_not(mask)"
+        )
     return Neg.apply(a)
 
 
@@ -409,11 +440,17 @@ class Abs(Function):
 
 
 class Sign(Function):
-    """out = sign(a) in {-1, 0, 1};  da = 0 everywhere (a step function)."""
+    """out = sign(a) in {-1, 0, 1}, and 0 for NaN (PyTorch's rule; NumPy gives NaN); a bool
+    tensor is its own sign.  da = 0 everywhere (a step function)."""
 
     @staticmethod
     def forward(ctx, xp, a):
-        return xp.sign(a)
+        if a.dtype == xp.bool:
+            return xp.asarray(a, copy=True)
+        out = xp.sign(a)
+        if xp.isdtype(a.dtype, "real floating"):
+            out = xp.where(xp.isnan(a), xp.zeros_like(out), out)
+        return out
 
     @staticmethod
     def backward(ctx, g):
@@ -519,6 +556,10 @@ def rsqrt(a: Tensor) -> Tensor:
 
 
 def abs(a: Tensor) -> Tensor:  # noqa: A001 - PyTorch's name
+    if isinstance(a, Tensor) and a.dtype.name == "bool":
+        raise UnsupportedDtypeError(
+            "abs: not defined for bool tensors (as in PyTorch); convert first, e.g. a.long()"
+        )
     return Abs.apply(a)
 
 
@@ -753,7 +794,9 @@ def leaky_relu(a: Tensor, negative_slope: float = 0.01, inplace: bool = False) -
 
 def gelu(a: Tensor, approximate: str = "none") -> Tensor:
     if approximate not in ("none", "tanh"):
-        raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+        raise InvalidArgumentError(
+            f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}"
+        )
     return Gelu.apply(a, approximate=approximate)
 
 
@@ -878,7 +921,7 @@ def where(cond: Tensor, a: TensorLike | None = None, b: TensorLike | None = None
     if a is None or b is None:
         raise TypeError("where: pass both a and b, or neither (where(cond) is nonzero)")
     if not isinstance(cond, Tensor) or cond.dtype.name != "bool":
-        raise TypeError(
+        raise UnsupportedDtypeError(
             f"where: condition must be a bool tensor, got "
             f"{cond.dtype if isinstance(cond, Tensor) else type(cond).__name__}"
         )
@@ -971,30 +1014,28 @@ def ge(a: TensorLike, b: TensorLike) -> Tensor:
     return _compare("greater_equal", a, b)
 
 
-def _bool_operands(op: str, *xs: Any) -> None:
-    for x in xs:
-        if isinstance(x, Tensor) and x.dtype.name != "bool":
-            raise TypeError(f"{op}: expects bool tensors, got {x.dtype!r}; compare first (x > 0)")
+def _truth(x: Any) -> Any:
+    """A tensor's truth values as a bool tensor: non-zero (NaN included) is True, as PyTorch's
+    logical ops read numbers."""
+    if isinstance(x, Tensor) and x.dtype.name != "bool":
+        return _compare("not_equal", x.detach(), 0)
+    return x
 
 
 def logical_and(a: Tensor, b: Tensor) -> Tensor:
-    _bool_operands("logical_and", a, b)
-    return _compare("logical_and", a, b)
+    return _compare("logical_and", _truth(a), _truth(b))
 
 
 def logical_or(a: Tensor, b: Tensor) -> Tensor:
-    _bool_operands("logical_or", a, b)
-    return _compare("logical_or", a, b)
+    return _compare("logical_or", _truth(a), _truth(b))
 
 
 def logical_xor(a: Tensor, b: Tensor) -> Tensor:
-    _bool_operands("logical_xor", a, b)
-    return _compare("logical_xor", a, b)
+    return _compare("logical_xor", _truth(a), _truth(b))
 
 
 def logical_not(a: Tensor) -> Tensor:
-    _bool_operands("logical_not", a)
-    return UnaryPredicate.apply(a, op="logical_not")
+    return UnaryPredicate.apply(_truth(a), op="logical_not")
 
 
 def isnan(a: Tensor) -> Tensor:
@@ -1020,7 +1061,9 @@ def _check_integer_divisor(op: str, a: TensorLike, b: TensorLike) -> None:
     """
     dtypes = [x.dtype for x in (a, b) if isinstance(x, Tensor)]
     if any(d.name == "bool" for d in dtypes):
-        raise TypeError(f"{op}: not defined for bool tensors; convert them first, e.g. a.long()")
+        raise UnsupportedDtypeError(
+            f"{op}: not defined for bool tensors; convert them first, e.g. a.long()"
+        )
     if any(d.is_floating_point for d in dtypes) or any(
         isinstance(x, float) for x in (a, b) if not isinstance(x, Tensor)
     ):
@@ -1050,11 +1093,26 @@ def floor_divide(a: TensorLike, b: TensorLike) -> Tensor:
 
 
 def remainder(a: TensorLike, b: TensorLike) -> Tensor:
-    """a - floor(a / b) * b, with the sign of b (Python's %); no gradient. Integer remainder
-    by zero raises, as in PyTorch."""
+    """a - floor(a / b) * b, with the sign of b (Python's %). Integer remainder by zero
+    raises, as in PyTorch."""
     _check_integer_divisor("remainder", a, b)
-    return (
-        _compare("remainder", a, b)
-        if isinstance(a, Tensor)
-        else NoGradBinary.apply(a, b, op="remainder")
-    )
+    return _binary(Remainder, a, b)
+
+
+class Remainder(Function):
+    """out = a - floor(a / b) b, with the sign of b;  da = g,  db = -g floor(a / b)
+    (PyTorch's rule; the jumps where a / b is whole carry no gradient). Saves both inputs."""
+
+    promotion = PROMOTE
+
+    @staticmethod
+    def forward(ctx, xp, a, b):
+        ctx.save_for_backward(a, b)
+        return xp.remainder(a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        ga = g if ctx.needs_input_grad[0] else None
+        gb = -g * floor_divide(a, b) if ctx.needs_input_grad[1] else None
+        return ga, gb

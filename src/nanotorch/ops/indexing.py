@@ -16,7 +16,13 @@ from typing import Any
 from nanotorch._dim_args import dim_aliases
 from nanotorch.autograd.function import Function
 from nanotorch.autograd.grad_mode import no_grad
-from nanotorch.errors import ShapeError
+from nanotorch.errors import (
+    IndexOutOfRangeError,
+    InvalidArgumentError,
+    InvalidIndexError,
+    ShapeError,
+    UnsupportedDtypeError,
+)
 from nanotorch.ops._util import normalize_dim
 from nanotorch.ops.elementwise import where
 from nanotorch.tensor import Tensor
@@ -122,13 +128,13 @@ def take_along(a: Tensor, index: Tensor, axis: int, op: str = "index") -> Tensor
 
 def _check_index_tensor(op: str, index: Tensor, size: int, a: Tensor, axis: int) -> None:
     if not isinstance(index, Tensor):
-        raise TypeError(f"{op}: index must be a Tensor, got {type(index).__name__}")
+        raise UnsupportedDtypeError(f"{op}: index must be a Tensor, got {type(index).__name__}")
     if index.dtype.name not in ("int64", "int32"):
-        raise TypeError(f"{op}: index must be an integer tensor, got {index.dtype!r}")
+        raise UnsupportedDtypeError(f"{op}: index must be an integer tensor, got {index.dtype!r}")
     if index.numel():
         lo, hi = index_range(index)
         if lo < 0 or hi >= size:
-            raise IndexError(
+            raise IndexOutOfRangeError(
                 f"{op}: index out of range for dim {axis} of size {size} "
                 f"(tensor of shape {a.shape}); got indices from {lo} to {hi}"
                 + (" (negative indices are not supported here)" if lo < 0 else "")
@@ -194,8 +200,13 @@ def _key_items(a: Tensor, key: Any) -> list[Any]:
     """The key as a list of items, with lists and tuples of indices turned into tensors.
     (A tuple key is a tuple of items; a tuple or list inside it is one advanced index.)"""
     items = list(key) if isinstance(key, tuple) else [key]
+    # A Python bool is a 0-d mask: True adds a dim of size 1 (like None), False one of size 0.
     return [
-        _as_index_tensor(a, k) if isinstance(k, (list, tuple)) or _is_host_array(k) else k
+        None
+        if k is True
+        else _as_index_tensor(a, k)
+        if isinstance(k, (list, tuple)) or _is_host_array(k) or k is False
+        else k
         for k in items
     ]
 
@@ -207,7 +218,7 @@ def _as_index_tensor(a: Tensor, k: Any) -> Tensor:
     try:
         t = tensor(list(k) if isinstance(k, tuple) else k, device=a.device)
     except (TypeError, ValueError) as exc:
-        raise IndexError(
+        raise IndexOutOfRangeError(
             f"index: a list or tuple used as an index must hold ints or bools, got {k!r}"
         ) from exc
     if t.numel() == 0:
@@ -223,9 +234,11 @@ def _expand_ellipsis(a: Tensor, items: list[Any]) -> list[Any]:
             continue
         consumed += k.ndim if isinstance(k, Tensor) and k.dtype.name == "bool" else 1
     if sum(1 for k in items if k is Ellipsis) > 1:
-        raise IndexError("index: an index can only have a single ellipsis ('...')")
+        raise IndexOutOfRangeError("index: an index can only have a single ellipsis ('...')")
     if consumed > a.ndim:
-        raise IndexError(f"index: too many indices ({consumed}) for a tensor of rank {a.ndim}")
+        raise IndexOutOfRangeError(
+            f"index: too many indices ({consumed}) for a tensor of rank {a.ndim}"
+        )
     # Identity tests: ``in`` would compare with ==, which is elementwise on tensors.
     positions = [i for i, k in enumerate(items) if k is Ellipsis]
     fill = [slice(None)] * (a.ndim - consumed)
@@ -268,17 +281,17 @@ def _basic_getitem(a: Tensor, items: list[Any]) -> Tensor:
         if k is None:
             continue
         if not isinstance(k, slice) and not _is_int(k):
-            raise TypeError(
+            raise InvalidIndexError(
                 f"index: unsupported index {k!r}; use ints, slices, None, ..., tensors or "
                 "lists of ints"
             )
         if isinstance(k, slice):
             if k.step is not None and k.step == 0:
-                raise ValueError("index: slice step cannot be zero")
+                raise InvalidArgumentError("index: slice step cannot be zero")
         else:
             size = a.shape[dim]
             if not -size <= int(k) < size:
-                raise IndexError(
+                raise IndexOutOfRangeError(
                     f"index {int(k)} is out of range for dim {dim} with size {size} "
                     f"(tensor of shape {a.shape})"
                 )
@@ -317,7 +330,7 @@ def _advanced_getitem(a: Tensor, items: list[Any]) -> Tensor:
         elif isinstance(k, Tensor) and k.dtype.name == "bool":
             m = k.ndim
             if tuple(k.shape) != tuple(a.shape[dim_a : dim_a + m]):
-                raise IndexError(
+                raise IndexOutOfRangeError(
                     f"index: the mask of shape {k.shape} does not match the indexed dims "
                     f"{tuple(a.shape[dim_a : dim_a + m])} (dims {dim_a}..{dim_a + m - 1} of a "
                     f"tensor of shape {a.shape})"
@@ -333,7 +346,7 @@ def _advanced_getitem(a: Tensor, items: list[Any]) -> Tensor:
             dim_b += m
         elif isinstance(k, Tensor):
             if k.dtype.name not in ("int64", "int32"):
-                raise IndexError(
+                raise IndexOutOfRangeError(
                     f"index: tensors used as indices must be integer or bool tensors, got "
                     f"{k.dtype!r}"
                 )
@@ -370,7 +383,7 @@ def _advanced_getitem(a: Tensor, items: list[Any]) -> Tensor:
     try:
         common = broadcast_shapes("index", *shapes)
     except ValueError:
-        raise IndexError(
+        raise IndexOutOfRangeError(
             f"index: shape mismatch: indexing tensors of shapes {shapes} could not be "
             "broadcast together"
         ) from None
@@ -401,7 +414,7 @@ def _checked_index(idx: Tensor, d: int, b: Tensor) -> Tensor:
         lo, hi = index_range(idx)
         if lo < -size or hi >= size:
             bad = lo if lo < -size else hi
-            raise IndexError(
+            raise IndexOutOfRangeError(
                 f"index {bad} is out of range for dim {d} with size {size} (tensor of "
                 f"shape {b.shape}; negative indices count from the end)"
             )
@@ -436,7 +449,13 @@ def setitem(a: Tensor, key: Any, value: Any) -> None:
 
         value = tensor(value, dtype=a.dtype, device=a.device)
     if type(key) is int or type(key) is slice:  # the common a[i] = v and a[i:j] = v
-        a._data[key, ...] = value._data if isinstance(value, Tensor) else value
+        try:
+            a._data[key, ...] = value._data if isinstance(value, Tensor) else value
+        except ValueError as exc:  # the array library's broadcast error names no op
+            raise ShapeError(
+                f"__setitem__: a value of shape {tuple(value.shape)} cannot be written to "
+                f"a[{key!r}] of a tensor of shape {tuple(a.shape)}: {exc}"
+            ) from None
         a._version += 1
         return
     if isinstance(key, list):
@@ -446,7 +465,7 @@ def setitem(a: Tensor, key: Any, value: Any) -> None:
     if len(items) == 1 and isinstance(items[0], Tensor) and items[0].dtype.name != "bool":
         # a[idx] = v writes whole rows: the scatter works on rows, not on every element.
         if a.ndim == 0:
-            raise IndexError("index: cannot index a 0-d tensor with a tensor")
+            raise IndexOutOfRangeError("index: cannot index a 0-d tensor with a tensor")
         rows = _checked_index(items[0], 0, a).reshape(-1)
         shape = tuple(items[0].shape) + tuple(a.shape[1:])
         with no_grad():
@@ -502,7 +521,7 @@ def _broadcast_values(op: str, a: Tensor, values: Any, shape: tuple[int, ...]) -
             values = float(values) if a.dtype.is_floating_point else int(values)
         values = full((), values, dtype=a.dtype, device=a.device)
     if values.dtype is not a.dtype:
-        raise TypeError(
+        raise UnsupportedDtypeError(
             f"{op}: values dtype {values.dtype!r} differs from the tensor's {a.dtype!r}; "
             f"convert them with .to({a.dtype!r})"
         )
@@ -634,8 +653,10 @@ def nonzero(a: Tensor, *, as_tuple: bool = False) -> Tensor | tuple[Tensor, ...]
 def index_select(a: Tensor, dim: int, index: Tensor) -> Tensor:
     """Rows of ``a`` along ``dim`` at the 1-D integer tensor ``index``."""
     d = normalize_dim(dim, a.ndim, "index_select")
+    if index.ndim == 0:  # a single index, as PyTorch accepts
+        index = index.reshape(1)
     if index.ndim != 1:
-        raise ValueError(f"index_select: index must be 1-D, got shape {index.shape}")
+        raise IndexOutOfRangeError(f"index_select: index must be 1-D, got shape {index.shape}")
     return take_along(a, index, d, "index_select")
 
 
@@ -715,13 +736,13 @@ def one_hot(index: Tensor, num_classes: int = -1) -> Tensor:
     """int64 one-hot encoding with a new last dim of size ``num_classes`` (inferred as
     max + 1 when -1, which reads the data)."""
     if index.dtype.name not in ("int64", "int32"):
-        raise TypeError(f"one_hot: needs an integer tensor, got {index.dtype!r}")
+        raise UnsupportedDtypeError(f"one_hot: needs an integer tensor, got {index.dtype!r}")
     if isinstance(num_classes, bool) or not isinstance(num_classes, int):
         raise TypeError(
             f"one_hot: num_classes must be an int, got {type(num_classes).__name__} {num_classes!r}"
         )
     if num_classes < -1:
-        raise ValueError(
+        raise InvalidArgumentError(
             f"one_hot: num_classes must be -1 (infer from the data) or >= 0, got {num_classes}"
         )
     if num_classes == -1:
@@ -729,5 +750,7 @@ def one_hot(index: Tensor, num_classes: int = -1) -> Tensor:
     if index.numel():
         lo, hi = index_range(index)
         if lo < 0 or hi >= num_classes:
-            raise ValueError(f"one_hot: class values must be in [0, {num_classes}), got {lo}..{hi}")
+            raise InvalidArgumentError(
+                f"one_hot: class values must be in [0, {num_classes}), got {lo}..{hi}"
+            )
     return OneHot.apply(index, num_classes=num_classes)

@@ -33,6 +33,7 @@ from typing import Any
 
 from nanotorch.autograd.function import PROMOTE, TO_FLOAT, Function
 from nanotorch.dtypes import get_default_dtype
+from nanotorch.errors import UnsupportedDtypeError
 from nanotorch.ops import _special
 from nanotorch.ops._util import broadcast_shapes
 from nanotorch.ops.elementwise import (
@@ -75,6 +76,8 @@ OPS = (
     "erf",
     "erfc",
     "erfinv",
+    "lgamma",
+    "digamma",
     "copysign",
     "logaddexp",
     "lerp",
@@ -107,7 +110,7 @@ def _as_float(op: str, a: Tensor) -> Tensor:
     """Integer and bool inputs of a floating-point function become the default float dtype
     (PyTorch's rule for unary float ops); floating inputs pass through untouched."""
     if not isinstance(a, Tensor):
-        raise TypeError(f"{op}: expected a Tensor, got {type(a).__name__}")
+        raise UnsupportedDtypeError(f"{op}: expected a Tensor, got {type(a).__name__}")
     return a if a.dtype.is_floating_point else a.to(get_default_dtype())
 
 
@@ -206,6 +209,17 @@ _UNARY: dict[str, tuple[ArrayFn, Derivative, str]] = {
         lambda a, out, g: g * exp(out * out) * _SQRT_PI_OVER_2,
         "da = g sqrt(pi)/2 exp(erfinv(a)^2)",
     ),
+    "lgamma": (_special.lgamma, lambda a, out, g: g * digamma(a), "da = g digamma(a)"),
+    "digamma": (
+        _special.digamma,
+        lambda a, out, g: g * _trigamma(a),
+        "da = g trigamma(a) (Note [Gamma functions without the standard] in ops/_special.py)",
+    ),
+    "trigamma": (
+        _special.trigamma,
+        lambda a, out, g: _no_higher("digamma", g),
+        "first derivatives only: trigamma's own derivative is not implemented",
+    ),
     "reciprocal": (
         lambda xp, a: 1.0 / a,
         lambda a, out, g: -g * out * out,
@@ -226,6 +240,33 @@ Sinh, Cosh, Asinh, Acosh, Atanh = (
 Floor, Ceil, Trunc, Frac = (_FUNCTIONS[n] for n in ("floor", "ceil", "trunc", "frac"))
 Log2, Log10, Exp2 = (_FUNCTIONS[n] for n in ("log2", "log10", "exp2"))
 Erf, Erfc, Erfinv, Reciprocal = (_FUNCTIONS[n] for n in ("erf", "erfc", "erfinv", "reciprocal"))
+Lgamma, Digamma, Trigamma = (_FUNCTIONS[n] for n in ("lgamma", "digamma", "trigamma"))
+
+
+def lgamma(a: Tensor) -> Tensor:
+    """log |Gamma(a)|: +inf at 0 and the negative integers, as PyTorch.
+
+    >>> import nanotorch
+    >>> print(f"{nanotorch.lgamma(nanotorch.tensor(5.0)).item():.4f}")  # log(4!)
+    3.1781
+    """
+    return Lgamma.apply(_as_float("lgamma", a))
+
+
+def digamma(a: Tensor) -> Tensor:
+    """psi(a) = d/da lgamma(a); -inf at +0, nan at the negative integers, as PyTorch."""
+    return Digamma.apply(_as_float("digamma", a))
+
+
+def _trigamma(a: Tensor) -> Tensor:
+    return Trigamma.apply(a)
+
+
+def _no_higher(op: str, g: Tensor) -> Tensor:
+    raise NotImplementedError(
+        f"{op}: the second derivative (polygamma of order 2) is not implemented; "
+        "differentiate digamma once only"
+    )
 
 
 def tan(a: Tensor) -> Tensor:
@@ -285,7 +326,9 @@ def trunc(a: Tensor) -> Tensor:
 def frac(a: Tensor) -> Tensor:
     """a - trunc(a): the fractional part, with a's sign (PyTorch's ``frac``)."""
     if isinstance(a, Tensor) and not a.dtype.is_floating_point:
-        raise TypeError(f"frac: expects a floating-point tensor, got {a.dtype!r}; call .float()")
+        raise UnsupportedDtypeError(
+            f"frac: expects a floating-point tensor, got {a.dtype!r}; call .float()"
+        )
     return Frac.apply(a)
 
 
@@ -358,9 +401,9 @@ def round(a: Tensor, *, decimals: int = 0) -> Tensor:  # noqa: A001 - PyTorch's 
     ([0.0, 2.0, 3.0], [0.5, 1.5, 2.6])
     """
     if not isinstance(decimals, int) or isinstance(decimals, bool):
-        raise TypeError(f"round: decimals must be an int, got {decimals!r}")
+        raise UnsupportedDtypeError(f"round: decimals must be an int, got {decimals!r}")
     if isinstance(a, Tensor) and not a.dtype.is_floating_point and decimals != 0:
-        raise TypeError(
+        raise UnsupportedDtypeError(
             f"round: decimals={decimals} needs a floating-point tensor, got {a.dtype!r}; "
             "call .double() first"
         )
@@ -428,7 +471,8 @@ class Logaddexp(Function):
 
 class Copysign(Function):
     """out = |a| with the sign of b (the sign bit, so b = -0.0 counts as negative);
-    da = g out / a (+-1), and 0 where a = 0, as PyTorch;  db = 0 (only b's sign matters)."""
+    da = g out / a (+-1), and 0 where a = 0, as PyTorch;  db = 0 (only b's sign matters; a
+    zero gradient, not None, as PyTorch gives b a .grad of zeros)."""
 
     promotion = PROMOTE
 
@@ -440,12 +484,13 @@ class Copysign(Function):
 
     @staticmethod
     def backward(ctx, g):
-        if not ctx.needs_input_grad[0]:
-            return None, None
         a, out = ctx.saved_tensors
+        gb = g * 0 if ctx.needs_input_grad[1] else None
+        if not ctx.needs_input_grad[0]:
+            return None, gb
         at_zero = _eq(a, 0.0)
         ratio = out / where(at_zero, 1.0, a)
-        return g * where(at_zero, 0.0, ratio), None
+        return g * where(at_zero, 0.0, ratio), gb
 
 
 class Fmod(Function):

@@ -20,6 +20,7 @@ from typing import Any
 import nanotorch.creation as _c
 import nanotorch.ops as _o
 from nanotorch import dtypes as _dt
+from nanotorch.errors import UnsupportedDtypeError
 from nanotorch.tensor import Tensor
 
 # What this family exports; nanotorch.<name> and the op-spec tests derive from it
@@ -152,7 +153,7 @@ def positive(input: Tensor) -> Tensor:  # noqa: A002
     """The input itself (PyTorch returns it, not a copy); refused for bool as in PyTorch."""
     a = _tensor("positive", input)
     if a.dtype == _dt.bool_:
-        raise TypeError("positive: not supported for bool tensors")
+        raise UnsupportedDtypeError("positive: not supported for bool tensors")
     return a
 
 
@@ -205,7 +206,7 @@ def addcdiv(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value: float = 1
 
 def _integers(op: str, a: Any, b: Any) -> tuple[Tensor, Tensor]:
     if not isinstance(a, Tensor) or not isinstance(b, Tensor):
-        raise TypeError(f"{op}: input and other must be Tensors")
+        raise UnsupportedDtypeError(f"{op}: input and other must be Tensors")
     for t in (a, b):
         if t.dtype.is_floating_point or t.dtype == _dt.bool_:
             raise RuntimeError(

@@ -11,6 +11,8 @@ from collections.abc import Sequence
 
 from nanotorch._dim_args import dim_aliases
 from nanotorch.autograd.function import Function
+from nanotorch.dtypes import DType, get_default_dtype
+from nanotorch.errors import UnsupportedDtypeError
 from nanotorch.ops._util import keepdim_shape, normalize_dim, normalize_dims
 from nanotorch.ops.shape import broadcast_to, reshape
 from nanotorch.tensor import Tensor
@@ -98,7 +100,9 @@ def mean(a: Tensor, dim: Dims = None, keepdim: bool = False, *, dtype=None) -> T
     if dtype is not None:
         a = a.to(dtype)
     if not a.dtype.is_floating_point:
-        raise TypeError(f"mean: needs a floating tensor, got {a.dtype!r}; call .float() first")
+        raise UnsupportedDtypeError(
+            f"mean: needs a floating tensor, got {a.dtype!r}; call .float() first"
+        )
     dims = normalize_dims(dim, a.ndim, "mean")
     # An empty reduction gives nan, as in PyTorch (0 / 0).
     return (
@@ -243,11 +247,12 @@ class AmaxAmin(Function):
 
 def _nonempty(op: str, a: Tensor, dims: tuple[int, ...]) -> None:
     # An empty max has no value to give (sum gives 0, logsumexp -inf); PyTorch raises a
-    # RuntimeError, and earlier nanotorch a ValueError: InvalidArgumentError is both.
+    # RuntimeError or (argmax, amax) an IndexError, and earlier nanotorch a ValueError:
+    # EmptyReductionError is all three.
     if any(a.shape[d] == 0 for d in dims) or (not dims and a.numel() == 0):
-        from nanotorch.errors import InvalidArgumentError
+        from nanotorch.errors import EmptyReductionError
 
-        raise InvalidArgumentError(
+        raise EmptyReductionError(
             f"{op}: cannot reduce over an empty dimension (shape {a.shape}); the max or min "
             "of nothing is undefined -- check the size first, or pass a dim of non-zero size"
         )
@@ -281,6 +286,12 @@ class ArgReduce(Function):
 
 @dim_aliases
 def argmax(a: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
+    _not_bool("argmax", a)
+    return _argmax(a, dim, keepdim)
+
+
+def _argmax(a: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
+    # max(a, dim) of a bool tensor is allowed in PyTorch, argmax is not: max comes here.
     d = None if dim is None else normalize_dim(dim, a.ndim, "argmax")
     if a.ndim == 0:
         d, a = None, reshape(a, (1,))  # a 0-d tensor's one element is at index 0
@@ -291,6 +302,11 @@ def argmax(a: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
 
 @dim_aliases
 def argmin(a: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
+    _not_bool("argmin", a)
+    return _argmin(a, dim, keepdim)
+
+
+def _argmin(a: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
     d = None if dim is None else normalize_dim(dim, a.ndim, "argmin")
     if a.ndim == 0:
         d, a = None, reshape(a, (1,))  # a 0-d tensor's one element is at index 0
@@ -327,14 +343,14 @@ def max(a: Tensor, dim=None, keepdim: bool = False):  # noqa: A001
     gradient flowing to the chosen index; ``max(a, b)``: elementwise maximum."""
     from nanotorch.ops.elementwise import maximum
 
-    return _max_min("max", a, dim, keepdim, maximum, amax, argmax)
+    return _max_min("max", a, dim, keepdim, maximum, amax, _argmax)
 
 
 @dim_aliases
 def min(a: Tensor, dim=None, keepdim: bool = False):  # noqa: A001
     from nanotorch.ops.elementwise import minimum
 
-    return _max_min("min", a, dim, keepdim, minimum, amin, argmin)
+    return _max_min("min", a, dim, keepdim, minimum, amin, _argmin)
 
 
 class LogSumExp(Function):
@@ -366,6 +382,8 @@ class LogSumExp(Function):
 
 @dim_aliases
 def logsumexp(a: Tensor, dim: Dims = None, keepdim: bool = False) -> Tensor:
+    if not a.dtype.is_floating_point:  # integers give the default float, as in PyTorch
+        a = a.to(get_default_dtype())
     dims = normalize_dims(dim, a.ndim, "logsumexp")
     return LogSumExp.apply(a, dims=dims, keepdim=keepdim)
 
@@ -417,10 +435,32 @@ class LogSoftmax(Function):
 
 
 @dim_aliases
-def softmax(a: Tensor, dim: int = -1) -> Tensor:
+def softmax(a: Tensor, dim: int = -1, dtype: DType | None = None) -> Tensor:
+    """exp(a) / sum(exp(a)) along ``dim``; ``dtype`` casts the input first (PyTorch's
+    argument, for a float64 softmax of float32 logits)."""
+    a = _softmax_input("softmax", a, dtype)
     return Softmax.apply(a, dim=normalize_dim(dim, a.ndim, "softmax"))
 
 
+def _softmax_input(op: str, a: Tensor, dtype: DType | None) -> Tensor:
+    if dtype is not None:
+        a = a.to(dtype)
+    if not a.dtype.is_floating_point:
+        raise UnsupportedDtypeError(
+            f"{op}: needs a floating tensor, got {a.dtype!r}; pass dtype=nanotorch.float32 "
+            "or call .float() first"
+        )
+    return a
+
+
+def _not_bool(op: str, a: Tensor) -> None:
+    if a.dtype.name == "bool":
+        raise UnsupportedDtypeError(
+            f"{op}: does not support bool tensors (as in PyTorch); convert first, e.g. a.long()"
+        )
+
+
 @dim_aliases
-def log_softmax(a: Tensor, dim: int = -1) -> Tensor:
+def log_softmax(a: Tensor, dim: int = -1, dtype: DType | None = None) -> Tensor:
+    a = _softmax_input("log_softmax", a, dtype)
     return LogSoftmax.apply(a, dim=normalize_dim(dim, a.ndim, "log_softmax"))

@@ -20,8 +20,9 @@ from typing import Any
 from nanotorch._dim_args import dim_aliases
 from nanotorch.autograd.function import Function
 from nanotorch.autograd.grad_mode import is_grad_enabled
+from nanotorch.errors import IndexOutOfRangeError, UnsupportedDtypeError
 from nanotorch.ops._util import keepdim_shape, normalize_dim, normalize_dims
-from nanotorch.ops.elementwise import where
+from nanotorch.ops.elementwise import isnan, where
 from nanotorch.ops.indexing import gather
 from nanotorch.ops.reduction import ValuesIndices, amax, amin, mean, sum, var
 from nanotorch.ops.shape import flip, reshape
@@ -42,6 +43,7 @@ OPS = (
     "std_mean",
     "median",
     "mode",
+    "nanmedian",
     "norm",
 )
 
@@ -325,7 +327,7 @@ class LogCumSumExp(Function):
 def logcumsumexp(a: Tensor, dim: int) -> Tensor:
     """log(cumsum(exp(a))) along ``dim``, computed without overflow or underflow."""
     if not a.dtype.is_floating_point:
-        raise TypeError(
+        raise UnsupportedDtypeError(
             f"logcumsumexp: needs a floating tensor, got {a.dtype!r}; call .float() first"
         )
     d = _scan_dim("logcumsumexp", a, dim)
@@ -366,7 +368,7 @@ def std_mean(
 def _check_reducible(op: str, a: Tensor, dim: int | None) -> None:
     size = a.numel() if dim is None else (a.shape[dim] if a.ndim else 1)
     if size == 0:
-        raise IndexError(
+        raise IndexOutOfRangeError(
             f"{op}: cannot take the {op} of an empty dimension (shape {a.shape}); "
             "reduce over a non-empty dim"
         )
@@ -401,14 +403,62 @@ def median(a: Tensor, dim: int | None = None, keepdim: bool = False) -> Any:
     >>> nanotorch.tensor([4.0, 1.0, 3.0, 2.0]).median().item()
     2.0
     """
+    if a.dtype.name == "bool":
+        raise UnsupportedDtypeError("median: not defined for bool tensors; call .long() first")
     if dim is None:
+        if a.numel() == 0 and a.dtype.is_floating_point:  # nan, as PyTorch's median()
+            return a.detach().new_full((), float("nan"))
         _check_reducible("median", a, None)
         flat = reshape(a, (-1,))
         index = _MedianIndex.apply(flat, dim=0)
-        return reshape(gather(flat, 0, index), ())
+        return _evenly_shared(flat, reshape(gather(flat, 0, index), ()))
     d = normalize_dim(dim, a.ndim, "median")
     _check_reducible("median", a, d)
     return _pick_along("median", a, d, keepdim, lambda x: _MedianIndex.apply(x, dim=d))
+
+
+def _evenly_shared(flat: Tensor, value: Tensor) -> Tensor:
+    """``value`` (an element of ``flat``) with its gradient shared evenly among the elements
+    equal to it, as PyTorch does for the full reductions median(), nanmedian(), max(), min().
+    The forward adds an exact zero: (flat - value) vanishes wherever the mask is set."""
+    v = value.detach()
+    ties = flat.detach() == v
+    count = ties.sum()
+    shared = ((flat - v) * ties).sum() / where(count > 0, count, 1)
+    return v + shared if flat.requires_grad else value
+
+
+def nanmedian(a: Tensor, dim: int | None = None, keepdim: bool = False) -> Any:
+    """``median`` ignoring NaNs: the lower median of the non-NaN values (NaN where a line has
+    only NaNs). ``nanmedian(a)`` is a 0-d tensor, ``nanmedian(a, dim)`` (values, indices).
+
+    >>> import nanotorch
+    >>> nanotorch.tensor([4.0, float("nan"), 1.0]).nanmedian().item()
+    1.0
+    """
+    if a.dtype.name == "bool":
+        raise UnsupportedDtypeError("nanmedian: not defined for bool tensors; call .long() first")
+    if dim is None:
+        if a.numel() == 0 and a.dtype.is_floating_point:  # nan, as PyTorch's nanmedian()
+            return a.detach().new_full((), float("nan"))
+        _check_reducible("nanmedian", a, None)
+        flat = reshape(a, (-1,))
+        return _evenly_shared(flat, nanmedian(flat, 0).values)
+    d = normalize_dim(dim, a.ndim, "nanmedian")
+    _check_reducible("nanmedian", a, d)
+    x, was_0d = _as_1d_if_0d(a)
+    from nanotorch.ops.sorting import sort  # sorting builds on this module
+
+    # NaNs sort last, so the k-th of the n non-NaN values is the k-th sorted value.
+    ordered = sort(x, d, stable=True)
+    n = (~isnan(x.detach())).sum(d, keepdim=True)
+    k = (n - 1).clamp(min=0) // 2
+    values, indices = gather(ordered.values, d, k), gather(ordered.indices, d, k)
+    if was_0d:
+        return ValuesIndices(reshape(values, ()), reshape(indices, ()))
+    if not keepdim:
+        values, indices = values.squeeze(d), indices.squeeze(d)
+    return ValuesIndices(values, indices)
 
 
 def _pick_along(op: str, a: Tensor, d: int, keepdim: bool, find: Any) -> ValuesIndices:
@@ -516,7 +566,9 @@ class VectorNorm(Function):
 
 def _check_floating(op: str, a: Tensor) -> None:
     if not a.dtype.is_floating_point:
-        raise TypeError(f"{op}: needs a floating tensor, got {a.dtype!r}; call .float() first")
+        raise UnsupportedDtypeError(
+            f"{op}: needs a floating tensor, got {a.dtype!r}; call .float() first"
+        )
 
 
 class SingularValueNorm(Function):

@@ -30,7 +30,12 @@ from typing import Any
 
 from nanotorch.autograd.function import Function
 from nanotorch.autograd.grad_mode import no_grad
-from nanotorch.errors import IndexOutOfRangeError, ShapeError
+from nanotorch.errors import (
+    IndexOutOfRangeError,
+    InvalidArgumentError,
+    ShapeError,
+    UnsupportedDtypeError,
+)
 from nanotorch.ops._util import broadcast_shapes, normalize_dim
 from nanotorch.ops.elementwise import where
 from nanotorch.ops.indexing import (
@@ -88,7 +93,7 @@ def _check_tensor(op: str, name: str, t: Any) -> None:
 def _check_int_index(op: str, index: Any) -> None:
     _check_tensor(op, "index", index)
     if index.dtype.name not in ("int64", "int32"):
-        raise TypeError(
+        raise UnsupportedDtypeError(
             f"{op}: index must be an int64 tensor, got {index.dtype!r}; convert it with .long()"
         )
 
@@ -115,7 +120,7 @@ def _wrap_negative(index: Tensor, size: int) -> Tensor:
 
 def _same_dtype(op: str, input: Tensor, other: Tensor, name: str) -> None:  # noqa: A002
     if other.dtype is not input.dtype:
-        raise TypeError(
+        raise UnsupportedDtypeError(
             f"{op}: {name} dtype {other.dtype!r} differs from input dtype {input.dtype!r}; "
             f"convert it with .to({input.dtype!r})"
         )
@@ -182,7 +187,8 @@ def scatter(
     writer's value (PyTorch leaves it undefined).
 
     Gradient: ``input`` gets ``g`` where nothing was written; ``src[i, j]`` gets ``g`` at the
-    position it was written to (zero if a later writer overwrote it).
+    position it names, also where a later writer overwrote it (PyTorch's rule: the gradient
+    of src is ``g.gather(dim, index)``).
 
     >>> import nanotorch
     >>> x = nanotorch.zeros(2, 3)
@@ -197,7 +203,9 @@ def scatter(
         src, value = None, src
     if reduce is not None:
         if reduce not in ("add", "multiply"):
-            raise ValueError(f"scatter: reduce must be 'add' or 'multiply', got {reduce!r}")
+            raise InvalidArgumentError(
+                f"scatter: reduce must be 'add' or 'multiply', got {reduce!r}"
+            )
         if src is None:
             from nanotorch.creation import full
 
@@ -208,7 +216,23 @@ def scatter(
         with no_grad():
             written = Counts.apply(positions, size=flat.shape[0]) > 0
         return reshape(where(written, _fill_value(input, value), flat), input.shape)
-    return reshape(_assign(flat, positions, values), input.shape)
+    out = _RouteToSources.apply(_assign(flat, positions, values.detach()), values, at=positions)
+    return reshape(out, input.shape)
+
+
+class _RouteToSources(Function):
+    """out = the first input, unchanged;  d(out) = g, d(values) = g[positions]: every source
+    of a scatter gets the gradient at the position it names, as PyTorch's scatter does, while
+    the forward keeps the last writer's value."""
+
+    @staticmethod
+    def forward(ctx, xp, out, values, at):
+        ctx.at = at
+        return xp.asarray(out, copy=True)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g, g[ctx.at] if ctx.needs_input_grad[1] else None
 
 
 def _fill_value(input: Tensor, value: Any) -> Any:  # noqa: A002
@@ -220,7 +244,7 @@ def _fill_value(input: Tensor, value: Any) -> Any:  # noqa: A002
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         if input.dtype.name == "bool":
             return bool(value)
-        raise TypeError(f"fill value must be a number, got {type(value).__name__}")
+        raise UnsupportedDtypeError(f"fill value must be a number, got {type(value).__name__}")
     return float(value) if input.dtype.is_floating_point else int(value)
 
 
@@ -336,7 +360,9 @@ def scatter_reduce(
     [5.0, 2.0]
     """
     if reduce not in _REDUCES:
-        raise ValueError(f"scatter_reduce: reduce must be one of {_REDUCES}, got {reduce!r}")
+        raise InvalidArgumentError(
+            f"scatter_reduce: reduce must be one of {_REDUCES}, got {reduce!r}"
+        )
     _check_tensor("scatter_reduce", "src", src)
     flat, positions, values, _ = _scatter_setup("scatter_reduce", input, dim, index, src)
     size = flat.shape[0]
@@ -485,7 +511,7 @@ def _mask_setup(op: str, input: Tensor, mask: Any) -> Tensor:  # noqa: A002
     _check_tensor(op, "input", input)
     _check_tensor(op, "mask", mask)
     if mask.dtype.name != "bool":
-        raise TypeError(f"{op}: mask must be a bool tensor, got {mask.dtype!r}")
+        raise UnsupportedDtypeError(f"{op}: mask must be a bool tensor, got {mask.dtype!r}")
     shape = broadcast_shapes(op, tuple(input.shape), tuple(mask.shape))
     if shape != tuple(input.shape):
         raise ShapeError(
@@ -548,7 +574,9 @@ def masked_select(input: Tensor, mask: Tensor) -> Tensor:  # noqa: A002
     _check_tensor("masked_select", "input", input)
     _check_tensor("masked_select", "mask", mask)
     if mask.dtype.name != "bool":
-        raise TypeError(f"masked_select: mask must be a bool tensor, got {mask.dtype!r}")
+        raise UnsupportedDtypeError(
+            f"masked_select: mask must be a bool tensor, got {mask.dtype!r}"
+        )
     shape = broadcast_shapes("masked_select", tuple(input.shape), tuple(mask.shape))
     return getitem(
         reshape(broadcast_to(input, shape), (-1,)), reshape(broadcast_to(mask, shape), (-1,))

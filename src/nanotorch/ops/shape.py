@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from nanotorch._dim_args import dim_aliases
 from nanotorch.autograd.function import PROMOTE, Function
-from nanotorch.errors import ShapeError
+from nanotorch.errors import InvalidArgumentError, ShapeError
 from nanotorch.ops._util import int_list, normalize_dim, normalize_dims
 from nanotorch.tensor import Tensor
 
@@ -96,7 +96,7 @@ def flatten(a: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     s = normalize_dim(start_dim, a.ndim, "flatten")
     e = normalize_dim(end_dim, a.ndim, "flatten")
     if s > e:
-        raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
+        raise InvalidArgumentError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
     shape = a.shape
     return reshape(a, shape[:s] + (-1,) + shape[e + 1 :])
 
@@ -144,7 +144,7 @@ def permute(a: Tensor, *dims: int | Sequence[int]) -> Tensor:
         raise ShapeError(f"permute: got {len(dims)} dims {dims} for a tensor of rank {a.ndim}")
     norm = tuple(normalize_dim(d, a.ndim, "permute") for d in dims)  # type: ignore[arg-type]
     if sorted(norm) != list(range(a.ndim)):
-        raise ValueError(f"permute: dims {dims} are not a permutation of 0..{a.ndim - 1}")
+        raise InvalidArgumentError(f"permute: dims {dims} are not a permutation of 0..{a.ndim - 1}")
     if norm == tuple(range(a.ndim)):
         return a
     return Permute.apply(a, dims=norm)
@@ -153,6 +153,8 @@ def permute(a: Tensor, *dims: int | Sequence[int]) -> Tensor:
 def transpose(a: Tensor, dim0: int, dim1: int) -> Tensor:
     d0 = normalize_dim(dim0, a.ndim, "transpose")
     d1 = normalize_dim(dim1, a.ndim, "transpose")
+    if a.ndim == 0:  # dims 0 and -1 name the one "dim" of a scalar: nothing to swap
+        return reshape(a, ())
     order = list(range(a.ndim))
     order[d0], order[d1] = order[d1], order[d0]
     return permute(a, tuple(order))
@@ -248,7 +250,7 @@ class Cat(Function):
 def _check_tensor_list(op: str, tensors: Sequence[Tensor]) -> list[Tensor]:
     tensors = list(tensors)
     if not tensors:
-        raise ValueError(f"{op}: expects a non-empty sequence of tensors")
+        raise InvalidArgumentError(f"{op}: expects a non-empty sequence of tensors")
     for i, x in enumerate(tensors):
         if not isinstance(x, Tensor):
             raise TypeError(f"{op}: element {i} is a {type(x).__name__}, not a Tensor")
@@ -258,6 +260,22 @@ def _check_tensor_list(op: str, tensors: Sequence[Tensor]) -> list[Tensor]:
 @dim_aliases
 def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     tensors = _check_tensor_list("cat", tensors)
+    for i, x in enumerate(tensors):
+        if x.ndim == 0:
+            raise ShapeError(
+                f"cat: zero-dimensional tensor (at position {i}) cannot be concatenated; "
+                "use stack, or reshape it to (1,) first"
+            )
+    # PyTorch's legacy rule: a 1-D empty tensor joins anything (it is skipped), so code that
+    # starts from torch.tensor([]) and concatenates onto it keeps working.
+    skipped: list[Tensor] = []
+    if any(x.ndim != 1 for x in tensors):
+        kept = [x for x in tensors if tuple(x.shape) != (0,)]
+        skipped = [x for x in tensors if tuple(x.shape) == (0,) and x.requires_grad]
+        tensors = kept or tensors
+    if skipped:  # they still get a (empty) gradient, as in PyTorch: add their empty sums
+        out = cat(tensors, dim)
+        return out + sum(x.sum() for x in skipped) * 0
     ref = tensors[0]
     d = normalize_dim(dim, ref.ndim, "cat")
     for i, x in enumerate(tensors):
@@ -314,7 +332,7 @@ def split(a: Tensor, split_size_or_sections: int | Sequence[int], dim: int = 0) 
     if isinstance(split_size_or_sections, int):
         size = split_size_or_sections
         if size <= 0:
-            raise ValueError(f"split: split_size must be positive, got {size}")
+            raise InvalidArgumentError(f"split: split_size must be positive, got {size}")
         sizes = [min(size, n - s) for s in range(0, n, size)] or [0]
     else:
         sizes = list(int_list("split", "split_size_or_sections", split_size_or_sections))
@@ -331,7 +349,7 @@ def split(a: Tensor, split_size_or_sections: int | Sequence[int], dim: int = 0) 
 @dim_aliases
 def chunk(a: Tensor, chunks: int, dim: int = 0) -> tuple:
     if chunks <= 0:
-        raise ValueError(f"chunk: chunks must be positive, got {chunks}")
+        raise InvalidArgumentError(f"chunk: chunks must be positive, got {chunks}")
     d = normalize_dim(dim, a.ndim, "chunk")
     n = a.shape[d]
     size = -(-n // chunks) if n else 1

@@ -16,7 +16,12 @@ from typing import Any
 
 from nanotorch.autograd.function import Function
 from nanotorch.autograd.grad_mode import no_grad
-from nanotorch.errors import ShapeError
+from nanotorch.errors import (
+    IndexOutOfRangeError,
+    InvalidArgumentError,
+    ShapeError,
+    UnsupportedDtypeError,
+)
 from nanotorch.ops._util import normalize_dim
 from nanotorch.ops.elementwise import where
 from nanotorch.ops.indexing import Take, getitem, index_range
@@ -81,7 +86,7 @@ def repeat(a: Tensor, *sizes: int | Sequence[int]) -> Tensor:
             f"(shape {a.shape}); give at least one per dim"
         )
     if any(r < 0 for r in reps):
-        raise ValueError(f"repeat: sizes must be non-negative, got {reps}")
+        raise InvalidArgumentError(f"repeat: sizes must be non-negative, got {reps}")
     shape = (1,) * (len(reps) - a.ndim) + tuple(a.shape)
     spread = [v for s in shape for v in (1, s)]
     target = [v for r, s in zip(reps, shape) for v in (r, s)]
@@ -139,12 +144,14 @@ def repeat_interleave(
     n = input.shape[d]
     if isinstance(repeats, Tensor) and repeats.numel() == 1 and repeats.ndim <= 1:
         if repeats.dtype.is_floating_point:
-            raise TypeError(f"repeat_interleave: repeats must be integers, got {repeats.dtype!r}")
+            raise UnsupportedDtypeError(
+                f"repeat_interleave: repeats must be integers, got {repeats.dtype!r}"
+            )
         repeats = int(repeats.item())
     if not isinstance(repeats, Tensor):
         r = _ints("repeat_interleave", "repeats", (repeats,))[0]
         if r < 0:
-            raise ValueError(f"repeat_interleave: repeats must be non-negative, got {r}")
+            raise InvalidArgumentError(f"repeat_interleave: repeats must be non-negative, got {r}")
         shape = tuple(input.shape)
         spread = broadcast_to(
             reshape(input, shape[: d + 1] + (1,) + shape[d + 1 :]),
@@ -152,7 +159,7 @@ def repeat_interleave(
         )
         return reshape(spread, shape[:d] + (n * r,) + shape[d + 1 :])
     if repeats.dtype.name not in ("int64", "int32") or repeats.ndim != 1:
-        raise TypeError(
+        raise UnsupportedDtypeError(
             f"repeat_interleave: repeats must be an int or a 1-D integer tensor, got "
             f"{repeats.dtype!r} of shape {repeats.shape}"
         )
@@ -162,7 +169,7 @@ def repeat_interleave(
             f"(shape {input.shape}) has {n} slices; give one count per slice"
         )
     if n and index_range(repeats)[0] < 0:
-        raise ValueError("repeat_interleave: repeats must be non-negative")
+        raise InvalidArgumentError("repeat_interleave: repeats must be non-negative")
     counts = repeats.long()
     total = output_size if output_size is not None else int(counts.sum().item()) if n else 0
     with no_grad():
@@ -182,7 +189,7 @@ def roll(a: Tensor, shifts: int | Sequence[int], dims: int | Sequence[int] | Non
         if not isinstance(shifts, int):
             flat_shifts = _ints("roll", "shifts", (shifts,))
             if len(flat_shifts) != 1:
-                raise ValueError(
+                raise InvalidArgumentError(
                     f"roll: {len(flat_shifts)} shifts {flat_shifts} need as many dims; pass "
                     "dims= (without dims the tensor is rolled flattened, by one shift)"
                 )
@@ -191,7 +198,7 @@ def roll(a: Tensor, shifts: int | Sequence[int], dims: int | Sequence[int] | Non
     shift_t = _ints("roll", "shifts", (shifts,))
     dim_t = _ints("roll", "dims", (dims,))
     if len(shift_t) != len(dim_t):
-        raise ValueError(
+        raise InvalidArgumentError(
             f"roll: shifts {shift_t} and dims {dim_t} must have the same number of entries"
         )
     out = a
@@ -239,7 +246,7 @@ def diagonal(a: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor
     d1 = normalize_dim(dim1, a.ndim, "diagonal")
     d2 = normalize_dim(dim2, a.ndim, "diagonal")
     if d1 == d2:
-        raise ValueError(f"diagonal: dim1 and dim2 must differ, both are {dim1}")
+        raise InvalidArgumentError(f"diagonal: dim1 and dim2 must differ, both are {dim1}")
     x = movedim(a, (d1, d2), (-2, -1))
     n, m = x.shape[-2], x.shape[-1]
     length = max(0, min(n, m - offset) if offset >= 0 else min(n + offset, m))
@@ -259,7 +266,7 @@ def diag_embed(a: Tensor, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Te
     d1 = normalize_dim(dim1, nd, "diag_embed")
     d2 = normalize_dim(dim2, nd, "diag_embed")
     if d1 == d2:
-        raise ValueError(f"diag_embed: dim1 and dim2 must differ, both are {dim1}")
+        raise InvalidArgumentError(f"diag_embed: dim1 and dim2 must differ, both are {dim1}")
     if a.ndim == 0:
         raise ShapeError("diag_embed: input must have at least one dim, got a 0-d tensor")
     n = a.shape[-1]
@@ -297,9 +304,9 @@ def meshgrid(*tensors: Tensor | Sequence[Tensor], indexing: str = "ij") -> tuple
     if len(tensors) == 1 and isinstance(tensors[0], (tuple, list)):
         tensors = tuple(tensors[0])
     if indexing not in ("ij", "xy"):
-        raise ValueError(f"meshgrid: indexing must be 'ij' or 'xy', got {indexing!r}")
+        raise InvalidArgumentError(f"meshgrid: indexing must be 'ij' or 'xy', got {indexing!r}")
     if not tensors:
-        raise ValueError("meshgrid: expects at least one tensor")
+        raise InvalidArgumentError("meshgrid: expects at least one tensor")
     for k, t in enumerate(tensors):
         if not isinstance(t, Tensor) or t.ndim > 1:
             raise ShapeError(
@@ -338,7 +345,7 @@ def _tri_indices(op: str, row: int, col: int, offset: int, lower: bool, dtype, d
         if isinstance(v, bool) or not isinstance(v, int):
             raise TypeError(f"{op}: {name} must be an int, got {v!r}")
     if row < 0 or col < 0:
-        raise ValueError(f"{op}: row and col must be non-negative, got {row} and {col}")
+        raise InvalidArgumentError(f"{op}: row and col must be non-negative, got {row} and {col}")
     # Small integer bookkeeping on the host, one transfer at the end, as for arange.
     pairs = [
         (i, j)
@@ -381,13 +388,15 @@ def movedim(a: Tensor, source: int | Sequence[int], destination: int | Sequence[
     src = _ints("movedim", "source", (source,))
     dst = _ints("movedim", "destination", (destination,))
     if len(src) != len(dst):
-        raise ValueError(
+        raise InvalidArgumentError(
             f"movedim: source {src} and destination {dst} must have the same number of dims"
         )
     src = tuple(normalize_dim(d, a.ndim, "movedim") for d in src)
     dst = tuple(normalize_dim(d, a.ndim, "movedim") for d in dst)
     if len(set(src)) != len(src) or len(set(dst)) != len(dst):
-        raise ValueError(f"movedim: repeated dim in source {source} or destination {destination}")
+        raise InvalidArgumentError(
+            f"movedim: repeated dim in source {source} or destination {destination}"
+        )
     order: list[int | None] = [None] * a.ndim
     for s, d in zip(src, dst):
         order[d] = s
@@ -404,7 +413,7 @@ def narrow(a: Tensor, dim: int, start: int | Tensor, length: int) -> Tensor:
     if start < 0:
         start += size
     if not 0 <= start <= size or length < 0 or start + length > size:
-        raise IndexError(
+        raise IndexOutOfRangeError(
             f"narrow: start {start} and length {length} do not fit in dim {dim} of size "
             f"{size} (tensor of shape {a.shape})"
         )
@@ -423,7 +432,7 @@ def unfold_windows(a: Tensor, dimension: int, size: int, step: int) -> Tensor:
             f"(tensor of shape {a.shape})"
         )
     if step <= 0:
-        raise ValueError(f"unfold: step must be positive, got {step}")
+        raise InvalidArgumentError(f"unfold: step must be positive, got {step}")
     if a.ndim == 0:
         return reshape(a, (1,))
     count = (n - size) // step + 1

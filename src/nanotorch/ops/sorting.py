@@ -15,6 +15,7 @@ from typing import Any
 from nanotorch import dtypes as _dt
 from nanotorch._dim_args import dim_aliases
 from nanotorch.autograd.function import Function
+from nanotorch.errors import IndexOutOfRangeError
 from nanotorch.ops._util import normalize_dim
 from nanotorch.ops.indexing import gather
 from nanotorch.ops.reduction import ValuesIndices
@@ -24,7 +25,17 @@ from nanotorch.tensor import Tensor
 
 # What this family exports; nanotorch.<name> and the op-spec tests derive from it
 # (Note [Op registry] in ops/__init__.py).
-OPS = ("sort", "argsort", "topk", "kthvalue", "unique", "searchsorted", "bucketize")
+OPS = (
+    "sort",
+    "argsort",
+    "topk",
+    "kthvalue",
+    "unique",
+    "unique_consecutive",
+    "msort",
+    "searchsorted",
+    "bucketize",
+)
 
 
 class _ArgSort(Function):
@@ -207,7 +218,9 @@ def unique(
         parts = lambda part: _Unique.apply(a, part=part)  # noqa: E731
     else:
         if a.ndim == 0:
-            raise IndexError(f"unique: dim={dim} needs a tensor with at least 1 dim, got 0-d")
+            raise IndexOutOfRangeError(
+                f"unique: dim={dim} needs a tensor with at least 1 dim, got 0-d"
+            )
         d = normalize_dim(dim, a.ndim, "unique")
         parts = lambda part: _UniqueSlices.apply(a, dim=d, part=part)  # noqa: E731
     out = [parts("values")]
@@ -320,3 +333,50 @@ def bucketize(
             "searchsorted for one sequence per row"
         )
     return searchsorted(boundaries, input, out_int32=out_int32, right=right)
+
+
+def msort(a: Tensor) -> Tensor:
+    """The values of ``a`` sorted along dim 0 (``sort(a, dim=0).values``)."""
+    return sort(a, 0).values
+
+
+def unique_consecutive(
+    a: Tensor,
+    return_inverse: bool = False,
+    return_counts: bool = False,
+    dim: int | None = None,
+) -> Any:
+    """The input (flattened) with each run of equal consecutive values collapsed to one, as
+    PyTorch's ``unique_consecutive``; optionally the run each element belongs to
+    (``inverse``, in ``a``'s shape) and the run lengths (``counts``). No gradient.
+
+    >>> import nanotorch
+    >>> nanotorch.unique_consecutive(nanotorch.tensor([1, 1, 2, 1])).tolist()
+    [1, 2, 1]
+    """
+    from nanotorch.creation import ones, tensor
+    from nanotorch.ops.indexing import nonzero
+    from nanotorch.ops.scan import cumsum
+    from nanotorch.ops.shape import cat
+
+    if dim is not None:
+        raise NotImplementedError(
+            "unique_consecutive: dim= is not implemented; flatten, or use unique(dim=...)"
+        )
+    flat = reshape(a.detach(), (-1,))
+    n = flat.shape[0]
+    starts = ones(min(n, 1), dtype=_dt.bool_, device=a.device)
+    if n > 1:
+        starts = cat([starts, flat[1:] != flat[:-1]])
+    values = flat[starts]
+    out: list[Tensor] = [values]
+    if return_inverse:
+        out.append(reshape(cumsum(starts.long(), 0) - 1, tuple(a.shape)))
+    if return_counts:
+        begin = reshape(nonzero(starts), (-1,))
+        if n == 0:  # no runs (and the standard forbids slicing past an empty axis)
+            out.append(begin)
+        else:
+            end = cat([begin[1:], tensor([n], device=a.device)])
+            out.append(end - begin)
+    return out[0] if len(out) == 1 else tuple(out)

@@ -1,0 +1,221 @@
+"""Indexing against PyTorch: basic, advanced and bool-mask getitem, setitem, and the
+gather/scatter/index_*/masked_*/take families."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from ._harness import B, Case, I, R, params, run_case  # noqa: E402 - after the skip
+
+
+def _set(index, value_from_input: bool = False):  # noqa: ANN001, ANN202
+    def f(L, x, v=None):  # noqa: ANN001, ANN202, N803
+        y = x.clone()
+        y[index] = v if value_from_input else 7.0
+        return y
+
+    return f
+
+
+GETITEM = [
+    Case("int", lambda L, x: x[1], [R(3, 4)]),
+    Case("neg-int", lambda L, x: x[-1, -2], [R(3, 4)]),
+    Case("slice", lambda L, x: x[1:, ::2], [R(3, 4)]),
+    Case("slice-neg-step-free", lambda L, x: x[-2:], [R(3, 4)]),
+    Case("slice-out-of-range", lambda L, x: x[5:10], [R(3, 4)]),
+    Case("ellipsis", lambda L, x: x[..., 1], [R(2, 3, 4)]),
+    Case("none", lambda L, x: x[None, :, None], [R(3, 4)]),
+    Case("0d-none", lambda L, x: x[None], [R()]),
+    Case("0d-ellipsis", lambda L, x: x[...], [R()]),
+    Case("list", lambda L, x: x[[0, 2, 0]], [R(3, 4)]),
+    Case("tensor-index", lambda L, x, i: x[i], [R(3, 4), np.array([2, 0, 2, -1])]),
+    Case("tensor-index-2d", lambda L, x, i: x[:, i], [R(3, 4), np.array([[0, 1], [3, 3]])]),
+    Case("two-tensors", lambda L, x, i, j: x[i, j], [R(3, 4), np.array([0, 2]), np.array([1, 3])]),
+    Case(
+        "two-tensors-broadcast",
+        lambda L, x, i, j: x[i, j],
+        [R(3, 4), np.array([[0], [2]]), np.array([1, 3])],
+    ),
+    Case(
+        "adv-separated",
+        lambda L, x, i, j: x[i, :, j],
+        [R(3, 4, 5), np.array([0, 2]), np.array([1, 3])],
+    ),
+    Case(
+        "adv-adjacent-middle",
+        lambda L, x, i, j: x[:, i, j],
+        [R(3, 4, 5), np.array([0, 2]), np.array([1, 3])],
+    ),
+    Case("bool-mask", lambda L, x, m: x[m], [R(3, 4), B(3, 4)]),
+    Case("bool-mask-rows", lambda L, x, m: x[m], [R(3, 4), np.array([True, False, True])]),
+    Case("bool-mask-cols", lambda L, x, m: x[:, m], [R(3, 4), np.array([1, 0, 1, 1], bool)]),
+    Case("bool-mask-0d", lambda L, x: x[True], [R(3)]),
+    Case("bool-mask-0d-false", lambda L, x: x[False], [R(3)]),
+    Case("int-tensor-0d", lambda L, x, i: x[i], [R(3, 4), np.array(1)]),
+    Case("slice-and-list", lambda L, x: x[1:, [0, 3]], [R(3, 4)]),
+    Case("index-out-of-range", lambda L, x: x[3], [R(3, 4)], error=True),
+    Case("tensor-out-of-range", lambda L, x, i: x[i], [R(3), np.array([3])], error=True),
+    Case("too-many-indices", lambda L, x: x[0, 0, 0], [R(3, 4)], error=True),
+    Case("bool-mask-shape-error", lambda L, x, m: x[m], [R(3, 4), B(4)], error=True),
+    Case("float-index-error", lambda L, x, i: x[i], [R(3), np.array([0.0])], error=True),
+    Case("transposed", lambda L, x: x.t()[1:, [0, 2]], [R(3, 4)]),
+    Case("int-input", lambda L, x, m: x[m], [I(3, 4), B(3, 4)]),
+    Case("setitem-int", _set(1), [R(3, 4)], grad=False),
+    Case(
+        "setitem-slice-tensor",
+        _set((slice(None), slice(1, 3)), True),
+        [R(3, 4), R(3, 2)],
+        grad=False,
+    ),
+    Case("setitem-broadcast", _set((slice(None), 0), True), [R(3, 4), R(1)], grad=False),
+    Case("setitem-mask", _set(np.array([[1, 0, 1, 0]] * 3, bool)), [R(3, 4)], grad=False),
+    Case("setitem-list", _set([0, 2], True), [R(3, 4), R(4)], grad=False),
+    Case("setitem-ellipsis", _set(Ellipsis, True), [R(3, 4), R(4)], grad=False),
+    Case("setitem-shape-error", _set(0, True), [R(3, 4), R(3)], error=True),
+    Case("setitem-out-of-range", _set(5), [R(3, 4)], error=True),
+    Case(
+        "setitem-grad",
+        _set((slice(None), slice(1, 3)), True),
+        [R(3, 4), R(3, 2)],
+        xfail="in-place ops on a non-leaf tensor that requires grad are refused "
+        "(Tensor._check_inplace in tensor.py), PyTorch records them in the graph",
+    ),
+    Case("index_put", lambda L, x, i, v: L.index_put(x, (i,), v), [R(5), np.array([0, 2]), R(2)]),
+    Case(
+        "index_put-accumulate",
+        lambda L, x, i, v: L.index_put(x, (i,), v, accumulate=True),
+        [R(5), np.array([0, 2, 0]), R(3)],
+    ),
+]
+
+
+@pytest.mark.parametrize(("case", "dtype"), params(GETITEM))
+def test_indexing_matches_torch(case: Case, dtype: str) -> None:
+    run_case(case, dtype)
+
+
+IDX = np.array([[0, 1, 0], [2, 0, 1]])
+SCATTER = [
+    Case("gather", lambda L, x, i: L.gather(x, 1, i), [R(2, 4), IDX.copy()]),
+    Case("gather-dim0", lambda L, x, i: L.gather(x, 0, i), [R(3, 3), IDX.copy()]),
+    Case("gather-neg-dim", lambda L, x, i: x.gather(-1, i), [R(2, 4), IDX.copy()]),
+    Case("gather-smaller-index", lambda L, x, i: L.gather(x, 1, i), [R(3, 4), IDX.copy()]),
+    Case(
+        "gather-out-of-range", lambda L, x, i: L.gather(x, 1, i), [R(2, 2), IDX.copy()], error=True
+    ),
+    Case("gather-int32-index", lambda L, x, i: L.gather(x, 1, i), [R(2, 4), IDX.astype("int32")]),
+    Case("scatter", lambda L, x, i, s: L.scatter(x, 1, i, s), [R(2, 4), IDX.copy(), R(2, 3)]),
+    Case("scatter-value", lambda L, x, i: L.scatter(x, 1, i, 2.5), [R(2, 4), IDX.copy()]),
+    Case(
+        "scatter_add", lambda L, x, i, s: L.scatter_add(x, 1, i, s), [R(2, 4), IDX.copy(), R(2, 3)]
+    ),
+    Case(
+        "scatter_add-dim0",
+        lambda L, x, i, s: L.scatter_add(x, 0, i, s),
+        [R(3, 3), IDX.copy(), R(2, 3)],
+    ),
+    Case(
+        "scatter-reduce-add",
+        lambda L, x, i, s: L.scatter(x, 1, i, s, reduce="add"),
+        [R(2, 4), IDX.copy(), R(2, 3)],
+        grad=False,
+    ),
+    *[
+        Case(
+            f"scatter_reduce-{r}-{inc}",
+            lambda L, x, i, s, r=r, inc=inc: L.scatter_reduce(x, 1, i, s, r, include_self=inc),
+            [R(2, 4), IDX.copy(), R(2, 3)],
+            grad=r in ("sum", "mean"),
+        )
+        for r in ("sum", "prod", "mean", "amax", "amin")
+        for inc in (True, False)
+    ],
+    Case(
+        "scatter_reduce-amax-grad",
+        lambda L, x, i, s: L.scatter_reduce(x, 0, i, s, "amax"),
+        [R(4), np.array([0, 0, 2]), R(3)],
+    ),
+    Case(
+        "scatter_reduce-int",
+        lambda L, x, i, s: L.scatter_reduce(x, 0, i, s, "mean"),
+        [I(4), np.array([0, 0, 2]), I(3)],
+    ),
+    Case("index_select", lambda L, x, i: L.index_select(x, 1, i), [R(3, 4), np.array([3, 0, 0])]),
+    Case("index_select-0d-index", lambda L, x, i: L.index_select(x, 0, i), [R(3), np.array(1)]),
+    Case(
+        "index_select-neg-error",
+        lambda L, x, i: L.index_select(x, 0, i),
+        [R(3), np.array([-1])],
+        error=True,
+    ),
+    Case(
+        "index_add",
+        lambda L, x, i, s: L.index_add(x, 0, i, s),
+        [R(3, 2), np.array([0, 2, 0]), R(3, 2)],
+    ),
+    Case(
+        "index_add-alpha",
+        lambda L, x, i, s: x.index_add(1, i, s, alpha=2),
+        [R(3, 2), np.array([1, 1]), R(3, 2)],
+    ),
+    Case(
+        "index_copy",
+        lambda L, x, i, s: L.index_copy(x, 0, i, s),
+        [R(3, 2), np.array([2, 0]), R(2, 2)],
+    ),
+    Case("index_fill", lambda L, x, i: L.index_fill(x, 1, i, -1.0), [R(3, 4), np.array([0, 3])]),
+    Case("masked_fill", lambda L, x, m: L.masked_fill(x, m, 0.5), [R(3, 4), B(4)]),
+    Case(
+        "masked_fill-tensor-value", lambda L, x, m, v: x.masked_fill(m, v), [R(3, 4), B(3, 4), R()]
+    ),
+    Case(
+        "masked_fill-int-mask-error",
+        lambda L, x, m: L.masked_fill(x, m, 0.5),
+        [R(3, 4), I(4)],
+        error=True,
+    ),
+    Case("masked_select", lambda L, x, m: L.masked_select(x, m), [R(3, 4), B(3, 1)]),
+    Case("masked_scatter", lambda L, x, m, s: L.masked_scatter(x, m, s), [R(3, 4), B(3, 4), R(12)]),
+    Case("take", lambda L, x, i: L.take(x, i), [R(3, 4), np.array([[0, 11], [-1, 5]])]),
+    Case("take_along_dim", lambda L, x, i: L.take_along_dim(x, i, 1), [R(2, 4), IDX.copy()]),
+    Case(
+        "take_along_dim-flat", lambda L, x, i: L.take_along_dim(x, i), [R(2, 4), np.array([7, 0])]
+    ),
+    Case("nonzero", lambda L, x: L.nonzero(x), [I(3, 4, low=0, high=2)]),
+    Case("nonzero-tuple", lambda L, x: L.nonzero(x, as_tuple=True), [I(3, 4, low=0, high=2)]),
+    Case("nonzero-0d", lambda L, x: L.nonzero(x), [np.array(2.0)]),
+    Case("argwhere", lambda L, x: L.argwhere(x), [B(3, 4)]),
+    Case("one_hot", lambda L, x: L.nn.functional.one_hot(x, 5), [I(4, low=0, high=5)]),
+    Case("one_hot-infer", lambda L, x: L.nn.functional.one_hot(x), [I(2, 3, low=0, high=5)]),
+    Case(
+        "searchsorted",
+        lambda L, s, v: L.searchsorted(s, v),
+        [np.array([1.0, 2.0, 2.0, 5.0]), np.array([2.0, 0.0, 6.0, 3.0])],
+    ),
+    Case(
+        "searchsorted-right",
+        lambda L, s, v: L.searchsorted(s, v, right=True),
+        [np.array([1.0, 2.0, 2.0, 5.0]), np.array([2.0, 0.0, 6.0, 3.0])],
+    ),
+    Case(
+        "bucketize",
+        lambda L, v, b: L.bucketize(v, b),
+        [np.array([2.0, 0.0, 6.0, 3.0]), np.array([1.0, 2.0, 5.0])],
+    ),
+    Case("bincount", lambda L, x: L.bincount(x), [I(8, low=0, high=4)]),
+    Case(
+        "bincount-weights",
+        lambda L, x, w: L.bincount(x, w, minlength=6),
+        [I(8, low=0, high=4), R(8)],
+        grad=False,
+    ),
+    Case("histc", lambda L, x: L.histc(x, bins=4, min=-2, max=2), [R(20)], grad=False),
+]
+
+
+@pytest.mark.parametrize(("case", "dtype"), params(SCATTER))
+def test_scatter_gather_matches_torch(case: Case, dtype: str) -> None:
+    run_case(case, dtype)
