@@ -84,9 +84,7 @@ class NAdam(Optimizer):
         mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((t + 1) * psi))
         mu_product = state.get("mu_product", 1.0) * mu
         state["mu_product"] = mu_product
-        exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
-        exp_avg.lerp_(grad, 1 - beta1)
-        exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
+        exp_avg, exp_avg_sq = self._adam_moments(state, grad, beta1, beta2)
         denom = exp_avg_sq.div(1 - beta2**t).sqrt_().add_(group["eps"])
         param.addcdiv_(grad, denom, value=-lr * (1 - mu) / (1 - mu_product))
         param.addcdiv_(exp_avg, denom, value=-lr * mu_next / (1 - mu_product * mu_next))

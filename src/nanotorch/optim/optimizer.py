@@ -281,6 +281,18 @@ class Optimizer:
             grad = grad.add(param, alpha=wd)
         return grad
 
+    @staticmethod
+    def _adam_moments(
+        state: State, grad: Tensor, beta1: float, beta2: float
+    ) -> tuple[Tensor, Tensor]:
+        """Adam's moment updates in place, m <- beta1 m + (1 - beta1) g and
+        v <- beta2 v + (1 - beta2) g^2, for the rules built on them (NAdam, RAdam);
+        returns (m, v)."""
+        exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
+        exp_avg.lerp_(grad, 1 - beta1)
+        exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
+        return exp_avg, exp_avg_sq
+
     # ------------------------------------------------------------------ groups
     def add_param_group(self, param_group: ParamGroup) -> None:
         """Add a group of parameters (e.g. layers unfrozen during fine-tuning); hyperparameters

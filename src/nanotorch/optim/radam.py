@@ -70,9 +70,7 @@ class RAdam(Optimizer):
         state["step"] += 1
         t = state["step"]
         grad = self._apply_weight_decay(param, grad, group)
-        exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
-        exp_avg.lerp_(grad, 1 - beta1)
-        exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
+        exp_avg, exp_avg_sq = self._adam_moments(state, grad, beta1, beta2)
         bias_correction1 = 1 - beta1**t
         bias_correction2 = 1 - beta2**t
         rho_inf = 2 / (1 - beta2) - 1
