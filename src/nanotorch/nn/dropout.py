@@ -219,17 +219,16 @@ def feature_alpha_dropout(
 
 
 class _DropoutNd(Module):
-    """Shared by the dropout modules: each subclass names its functional op in ``_fn`` and
-    its name in ``_op_name``; ``forward`` passes ``p``, the training flag and the generator."""
+    """Shared by the dropout modules: each subclass names its functional op in ``_fn``;
+    ``forward`` passes ``p``, the training flag and the generator. Errors name the class."""
 
-    _op_name = "Dropout"
     _fn = staticmethod(dropout)
 
     def __init__(
         self, p: float = 0.5, inplace: bool = False, *, generator: Generator | None = None
     ) -> None:
         super().__init__()
-        _check_p(self._op_name, p)
+        _check_p(type(self).__name__, p)
         self.p = p
         self.inplace = inplace
         self.generator = generator
@@ -249,35 +248,30 @@ class Dropout(_DropoutNd):
 class Dropout2d(_DropoutNd):
     """Zero whole channels with probability ``p`` in training mode (see ``F.dropout2d``)."""
 
-    _op_name = "Dropout2d"
     _fn = staticmethod(dropout2d)
 
 
 class Dropout1d(_DropoutNd):
     """Zero whole channels of (N, C, L) or (C, L) inputs with probability ``p``."""
 
-    _op_name = "Dropout1d"
     _fn = staticmethod(dropout1d)
 
 
 class Dropout3d(_DropoutNd):
     """Zero whole channels of (N, C, D, H, W) or (C, D, H, W) inputs with probability ``p``."""
 
-    _op_name = "Dropout3d"
     _fn = staticmethod(dropout3d)
 
 
 class AlphaDropout(_DropoutNd):
     """``F.alpha_dropout`` in training mode (for SELU networks)."""
 
-    _op_name = "AlphaDropout"
     _fn = staticmethod(alpha_dropout)
 
 
 class FeatureAlphaDropout(_DropoutNd):
     """``F.feature_alpha_dropout`` in training mode: alpha dropout of whole channels."""
 
-    _op_name = "FeatureAlphaDropout"
     _fn = staticmethod(feature_alpha_dropout)
 
 
