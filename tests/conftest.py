@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 import nanotorch
+from nanotorch.autograd.function import Function
 from nanotorch.backend import availability
 from nanotorch.backend import device as parse_device
 from nanotorch.backend.strict_backend import API_VERSION
@@ -84,6 +85,21 @@ def _fresh_state() -> None:
     """Each test starts from the same seed and an empty transfer counter."""
     nanotorch.manual_seed(0)
     nanotorch.reset_transfer_stats()
+
+
+@pytest.fixture
+def dispatched(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The names of the ops that go through Function.apply while the test runs (clear it
+    after the set-up to count only the step under test)."""
+    names: list[str] = []
+    apply = Function.apply.__func__
+
+    def counting(cls, *inputs, **params):
+        names.append(cls.__name__)
+        return apply(cls, *inputs, **params)
+
+    monkeypatch.setattr(Function, "apply", classmethod(counting))
+    return names
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:

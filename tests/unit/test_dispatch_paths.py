@@ -24,20 +24,6 @@ from nanotorch.ops.elementwise import Add, Div, Mul, Sub, _binary
 from nanotorch.testing import assert_close
 
 
-@pytest.fixture
-def dispatched(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The names of the ops that go through Function.apply while the test runs."""
-    names: list[str] = []
-    apply = Function.apply.__func__
-
-    def counting(cls, *inputs, **params):
-        names.append(cls.__name__)
-        return apply(cls, *inputs, **params)
-
-    monkeypatch.setattr(Function, "apply", classmethod(counting))
-    return names
-
-
 # ------------------------------------------------------------------------------ raw backward
 def test_raw_backward_mul_by_a_number_dispatches_nothing(device, dispatched) -> None:
     x = nt.tensor([1.0, -2.0, 3.0], device=device, requires_grad=True)

@@ -11,7 +11,6 @@ import pytest
 
 import nanotorch as nt
 import nanotorch.nn.functional as F
-from nanotorch.autograd.function import Function
 from nanotorch.testing import assert_close
 
 
@@ -59,20 +58,6 @@ def test_relu_gradient_is_differentiable_in_the_upstream_gradient(device) -> Non
     assert grad_x.tolist() == [0.0, 2.0, 0.0, 4.0]
     assert grad_g.tolist() == [0.0, 6.0, 0.0, 8.0]
     assert grad_xx is None or grad_xx.tolist() == [0.0, 0.0, 0.0, 0.0]
-
-
-@pytest.fixture
-def dispatched(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The names of the ops that go through Function.apply while the test runs."""
-    names: list[str] = []
-    apply = Function.apply.__func__
-
-    def counting(cls, *inputs, **params):
-        names.append(cls.__name__)
-        return apply(cls, *inputs, **params)
-
-    monkeypatch.setattr(Function, "apply", classmethod(counting))
-    return names
 
 
 def test_cross_entropy_checks_target_range_in_one_op(device, dispatched) -> None:

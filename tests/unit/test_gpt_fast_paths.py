@@ -15,22 +15,7 @@ import pytest
 
 import nanotorch as nt
 import nanotorch.nn.functional as F
-from nanotorch.autograd.function import Function
 from nanotorch.testing import assert_close, gradcheck, gradgradcheck
-
-
-@pytest.fixture
-def dispatched(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The names of the ops that go through Function.apply while the test runs."""
-    names: list[str] = []
-    apply = Function.apply.__func__
-
-    def counting(cls, *inputs, **params):
-        names.append(cls.__name__)
-        return apply(cls, *inputs, **params)
-
-    monkeypatch.setattr(Function, "apply", classmethod(counting))
-    return names
 
 
 def _f64(device, *shape, requires_grad=True):

@@ -21,7 +21,7 @@ import nanotorch as nt
 from nanotorch import nn
 from nanotorch.backend import get_backend
 from nanotorch.nn import functional as F
-from nanotorch.optim import SGD
+from nanotorch.optim import SGD, Optimizer
 
 # W1's shape at a quarter of the width: arrays of 64-200 KiB, so they go through the pool.
 SIZES = (196, 128, 128, 10)
@@ -241,17 +241,24 @@ def test_memory_reuse_threads_training_separate_models() -> None:
             np.testing.assert_array_equal(a, b)
 
 
-def test_memory_reuse_sgd_step_makes_no_weight_sized_temporary() -> None:
-    w = nt.zeros(512, 512, requires_grad=True)
-    w.grad = nt.ones(512, 512)
-    opt = SGD([w], lr=0.5)
-    opt.step()  # the first step may create the pooled scratch
+def _second_step_peak(opt: Optimizer) -> int:
+    """Peak bytes traced during ``opt``'s second step: the first creates the state and the
+    pooled buffers, so the second shows what every later step allocates."""
+    opt.step()
     tracemalloc.start()
     try:
         opt.step()
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
+    return peak
+
+
+def test_memory_reuse_sgd_step_makes_no_weight_sized_temporary() -> None:
+    w = nt.zeros(512, 512, requires_grad=True)
+    w.grad = nt.ones(512, 512)
+    opt = SGD([w], lr=0.5)
+    peak = _second_step_peak(opt)  # the first step may create the pooled scratch
     assert peak < w.numel() * 4 // 4, f"SGD step allocated {peak} bytes"
     np.testing.assert_array_equal(w.detach().numpy(), np.full((512, 512), -1.0, np.float32))
 
@@ -324,14 +331,7 @@ def test_memory_reuse_optimizer_updates_match_the_tensor_methods_to_the_bit(name
 def test_memory_reuse_optimizer_step_makes_no_weight_sized_temporary(name: str) -> None:
     w = nt.zeros(512, 512, requires_grad=True)
     w.grad = nt.ones(512, 512)
-    opt = OPTIMIZERS[name]([w])
-    opt.step()  # the first step creates the state and the pooled buffers
-    tracemalloc.start()
-    try:
-        opt.step()
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
+    peak = _second_step_peak(OPTIMIZERS[name]([w]))
     assert peak < w.numel() * 4 // 4, f"{name} step allocated {peak} bytes"
 
 

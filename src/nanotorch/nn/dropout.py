@@ -219,16 +219,22 @@ def feature_alpha_dropout(
 
 
 class _DropoutNd(Module):
-    _op_name = "Dropout"
+    """Shared by the dropout modules: each subclass names its functional op in ``_fn``;
+    ``forward`` passes ``p``, the training flag and the generator. Errors name the class."""
+
+    _fn = staticmethod(dropout)
 
     def __init__(
         self, p: float = 0.5, inplace: bool = False, *, generator: Generator | None = None
     ) -> None:
         super().__init__()
-        _check_p(self._op_name, p)
+        _check_p(type(self).__name__, p)
         self.p = p
         self.inplace = inplace
         self.generator = generator
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return type(self)._fn(input, self.p, self.training, generator=self.generator)
 
     def extra_repr(self) -> str:
         return f"p={self.p}, inplace={self.inplace}"
@@ -238,53 +244,35 @@ class Dropout(_DropoutNd):
     """Zero each element with probability ``p`` in training mode (see ``F.dropout``);
     ``generator=`` fixes the stream of masks."""
 
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
-        return dropout(input, self.p, self.training, generator=self.generator)
-
 
 class Dropout2d(_DropoutNd):
     """Zero whole channels with probability ``p`` in training mode (see ``F.dropout2d``)."""
 
-    _op_name = "Dropout2d"
-
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
-        return dropout2d(input, self.p, self.training, generator=self.generator)
+    _fn = staticmethod(dropout2d)
 
 
 class Dropout1d(_DropoutNd):
     """Zero whole channels of (N, C, L) or (C, L) inputs with probability ``p``."""
 
-    _op_name = "Dropout1d"
-
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
-        return dropout1d(input, self.p, self.training, generator=self.generator)
+    _fn = staticmethod(dropout1d)
 
 
 class Dropout3d(_DropoutNd):
     """Zero whole channels of (N, C, D, H, W) or (C, D, H, W) inputs with probability ``p``."""
 
-    _op_name = "Dropout3d"
-
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
-        return dropout3d(input, self.p, self.training, generator=self.generator)
+    _fn = staticmethod(dropout3d)
 
 
 class AlphaDropout(_DropoutNd):
     """``F.alpha_dropout`` in training mode (for SELU networks)."""
 
-    _op_name = "AlphaDropout"
-
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
-        return alpha_dropout(input, self.p, self.training, generator=self.generator)
+    _fn = staticmethod(alpha_dropout)
 
 
 class FeatureAlphaDropout(_DropoutNd):
     """``F.feature_alpha_dropout`` in training mode: alpha dropout of whole channels."""
 
-    _op_name = "FeatureAlphaDropout"
-
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
-        return feature_alpha_dropout(input, self.p, self.training, generator=self.generator)
+    _fn = staticmethod(feature_alpha_dropout)
 
 
 __all__ = [

@@ -58,6 +58,19 @@ def _same_shape(op: str, **tensors: Tensor) -> None:
         raise ShapeError(f"{op}: expected tensors of one shape, got {listed}")
 
 
+def _check_elementwise(
+    op: str, reduction: str, size_average: Any, reduce: Any, **tensors: Tensor
+) -> str:
+    """The first checks of a loss whose tensors pair up elementwise: the reduction (legacy
+    flags mapped onto it), one device and dtype (the first tensor is the reference), one
+    shape. Returns the reduction to apply."""
+    reduction = _reduction(op, reduction, size_average, reduce)
+    (_, first), *others = tensors.items()
+    check_same_place(op, first, **dict(others))
+    _same_shape(op, **tensors)
+    return reduction
+
+
 # ----------------------------------------------------------------------------- margin losses
 def soft_margin_loss(
     input: Tensor,  # noqa: A002
@@ -68,9 +81,7 @@ def soft_margin_loss(
 ) -> Tensor:
     """log(1 + exp(-y x)) for targets y in {-1, 1} (a smooth hinge)."""
     op = "soft_margin_loss"
-    reduction = _reduction(op, reduction, size_average, reduce)
-    check_same_place(op, input, target=target)
-    _same_shape(op, input=input, target=target)
+    reduction = _check_elementwise(op, reduction, size_average, reduce, input=input, target=target)
     return _reduce(softplus(-target * input), reduction)
 
 
@@ -85,9 +96,9 @@ def margin_ranking_loss(
 ) -> Tensor:
     """max(0, -y (x1 - x2) + margin): y = 1 asks x1 to rank above x2, y = -1 below."""
     op = "margin_ranking_loss"
-    reduction = _reduction(op, reduction, size_average, reduce)
-    check_same_place(op, input1, input2=input2, target=target)
-    _same_shape(op, input1=input1, input2=input2, target=target)
+    reduction = _check_elementwise(
+        op, reduction, size_average, reduce, input1=input1, input2=input2, target=target
+    )
     return _reduce(clamp(-target * (input1 - input2) + margin, min=0.0), reduction)
 
 
@@ -101,9 +112,7 @@ def hinge_embedding_loss(
 ) -> Tensor:
     """x where y = 1, max(0, margin - x) where y = -1 (x is a distance)."""
     op = "hinge_embedding_loss"
-    reduction = _reduction(op, reduction, size_average, reduce)
-    check_same_place(op, input, target=target)
-    _same_shape(op, input=input, target=target)
+    reduction = _check_elementwise(op, reduction, size_average, reduce, input=input, target=target)
     hinge = where(target != 1, clamp(margin - input, min=0.0), 0.0)
     return _reduce(hinge + where(target != -1, input, 0.0), reduction)
 
@@ -306,9 +315,7 @@ def poisson_nll_loss(
     ``log_input`` (x = log r), else x - y log(x + eps). ``full`` adds Stirling's term
     y log y - y + log(2 pi y) / 2 where y > 1."""
     op = "poisson_nll_loss"
-    reduction = _reduction(op, reduction, size_average, reduce)
-    check_same_place(op, input, target=target)
-    _same_shape(op, input=input, target=target)
+    reduction = _check_elementwise(op, reduction, size_average, reduce, input=input, target=target)
     loss = exp(input) - target * input if log_input else input - target * log(input + eps)
     if full:
         y = where(target > 1, target, 1.0)  # keeps log finite where the term is dropped

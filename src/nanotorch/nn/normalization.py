@@ -203,6 +203,25 @@ def layer_norm(
     return LayerNormFn.apply(input, weight, bias, k=k, eps=eps)  # Note [Fused layer norm]
 
 
+def _check_per_channel(op: str, input: Tensor, **params: Tensor | None) -> None:  # noqa: A002
+    """Each given per-channel tensor (running statistics, weight, bias) has shape (C,), C
+    being dim 1 of ``input``."""
+    channels = input.shape[1]
+    for name, t in params.items():
+        if t is not None and tuple(t.shape) != (channels,):
+            raise ShapeError(
+                f"{op}: input has {channels} channels (dim 1 of shape {tuple(input.shape)}) "
+                f"but {name} has shape {tuple(t.shape)}"
+            )
+
+
+def _affine(out: Tensor, weight: Tensor | None, bias: Tensor | None) -> Tensor:
+    """out * weight_c + bias_c per channel (dim 1 of ``out``); either may be absent."""
+    if weight is not None:
+        out = out * _channel_view(weight, out.ndim)
+    return out + _channel_view(bias, out.ndim) if bias is not None else out
+
+
 def _batch_norm(
     input: Tensor,  # noqa: A002
     running_mean: Tensor | None,
@@ -223,17 +242,9 @@ def _batch_norm(
             f"{op}: expected an input of shape (N, C, *), got shape {tuple(input.shape)}"
         )
     channels = input.shape[1]
-    for name, t in (
-        ("running_mean", running_mean),
-        ("running_var", running_var),
-        ("weight", weight),
-        ("bias", bias),
-    ):
-        if t is not None and tuple(t.shape) != (channels,):
-            raise ShapeError(
-                f"{op}: input has {channels} channels (dim 1 of shape {tuple(input.shape)}) "
-                f"but {name} has shape {tuple(t.shape)}"
-            )
+    _check_per_channel(
+        op, input, running_mean=running_mean, running_var=running_var, weight=weight, bias=bias
+    )
     if training:
         count = input.numel() // channels if channels else 0
         if count <= 1:
@@ -259,9 +270,7 @@ def _batch_norm(
         out = (input - _channel_view(running_mean, input.ndim)) * rsqrt(
             _channel_view(running_var, input.ndim) + eps
         )
-    if weight is not None:
-        out = out * _channel_view(weight, input.ndim)
-    return out + _channel_view(bias, input.ndim) if bias is not None else out
+    return _affine(out, weight, bias)
 
 
 def batch_norm(
@@ -310,9 +319,7 @@ def group_norm(
     grouped = input.reshape(n, num_groups, per_group)
     out, _, _ = _normalize(grouped, (2,), eps)
     out = out.reshape(input.shape)
-    if weight is not None:
-        out = out * _channel_view(weight, input.ndim)
-    return out + _channel_view(bias, input.ndim) if bias is not None else out
+    return _affine(out, weight, bias)
 
 
 def instance_norm(
@@ -340,17 +347,9 @@ def instance_norm(
             f"shape {tuple(input.shape)}"
         )
     channels = input.shape[1]
-    for name, t in (
-        ("running_mean", running_mean),
-        ("running_var", running_var),
-        ("weight", weight),
-        ("bias", bias),
-    ):
-        if t is not None and tuple(t.shape) != (channels,):
-            raise ShapeError(
-                f"{op}: input has {channels} channels (dim 1 of shape {tuple(input.shape)}) "
-                f"but {name} has shape {tuple(t.shape)}"
-            )
+    _check_per_channel(
+        op, input, running_mean=running_mean, running_var=running_var, weight=weight, bias=bias
+    )
     dims = tuple(range(2, input.ndim))
     if use_input_stats:
         count = input.numel() // (input.shape[0] * channels) if input.numel() else 0
@@ -375,9 +374,7 @@ def instance_norm(
         out = (input - _channel_view(running_mean, input.ndim)) * rsqrt(
             _channel_view(running_var, input.ndim) + eps
         )
-    if weight is not None:
-        out = out * _channel_view(weight, input.ndim)
-    return out + _channel_view(bias, input.ndim) if bias is not None else out
+    return _affine(out, weight, bias)
 
 
 # The machine epsilon of each floating dtype: rms_norm's default eps, as in PyTorch.

@@ -77,10 +77,7 @@ class Adam(Optimizer):
         super().__init__(params, defaults)
 
     def validate_group(self, group: ParamGroup, index: int | None) -> None:
-        self._check_lr(group, index)
-        self._check_non_negative(group, "eps", index)
-        self._check_betas(group, index)
-        self._check_non_negative(group, "weight_decay", index)
+        self._check_adam_family(group, index)
         self._check_bool(group, "amsgrad", index)
         self._check_bool(group, "decoupled_weight_decay", index)
 
@@ -91,10 +88,7 @@ class Adam(Optimizer):
         return state
 
     def update(self, param: Tensor, grad: Tensor, state: State, group: ParamGroup) -> None:
-        if group["weight_decay"] != 0 and group["decoupled_weight_decay"]:
-            param.mul_(1 - group["lr"] * group["weight_decay"])  # AdamW's decay
-        elif group["weight_decay"] != 0:
-            grad = grad.add(param, alpha=group["weight_decay"])
+        grad = self._apply_weight_decay(param, grad, group)
         self.adam_step(param, grad, state, group)
 
     @staticmethod

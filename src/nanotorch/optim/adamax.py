@@ -44,10 +44,7 @@ class Adamax(Optimizer):
         super().__init__(params, defaults)
 
     def validate_group(self, group: ParamGroup, index: int | None) -> None:
-        self._check_lr(group, index)
-        self._check_non_negative(group, "eps", index)
-        self._check_betas(group, index)
-        self._check_non_negative(group, "weight_decay", index)
+        self._check_adam_family(group, index)
 
     def init_state(self, param: Tensor, group: ParamGroup) -> State:
         return {"step": 0, "exp_avg": zeros_like(param), "exp_inf": zeros_like(param)}

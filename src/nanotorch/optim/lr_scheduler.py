@@ -89,6 +89,32 @@ def _check_optimizer(owner: str, optimizer: Any) -> None:
         )
 
 
+def _per_group(owner: str, name: str, value: Any, n: int) -> list[Any]:
+    """``value`` for each of ``n`` parameter groups: one value for all, or a list or tuple
+    of exactly one per group."""
+    if isinstance(value, (list, tuple)):
+        if len(value) != n:
+            raise ValueError(
+                f"{owner}: {name} has {len(value)} value(s) but the optimizer has "
+                f"{n} parameter groups; pass one value, or one per group"
+            )
+        return list(value)
+    return [value] * n
+
+
+def _lambdas_per_group(owner: str, lr_lambda: Any, n: int) -> list[Any]:
+    """``lr_lambda`` for each of ``n`` parameter groups: one function for all, or a list or
+    tuple of exactly one per group (callability is the caller's check)."""
+    if isinstance(lr_lambda, (list, tuple)):
+        if len(lr_lambda) != n:
+            raise ValueError(
+                f"{owner}: got {len(lr_lambda)} lr_lambda(s) for {n} parameter groups; pass "
+                "one function, or one per group"
+            )
+        return list(lr_lambda)
+    return [lr_lambda] * n
+
+
 class LRScheduler:
     """Base class: keeps ``last_epoch`` and ``base_lrs`` and writes the lrs that
     ``get_lr()`` computes into the optimizer's groups on every ``step()``.
@@ -294,15 +320,7 @@ class LambdaLR(LRScheduler):
                     f"{self._name}: lr_lambda must be callable (epoch -> factor), or a list of "
                     f"one per parameter group; got {type(fn).__name__} {fn!r}"
                 )
-        if isinstance(lr_lambda, (list, tuple)):
-            if len(lr_lambda) != n:
-                raise ValueError(
-                    f"{self._name}: got {len(lr_lambda)} lr_lambda(s) for {n} parameter "
-                    "groups; pass one function, or one per group"
-                )
-            self.lr_lambdas = list(lr_lambda)
-        else:
-            self.lr_lambdas = [lr_lambda] * n
+        self.lr_lambdas = _lambdas_per_group(self._name, lr_lambda, n)
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:
@@ -469,14 +487,7 @@ class OneCycleLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def _per_group(self, name: str, value: Any, n: int) -> list[float]:
-        if isinstance(value, (list, tuple)):
-            if len(value) != n:
-                raise ValueError(
-                    f"{self._name}: {name} has {len(value)} value(s) but the optimizer has "
-                    f"{n} parameter groups; pass one value, or one per group"
-                )
-            return list(value)
-        return [value] * n
+        return _per_group(self._name, name, value, n)
 
     def _set_momentum(self, group: dict[str, Any], value: float) -> None:
         if self.use_beta1:
@@ -644,14 +655,8 @@ class MultiplicativeLR(LRScheduler):
         last_epoch: int = -1,
     ) -> None:
         _check_optimizer(self._name, optimizer)
-        fns = list(lr_lambda) if isinstance(lr_lambda, (list, tuple)) else None
         n = len(optimizer.param_groups)
-        if fns is not None and len(fns) != n:
-            raise ValueError(
-                f"{self._name}: got {len(fns)} lr_lambda(s) for {n} parameter groups; pass "
-                "one function, or one per group"
-            )
-        self.lr_lambdas = fns if fns is not None else [lr_lambda] * n
+        self.lr_lambdas = _lambdas_per_group(self._name, lr_lambda, n)
         for fn in self.lr_lambdas:
             if not callable(fn):
                 raise TypeError(
@@ -921,12 +926,7 @@ class CyclicLR(LRScheduler):
         self.base_lrs = base_lrs
 
     def _per_group(self, name: str, value: Any, n: int) -> list[float]:
-        values = list(value) if isinstance(value, (list, tuple)) else [value] * n
-        if len(values) != n:
-            raise ValueError(
-                f"{self._name}: {name} has {len(values)} value(s) but the optimizer has {n} "
-                "parameter groups; pass one value, or one per group"
-            )
+        values = _per_group(self._name, name, value, n)
         for v in values:
             _number(self._name, name, v)
         return values

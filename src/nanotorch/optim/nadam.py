@@ -57,10 +57,7 @@ class NAdam(Optimizer):
         super().__init__(params, defaults)
 
     def validate_group(self, group: ParamGroup, index: int | None) -> None:
-        self._check_lr(group, index)
-        self._check_non_negative(group, "eps", index)
-        self._check_betas(group, index)
-        self._check_non_negative(group, "weight_decay", index)
+        self._check_adam_family(group, index)
         self._check_non_negative(group, "momentum_decay", index)
         self._check_bool(group, "decoupled_weight_decay", index)
 
@@ -79,20 +76,15 @@ class NAdam(Optimizer):
 
     def update(self, param: Tensor, grad: Tensor, state: State, group: ParamGroup) -> None:
         beta1, beta2 = group["betas"]
-        lr, wd, psi = group["lr"], group["weight_decay"], group["momentum_decay"]
+        lr, psi = group["lr"], group["momentum_decay"]
         state["step"] += 1
         t = state["step"]
-        if wd != 0 and group["decoupled_weight_decay"]:
-            param.mul_(1 - lr * wd)
-        elif wd != 0:
-            grad = grad.add(param, alpha=wd)
+        grad = self._apply_weight_decay(param, grad, group)
         mu = beta1 * (1.0 - 0.5 * 0.96 ** (t * psi))
         mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((t + 1) * psi))
         mu_product = state.get("mu_product", 1.0) * mu
         state["mu_product"] = mu_product
-        exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
-        exp_avg.lerp_(grad, 1 - beta1)
-        exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
+        exp_avg, exp_avg_sq = self._adam_moments(state, grad, beta1, beta2)
         denom = exp_avg_sq.div(1 - beta2**t).sqrt_().add_(group["eps"])
         param.addcdiv_(grad, denom, value=-lr * (1 - mu) / (1 - mu_product))
         param.addcdiv_(exp_avg, denom, value=-lr * mu_next / (1 - mu_product * mu_next))

@@ -261,6 +261,38 @@ class Optimizer:
                     index,
                 )
 
+    def _check_adam_family(self, group: ParamGroup, index: int | None) -> None:
+        """The checks every Adam-family rule (Adam, Adamax, NAdam, RAdam) shares: lr, eps,
+        betas and weight_decay, in that order (so the first bad one is the one reported)."""
+        self._check_lr(group, index)
+        self._check_non_negative(group, "eps", index)
+        self._check_betas(group, index)
+        self._check_non_negative(group, "weight_decay", index)
+
+    @staticmethod
+    def _apply_weight_decay(param: Tensor, grad: Tensor, group: ParamGroup) -> Tensor:
+        """Weight decay for rules with a ``decoupled_weight_decay`` flag: decoupled (AdamW's
+        p <- p * (1 - lr * lambda), in place) or L2 (g <- g + lambda * p, a new gradient, since
+        ``grad`` is the user's). Returns the gradient the rule steps with."""
+        wd = group["weight_decay"]
+        if wd != 0 and group["decoupled_weight_decay"]:
+            param.mul_(1 - group["lr"] * wd)
+        elif wd != 0:
+            grad = grad.add(param, alpha=wd)
+        return grad
+
+    @staticmethod
+    def _adam_moments(
+        state: State, grad: Tensor, beta1: float, beta2: float
+    ) -> tuple[Tensor, Tensor]:
+        """Adam's moment updates in place, m <- beta1 m + (1 - beta1) g and
+        v <- beta2 v + (1 - beta2) g^2, for the rules built on them (NAdam, RAdam);
+        returns (m, v)."""
+        exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
+        exp_avg.lerp_(grad, 1 - beta1)
+        exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
+        return exp_avg, exp_avg_sq
+
     # ------------------------------------------------------------------ groups
     def add_param_group(self, param_group: ParamGroup) -> None:
         """Add a group of parameters (e.g. layers unfrozen during fine-tuning); hyperparameters

@@ -58,10 +58,7 @@ class RAdam(Optimizer):
         super().__init__(params, defaults)
 
     def validate_group(self, group: ParamGroup, index: int | None) -> None:
-        self._check_lr(group, index)
-        self._check_non_negative(group, "eps", index)
-        self._check_betas(group, index)
-        self._check_non_negative(group, "weight_decay", index)
+        self._check_adam_family(group, index)
         self._check_bool(group, "decoupled_weight_decay", index)
 
     def init_state(self, param: Tensor, group: ParamGroup) -> State:
@@ -69,16 +66,11 @@ class RAdam(Optimizer):
 
     def update(self, param: Tensor, grad: Tensor, state: State, group: ParamGroup) -> None:
         beta1, beta2 = group["betas"]
-        lr, wd = group["lr"], group["weight_decay"]
+        lr = group["lr"]
         state["step"] += 1
         t = state["step"]
-        if wd != 0 and group["decoupled_weight_decay"]:
-            param.mul_(1 - lr * wd)
-        elif wd != 0:
-            grad = grad.add(param, alpha=wd)
-        exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
-        exp_avg.lerp_(grad, 1 - beta1)
-        exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
+        grad = self._apply_weight_decay(param, grad, group)
+        exp_avg, exp_avg_sq = self._adam_moments(state, grad, beta1, beta2)
         bias_correction1 = 1 - beta1**t
         bias_correction2 = 1 - beta2**t
         rho_inf = 2 / (1 - beta2) - 1
