@@ -435,7 +435,20 @@ class Checkpointer:
         self.directory = Path(directory)
         self.keep_last = keep_last
         self.owned: set[Path] = {Path(p) for p in owned}
-        self.last_saved: int | None = None
+        self._last_saved: int | None = None
+        self._writing: tuple[int, Path] | None = None
+
+    @property
+    def last_saved(self) -> int | None:
+        """The newest epoch whose file is complete on disk (None before the first).
+
+        A Ctrl-C can arrive after ``save``'s atomic rename but before the bookkeeping that
+        follows it; the file is then complete (``save`` writes a temporary file and renames
+        it), so the epoch being written counts as saved once its file exists.
+        """
+        if self._writing is not None and self._writing[1].exists():
+            return self._writing[0]
+        return self._last_saved
 
     def __call__(self, state: FitState) -> None:
         from nanotorch.checkpoint import save
@@ -448,9 +461,11 @@ class Checkpointer:
                 f"{path}: a checkpoint not written by this run is in the way; a run never "
                 "replaces or deletes another run's files: move it away or use another folder"
             )
+        self._writing = (state.epoch, path)
         save(state.state_dict(), path)
         self.owned.add(path)
-        self.last_saved = state.epoch
+        self._last_saved = state.epoch
+        self._writing = None
         mine = [p for p in checkpoint_files(self.directory) if p in self.owned]
         for old in mine[: -self.keep_last]:
             old.unlink()

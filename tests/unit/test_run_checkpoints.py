@@ -167,3 +167,40 @@ def test_cli_folder_without_locks_or_a_failing_restart_is_one_line(tmp_path, cap
     assert code == 2 and err.count("\n") == 1
     assert "could not move the earlier checkpoints" in err and "nothing was deleted" in err
     assert _names(tmp_path / "b") == ["epoch-0001.safetensors"]
+
+
+def test_checkpointer_counts_a_file_on_disk_as_saved_when_interrupted_after_writing(
+    tmp_path, monkeypatch
+):
+    """Ctrl-C can land between the file's atomic rename and the bookkeeping after it; the
+    file is complete on disk, so the interrupted run must report that epoch as saved (the
+    printed ``--resume`` command depends on it)."""
+    import nanotorch.checkpoint as checkpoint
+
+    real_save = checkpoint.save
+
+    def save_then_interrupt(obj, path):
+        real_save(obj, path)
+        raise KeyboardInterrupt
+
+    ck = Checkpointer(tmp_path)
+    monkeypatch.setattr(checkpoint, "save", save_then_interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        run_scenario("xor", epochs=2, quiet=True, callbacks=[ck])
+    assert _names(tmp_path) == ["epoch-0001.safetensors"]
+    assert ck.last_saved == 1
+
+
+def test_checkpointer_reports_nothing_saved_when_interrupted_before_the_file_exists(
+    tmp_path, monkeypatch
+):
+    import nanotorch.checkpoint as checkpoint
+
+    def interrupt(obj, path):
+        raise KeyboardInterrupt
+
+    ck = Checkpointer(tmp_path)
+    monkeypatch.setattr(checkpoint, "save", interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        run_scenario("xor", epochs=2, quiet=True, callbacks=[ck])
+    assert ck.last_saved is None
