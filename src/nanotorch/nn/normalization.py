@@ -98,7 +98,8 @@ class LayerNormFn(Function):
         rows = xp.reshape(x, (math.prod(x.shape[: x.ndim - k]), d))
         mean = xp.sum(rows, axis=-1, keepdims=True)
         mean *= 1.0 / d
-        xhat = rows - mean
+        backend = ctx.backend  # xhat and out from the cpu pool
+        xhat = backend.subtract(rows, mean)
         var = xp.reshape(xp.vecdot(xhat, xhat), (-1, 1))
         var *= 1.0 / d
         var += eps
@@ -108,7 +109,7 @@ class LayerNormFn(Function):
         ctx.k = k
         ctx.eps = eps
         if weight is not None:
-            out = xhat * xp.reshape(weight, (d,))
+            out = backend.multiply(xhat, xp.reshape(weight, (d,)))
         elif bias is not None:
             out = xhat + xp.reshape(bias, (d,))
             bias = None
