@@ -258,6 +258,10 @@ class ArrayBackend:
         """``exp(a)``."""
         return self.xp.exp(a)
 
+    def reshape(self, a: Array, shape: tuple[int, ...]) -> Array:
+        """``a`` reshaped (a view where the layout allows, else a copy)."""
+        return self.xp.reshape(a, shape)
+
     def zeros(self, shape: tuple[int, ...], dtype: Any, like: Array) -> Array:
         """Zeros of ``shape`` and ``dtype`` on ``like``'s device."""
         return self.xp.zeros(shape, dtype=dtype, device=like.device)

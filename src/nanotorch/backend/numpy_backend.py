@@ -92,6 +92,19 @@ class NumpyBackend(ArrayBackend):
             return super().exp(a)
         return np.exp(a, out=self.pool.empty(a.shape, a.dtype))
 
+    def reshape(self, a: Array, shape: tuple[int, ...]) -> Array:
+        # A contiguous array (the common case) reshapes to a view; so may some others.
+        # Only a reshape that has to copy gets its copy from the pool.
+        if self.pool is None or a.flags.c_contiguous or a.nbytes < self.pool.min_bytes:
+            return np.reshape(a, shape)
+        try:
+            return np.reshape(a, shape, copy=False)
+        except ValueError:
+            pass
+        out = self.pool.empty(a.shape, a.dtype)
+        np.copyto(out, a)
+        return np.reshape(out, shape)
+
     def zeros(self, shape: tuple[int, ...], dtype: Any, like: Array) -> Array:
         if self.pool is None:
             return super().zeros(shape, dtype, like)
