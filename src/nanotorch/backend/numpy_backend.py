@@ -95,8 +95,10 @@ class NumpyBackend(ArrayBackend):
     def reshape(self, a: Array, shape: tuple[int, ...]) -> Array:
         # A contiguous array (the common case) reshapes to a view; so may some others.
         # Only a reshape that has to copy gets its copy from the pool.
-        if self.pool is None or a.flags.c_contiguous or a.nbytes < self.pool.min_bytes:
-            return np.reshape(a, shape)
+        # (The method, and the size test before the flags: a small reshape's dispatch cost.)
+        pool = self.pool
+        if pool is None or a.nbytes < pool.min_bytes or a.flags.c_contiguous:
+            return a.reshape(shape)
         try:
             return np.reshape(a, shape, copy=False)
         except ValueError:
