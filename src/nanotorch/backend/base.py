@@ -235,6 +235,37 @@ class ArrayBackend:
         bool * float, hence the cast. (An infinite g where the mask is 0 gives nan.)"""
         return g * self.xp.astype(mask_src > 0, g.dtype)
 
+    # Elementwise results that die within the step (a GPT's GELU, residual adds, layer
+    # norm, attention probabilities; Note [Buffer pool] in backend/pool.py). ``b`` may be a
+    # Python scalar.
+    def add(self, a: Array, b: Array | float) -> Array:
+        """``a + b``."""
+        return a + b
+
+    def multiply(self, a: Array, b: Array | float) -> Array:
+        """``a * b``."""
+        return a * b
+
+    def subtract(self, a: Array, b: Array | float) -> Array:
+        """``a - b``."""
+        return a - b
+
+    def tanh(self, a: Array) -> Array:
+        """``tanh(a)``."""
+        return self.xp.tanh(a)
+
+    def exp(self, a: Array) -> Array:
+        """``exp(a)``."""
+        return self.xp.exp(a)
+
+    def reshape(self, a: Array, shape: tuple[int, ...]) -> Array:
+        """``a`` reshaped (a view where the layout allows, else a copy)."""
+        return self.xp.reshape(a, shape)
+
+    def zeros(self, shape: tuple[int, ...], dtype: Any, like: Array) -> Array:
+        """Zeros of ``shape`` and ``dtype`` on ``like``'s device."""
+        return self.xp.zeros(shape, dtype=dtype, device=like.device)
+
     # Softmax cross-entropy over the rows of 2-D logits, without class weights or label
     # smoothing: W1's loss. None means "no fast path here": the loss then runs its portable
     # expressions (nn/loss.py: CrossEntropyIndex), which an override must match exactly.

@@ -43,9 +43,76 @@ class NumpyBackend(ArrayBackend):
     # A subclass without a pool (``pool = None``, e.g. a test double that watches ``xp``)
     # gets the portable versions.
     def matmul(self, a: Array, b: Array) -> Array:
-        if a.ndim == 2 and b.ndim == 2 and a.dtype == b.dtype and self.pool is not None:
-            return np.matmul(a, b, out=self.pool.empty((a.shape[0], b.shape[1]), a.dtype))
+        # 2-D, or batched with the same leading dims (attention's (B, H, T, T) scores).
+        if (
+            a.ndim >= 2
+            and a.ndim == b.ndim
+            and a.shape[:-2] == b.shape[:-2]
+            and a.dtype == b.dtype
+            and self.pool is not None
+        ):
+            shape = (*a.shape[:-1], b.shape[-1])
+            return np.matmul(a, b, out=self.pool.empty(shape, a.dtype))
         return xp_numpy.matmul(a, b)
+
+    def _binary_out(self, a: Array, b: Array | float) -> np.ndarray | None:
+        # A pooled output when the result has a's shape and dtype: b an array of a's dtype
+        # that broadcasts to a's shape, or a Python float/int with a floating a (NEP 50
+        # keeps a's dtype).
+        if self.pool is None or not isinstance(a, np.ndarray) or a.dtype.kind != "f":
+            return None
+        if isinstance(b, np.ndarray):
+            if b.dtype != a.dtype or b.ndim > a.ndim:
+                return None
+            if b.shape != a.shape and np.broadcast_shapes(a.shape, b.shape) != a.shape:
+                return None
+        elif type(b) not in (float, int):
+            return None
+        return self.pool.empty(a.shape, a.dtype)
+
+    def add(self, a: Array, b: Array | float) -> Array:
+        out = self._binary_out(a, b)
+        return a + b if out is None else np.add(a, b, out=out)
+
+    def multiply(self, a: Array, b: Array | float) -> Array:
+        out = self._binary_out(a, b)
+        return a * b if out is None else np.multiply(a, b, out=out)
+
+    def subtract(self, a: Array, b: Array | float) -> Array:
+        out = self._binary_out(a, b)
+        return a - b if out is None else np.subtract(a, b, out=out)
+
+    def tanh(self, a: Array) -> Array:
+        if self.pool is None or not isinstance(a, np.ndarray) or a.dtype.kind != "f":
+            return super().tanh(a)
+        return np.tanh(a, out=self.pool.empty(a.shape, a.dtype))
+
+    def exp(self, a: Array) -> Array:
+        if self.pool is None or not isinstance(a, np.ndarray) or a.dtype.kind != "f":
+            return super().exp(a)
+        return np.exp(a, out=self.pool.empty(a.shape, a.dtype))
+
+    def reshape(self, a: Array, shape: tuple[int, ...]) -> Array:
+        # A contiguous array (the common case) reshapes to a view; so may some others.
+        # Only a reshape that has to copy gets its copy from the pool.
+        # (The method, and the size test before the flags: a small reshape's dispatch cost.)
+        pool = self.pool
+        if pool is None or a.nbytes < pool.min_bytes or a.flags.c_contiguous:
+            return a.reshape(shape)
+        try:
+            return np.reshape(a, shape, copy=False)
+        except ValueError:
+            pass
+        out = self.pool.empty(a.shape, a.dtype)
+        np.copyto(out, a)
+        return np.reshape(out, shape)
+
+    def zeros(self, shape: tuple[int, ...], dtype: Any, like: Array) -> Array:
+        if self.pool is None:
+            return super().zeros(shape, dtype, like)
+        out = self.pool.empty(tuple(shape), np.dtype(dtype))
+        out.fill(0)
+        return out
 
     def relu(self, a: Array) -> Array:
         if self.pool is None:

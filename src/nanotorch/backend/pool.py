@@ -2,7 +2,8 @@
 
 Used by the cpu backend only (``NumpyBackend.pool``); the strict backend has none, and CuPy
 keeps its own memory pool. Ops reach it through the backend's fast-path methods
-(``matmul``, ``relu``, ``relu_grad``, ``add_scaled_``), never directly.
+(``matmul``, ``relu``, ``relu_grad``, ``add_scaled_``; for the GPT's fused ops ``add``,
+``subtract``, ``multiply``, ``tanh``, ``exp``, ``zeros`` and ``reshape``), never directly.
 
 Note [Buffer pool]
 ~~~~~~~~~~~~~~~~~~

@@ -88,15 +88,15 @@ class CausalAttention(Function):
 
     @staticmethod
     def forward(ctx, xp, q, k, v, scale):
-        probs = xp.matmul(q, xp.matrix_transpose(k))
+        probs = ctx.backend.matmul(q, xp.matrix_transpose(k))  # pooled on the cpu
         probs *= scale
         probs += _causal_bias(xp, q.shape[-2], k.shape[-2], probs)
         probs -= xp.max(probs, axis=-1, keepdims=True)
-        probs = xp.exp(probs)
+        probs = ctx.backend.exp(probs)
         probs /= xp.sum(probs, axis=-1, keepdims=True)
         ctx.save_for_backward(q, k, v, probs)
         ctx.scale = scale
-        return xp.matmul(probs, v)
+        return ctx.backend.matmul(probs, v)
 
     @staticmethod
     def backward(ctx, g):
@@ -133,13 +133,15 @@ class CausalAttentionGrad(Function):
 
     @staticmethod
     def forward(ctx, xp, g, q, k, v, probs, scale, want, extra):
-        dp = xp.matmul(g, xp.matrix_transpose(v))
-        dp -= xp.sum(dp * probs, axis=-1, keepdims=True)
+        # Every fresh array through the backend's hooks (the cpu pool).
+        mm = ctx.backend.matmul
+        dp = mm(g, xp.matrix_transpose(v))
+        dp -= xp.sum(ctx.backend.multiply(dp, probs), axis=-1, keepdims=True)
         dp *= probs
         dp *= scale  # now dS, the gradient of the scaled scores' pre-mask values
-        extra.append(xp.matmul(xp.matrix_transpose(dp), q) if want[1] else None)
-        extra.append(xp.matmul(xp.matrix_transpose(probs), g) if want[2] else None)
-        return xp.matmul(dp, k)
+        extra.append(mm(xp.matrix_transpose(dp), q) if want[1] else None)
+        extra.append(mm(xp.matrix_transpose(probs), g) if want[2] else None)
+        return mm(dp, k)
 
 
 def _check(q: Tensor, k: Tensor, v: Tensor, attn_mask: Tensor | None) -> None:

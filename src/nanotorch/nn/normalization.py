@@ -98,7 +98,8 @@ class LayerNormFn(Function):
         rows = xp.reshape(x, (math.prod(x.shape[: x.ndim - k]), d))
         mean = xp.sum(rows, axis=-1, keepdims=True)
         mean *= 1.0 / d
-        xhat = rows - mean
+        backend = ctx.backend  # xhat and out from the cpu pool
+        xhat = backend.subtract(rows, mean)
         var = xp.reshape(xp.vecdot(xhat, xhat), (-1, 1))
         var *= 1.0 / d
         var += eps
@@ -108,7 +109,7 @@ class LayerNormFn(Function):
         ctx.k = k
         ctx.eps = eps
         if weight is not None:
-            out = xhat * xp.reshape(weight, (d,))
+            out = backend.multiply(xhat, xp.reshape(weight, (d,)))
         elif bias is not None:
             out = xhat + xp.reshape(bias, (d,))
             bias = None
@@ -159,12 +160,13 @@ class LayerNormGrad(Function):
     def forward(ctx, xp, g, xhat, rstd, weight, shape, want_x, want_w, want_b, extra):
         n, d = xhat.shape
         rows = xp.reshape(g, (n, d))
-        extra.append(xp.reshape(xp.sum(rows * xhat, axis=0), shape) if want_w else None)
+        mul = ctx.backend.multiply  # the (N, D) products from the cpu pool
+        extra.append(xp.reshape(xp.sum(mul(rows, xhat), axis=0), shape) if want_w else None)
         extra.append(xp.reshape(xp.sum(rows, axis=0), shape) if want_b else None)
         if not want_x:
             return rstd
-        gx = rows * xp.reshape(weight, (d,)) if weight is not None else rows
-        dx = xhat * xp.reshape(xp.vecdot(gx, xhat), (n, 1))  # xhat mean(gx xhat), times D
+        gx = mul(rows, xp.reshape(weight, (d,))) if weight is not None else rows
+        dx = mul(xhat, xp.reshape(xp.vecdot(gx, xhat), (n, 1)))  # xhat mean(gx xhat), times D
         dx += xp.sum(gx, axis=-1, keepdims=True)  # + mean(gx), times D
         dx *= 1.0 / d
         dx -= gx

@@ -121,7 +121,8 @@ class Add(Function):
 
     @staticmethod
     def forward(ctx, xp, a, b):
-        return a + b
+        # Through the backend: a residual add's result comes from the cpu pool.
+        return ctx.backend.add(a, b)
 
     @staticmethod
     def backward(ctx, g):
@@ -664,14 +665,16 @@ class Gelu(Function):
         if approximate == "tanh":
             # u = a (c + c k a^2), built in one fresh array; the products are the
             # composite's, regrouped, so values agree to rounding.
-            u = a * a
+            # The three fresh arrays come from the backend's hooks (the cpu pool).
+            backend = ctx.backend
+            u = backend.multiply(a, a)
             u *= _SQRT_2_OVER_PI * _GELU_K
             u += _SQRT_2_OVER_PI
             u *= a
-            t = xp.tanh(u)
+            t = backend.tanh(u)
             del u
             ctx.save_for_backward(a, t)
-            out = t + 1.0
+            out = backend.add(t, 1.0)
             out *= a
             out *= 0.5
             return out
@@ -714,11 +717,12 @@ class GeluTanhGrad(Function):
 
     @staticmethod
     def forward(ctx, xp, g, a, t):
-        d = a * a  # a du/da, with du/da = c (1 + 3 k a^2)
+        backend = ctx.backend  # fresh arrays from the cpu pool
+        d = backend.multiply(a, a)  # a du/da, with du/da = c (1 + 3 k a^2)
         d *= 3.0 * _GELU_K * _SQRT_2_OVER_PI
         d += _SQRT_2_OVER_PI
         d *= a
-        s = t * t  # 1 - t^2
+        s = backend.multiply(t, t)  # 1 - t^2
         s *= -1.0
         s += 1.0
         d *= s

@@ -53,7 +53,8 @@ class SliceScatter(Function):
     @staticmethod
     def forward(ctx, xp, g, key, shape):
         ctx.key = key
-        out = xp.zeros(shape, dtype=g.dtype, device=g.device)
+        # From the cpu pool: the backward of a q/k/v split writes each third into one.
+        out = ctx.backend.zeros(shape, g.dtype, g)
         out[key] = g
         return out
 

@@ -43,7 +43,9 @@ class Reshape(Function):
     @staticmethod
     def forward(ctx, xp, a, shape):
         ctx.in_shape = a.shape
-        return xp.reshape(a, shape)
+        # Through the backend: a reshape that must copy (heads merged after attention)
+        # copies into the cpu pool.
+        return ctx.backend.reshape(a, shape)
 
     @staticmethod
     def backward(ctx, g):
