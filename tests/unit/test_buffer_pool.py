@@ -7,7 +7,10 @@ Tensor, a saved tensor, another thread) and check the pool never hands it out tw
 
 from __future__ import annotations
 
+import os
+import signal
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -166,3 +169,31 @@ def test_buffer_pool_empty_cache_of_a_device(device: str) -> None:
         assert freed >= 256 * 256 * 4
         assert pool.stats()["held_bytes"] >= kept.numel() * 4
     assert kept[0, 0].item() == 256.0
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork()")
+def test_buffer_pool_a_child_forked_while_the_lock_is_held_can_still_allocate() -> None:
+    """A DataLoader worker (or any fork) taken while another thread is inside the pool would
+    inherit a held lock and hang on its first allocation; the child gets a fresh lock."""
+    pool = BufferPool(min_bytes=0)
+    pool._lock.acquire()
+    try:
+        pid = os.fork()
+        if pid == 0:  # the child: must not block on the inherited lock
+            try:
+                pool.empty((8,), np.dtype("float32"))
+            finally:
+                os._exit(0)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            done, status = os.waitpid(pid, os.WNOHANG)
+            if done:
+                break
+            time.sleep(0.02)
+        else:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            pytest.fail("the forked child hung on the pool's inherited lock")
+    finally:
+        pool._lock.release()
+    assert os.waitstatus_to_exitcode(status) == 0

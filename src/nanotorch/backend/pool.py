@@ -23,6 +23,8 @@ reach is reused, much as the allocator would reuse it, only without the round tr
 the kernel. Callers must write every element of what they get (they use it as ``out=``).
 
 * The check and the hand-out happen under a lock, so two threads never get one buffer.
+  A child made by ``fork()`` gets fresh locks (``_new_locks_after_fork``), since a lock
+  copied while another thread held it would never be released there.
 * At most ``max_bytes`` are held; a new shape first evicts idle entries, and beyond the
   limit ``empty`` returns an ordinary array the pool forgets. ``empty_cache()`` gives every
   idle entry back (``nanotorch.backend.empty_cache()`` for the cpu device).
@@ -34,14 +36,33 @@ the kernel. Callers must write every element of what they get (they use it as ``
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
+import weakref
 from typing import Any
 
 import numpy as np
 
 DEFAULT_MIN_BYTES = 64 << 10
 DEFAULT_MAX_BYTES = 1 << 30
+
+
+# Every live pool, so that a forked child can replace their locks (below).
+_POOLS: weakref.WeakSet[BufferPool] = weakref.WeakSet()
+
+
+def _new_locks_after_fork() -> None:
+    # fork() copies a lock in whatever state it is; if another thread of the parent was
+    # inside a pool at that moment, the child (a DataLoader worker, say) would wait forever
+    # on its first allocation. Only the forking thread exists in the child, so nothing can
+    # be inside a pool there: a fresh lock is always right.
+    for pool in list(_POOLS):
+        pool._lock = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_new_locks_after_fork)
 
 
 def _refs(entries: list[np.ndarray], i: int) -> int:
@@ -75,6 +96,7 @@ class BufferPool:
         self._hits = 0
         self._misses = 0
         self._lock = threading.Lock()
+        _POOLS.add(self)
         probe = [np.empty(0)]
         self._idle = _refs(probe, 0)  # the count of an entry that only the pool holds
 
