@@ -22,6 +22,7 @@ killed by a signal needs nothing from us: mpiexec sees it die and tears the job 
 from __future__ import annotations
 
 import sys
+import time
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
@@ -160,6 +161,9 @@ class MPIProcessGroup(ProcessGroup):
         return list(self.comm.allgather(obj))
 
 
+_FORWARD_PAUSE_S = 0.25
+
+
 def abort(code: int = 1, reason: str = "", announce: bool = True) -> None:
     """End every rank of the MPI job now with exit status ``code``; unless ``announce`` is
     False (the caller has said why already), print one line that names this rank.
@@ -178,4 +182,8 @@ def abort(code: int = 1, reason: str = "", announce: bool = True) -> None:
             file=sys.stderr,
             flush=True,
         )
+    # mpiexec forwards each rank's output to its own asynchronously; an Abort right after
+    # the write can kill the job before the last lines (this one) are forwarded. A short
+    # pause lets them through and still ends the job within seconds.
+    time.sleep(_FORWARD_PAUSE_S)
     world.Abort(code)
