@@ -86,6 +86,21 @@ CASES = {
     "rsub-number": (lambda a, b: b - a, [(3,), 1.5]),
     "neg": (operator.neg, [(2, 3)]),
     "relu": (lambda a: nt.relu(a - 1.0), [(2, 3)]),
+    "relu-0d": (lambda a: nt.relu(a - 1.0), [()]),
+    "linear": (nt.nn.functional.linear, [(4, 3), (2, 3), (2,)]),
+    "linear-no-bias": (nt.nn.functional.linear, [(4, 3), (2, 3)]),
+    "linear-batched": (nt.nn.functional.linear, [(2, 4, 3), (5, 3), (5,)]),
+    "linear-1d-input": (nt.nn.functional.linear, [(3,), (5, 3), (5,)]),
+    "linear-empty-batch": (nt.nn.functional.linear, [(0, 3), (5, 3), (5,)]),
+    # Only some inputs want a gradient (needs_input_grad): a constant input, or weight.
+    "linear-const-input": (
+        lambda w, b: nt.nn.functional.linear(nt.ones(4, 3, dtype=w.dtype, device=w.device), w, b),
+        [(2, 3), (2,)],
+    ),
+    "linear-const-weight": (
+        lambda x: nt.nn.functional.linear(x, nt.ones(2, 3, dtype=x.dtype, device=x.device)),
+        [(4, 3)],
+    ),
 }
 
 
@@ -285,3 +300,56 @@ def test_raw_backward_returning_too_few_gradients_raises(device) -> None:
 
     with pytest.raises(RuntimeError, match="ScaleBackward: raw_backward returned 1 gradients"):
         Scale.apply(a, b).sum().backward()
+
+
+# Cross-entropy with class indices: its raw backward covers every option (weights that want
+# a gradient take the Tensor formulas inside it).
+CE_CASES = {
+    "mean": {},
+    "sum": {"reduction": "sum"},
+    "none": {"reduction": "none"},
+    "ignore-index": {"ignore_index": 1},
+    "smoothing": {"label_smoothing": 0.1},
+    "weight": {"weight": "const"},
+    "weight-grad": {"weight": "grad"},
+    "weight-grad-mean-smoothing": {"weight": "grad", "label_smoothing": 0.2},
+    "spatial": {"spatial": True},
+}
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("case", sorted(CE_CASES))
+def test_raw_backward_cross_entropy_agrees_with_the_differentiable_backward(
+    device, case, dtype
+) -> None:
+    opts = dict(CE_CASES[case])
+    dt = getattr(nt, dtype)
+    gen = nt.Generator(device).manual_seed(3)
+    shape = (4, 3, 2) if opts.pop("spatial", False) else (4, 3)
+    z = nt.randn(*shape, device=device, dtype=dt, generator=gen, requires_grad=True)
+    target = nt.tensor(
+        [[0, 2], [1, 1], [2, 0], [1, 2]] if len(shape) == 3 else [0, 1, 2, 1], device=device
+    )
+    leaves = [z]
+    weight = opts.pop("weight", None)
+    if weight is not None:
+        w = nt.rand(3, device=device, dtype=dt, generator=gen).add_(0.5)
+        if weight == "grad":
+            w.requires_grad_()
+            leaves.append(w)
+        opts["weight"] = w
+
+    def fn():
+        out = nt.nn.functional.cross_entropy(z, target, **opts)
+        return (
+            out
+            if out.ndim == 0
+            else (out * nt.arange(out.numel(), device=device, dtype=dt).reshape(out.shape)).sum()
+        )
+
+    raw = nt.autograd.grad(fn(), leaves)
+    general = nt.autograd.grad(fn(), leaves, create_graph=True)
+
+    for r, g, x in zip(raw, general, leaves):
+        assert r.dtype == x.dtype and r.shape == x.shape
+        assert_close(r, g.detach(), rtol=1e-6 if dtype == "float32" else 1e-12, atol=1e-7)

@@ -59,7 +59,13 @@ class NumpyBackend(ArrayBackend):
         # A pooled output when the result has a's shape and dtype: b an array of a's dtype
         # that broadcasts to a's shape, or a Python float/int with a floating a (NEP 50
         # keeps a's dtype).
-        if self.pool is None or not isinstance(a, np.ndarray) or a.dtype.kind != "f":
+        pool = self.pool
+        if (
+            pool is None
+            or not isinstance(a, np.ndarray)
+            or a.nbytes < pool.min_bytes  # the pool would hand out a fresh array anyway
+            or a.dtype.kind != "f"
+        ):
             return None
         if isinstance(b, np.ndarray):
             if b.dtype != a.dtype or b.ndim > a.ndim:

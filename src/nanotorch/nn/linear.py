@@ -33,8 +33,13 @@ def check_same_place(op: str, input: Tensor, **others: Tensor | None) -> None:  
     naming the op, both sides and the fix."""
     if not isinstance(input, Tensor):
         raise TypeError(f"{op}: input must be a Tensor, got {type(input).__name__}")
+    device, dtype = input._device, input._data.dtype
     for name, t in others.items():
         if t is None:
+            continue
+        # Every layer of every step comes here: one device object and one dtype object per
+        # kind settle the usual case by identity, before the checks that name the problem.
+        if isinstance(t, Tensor) and t._device is device and t._data.dtype is dtype:
             continue
         if not isinstance(t, Tensor):
             raise TypeError(f"{op}: {name} must be a Tensor, got {type(t).__name__}")
@@ -60,16 +65,18 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     [[2.0, 2.0, 2.0]]
     """
     check_same_place("linear", input, weight=weight, bias=bias)
-    if weight.ndim != 2:
+    w_shape = weight._data.shape
+    if len(w_shape) != 2:
         raise ShapeError(
             f"linear: weight must be 2-D (out_features, in_features), got shape {weight.shape}"
         )
-    if input.ndim == 0 or input.shape[-1] != weight.shape[1]:
+    x_shape = input._data.shape
+    if not x_shape or x_shape[-1] != w_shape[1]:
         raise ShapeError(
             f"linear: input of shape {input.shape} does not match weight of shape "
             f"{weight.shape}: the input's last dim must be in_features={weight.shape[1]}"
         )
-    if bias is not None and tuple(bias.shape) != (weight.shape[0],):
+    if bias is not None and tuple(bias._data.shape) != (w_shape[0],):
         raise ShapeError(
             f"linear: bias of shape {bias.shape} does not match out_features; expected "
             f"({weight.shape[0]},)"

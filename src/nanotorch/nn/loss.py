@@ -409,6 +409,37 @@ class CrossEntropyIndex(Function):
                     smoothing=ctx.smoothing,
                 )
             return grad_z, None, None
+        return CrossEntropyIndex._differentiable_backward(ctx, g, need_weight_grad)
+
+    @staticmethod
+    def raw_backward(ctx, xp, g):  # Note [Raw backward] in autograd/function.py
+        # The plain-backward branch of ``backward`` without its one dispatch. A weight that
+        # wants a gradient (rare) takes the Tensor formulas, unwrapped.
+        need_weight_grad = ctx.needs_input_grad[2]
+        z, target, weight, probs, denominator = ctx.saved_arrays
+        if probs is None or need_weight_grad:
+            z_t = ctx.saved_tensors[0]
+            g_t = Tensor._make(g, z_t._device, ctx.backend, False, None)
+            grads = CrossEntropyIndex._differentiable_backward(ctx, g_t, need_weight_grad)
+            return tuple(None if t is None else t._data for t in grads)
+        if not ctx.needs_input_grad[0]:
+            return None, None, None
+        grad_z = _index_grad(
+            ctx.backend,
+            xp,
+            g,
+            probs,
+            target,
+            weight,
+            denominator,
+            ctx.ignore_index,
+            ctx.smoothing,
+        )
+        return grad_z, None, None
+
+    @staticmethod
+    def _differentiable_backward(ctx, g, need_weight_grad):
+        z, target, weight, probs, denominator = ctx.saved_tensors
         if denominator is not None:
             g = g / denominator  # 'mean': every l_i gets g / D (a 0-d g broadcasts below)
         eps = ctx.smoothing
@@ -448,25 +479,42 @@ class CrossEntropyIndexGrad(Function):
 
     @staticmethod
     def forward(ctx, xp, g, probs, target, weight, denominator, ignore_index, smoothing):
-        if denominator is not None:
-            g = g / denominator
-        if weight is None and not smoothing and probs.ndim == 2 and g.ndim == 0:
-            fast = ctx.backend.cross_entropy_rows_grad(g, probs, target, ignore_index)
-            if fast is not None:
-                return fast
-        n_classes = probs.shape[1]
-        class_shape = (1, n_classes) + (1,) * (probs.ndim - 2)
-        valid = target != ignore_index
-        safe = xp.where(valid, target, xp.zeros_like(target))
-        g = xp.expand_dims(g * xp.astype(valid, g.dtype), axis=1)
-        classes = xp.arange(n_classes, dtype=target.dtype, device=target.device)
-        q = xp.astype(xp.reshape(classes, class_shape) == xp.expand_dims(safe, axis=1), g.dtype)
-        if smoothing:
-            q = q * (1.0 - smoothing) + smoothing / n_classes
-        if weight is None:
-            return g * (probs - q)  # a_i = 1
-        q = q * xp.reshape(weight, class_shape)
-        return g * (xp.sum(q, axis=1, keepdims=True) * probs - q)
+        return _index_grad(
+            ctx.backend, xp, g, probs, target, weight, denominator, ignore_index, smoothing
+        )
+
+
+def _index_grad(
+    backend: Any,
+    xp: Any,
+    g: Any,
+    probs: Any,
+    target: Any,
+    weight: Any,
+    denominator: Any,
+    ignore_index: int,
+    smoothing: float,
+) -> Any:
+    """CrossEntropyIndexGrad's formula on arrays (its docstring)."""
+    if denominator is not None:
+        g = g / denominator
+    if weight is None and not smoothing and probs.ndim == 2 and g.ndim == 0:
+        fast = backend.cross_entropy_rows_grad(g, probs, target, ignore_index)
+        if fast is not None:
+            return fast
+    n_classes = probs.shape[1]
+    class_shape = (1, n_classes) + (1,) * (probs.ndim - 2)
+    valid = target != ignore_index
+    safe = xp.where(valid, target, xp.zeros_like(target))
+    g = xp.expand_dims(g * xp.astype(valid, g.dtype), axis=1)
+    classes = xp.arange(n_classes, dtype=target.dtype, device=target.device)
+    q = xp.astype(xp.reshape(classes, class_shape) == xp.expand_dims(safe, axis=1), g.dtype)
+    if smoothing:
+        q = q * (1.0 - smoothing) + smoothing / n_classes
+    if weight is None:
+        return g * (probs - q)  # a_i = 1
+    q = q * xp.reshape(weight, class_shape)
+    return g * (xp.sum(q, axis=1, keepdims=True) * probs - q)
 
 
 def _soft_target_cross_entropy(x: Tensor, y: Tensor, weight: Tensor | None, eps: float) -> Tensor:

@@ -87,9 +87,10 @@ class Linear(Function):
     like W itself, so the optimizer's update reads both contiguously (computing x^T @ g and
     transposing it back gives a column-major dW). See discovery/performance.md.
 
-    In a plain backward (nothing recorded) dW is one op, ``LinearWeightGrad``, instead of a
-    transpose and a matmul; under ``create_graph=True`` it stays a composite of
-    differentiable ops.
+    A plain backward (nothing recorded) runs ``raw_backward``: the same three formulas on
+    arrays, no dispatch at all. ``backward`` itself serves ``create_graph=True``, where the
+    gradients stay composites of differentiable ops (and a plain call of ``backward`` makes
+    dW one op, ``LinearWeightGrad``, instead of a transpose and a matmul).
     """
 
     @staticmethod
@@ -117,6 +118,24 @@ class Linear(Function):
                     grad_w = LinearWeightGrad.apply(g2, x2)
             if need_b:
                 grad_b = g2.sum(0)
+        return grad_x, grad_w, grad_b
+
+    @staticmethod
+    def raw_backward(ctx, xp, g):  # Note [Raw backward] in autograd/function.py
+        # ``backward``'s formulas on arrays: in a plain backward each Linear was three
+        # dispatches (dx's matmul, LinearWeightGrad, db's sum), each around one array call.
+        x, w = ctx.saved_arrays
+        need_x, need_w, need_b = ctx.needs_input_grad
+        backend = ctx.backend
+        grad_x = _matmul_rows(backend, g, w) if need_x else None
+        grad_w = grad_b = None
+        if need_w or need_b:
+            g2 = g if g.ndim == 2 else xp.reshape(g, (-1, g.shape[-1]))
+            if need_w:
+                x2 = x if x.ndim == 2 else xp.reshape(x, (-1, x.shape[-1]))
+                grad_w = backend.matmul(g2.T, x2)  # row-major, like W (LinearWeightGrad)
+            if need_b:
+                grad_b = xp.sum(g2, axis=0)
         return grad_x, grad_w, grad_b
 
 
