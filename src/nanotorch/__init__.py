@@ -46,6 +46,7 @@ from nanotorch.creation import (
     randn,
     randn_like,
     randperm,
+    scalar_tensor,
     tensor,
     zeros,
     zeros_like,
@@ -68,6 +69,7 @@ from nanotorch.dtypes import (
 from nanotorch.errors import CheckpointError, DeviceMismatchError, ShapeError
 from nanotorch.ops import *  # noqa: F403 - the functional op library is the public API
 from nanotorch.ops import PUBLIC_OPS
+from nanotorch.ops.shape_breadth import broadcast_shapes
 from nanotorch.promotion import can_cast, promote_types, result_type
 from nanotorch.random import (
     Generator,
@@ -100,3 +102,24 @@ def devices() -> list[Device]:
 
 def is_tensor(obj: object) -> bool:
     return isinstance(obj, Tensor)
+
+
+# Questions about one tensor, as PyTorch also asks them at the top level.
+def is_floating_point(input: Tensor) -> bool:  # noqa: A002
+    return input.is_floating_point()
+
+
+def is_complex(input: Tensor) -> bool:  # noqa: A002
+    return input.is_complex()
+
+
+def is_signed(input: Tensor) -> bool:  # noqa: A002
+    return input.is_signed()
+
+
+def is_nonzero(input: Tensor) -> bool:  # noqa: A002
+    return input.is_nonzero()
+
+
+def is_same_size(input: Tensor, other: Tensor) -> bool:  # noqa: A002
+    return input.is_same_size(other)

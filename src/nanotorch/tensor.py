@@ -212,6 +212,37 @@ class Tensor:
     def element_size(self) -> int:
         return self.dtype.itemsize
 
+    @property
+    def itemsize(self) -> int:
+        return self.dtype.itemsize
+
+    @property
+    def nbytes(self) -> int:
+        return self.numel() * self.dtype.itemsize
+
+    def get_device(self) -> int:
+        """The device index; -1 on cpu, as in PyTorch."""
+        return -1 if self.device.type == "cpu" else self.device.index
+
+    def is_complex(self) -> bool:
+        return False  # nanotorch has no complex dtypes
+
+    def is_signed(self) -> bool:
+        return self.dtype.is_floating_point or self.dtype.name.startswith("int")
+
+    def is_same_size(self, other: Tensor) -> bool:
+        return tuple(self.shape) == tuple(other.shape)
+
+    def is_nonzero(self) -> bool:
+        """The truth of a one-element tensor (PyTorch raises for any other size)."""
+        if self.numel() != 1:
+            from nanotorch.errors import InvalidArgumentError
+
+            raise InvalidArgumentError(
+                f"is_nonzero: expects a tensor with exactly one element, got shape {self.shape}"
+            )
+        return bool(self.item())
+
     def is_floating_point(self) -> bool:
         return self.dtype.is_floating_point
 
@@ -1019,6 +1050,51 @@ class Tensor:
     def mT(self) -> Tensor:  # noqa: N802 - PyTorch's name
         return _ops.matrix_transpose(self)
 
+    # nanotorch's dtypes are real, so the conjugate transposes are the transposes.
+    @property
+    def H(self) -> Tensor:  # noqa: N802 - PyTorch's name
+        if self.ndim not in (0, 2):
+            from nanotorch.errors import ShapeError
+
+            raise ShapeError(
+                f"tensor.H: only for matrices (2-D tensors), got shape {self.shape}; use .mH "
+                "for a batch of matrices"
+            )
+        return _ops.t(self)
+
+    @property
+    def mH(self) -> Tensor:  # noqa: N802 - PyTorch's name
+        return _ops.adjoint(self)
+
+    def adjoint(self) -> Tensor:
+        return _ops.adjoint(self)
+
+    def select(self, dim: int, index: Any) -> Tensor:
+        return _ops.select(self, dim, index)
+
+    def ravel(self) -> Tensor:
+        return _ops.ravel(self)
+
+    def split_with_sizes(self, split_sizes: Any, dim: int = 0) -> tuple:
+        return _ops.split_with_sizes(self, split_sizes, dim)
+
+    def sum_to_size(self, *size: Any) -> Tensor:
+        """The sum of this tensor down to ``size``, a shape it broadcasts from (the leading
+        dims and the dims where ``size`` has 1 are summed)."""
+        from nanotorch.errors import ShapeError
+        from nanotorch.ops.reduction import sum_to
+
+        shape = tuple(size[0]) if len(size) == 1 and isinstance(size[0], (tuple, list)) else size
+        lead = self.ndim - len(shape)
+        if lead < 0 or any(
+            s != 1 and s != n for s, n in zip(shape, self.shape[lead:], strict=True)
+        ):
+            raise ShapeError(
+                f"sum_to_size: size {tuple(shape)} is not expandable to the tensor's size "
+                f"{self.shape}; each entry must be 1 or the tensor's size there"
+            )
+        return sum_to(self, tuple(int(s) for s in shape))
+
     def expand(self, *shape: Any) -> Tensor:
         return _ops.expand(self, *shape)
 
@@ -1801,6 +1877,18 @@ _DELEGATED_METHODS = (
     "bincount",
     "histc",
     "index_put",
+    "dsplit",
+    "unsafe_split",
+    "unsafe_chunk",
+    "unsafe_split_with_sizes",
+    "narrow_copy",
+    "select_scatter",
+    "slice_scatter",
+    "diagonal_scatter",
+    "index_reduce",
+    "put",
+    "as_strided",
+    "nonzero_static",
     "masked_select",
     "clamp_min",
     "clamp_max",

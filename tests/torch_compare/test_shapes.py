@@ -163,3 +163,197 @@ JOINS = [
 @pytest.mark.parametrize(("case", "dtype"), params(JOINS))
 def test_join_split_matches_torch(case: Case, dtype: str) -> None:
     run_case(case, dtype)
+
+
+# The shape breadth ops (nanotorch/ops/shape_breadth.py) and the Tensor API around them.
+BREADTH = [
+    Case("select", lambda L, x: L.select(x, 1, -1), [R(3, 4)]),
+    Case("select-method", lambda L, x: x.select(0, 2), [R(3, 4)]),
+    Case("select-to-0d", lambda L, x: L.select(x, 0, 1), [R(3)]),
+    Case("select-error", lambda L, x: L.select(x, 1, 4), [R(3, 4)], error=True),
+    Case("select-0d-error", lambda L, x: L.select(x, 0, 0), [R()], error=True),
+    Case("select-dim-error", lambda L, x: L.select(x, 2, 0), [R(3, 4)], error=True),
+    Case("ravel", lambda L, x: L.ravel(x), [R(2, 3, 4)]),
+    Case("ravel-method-transposed", lambda L, x: x.t().ravel(), [R(3, 4)]),
+    Case("ravel-0d", lambda L, x: L.ravel(x), [R()]),
+    Case("swapdims", lambda L, x: L.swapdims(x, 0, 2), [R(2, 3, 4)]),
+    Case("swapdims-method", lambda L, x: x.swapdims(-1, 0), [R(2, 3, 4)]),
+    Case("swapaxes-method", lambda L, x: x.swapaxes(1, 2), [R(2, 3, 4)]),
+    Case("dsplit", lambda L, x: L.dsplit(x, 2), [R(2, 2, 4)]),
+    Case("dsplit-indices", lambda L, x: x.dsplit([1, 3]), [R(2, 2, 5)]),
+    Case("dsplit-2d-error", lambda L, x: L.dsplit(x, 2), [R(2, 4)], error=True),
+    Case("dsplit-uneven-error", lambda L, x: L.dsplit(x, 2), [R(2, 2, 5)], error=True),
+    Case("split_with_sizes", lambda L, x: L.split_with_sizes(x, [1, 3], 1), [R(3, 4)]),
+    Case("split_with_sizes-method", lambda L, x: x.split_with_sizes([2, 0, 1]), [R(3, 4)]),
+    Case(
+        "split_with_sizes-sum-error",
+        lambda L, x: L.split_with_sizes(x, [1, 2], 1),
+        [R(3, 4)],
+        error=True,
+    ),
+    Case(
+        "split_with_sizes-negative-error",
+        lambda L, x: L.split_with_sizes(x, [5, -1], 1),
+        [R(3, 4)],
+        error=True,
+    ),
+    Case("unsafe_split", lambda L, x: L.unsafe_split(x, 2, 1), [R(3, 5)]),
+    Case("unsafe_split-method", lambda L, x: x.unsafe_split(2), [R(5, 2)]),
+    Case("unsafe_chunk", lambda L, x: L.unsafe_chunk(x, 3, 1), [R(3, 5)]),
+    Case("unsafe_chunk-method", lambda L, x: x.unsafe_chunk(2), [R(5, 2)]),
+    Case(
+        "unsafe_split_with_sizes",
+        lambda L, x: L.unsafe_split_with_sizes(x, [2, 3], 1),
+        [R(3, 5)],
+    ),
+    Case("narrow_copy", lambda L, x: L.narrow_copy(x, 1, 1, 2), [R(3, 4)]),
+    Case("narrow_copy-method", lambda L, x: x.narrow_copy(0, 1, 2), [R(3, 4)]),
+    Case("narrow_copy-error", lambda L, x: L.narrow_copy(x, 1, 3, 2), [R(3, 4)], error=True),
+    Case("adjoint", lambda L, x: L.adjoint(x), [R(2, 3, 4)]),
+    Case("adjoint-method", lambda L, x: x.adjoint(), [R(3, 4)]),
+    Case("adjoint-1d-error", lambda L, x: L.adjoint(x), [R(3)], error=True),
+    Case("H", lambda L, x: x.H, [R(3, 4)]),
+    Case("H-1d-error", lambda L, x: x.H, [R(3)], error=True),
+    Case("H-0d", lambda L, x: x.H, [R()]),
+    Case("adjoint-0d", lambda L, x: L.adjoint(x), [R()]),
+    Case("H-3d-error", lambda L, x: x.H, [R(2, 3, 4)], error=True),
+    Case("mH", lambda L, x: x.mH, [R(2, 3, 4)]),
+    Case("mH-1d-error", lambda L, x: x.mH, [R(3)], error=True),
+    Case("T-3d", lambda L, x: x.T, [R(2, 3, 4)]),
+    Case("sum_to_size", lambda L, x: x.sum_to_size(1, 4), [R(3, 4)]),
+    Case("sum_to_size-lead", lambda L, x: x.sum_to_size((3, 1)), [R(2, 3, 4)]),
+    Case("sum_to_size-error", lambda L, x: x.sum_to_size(3, 3), [R(2, 3)], error=True),
+    Case("as_strided", lambda L, x: L.as_strided(x, (2, 2), (1, 2)), [R(3, 4)]),
+    Case("as_strided-offset", lambda L, x: x.as_strided((3, 2), (4, 1), 1), [R(3, 4)]),
+    Case("as_strided-zero-stride", lambda L, x: L.as_strided(x, (2, 3), (0, 1)), [R(6)]),
+    Case("as_strided-windows", lambda L, x: L.as_strided(x, (4, 3), (1, 1)), [R(6)]),
+    Case("as_strided-0d", lambda L, x: L.as_strided(x, (), ()), [R(3)]),
+    Case("as_strided-empty", lambda L, x: L.as_strided(x, (0, 3), (1, 1)), [R(3)]),
+    Case("as_strided-oob-error", lambda L, x: L.as_strided(x, (3, 3), (3, 1)), [R(6)], error=True),
+    Case("as_strided-len-error", lambda L, x: L.as_strided(x, (2, 2), (1,)), [R(6)], error=True),
+    Case(
+        "as_strided-neg-stride-error",
+        lambda L, x: L.as_strided(x, (2,), (-1,)),
+        [R(6)],
+        error=True,
+    ),
+    Case("as_strided_copy", lambda L, x: L.as_strided_copy(x, (2, 2), (1, 2)), [R(3, 4)]),
+    Case("nonzero_static", lambda L, x: L.nonzero_static(x, size=5), [I(3, 3, low=-1, high=2)]),
+    Case(
+        "nonzero_static-truncated",
+        lambda L, x: x.nonzero_static(size=1, fill_value=9),
+        [I(3, 3, low=1, high=3)],
+    ),
+    Case("nonzero_static-float", lambda L, x: L.nonzero_static(x, size=2), [B(2, 3)]),
+    Case("nonzero_static-0d", lambda L, x: L.nonzero_static(x, size=2), [np.array(1)]),
+    Case(
+        "nonzero_static-neg-error",
+        lambda L, x: L.nonzero_static(x, size=-1),
+        [I(3)],
+        error=True,
+    ),
+    Case("constant_pad_nd", lambda L, x: L.constant_pad_nd(x, [1, 2]), [R(2, 3)]),
+    Case("constant_pad_nd-value", lambda L, x: L.constant_pad_nd(x, (1, -1, 0, 2), 1.5), [R(2, 3)]),
+    Case(
+        "constant_pad_nd-odd-error", lambda L, x: L.constant_pad_nd(x, (1,)), [R(2, 3)], error=True
+    ),
+    Case("channel_shuffle", lambda L, x: L.channel_shuffle(x, 2), [R(2, 6, 3)]),
+    Case("channel_shuffle-4d", lambda L, x: L.channel_shuffle(x, 3), [R(1, 6, 2, 2)]),
+    Case("channel_shuffle-error", lambda L, x: L.channel_shuffle(x, 4), [R(2, 6, 3)], error=True),
+    Case("channel_shuffle-2d-error", lambda L, x: L.channel_shuffle(x, 2), [R(2, 6)], error=True),
+    Case("rsub", lambda L, x, y: L.rsub(x, y), [R(3, 4), R(4)]),
+    Case("rsub-alpha", lambda L, x, y: L.rsub(x, y, alpha=2), [R(3, 1), R(1, 4)]),
+    Case("rsub-scalar", lambda L, x: L.rsub(x, 2.5), [R(3, 4)]),
+    Case("rsub-int", lambda L, x: L.rsub(x, 3), [I(3, 4)]),
+    Case("fill", lambda L, x: L.fill(x, 2.5), [R(3, 4)]),
+    Case("fill-tensor", lambda L, x, v: L.fill(x, v), [R(3, 4), R()]),
+    Case("fill-int", lambda L, x: L.fill(x, 2.7), [I(3)]),
+    Case("fill-tensor-1d-error", lambda L, x, v: L.fill(x, v), [R(3), R(2)], error=True),
+    Case("scalar_tensor", lambda L: L.scalar_tensor(3), []),
+    Case("scalar_tensor-float", lambda L: L.scalar_tensor(2.5, dtype=L.float64), []),
+    Case("scalar_tensor-bool", lambda L: L.scalar_tensor(True), []),
+    Case("broadcast_shapes", lambda L: tuple(L.broadcast_shapes((2, 1), (3,), 1)), []),
+    Case("broadcast_shapes-empty", lambda L: tuple(L.broadcast_shapes((0, 1), (4,))), []),
+    Case("broadcast_shapes-error", lambda L: L.broadcast_shapes((2, 3), (4,)), [], error=True),
+    Case("nbytes", lambda L, x: x.nbytes, [R(3, 4)]),
+    Case("itemsize", lambda L, x: x.itemsize, [R(3, 4)]),
+    Case("element_size", lambda L, x: x.element_size(), [I(3)]),
+    Case("get_device", lambda L, x: x.get_device(), [R(3)]),
+    Case("is_signed", lambda L, x: (x.is_signed(), L.is_signed(x > 0)), [R(3)]),
+    Case("is_complex", lambda L, x: (L.is_complex(x), x.is_complex()), [R(3)]),
+    Case(
+        "is_floating_point",
+        lambda L, x: (L.is_floating_point(x), L.is_floating_point(x > 0)),
+        [R(3)],
+    ),
+    Case(
+        "is_same_size", lambda L, x, y: (L.is_same_size(x, y), x.is_same_size(x)), [R(3), R(1, 3)]
+    ),
+    Case("is_nonzero", lambda L, x: (L.is_nonzero(x), x.is_nonzero()), [R(1)]),
+    Case("is_nonzero-error", lambda L, x: L.is_nonzero(x), [R(2)], error=True),
+]
+
+
+@pytest.mark.parametrize(("case", "dtype"), params(BREADTH))
+def test_shape_breadth_matches_torch(case: Case, dtype: str) -> None:
+    run_case(case, dtype)
+
+
+COPIES = [
+    Case("expand_copy", lambda L, x: L.expand_copy(x, (2, 3, 4)), [R(3, 1)]),
+    Case("permute_copy", lambda L, x: L.permute_copy(x, (2, 0, 1)), [R(2, 3, 4)]),
+    Case("view_copy", lambda L, x: L.view_copy(x, (2, -1)), [R(3, 4)]),
+    Case("t_copy", lambda L, x: L.t_copy(x), [R(3, 4)]),
+    Case("transpose_copy", lambda L, x: L.transpose_copy(x, 0, -1), [R(2, 3, 4)]),
+    Case("squeeze_copy", lambda L, x: L.squeeze_copy(x), [R(1, 3, 1)]),
+    Case("squeeze_copy-dim", lambda L, x: L.squeeze_copy(x, 2), [R(1, 3, 1)]),
+    Case("unsqueeze_copy", lambda L, x: L.unsqueeze_copy(x, 1), [R(3, 4)]),
+    Case("diagonal_copy", lambda L, x: L.diagonal_copy(x, 1, 0, 2), [R(3, 2, 4)]),
+    Case("select_copy", lambda L, x: L.select_copy(x, 1, -1), [R(3, 4)]),
+    Case("slice_copy", lambda L, x: L.slice_copy(x, 1, 1, 4, 2), [R(3, 5)]),
+    Case("slice_copy-default", lambda L, x: L.slice_copy(x), [R(3, 5)]),
+    Case("split_copy", lambda L, x: L.split_copy(x, 2, 1), [R(3, 5)]),
+    Case("split_with_sizes_copy", lambda L, x: L.split_with_sizes_copy(x, [1, 4], 1), [R(3, 5)]),
+    Case("unbind_copy", lambda L, x: L.unbind_copy(x, 1), [R(3, 4)]),
+    # PyTorch marks detach_copy's result as requiring grad but has no derivative for it
+    # (backward raises); nanotorch's result is detached, so only values are compared.
+    Case("detach_copy", lambda L, x: L.detach_copy(x), [R(3, 4)], grad=False),
+    Case("alias_copy", lambda L, x: L.alias_copy(x), [R(3, 4)]),
+    Case("unfold_copy", lambda L, x: L.unfold_copy(x, 1, 2, 1), [R(3, 5)]),
+    Case("t_copy-3d-error", lambda L, x: L.t_copy(x), [R(2, 3, 4)], error=True),
+    Case("select_copy-error", lambda L, x: L.select_copy(x, 0, 3), [R(3, 4)], error=True),
+]
+
+
+@pytest.mark.parametrize(("case", "dtype"), params(COPIES))
+def test_copy_ops_match_torch(case: Case, dtype: str) -> None:
+    run_case(case, dtype)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda L, x: L.narrow_copy(x, 0, 0, 2),
+        lambda L, x: L.view_copy(x, (-1,)),
+        lambda L, x: L.select_copy(x, 0, 0),
+        lambda L, x: L.slice_copy(x, 1, 0, 2),
+        lambda L, x: L.squeeze_copy(x),
+        lambda L, x: L.unsqueeze_copy(x, 0),
+        lambda L, x: L.alias_copy(x),
+        lambda L, x: L.detach_copy(x),
+        lambda L, x: L.split_copy(x, 1)[0],
+        lambda L, x: L.unbind_copy(x)[0],
+        lambda L, x: L.as_strided_copy(x, (2,), (1,)),
+    ],
+    ids=lambda f: "",
+)
+def test_copy_ops_own_their_memory_as_torch(make) -> None:
+    """Writing into the input after a ``*_copy`` leaves the copy as it was, in both
+    libraries (Note [Copies of views] in ops/shape_breadth.py)."""
+    import nanotorch as nt
+
+    for L in (nt, torch):
+        x = L.zeros(2, 3)
+        out = make(L, x)
+        x.fill_(7.0)
+        assert float(out.sum()) == 0.0, f"{L.__name__}: the copy changed with its input"

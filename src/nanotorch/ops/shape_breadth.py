@@ -1,0 +1,612 @@
+"""The rest of PyTorch's shape, indexing and Tensor-API surface: ``select`` and the
+``*_scatter`` ops that invert it (``select_scatter``, ``slice_scatter``,
+``diagonal_scatter``), the split variants, ``index_reduce`` and ``put``, ``rsub``, ``fill``,
+``adjoint``, ``as_strided``, ``nonzero_static``, ``constant_pad_nd``, ``channel_shuffle``, and
+the ``*_copy`` forms of the view ops.
+
+All are composites of ops that already have a backward (getitem, index_copy, scatter_reduce,
+take, where, clone), so none needs a gradient formula of its own; the specs'
+gradchecks (tests/specs/shape_breadth_ops.py) pin every one.
+
+Note [Copies of views]
+~~~~~~~~~~~~~~~~~~~~~~
+PyTorch's ``x_copy`` (``permute_copy``, ``select_copy``, ...) returns what the view op ``x``
+returns, but in memory of its own, so writing into the result never shows through the input.
+nanotorch has no strides, yet a reshape or a basic slice may still come back as a NumPy view
+of the input's buffer; each ``*_copy`` therefore is ``clone`` of its view op, which always
+allocates. ``as_strided`` gathers into new memory already, so ``as_strided_copy`` is an alias.
+
+Like the rest of the engine, this module imports no array library.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from nanotorch import dtypes as _dt
+from nanotorch.autograd.grad_mode import no_grad
+from nanotorch.errors import (
+    IndexOutOfRangeError,
+    InvalidArgumentError,
+    ShapeError,
+    UnsupportedDtypeError,
+)
+from nanotorch.ops._util import int_list, normalize_dim
+from nanotorch.ops.copy import clone
+from nanotorch.ops.elementwise import sub, where
+from nanotorch.ops.indexing import Take, getitem, nonzero, put_values
+from nanotorch.ops.misc import _split_checked
+from nanotorch.ops.padding import pad as _pad
+from nanotorch.ops.scatter import (
+    _check_range,
+    _fill_value,
+    _index_setup,
+    index_copy,
+    scatter_reduce,
+)
+from nanotorch.ops.shape import (  # chunk, split, transpose: also named in ALIASES
+    broadcast_to,
+    chunk,  # noqa: F401
+    permute,
+    reshape,
+    split,
+    squeeze,
+    t,
+    transpose,
+    unbind,
+    unsqueeze,
+)
+from nanotorch.ops.shape_extra import diagonal, narrow, unfold_windows
+from nanotorch.tensor import Tensor
+
+# What this family exports; nanotorch.<name> and the op-spec tests derive from it
+# (Note [Op registry] in ops/__init__.py).
+OPS = (
+    "select",
+    "ravel",
+    "dsplit",
+    "split_with_sizes",
+    "narrow_copy",
+    "select_scatter",
+    "slice_scatter",
+    "diagonal_scatter",
+    "index_reduce",
+    "put",
+    "rsub",
+    "fill",
+    "adjoint",
+    "as_strided",
+    "nonzero_static",
+    "constant_pad_nd",
+    "channel_shuffle",
+    "expand_copy",
+    "permute_copy",
+    "view_copy",
+    "t_copy",
+    "transpose_copy",
+    "squeeze_copy",
+    "unsqueeze_copy",
+    "diagonal_copy",
+    "select_copy",
+    "slice_copy",
+    "split_copy",
+    "split_with_sizes_copy",
+    "unbind_copy",
+    "detach_copy",
+    "alias_copy",
+    "unfold_copy",
+)
+# PyTorch's "unsafe" splits differ from the plain ones only in how its views track
+# in-place writes, which nanotorch does not do; ``swapdims`` is ``transpose``.
+ALIASES = {
+    "unsafe_split": "split",
+    "unsafe_chunk": "chunk",
+    "unsafe_split_with_sizes": "split_with_sizes",
+    "as_strided_copy": "as_strided",
+    "swapdims": "transpose",
+}
+
+
+def _check_tensor(op: str, name: str, x: Any) -> None:
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{op}: {name} must be a Tensor, got {type(x).__name__}")
+
+
+def _index_tensor(values: Sequence[int], like: Tensor) -> Tensor:
+    from nanotorch.creation import tensor
+
+    return tensor(list(values), dtype=_dt.int64, device=like.device).reshape(len(values))
+
+
+# ---------------------------------------------------------------------------- select
+def _select_index(op: str, a: Tensor, dim: int, index: int | Tensor) -> tuple[int, int]:
+    """(dim, index) normalised, with PyTorch's IndexError for a 0-d input or a bad index."""
+    if a.ndim == 0:
+        raise IndexOutOfRangeError(f"{op}: cannot be applied to a 0-dim tensor (shape ())")
+    d = normalize_dim(dim, a.ndim, op)
+    i = int(index.item()) if isinstance(index, Tensor) else index
+    if isinstance(i, bool) or not isinstance(i, int):
+        raise TypeError(f"{op}: index must be an int, got {type(index).__name__}")
+    n = a.shape[d]
+    if not -n <= i < n:
+        raise IndexOutOfRangeError(
+            f"{op}: index {i} is out of range for dim {dim} of size {n} (tensor of shape "
+            f"{a.shape}); valid indices are {-n}..{n - 1}"
+        )
+    return d, i % n
+
+
+def select(input: Tensor, dim: int, index: int | Tensor) -> Tensor:  # noqa: A002
+    """The slice at ``index`` along ``dim``, that dim removed (``input[:, index]`` for
+    dim 1). Gradient: ``g`` placed back in that slice.
+
+    >>> import nanotorch
+    >>> nanotorch.arange(6).reshape(2, 3).select(1, -1).tolist()
+    [2, 5]
+    """
+    _check_tensor("select", "input", input)
+    d, i = _select_index("select", input, dim, index)
+    return getitem(input, (slice(None),) * d + (i,))
+
+
+def ravel(input: Tensor) -> Tensor:  # noqa: A002
+    """The elements in row-major order as a 1-D tensor (a 0-d input gives one element)."""
+    _check_tensor("ravel", "input", input)
+    return reshape(input, (-1,))
+
+
+# ---------------------------------------------------------------------------- splits
+def dsplit(input: Tensor, indices_or_sections: Any) -> tuple[Tensor, ...]:  # noqa: A002
+    """``tensor_split`` along dim 2 (depth), for tensors of at least 3 dims; an int must
+    divide that dim evenly."""
+    _check_tensor("dsplit", "input", input)
+    if input.ndim < 3:
+        raise ShapeError(
+            f"dsplit: expected a tensor of at least 3 dims, got shape {input.shape}; "
+            "use hsplit or vsplit for fewer dims"
+        )
+    return _split_checked("dsplit", input, indices_or_sections, 2)
+
+
+def split_with_sizes(
+    input: Tensor,  # noqa: A002
+    split_sizes: Sequence[int],
+    dim: int = 0,
+) -> tuple[Tensor, ...]:
+    """Pieces of the given sizes along ``dim``; the sizes must add up to that dim."""
+    _check_tensor("split_with_sizes", "input", input)
+    if isinstance(split_sizes, int) or not isinstance(split_sizes, (list, tuple)):
+        raise TypeError(
+            f"split_with_sizes: split_sizes must be a list of ints, got {split_sizes!r}"
+        )
+    sizes = int_list("split_with_sizes", "split_sizes", tuple(split_sizes))
+    if any(s < 0 for s in sizes):
+        raise InvalidArgumentError(
+            f"split_with_sizes: split_sizes must be non-negative, got {list(sizes)}"
+        )
+    d = normalize_dim(dim, input.ndim, "split_with_sizes")
+    if sum(sizes) != input.shape[d]:
+        raise ShapeError(
+            f"split_with_sizes: split_sizes {list(sizes)} add up to {sum(sizes)}, but dim "
+            f"{dim} of the input (shape {input.shape}) has size {input.shape[d]}"
+        )
+    return split(input, list(sizes), d)
+
+
+# ---------------------------------------------------------------------------- scatters
+def _check_src(op: str, input: Tensor, src: Any, expected: tuple[int, ...]) -> None:  # noqa: A002
+    _check_tensor(op, "src", src)
+    if src.dtype is not input.dtype:
+        raise UnsupportedDtypeError(
+            f"{op}: src dtype {src.dtype!r} differs from input dtype {input.dtype!r}; "
+            f"convert it with .to({input.dtype!r})"
+        )
+    if tuple(src.shape) != expected:
+        raise ShapeError(
+            f"{op}: src of shape {src.shape} must have the shape {expected} of the part of "
+            f"the input (shape {input.shape}) it replaces"
+        )
+
+
+def select_scatter(input: Tensor, src: Tensor, dim: int, index: int) -> Tensor:  # noqa: A002
+    """``input`` with ``input.select(dim, index)`` replaced by ``src``: a new tensor.
+    Gradient: ``src`` gets that slice of ``g``, ``input`` the rest.
+
+    >>> import nanotorch
+    >>> nanotorch.zeros(2, 2).select_scatter(nanotorch.ones(2), 0, 1).tolist()
+    [[0.0, 0.0], [1.0, 1.0]]
+    """
+    _check_tensor("select_scatter", "input", input)
+    d, i = _select_index("select_scatter", input, dim, index)
+    expected = tuple(input.shape[:d] + input.shape[d + 1 :])
+    _check_src("select_scatter", input, src, expected)
+    return index_copy(input, d, _index_tensor([i], input), unsqueeze(src, d))
+
+
+def slice_scatter(
+    input: Tensor,  # noqa: A002
+    src: Tensor,
+    dim: int = 0,
+    start: int | None = None,
+    end: int | None = None,
+    step: int = 1,
+) -> Tensor:
+    """``input`` with ``input[..., start:end:step, ...]`` (along ``dim``) replaced by
+    ``src``: a new tensor, differentiable in both."""
+    _check_tensor("slice_scatter", "input", input)
+    if input.ndim == 0:
+        raise IndexOutOfRangeError("slice_scatter: cannot slice a 0-dim tensor")
+    d = normalize_dim(dim, input.ndim, "slice_scatter")
+    if step <= 0:
+        raise InvalidArgumentError(f"slice_scatter: step must be positive, got {step}")
+    rows = list(range(*slice(start, end, step).indices(input.shape[d])))
+    expected = tuple(input.shape[:d]) + (len(rows),) + tuple(input.shape[d + 1 :])
+    _check_src("slice_scatter", input, src, expected)
+    if not rows:
+        return clone(input)
+    return index_copy(input, d, _index_tensor(rows, input), src)
+
+
+def diagonal_scatter(
+    input: Tensor,  # noqa: A002
+    src: Tensor,
+    offset: int = 0,
+    dim1: int = 0,
+    dim2: int = 1,
+) -> Tensor:
+    """``input`` with its diagonal ``offset`` of the (``dim1``, ``dim2``) matrices replaced
+    by ``src`` (shaped as ``input.diagonal(offset, dim1, dim2)``): the two dims moved last,
+    ``src`` spread over the matrix by one ``take`` (each place reads the diagonal entry of
+    its row or column) and kept on the diagonal by a ``where``."""
+    from nanotorch.creation import arange
+    from nanotorch.ops.shape_extra import movedim
+
+    _check_tensor("diagonal_scatter", "input", input)
+    expected = tuple(diagonal(input.detach(), offset, dim1, dim2).shape)
+    _check_src("diagonal_scatter", input, src, expected)
+    d1 = normalize_dim(dim1, input.ndim, "diagonal_scatter")
+    d2 = normalize_dim(dim2, input.ndim, "diagonal_scatter")
+    if src.shape[-1] == 0:
+        return clone(input)
+    x = movedim(input, (d1, d2), (-2, -1))
+    n, m = x.shape[-2], x.shape[-1]
+    with no_grad():
+        rows = reshape(arange(n, device=input.device), (n, 1))
+        cols = reshape(arange(m, device=input.device), (1, m))
+        on_diagonal = (cols - rows) == offset
+        # The entry of src a place reads: its row above the main diagonal, else its column.
+        k = (rows + cols * 0) if offset >= 0 else (cols + rows * 0)
+        k = where(on_diagonal, k, k * 0)
+    spread = Take.apply(src, k, axis=src.ndim - 1)
+    return movedim(where(on_diagonal, spread, x), (-2, -1), (d1, d2))
+
+
+_INDEX_REDUCES = ("prod", "mean", "amax", "amin")
+
+
+def index_reduce(
+    input: Tensor,  # noqa: A002
+    dim: int,
+    index: Tensor,
+    source: Tensor,
+    reduce: str,
+    *,
+    include_self: bool = True,
+) -> Tensor:
+    """Fold slice ``i`` of ``source`` (along ``dim``) into slice ``index[i]`` of ``input`` by
+    ``reduce`` ("prod", "mean", "amax" or "amin"), starting from ``input``'s slice when
+    ``include_self``; slices no index names keep ``input``. ``scatter_reduce`` with the
+    index spread over each slice, so its gradients are scatter_reduce's.
+
+    >>> import nanotorch
+    >>> x = nanotorch.ones(2, 2)
+    >>> x.index_reduce(0, nanotorch.tensor([0, 0]), nanotorch.tensor([[2.0, 3.0], [4.0, 5.0]]),
+    ...                "prod").tolist()
+    [[8.0, 15.0], [1.0, 1.0]]
+    """
+    if reduce not in _INDEX_REDUCES:
+        raise InvalidArgumentError(
+            f"index_reduce: reduce must be one of {_INDEX_REDUCES}, got {reduce!r}"
+        )
+    d, flat_index = _index_setup("index_reduce", input, dim, index, source)
+    shape = tuple(input.shape) or (1,)
+    src = reshape(source, shape[:d] + (flat_index.shape[0],) + shape[d + 1 :])
+    view = [1] * len(shape)
+    view[d] = flat_index.shape[0]
+    spread = broadcast_to(reshape(flat_index, view), tuple(src.shape))
+    out = scatter_reduce(reshape(input, shape), d, spread, src, reduce, include_self=include_self)
+    return reshape(out, input.shape)
+
+
+def put(
+    input: Tensor,  # noqa: A002
+    index: Tensor,
+    source: Tensor,
+    accumulate: bool = False,
+) -> Tensor:
+    """``input`` read as 1-D, with ``source``'s elements written (or added, with
+    ``accumulate``) at the flat positions ``index`` (negative ones count from the end).
+
+    >>> import nanotorch
+    >>> nanotorch.zeros(2, 2).put(nanotorch.tensor([0, -1]), nanotorch.tensor([1.0, 2.0])).tolist()
+    [[1.0, 0.0], [0.0, 2.0]]
+    """
+    _check_tensor("put", "input", input)
+    _check_tensor("put", "index", index)
+    _check_tensor("put", "source", source)
+    if index.dtype is not _dt.int64:
+        raise UnsupportedDtypeError(
+            f"put: index must be an int64 tensor, got {index.dtype!r}; convert it with .long()"
+        )
+    if source.dtype is not input.dtype:
+        raise UnsupportedDtypeError(
+            f"put: source dtype {source.dtype!r} differs from input dtype {input.dtype!r}; "
+            f"convert it with .to({input.dtype!r})"
+        )
+    if index.numel() != source.numel():  # an IndexError in PyTorch
+        raise IndexOutOfRangeError(
+            f"put: index (shape {index.shape}) and source (shape {source.shape}) must have "
+            "the same number of elements"
+        )
+    n = input.numel()
+    positions = reshape(index, (-1,))
+    _check_range("put", positions, 0, n, negative_ok=True)
+    with no_grad():
+        positions = where(positions < 0, positions + n, positions)
+    k = positions.shape[0]
+    return put_values("put", input, positions, (k,), reshape(source, (k,)), accumulate)
+
+
+# ---------------------------------------------------------------------------- values
+def rsub(input: Tensor, other: Any, *, alpha: Any = 1) -> Tensor:  # noqa: A002
+    """``other - alpha * input``: ``sub`` with its operands swapped."""
+    return sub(other, input, alpha=alpha)
+
+
+def fill(input: Tensor, value: Any) -> Tensor:  # noqa: A002
+    """A tensor shaped as ``input`` and of its dtype, every element ``value`` (a number or
+    a 0-d tensor). Gradient: none to ``input`` (its values are discarded), the sum of ``g``
+    to a tensor ``value``."""
+    from nanotorch.creation import ones
+
+    _check_tensor("fill", "input", input)
+    if isinstance(value, Tensor) and value.ndim != 0:
+        raise ShapeError(
+            f"fill: value must be a number or a 0-d tensor, got a tensor of shape {value.shape}"
+        )
+    everywhere = ones(input.shape, dtype=_dt.bool_, device=input.device)
+    return where(everywhere, _fill_value(input, value), input)
+
+
+def adjoint(input: Tensor) -> Tensor:  # noqa: A002
+    """The conjugate transpose of the last two dims; nanotorch's dtypes are real, so the
+    transpose (``Tensor.mH``)."""
+    _check_tensor("adjoint", "input", input)
+    if input.ndim == 0:  # a 0-d tensor is its own (conjugate) transpose, as in PyTorch
+        return reshape(input, ())
+    if input.ndim < 2:
+        raise ShapeError(
+            f"adjoint: expects a matrix or a batch of matrices, got shape {input.shape}"
+        )
+    return transpose(input, -2, -1)
+
+
+# ---------------------------------------------------------------------------- as_strided
+def as_strided(
+    input: Tensor,  # noqa: A002
+    size: Sequence[int],
+    stride: Sequence[int],
+    storage_offset: int | None = None,
+) -> Tensor:
+    """The elements ``storage_offset + sum_i k_i * stride[i]`` of ``input`` read in row-major
+    order, for every index ``k`` of ``size``: PyTorch's ``as_strided`` on a contiguous
+    tensor, as a new tensor (there is no storage to share, Note [Copies of views]). One
+    ``take`` of the positions, so elements read twice get both gradients.
+
+    >>> import nanotorch
+    >>> nanotorch.arange(4).as_strided((3, 2), (1, 1)).tolist()
+    [[0, 1], [1, 2], [2, 3]]
+    """
+    from nanotorch.creation import arange, full
+
+    _check_tensor("as_strided", "input", input)
+    sizes = int_list("as_strided", "size", tuple(size))
+    strides = int_list("as_strided", "stride", tuple(stride))
+    offset = 0 if storage_offset is None else int(storage_offset)
+    if len(sizes) != len(strides):
+        raise ShapeError(
+            f"as_strided: size {tuple(sizes)} and stride {tuple(strides)} must have the same length"
+        )
+    if any(s < 0 for s in sizes) or any(s < 0 for s in strides) or offset < 0:
+        raise InvalidArgumentError(
+            f"as_strided: size {tuple(sizes)}, stride {tuple(strides)} and storage_offset "
+            f"{offset} must be non-negative"
+        )
+    numel = 1
+    for s in sizes:
+        numel *= s
+    last = offset + sum((n - 1) * s for n, s in zip(sizes, strides)) if numel else offset - 1
+    if last >= input.numel():
+        raise ShapeError(
+            f"as_strided: size {tuple(sizes)} with stride {tuple(strides)} and offset "
+            f"{offset} reads element {last}, past the {input.numel()} elements of the input "
+            f"(shape {input.shape})"
+        )
+    with no_grad():
+        positions = full(tuple(sizes), offset, dtype=_dt.int64, device=input.device)
+        for d, (n, s) in enumerate(zip(sizes, strides)):
+            view = [1] * len(sizes)
+            view[d] = n
+            positions = positions + reshape(arange(n, device=input.device) * s, view)
+    return Take.apply(reshape(input, (-1,)), positions, axis=0)
+
+
+def nonzero_static(input: Tensor, *, size: int, fill_value: int = -1) -> Tensor:  # noqa: A002
+    """``nonzero(input)`` with exactly ``size`` rows: the first ``size`` hits, then rows of
+    ``fill_value`` (a fixed output shape, as compiled code wants)."""
+    from nanotorch.creation import full
+    from nanotorch.ops.shape import cat
+
+    _check_tensor("nonzero_static", "input", input)
+    if isinstance(size, bool) or not isinstance(size, int) or size < 0:
+        raise InvalidArgumentError(f"nonzero_static: size must be a non-negative int, got {size!r}")
+    hits = nonzero(input)
+    if hits.shape[0] >= size:
+        return hits[:size]
+    rest = full(
+        (size - hits.shape[0], input.ndim), fill_value, dtype=_dt.int64, device=input.device
+    )
+    return cat([hits, rest], 0)
+
+
+def constant_pad_nd(input: Tensor, pad: Sequence[int], value: float = 0) -> Tensor:  # noqa: A002
+    """``F.pad(input, pad, "constant", value)``: (before, after) pairs from the last dim;
+    negative widths crop."""
+    return _pad(input, pad, "constant", value)
+
+
+def channel_shuffle(input: Tensor, groups: int) -> Tensor:  # noqa: A002
+    """Channels (dim 1) regrouped: the C = g * k channels read as a (g, k) grid and
+    transposed, so each output group takes one channel from every input group (ShuffleNet).
+    A reshape, a transpose and a reshape."""
+    _check_tensor("channel_shuffle", "input", input)
+    if isinstance(groups, bool) or not isinstance(groups, int) or groups <= 0:
+        raise InvalidArgumentError(
+            f"channel_shuffle: groups must be a positive int, got {groups!r}"
+        )
+    if input.ndim < 3:
+        raise ShapeError(
+            f"channel_shuffle: expects (N, C, *) with at least 3 dims, got shape {input.shape}"
+        )
+    n, c = input.shape[0], input.shape[1]
+    if c % groups:
+        raise ShapeError(
+            f"channel_shuffle: {c} channels (shape {input.shape}) do not divide into "
+            f"{groups} groups"
+        )
+    rest = tuple(input.shape[2:])
+    grid = reshape(input, (n, groups, c // groups) + rest)
+    return reshape(transpose(grid, 1, 2), input.shape)
+
+
+# ---------------------------------------------------------------------------- copies
+# Note [Copies of views]: each is its view op, cloned.
+def narrow_copy(input: Tensor, dim: int, start: int, length: int) -> Tensor:  # noqa: A002
+    return clone(narrow(input, dim, start, length))
+
+
+def expand_copy(input: Tensor, size: Sequence[int], *, implicit: bool = False) -> Tensor:  # noqa: A002
+    return clone(broadcast_to(input, size))
+
+
+def permute_copy(input: Tensor, dims: Sequence[int]) -> Tensor:  # noqa: A002
+    return clone(permute(input, tuple(dims)))
+
+
+def view_copy(input: Tensor, size: Sequence[int]) -> Tensor:  # noqa: A002
+    return clone(reshape(input, size))
+
+
+def t_copy(input: Tensor) -> Tensor:  # noqa: A002
+    return clone(t(input))
+
+
+def transpose_copy(input: Tensor, dim0: int, dim1: int) -> Tensor:  # noqa: A002
+    return clone(transpose(input, dim0, dim1))
+
+
+def squeeze_copy(input: Tensor, dim: int | Sequence[int] | None = None) -> Tensor:  # noqa: A002
+    return clone(squeeze(input, dim))
+
+
+def unsqueeze_copy(input: Tensor, dim: int) -> Tensor:  # noqa: A002
+    return clone(unsqueeze(input, dim))
+
+
+def diagonal_copy(input: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:  # noqa: A002
+    return clone(diagonal(input, offset, dim1, dim2))
+
+
+def select_copy(input: Tensor, dim: int, index: int) -> Tensor:  # noqa: A002
+    return clone(select(input, dim, index))
+
+
+def slice_copy(
+    input: Tensor,  # noqa: A002
+    dim: int = 0,
+    start: int | None = None,
+    end: int | None = None,
+    step: int = 1,
+) -> Tensor:
+    """``input[..., start:end:step, ...]`` along ``dim``, in new memory."""
+    _check_tensor("slice_copy", "input", input)
+    d = normalize_dim(dim, input.ndim, "slice_copy")
+    if step <= 0:
+        raise InvalidArgumentError(f"slice_copy: step must be positive, got {step}")
+    return clone(getitem(input, (slice(None),) * d + (slice(start, end, step),)))
+
+
+def split_copy(input: Tensor, split_size: int, dim: int = 0) -> tuple[Tensor, ...]:  # noqa: A002
+    return tuple(clone(p) for p in split(input, split_size, dim))
+
+
+def split_with_sizes_copy(
+    input: Tensor,  # noqa: A002
+    split_sizes: Sequence[int],
+    dim: int = 0,
+) -> tuple[Tensor, ...]:
+    return tuple(clone(p) for p in split_with_sizes(input, split_sizes, dim))
+
+
+def unbind_copy(input: Tensor, dim: int = 0) -> tuple[Tensor, ...]:  # noqa: A002
+    return tuple(clone(p) for p in unbind(input, dim))
+
+
+def detach_copy(input: Tensor) -> Tensor:  # noqa: A002
+    return clone(input.detach())
+
+
+def alias_copy(input: Tensor) -> Tensor:  # noqa: A002
+    return clone(input)
+
+
+def unfold_copy(input: Tensor, dimension: int, size: int, step: int) -> Tensor:  # noqa: A002
+    return clone(unfold_windows(input, dimension, size, step))
+
+
+# ---------------------------------------------------------------------------- not ops
+# Functions on shapes and Tensor properties, exported by nanotorch/__init__.py: they return
+# no tensor, so they are not ops and have no spec.
+def broadcast_shapes(*shapes: int | Sequence[int]) -> tuple[int, ...]:
+    """The shape tensors of ``shapes`` broadcast to (PyTorch's rules: align on the right,
+    a 1 stretches). An int is a 1-D shape.
+
+    >>> import nanotorch
+    >>> nanotorch.broadcast_shapes((2, 1), (3,))
+    (2, 3)
+    """
+    out: list[int] = []
+    for shape in shapes:
+        dims = (shape,) if isinstance(shape, int) else tuple(shape)
+        for s in dims:
+            if isinstance(s, bool) or not hasattr(s, "__index__"):
+                raise TypeError(f"broadcast_shapes: sizes must be ints, got {shape!r}")
+            if int(s) < 0:
+                raise InvalidArgumentError(
+                    f"broadcast_shapes: sizes must be non-negative, got {shape!r}"
+                )
+        dims = tuple(int(s) for s in dims)
+        width = max(len(out), len(dims))
+        a = [1] * (width - len(out)) + out
+        b = (1,) * (width - len(dims)) + dims
+        merged = []
+        for i, (x, y) in enumerate(zip(a, b)):
+            if x != y and x != 1 and y != 1:
+                raise ShapeError(
+                    f"broadcast_shapes: shape {dims} does not broadcast with {tuple(out)}: "
+                    f"sizes {x} and {y} differ at dim {i - width}"
+                )
+            merged.append(y if x == 1 else x)
+        out = merged
+    return tuple(out)
