@@ -235,9 +235,7 @@ def scalar_tensor(
     nanotorch.float32
     """
     _number("scalar_tensor", "s", s)
-    return _filled(
-        "scalar_tensor", (), s, dtype, device, requires_grad, _dt.get_default_dtype()
-    )
+    return _filled("scalar_tensor", (), s, dtype, device, requires_grad, _dt.get_default_dtype())
 
 
 def _like(t: Tensor, dtype, device, op: str):
