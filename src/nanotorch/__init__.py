@@ -84,6 +84,9 @@ from nanotorch.tensor import Tensor
 # The layers above the engine, importable as attributes (``nanotorch.nn.Linear``) like PyTorch.
 from nanotorch import data, linalg, nn, optim  # noqa: E402  (isort: skip)
 
+# torch.layer_norm, torch.embedding, torch.kl_div...: Note [Top-level functional forms].
+from nanotorch.nn.toplevel import *  # noqa: E402, F403  (isort: skip)
+
 bool = bool_  # noqa: A001 - PyTorch spells it nanotorch.bool
 float = float32  # noqa: A001
 double = float64

@@ -253,9 +253,7 @@ SPECS = [
             Case(np.array([2.0, 1.0, 2.0, 1.0, 3.0]), id="tie-smallest"),
             Case(np.array(1.5), id="0d"),
             Case(_small_ints(5, 3), dim=-1, transposed=(0,), id="transposed"),
-            Case(
-                np.array([[np.nan, 1.0, np.nan, 3.0], [np.nan, 2.0, 2.0, np.nan]]), id="nan"
-            ),
+            Case(np.array([[np.nan, 1.0, np.nan, 3.0], [np.nan, 2.0, 2.0, np.nan]]), id="nan"),
             Case(np.full((2, 3), np.nan), id="all-nan"),
         ],
         # The mode of a line is a repeated value, so a small change to one copy changes which

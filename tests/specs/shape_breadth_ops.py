@@ -313,19 +313,6 @@ SPECS = [
             Case(randn(4, 3), (1, 1), transposed=(0,), id="transposed"),
         ],
     ),
-    OpSpec(
-        "channel_shuffle",
-        lambda x, groups: (
-            x.reshape((x.shape[0], groups, x.shape[1] // groups) + x.shape[2:])
-            .swapaxes(1, 2)
-            .reshape(x.shape)
-        ),
-        [
-            Case(randn(2, 6, 3), 2, id="3d"),
-            Case(randn(1, 6, 2, 2), 3, id="4d"),
-            Case(randn(0, 4, 2), 2, id="empty"),
-        ],
-    ),
     # The *_copy forms of the view ops: the same values as the view, in new memory.
     OpSpec(
         "expand_copy",

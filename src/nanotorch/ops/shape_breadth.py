@@ -1,8 +1,8 @@
 """The rest of PyTorch's shape, indexing and Tensor-API surface: ``select`` and the
 ``*_scatter`` ops that invert it (``select_scatter``, ``slice_scatter``,
 ``diagonal_scatter``), the split variants, ``index_reduce`` and ``put``, ``rsub``, ``fill``,
-``adjoint``, ``as_strided``, ``nonzero_static``, ``constant_pad_nd``, ``channel_shuffle``, and
-the ``*_copy`` forms of the view ops.
+``adjoint``, ``as_strided``, ``nonzero_static``, ``constant_pad_nd``, and the ``*_copy``
+forms of the view ops.
 
 All are composites of ops that already have a backward (getitem, index_copy, scatter_reduce,
 take, where, clone), so none needs a gradient formula of its own; the specs'
@@ -79,7 +79,6 @@ OPS = (
     "as_strided",
     "nonzero_static",
     "constant_pad_nd",
-    "channel_shuffle",
     "expand_copy",
     "permute_copy",
     "view_copy",
@@ -464,30 +463,6 @@ def constant_pad_nd(input: Tensor, pad: Sequence[int], value: float = 0) -> Tens
     """``F.pad(input, pad, "constant", value)``: (before, after) pairs from the last dim;
     negative widths crop."""
     return _pad(input, pad, "constant", value)
-
-
-def channel_shuffle(input: Tensor, groups: int) -> Tensor:  # noqa: A002
-    """Channels (dim 1) regrouped: the C = g * k channels read as a (g, k) grid and
-    transposed, so each output group takes one channel from every input group (ShuffleNet).
-    A reshape, a transpose and a reshape."""
-    _check_tensor("channel_shuffle", "input", input)
-    if isinstance(groups, bool) or not isinstance(groups, int) or groups <= 0:
-        raise InvalidArgumentError(
-            f"channel_shuffle: groups must be a positive int, got {groups!r}"
-        )
-    if input.ndim < 3:
-        raise ShapeError(
-            f"channel_shuffle: expects (N, C, *) with at least 3 dims, got shape {input.shape}"
-        )
-    n, c = input.shape[0], input.shape[1]
-    if c % groups:
-        raise ShapeError(
-            f"channel_shuffle: {c} channels (shape {input.shape}) do not divide into "
-            f"{groups} groups"
-        )
-    rest = tuple(input.shape[2:])
-    grid = reshape(input, (n, groups, c // groups) + rest)
-    return reshape(transpose(grid, 1, 2), input.shape)
 
 
 # ---------------------------------------------------------------------------- copies
