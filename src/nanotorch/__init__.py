@@ -69,7 +69,7 @@ from nanotorch.dtypes import (
 from nanotorch.errors import CheckpointError, DeviceMismatchError, ShapeError
 from nanotorch.ops import *  # noqa: F403 - the functional op library is the public API
 from nanotorch.ops import PUBLIC_OPS
-from nanotorch.ops.shape_breadth import broadcast_shapes
+from nanotorch.ops.shape_breadth import broadcast_shapes, imag
 from nanotorch.promotion import can_cast, promote_types, result_type
 from nanotorch.random import (
     Generator,
@@ -126,3 +126,11 @@ def is_nonzero(input: Tensor) -> bool:  # noqa: A002
 
 def is_same_size(input: Tensor, other: Tensor) -> bool:  # noqa: A002
     return input.is_same_size(other)
+
+
+def is_conj(input: Tensor) -> bool:  # noqa: A002
+    return input.is_conj()
+
+
+def is_neg(input: Tensor) -> bool:  # noqa: A002
+    return input.is_neg()

@@ -230,6 +230,46 @@ class Tensor:
     def is_signed(self) -> bool:
         return self.dtype.is_floating_point or self.dtype.name.startswith("int")
 
+    # nanotorch's dtypes are real: no lazy conjugation or negation bits, no imaginary part.
+    def is_conj(self) -> bool:
+        return False
+
+    def is_neg(self) -> bool:
+        return False
+
+    @property
+    def real(self) -> Tensor:
+        return self
+
+    @property
+    def imag(self) -> Tensor:
+        return _ops_imag(self)
+
+    # Note [Strides of a contiguous reading]
+    # nanotorch tensors carry no strides the user can see, and every tensor counts as
+    # contiguous (``is_contiguous``): ``stride`` reports the row-major strides of its shape,
+    # which is how ``as_strided`` reads a tensor, so ``x.as_strided(x.shape, x.stride())``
+    # is ``x``. A transposed PyTorch tensor reports its memory's strides instead.
+    def stride(self, dim: int | None = None) -> tuple[int, ...] | int:
+        strides = [1] * self.ndim
+        for d in range(self.ndim - 2, -1, -1):
+            strides[d] = strides[d + 1] * max(self.shape[d + 1], 1)
+        if dim is None:
+            return tuple(strides)
+        from nanotorch.ops._util import normalize_dim
+
+        return strides[normalize_dim(dim, self.ndim, "stride")]
+
+    def storage_offset(self) -> int:
+        return 0
+
+    def dim_order(self) -> tuple[int, ...]:
+        return tuple(range(self.ndim))
+
+    @property
+    def is_cpu(self) -> bool:
+        return self.device.type == "cpu"
+
     def is_same_size(self, other: Tensor) -> bool:
         return tuple(self.shape) == tuple(other.shape)
 
@@ -1655,6 +1695,13 @@ class Tensor:
             device=self.device if device is None else device,
         )
 
+    def new_empty_strided(
+        self, size: Any, stride: Any, *, dtype: Any = None, device: Any = None
+    ) -> Tensor:
+        """``new_empty(size)``: the strides are not kept (Note [Strides of a contiguous
+        reading])."""
+        return self.new_empty(size, dtype=dtype, device=device)
+
     def new_tensor(self, data: Any, *, dtype: Any = None, device: Any = None) -> Tensor:
         from nanotorch.creation import tensor
 
@@ -1888,6 +1935,12 @@ _DELEGATED_METHODS = (
     "index_reduce",
     "put",
     "as_strided",
+    "as_strided_scatter",
+    "conj",
+    "conj_physical",
+    "resolve_conj",
+    "resolve_neg",
+    "isreal",
     "nonzero_static",
     "masked_select",
     "clamp_min",
@@ -1941,6 +1994,7 @@ from nanotorch.ops.elementwise import Add as _Add  # noqa: E402
 from nanotorch.ops.elementwise import Div as _Div  # noqa: E402
 from nanotorch.ops.elementwise import Mul as _Mul  # noqa: E402
 from nanotorch.ops.elementwise import Sub as _Sub  # noqa: E402
+from nanotorch.ops.shape_breadth import imag as _ops_imag  # noqa: E402
 
 # Note [Python-number operands]: the operand types the operators pass straight to apply.
 _NUMBER_TYPES = (float, int)

@@ -106,6 +106,21 @@ def _np_as_strided(x, size, stride, storage_offset=0):
     return flat[index]
 
 
+def _np_as_strided_scatter(x, src, size, stride, storage_offset=0):
+    out = np.ascontiguousarray(x).copy().reshape(-1)
+    index = _np_as_strided(np.arange(out.size), size, stride, storage_offset)
+    out[index.reshape(-1)] = np.asarray(src).reshape(-1)
+    return out.reshape(x.shape)
+
+
+def _np_combinations(x, r=2, with_replacement=False):
+    import itertools
+
+    pick = itertools.combinations_with_replacement if with_replacement else itertools.combinations
+    rows = [list(c) for c in pick(range(len(x)), r)]
+    return x[np.asarray(rows, dtype=np.int64).reshape(len(rows), r)]
+
+
 def _np_unfold(x, dimension, size, step):
     n = x.shape[dimension]
     count = (n - size) // step + 1
@@ -312,6 +327,49 @@ SPECS = [
             Case(randn(0, 3), (0, 0, 1, 1), id="empty"),
             Case(randn(4, 3), (1, 1), transposed=(0,), id="transposed"),
         ],
+    ),
+    OpSpec(
+        "as_strided_scatter",
+        _np_as_strided_scatter,
+        [
+            Case(randn(3, 4), randn(2, 2), (2, 2), (1, 4), id="2d"),
+            Case(randn(3, 4), randn(3), (3,), (3,), 2, id="offset"),
+            Case(randn(), randn(), (), (), id="0d"),
+            Case(randn(3, 4), randn(0, 2), (0, 2), (1, 1), id="empty"),
+            Case(randn(4, 3), randn(2, 3), (2, 3), (3, 1), transposed=(0,), id="transposed"),
+        ],
+    ),
+    OpSpec(
+        "combinations",
+        _np_combinations,
+        [
+            Case(randn(4), id="pairs"),
+            Case(randn(4), r=3, id="triples"),
+            Case(randn(3), with_replacement=True, id="replacement"),
+            Case(randn(2), r=3, id="r-past-n"),
+            Case(randn(0), id="empty"),
+        ],
+    ),
+    OpSpec(
+        "unravel_index",
+        lambda i, shape: np.unravel_index(np.mod(i, np.prod(shape)), shape),
+        [
+            Case(np.array([4, 1, 11]), (3, 4), id="1d"),
+            Case(np.array([[5, -1], [0, 23]]), (2, 3, 4), id="2d-negative"),
+            Case(np.array(7), 9, id="0d-int-shape"),
+            Case(np.zeros(0, np.int64), (2, 2), id="empty"),
+        ],
+        grad=False,
+    ),
+    *[
+        OpSpec(name, lambda x: x, [Case(randn(3, 4)), Case(randn(), id="0d")])
+        for name in ("conj", "conj_physical", "resolve_conj", "resolve_neg", "real")
+    ],
+    OpSpec(
+        "isreal",
+        lambda x: np.isreal(x),
+        [Case(randn(3, 4)), Case(np.array([1, 2])), Case(randn(0), id="empty")],
+        grad=False,
     ),
     # The *_copy forms of the view ops: the same values as the view, in new memory.
     OpSpec(

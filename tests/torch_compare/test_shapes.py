@@ -8,7 +8,7 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from ._harness import B, Case, I, R, params, run_case  # noqa: E402 - after the skip
+from ._harness import B, Case, I, NoGrad, R, params, run_case  # noqa: E402 - after the skip
 
 SHAPES = [
     Case("reshape", lambda L, x: L.reshape(x, (4, 3)), [R(3, 4)]),
@@ -291,6 +291,77 @@ BREADTH = [
     ),
     Case("is_nonzero", lambda L, x: (L.is_nonzero(x), x.is_nonzero()), [R(1)]),
     Case("is_nonzero-error", lambda L, x: L.is_nonzero(x), [R(2)], error=True),
+    # The input's gradient is compared by the xfail case below (PyTorch's is wrong).
+    Case(
+        "as_strided_scatter",
+        lambda L, x, s: L.as_strided_scatter(x, s, (2, 2), (1, 4)),
+        [NoGrad(R(3, 4)), R(2, 2)],
+    ),
+    Case(
+        "as_strided_scatter-offset-method",
+        lambda L, x, s: x.as_strided_scatter(s, (3,), (3,), 2),
+        [NoGrad(R(3, 4)), R(3)],
+    ),
+    Case(
+        "as_strided_scatter-input-grad",
+        lambda L, x, s: L.as_strided_scatter(x, s, (2, 2), (1, 4)),
+        [R(3, 4), R(2, 2)],
+        dtypes=("float64",),
+        xfail="PyTorch's gradient of as_strided_scatter's input is g at the replaced elements "
+        "and 0 elsewhere (it fails its own gradcheck); nanotorch's is the reverse "
+        "(discovery/pytorch-differences.md)",
+    ),
+    Case(
+        "as_strided_scatter-shape-error",
+        lambda L, x, s: L.as_strided_scatter(x, s, (2, 2), (1, 4)),
+        [R(3, 4), R(4)],
+        error=True,
+    ),
+    Case("combinations", lambda L, x: L.combinations(x), [R(4)]),
+    Case("combinations-r3", lambda L, x: L.combinations(x, 3), [R(4)]),
+    Case("combinations-replacement", lambda L, x: L.combinations(x, 2, True), [R(3)]),
+    Case("combinations-r-past-n", lambda L, x: L.combinations(x, 4), [R(3)]),
+    Case("combinations-r0", lambda L, x: L.combinations(x, 0), [R(3)]),
+    Case("combinations-int", lambda L, x: L.combinations(x), [I(4)]),
+    Case("combinations-2d-error", lambda L, x: L.combinations(x), [R(2, 2)], error=True),
+    Case("combinations-neg-r-error", lambda L, x: L.combinations(x, -1), [R(3)], error=True),
+    Case("unravel_index", lambda L, i: L.unravel_index(i, (3, 4)), [np.array([4, 1, 11])]),
+    Case(
+        "unravel_index-wraps",
+        lambda L, i: L.unravel_index(i, (3, 4)),
+        [np.array([[12, -1], [-13, 5]])],
+    ),
+    Case("unravel_index-0d", lambda L, i: L.unravel_index(i, 9), [np.array(7)]),
+    Case(
+        "unravel_index-float-error",
+        lambda L, i: L.unravel_index(i, (3, 4)),
+        [np.array([1.0])],
+        error=True,
+    ),
+    Case("conj", lambda L, x: L.conj(x), [R(3, 4)]),
+    Case("conj-method", lambda L, x: x.conj(), [R(3, 4)]),
+    Case("conj_physical", lambda L, x: L.conj_physical(x), [R(3, 4)]),
+    Case("resolve_conj", lambda L, x: L.resolve_conj(x).resolve_neg(), [R(3, 4)]),
+    Case("resolve_neg", lambda L, x: L.resolve_neg(x), [R(3, 4)]),
+    Case("real", lambda L, x: L.real(x), [R(3, 4)]),
+    Case("real-attr", lambda L, x: x.real, [R(3, 4)]),
+    Case("imag-error", lambda L, x: L.imag(x), [R(3, 4)], error=True),
+    Case("imag-attr-error", lambda L, x: x.imag, [R(3, 4)], error=True),
+    Case("isreal", lambda L, x: L.isreal(x), [R(3, 4)]),
+    Case("isreal-int-method", lambda L, x: x.isreal(), [I(3)]),
+    Case("is_conj", lambda L, x: (L.is_conj(x), x.is_neg(), L.is_neg(x.conj())), [R(3)]),
+    Case("stride", lambda L, x: (x.stride(), x.stride(0), x.stride(-1)), [R(2, 3, 4)]),
+    # Made here: torch.from_numpy keeps NumPy's strides (all 0) for an empty array.
+    Case("stride-zero-size", lambda L: L.zeros(2, 0, 3).stride(), []),
+    Case("stride-0d", lambda L, x: x.stride(), [R()]),
+    Case(
+        "as_strided-own-stride",
+        lambda L, x: x.as_strided(x.shape, x.stride(), x.storage_offset()),
+        [R(3, 4)],
+    ),
+    Case("dim_order", lambda L, x: x.dim_order(), [R(2, 3, 4)]),
+    Case("is_cpu", lambda L, x: x.is_cpu, [R(3)]),
+    Case("new_empty_strided", lambda L, x: x.new_empty_strided((2, 3), (3, 1)).shape, [R(3)]),
 ]
 
 

@@ -77,6 +77,15 @@ OPS = (
     "fill",
     "adjoint",
     "as_strided",
+    "as_strided_scatter",
+    "combinations",
+    "unravel_index",
+    "conj",
+    "conj_physical",
+    "resolve_conj",
+    "resolve_neg",
+    "real",
+    "isreal",
     "nonzero_static",
     "constant_pad_nd",
     "expand_copy",
@@ -407,38 +416,180 @@ def as_strided(
     >>> nanotorch.arange(4).as_strided((3, 2), (1, 1)).tolist()
     [[0, 1], [1, 2], [2, 3]]
     """
+    _check_tensor("as_strided", "input", input)
+    positions = _strided_positions("as_strided", input, size, stride, storage_offset)
+    return Take.apply(reshape(input, (-1,)), positions, axis=0)
+
+
+def _strided_positions(
+    op: str, input: Tensor, size: Sequence[int], stride: Sequence[int], offset: int | None
+) -> Tensor:
+    """The row-major positions in ``input`` that ``as_strided(size, stride, offset)`` reads,
+    shaped as ``size``, validated as PyTorch validates them."""
     from nanotorch.creation import arange, full
 
-    _check_tensor("as_strided", "input", input)
-    sizes = int_list("as_strided", "size", tuple(size))
-    strides = int_list("as_strided", "stride", tuple(stride))
-    offset = 0 if storage_offset is None else int(storage_offset)
+    sizes = int_list(op, "size", tuple(size))
+    strides = int_list(op, "stride", tuple(stride))
+    start = 0 if offset is None else int(offset)
     if len(sizes) != len(strides):
         raise ShapeError(
-            f"as_strided: size {tuple(sizes)} and stride {tuple(strides)} must have the same length"
+            f"{op}: size {tuple(sizes)} and stride {tuple(strides)} must have the same length"
         )
-    if any(s < 0 for s in sizes) or any(s < 0 for s in strides) or offset < 0:
+    if any(s < 0 for s in sizes) or any(s < 0 for s in strides) or start < 0:
         raise InvalidArgumentError(
-            f"as_strided: size {tuple(sizes)}, stride {tuple(strides)} and storage_offset "
-            f"{offset} must be non-negative"
+            f"{op}: size {tuple(sizes)}, stride {tuple(strides)} and storage_offset "
+            f"{start} must be non-negative"
         )
     numel = 1
     for s in sizes:
         numel *= s
-    last = offset + sum((n - 1) * s for n, s in zip(sizes, strides)) if numel else offset - 1
+    last = start + sum((n - 1) * s for n, s in zip(sizes, strides)) if numel else start - 1
     if last >= input.numel():
         raise ShapeError(
-            f"as_strided: size {tuple(sizes)} with stride {tuple(strides)} and offset "
-            f"{offset} reads element {last}, past the {input.numel()} elements of the input "
+            f"{op}: size {tuple(sizes)} with stride {tuple(strides)} and offset {start} "
+            f"reads element {last}, past the {input.numel()} elements of the input "
             f"(shape {input.shape})"
         )
     with no_grad():
-        positions = full(tuple(sizes), offset, dtype=_dt.int64, device=input.device)
+        positions = full(tuple(sizes), start, dtype=_dt.int64, device=input.device)
         for d, (n, s) in enumerate(zip(sizes, strides)):
             view = [1] * len(sizes)
             view[d] = n
             positions = positions + reshape(arange(n, device=input.device) * s, view)
-    return Take.apply(reshape(input, (-1,)), positions, axis=0)
+    return positions
+
+
+def as_strided_scatter(
+    input: Tensor,  # noqa: A002
+    src: Tensor,
+    size: Sequence[int],
+    stride: Sequence[int],
+    storage_offset: int | None = None,
+) -> Tensor:
+    """``input`` with the elements ``as_strided(input, size, stride, storage_offset)``
+    reads replaced by ``src`` (of shape ``size``): a new tensor. An element read twice gets
+    the last writer's value (PyTorch leaves that undefined).
+
+    >>> import nanotorch
+    >>> nanotorch.zeros(4).as_strided_scatter(nanotorch.ones(2), (2,), (2,)).tolist()
+    [1.0, 0.0, 1.0, 0.0]
+    """
+    _check_tensor("as_strided_scatter", "input", input)
+    positions = _strided_positions("as_strided_scatter", input, size, stride, storage_offset)
+    _check_src("as_strided_scatter", input, src, tuple(positions.shape))
+    k = positions.numel()
+    flat = reshape(positions, (k,))
+    return put_values("as_strided_scatter", input, flat, (k,), reshape(src, (k,)), False)
+
+
+def combinations(
+    input: Tensor,  # noqa: A002
+    r: int = 2,
+    with_replacement: bool = False,
+) -> Tensor:
+    """Every length-``r`` combination of the elements of the 1-D ``input``, one per row, in
+    lexicographic order of positions (Python's ``itertools.combinations``, or
+    ``combinations_with_replacement``): one ``take`` of the position table.
+
+    >>> import nanotorch
+    >>> nanotorch.combinations(nanotorch.tensor([1, 2, 3])).tolist()
+    [[1, 2], [1, 3], [2, 3]]
+    """
+    import itertools
+
+    _check_tensor("combinations", "input", input)
+    if input.ndim != 1:
+        raise ShapeError(f"combinations: expects a 1-D input, got shape {input.shape}")
+    if isinstance(r, bool) or not isinstance(r, int) or r < 0:
+        raise InvalidArgumentError(f"combinations: r must be a non-negative int, got {r!r}")
+    if r == 0:  # PyTorch answers a new empty tensor, outside the graph
+        return input.detach()[:0]
+    n = input.shape[0]
+    pick = itertools.combinations_with_replacement if with_replacement else itertools.combinations
+    # Position bookkeeping on the host (as tril_indices does), one transfer at the end.
+    rows = [p for combo in pick(range(n), r) for p in combo]
+    index = reshape(_index_tensor(rows, input), (len(rows) // r, r)) if rows else None
+    if index is None:
+        return reshape(input[:0], (0, r))
+    return Take.apply(input, index, axis=0)
+
+
+def unravel_index(indices: Tensor, shape: int | Sequence[int]) -> tuple[Tensor, ...]:
+    """The coordinates in a tensor of ``shape`` of the flat (row-major) ``indices``: one int64
+    tensor per dim, each shaped as ``indices``. Indices wrap around as PyTorch's do (a
+    negative one counts from the end).
+
+    >>> import nanotorch
+    >>> [c.tolist() for c in nanotorch.unravel_index(nanotorch.tensor([4, 11]), (3, 4))]
+    [[1, 2], [0, 3]]
+    """
+    if not isinstance(indices, Tensor):
+        raise TypeError(f"unravel_index: indices must be a Tensor, got {type(indices).__name__}")
+    if indices.dtype.is_floating_point or indices.dtype.name == "bool":
+        raise UnsupportedDtypeError(
+            f"unravel_index: indices must be an integer tensor, got {indices.dtype!r}; "
+            "convert it with .long()"
+        )
+    dims = int_list("unravel_index", "shape", (shape,) if isinstance(shape, int) else tuple(shape))
+    if any(s < 0 for s in dims):
+        raise InvalidArgumentError(f"unravel_index: shape {dims} must be non-negative")
+    if 0 in dims and indices.numel():
+        raise IndexOutOfRangeError(
+            f"unravel_index: shape {dims} has no elements, so no index fits in it"
+        )
+    rest = indices.long()
+    coords = []
+    for size in reversed(dims):
+        coords.append(rest % size)
+        rest = rest // size
+    return tuple(reversed(coords))
+
+
+# ---------------------------------------------------------------------------- real dtypes
+# nanotorch's dtypes are all real: the conjugate of a tensor is the tensor, its real part
+# is itself, and no bit records a lazy conjugation or negation to resolve.
+def conj(input: Tensor) -> Tensor:  # noqa: A002
+    """The complex conjugate: ``input`` itself (real dtypes), as PyTorch returns it."""
+    _check_tensor("conj", "input", input)
+    return input
+
+
+def conj_physical(input: Tensor) -> Tensor:  # noqa: A002
+    """The complex conjugate in new memory: a copy of the real ``input``."""
+    _check_tensor("conj_physical", "input", input)
+    return clone(input)
+
+
+def resolve_conj(input: Tensor) -> Tensor:  # noqa: A002
+    _check_tensor("resolve_conj", "input", input)
+    return input
+
+
+def resolve_neg(input: Tensor) -> Tensor:  # noqa: A002
+    _check_tensor("resolve_neg", "input", input)
+    return input
+
+
+def real(input: Tensor) -> Tensor:  # noqa: A002
+    """The real part: ``input`` itself for real dtypes, as in PyTorch."""
+    _check_tensor("real", "input", input)
+    return input
+
+
+def isreal(input: Tensor) -> Tensor:  # noqa: A002
+    """True for every element (a real dtype has no imaginary part)."""
+    from nanotorch.creation import ones
+
+    _check_tensor("isreal", "input", input)
+    return ones(input.shape, dtype=_dt.bool_, device=input.device)
+
+
+def imag(input: Tensor) -> Tensor:  # noqa: A002
+    """PyTorch's ``imag`` exists for complex dtypes only; nanotorch has none."""
+    raise UnsupportedDtypeError(
+        f"imag: not implemented for tensors with non-complex dtypes (got {input.dtype!r}); "
+        "nanotorch's dtypes are all real"
+    )
 
 
 def nonzero_static(input: Tensor, *, size: int, fill_value: int = -1) -> Tensor:  # noqa: A002
