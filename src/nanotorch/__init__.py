@@ -51,6 +51,16 @@ from nanotorch.creation import (
     zeros,
     zeros_like,
 )
+from nanotorch.creation_breadth import (
+    asarray,
+    bartlett_window,
+    blackman_window,
+    empty_permuted,
+    empty_strided,
+    hamming_window,
+    hann_window,
+    range,  # noqa: A004 - PyTorch's name; Python's range is not used in this module
+)
 from nanotorch.dtypes import (
     DType,
     bfloat16,

@@ -351,6 +351,16 @@ SPECS = [
         ],
     ),
     OpSpec(
+        "vander",
+        lambda x, N=None, increasing=False: np.vander(x, N, increasing),
+        [
+            Case(randn(3), id="square"),
+            Case(randn(3), N=2, increasing=True, id="increasing"),
+            Case(np.array([0.0, 1.5, -2.0]), N=4, id="with-zero"),
+            Case(randn(0), N=2, id="empty"),
+        ],
+    ),
+    OpSpec(
         "unravel_index",
         lambda i, shape: np.unravel_index(np.mod(i, np.prod(shape)), shape),
         [

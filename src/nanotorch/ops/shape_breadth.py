@@ -79,6 +79,7 @@ OPS = (
     "as_strided",
     "as_strided_scatter",
     "combinations",
+    "vander",
     "unravel_index",
     "conj",
     "conj_physical",
@@ -512,6 +513,37 @@ def combinations(
     if index is None:
         return reshape(input[:0], (0, r))
     return Take.apply(input, index, axis=0)
+
+
+def vander(x: Tensor, N: int | None = None, increasing: bool = False) -> Tensor:  # noqa: N803
+    """The Vandermonde matrix of the 1-D ``x``: column j is ``x ** (N - 1 - j)`` (or
+    ``x ** j`` when ``increasing``), N defaulting to len(x). Built as running products
+    ``1, x, x*x, ...`` joined by ``stack``, so the gradient never divides by x (a power
+    with a tensor exponent would give 0 * inf at x = 0).
+
+    >>> import nanotorch
+    >>> nanotorch.vander(nanotorch.tensor([2, 3]), 3).tolist()
+    [[4, 2, 1], [9, 3, 1]]
+    """
+    from nanotorch.creation import ones
+    from nanotorch.ops.shape import flip, stack
+
+    _check_tensor("vander", "x", x)
+    if x.ndim != 1:
+        raise ShapeError(f"vander: x must be a 1-D tensor, got shape {x.shape}")
+    n = x.shape[0] if N is None else N
+    if isinstance(n, bool) or not isinstance(n, int) or n < 0:
+        raise InvalidArgumentError(f"vander: N must be a non-negative int, got {N!r}")
+    # PyTorch's result type: x's, with bool and narrower integers raised to int64.
+    if x.dtype.name == "bool" or (not x.dtype.is_floating_point and x.dtype is not _dt.int64):
+        x = x.long()
+    if n == 0:
+        return reshape(x.detach()[:0], (x.shape[0], 0))
+    columns = [ones(x.shape, dtype=x.dtype, device=x.device)]
+    for _ in range(n - 1):
+        columns.append(columns[-1] * x)
+    out = stack(columns, 1)
+    return out if increasing else flip(out, (1,))
 
 
 def unravel_index(indices: Tensor, shape: int | Sequence[int]) -> tuple[Tensor, ...]:
