@@ -11,6 +11,8 @@ are always explicit: ``tensor.to(device)``.
 [2.0, 4.0, 6.0]
 """
 
+import math as _math
+
 from nanotorch import cuda
 from nanotorch.autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from nanotorch.backend import (
@@ -90,6 +92,7 @@ from nanotorch.random import (
     set_rng_state,
 )
 from nanotorch.tensor import Tensor
+from nanotorch.typeinfo import finfo, iinfo
 
 # The layers above the engine, importable as attributes (``nanotorch.nn.Linear``) like PyTorch.
 from nanotorch import data, linalg, nn, optim  # noqa: E402  (isort: skip)
@@ -106,6 +109,13 @@ half = float16
 short = int16
 
 __version__ = "0.1.0"
+
+# PyTorch's constants.
+e = _math.e
+pi = _math.pi
+inf = _math.inf
+nan = _math.nan
+newaxis = None
 
 
 def devices() -> list[Device]:
@@ -136,6 +146,10 @@ def is_nonzero(input: Tensor) -> bool:  # noqa: A002
 
 def is_same_size(input: Tensor, other: Tensor) -> bool:  # noqa: A002
     return input.is_same_size(other)
+
+
+def get_device(input: Tensor) -> int:  # noqa: A002
+    return input.get_device()
 
 
 def is_conj(input: Tensor) -> bool:  # noqa: A002

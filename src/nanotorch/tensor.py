@@ -228,7 +228,7 @@ class Tensor:
         return False  # nanotorch has no complex dtypes
 
     def is_signed(self) -> bool:
-        return self.dtype.is_floating_point or self.dtype.name.startswith("int")
+        return self.dtype.is_signed
 
     # nanotorch's dtypes are real: no lazy conjugation or negation bits, no imaginary part.
     def is_conj(self) -> bool:
@@ -269,6 +269,34 @@ class Tensor:
     @property
     def is_cpu(self) -> bool:
         return self.device.type == "cpu"
+
+    # Layouts and modes nanotorch does not have: every tensor is dense, real, unquantized,
+    # on a real device, and made outside any inference mode.
+    @property
+    def is_meta(self) -> bool:
+        return False
+
+    @property
+    def is_sparse(self) -> bool:
+        return False
+
+    @property
+    def is_quantized(self) -> bool:
+        return False
+
+    @property
+    def is_nested(self) -> bool:
+        return False
+
+    @property
+    def is_mkldnn(self) -> bool:
+        return False
+
+    def is_inference(self) -> bool:
+        return False
+
+    def to_dense(self) -> Tensor:
+        return self
 
     def is_same_size(self, other: Tensor) -> bool:
         return tuple(self.shape) == tuple(other.shape)

@@ -362,7 +362,58 @@ BREADTH = [
     Case("dim_order", lambda L, x: x.dim_order(), [R(2, 3, 4)]),
     Case("is_cpu", lambda L, x: x.is_cpu, [R(3)]),
     Case("new_empty_strided", lambda L, x: x.new_empty_strided((2, 3), (3, 1)).shape, [R(3)]),
+    Case(
+        "layout-flags",
+        lambda L, x: (x.is_meta, x.is_sparse, x.is_quantized, x.is_nested, x.is_mkldnn),
+        [R(3)],
+    ),
+    Case("is_inference", lambda L, x: x.is_inference(), [R(3)]),
+    Case("to_dense", lambda L, x: x.to_dense(), [R(3)]),
+    Case("get_device-top", lambda L, x: L.get_device(x), [R(3)]),
+    Case("is_signed-uint8", lambda L, x: x.to(L.uint8).is_signed(), [I(3, low=0)]),
 ]
+
+
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16", "float32", "float64", None, "int32"])
+def test_finfo_matches_torch(dtype: str | None) -> None:
+    import nanotorch as nt
+
+    args = () if dtype is None else (getattr(nt, dtype),)
+    targs = () if dtype is None else (getattr(torch, dtype),)
+    if dtype == "int32":
+        with pytest.raises(TypeError):
+            torch.finfo(*targs)
+        with pytest.raises(TypeError, match="finfo: needs a floating dtype"):
+            nt.finfo(*args)
+        return
+    ours, theirs = nt.finfo(*args), torch.finfo(*targs)
+    for name in ("bits", "eps", "max", "min", "tiny", "smallest_normal", "resolution"):
+        assert getattr(ours, name) == getattr(theirs, name), name
+    assert ours.dtype == str(theirs.dtype).split(".")[-1]
+
+
+@pytest.mark.parametrize("dtype", ["uint8", "int8", "int16", "int32", "int64", "bool", "float32"])
+def test_iinfo_matches_torch(dtype: str) -> None:
+    import nanotorch as nt
+
+    if dtype in ("bool", "float32"):
+        with pytest.raises(TypeError):
+            torch.iinfo(getattr(torch, dtype))
+        with pytest.raises(TypeError, match="iinfo: "):
+            nt.iinfo(getattr(nt, dtype))
+        return
+    ours, theirs = nt.iinfo(getattr(nt, dtype)), torch.iinfo(getattr(torch, dtype))
+    assert (ours.bits, ours.max, ours.min) == (theirs.bits, theirs.max, theirs.min)
+    assert ours.dtype == str(theirs.dtype).split(".")[-1]
+
+
+def test_constants_match_torch() -> None:
+    import math
+
+    import nanotorch as nt
+
+    assert (nt.e, nt.pi, nt.inf) == (torch.e, torch.pi, torch.inf)
+    assert math.isnan(nt.nan) and nt.newaxis is torch.newaxis is None
 
 
 @pytest.mark.parametrize(("case", "dtype"), params(BREADTH))

@@ -250,6 +250,8 @@ def _compare(call, arrays, opts, dtype, ours_lib, theirs_lib):  # noqa: ANN001, 
     for a, b in zip(ours, theirs):
         assert str(a.dtype).split(".")[-1] == str(b.dtype).split(".")[-1], (a.dtype, b.dtype)
         close(a, b, tol, "output")
+    if not any(p[1].requires_grad for p in pairs):
+        return
     up = R.standard_normal(tuple(theirs[0].shape)).astype(dtype)
     (theirs[0] * torch.tensor(up)).sum().backward()
     (ours[0] * nt.tensor(up)).sum().backward()
@@ -366,6 +368,15 @@ TOPLEVEL: list[Case] = [
     ),
     ("dropout-eval", lambda L, x: L.dropout(x, 0.5, False), [randn(3, 4)]),
     ("dropout-p0", lambda L, x: L.dropout(x, 0.0, True), [randn(3, 4)]),
+    ("feature_dropout-eval", lambda L, x: L.feature_dropout(x, 0.5, False), [randn(2, 3, 4)]),
+    ("feature_dropout-p1", lambda L, x: L.feature_dropout(x, 1.0, True), [randn(2, 3, 4)]),
+    # Values only: PyTorch has no derivative for native_channel_shuffle.
+    (
+        "native_channel_shuffle",
+        lambda L, x: L.native_channel_shuffle(x, 2),
+        [randn(1, 4, 3)],
+        {"nograd": (0,)},
+    ),
     ("alpha_dropout-eval", lambda L, x: L.alpha_dropout(x, 0.3, False), [randn(3, 4)]),
     (
         "feature_alpha_dropout-eval",
@@ -509,3 +520,22 @@ def test_toplevel_functional_forms_reject_what_torch_rejects(call):
     with pytest.raises(TypeError, match=r"reduction must be an int|missing|argument"):
         call(nt, nt.tensor(x))
     assert theirs.value is not None
+
+
+@pytest.mark.parametrize("shape", [(40, 30, 4), (300, 40)])
+def test_feature_dropout_drops_whole_features_like_torch(shape):
+    """One draw per (n, c): within a feature every value is kept or every value is zero,
+    the kept ones scaled by 1 / (1 - p), about p of the features dropped; both libraries."""
+    x = np.ones(shape)
+    for out in (
+        nt.feature_dropout(nt.tensor(x), 0.25, True).numpy(),
+        torch.feature_dropout(torch.tensor(x), 0.25, True).numpy(),
+    ):
+        flat = out.reshape(shape[0], shape[1], -1)
+        assert np.all(flat.min(-1) == flat.max(-1))
+        assert set(np.unique(out)) == {0.0, 1 / 0.75}
+        assert abs((flat[..., 0] == 0).mean() - 0.25) < 0.05
+    with pytest.raises(RuntimeError):
+        torch.feature_dropout(torch.ones(3), 0.5, True)
+    with pytest.raises(RuntimeError, match=r"feature_dropout: needs an \(N, C, \*\) input"):
+        nt.feature_dropout(nt.ones(3), 0.5, True)

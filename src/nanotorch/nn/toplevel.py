@@ -24,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from nanotorch.errors import ShapeError
 from nanotorch.nn import functional as F
 from nanotorch.tensor import Tensor
 
@@ -34,11 +35,13 @@ __all__ = [
     "binary_cross_entropy_with_logits",
     "celu",
     "channel_shuffle",
+    "native_channel_shuffle",
     "cosine_embedding_loss",
     "cosine_similarity",
     "dropout",
     "embedding",
     "feature_alpha_dropout",
+    "feature_dropout",
     "group_norm",
     "hardshrink",
     "hinge_embedding_loss",
@@ -173,6 +176,9 @@ def channel_shuffle(input: Tensor, groups: int) -> Tensor:  # noqa: A002
     return F.channel_shuffle(input, groups)
 
 
+native_channel_shuffle = channel_shuffle
+
+
 # ---------------------------------------------------------------------------- dropout
 def dropout(input: Tensor, p: float, train: bool, *, generator: Any = None) -> Tensor:  # noqa: A002
     """``F.dropout(input, p, training=train)``; ``p`` and ``train`` are required here."""
@@ -181,6 +187,24 @@ def dropout(input: Tensor, p: float, train: bool, *, generator: Any = None) -> T
 
 def alpha_dropout(input: Tensor, p: float, train: bool, *, generator: Any = None) -> Tensor:  # noqa: A002
     return F.alpha_dropout(input, p, train, generator=generator)
+
+
+def feature_dropout(input: Tensor, p: float, train: bool, *, generator: Any = None) -> Tensor:  # noqa: A002
+    """Dropout of whole features: one draw per (n, c) of an (N, C, *) input, kept (scaled by
+    1 / (1 - p)) or zeroed with everything it holds; for a 2-D input that is every element."""
+    from nanotorch.nn.dropout import _check_input, _check_p, _scaled_mask
+
+    _check_p("feature_dropout", p)
+    _check_input("feature_dropout", input)
+    if input.ndim < 2:
+        raise ShapeError(
+            f"feature_dropout: needs an (N, C, *) input of at least 2 dims, got shape "
+            f"{tuple(input.shape)}"
+        )
+    if not train or p == 0.0:
+        return input
+    shape = tuple(input.shape[:2]) + (1,) * (input.ndim - 2)
+    return input * _scaled_mask("feature_dropout", input, shape, p, generator)
 
 
 def feature_alpha_dropout(
