@@ -371,6 +371,19 @@ SPECS = [
         ],
         grad=False,
     ),
+    OpSpec(
+        "isin",
+        lambda a, b, invert=False: np.isin(a, b, invert=invert),
+        [
+            Case(np.array([[1, 2], [3, 4]]), np.array([2, 3]), id="int"),
+            Case(np.array([1.0, np.nan, 2.5]), np.array([np.nan, 1.0]), id="nan"),
+            Case(np.array([1.5, 2.0]), np.array([2]), invert=True, id="mixed-invert"),
+            Case(np.array(3), np.array([[1, 3]]), id="0d"),
+            Case(np.zeros(0), np.array([1.0]), id="empty"),
+            Case(np.array([1.0]), np.zeros(0), id="empty-test"),
+        ],
+        grad=False,
+    ),
     *[
         OpSpec(name, lambda x: x, [Case(randn(3, 4)), Case(randn(), id="0d")])
         for name in ("conj", "conj_physical", "resolve_conj", "resolve_neg", "real")

@@ -365,6 +365,17 @@ SCATTER_BREADTH = [
         [R(3, 4), np.array([1, 2], dtype=np.int32), R(2)],
         error=True,
     ),
+    Case("isin", lambda L, a, b: L.isin(a, b), [I(3, 4), I(3)]),
+    Case(
+        "isin-nan-invert",
+        lambda L, a, b: L.isin(a, b, invert=True),
+        [np.array([1.0, np.nan, 2.5]), np.array([np.nan, 1.0])],
+    ),
+    Case("isin-scalar-elements", lambda L, b: L.isin(3, b), [np.array([1, 3])]),
+    Case("isin-scalar-test", lambda L, a: L.isin(a, 2), [I(4)]),
+    Case("isin-mixed", lambda L, a, b: L.isin(a, b), [np.array([1.5, 2.0]), np.array([2])]),
+    Case("isin-empty-test", lambda L, a, b: L.isin(a, b), [R(3), R(0)]),
+    Case("isin-bool-error", lambda L, a, b: L.isin(a, b), [B(3), I(2)], error=True),
     Case(
         "index_put",
         lambda L, x, i, v: L.index_put(x, (i,), v, accumulate=True),
