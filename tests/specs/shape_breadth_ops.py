@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
+import nanotorch as nt
 from nanotorch.testing import Case, OpSpec
 from specs import distinct, positive, randn
 
@@ -119,6 +120,43 @@ def _np_combinations(x, r=2, with_replacement=False):
     pick = itertools.combinations_with_replacement if with_replacement else itertools.combinations
     rows = [list(c) for c in pick(range(len(x)), r)]
     return x[np.asarray(rows, dtype=np.int64).reshape(len(rows), r)]
+
+
+def _np_segment_reduce(data, reduce, lengths=None, offsets=None, axis=0, initial=None):
+    if lengths is None:
+        lengths = np.diff(offsets, axis=-1)
+    fold = {"sum": np.sum, "mean": np.mean, "prod": np.prod, "max": np.max, "min": np.min}
+    empty = {"sum": 0.0, "mean": np.nan, "prod": 1.0, "max": -np.inf, "min": np.inf}
+    data = np.moveaxis(data, axis, axis)  # the segments run along ``axis``
+    lead = data.shape[:axis]
+    out = np.empty(lead + (lengths.shape[-1],) + data.shape[axis + 1 :])
+    for row in np.ndindex(*lead):
+        start = 0
+        for i, n in enumerate(lengths[row]):
+            part = data[row][start : start + n]
+            start += n
+            if initial is not None and reduce == "mean":
+                value = (part.sum(0) + initial) / n if n else np.full(part.shape[1:], initial)
+            elif initial is not None:
+                value = fold[reduce](
+                    np.concatenate([part, np.full((1,) + part.shape[1:], initial)]), axis=0
+                )
+            elif n:
+                value = fold[reduce](part, axis=0)
+            else:
+                value = np.full(part.shape[1:], empty[reduce])
+            out[row + (i,)] = value
+    return out
+
+
+def _segment_reduce(data, reduce, **kw):
+    """The op with its index keywords (NumPy arrays in the cases) as tensors on data's
+    device."""
+    kw = {
+        k: nt.tensor(v, device=data.device) if isinstance(v, np.ndarray) else v
+        for k, v in kw.items()
+    }
+    return nt.segment_reduce(data, reduce, **kw)
 
 
 def _np_unfold(x, dimension, size, step):
@@ -371,6 +409,39 @@ SPECS = [
         ],
         grad=False,
     ),
+    *[
+        OpSpec(
+            "segment_reduce",
+            _np_segment_reduce,
+            [
+                Case(make(6), reduce, lengths=np.array(first), id=f"{reduce}-1d"),
+                Case(
+                    make(6, 2),
+                    reduce,
+                    offsets=np.array([0, 4, 6]),
+                    initial=0.5,
+                    id=f"{reduce}-offsets-initial",
+                ),
+                Case(
+                    make(2, 5),
+                    reduce,
+                    lengths=np.array(rows),
+                    axis=1,
+                    id=f"{reduce}-axis1",
+                ),
+                Case(make(0), reduce, lengths=np.zeros(0, np.int64), id=f"{reduce}-empty"),
+            ],
+            fn=_segment_reduce,
+        )
+        # Empty segments of max/min give -inf/inf, where finite differences make no sense.
+        for reduce, make, first, rows in (
+            ("sum", randn, [2, 0, 3, 1], [[2, 3], [0, 5]]),
+            ("mean", randn, [2, 0, 3, 1], [[2, 3], [0, 5]]),
+            ("prod", positive, [2, 0, 3, 1], [[2, 3], [0, 5]]),
+            ("max", distinct, [2, 1, 2, 1], [[2, 3], [1, 4]]),
+            ("min", distinct, [2, 1, 2, 1], [[2, 3], [1, 4]]),
+        )
+    ],
     OpSpec(
         "isin",
         lambda a, b, invert=False: np.isin(a, b, invert=invert),

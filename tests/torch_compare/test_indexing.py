@@ -365,6 +365,68 @@ SCATTER_BREADTH = [
         [R(3, 4), np.array([1, 2], dtype=np.int32), R(2)],
         error=True,
     ),
+    *[
+        Case(
+            f"segment_reduce-{r}",
+            lambda L, x, n, r=r: L.segment_reduce(x, r, lengths=n),
+            [R(6), np.array([2, 0, 3, 1])],
+            grad=r not in ("max", "min", "amax", "amin"),  # -inf/inf of the empty segment
+        )
+        for r in ("sum", "mean", "prod", "max", "amin")
+    ],
+    *[
+        Case(
+            f"segment_reduce-{r}-grad",
+            lambda L, x, n, r=r: L.segment_reduce(x, r, lengths=n),
+            [R(6, 2), np.array([2, 3, 1])],
+        )
+        for r in ("amax", "min", "prod")
+    ],
+    Case(
+        "segment_reduce-initial",
+        lambda L, x, n: L.segment_reduce(x, "mean", lengths=n, initial=0.5),
+        [R(6), np.array([2, 0, 4])],
+    ),
+    Case(
+        "segment_reduce-offsets",
+        lambda L, x, o: L.segment_reduce(x, "sum", offsets=o, initial=1.0),
+        [R(6, 2), np.array([0, 2, 2, 6])],
+    ),
+    Case(
+        "segment_reduce-axis1",
+        lambda L, x, n: L.segment_reduce(x, "max", lengths=n, axis=1, initial=-0.5),
+        [R(2, 5), np.array([[2, 3], [1, 4]])],
+    ),
+    Case(
+        "segment_reduce-sum-error",
+        lambda L, x, n: L.segment_reduce(x, "sum", lengths=n),
+        [R(6), np.array([2, 3])],
+        error=True,
+    ),
+    Case(
+        "segment_reduce-negative-error",
+        lambda L, x, n: L.segment_reduce(x, "sum", lengths=n),
+        [R(6), np.array([7, -1])],
+        error=True,
+    ),
+    Case(
+        "segment_reduce-reduce-error",
+        lambda L, x, n: L.segment_reduce(x, "foo", lengths=n),
+        [R(6), np.array([6])],
+        error=True,
+    ),
+    Case(
+        "segment_reduce-indices-error",
+        lambda L, x, n: L.segment_reduce(x, "sum", indices=n),
+        [R(6), np.array([6])],
+        error=True,
+    ),
+    Case(
+        "segment_reduce-int-error",
+        lambda L, x, n: L.segment_reduce(x, "sum", lengths=n),
+        [I(6), np.array([6])],
+        error=True,
+    ),
     Case("isin", lambda L, a, b: L.isin(a, b), [I(3, 4), I(3)]),
     Case(
         "isin-nan-invert",

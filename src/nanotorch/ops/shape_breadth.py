@@ -82,6 +82,7 @@ OPS = (
     "vander",
     "unravel_index",
     "isin",
+    "segment_reduce",
     "conj",
     "conj_physical",
     "resolve_conj",
@@ -617,6 +618,102 @@ def isin(
         at = searchsorted(table, a).clamp(max=b.shape[0] - 1)
         found = Take.apply(table, at, axis=0) == a
     return ~found if invert else found
+
+
+_SEGMENT_REDUCES = {"sum": "sum", "mean": "mean", "prod": "prod", "amax": "amax", "amin": "amin"}
+_SEGMENT_REDUCES.update(max="amax", min="amin")
+
+
+def segment_reduce(
+    data: Tensor,
+    reduce: str,
+    *,
+    lengths: Tensor | None = None,
+    indices: Tensor | None = None,
+    offsets: Tensor | None = None,
+    axis: int = 0,
+    unsafe: bool = False,
+    initial: float | None = None,
+) -> Tensor:
+    """Reduce consecutive segments of ``data`` along ``axis``: segment i holds the next
+    ``lengths[..., i]`` elements (or runs from ``offsets[..., i]`` to ``offsets[..., i + 1]``);
+    ``lengths`` has the shape ``data.shape[:axis] + (segments,)``. ``initial`` joins every
+    segment's reduction; an empty segment without it gives the reduction's identity
+    (0, 1, -inf, inf; nan for mean). Each element is given its segment's id and the
+    segments are folded by ``index_add`` / ``index_reduce``, so gradients are theirs.
+
+    >>> import nanotorch
+    >>> data = nanotorch.tensor([1.0, 2.0, 3.0, 4.0])
+    >>> nanotorch.segment_reduce(data, "sum", lengths=nanotorch.tensor([1, 0, 3])).tolist()
+    [1.0, 0.0, 9.0]
+    """
+    from nanotorch.creation import arange, full, zeros
+    from nanotorch.ops.scatter import index_add
+    from nanotorch.ops.shape_extra import repeat_interleave
+
+    op = "segment_reduce"
+    _check_tensor(op, "data", data)
+    if reduce not in _SEGMENT_REDUCES:
+        raise InvalidArgumentError(
+            f"{op}: reduce must be one of sum, prod, mean, amax or amin, got {reduce!r}"
+        )
+    reduce = _SEGMENT_REDUCES[reduce]
+    if indices is not None:
+        raise InvalidArgumentError(
+            f"{op}: indices-based reduction is not supported (nor is it in PyTorch); give "
+            "lengths or offsets"
+        )
+    if not data.dtype.is_floating_point:
+        raise UnsupportedDtypeError(f"{op}: data must be floating, got {data.dtype!r}")
+    if (lengths is None) == (offsets is None):
+        raise InvalidArgumentError(f"{op}: give exactly one of lengths and offsets")
+    if lengths is None:
+        _check_tensor(op, "offsets", offsets)
+        lengths = offsets[..., 1:] - offsets[..., :-1]
+    _check_tensor(op, "lengths", lengths)
+    d = normalize_dim(axis, data.ndim, op)
+    if lengths.ndim != d + 1 or tuple(lengths.shape[:d]) != tuple(data.shape[:d]):
+        raise ShapeError(
+            f"{op}: lengths of shape {lengths.shape} must have the shape "
+            f"{tuple(data.shape[:d])} + (segments,) for data of shape {data.shape} "
+            f"along axis {axis}"
+        )
+    counts = reshape(lengths.long(), (-1,))
+    if not unsafe and counts.numel():
+        low = int(counts.min().item())
+        if low < 0:
+            raise InvalidArgumentError(f"{op}: lengths must be non-negative, got {low}")
+        sums = lengths.long().sum(-1)
+        if bool((sums != data.shape[d]).any().item()):
+            raise ShapeError(
+                f"{op}: the lengths of each row must add up to {data.shape[d]}, the size of "
+                f"axis {axis} of data (shape {data.shape})"
+            )
+    rows = 1
+    for s in data.shape[:d]:
+        rows *= s
+    k = lengths.shape[-1]
+    rest = tuple(data.shape[d + 1 :])
+    # Rows of the leading dims folded into the segments: element j of row r lands in
+    # segment r * k + (its segment in that row).
+    x = reshape(data, (rows * data.shape[d],) + rest)
+    with no_grad():
+        ids = repeat_interleave(arange(rows * k, device=data.device), counts)
+    shape = (rows * k,) + rest
+    if reduce in ("sum", "mean"):
+        total = index_add(zeros(shape, dtype=data.dtype, device=data.device), 0, ids, x)
+        if initial is not None:
+            total = total + initial
+        if reduce == "mean":
+            n = reshape(counts.to(data.dtype), (rows * k,) + (1,) * len(rest))
+            fallback = float("nan") if initial is None else float(initial)
+            total = where(n > 0, total / where(n > 0, n, n * 0 + 1), fallback)
+    else:
+        identity = {"prod": 1.0, "amax": -float("inf"), "amin": float("inf")}[reduce]
+        start = identity if initial is None else float(initial)
+        base = full(shape, start, dtype=data.dtype, device=data.device)
+        total = index_reduce(base, 0, ids, x, reduce, include_self=True)
+    return reshape(total, tuple(data.shape[:d]) + (k,) + rest)
 
 
 # ---------------------------------------------------------------------------- real dtypes
