@@ -40,7 +40,6 @@ from nanotorch.ops.misc import _split_checked
 from nanotorch.ops.padding import pad as _pad
 from nanotorch.ops.scatter import (
     _check_range,
-    _fill_value,
     _index_setup,
     index_copy,
     scatter_reduce,
@@ -386,8 +385,17 @@ def fill(input: Tensor, value: Any) -> Tensor:  # noqa: A002
         raise ShapeError(
             f"fill: value must be a number or a 0-d tensor, got a tensor of shape {value.shape}"
         )
+    if isinstance(value, Tensor):
+        fill_with: Any = value.to(input.dtype) if value.dtype is not input.dtype else value
+    elif isinstance(value, (bool, int, float)):
+        # The value in input's kind, as PyTorch casts it (2.7 fills an int tensor with 2).
+        kind = bool if input.dtype is _dt.bool_ else float if input.dtype.is_floating_point else int
+        fill_with = kind(value)
+    else:
+        raise TypeError(f"fill: value must be a number or a 0-d tensor, got {value!r}")
     everywhere = ones(input.shape, dtype=_dt.bool_, device=input.device)
-    return where(everywhere, _fill_value(input, value), input)
+    out = where(everywhere, fill_with, input)
+    return out if out.dtype is input.dtype else out.to(input.dtype)
 
 
 def adjoint(input: Tensor) -> Tensor:  # noqa: A002
