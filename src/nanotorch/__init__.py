@@ -11,6 +11,8 @@ are always explicit: ``tensor.to(device)``.
 [2.0, 4.0, 6.0]
 """
 
+import math as _math
+
 from nanotorch import cuda
 from nanotorch.autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from nanotorch.backend import (
@@ -46,9 +48,20 @@ from nanotorch.creation import (
     randn,
     randn_like,
     randperm,
+    scalar_tensor,
     tensor,
     zeros,
     zeros_like,
+)
+from nanotorch.creation_breadth import (
+    asarray,
+    bartlett_window,
+    blackman_window,
+    empty_permuted,
+    empty_strided,
+    hamming_window,
+    hann_window,
+    range,  # noqa: A004 - PyTorch's name; Python's range is not used in this module
 )
 from nanotorch.dtypes import (
     DType,
@@ -68,6 +81,7 @@ from nanotorch.dtypes import (
 from nanotorch.errors import CheckpointError, DeviceMismatchError, ShapeError
 from nanotorch.ops import *  # noqa: F403 - the functional op library is the public API
 from nanotorch.ops import PUBLIC_OPS
+from nanotorch.ops.shape_breadth import broadcast_shapes, imag
 from nanotorch.promotion import can_cast, promote_types, result_type
 from nanotorch.random import (
     Generator,
@@ -78,9 +92,13 @@ from nanotorch.random import (
     set_rng_state,
 )
 from nanotorch.tensor import Tensor
+from nanotorch.typeinfo import finfo, iinfo
 
 # The layers above the engine, importable as attributes (``nanotorch.nn.Linear``) like PyTorch.
 from nanotorch import data, linalg, nn, optim  # noqa: E402  (isort: skip)
+
+# torch.layer_norm, torch.embedding, torch.kl_div...: Note [Top-level functional forms].
+from nanotorch.nn.toplevel import *  # noqa: E402, F403  (isort: skip)
 
 bool = bool_  # noqa: A001 - PyTorch spells it nanotorch.bool
 float = float32  # noqa: A001
@@ -92,6 +110,13 @@ short = int16
 
 __version__ = "0.1.0"
 
+# PyTorch's constants.
+e = _math.e
+pi = _math.pi
+inf = _math.inf
+nan = _math.nan
+newaxis = None
+
 
 def devices() -> list[Device]:
     """The devices that work on this machine (cpu, strict:0, strict:1, cuda:N...)."""
@@ -100,3 +125,36 @@ def devices() -> list[Device]:
 
 def is_tensor(obj: object) -> bool:
     return isinstance(obj, Tensor)
+
+
+# Questions about one tensor, as PyTorch also asks them at the top level.
+def is_floating_point(input: Tensor) -> bool:  # noqa: A002
+    return input.is_floating_point()
+
+
+def is_complex(input: Tensor) -> bool:  # noqa: A002
+    return input.is_complex()
+
+
+def is_signed(input: Tensor) -> bool:  # noqa: A002
+    return input.is_signed()
+
+
+def is_nonzero(input: Tensor) -> bool:  # noqa: A002
+    return input.is_nonzero()
+
+
+def is_same_size(input: Tensor, other: Tensor) -> bool:  # noqa: A002
+    return input.is_same_size(other)
+
+
+def get_device(input: Tensor) -> int:  # noqa: A002
+    return input.get_device()
+
+
+def is_conj(input: Tensor) -> bool:  # noqa: A002
+    return input.is_conj()
+
+
+def is_neg(input: Tensor) -> bool:  # noqa: A002
+    return input.is_neg()

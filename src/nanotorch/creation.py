@@ -220,6 +220,24 @@ def full(
     )
 
 
+def scalar_tensor(
+    s: float | int | bool,
+    *,
+    dtype=None,
+    device: DeviceLike = None,
+    requires_grad: bool = False,
+) -> Tensor:
+    """A 0-d tensor holding ``s``, of the default float dtype unless ``dtype`` is given
+    (also for an int or bool ``s``, as PyTorch's ``scalar_tensor``).
+
+    >>> import nanotorch
+    >>> nanotorch.scalar_tensor(3).dtype
+    nanotorch.float32
+    """
+    _number("scalar_tensor", "s", s)
+    return _filled("scalar_tensor", (), s, dtype, device, requires_grad, _dt.get_default_dtype())
+
+
 def _like(t: Tensor, dtype, device, op: str):
     if not isinstance(t, Tensor):
         raise TypeError(

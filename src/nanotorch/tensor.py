@@ -212,6 +212,105 @@ class Tensor:
     def element_size(self) -> int:
         return self.dtype.itemsize
 
+    @property
+    def itemsize(self) -> int:
+        return self.dtype.itemsize
+
+    @property
+    def nbytes(self) -> int:
+        return self.numel() * self.dtype.itemsize
+
+    def get_device(self) -> int:
+        """The device index; -1 on cpu, as in PyTorch."""
+        return -1 if self.device.type == "cpu" else self.device.index
+
+    def is_complex(self) -> bool:
+        return False  # nanotorch has no complex dtypes
+
+    def is_signed(self) -> bool:
+        return self.dtype.is_signed
+
+    # nanotorch's dtypes are real: no lazy conjugation or negation bits, no imaginary part.
+    def is_conj(self) -> bool:
+        return False
+
+    def is_neg(self) -> bool:
+        return False
+
+    @property
+    def real(self) -> Tensor:
+        return self
+
+    @property
+    def imag(self) -> Tensor:
+        return _ops_imag(self)
+
+    # Note [Strides of a contiguous reading]
+    # nanotorch tensors carry no strides the user can see, and every tensor counts as
+    # contiguous (``is_contiguous``): ``stride`` reports the row-major strides of its shape,
+    # which is how ``as_strided`` reads a tensor, so ``x.as_strided(x.shape, x.stride())``
+    # is ``x``. A transposed PyTorch tensor reports its memory's strides instead.
+    def stride(self, dim: int | None = None) -> tuple[int, ...] | int:
+        strides = [1] * self.ndim
+        for d in range(self.ndim - 2, -1, -1):
+            strides[d] = strides[d + 1] * max(self.shape[d + 1], 1)
+        if dim is None:
+            return tuple(strides)
+        from nanotorch.ops._util import normalize_dim
+
+        return strides[normalize_dim(dim, self.ndim, "stride")]
+
+    def storage_offset(self) -> int:
+        return 0
+
+    def dim_order(self) -> tuple[int, ...]:
+        return tuple(range(self.ndim))
+
+    @property
+    def is_cpu(self) -> bool:
+        return self.device.type == "cpu"
+
+    # Layouts and modes nanotorch does not have: every tensor is dense, real, unquantized,
+    # on a real device, and made outside any inference mode.
+    @property
+    def is_meta(self) -> bool:
+        return False
+
+    @property
+    def is_sparse(self) -> bool:
+        return False
+
+    @property
+    def is_quantized(self) -> bool:
+        return False
+
+    @property
+    def is_nested(self) -> bool:
+        return False
+
+    @property
+    def is_mkldnn(self) -> bool:
+        return False
+
+    def is_inference(self) -> bool:
+        return False
+
+    def to_dense(self) -> Tensor:
+        return self
+
+    def is_same_size(self, other: Tensor) -> bool:
+        return tuple(self.shape) == tuple(other.shape)
+
+    def is_nonzero(self) -> bool:
+        """The truth of a one-element tensor (PyTorch raises for any other size)."""
+        if self.numel() != 1:
+            from nanotorch.errors import InvalidArgumentError
+
+            raise InvalidArgumentError(
+                f"is_nonzero: expects a tensor with exactly one element, got shape {self.shape}"
+            )
+        return bool(self.item())
+
     def is_floating_point(self) -> bool:
         return self.dtype.is_floating_point
 
@@ -1019,6 +1118,51 @@ class Tensor:
     def mT(self) -> Tensor:  # noqa: N802 - PyTorch's name
         return _ops.matrix_transpose(self)
 
+    # nanotorch's dtypes are real, so the conjugate transposes are the transposes.
+    @property
+    def H(self) -> Tensor:  # noqa: N802 - PyTorch's name
+        if self.ndim not in (0, 2):
+            from nanotorch.errors import ShapeError
+
+            raise ShapeError(
+                f"tensor.H: only for matrices (2-D tensors), got shape {self.shape}; use .mH "
+                "for a batch of matrices"
+            )
+        return _ops.t(self)
+
+    @property
+    def mH(self) -> Tensor:  # noqa: N802 - PyTorch's name
+        return _ops.adjoint(self)
+
+    def adjoint(self) -> Tensor:
+        return _ops.adjoint(self)
+
+    def select(self, dim: int, index: Any) -> Tensor:
+        return _ops.select(self, dim, index)
+
+    def ravel(self) -> Tensor:
+        return _ops.ravel(self)
+
+    def split_with_sizes(self, split_sizes: Any, dim: int = 0) -> tuple:
+        return _ops.split_with_sizes(self, split_sizes, dim)
+
+    def sum_to_size(self, *size: Any) -> Tensor:
+        """The sum of this tensor down to ``size``, a shape it broadcasts from (the leading
+        dims and the dims where ``size`` has 1 are summed)."""
+        from nanotorch.errors import ShapeError
+        from nanotorch.ops.reduction import sum_to
+
+        shape = tuple(size[0]) if len(size) == 1 and isinstance(size[0], (tuple, list)) else size
+        lead = self.ndim - len(shape)
+        if lead < 0 or any(
+            s != 1 and s != n for s, n in zip(shape, self.shape[lead:], strict=True)
+        ):
+            raise ShapeError(
+                f"sum_to_size: size {tuple(shape)} is not expandable to the tensor's size "
+                f"{self.shape}; each entry must be 1 or the tensor's size there"
+            )
+        return sum_to(self, tuple(int(s) for s in shape))
+
     def expand(self, *shape: Any) -> Tensor:
         return _ops.expand(self, *shape)
 
@@ -1579,6 +1723,13 @@ class Tensor:
             device=self.device if device is None else device,
         )
 
+    def new_empty_strided(
+        self, size: Any, stride: Any, *, dtype: Any = None, device: Any = None
+    ) -> Tensor:
+        """``new_empty(size)``: the strides are not kept (Note [Strides of a contiguous
+        reading])."""
+        return self.new_empty(size, dtype=dtype, device=device)
+
     def new_tensor(self, data: Any, *, dtype: Any = None, device: Any = None) -> Tensor:
         from nanotorch.creation import tensor
 
@@ -1801,6 +1952,24 @@ _DELEGATED_METHODS = (
     "bincount",
     "histc",
     "index_put",
+    "dsplit",
+    "unsafe_split",
+    "unsafe_chunk",
+    "unsafe_split_with_sizes",
+    "narrow_copy",
+    "select_scatter",
+    "slice_scatter",
+    "diagonal_scatter",
+    "index_reduce",
+    "put",
+    "as_strided",
+    "as_strided_scatter",
+    "conj",
+    "conj_physical",
+    "resolve_conj",
+    "resolve_neg",
+    "isreal",
+    "nonzero_static",
     "masked_select",
     "clamp_min",
     "clamp_max",
@@ -1853,6 +2022,7 @@ from nanotorch.ops.elementwise import Add as _Add  # noqa: E402
 from nanotorch.ops.elementwise import Div as _Div  # noqa: E402
 from nanotorch.ops.elementwise import Mul as _Mul  # noqa: E402
 from nanotorch.ops.elementwise import Sub as _Sub  # noqa: E402
+from nanotorch.ops.shape_breadth import imag as _ops_imag  # noqa: E402
 
 # Note [Python-number operands]: the operand types the operators pass straight to apply.
 _NUMBER_TYPES = (float, int)

@@ -62,9 +62,11 @@ def _np_mode(x, dim=-1, keepdim=False):
     indices = np.empty(x.shape[:-1], dtype=np.int64)
     for pos in np.ndindex(x.shape[:-1]):
         row = x[pos]
-        uniq, counts = np.unique(row, return_counts=True)
+        # Each NaN counts once and sorts after every number.
+        uniq, counts = np.unique(row, return_counts=True, equal_nan=False)
         v = uniq[np.argmax(counts)]  # the smallest of the most frequent values
-        values[pos], indices[pos] = v, np.nonzero(row == v)[0][-1]
+        where = 0 if np.isnan(v) else np.nonzero(row == v)[0][-1]  # a line of NaNs: 0
+        values[pos], indices[pos] = v, where
     if keepdim:
         values, indices = np.expand_dims(values, dim), np.expand_dims(indices, dim)
     return values, indices
@@ -251,6 +253,8 @@ SPECS = [
             Case(np.array([2.0, 1.0, 2.0, 1.0, 3.0]), id="tie-smallest"),
             Case(np.array(1.5), id="0d"),
             Case(_small_ints(5, 3), dim=-1, transposed=(0,), id="transposed"),
+            Case(np.array([[np.nan, 1.0, np.nan, 3.0], [np.nan, 2.0, 2.0, np.nan]]), id="nan"),
+            Case(np.full((2, 3), np.nan), id="all-nan"),
         ],
         # The mode of a line is a repeated value, so a small change to one copy changes which
         # value is the mode: finite differences do not apply. test_scan_ops.py checks that the

@@ -55,7 +55,18 @@ def np_logdet(a):
     return np.where(sign < 0, np.nan, logabs)
 
 
-def np_unique_consecutive(x, return_inverse=False, return_counts=False):
+def np_unique_consecutive(x, return_inverse=False, return_counts=False, dim=None):
+    if dim is not None:
+        n = x.shape[dim]
+        rows = np.moveaxis(x, dim, 0).reshape(n, x.size // n if n else 0)
+        starts = np.ones(len(rows), dtype=bool)
+        starts[1:] = np.any(rows[1:] != rows[:-1], axis=1)
+        out = [np.compress(starts, x, axis=dim)]
+        if return_inverse:
+            out.append(np.cumsum(starts) - 1)
+        if return_counts:
+            out.append(np.diff(np.concatenate([np.flatnonzero(starts), [len(rows)]])))
+        return out[0] if len(out) == 1 else tuple(out)
     flat = x.reshape(-1)
     starts = np.concatenate([[True], flat[1:] != flat[:-1]]) if flat.size else flat != flat
     out = [flat[starts]]
@@ -127,6 +138,9 @@ SPECS = [
             Case(_RUNS, id="values"),
             Case(_RUNS, return_inverse=True, return_counts=True, id="inverse-counts"),
             Case(np.zeros(0), return_counts=True, id="empty"),
+            Case(_RUNS.T, return_inverse=True, return_counts=True, dim=0, id="dim0"),
+            Case(np.array([[1.0, 1.0, 2.0, 2.0]] * 2), return_counts=True, dim=-1, id="dim1"),
+            Case(np.zeros((0, 2)), return_inverse=True, dim=0, id="dim-empty"),
         ],
         grad=False,
     ),

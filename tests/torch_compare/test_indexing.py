@@ -219,3 +219,233 @@ SCATTER = [
 @pytest.mark.parametrize(("case", "dtype"), params(SCATTER))
 def test_scatter_gather_matches_torch(case: Case, dtype: str) -> None:
     run_case(case, dtype)
+
+
+_IDX = np.array([2, 0, 2, 1])
+_TIES = np.array([[1.0, 2.0], [1.0, 5.0], [3.0, 2.0], [1.0, 2.0]])  # ties with each other
+
+# The scatter ops of nanotorch/ops/shape_breadth.py: select/slice/diagonal_scatter,
+# index_reduce and put.
+SCATTER_BREADTH = [
+    Case("select_scatter", lambda L, x, s: L.select_scatter(x, s, 0, 1), [R(3, 4), R(4)]),
+    Case(
+        "select_scatter-neg",
+        lambda L, x, s: x.select_scatter(s, -1, -2),
+        [R(2, 3, 4), R(2, 3)],
+    ),
+    Case("select_scatter-0d-src", lambda L, x, s: L.select_scatter(x, s, 0, 2), [R(3), R()]),
+    Case(
+        "select_scatter-shape-error",
+        lambda L, x, s: L.select_scatter(x, s, 0, 1),
+        [R(3, 4), R(3)],
+        error=True,
+    ),
+    Case(
+        "select_scatter-index-error",
+        lambda L, x, s: L.select_scatter(x, s, 0, 3),
+        [R(3, 4), R(4)],
+        error=True,
+    ),
+    Case("slice_scatter", lambda L, x, s: L.slice_scatter(x, s, start=3), [R(5, 3), R(2, 3)]),
+    Case(
+        "slice_scatter-step",
+        lambda L, x, s: x.slice_scatter(s, 1, 1, 5, 2),
+        [R(3, 6), R(3, 2)],
+    ),
+    Case(
+        "slice_scatter-neg",
+        lambda L, x, s: L.slice_scatter(x, s, -1, -2),
+        [R(3, 6), R(3, 2)],
+    ),
+    Case(
+        "slice_scatter-end-past",
+        lambda L, x, s: L.slice_scatter(x, s, 0, 1, 10),
+        [R(3, 2), R(2, 2)],
+    ),
+    Case(
+        "slice_scatter-shape-error",
+        lambda L, x, s: L.slice_scatter(x, s, 0, 1, 3),
+        [R(5, 3), R(3, 3)],
+        error=True,
+    ),
+    Case("diagonal_scatter", lambda L, x, s: L.diagonal_scatter(x, s), [R(3, 4), R(3)]),
+    Case("diagonal_scatter-above", lambda L, x, s: x.diagonal_scatter(s, 2), [R(3, 4), R(2)]),
+    Case("diagonal_scatter-below", lambda L, x, s: L.diagonal_scatter(x, s, -1), [R(3, 4), R(2)]),
+    Case(
+        "diagonal_scatter-dims",
+        lambda L, x, s: L.diagonal_scatter(x, s, 1, 2, 0),
+        [R(3, 2, 4), R(2, 2)],
+    ),
+    Case(
+        "diagonal_scatter-shape-error",
+        lambda L, x, s: L.diagonal_scatter(x, s),
+        [R(3, 4), R(4)],
+        error=True,
+    ),
+    Case(
+        "index_reduce-prod",
+        lambda L, x, i, s: L.index_reduce(x, 0, i, s, "prod"),
+        [R(3, 2), _IDX, R(4, 2)],
+    ),
+    Case(
+        "index_reduce-mean",
+        lambda L, x, i, s: x.index_reduce(1, i, s, "mean"),
+        [R(2, 3), _IDX, R(2, 4)],
+    ),
+    Case(
+        "index_reduce-mean-exclude",
+        lambda L, x, i, s: x.index_reduce(1, i, s, "mean", include_self=False),
+        [R(2, 3), _IDX, R(2, 4)],
+    ),
+    Case(
+        "index_reduce-amax",
+        lambda L, x, i, s: L.index_reduce(x, 0, i, s, "amax"),
+        [R(3, 2), _IDX, R(4, 2)],
+    ),
+    Case(
+        "index_reduce-amin-exclude",
+        lambda L, x, i, s: L.index_reduce(x, 0, i, s, "amin", include_self=False),
+        [R(3, 2), _IDX, R(4, 2)],
+    ),
+    Case(
+        "index_reduce-amax-ties",
+        lambda L, x, i, s: L.index_reduce(x, 0, i, s, "amax"),
+        [np.ones((3, 2)), np.array([0, 0, 0, 1]), _TIES],
+    ),
+    Case(
+        "index_reduce-prod-zeros",
+        lambda L, x, i, s: L.index_reduce(x, 0, i, s, "prod", include_self=False),
+        [R(3, 2), _IDX, np.array([[0.0, 2.0], [1.0, 0.0], [0.0, 0.0], [2.0, 3.0]])],
+    ),
+    Case(
+        "index_reduce-int-mean",
+        lambda L, x, i, s: L.index_reduce(x, 0, i, s, "mean"),
+        [I(3, 2), _IDX, I(4, 2)],
+    ),
+    Case(
+        "index_reduce-reduce-error",
+        lambda L, x, i, s: L.index_reduce(x, 0, i, s, "sum"),
+        [R(3, 2), _IDX, R(4, 2)],
+        error=True,
+    ),
+    Case(
+        "index_reduce-index-error",
+        lambda L, x, i, s: L.index_reduce(x, 0, i, s, "amax"),
+        [R(2, 2), _IDX, R(4, 2)],
+        error=True,
+    ),
+    Case(
+        "index_reduce-shape-error",
+        lambda L, x, i, s: L.index_reduce(x, 0, i, s, "amax"),
+        [R(3, 2), _IDX, R(3, 2)],
+        error=True,
+    ),
+    Case("put", lambda L, x, i, s: L.put(x, i, s), [R(3, 4), np.array([1, -1, 5]), R(3)]),
+    Case(
+        "put-accumulate",
+        lambda L, x, i, s: x.put(i, s, accumulate=True),
+        [R(3, 4), np.array([[1, 1], [0, 11]]), R(2, 2)],
+    ),
+    Case("put-0d", lambda L, x, i, s: L.put(x, i, s), [R(), np.array([0]), R(1)]),
+    Case(
+        "put-oob-error",
+        lambda L, x, i, s: L.put(x, i, s),
+        [R(3, 4), np.array([12]), R(1)],
+        error=True,
+    ),
+    Case(
+        "put-count-error",
+        lambda L, x, i, s: L.put(x, i, s),
+        [R(3, 4), np.array([1, 2]), R(3)],
+        error=True,
+    ),
+    Case(
+        "put-int-index-error",
+        lambda L, x, i, s: L.put(x, i, s),
+        [R(3, 4), np.array([1, 2], dtype=np.int32), R(2)],
+        error=True,
+    ),
+    *[
+        Case(
+            f"segment_reduce-{r}",
+            lambda L, x, n, r=r: L.segment_reduce(x, r, lengths=n),
+            [R(6), np.array([2, 0, 3, 1])],
+            grad=r not in ("max", "min", "amax", "amin"),  # -inf/inf of the empty segment
+        )
+        for r in ("sum", "mean", "prod", "max", "amin")
+    ],
+    *[
+        Case(
+            f"segment_reduce-{r}-grad",
+            lambda L, x, n, r=r: L.segment_reduce(x, r, lengths=n),
+            [R(6, 2), np.array([2, 3, 1])],
+        )
+        for r in ("amax", "min", "prod")
+    ],
+    Case(
+        "segment_reduce-initial",
+        lambda L, x, n: L.segment_reduce(x, "mean", lengths=n, initial=0.5),
+        [R(6), np.array([2, 0, 4])],
+    ),
+    Case(
+        "segment_reduce-offsets",
+        lambda L, x, o: L.segment_reduce(x, "sum", offsets=o, initial=1.0),
+        [R(6, 2), np.array([0, 2, 2, 6])],
+    ),
+    Case(
+        "segment_reduce-axis1",
+        lambda L, x, n: L.segment_reduce(x, "max", lengths=n, axis=1, initial=-0.5),
+        [R(2, 5), np.array([[2, 3], [1, 4]])],
+    ),
+    Case(
+        "segment_reduce-sum-error",
+        lambda L, x, n: L.segment_reduce(x, "sum", lengths=n),
+        [R(6), np.array([2, 3])],
+        error=True,
+    ),
+    Case(
+        "segment_reduce-negative-error",
+        lambda L, x, n: L.segment_reduce(x, "sum", lengths=n),
+        [R(6), np.array([7, -1])],
+        error=True,
+    ),
+    Case(
+        "segment_reduce-reduce-error",
+        lambda L, x, n: L.segment_reduce(x, "foo", lengths=n),
+        [R(6), np.array([6])],
+        error=True,
+    ),
+    Case(
+        "segment_reduce-indices-error",
+        lambda L, x, n: L.segment_reduce(x, "sum", indices=n),
+        [R(6), np.array([6])],
+        error=True,
+    ),
+    Case(
+        "segment_reduce-int-error",
+        lambda L, x, n: L.segment_reduce(x, "sum", lengths=n),
+        [I(6), np.array([6])],
+        error=True,
+    ),
+    Case("isin", lambda L, a, b: L.isin(a, b), [I(3, 4), I(3)]),
+    Case(
+        "isin-nan-invert",
+        lambda L, a, b: L.isin(a, b, invert=True),
+        [np.array([1.0, np.nan, 2.5]), np.array([np.nan, 1.0])],
+    ),
+    Case("isin-scalar-elements", lambda L, b: L.isin(3, b), [np.array([1, 3])]),
+    Case("isin-scalar-test", lambda L, a: L.isin(a, 2), [I(4)]),
+    Case("isin-mixed", lambda L, a, b: L.isin(a, b), [np.array([1.5, 2.0]), np.array([2])]),
+    Case("isin-empty-test", lambda L, a, b: L.isin(a, b), [R(3), R(0)]),
+    Case("isin-bool-error", lambda L, a, b: L.isin(a, b), [B(3), I(2)], error=True),
+    Case(
+        "index_put",
+        lambda L, x, i, v: L.index_put(x, (i,), v, accumulate=True),
+        [R(4, 3), np.array([3, 0, 3]), R(3, 3)],
+    ),
+]
+
+
+@pytest.mark.parametrize(("case", "dtype"), params(SCATTER_BREADTH))
+def test_scatter_breadth_matches_torch(case: Case, dtype: str) -> None:
+    run_case(case, dtype)

@@ -90,6 +90,45 @@ SORTING = [
         lambda L, x: L.unique_consecutive(x, return_counts=True, return_inverse=True),
         [np.array([1, 1, 2, 2, 3, 1, 1, 2])],
     ),
+    Case(
+        "unique_consecutive-dim1",
+        lambda L, x: L.unique_consecutive(x, return_counts=True, return_inverse=True, dim=1),
+        [np.array([[1, 1, 2, 2, 1], [3, 3, 4, 5, 3]])],
+    ),
+    Case(
+        "unique_consecutive-dim0",
+        lambda L, x: x.unique_consecutive(return_inverse=True, dim=0),
+        [np.array([[1, 1], [1, 1], [2, 2], [1, 1]])],
+    ),
+    Case(
+        "unique_consecutive-dim-neg-float",
+        lambda L, x: L.unique_consecutive(x, return_counts=True, dim=-2),
+        [np.array([[1.0, np.nan], [1.0, np.nan], [2.0, 0.5], [2.0, 0.5]])],
+        grad=False,
+    ),
+    Case(
+        "unique_consecutive-dim-1d",
+        lambda L, x: L.unique_consecutive(x, return_counts=True, dim=0),
+        [np.array([1, 1, 2, 1])],
+    ),
+    Case(
+        "unique_consecutive-dim-empty",
+        lambda L, x: L.unique_consecutive(x, return_inverse=True, return_counts=True, dim=0),
+        [R(0, 3)],
+        grad=False,
+    ),
+    Case(
+        "unique_consecutive-dim-zero-other-error",
+        lambda L, x: L.unique_consecutive(x, dim=0),
+        [R(2, 0)],
+        error=True,
+    ),
+    Case(
+        "unique_consecutive-dim-0d-error",
+        lambda L, x: L.unique_consecutive(x, dim=0),
+        [R()],
+        error=True,
+    ),
     Case("kthvalue-ties-values", lambda L, x: L.kthvalue(x, 2, 1).values, [TIES.copy()]),
     Case("msort", lambda L, x: L.msort(x), [R(3, 4)]),
 ]

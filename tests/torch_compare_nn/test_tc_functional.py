@@ -25,6 +25,11 @@ def randn(*shape: int) -> np.ndarray:
 Case = tuple[Any, ...]
 CASES: list[Case] = [
     ("normalize", lambda F, x: F.normalize(x), [randn(3, 4)]),
+    (
+        "cosine_similarity-broadcast-along-dim",
+        lambda F, a, b: F.cosine_similarity(a, b, 0),
+        [randn(3, 4), randn(1, 4)],
+    ),
     ("normalize-p1-dim0", lambda F, x: F.normalize(x, p=1, dim=0), [randn(3, 4)]),
     ("normalize-pinf", lambda F, x: F.normalize(x, p=float("inf"), dim=-1), [randn(2, 3, 4)]),
     (
@@ -227,18 +232,26 @@ def _flat(out: Any) -> list[Any]:
     ids=[c[0] for c in CASES],
 )
 def test_functional_matches_torch(call, arrays, opts, dtype):
+    _compare(call, arrays, opts, dtype, nt.nn.functional, torch.nn.functional)
+
+
+def _compare(call, arrays, opts, dtype, ours_lib, theirs_lib):  # noqa: ANN001, ANN202
+    """``call(lib, *tensors)`` in both libraries: output dtypes and values, then the input
+    gradients after a backward pass with a random upstream gradient."""
     dt = None if arrays[0].dtype == np.float32 else dtype
     nograd = opts.get("nograd", ())
     pairs = [
         pair(a, dt, grad=a.dtype.kind == "f" and i not in nograd) for i, a in enumerate(arrays)
     ]
     tol = opts.get("tol", dtype)
-    ours = _flat(call(nt.nn.functional, *[p[0] for p in pairs]))
-    theirs = _flat(call(torch.nn.functional, *[p[1] for p in pairs]))
+    ours = _flat(call(ours_lib, *[p[0] for p in pairs]))
+    theirs = _flat(call(theirs_lib, *[p[1] for p in pairs]))
     assert len(ours) == len(theirs)
     for a, b in zip(ours, theirs):
         assert str(a.dtype).split(".")[-1] == str(b.dtype).split(".")[-1], (a.dtype, b.dtype)
         close(a, b, tol, "output")
+    if not any(p[1].requires_grad for p in pairs):
+        return
     up = R.standard_normal(tuple(theirs[0].shape)).astype(dtype)
     (theirs[0] * torch.tensor(up)).sum().backward()
     (ours[0] * nt.tensor(up)).sum().backward()
@@ -299,3 +312,230 @@ def test_channel_dropout_drops_whole_channels_like_torch(name, shape, per):
         assert set(np.unique(out)) == {0.0, 1 / 0.6}
         assert np.all(out.min(axis=per) == out.max(axis=per))  # constant per channel
     assert abs((n_out == 0).mean() - 0.4) < 0.03
+
+
+def _pos(*shape: int) -> np.ndarray:
+    return R.uniform(0.5, 2.0, shape)
+
+
+def _signs(*shape: int) -> np.ndarray:
+    return np.where(R.uniform(size=shape) < 0.5, -1.0, 1.0)
+
+
+# The top-level forms (torch.layer_norm, torch.embedding, ...) with PyTorch's top-level
+# argument order: Note [Top-level functional forms] in nanotorch/nn/toplevel.py.
+TOPLEVEL: list[Case] = [
+    (
+        "layer_norm",
+        lambda L, x, w, b: L.layer_norm(x, (4,), w, b, 1e-5, True),
+        [randn(2, 3, 4), randn(4), randn(4)],
+    ),
+    ("layer_norm-plain", lambda L, x: L.layer_norm(x, [3, 4]), [randn(2, 3, 4)]),
+    (
+        "group_norm",
+        lambda L, x, w, b: L.group_norm(x, 2, w, b),
+        [randn(2, 4, 3), randn(4), randn(4)],
+    ),
+    (
+        "batch_norm-train",
+        lambda L, x, w, b, m, v: L.batch_norm(x, w, b, m, v, True, 0.1, 1e-5, False),
+        [randn(5, 3), randn(3), randn(3), randn(3), _pos(3)],
+        {"nograd": (3, 4)},
+    ),
+    (
+        "batch_norm-eval",
+        lambda L, x, w, b, m, v: L.batch_norm(x, w, b, m, v, False, 0.1, 1e-5, False),
+        [randn(5, 3, 2), randn(3), randn(3), randn(3), _pos(3)],
+        {"nograd": (3, 4)},
+    ),
+    (
+        "instance_norm",
+        lambda L, x, w, b: L.instance_norm(x, w, b, None, None, True, 0.1, 1e-5, False),
+        [randn(2, 3, 4), randn(3), randn(3)],
+    ),
+    ("rms_norm", lambda L, x, w: L.rms_norm(x, [4], w), [randn(2, 3, 4), randn(4)]),
+    ("rms_norm-eps", lambda L, x: L.rms_norm(x, (3, 4), eps=1e-3), [randn(2, 3, 4)]),
+    ("embedding", lambda L, w, i: L.embedding(w, i), [randn(5, 3), np.array([[0, 4], [2, 2]])]),
+    (
+        "embedding-no-padding",
+        lambda L, w, i: L.embedding(w, i, -1),
+        [randn(5, 3), np.array([4, 4, 1])],
+    ),
+    (
+        "embedding-padding",
+        lambda L, w, i: L.embedding(w, i, 2),
+        [randn(5, 3), np.array([[0, 2], [2, 1]])],
+    ),
+    ("dropout-eval", lambda L, x: L.dropout(x, 0.5, False), [randn(3, 4)]),
+    ("dropout-p0", lambda L, x: L.dropout(x, 0.0, True), [randn(3, 4)]),
+    ("feature_dropout-eval", lambda L, x: L.feature_dropout(x, 0.5, False), [randn(2, 3, 4)]),
+    ("feature_dropout-p1", lambda L, x: L.feature_dropout(x, 1.0, True), [randn(2, 3, 4)]),
+    # Values only: PyTorch has no derivative for native_channel_shuffle.
+    (
+        "native_channel_shuffle",
+        lambda L, x: L.native_channel_shuffle(x, 2),
+        [randn(1, 4, 3)],
+        {"nograd": (0,)},
+    ),
+    ("alpha_dropout-eval", lambda L, x: L.alpha_dropout(x, 0.3, False), [randn(3, 4)]),
+    (
+        "feature_alpha_dropout-eval",
+        lambda L, x: L.feature_alpha_dropout(x, 0.3, False),
+        [randn(2, 3, 4)],
+    ),
+    (
+        "bilinear",
+        lambda L, a, b, w, c: L.bilinear(a, b, w, c),
+        [randn(2, 3), randn(2, 4), randn(5, 3, 4), randn(5)],
+    ),
+    (
+        "bilinear-nobias",
+        lambda L, a, b, w: L.bilinear(a, b, w),
+        [randn(2, 3), randn(2, 4), randn(5, 3, 4)],
+    ),
+    ("prelu", lambda L, x, w: L.prelu(x, w), [randn(2, 3, 4), _pos(3) * 0.2]),
+    ("rrelu-eval", lambda L, x: L.rrelu(x), [randn(3, 4)]),
+    ("rrelu-eval-bounds", lambda L, x: L.rrelu(x, 0.1, 0.3, False), [randn(3, 4)]),
+    ("selu", lambda L, x: L.selu(x), [randn(3, 4)]),
+    ("celu", lambda L, x: L.celu(x, 2.0), [randn(3, 4)]),
+    ("celu-default", lambda L, x: L.celu(x), [randn(3, 4)]),
+    ("threshold", lambda L, x: L.threshold(x, 0.1, -2.0), [randn(3, 4)]),
+    ("hardshrink", lambda L, x: L.hardshrink(x), [randn(3, 4)]),
+    ("hardshrink-lambd", lambda L, x: L.hardshrink(x, 1.0), [randn(3, 4)]),
+    ("cosine_similarity", lambda L, a, b: L.cosine_similarity(a, b), [randn(3, 4), randn(3, 4)]),
+    (
+        "cosine_similarity-dim",
+        lambda L, a, b: L.cosine_similarity(a, b, 0, 1e-6),
+        [randn(3, 4), randn(1, 4)],
+    ),
+    ("pairwise_distance", lambda L, a, b: L.pairwise_distance(a, b), [randn(3, 4), randn(3, 4)]),
+    (
+        "pairwise_distance-p1",
+        lambda L, a, b: L.pairwise_distance(a, b, 1.0, 1e-6, True),
+        [randn(3, 4), randn(3, 4)],
+    ),
+    ("pixel_shuffle", lambda L, x: L.pixel_shuffle(x, 2), [randn(1, 8, 2, 3)]),
+    ("pixel_unshuffle", lambda L, x: L.pixel_unshuffle(x, 2), [randn(1, 2, 4, 6)]),
+    ("channel_shuffle-top", lambda L, x: L.channel_shuffle(x, 3), [randn(2, 6, 2)]),
+    ("kl_div", lambda L, x, t: L.kl_div(x, t), [randn(3, 4), _pos(3, 4)]),
+    ("kl_div-none", lambda L, x, t: L.kl_div(x, t, 0), [randn(3, 4), _pos(3, 4)]),
+    (
+        "kl_div-sum-log",
+        lambda L, x, t: L.kl_div(x, t, 2, log_target=True),
+        [randn(3, 4), randn(3, 4)],
+    ),
+    (
+        "margin_ranking_loss",
+        lambda L, a, b, y: L.margin_ranking_loss(a, b, y, 0.3),
+        [randn(5), randn(5), _signs(5)],
+        {"nograd": (2,)},
+    ),
+    (
+        "margin_ranking_loss-sum",
+        lambda L, a, b, y: L.margin_ranking_loss(a, b, y, 0.0, 2),
+        [randn(5), randn(5), _signs(5)],
+        {"nograd": (2,)},
+    ),
+    (
+        "hinge_embedding_loss",
+        lambda L, x, y: L.hinge_embedding_loss(x, y),
+        [randn(6), _signs(6)],
+        {"nograd": (1,)},
+    ),
+    (
+        "hinge_embedding_loss-none",
+        lambda L, x, y: L.hinge_embedding_loss(x, y, 0.5, 0),
+        [randn(6), _signs(6)],
+        {"nograd": (1,)},
+    ),
+    (
+        "triplet_margin_loss",
+        lambda L, a, p, n: L.triplet_margin_loss(a, p, n),
+        [randn(4, 3), randn(4, 3), randn(4, 3)],
+    ),
+    (
+        "triplet_margin_loss-swap",
+        lambda L, a, p, n: L.triplet_margin_loss(a, p, n, 0.5, 1.0, 1e-6, True, 2),
+        [randn(4, 3), randn(4, 3), randn(4, 3)],
+    ),
+    (
+        "cosine_embedding_loss",
+        lambda L, a, b, y: L.cosine_embedding_loss(a, b, y, 0.2),
+        [randn(4, 3), randn(4, 3), _signs(4)],
+        {"nograd": (2,)},
+    ),
+    (
+        "poisson_nll_loss",
+        lambda L, x, t: L.poisson_nll_loss(x, t, True, False, 1e-8, 1),
+        [randn(5), _pos(5)],
+        {"nograd": (1,)},
+    ),
+    (
+        "poisson_nll_loss-full",
+        lambda L, x, t: L.poisson_nll_loss(x, t, False, True, 1e-8, 2),
+        [_pos(5), _pos(5) * 3],
+        {"nograd": (1,)},
+    ),
+    (
+        "binary_cross_entropy_with_logits",
+        lambda L, x, t: L.binary_cross_entropy_with_logits(x, t),
+        [randn(3, 4), R.uniform(size=(3, 4))],
+        {"nograd": (1,)},
+    ),
+    (
+        "binary_cross_entropy_with_logits-weights",
+        lambda L, x, t, w, pw: L.binary_cross_entropy_with_logits(x, t, w, pw, 0),
+        [randn(3, 4), R.uniform(size=(3, 4)), _pos(4), _pos(4)],
+        {"nograd": (1, 2, 3)},
+    ),
+]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize(
+    ("call", "arrays", "opts"),
+    [(c[1], c[2], c[3] if len(c) > 3 else {}) for c in TOPLEVEL],
+    ids=[c[0] for c in TOPLEVEL],
+)
+def test_toplevel_functional_forms_match_torch(call, arrays, opts, dtype):
+    _compare(call, arrays, opts, dtype, nt, torch)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda L, x: L.kl_div(x, x, "mean"),
+        lambda L, x: L.binary_cross_entropy_with_logits(x, x, None, None, "sum"),
+        lambda L, x: L.dropout(x),
+        lambda L, x: L.batch_norm(x, None, None, None, None, True, 0.1),
+    ],
+    ids=["kl_div-str-reduction", "bce-str-reduction", "dropout-no-p", "batch_norm-short"],
+)
+def test_toplevel_functional_forms_reject_what_torch_rejects(call):
+    """The top-level forms take PyTorch's top-level arguments only: an int reduction, and
+    every required argument; a functional-style call fails in both libraries alike."""
+    x = np.ones((2, 3))
+    with pytest.raises(TypeError) as theirs:
+        call(torch, torch.tensor(x))
+    with pytest.raises(TypeError, match=r"reduction must be an int|missing|argument"):
+        call(nt, nt.tensor(x))
+    assert theirs.value is not None
+
+
+@pytest.mark.parametrize("shape", [(40, 30, 4), (300, 40)])
+def test_feature_dropout_drops_whole_features_like_torch(shape):
+    """One draw per (n, c): within a feature every value is kept or every value is zero,
+    the kept ones scaled by 1 / (1 - p), about p of the features dropped; both libraries."""
+    x = np.ones(shape)
+    for out in (
+        nt.feature_dropout(nt.tensor(x), 0.25, True).numpy(),
+        torch.feature_dropout(torch.tensor(x), 0.25, True).numpy(),
+    ):
+        flat = out.reshape(shape[0], shape[1], -1)
+        assert np.all(flat.min(-1) == flat.max(-1))
+        assert set(np.unique(out)) == {0.0, 1 / 0.75}
+        assert abs((flat[..., 0] == 0).mean() - 0.25) < 0.05
+    with pytest.raises(RuntimeError):
+        torch.feature_dropout(torch.ones(3), 0.5, True)
+    with pytest.raises(RuntimeError, match=r"feature_dropout: needs an \(N, C, \*\) input"):
+        nt.feature_dropout(nt.ones(3), 0.5, True)

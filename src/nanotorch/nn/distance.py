@@ -12,6 +12,7 @@ import math
 from nanotorch.nn.module import Module
 from nanotorch.ops.elementwise import abs as _abs
 from nanotorch.ops.elementwise import sqrt
+from nanotorch.ops.misc import broadcast_tensors
 from nanotorch.tensor import Tensor
 
 OPS = ("cosine_similarity", "pairwise_distance")
@@ -33,6 +34,8 @@ def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -
     0.7071067690849304
     """
     _check("cosine_similarity", x1, x2)
+    # Broadcast first, as PyTorch does: a norm along ``dim`` counts every broadcast copy.
+    x1, x2 = broadcast_tensors(x1, x2)
     n1 = sqrt((x1 * x1).sum(dim, keepdim=True)).clamp_min(eps)
     n2 = sqrt((x2 * x2).sum(dim, keepdim=True)).clamp_min(eps)
     return ((x1 / n1) * (x2 / n2)).sum(dim)

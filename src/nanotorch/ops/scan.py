@@ -476,9 +476,11 @@ def _pick_along(op: str, a: Tensor, d: int, keepdim: bool, find: Any) -> ValuesI
 
 class _ModeIndex(Function):
     """Position along ``dim`` of the most frequent value; among equally frequent values the
-    smallest wins, and its last occurrence is reported (PyTorch's cpu rule). Counts come from
-    comparing every pair along the line, O(n^2) memory per line: simple and exact, sized for
-    the short lines mode is used on. No gradient (Note [Values through gather])."""
+    smallest wins, and its last occurrence is reported (PyTorch's cpu rule). Each NaN counts
+    once (NaN equals nothing, itself included, as in PyTorch's count) and orders after every
+    number, so a NaN is the mode only of a line of NaNs, reported at position 0. Counts come
+    from comparing every pair along the line, O(n^2) memory per line: simple and exact,
+    sized for the short lines mode is used on. No gradient (Note [Values through gather])."""
 
     differentiable = False
 
@@ -487,12 +489,23 @@ class _ModeIndex(Function):
         order = tuple(i for i in range(a.ndim) if i != dim) + (dim,)
         x = xp.permute_dims(orderable(xp, a), order)
         counts = xp.sum(xp.astype(x[..., :, None] == x[..., None, :], xp.int64), axis=-1)
+        floating = xp.isdtype(x.dtype, "real floating")
+        nan = xp.isnan(x) if floating else None
+        if floating:
+            counts = xp.where(nan, xp.ones_like(counts), counts)
         most = xp.max(counts, axis=-1, keepdims=True)
-        ceiling = xp.max(x, axis=-1, keepdims=True)
-        value = xp.min(xp.where(counts == most, x, ceiling), axis=-1, keepdims=True)
+        winners = counts == most
+        if floating:
+            winners = winners & ~nan
+            ceiling = xp.asarray(xp.inf, dtype=x.dtype, device=x.device)
+        else:
+            ceiling = xp.max(x, axis=-1, keepdims=True)
+        value = xp.min(xp.where(winners, x, ceiling), axis=-1, keepdims=True)
         n = x.shape[-1]
         hits = xp.astype(xp.flip(x == value, axis=-1), xp.int8)  # argmax takes numbers only
         last = (n - 1) - xp.argmax(hits, axis=-1, keepdims=True)
+        if floating:  # a line of NaNs only: no number wins, PyTorch reports position 0
+            last = xp.where(xp.any(winners, axis=-1, keepdims=True), last, xp.zeros_like(last))
         back = [0] * a.ndim
         for pos, axis in enumerate(order):
             back[axis] = pos

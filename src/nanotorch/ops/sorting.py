@@ -15,7 +15,7 @@ from typing import Any
 from nanotorch import dtypes as _dt
 from nanotorch._dim_args import dim_aliases
 from nanotorch.autograd.function import Function
-from nanotorch.errors import IndexOutOfRangeError
+from nanotorch.errors import IndexOutOfRangeError, InvalidArgumentError
 from nanotorch.ops._util import normalize_dim
 from nanotorch.ops.indexing import gather
 from nanotorch.ops.reduction import ValuesIndices
@@ -360,9 +360,7 @@ def unique_consecutive(
     from nanotorch.ops.shape import cat
 
     if dim is not None:
-        raise NotImplementedError(
-            "unique_consecutive: dim= is not implemented; flatten, or use unique(dim=...)"
-        )
+        return _unique_consecutive_dim(a, return_inverse, return_counts, dim)
     flat = reshape(a.detach(), (-1,))
     n = flat.shape[0]
     starts = ones(min(n, 1), dtype=_dt.bool_, device=a.device)
@@ -375,6 +373,46 @@ def unique_consecutive(
     if return_counts:
         begin = reshape(nonzero(starts), (-1,))
         if n == 0:  # no runs (and the standard forbids slicing past an empty axis)
+            out.append(begin)
+        else:
+            end = cat([begin[1:], tensor([n], device=a.device)])
+            out.append(end - begin)
+    return out[0] if len(out) == 1 else tuple(out)
+
+
+def _unique_consecutive_dim(a: Tensor, return_inverse: bool, return_counts: bool, dim: int) -> Any:
+    """``unique_consecutive`` of the slices along ``dim``: a slice equal (element by element)
+    to the one before it joins its run. ``inverse`` and ``counts`` are 1-D, one entry per
+    slice and per run. Slices are compared as rows: ``dim`` moved first, the rest flattened."""
+    from nanotorch.creation import ones, tensor
+    from nanotorch.ops.indexing import index_select, nonzero
+    from nanotorch.ops.scan import any as any_
+    from nanotorch.ops.scan import cumsum
+    from nanotorch.ops.shape import cat
+    from nanotorch.ops.shape_extra import movedim
+
+    if a.ndim == 0:
+        raise IndexOutOfRangeError(
+            f"unique_consecutive: dim {dim} is out of range for a 0-d tensor; drop dim="
+        )
+    d = normalize_dim(dim, a.ndim, "unique_consecutive")
+    n = a.shape[d]
+    if a.numel() == 0 and n != 0:
+        raise InvalidArgumentError(
+            f"unique_consecutive: the tensor of shape {a.shape} has a size-0 dim other than "
+            f"dim {dim}, so its slices cannot be told apart; select a size-0 dim or drop dim="
+        )
+    width = a.numel() // n if n else 0
+    rows = reshape(movedim(a.detach(), d, 0), (n, width))
+    starts = ones(min(n, 1), dtype=_dt.bool_, device=a.device)
+    if n > 1:
+        starts = cat([starts, any_(rows[1:] != rows[:-1], 1)])
+    begin = reshape(nonzero(starts), (-1,))
+    out: list[Tensor] = [index_select(a.detach(), d, begin)]
+    if return_inverse:
+        out.append(cumsum(starts.long(), 0) - 1)
+    if return_counts:
+        if n == 0:
             out.append(begin)
         else:
             end = cat([begin[1:], tensor([n], device=a.device)])
