@@ -239,3 +239,8 @@ __all__ += [n for n in _loss_extra.__all__ if n[0].isupper()]
 from nanotorch.nn.pixelshuffle import ChannelShuffle  # noqa: E402
 
 __all__ += ["ChannelShuffle"]
+
+# Connectionist temporal classification (nn/ctc.py).
+from nanotorch.nn.ctc import CTCLoss  # noqa: E402
+
+__all__ += ["CTCLoss"]

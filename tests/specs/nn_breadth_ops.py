@@ -1,0 +1,127 @@
+"""Specs for the nn breadth ops (Note [Op specs]): the connectionist temporal classification
+loss, and the sampling, pooling-with-indices and Gumbel ops added for PyTorch parity, each
+against a NumPy float64 reference written here from its definition."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from nanotorch.testing import Case, OpSpec
+
+_rng = np.random.default_rng(4242)
+
+
+def _randn(*shape):
+    return _rng.standard_normal(shape)
+
+
+def _log_probs(*shape):
+    """Normalised log-probabilities along the last axis."""
+    x = _rng.standard_normal(shape)
+    return x - np.log(np.exp(x).sum(-1, keepdims=True))
+
+
+def _ctc_nll(lp, target, blank):
+    """-log p(target | lp) for one sequence lp (T, C) by the forward recursion over the
+    target with a blank around and between its labels, one path probability at a time."""
+    ext = [blank]
+    for c in target:
+        ext += [int(c), blank]
+    alpha = np.full(len(ext), -np.inf)
+    alpha[0] = 0.0  # before the first step: the empty prefix
+    for t in range(lp.shape[0]):
+        new = np.full(len(ext), -np.inf)
+        for j, c in enumerate(ext):
+            terms = [alpha[j]]
+            if j >= 1:
+                terms.append(alpha[j - 1])
+            if j >= 2 and c != blank and ext[j - 2] != c:
+                terms.append(alpha[j - 2])
+            new[j] = np.logaddexp.reduce(terms) + lp[t, c]
+        alpha = new
+    ends = alpha[-2:] if len(ext) > 1 else alpha[-1:]
+    return -np.logaddexp.reduce(ends)
+
+
+def np_ctc_loss(
+    log_probs,
+    targets,
+    input_lengths,
+    target_lengths,
+    blank=0,
+    reduction="mean",
+    zero_infinity=False,
+):
+    unbatched = log_probs.ndim == 2
+    if unbatched:
+        log_probs, targets = log_probs[:, None], targets[None]
+    il = np.atleast_1d(np.asarray(input_lengths))
+    tl = np.atleast_1d(np.asarray(target_lengths))
+    offsets = np.concatenate([[0], np.cumsum(tl)])
+    losses = []
+    for n in range(log_probs.shape[1]):
+        if targets.ndim == 2:
+            target = targets[n, : tl[n]]
+        else:
+            target = targets[offsets[n] : offsets[n + 1]]
+        losses.append(_ctc_nll(log_probs[: il[n], n], target, blank))
+    loss = np.array(losses)
+    if zero_infinity:
+        loss = np.where(np.isinf(loss), 0.0, loss)
+    if reduction == "mean":
+        return (loss / np.maximum(tl, 1)).mean()
+    if reduction == "sum":
+        return loss.sum()
+    return loss[0] if unbatched else loss
+
+
+SPECS = [
+    OpSpec(
+        "ctc_loss",
+        np_ctc_loss,
+        [
+            Case(
+                _log_probs(6, 2, 4),
+                np.array([[1, 2, 2], [3, 1, 0]]),
+                np.array([6, 5]),
+                np.array([3, 2]),
+                id="padded-mean",
+            ),
+            Case(
+                _log_probs(5, 3, 3),
+                np.array([1, 2, 1, 2]),
+                np.array([5, 4, 0]),
+                np.array([2, 2, 0]),
+                reduction="none",
+                id="concatenated-empty",
+            ),
+            Case(
+                _log_probs(5, 2, 3),
+                np.array([[0, 1], [1, 1]]),
+                np.array([5, 5]),
+                np.array([2, 2]),
+                blank=2,
+                reduction="sum",
+                transposed=(0,),
+                id="transposed-blank",
+            ),
+            Case(
+                _log_probs(4, 3),
+                np.array([1, 2]),
+                np.array(4),
+                np.array(2),
+                reduction="none",
+                id="unbatched",
+            ),
+            Case(
+                _log_probs(4, 2, 3),
+                np.array([[1, 1, 1], [2, 0, 0]]),
+                np.array([4, 4]),
+                np.array([3, 1]),
+                zero_infinity=True,
+                reduction="none",
+                id="zero-infinity",
+            ),
+        ],
+    ),
+]
