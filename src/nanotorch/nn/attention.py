@@ -28,6 +28,16 @@ go through ``F.scaled_dot_product_attention`` (fully masked rows give 0, Note [F
 attention rows]); with ``need_weights=True`` the weights come from a plain softmax and are
 returned (after dropout, as PyTorch returns them), so a fully masked row gives NaN there.
 
+Note [Extra key positions]
+~~~~~~~~~~~~~~~~~~~~~~~~~~
+``add_bias_kv=True`` gives two more parameters, ``bias_k`` and ``bias_v`` of shape (1, 1, E)
+(Xavier-normal, registered after ``in_proj_bias`` as in PyTorch so the state_dicts match),
+appended to the projected keys and values as one more source position for every batch
+element; ``add_zero_attn=True`` appends a position whose key and value are zero in every head
+(after ``bias_k``/``bias_v`` when both are on). Either makes S one longer: the attention
+weights are (N, L, S + 1) or (N, L, S + 2), and the masks, given for the original S, are
+padded with "not masked" for the new positions.
+
 Like the rest of the engine, this module imports no array library.
 """
 
@@ -45,7 +55,7 @@ from nanotorch.nn.dropout import dropout
 from nanotorch.nn.linear import Linear, linear
 from nanotorch.nn.module import Module
 from nanotorch.nn.parameter import Parameter
-from nanotorch.ops import where
+from nanotorch.ops import cat, where
 from nanotorch.tensor import Tensor
 
 _OP = "MultiheadAttention"
@@ -109,11 +119,6 @@ class MultiheadAttention(Module):
                 f"{_OP}: embed_dim must be divisible by num_heads, got embed_dim={embed_dim} "
                 f"and num_heads={num_heads}; each head gets embed_dim // num_heads features"
             )
-        if add_bias_kv or add_zero_attn:
-            raise NotImplementedError(
-                f"{_OP}: add_bias_kv=True and add_zero_attn=True are not supported; build "
-                "the module with the defaults (False)"
-            )
         if not 0.0 <= dropout <= 1.0:
             raise ValueError(f"{_OP}: dropout has to be between 0 and 1, but got {dropout}")
         self.embed_dim = embed_dim
@@ -141,6 +146,13 @@ class MultiheadAttention(Module):
         else:
             self.register_parameter("in_proj_bias", None)
         self.out_proj = Linear(embed_dim, embed_dim, bias=bias, **kw)
+        if add_bias_kv:
+            self.bias_k = Parameter(empty((1, 1, embed_dim), **kw))
+            self.bias_v = Parameter(empty((1, 1, embed_dim), **kw))
+        else:
+            self.register_parameter("bias_k", None)
+            self.register_parameter("bias_v", None)
+        self.add_zero_attn = add_zero_attn
         self._reset_parameters()
 
     def _reset_parameters(self) -> None:
@@ -153,6 +165,9 @@ class MultiheadAttention(Module):
         if self.in_proj_bias is not None:
             init.zeros_(self.in_proj_bias)
             init.zeros_(self.out_proj.bias)
+        if self.bias_k is not None:
+            init.xavier_normal_(self.bias_k)
+            init.xavier_normal_(self.bias_v)
 
     def extra_repr(self) -> str:
         return f"embed_dim={self.embed_dim}, num_heads={self.num_heads}"
@@ -221,6 +236,7 @@ class MultiheadAttention(Module):
             return linear(x, w, bias).unflatten(-1, (h, d)).transpose(1, 2)
 
         q, k, v = heads(query, w_q, b_q), heads(key, w_k, b_k), heads(value, w_v, b_v)
+        k, v, mask = self._extra_keys(k, v, mask)
         p = self.dropout if self.training else 0.0
         weights = None
         if need_weights:
@@ -242,6 +258,32 @@ class MultiheadAttention(Module):
         elif not self.batch_first:
             out = out.transpose(0, 1)
         return out, weights
+
+    def _extra_keys(
+        self, k: Tensor, v: Tensor, mask: Tensor | None
+    ) -> tuple[Tensor, Tensor, Tensor | None]:
+        """The key/value positions ``add_bias_kv`` and ``add_zero_attn`` append
+        (Note [Extra key positions]); ``k``, ``v`` are (N, H, S, D), ``mask`` broadcasts to
+        (N, H, L, S)."""
+        n, h, _, d = k.shape
+        extra = 0
+        if self.bias_k is not None:
+            # The learned (1, 1, E) vectors, split into heads like a projected key/value.
+            def as_heads(b: Tensor) -> Tensor:
+                return b.reshape(1, h, 1, d).expand(n, h, 1, d)
+
+            k = cat([k, as_heads(self.bias_k)], dim=2)
+            v = cat([v, as_heads(self.bias_v)], dim=2)
+            extra += 1
+        if self.add_zero_attn:
+            zero = zeros((n, h, 1, d), dtype=k.dtype, device=k.device)
+            k, v = cat([k, zero], dim=2), cat([v, zero], dim=2)
+            extra += 1
+        if mask is not None and extra:
+            # The appended positions are never masked: zero columns in the float mask.
+            pad_shape = (*mask.shape[:-1], extra)
+            mask = cat([mask, zeros(pad_shape, dtype=mask.dtype, device=mask.device)], dim=-1)
+        return k, v, mask
 
     def _merged_mask(
         self,

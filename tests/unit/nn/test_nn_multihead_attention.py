@@ -174,8 +174,6 @@ def test_mha_rejects_bad_configuration_and_input():
         nn.MultiheadAttention(6, 4)
     with pytest.raises(AssertionError, match="divisible"):  # PyTorch asserts here
         nn.MultiheadAttention(6, 4)
-    with pytest.raises(NotImplementedError, match="add_bias_kv=True .* not supported"):
-        nn.MultiheadAttention(4, 2, add_bias_kv=True)
     m = nn.MultiheadAttention(4, 2)
     x = nt.zeros(3, 1, 4)
     with pytest.raises(RuntimeError, match="is_causal=True .* needs attn_mask"):
