@@ -244,3 +244,12 @@ __all__ += ["ChannelShuffle"]
 from nanotorch.nn.ctc import CTCLoss  # noqa: E402
 
 __all__ += ["CTCLoss"]
+
+# Lazy modules and their placeholders (nn/lazy.py, nn/parameter.py).
+from nanotorch.nn import lazy as _lazy  # noqa: E402
+from nanotorch.nn import parameter  # noqa: E402, F401
+from nanotorch.nn.lazy import *  # noqa: E402, F403
+from nanotorch.nn.parameter import UninitializedBuffer, UninitializedParameter  # noqa: E402
+
+__all__ += [n for n in _lazy.__all__ if n != "LazyModuleMixin"]
+__all__ += ["UninitializedBuffer", "UninitializedParameter"]
