@@ -7,6 +7,15 @@ from __future__ import annotations
 import numpy as np
 
 from nanotorch.testing import Case, OpSpec
+from specs import distinct
+from specs.conv_ops import ref_max_pool2d
+from specs.pool_extra_ops import (
+    ref_adaptive_max_pool1d,
+    ref_adaptive_max_pool2d,
+    ref_adaptive_max_pool3d,
+    ref_max_pool1d,
+    ref_max_pool3d,
+)
 
 _rng = np.random.default_rng(4242)
 
@@ -123,5 +132,63 @@ SPECS = [
                 id="zero-infinity",
             ),
         ],
+    ),
+]
+
+
+def _with_indices(ref):
+    """The reference of a pool, always returning (values, indices)."""
+
+    def both(*args, return_indices=False, **kwargs):
+        return ref(*args, return_indices=True, **kwargs)
+
+    return both
+
+
+SPECS += [
+    OpSpec(
+        "max_pool1d_with_indices",
+        _with_indices(ref_max_pool1d),
+        [
+            Case(distinct(2, 3, 8), 2, id="k2"),
+            Case(distinct(1, 2, 9), 3, stride=2, padding=1, ceil_mode=True, id="k3-s2-p1-ceil"),
+            Case(distinct(6, 2, 3), 2, transposed=(0,), id="transposed"),
+        ],
+    ),
+    OpSpec(
+        "max_pool2d_with_indices",
+        _with_indices(ref_max_pool2d),
+        [
+            Case(distinct(1, 2, 4, 6), 2, id="k2"),
+            Case(distinct(2, 5, 5), 3, stride=2, padding=1, dilation=1, id="unbatched-p1"),
+            Case(distinct(2, 1, 4, 4), (2, 1), transposed=(0,), id="transposed"),
+        ],
+    ),
+    OpSpec(
+        "max_pool3d_with_indices",
+        _with_indices(ref_max_pool3d),
+        [
+            Case(distinct(1, 2, 4, 4, 2), 2, id="k2"),
+            Case(distinct(1, 1, 5, 4, 5), 2, ceil_mode=True, return_indices=False, id="ceil"),
+        ],
+    ),
+    OpSpec(
+        "adaptive_max_pool1d_with_indices",
+        _with_indices(ref_adaptive_max_pool1d),
+        [Case(distinct(2, 3, 7), 3, id="uneven"), Case(distinct(2, 5), 2, id="unbatched")],
+    ),
+    OpSpec(
+        "adaptive_max_pool2d_with_indices",
+        _with_indices(ref_adaptive_max_pool2d),
+        [
+            Case(distinct(2, 3, 7, 5), (3, 2), id="uneven"),
+            Case(distinct(1, 2, 5, 4), (None, 3), id="none-keeps"),
+            Case(distinct(4, 2, 3, 5), 2, transposed=(0,), id="transposed"),
+        ],
+    ),
+    OpSpec(
+        "adaptive_max_pool3d_with_indices",
+        _with_indices(ref_adaptive_max_pool3d),
+        [Case(distinct(1, 2, 5, 4, 3), (2, 3, 2), id="uneven")],
     ),
 ]

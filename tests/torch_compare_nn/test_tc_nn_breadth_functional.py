@@ -1,0 +1,100 @@
+"""Functional ops added for PyTorch parity, against PyTorch: the max pools that always
+return indices, ``affine_grid`` and ``grid_sample`` in every mode, and ``gumbel_softmax``
+(values depend on the random stream, so its statistics and its straight-through gradient are
+compared); values, dtypes, indices, gradients (float32 and float64) and error classes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+import torch
+from nn_compare import close, pair
+
+import nanotorch as nt
+
+R = np.random.default_rng(77)
+
+
+def randn(*shape: int) -> np.ndarray:
+    return R.standard_normal(shape)
+
+
+def distinct(*shape: int) -> np.ndarray:
+    return R.permutation(int(np.prod(shape))).reshape(shape) / 5.0 - 2.0
+
+
+def _compare(name: str, arrays: list[np.ndarray], kw: dict[str, Any], dtype: str) -> None:
+    """Call F.<name> in both libraries on the arrays (floats require grad) and compare every
+    output and the gradients for a random upstream gradient on the float outputs."""
+    pairs = [pair(a, dtype, grad=a.dtype.kind == "f") for a in arrays]
+    ours = getattr(nt.nn.functional, name)(*[p[0] for p in pairs], **kw)
+    theirs = getattr(torch.nn.functional, name)(*[p[1] for p in pairs], **kw)
+    ours = ours if isinstance(ours, tuple) else (ours,)
+    theirs = theirs if isinstance(theirs, tuple) else (theirs,)
+    assert len(ours) == len(theirs)
+    t_loss, n_loss = 0, 0
+    for i, (a, b) in enumerate(zip(ours, theirs)):
+        assert a.dtype.name == str(b.dtype).removeprefix("torch."), f"output {i} dtype"
+        close(a, b, dtype, f"output {i}")
+        if b.requires_grad:
+            up = R.standard_normal(tuple(b.shape)).astype(dtype)
+            t_loss = t_loss + (b * torch.tensor(up)).sum()
+            n_loss = n_loss + (a * nt.tensor(up)).sum()
+    t_loss.backward()
+    n_loss.backward()
+    for i, (a, b) in enumerate(pairs):
+        if b.requires_grad:
+            close(a.grad, b.grad, dtype, f"grad of input {i}")
+
+
+POOLS: list[tuple[str, str, list[np.ndarray], dict[str, Any]]] = [
+    ("mp1", "max_pool1d_with_indices", [distinct(2, 3, 9)], {"kernel_size": 3, "stride": 2}),
+    (
+        "mp1-ceil-pad",
+        "max_pool1d_with_indices",
+        [distinct(1, 2, 8)],
+        {"kernel_size": 3, "stride": 2, "padding": 1, "ceil_mode": True},
+    ),
+    ("mp2", "max_pool2d_with_indices", [distinct(2, 2, 5, 6)], {"kernel_size": 2}),
+    (
+        "mp2-dilation-unbatched",
+        "max_pool2d_with_indices",
+        [distinct(2, 7, 7)],
+        {"kernel_size": (2, 3), "stride": 1, "dilation": 2, "return_indices": False},
+    ),
+    ("mp3", "max_pool3d_with_indices", [distinct(1, 2, 4, 4, 5)], {"kernel_size": 2}),
+    ("amp1", "adaptive_max_pool1d_with_indices", [distinct(2, 3, 7)], {"output_size": 3}),
+    ("amp2", "adaptive_max_pool2d_with_indices", [distinct(2, 2, 7, 5)], {"output_size": (3, 2)}),
+    (
+        "amp2-none",
+        "adaptive_max_pool2d_with_indices",
+        [distinct(1, 2, 5, 4)],
+        {"output_size": (None, 3)},
+    ),
+    ("amp3", "adaptive_max_pool3d_with_indices", [distinct(1, 2, 5, 4, 3)], {"output_size": 2}),
+]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize(
+    ("name", "arrays", "kw"), [c[1:] for c in POOLS], ids=[c[0] for c in POOLS]
+)
+def test_pool_with_indices_matches_torch(name, arrays, kw, dtype):
+    _compare(name, arrays, kw, dtype)
+
+
+@pytest.mark.parametrize(
+    ("name", "kw"),
+    [
+        ("max_pool2d_with_indices", {"kernel_size": 0}),
+        ("adaptive_max_pool2d_with_indices", {"output_size": (2, 2, 2)}),
+    ],
+)
+def test_pool_with_indices_bad_input_raises_like_torch(name, kw):
+    x = randn(1, 1, 4, 4)
+    with pytest.raises(RuntimeError):
+        getattr(torch.nn.functional, name)(torch.tensor(x), **kw)
+    with pytest.raises(RuntimeError):
+        getattr(nt.nn.functional, name)(nt.tensor(x), **kw)
