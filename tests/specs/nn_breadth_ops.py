@@ -192,3 +192,63 @@ SPECS += [
         [Case(distinct(1, 2, 5, 4, 3), (2, 3, 2), id="uneven")],
     ),
 ]
+
+
+# ---------------------------------------------------------------------------- gumbel_softmax
+# The op draws its noise from a generator; the spec seeds one on the input's device each call
+# (the streams agree across devices) and the reference draws the same noise on the cpu, so
+# what is checked is the transform of the noise.
+_GUMBEL_SEED = 11
+
+
+def _gumbel_fn(x, **kwargs):
+    import nanotorch as nt
+
+    gen = nt.Generator(x.device).manual_seed(_GUMBEL_SEED)
+    return nt.nn.functional.gumbel_softmax(x, generator=gen, **kwargs)
+
+
+def np_gumbel_softmax(x, tau=1.0, hard=False, dim=-1):
+    import nanotorch as nt
+
+    gen = nt.Generator("cpu").manual_seed(_GUMBEL_SEED)
+    dtype = nt.float32 if x.dtype == np.float32 else nt.float64
+    e = nt.empty(*x.shape, dtype=dtype).exponential_(generator=gen).numpy().astype(np.float64)
+    z = (x - np.log(e)) / tau
+    y = np.exp(z - z.max(dim, keepdims=True))
+    y = y / y.sum(dim, keepdims=True)
+    if hard:
+        k = np.expand_dims(y.argmax(dim), dim)
+        y = (
+            np.arange(x.shape[dim]).reshape([-1 if d == dim % x.ndim else 1 for d in range(x.ndim)])
+            == k
+        )
+        y = y.astype(np.float64)
+    return y
+
+
+SPECS += [
+    OpSpec(
+        "gumbel_softmax",
+        np_gumbel_softmax,
+        [
+            Case(_randn(3, 4), id="soft"),
+            Case(_randn(2, 5, 3), tau=0.5, dim=1, id="tau-dim1"),
+            Case(_randn(4, 3), transposed=(0,), id="transposed"),
+        ],
+        fn=_gumbel_fn,
+        gradgrad=True,
+    ),
+    # hard=True: the values are a one-hot (piecewise constant), so no finite-difference check;
+    # tests/torch_compare_nn checks its straight-through gradient.
+    OpSpec(
+        "gumbel_softmax",
+        np_gumbel_softmax,
+        [
+            Case(_randn(3, 4), hard=True, id="hard"),
+            Case(_randn(2, 3, 4), hard=True, dim=0, id="hard-dim0"),
+        ],
+        fn=_gumbel_fn,
+        grad=False,
+    ),
+]
