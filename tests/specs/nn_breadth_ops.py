@@ -252,3 +252,115 @@ SPECS += [
         grad=False,
     ),
 ]
+
+
+# ---------------------------------------------------------------------------- sampling grids
+def _np_axis(steps, align):
+    if steps <= 1:
+        return np.zeros(1)
+    i = np.arange(steps)
+    return -1 + 2 * i / (steps - 1) if align else -1 + (2 * i + 1) / steps
+
+
+def np_affine_grid(theta, size, align_corners=False):
+    spatial = tuple(size[2:])
+    nd = len(spatial)
+    out = np.zeros((size[0], *spatial, nd))
+    axes = [_np_axis(s, align_corners) for s in spatial]
+    for pos in np.ndindex(*spatial):
+        # (x, y[, z], 1): x is the position along the last axis.
+        point = np.array([axes[nd - 1 - k][pos[nd - 1 - k]] for k in range(nd)] + [1.0])
+        for n in range(size[0]):
+            out[(n, *pos)] = theta[n] @ point
+    return out
+
+
+def _np_source(c, size, padding_mode, align):
+    """The pixel coordinate a normalised coordinate reads, after padding (float)."""
+    u = (c + 1) / 2 * (size - 1) if align else ((c + 1) * size - 1) / 2
+    if padding_mode == "border":
+        return min(max(u, 0.0), size - 1.0)
+    if padding_mode == "reflection":
+        lo, hi = (0.0, size - 1.0) if align else (-0.5, size - 0.5)
+        if hi == lo:
+            return 0.0
+        while u < lo or u > hi:  # reflect at the ends until inside
+            u = 2 * lo - u if u < lo else 2 * hi - u
+        return min(max(u, 0.0), size - 1.0)
+    return u
+
+
+def np_grid_sample(x, grid, mode="bilinear", padding_mode="zeros", align_corners=False):
+    n, c = x.shape[:2]
+    spatial = x.shape[2:]
+    nd = len(spatial)
+    out = np.zeros((n, c, *grid.shape[1:-1]))
+    for b in range(n):
+        for pos in np.ndindex(*grid.shape[1:-1]):
+            point = grid[(b, *pos)]
+            # axis a (0 = D or H) is read from grid coordinate nd - 1 - a
+            u = [
+                _np_source(point[nd - 1 - a], spatial[a], padding_mode, align_corners)
+                for a in range(nd)
+            ]
+            if mode == "nearest":
+                corners = [([int(np.rint(v)) for v in u], 1.0)]
+            else:
+                corners = []
+                for bits in np.ndindex(*(2,) * nd):
+                    idx = [int(np.floor(v)) + bit for v, bit in zip(u, bits)]
+                    w = np.prod([1 - abs(v - i) for v, i in zip(u, idx)])
+                    corners.append((idx, w))
+            for idx, w in corners:
+                if all(0 <= i < s for i, s in zip(idx, spatial)):
+                    out[(b, slice(None), *pos)] += w * x[(b, slice(None), *idx)]
+    return out
+
+
+def _grid(*shape, spread=1.2):
+    return _rng.uniform(-spread, spread, shape)
+
+
+SPECS += [
+    OpSpec(
+        "affine_grid",
+        np_affine_grid,
+        [
+            Case(_randn(2, 2, 3), (2, 3, 4, 5), id="2d"),
+            Case(_randn(1, 2, 3), (1, 1, 3, 1), align_corners=True, id="2d-align-width-1"),
+            Case(_randn(2, 3, 4), (2, 1, 2, 3, 2), id="3d"),
+            Case(_randn(2, 2, 3), (2, 1, 3, 3), transposed=(0,), id="transposed"),
+        ],
+        gradgrad=True,
+    ),
+    OpSpec(
+        "grid_sample",
+        np_grid_sample,
+        [
+            Case(_randn(2, 2, 4, 5), _grid(2, 3, 2, 2), id="bilinear-zeros"),
+            Case(
+                _randn(1, 2, 4, 5),
+                _grid(1, 3, 2, 2),
+                padding_mode="border",
+                align_corners=True,
+                id="bilinear-border-align",
+            ),
+            Case(
+                _randn(1, 1, 3, 4),
+                _grid(1, 2, 3, 2, spread=3.0),
+                padding_mode="reflection",
+                id="bilinear-reflection",
+            ),
+            Case(
+                _randn(1, 1, 3, 4),
+                _grid(1, 2, 3, 2, spread=3.0),
+                padding_mode="reflection",
+                align_corners=True,
+                id="bilinear-reflection-align",
+            ),
+            Case(_randn(1, 2, 2, 3, 3), _grid(1, 2, 2, 2, 3), id="trilinear"),
+            Case(_randn(1, 2, 4, 5), _grid(1, 3, 2, 2), mode="nearest", id="nearest"),
+            Case(_randn(1, 2, 4, 5), _grid(1, 2, 2, 2), transposed=(0,), id="transposed"),
+        ],
+    ),
+]

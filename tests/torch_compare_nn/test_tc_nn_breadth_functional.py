@@ -45,7 +45,10 @@ def _compare(name: str, arrays: list[np.ndarray], kw: dict[str, Any], dtype: str
     t_loss.backward()
     n_loss.backward()
     for i, (a, b) in enumerate(pairs):
-        if b.requires_grad:
+        if b.requires_grad and a.grad is None:
+            # No path to this input (grid_sample's grid in 'nearest' mode): PyTorch's is 0.
+            assert not b.grad.any(), f"input {i} got no gradient, torch's is not zero"
+        elif b.requires_grad:
             close(a.grad, b.grad, dtype, f"grad of input {i}")
 
 
@@ -167,3 +170,118 @@ def test_gumbel_softmax_bad_input_raises_like_torch():
     for lib, x in ((torch, torch.zeros(2, 3)), (nt, nt.zeros(2, 3))):
         with pytest.raises(IndexError):
             lib.nn.functional.gumbel_softmax(x, dim=2)
+
+
+# ---------------------------------------------------------------------------- affine_grid
+def grid_in(*shape: int, spread: float = 1.2) -> np.ndarray:
+    """Grid points in [-spread, spread]: some fall outside the input, exercising padding."""
+    return R.uniform(-spread, spread, shape)
+
+
+THETA2 = randn(2, 2, 3) * 0.6
+THETA3 = randn(2, 3, 4) * 0.6
+AFFINE: list[tuple[str, np.ndarray, tuple[int, ...], bool]] = [
+    ("2d", THETA2, (2, 3, 4, 5), False),
+    ("2d-align", THETA2, (2, 1, 3, 6), True),
+    ("2d-height-1", THETA2, (2, 1, 1, 4), False),
+    ("3d", THETA3, (2, 1, 3, 4, 2), False),
+    ("3d-align", THETA3, (2, 2, 2, 3, 4), True),
+]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize(
+    ("theta", "size", "align"), [c[1:] for c in AFFINE], ids=[c[0] for c in AFFINE]
+)
+def test_affine_grid_matches_torch(theta, size, align, dtype):
+    _compare("affine_grid", [theta], {"size": size, "align_corners": align}, dtype)
+
+
+@pytest.mark.parametrize(
+    ("theta", "size", "error"),
+    [
+        (randn(2, 2, 3), (2, 3, 4, 5, 6), ValueError),
+        (randn(2, 2, 3), (2, 3, 4), NotImplementedError),
+        (randn(2, 2, 3), (2, 3, 0, 5), ValueError),
+        (randn(2, 2, 3), (3, 3, 4, 5), RuntimeError),
+        (np.zeros((2, 2, 3), dtype=np.int64), (2, 3, 4, 5), ValueError),
+    ],
+    ids=["3d-size-for-2d-theta", "3-d-size", "zero-size", "batch", "int-theta"],
+)
+def test_affine_grid_bad_input_raises_like_torch(theta, size, error):
+    with pytest.raises(error):
+        torch.nn.functional.affine_grid(torch.tensor(theta), size, align_corners=False)
+    with pytest.raises(error, match="affine_grid"):
+        nt.nn.functional.affine_grid(nt.tensor(theta), size, align_corners=False)
+
+
+# ---------------------------------------------------------------------------- grid_sample
+SAMPLE: list[tuple[str, list[np.ndarray], dict[str, Any]]] = []
+for _mode in ("bilinear", "nearest"):
+    for _pad in ("zeros", "border", "reflection"):
+        for _align in (False, True):
+            _id = f"{_mode}-{_pad}-{'align' if _align else 'noalign'}"
+            _kw = {"mode": _mode, "padding_mode": _pad, "align_corners": _align}
+            SAMPLE.append((f"2d-{_id}", [randn(2, 3, 4, 5), grid_in(2, 3, 4, 2)], _kw))
+            SAMPLE.append((f"3d-{_id}", [randn(1, 2, 3, 4, 3), grid_in(1, 2, 3, 2, 3)], _kw))
+SAMPLE += [
+    (
+        "2d-far-outside-reflection",
+        [randn(1, 1, 3, 4), grid_in(1, 2, 5, 2, spread=4.0)],
+        {"padding_mode": "reflection", "align_corners": False},
+    ),
+    (
+        "2d-far-outside-reflection-align",
+        [randn(1, 1, 3, 4), grid_in(1, 2, 5, 2, spread=4.0)],
+        {"padding_mode": "reflection", "align_corners": True},
+    ),
+    (
+        "2d-size-1-axis",
+        [randn(1, 2, 1, 4), grid_in(1, 2, 3, 2)],
+        {"padding_mode": "reflection", "align_corners": True},
+    ),
+]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize(("arrays", "kw"), [c[1:] for c in SAMPLE], ids=[c[0] for c in SAMPLE])
+def test_grid_sample_matches_torch(arrays, kw, dtype):
+    _compare("grid_sample", arrays, kw, dtype)
+
+
+def test_grid_sample_through_affine_grid_matches_torch():
+    # The spatial-transformer pattern: gradients reach theta through the grid.
+    x, theta = randn(2, 3, 5, 6), randn(2, 2, 3) * 0.5 + np.eye(2, 3)
+
+    def run(lib: Any, xs: list[Any]) -> Any:
+        F = lib.nn.functional
+        grid = F.affine_grid(xs[1], (2, 3, 4, 4), align_corners=False)
+        return F.grid_sample(xs[0], grid, padding_mode="border", align_corners=False)
+
+    (n_x, t_x), (n_t, t_t) = pair(x, "float64", grad=True), pair(theta, "float64", grad=True)
+    ours, theirs = run(nt, [n_x, n_t]), run(torch, [t_x, t_t])
+    close(ours, theirs, "float64", "output")
+    up = randn(*theirs.shape)
+    (ours * nt.tensor(up)).sum().backward()
+    (theirs * torch.tensor(up)).sum().backward()
+    close(n_x.grad, t_x.grad, "float64", "grad of input")
+    close(n_t.grad, t_t.grad, "float64", "grad of theta")
+
+
+@pytest.mark.parametrize(
+    ("x", "g", "kw", "error"),
+    [
+        (randn(1, 2, 4, 5), grid_in(1, 3, 3, 2), {"mode": "cubic"}, ValueError),
+        (randn(1, 2, 4, 5), grid_in(1, 3, 3, 2), {"padding_mode": "wrap"}, ValueError),
+        (randn(1, 2, 4, 5), grid_in(1, 3, 3, 1), {}, RuntimeError),
+        (randn(1, 2, 4, 5), grid_in(2, 3, 3, 2), {}, RuntimeError),
+        (randn(2, 4, 5), grid_in(1, 3, 3, 2), {}, RuntimeError),
+        (randn(1, 1, 2, 4, 5), grid_in(1, 2, 3, 3, 3), {"mode": "bicubic"}, RuntimeError),
+    ],
+    ids=["mode", "padding_mode", "grid-last-dim", "batch", "3-d-input", "bicubic-5d"],
+)
+def test_grid_sample_bad_input_raises_like_torch(x, g, kw, error):
+    with pytest.raises(error):
+        torch.nn.functional.grid_sample(torch.tensor(x), torch.tensor(g), align_corners=False, **kw)
+    with pytest.raises(error, match="grid_sample"):
+        nt.nn.functional.grid_sample(nt.tensor(x), nt.tensor(g), align_corners=False, **kw)
