@@ -364,3 +364,108 @@ SPECS += [
         ],
     ),
 ]
+
+
+# ---------------------------------------------------------------------------- MHA, functional
+def np_multi_head_attention_forward(
+    query,
+    key,
+    value,
+    embed_dim,
+    num_heads,
+    w_in,
+    b_in,
+    bias_k,
+    bias_v,
+    add_zero_attn,
+    dropout_p,
+    w_out,
+    b_out,
+    training=True,
+    key_padding_mask=None,
+    need_weights=True,
+    attn_mask=None,
+    average_attn_weights=True,
+):
+    """Sequence-first multi-head attention from its definition (dropout 0)."""
+    unbatched = query.ndim == 2
+    if unbatched:
+        query, key, value = query[:, None], key[:, None], value[:, None]
+    e, h = embed_dim, num_heads
+    d = e // h
+    q = query @ w_in[:e].T + (0 if b_in is None else b_in[:e])
+    k = key @ w_in[e : 2 * e].T + (0 if b_in is None else b_in[e : 2 * e])
+    v = value @ w_in[2 * e :].T + (0 if b_in is None else b_in[2 * e :])
+    n, s = query.shape[1], key.shape[0]
+    mask = np.zeros((query.shape[0], s)) if attn_mask is None else attn_mask.astype(np.float64)
+    if bias_k is not None:
+        k = np.concatenate([k, np.repeat(bias_k, n, axis=1)])
+        v = np.concatenate([v, np.repeat(bias_v, n, axis=1)])
+        mask = np.pad(mask, ((0, 0), (0, 1)))
+    if add_zero_attn:
+        k = np.concatenate([k, np.zeros((1, n, e))])
+        v = np.concatenate([v, np.zeros((1, n, e))])
+        mask = np.pad(mask, ((0, 0), (0, 1)))
+    out = np.zeros(query.shape[:2] + (e,))
+    weights = np.zeros((n, h, query.shape[0], k.shape[0]))
+    for b in range(n):
+        for i in range(h):
+            cols = slice(i * d, (i + 1) * d)
+            scores = q[:, b, cols] @ k[:, b, cols].T / np.sqrt(d) + mask
+            p = np.exp(scores - scores.max(-1, keepdims=True))
+            p = p / p.sum(-1, keepdims=True)
+            weights[b, i] = p
+            out[:, b, cols] = p @ v[:, b, cols]
+    out = out @ w_out.T + (0 if b_out is None else b_out)
+    weights = weights.mean(1) if average_attn_weights else weights
+    if unbatched:
+        out, weights = out[:, 0], weights[0]
+    return out, weights
+
+
+def _mha_case(l, s, n, *extra, e=4, heads=2, bias_kv=False, zero_attn=False, **kwargs):
+    """Positional ``extra`` continue after out_proj_bias (training, key_padding_mask,
+    need_weights, attn_mask): arrays only become tensors when passed positionally."""
+    lead = (n,) if n else ()
+    return Case(
+        _randn(l, *lead, e),
+        _randn(s, *lead, e),
+        _randn(s, *lead, e),
+        e,
+        heads,
+        _randn(3 * e, e) * 0.5,
+        _randn(3 * e),
+        _randn(1, 1, e) if bias_kv else None,
+        _randn(1, 1, e) if bias_kv else None,
+        zero_attn,
+        0.0,
+        _randn(e, e) * 0.5,
+        _randn(e),
+        *extra,
+        **kwargs,
+    )
+
+
+SPECS += [
+    OpSpec(
+        "multi_head_attention_forward",
+        np_multi_head_attention_forward,
+        [
+            _mha_case(2, 3, 1, id="plain"),
+            _mha_case(
+                2,
+                3,
+                2,
+                True,
+                None,
+                True,
+                _randn(2, 3),
+                bias_kv=True,
+                zero_attn=True,
+                average_attn_weights=False,
+                id="bias_kv-zero_attn-mask",
+            ),
+            _mha_case(3, 2, 0, id="unbatched"),
+        ],
+    ),
+]

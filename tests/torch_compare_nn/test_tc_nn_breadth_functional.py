@@ -285,3 +285,74 @@ def test_grid_sample_bad_input_raises_like_torch(x, g, kw, error):
         torch.nn.functional.grid_sample(torch.tensor(x), torch.tensor(g), align_corners=False, **kw)
     with pytest.raises(error, match="grid_sample"):
         nt.nn.functional.grid_sample(nt.tensor(x), nt.tensor(g), align_corners=False, **kw)
+
+
+# ---------------------------------------------------------------------------- MHA, functional
+def _mha_args(kind: str) -> tuple[list[Any], dict[str, Any]]:
+    """Arguments of F.multi_head_attention_forward (E = 4, 2 heads, L = 3, S = 5, N = 2);
+    arrays stand for tensors."""
+    e, kw = 4, {}
+    q, k, v = randn(3, 2, e), randn(5, 2, e), randn(5, 2, e)
+    w_in, b_in, w_out, b_out = randn(3 * e, e) * 0.5, randn(3 * e), randn(e, e) * 0.5, randn(e)
+    bias_k = bias_v = None
+    zero_attn = False
+    if kind == "bias_kv-zero_attn-masks":
+        bias_k, bias_v, zero_attn = randn(1, 1, e), randn(1, 1, e), True
+        kw = {"attn_mask": randn(3, 5), "key_padding_mask": np.array([[0, 0, 1, 0, 1]] * 2) > 0}
+    elif kind == "separate-proj-kdim":
+        k, v = randn(5, 2, 3), randn(5, 2, 6)
+        kw = {
+            "use_separate_proj_weight": True,
+            "q_proj_weight": randn(e, e),
+            "k_proj_weight": randn(e, 3),
+            "v_proj_weight": randn(e, 6),
+            "average_attn_weights": False,
+        }
+        w_in = None
+    elif kind == "static-kv-no-weights":
+        kw = {"static_k": randn(4, 5, 2), "static_v": randn(4, 5, 2), "need_weights": False}
+    elif kind == "unbatched":
+        q, k, v = q[:, 0], k[:, 0], v[:, 0]
+    return [q, k, v, e, 2, w_in, b_in, bias_k, bias_v, zero_attn, 0.0, w_out, b_out], kw
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize(
+    "kind",
+    ["plain", "bias_kv-zero_attn-masks", "separate-proj-kdim", "static-kv-no-weights", "unbatched"],
+)
+def test_multi_head_attention_forward_matches_torch(kind, dtype):
+    args, kw = _mha_args(kind)
+
+    def tensors(lib: Any, values: list[Any]) -> tuple[list[Any], list[Any]]:
+        made, leaves = [], []
+        for a in values:
+            if isinstance(a, np.ndarray):
+                t = (nt if lib is nt else torch).tensor(
+                    a.astype(dtype) if a.dtype.kind == "f" else a,
+                    requires_grad=a.dtype.kind == "f",
+                )
+                leaves.append(t if a.dtype.kind == "f" else None)
+                made.append(t)
+            else:
+                made.append(a)
+                leaves.append(None)
+        return made, leaves
+
+    n_args, n_leaves = tensors(nt, args)
+    t_args, t_leaves = tensors(torch, args)
+    names = list(kw)
+    n_kw, n_kleaves = tensors(nt, [kw[k] for k in names])
+    t_kw, t_kleaves = tensors(torch, [kw[k] for k in names])
+    ours = nt.nn.functional.multi_head_attention_forward(*n_args, **dict(zip(names, n_kw)))
+    theirs = torch.nn.functional.multi_head_attention_forward(*t_args, **dict(zip(names, t_kw)))
+    assert (ours[1] is None) == (theirs[1] is None)
+    close(ours[0], theirs[0], dtype, "output")
+    if theirs[1] is not None:
+        close(ours[1], theirs[1], dtype, "weights")
+    up = randn(*theirs[0].shape).astype(dtype)
+    (ours[0] * nt.tensor(up)).sum().backward()
+    (theirs[0] * torch.tensor(up)).sum().backward()
+    for i, (a, b) in enumerate(zip(n_leaves + n_kleaves, t_leaves + t_kleaves)):
+        if b is not None and b.grad is not None:
+            close(a.grad, b.grad, dtype, f"grad of argument {i}")
