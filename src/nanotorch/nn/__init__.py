@@ -253,3 +253,8 @@ from nanotorch.nn.parameter import UninitializedBuffer, UninitializedParameter  
 
 __all__ += [n for n in _lazy.__all__ if n != "LazyModuleMixin"]
 __all__ += ["UninitializedBuffer", "UninitializedParameter"]
+
+# Adaptive softmax (nn/adaptive.py).
+from nanotorch.nn.adaptive import AdaptiveLogSoftmaxWithLoss  # noqa: E402
+
+__all__ += ["AdaptiveLogSoftmaxWithLoss"]
