@@ -469,3 +469,100 @@ SPECS += [
         ],
     ),
 ]
+
+
+# ---------------------------------------------------------------------------- fractional pools
+def _np_starts(u, n, m, k):
+    """PyTorch's window starts, in the samples' precision."""
+    if m == 1:
+        return [n - k]
+    t = type(u)
+    alpha = t(n - k) / t(m - 1)
+    first = [int(np.floor((t(i) + u) * alpha)) - int(np.floor(u * alpha)) for i in range(m - 1)]
+    return first + [n - k]
+
+
+def np_fractional_max_pool(x, samples, kernel_size, output_size, return_indices=False):
+    unbatched = x.ndim == samples.shape[-1] + 1
+    if unbatched:
+        x = x[None]
+    nd = x.ndim - 2
+    k = (kernel_size,) * nd if isinstance(kernel_size, int) else tuple(kernel_size)
+    m = (output_size,) * nd if isinstance(output_size, int) else tuple(output_size)
+    spatial = x.shape[2:]
+    vals = np.zeros(x.shape[:2] + m)
+    idx = np.zeros(x.shape[:2] + m, dtype=np.int64)
+    for b, c in np.ndindex(*x.shape[:2]):
+        # 2-D: sample 0 drives W, sample 1 drives H; 3-D: sample j drives axis j.
+        order = [1, 0] if nd == 2 else [0, 1, 2]
+        starts = [_np_starts(samples[b, c, order[a]], spatial[a], m[a], k[a]) for a in range(nd)]
+        for pos in np.ndindex(*m):
+            best, where = -np.inf, -1
+            for off in np.ndindex(*k):
+                src = [starts[a][pos[a]] + off[a] for a in range(nd)]
+                v = x[(b, c, *src)]
+                if where < 0 or v > best:
+                    best, where = v, int(np.ravel_multi_index(src, spatial))
+            vals[(b, c, *pos)], idx[(b, c, *pos)] = best, where
+    if unbatched:
+        vals, idx = vals[0], idx[0]
+    return (vals, idx) if return_indices else vals
+
+
+def _fractional_fn(name):
+    def fn(x, samples, kernel_size, output_size, return_indices=False):
+        import nanotorch as nt
+
+        op = getattr(nt.nn.functional, name)
+        return op(
+            x,
+            kernel_size,
+            output_size=output_size,
+            return_indices=return_indices,
+            _random_samples=samples.detach(),
+        )
+
+    return fn
+
+
+SPECS += [
+    OpSpec(
+        "fractional_max_pool2d",
+        np_fractional_max_pool,
+        [
+            Case(distinct(2, 2, 7, 8), _rng.uniform(0, 1, (2, 2, 2)), 2, (4, 3), id="k2"),
+            Case(
+                distinct(2, 6, 5),
+                _rng.uniform(0, 1, (1, 2, 2)),
+                (2, 3),
+                2,
+                return_indices=True,
+                id="unbatched-indices",
+            ),
+            Case(
+                distinct(1, 1, 6, 6),
+                _rng.uniform(0, 1, (1, 1, 2)),
+                3,
+                3,
+                transposed=(0,),
+                id="transposed",
+            ),
+        ],
+        fn=_fractional_fn("fractional_max_pool2d"),
+    ),
+    OpSpec(
+        "fractional_max_pool3d",
+        np_fractional_max_pool,
+        [
+            Case(
+                distinct(1, 2, 5, 6, 5),
+                _rng.uniform(0, 1, (1, 2, 3)),
+                2,
+                (3, 4, 2),
+                return_indices=True,
+                id="k2-indices",
+            ),
+        ],
+        fn=_fractional_fn("fractional_max_pool3d"),
+    ),
+]

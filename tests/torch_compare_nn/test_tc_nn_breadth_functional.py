@@ -356,3 +356,126 @@ def test_multi_head_attention_forward_matches_torch(kind, dtype):
     for i, (a, b) in enumerate(zip(n_leaves + n_kleaves, t_leaves + t_kleaves)):
         if b is not None and b.grad is not None:
             close(a.grad, b.grad, dtype, f"grad of argument {i}")
+
+
+# ---------------------------------------------------------------------------- fractional pools
+def samples(*shape: int) -> np.ndarray:
+    return R.uniform(0, 1, shape)
+
+
+FRACTIONAL: list[tuple[str, str, list[np.ndarray], dict[str, Any]]] = [
+    (
+        "2d",
+        "fractional_max_pool2d",
+        [distinct(2, 3, 9, 10), samples(2, 3, 2)],
+        {"kernel_size": 2, "output_size": (5, 4)},
+    ),
+    (
+        "2d-ratio-rect-kernel",
+        "fractional_max_pool2d",
+        [distinct(1, 2, 11, 8), samples(1, 2, 2)],
+        {"kernel_size": (3, 2), "output_ratio": (0.5, 0.7)},
+    ),
+    (
+        "2d-output-1-and-full",
+        "fractional_max_pool2d",
+        [distinct(1, 2, 5, 6), samples(1, 2, 2)],
+        {"kernel_size": 2, "output_size": (1, 5)},
+    ),
+    (
+        "2d-unbatched",
+        "fractional_max_pool2d",
+        [distinct(2, 7, 7), samples(1, 2, 2)],
+        {"kernel_size": 3, "output_size": 3},
+    ),
+    (
+        "3d",
+        "fractional_max_pool3d",
+        [distinct(1, 2, 7, 6, 8), samples(1, 2, 3)],
+        {"kernel_size": 2, "output_size": (3, 4, 5)},
+    ),
+    (
+        "3d-ratio",
+        "fractional_max_pool3d",
+        [distinct(2, 1, 6, 9, 7), samples(2, 1, 3)],
+        {"kernel_size": (2, 3, 2), "output_ratio": 0.5},
+    ),
+]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize(
+    ("name", "arrays", "kw"), [c[1:] for c in FRACTIONAL], ids=[c[0] for c in FRACTIONAL]
+)
+def test_fractional_max_pool_matches_torch_for_given_samples(name, arrays, kw, dtype):
+    x, u = arrays
+    n_x, t_x = pair(x, dtype, grad=True)
+    n_u, t_u = pair(u, dtype)
+    kw = {**kw, "return_indices": True}
+    ours = getattr(nt.nn.functional, name)(n_x, _random_samples=n_u, **kw)
+    theirs = getattr(torch.nn.functional, name)(t_x, _random_samples=t_u, **kw)
+    close(ours[1], theirs[1], dtype, "indices")
+    close(ours[0], theirs[0], dtype, "values")
+    up = randn(*theirs[0].shape).astype(dtype)
+    (ours[0] * nt.tensor(up)).sum().backward()
+    (theirs[0] * torch.tensor(up)).sum().backward()
+    close(n_x.grad, t_x.grad, dtype, "grad of input")
+
+
+@pytest.mark.parametrize("nd", [2, 3])
+def test_fractional_max_pool_module_matches_torch(nd):
+    x = distinct(2, 3, 8, 9, 7)[:, :, 0] if nd == 2 else distinct(1, 2, 6, 7, 8)
+    u = samples(x.shape[0], x.shape[1], nd)
+    mod = f"FractionalMaxPool{nd}d"
+    t_mod = getattr(torch.nn, mod)(2, output_ratio=0.6, _random_samples=torch.tensor(u))
+    n_mod = getattr(nt.nn, mod)(2, output_ratio=0.6, _random_samples=nt.tensor(u))
+    assert list(n_mod.state_dict()) == list(t_mod.state_dict())
+    close(n_mod(nt.tensor(x)), t_mod(torch.tensor(x)), "float64", "output")
+
+
+def test_fractional_max_pool_random_windows_hold_their_maxima():
+    x = distinct(2, 3, 9, 9)
+    nt.manual_seed(0)
+    values, idx = nt.nn.functional.fractional_max_pool2d(
+        nt.tensor(x), 3, output_size=4, return_indices=True
+    )
+    v, i = values.numpy(), idx.numpy()
+    flat = x.reshape(2, 3, -1)
+    np.testing.assert_array_equal(
+        np.take_along_axis(flat, i.reshape(2, 3, -1), 2).reshape(v.shape), v
+    )
+    # Rows and columns of the chosen maxima never go backwards along each axis' windows, and
+    # different planes draw different windows.
+    assert len({tuple(i[n, c].ravel()) for n in range(2) for c in range(3)}) > 1
+
+
+@pytest.mark.parametrize(
+    ("kw", "error"),
+    [
+        ({"kernel_size": 2, "output_size": (6, 3)}, RuntimeError),
+        ({"kernel_size": 2}, ValueError),
+        (
+            {"kernel_size": 2, "output_size": 3, "_random_samples": np.zeros((1, 1, 3))},
+            RuntimeError,
+        ),
+    ],
+    ids=["too-large", "no-size", "samples-shape"],
+)
+def test_fractional_max_pool_bad_input_raises_like_torch(kw, error):
+    x = randn(1, 1, 6, 7)
+    t_kw = {k: torch.tensor(v) if isinstance(v, np.ndarray) else v for k, v in kw.items()}
+    n_kw = {k: nt.tensor(v) if isinstance(v, np.ndarray) else v for k, v in kw.items()}
+    with pytest.raises(error):
+        torch.nn.functional.fractional_max_pool2d(torch.tensor(x), **t_kw)
+    with pytest.raises(error, match="fractional_max_pool2d"):
+        nt.nn.functional.fractional_max_pool2d(nt.tensor(x), **n_kw)
+
+
+def test_fractional_max_pool_module_arguments_raise_like_torch():
+    for lib in (torch, nt):
+        with pytest.raises(ValueError, match="only one of output_size and output_ratio"):
+            lib.nn.FractionalMaxPool2d(2, output_size=3, output_ratio=0.5)
+        with pytest.raises(ValueError, match="output"):
+            lib.nn.FractionalMaxPool3d(2)
+        with pytest.raises(ValueError, match="between 0 and 1"):
+            lib.nn.FractionalMaxPool2d(2, output_ratio=1.5)

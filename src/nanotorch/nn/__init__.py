@@ -258,3 +258,8 @@ __all__ += ["UninitializedBuffer", "UninitializedParameter"]
 from nanotorch.nn.adaptive import AdaptiveLogSoftmaxWithLoss  # noqa: E402
 
 __all__ += ["AdaptiveLogSoftmaxWithLoss"]
+
+# Fractional max pooling (nn/fractional.py).
+from nanotorch.nn.fractional import FractionalMaxPool2d, FractionalMaxPool3d  # noqa: E402
+
+__all__ += ["FractionalMaxPool2d", "FractionalMaxPool3d"]
