@@ -290,7 +290,57 @@ def _np_source(c, size, padding_mode, align):
     return u
 
 
+def _np_cubic(t, a=-0.75):
+    """Cubic-convolution weights of the pixels at offsets -1, 0, 1, 2 (Keys, A = -0.75)."""
+
+    def k(d):
+        d = abs(d)
+        if d <= 1:
+            return (a + 2) * d**3 - (a + 3) * d**2 + 1
+        return a * d**3 - 5 * a * d**2 + 8 * a * d - 4 * a
+
+    return [k(t + 1), k(t), k(1 - t), k(2 - t)]
+
+
+def _np_bicubic(x, grid, padding_mode, align):
+    n, c, h, w = x.shape
+    out = np.zeros((n, c, *grid.shape[1:-1]))
+    for b in range(n):
+        for pos in np.ndindex(*grid.shape[1:-1]):
+            gx, gy = grid[(b, *pos)]
+            u = [
+                (g + 1) / 2 * (s - 1) if align else ((g + 1) * s - 1) / 2
+                for g, s in ((gy, h), (gx, w))
+            ]
+            lo = [int(np.floor(v)) for v in u]
+            wy, wx = _np_cubic(u[0] - lo[0]), _np_cubic(u[1] - lo[1])
+            for i in range(4):
+                for j in range(4):
+                    yy, xx = lo[0] - 1 + i, lo[1] - 1 + j
+                    if padding_mode != "zeros":  # pad the pixel read, not the point
+                        yy = int(_np_source_pixel(yy, h, padding_mode, align))
+                        xx = int(_np_source_pixel(xx, w, padding_mode, align))
+                    if 0 <= yy < h and 0 <= xx < w:
+                        out[(b, slice(None), *pos)] += wy[i] * wx[j] * x[b, :, yy, xx]
+    return out
+
+
+def _np_source_pixel(p, size, padding_mode, align):
+    if padding_mode == "border":
+        return min(max(p, 0), size - 1)
+    lo, hi = (0.0, size - 1.0) if align else (-0.5, size - 0.5)
+    u = float(p)
+    if hi > lo:
+        while u < lo or u > hi:
+            u = 2 * lo - u if u < lo else 2 * hi - u
+    else:
+        u = 0.0
+    return min(max(u, 0.0), size - 1.0)
+
+
 def np_grid_sample(x, grid, mode="bilinear", padding_mode="zeros", align_corners=False):
+    if mode == "bicubic":
+        return _np_bicubic(x, grid, padding_mode, align_corners)
     n, c = x.shape[:2]
     spatial = x.shape[2:]
     nd = len(spatial)
@@ -360,6 +410,22 @@ SPECS += [
             ),
             Case(_randn(1, 2, 2, 3, 3), _grid(1, 2, 2, 2, 3), id="trilinear"),
             Case(_randn(1, 2, 4, 5), _grid(1, 3, 2, 2), mode="nearest", id="nearest"),
+            Case(_randn(1, 2, 4, 5), _grid(1, 3, 2, 2), mode="bicubic", id="bicubic"),
+            Case(
+                _randn(1, 1, 4, 5),
+                _grid(1, 2, 3, 2, spread=2.0),
+                mode="bicubic",
+                padding_mode="reflection",
+                align_corners=True,
+                id="bicubic-reflection-align",
+            ),
+            Case(
+                _randn(1, 1, 4, 5),
+                _grid(1, 2, 3, 2, spread=2.0),
+                mode="bicubic",
+                padding_mode="border",
+                id="bicubic-border",
+            ),
             Case(_randn(1, 2, 4, 5), _grid(1, 2, 2, 2), transposed=(0,), id="transposed"),
         ],
     ),

@@ -25,7 +25,8 @@ and ``mode`` 'bilinear' (trilinear for 5-D) mixes the 2^d neighbouring pixels wi
 Both are composites of differentiable ops: the input's gradient flows through ``gather``
 (a scatter-add), the grid's through the weights (floor and round count as constants), and
 the reflection's sign flips through ``abs``/``fmod``, the same piecewise derivative PyTorch's
-kernel writes out. 'bicubic' is not built.
+kernel writes out. 'bicubic' (4-D only) mixes the 4 x 4 pixels around u with PyTorch's
+cubic-convolution weights (A = -0.75), padding each pixel read rather than u.
 
 Like the rest of the engine, this module imports no array library.
 """
@@ -35,6 +36,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from itertools import product
+from typing import Any
 
 from nanotorch.creation import arange, ones, zeros
 from nanotorch.dtypes import int64
@@ -164,10 +166,6 @@ def grid_sample(
             "grid_sample: expected padding_mode to be 'zeros', 'border', or 'reflection', got "
             f"{padding_mode!r}"
         )
-    if mode == "bicubic":
-        raise NotImplementedError(
-            "grid_sample: mode='bicubic' is not implemented; use 'bilinear' or 'nearest'"
-        )
     for name, t in (("input", input), ("grid", grid)):
         if not isinstance(t, Tensor):
             raise TypeError(f"grid_sample: {name} must be a Tensor, got {type(t).__name__}")
@@ -178,6 +176,11 @@ def grid_sample(
             f"{tuple(input.shape)} and grid {tuple(grid.shape)}"
         )
     nd = input.ndim - 2
+    if mode == "bicubic" and nd != 2:
+        raise ShapeError(
+            f"grid_sample: bicubic interpolation only supports 4-D input, got input of shape "
+            f"{tuple(input.shape)}"
+        )
     if grid.shape[0] != input.shape[0]:
         raise ShapeError(
             f"grid_sample: expected grid and input to have the same batch size, got input "
@@ -192,28 +195,14 @@ def grid_sample(
     n, c = input.shape[:2]
     spatial = tuple(input.shape[2:])  # (H, W) or (D, H, W)
     out_spatial = tuple(grid.shape[1:-1])
+    if mode == "bicubic":
+        return _bicubic(input, grid, padding_mode, align)
     # One pixel coordinate per spatial axis (axis 0 = D or H), from the grid's x, y[, z].
     coords = [
-        _pixel_coordinate(grid[..., nd - 1 - a], spatial[a], padding_mode, align)
-        for a in range(nd)
+        _pixel_coordinate(grid[..., nd - 1 - a], spatial[a], padding_mode, align) for a in range(nd)
     ]
     flat = input.reshape(n, c, -1)
-    strides = [1] * nd
-    for a in range(nd - 2, -1, -1):
-        strides[a] = strides[a + 1] * spatial[a + 1]
-
-    def read(pixels: list[Tensor]) -> Tensor:
-        """input at integer pixel coordinates (float tensors), 0 outside (N, C, *out)."""
-        inside = None
-        index = None
-        for a, p in enumerate(pixels):
-            ok = (p >= 0) & (p <= spatial[a] - 1)
-            inside = ok if inside is None else inside & ok
-            term = clamp(p, 0, spatial[a] - 1).to(int64) * strides[a]
-            index = term if index is None else index + term
-        index = index.reshape(n, 1, -1).expand(n, c, math.prod(out_spatial))
-        values = gather(flat, 2, index).reshape(n, c, *out_spatial)
-        return values * inside.unsqueeze(1).to(values.dtype)
+    read = _reader(flat, spatial, out_spatial)
 
     if mode == "nearest":
         return read([_round(u).detach() for u in coords])
@@ -228,3 +217,73 @@ def grid_sample(
         term = read([lo + bit for lo, bit in zip(lows, corner)]) * weight.unsqueeze(1)
         out = term if out is None else out + term
     return out
+
+
+def _reader(flat: Tensor, spatial: tuple[int, ...], out_spatial: tuple[int, ...]) -> Any:
+    """A function reading the input (flattened to (N, C, P)) at integer pixel coordinates
+    given as float tensors (one per spatial axis, each (N, *out)): (N, C, *out), 0 outside."""
+    n, c = flat.shape[:2]
+    nd = len(spatial)
+    strides = [math.prod(spatial[a + 1 :]) for a in range(nd)]
+
+    def read(pixels: list[Tensor]) -> Tensor:
+        inside = None
+        index = None
+        for a, p in enumerate(pixels):
+            ok = (p >= 0) & (p <= spatial[a] - 1)
+            inside = ok if inside is None else inside & ok
+            term = clamp(p, 0, spatial[a] - 1).to(int64) * strides[a]
+            index = term if index is None else index + term
+        index = index.reshape(n, 1, -1).expand(n, c, math.prod(out_spatial))
+        values = gather(flat, 2, index).reshape(n, c, *out_spatial)
+        return values * inside.unsqueeze(1).to(values.dtype)
+
+    return read
+
+
+_CUBIC_A = -0.75  # PyTorch's (and OpenCV's) cubic convolution constant
+
+
+def _cubic_weights(t: Tensor) -> list[Tensor]:
+    """The cubic-convolution weights of the 4 pixels at offsets -1, 0, 1, 2 from floor(u),
+    for the fraction t = u - floor(u)."""
+    a = _CUBIC_A
+
+    def near(x: Tensor) -> Tensor:  # |x| <= 1
+        return ((a + 2) * x - (a + 3)) * x * x + 1
+
+    def far(x: Tensor) -> Tensor:  # 1 < |x| < 2
+        return ((a * x - 5 * a) * x + 8 * a) * x - 4 * a
+
+    return [far(t + 1), near(t), near(1 - t), far(2 - t)]
+
+
+def _bicubic(input: Tensor, grid: Tensor, padding_mode: str, align: bool) -> Tensor:  # noqa: A002
+    """'bicubic' mode: 4 x 4 pixels around the point mixed with cubic-convolution weights.
+    As in PyTorch, the padding applies to each integer pixel read (border: clamped;
+    reflection: reflected, then clamped; zeros: 0 outside), not to the sampling point."""
+    n, c, h, w = input.shape
+    spatial, out_spatial = (h, w), tuple(grid.shape[1:-1])
+    read = _reader(input.reshape(n, c, -1), spatial, out_spatial)
+    u = [_unnormalize(grid[..., 1], h, align), _unnormalize(grid[..., 0], w, align)]
+    lows = [floor(v).detach() for v in u]
+    weights = [_cubic_weights(v - lo) for v, lo in zip(u, lows)]
+    out = None
+    for i in range(4):
+        for j in range(4):
+            pixels = []
+            for a, off in ((0, i), (1, j)):
+                p = lows[a] + (off - 1)
+                if padding_mode != "zeros":
+                    p = _pixel_coordinate_int(p, spatial[a], padding_mode, align)
+                pixels.append(p)
+            term = read(pixels) * (weights[0][i] * weights[1][j]).unsqueeze(1)
+            out = term if out is None else out + term
+    return out
+
+
+def _pixel_coordinate_int(p: Tensor, size: int, padding_mode: str, align: bool) -> Tensor:
+    """The padding of an integer pixel coordinate (a constant: no gradient)."""
+    if padding_mode == "reflection":
+        p = _reflect(p, 0, 2 * (size - 1)) if align else _reflect(p, -1, 2 * size - 1)
+    return clamp(p, 0.0, size - 1.0).detach()
