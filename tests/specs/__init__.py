@@ -37,6 +37,7 @@ MODULES = [
     "specs.nn_extra_ops",
     "specs.special_linalg_ops",
     "specs.shape_breadth_ops",
+    "specs.nn_breadth_ops",
 ]
 
 _rng = np.random.default_rng(1234)

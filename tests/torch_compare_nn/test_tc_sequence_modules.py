@@ -187,15 +187,62 @@ def test_sequence_module_matches_torch(make, inputs, call, train, dtype):
     compare_module(make, inputs, dtype, train, call=call)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=NotImplementedError,
-    reason="MultiheadAttention's add_bias_kv/add_zero_attn are not implemented; see "
-    "discovery/pytorch-differences.md",
-)
-def test_mha_bias_kv_and_zero_attn_match_torch():
-    def make(nn: Any) -> Any:
-        return nn.MultiheadAttention(4, 2, add_bias_kv=True, add_zero_attn=True)
+MHA_EXTRA_KV: list[tuple[Any, ...]] = [
+    (
+        "bias_kv-zero_attn",
+        lambda nn: nn.MultiheadAttention(4, 2, add_bias_kv=True, add_zero_attn=True),
+        [randn(3, 2, 4), randn(5, 2, 4), randn(5, 2, 4)],
+        mha_call(3),
+    ),
+    (
+        "bias_kv-masks-per-head",
+        lambda nn: nn.MultiheadAttention(6, 3, add_bias_kv=True),
+        [randn(4, 2, 6), randn(5, 2, 6), randn(5, 2, 6), mask(4, 5), mask(2, 5)],
+        mha_call(3, ("attn_mask", "key_padding_mask"), average_attn_weights=False),
+    ),
+    (
+        "zero_attn-3d-mask-batch_first-kdim",
+        lambda nn: nn.MultiheadAttention(
+            4, 2, add_zero_attn=True, kdim=3, vdim=5, batch_first=True
+        ),
+        [randn(2, 3, 4), randn(2, 6, 3), randn(2, 6, 5), mask(4, 3, 6)],
+        mha_call(3, ("attn_mask",)),
+    ),
+    (
+        "both-no-weights-float-mask-nobias",
+        lambda nn: nn.MultiheadAttention(4, 1, bias=False, add_bias_kv=True, add_zero_attn=True),
+        [randn(3, 2, 4), randn(4, 2, 4), randn(4, 2, 4), randn(3, 4)],
+        mha_call(3, ("attn_mask",), need_weights=False),
+    ),
+    (
+        "both-unbatched-padding",
+        lambda nn: nn.MultiheadAttention(4, 2, add_bias_kv=True, add_zero_attn=True),
+        [randn(3, 4), randn(5, 4), randn(5, 4), mask(5)],
+        mha_call(3, ("key_padding_mask",)),
+    ),
+]
 
-    inputs = [randn(3, 2, 4), randn(5, 2, 4), randn(5, 2, 4)]
-    compare_module(make, inputs, "float64", False, call=mha_call(3))
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("train", [True, False], ids=["train", "eval"])
+@pytest.mark.parametrize(
+    ("make", "inputs", "call"),
+    [c[1:] for c in MHA_EXTRA_KV],
+    ids=[c[0] for c in MHA_EXTRA_KV],
+)
+def test_mha_bias_kv_and_zero_attn_match_torch(make, inputs, call, train, dtype):
+    compare_module(make, inputs, dtype, train, call=call)
+
+
+def test_mha_bias_kv_state_dict_keys_and_init_match_torch():
+    import torch
+
+    import nanotorch as nt
+
+    t_mod = torch.nn.MultiheadAttention(8, 2, add_bias_kv=True, kdim=3, vdim=5)
+    n_mod = nt.nn.MultiheadAttention(8, 2, add_bias_kv=True, kdim=3, vdim=5)
+    assert list(n_mod.state_dict()) == list(t_mod.state_dict())
+    # xavier_normal_ on a (1, 1, E) tensor: std = sqrt(2 / (E + E)).
+    big = nt.nn.MultiheadAttention(400, 4, add_bias_kv=True)
+    std = float(big.bias_k.detach().numpy().std())
+    assert abs(std - (2 / 800) ** 0.5) < 0.2 * (2 / 800) ** 0.5

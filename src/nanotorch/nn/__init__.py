@@ -239,3 +239,27 @@ __all__ += [n for n in _loss_extra.__all__ if n[0].isupper()]
 from nanotorch.nn.pixelshuffle import ChannelShuffle  # noqa: E402
 
 __all__ += ["ChannelShuffle"]
+
+# Connectionist temporal classification (nn/ctc.py).
+from nanotorch.nn.ctc import CTCLoss  # noqa: E402
+
+__all__ += ["CTCLoss"]
+
+# Lazy modules and their placeholders (nn/lazy.py, nn/parameter.py).
+from nanotorch.nn import lazy as _lazy  # noqa: E402
+from nanotorch.nn import parameter  # noqa: E402, F401
+from nanotorch.nn.lazy import *  # noqa: E402, F403
+from nanotorch.nn.parameter import UninitializedBuffer, UninitializedParameter  # noqa: E402
+
+__all__ += [n for n in _lazy.__all__ if n != "LazyModuleMixin"]
+__all__ += ["UninitializedBuffer", "UninitializedParameter"]
+
+# Adaptive softmax (nn/adaptive.py).
+from nanotorch.nn.adaptive import AdaptiveLogSoftmaxWithLoss  # noqa: E402
+
+__all__ += ["AdaptiveLogSoftmaxWithLoss"]
+
+# Fractional max pooling (nn/fractional.py).
+from nanotorch.nn.fractional import FractionalMaxPool2d, FractionalMaxPool3d  # noqa: E402
+
+__all__ += ["FractionalMaxPool2d", "FractionalMaxPool3d"]

@@ -37,7 +37,7 @@ from nanotorch.autograd.grad_mode import no_grad
 from nanotorch.backend import Device
 from nanotorch.dtypes import DType
 from nanotorch.nn.hooks import HOOK_DICTS, RemovableHandle, add_hook, call_with_hooks
-from nanotorch.nn.parameter import Parameter
+from nanotorch.nn.parameter import Parameter, is_lazy
 from nanotorch.tensor import Tensor, _parse_to_args
 
 IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
@@ -540,6 +540,10 @@ class Module:
             if name not in state_dict:
                 continue
             value = _as_state_tensor(name, state_dict[name])
+            if is_lazy(target):
+                # A lazy module's placeholder takes the loaded shape (Note [Lazy modules]).
+                staged.append((target, value))
+                continue
             if tuple(value.shape) != tuple(target.shape):
                 errors.append(
                     f"size mismatch for {name}: copying a param with shape {tuple(value.shape)} "
@@ -560,6 +564,8 @@ class Module:
             )
         with no_grad():
             for target, value in staged:
+                if is_lazy(target):
+                    target.materialize(value.shape)
                 target.copy_(value.to(target.device))
         return IncompatibleKeys(missing, unexpected)
 

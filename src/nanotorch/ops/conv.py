@@ -80,7 +80,7 @@ from typing import Any
 
 from nanotorch.autograd.function import Function
 from nanotorch.autograd.grad_mode import is_grad_enabled
-from nanotorch.errors import ShapeError
+from nanotorch.errors import InvalidArgumentError, ShapeError
 from nanotorch.ops.matmul import matmul
 from nanotorch.tensor import Tensor
 
@@ -497,7 +497,8 @@ def ntuple(op: str, name: str, value: Any, n: int, where: str = "") -> tuple[int
 def positive(op: str, name: str, value: Any, n: int, where: str = "") -> tuple[int, ...]:
     t = ntuple(op, name, value, n, where)
     if any(v <= 0 for v in t):
-        raise ValueError(f"{op}: {name} must be positive, got {value!r}{where}")
+        # Both classes: PyTorch's pools raise RuntimeError here, its layers ValueError.
+        raise InvalidArgumentError(f"{op}: {name} must be positive, got {value!r}{where}")
     return t
 
 

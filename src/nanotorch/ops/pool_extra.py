@@ -28,7 +28,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from nanotorch.autograd.function import Function
-from nanotorch.errors import ShapeError
+from nanotorch.errors import InvalidArgumentError, ShapeError
 from nanotorch.ops.conv import check_rank, check_tensor, non_negative, positive
 from nanotorch.ops.indexing import Take, index_range
 from nanotorch.ops.matmul import matmul
@@ -290,7 +290,7 @@ def _output_size(op: str, output_size: Any, nd: int) -> tuple[int | None, ...]:
         s is None or (isinstance(s, int) and not isinstance(s, bool) and s > 0) for s in size
     ):
         what = "an int" if nd == 1 else f"{nd} ints or None"
-        raise ValueError(
+        raise InvalidArgumentError(  # ValueError and RuntimeError (PyTorch's class)
             f"{op}: output_size must be a positive int or a sequence of {what}, got {output_size!r}"
         )
     return size

@@ -174,8 +174,6 @@ def test_mha_rejects_bad_configuration_and_input():
         nn.MultiheadAttention(6, 4)
     with pytest.raises(AssertionError, match="divisible"):  # PyTorch asserts here
         nn.MultiheadAttention(6, 4)
-    with pytest.raises(NotImplementedError, match="add_bias_kv=True .* not supported"):
-        nn.MultiheadAttention(4, 2, add_bias_kv=True)
     m = nn.MultiheadAttention(4, 2)
     x = nt.zeros(3, 1, 4)
     with pytest.raises(RuntimeError, match="is_causal=True .* needs attn_mask"):
@@ -184,7 +182,7 @@ def test_mha_rejects_bad_configuration_and_input():
         m(x, x, x, attn_mask=nt.zeros(2, 2))
     with pytest.raises(ValueError, match=r"key_padding_mask of shape \(1, 2\) should be"):
         m(x, x, x, key_padding_mask=nt.zeros(1, 2, dtype=nt.bool))
-    with pytest.raises(ValueError, match=r"expected features .* = \(4, 4, 4\), got 5"):
+    with pytest.raises(ValueError, match=r"expected features .* = \(4, .*\), got 5"):
         m(nt.zeros(3, 1, 5), x, x)
     with pytest.raises(TypeError, match="attn_mask must be bool .* got int64"):
         m(x, x, x, attn_mask=nt.zeros(3, 3, dtype=nt.int64))
