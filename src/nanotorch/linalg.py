@@ -1,12 +1,13 @@
 """``nanotorch.linalg``: norms and matrix functions under PyTorch's names (``torch.linalg``):
 ``vector_norm``, ``matrix_norm`` and ``norm`` (which picks one of them by ``ord`` and ``dim``
 as PyTorch does); ``det``, ``slogdet``, ``inv``, ``solve``, ``cholesky``, ``qr``, ``svd``,
-``svdvals``, ``eigh``, ``eigvalsh``, ``pinv``, ``matrix_rank`` and ``cross``.
+``svdvals``, ``eigh``, ``eigvalsh``, ``pinv``, ``matrix_rank``, ``cross``, ``matrix_power``
+and ``multi_dot``.
 
-The ops themselves live in the scan family (``nanotorch/ops/scan.py``, the norms) and in
-``nanotorch/ops/linalg_decomp.py`` (the rest); this module only gives them their
-namespace. ``matrix_norm`` with ord 2, -2 or 'nuc' uses the singular values of the
-standard's ``linalg.svd`` (first derivatives only).
+The ops themselves live in the scan family (``nanotorch/ops/scan.py``, the norms), in
+``nanotorch/ops/linalg_decomp.py`` and in ``nanotorch/ops/math_breadth.py`` (the rest); this
+module only gives them their namespace. ``matrix_norm`` with ord 2, -2 or 'nuc' uses the
+singular values of the standard's ``linalg.svd`` (first derivatives only).
 
 >>> import nanotorch
 >>> nanotorch.linalg.vector_norm(nanotorch.tensor([3.0, 4.0])).item()
@@ -30,6 +31,7 @@ from nanotorch.ops.linalg_decomp import (
     svdvals,
 )
 from nanotorch.ops.linalg_extra import cross as _cross
+from nanotorch.ops.math_breadth import matrix_power, multi_dot
 from nanotorch.ops.scan import linalg_norm as norm
 from nanotorch.ops.scan import matrix_norm, vector_norm
 from nanotorch.tensor import Tensor
@@ -48,7 +50,9 @@ __all__ = [
     "eigvalsh",
     "inv",
     "matrix_norm",
+    "matrix_power",
     "matrix_rank",
+    "multi_dot",
     "norm",
     "pinv",
     "qr",

@@ -1821,6 +1821,16 @@ _DELEGATED_METHODS = (
     "unsqueeze",
     "addbmm",
     "baddbmm",
+    # ops/math_breadth.py
+    "quantile",
+    "nanquantile",
+    "logaddexp2",
+    "dist",
+    "vdot",
+    "inner",
+    "addmv",
+    "addr",
+    "matrix_power",
 )
 
 

@@ -36,6 +36,7 @@ MODULES = [
     # Layers added for PyTorch parity (tests/torch_compare_nn compares them with PyTorch).
     "specs.nn_extra_ops",
     "specs.special_linalg_ops",
+    "specs.math_breadth_ops",
 ]
 
 _rng = np.random.default_rng(1234)

@@ -1,0 +1,264 @@
+"""The math breadth family (nanotorch/ops/math_breadth.py) against PyTorch: quantiles in every
+interpolation mode, logaddexp2, dist, vdot, inner, tensordot, addmv, addr, chain_matmul and
+matrix_power, as functions and as Tensor methods, with their error classes.
+
+The inputs come from this module's own random stream, so its cases never shift the inputs of
+the other modules of the suite."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from ._harness import Case, Fixed, params, run_case  # noqa: E402 - after the skip
+
+_rng = np.random.default_rng(2026)
+
+
+def R(*shape: int) -> np.ndarray:
+    return np.asarray(_rng.standard_normal(shape))
+
+
+def D(*shape: int) -> np.ndarray:
+    """Distinct values (no ties, so sorting and its gradient are unambiguous)."""
+    n = int(np.prod(shape))
+    return (_rng.permutation(n) + 0.3 * _rng.uniform(size=n)).reshape(shape)
+
+
+def _with_nans(x: np.ndarray, *where: tuple[int, ...]) -> np.ndarray:
+    x = x.copy()
+    for w in where:
+        x[w] = np.nan
+    return x
+
+
+def _wellcond(n: int, *batch: int) -> np.ndarray:
+    return R(*batch, n, n) / np.sqrt(n) + 2 * np.eye(n)
+
+
+def _q(L, x, values):
+    return L.tensor(values, dtype=x.dtype)
+
+
+MODES = ("linear", "lower", "higher", "midpoint", "nearest")
+LOOSE = {"rtol": 1e-4, "atol": 1e-5}
+
+CASES = [
+    Case("quantile-all", lambda L, x: L.quantile(x, 0.3), [D(7)]),
+    Case("quantile-dim", lambda L, x: L.quantile(x, 0.6, dim=1), [D(3, 5)]),
+    Case("quantile-keepdim", lambda L, x: L.quantile(x, 0.6, 0, True), [D(3, 5)]),
+    Case("quantile-all-keepdim", lambda L, x: L.quantile(x, 0.2, keepdim=True), [D(2, 3)]),
+    Case("quantile-0d", lambda L, x: L.quantile(x, 0.5), [np.asarray(1.5)]),
+    Case("quantile-0d-dim0", lambda L, x: L.quantile(x, 0.5, dim=0, keepdim=True), [R()]),
+    *[
+        Case(
+            f"quantile-{m}",
+            lambda L, x, m=m: L.quantile(x, 0.3, dim=-1, interpolation=m),
+            [D(3, 6)],
+        )
+        for m in MODES
+    ],
+    # Ranks landing exactly halfway: 'nearest' rounds half to even, as PyTorch.
+    *[
+        Case(f"quantile-half-{m}", lambda L, x, m=m: L.quantile(x, 0.5, interpolation=m), [D(4)])
+        for m in MODES
+    ],
+    Case(
+        "quantile-q-tensor",
+        lambda L, x: L.quantile(x, _q(L, x, [0.1, 0.5, 0.85]), dim=1, keepdim=True),
+        [D(3, 6)],
+    ),
+    Case(
+        "quantile-q-tensor-grad",
+        lambda L, x, q: L.quantile(x, q, dim=0),
+        [D(5, 3), np.array([0.15, 0.7])],
+    ),
+    Case("quantile-q-0d-tensor", lambda L, x, q: L.quantile(x, q), [D(6), np.asarray(0.35)]),
+    Case("quantile-nan-row", lambda L, x: L.quantile(x, 0.4, dim=1), [_with_nans(D(3, 5), (1, 2))]),
+    Case("quantile-method", lambda L, x: x.quantile(0.75, dim=0), [D(4, 3)]),
+    Case("quantile-axis-alias", lambda L, x: L.quantile(x, 0.75, axis=0, keepdims=True), [D(4, 3)]),
+    Case("nanquantile-all", lambda L, x: L.nanquantile(x, 0.3), [_with_nans(D(7), (2,), (5,))]),
+    Case(
+        "nanquantile-dim",
+        lambda L, x: L.nanquantile(x, _q(L, x, [0.2, 0.9]), dim=1),
+        [_with_nans(D(3, 5), (0, 1), (2, 0), (2, 4))],
+    ),
+    Case(
+        "nanquantile-all-nan-row",
+        lambda L, x: L.nanquantile(x, 0.5, dim=1),
+        [_with_nans(D(2, 3), (0, 0), (0, 1), (0, 2))],
+    ),
+    *[
+        Case(
+            f"nanquantile-{m}",
+            lambda L, x, m=m: x.nanquantile(0.45, dim=0, interpolation=m),
+            [_with_nans(D(5, 2), (1, 0))],
+        )
+        for m in MODES
+    ],
+    Case("quantile-q-range-error", lambda L, x: L.quantile(x, 1.5), [R(3)], error=True),
+    Case(
+        "quantile-q-tensor-range-error",
+        lambda L, x: L.quantile(x, _q(L, x, [0.5, -0.1])),
+        [R(3)],
+        error=True,
+    ),
+    Case("quantile-empty-error", lambda L, x: L.quantile(x, 0.5), [R(0)], error=True),
+    Case(
+        "quantile-int-error",
+        lambda L, x: L.quantile(x, 0.5),
+        [np.arange(3, dtype=np.int64)],
+        error=True,
+    ),
+    Case(
+        "quantile-mode-error",
+        lambda L, x: L.quantile(x, 0.5, interpolation="cubic"),
+        [R(3)],
+        error=True,
+    ),
+    Case(
+        "quantile-q-dtype-error",
+        lambda L, x, q: L.quantile(x, q),
+        [Fixed(R(3)), Fixed(np.array([0.5], dtype=np.float32))],
+        error=True,
+    ),
+    Case("quantile-dim-error", lambda L, x: L.quantile(x, 0.5, dim=2), [R(3, 2)], error=True),
+    Case("logaddexp2", lambda L, a, b: L.logaddexp2(a, b), [R(3, 4), R(4)]),
+    Case("logaddexp2-wide", lambda L, a, b: L.logaddexp2(a, b), [R(3, 4) * 60, R(3, 4) * 60]),
+    Case(
+        "logaddexp2-inf",
+        lambda L, a, b: L.logaddexp2(a, b),
+        [np.array([-np.inf, np.inf, 1.0, -np.inf]), np.array([-np.inf, np.inf, -np.inf, 2.0])],
+        grad=False,
+    ),
+    Case("logaddexp2-method", lambda L, a, b: a.logaddexp2(b), [R(2, 3), R(2, 3)]),
+    Case("logaddexp2-equal", lambda L, a: L.logaddexp2(a, a), [R(3)]),
+    Case(
+        "logaddexp2-int-error",
+        lambda L, a: L.logaddexp2(a, a),
+        [np.arange(3, dtype=np.int64)],
+        error=True,
+    ),
+    *[
+        Case(f"dist-p{p}", lambda L, a, b, p=p: L.dist(a, b, p), [D(3, 4), D(4) * 0.5])
+        for p in (2, 1, 3, 0.5, float("inf"), float("-inf"))
+    ],
+    # PyTorch's p = 0 norm has no backward at all (an error); nanotorch's gradient is zero.
+    Case("dist-p0", lambda L, a, b: L.dist(a, b, 0), [R(3, 4), R(3, 4)], grad=False),
+    Case("dist-zero", lambda L, a, b: L.dist(a, b), [np.ones(3), np.ones(3)]),
+    Case("dist-method", lambda L, a, b: a.dist(b, p=1.5), [R(2, 3), R(2, 3)]),
+    Case("dist-shape-error", lambda L, a, b: L.dist(a, b), [R(2), R(3)], error=True),
+    Case(
+        "dist-int-error",
+        lambda L, a, b: L.dist(a, b),
+        [np.arange(3, dtype=np.int64), np.arange(3, dtype=np.int64)],
+        error=True,
+    ),
+    Case("vdot", lambda L, a, b: L.vdot(a, b), [R(5), R(5)]),
+    Case("vdot-method", lambda L, a, b: a.vdot(b), [R(4), R(4)]),
+    Case(
+        "vdot-int",
+        lambda L, a, b: L.vdot(a, b),
+        [np.arange(3, dtype=np.int64), np.arange(3, dtype=np.int64)],
+    ),
+    Case("vdot-size-error", lambda L, a, b: L.vdot(a, b), [R(2), R(3)], error=True),
+    Case("vdot-2d-error", lambda L, a, b: L.vdot(a, b), [R(2, 2), R(2, 2)], error=True),
+    Case(
+        "vdot-dtype-error",
+        lambda L, a, b: L.vdot(a, b),
+        [Fixed(R(2)), Fixed(R(2).astype(np.float32))],
+        error=True,
+    ),
+    Case("inner-vectors", lambda L, a, b: L.inner(a, b), [R(4), R(4)]),
+    Case("inner-batched", lambda L, a, b: L.inner(a, b), [R(2, 3, 4), R(5, 4)]),
+    Case("inner-0d", lambda L, a, b: L.inner(a, b), [R(), R(2, 3)]),
+    Case("inner-method", lambda L, a, b: a.inner(b), [R(2, 3), R(3)]),
+    Case("inner-error", lambda L, a, b: L.inner(a, b), [R(2), R(3)], error=True),
+    Case("tensordot-2", lambda L, a, b: L.tensordot(a, b), [R(2, 3, 4), R(3, 4, 5)]),
+    Case("tensordot-0", lambda L, a, b: L.tensordot(a, b, dims=0), [R(2, 3), R(4)]),
+    Case(
+        "tensordot-lists",
+        lambda L, a, b: L.tensordot(a, b, dims=([0, 2], [1, 0])),
+        [R(2, 3, 4), R(4, 2, 5)],
+    ),
+    Case(
+        "tensordot-int-pair-error",
+        lambda L, a, b: L.tensordot(a, b, dims=(1, 0)),
+        [R(2, 3), R(3, 2)],
+        error=True,
+    ),
+    Case("tensordot-neg", lambda L, a, b: L.tensordot(a, b, dims=([-1], [-2])), [R(2, 3), R(3, 2)]),
+    Case(
+        "tensordot-size-error", lambda L, a, b: L.tensordot(a, b, 1), [R(2, 3), R(4, 5)], error=True
+    ),
+    Case("tensordot-neg-error", lambda L, a, b: L.tensordot(a, b, -1), [R(2, 3), R(3)], error=True),
+    Case("addmv", lambda L, i, m, v: L.addmv(i, m, v), [R(3), R(3, 4), R(4)]),
+    Case(
+        "addmv-scaled",
+        lambda L, i, m, v: L.addmv(i, m, v, beta=0.5, alpha=-2.0),
+        [R(1), R(3, 4), R(4)],
+    ),
+    Case(
+        "addmv-beta0-nan",
+        lambda L, i, m, v: L.addmv(i, m, v, beta=0),
+        [np.full(3, np.nan), R(3, 4), R(4)],
+        grad=False,  # PyTorch gives the ignored input a zero gradient, nanotorch none
+    ),
+    Case("addmv-method", lambda L, i, m, v: i.addmv(m, v), [R(3), R(3, 2), R(2)]),
+    Case("addmv-error", lambda L, i, m, v: L.addmv(i, m, v), [R(3), R(3, 4), R(3)], error=True),
+    Case("addr", lambda L, i, a, b: L.addr(i, a, b), [R(3, 4), R(3), R(4)]),
+    Case("addr-scaled", lambda L, i, a, b: L.addr(i, a, b, beta=2, alpha=0.5), [R(4), R(3), R(4)]),
+    Case("addr-method", lambda L, i, a, b: i.addr(a, b), [R(2, 2), R(2), R(2)]),
+    Case("addr-error", lambda L, i, a, b: L.addr(i, a, b), [R(3, 4), R(3, 1), R(4)], error=True),
+    Case(
+        "chain_matmul",
+        lambda L, a, b, c: L.chain_matmul(a, b, c),
+        [R(2, 3), R(3, 4), R(4, 2)],
+        marks=[pytest.mark.filterwarnings("ignore:torch.chain_matmul is deprecated")],
+    ),
+    Case(
+        "chain_matmul-one",
+        lambda L, a: L.chain_matmul(a),
+        [R(2, 3)],
+        marks=[pytest.mark.filterwarnings("ignore:torch.chain_matmul is deprecated")],
+    ),
+    Case(
+        "chain_matmul-3d-error",
+        lambda L, a, b: L.chain_matmul(a, b),
+        [R(2, 2, 2), R(2, 2)],
+        error=True,
+        marks=[pytest.mark.filterwarnings("ignore:torch.chain_matmul is deprecated")],
+    ),
+    *[
+        Case(f"matrix_power-{n}", lambda L, a, n=n: L.matrix_power(a, n), [_wellcond(3)], **LOOSE)
+        for n in (0, 1, 2, 5, -1, -3)
+    ],
+    Case("matrix_power-batched", lambda L, a: a.matrix_power(3), [R(2, 3, 3)], **LOOSE),
+    Case(
+        "matrix_power-int",
+        lambda L, a: L.matrix_power(a, 3),
+        [np.arange(4, dtype=np.int64).reshape(2, 2)],
+    ),
+    Case(
+        "matrix_power-int-negative-error",
+        lambda L, a: L.matrix_power(a, -1),
+        [np.arange(4, dtype=np.int64).reshape(2, 2)],
+        error=True,
+    ),
+    Case("matrix_power-nonsquare-error", lambda L, a: L.matrix_power(a, 2), [R(2, 3)], error=True),
+    Case("matrix_power-linalg", lambda L, a: L.linalg.matrix_power(a, -2), [_wellcond(2)], **LOOSE),
+    Case(
+        "multi_dot",
+        lambda L, a, b, c: L.linalg.multi_dot([a, b, c]),
+        [R(3), R(3, 4), R(4)],
+    ),
+    Case("multi_dot-mats", lambda L, a, b: L.linalg.multi_dot([a, b]), [R(2, 3), R(3, 4)]),
+    Case("multi_dot-one-error", lambda L, a: L.linalg.multi_dot([a]), [R(2, 3)], error=True),
+]
+
+
+@pytest.mark.parametrize(("case", "dtype"), params(CASES))
+def test_math_breadth_matches_torch(case: Case, dtype: str) -> None:
+    run_case(case, dtype)
