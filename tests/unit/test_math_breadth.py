@@ -1,0 +1,220 @@
+"""Bad input to the math breadth ops (nanotorch/ops/math_breadth.py and the linalg and
+window additions) raises the class PyTorch raises, with a message that names the op, the
+shapes, dtypes or values involved, and the fix. One row per error: (id, call, class, regex)."""
+
+from __future__ import annotations
+
+import pytest
+
+import nanotorch as nt
+
+
+def _f(*shape, device, dtype=None):
+    return nt.ones(*shape, device=device, dtype=dtype)
+
+
+ERRORS = [
+    (
+        "quantile-q-range",
+        lambda d: nt.quantile(_f(3, device=d), 1.5),
+        RuntimeError,
+        r"quantile: q must be in the range \[0, 1\] but got 1.5",
+    ),
+    (
+        "quantile-q-tensor-range",
+        lambda d: nt.quantile(_f(3, device=d), nt.tensor([0.5, 2.0], device=d)),
+        RuntimeError,
+        r"quantile: q values must be in the range \[0, 1\]",
+    ),
+    (
+        "quantile-empty",
+        lambda d: nt.nanquantile(_f(0, device=d), 0.5),
+        RuntimeError,
+        r"nanquantile: input tensor must be non-empty, got shape \(0,\)",
+    ),
+    (
+        "quantile-int",
+        lambda d: nt.quantile(nt.arange(3, device=d), 0.5),
+        TypeError,
+        r"quantile: input must be float32 or float64, got .*int64.*\.float\(\)",
+    ),
+    (
+        "quantile-mode",
+        lambda d: nt.quantile(_f(3, device=d), 0.5, interpolation="cubic"),
+        RuntimeError,
+        r"quantile: interpolation must be one of linear, lower.*'cubic'",
+    ),
+    (
+        "quantile-q-dtype",
+        lambda d: nt.quantile(_f(3, device=d), nt.tensor([0.5], dtype=nt.float64, device=d)),
+        RuntimeError,
+        r"quantile: q tensor must have the input's dtype .*float32.*float64",
+    ),
+    (
+        "quantile-q-2d",
+        lambda d: nt.quantile(_f(3, device=d), _f(1, 1, device=d) * 0.5),
+        RuntimeError,
+        r"quantile: q must be a scalar or a 1-D tensor, got shape \(1, 1\)",
+    ),
+    (
+        "quantile-dim",
+        lambda d: nt.quantile(_f(3, 2, device=d), 0.5, dim=2),
+        IndexError,
+        r"quantile: dim 2 is out of range for a tensor of rank 2",
+    ),
+    (
+        "logaddexp2-int",
+        lambda d: nt.logaddexp2(nt.arange(3, device=d), _f(3, device=d)),
+        RuntimeError,
+        r"logaddexp2: not implemented for .*int64.*\(input\).*\.float\(\)",
+    ),
+    (
+        "dist-int",
+        lambda d: nt.dist(nt.arange(3, device=d), nt.arange(3, device=d)),
+        RuntimeError,
+        r"dist: input must be floating point, got .*int64",
+    ),
+    (
+        "dist-shapes",
+        lambda d: nt.dist(_f(2, device=d), _f(3, device=d)),
+        RuntimeError,
+        r"\(2,\) and \(3,\)",
+    ),
+    (
+        "vdot-size",
+        lambda d: nt.vdot(_f(2, device=d), _f(3, device=d)),
+        RuntimeError,
+        r"vdot: inconsistent tensor size: 2 and 3 elements",
+    ),
+    (
+        "vdot-ndim",
+        lambda d: nt.vdot(_f(2, 2, device=d), _f(2, device=d)),
+        RuntimeError,
+        r"vdot: expects 1-D tensors, got shapes \(2, 2\) and \(2,\)",
+    ),
+    (
+        "vdot-dtype",
+        lambda d: nt.vdot(_f(2, device=d), _f(2, device=d, dtype=nt.float64)),
+        RuntimeError,
+        r"vdot: expected both vectors to have the same dtype.*float32.*float64.*\.to\(\)",
+    ),
+    (
+        "inner-last",
+        lambda d: nt.inner(_f(2, device=d), _f(3, device=d)),
+        RuntimeError,
+        r"inner: the last dimension must match .* \(2,\) and \(3,\)",
+    ),
+    (
+        "tensordot-size",
+        lambda d: nt.tensordot(_f(2, 3, device=d), _f(4, 5, device=d), 1),
+        RuntimeError,
+        r"tensordot: contracted dimensions need to match, but a has size 3 in dim 1",
+    ),
+    (
+        "tensordot-negative",
+        lambda d: nt.tensordot(_f(2, device=d), _f(2, device=d), -1),
+        RuntimeError,
+        r"tensordot: expects dims >= 0, but got dims=-1",
+    ),
+    (
+        "tensordot-int-pair",
+        lambda d: nt.tensordot(_f(2, 3, device=d), _f(3, 2, device=d), (1, 0)),
+        TypeError,
+        r"tensordot: dims for a must be a list of ints.*dims=\(\[1\], \[0\]\)",
+    ),
+    (
+        "tensordot-dim",
+        lambda d: nt.tensordot(_f(2, device=d), _f(2, device=d), ([1], [0])),
+        IndexError,
+        r"tensordot \(a\): dim 1 is out of range for a tensor of rank 1",
+    ),
+    (
+        "addmv-size",
+        lambda d: nt.addmv(_f(3, device=d), _f(3, 4, device=d), _f(3, device=d)),
+        RuntimeError,
+        r"addmv: size mismatch, mat of shape \(3, 4\) and vec of shape \(3,\)",
+    ),
+    (
+        "addmv-input",
+        lambda d: nt.addmv(_f(2, device=d), _f(3, 4, device=d), _f(4, device=d)),
+        RuntimeError,
+        r"addmv: input of shape \(2,\) does not broadcast to the product's shape \(3,\)",
+    ),
+    (
+        "addr-ndim",
+        lambda d: nt.addr(_f(3, 4, device=d), _f(3, 1, device=d), _f(4, device=d)),
+        RuntimeError,
+        r"addr: vec1 must be 1-D, got shape \(3, 1\)",
+    ),
+    (
+        "chain_matmul-none",
+        lambda d: nt.chain_matmul(),
+        RuntimeError,
+        r"chain_matmul: expected one or more matrices",
+    ),
+    (
+        "chain_matmul-3d",
+        lambda d: nt.chain_matmul(_f(2, 2, 2, device=d), _f(2, 2, device=d)),
+        RuntimeError,
+        r"chain_matmul: matrix 0 has 3 dims \(shape \(2, 2, 2\)\); every argument must be 2-D",
+    ),
+    (
+        "chain_matmul-fit",
+        lambda d: nt.chain_matmul(_f(2, 3, device=d), _f(2, 2, device=d)),
+        RuntimeError,
+        r"chain_matmul: matrix 0 and matrix 1 cannot be multiplied .*\(2, 3\) and \(2, 2\)",
+    ),
+    (
+        "multi_dot-one",
+        lambda d: nt.linalg.multi_dot([_f(2, 2, device=d)]),
+        RuntimeError,
+        r"multi_dot: expected at least 2 tensors but got 1",
+    ),
+    (
+        "multi_dot-3d",
+        lambda d: nt.linalg.multi_dot([_f(2, 2, device=d), _f(2, 2, 2, device=d)]),
+        RuntimeError,
+        r"multi_dot: the last tensor must be 1D or 2D but got 3D",
+    ),
+    (
+        "matrix_power-square",
+        lambda d: nt.matrix_power(_f(2, 3, device=d), 2),
+        RuntimeError,
+        r"matrix_power: A must be batches of square matrices, got shape \(2, 3\)",
+    ),
+    (
+        "matrix_power-n",
+        lambda d: nt.matrix_power(_f(2, 2, device=d), 1.5),
+        TypeError,
+        r"matrix_power: n must be an int, got float 1.5",
+    ),
+    (
+        "matrix_power-int-negative",
+        lambda d: nt.matrix_power(nt.arange(4, device=d).reshape(2, 2), -1),
+        RuntimeError,
+        r"matrix_power: a negative power inverts A, which needs a floating tensor.*int64",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("call", "klass", "pattern"), [pytest.param(*row[1:], id=row[0]) for row in ERRORS]
+)
+def test_math_breadth_bad_input_names_op_and_fix(device, call, klass, pattern):
+    with pytest.raises(klass, match=pattern):
+        call(device)
+
+
+def test_math_breadth_matrix_power_zero_is_identity_linked_to_a(device):
+    # A^0 is the identity whatever A holds (NaNs too), yet part of the graph, as PyTorch's.
+    a = nt.tensor([[float("nan"), 1.0], [2.0, 3.0]], device=device, requires_grad=True)
+    out = nt.matrix_power(a, 0)
+    assert out.requires_grad
+    assert out.cpu().tolist() == [[1.0, 0.0], [0.0, 1.0]]
+    out.sum().backward()
+    assert a.grad.cpu().tolist() == [[0.0, 0.0], [0.0, 0.0]]
+
+
+def test_math_breadth_quantile_method_takes_axis_alias(device):
+    x = nt.tensor([[1.0, 5.0], [3.0, 7.0]], device=device)
+    assert x.quantile(0.5, axis=0, keepdims=True).cpu().tolist() == [[2.0, 6.0]]
