@@ -1,8 +1,8 @@
 """``nanotorch.linalg``: norms and matrix functions under PyTorch's names (``torch.linalg``):
 ``vector_norm``, ``matrix_norm`` and ``norm`` (which picks one of them by ``ord`` and ``dim``
 as PyTorch does); ``det``, ``slogdet``, ``inv``, ``solve``, ``cholesky``, ``qr``, ``svd``,
-``svdvals``, ``eigh``, ``eigvalsh``, ``pinv``, ``matrix_rank``, ``cross``, ``matrix_power``
-and ``multi_dot``.
+``svdvals``, ``eigh``, ``eigvalsh``, ``pinv``, ``matrix_rank``, ``cross``, ``matrix_power``,
+``multi_dot`` and ``vander``.
 
 The ops themselves live in the scan family (``nanotorch/ops/scan.py``, the norms), in
 ``nanotorch/ops/linalg_decomp.py`` and in ``nanotorch/ops/math_breadth.py`` (the rest); this
@@ -32,6 +32,7 @@ from nanotorch.ops.linalg_decomp import (
 )
 from nanotorch.ops.linalg_extra import cross as _cross
 from nanotorch.ops.math_breadth import matrix_power, multi_dot
+from nanotorch.ops.numeric import linalg_vander as vander
 from nanotorch.ops.scan import linalg_norm as norm
 from nanotorch.ops.scan import matrix_norm, vector_norm
 from nanotorch.tensor import Tensor
@@ -60,5 +61,6 @@ __all__ = [
     "solve",
     "svd",
     "svdvals",
+    "vander",
     "vector_norm",
 ]

@@ -1831,6 +1831,13 @@ _DELEGATED_METHODS = (
     "addmv",
     "addr",
     "matrix_power",
+    # ops/numeric.py
+    "cov",
+    "corrcoef",
+    "histogram",
+    "isreal",
+    "frexp",
+    "nextafter",
 )
 
 

@@ -228,3 +228,217 @@ SPECS = [
         ],
     ),
 ]
+
+
+# --------------------------------------------------- numeric helpers (ops/numeric.py)
+def _np_cov(x, *, correction=1, fweights=None, aweights=None):
+    out = np.cov(x, ddof=correction, fweights=fweights, aweights=aweights)
+    return np.asarray(out, dtype=np.result_type(x, aweights if aweights is not None else x))
+
+
+def _np_gradient(x, *, spacing=1, dim=None, edge_order=1):
+    dims = tuple(range(x.ndim)) if dim is None else (dim,) if isinstance(dim, int) else dim
+    steps = spacing if isinstance(spacing, (list, tuple)) else [spacing] * len(dims)
+    out = np.gradient(x, *steps, axis=dims, edge_order=edge_order)
+    return tuple(out) if isinstance(out, (list, tuple)) else (out,)
+
+
+def _np_pdist(x, p=2.0):
+    i, j = np.triu_indices(x.shape[0], 1)
+    d = np.abs(x[i] - x[j])
+    if np.isinf(p):
+        return d.max(-1) if d.size else np.zeros(0, x.dtype)
+    return (d**p).sum(-1) ** (1.0 / p)
+
+
+def _np_combinations(x, r=2, with_replacement=False):
+    import itertools
+
+    if r == 0:
+        return x[:0]
+    pick = itertools.combinations_with_replacement if with_replacement else itertools.combinations
+    rows = list(pick(range(x.shape[0]), r))
+    return x[np.asarray(rows, dtype=np.int64).reshape(-1, r)]
+
+
+def _np_unravel(idx, shape):
+    shape = (shape,) if isinstance(shape, int) else tuple(shape)
+    out, stride = [], 1
+    for s in reversed(shape):
+        out.append((idx // stride) % s)
+        stride *= s
+    return tuple(reversed(out))
+
+
+def _np_histogram(x, bins, *, range=None, weight=None, density=False):  # noqa: A002
+    lo, hi = range if range is not None else (x.min(), x.max())
+    if lo == hi:
+        lo, hi = lo - 0.5, hi + 0.5
+    hist, edges = np.histogram(x, bins, range=(lo, hi), weights=weight, density=density)
+    return hist.astype(x.dtype), edges.astype(x.dtype)
+
+
+_fw = np.array([1, 3, 2, 1], dtype=np.int64)
+
+SPECS += [
+    OpSpec(
+        "cov",
+        _np_cov,
+        [
+            Case(randn(3, 5), id="rows"),
+            Case(randn(6), id="1d"),
+            Case(randn(2, 4), correction=0, id="correction0"),
+            Case(randn(3, 2), transposed=(0,), id="transposed"),
+        ],
+    ),
+    OpSpec(
+        "cov",
+        lambda x, fw, aw, correction=1: _np_cov(x, correction=correction, fweights=fw, aweights=aw),
+        [
+            Case(randn(2, 4), _fw, np.abs(randn(4)) + 0.5, id="both"),
+            Case(randn(2, 4), _fw, np.abs(randn(4)) + 0.5, correction=0, id="both-corr0"),
+            Case(randn(2, 4), _fw, np.abs(randn(4)) + 0.5, correction=2, id="both-corr2"),
+        ],
+        fn=lambda x, fw, aw, correction=1: nt.cov(
+            x, correction=correction, fweights=fw, aweights=aw
+        ),
+    ),
+    OpSpec(
+        "cov",
+        lambda x, fw: _np_cov(x, fweights=fw),
+        [Case(randn(2, 4), _fw, id="fweights")],
+        fn=lambda x, fw: nt.cov(x, fweights=fw),
+    ),
+    OpSpec(
+        "corrcoef",
+        lambda x: np.asarray(np.corrcoef(x)),
+        [Case(randn(3, 5)), Case(randn(2, 4), transposed=(0,), id="transposed")],
+    ),
+    OpSpec("corrcoef", lambda x: np.asarray(np.corrcoef(x)), [Case(randn(5), id="1d")], grad=False),
+    OpSpec(
+        "gradient",
+        _np_gradient,
+        [
+            Case(randn(6), id="1d"),
+            Case(randn(3, 4), spacing=0.5, id="2d-scalar-step"),
+            Case(randn(3, 4), spacing=[2.0], dim=1, edge_order=2, id="edge2"),
+            Case(randn(4, 3), spacing=[1.5, 0.5], dim=[1, 0], id="dims"),
+            Case(randn(3, 4), transposed=(0,), id="transposed"),
+        ],
+    ),
+    OpSpec(
+        "gradient",
+        lambda x, c, edge_order=1: _np_gradient(x, spacing=[c], dim=0, edge_order=edge_order),
+        [
+            Case(randn(5, 2), np.array([0.0, 0.5, 1.5, 2.0, 3.5]), id="coords"),
+            Case(randn(5), np.array([0.0, 1.0, 1.5, 3.0, 3.2]), edge_order=2, id="coords-edge2"),
+        ],
+        fn=lambda x, c, edge_order=1: nt.gradient(x, spacing=[c], dim=0, edge_order=edge_order),
+    ),
+    OpSpec(
+        "vander",
+        lambda x, N=None, increasing=False: np.vander(x, N, increasing),
+        [
+            Case(randn(4)),
+            Case(randn(3), 5, id="wide"),
+            Case(randn(3), 2, True, id="increasing"),
+            Case(randn(0), id="empty"),
+            Case(np.array([0.0, 1.5, -2.0]), id="zero"),
+        ],
+    ),
+    OpSpec(
+        "pdist",
+        _np_pdist,
+        [
+            Case(randn(4, 3), id="p2"),
+            Case(randn(4, 3), 1.0, id="p1"),
+            Case(randn(3, 2), 3.0, id="p3"),
+            Case(distinct(3, 4), float("inf"), id="pinf"),
+            Case(randn(1, 3), id="one-row"),
+            Case(randn(3, 4), transposed=(0,), id="transposed"),
+        ],
+    ),
+    OpSpec(
+        "histogram",
+        _np_histogram,
+        [
+            Case(randn(20), 5, id="count"),
+            Case(randn(4, 5), 4, range=(-1.0, 1.0), id="range"),
+            Case(randn(10), 3, density=True, id="density"),
+            Case(np.ones(3), 2, id="one-value"),
+        ],
+        grad=False,
+    ),
+    OpSpec(
+        "histogram",
+        lambda x, w: _np_histogram(x, 3, weight=w),
+        [Case(randn(10), np.abs(randn(10)), id="weight")],
+        fn=lambda x, w: nt.histogram(x, 3, weight=w),
+        grad=False,
+    ),
+    OpSpec(
+        "histogram",
+        lambda x, edges: _np_histogram(x, edges),
+        [Case(randn(12), np.array([-2.0, -0.5, 0.0, 1.0, 3.0]), id="edges")],
+        grad=False,
+    ),
+    OpSpec(
+        "isin",
+        lambda a, b, invert=False: np.isin(a, b, invert=invert),
+        [
+            Case(np.array([[1, 2], [3, 4]]), np.array([2, 4, 7]), id="ints"),
+            Case(np.array([1.5, 2.0, np.nan]), np.array([2.0, np.nan]), id="floats-nan"),
+            Case(np.array([1, 2, 3]), np.array([2]), invert=True, id="invert"),
+            Case(np.zeros(0, dtype=np.int64), np.array([1]), id="empty"),
+        ],
+        grad=False,
+    ),
+    OpSpec(
+        "isreal",
+        np.isreal,
+        [Case(randn(2, 3)), Case(np.array([1, 2])), Case(randn(0), id="empty")],
+        grad=False,
+    ),
+    OpSpec(
+        "combinations",
+        _np_combinations,
+        [
+            Case(randn(4), id="r2"),
+            Case(randn(4), 3, id="r3"),
+            Case(randn(3), 2, True, id="replacement"),
+            Case(randn(2), 3, id="r-too-big"),
+            Case(randn(3), 0, id="r0"),
+        ],
+    ),
+    OpSpec(
+        "unravel_index",
+        _np_unravel,
+        [
+            Case(np.array([0, 5, 11, 7]), (3, 4), id="2d"),
+            Case(np.array([[3, -1], [24, 9]]), (2, 3, 4), id="wrap"),
+            Case(np.array(4), 6, id="0d"),
+        ],
+        grad=False,
+    ),
+    OpSpec(
+        "frexp",
+        np.frexp,
+        [Case(randn(3, 4) * 100), Case(randn(), id="0d"), Case(randn(0), id="empty")],
+    ),
+    OpSpec(
+        "frexp",
+        np.frexp,
+        [Case(np.array([0.0, -0.0, np.inf, -np.inf, 1.0, 0.5, -4.0]), id="special")],
+        grad=False,
+    ),
+    OpSpec(
+        "nextafter",
+        np.nextafter,
+        [
+            Case(randn(3, 4), randn(3, 4)),
+            Case(randn(3, 1), randn(1, 4), id="bcast"),
+            Case(randn(0, 3), randn(3), id="empty"),
+            Case(randn(3, 4), randn(3, 4), transposed=(0,), id="transposed"),
+        ],
+    ),
+]

@@ -194,6 +194,135 @@ ERRORS = [
         RuntimeError,
         r"matrix_power: a negative power inverts A, which needs a floating tensor.*int64",
     ),
+    (
+        "cov-3d",
+        lambda d: nt.cov(_f(2, 2, 2, device=d)),
+        RuntimeError,
+        r"cov: expected input to have two or fewer dimensions .* 3 dimensions "
+        r"\(shape \(2, 2, 2\)\)",
+    ),
+    (
+        "cov-fweights-float",
+        lambda d: nt.cov(_f(2, 3, device=d), fweights=_f(3, device=d)),
+        RuntimeError,
+        r"cov: expected fweights to have an integral dtype, got .*float32.*aweights",
+    ),
+    (
+        "cov-fweights-negative",
+        lambda d: nt.cov(_f(2, 3, device=d), fweights=nt.tensor([1, -1, 2], device=d)),
+        RuntimeError,
+        r"cov: fweights cannot be negative",
+    ),
+    (
+        "cov-aweights-size",
+        lambda d: nt.cov(_f(2, 3, device=d), aweights=_f(2, device=d)),
+        RuntimeError,
+        r"cov: expected aweights to have the same numel as there are observations in the "
+        r"input \(3\), got 2",
+    ),
+    (
+        "gradient-size",
+        lambda d: nt.gradient(_f(2, device=d), edge_order=2),
+        RuntimeError,
+        r"gradient: expected each dimension size to be at least edge_order\+1 \(3\), got size 2",
+    ),
+    (
+        "gradient-spacing-count",
+        lambda d: nt.gradient(_f(2, 3, device=d), spacing=[1.0]),
+        RuntimeError,
+        r"gradient: expected spacing .* a list of length 2 \(one per dim\), got a list of "
+        r"length 1",
+    ),
+    (
+        "gradient-coords",
+        lambda d: nt.gradient(_f(4, device=d), spacing=[_f(3, device=d)]),
+        RuntimeError,
+        r"gradient: the coordinates for dim 0 must be 1-D with 4 points, got shape \(3,\)",
+    ),
+    (
+        "vander-2d",
+        lambda d: nt.vander(_f(2, 2, device=d)),
+        RuntimeError,
+        r"vander: x must be a one-dimensional tensor, got shape \(2, 2\)",
+    ),
+    (
+        "vander-N",
+        lambda d: nt.vander(_f(2, device=d), N=-1),
+        RuntimeError,
+        r"vander: N must be a non-negative int, got -1",
+    ),
+    (
+        "pdist-3d",
+        lambda d: nt.pdist(_f(2, 2, 2, device=d)),
+        RuntimeError,
+        r"pdist: only supports 2D tensors, got 3D",
+    ),
+    (
+        "pdist-p",
+        lambda d: nt.pdist(_f(2, 2, device=d), -1),
+        RuntimeError,
+        r"pdist: only supports non-negative p values, got -1",
+    ),
+    (
+        "histogram-int",
+        lambda d: nt.histogram(nt.arange(3, device=d), 2),
+        RuntimeError,
+        r"histogram: input must be floating point, got .*int64",
+    ),
+    (
+        "histogram-range",
+        lambda d: nt.histogram(_f(3, device=d), 2, range=(1.0, 0.0)),
+        RuntimeError,
+        r"histogram: max must be larger than min, got range \(1.0, 0.0\); swap them",
+    ),
+    (
+        "histogram-weight",
+        lambda d: nt.histogram(_f(3, device=d), 2, weight=_f(2, device=d)),
+        RuntimeError,
+        r"histogram: weight of shape \(2,\) must have the input's shape \(3,\)",
+    ),
+    (
+        "isin-scalars",
+        lambda d: nt.isin(1, 2),
+        TypeError,
+        r"isin: at least one of elements and test_elements must be a Tensor, got int and int",
+    ),
+    (
+        "combinations-2d",
+        lambda d: nt.combinations(_f(2, 2, device=d)),
+        RuntimeError,
+        r"combinations: expects a 1-D vector, but got shape \(2, 2\)",
+    ),
+    (
+        "combinations-r",
+        lambda d: nt.combinations(_f(3, device=d), -1),
+        RuntimeError,
+        r"combinations: r must be a non-negative int, got -1",
+    ),
+    (
+        "unravel_index-float",
+        lambda d: nt.unravel_index(_f(2, device=d), (2, 3)),
+        TypeError,
+        r"unravel_index: expected 'indices' to be an integer dtype, got .*float32",
+    ),
+    (
+        "unravel_index-shape",
+        lambda d: nt.unravel_index(nt.arange(2, device=d), (2, -3)),
+        RuntimeError,
+        r"unravel_index: 'shape' cannot have negative values, got \(2, -3\)",
+    ),
+    (
+        "frexp-int",
+        lambda d: nt.frexp(nt.arange(2, device=d)),
+        RuntimeError,
+        r"frexp: only supports floating-point dtypes, got .*int64.*\.float\(\)",
+    ),
+    (
+        "nextafter-int",
+        lambda d: nt.nextafter(nt.arange(2, device=d), nt.arange(2, device=d)),
+        RuntimeError,
+        r"nextafter: input must be floating point, got .*int64",
+    ),
 ]
 
 
