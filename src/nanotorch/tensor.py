@@ -1838,6 +1838,11 @@ _DELEGATED_METHODS = (
     "isreal",
     "frexp",
     "nextafter",
+    # ops/special_functions.py (polygamma is written out: its order comes first)
+    "i0",
+    "mvlgamma",
+    "igamma",
+    "igammac",
 )
 
 
@@ -1850,7 +1855,16 @@ def _delegate(name: str) -> Callable[..., Any]:
     return method
 
 
+def _polygamma_method(self: Tensor, n: int) -> Tensor:
+    """``x.polygamma(n)`` is ``nanotorch.polygamma(n, x)``: the order comes first in the
+    function and second in the method, as in PyTorch."""
+    return _ops.polygamma(n, self)
+
+
 def _install_delegated_methods() -> None:
+    if "polygamma" not in Tensor.__dict__:
+        _polygamma_method.__name__ = _polygamma_method.__qualname__ = "polygamma"
+        Tensor.polygamma = _polygamma_method  # type: ignore[attr-defined]
     for name in _DELEGATED_METHODS:
         if name not in Tensor.__dict__:  # a hand-written method keeps its own signature
             getattr(_ops, name)  # a name here that is not an op fails at import, loudly

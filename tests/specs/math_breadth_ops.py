@@ -442,3 +442,120 @@ SPECS += [
         ],
     ),
 ]
+
+
+# ------------------------------------------- special functions (ops/special_functions.py)
+def _np_bessel_i0(x):
+    # The power series, summed far past convergence for |x| < 20 (the spec's range).
+    x = np.asarray(x, dtype=np.float64)
+    q, term, total = x * x / 4.0, np.ones_like(x), np.ones_like(x)
+    for k in range(1, 120):
+        term = term * q / (k * k)
+        total = total + term
+    return total
+
+
+def _np_polygamma(n, x):
+    # psi^(n)(x) = (-1)^(n+1) n! sum_k (x + k)^-(n+1): the sum to 20000 terms plus the
+    # integral of the rest (accurate to about 1e-12 for n >= 1, x > 0).
+    import math
+
+    x = np.asarray(x, dtype=np.float64)
+    k = np.arange(20000, dtype=np.float64)
+    s = ((x[..., None] + k) ** -(n + 1.0)).sum(-1)
+    tail_at = x + 20000.0
+    s = s + tail_at ** (-float(n)) / n - 0.5 * tail_at ** (-(n + 1.0))
+    return (-1) ** (n + 1) * math.factorial(n) * s
+
+
+def _np_mvlgamma(x, p):
+    import math
+
+    lg = np.vectorize(math.lgamma, otypes=[np.float64])
+    return sum(lg(x - i / 2) for i in range(p)) + p * (p - 1) / 4 * math.log(math.pi)
+
+
+def _np_igamma(a, x, upper=False):
+    import math
+
+    def one(a_, x_):
+        # Series for P; 1 - P for Q (the spec's arguments keep Q well away from 0).
+        term = total = 1.0 / a_
+        for n in range(1, 400):
+            term *= x_ / (a_ + n)
+            total += term
+        p = total * math.exp(a_ * math.log(x_) - x_ - math.lgamma(a_))
+        return 1.0 - p if upper else p
+
+    return np.vectorize(one, otypes=[np.float64])(a, x)
+
+
+def _pos(*shape: int) -> np.ndarray:
+    return np.asarray(_rng.uniform(0.5, 3.0, shape))
+
+
+SPECS += [
+    OpSpec(
+        "i0",
+        _np_bessel_i0,
+        [
+            Case(randn(3, 4) * 3),
+            Case(randn(), id="0d"),
+            Case(randn(0), id="empty"),
+            Case(randn(3, 4), transposed=(0,), id="transposed"),
+        ],
+        gradgrad=True,
+    ),
+    # Values from 0 to 19 (where both series meet their limits); forward only, since the
+    # finite differences of a sum dominated by I0(19) ~ 1.6e7 cannot resolve the small slopes.
+    OpSpec(
+        "i0",
+        _np_bessel_i0,
+        [Case(np.array([0.0, 1e-3, -7.5, 12.0, 19.0]), id="range")],
+        grad=False,
+    ),
+    OpSpec(
+        "polygamma",
+        _np_polygamma,
+        [
+            Case(1, _pos(3, 4), id="n1"),
+            Case(2, _pos(5), id="n2"),
+            Case(3, _pos(2, 3), transposed=(1,), id="n3-transposed"),
+            Case(4, np.array([0.7, 1.0, 12.5, 40.0]), id="n4-range"),
+            Case(2, _pos(), id="0d"),
+            Case(2, _pos(0), id="empty"),
+        ],
+        gradgrad=True,
+        rtol=1e-4,
+    ),
+    OpSpec(
+        "mvlgamma",
+        _np_mvlgamma,
+        [
+            Case(_pos(3, 4) + 1.5, 3, id="p3"),
+            Case(_pos(4) + 0.1, 1, id="p1"),
+            Case(_pos(), 2, id="0d"),
+            Case(_pos(0), 4, id="empty"),
+            Case(_pos(3, 4) + 2.0, 4, transposed=(0,), id="transposed"),
+        ],
+    ),
+    # The shape a is a constant (a list, made a tensor on the case's device): PyTorch has no
+    # derivative with respect to it, so gradcheck must not perturb it.
+    *[
+        OpSpec(
+            name,
+            lambda x, a, name=name: _np_igamma(np.asarray(a), x, upper=name == "igammac"),
+            [
+                Case(_pos(3, 4), _pos(3, 4).tolist(), id="series"),
+                Case(_pos(1, 4) + 3.0, _pos(3, 1).tolist(), id="bcast-fraction"),
+                Case(_pos(2, 3), float(_pos()), id="0d-a"),
+                Case(_pos(0, 3), _pos(3).tolist(), id="empty"),
+                Case(_pos(3, 4), _pos(3, 4).tolist(), transposed=(0,), id="transposed"),
+            ],
+            fn=lambda x, a, name=name: getattr(nt, name)(
+                nt.tensor(a, dtype=x.dtype, device=x.device), x
+            ),
+        )
+        for name in ("igamma", "igammac")
+    ],
+]

@@ -323,6 +323,42 @@ ERRORS = [
         RuntimeError,
         r"nextafter: input must be floating point, got .*int64",
     ),
+    (
+        "polygamma-negative",
+        lambda d: nt.polygamma(-1, _f(2, device=d)),
+        RuntimeError,
+        r"polygamma: polygamma\(n, x\) does not support negative n \(-1\)",
+    ),
+    (
+        "polygamma-float-n",
+        lambda d: nt.polygamma(1.0, _f(2, device=d)),
+        TypeError,
+        r"polygamma: n must be an int, got float 1.0",
+    ),
+    (
+        "mvlgamma-p",
+        lambda d: nt.mvlgamma(_f(2, device=d), 0),
+        RuntimeError,
+        r"mvlgamma: p has to be greater than or equal to 1, got 0",
+    ),
+    (
+        "igamma-int",
+        lambda d: nt.igamma(nt.arange(2, device=d), _f(2, device=d)),
+        RuntimeError,
+        r"igamma: not implemented for .*int64.* \(input\); call .float\(\)",
+    ),
+    (
+        "igammac-shapes",
+        lambda d: nt.igammac(_f(2, device=d), _f(3, device=d)),
+        RuntimeError,
+        r"igammac: shapes \(2,\) and \(3,\) cannot be broadcast",
+    ),
+    (
+        "igamma-scalar",
+        lambda d: nt.igamma(_f(2, device=d), 1.0),
+        TypeError,
+        r"igamma: other must be a Tensor, got float",
+    ),
 ]
 
 
@@ -347,3 +383,13 @@ def test_math_breadth_matrix_power_zero_is_identity_linked_to_a(device):
 def test_math_breadth_quantile_method_takes_axis_alias(device):
     x = nt.tensor([[1.0, 5.0], [3.0, 7.0]], device=device)
     assert x.quantile(0.5, axis=0, keepdims=True).cpu().tolist() == [[2.0, 6.0]]
+
+
+def test_math_breadth_igamma_has_no_gradient_for_its_shape_argument(device):
+    a = nt.tensor([1.0, 2.0], device=device, requires_grad=True)
+    x = nt.tensor([0.5, 3.0], device=device, requires_grad=True)
+    with pytest.raises(NotImplementedError, match=r"igammac: .* input \(the shape a\).*detach"):
+        nt.igammac(a, x).sum().backward()
+    nt.igammac(a.detach(), x).sum().backward()  # other alone: -x^(a-1) e^-x / Gamma(a)
+    expected = [-(0.5**0) * 2.718281828459045**-0.5, -(3.0**1) * 2.718281828459045**-3.0]
+    assert x.grad.cpu().tolist() == pytest.approx(expected, rel=1e-6)
