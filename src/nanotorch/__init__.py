@@ -78,6 +78,13 @@ from nanotorch.random import (
     set_rng_state,
 )
 from nanotorch.tensor import Tensor
+from nanotorch.windows import (
+    bartlett_window,
+    blackman_window,
+    hamming_window,
+    hann_window,
+    kaiser_window,
+)
 
 # The layers above the engine, importable as attributes (``nanotorch.nn.Linear``) like PyTorch.
 from nanotorch import data, linalg, nn, optim  # noqa: E402  (isort: skip)

@@ -565,3 +565,44 @@ def test_igamma_grad_wrt_input_raises_as_in_torch() -> None:
         torch.igamma(ta, tx).sum().backward()
     with pytest.raises(NotImplementedError, match="igamma: the derivative with respect to input"):
         nt.igamma(a, x).sum().backward()
+
+
+WINDOWS = ("bartlett_window", "blackman_window", "hamming_window", "hann_window", "kaiser_window")
+WINDOW_CASES = [
+    *[
+        Case(
+            f"{w}-{n}-{'periodic' if periodic else 'symmetric'}",
+            lambda L, w=w, n=n, periodic=periodic: getattr(L, w)(n, periodic),
+            [],
+        )
+        for w in WINDOWS
+        for n in (0, 1, 2, 5, 8)
+        for periodic in (True, False)
+    ],
+    *[Case(f"{w}-float64", lambda L, w=w: getattr(L, w)(6, dtype=L.float64), []) for w in WINDOWS],
+    *[
+        Case(
+            f"{w}-requires-grad",
+            lambda L, w=w: getattr(L, w)(4, requires_grad=True).requires_grad,
+            [],
+        )
+        for w in WINDOWS
+    ],
+    *[
+        Case(f"{w}-negative-error", lambda L, w=w: getattr(L, w)(-1), [], error=True)
+        for w in WINDOWS
+    ],
+    *[
+        Case(f"{w}-int-dtype-error", lambda L, w=w: getattr(L, w)(4, dtype=L.int64), [], error=True)
+        for w in WINDOWS
+    ],
+    Case("hamming_window-alpha-beta", lambda L: L.hamming_window(7, False, 0.6, 0.3), []),
+    Case("kaiser_window-beta", lambda L: L.kaiser_window(9, False, 5.0), []),
+    Case("kaiser_window-beta0", lambda L: L.kaiser_window(4, True, 0.0), []),
+    Case("kaiser_window-big-beta", lambda L: L.kaiser_window(16, True, 40.0, dtype=L.float64), []),
+]
+
+
+@pytest.mark.parametrize(("case", "dtype"), params(WINDOW_CASES))
+def test_windows_match_torch(case: Case, dtype: str) -> None:
+    run_case(case, dtype)

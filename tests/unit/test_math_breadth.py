@@ -359,6 +359,24 @@ ERRORS = [
         TypeError,
         r"igamma: other must be a Tensor, got float",
     ),
+    (
+        "hann_window-negative",
+        lambda d: nt.hann_window(-1, device=d),
+        RuntimeError,
+        r"hann_window: window_length must be non-negative, got -1",
+    ),
+    (
+        "kaiser_window-dtype",
+        lambda d: nt.kaiser_window(4, dtype=nt.int64, device=d),
+        RuntimeError,
+        r"kaiser_window: expected a floating point dtype, got .*int64.*float32",
+    ),
+    (
+        "bartlett_window-length",
+        lambda d: nt.bartlett_window(2.0, device=d),
+        TypeError,
+        r"bartlett_window: window_length must be an int, got float",
+    ),
 ]
 
 
@@ -393,3 +411,18 @@ def test_math_breadth_igamma_has_no_gradient_for_its_shape_argument(device):
     nt.igammac(a.detach(), x).sum().backward()  # other alone: -x^(a-1) e^-x / Gamma(a)
     expected = [-(0.5**0) * 2.718281828459045**-0.5, -(3.0**1) * 2.718281828459045**-3.0]
     assert x.grad.cpu().tolist() == pytest.approx(expected, rel=1e-6)
+
+
+@pytest.mark.parametrize(
+    "window",
+    ["bartlett_window", "blackman_window", "hamming_window", "hann_window", "kaiser_window"],
+)
+def test_math_breadth_window_is_built_on_the_device_asked(device, window):
+    make = getattr(nt, window)
+    out = make(7, dtype=nt.float64, device=device)
+    assert out.device == nt.device(device)
+    assert out.dtype == nt.float64 and tuple(out.shape) == (7,)
+    # The periodic window is the symmetric one of length N + 1 without its last point.
+    symmetric = make(8, periodic=False, dtype=nt.float64, device=device)
+    assert out.cpu().tolist() == pytest.approx(symmetric.cpu().tolist()[:7], abs=1e-15)
+    assert make(1, device=device).cpu().tolist() == [1.0]
