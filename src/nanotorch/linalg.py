@@ -2,11 +2,13 @@
 ``vector_norm``, ``matrix_norm`` and ``norm`` (which picks one of them by ``ord`` and ``dim``
 as PyTorch does); ``det``, ``slogdet``, ``inv``, ``solve``, ``cholesky``, ``qr``, ``svd``,
 ``svdvals``, ``eigh``, ``eigvalsh``, ``pinv``, ``matrix_rank``, ``cross``, ``matrix_power``,
-``multi_dot`` and ``vander``.
+``multi_dot``, ``vander``, ``matrix_exp``, ``solve_triangular``, ``lu_factor``, ``lu``,
+``lu_solve``, ``lstsq`` and ``vecdot``.
 
 The ops themselves live in the scan family (``nanotorch/ops/scan.py``, the norms), in
-``nanotorch/ops/linalg_decomp.py`` and in ``nanotorch/ops/math_breadth.py`` (the rest); this
-module only gives them their namespace. ``matrix_norm`` with ord 2, -2 or 'nuc' uses the
+``nanotorch/ops/linalg_decomp.py``, ``nanotorch/ops/linalg_solvers.py``,
+``nanotorch/ops/math_breadth.py`` and ``nanotorch/ops/numeric.py`` (the rest); this module
+only gives them their namespace. ``matrix_norm`` with ord 2, -2 or 'nuc' uses the
 singular values of the standard's ``linalg.svd`` (first derivatives only).
 
 >>> import nanotorch
@@ -31,6 +33,9 @@ from nanotorch.ops.linalg_decomp import (
     svdvals,
 )
 from nanotorch.ops.linalg_extra import cross as _cross
+from nanotorch.ops.linalg_solvers import linalg_lu as lu
+from nanotorch.ops.linalg_solvers import linalg_lu_solve as lu_solve
+from nanotorch.ops.linalg_solvers import lstsq, lu_factor, matrix_exp, solve_triangular, vecdot
 from nanotorch.ops.math_breadth import matrix_power, multi_dot
 from nanotorch.ops.numeric import linalg_vander as vander
 from nanotorch.ops.scan import linalg_norm as norm
@@ -45,6 +50,13 @@ def cross(input: Tensor, other: Tensor, dim: int = -1) -> Tensor:  # noqa: A002
 
 __all__ = [
     "cholesky",
+    "lstsq",
+    "lu",
+    "lu_factor",
+    "lu_solve",
+    "matrix_exp",
+    "solve_triangular",
+    "vecdot",
     "cross",
     "det",
     "eigh",

@@ -1843,6 +1843,13 @@ _DELEGATED_METHODS = (
     "mvlgamma",
     "igamma",
     "igammac",
+    # ops/linalg_solvers.py
+    "matrix_exp",
+    "lu",
+    "lu_solve",
+    "triangular_solve",
+    "cholesky_solve",
+    "cholesky_inverse",
 )
 
 

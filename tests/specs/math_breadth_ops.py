@@ -559,3 +559,246 @@ SPECS += [
         for name in ("igamma", "igammac")
     ],
 ]
+
+
+# ------------------------------------------------- solvers (ops/linalg_solvers.py)
+def _spd(n: int, *batch: int) -> np.ndarray:
+    a = randn(*batch, n, n)
+    return a @ np.swapaxes(a, -1, -2) + n * np.eye(n)
+
+
+def _lower(n: int, *batch: int) -> np.ndarray:
+    return np.tril(randn(*batch, n, n)) + 3 * np.eye(n)
+
+
+def _np_tri(a, upper, unit=False):
+    t = np.triu(a) if upper else np.tril(a)
+    if unit:
+        t = t - np.eye(a.shape[-1]) * np.diagonal(a, 0, -2, -1)[..., None, :] + np.eye(a.shape[-1])
+    return t
+
+
+def _np_solve(a, b):
+    return np.linalg.solve(a, b)
+
+
+def _np_lu(a):
+    """Packed LU with partial pivoting (the textbook loop, one matrix at a time)."""
+    a = np.array(a, dtype=np.float64)
+    out = np.empty_like(a)
+    pivs = np.empty(a.shape[:-2] + (min(a.shape[-2:]),), dtype=np.int32)
+    for idx in np.ndindex(a.shape[:-2]):
+        m = a[idx].copy()
+        for j in range(min(m.shape)):
+            p = j + int(np.argmax(np.abs(m[j:, j])))
+            m[[j, p]] = m[[p, j]]
+            pivs[idx + (j,)] = p + 1
+            if m[j, j] != 0:
+                m[j + 1 :, j] /= m[j, j]
+                m[j + 1 :, j + 1 :] -= np.outer(m[j + 1 :, j], m[j, j + 1 :])
+        out[idx] = m
+    return out, pivs
+
+
+def _np_expm(a):
+    # Eigen-decomposition of a symmetric matrix: exact for the spec's symmetric inputs.
+    w, v = np.linalg.eigh(a)
+    return (v * np.exp(w)[..., None, :]) @ np.swapaxes(v, -1, -2)
+
+
+def _np_lstsq(a, b):
+    return np.linalg.pinv(a) @ b
+
+
+SPECS += [
+    OpSpec(
+        "triangular_solve",
+        lambda b, a, upper=True, transpose=False, unitriangular=False: (
+            _np_solve(
+                np.swapaxes(_np_tri(a, upper, unitriangular), -1, -2)
+                if transpose
+                else _np_tri(a, upper, unitriangular),
+                b,
+            ),
+            a,
+        ),
+        [
+            Case(randn(3, 2), _lower(3).T.copy(), id="upper"),
+            Case(randn(3, 2), _lower(3), upper=False, id="lower"),
+            Case(randn(3, 1), _lower(3), upper=False, transpose=True, id="transpose"),
+            Case(randn(3, 2), randn(3, 3), unitriangular=True, id="unit"),
+            Case(randn(2, 3, 2), _lower(3), upper=False, id="bcast"),
+            Case(randn(3, 0), _lower(3), upper=False, id="empty"),
+            Case(randn(3, 2), _lower(3), upper=False, transposed=(1,), id="transposed"),
+        ],
+    ),
+    OpSpec(
+        "triangular_solve",
+        lambda a, b, upper, left=True, unitriangular=False: (
+            _np_solve(_np_tri(a, upper, unitriangular), b)
+            if left
+            else np.swapaxes(
+                _np_solve(
+                    np.swapaxes(_np_tri(a, upper, unitriangular), -1, -2), np.swapaxes(b, -1, -2)
+                ),
+                -1,
+                -2,
+            )
+        ),
+        [
+            Case(_lower(3), randn(3, 2), upper=False, id="linalg-lower"),
+            Case(_lower(3).T.copy(), randn(2, 3), upper=True, left=False, id="linalg-right"),
+            Case(randn(2, 3, 3), randn(3, 2), upper=True, unitriangular=True, id="linalg-unit"),
+        ],
+        fn=lambda a, b, **kw: nt.linalg.solve_triangular(a, b, **kw),
+    ),
+    OpSpec(
+        "cholesky_solve",
+        lambda b, low, upper=False: _np_solve(
+            np.swapaxes(low, -1, -2) @ low if upper else low @ np.swapaxes(low, -1, -2), b
+        ),
+        [
+            Case(randn(3, 2), _lower(3), id="lower"),
+            Case(randn(3, 2), _lower(3).T.copy(), upper=True, id="upper"),
+            Case(randn(2, 3, 1), _lower(3, 2), id="batched"),
+            Case(randn(3, 2), _lower(3), transposed=(0,), id="transposed"),
+        ],
+    ),
+    OpSpec(
+        "cholesky_inverse",
+        lambda low, upper=False: np.linalg.inv(
+            np.swapaxes(low, -1, -2) @ low if upper else low @ np.swapaxes(low, -1, -2)
+        ),
+        [
+            Case(_lower(3), id="lower"),
+            Case(_lower(3).T.copy(), upper=True, id="upper"),
+            Case(_lower(2, 2), id="batched"),
+            Case(_lower(3), transposed=(0,), id="transposed"),
+        ],
+    ),
+    OpSpec(
+        "matrix_exp",
+        _np_expm,
+        [
+            Case(_spd(3) / 4, id="small-norm"),
+            Case(_spd(3), id="scaled"),
+            Case(_spd(2, 2) / 3, id="batched"),
+            Case(np.zeros((3, 3)), id="zero"),
+            Case(randn(0, 2, 2), id="empty"),
+            Case(_spd(3) / 2, transposed=(0,), id="transposed"),
+        ],
+        gradgrad=True,
+        rtol=1e-4,
+    ),
+    OpSpec(
+        "matrix_exp",
+        lambda a: np.array([[np.exp(a[0, 0]), 0.0], [0.0, np.exp(a[1, 1])]]),
+        [Case(np.diag([1.5, -2.0]), id="diagonal")],
+        fn=lambda a: nt.linalg.matrix_exp(a),
+    ),
+    OpSpec(
+        "lu",
+        _np_lu,
+        [
+            Case(randn(4, 4), id="square"),
+            Case(randn(2, 3, 3), id="batched"),
+            Case(randn(3, 3), transposed=(0,), id="transposed"),
+        ],
+        gradgrad=True,
+    ),
+    OpSpec(
+        "lu",
+        _np_lu,
+        [
+            Case(randn(4, 3), id="tall"),
+            Case(randn(2, 4), id="wide"),
+            Case(np.array([[1.0, 2.0], [2.0, 4.0]]), id="singular"),
+            Case(randn(0, 3, 3), id="empty"),
+        ],
+        grad=False,
+    ),
+    OpSpec(
+        "lu_unpack",
+        lambda lu_, piv: _np_unpack(lu_, piv),
+        [
+            Case(*_np_lu(randn(3, 3)), id="square"),
+            Case(*_np_lu(randn(2, 4, 3)), id="tall-batched"),
+            Case(*_np_lu(randn(2, 4)), id="wide"),
+        ],
+        fn=lambda lu_, piv: nt.lu_unpack(lu_, piv.int()),
+    ),
+    OpSpec(
+        "lu_solve",
+        lambda b, lu_, piv: _np_solve(_np_recompose(lu_, piv), b),
+        [
+            Case(randn(3, 2), *_np_lu(randn(3, 3) + 2 * np.eye(3)), id="square"),
+            Case(randn(2, 3, 1), *_np_lu(randn(2, 3, 3) + 2 * np.eye(3)), id="batched"),
+        ],
+        fn=lambda b, lu_, piv: nt.lu_solve(b, lu_, piv.int()),
+    ),
+    OpSpec(
+        "lu_solve",
+        lambda a, b, left=True, adjoint=False: _np_lu_solve_ref(a, b, left, adjoint),
+        [
+            Case(randn(3, 3) + 2 * np.eye(3), randn(3, 2), id="linalg-left"),
+            Case(randn(3, 3) + 2 * np.eye(3), randn(3, 2), adjoint=True, id="linalg-adjoint"),
+            Case(randn(3, 3) + 2 * np.eye(3), randn(2, 3), left=False, id="linalg-right"),
+            Case(
+                randn(3, 3) + 2 * np.eye(3),
+                randn(2, 3),
+                left=False,
+                adjoint=True,
+                id="linalg-right-adjoint",
+            ),
+        ],
+        fn=lambda a, b, **kw: nt.linalg.lu_solve(*nt.linalg.lu_factor(a), b, **kw),
+    ),
+    OpSpec(
+        "lu",
+        lambda a: _np_unpack(*_np_lu(a)),
+        [Case(randn(3, 3), id="linalg-lu"), Case(randn(2, 3, 3), id="linalg-lu-batched")],
+        fn=lambda a: nt.linalg.lu(a),
+    ),
+    OpSpec(
+        "lu",
+        lambda a, b: _np_lstsq(a, b),
+        [
+            Case(randn(5, 3), randn(5, 2), id="lstsq-tall"),
+            Case(randn(2, 4), randn(2, 3), id="lstsq-wide"),
+            Case(randn(2, 4, 3), randn(2, 4, 1), id="lstsq-batched"),
+        ],
+        fn=lambda a, b: nt.linalg.lstsq(a, b).solution,
+        rtol=1e-4,
+    ),
+]
+
+
+def _np_perm(piv, m):
+    perm = np.arange(m)
+    for j, p in enumerate(piv):
+        perm[[j, p - 1]] = perm[[p - 1, j]]
+    out = np.zeros((m, m))
+    out[perm, np.arange(m)] = 1.0
+    return out
+
+
+def _np_unpack(lu_, piv):
+    m, n = lu_.shape[-2:]
+    k = min(m, n)
+    ps = np.empty(lu_.shape[:-2] + (m, m))
+    for idx in np.ndindex(lu_.shape[:-2]):
+        ps[idx] = _np_perm(piv[idx], m)
+    low = np.tril(lu_[..., :, :k], -1) + np.eye(m, k)
+    return ps, low, np.triu(lu_[..., :k, :])
+
+
+def _np_recompose(lu_, piv):
+    p, low, up = _np_unpack(lu_, piv)
+    return p @ low @ up
+
+
+def _np_lu_solve_ref(a, b, left, adjoint):
+    m = np.swapaxes(a, -1, -2) if adjoint else a
+    if left:
+        return np.linalg.solve(m, b)
+    return np.swapaxes(np.linalg.solve(np.swapaxes(m, -1, -2), np.swapaxes(b, -1, -2)), -1, -2)

@@ -606,3 +606,221 @@ WINDOW_CASES = [
 @pytest.mark.parametrize(("case", "dtype"), params(WINDOW_CASES))
 def test_windows_match_torch(case: Case, dtype: str) -> None:
     run_case(case, dtype)
+
+
+def _lower(n: int, *batch: int) -> np.ndarray:
+    return np.tril(R(*batch, n, n)) + 3 * np.eye(n)
+
+
+def _spd(n: int, *batch: int) -> np.ndarray:
+    a = R(*batch, n, n)
+    return a @ np.swapaxes(a, -1, -2) + n * np.eye(n)
+
+
+_DEPRECATED = [
+    pytest.mark.filterwarnings("ignore:torch.lu is deprecated"),
+    pytest.mark.filterwarnings("ignore:torch.triangular_solve is deprecated"),
+    pytest.mark.filterwarnings("ignore:torch.lu_solve is deprecated"),
+]
+SOLVERS = [
+    Case(
+        "solve_triangular-lower",
+        lambda L, a, b: L.linalg.solve_triangular(a, b, upper=False),
+        [_lower(3), R(3, 2)],
+        **LOOSE,
+    ),
+    Case(
+        "solve_triangular-upper-right",
+        lambda L, a, b: L.linalg.solve_triangular(a, b, upper=True, left=False),
+        [_lower(3).T.copy(), R(2, 3)],
+        **LOOSE,
+    ),
+    Case(
+        "solve_triangular-unit-dense-a",
+        lambda L, a, b: L.linalg.solve_triangular(a, b, upper=True, unitriangular=True),
+        [R(3, 3), R(3, 2)],
+        **LOOSE,
+    ),
+    Case(
+        "solve_triangular-bcast",
+        lambda L, a, b: L.linalg.solve_triangular(a, b, upper=False),
+        [_lower(3, 2), R(3, 1)],
+        **LOOSE,
+    ),
+    Case(
+        "solve_triangular-vector-error",
+        lambda L, a, b: L.linalg.solve_triangular(a, b, upper=False),
+        [_lower(3), R(3)],
+        error=True,
+    ),
+    Case(
+        "solve_triangular-shape-error",
+        lambda L, a, b: L.linalg.solve_triangular(a, b, upper=False),
+        [_lower(3), R(2, 2)],
+        error=True,
+    ),
+    *[
+        Case(
+            f"triangular_solve-{upper}-{transpose}-{unit}",
+            lambda L, b, a, upper=upper, transpose=transpose, unit=unit: L.triangular_solve(
+                b, a, upper, transpose, unit
+            ),
+            [R(3, 2), R(3, 3) + 3 * np.eye(3)],
+            marks=_DEPRECATED,
+            **LOOSE,
+        )
+        for upper in (True, False)
+        for transpose in (False, True)
+        for unit in (False, True)
+    ],
+    Case(
+        "triangular_solve-method",
+        lambda L, b, a: b.triangular_solve(a, upper=False),
+        [R(3, 1), _lower(3)],
+        marks=_DEPRECATED,
+        **LOOSE,
+    ),
+    Case(
+        "cholesky_solve", lambda L, b, low: L.cholesky_solve(b, low), [R(3, 2), _lower(3)], **LOOSE
+    ),
+    Case(
+        "cholesky_solve-upper",
+        lambda L, b, u: L.cholesky_solve(b, u, upper=True),
+        [R(3, 2), _lower(3).T.copy()],
+        **LOOSE,
+    ),
+    Case(
+        "cholesky_solve-from-cholesky",
+        lambda L, b, a: L.cholesky_solve(b, L.linalg.cholesky(a)),
+        [R(2, 3, 1), _spd(3, 2)],
+        **LOOSE,
+    ),
+    Case(
+        "cholesky_solve-method",
+        lambda L, b, low: b.cholesky_solve(low),
+        [R(2, 2), _lower(2)],
+        **LOOSE,
+    ),
+    Case("cholesky_inverse", lambda L, low: L.cholesky_inverse(low), [_lower(3)], **LOOSE),
+    Case(
+        "cholesky_inverse-upper",
+        lambda L, u: L.cholesky_inverse(u, upper=True),
+        [_lower(3).T.copy()],
+        **LOOSE,
+    ),
+    Case("cholesky_inverse-method", lambda L, low: low.cholesky_inverse(), [_lower(2)], **LOOSE),
+    Case("matrix_exp", lambda L, a: L.matrix_exp(a), [R(3, 3)], **LOOSE),
+    Case(
+        "matrix_exp-large",
+        lambda L, a: L.linalg.matrix_exp(a),
+        [R(3, 3) * 4],
+        rtol=1e-4,
+        atol=1e-4,
+        grad_rtol=1e-3,
+        grad_atol=1e-3,
+    ),
+    Case("matrix_exp-batched-method", lambda L, a: a.matrix_exp(), [R(2, 3, 3)], **LOOSE),
+    Case("matrix_exp-zero", lambda L, a: L.matrix_exp(a), [np.zeros((2, 2))]),
+    Case("matrix_exp-nonsquare-error", lambda L, a: L.matrix_exp(a), [R(2, 3)], error=True),
+    Case("lu_factor", lambda L, a: L.linalg.lu_factor(a), [R(4, 4)], **LOOSE),
+    Case("lu_factor-batched", lambda L, a: L.linalg.lu_factor(a), [R(2, 3, 3)], **LOOSE),
+    Case("lu_factor-tall", lambda L, a: L.linalg.lu_factor(a), [R(4, 3)], grad=False),
+    Case("lu_factor-wide", lambda L, a: L.linalg.lu_factor(a), [R(2, 4)], grad=False),
+    Case(
+        "lu_factor-singular-error",
+        lambda L, a: L.linalg.lu_factor(a),
+        [np.array([[1.0, 2.0], [2.0, 4.0]])],
+        error=True,
+    ),
+    Case(
+        "lu_factor-int-error",
+        lambda L, a: L.linalg.lu_factor(a),
+        [np.eye(2, dtype=np.int64)],
+        error=True,
+    ),
+    Case("linalg.lu", lambda L, a: L.linalg.lu(a), [R(3, 3)], **LOOSE),
+    Case("linalg.lu-batched", lambda L, a: L.linalg.lu(a), [R(2, 4, 4)], **LOOSE),
+    Case(
+        "linalg.lu-singular",
+        lambda L, a: L.linalg.lu(a),
+        [np.array([[1.0, 2.0], [2.0, 4.0]])],
+        grad=False,
+    ),
+    Case("lu", lambda L, a: L.lu(a), [R(3, 3)], marks=_DEPRECATED, **LOOSE),
+    Case(
+        "lu-infos",
+        lambda L, a: L.lu(a, get_infos=True),
+        [np.array([[[1.0, 2.0], [2.0, 4.0]], [[1.0, 0.0], [0.0, 1.0]]])],
+        grad=False,
+        marks=_DEPRECATED,
+    ),
+    Case("lu-method", lambda L, a: a.lu(), [R(3, 3)], marks=_DEPRECATED, **LOOSE),
+    Case("lu_unpack", lambda L, a: L.lu_unpack(*L.linalg.lu_factor(a)), [R(3, 3)], **LOOSE),
+    Case("lu_unpack-tall", lambda L, a: L.lu_unpack(*L.linalg.lu_factor(a)), [R(4, 3)], grad=False),
+    Case(
+        "lu_unpack-no-data",
+        lambda L, a: L.lu_unpack(*L.linalg.lu_factor(a), unpack_data=False),
+        [R(3, 3)],
+        grad=False,
+    ),
+    Case(
+        "lu_unpack-int64-pivots-error",
+        lambda L, a: L.lu_unpack(L.linalg.lu_factor(a)[0], L.linalg.lu_factor(a)[1].long()),
+        [R(3, 3)],
+        error=True,
+    ),
+    *[
+        Case(
+            f"linalg.lu_solve-{left}-{adjoint}",
+            lambda L, a, b, left=left, adjoint=adjoint: L.linalg.lu_solve(
+                *L.linalg.lu_factor(a), b, left=left, adjoint=adjoint
+            ),
+            [R(3, 3) + 2 * np.eye(3), R(3, 3)],
+            **LOOSE,
+        )
+        for left in (True, False)
+        for adjoint in (False, True)
+    ],
+    Case(
+        "lu_solve",
+        lambda L, b, a: L.lu_solve(b, *L.linalg.lu_factor(a)),
+        [R(2, 3, 2), R(2, 3, 3) + 2 * np.eye(3)],
+        marks=_DEPRECATED,
+        **LOOSE,
+    ),
+    Case(
+        "lu_solve-method",
+        lambda L, b, a: b.lu_solve(*L.linalg.lu_factor(a)),
+        [R(3, 1), R(3, 3) + 2 * np.eye(3)],
+        marks=_DEPRECATED,
+        **LOOSE,
+    ),
+    Case("lstsq-tall", lambda L, a, b: L.linalg.lstsq(a, b), [R(5, 3), R(5, 2)], **LOOSE),
+    Case("lstsq-wide", lambda L, a, b: L.linalg.lstsq(a, b), [R(2, 4), R(2, 3)], **LOOSE),
+    Case("lstsq-vector", lambda L, a, b: L.linalg.lstsq(a, b), [R(5, 3), R(5)], **LOOSE),
+    Case("lstsq-batched", lambda L, a, b: L.linalg.lstsq(a, b), [R(2, 4, 3), R(2, 4, 2)], **LOOSE),
+    *[
+        Case(
+            f"lstsq-{driver}",
+            lambda L, a, b, driver=driver: L.linalg.lstsq(a, b, driver=driver),
+            [R(5, 3), R(5, 2)],
+            **LOOSE,
+        )
+        for driver in ("gels", "gelsy", "gelsd", "gelss")
+    ],
+    Case("lstsq-rcond", lambda L, a, b: L.linalg.lstsq(a, b, rcond=0.5).rank, [R(4, 3), R(4, 1)]),
+    Case(
+        "lstsq-driver-error",
+        lambda L, a, b: L.linalg.lstsq(a, b, driver="qr"),
+        [R(3, 2), R(3, 1)],
+        error=True,
+    ),
+    Case("lstsq-shape-error", lambda L, a, b: L.linalg.lstsq(a, b), [R(3, 2), R(4, 1)], error=True),
+    Case("vecdot", lambda L, x, y: L.linalg.vecdot(x, y), [R(3, 4), R(4)]),
+    Case("vecdot-dim", lambda L, x, y: L.linalg.vecdot(x, y, dim=0), [R(3, 4), R(3, 1)]),
+]
+
+
+@pytest.mark.parametrize(("case", "dtype"), params(SOLVERS))
+def test_solvers_match_torch(case: Case, dtype: str) -> None:
+    run_case(case, dtype)

@@ -377,6 +377,76 @@ ERRORS = [
         TypeError,
         r"bartlett_window: window_length must be an int, got float",
     ),
+    (
+        "solve_triangular-vector",
+        lambda d: nt.linalg.solve_triangular(_f(3, 3, device=d), _f(3, device=d), upper=True),
+        RuntimeError,
+        r"linalg.solve_triangular: the input tensor B must have at least 2 "
+        r"dimensions, got shape \(3,\) \(a vector b is B = b.unsqueeze\(-1\)\)",
+    ),
+    (
+        "solve_triangular-fit",
+        lambda d: nt.linalg.solve_triangular(_f(3, 3, device=d), _f(2, 2, device=d), upper=True),
+        RuntimeError,
+        r"linalg.solve_triangular: A of shape \(3, 3\) and B of shape \(2, 2\) do "
+        r"not fit \(B needs 3 rows for left=True\)",
+    ),
+    (
+        "solve_triangular-dtype",
+        lambda d: nt.linalg.solve_triangular(
+            _f(2, 2, device=d), _f(2, 1, device=d, dtype=nt.float64), upper=True
+        ),
+        RuntimeError,
+        r"linalg.solve_triangular: expected A and B to have the same dtype",
+    ),
+    (
+        "cholesky_solve-fit",
+        lambda d: nt.cholesky_solve(_f(2, 1, device=d), _f(3, 3, device=d)),
+        RuntimeError,
+        r"cholesky_solve: L of shape \(3, 3\) and B of shape \(2, 1\) do not fit",
+    ),
+    (
+        "matrix_exp-square",
+        lambda d: nt.matrix_exp(_f(2, 3, device=d)),
+        RuntimeError,
+        r"linalg.matrix_exp: needs square matrices, got shape \(2, 3\)",
+    ),
+    (
+        "lu_factor-int",
+        lambda d: nt.linalg.lu_factor(nt.ones(2, 2, dtype=nt.int64, device=d)),
+        RuntimeError,
+        r"linalg.lu_factor: expected a floating point tensor as input, got .*int64",
+    ),
+    (
+        "lu_factor-singular",
+        lambda d: nt.linalg.lu_factor(nt.tensor([[1.0, 2.0], [2.0, 4.0]], device=d)),
+        RuntimeError,
+        r"linalg.lu_factor: U has a zero on its diagonal.*linalg.lu\(A\)",
+    ),
+    (
+        "lu-no-pivot",
+        lambda d: nt.lu(_f(2, 2, device=d), pivot=False),
+        RuntimeError,
+        r"lu: LU without pivoting is not implemented .*pass pivot=True",
+    ),
+    (
+        "lu_unpack-pivots-dtype",
+        lambda d: nt.lu_unpack(_f(2, 2, device=d), nt.ones(2, dtype=nt.int64, device=d)),
+        RuntimeError,
+        r"lu_unpack: LU_pivots must be an int32 tensor",
+    ),
+    (
+        "lstsq-driver",
+        lambda d: nt.linalg.lstsq(_f(3, 2, device=d), _f(3, 1, device=d), driver="qr"),
+        RuntimeError,
+        r"linalg.lstsq: parameter `driver` should be one of .*'gelsy'.*got 'qr'",
+    ),
+    (
+        "lstsq-fit",
+        lambda d: nt.linalg.lstsq(_f(3, 2, device=d), _f(4, 1, device=d)),
+        RuntimeError,
+        r"linalg.lstsq: A of shape \(3, 2\) and B of shape \(4, 1\) do not fit",
+    ),
 ]
 
 
@@ -426,3 +496,22 @@ def test_math_breadth_window_is_built_on_the_device_asked(device, window):
     symmetric = make(8, periodic=False, dtype=nt.float64, device=device)
     assert out.cpu().tolist() == pytest.approx(symmetric.cpu().tolist()[:7], abs=1e-15)
     assert make(1, device=device).cpu().tolist() == [1.0]
+
+
+def test_math_breadth_lu_gradient_of_a_rectangular_matrix_is_refused(device):
+    a = nt.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 7.0]], device=device, requires_grad=True)
+    lu, _ = nt.linalg.lu_factor(a)
+    assert tuple(lu.shape) == (2, 3)  # the forward works for any shape
+    with pytest.raises(
+        NotImplementedError,
+        match=r"lu_factor: the gradient is implemented for "
+        r"square matrices only, got shape \(2, 3\)",
+    ):
+        lu.sum().backward()
+
+
+def test_math_breadth_lu_pieces_rebuild_a(device):
+    a = nt.tensor([[0.0, 2.0, 1.0], [3.0, 1.0, 4.0], [1.0, 5.0, 9.0]], device=device)
+    p, low, up = nt.linalg.lu(a)
+    assert nt.allclose((p @ low @ up).cpu(), a.cpu(), atol=1e-6)
+    assert nt.linalg.lu_factor(a).pivots.cpu().tolist() == [2, 3, 3]
