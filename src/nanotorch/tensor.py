@@ -1850,6 +1850,7 @@ _DELEGATED_METHODS = (
     "triangular_solve",
     "cholesky_solve",
     "cholesky_inverse",
+    "qr",
 )
 
 

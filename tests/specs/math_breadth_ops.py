@@ -802,3 +802,36 @@ def _np_lu_solve_ref(a, b, left, adjoint):
     if left:
         return np.linalg.solve(m, b)
     return np.swapaxes(np.linalg.solve(np.swapaxes(m, -1, -2), np.swapaxes(b, -1, -2)), -1, -2)
+
+
+def _np_qr(a, some=True):
+    q, r = np.linalg.qr(a, mode="reduced" if some else "complete")
+    # LAPACK's signs: R's diagonal may be negative; nanotorch and NumPy share LAPACK's choice.
+    return q, r
+
+
+SPECS += [
+    OpSpec(
+        "qr",
+        _np_qr,
+        [
+            Case(randn(4, 3), id="tall"),
+            Case(randn(3, 3), id="square"),
+            Case(randn(2, 4), id="wide"),
+            Case(randn(2, 3, 5), id="wide-batched"),
+            Case(randn(2, 4), transposed=(0,), id="transposed"),
+        ],
+    ),
+    OpSpec(
+        "qr",
+        _np_qr,
+        [Case(randn(4, 2), False, id="complete"), Case(randn(0, 3), id="empty")],
+        grad=False,
+    ),
+    OpSpec(
+        "qr",
+        lambda a: np.linalg.qr(a, mode="complete"),
+        [Case(randn(2, 4), id="linalg-complete-wide")],
+        fn=lambda a: nt.linalg.qr(a, mode="complete"),
+    ),
+]

@@ -621,6 +621,7 @@ _DEPRECATED = [
     pytest.mark.filterwarnings("ignore:torch.lu is deprecated"),
     pytest.mark.filterwarnings("ignore:torch.triangular_solve is deprecated"),
     pytest.mark.filterwarnings("ignore:torch.lu_solve is deprecated"),
+    pytest.mark.filterwarnings("ignore:torch.qr is deprecated"),
 ]
 SOLVERS = [
     Case(
@@ -816,6 +817,21 @@ SOLVERS = [
         error=True,
     ),
     Case("lstsq-shape-error", lambda L, a, b: L.linalg.lstsq(a, b), [R(3, 2), R(4, 1)], error=True),
+    Case("qr-wide", lambda L, a: L.linalg.qr(a), [R(2, 4)], **LOOSE, grad_atol=1e-4),
+    Case("qr-wide-batched", lambda L, a: L.linalg.qr(a), [R(2, 3, 5)], **LOOSE),
+    Case("qr-complete-wide", lambda L, a: L.linalg.qr(a, mode="complete"), [R(2, 3)], **LOOSE),
+    Case("qr-complete-tall", lambda L, a: L.linalg.qr(a, mode="complete"), [R(4, 2)], grad=False),
+    Case("qr-r", lambda L, a: L.linalg.qr(a, mode="r"), [R(4, 2)], grad=False),
+    Case("qr-mode-error", lambda L, a: L.linalg.qr(a, mode="x"), [R(3, 2)], error=True),
+    Case("torch.qr", lambda L, a: L.qr(a), [R(4, 3)], marks=_DEPRECATED, **LOOSE),
+    Case("torch.qr-wide-method", lambda L, a: a.qr(), [R(2, 3)], marks=_DEPRECATED, **LOOSE),
+    Case(
+        "torch.qr-complete",
+        lambda L, a: L.qr(a, some=False),
+        [R(4, 2)],
+        grad=False,
+        marks=_DEPRECATED,
+    ),
     Case("vecdot", lambda L, x, y: L.linalg.vecdot(x, y), [R(3, 4), R(4)]),
     Case("vecdot-dim", lambda L, x, y: L.linalg.vecdot(x, y, dim=0), [R(3, 4), R(3, 1)]),
 ]
@@ -824,3 +840,16 @@ SOLVERS = [
 @pytest.mark.parametrize(("case", "dtype"), params(SOLVERS))
 def test_solvers_match_torch(case: Case, dtype: str) -> None:
     run_case(case, dtype)
+
+
+@pytest.mark.parametrize(("mode", "shape"), [("r", (4, 2)), ("complete", (4, 2))])
+def test_qr_modes_without_a_gradient_refuse_as_in_torch(mode: str, shape: tuple) -> None:
+    import nanotorch as nt
+
+    a = np.random.default_rng(0).standard_normal(shape)
+    tq, tr = torch.linalg.qr(torch.tensor(a, requires_grad=True), mode=mode)
+    with pytest.raises(RuntimeError):
+        tr.sum().backward()
+    q, r = nt.linalg.qr(nt.tensor(a, requires_grad=True), mode=mode)
+    with pytest.raises(RuntimeError, match=f"linalg.qr: .*mode='{mode}'"):
+        r.sum().backward()

@@ -1,7 +1,8 @@
 """Triangular and factored solvers and the matrix exponential: ``triangular_solve``,
 ``cholesky_solve``, ``cholesky_inverse``, ``matrix_exp``, the LU family (``lu``,
-``lu_unpack``, ``lu_solve``) at top level, and for ``nanotorch.linalg`` ``solve_triangular``,
-``lu_factor``, ``lu``, ``lu_solve``, ``lstsq``, ``matrix_exp`` and ``vecdot``.
+``lu_unpack``, ``lu_solve``) and ``qr`` at top level, and for ``nanotorch.linalg``
+``solve_triangular``, ``lu_factor``, ``lu``, ``lu_solve``, ``lstsq``, ``matrix_exp`` and
+``vecdot``.
 
 Most are composites of ops with a backward (tril/triu, matmul, the general ``Solve`` of
 ops/linalg_decomp.py, qr, svdvals), so their gradients come from those:
@@ -59,7 +60,8 @@ from nanotorch.errors import (
     UnsupportedDtypeError,
 )
 from nanotorch.ops._util import broadcast_shapes, normalize_dim
-from nanotorch.ops.linalg_decomp import Solve, _check_matrix, inv, qr, svdvals
+from nanotorch.ops.linalg_decomp import Solve, _check_matrix, inv, svdvals
+from nanotorch.ops.linalg_decomp import qr as _linalg_qr
 from nanotorch.ops.matmul import matmul
 from nanotorch.ops.shape_extra import tril, triu
 from nanotorch.tensor import Tensor
@@ -74,6 +76,7 @@ OPS = (
     "lu",
     "lu_unpack",
     "lu_solve",
+    "qr",
 )
 ALIASES: dict[str, str] = {}
 
@@ -519,6 +522,20 @@ def lu_solve(b: Tensor, LU_data: Tensor, LU_pivots: Tensor) -> Tensor:  # noqa: 
     return linalg_lu_solve(LU_data, LU_pivots, b)
 
 
+def qr(input: Tensor, some: bool = True) -> tuple[Tensor, Tensor]:  # noqa: A002
+    """``torch.qr`` (deprecated there for ``linalg.qr``): ``(Q, R)``, reduced when ``some``
+    (the default) and complete otherwise.
+
+    >>> import nanotorch
+    >>> q, r = nanotorch.qr(nanotorch.tensor([[3.0, 1.0], [4.0, 2.0]]))
+    >>> [round(v, 6) for v in (q @ r).reshape(-1).tolist()]
+    [3.0, 1.0, 4.0, 2.0]
+    """
+    if not isinstance(some, bool):
+        raise TypeError(f"qr: some must be a bool, got {type(some).__name__}")
+    return _linalg_qr(input, "reduced" if some else "complete")
+
+
 # ---------------------------------------------------------------------------------- lstsq
 _DRIVERS = ("gels", "gelsy", "gelsd", "gelss")
 
@@ -556,10 +573,10 @@ def lstsq(
             f"needs {m} rows)"
         )
     if m >= n:
-        q, r = qr(A)
+        q, r = _linalg_qr(A)
         x = solve_triangular(r, matmul(_mT(q), rhs), upper=True)
     else:
-        q, r = qr(_mT(A))
+        q, r = _linalg_qr(_mT(A))
         x = matmul(q, solve_triangular(_mT(r), rhs, upper=False))
     empty = A.detach().reshape(-1)[:0]
     with no_grad():
