@@ -3,7 +3,7 @@
 as PyTorch does); ``det``, ``slogdet``, ``inv``, ``solve``, ``cholesky``, ``qr``, ``svd``,
 ``svdvals``, ``eigh``, ``eigvalsh``, ``pinv``, ``matrix_rank``, ``cross``, ``matrix_power``,
 ``multi_dot``, ``vander``, ``matrix_exp``, ``solve_triangular``, ``lu_factor``, ``lu``,
-``lu_solve``, ``lstsq`` and ``vecdot``.
+``lu_solve``, ``lstsq``, ``vecdot``, ``matmul`` and ``diagonal``.
 
 The ops themselves live in the scan family (``nanotorch/ops/scan.py``, the norms), in
 ``nanotorch/ops/linalg_decomp.py``, ``nanotorch/ops/linalg_solvers.py``,
@@ -37,10 +37,22 @@ from nanotorch.ops.linalg_solvers import linalg_lu as lu
 from nanotorch.ops.linalg_solvers import linalg_lu_solve as lu_solve
 from nanotorch.ops.linalg_solvers import lstsq, lu_factor, matrix_exp, solve_triangular, vecdot
 from nanotorch.ops.math_breadth import matrix_power, multi_dot
+from nanotorch.ops.matmul import matmul as _matmul
 from nanotorch.ops.numeric import linalg_vander as vander
 from nanotorch.ops.scan import linalg_norm as norm
 from nanotorch.ops.scan import matrix_norm, vector_norm
+from nanotorch.ops.shape_extra import diagonal as _diagonal
 from nanotorch.tensor import Tensor
+
+
+def matmul(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002
+    """``torch.linalg.matmul``: the same as ``nanotorch.matmul``."""
+    return _matmul(input, other)
+
+
+def diagonal(A: Tensor, *, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:  # noqa: N803
+    """``torch.linalg.diagonal``: ``nanotorch.diagonal`` with the last two dims as default."""
+    return _diagonal(A, offset, dim1, dim2)
 
 
 def cross(input: Tensor, other: Tensor, dim: int = -1) -> Tensor:  # noqa: A002
@@ -59,6 +71,7 @@ __all__ = [
     "vecdot",
     "cross",
     "det",
+    "diagonal",
     "eigh",
     "eigvalsh",
     "inv",

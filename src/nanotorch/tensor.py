@@ -1851,6 +1851,8 @@ _DELEGATED_METHODS = (
     "cholesky_solve",
     "cholesky_inverse",
     "qr",
+    "cholesky",
+    "ger",
 )
 
 

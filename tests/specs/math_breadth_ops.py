@@ -835,3 +835,20 @@ SPECS += [
         fn=lambda a: nt.linalg.qr(a, mode="complete"),
     ),
 ]
+
+
+SPECS += [
+    OpSpec(
+        "cholesky",
+        lambda a, upper=False: (
+            np.swapaxes(np.linalg.cholesky(a), -1, -2) if upper else np.linalg.cholesky(a)
+        ),
+        [
+            Case(_spd(3), id="lower"),
+            Case(_spd(3), True, id="upper"),
+            Case(_spd(2, 2), id="batched"),
+            Case(_spd(3), transposed=(0,), id="transposed"),
+        ],
+        fn=lambda a, upper=False: nt.cholesky((a + a.mT) / 2, upper),
+    ),
+]

@@ -832,6 +832,12 @@ SOLVERS = [
         grad=False,
         marks=_DEPRECATED,
     ),
+    Case("torch.cholesky", lambda L, a: L.cholesky(a), [_spd(3)], **LOOSE),
+    Case("torch.cholesky-upper-method", lambda L, a: a.cholesky(upper=True), [_spd(3)], **LOOSE),
+    Case("ger", lambda L, a, b: L.ger(a, b), [R(3), R(4)]),
+    Case("ger-method", lambda L, a, b: a.ger(b), [R(2), R(3)]),
+    Case("linalg.matmul", lambda L, a, b: L.linalg.matmul(a, b), [R(2, 3), R(3, 4)]),
+    Case("linalg.diagonal", lambda L, a: L.linalg.diagonal(a, offset=1), [R(2, 3, 4)]),
     Case("vecdot", lambda L, x, y: L.linalg.vecdot(x, y), [R(3, 4), R(4)]),
     Case("vecdot-dim", lambda L, x, y: L.linalg.vecdot(x, y, dim=0), [R(3, 4), R(3, 1)]),
 ]

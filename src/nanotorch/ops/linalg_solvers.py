@@ -1,6 +1,7 @@
 """Triangular and factored solvers and the matrix exponential: ``triangular_solve``,
 ``cholesky_solve``, ``cholesky_inverse``, ``matrix_exp``, the LU family (``lu``,
-``lu_unpack``, ``lu_solve``) and ``qr`` at top level, and for ``nanotorch.linalg``
+``lu_unpack``, ``lu_solve``), ``qr`` and ``cholesky`` at top level, and for
+``nanotorch.linalg``
 ``solve_triangular``, ``lu_factor``, ``lu``, ``lu_solve``, ``lstsq``, ``matrix_exp`` and
 ``vecdot``.
 
@@ -61,6 +62,7 @@ from nanotorch.errors import (
 )
 from nanotorch.ops._util import broadcast_shapes, normalize_dim
 from nanotorch.ops.linalg_decomp import Solve, _check_matrix, inv, svdvals
+from nanotorch.ops.linalg_decomp import cholesky as _linalg_cholesky
 from nanotorch.ops.linalg_decomp import qr as _linalg_qr
 from nanotorch.ops.matmul import matmul
 from nanotorch.ops.shape_extra import tril, triu
@@ -77,6 +79,7 @@ OPS = (
     "lu_unpack",
     "lu_solve",
     "qr",
+    "cholesky",
 )
 ALIASES: dict[str, str] = {}
 
@@ -534,6 +537,17 @@ def qr(input: Tensor, some: bool = True) -> tuple[Tensor, Tensor]:  # noqa: A002
     if not isinstance(some, bool):
         raise TypeError(f"qr: some must be a bool, got {type(some).__name__}")
     return _linalg_qr(input, "reduced" if some else "complete")
+
+
+def cholesky(input: Tensor, upper: bool = False) -> Tensor:  # noqa: A002
+    """``torch.cholesky`` (deprecated there for ``linalg.cholesky``): the lower (or, with
+    ``upper``, upper) Cholesky factor of each symmetric positive-definite matrix.
+
+    >>> import nanotorch
+    >>> nanotorch.cholesky(nanotorch.tensor([[4.0, 2.0], [2.0, 2.0]])).tolist()
+    [[2.0, 0.0], [1.0, 1.0]]
+    """
+    return _linalg_cholesky(input, upper=upper)
 
 
 # ---------------------------------------------------------------------------------- lstsq
