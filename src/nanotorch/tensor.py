@@ -1853,6 +1853,8 @@ _DELEGATED_METHODS = (
     "qr",
     "cholesky",
     "ger",
+    "absolute",
+    "angle",
 )
 
 

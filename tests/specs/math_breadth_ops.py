@@ -852,3 +852,36 @@ SPECS += [
         fn=lambda a, upper=False: nt.cholesky((a + a.mT) / 2, upper),
     ),
 ]
+
+
+SPECS += [
+    OpSpec(
+        "rsub",
+        lambda a, b, alpha=1: b - alpha * a,
+        [
+            Case(randn(3, 4), randn(3, 4)),
+            Case(randn(3, 1), randn(1, 4), alpha=2.0, id="bcast-alpha"),
+            Case(randn(), randn(2, 3), id="bcast-0d"),
+            Case(randn(0, 3), randn(3), id="empty"),
+            Case(randn(3, 4), randn(3, 4), transposed=(0,), id="transposed"),
+            Case(randn(3, 4), 1.5, id="scalar"),
+        ],
+        gradgrad=True,
+    ),
+    OpSpec(
+        "angle",
+        lambda x: np.angle(x).astype(x.dtype),
+        [
+            Case(randn(3, 4)),
+            Case(randn(), id="0d"),
+            Case(randn(0), id="empty"),
+            Case(randn(4, 3), transposed=(0,), id="transposed"),
+        ],
+    ),
+    OpSpec(
+        "angle",
+        lambda x: np.angle(x).astype(np.float32),
+        [Case(np.array([-2, 0, 3]), id="int"), Case(np.array([np.nan, -1.0]), id="nan")],
+        grad=False,
+    ),
+]

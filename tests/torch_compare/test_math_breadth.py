@@ -176,6 +176,12 @@ CASES = [
     Case("inner-0d", lambda L, a, b: L.inner(a, b), [R(), R(2, 3)]),
     Case("inner-method", lambda L, a, b: a.inner(b), [R(2, 3), R(3)]),
     Case("inner-error", lambda L, a, b: L.inner(a, b), [R(2), R(3)], error=True),
+    Case("rsub", lambda L, a, b: L.rsub(a, b, alpha=2), [R(3, 4), R(4)]),
+    Case("rsub-scalar", lambda L, a: L.rsub(a, 5), [R(3)]),
+    Case("angle", lambda L, x: L.angle(x), [np.array([-1.0, 0.0, 2.0, np.nan, -0.0, -3.5])]),
+    Case("angle-int-method", lambda L, x: x.angle(), [np.array([-1, 2])]),
+    Case("absolute", lambda L, x: L.absolute(x), [R(3, 4)]),
+    Case("absolute-method", lambda L, x: x.absolute(), [R(4)]),
     Case("tensordot-2", lambda L, a, b: L.tensordot(a, b), [R(2, 3, 4), R(3, 4, 5)]),
     Case("tensordot-0", lambda L, a, b: L.tensordot(a, b, dims=0), [R(2, 3), R(4)]),
     Case(

@@ -447,6 +447,18 @@ ERRORS = [
         RuntimeError,
         r"linalg.lstsq: A of shape \(3, 2\) and B of shape \(4, 1\) do not fit",
     ),
+    (
+        "rsub-alpha",
+        lambda d: nt.rsub(_f(2, device=d), 1.0, alpha="2"),
+        TypeError,
+        r"rsub: alpha must be a number, got str",
+    ),
+    (
+        "angle-list",
+        lambda d: nt.angle([1.0]),
+        TypeError,
+        r"angle: input must be a Tensor, got list",
+    ),
 ]
 
 

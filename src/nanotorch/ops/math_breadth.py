@@ -1,7 +1,7 @@
 """Math PyTorch has at top level that the other families lack: quantiles (``quantile``,
 ``nanquantile``), base-2 log-sum-exp (``logaddexp2``), distances and dots (``dist``, ``vdot``,
 ``inner``, ``tensordot``), fused products (``addmv``, ``addr``) and matrix products and powers
-(``chain_matmul``, ``matrix_power``).
+(``chain_matmul``, ``matrix_power``), and the small elementwise ``rsub`` and ``angle``.
 
 All but two are composites of ops that already have a backward (sort, gather, lerp, matmul,
 permute, reshape, the norms, inv), so their gradients come from those and are checked by the
@@ -65,6 +65,8 @@ OPS = (
     "addr",
     "chain_matmul",
     "matrix_power",
+    "rsub",
+    "angle",
 )
 ALIASES: dict[str, str] = {}
 
@@ -537,3 +539,36 @@ def matrix_power(input: Tensor, n: int) -> Tensor:  # noqa: A002
         base = matmul(base, base)
     assert out is not None
     return out
+
+
+# ----------------------------------------------------------------------- small elementwise
+def rsub(input: Tensor, other: Any, *, alpha: Any = 1) -> Tensor:  # noqa: A002
+    """other - alpha * input: ``sub`` with its operands swapped (PyTorch's ``torch.rsub``).
+
+    >>> import nanotorch
+    >>> nanotorch.rsub(nanotorch.tensor([1.0, 2.0]), 5, alpha=2).tolist()
+    [3.0, 1.0]
+    """
+    _need_tensor("rsub", "input", input)
+    if isinstance(alpha, bool) or not isinstance(alpha, (int, float)):
+        raise TypeError(f"rsub: alpha must be a number, got {type(alpha).__name__}")
+    return other - (input if alpha == 1 else input * alpha)
+
+
+def angle(input: Tensor) -> Tensor:  # noqa: A002
+    """The argument of each element as a complex number: pi for negative values, 0 for the
+    others (NaN stays NaN); integers give the default float dtype. Piecewise constant, so
+    its gradient is zero, as in PyTorch.
+
+    >>> import nanotorch
+    >>> [round(v, 4) for v in nanotorch.angle(nanotorch.tensor([-2.0, 0.0, 3.0])).tolist()]
+    [3.1416, 0.0, 0.0]
+    """
+    from nanotorch.dtypes import get_default_dtype
+
+    _need_tensor("angle", "input", input)
+    x = input if input.dtype.is_floating_point else input.to(get_default_dtype())
+    # x * 0 keeps NaN, computes pi in x's own dtype, and links the result to x with a zero
+    # gradient.
+    zero = x * 0
+    return where(x < 0, zero + math.pi, zero)
