@@ -3,7 +3,8 @@
 as PyTorch does); ``det``, ``slogdet``, ``inv``, ``solve``, ``cholesky``, ``qr``, ``svd``,
 ``svdvals``, ``eigh``, ``eigvalsh``, ``pinv``, ``matrix_rank``, ``cross``, ``matrix_power``,
 ``multi_dot``, ``vander``, ``matrix_exp``, ``solve_triangular``, ``lu_factor``, ``lu``,
-``lu_solve``, ``lstsq``, ``vecdot``, ``matmul`` and ``diagonal``.
+``lu_solve``, ``lstsq``, ``vecdot``, ``matmul``, ``diagonal``, ``cond``, ``tensorinv`` and
+``tensorsolve``.
 
 The ops themselves live in the scan family (``nanotorch/ops/scan.py``, the norms), in
 ``nanotorch/ops/linalg_decomp.py``, ``nanotorch/ops/linalg_solvers.py``,
@@ -33,9 +34,18 @@ from nanotorch.ops.linalg_decomp import (
     svdvals,
 )
 from nanotorch.ops.linalg_extra import cross as _cross
+from nanotorch.ops.linalg_solvers import (
+    cond,
+    lstsq,
+    lu_factor,
+    matrix_exp,
+    solve_triangular,
+    tensorinv,
+    tensorsolve,
+    vecdot,
+)
 from nanotorch.ops.linalg_solvers import linalg_lu as lu
 from nanotorch.ops.linalg_solvers import linalg_lu_solve as lu_solve
-from nanotorch.ops.linalg_solvers import lstsq, lu_factor, matrix_exp, solve_triangular, vecdot
 from nanotorch.ops.math_breadth import matrix_power, multi_dot
 from nanotorch.ops.matmul import matmul as _matmul
 from nanotorch.ops.numeric import linalg_vander as vander
@@ -62,6 +72,7 @@ def cross(input: Tensor, other: Tensor, dim: int = -1) -> Tensor:  # noqa: A002
 
 __all__ = [
     "cholesky",
+    "cond",
     "lstsq",
     "lu",
     "lu_factor",
@@ -86,6 +97,8 @@ __all__ = [
     "solve",
     "svd",
     "svdvals",
+    "tensorinv",
+    "tensorsolve",
     "vander",
     "vector_norm",
 ]

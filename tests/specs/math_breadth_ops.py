@@ -885,3 +885,47 @@ SPECS += [
         grad=False,
     ),
 ]
+
+
+def _np_cond(a, p=None):
+    if p in (None, 2, -2):
+        sv = np.linalg.svd(a, compute_uv=False)
+        return sv[..., 0] / sv[..., -1] if p != -2 else sv[..., -1] / sv[..., 0]
+    return np.linalg.cond(a, p)
+
+
+# nanotorch.linalg's cond, tensorinv and tensorsolve have no top-level op; their specs sit
+# under the nearest one (as linalg.vector_norm's sits under norm).
+SPECS += [
+    OpSpec(
+        "matrix_power",
+        _np_cond,
+        [
+            Case(_wellcond(3, 3), id="cond-2"),
+            Case(_wellcond(2, 3, 3), -2, id="cond-neg2-batched"),
+            Case(randn(4, 3), id="cond-rect"),
+            Case(_wellcond(3, 3), "fro", id="cond-fro"),
+            Case(distinct(3, 3) + 9 * np.eye(3), 1, id="cond-1"),
+            Case(distinct(3, 3) + 9 * np.eye(3), np.inf, id="cond-inf"),
+        ],
+        fn=lambda a, p=None: nt.linalg.cond(a, p),
+        rtol=1e-4,
+    ),
+    OpSpec(
+        "matrix_power",
+        lambda a, ind=2: np.linalg.tensorinv(a, ind),
+        [
+            Case((randn(6, 6) + 3 * np.eye(6)).reshape(2, 3, 6), id="tensorinv"),
+            Case((randn(4, 4) + 3 * np.eye(4)).reshape(4, 2, 2), ind=1, id="tensorinv-ind1"),
+        ],
+        fn=lambda a, ind=2: nt.linalg.tensorinv(a, ind),
+        rtol=1e-4,
+    ),
+    OpSpec(
+        "lu_solve",
+        lambda a, b: np.linalg.tensorsolve(a, b),
+        [Case((randn(6, 6) + 3 * np.eye(6)).reshape(2, 3, 6), randn(2, 3), id="tensorsolve")],
+        fn=lambda a, b: nt.linalg.tensorsolve(a, b),
+        rtol=1e-4,
+    ),
+]

@@ -844,6 +844,56 @@ SOLVERS = [
     Case("ger-method", lambda L, a, b: a.ger(b), [R(2), R(3)]),
     Case("linalg.matmul", lambda L, a, b: L.linalg.matmul(a, b), [R(2, 3), R(3, 4)]),
     Case("linalg.diagonal", lambda L, a: L.linalg.diagonal(a, offset=1), [R(2, 3, 4)]),
+    *[
+        Case(f"cond-{p}", lambda L, a, p=p: L.linalg.cond(a, p), [R(3, 3) + 2 * np.eye(3)], **LOOSE)
+        for p in (None, 2, -2)
+    ],
+    # PyTorch's backward for the norm-based condition numbers fails (an in-place update of
+    # inv's output), so those compare values only; the spec gradchecks nanotorch's.
+    *[
+        Case(
+            f"cond-{p}",
+            lambda L, a, p=p: L.linalg.cond(a, p),
+            [R(3, 3) + 2 * np.eye(3)],
+            grad=False,
+            **LOOSE,
+        )
+        for p in ("fro", "nuc", float("inf"), float("-inf"), 1, -1)
+    ],
+    Case("cond-rect", lambda L, a: L.linalg.cond(a), [R(2, 4, 3)], **LOOSE),
+    Case("cond-rect-fro-error", lambda L, a: L.linalg.cond(a, "fro"), [R(2, 3)], error=True),
+    Case(
+        "tensorinv",
+        lambda L, a: L.linalg.tensorinv(a),
+        [(R(6, 6) + 2 * np.eye(6)).reshape(2, 3, 6)],
+        **LOOSE,
+    ),
+    Case(
+        "tensorinv-ind1",
+        lambda L, a: L.linalg.tensorinv(a, ind=1),
+        [(R(4, 4) + 2 * np.eye(4)).reshape(4, 2, 2)],
+        **LOOSE,
+    ),
+    Case("tensorinv-shape-error", lambda L, a: L.linalg.tensorinv(a), [R(2, 3, 4)], error=True),
+    Case("tensorinv-ind-error", lambda L, a: L.linalg.tensorinv(a, ind=0), [R(2, 2)], error=True),
+    Case(
+        "tensorsolve",
+        lambda L, a, b: L.linalg.tensorsolve(a, b),
+        [(R(6, 6) + 3 * np.eye(6)).reshape(2, 3, 6), R(2, 3)],
+        **LOOSE,
+    ),
+    Case(
+        "tensorsolve-dims",
+        lambda L, a, b: L.linalg.tensorsolve(a, b, dims=(0,)),
+        [(R(6, 6) + 3 * np.eye(6)).reshape(6, 2, 3).transpose(1, 0, 2).copy(), R(6)],
+        **LOOSE,
+    ),
+    Case(
+        "tensorsolve-shape-error",
+        lambda L, a, b: L.linalg.tensorsolve(a, b),
+        [R(2, 3, 4), R(2, 3)],
+        error=True,
+    ),
     Case("vecdot", lambda L, x, y: L.linalg.vecdot(x, y), [R(3, 4), R(4)]),
     Case("vecdot-dim", lambda L, x, y: L.linalg.vecdot(x, y, dim=0), [R(3, 4), R(3, 1)]),
 ]

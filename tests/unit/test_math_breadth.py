@@ -459,6 +459,37 @@ ERRORS = [
         TypeError,
         r"angle: input must be a Tensor, got list",
     ),
+    (
+        "cond-p",
+        lambda d: nt.linalg.cond(_f(2, 2, device=d), 3),
+        RuntimeError,
+        r"linalg.cond: p must be one of None, 2, -2, 'fro', 'nuc', inf, -inf, 1, -1, got 3",
+    ),
+    (
+        "cond-square",
+        lambda d: nt.linalg.cond(_f(2, 3, device=d), "fro"),
+        RuntimeError,
+        r"linalg.cond: needs square matrices, got shape \(2, 3\)",
+    ),
+    (
+        "tensorinv-shape",
+        lambda d: nt.linalg.tensorinv(_f(2, 3, 4, device=d)),
+        RuntimeError,
+        r"linalg.tensorinv: A of shape \(2, 3, 4\) does not make a square matrix with ind=2 "
+        r"\(6 x 4\)",
+    ),
+    (
+        "tensorinv-ind",
+        lambda d: nt.linalg.tensorinv(_f(2, 2, device=d), 0),
+        RuntimeError,
+        r"linalg.tensorinv: expected a strictly positive integer for 'ind', got 0",
+    ),
+    (
+        "tensorsolve-shape",
+        lambda d: nt.linalg.tensorsolve(_f(2, 3, 4, device=d), _f(2, 3, device=d)),
+        RuntimeError,
+        r"linalg.tensorsolve: A of shape \(2, 3, 4\) is not square once reshaped \(6 x 4\)",
+    ),
 ]
 
 

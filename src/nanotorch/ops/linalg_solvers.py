@@ -609,3 +609,73 @@ def lstsq(
 
 def _dt_eps(a: Tensor) -> float:
     return 2.220446049250313e-16 if a.dtype == _dt.float64 else 1.1920928955078125e-07
+
+
+# ------------------------------------------------------- condition numbers, tensor inverses
+def cond(A: Tensor, p: Any = None) -> Tensor:  # noqa: N803 - PyTorch's name
+    """``torch.linalg.cond``: the condition number of each matrix in the ``p`` norm. For p
+    None, 2 or -2 it is the ratio of the largest to the smallest singular value (inverted
+    for -2) and takes any shape; for 'fro', 'nuc', inf, -inf, 1 and -1 it is
+    ``matrix_norm(A, p) * matrix_norm(inv(A), p)`` on square, invertible A."""
+    from nanotorch.ops.scan import matrix_norm
+
+    op = "linalg.cond"
+    _check_matrix(op, A, square=p not in (None, 2, -2))
+    if p in (None, 2, -2):
+        s = svdvals(A)
+        big, small = s[..., 0], s[..., -1]
+        return big / small if p != -2 else small / big
+    if p not in ("fro", "nuc", math.inf, -math.inf, 1, -1):
+        raise InvalidArgumentError(
+            f"{op}: p must be one of None, 2, -2, 'fro', 'nuc', inf, -inf, 1, -1, got {p!r}"
+        )
+    return matrix_norm(A, p) * matrix_norm(inv(A), p)
+
+
+def tensorinv(A: Tensor, ind: int = 2) -> Tensor:  # noqa: N803 - PyTorch's name
+    """``torch.linalg.tensorinv``: the X with ``tensordot(X, A, ind)`` the identity, for A
+    whose first ``ind`` dims hold as many elements as the rest (the inverse of A seen as a
+    square matrix, reshaped to A.shape[ind:] + A.shape[:ind])."""
+    op = "linalg.tensorinv"
+    if not isinstance(A, Tensor):
+        raise TypeError(f"{op}: A must be a Tensor, got {type(A).__name__}")
+    if isinstance(ind, bool) or not isinstance(ind, int) or ind <= 0:
+        raise InvalidArgumentError(
+            f"{op}: expected a strictly positive integer for 'ind', got {ind!r}"
+        )
+    rows = math.prod(A.shape[:ind])
+    cols = math.prod(A.shape[ind:])
+    if rows != cols:
+        raise ShapeError(
+            f"{op}: A of shape {tuple(A.shape)} does not make a square matrix with ind={ind} "
+            f"({rows} x {cols}); the first ind dims must hold as many elements as the rest"
+        )
+    return inv(A.reshape(rows, cols)).reshape(*A.shape[ind:], *A.shape[:ind])
+
+
+def tensorsolve(A: Tensor, B: Tensor, dims: tuple[int, ...] | None = None) -> Tensor:  # noqa: N803
+    """``torch.linalg.tensorsolve``: the X with ``tensordot(A, X, X.ndim) == B``, X of shape
+    A.shape[B.ndim:]; ``dims`` first moves those dims of A to the end."""
+    op = "linalg.tensorsolve"
+    for name, t in (("A", A), ("B", B)):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"{op}: {name} must be a Tensor, got {type(t).__name__}")
+    if dims is not None:
+        from nanotorch.ops.shape_extra import movedim
+
+        moved = [normalize_dim(d, A.ndim, op) for d in dims]
+        A = movedim(A, moved, list(range(A.ndim - len(moved), A.ndim)))
+    if tuple(A.shape[: B.ndim]) != tuple(B.shape):
+        raise ShapeError(
+            f"{op}: A of shape {tuple(A.shape)} must start with B's shape {tuple(B.shape)}"
+        )
+    x_shape = tuple(A.shape[B.ndim :])
+    rows, cols = B.numel(), math.prod(x_shape)
+    if rows != cols:
+        raise ShapeError(
+            f"{op}: A of shape {tuple(A.shape)} is not square once reshaped ({rows} x {cols}); "
+            "prod(A.shape[B.ndim:]) must equal B.numel()"
+        )
+    _check_same_dtype(op, A, B)
+    x = _solve_batched(A.reshape(rows, cols), B.reshape(rows, 1))
+    return x.reshape(x_shape)
