@@ -3,8 +3,8 @@
 as PyTorch does); ``det``, ``slogdet``, ``inv``, ``solve``, ``cholesky``, ``qr``, ``svd``,
 ``svdvals``, ``eigh``, ``eigvalsh``, ``pinv``, ``matrix_rank``, ``cross``, ``matrix_power``,
 ``multi_dot``, ``vander``, ``matrix_exp``, ``solve_triangular``, ``lu_factor``, ``lu``,
-``lu_solve``, ``lstsq``, ``vecdot``, ``matmul``, ``diagonal``, ``cond``, ``tensorinv`` and
-``tensorsolve``.
+``lu_factor_ex``, ``lu_solve``, ``lstsq``, ``vecdot``, ``matmul``, ``diagonal``, ``cond``,
+``tensorinv`` and ``tensorsolve``.
 
 The ops themselves live in the scan family (``nanotorch/ops/scan.py``, the norms), in
 ``nanotorch/ops/linalg_decomp.py``, ``nanotorch/ops/linalg_solvers.py``,
@@ -38,6 +38,7 @@ from nanotorch.ops.linalg_solvers import (
     cond,
     lstsq,
     lu_factor,
+    lu_factor_ex,
     matrix_exp,
     solve_triangular,
     tensorinv,
@@ -76,6 +77,7 @@ __all__ = [
     "lstsq",
     "lu",
     "lu_factor",
+    "lu_factor_ex",
     "lu_solve",
     "matrix_exp",
     "solve_triangular",

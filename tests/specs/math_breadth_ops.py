@@ -929,3 +929,13 @@ SPECS += [
         rtol=1e-4,
     ),
 ]
+
+
+SPECS += [
+    OpSpec(
+        "lu",
+        lambda a: (*_np_lu(a), np.zeros(a.shape[:-2], dtype=np.int32)),
+        [Case(randn(3, 3), id="lu_factor_ex"), Case(randn(2, 3, 3), id="lu_factor_ex-batched")],
+        fn=lambda a: nt.linalg.lu_factor_ex(a),
+    ),
+]

@@ -745,6 +745,19 @@ SOLVERS = [
         [np.eye(2, dtype=np.int64)],
         error=True,
     ),
+    Case("lu_factor_ex", lambda L, a: L.linalg.lu_factor_ex(a), [R(3, 3)], **LOOSE),
+    Case(
+        "lu_factor_ex-singular",
+        lambda L, a: L.linalg.lu_factor_ex(a),
+        [np.array([[[1.0, 2.0], [2.0, 4.0]], [[1.0, 0.0], [0.0, 1.0]]])],
+        grad=False,
+    ),
+    Case(
+        "lu_factor_ex-check-errors",
+        lambda L, a: L.linalg.lu_factor_ex(a, check_errors=True),
+        [np.array([[1.0, 2.0], [2.0, 4.0]])],
+        error=True,
+    ),
     Case("linalg.lu", lambda L, a: L.linalg.lu(a), [R(3, 3)], **LOOSE),
     Case("linalg.lu-batched", lambda L, a: L.linalg.lu(a), [R(2, 4, 4)], **LOOSE),
     Case(

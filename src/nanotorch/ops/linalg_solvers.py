@@ -85,6 +85,7 @@ ALIASES: dict[str, str] = {}
 
 TriangularSolveResult = namedtuple("TriangularSolveResult", ["solution", "cloned_coefficient"])
 LUFactorResult = namedtuple("LUFactorResult", ["LU", "pivots"])
+LUFactorExResult = namedtuple("LUFactorExResult", ["LU", "pivots", "info"])
 PLUResult = namedtuple("PLUResult", ["P", "L", "U"])
 LstsqResult = namedtuple("LstsqResult", ["solution", "residuals", "rank", "singular_values"])
 
@@ -401,7 +402,31 @@ def lu_factor(A: Tensor, *, pivot: bool = True) -> LUFactorResult:  # noqa: N803
     return LUFactorResult(lu_packed, pivots)
 
 
-def lu(A: Tensor, pivot: bool = True, get_infos: bool = False) -> tuple[Tensor, ...]:  # noqa: N803
+def lu_factor_ex(
+    A: Tensor,  # noqa: N803 - PyTorch's name
+    *,
+    pivot: bool = True,
+    check_errors: bool = False,
+) -> LUFactorExResult:
+    """``torch.linalg.lu_factor_ex``: ``lu_factor`` that reports a zero on U's diagonal in
+    ``info`` (int32 per matrix: 0, or the 1-based index of the first zero) instead of
+    raising; ``check_errors=True`` raises as ``lu_factor`` does."""
+    lu_packed, pivots, info = lu(A, pivot, get_infos=True, _op="linalg.lu_factor_ex")
+    if check_errors and info.numel() and bool((info != 0).any().item()):
+        raise LinAlgError(
+            "linalg.lu_factor_ex: U has a zero on its diagonal, and using it in lu_solve "
+            "would divide by zero; call linalg.lu(A) to factor a singular matrix"
+        )
+    return LUFactorExResult(lu_packed, pivots, info)
+
+
+def lu(  # noqa: N803
+    A: Tensor,  # noqa: N803
+    pivot: bool = True,
+    get_infos: bool = False,
+    *,
+    _op: str = "lu",
+) -> tuple[Tensor, ...]:
     """``torch.lu`` (deprecated there for ``linalg.lu_factor``): ``(LU, pivots)``, and with
     ``get_infos`` a third int32 tensor per matrix: 0, or the 1-based index of the first zero
     on U's diagonal (the factorization of a singular matrix still completes).
@@ -411,7 +436,7 @@ def lu(A: Tensor, pivot: bool = True, get_infos: bool = False) -> tuple[Tensor, 
     >>> piv.tolist()
     [2, 2]
     """
-    lu_packed, pivots = _factor("lu", A, pivot)
+    lu_packed, pivots = _factor(_op, A, pivot)
     if not get_infos:
         return lu_packed, pivots
     from nanotorch.creation import arange
