@@ -411,7 +411,7 @@ def lu_factor_ex(
     """``torch.linalg.lu_factor_ex``: ``lu_factor`` that reports a zero on U's diagonal in
     ``info`` (int32 per matrix: 0, or the 1-based index of the first zero) instead of
     raising; ``check_errors=True`` raises as ``lu_factor`` does."""
-    lu_packed, pivots, info = lu(A, pivot, get_infos=True, _op="linalg.lu_factor_ex")
+    lu_packed, pivots, info = _lu_with_info("linalg.lu_factor_ex", A, pivot)
     if check_errors and info.numel() and bool((info != 0).any().item()):
         raise LinAlgError(
             "linalg.lu_factor_ex: U has a zero on its diagonal, and using it in lu_solve "
@@ -420,13 +420,26 @@ def lu_factor_ex(
     return LUFactorExResult(lu_packed, pivots, info)
 
 
-def lu(  # noqa: N803
-    A: Tensor,  # noqa: N803
-    pivot: bool = True,
-    get_infos: bool = False,
-    *,
-    _op: str = "lu",
-) -> tuple[Tensor, ...]:
+def _lu_with_info(op: str, A: Tensor, pivot: bool) -> tuple[Tensor, Tensor, Tensor]:  # noqa: N803
+    """(LU, pivots, info): info is 0, or the 1-based index of U's first zero diagonal entry,
+    per matrix (int32)."""
+    from nanotorch.creation import arange
+    from nanotorch.ops.elementwise import where
+
+    lu_packed, pivots = _factor(op, A, pivot)
+    with no_grad():
+        k = min(A.shape[-2], A.shape[-1])
+        diag = lu_packed.detach().diagonal(0, -2, -1)
+        if k:
+            positions = arange(1, k + 1, device=A.device)
+            first = where(diag == 0, positions, k + 1).amin(-1)
+            info = where(first == k + 1, 0, first).to(_dt.int32)
+        else:
+            info = diag.sum(-1).to(_dt.int32)
+    return lu_packed, pivots, info
+
+
+def lu(A: Tensor, pivot: bool = True, get_infos: bool = False) -> tuple[Tensor, ...]:  # noqa: N803
     """``torch.lu`` (deprecated there for ``linalg.lu_factor``): ``(LU, pivots)``, and with
     ``get_infos`` a third int32 tensor per matrix: 0, or the 1-based index of the first zero
     on U's diagonal (the factorization of a singular matrix still completes).
@@ -436,19 +449,8 @@ def lu(  # noqa: N803
     >>> piv.tolist()
     [2, 2]
     """
-    lu_packed, pivots = _factor(_op, A, pivot)
-    if not get_infos:
-        return lu_packed, pivots
-    from nanotorch.creation import arange
-    from nanotorch.ops.elementwise import where
-
-    with no_grad():
-        k = min(A.shape[-2], A.shape[-1])
-        diag = lu_packed.detach().diagonal(0, -2, -1)
-        positions = arange(1, k + 1, device=A.device)
-        first = where(diag == 0, positions, k + 1).amin(-1) if k else diag.sum(-1).long()
-        infos = where(first == k + 1, 0, first).to(_dt.int32) if k else first.to(_dt.int32)
-    return lu_packed, pivots, infos
+    lu_packed, pivots, info = _lu_with_info("lu", A, pivot)
+    return (lu_packed, pivots, info) if get_infos else (lu_packed, pivots)
 
 
 def lu_unpack(
