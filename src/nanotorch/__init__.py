@@ -55,12 +55,8 @@ from nanotorch.creation import (
 )
 from nanotorch.creation_breadth import (
     asarray,
-    bartlett_window,
-    blackman_window,
     empty_permuted,
     empty_strided,
-    hamming_window,
-    hann_window,
     range,  # noqa: A004 - PyTorch's name; Python's range is not used in this module
 )
 from nanotorch.dtypes import (
@@ -93,6 +89,13 @@ from nanotorch.random import (
 )
 from nanotorch.tensor import Tensor
 from nanotorch.typeinfo import finfo, iinfo
+from nanotorch.windows import (
+    bartlett_window,
+    blackman_window,
+    hamming_window,
+    hann_window,
+    kaiser_window,
+)
 
 # The layers above the engine, importable as attributes (``nanotorch.nn.Linear``) like PyTorch.
 from nanotorch import data, linalg, nn, optim  # noqa: E402  (isort: skip)

@@ -1,26 +1,23 @@
 """More ways to make a tensor, after PyTorch's: ``asarray`` (with its copy rules),
 ``range`` (the inclusive, deprecated cousin of ``arange``), ``empty_strided`` and
 ``empty_permuted`` (whose layouts nanotorch does not keep: Note [Strides of a contiguous
-reading] in tensor.py), and the signal windows ``hann_window``, ``hamming_window``,
-``blackman_window`` and ``bartlett_window``.
+reading] in tensor.py). The signal windows are in ``windows.py``.
 
 Kept apart from ``creation.py`` so that the factories every model uses stay short to read.
-Window values are a few numbers computed on the host with ``math`` and moved once, as
-``tril_indices`` does; no array library is imported here.
 """
 
 from __future__ import annotations
 
 import builtins
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from nanotorch import dtypes as _dt
 from nanotorch.backend import device as _device
 from nanotorch.creation import DeviceLike, _number, arange, as_tensor, empty, tensor
-from nanotorch.errors import InvalidArgumentError, UnsupportedDtypeError
-from nanotorch.ops._util import int_arg, shape_arg
+from nanotorch.errors import InvalidArgumentError
+from nanotorch.ops._util import shape_arg
 from nanotorch.tensor import Tensor
 
 # This module defines ``range`` (PyTorch's), so Python's is reached by this name.
@@ -28,12 +25,8 @@ _builtin_range = builtins.range
 
 __all__ = [
     "asarray",
-    "bartlett_window",
-    "blackman_window",
     "empty_permuted",
     "empty_strided",
-    "hamming_window",
-    "hann_window",
     "range",
 ]
 
@@ -146,119 +139,3 @@ def empty_permuted(
             f"{len(shape)} dims of size {tuple(shape)}"
         )
     return empty(shape, dtype=dtype, device=device, requires_grad=requires_grad)
-
-
-# ---------------------------------------------------------------------------- windows
-def _window(
-    op: str,
-    window_length: int,
-    periodic: bool,
-    value: Callable[[int, int], float],
-    dtype: Any,
-    device: DeviceLike,
-    requires_grad: bool,
-) -> Tensor:
-    """``value(n, N)`` for n < window_length, with N = window_length - 1 for a symmetric
-    window; a periodic window is the symmetric one of length + 1 without its last point."""
-    length = int_arg(op, "window_length", window_length)
-    if length < 0:
-        raise InvalidArgumentError(f"{op}: window_length must be non-negative, got {length}")
-    dt = _dt.get_default_dtype() if dtype is None else _dt.as_dtype(dtype)
-    if not dt.is_floating_point:
-        raise UnsupportedDtypeError(f"{op}: expects a floating dtype, got {dt!r}")
-    if length <= 1:
-        values = [1.0] * length
-    else:
-        span = length if periodic else length - 1
-        values = [value(n, span) for n in _builtin_range(length)]
-    out = tensor(values, dtype=dt, device=device).reshape(length)
-    return out.requires_grad_(True) if requires_grad else out
-
-
-def hann_window(
-    window_length: int,
-    periodic: bool = True,
-    *,
-    dtype: Any = None,
-    device: DeviceLike = None,
-    requires_grad: bool = False,
-) -> Tensor:
-    """0.5 - 0.5 cos(2 pi n / N).
-
-    >>> import nanotorch
-    >>> nanotorch.hann_window(4).tolist()
-    [0.0, 0.5, 1.0, 0.5]
-    """
-    return _window(
-        "hann_window",
-        window_length,
-        periodic,
-        lambda n, span: 0.5 - 0.5 * math.cos(2 * math.pi * n / span),
-        dtype,
-        device,
-        requires_grad,
-    )
-
-
-def hamming_window(
-    window_length: int,
-    periodic: bool = True,
-    alpha: float = 0.54,
-    beta: float = 0.46,
-    *,
-    dtype: Any = None,
-    device: DeviceLike = None,
-    requires_grad: bool = False,
-) -> Tensor:
-    """alpha - beta cos(2 pi n / N)."""
-    return _window(
-        "hamming_window",
-        window_length,
-        periodic,
-        lambda n, span: alpha - beta * math.cos(2 * math.pi * n / span),
-        dtype,
-        device,
-        requires_grad,
-    )
-
-
-def blackman_window(
-    window_length: int,
-    periodic: bool = True,
-    *,
-    dtype: Any = None,
-    device: DeviceLike = None,
-    requires_grad: bool = False,
-) -> Tensor:
-    """0.42 - 0.5 cos(2 pi n / N) + 0.08 cos(4 pi n / N)."""
-    return _window(
-        "blackman_window",
-        window_length,
-        periodic,
-        lambda n, span: (
-            0.42 - 0.5 * math.cos(2 * math.pi * n / span) + 0.08 * math.cos(4 * math.pi * n / span)
-        ),
-        dtype,
-        device,
-        requires_grad,
-    )
-
-
-def bartlett_window(
-    window_length: int,
-    periodic: bool = True,
-    *,
-    dtype: Any = None,
-    device: DeviceLike = None,
-    requires_grad: bool = False,
-) -> Tensor:
-    """1 - |2 n / N - 1| (a triangle)."""
-    return _window(
-        "bartlett_window",
-        window_length,
-        periodic,
-        lambda n, span: 1 - abs(2 * n / span - 1),
-        dtype,
-        device,
-        requires_grad,
-    )

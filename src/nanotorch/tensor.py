@@ -1990,6 +1990,40 @@ _DELEGATED_METHODS = (
     "unsqueeze",
     "addbmm",
     "baddbmm",
+    # ops/math_breadth.py
+    "quantile",
+    "nanquantile",
+    "logaddexp2",
+    "dist",
+    "vdot",
+    "inner",
+    "addmv",
+    "addr",
+    "matrix_power",
+    # ops/numeric.py
+    "cov",
+    "corrcoef",
+    "histogram",
+    "isreal",
+    "frexp",
+    "nextafter",
+    # ops/special_functions.py (polygamma is written out: its order comes first)
+    "i0",
+    "mvlgamma",
+    "igamma",
+    "igammac",
+    # ops/linalg_solvers.py
+    "matrix_exp",
+    "lu",
+    "lu_solve",
+    "triangular_solve",
+    "cholesky_solve",
+    "cholesky_inverse",
+    "qr",
+    "cholesky",
+    "ger",
+    "absolute",
+    "angle",
 )
 
 
@@ -2002,7 +2036,16 @@ def _delegate(name: str) -> Callable[..., Any]:
     return method
 
 
+def _polygamma_method(self: Tensor, n: int) -> Tensor:
+    """``x.polygamma(n)`` is ``nanotorch.polygamma(n, x)``: the order comes first in the
+    function and second in the method, as in PyTorch."""
+    return _ops.polygamma(n, self)
+
+
 def _install_delegated_methods() -> None:
+    if "polygamma" not in Tensor.__dict__:
+        _polygamma_method.__name__ = _polygamma_method.__qualname__ = "polygamma"
+        Tensor.polygamma = _polygamma_method  # type: ignore[attr-defined]
     for name in _DELEGATED_METHODS:
         if name not in Tensor.__dict__:  # a hand-written method keeps its own signature
             getattr(_ops, name)  # a name here that is not an op fails at import, loudly

@@ -38,6 +38,7 @@ MODULES = [
     "specs.special_linalg_ops",
     "specs.shape_breadth_ops",
     "specs.nn_breadth_ops",
+    "specs.math_breadth_ops",
 ]
 
 _rng = np.random.default_rng(1234)

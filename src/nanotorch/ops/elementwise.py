@@ -72,6 +72,7 @@ OPS = (
     "remainder",
 )
 ALIASES = {
+    "absolute": "abs",
     "subtract": "sub",
     "multiply": "mul",
     "divide": "div",

@@ -13,7 +13,8 @@ differentiable where the formula is:
 - cholesky (A = L L^T): gA = sym(L^-T Phi(L^T gL) L^-1), Phi taking the lower triangle with
   its diagonal halved, sym(M) = (M + M^T) / 2.
 - qr (reduced, rows >= cols): with M = R gR^T - gQ^T Q and copyltu(M) = tril(M) +
-  tril(M, -1)^T, gA = (gQ + Q copyltu(M)) R^-T.
+  tril(M, -1)^T, gA = (gQ + Q copyltu(M)) R^-T. For rows < cols, A = [X Y] with X square
+  and R = [R1 R2]: gY = Q gR2, and X takes the square formula with gQ + Y gR2^T and gR1.
 - singular values: gA = U diag(g) V^T; eigenvalues of a symmetric A: gA = V diag(g) V^T.
   The singular vectors and eigenvectors are returned without a gradient: their derivatives
   depend on a choice of sign (and fail for repeated values), which nanotorch does not take.
@@ -256,39 +257,77 @@ def cholesky(a: Tensor, upper: bool = False) -> Tensor:
 
 
 class _QRPart(Function):
-    """One factor (Q or R) of the reduced QR of A; the backward takes both factors'
-    upstream gradients through ``_qr_grad``, so Q and R are computed by one node."""
+    """Both factors of the QR of A, stacked as [Q; R^T] so that one node computes them; the
+    backward takes both factors' upstream gradients (module docstring), and refuses the
+    modes PyTorch cannot differentiate either."""
 
     @staticmethod
-    def forward(ctx, xp, a):
-        q, r = xp.linalg.qr(a)
+    def forward(ctx, xp, a, mode):
+        q, r = xp.linalg.qr(a, mode="complete" if mode == "complete" else "reduced")
         ctx.save_for_backward(a)
+        ctx.mode = mode
         return xp.concat([q, xp.matrix_transpose(r)], axis=-2)
 
     @staticmethod
     def backward(ctx, g):
         (a,) = ctx.saved_tensors
-        m = a.shape[-2]
+        m, n = a.shape[-2], a.shape[-1]
+        if ctx.mode == "r":
+            raise InvalidArgumentError(
+                "linalg.qr: the derivative depends on Q, which is not computed when mode='r'; "
+                "use mode='reduced' to differentiate through qr"
+            )
+        if ctx.mode == "complete" and m > n:
+            raise InvalidArgumentError(
+                f"linalg.qr: mode='complete' is not differentiable when rows > cols (A of "
+                f"shape {tuple(a.shape)}: the extra columns of Q are not unique); use "
+                "mode='reduced'"
+            )
         with no_grad():
-            both = _QRPart.apply(a)
+            both = _QRPart.apply(a, mode="reduced")
         q, r = both[..., :m, :], _mT(both[..., m:, :])
         gq, gr = g[..., :m, :], _mT(g[..., m:, :])
-        from nanotorch.ops.shape_extra import tril
+        if m >= n:
+            return _qr_grad_tall(q, r, gq, gr)
+        # Wide A = [X Y] with X square: X = Q R1 and Y = Q R2, so Y's gradient is Q gR2,
+        # and X sees Q's gradient plus the part that reaches Q through Y = Q R2.
+        from nanotorch.ops.shape import cat
 
-        mm = matmul(r, _mT(gr)) - matmul(_mT(gq), q)
-        copyltu = tril(mm) + _mT(tril(mm, -1))
-        return _mT(solve(r, _mT(gq + matmul(q, copyltu))))
+        y = a[..., :, m:]
+        gr1, gr2 = gr[..., :, :m], gr[..., :, m:]
+        gx = _qr_grad_tall(q, r[..., :, :m], gq + matmul(y, _mT(gr2)), gr1)
+        return cat([gx, matmul(q, gr2)], -1)
+
+
+def _qr_grad_tall(q: Tensor, r: Tensor, gq: Tensor, gr: Tensor) -> Tensor:
+    """gA for the reduced QR of A with rows >= cols (module docstring)."""
+    from nanotorch.ops.shape_extra import tril
+
+    mm = matmul(r, _mT(gr)) - matmul(_mT(gq), q)
+    copyltu = tril(mm) + _mT(tril(mm, -1))
+    return _mT(solve(r, _mT(gq + matmul(q, copyltu))))
+
+
+_QR_MODES = ("reduced", "complete", "r")
 
 
 def qr(a: Tensor, mode: str = "reduced") -> QRResult:
-    """The reduced QR decomposition A = Q R (Q with orthonormal columns, R upper triangular).
-    Gradients need rows >= cols, as PyTorch's."""
+    """The QR decomposition A = Q R (Q with orthonormal columns, R upper triangular):
+    ``reduced`` (Q is m x k, R is k x n, k = min(m, n)), ``complete`` (Q is m x m) or ``r``
+    (R only; Q comes back empty). Differentiable for every shape in reduced mode, as in
+    PyTorch; a complete Q with rows > cols and mode 'r' are not."""
     _check_matrix("linalg.qr", a, square=False)
-    if mode != "reduced":
-        raise NotImplementedError(f"linalg.qr: only mode='reduced' is implemented, got {mode!r}")
-    both = _QRPart.apply(a)
+    if mode not in _QR_MODES:
+        raise InvalidArgumentError(
+            f"linalg.qr: unrecognized mode {mode!r}; expected one of 'reduced' (default), 'r' "
+            "or 'complete'"
+        )
+    both = _QRPart.apply(a, mode=mode)
     m = a.shape[-2]
-    return QRResult(both[..., :m, :], _mT(both[..., m:, :]))
+    r = _mT(both[..., m:, :])
+    if mode == "r":
+        return QRResult(a.reshape(-1)[:0], r)
+    return QRResult(both[..., :m, :], r)
 
 
 class _SingularValues(Function):

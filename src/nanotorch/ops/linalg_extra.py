@@ -56,7 +56,7 @@ OPS = (
     "bincount",
     "histc",
 )
-ALIASES: dict[str, str] = {}
+ALIASES: dict[str, str] = {"trapz": "trapezoid"}  # PyTorch's older name
 
 MinMax = namedtuple("MinMax", ["min", "max"])
 

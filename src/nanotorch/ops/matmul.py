@@ -13,6 +13,7 @@ from nanotorch.tensor import Tensor
 # What this family exports; nanotorch.<name> and the op-spec tests derive from it
 # (Note [Op registry] in ops/__init__.py).
 OPS = ("matmul", "mm", "bmm", "dot", "outer")
+ALIASES = {"ger": "outer"}  # PyTorch's older name for outer
 
 
 # Note [Fold batch dims into rows]
