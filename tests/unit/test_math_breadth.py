@@ -243,7 +243,7 @@ ERRORS = [
         "vander-2d",
         lambda d: nt.vander(_f(2, 2, device=d)),
         RuntimeError,
-        r"vander: x must be a one-dimensional tensor, got shape \(2, 2\)",
+        r"vander: x must be a 1-D tensor, got shape \(2, 2\)",
     ),
     (
         "vander-N",
@@ -285,13 +285,13 @@ ERRORS = [
         "isin-scalars",
         lambda d: nt.isin(1, 2),
         TypeError,
-        r"isin: at least one of elements and test_elements must be a Tensor, got int and int",
+        r"isin: at least one of elements and test_elements must be a Tensor",
     ),
     (
         "combinations-2d",
         lambda d: nt.combinations(_f(2, 2, device=d)),
         RuntimeError,
-        r"combinations: expects a 1-D vector, but got shape \(2, 2\)",
+        r"combinations: expects a 1-D input, got shape \(2, 2\)",
     ),
     (
         "combinations-r",
@@ -303,13 +303,13 @@ ERRORS = [
         "unravel_index-float",
         lambda d: nt.unravel_index(_f(2, device=d), (2, 3)),
         TypeError,
-        r"unravel_index: expected 'indices' to be an integer dtype, got .*float32",
+        r"unravel_index: indices must be an integer tensor, got .*float32; convert it with .long\(\)",
     ),
     (
         "unravel_index-shape",
         lambda d: nt.unravel_index(nt.arange(2, device=d), (2, -3)),
         RuntimeError,
-        r"unravel_index: 'shape' cannot have negative values, got \(2, -3\)",
+        r"unravel_index: shape \(2, -3\) must be non-negative",
     ),
     (
         "frexp-int",

@@ -43,13 +43,8 @@ OPS = (
     "cov",
     "corrcoef",
     "gradient",
-    "vander",
     "pdist",
     "histogram",
-    "isin",
-    "isreal",
-    "combinations",
-    "unravel_index",
     "frexp",
     "nextafter",
 )
@@ -287,30 +282,6 @@ def _powers(x: Tensor, n: int) -> list[Tensor]:
     return cols
 
 
-def vander(x: Tensor, N: int | None = None, increasing: bool = False) -> Tensor:  # noqa: N803
-    """The Vandermonde matrix of the 1-D ``x``: column j is x^(N-1-j) (x^j when
-    ``increasing``); N defaults to len(x). Integer and bool inputs give int64.
-
-    >>> import nanotorch
-    >>> nanotorch.vander(nanotorch.tensor([2, 3]), N=3).tolist()
-    [[4, 2, 1], [9, 3, 1]]
-    """
-    _need_tensor("vander", "x", x)
-    if x.ndim != 1:
-        raise ShapeError(f"vander: x must be a one-dimensional tensor, got shape {x.shape}")
-    n = x.shape[0] if N is None else N
-    if isinstance(n, bool) or not isinstance(n, int) or n < 0:
-        raise InvalidArgumentError(f"vander: N must be a non-negative int, got {N!r}")
-    if not x.dtype.is_floating_point:
-        x = x.to(_dt.int64)
-    cols = _powers(x, n)
-    if not cols:
-        from nanotorch.creation import zeros
-
-        return zeros(x.shape[0], 0, dtype=x.dtype, device=x.device)
-    return stack(cols if increasing else cols[::-1], 1)
-
-
 def linalg_vander(x: Tensor, *, N: int | None = None) -> Tensor:  # noqa: N803
     """``torch.linalg.vander``: increasing powers along a new last dim, batched over x's
     leading dims (N defaults to x.shape[-1])."""
@@ -439,103 +410,6 @@ def histogram(
 
 
 # ------------------------------------------------------------------- sets and enumeration
-def isin(
-    elements: Tensor | float | int,
-    test_elements: Tensor | float | int,
-    *,
-    assume_unique: bool = False,
-    invert: bool = False,
-) -> Tensor:
-    """Whether each element of ``elements`` occurs in ``test_elements`` (a bool tensor of
-    elements' shape; NaN is in nothing). Either argument may be a Python number.
-    ``assume_unique`` is accepted and changes nothing (it is only a speed hint).
-
-    >>> import nanotorch
-    >>> nanotorch.isin(nanotorch.tensor([1, 2, 3]), nanotorch.tensor([2, 5])).tolist()
-    [False, True, False]
-    """
-    from nanotorch.creation import tensor
-
-    if not isinstance(elements, Tensor) and not isinstance(test_elements, Tensor):
-        raise TypeError(
-            "isin: at least one of elements and test_elements must be a Tensor, got "
-            f"{type(elements).__name__} and {type(test_elements).__name__}"
-        )
-    if not isinstance(elements, Tensor):
-        elements = tensor(elements, device=test_elements.device)
-    if not isinstance(test_elements, Tensor):
-        test_elements = tensor(test_elements, device=elements.device)
-    found = (reshape(elements, -1, 1) == reshape(test_elements, 1, -1)).any(-1)
-    found = reshape(found, tuple(elements.shape))
-    return ~found if invert else found
-
-
-def isreal(input: Tensor) -> Tensor:  # noqa: A002
-    """True for every element: nanotorch tensors are real (PyTorch's result for real
-    dtypes).
-
-    >>> import nanotorch
-    >>> nanotorch.isreal(nanotorch.tensor([1.0, 2.0])).tolist()
-    [True, True]
-    """
-    from nanotorch.creation import ones
-
-    _need_tensor("isreal", "input", input)
-    return ones(tuple(input.shape), dtype=_dt.bool_, device=input.device)
-
-
-def combinations(input: Tensor, r: int = 2, with_replacement: bool = False) -> Tensor:  # noqa: A002
-    """The length-r combinations of the 1-D ``input``'s elements, one per row, in
-    ``itertools.combinations`` order (``combinations_with_replacement`` with
-    ``with_replacement``); r = 0 gives an empty 1-D tensor.
-
-    >>> import nanotorch
-    >>> nanotorch.combinations(nanotorch.tensor([1, 2, 3])).tolist()
-    [[1, 2], [1, 3], [2, 3]]
-    """
-    _need_tensor("combinations", "input", input)
-    if input.ndim != 1:
-        raise ShapeError(f"combinations: expects a 1-D vector, but got shape {input.shape}")
-    if isinstance(r, bool) or not isinstance(r, int) or r < 0:
-        raise InvalidArgumentError(f"combinations: r must be a non-negative int, got {r!r}")
-    if r == 0:
-        return input.detach()[:0]  # nothing picked: a fresh empty tensor, as PyTorch's
-    pick = itertools.combinations_with_replacement if with_replacement else itertools.combinations
-    index = [i for combo in pick(range(input.shape[0]), r) for i in combo]
-    return reshape(index_select(input, 0, _index(index, input)), -1, r)
-
-
-def unravel_index(indices: Tensor, shape: int | Sequence[int]) -> tuple[Tensor, ...]:
-    """The coordinates in a tensor of ``shape`` of each flat index in ``indices`` (int64,
-    one tensor per dim). Like PyTorch, each coordinate is taken modulo its dim's size, so a
-    negative or too large index wraps around instead of failing.
-
-    >>> import nanotorch
-    >>> [t.tolist() for t in nanotorch.unravel_index(nanotorch.tensor([5, 1]), (2, 3))]
-    [[1, 0], [2, 1]]
-    """
-    _need_tensor("unravel_index", "indices", indices)
-    if indices.dtype.is_floating_point or indices.dtype.name == "bool":
-        raise UnsupportedDtypeError(
-            f"unravel_index: expected 'indices' to be an integer dtype, got {indices.dtype!r}"
-        )
-    sizes = (shape,) if isinstance(shape, int) else tuple(shape)
-    for s in sizes:
-        if isinstance(s, bool) or not isinstance(s, int):
-            raise TypeError(f"unravel_index: shape must hold ints, got {shape!r}")
-        if s < 0:
-            raise InvalidArgumentError(
-                f"unravel_index: 'shape' cannot have negative values, got {shape!r}"
-            )
-    if 0 in sizes and indices.numel():
-        raise IndexError(f"unravel_index: no index fits in shape {sizes}, which holds nothing")
-    flat = indices.to(_dt.int64)
-    coords = []
-    stride = 1
-    for size in reversed(sizes):
-        coords.append((flat // stride) % max(size, 1))
-        stride *= size
-    return tuple(reversed(coords))
 
 
 # ------------------------------------------------------------------------------ float anatomy

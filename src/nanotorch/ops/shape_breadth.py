@@ -34,7 +34,7 @@ from nanotorch.errors import (
 )
 from nanotorch.ops._util import int_list, normalize_dim
 from nanotorch.ops.copy import clone
-from nanotorch.ops.elementwise import sub, where
+from nanotorch.ops.elementwise import where
 from nanotorch.ops.indexing import Take, getitem, nonzero, put_values
 from nanotorch.ops.misc import _split_checked
 from nanotorch.ops.padding import pad as _pad
@@ -72,7 +72,6 @@ OPS = (
     "diagonal_scatter",
     "index_reduce",
     "put",
-    "rsub",
     "fill",
     "adjoint",
     "as_strided",
@@ -369,9 +368,6 @@ def put(
 
 
 # ---------------------------------------------------------------------------- values
-def rsub(input: Tensor, other: Any, *, alpha: Any = 1) -> Tensor:  # noqa: A002
-    """``other - alpha * input``: ``sub`` with its operands swapped."""
-    return sub(other, input, alpha=alpha)
 
 
 def fill(input: Tensor, value: Any) -> Tensor:  # noqa: A002
