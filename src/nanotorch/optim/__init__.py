@@ -12,6 +12,7 @@ from nanotorch.optim.adam import Adam
 from nanotorch.optim.adamax import Adamax
 from nanotorch.optim.adamw import AdamW
 from nanotorch.optim.asgd import ASGD
+from nanotorch.optim.lbfgs import LBFGS
 from nanotorch.optim.nadam import NAdam
 from nanotorch.optim.optimizer import Optimizer
 from nanotorch.optim.radam import RAdam
@@ -32,5 +33,6 @@ __all__ = [
     "RAdam",
     "Rprop",
     "ASGD",
+    "LBFGS",
     "Optimizer",
 ]
