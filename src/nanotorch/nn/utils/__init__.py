@@ -27,6 +27,10 @@ from nanotorch.ops import cat, clamp, isfinite, maximum
 from nanotorch.tensor import Tensor
 
 __all__ = [
+    "fuse_conv_bn_eval",
+    "fuse_conv_bn_weights",
+    "fuse_linear_bn_eval",
+    "fuse_linear_bn_weights",
     "parametrizations",
     "parametrize",
     "remove_spectral_norm",
@@ -300,5 +304,11 @@ def vector_to_parameters(vec: Tensor, parameters: Iterable[Tensor]) -> None:
 
 # Parametrizations and the hook-based norms (imported last: they build on nn.Module).
 from nanotorch.nn.utils import parametrizations, parametrize  # noqa: E402
+from nanotorch.nn.utils.fusion import (  # noqa: E402
+    fuse_conv_bn_eval,
+    fuse_conv_bn_weights,
+    fuse_linear_bn_eval,
+    fuse_linear_bn_weights,
+)
 from nanotorch.nn.utils.spectral_norm import remove_spectral_norm, spectral_norm  # noqa: E402
 from nanotorch.nn.utils.weight_norm import remove_weight_norm, weight_norm  # noqa: E402
