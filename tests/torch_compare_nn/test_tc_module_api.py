@@ -301,7 +301,7 @@ def test_state_dict_hooks_are_called_like_torch():
             def pre(module, prefix, keep_vars, name=name, log=log):
                 log.append(("pre", name, prefix, keep_vars))
 
-            def post(module, state_dict, prefix, local_metadata, name=name, log=log):
+            def post(module, state_dict, prefix, local_metadata, name=name, log=log, lib=lib):
                 log.append(("post", name, prefix, len(state_dict)))
                 if name == "1.0":  # drop the batch counter, add a key of our own
                     del state_dict[prefix + "num_batches_tracked"]
