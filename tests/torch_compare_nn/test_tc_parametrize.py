@@ -366,3 +366,18 @@ def test_old_spectral_norm_repeated_forwards_and_removal():
         torch.nn.utils.remove_spectral_norm(t_mod)
     with pytest.raises(ValueError, match="spectral_norm of 'weight' not found"):
         nt.nn.utils.remove_spectral_norm(n_mod)
+
+
+def test_parametrizations_weight_norm_loads_the_old_layout_like_torch():
+    """A checkpoint saved with the hook-based weight_norm (weight_g, weight_v) loads into a
+    module using the parametrization, its keys renamed by a load pre-hook, as in PyTorch."""
+    torch.manual_seed(0)
+    old = torch.nn.utils.weight_norm(torch.nn.Linear(3, 2))
+    saved = old.state_dict()
+    assert list(saved) == ["bias", "weight_g", "weight_v"]
+    t_new = torch.nn.utils.parametrizations.weight_norm(torch.nn.Linear(3, 2))
+    n_new = nt.nn.utils.parametrizations.weight_norm(nt.nn.Linear(3, 2))
+    t_new.load_state_dict(saved)
+    n_new.load_state_dict({k: nt.tensor(v.detach().numpy().copy()) for k, v in saved.items()})
+    close(n_new.weight, t_new.weight, "float32", "weight after loading the old layout")
+    close(n_new.weight, old.weight, "float32", "the old module's weight")

@@ -59,7 +59,9 @@ def weight_norm(module: Module, name: str = "weight", dim: int | None = 0) -> Mo
     """Reparametrize ``module.<name>`` as w = g v / ||v|| (Salimans & Kingma, 2016): the
     magnitude g (``parametrizations.<name>.original0``, one per slice along ``dim``, or one
     for the whole weight with ``dim=None``) and the direction v (``original1``) are learned
-    separately. Returns ``module``.
+    separately. A state dict saved with the hook-based ``nn.utils.weight_norm``
+    (``<name>_g``, ``<name>_v``) loads into it: a load pre-hook renames the keys. Returns
+    ``module``.
 
     >>> import nanotorch
     >>> from nanotorch import nn
@@ -77,6 +79,15 @@ def weight_norm(module: Module, name: str = "weight", dim: int | None = 0) -> Mo
     elif dim != -1:
         _check_dim("weight_norm", dim, weight.ndim)
     register_parametrization(module, name, _WeightNorm(dim), unsafe=True)
+
+    def load_old_layout(module: Module, state_dict: dict, prefix: str, *rest: object) -> None:
+        # A checkpoint of the hook-based weight_norm names g and v <name>_g / <name>_v.
+        g_key, v_key = f"{prefix}{name}_g", f"{prefix}{name}_v"
+        if g_key in state_dict and v_key in state_dict:
+            state_dict[f"{prefix}parametrizations.{name}.original0"] = state_dict.pop(g_key)
+            state_dict[f"{prefix}parametrizations.{name}.original1"] = state_dict.pop(v_key)
+
+    module.register_load_state_dict_pre_hook(load_old_layout)
     return module
 
 
