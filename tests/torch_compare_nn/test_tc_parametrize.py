@@ -381,3 +381,127 @@ def test_parametrizations_weight_norm_loads_the_old_layout_like_torch():
     n_new.load_state_dict({k: nt.tensor(v.detach().numpy().copy()) for k, v in saved.items()})
     close(n_new.weight, t_new.weight, "float32", "weight after loading the old layout")
     close(n_new.weight, old.weight, "float32", "the old module's weight")
+
+
+# ---------------------------------------------------------------------- orthogonal
+ORTH_CASES = [
+    ("square-matrix_exp", lambda nn: nn.Linear(4, 4), {}, (2, 4)),
+    ("square-cayley", lambda nn: nn.Linear(4, 4), {"orthogonal_map": "cayley"}, (2, 4)),
+    (
+        "square-householder",
+        lambda nn: nn.Linear(4, 4),
+        {"orthogonal_map": "householder"},
+        (2, 4),
+    ),
+    ("tall-householder", lambda nn: nn.Linear(3, 5), {}, (2, 3)),
+    ("wide-householder", lambda nn: nn.Linear(5, 3), {}, (2, 5)),
+    ("wide-matrix_exp", lambda nn: nn.Linear(5, 3), {"orthogonal_map": "matrix_exp"}, (2, 5)),
+    ("tall-cayley", lambda nn: nn.Linear(3, 5), {"orthogonal_map": "cayley"}, (2, 3)),
+    ("batch-matrix_exp", lambda nn: nn.Conv2d(2, 3, 3), {}, (2, 2, 5, 5)),
+    (
+        "untrivialized-householder",
+        lambda nn: nn.Linear(3, 5),
+        {"orthogonal_map": "householder", "use_trivialization": False},
+        (2, 3),
+    ),
+    (
+        "untrivialized-matrix_exp",
+        lambda nn: nn.Linear(4, 4),
+        {"use_trivialization": False},
+        (2, 4),
+    ),
+]
+ORTH_IDS = [c[0] for c in ORTH_CASES]
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize(("make", "kw", "shape"), [c[1:] for c in ORTH_CASES], ids=ORTH_IDS)
+def test_parametrizations_orthogonal_matches_torch(make, kw, shape, dtype):
+    """Torch's stored tensors (``original`` and, with trivialization, the ``base`` buffer,
+    which starts from a random draw for non-square weights) are loaded; ``original`` is moved
+    away from its starting point so the orthogonal map itself is exercised; outputs and the
+    gradient of ``original`` agree."""
+
+    def wrapped(nn):
+        lib = _lib(nn)
+        m = nn.utils.parametrizations.orthogonal(make(nn), **kw)
+        original = m.parametrizations.weight.original
+        bump = np.random.default_rng(1).standard_normal(tuple(original.shape)) * 0.3
+        with lib.no_grad():
+            original.add_(lib.tensor(bump.astype("float32")))
+        return m
+
+    n_mod, t_mod = wrapped(nt.nn), wrapped(torch.nn)
+    assert _keys(n_mod) == _keys(t_mod)
+    compare_module(wrapped, [R.standard_normal(shape)], dtype, train=True)
+
+
+@pytest.mark.parametrize(("make", "kw"), [c[1:3] for c in ORTH_CASES], ids=ORTH_IDS)
+def test_parametrizations_orthogonal_weight_is_orthogonal(make, kw):
+    m = nt.nn.utils.parametrizations.orthogonal(make(nt.nn).to(nt.float64), **kw)
+    if not kw.get("use_trivialization", True) and kw.get("orthogonal_map") != "householder":
+        return  # no right_inverse: the weight is not orthogonal until it is assigned one
+    w = m.weight.detach().numpy()
+    if w.shape[-2] < w.shape[-1]:
+        w = np.swapaxes(w, -1, -2)
+    gram = np.swapaxes(w, -1, -2) @ w
+    np.testing.assert_allclose(gram, np.broadcast_to(np.eye(w.shape[-1]), gram.shape), atol=1e-12)
+
+
+def test_parametrizations_orthogonal_assignment_like_torch():
+    torch.manual_seed(0)
+    q = torch.linalg.qr(torch.randn(4, 4, dtype=torch.float64))[0]
+    t_mod = torch.nn.utils.parametrizations.orthogonal(torch.nn.Linear(4, 4).double())
+    n_mod = nt.nn.utils.parametrizations.orthogonal(nt.nn.Linear(4, 4).to(nt.float64))
+    t_mod.weight = q
+    n_mod.weight = nt.tensor(q.numpy().copy())
+    for (k, a), (_, b) in zip(n_mod.state_dict().items(), t_mod.state_dict().items()):
+        if k.startswith("parametrizations"):  # original = -I, base = q
+            close(a, b, "float64", k)
+    close(n_mod.weight, q, "float64", "weight after assigning an orthogonal matrix")
+    tall = torch.linalg.qr(torch.randn(5, 3, dtype=torch.float64))[0]
+    n_tall = nt.nn.utils.parametrizations.orthogonal(nt.nn.Linear(3, 5).to(nt.float64))
+    n_tall.weight = nt.tensor(tall.numpy().copy())
+    close(n_tall.weight, tall, "float64", "tall weight after assignment")
+
+
+def test_parametrizations_orthogonal_errors_like_torch():
+    for lib in (torch, nt):
+        with pytest.raises(ValueError):
+            lib.nn.utils.parametrizations.orthogonal(lib.nn.LayerNorm(3))
+        with pytest.raises(ValueError):
+            lib.nn.utils.parametrizations.orthogonal(lib.nn.Linear(2, 2), orthogonal_map="qr")
+        with pytest.raises(ValueError):
+            lib.nn.utils.parametrizations.orthogonal(lib.nn.Linear(2, 2), name="kernel")
+
+
+@pytest.mark.parametrize(
+    ("shape", "kw"),
+    [
+        ((5, 3), {"orthogonal_map": "householder", "use_trivialization": False}),
+        ((3, 5), {"orthogonal_map": "householder", "use_trivialization": False}),
+        ((2, 4, 4), {"orthogonal_map": "householder", "use_trivialization": False}),
+        ((4, 4), {}),
+        ((2, 3, 3), {"orthogonal_map": "cayley"}),
+    ],
+    ids=["tall-compact-qr", "wide-compact-qr", "batch-compact-qr", "square-base", "batch-base"],
+)
+def test_parametrizations_orthogonal_registration_stores_what_torch_stores(shape, kw):
+    """Registering keeps the weight's value: without trivialization as its compact
+    Householder QR (LAPACK's geqrf, diagonal replaced by signs), with it as the base (the Q of
+    its QR with a positive R diagonal) and original = -I; deterministic, so compared as is."""
+    w = np.random.default_rng(4).standard_normal(shape)
+
+    def holder(lib: Any) -> Any:
+        class Holder(lib.nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.weight = lib.nn.Parameter(lib.tensor(w.copy()))
+
+        return lib.nn.utils.parametrizations.orthogonal(Holder(), **kw)
+
+    n_mod, t_mod = holder(nt), holder(torch)
+    assert _keys(n_mod) == _keys(t_mod)
+    for (k, a), (_, b) in zip(n_mod.state_dict().items(), t_mod.state_dict().items()):
+        close(a, b, "float64", k)
+    close(n_mod.weight, t_mod.weight, "float64", "weight")

@@ -17,12 +17,18 @@ WRAPS = {
     "spectral_norm": lambda m: parametrizations.spectral_norm(m),
     "old_weight_norm": lambda m: nn.utils.weight_norm(m, dim=None),
     "old_spectral_norm": lambda m: nn.utils.spectral_norm(m, n_power_iterations=2),
+    "orthogonal_householder": lambda m: parametrizations.orthogonal(m),
+    "orthogonal_matrix_exp": lambda m: parametrizations.orthogonal(m, "weight", "matrix_exp"),
+    "orthogonal_cayley": lambda m: parametrizations.orthogonal(m, "weight", "cayley"),
+    "orthogonal_compact_qr": lambda m: parametrizations.orthogonal(
+        m, orthogonal_map="householder", use_trivialization=False
+    ),
 }
 
 
 def _run(device, wrap, state=None):
     nt.manual_seed(3)
-    m = wrap(nn.Linear(4, 3).to(nt.float64)).to(device)
+    m = wrap(nn.Linear(4, 3).to(nt.float64).to(device))  # registered on the device
     if state is not None:
         m.load_state_dict(state)
     x = nt.tensor(np.linspace(-1, 1, 8).reshape(2, 4), device=device)
