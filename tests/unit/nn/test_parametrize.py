@@ -69,3 +69,16 @@ def test_optimizer_built_before_parametrization_updates_the_original():
     assert not np.allclose(w.detach().numpy(), before)
     parametrize.remove_parametrizations(m, "weight", leave_parametrized=False)
     assert m.weight is w
+
+
+def test_parametrized_module_deep_copies_but_does_not_pickle():
+    import copy
+    import pickle
+
+    m = parametrizations.spectral_norm(nn.Linear(3, 2))
+    twin = copy.deepcopy(m)
+    assert type(twin) is type(m) and parametrize.is_parametrized(twin, "weight")
+    assert twin.parametrizations.weight.original is not m.parametrizations.weight.original
+    np.testing.assert_array_equal(twin.weight.detach().numpy(), m.weight.detach().numpy())
+    with pytest.raises(RuntimeError, match="state_dict"):
+        pickle.dumps(m)

@@ -22,6 +22,7 @@ it, and ``remove_parametrizations`` puts that same object back.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -205,7 +206,21 @@ def _inject_class(module: Module) -> None:
             "register the parametrizations again when loading"
         )
 
-    module.__class__ = type(f"Parametrized{cls.__name__}", (cls,), {"__getstate__": __getstate__})
+    def __deepcopy__(self: Module, memo: dict[int, Any]) -> Module:
+        # __getstate__ refuses pickling, and deepcopy would go through it: copy the
+        # attributes directly instead (the class, with its properties, is shared).
+        done = memo.get(id(self))
+        if done is not None:
+            return done
+        twin = self.__class__.__new__(self.__class__)
+        memo[id(self)] = twin
+        twin.__dict__.update(copy.deepcopy(self.__dict__, memo))
+        return twin
+
+    attrs = {"__getstate__": __getstate__}
+    if not hasattr(cls, "__deepcopy__"):
+        attrs["__deepcopy__"] = __deepcopy__
+    module.__class__ = type(f"Parametrized{cls.__name__}", (cls,), attrs)
 
 
 def _inject_property(module: Module, name: str) -> None:
