@@ -505,3 +505,11 @@ def test_parametrizations_orthogonal_registration_stores_what_torch_stores(shape
     for (k, a), (_, b) in zip(n_mod.state_dict().items(), t_mod.state_dict().items()):
         close(a, b, "float64", k)
     close(n_mod.weight, t_mod.weight, "float64", "weight")
+
+
+def test_assigning_a_parameter_to_a_parametrized_name_raises_like_torch():
+    for lib, match in ((torch, None), (nt, "weight.*parametrized.*remove_parametrizations")):
+        m = lib.nn.Linear(2, 2)
+        lib.nn.utils.parametrize.register_parametrization(m, "weight", _symmetric(lib))
+        with pytest.raises(KeyError, match=match):
+            m.weight = lib.nn.Parameter(lib.zeros(2, 2))

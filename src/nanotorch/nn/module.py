@@ -271,6 +271,14 @@ class Module:
     def __setattr__(self, name: str, value: Any) -> None:
         # Note [Module registration]
         if isinstance(value, Parameter):
+            if isinstance(getattr(type(self), name, None), property):
+                # A parametrized tensor (nn/utils/parametrize.py) is a property; a Parameter
+                # registered under its name would be hidden behind it.
+                raise KeyError(
+                    f"attribute '{name}' already exists: it is parametrized on "
+                    f"{type(self).__name__}; assign a plain tensor (stored through "
+                    "right_inverse), or call remove_parametrizations first"
+                )
             self._dicts("_parameters")
             self._forget(name, "_parameters")
             self._parameters[name] = value
