@@ -61,3 +61,10 @@ class UnsupportedDtypeError(TypeError, RuntimeError):
     """An op given a tensor of a dtype it has no meaning for (bitwise ops on floating point).
     PyTorch raises a RuntimeError here and Python code expects a TypeError, so this is both;
     the message names the op, the dtype and the conversion that fixes it."""
+
+
+class ModuleStateError(AssertionError, RuntimeError):
+    """A module is in a state an operation on it cannot accept (``fuse_conv_bn_eval`` on a
+    module in training mode, or on a BatchNorm without running statistics). PyTorch asserts
+    there, so this is an AssertionError, and a RuntimeError like nanotorch's other
+    validation errors."""

@@ -161,3 +161,59 @@ def test_default_initialisation_has_torchs_ranges(make):
         elif a.size >= 50:  # enough draws that both maxima sit near the bound
             ratio = np.abs(a).max() / np.abs(b).max()
             assert 0.8 < ratio < 1.25, (name, ratio)
+
+
+@pytest.mark.parametrize("shape", [(5, 5), (3, 7), (7, 3), (4, 2, 3), (6, 1, 2, 2)], ids=str)
+@pytest.mark.parametrize("gain", [1.0, 2.5])
+def test_orthogonal_matches_torchs_construction(shape, gain):
+    """orthogonal_ maps a standard normal draw A (rows = shape[0], the rest flattened,
+    transposed when wider than tall) to the Q of its QR decomposition with R's diagonal made
+    positive, times gain. The same A through torch's QR gives the same weight, and torch's
+    own orthogonal_ has the same orthogonality (W W^T or W^T W = gain^2 I) and shape."""
+    rows = shape[0]
+    cols = int(np.prod(shape[1:]))
+    n_w = nt.nn.init.orthogonal_(
+        nt.empty(shape, dtype=nt.float64), gain, generator=nt.Generator().manual_seed(5)
+    )
+    a = nt.empty(rows, cols, dtype=nt.float64).normal_(
+        0.0, 1.0, generator=nt.Generator().manual_seed(5)
+    )
+    flat = torch.tensor(a.numpy().copy())
+    if rows < cols:
+        flat = flat.T
+    q, r = torch.linalg.qr(flat)
+    q = q * torch.sign(torch.diagonal(r))
+    if rows < cols:
+        q = q.T
+    np.testing.assert_allclose(n_w.numpy(), (gain * q).reshape(shape).numpy(), atol=1e-12)
+    t_w = torch.nn.init.orthogonal_(torch.empty(shape, dtype=torch.float64), gain)
+    for w in (n_w.numpy().reshape(rows, cols), t_w.numpy().reshape(rows, cols)):
+        gram = w @ w.T if rows <= cols else w.T @ w
+        np.testing.assert_allclose(gram, gain**2 * np.eye(min(rows, cols)), atol=1e-12)
+
+
+def test_orthogonal_rejects_1d_like_torch():
+    with pytest.raises(ValueError):
+        torch.nn.init.orthogonal_(torch.empty(4))
+    with pytest.raises(ValueError, match="orthogonal_.*2 or more dimensions.*1-D"):
+        nt.nn.init.orthogonal_(nt.empty(4))
+
+
+@pytest.mark.parametrize(("shape", "sparsity"), [((10, 6), 0.3), ((7, 4), 0.5), ((5, 3), 0.0)])
+def test_sparse_matches_torchs_zero_pattern_counts(shape, sparsity):
+    """Every column gets exactly ceil(sparsity * rows) zeros, as in torch's sparse_, and the
+    rest are N(0, std^2) draws."""
+    n_w = nt.nn.init.sparse_(nt.empty(shape, dtype=nt.float64), sparsity, std=0.5).numpy()
+    t_w = torch.nn.init.sparse_(torch.empty(shape, dtype=torch.float64), sparsity, 0.5).numpy()
+    np.testing.assert_array_equal((n_w == 0).sum(axis=0), (t_w == 0).sum(axis=0))
+    assert ((n_w == 0).sum(axis=0) == math.ceil(sparsity * shape[0])).all()
+    big = nt.nn.init.sparse_(nt.empty(400, 300, dtype=nt.float64), 0.25, std=0.5).numpy()
+    kept = big[big != 0]
+    assert abs(kept.std() / 0.5 - 1) < 0.03 and kept.size == 300 * 300
+
+
+def test_sparse_rejects_non_2d_like_torch():
+    with pytest.raises(ValueError):
+        torch.nn.init.sparse_(torch.empty(2, 3, 4), 0.5)
+    with pytest.raises(ValueError, match="sparse_.*2-D.*3-D"):
+        nt.nn.init.sparse_(nt.empty(2, 3, 4), 0.5)

@@ -106,6 +106,55 @@ CASES: list[tuple[str, Make]] = [
             scale_mode="iterations",
         ),
     ),
+    # Chains multiply: each scheduler scales the lr the previous one left (PyTorch's
+    # recursive forms); LambdaLR and the other non-chainable schedules overwrite it.
+    (
+        "ChainedScheduler",
+        lambda s, o: s.ChainedScheduler(
+            [s.ConstantLR(o, factor=0.1, total_iters=2), s.ExponentialLR(o, gamma=0.9)]
+        ),
+    ),
+    (
+        "ChainedScheduler-warmup-step",
+        lambda s, o: s.ChainedScheduler(
+            [s.LinearLR(o, start_factor=0.2, total_iters=4), s.StepLR(o, 3, 0.5)], optimizer=o
+        ),
+    ),
+    (
+        "ChainedScheduler-multistep-poly",
+        lambda s, o: s.ChainedScheduler(
+            [s.MultiStepLR(o, [5, 9, 9], 0.5), s.PolynomialLR(o, total_iters=20, power=1.5)]
+        ),
+    ),
+    (
+        "ChainedScheduler-three",
+        lambda s, o: s.ChainedScheduler(
+            [
+                s.MultiplicativeLR(o, lambda e: 0.97),
+                s.ConstantLR(o, factor=0.5, total_iters=4),
+                s.ExponentialLR(o, 0.95),
+            ]
+        ),
+    ),
+    (
+        "ChainedScheduler-cosine",
+        lambda s, o: s.ChainedScheduler(
+            [s.ConstantLR(o, 0.5, 3), s.CosineAnnealingLR(o, T_max=10, eta_min=0.01)]
+        ),
+    ),
+    (
+        "ChainedScheduler-linear-end",
+        lambda s, o: s.ChainedScheduler(
+            [s.LinearLR(o, 0.5, 0.25, total_iters=6), s.ExponentialLR(o, 0.98)]
+        ),
+    ),
+    (
+        "ChainedScheduler-lambda",
+        lambda s, o: s.ChainedScheduler(
+            [s.ExponentialLR(o, 0.9), s.LambdaLR(o, lambda e: 1 / (e + 1))]
+        ),
+    ),
+    ("ChainedScheduler-one", lambda s, o: s.ChainedScheduler([s.StepLR(o, 2, 0.7)])),
     ("CosineAnnealingWarmRestarts", lambda s, o: s.CosineAnnealingWarmRestarts(o, T_0=5)),
     (
         "CosineAnnealingWarmRestarts-mult",
@@ -140,7 +189,8 @@ def test_scheduler_matches_torch(make):
             rtol=1e-12,
             err_msg=f"momentum at epoch {epoch}",
         )
-        assert n_s.last_epoch == t_s.last_epoch
+        # ChainedScheduler keeps no epoch of its own (its schedulers do), in both libraries.
+        assert getattr(n_s, "last_epoch", None) == getattr(t_s, "last_epoch", None)
         n_opt.step()
         t_opt.step()
         n_s.step()
@@ -218,3 +268,42 @@ def test_scheduler_state_dict_resumes_like_torch():
     n_sd, t_sd = n_s.state_dict(), t_s.state_dict()
     for key in ("last_epoch", "base_lrs", "_last_lr", "step_size", "gamma"):
         assert n_sd[key] == t_sd[key], key
+
+
+def test_chained_scheduler_state_dict_resumes_like_torch():
+    def make(lib: Any, opt: Any) -> Any:
+        s = lib.optim.lr_scheduler
+        return s.ChainedScheduler([s.ConstantLR(opt, 0.5, 3), s.ExponentialLR(opt, 0.9)])
+
+    n_opt, t_opt = _optimizer(nt), _optimizer(torch)
+    n_s, t_s = make(nt, n_opt), make(torch, t_opt)
+    for _ in range(4):
+        n_s.step()
+        t_s.step()
+    n_sd, t_sd = n_s.state_dict(), t_s.state_dict()
+    assert sorted(n_sd) == sorted(t_sd)
+    for n_sub, t_sub in zip(n_sd["_schedulers"], t_sd["_schedulers"], strict=True):
+        assert n_sub["last_epoch"] == t_sub["last_epoch"]
+    # Resume: a fresh chain on an optimizer holding the saved lrs continues identically.
+    resumed_opt = _optimizer(nt)
+    for group, lr in zip(resumed_opt.param_groups, _lrs(n_opt)):
+        group["lr"] = lr
+    resumed = make(nt, resumed_opt)
+    resumed.load_state_dict(n_sd)
+    for group, lr in zip(resumed_opt.param_groups, _lrs(n_opt)):
+        group["lr"] = lr
+    for epoch in range(6):
+        resumed.step()
+        t_s.step()
+        np.testing.assert_allclose(_lrs(resumed_opt), _lrs(t_opt), rtol=1e-12, err_msg=str(epoch))
+
+
+def test_chained_scheduler_rejects_what_torch_rejects():
+    for lib in (torch, nt):
+        s, opt, other = lib.optim.lr_scheduler, _optimizer(lib), _optimizer(lib)
+        with pytest.raises(ValueError):
+            s.ChainedScheduler([])
+        with pytest.raises(ValueError, match="ReduceLROnPlateau"):
+            s.ChainedScheduler([s.ExponentialLR(opt, 0.9), s.ReduceLROnPlateau(opt)])
+        with pytest.raises(ValueError, match="same optimizer"):
+            s.ChainedScheduler([s.ExponentialLR(opt, 0.9), s.ExponentialLR(other, 0.9)])

@@ -283,3 +283,102 @@ def test_get_total_norm_and_clip_grads_with_norm_match_torch(norm_type):
     torch.nn.utils.clip_grads_with_norm_(t, 1.0, t_total)
     for a, b in zip(n, t):
         close(a.grad, b.grad, what="clipped grad")
+
+
+# ---------------------------------------------------------------------- state-dict hooks
+def _small(lib: Any) -> Any:
+    torch.manual_seed(0)
+    nn = lib.nn
+    return nn.Sequential(nn.Linear(2, 3), nn.Sequential(nn.BatchNorm1d(3), nn.Linear(3, 1)))
+
+
+def test_state_dict_hooks_are_called_like_torch():
+    calls: dict[str, list[Any]] = {"nt": [], "torch": []}
+    for lib, log in ((nt, calls["nt"]), (torch, calls["torch"])):
+        net = _small(lib)
+        for name, m in net.named_modules():
+
+            def pre(module, prefix, keep_vars, name=name, log=log):
+                log.append(("pre", name, prefix, keep_vars))
+
+            def post(module, state_dict, prefix, local_metadata, name=name, log=log, lib=lib):
+                log.append(("post", name, prefix, len(state_dict)))
+                if name == "1.0":  # drop the batch counter, add a key of our own
+                    del state_dict[prefix + "num_batches_tracked"]
+                    state_dict[prefix + "note"] = lib.tensor(1.0)
+
+            m.register_state_dict_pre_hook(pre)
+            m.register_state_dict_post_hook(post)
+        keys = list(net.state_dict(keep_vars=True))
+        log.append(keys)
+    assert calls["nt"] == calls["torch"]
+    assert "1.0.note" in calls["nt"][-1] and "1.0.num_batches_tracked" not in calls["nt"][-1]
+
+
+def test_state_dict_post_hook_must_return_none_like_torch():
+    sizes = []
+    for lib in (nt, torch):
+        net = _small(lib)
+        handle = net.register_state_dict_post_hook(lambda m, sd, prefix, meta: {})
+        with pytest.raises(RuntimeError, match="post-hook must return None"):
+            net.state_dict()
+        handle.remove()
+        sizes.append(len(net.state_dict()))
+    assert sizes[0] == sizes[1] == 9
+
+
+def test_load_state_dict_pre_hook_renames_old_keys_like_torch():
+    """The classic use: a checkpoint from an older layout (``weight_old``) is renamed by a
+    pre-hook before loading; the hook sees the same prefixes and flags in both libraries."""
+    t_net = _small(torch)
+    saved = {k.replace("1.1.weight", "1.1.weight_old"): v for k, v in t_net.state_dict().items()}
+    seen: dict[str, list[Any]] = {"nt": [], "torch": []}
+    results = {}
+    for lib, log in ((nt, seen["nt"]), (torch, seen["torch"])):
+        net = _small(lib)
+        with nt.no_grad() if lib is nt else torch.no_grad():
+            for p in net.parameters():
+                p.zero_()
+
+        def pre(
+            module, state_dict, prefix, local_metadata, strict, missing, unexpected, errors, log=log
+        ):
+            log.append((prefix, strict, sorted(k for k in state_dict if k.startswith(prefix))))
+            if prefix + "weight_old" in state_dict:
+                state_dict[prefix + "weight"] = state_dict.pop(prefix + "weight_old")
+
+        net[1][1].register_load_state_dict_pre_hook(pre)
+        converted = {
+            k: (nt.tensor(v.numpy().copy()) if lib is nt else v.clone()) for k, v in saved.items()
+        }
+        result = net.load_state_dict(converted)
+        results[lib.__name__] = (list(result.missing_keys), list(result.unexpected_keys))
+        log.append(net[1][1].weight.detach().numpy().tolist())
+    assert seen["nt"] == seen["torch"]
+    assert results["nanotorch"] == results["torch"] == ([], [])
+    np.testing.assert_allclose(seen["nt"][-1], t_net[1][1].weight.detach().numpy(), rtol=1e-6)
+
+
+def test_load_state_dict_post_hook_can_excuse_missing_keys_like_torch():
+    outcomes = {}
+    for lib in (nt, torch):
+        net = _small(lib)
+        seen = []
+
+        def post(module, incompatible, seen=seen):
+            seen.append((list(incompatible.missing_keys), list(incompatible.unexpected_keys)))
+            incompatible.missing_keys[:] = [k for k in incompatible.missing_keys if k != "1.1.bias"]
+
+        net.register_load_state_dict_post_hook(post)
+        sd = {k: v for k, v in _small(lib).state_dict().items() if k != "1.1.bias"}
+        sd["extra"] = lib.zeros(1)
+        with pytest.raises(RuntimeError, match="Unexpected key"):
+            net.load_state_dict(sd)
+        del sd["extra"]
+        result = net.load_state_dict(sd)
+        outcomes[lib.__name__] = (seen, list(result.missing_keys))
+        handle = net.register_load_state_dict_post_hook(lambda m, keys: "not None")
+        with pytest.raises(AssertionError, match="not expected to return"):
+            net.load_state_dict(sd)
+        handle.remove()
+    assert outcomes["nanotorch"] == outcomes["torch"]

@@ -20,7 +20,8 @@ IMPLEMENTATION_KEYS = {"foreach", "fused", "capturable", "differentiable"}
 
 # PyTorch keeps NAdam's running product of momentum coefficients in a float32 tensor whatever
 # the parameters' dtype; nanotorch keeps a Python float, so float64 runs agree to float32.
-FLOAT32_INSIDE_TORCH = {"NAdam"}
+# ASGD keeps its eta and mu in float32 0-d tensors likewise (nanotorch: Python floats).
+FLOAT32_INSIDE_TORCH = {"NAdam", "ASGD"}
 
 CASES: list[tuple[str, str, dict[str, Any]]] = [
     ("sgd", "SGD", {"lr": 0.1}),
@@ -91,6 +92,14 @@ CASES: list[tuple[str, str, dict[str, Any]]] = [
         "rprop-args",
         "Rprop",
         {"lr": 0.05, "etas": (0.3, 1.5), "step_sizes": (1e-3, 0.06), "maximize": True},
+    ),
+    ("asgd", "ASGD", {"lr": 0.01}),
+    # t0=2 starts the averaging (mu < 1) within the five steps.
+    ("asgd-avg", "ASGD", {"lr": 0.05, "lambd": 0.1, "alpha": 0.5, "t0": 2.0}),
+    (
+        "asgd-wd",
+        "ASGD",
+        {"lr": 0.05, "t0": 1.0, "weight_decay": 0.1, "maximize": True},
     ),
 ]
 
@@ -188,3 +197,19 @@ def test_adam_decoupled_weight_decay_is_adamw_like_torch():
     for i, (a, b) in enumerate(zip(n_params, t_params)):
         close(a, b, "float64", f"param {i}")
     assert n_opt.param_groups[0]["decoupled_weight_decay"] is True
+
+
+BAD_HYPERPARAMETERS = [
+    ("asgd-lr", "ASGD", {"lr": -0.1}),
+    ("asgd-wd", "ASGD", {"lr": 0.1, "weight_decay": -1.0}),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "kw"), [c[1:] for c in BAD_HYPERPARAMETERS], ids=[c[0] for c in BAD_HYPERPARAMETERS]
+)
+def test_optimizer_rejects_bad_hyperparameters_like_torch(name, kw):
+    with pytest.raises(Exception) as t_err:
+        getattr(torch.optim, name)([torch.zeros(2, requires_grad=True)], **kw)
+    with pytest.raises(type(t_err.value), match=name):
+        getattr(nt.optim, name)([nt.zeros(2, requires_grad=True)], **kw)

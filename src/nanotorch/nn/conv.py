@@ -274,14 +274,15 @@ class _Conv(_ConvNd):
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002 - PyTorch's name
         conv = type(self)._conv
-        check_same_place(conv.__name__, input, weight=self.weight, bias=self.bias)
+        # Read the weight once: a parametrized weight (spectral norm) is computed, and its
+        # power iteration advanced, at every read (nn/utils/parametrize.py).
+        weight = self.weight
+        check_same_place(conv.__name__, input, weight=weight, bias=self.bias)
         if self.padding_mode != "zeros":
             # Pad in the chosen mode, then convolve without padding (PyTorch's recipe).
             x = pad(input, self._mode_widths(), mode=self.padding_mode)
-            return conv(x, self.weight, self.bias, self.stride, 0, self.dilation, self.groups)
-        return conv(
-            input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups
-        )
+            return conv(x, weight, self.bias, self.stride, 0, self.dilation, self.groups)
+        return conv(input, weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
 
 
 class Conv1d(_Conv):
@@ -394,13 +395,14 @@ class ConvTranspose2d(_ConvNd):
         output_size: Sequence[int] | None = None,
     ) -> Tensor:
         conv_t = type(self)._conv_t
-        check_same_place(conv_t.__name__, input, weight=self.weight, bias=self.bias)
+        weight = self.weight  # read once, as in _Conv.forward
+        check_same_place(conv_t.__name__, input, weight=weight, bias=self.bias)
         output_padding = (
             self.output_padding if output_size is None else self._output_padding(input, output_size)
         )
         return conv_t(
             input,
-            self.weight,
+            weight,
             self.bias,
             self.stride,
             self.padding,

@@ -51,8 +51,18 @@ if TYPE_CHECKING:
 
 _ids = itertools.count()
 
-# Names of the hook dicts a Module carries (created in Module.__init__).
-HOOK_DICTS = ("_forward_pre_hooks", "_forward_hooks", "_backward_hooks")
+# Names of the hook dicts a Module carries (created in Module.__init__): the forward and
+# backward hooks of Note [Module hooks], and the state-dict hooks of Note [State-dict hooks]
+# in nn/module.py.
+HOOK_DICTS = (
+    "_forward_pre_hooks",
+    "_forward_hooks",
+    "_backward_hooks",
+    "_state_dict_pre_hooks",
+    "_state_dict_hooks",
+    "_load_state_dict_pre_hooks",
+    "_load_state_dict_post_hooks",
+)
 
 
 class RemovableHandle:

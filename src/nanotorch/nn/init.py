@@ -252,6 +252,74 @@ def trunc_normal_(
         return tensor.clamp_(a, b)
 
 
+def orthogonal_(tensor: Tensor, gain: float = 1.0, generator: Generator | None = None) -> Tensor:
+    """Fill with a (semi-)orthogonal matrix times ``gain`` (Saxe et al., 2013): rows are
+    ``shape[0]``, the remaining dims flattened into columns. A standard normal matrix A
+    (transposed when wider than tall, so QR sees a tall one) is factored A = Q R, and each
+    column of Q is multiplied by the sign of R's diagonal entry, which makes the factorisation
+    unique and so Q uniformly (Haar) distributed rather than biased by the QR routine's sign
+    choices. W W^T = gain^2 I when rows <= cols, W^T W = gain^2 I otherwise.
+
+    >>> import nanotorch
+    >>> w = nanotorch.nn.init.orthogonal_(nanotorch.empty(3, 3, dtype=nanotorch.float64))
+    >>> bool(((w @ w.T) - nanotorch.eye(3, dtype=nanotorch.float64)).abs().max() < 1e-12)
+    True
+    """
+    _float_tensor("orthogonal_", tensor)
+    if tensor.ndim < 2:
+        raise ValueError(
+            f"nn.init.orthogonal_: only tensors with 2 or more dimensions are supported, got a "
+            f"{tensor.ndim}-D tensor of shape {tuple(tensor.shape)}; a vector has no orthogonal "
+            "form, use normal_ instead"
+        )
+    if tensor.numel() == 0:
+        return tensor  # nothing to fill
+    from nanotorch.creation import empty
+    from nanotorch.linalg import qr
+
+    rows = tensor.shape[0]
+    cols = tensor.numel() // rows
+    with no_grad():
+        a = empty(rows, cols, dtype=tensor.dtype, device=tensor.device)
+        a.normal_(0.0, 1.0, generator=generator)
+        if rows < cols:
+            a = a.T
+        q, r = qr(a)
+        q = q * r.diagonal(0, -2, -1).sign()
+        if rows < cols:
+            q = q.T
+        return tensor.copy_((q * gain).reshape(tensor.shape))
+
+
+def sparse_(
+    tensor: Tensor, sparsity: float, std: float = 0.01, generator: Generator | None = None
+) -> Tensor:
+    """Fill a 2-D tensor with N(0, std^2) draws, then zero ``ceil(sparsity * rows)`` randomly
+    chosen entries of every column (Martens, 2010: each unit sees a sparse set of inputs).
+
+    >>> import nanotorch
+    >>> w = nanotorch.nn.init.sparse_(nanotorch.empty(4, 3), sparsity=0.5)
+    >>> (w == 0).sum(0).tolist()
+    [2, 2, 2]
+    """
+    _float_tensor("sparse_", tensor)
+    if tensor.ndim != 2:
+        raise ValueError(
+            f"nn.init.sparse_: only 2-D tensors are supported, got a {tensor.ndim}-D tensor of "
+            f"shape {tuple(tensor.shape)}; reshape it to (rows, cols) first"
+        )
+    from nanotorch.creation import randperm
+
+    rows, cols = tensor.shape
+    num_zeros = math.ceil(sparsity * rows)
+    with no_grad():
+        tensor.normal_(0.0, std, generator=generator)
+        for col in range(cols):
+            chosen = randperm(rows, generator=generator, device=tensor.device)[:num_zeros]
+            tensor[chosen, col] = 0.0
+    return tensor
+
+
 __all__ = [
     "calculate_gain",
     "constant_",
@@ -262,6 +330,8 @@ __all__ = [
     "kaiming_uniform_",
     "normal_",
     "ones_",
+    "orthogonal_",
+    "sparse_",
     "uniform_",
     "xavier_normal_",
     "xavier_uniform_",

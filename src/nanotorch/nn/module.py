@@ -24,6 +24,31 @@ the live parameters. Each device change is one counted copy through ``Tensor.to`
 behind on the old device. ``load_state_dict`` likewise copies values into the existing
 tensors, moving each value to its parameter's device with an explicit, counted ``.to``.
 
+Note [State-dict hooks]
+~~~~~~~~~~~~~~~~~~~~~~~
+PyTorch's four public state-dict hooks, called per module as the walk reaches it:
+
+* ``register_state_dict_pre_hook``: ``hook(module, prefix, keep_vars)`` before the module
+  saves its own entries;
+* ``register_state_dict_post_hook``: ``hook(module, state_dict, prefix, local_metadata)``
+  after the module and its children have saved theirs; it may change ``state_dict`` in place
+  and must return None;
+* ``register_load_state_dict_pre_hook``: ``hook(module, state_dict, prefix, local_metadata,
+  strict, missing_keys, unexpected_keys, error_msgs)`` before anything is matched, parents
+  before children, so a hook can rename the keys of an old layout; ``state_dict`` is the
+  loader's own copy (the caller's dict is never changed) and ``strict`` is True, as PyTorch
+  passes it;
+* ``register_load_state_dict_post_hook``: ``hook(module, incompatible_keys)`` after the
+  values are loaded, children before parents; it may edit the missing/unexpected key lists
+  in place (to excuse keys) and must return None.
+
+``local_metadata`` is an empty dict: nanotorch keeps no per-module version. Loading stays
+all-or-nothing (checked, then copied) except for one case: when some module has a load
+post-hook, the matching values are copied before the strict check, because the hooks run
+after loading and may excuse the missing or unexpected keys that check would report, as in
+PyTorch. Shape mismatches and errors a pre-hook records are still reported before anything
+is copied.
+
 Like the rest of the engine, this module imports no array library.
 """
 
@@ -135,6 +160,42 @@ class Module:
         """
         return add_hook(self._forward_hooks, (hook, with_kwargs, always_call), prepend)
 
+    def register_state_dict_pre_hook(self, hook: Callable[..., Any]) -> RemovableHandle:
+        """Call ``hook(module, prefix, keep_vars)`` before ``state_dict`` saves this module's
+        entries (Note [State-dict hooks])."""
+        return add_hook(self._state_dict_pre_hooks, hook, False)
+
+    def register_state_dict_post_hook(self, hook: Callable[..., Any]) -> RemovableHandle:
+        """Call ``hook(module, state_dict, prefix, local_metadata)`` after this module and its
+        children saved their entries; it edits ``state_dict`` in place and returns None
+        (Note [State-dict hooks]).
+
+        >>> from nanotorch import nn
+        >>> lin = nn.Linear(2, 2)
+        >>> def drop_bias(module, state_dict, prefix, local_metadata):
+        ...     del state_dict[prefix + "bias"]
+        >>> _ = lin.register_state_dict_post_hook(drop_bias)
+        >>> list(lin.state_dict())
+        ['weight']
+        """
+        return add_hook(self._state_dict_hooks, hook, False)
+
+    def register_load_state_dict_pre_hook(self, hook: Callable[..., Any]) -> RemovableHandle:
+        """Call ``hook(module, state_dict, prefix, local_metadata, strict, missing_keys,
+        unexpected_keys, error_msgs)`` before ``load_state_dict`` matches keys (Note
+        [State-dict hooks])."""
+        return add_hook(self._load_state_dict_pre_hooks, hook, False)
+
+    def register_load_state_dict_post_hook(self, hook: Callable[..., Any]) -> RemovableHandle:
+        """Call ``hook(module, incompatible_keys)`` after ``load_state_dict`` loaded the
+        values; it may edit ``incompatible_keys.missing_keys`` / ``.unexpected_keys`` in place
+        and returns None (Note [State-dict hooks])."""
+        return add_hook(self._load_state_dict_post_hooks, hook, False)
+
+    def _hooks(self, name: str) -> list[Any]:
+        # A module unpickled from before these hooks existed has no dict: no hooks.
+        return list((self.__dict__.get(name) or {}).values())
+
     def register_full_backward_hook(
         self, hook: Callable[..., Any], prepend: bool = False
     ) -> RemovableHandle:
@@ -210,6 +271,14 @@ class Module:
     def __setattr__(self, name: str, value: Any) -> None:
         # Note [Module registration]
         if isinstance(value, Parameter):
+            if isinstance(getattr(type(self), name, None), property):
+                # A parametrized tensor (nn/utils/parametrize.py) is a property; a Parameter
+                # registered under its name would be hidden behind it.
+                raise KeyError(
+                    f"attribute '{name}' already exists: it is parametrized on "
+                    f"{type(self).__name__}; assign a plain tensor (stored through "
+                    "right_inverse), or call remove_parametrizations first"
+                )
             self._dicts("_parameters")
             self._forget(name, "_parameters")
             self._parameters[name] = value
@@ -491,9 +560,18 @@ class Module:
     ) -> OrderedDict[str, Tensor]:
         """Every parameter and persistent buffer by dotted name (PyTorch's names and
         layouts, see Note [Module registration]). Values are detached tensors sharing memory
-        with the module (``keep_vars=True``: the live tensors)."""
+        with the module (``keep_vars=True``: the live tensors). State-dict hooks run as in
+        PyTorch (Note [State-dict hooks])."""
         if destination is None:
             destination = OrderedDict()
+        return self._collect_state(destination, prefix, keep_vars, hooks=True)  # type: ignore[return-value]
+
+    def _collect_state(
+        self, destination: dict[str, Any], prefix: str, keep_vars: bool, hooks: bool
+    ) -> dict[str, Any]:
+        if hooks:
+            for hook in self._hooks("_state_dict_pre_hooks"):
+                hook(self, prefix, keep_vars)
         for name, p in self._parameters.items():
             if p is not None:
                 destination[prefix + name] = p if keep_vars else p.detach()
@@ -502,10 +580,38 @@ class Module:
                 destination[prefix + name] = b if keep_vars else b.detach()
         for name, child in self._modules.items():
             if child is not None:
-                child.state_dict(
-                    destination=destination, prefix=f"{prefix}{name}.", keep_vars=keep_vars
+                child._collect_state(destination, f"{prefix}{name}.", keep_vars, hooks)
+        if hooks:
+            for hook in self._hooks("_state_dict_hooks"):
+                if hook(self, destination, prefix, {}) is not None:
+                    raise RuntimeError(
+                        f"state_dict post-hook must return None: {hook!r} on "
+                        f"{type(self).__name__} returned a value; change the state_dict it is "
+                        "given in place instead"
+                    )
+        return destination
+
+    def _walk(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
+        """(prefix with a trailing dot, module) for this module and every descendant,
+        parents first, shared modules once per place (the order loading visits them)."""
+        yield prefix, self
+        for name, child in self._modules.items():
+            if child is not None:
+                yield from child._walk(f"{prefix}{name}.")
+
+    def _run_load_post_hooks(self, keys: IncompatibleKeys) -> None:
+        for _, child in self._modules.items():
+            if child is not None:
+                child._run_load_post_hooks(keys)
+        for hook in self._hooks("_load_state_dict_post_hooks"):
+            if hook(self, keys) is not None:
+                from nanotorch.errors import ModuleStateError
+
+                raise ModuleStateError(
+                    "Hooks registered with register_load_state_dict_post_hook are not expected "
+                    f"to return new values ({hook!r} on {type(self).__name__} did); edit "
+                    "incompatible_keys.missing_keys / unexpected_keys in place instead"
                 )
-        return destination  # type: ignore[return-value]
 
     def load_state_dict(self, state_dict: Mapping[str, Any], strict: bool = True) -> Any:
         """Copy values by name into this module's existing parameters and buffers.
@@ -522,19 +628,22 @@ class Module:
                 f"load_state_dict: expected a mapping of names to tensors, got "
                 f"{type(state_dict).__name__}"
             )
-        own = self.state_dict(keep_vars=True)
-        missing = [k for k in own if k not in state_dict]
-        unexpected = [k for k in state_dict if k not in own]
+        state_dict = OrderedDict(state_dict)  # hooks may edit it; never the caller's dict
+        missing: list[str] = []
+        unexpected: list[str] = []
         errors: list[str] = []
-        if strict:
-            if unexpected:
-                errors.append(
-                    "Unexpected key(s) in state_dict: " + ", ".join(f'"{k}"' for k in unexpected)
-                )
-            if missing:
-                errors.append(
-                    "Missing key(s) in state_dict: " + ", ".join(f'"{k}"' for k in missing)
-                )
+        walk = list(self._walk())
+        for prefix, module in walk:
+            for hook in module._hooks("_load_state_dict_pre_hooks"):
+                hook(module, state_dict, prefix, {}, True, missing, unexpected, errors)
+        own = self._collect_state(OrderedDict(), "", keep_vars=True, hooks=False)
+        missing.extend(k for k in own if k not in state_dict)
+        unexpected.extend(k for k in state_dict if k not in own)
+        # Note [State-dict hooks]: post-hooks may excuse keys, so with any of them the key
+        # check waits until after loading.
+        post_hooks = any(m._hooks("_load_state_dict_post_hooks") for _, m in walk)
+        if strict and not post_hooks:
+            errors.extend(_key_errors(missing, unexpected))
         staged: list[tuple[Tensor, Tensor]] = []
         for name, target in own.items():
             if name not in state_dict:
@@ -552,22 +661,33 @@ class Module:
                 continue
             staged.append((target, value))
         if errors:
-            hint = (
-                "\n\tNothing was loaded. Rename the checkpoint's keys to the model's "
-                "(model.state_dict().keys()), or pass strict=False to load the matching keys "
-                "and get the missing and unexpected ones back."
-            )
-            raise RuntimeError(
-                f"Error(s) in loading state_dict for {type(self).__name__}:\n\t"
-                + "\n\t".join(errors)
-                + hint
-            )
+            self._load_failed(errors, loaded=False)
         with no_grad():
             for target, value in staged:
                 if is_lazy(target):
                     target.materialize(value.shape)
                 target.copy_(value.to(target.device))
+        if post_hooks:
+            self._run_load_post_hooks(IncompatibleKeys(missing, unexpected))
+            if strict and (missing or unexpected):
+                self._load_failed(_key_errors(missing, unexpected), loaded=True)
         return IncompatibleKeys(missing, unexpected)
+
+    def _load_failed(self, errors: list[str], loaded: bool) -> None:
+        hint = (
+            "\n\tThe matching keys were loaded (a load post-hook is registered, Note "
+            "[State-dict hooks])."
+            if loaded
+            else "\n\tNothing was loaded."
+        ) + (
+            " Rename the checkpoint's keys to the model's (model.state_dict().keys()), or pass "
+            "strict=False to load the matching keys and get the missing and unexpected ones back."
+        )
+        raise RuntimeError(
+            f"Error(s) in loading state_dict for {type(self).__name__}:\n\t"
+            + "\n\t".join(errors)
+            + hint
+        )
 
     # ------------------------------------------------------------------ repr
     def extra_repr(self) -> str:
@@ -586,6 +706,15 @@ class Module:
         if len(lines) == 1 and not self._modules:
             return head + lines[0] + ")"
         return head + "\n  " + "\n  ".join(lines) + "\n)"
+
+
+def _key_errors(missing: list[str], unexpected: list[str]) -> list[str]:
+    errors = []
+    if unexpected:
+        errors.append("Unexpected key(s) in state_dict: " + ", ".join(f'"{k}"' for k in unexpected))
+    if missing:
+        errors.append("Missing key(s) in state_dict: " + ", ".join(f'"{k}"' for k in missing))
+    return errors
 
 
 def _moved(t: Tensor, device: Device | None, dtype: DType | None) -> Tensor:

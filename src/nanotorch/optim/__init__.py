@@ -11,6 +11,8 @@ from nanotorch.optim.adagrad import Adagrad
 from nanotorch.optim.adam import Adam
 from nanotorch.optim.adamax import Adamax
 from nanotorch.optim.adamw import AdamW
+from nanotorch.optim.asgd import ASGD
+from nanotorch.optim.lbfgs import LBFGS
 from nanotorch.optim.nadam import NAdam
 from nanotorch.optim.optimizer import Optimizer
 from nanotorch.optim.radam import RAdam
@@ -30,5 +32,7 @@ __all__ = [
     "NAdam",
     "RAdam",
     "Rprop",
+    "ASGD",
+    "LBFGS",
     "Optimizer",
 ]

@@ -12,9 +12,19 @@ Every built-in computes the lr of epoch ``t`` directly from the group's starting
 set last time. A schedule is then a plain formula that a test can check term by term, a
 restored ``last_epoch`` is all it takes to resume, and ``SequentialLR`` can restart a phase by
 rewinding that phase's counter. The price: a schedule overwrites any lr set by hand between
-steps, and two schedulers on one optimizer do not compose multiplicatively (use
-``SequentialLR`` to run them one after the other). A new schedule is one ``get_lr()`` method
-returning the lrs for ``self.last_epoch``.
+steps, and two schedulers stepped on their own on one optimizer do not compose (the last one
+stepped wins). A new schedule is one ``get_lr()`` method returning the lrs for
+``self.last_epoch``.
+
+Composition is asked for explicitly, with ``ChainedScheduler``. For it, the multiplicative
+schedules (``StepLR``, ``MultiStepLR``, ``ExponentialLR``, ``ConstantLR``, ``LinearLR``,
+``PolynomialLR``, ``MultiplicativeLR``, and ``CosineAnnealingLR``, whose step is affine in the
+lr) also have a chained form, ``_chained_lr(lrs)``: the lr of epoch ``t`` as the group's
+current lr times the ratio of the closed form at ``t`` to the closed form at ``t - 1``
+(PyTorch's recursive form, term for term, so a chain gives PyTorch's lrs to rounding). Only
+``ChainedScheduler.step`` uses it; ``step()`` on a scheduler alone stays the closed form, so
+the results of a single scheduler are unchanged. The other schedules have no chained form
+and overwrite the lr inside a chain as well, as PyTorch's do.
 
 Two schedules are not formulas of ``t`` alone: ``MultiplicativeLR`` multiplies by a
 user function's value at every epoch (it keeps the running product, recomputed from the start
@@ -42,6 +52,7 @@ __all__ = [
     "LambdaLR",
     "OneCycleLR",
     "SequentialLR",
+    "ChainedScheduler",
     "ConstantLR",
     "MultiplicativeLR",
     "PolynomialLR",
@@ -174,12 +185,29 @@ class LRScheduler:
         """The lrs the last ``step()`` wrote into the optimizer's groups."""
         return list(self._last_lr)
 
+    # Whether the schedule has a chained form (Note [Closed-form schedules]).
+    chainable = False
+
+    def _chained_lr(self, lrs: list[float]) -> list[float]:
+        """The lrs of epoch ``self.last_epoch`` given the groups' current ``lrs`` (what the
+        schedulers before this one in a chain left): the chained form. Without one, the
+        closed form, which overwrites them."""
+        return self.get_lr()
+
+    def _write(self, lrs: list[float]) -> None:
+        for group, lr in zip(self.optimizer.param_groups, lrs, strict=True):
+            group["lr"] = lr
+        self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
+
+    def _chained_step(self) -> None:
+        """``step()`` inside a ``ChainedScheduler``: advance one epoch, scale the current lrs."""
+        self.last_epoch += 1
+        self._write(self._chained_lr([group["lr"] for group in self.optimizer.param_groups]))
+
     def step(self) -> None:
         """Advance one epoch and write its lrs into the optimizer."""
         self.last_epoch += 1
-        for group, lr in zip(self.optimizer.param_groups, self.get_lr(), strict=True):
-            group["lr"] = lr
-        self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
+        self._write(self.get_lr())
 
     def state_dict(self) -> dict[str, Any]:
         """Everything but the optimizer (which saves itself)."""
@@ -205,6 +233,14 @@ class StepLR(LRScheduler):
     def get_lr(self) -> list[float]:
         factor = self.gamma ** (self.last_epoch // self.step_size)
         return [base * factor for base in self.base_lrs]
+
+    chainable = True
+
+    def _chained_lr(self, lrs: list[float]) -> list[float]:
+        t = self.last_epoch
+        if t == 0 or t % self.step_size:
+            return lrs
+        return [lr * self.gamma for lr in lrs]
 
 
 class MultiStepLR(LRScheduler):
@@ -237,6 +273,12 @@ class MultiStepLR(LRScheduler):
         factor = self.gamma ** bisect_right(self.milestones, self.last_epoch)
         return [base * factor for base in self.base_lrs]
 
+    chainable = True
+
+    def _chained_lr(self, lrs: list[float]) -> list[float]:
+        hits = self.milestones.count(self.last_epoch)
+        return [lr * self.gamma**hits for lr in lrs] if hits else lrs
+
 
 class ExponentialLR(LRScheduler):
     """lr_t = base_lr * gamma ** t."""
@@ -248,6 +290,11 @@ class ExponentialLR(LRScheduler):
 
     def get_lr(self) -> list[float]:
         return [base * self.gamma**self.last_epoch for base in self.base_lrs]
+
+    chainable = True
+
+    def _chained_lr(self, lrs: list[float]) -> list[float]:
+        return lrs if self.last_epoch == 0 else [lr * self.gamma for lr in lrs]
 
 
 class CosineAnnealingLR(LRScheduler):
@@ -267,6 +314,21 @@ class CosineAnnealingLR(LRScheduler):
     def get_lr(self) -> list[float]:
         cosine = (1 + math.cos(math.pi * self.last_epoch / self.T_max)) / 2
         return [self.eta_min + (base - self.eta_min) * cosine for base in self.base_lrs]
+
+    chainable = True
+
+    def _chained_lr(self, lrs: list[float]) -> list[float]:
+        # The closed form's step from t - 1 to t applied to the current lr: the distance to
+        # eta_min scales by the ratio of the cosine terms, except where the cosine term at
+        # t - 1 is zero (the bottom of a period), where the rise is added instead.
+        t, period = self.last_epoch, self.T_max
+        if t == 0:
+            return lrs
+        if (t - 1 - period) % (2 * period) == 0:
+            rise = (1 - math.cos(math.pi / period)) / 2
+            return [lr + (base - self.eta_min) * rise for lr, base in zip(lrs, self.base_lrs)]
+        ratio = (1 + math.cos(math.pi * t / period)) / (1 + math.cos(math.pi * (t - 1) / period))
+        return [ratio * (lr - self.eta_min) + self.eta_min for lr in lrs]
 
 
 class LinearLR(LRScheduler):
@@ -298,6 +360,18 @@ class LinearLR(LRScheduler):
         progress = min(self.last_epoch, self.total_iters) / self.total_iters
         factor = self.start_factor + (self.end_factor - self.start_factor) * progress
         return [base * factor for base in self.base_lrs]
+
+    chainable = True
+
+    def _chained_lr(self, lrs: list[float]) -> list[float]:
+        t, total = self.last_epoch, self.total_iters
+        if t == 0:
+            return [lr * self.start_factor for lr in lrs]
+        if t > total:
+            return lrs
+        slope = self.end_factor - self.start_factor
+        ratio = 1.0 + slope / (total * self.start_factor + (t - 1) * slope)
+        return [lr * ratio for lr in lrs]
 
 
 class LambdaLR(LRScheduler):
@@ -621,6 +695,99 @@ class SequentialLR(LRScheduler):
             scheduler.load_state_dict(sub)
 
 
+class ChainedScheduler(LRScheduler):
+    """Apply several schedulers at every step, each scaling the lr the previous one left:
+    the lr is the product of their factors (for example a ``ConstantLR`` warmup times an
+    ``ExponentialLR`` decay). Steps through each scheduler's chained form (Note
+    [Closed-form schedules]); a schedule without one overwrites the lr, as in PyTorch.
+
+    Made from schedulers that have not been stepped yet, it recomputes epoch 0 through the
+    chain (each scheduler, when built, wrote its own epoch-0 lr over the previous one's).
+
+    >>> import nanotorch
+    >>> from nanotorch.optim import SGD
+    >>> from nanotorch.optim.lr_scheduler import ChainedScheduler, ConstantLR, ExponentialLR
+    >>> opt = SGD([nanotorch.zeros(1, requires_grad=True)], lr=1.0)
+    >>> sched = ChainedScheduler([ConstantLR(opt, factor=0.1, total_iters=2),
+    ...                           ExponentialLR(opt, gamma=0.9)])
+    >>> lrs = []
+    >>> for epoch in range(4):
+    ...     lrs.append(round(sched.get_last_lr()[0], 6))
+    ...     opt.step()
+    ...     sched.step()
+    >>> lrs
+    [0.1, 0.09, 0.81, 0.729]
+    """
+
+    def __init__(
+        self, schedulers: Sequence[LRScheduler], optimizer: Optimizer | None = None
+    ) -> None:
+        schedulers = list(schedulers)
+        if not schedulers:
+            raise ValueError(f"{self._name}: expects at least one scheduler to chain, got none")
+        if optimizer is None:
+            optimizer = getattr(schedulers[0], "optimizer", None)
+        _check_optimizer(self._name, optimizer)
+        for i, scheduler in enumerate(schedulers):
+            if not isinstance(scheduler, LRScheduler):
+                raise TypeError(
+                    f"{self._name}: scheduler {i} is a {type(scheduler).__name__}, not an "
+                    "LRScheduler"
+                )
+            if isinstance(scheduler, ReduceLROnPlateau):
+                raise ValueError(
+                    f"{self._name}: scheduler {i} is a ReduceLROnPlateau, which cannot be "
+                    "chained (its step needs the metric); step it separately"
+                )
+            if scheduler.optimizer is not optimizer:
+                raise ValueError(
+                    f"{self._name}: expects all schedulers to belong to the same optimizer, but "
+                    f"scheduler {i} ({type(scheduler).__name__}) was built on another one"
+                )
+        self.optimizer = optimizer
+        self._schedulers = schedulers
+        if all(s.last_epoch == 0 for s in schedulers):
+            for group in optimizer.param_groups:
+                group["lr"] = group["initial_lr"]
+            for scheduler in schedulers:
+                scheduler.last_epoch -= 1
+                self._step_one(scheduler)
+        self._last_lr = [group["lr"] for group in optimizer.param_groups]
+
+    @staticmethod
+    def _step_one(scheduler: LRScheduler) -> None:
+        if scheduler.chainable:
+            scheduler._chained_step()
+        else:
+            scheduler.step()
+
+    def get_lr(self) -> list[float]:
+        """The lrs the chain set for the current epoch."""
+        return self.get_last_lr()
+
+    def step(self) -> None:
+        for scheduler in self._schedulers:
+            self._step_one(scheduler)
+        self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
+
+    def state_dict(self) -> dict[str, Any]:
+        state = {k: v for k, v in self.__dict__.items() if k not in ("optimizer", "_schedulers")}
+        state["_schedulers"] = [s.state_dict() for s in self._schedulers]
+        return state
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        state = dict(state_dict)
+        saved = state.pop("_schedulers")
+        if len(saved) != len(self._schedulers):
+            raise ValueError(
+                f"{self._name}: the state dict holds {len(saved)} schedulers but this chain has "
+                f"{len(self._schedulers)}; build the chain as the saved one was built"
+            )
+        self.__dict__.update(state)
+        for scheduler, sub in zip(self._schedulers, saved, strict=True):
+            scheduler.load_state_dict(sub)
+
+
 class ConstantLR(LRScheduler):
     """lr_t = base_lr * factor for t < total_iters, then base_lr: a constant warmup."""
 
@@ -642,6 +809,15 @@ class ConstantLR(LRScheduler):
     def get_lr(self) -> list[float]:
         factor = self.factor if self.last_epoch < self.total_iters else 1.0
         return [base * factor for base in self.base_lrs]
+
+    chainable = True
+
+    def _chained_lr(self, lrs: list[float]) -> list[float]:
+        if self.last_epoch == 0:
+            return [lr * self.factor for lr in lrs]
+        if self.last_epoch != self.total_iters:
+            return lrs
+        return [lr * (1.0 / self.factor) for lr in lrs]
 
 
 class MultiplicativeLR(LRScheduler):
@@ -678,6 +854,14 @@ class MultiplicativeLR(LRScheduler):
             self._products = [p * fn(e) for p, fn in zip(self._products, self.lr_lambdas)]
         return [base * p for base, p in zip(self.base_lrs, self._products, strict=True)]
 
+    chainable = True
+
+    def _chained_lr(self, lrs: list[float]) -> list[float]:
+        t = self.last_epoch
+        if t <= 0:
+            return lrs
+        return [lr * fn(t) for lr, fn in zip(lrs, self.lr_lambdas, strict=True)]
+
     def state_dict(self) -> dict[str, Any]:
         state = super().state_dict()
         state["lr_lambdas"] = [None] * len(self.lr_lambdas)  # functions do not pickle
@@ -709,6 +893,15 @@ class PolynomialLR(LRScheduler):
     def get_lr(self) -> list[float]:
         factor = (1.0 - min(self.last_epoch, self.total_iters) / self.total_iters) ** self.power
         return [base * factor for base in self.base_lrs]
+
+    chainable = True
+
+    def _chained_lr(self, lrs: list[float]) -> list[float]:
+        t, total = self.last_epoch, self.total_iters
+        if t == 0 or t > total:
+            return lrs
+        ratio = ((1.0 - t / total) / (1.0 - (t - 1) / total)) ** self.power
+        return [lr * ratio for lr in lrs]
 
 
 class CosineAnnealingWarmRestarts(LRScheduler):

@@ -23,6 +23,9 @@ Note [Optimizer state]
   as ``1 - beta ** step`` is then computed on the host from a host number, so nothing has to
   be read back from the device every step (reading a device scalar is a synchronisation).
   ``load_state_dict`` also accepts a 0-d tensor step, as written by frameworks that store one.
+  Other per-parameter scalars a rule computes on the host (ASGD's ``eta`` and ``mu``) are
+  Python floats for the same reason; a float in ``init_state``'s template tells
+  ``load_state_dict`` to accept a number or a one-element tensor there.
 
 Note [One check for constructor and load]
 ~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~
@@ -530,6 +533,8 @@ class Optimizer:
             where = f"{self._name}: state {key!r} of parameter {index}"
             if isinstance(want, int) and not isinstance(want, bool):
                 loaded[key] = self._load_counter(where, key, value)
+            elif isinstance(want, float):
+                loaded[key] = self._load_host_float(where, value)
             elif isinstance(value, Tensor):
                 shape = want.shape if isinstance(want, Tensor) else p.shape
                 if value.shape != shape:
@@ -569,6 +574,21 @@ class Optimizer:
         if value < 0:
             raise ValueError(f"{where}: {key} must be a non-negative int, got {value}")
         return value
+
+    @staticmethod
+    def _load_host_float(where: str, value: Any) -> float:
+        """A scalar a rule keeps as a Python float (ASGD's eta and mu): a number, or a
+        one-element tensor holding one, as frameworks that keep such scalars on the device
+        save them."""
+        if isinstance(value, Tensor):
+            if value.numel() != 1:
+                raise ValueError(
+                    f"{where} must be a number or a one-element tensor, got shape {value.shape}"
+                )
+            value = value.item()
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise TypeError(f"{where} must be a number, got {type(value).__name__} {value!r}")
+        return float(value)
 
     def __repr__(self) -> str:
         lines = [f"{self._name} ("]

@@ -104,3 +104,19 @@ def test_init_refuses_integer_tensors_and_skips_empty_ones():
         init.normal_(nt.zeros(3, dtype=nt.int64))
     empty = nt.empty(0, 3)
     assert init.kaiming_uniform_(empty) is empty and init.xavier_normal_(empty) is empty
+
+
+@pytest.mark.parametrize("shape", [(4, 6), (6, 2, 2)], ids=str)
+def test_orthogonal_and_sparse_on_every_device(device, shape):
+    """Both run on the device of the tensor, in place on a Parameter, and repeat with a
+    seeded generator: orthogonal_ gives orthonormal rows or columns times the gain, sparse_
+    the same zero pattern as on the cpu for the same seed."""
+    w = nn.Parameter(nt.empty(shape, dtype=nt.float64, device=device))
+    out = init.orthogonal_(w, gain=2.0, generator=nt.Generator(device).manual_seed(1))
+    assert out is w and w.device == device and w.requires_grad
+    flat = _host(w).reshape(shape[0], -1)
+    gram = flat @ flat.T if flat.shape[0] <= flat.shape[1] else flat.T @ flat
+    np.testing.assert_allclose(gram, 4.0 * np.eye(min(flat.shape)), atol=1e-12)
+    s = nt.empty(6, 5, dtype=nt.float64, device=device)
+    init.sparse_(s, 0.5, generator=nt.Generator(device).manual_seed(2))
+    assert ((_host(s) == 0).sum(axis=0) == 3).all()

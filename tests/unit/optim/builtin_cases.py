@@ -4,6 +4,7 @@ for all of them (state_dict round trips, no device transfers)."""
 from __future__ import annotations
 
 from nanotorch.optim import (
+    ASGD,
     SGD,
     Adadelta,
     Adagrad,
@@ -32,6 +33,7 @@ BUILTINS = {
         dict(lr=0.05, betas=(0.5, 0.7), decoupled_weight_decay=True, weight_decay=0.1),
     ),
     "Rprop": (Rprop, dict(lr=0.05)),
+    "ASGD": (ASGD, dict(lr=0.05, lambd=0.1, t0=1.0, weight_decay=0.01)),
 }
 IDS = list(BUILTINS)
 CASES = list(BUILTINS.values())

@@ -447,3 +447,45 @@ def test_scheduler_state_dict_round_trip(device, make):
     assert len(resumed) == len(full[9:])
     for e, (got, want) in enumerate(zip(resumed, full[9:], strict=True), start=9):
         assert got == pytest.approx(want, rel=1e-12), f"epoch {e}"
+
+
+CHAINABLE = {
+    "StepLR": lambda s, o: s.StepLR(o, 3, 0.5),
+    "MultiStepLR": lambda s, o: s.MultiStepLR(o, [2, 5, 5, 9], 0.3),
+    "ExponentialLR": lambda s, o: s.ExponentialLR(o, 0.9),
+    "ConstantLR": lambda s, o: s.ConstantLR(o, 0.25, 4),
+    "LinearLR": lambda s, o: s.LinearLR(o, 0.2, 0.9, 7),
+    "PolynomialLR": lambda s, o: s.PolynomialLR(o, 8, 2.0),
+    "MultiplicativeLR": lambda s, o: s.MultiplicativeLR(o, lambda e: 1 - 0.02 * e),
+    "CosineAnnealingLR": lambda s, o: s.CosineAnnealingLR(o, 4, eta_min=0.001),
+}
+
+
+@pytest.mark.parametrize("make", CHAINABLE.values(), ids=CHAINABLE.keys())
+def test_chained_form_alone_reproduces_the_closed_form(make):
+    """The chained form (Note [Closed-form schedules]) is the closed form's step from t - 1
+    to t: a chain of one scheduler gives the scheduler's own sequence, and stepping the
+    scheduler alone is untouched by having one."""
+    from nanotorch.optim import lr_scheduler as s
+
+    alone_opt, chained_opt = make_optimizer("cpu"), make_optimizer("cpu")
+    alone = make(s, alone_opt)
+    chain = s.ChainedScheduler([make(s, chained_opt)])
+    assert make(s, make_optimizer("cpu")).chainable
+    for epoch in range(EPOCHS):
+        for a, b in zip(alone.get_last_lr(), chain.get_last_lr(), strict=True):
+            assert math.isclose(a, b, rel_tol=1e-12, abs_tol=1e-15), (epoch, a, b)
+        alone.step()
+        chain.step()
+
+
+def test_chained_scheduler_multiplies_factors():
+    from nanotorch.optim import lr_scheduler as s
+
+    opt = make_optimizer("cpu")
+    chain = s.ChainedScheduler([s.ConstantLR(opt, 0.5, 3), s.StepLR(opt, 2, 0.1)])
+    for epoch in range(8):
+        factor = (0.5 if epoch < 3 else 1.0) * 0.1 ** (epoch // 2)
+        for base, lr in zip(BASE, chain.get_last_lr(), strict=True):
+            assert math.isclose(lr, base * factor, rel_tol=1e-12), epoch
+        chain.step()

@@ -1,4 +1,6 @@
-"""``nanotorch.nn.utils``: gradient clipping and flattening parameters into one vector.
+"""``nanotorch.nn.utils``: gradient clipping and flattening parameters into one vector; the
+submodules ``parametrize`` and ``parametrizations`` and the hook-based ``weight_norm`` and
+``spectral_norm`` (their modules' docstrings describe them).
 
 These work on any tensors (``Parameter`` or plain leaves that require grad). Like the rest of
 the engine this module imports no array library.
@@ -25,6 +27,16 @@ from nanotorch.ops import cat, clamp, isfinite, maximum
 from nanotorch.tensor import Tensor
 
 __all__ = [
+    "fuse_conv_bn_eval",
+    "fuse_conv_bn_weights",
+    "fuse_linear_bn_eval",
+    "fuse_linear_bn_weights",
+    "parametrizations",
+    "parametrize",
+    "remove_spectral_norm",
+    "remove_weight_norm",
+    "spectral_norm",
+    "weight_norm",
     "clip_grad_norm_",
     "clip_grad_value_",
     "clip_grads_with_norm_",
@@ -288,3 +300,15 @@ def vector_to_parameters(vec: Tensor, parameters: Iterable[Tensor]) -> None:
         n = q.numel()
         q.copy_(vec[start : start + n].reshape(q.shape))
         start += n
+
+
+# Parametrizations and the hook-based norms (imported last: they build on nn.Module).
+from nanotorch.nn.utils import parametrizations, parametrize  # noqa: E402
+from nanotorch.nn.utils.fusion import (  # noqa: E402
+    fuse_conv_bn_eval,
+    fuse_conv_bn_weights,
+    fuse_linear_bn_eval,
+    fuse_linear_bn_weights,
+)
+from nanotorch.nn.utils.spectral_norm import remove_spectral_norm, spectral_norm  # noqa: E402
+from nanotorch.nn.utils.weight_norm import remove_weight_norm, weight_norm  # noqa: E402
