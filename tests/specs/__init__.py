@@ -36,6 +36,8 @@ MODULES = [
     # Layers added for PyTorch parity (tests/torch_compare_nn compares them with PyTorch).
     "specs.nn_extra_ops",
     "specs.special_linalg_ops",
+    # In-place functional forms (Note [In-place autograd] in nanotorch/_inplace.py).
+    "specs.inplace_ops",
 ]
 
 _rng = np.random.default_rng(1234)
