@@ -186,9 +186,7 @@ def _apply(t: Tensor, op: str, fn: Callable[..., Tensor], args: tuple, kwargs: d
     grad_on = is_grad_enabled()
     if grad_on and t._requires_grad and t.grad_fn is None:
         raise _leaf_error(op, view=False)
-    if grad_on and (
-        t._requires_grad or _requires_grad(args) or _requires_grad(kwargs.values())
-    ):
+    if grad_on and (t._requires_grad or _requires_grad(args) or _requires_grad(kwargs.values())):
         _rebase(t, _fitted(op, t, fn(_alias(t), *args, **kwargs)))
         return t
     with no_grad():

@@ -4,7 +4,6 @@ nanotorch/_inplace.py), plus the errors PyTorch raises for in-place misuse."""
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
 torch = pytest.importorskip("torch")
@@ -103,8 +102,11 @@ INPLACE = [
     Case("views", _views, [R(3, 3), R(3)]),
     Case("setitem-chain", _setitem_chain, [R(3, 4), R(4)]),
     Case("shape-ops", _shape_ops, [R(3, 4)]),
-    Case("diagonal-fill", lambda L, x: (lambda y: (y.diagonal().fill_(2.0), y)[1])(x * 1.0),
-         [R(3, 3)]),
+    Case(
+        "diagonal-fill",
+        lambda L, x: (lambda y: (y.diagonal().fill_(2.0), y)[1])(x * 1.0),
+        [R(3, 3)],
+    ),
     Case("unary-sin_", _unary("sin_"), [R(3, 4)]),
     Case("unary-tanh_", _unary("tanh_"), [R(3, 4)]),
     Case("unary-sqrt_", _unary("sqrt_"), [P(3, 4)]),

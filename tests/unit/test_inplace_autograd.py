@@ -43,12 +43,18 @@ INPLACE_VS_OUT = [
     ("unsqueeze_", lambda y: y.unsqueeze_(0), lambda y: y.unsqueeze(0)),
     ("masked_fill_", lambda y: y.masked_fill_(y > 0, 1.0), lambda y: y.masked_fill(y > 0, 1.0)),
     ("cumsum_", lambda y: y.cumsum_(1), lambda y: y.cumsum(1)),
-    ("setitem-row", lambda y: y.__setitem__(0, 5.0) or y, lambda y: nt.cat([nt.full((1, 4), 5.0, dtype=y.dtype, device=y.device), y[1:]])),
+    (
+        "setitem-row",
+        lambda y: y.__setitem__(0, 5.0) or y,
+        lambda y: nt.cat([nt.full((1, 4), 5.0, dtype=y.dtype, device=y.device), y[1:]]),
+    ),
     ("iadd", lambda y: y.__iadd__(1.0), lambda y: y + 1.0),
 ]
 
 
-@pytest.mark.parametrize("name,inplace,outplace", INPLACE_VS_OUT, ids=[c[0] for c in INPLACE_VS_OUT])
+@pytest.mark.parametrize(
+    "name,inplace,outplace", INPLACE_VS_OUT, ids=[c[0] for c in INPLACE_VS_OUT]
+)
 def test_inplace_on_a_non_leaf_gives_the_out_of_place_gradient(device, name, inplace, outplace):
     got = _grads(device, lambda x: inplace(x * 2.0))
     want = _grads(device, lambda x: outplace(x * 2.0))
@@ -113,7 +119,9 @@ def test_inplace_on_a_saved_output_is_caught(device):
 
 def test_inplace_on_a_leaf_that_requires_grad_is_refused(device):
     x = _leaf(device, 3)
-    with pytest.raises(RuntimeError, match=r"relu_: a leaf Variable that requires grad.*in-place.*no_grad"):
+    with pytest.raises(
+        RuntimeError, match=r"relu_: a leaf Variable that requires grad.*in-place.*no_grad"
+    ):
         x.relu_()
     with pytest.raises(RuntimeError, match=r"add_: a leaf Variable"):
         x.add_(1)
@@ -230,8 +238,24 @@ def test_inplace_module_writes_into_its_non_leaf_input_and_keeps_the_gradient(de
 
 def test_generated_inplace_methods_match_their_out_of_place_ops(device):
     base = nt.tensor([[0.3, -1.2, 2.5], [1.5, 0.7, -0.4]], dtype=nt.float64, device=device)
-    for name in ["abs", "floor", "ceil", "round", "trunc", "frac", "reciprocal", "square",
-                 "rsqrt", "log1p", "expm1", "erf", "atan", "tan", "sign", "neg"]:
+    for name in [
+        "abs",
+        "floor",
+        "ceil",
+        "round",
+        "trunc",
+        "frac",
+        "reciprocal",
+        "square",
+        "rsqrt",
+        "log1p",
+        "expm1",
+        "erf",
+        "atan",
+        "tan",
+        "sign",
+        "neg",
+    ]:
         a = base.abs() + 0.1 if name in ("rsqrt", "log1p") else base
         got = a.clone()
         assert getattr(got, name + "_")() is got

@@ -137,7 +137,9 @@ def test_inplace_unary_methods_update_self_and_bump_the_version(device, name, re
 
 def test_inplace_unary_method_refuses_a_result_of_another_dtype(device):
     x = nt.tensor([1, 2], device=device)
-    with pytest.raises(RuntimeError, match="exp_: result type Float can't be cast to the desired output type Long"):
+    with pytest.raises(
+        RuntimeError, match="exp_: result type Float can't be cast to the desired output type Long"
+    ):
         x.exp_()
     assert x.abs_().dtype == nt.int64
 
