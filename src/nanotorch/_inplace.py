@@ -285,7 +285,7 @@ def _assigned(a: Tensor, key: Any, value: Any) -> Tensor:
 # (with the tensor as its first argument); a name already written out on Tensor is kept.
 VALUE_OPS = (
     # unary math
-    "abs", "absolute", "neg", "negative", "sign", "sgn", "square", "reciprocal", "sqrt",
+    "abs", "neg", "negative", "sign", "sgn", "square", "reciprocal", "sqrt",
     "rsqrt", "exp", "exp2", "expm1", "log", "log2", "log10", "log1p", "sin", "cos", "tan",
     "asin", "acos", "atan", "sinh", "cosh", "tanh", "asinh", "acosh", "atanh", "arcsin",
     "arccos", "arctan", "arcsinh", "arccosh", "arctanh", "sigmoid", "relu", "erf", "erfc",
@@ -321,20 +321,31 @@ def _value_method(name: str) -> Callable[..., Any]:
 
 def _shape_method(name: str) -> Callable[..., Any]:
     def method(self: Tensor, *args: Any) -> Tensor:
-        from nanotorch import ops
-
-        return apply_shape(self, name + "_", getattr(ops, name), *args)
+        return apply_shape(self, name + "_", _method_call(name), *args)
 
     method.__name__ = method.__qualname__ = name + "_"
     method.__doc__ = f"``self = self.{name}(...)`` in place (Note [In-place autograd])."
     return method
 
 
+def _method_call(name: str) -> Callable[..., Tensor]:
+    """``t.<name>(*args)`` as a function of ``t`` (for shape ops that are only methods,
+    such as ``swapdims``)."""
+
+    def call(t: Tensor, *args: Any) -> Tensor:
+        return getattr(t, name)(*args)
+
+    return call
+
+
 def install(cls: type, ops: Any) -> None:
-    """Add the generated in-place methods to ``cls`` (Tensor) for each op ``ops`` has."""
+    """Add the generated in-place methods to ``cls`` (Tensor); every name in the tables must
+    be an op (or, for ``SHAPE_OPS``, a method), so a typo fails at import."""
     for name in VALUE_OPS:
-        if hasattr(ops, name) and name + "_" not in cls.__dict__:
+        getattr(ops, name)
+        if name + "_" not in cls.__dict__:
             setattr(cls, name + "_", _value_method(name))
     for name in SHAPE_OPS:
-        if hasattr(ops, name) and name + "_" not in cls.__dict__:
+        getattr(cls, name)
+        if name + "_" not in cls.__dict__:
             setattr(cls, name + "_", _shape_method(name))

@@ -1130,6 +1130,15 @@ class Tensor:
     def index_put_(self, indices: Any, values: Any, accumulate: bool = False) -> Tensor:
         return self._update_from("index_put_", _ops.index_put, indices, values, accumulate)
 
+    def put(self, index: Tensor, source: Tensor, accumulate: bool = False) -> Tensor:
+        return _ops.put(self, index, source, accumulate)
+
+    def fill_diagonal_(self, fill_value: Any, wrap: bool = False) -> Tensor:
+        """Set the main diagonal (``i, i, ..., i``) to ``fill_value`` in place; all dims must
+        be equal beyond 2-D. A tall matrix's diagonal restarts every ``cols + 1`` rows with
+        ``wrap=True``, as in PyTorch."""
+        return _inplace.apply(self, "fill_diagonal_", _diagonal_filled, fill_value, wrap)
+
     def masked_fill(self, mask: Tensor, value: Any) -> Tensor:
         return _ops.masked_fill(self, mask, value)
 
@@ -1663,17 +1672,55 @@ def _filled(t: Tensor, value: Any) -> Tensor:
             raise RuntimeError(
                 f"fill_: only supports a 0-dimension value tensor, got shape {value.shape}"
             )
-        return _ops.clone(value.to(t.dtype).expand(t.shape))
+        return _overwrites(t, _ops.clone(value.to(t.dtype).expand(t.shape)))
     from nanotorch.creation import full
 
     _check_fits(value, t.dtype, "fill_")
-    return full(t.shape, value, dtype=t.dtype, device=t.device)
+    return _overwrites(t, full(t.shape, value, dtype=t.dtype, device=t.device))
+
+
+def _diagonal_filled(t: Tensor, value: Any, wrap: bool) -> Tensor:
+    """``t`` with its main diagonal set to ``value``: ``fill_diagonal_``'s result, written
+    through the flat positions of the diagonal (``put_values`` in ops/indexing.py)."""
+    from nanotorch.creation import tensor
+    from nanotorch.ops.indexing import put_values
+
+    shape = t.shape
+    if t.ndim < 2:
+        raise RuntimeError(f"fill_diagonal_: needs at least 2 dimensions, got shape {shape}")
+    if t.ndim > 2 and len(set(shape)) != 1:
+        raise RuntimeError(
+            f"fill_diagonal_: all dimensions of a tensor with more than 2 must have the same "
+            f"length, got shape {shape}"
+        )
+    # The step between diagonal elements in the flattened tensor is the sum of the strides.
+    step, stride = 0, 1
+    for size in reversed(shape):
+        step += stride
+        stride *= size
+    numel = stride
+    if t.ndim == 2 and wrap:
+        count = -(-numel // step) if numel else 0
+    else:
+        count = min(shape)
+    positions = tensor([i * step for i in range(count)], device=t.device).long()
+    return put_values("fill_diagonal_", t, positions, (count,), value, False)
 
 
 def _copied(t: Tensor, src: Tensor) -> Tensor:
     """``src`` converted to ``t``'s dtype and broadcast to its shape: ``copy_``'s result (a
     fresh array, never ``src``'s own)."""
-    return _ops.clone(src.to(t.dtype).expand(t.shape))
+    return _overwrites(t, _ops.clone(src.to(t.dtype).expand(t.shape)))
+
+
+def _overwrites(t: Tensor, new: Tensor) -> Tensor:
+    """``new``, linked to ``t`` with a zero gradient when ``t`` requires grad: an overwrite
+    still passes (zero) gradient to the old value, as PyTorch's ``fill_`` and ``copy_`` do."""
+    if not t._requires_grad:
+        return new
+    from nanotorch.creation import ones
+
+    return _ops.where(ones(t.shape, dtype=_dt.bool_, device=t.device), new, t)
 
 
 def _check_fits(value: Any, dtype: DType, op: str) -> None:

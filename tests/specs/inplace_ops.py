@@ -38,12 +38,35 @@ SELU_ALPHA = 1.6732632423543772848170429916717
 SELU_SCALE = 1.0507009873554804934193349852946
 
 
+def np_put(x, index, source, accumulate=False):
+    out = np.array(x, dtype=np.float64, copy=True).reshape(-1)
+    pos = np.asarray(index).reshape(-1) % max(out.size, 1)
+    if accumulate:
+        np.add.at(out, pos, np.asarray(source).reshape(-1))
+    else:
+        out[pos] = np.asarray(source).reshape(-1)
+    return out.reshape(np.shape(x))
+
+
 def _in_place(op):
     """Call ``op`` on a non-leaf copy of the input and return what it returns (itself)."""
     return lambda x, *args, **kwargs: op(x * 1.0, *args, **kwargs)
 
 
 SPECS = [
+    # ``torch.put``: the out-of-place op behind ``Tensor.put_``.
+    OpSpec(
+        "put",
+        np_put,
+        [
+            Case(randn(3, 4), np.array([0, 5, -1]), randn(3)),
+            Case(randn(2, 3), np.array([[1], [4]]), randn(2, 1), accumulate=True, id="accum"),
+            Case(randn(2, 3), np.array([1, 1, 4]), randn(3), accumulate=True, id="accum-dup"),
+            Case(np.asarray(randn()), np.array(0), np.asarray(randn()), id="0d"),
+            Case(randn(3, 4), np.array([], dtype=np.int64), randn(0), id="empty"),
+            Case(randn(4, 3), np.array([2, 7]), randn(2), transposed=(0,), id="transposed"),
+        ],
+    ),
     OpSpec("relu_", lambda x: np.maximum(x, 0), _cases(), fn=_in_place(nt.relu_)),
     OpSpec(
         "elu_",

@@ -4,6 +4,7 @@ nanotorch/_inplace.py), plus the errors PyTorch raises for in-place misuse."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 torch = pytest.importorskip("torch")
@@ -130,6 +131,52 @@ INPLACE = [
     Case("binary-masked_fill_", _binary("masked_fill_", 0.5), [R(3, 4), B(3, 4)]),
     Case("plain-add_-of-grad-value", _on_plain("add_"), [R(3, 4), R(3, 4)]),
     Case("plain-copy_-of-grad-value", _on_plain("copy_"), [R(3, 4), R(3, 4)]),
+    Case("put_", lambda L, x, i, v: (x * 1.0).put_(i, v), [R(3, 4), np.array([0, 11, -2]), R(3)]),
+    Case(
+        "put_-accumulate",
+        lambda L, x, i, v: (x * 1.0).put_(i, v, accumulate=True),
+        [R(3, 4), np.array([0, 0, 5]), R(3)],
+    ),
+    Case("put", lambda L, x, i, v: L.put(x, i, v), [R(2, 3), np.array([[4], [1]]), R(2, 1)]),
+    Case(
+        "put-out-of-range-error",
+        lambda L, x, i, v: L.put(x, i, v),
+        [R(3), np.array([3]), R(1)],
+        error=True,
+    ),
+    Case("fill_diagonal_", lambda L, x: (x * 1.0).fill_diagonal_(0.5), [R(3, 3)]),
+    Case("fill_diagonal_-wrap", lambda L, x: (x * 1.0).fill_diagonal_(0.5, wrap=True), [R(7, 3)]),
+    Case("fill_diagonal_-3d", lambda L, x: (x * 1.0).fill_diagonal_(-1.0), [R(2, 2, 2)]),
+    Case("swapdims_", lambda L, x: (x * 1.0).swapdims_(0, 1), [R(3, 4)]),
+    Case(
+        "index_add_",
+        lambda L, x, i, v: (x * 1.0).index_add_(0, i, v),
+        [R(3, 4), np.array([2, 0]), R(2, 4)],
+    ),
+    Case(
+        "index_copy_",
+        lambda L, x, i, v: (x * 1.0).index_copy_(1, i, v),
+        [R(3, 4), np.array([3, 0]), R(3, 2)],
+    ),
+    Case(
+        "scatter_",
+        lambda L, x, i, v: (x * 1.0).scatter_(1, i, v),
+        [R(3, 4), np.array([[1], [3], [0]]), R(3, 1)],
+    ),
+    Case(
+        "scatter_add_",
+        lambda L, x, i, v: (x * 1.0).scatter_add_(0, i, v),
+        [R(3, 4), np.array([[1, 2, 0, 1]]), R(1, 4)],
+    ),
+    Case(
+        "masked_scatter_",
+        lambda L, x, m, v: (x * 1.0).masked_scatter_(m, v),
+        [R(3, 4), B(3, 4), R(12)],
+    ),
+    Case("renorm_", lambda L, x: (x * 1.0).renorm_(2, 0, 1.0), [R(3, 4)]),
+    Case("copy_-broadcast", lambda L, x, v: (x * 1.0).copy_(v), [R(3, 4), R(4)]),
+    Case("fill_-tensor", lambda L, x, v: (x * 1.0).fill_(v), [R(3, 4), R()]),
+    Case("relu_-functional", lambda L, x: L.relu_(x * 1.0), [R(3, 4)]),
     Case("compare-lt_", lambda L, x: (x * 1.0).lt_(0.0), [R(3, 4)], grad=False),
     Case("saved-then-modified", _saved_then_modified, [R(3)], error=True),
     Case("leaf-error", _leaf, [R(3)], error=True),

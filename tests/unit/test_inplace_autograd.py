@@ -260,3 +260,65 @@ def test_generated_inplace_methods_match_their_out_of_place_ops(device):
         got = a.clone()
         assert getattr(got, name + "_")() is got
         np.testing.assert_allclose(got.cpu().numpy(), getattr(a, name)().cpu().numpy())
+
+
+# ------------------------------------------------------------ put, fill_diagonal_, swapdims_
+def test_put_writes_source_at_flat_indices_and_put__updates_in_place(device):
+    x = nt.zeros(2, 3, device=device)
+    idx = nt.tensor([[0, -1]], device=device)
+    src = nt.tensor([[1.0, 2.0]], device=device)
+    assert nt.put(x, idx, src).tolist() == [[1.0, 0.0, 0.0], [0.0, 0.0, 2.0]]
+    assert x.put(idx, src, accumulate=True).tolist() == [[1.0, 0.0, 0.0], [0.0, 0.0, 2.0]]
+    assert (
+        x.put_(
+            nt.tensor([1, 1], device=device), nt.tensor([3.0, 4.0], device=device), accumulate=True
+        )
+        is x
+    )
+    assert x.tolist() == [[0.0, 7.0, 0.0], [0.0, 0.0, 0.0]]
+
+
+def test_put_gradient_reaches_the_untouched_input_and_the_source(device):
+    x = _leaf(device, 2, 2)
+    s = _leaf(device, 2)
+    y = x * 1.0
+    y.put_(nt.tensor([3, 0], device=device), s * 5)
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad.cpu().numpy(), [[0.0, 1.0], [1.0, 0.0]])
+    np.testing.assert_allclose(s.grad.cpu().numpy(), [5.0, 5.0])
+
+
+def test_put_refuses_bad_indices_and_sizes(device):
+    x = nt.zeros(3, device=device)
+    with pytest.raises(IndexError, match=r"put: index 5 is out of range.*3 elements"):
+        nt.put(x, nt.tensor([5], device=device), nt.tensor([1.0], device=device))
+    with pytest.raises(RuntimeError, match=r"put: .*2 elements.*index has 1"):
+        nt.put(x, nt.tensor([0], device=device), nt.tensor([1.0, 2.0], device=device))
+    with pytest.raises(TypeError, match=r"put: index must be an integer tensor"):
+        nt.put(x, nt.tensor([0.0], device=device), nt.tensor([1.0], device=device))
+
+
+def test_fill_diagonal_sets_the_main_diagonal_and_wraps_tall_matrices(device):
+    x = nt.zeros(5, 2, device=device)
+    assert x.fill_diagonal_(1.0) is x
+    assert x.tolist() == [[1, 0], [0, 1], [0, 0], [0, 0], [0, 0]]
+    y = nt.zeros(5, 2, device=device).fill_diagonal_(2.0, wrap=True)
+    assert y.tolist() == [[2, 0], [0, 2], [0, 0], [2, 0], [0, 2]]
+    z = nt.zeros(2, 2, 2, device=device).fill_diagonal_(3.0)
+    assert z[0, 0, 0].item() == 3.0 and z[1, 1, 1].item() == 3.0 and z.sum().item() == 6.0
+    with pytest.raises(RuntimeError, match=r"fill_diagonal_: .*all dimensions.*\(2, 3, 2\)"):
+        nt.zeros(2, 3, 2, device=device).fill_diagonal_(1.0)
+
+
+def test_fill_diagonal_on_a_non_leaf_keeps_the_off_diagonal_gradient(device):
+    x = _leaf(device, 3, 3)
+    y = x * 2.0
+    y.fill_diagonal_(0.0)
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad.cpu().numpy(), 2.0 * (1 - np.eye(3)))
+
+
+def test_swapdims_and_swapaxes_in_place(device):
+    x = nt.zeros(2, 3, device=device)
+    assert x.swapdims_(0, 1) is x and x.shape == (3, 2)
+    assert x.swapaxes_(0, 1).shape == (2, 3)

@@ -30,7 +30,7 @@ from nanotorch.tensor import Tensor
 
 # What this family exports; nanotorch.<name> and the op-spec tests derive from it
 # (Note [Op registry] in ops/__init__.py).
-OPS = ("getitem", "gather", "index_select", "one_hot", "nonzero")
+OPS = ("getitem", "gather", "index_select", "one_hot", "nonzero", "put")
 
 
 class GetItem(Function):
@@ -560,6 +560,44 @@ def put_values(
     else:
         out = _assign(flat, pos, vals)
     return out.reshape(a.shape)
+
+
+def put(a: Tensor, index: Tensor, source: Tensor, accumulate: bool = False) -> Tensor:
+    """``a`` with ``source`` written (or, with ``accumulate``, added) at the positions
+    ``index`` names in ``a`` flattened, as a new tensor: PyTorch's ``torch.put``. Both index
+    and source are read flattened and must have as many elements; negative indices count
+    from the end. The gradient reaches ``a`` where nothing was written (everywhere with
+    ``accumulate``) and ``source`` at the positions it was written to.
+
+    >>> import nanotorch
+    >>> nanotorch.put(nanotorch.zeros(2, 2), nanotorch.tensor([3, 0]),
+    ...               nanotorch.tensor([1.0, 2.0])).tolist()
+    [[2.0, 0.0], [0.0, 1.0]]
+    """
+    if not isinstance(index, Tensor) or index.dtype.name not in ("int64", "int32"):
+        got = index.dtype.name if isinstance(index, Tensor) else type(index).__name__
+        raise UnsupportedDtypeError(
+            f"put: index must be an integer tensor (int64), got {got}; convert it with .long()"
+        )
+    if not isinstance(source, Tensor):
+        raise TypeError(f"put: source must be a Tensor, got {type(source).__name__}")
+    if source.numel() != index.numel():
+        raise ShapeError(
+            f"put: source has {source.numel()} elements (shape {source.shape}) but index has "
+            f"{index.numel()} (shape {index.shape}); they must have as many elements"
+        )
+    flat = a.reshape(-1)
+    n = flat.shape[0]
+    positions = index.reshape(-1)
+    if positions.numel():
+        lo, hi = index_range(positions)
+        if lo < -n or hi >= n:
+            raise IndexOutOfRangeError(
+                f"put: index {lo if lo < -n else hi} is out of range for a tensor of {n} "
+                f"elements (shape {a.shape}); indices count in the flattened tensor"
+            )
+        positions = _checked_index(positions, 0, flat)
+    return put_values("put", a, positions, (positions.shape[0],), source.reshape(-1), accumulate)
 
 
 class LastWriter(Function):
