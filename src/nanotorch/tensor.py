@@ -609,15 +609,15 @@ class Tensor:
     def _records_inplace(self, *operands: Any) -> bool:
         """Whether an in-place update must go through ``_inplace.apply``: a view, or grad
         mode on with this tensor or an operand requiring grad."""
+        # Grad mode is read last: an optimizer's state buffers and gradients require no
+        # grad, so their updates cost no call beyond this one (Note [Dispatch cost]).
         if self._view is not None:
             return True
-        if not _is_grad_enabled():
-            return False
         if self._requires_grad:
-            return True
+            return _is_grad_enabled()
         for o in operands:
             if isinstance(o, Tensor) and o._requires_grad:
-                return True
+                return _is_grad_enabled()
         return False
 
     def _inplace_operand(self, op: str, other: Any, to_float: bool = False) -> Any:
