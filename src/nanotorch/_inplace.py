@@ -156,7 +156,11 @@ def _write(t: Tensor, data: Any) -> None:
 
 
 def _rebase(t: Tensor, out: Tensor) -> None:
-    """Recorded update (rule 3): ``t`` takes ``out``'s array and node."""
+    """Recorded update (rule 3): ``t`` takes ``out``'s array and node; ``retain_grad`` moves
+    to the new node (the gradient kept is the new value's, as in PyTorch)."""
+    old = t.grad_fn
+    if old is not None and old.retain_ref is not None and out.grad_fn is not None:
+        out.grad_fn.retain_ref, old.retain_ref = old.retain_ref, None
     t._data = out._data
     t.grad_fn = out.grad_fn
     t._requires_grad = out._requires_grad

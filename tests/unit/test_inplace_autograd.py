@@ -322,3 +322,22 @@ def test_swapdims_and_swapaxes_in_place(device):
     x = nt.zeros(2, 3, device=device)
     assert x.swapdims_(0, 1) is x and x.shape == (3, 2)
     assert x.swapaxes_(0, 1).shape == (2, 3)
+
+
+def test_retain_grad_follows_the_tensor_through_an_inplace_op(device):
+    x = _leaf(device, 3)
+    y = x * 2.0
+    y.retain_grad()
+    y.mul_(3.0)
+    (y * 5.0).sum().backward()
+    np.testing.assert_allclose(y.grad.cpu().numpy(), [5.0, 5.0, 5.0])  # the new value's
+    np.testing.assert_allclose(x.grad.cpu().numpy(), [30.0, 30.0, 30.0])
+
+
+def test_writes_through_a_view_of_a_leaf_under_no_grad_keep_it_a_leaf(device):
+    w = nt.zeros(2, 3, device=device, requires_grad=True)
+    with nt.no_grad():
+        w[0].fill_(1.0)
+        w.t()[2].add_(2.0)
+    assert w.is_leaf and w.requires_grad and w.grad_fn is None
+    assert w.tolist() == [[1.0, 1.0, 3.0], [0.0, 0.0, 2.0]]
