@@ -223,12 +223,15 @@ def _through_view(t: Tensor, op: str, compute: Callable[[Tensor], Tensor]) -> Te
     if grad_on and new_root._requires_grad:
         _rebase(root, new_root)
         again = regen(_alias(root))
-        t._data, t.grad_fn, t._requires_grad = again._data, again.grad_fn, again._requires_grad
-        t._version += 1
-        return t
-    with no_grad():
+        t.grad_fn, t._requires_grad = again.grad_fn, again._requires_grad
+    else:
         _write(root, new_root._data)
-        _write(t, new._data)
+        with no_grad():
+            again = regen(root)
+    # The view is taken again rather than written: its old array may be one a recorded op
+    # saved (an alias of the root before a rebase), which must keep its values.
+    t._data = again._data
+    t._version += 1
     return t
 
 

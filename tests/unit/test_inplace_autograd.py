@@ -341,3 +341,16 @@ def test_writes_through_a_view_of_a_leaf_under_no_grad_keep_it_a_leaf(device):
         w.t()[2].add_(2.0)
     assert w.is_leaf and w.requires_grad and w.grad_fn is None
     assert w.tolist() == [[1.0, 1.0, 3.0], [0.0, 0.0, 2.0]]
+
+
+def test_a_plain_write_through_a_view_leaves_values_saved_by_a_recorded_op_intact(device):
+    x = _leaf(device, 2, 3)
+    w = _leaf(device, 3)
+    y = x * 1.0
+    row = y[0]  # on cpu its array shares memory with y's array at this point
+    y.mul_(w)  # recorded: Mul keeps y's old array for w's gradient
+    with nt.no_grad():
+        row.fill_(0.0)
+    assert y[0].tolist() == [0.0, 0.0, 0.0]
+    y.sum().backward()
+    np.testing.assert_allclose(w.grad.cpu().numpy(), x.detach().sum(0).cpu().numpy())
