@@ -145,6 +145,17 @@ INPLACE = [
     Case("binary-hypot_", _binary("hypot_"), [R(3, 4), R(3, 4)]),
     Case("binary-xlogy_", _binary("xlogy_"), [R(3, 4), P(3, 4)]),
     Case("binary-lerp_-tensor-weight", _binary("lerp_", 0.3), [R(3, 4), R(3, 4)]),
+    Case(
+        "lerp_-weight-tensor",
+        lambda L, x, e, wt: (x * 1.0).lerp_(e, wt),
+        [R(3, 4), R(3, 4), P(4)],
+    ),
+    Case(
+        "lerp_-weight-tensor-no-grad",
+        lambda L, x, e, wt: L.zeros(3, 4, dtype=x.dtype).lerp_(e.detach(), wt.detach()),
+        [R(3, 4), R(3, 4), P(4)],
+        grad=False,
+    ),
     Case("binary-copysign_", _binary("copysign_"), [R(3, 4), R(3, 4)]),
     Case("binary-fmod_", _binary("fmod_"), [R(3, 4), P(3, 4)]),
     Case("binary-remainder_", _binary("remainder_"), [R(3, 4), P(3, 4)]),
