@@ -73,6 +73,7 @@ class Tensor:
         "grad_fn",
         "_version",
         "_accum",
+        "_view",
         "__weakref__",
     )
     # Make NumPy defer to Tensor's reflected operators (ndarray * Tensor -> Tensor.__rmul__).
@@ -97,6 +98,7 @@ class Tensor:
         t.grad_fn = grad_fn
         t._version = 0
         t._accum = None
+        t._view = None  # (root, regen, overlapping) for a view (Note [In-place on views])
         return t
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -685,18 +687,37 @@ class Tensor:
     # ------------------------------------------------------------------ in-place updates
     # Note [In-place updates]
     # ~~~~~~~~~~~~~~~~~~~~~~~
-    # Two rules keep in-place updates from corrupting gradients:
-    # 1. while grad mode is on, a tensor that requires grad cannot be updated in place
-    #    (optimizers update parameters under no_grad);
-    # 2. every in-place update bumps ``_version``; a tensor saved for backward remembers its
-    #    version, and backward raises if it changed (Context.saved_tensors).
+    # Every in-place update bumps ``_version``; a tensor saved for backward remembers its
+    # version, and backward raises if it changed (Context.saved_tensors). The hand-written
+    # methods below (``add_``, ``mul_``, ``fill_``...) are the plain updates optimizers and
+    # initialisers make under no_grad, written straight into the array; whenever autograd
+    # must record the update, or the tensor is a view, they hand over to ``_inplace.apply``
+    # (Note [In-place autograd] and Note [In-place on views] in _inplace.py), which also
+    # generates every other ``op_`` method from its out-of-place op.
     def _check_inplace(self, op: str) -> None:
+        """Refuse the plain update paths (samplers, optimizer fast paths) a tensor that
+        requires grad while grad mode is on."""
         if self._requires_grad and _is_grad_enabled():
+            if self.grad_fn is None:
+                raise _inplace._leaf_error(op, view=False)
             raise RuntimeError(
                 f"{op}: in-place update of a tensor that requires grad while grad mode is on; "
-                "wrap it in `with nanotorch.no_grad():` (as optimizers do) or use the "
-                "out-of-place form"
+                "wrap it in `with nanotorch.no_grad():` or use the out-of-place form"
             )
+
+    def _records_inplace(self, *operands: Any) -> bool:
+        """Whether an in-place update must go through ``_inplace.apply``: a view, or grad
+        mode on with this tensor or an operand requiring grad."""
+        # Grad mode is read last: an optimizer's state buffers and gradients require no
+        # grad, so their updates cost no call beyond this one (Note [Dispatch cost]).
+        if self._view is not None:
+            return True
+        if self._requires_grad:
+            return _is_grad_enabled()
+        for o in operands:
+            if isinstance(o, Tensor) and o._requires_grad:
+                return _is_grad_enabled()
+        return False
 
     def _inplace_operand(self, op: str, other: Any, to_float: bool = False) -> Any:
         """``other`` as what ``self``'s array can be updated with in place: on the same
@@ -755,7 +776,10 @@ class Tensor:
 
     @_in_device_context
     def add_(self, other: Any, *, alpha: float = 1) -> Tensor:
-        self._check_inplace("add_")
+        if self._records_inplace(other):
+            if not isinstance(other, Tensor) and alpha != 1:
+                other, alpha = other * alpha, 1  # add() scales only tensors by alpha
+            return _inplace.apply(self, "add_", _ops.add, other, alpha=alpha)
         o = self._inplace_operand("add_", other)
         if alpha != 1:
             o = o * alpha
@@ -768,21 +792,24 @@ class Tensor:
 
     @_in_device_context
     def mul_(self, other: Any) -> Tensor:
-        self._check_inplace("mul_")
+        if self._records_inplace(other):
+            return _inplace.apply(self, "mul_", _ops.mul, other)
         self._data *= self._inplace_operand("mul_", other)
         self._version += 1
         return self
 
     @_in_device_context
     def div_(self, other: Any) -> Tensor:
-        self._check_inplace("div_")
+        if self._records_inplace(other):
+            return _inplace.apply(self, "div_", _ops.div, other)
         self._data /= self._inplace_operand("div_", other, to_float=True)
         self._version += 1
         return self
 
     @_in_device_context
     def addcmul_(self, a: Tensor, b: Tensor, *, value: float = 1) -> Tensor:
-        self._check_inplace("addcmul_")
+        if self._records_inplace(a, b):
+            return _inplace.apply(self, "addcmul_", _ops.addcmul, a, b, value=value)
         prod = self._inplace_operand("addcmul_", a) * self._inplace_operand("addcmul_", b)
         self._data += prod * value if value != 1 else prod
         self._version += 1
@@ -790,15 +817,17 @@ class Tensor:
 
     @_in_device_context
     def addcdiv_(self, a: Tensor, b: Tensor, *, value: float = 1) -> Tensor:
-        self._check_inplace("addcdiv_")
+        if self._records_inplace(a, b):
+            return _inplace.apply(self, "addcdiv_", _ops.addcdiv, a, b, value=value)
         q = self._inplace_operand("addcdiv_", a) / self._inplace_operand("addcdiv_", b)
         self._data += q * value if value != 1 else q
         self._version += 1
         return self
 
     @_in_device_context
-    def lerp_(self, end: Tensor, weight: float) -> Tensor:
-        self._check_inplace("lerp_")
+    def lerp_(self, end: Tensor, weight: Any) -> Tensor:
+        if self._records_inplace(end, weight) or isinstance(weight, Tensor):
+            return _inplace.apply(self, "lerp_", _ops.lerp, end, weight)
         self._data += (self._inplace_operand("lerp_", end) - self._data) * weight
         self._version += 1
         return self
@@ -807,8 +836,9 @@ class Tensor:
         return self.fill_(0)
 
     @_in_device_context
-    def fill_(self, value: float | int | bool) -> Tensor:
-        self._check_inplace("fill_")
+    def fill_(self, value: Any) -> Tensor:
+        if self._records_inplace(value) or isinstance(value, Tensor):
+            return _inplace.apply(self, "fill_", _filled, value)
         _check_fits(value, self.dtype, "fill_")
         self._data[...] = value
         self._version += 1
@@ -816,10 +846,11 @@ class Tensor:
 
     @_in_device_context
     def copy_(self, src: Tensor) -> Tensor:
-        """Copy values from ``src`` (same device and shape; dtype is converted)."""
-        self._check_inplace("copy_")
+        """Copy values from ``src`` (same device, broadcastable shape; dtype is converted)."""
         if not isinstance(src, Tensor):
             raise TypeError(f"copy_: source must be a Tensor, got {type(src).__name__}")
+        if self._records_inplace(src):
+            return _inplace.apply(self, "copy_", _copied, src)
         if src._device is not self._device:
             from nanotorch.errors import DeviceMismatchError
 
@@ -834,13 +865,8 @@ class Tensor:
         self._version += 1
         return self
 
-    def clamp_(self, min: float | None = None, max: float | None = None) -> Tensor:  # noqa: A002
-        self._check_inplace("clamp_")
-        for bound in (min, max):
-            if bound is not None:
-                self._inplace_operand("clamp_", bound)  # refuses a float bound on an int tensor
-        with _no_grad():
-            return self._set_data(_ops.clamp(self, min, max)._data)
+    def clamp_(self, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
+        return _inplace.apply(self, "clamp_", _ops.clamp, min, max)
 
     def normal_(self, mean: float = 0.0, std: float = 1.0, *, generator: Any = None) -> Tensor:
         from nanotorch.creation import randn
@@ -876,7 +902,6 @@ class Tensor:
         """``self[key] = value`` in place: basic keys write directly, advanced keys (index
         tensors, lists, masks) through ``put_values`` (Note [Advanced indexing] in
         ops/indexing.py)."""
-        self._check_inplace("__setitem__")
         if isinstance(value, Tensor):
             if value._device is not self._device:
                 from nanotorch.errors import DeviceMismatchError
@@ -885,11 +910,9 @@ class Tensor:
                     f"__setitem__: value is on {value.device} but the tensor is on "
                     f"{self.device}; call .to('{self.device}') on the value first"
                 )
-            if value.dtype is not self.dtype:
-                value = value.detach().to(self.dtype)
         elif isinstance(value, (bool, int, float)):
             _check_fits(value, self.dtype, "__setitem__")
-        _ops.indexing.setitem(self, key, value)
+        _inplace.setitem(self, key, value)
 
     def __iadd__(self, other: Any) -> Tensor:
         return self.add_(other)
@@ -1200,15 +1223,8 @@ class Tensor:
 
     # --- scatter methods (ops/scatter.py) ---
     def _update_from(self, op: str, fn: Callable[..., Tensor], *args: Any, **kw: Any) -> Tensor:
-        """The in-place form of an out-of-place op: the rules of Note [In-place updates],
-        the result computed without a graph, then written into this tensor's memory (so
-        aliases such as ``.detach()`` see it) and the version bumped."""
-        self._check_inplace(op)
-        with _no_grad():
-            out = fn(self, *args, **kw)
-        self._data[...] = out._data
-        self._version += 1
-        return self
+        """The in-place form of an out-of-place op (Note [In-place autograd] in _inplace.py)."""
+        return _inplace.apply(self, op, fn, *args, **kw)
 
     def scatter(self, dim: int, index: Tensor, src: Any = None, **kw: Any) -> Tensor:
         return _ops.scatter(self, dim, index, src, **kw)
@@ -1257,6 +1273,12 @@ class Tensor:
 
     def index_put_(self, indices: Any, values: Any, accumulate: bool = False) -> Tensor:
         return self._update_from("index_put_", _ops.index_put, indices, values, accumulate)
+
+    def fill_diagonal_(self, fill_value: Any, wrap: bool = False) -> Tensor:
+        """Set the main diagonal (``i, i, ..., i``) to ``fill_value`` in place; all dims must
+        be equal beyond 2-D. A tall matrix's diagonal restarts every ``cols + 1`` rows with
+        ``wrap=True``, as in PyTorch."""
+        return _inplace.apply(self, "fill_diagonal_", _diagonal_filled, fill_value, wrap)
 
     def masked_fill(self, mask: Tensor, value: Any) -> Tensor:
         return _ops.masked_fill(self, mask, value)
@@ -1762,19 +1784,9 @@ class Tensor:
     def nelement(self) -> int:
         return self.numel()
 
-    @_in_device_context
     def _unary_(self, op: str, fn: Callable[[Tensor], Tensor]) -> Tensor:
-        """``self`` overwritten by ``fn(self)`` (Note [In-place updates]); a result of another
-        dtype (exp_ of an integer tensor) cannot be stored in place, as in PyTorch."""
-        self._check_inplace(op)
-        with _no_grad():
-            out = fn(self)
-        if out.dtype != self.dtype:
-            raise RuntimeError(
-                f"{op}: result type {out.dtype.name} can't be cast to the tensor's type "
-                f"{self.dtype.name}; use the out-of-place form or convert with .float() first"
-            )
-        return self._set_data(out._data)
+        """``self`` overwritten by ``fn(self)`` (Note [In-place autograd] in _inplace.py)."""
+        return _inplace.apply(self, op, fn)
 
     def abs_(self) -> Tensor:
         return self._unary_("abs_", _ops.abs)
@@ -1799,6 +1811,64 @@ class Tensor:
 
     def tanh_(self) -> Tensor:
         return self._unary_("tanh_", _ops.tanh)
+
+
+def _filled(t: Tensor, value: Any) -> Tensor:
+    """``t``'s shape filled with ``value`` (a number or a 0-d tensor): ``fill_``'s result."""
+    if isinstance(value, Tensor):
+        if value.ndim:
+            raise RuntimeError(
+                f"fill_: only supports a 0-dimension value tensor, got shape {value.shape}"
+            )
+        return _overwrites(t, _ops.clone(value.to(t.dtype).expand(t.shape)))
+    from nanotorch.creation import full
+
+    _check_fits(value, t.dtype, "fill_")
+    return _overwrites(t, full(t.shape, value, dtype=t.dtype, device=t.device))
+
+
+def _diagonal_filled(t: Tensor, value: Any, wrap: bool) -> Tensor:
+    """``t`` with its main diagonal set to ``value``: ``fill_diagonal_``'s result, written
+    through the flat positions of the diagonal (``put_values`` in ops/indexing.py)."""
+    from nanotorch.creation import tensor
+    from nanotorch.ops.indexing import put_values
+
+    shape = t.shape
+    if t.ndim < 2:
+        raise RuntimeError(f"fill_diagonal_: needs at least 2 dimensions, got shape {shape}")
+    if t.ndim > 2 and len(set(shape)) != 1:
+        raise RuntimeError(
+            f"fill_diagonal_: all dimensions of a tensor with more than 2 must have the same "
+            f"length, got shape {shape}"
+        )
+    # The step between diagonal elements in the flattened tensor is the sum of the strides.
+    step, stride = 0, 1
+    for size in reversed(shape):
+        step += stride
+        stride *= size
+    numel = stride
+    if t.ndim == 2 and wrap:
+        count = -(-numel // step) if numel else 0
+    else:
+        count = min(shape)
+    positions = tensor([i * step for i in range(count)], device=t.device).long()
+    return put_values("fill_diagonal_", t, positions, (count,), value, False)
+
+
+def _copied(t: Tensor, src: Tensor) -> Tensor:
+    """``src`` converted to ``t``'s dtype and broadcast to its shape: ``copy_``'s result (a
+    fresh array, never ``src``'s own)."""
+    return _overwrites(t, _ops.clone(src.to(t.dtype).expand(t.shape)))
+
+
+def _overwrites(t: Tensor, new: Tensor) -> Tensor:
+    """``new``, linked to ``t`` with a zero gradient when ``t`` requires grad: an overwrite
+    still passes (zero) gradient to the old value, as PyTorch's ``fill_`` and ``copy_`` do."""
+    if not t._requires_grad:
+        return new
+    from nanotorch.creation import ones
+
+    return _ops.where(ones(t.shape, dtype=_dt.bool_, device=t.device), new, t)
 
 
 def _check_fits(value: Any, dtype: DType, op: str) -> None:
@@ -2058,6 +2128,7 @@ __all__ = ["Tensor"]
 _function.Tensor = Tensor
 
 # Imported last: the ops build Tensors, so they need this module's class to exist first.
+from nanotorch import _inplace  # noqa: E402
 from nanotorch import ops as _ops  # noqa: E402
 from nanotorch.autograd.grad_mode import is_grad_enabled as _is_grad_enabled  # noqa: E402
 from nanotorch.autograd.grad_mode import no_grad as _no_grad  # noqa: E402
@@ -2071,3 +2142,4 @@ from nanotorch.ops.shape_breadth import imag as _ops_imag  # noqa: E402
 _NUMBER_TYPES = (float, int)
 
 _install_delegated_methods()
+_inplace.install(Tensor, _ops)

@@ -24,6 +24,20 @@ def randn(*shape: int) -> np.ndarray:
 # name, call(F, *tensors), input arrays[, options: "nograd" input positions, "tol" dtype]
 Case = tuple[Any, ...]
 CASES: list[Case] = [
+    # The in-place forms on a non-leaf (Note [In-place autograd] in nanotorch/_inplace.py):
+    # the update is recorded, so the input's gradient is the out-of-place one.
+    ("relu_", lambda F, x: F.relu_(x * 1.0), [randn(3, 4)]),
+    ("elu_", lambda F, x: F.elu_(x * 1.0, 0.7), [randn(3, 4)]),
+    ("leaky_relu_", lambda F, x: F.leaky_relu_(x * 1.0, 0.2), [randn(3, 4)]),
+    ("hardtanh_", lambda F, x: F.hardtanh_(x * 2.0, -1.0, 0.5), [randn(3, 4)]),
+    ("threshold_", lambda F, x: F.threshold_(x * 1.0, 0.1, -2.0), [randn(3, 4)]),
+    ("selu_", lambda F, x: F.selu_(x * 1.0), [randn(3, 4)]),
+    ("celu_", lambda F, x: F.celu_(x * 1.0, 1.5), [randn(3, 4)], {"tol": "float32"}),
+    ("rrelu_-eval", lambda F, x: F.rrelu_(x * 1.0), [randn(3, 4)]),
+    ("relu-inplace-flag", lambda F, x: F.relu(x + 0.0, inplace=True), [randn(3, 4)]),
+    ("silu-inplace-flag", lambda F, x: F.silu(x * 1.0, inplace=True), [randn(3, 4)]),
+    ("mish-inplace-flag", lambda F, x: F.mish(x * 1.0, inplace=True), [randn(3, 4)]),
+    ("hardswish-inplace-flag", lambda F, x: F.hardswish(x * 1.0, inplace=True), [randn(3, 4)]),
     ("normalize", lambda F, x: F.normalize(x), [randn(3, 4)]),
     (
         "cosine_similarity-broadcast-along-dim",

@@ -131,13 +131,15 @@ def test_inplace_unary_methods_update_self_and_bump_the_version(device, name, re
     np.testing.assert_allclose(x.cpu().numpy(), ref(values), rtol=1e-12)
     assert x._version == before + 1
     leaf = nt.ones(2, device=device, requires_grad=True)
-    with pytest.raises(RuntimeError, match=rf"{name}: in-place update"):
+    with pytest.raises(RuntimeError, match=rf"{name}: a leaf Variable that requires grad"):
         getattr(leaf, name)()
 
 
 def test_inplace_unary_method_refuses_a_result_of_another_dtype(device):
     x = nt.tensor([1, 2], device=device)
-    with pytest.raises(RuntimeError, match="exp_: result type float32 can't be cast"):
+    with pytest.raises(
+        RuntimeError, match="exp_: result type Float can't be cast to the desired output type Long"
+    ):
         x.exp_()
     assert x.abs_().dtype == nt.int64
 

@@ -20,6 +20,7 @@ means no op can forget them, and the cost of dispatch can be measured and tuned 
 
 from __future__ import annotations
 
+import weakref
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from nanotorch.autograd.grad_mode import _grad_enabled
@@ -83,6 +84,10 @@ class Context(Node):
         "backend",
         "__dict__",  # op attributes (ctx.dim = 1), and hooks / retain_ref when a user sets them
     )
+
+    # For a node that saved its output: (weak reference to the output Tensor, its version),
+    # set only then, so other nodes pay nothing (Note [In-place autograd] in _inplace.py).
+    _out_ref: tuple[Any, int] | None = None
 
     def __init__(self, fn: type[Function], backend: Any = None) -> None:
         self.fn = fn
@@ -148,16 +153,26 @@ class Context(Node):
         saved = self._saved
         if saved is None:
             return ()
-        # Only saved inputs carry a version (Note [In-place updates] in tensor.py).
+        # Saved inputs carry a version, a saved output its weak reference and version
+        # (Note [In-place updates] in tensor.py).
         for value, version in zip(saved, self._versions):
             if version is not None and value._version != version:
-                raise RuntimeError(
-                    f"{self.name()}: a tensor of shape {value.shape} saved for backward was "
-                    f"modified in place (version {version} -> {value._version}) before "
-                    "backward ran; use an out-of-place op (x = x + y, not x += y) or clone() it "
-                    "first"
-                )
+                self._raise_modified(value, version, "an input")
+        if self._out_ref is not None:
+            out, version = self._out_ref
+            out = out()
+            if out is not None and out._version != version:
+                self._raise_modified(out, version, "the output")
         return saved
+
+    def _raise_modified(self, value: Any, version: int, which: str) -> None:
+        raise RuntimeError(
+            f"{self.name()}: one of the variables needed for gradient computation has been "
+            f"modified by an inplace operation: a tensor of shape {tuple(value.shape)} "
+            f"({which} of {self.name()}) is at version {value._version}; expected version "
+            f"{version} instead (modified in place before backward ran). Use an out-of-place "
+            "op (x = x + y, not x += y) or clone() it first"
+        )
 
     def release(self) -> None:
         """Free what backward needed; a second backward through this node then fails clearly."""
@@ -529,6 +544,7 @@ def _resolve_saved(
                 saved.append(_OUTPUT)
                 ctx._out = out
                 ctx._out_meta = (result._device, result._backend, True)
+                ctx._out_ref = (weakref.ref(result), result._version)
             elif not hasattr(value, "shape"):
                 saved.append(value)
             else:

@@ -10,15 +10,13 @@ are parameter-free except ``PReLU``, whose learnt slopes are its ``weight``.
 
 Note [inplace activations]
 ~~~~~~~~~~~~~~~~~~~~~~~~~~
-PyTorch's ``ReLU(inplace=True)`` overwrites its input to save memory. nanotorch refuses
-in-place changes to tensors in the autograd graph (Note [In-place updates] in tensor.py), so
-while the input requires grad and grad mode is on, ``inplace`` is accepted (and shown in the
-repr) for compatibility with PyTorch model code, but the result is a new tensor: the returned
-values are identical, only the aliasing differs. Where the input takes no part in autograd
-(inference, ``no_grad``), the activations of nn/activation_ops.py do write the result into
-the input and return it, bumping its version as every in-place update does, so code that
-relies on the aliasing sees PyTorch's behaviour; ``relu``, ``leaky_relu`` and ``silu`` (ops in
-ops/elementwise.py) follow the same rule through ``ops/_util.finish_inplace``.
+PyTorch's ``ReLU(inplace=True)`` overwrites its input to save memory, and so does nanotorch:
+with ``inplace=True`` the functional forms (and the ``F.relu_``, ``F.elu_``... spellings) hand
+the op to the one in-place mechanism (``ops/_util.finish_inplace`` calls
+``_inplace.apply``; Note [In-place autograd] in _inplace.py), which writes the result into
+the input and returns it. On a non-leaf that requires grad the update is recorded, so the
+gradient is the out-of-place one; on a leaf that requires grad, under grad mode, it raises as
+in PyTorch; outside autograd it is a plain write that bumps the version.
 
 Like the rest of the engine, this module imports no array library.
 """

@@ -63,6 +63,15 @@ OPS = (
     "softshrink",
     "hardshrink",
     "rrelu",
+    # The in-place forms PyTorch's functional namespace names with a trailing underscore
+    # (Note [In-place autograd] in _inplace.py).
+    "elu_",
+    "selu_",
+    "celu_",
+    "hardtanh_",
+    "threshold_",
+    "rrelu_",
+    "leaky_relu_",
 )
 
 # SELU's constants (Klambauer et al., 2017), to the precision PyTorch uses.
@@ -88,14 +97,15 @@ def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:  # 
     [-1.26424..., 2.0]
     """
     _check_input("elu", input)
-    out = where(input > 0, input, expm1(clamp(input, max=0.0)) * alpha)
-    return finish_inplace(input, out, inplace)
+    return finish_inplace(
+        input, lambda x: where(x > 0, x, expm1(clamp(x, max=0.0)) * alpha), inplace, "elu_"
+    )
 
 
 def selu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
     """scale * elu(x, alpha) with the self-normalising constants SELU_SCALE, SELU_ALPHA."""
     _check_input("selu", input)
-    return finish_inplace(input, elu(input, SELU_ALPHA) * SELU_SCALE, inplace)
+    return finish_inplace(input, lambda x: elu(x, SELU_ALPHA) * SELU_SCALE, inplace, "selu_")
 
 
 def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:  # noqa: A002
@@ -103,8 +113,12 @@ def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:  #
     _check_input("celu", input)
     if alpha == 0:
         raise ValueError("celu: alpha must not be 0 (it divides the input)")
-    out = where(input > 0, input, expm1(clamp(input, max=0.0) / alpha) * alpha)
-    return finish_inplace(input, out, inplace)
+    return finish_inplace(
+        input,
+        lambda x: where(x > 0, x, expm1(clamp(x, max=0.0) / alpha) * alpha),
+        inplace,
+        "celu_",
+    )
 
 
 # ----------------------------------------------------------------------------- piecewise
@@ -141,8 +155,8 @@ def hardtanh(
         raise ValueError(
             f"hardtanh: min_val ({min_val}) cannot be greater than max_val ({max_val})"
         )
-    out = Hardtanh.apply(input, lo=float(min_val), hi=float(max_val))
-    return finish_inplace(input, out, inplace)
+    lo, hi = float(min_val), float(max_val)
+    return finish_inplace(input, lambda x: Hardtanh.apply(x, lo=lo, hi=hi), inplace, "hardtanh_")
 
 
 def relu6(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
@@ -154,7 +168,9 @@ def relu6(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
 def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
     """relu6(x + 3) / 6: 0 below -3, 1 above 3, linear between (gradient 1/6 strictly inside)."""
     _check_input("hardsigmoid", input)
-    return finish_inplace(input, hardtanh(input + 3.0, 0.0, 6.0) / 6.0, inplace)
+    return finish_inplace(
+        input, lambda x: hardtanh(x + 3.0, 0.0, 6.0) / 6.0, inplace, "hardsigmoid_"
+    )
 
 
 class Hardswish(Function):
@@ -175,14 +191,14 @@ class Hardswish(Function):
 
 def hardswish(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
     _check_input("hardswish", input)
-    return finish_inplace(input, Hardswish.apply(input), inplace)
+    return finish_inplace(input, Hardswish.apply, inplace, "hardswish_")
 
 
 # ----------------------------------------------------------------------------- smooth
 def mish(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
     """x tanh(softplus(x))."""
     _check_input("mish", input)
-    return finish_inplace(input, input * tanh(softplus(input)), inplace)
+    return finish_inplace(input, lambda x: x * tanh(softplus(x)), inplace, "mish_")
 
 
 class LogSigmoid(Function):
@@ -240,7 +256,9 @@ def threshold(
 ) -> Tensor:
     """x where x > threshold, else ``value``; the gradient is 1 above the threshold, else 0."""
     _check_input("threshold", input)
-    return finish_inplace(input, where(input > threshold, input, float(value)), inplace)
+    return finish_inplace(
+        input, lambda x: where(x > threshold, x, float(value)), inplace, "threshold_"
+    )
 
 
 def tanhshrink(input: Tensor) -> Tensor:  # noqa: A002
@@ -285,7 +303,7 @@ def rrelu(
         slope: Tensor | float = u * (upper - lower) + lower
     else:
         slope = (lower + upper) / 2
-    return finish_inplace(input, where(input >= 0, input, input * slope), inplace)
+    return finish_inplace(input, lambda x: where(x >= 0, x, x * slope), inplace, "rrelu_")
 
 
 # Note [Functional softmax signature]
@@ -421,3 +439,51 @@ def normalize(
     dims = normalize_dims(dim, input.ndim, "normalize")
     norm = VectorNorm.apply(input, p=float(p), dims=dims)
     return input / clamp(norm, min=eps)
+
+
+# ------------------------------------------------------------------------------ in place
+def elu_(input: Tensor, alpha: float = 1.0) -> Tensor:  # noqa: A002
+    """``elu(input, alpha, inplace=True)``."""
+    return elu(input, alpha, True)
+
+
+def selu_(input: Tensor) -> Tensor:  # noqa: A002
+    """``selu(input, inplace=True)``."""
+    return selu(input, True)
+
+
+def celu_(input: Tensor, alpha: float = 1.0) -> Tensor:  # noqa: A002
+    """``celu(input, alpha, inplace=True)``."""
+    return celu(input, alpha, True)
+
+
+def hardtanh_(input: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:  # noqa: A002
+    """``hardtanh(input, min_val, max_val, inplace=True)``."""
+    return hardtanh(input, min_val, max_val, True)
+
+
+def threshold_(input: Tensor, threshold: float, value: float) -> Tensor:  # noqa: A002
+    """``threshold(input, threshold, value, inplace=True)``."""
+    return _threshold(input, threshold, value, True)
+
+
+_threshold = threshold
+
+
+def rrelu_(
+    input: Tensor,  # noqa: A002
+    lower: float = 1.0 / 8,
+    upper: float = 1.0 / 3,
+    training: bool = False,
+    *,
+    generator: Any = None,
+) -> Tensor:
+    """``rrelu(input, lower, upper, training, inplace=True)``."""
+    return rrelu(input, lower, upper, training, True, generator=generator)
+
+
+def leaky_relu_(input: Tensor, negative_slope: float = 0.01) -> Tensor:  # noqa: A002
+    """``leaky_relu(input, negative_slope, inplace=True)``."""
+    from nanotorch.ops.elementwise import leaky_relu
+
+    return leaky_relu(input, negative_slope, True)

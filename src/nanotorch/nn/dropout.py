@@ -75,8 +75,9 @@ def dropout(
     """out = input * m / (1 - p) with m_i = [u_i >= p], u ~ U[0, 1) (Note [Dropout masks]);
     d input = g * m / (1 - p). The identity when ``training`` is False or p = 0.
 
-    ``inplace`` is accepted for PyTorch compatibility; the result is always a new tensor
-    (see Note [inplace activations] in nn/activation.py).
+    ``inplace`` is accepted for PyTorch compatibility, but dropout does not write in place:
+    the result is always a new tensor (unlike the activations of Note [inplace activations]
+    in nn/activation.py).
 
     >>> import nanotorch
     >>> import nanotorch.nn.functional as F

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import operator
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from nanotorch.autograd.grad_mode import is_grad_enabled
 from nanotorch.errors import IndexOutOfRangeError, InvalidArgumentError, ShapeError
 
 
@@ -115,9 +114,17 @@ def keepdim_shape(shape: tuple[int, ...], dims: tuple[int, ...]) -> tuple[int, .
     return tuple(1 if i in dims else s for i, s in enumerate(shape))
 
 
-def finish_inplace(input: Any, out: Any, inplace: bool) -> Any:  # noqa: A002
-    """Return ``out``, or with ``inplace=True`` write it into ``input`` and return that,
-    when the input takes no part in autograd (Note [inplace activations])."""
-    if not inplace or (input.requires_grad and is_grad_enabled()):
-        return out
-    return input.copy_(out)
+def finish_inplace(
+    input: Any,  # noqa: A002
+    compute: Callable[[Any], Any],
+    inplace: bool,
+    op: str,
+) -> Any:
+    """``compute(input)``; with ``inplace=True``, written into ``input`` by the one in-place
+    mechanism (Note [In-place autograd] in _inplace.py) and ``input`` returned, as PyTorch's
+    ``inplace=True`` activations do (Note [inplace activations] in nn/activation.py)."""
+    if not inplace:
+        return compute(input)
+    from nanotorch import _inplace
+
+    return _inplace.apply(input, op, compute)

@@ -45,6 +45,7 @@ OPS = (
     "sigmoid",
     # activations
     "relu",
+    "relu_",
     "leaky_relu",
     "gelu",
     "silu",
@@ -792,11 +793,19 @@ class Softplus(Function):
 
 def relu(a: Tensor, inplace: bool = False) -> Tensor:
     """max(a, 0); ``inplace`` as Note [inplace activations] (nn/activation.py) says."""
-    return finish_inplace(a, Relu.apply(a), inplace)
+    return finish_inplace(a, Relu.apply, inplace, "relu_")
+
+
+def relu_(a: Tensor) -> Tensor:
+    """``relu(a, inplace=True)``: ``a`` set to max(a, 0) in place (Note [In-place autograd]
+    in _inplace.py) and returned."""
+    return relu(a, inplace=True)
 
 
 def leaky_relu(a: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
-    return finish_inplace(a, LeakyRelu.apply(a, negative_slope=negative_slope), inplace)
+    return finish_inplace(
+        a, lambda x: LeakyRelu.apply(x, negative_slope=negative_slope), inplace, "leaky_relu_"
+    )
 
 
 def gelu(a: Tensor, approximate: str = "none") -> Tensor:
@@ -808,7 +817,7 @@ def gelu(a: Tensor, approximate: str = "none") -> Tensor:
 
 
 def silu(a: Tensor, inplace: bool = False) -> Tensor:
-    return finish_inplace(a, Silu.apply(a), inplace)
+    return finish_inplace(a, Silu.apply, inplace, "silu_")
 
 
 def softplus(a: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:

@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from nanotorch._dim_args import dim_aliases
+from nanotorch._inplace import mark_view
 from nanotorch.autograd.function import Function
 from nanotorch.autograd.grad_mode import no_grad
 from nanotorch.errors import (
@@ -310,7 +311,7 @@ def _basic_getitem(a: Tensor, items: list[Any]) -> Tensor:
     key = tuple(k if isinstance(k, slice) else int(k) for k in items if k is not None)
     out = a
     if not all(isinstance(k, slice) and k == slice(None) for k in key):
-        out = GetItem.apply(a, key=key)
+        out = mark_view(GetItem.apply(a, key=key), a, lambda b: GetItem.apply(b, key=key))
     if new_axes:
         shape = list(out.shape)
         for pos in new_axes:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from nanotorch._dim_args import dim_aliases
+from nanotorch._inplace import mark_overlapping_view, mark_view
 from nanotorch.autograd.function import PROMOTE, Function
 from nanotorch.errors import InvalidArgumentError, ShapeError
 from nanotorch.ops._util import int_list, normalize_dim, normalize_dims
@@ -89,7 +90,7 @@ def reshape(a: Tensor, *shape: int | Sequence[int]) -> Tensor:
     new = _infer_shape("reshape", tuple(a.shape), shape)  # type: ignore[arg-type]
     if new == tuple(a.shape):
         return a
-    return Reshape.apply(a, shape=new)
+    return mark_view(Reshape.apply(a, shape=new), a, lambda b: Reshape.apply(b, shape=new))
 
 
 def flatten(a: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
@@ -149,7 +150,7 @@ def permute(a: Tensor, *dims: int | Sequence[int]) -> Tensor:
         raise InvalidArgumentError(f"permute: dims {dims} are not a permutation of 0..{a.ndim - 1}")
     if norm == tuple(range(a.ndim)):
         return a
-    return Permute.apply(a, dims=norm)
+    return mark_view(Permute.apply(a, dims=norm), a, lambda b: Permute.apply(b, dims=norm))
 
 
 def transpose(a: Tensor, dim0: int, dim1: int) -> Tensor:
@@ -211,7 +212,8 @@ def broadcast_to(a: Tensor, shape: Sequence[int]) -> Tensor:
         raise ShapeError(f"broadcast_to: -1 is only allowed for existing dims, got {shape}")
     if tuple(resolved) == old:
         return a
-    return BroadcastTo.apply(a, shape=tuple(resolved))
+    out = BroadcastTo.apply(a, shape=tuple(resolved))
+    return mark_overlapping_view(out, a, lambda b: BroadcastTo.apply(b, shape=tuple(resolved)))
 
 
 def expand(a: Tensor, *shape: int | Sequence[int]) -> Tensor:

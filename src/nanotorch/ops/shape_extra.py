@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from nanotorch._inplace import mark_view
 from nanotorch.autograd.function import Function
 from nanotorch.autograd.grad_mode import no_grad
 from nanotorch.errors import (
@@ -252,7 +253,10 @@ def diagonal(a: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor
     length = max(0, min(n, m - offset) if offset >= 0 else min(n + offset, m))
     i = _arange(length, a)
     rows, cols = (i, i + offset) if offset >= 0 else (i - offset, i)
-    return getitem(x, (Ellipsis, rows, cols))
+    # PyTorch's diagonal is a view (``x.diagonal().fill_(1)`` sets x's diagonal): so is this
+    # one (Note [In-place on views] in _inplace.py), although it is read by a gather.
+    out = getitem(x, (Ellipsis, rows, cols))
+    return mark_view(out, a, lambda b: getitem(movedim(b, (d1, d2), (-2, -1)), (..., rows, cols)))
 
 
 _diagonal = diagonal  # ``diag`` takes an argument named ``diagonal``, as in PyTorch

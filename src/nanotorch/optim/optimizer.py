@@ -65,8 +65,8 @@ State = dict[str, Any]
 # Anything but the plain case (operands of another dtype, device or shape) goes through the
 # Tensor method and its checks.
 def _plain(target: Tensor, *others: Tensor) -> bool:
-    if target._backend.pool is None:
-        return False
+    if target._backend.pool is None or target._view is not None:
+        return False  # a view writes through its root (Note [In-place on views])
     dtype, shape = target._data.dtype, target._data.shape
     for o in others:
         if (

@@ -27,12 +27,22 @@ def test_inplace_writes_into_an_input_outside_autograd(device, call, expected):
 
 
 @pytest.mark.parametrize("call, expected", CASES)
-def test_inplace_on_a_graph_input_returns_a_new_tensor_with_the_same_values(device, call, expected):
+def test_inplace_on_a_non_leaf_writes_into_it_and_keeps_the_gradient(device, call, expected):
     x = nt.tensor([-2.0, 0.0, 2.0], device=device, requires_grad=True)
-    out = call(x, True)
-    assert out is not x and out.tolist() == expected
+    y = x * 1.0
+    out = call(y, True)
+    assert out is y and out.tolist() == expected
     out.sum().backward()
-    assert x.grad is not None
+    x2 = nt.tensor([-2.0, 0.0, 2.0], device=device, requires_grad=True)
+    call(x2 * 1.0, False).sum().backward()
+    assert x.grad.tolist() == x2.grad.tolist()
+
+
+@pytest.mark.parametrize("call, expected", CASES)
+def test_inplace_on_a_leaf_that_requires_grad_is_refused(device, call, expected):
+    x = nt.tensor([-2.0, 0.0, 2.0], device=device, requires_grad=True)
+    with pytest.raises(RuntimeError, match="a leaf Variable that requires grad"):
+        call(x, True)
 
 
 def test_silu_inplace_writes_under_no_grad():
