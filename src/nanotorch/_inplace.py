@@ -311,6 +311,8 @@ VALUE_OPS = (
     "masked_fill", "index_fill", "index_add", "index_copy", "scatter", "scatter_add",
     "scatter_reduce", "index_put", "masked_scatter", "put", "cumsum", "cumprod", "renorm",
     "tril", "triu",
+    # special functions
+    "i0", "absolute", "mvlgamma",
 )  # fmt: skip
 SHAPE_OPS = ("t", "transpose", "swapaxes", "swapdims", "squeeze", "unsqueeze")
 
@@ -356,3 +358,14 @@ def install(cls: type, ops: Any) -> None:
         getattr(cls, name)
         if name + "_" not in cls.__dict__:
             setattr(cls, name + "_", _shape_method(name))
+    if "polygamma_" not in cls.__dict__:
+        cls.polygamma_ = _polygamma_method(ops)
+
+
+def _polygamma_method(ops: Any) -> Callable[..., Any]:
+    # ``polygamma(n, input)`` takes its order first, so it is not a VALUE_OPS entry.
+    def polygamma_(self: Tensor, n: int) -> Tensor:
+        """``self = nanotorch.polygamma(n, self)`` in place (Note [In-place autograd])."""
+        return apply(self, "polygamma_", lambda x, k: ops.polygamma(k, x), n)
+
+    return polygamma_

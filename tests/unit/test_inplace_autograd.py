@@ -11,6 +11,7 @@ import pytest
 import nanotorch as nt
 import nanotorch.nn.functional as F
 from nanotorch import nn
+from nanotorch.testing import assert_close
 
 RNG = np.random.default_rng(7)
 
@@ -356,3 +357,24 @@ def test_a_plain_write_through_a_view_leaves_values_saved_by_a_recorded_op_intac
     assert y[0].tolist() == [0.0, 0.0, 0.0]
     y.sum().backward()
     np.testing.assert_allclose(w.grad.cpu().numpy(), x.detach().sum(0).cpu().numpy())
+
+
+@pytest.mark.parametrize(
+    "name, args, out_of_place",
+    [
+        ("i0_", (), lambda x: nt.i0(x)),
+        ("absolute_", (), lambda x: nt.absolute(x)),
+        ("mvlgamma_", (2,), lambda x: nt.mvlgamma(x, 2)),
+        ("polygamma_", (1,), lambda x: nt.polygamma(1, x)),
+    ],
+)
+def test_special_function_inplace_forms_match_their_ops(device, name, args, out_of_place):
+    # The ops came after the in-place tables; each form records like the others.
+    base = nt.tensor([1.5, 2.0, 3.25], device=device, dtype=nt.float64, requires_grad=True)
+    y = base * 1.0
+    assert getattr(y, name)(*args) is y
+    y.sum().backward()
+    expected_base = nt.tensor([1.5, 2.0, 3.25], device=device, dtype=nt.float64, requires_grad=True)
+    out_of_place(expected_base * 1.0).sum().backward()
+    assert_close(y.detach(), out_of_place(expected_base.detach()), rtol=1e-12, atol=0)
+    assert_close(base.grad, expected_base.grad, rtol=1e-12, atol=0)
