@@ -260,6 +260,11 @@ TILED_INPUTS = {
     "equal-positive": np.full((1, 2, 4, 4), 2.5),
     "odd-size-cropped": np.random.default_rng(2).standard_normal((1, 2, 7, 5)),
     "nan": np.where(np.arange(64).reshape(1, 1, 8, 8) % 7 == 0, np.nan, 1.0),
+    # Every 2x2 window over the values {0, 1, 2} (81 of them, side by side): each pattern of
+    # ties the 2x2 tournament (Note [2x2 pool as a tournament]) must settle as "first wins".
+    "every-2x2-tie": np.stack(
+        [np.array(w, dtype=float).reshape(2, 2) for w in np.ndindex(3, 3, 3, 3)], axis=1
+    ).reshape(1, 1, 2, 162),
 }
 
 
