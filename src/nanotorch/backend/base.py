@@ -434,6 +434,13 @@ class ArrayBackend:
         "no fast path here" (Note [Conv columns from the pool] in nanotorch/ops/conv.py)."""
         return None
 
+    def add_into(self, acc: Array, g: Array) -> bool:
+        """``acc += g`` in place if the backend can tell that nothing but its one holder (a
+        ``.grad`` tensor) refers to ``acc``'s memory, returning True; False, without
+        touching ``acc``, otherwise. The portable answer is False: the caller then makes a
+        fresh sum (Note [Accumulating into .grad] in nanotorch/autograd/engine.py)."""
+        return False
+
     def claim(self, a: Array) -> Any:
         """A token for ``a``'s memory that ``recall`` may later turn back into ``a`` with
         its contents, if the backend's memory reuse did not hand that memory to anyone else

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import sys
 from typing import Any
 
 import array_api_compat.numpy as xp_numpy
@@ -16,6 +17,35 @@ from nanotorch.backend.pool import BufferPool
 # size; a larger one by slices of _SCALE_CHUNK elements (Note [Updates by slices]).
 _WHOLE_BYTES = 4 << 20
 _SCALE_CHUNK = 65536
+
+
+def _refcounts(acc: np.ndarray) -> tuple[int, int]:
+    # References to ``acc`` and to the array it views (0 if none), counted from a frame in
+    # which ``acc`` is a parameter; add_into and the calibration below both call it so.
+    owner = acc.base
+    return sys.getrefcount(acc), (0 if owner is None else sys.getrefcount(owner))
+
+
+class _Holder:
+    __slots__ = ("data",)
+
+    def __init__(self, data: np.ndarray) -> None:
+        self.data = data
+
+
+def _calibrate(acc: np.ndarray) -> tuple[int, int]:
+    return _refcounts(acc)
+
+
+def _sole_counts() -> tuple[int, int]:
+    """The counts of an array held by one attribute (a Tensor's) and nothing else, and of
+    the base of such an array when it is a reshaped view (held by the view only)."""
+    plain = _Holder(np.empty(8))
+    view = _Holder(np.empty(8).reshape(2, 4))
+    return _calibrate(plain.data)[0], _calibrate(view.data)[1]
+
+
+_SOLE_REFS, _SOLE_BASE_REFS = _sole_counts()
 
 
 def _as_ndarray(result: Array) -> Array:
@@ -302,6 +332,36 @@ class NumpyBackend(ArrayBackend):
         if self.pool is None:
             return np.empty(shape, dtype)
         return self.pool.empty((math.prod(shape),), np.dtype(dtype)).reshape(shape)
+
+    def add_into(self, acc: Array, g: Array) -> bool:
+        # Note [Accumulating into .grad] (nanotorch/autograd/engine.py): in place only if
+        # the one holder of ``acc`` (the .grad tensor, and the pool if the memory is pooled)
+        # is all that refers to its memory: no view, no .numpy() array, no other Tensor.
+        if (
+            type(acc) is not np.ndarray
+            or type(g) is not np.ndarray
+            or acc.shape != g.shape
+            or acc.dtype != g.dtype
+            or not acc.flags.writeable
+        ):
+            return False
+        own, base = _refcounts(acc)
+        owner = acc.base
+        pool = self.pool
+        if owner is None:
+            sole = own == _SOLE_REFS + (pool is not None and pool.holds(acc))
+        else:
+            sole = (
+                own == _SOLE_REFS
+                and type(owner) is np.ndarray
+                and owner.base is None
+                and owner.nbytes == acc.nbytes
+                and acc.flags.c_contiguous
+                and base == _SOLE_BASE_REFS + (pool is not None and pool.holds(owner))
+            )
+        if sole:
+            np.add(acc, g, out=acc)
+        return sole
 
     def claim(self, a: Array) -> Any:
         return None if self.pool is None else self.pool.claim(a)

@@ -179,6 +179,12 @@ class BufferPool:
             if need <= 0:
                 return
 
+    def holds(self, arr: np.ndarray) -> bool:
+        """Whether ``arr`` itself is one of the pool's buffers (the pool then holds one of
+        its references)."""
+        entries = self._entries.get((arr.shape, arr.dtype))
+        return entries is not None and any(e is arr for e in entries)
+
     def claim(self, arr: np.ndarray) -> Claim | None:
         """Remember ``arr`` (a pooled buffer or a reshape of all of one) so that ``recall``
         may give it back unchanged once its holders let go (Note [Claims on idle buffers]).
