@@ -242,3 +242,20 @@ def test_conv_memory_reuse_empty_cache_gives_the_columns_back() -> None:
     columns = BATCH * 9 * 784 * 4 + BATCH * 72 * 196 * 4  # both layers' columns, idle now
     assert nt.backend.empty_cache() >= columns
     assert not hasattr(get_backend(nt.device("cpu")), "release_scratch")
+
+
+def test_conv_memory_reuse_plain_relu_backward_takes_the_pooled_hook(monkeypatch) -> None:
+    # Relu.raw_backward goes through the backend's relu_grad (a pooled bool mask and a
+    # pooled product) rather than three fresh arrays; one call per ReLU of the model.
+    calls: list[tuple[int, ...]] = []
+    original = NumpyBackend.relu_grad
+
+    def spy(self, g, mask_src):
+        calls.append(tuple(g.shape))
+        return original(self, g, mask_src)
+
+    monkeypatch.setattr(NumpyBackend, "relu_grad", spy)
+    model = _cnn("cpu")
+    x, y = _data("cpu")
+    F.cross_entropy(model(x), y).backward()
+    assert calls == [(BATCH, 16, 14, 14), (BATCH, 8, 28, 28)]

@@ -602,7 +602,9 @@ class Relu(Function):
     @staticmethod
     def raw_backward(ctx, xp, g):  # Note [Raw backward] in autograd/function.py
         (out,) = ctx.saved_arrays
-        return (g * xp.astype(out > 0, g.dtype),)  # ReluGrad's formula
+        # ReluGrad's formula through the backend's hook (pooled on the cpu, Note [Buffer
+        # pool]; the float * bool multiply there skips the cast to g's dtype).
+        return (ctx.backend.relu_grad(g, out),)
 
 
 class ReluGrad(Function):
