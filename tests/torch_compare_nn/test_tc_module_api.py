@@ -382,3 +382,32 @@ def test_load_state_dict_post_hook_can_excuse_missing_keys_like_torch():
             net.load_state_dict(sd)
         handle.remove()
     assert outcomes["nanotorch"] == outcomes["torch"]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("pattern", ["micro-batches", "zero_grad-keeps-tensors"])
+def test_grad_accumulation_into_held_grads_matches_torch(pattern: str, dtype: str) -> None:
+    # Note [Accumulating into .grad]: without create_graph a backward adds into the .grad
+    # tensor a parameter already has, so a reference the user holds sees the sum, as in
+    # PyTorch; zero_grad(set_to_none=False) zeroes those same tensors.
+    rng = np.random.default_rng(0)
+    w0 = rng.standard_normal((6, 4))
+    xs = [rng.standard_normal((3, 6)) for _ in range(3)]
+    results = []
+    for lib in (nt, torch):
+        w = lib.tensor(w0, dtype=getattr(lib, dtype), requires_grad=True)
+        held, seen = None, []
+        for x in xs:
+            if pattern == "zero_grad-keeps-tensors" and held is not None:
+                with lib.no_grad():
+                    w.grad.zero_()
+            (lib.tensor(x, dtype=getattr(lib, dtype)) @ w).tanh().sum().backward()
+            if held is None:
+                held = w.grad
+            seen.append((w.grad is held, held.detach().numpy().copy()))
+        results.append(seen)
+    for (same_nt, g_nt), (same_torch, g_torch) in zip(*results, strict=True):
+        assert same_nt == same_torch
+        assert g_nt.dtype == g_torch.dtype and g_nt.shape == g_torch.shape
+        tol = dict(rtol=1e-5, atol=1e-6) if dtype == "float32" else dict(rtol=1e-12)
+        np.testing.assert_allclose(g_nt, g_torch, **tol)

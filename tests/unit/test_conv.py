@@ -342,7 +342,7 @@ def test_im2col_columns_are_identical_on_both_paths(case, device):
 
 
 def test_auto_uses_the_numpy_hooks_and_portable_does_not(monkeypatch):
-    # conv2d's forward asks conv_columns (scratch, Note [Conv scratch]); Im2Col, whose
+    # conv2d's forward asks conv_columns (Note [Conv columns from the pool]); Im2Col, whose
     # output the graph may keep, asks im2col (a fresh array). "portable" asks neither.
     from nanotorch.backend.numpy_backend import NumpyBackend
 
@@ -391,8 +391,8 @@ def test_backends_without_a_fast_path_answer_none(device):
 
 
 # ---------------------------------------------------------------------------- W4 fast paths
-# Note [Conv scratch] in ops/conv.py: on cpu under "auto" the columns live in a reused
-# per-thread buffer, the bias is added in place, and a plain backward computes dW in one
+# Note [Conv columns from the pool] in ops/conv.py: on cpu under "auto" the columns come
+# from the buffer pool, the bias is added in place, and a plain backward computes dW in one
 # non-differentiable op. These tests pin that the fast path agrees with the portable one.
 FAST_CASES = PATH_CASES + [
     # O <= C at stride 1: the input gradient as a full correlation (Note [Choosing a conv
@@ -480,39 +480,54 @@ def test_conv2d_plain_backward_takes_the_fused_weight_gradient(monkeypatch):
     assert calls == [1] and gw.requires_grad
 
 
-def test_conv2d_fast_path_reuses_its_column_buffer_across_steps():
-    # Note [Conv scratch]: the second step's columns land in the first step's buffer, so a
-    # training loop stops faulting fresh pages in for them; the buffer is per role, sized to
-    # the largest request, and a step of another shape reuses it too.
+def test_conv2d_fast_path_takes_its_columns_from_the_pool_only_when_idle():
+    # Note [Conv columns from the pool]: once the first columns are dropped, the next
+    # request of that size gets the same memory (no fresh pages every step); while they are
+    # held, the next request gets other memory and the held ones stay intact. Columns of
+    # one element count share an entry, whatever their shape.
     from nanotorch.backend import get_backend
 
     backend = get_backend(nt.device("cpu"))
-    x = np.random.default_rng(0).standard_normal((4, 3, 8, 8)).astype(np.float32)
+    x = np.random.default_rng(0).standard_normal((64, 3, 8, 8)).astype(np.float32)
     pads = ((1, 1), (1, 1))
     a = backend.conv_columns(x, pads, (3, 3), (1, 1), (1, 1), (8, 8))
     first = a.copy()
-    b = backend.conv_columns(x[:2], pads, (3, 3), (1, 1), (1, 1), (8, 8))
-    assert np.shares_memory(a, b)
-    np.testing.assert_array_equal(b, first[:2])
     xpad = np.pad(x, ((0, 0), (0, 0), (1, 1), (1, 1)))
     np.testing.assert_array_equal(first, backend.im2col(xpad, (3, 3), (1, 1), (1, 1), (8, 8)))
+    b = backend.conv_columns(x[::-1], pads, (3, 3), (1, 1), (1, 1), (8, 8))
+    assert not np.shares_memory(a, b)
+    np.testing.assert_array_equal(a, first)
+    address = a.__array_interface__["data"][0]
+    del a
+    c = backend.conv_columns(x, pads, (3, 3), (1, 1), (1, 1), (8, 8))
+    assert c.__array_interface__["data"][0] == address
+    del c
+    g = backend.conv_columns(x.reshape(32, 6, 8, 8), pads, (3, 3), (1, 1), (1, 1), (8, 8))
+    assert g.__array_interface__["data"][0] == address
 
 
-def test_scratch_is_per_thread():
+def test_conv_columns_held_in_one_thread_are_not_handed_to_another():
     import threading
 
     from nanotorch.backend import get_backend
 
     backend = get_backend(nt.device("cpu"))
-    here = backend.scratch("test", (4,), np.float32)
+    x = np.ones((64, 3, 8, 8), np.float32)
+    pads = ((1, 1), (1, 1))
+    here = backend.conv_columns(x, pads, (3, 3), (1, 1), (1, 1), (8, 8))
     there = []
-    t = threading.Thread(target=lambda: there.append(backend.scratch("test", (4,), np.float32)))
+    t = threading.Thread(
+        target=lambda: there.append(
+            backend.conv_columns(2 * x, pads, (3, 3), (1, 1), (1, 1), (8, 8))
+        )
+    )
     t.start()
     t.join()
     assert not np.shares_memory(here, there[0])
+    assert float(here.max()) == 1.0 and float(there[0].max()) == 2.0
 
 
-def test_backends_without_conv_scratch_answer_none(device):
+def test_backends_without_conv_fast_paths_answer_none(device):
     from nanotorch.backend import get_backend
     from nanotorch.backend.base import ArrayBackend
 
@@ -520,7 +535,33 @@ def test_backends_without_conv_scratch_answer_none(device):
     x = nt.zeros((1, 1, 3, 3), device=device)._data
     pads = ((0, 0), (0, 0))
     assert ArrayBackend.conv_columns(backend, x, pads, (2, 2), (1, 1), (1, 1), (2, 2)) is None
-    assert ArrayBackend.conv_matmul(backend, "r", x, x) is None
+    assert ArrayBackend.claim(backend, x) is None and ArrayBackend.recall(backend, None) is None
+
+
+def test_claimed_columns_come_back_only_if_untouched():
+    # Note [Claims on idle buffers]: recall gives the very columns back while the pool has
+    # not handed their buffer out again; after that, and after a first recall, None.
+    from nanotorch.backend import get_backend
+
+    backend = get_backend(nt.device("cpu"))
+    x = np.random.default_rng(1).standard_normal((64, 3, 8, 8)).astype(np.float32)
+    pads = ((1, 1), (1, 1))
+    cols = backend.conv_columns(x, pads, (3, 3), (1, 1), (1, 1), (8, 8))
+    snapshot = cols.copy()
+    claim = backend.claim(cols)
+    del cols
+    back = backend.recall(claim)
+    np.testing.assert_array_equal(back, snapshot)
+    assert backend.recall(claim) is None  # one use
+    claim = backend.claim(back)
+    del back
+    other = backend.conv_columns(-x, pads, (3, 3), (1, 1), (1, 1), (8, 8))  # takes it
+    assert backend.recall(claim) is None
+    claim = backend.claim(other)
+    del other
+    nt.backend.empty_cache()  # evicted
+    assert backend.recall(claim) is None
+    assert backend.claim(np.ones((64, 3, 9, 8, 8), np.float32)) is None  # not pooled
 
 
 @pytest.mark.parametrize(
@@ -534,7 +575,7 @@ def test_backends_without_conv_scratch_answer_none(device):
         ((3, 2), ((0, 0), (0, 0)), (1, 1), (1, 1)),  # valid: the window view
     ],
 )
-def test_numpy_conv_scratch_hooks_match_the_portable_kernels(kernel, padding, dilation, stride):
+def test_numpy_conv_column_hooks_match_the_portable_kernels(kernel, padding, dilation, stride):
     # conv_columns and conv_col2im (Note [Shifted rows] in backend/numpy_backend.py) give
     # exactly the portable im2col / col2im, also on a non-contiguous input.
     from nanotorch.backend import get_backend
@@ -587,17 +628,3 @@ def test_conv2d_input_gradient_formulation_follows_the_rule(
     with conv_mod.set_conv_impl("portable"):
         nt.conv2d(x, nt.ones(w_shape), **kwargs).sum().backward()
     assert calls == ([1] if expected else [])
-
-
-def test_release_scratch_frees_this_threads_buffers():
-    # The buffers are kept between steps by design; a program done with convolutions can
-    # give the memory back (Note [Conv scratch]).
-    from nanotorch.backend import get_backend
-
-    backend = get_backend(nt.device("cpu"))
-    first = backend.scratch("test_release", (1000,), np.float32)
-    assert backend.scratch_bytes() >= 4000
-    backend.release_scratch()
-    assert backend.scratch_bytes() == 0
-    again = backend.scratch("test_release", (1000,), np.float32)
-    assert not np.shares_memory(first, again)

@@ -260,6 +260,11 @@ TILED_INPUTS = {
     "equal-positive": np.full((1, 2, 4, 4), 2.5),
     "odd-size-cropped": np.random.default_rng(2).standard_normal((1, 2, 7, 5)),
     "nan": np.where(np.arange(64).reshape(1, 1, 8, 8) % 7 == 0, np.nan, 1.0),
+    # Every 2x2 window over the values {0, 1, 2} (81 of them, side by side): each pattern of
+    # ties the 2x2 tournament (Note [2x2 pool as a tournament]) must settle as "first wins".
+    "every-2x2-tie": np.stack(
+        [np.array(w, dtype=float).reshape(2, 2) for w in np.ndindex(3, 3, 3, 3)], axis=1
+    ).reshape(1, 1, 2, 162),
 }
 
 
@@ -306,7 +311,7 @@ def test_max_pool2d_takes_the_tiled_hook_only_for_non_overlapping_windows(monkey
         return original(self, x, kernel, grid)
 
     monkeypatch.setattr(NumpyBackend, "max_pool_tiles", spy)
-    x = nt.ones((1, 1, 6, 6))
+    x = nt.ones((1, 1, 6, 6), requires_grad=True)  # the masks are for backward
     nt.max_pool2d(x, 2)
     nt.max_pool2d(x, 3, stride=2)  # overlapping
     nt.max_pool2d(x, 2, padding=1)  # padded
@@ -315,3 +320,27 @@ def test_max_pool2d_takes_the_tiled_hook_only_for_non_overlapping_windows(monkey
     with set_conv_impl("portable"):
         nt.max_pool2d(x, 2)
     assert calls == [((2, 2), (3, 3)), ((2, 2), (3, 3))]
+
+
+@pytest.mark.parametrize("name", ["random", "relu-ties", "nan", "odd-size-cropped"])
+@pytest.mark.parametrize("kwargs", [dict(kernel_size=2), dict(kernel_size=3, stride=2, padding=1)])
+def test_max_pool2d_without_a_backward_computes_no_index(name, kwargs, device, monkeypatch):
+    # Where no graph is recorded (no_grad, or an input that needs no gradient) the pool
+    # returns the maxima only: no first-maximum masks or indices (neither the tiled hook
+    # nor the portable argmax runs), and the same values as with a backward.
+    from nanotorch.backend.numpy_backend import NumpyBackend
+    from nanotorch.ops import pool as pool_mod
+
+    x_np = TILED_INPUTS[name]
+    leaf = _t(x_np, device, requires_grad=True)
+    expected = nt.max_pool2d(leaf, **kwargs).detach().cpu().numpy()
+    calls = []
+    monkeypatch.setattr(NumpyBackend, "max_pool_tiles", lambda *a: calls.append(a))
+    monkeypatch.setattr(pool_mod, "_window_argmax", lambda *a: calls.append(a))
+    with nt.no_grad():
+        a = nt.max_pool2d(leaf, **kwargs)
+    b = nt.max_pool2d(_t(x_np, device), **kwargs)
+    assert calls == []
+    for out in (a, b):
+        assert not out.requires_grad and out.dtype == leaf.dtype
+        np.testing.assert_array_equal(out.cpu().numpy(), expected)

@@ -285,12 +285,42 @@ def _accumulate(leaf: Tensor, grad: Tensor, create_graph: bool, handed_out: set[
             grad = grad.clone() if create_graph else grad.detach().clone()
         handed_out.add(id(grad._data))
         leaf._grad = grad
+    elif create_graph or leaf._grad.requires_grad:
+        leaf._grad = leaf._grad + grad  # recorded, or onto a .grad with a graph of its own
     else:
-        leaf._grad = leaf._grad + grad
+        _add_into(leaf._grad, grad._data)
     node = leaf._accum
     if node is not None and node.post_hooks:
         for hook in tuple(node.post_hooks):
             hook(leaf)
+
+
+# Note [Accumulating into .grad]
+# ~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~
+# A gradient that reaches a leaf which already has a ``.grad`` (micro-batches, or
+# ``zero_grad(set_to_none=False)``) is added into that tensor, as PyTorch's AccumulateGrad
+# does without create_graph: the ``.grad`` tensor stays the same object, so a user holding
+# ``g = p.grad`` sees the sum, and its version goes up like any in-place change, so a graph
+# that saved it raises instead of using the new values. The array underneath is written in
+# place only when the backend can tell that nothing else can see it
+# (``ArrayBackend.add_into``: the cpu checks CPython's reference count, as the buffer pool
+# does); otherwise, and on backends that cannot tell (the portable answer), the tensor gets a
+# fresh sum. So a gradient a hook kept, the tensor passed as ``gradient=`` that became a
+# ``.grad``, or a ``.numpy()`` array of the ``.grad`` never changes under the user (PyTorch
+# clones the first two when it stores them, and writes through the third). On the cpu the
+# steady state of either pattern allocates no gradient array at all. With create_graph, or
+# onto a ``.grad`` that has a graph of its own (made by an earlier create_graph pass), the sum
+# is recorded out of place, as before: that graph keeps its values.
+def _add_into(acc: Tensor, g: Any) -> None:
+    """acc += g on ``acc``'s array where the backend may write it, else a fresh sum."""
+    backend = acc._backend
+    if backend.needs_context:
+        with backend.context():
+            if not backend.add_into(acc._data, g):
+                acc._data = acc._data + g
+    elif not backend.add_into(acc._data, g):
+        acc._data = acc._data + g
+    acc._version += 1
 
 
 def backward(

@@ -415,9 +415,9 @@ class ArrayBackend:
         grid: tuple[int, int],
     ) -> Array | None:
         """Fast-path hook for the columns a convolution consumes at once: im2col of ``x``
-        (N, C, H, W) zero padded by ``padding`` ((top, bottom), (left, right)), as
-        (N, C, kH*kW, OH, OW) in a scratch buffer that the next call in this thread may
-        overwrite (Note [Conv scratch] in nanotorch/ops/conv.py); None for "no fast path"."""
+        (N, C, H, W) zero padded by ``padding`` ((top, bottom), (left, right)), as a new
+        (N, C, kH*kW, OH, OW) array that the backend may take from memory it keeps (Note
+        [Conv columns from the pool] in nanotorch/ops/conv.py); None for "no fast path"."""
         return None
 
     def conv_col2im(
@@ -429,14 +429,27 @@ class ArrayBackend:
         dilation: tuple[int, int],
         image: tuple[int, int],
     ) -> Array | None:
-        """Fast-path hook for col2im of scratch columns (N, C, kH*kW, OH, OW) into a new
-        (N, C, H, W) image, allowed to overwrite ``cols``; None for "no fast path here"
-        (Note [Conv scratch] in nanotorch/ops/conv.py)."""
+        """Fast-path hook for col2im of columns (N, C, kH*kW, OH, OW) that the caller no
+        longer needs into a new (N, C, H, W) image, allowed to overwrite ``cols``; None for
+        "no fast path here" (Note [Conv columns from the pool] in nanotorch/ops/conv.py)."""
         return None
 
-    def conv_matmul(self, role: str, a: Array, b: Array) -> Array | None:
-        """Fast-path hook: ``a @ b`` written into the scratch buffer named ``role`` (valid
-        until that role's next use in this thread; Note [Conv scratch]), or None."""
+    def add_into(self, acc: Array, g: Array) -> bool:
+        """``acc += g`` in place if the backend can tell that nothing but its one holder (a
+        ``.grad`` tensor) refers to ``acc``'s memory, returning True; False, without
+        touching ``acc``, otherwise. The portable answer is False: the caller then makes a
+        fresh sum (Note [Accumulating into .grad] in nanotorch/autograd/engine.py)."""
+        return False
+
+    def claim(self, a: Array) -> Any:
+        """A token for ``a``'s memory that ``recall`` may later turn back into ``a`` with
+        its contents, if the backend's memory reuse did not hand that memory to anyone else
+        in between; None when the backend keeps no memory (the portable answer). Note
+        [Claims on idle buffers] in nanotorch/backend/pool.py."""
+        return None
+
+    def recall(self, claim: Any) -> Array | None:
+        """The array ``claim`` stands for, unchanged since it was claimed, or None."""
         return None
 
     def max_pool_tiles(

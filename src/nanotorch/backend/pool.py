@@ -32,6 +32,19 @@ the kernel. Callers must write every element of what they get (they use it as ``
   reused, as it would see freed memory reused under any caching allocator.
 * Small arrays (under 64 KiB by default) are left to the allocator, which reuses them from
   its free lists without a page fault; the pool would only add its bookkeeping.
+
+Note [Claims on idle buffers]
+~~~~~~~~~~~~~~~~~~~~~~~~~~~~~
+An idle buffer still holds what its last user wrote. ``claim(arr)`` remembers that: it
+returns a ``Claim`` (a weak reference to the pooled buffer and a token) without keeping the
+buffer busy, and ``recall(claim)`` hands the very array back, contents intact, only if the
+pool has not handed that buffer to anyone since (``empty`` drops the claim on a buffer when
+it hands it out) and it was not evicted (the weak reference died); otherwise None, and the
+caller recomputes. Recall runs under the lock and returns a strong reference, so no other
+thread can take the buffer between the check and the use; a claim is good for one recall.
+The convolution uses it to let backward reuse the forward's columns without holding them
+(Note [Conv columns from the pool] in nanotorch/ops/conv.py): memory held stays what the
+pool holds anyway, and the saving comes only when nothing else needed that buffer.
 """
 
 from __future__ import annotations
@@ -65,6 +78,17 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_new_locks_after_fork)
 
 
+class Claim:
+    """What ``BufferPool.claim`` returns: which buffer, which hand-out of it, and the view."""
+
+    __slots__ = ("ref", "shape", "dtype")
+
+    def __init__(self, buf: np.ndarray, shape: tuple[int, ...], dtype: Any) -> None:
+        self.ref = weakref.ref(buf)
+        self.shape = shape
+        self.dtype = dtype
+
+
 def _refs(entries: list[np.ndarray], i: int) -> int:
     # One function for the calibration and the check, so both count the same temporaries.
     return sys.getrefcount(entries[i])
@@ -96,6 +120,8 @@ class BufferPool:
         self._hits = 0
         self._misses = 0
         self._lock = threading.Lock()
+        # id of a pooled buffer -> its live Claim (Note [Claims on idle buffers])
+        self._claims: dict[int, Claim] = {}
         _POOLS.add(self)
         probe = [np.empty(0)]
         self._idle = _refs(probe, 0)  # the count of an entry that only the pool holds
@@ -120,6 +146,8 @@ class BufferPool:
                 if _refs(entries, i) == idle:
                     self._hits += 1
                     buf = entries[i]
+                    if self._claims:
+                        self._claims.pop(id(buf), None)  # its old contents are forfeit
                     if i != len(entries) - 1:
                         del entries[i]
                         entries.append(buf)
@@ -140,6 +168,7 @@ class BufferPool:
             i = 0
             while i < len(entries) and need > 0:
                 if _refs(entries, i) == self._idle:
+                    self._claims.pop(id(entries[i]), None)
                     need -= entries[i].nbytes
                     self._held -= entries[i].nbytes
                     del entries[i]
@@ -149,6 +178,41 @@ class BufferPool:
                 del self._entries[key]
             if need <= 0:
                 return
+
+    def holds(self, arr: np.ndarray) -> bool:
+        """Whether ``arr`` itself is one of the pool's buffers (the pool then holds one of
+        its references)."""
+        entries = self._entries.get((arr.shape, arr.dtype))
+        return entries is not None and any(e is arr for e in entries)
+
+    def claim(self, arr: np.ndarray) -> Claim | None:
+        """Remember ``arr`` (a pooled buffer or a reshape of all of one) so that ``recall``
+        may give it back unchanged once its holders let go (Note [Claims on idle buffers]).
+        None when ``arr`` is not all of a pooled buffer."""
+        buf = arr if arr.base is None else arr.base
+        if (
+            not isinstance(buf, np.ndarray)
+            or buf.size != arr.size
+            or not arr.flags.c_contiguous
+            or buf.nbytes < self.min_bytes
+        ):
+            return None
+        with self._lock:
+            entries = self._entries.get((buf.shape, buf.dtype))
+            if entries is None or not any(e is buf for e in entries):
+                return None
+            claim = self._claims[id(buf)] = Claim(buf, arr.shape, arr.dtype)
+            return claim
+
+    def recall(self, claim: Claim) -> np.ndarray | None:
+        """The claimed array with the contents it had when claimed, or None if the pool
+        handed its buffer out since, evicted it, or it was recalled already."""
+        with self._lock:
+            buf = claim.ref()
+            if buf is None or self._claims.get(id(buf)) is not claim:
+                return None
+            del self._claims[id(buf)]
+            return buf.reshape(claim.shape)
 
     def empty_cache(self) -> int:
         """Give every idle buffer back to the allocator; returns the bytes released."""

@@ -43,31 +43,36 @@ of kH*kW slices and a stack. ``set_conv_impl("portable")`` bypasses the hook, so
 code can be run, tested and benchmarked on any backend; the default ``"auto"`` uses the hook
 when it answers. Both give the same columns in the same layout, and the tests check that
 results and gradients are identical. The ``im2col`` hook serves Im2Col, whose output the
-graph may keep; the columns an op consumes at once come from the scratch hooks of Note
-[Conv scratch] instead, and so does col2im on those columns. Which matmul formulation the
+graph may keep; the columns an op consumes itself come from ``conv_columns`` (Note [Conv
+columns from the pool]), and so does col2im on those columns. Which matmul formulation the
 ops use (im2col + one batched matmul, for every shape measured) is discussed in
 discovery/convolution.md, "Choosing a formulation".
 
-Note [Conv scratch]
-~~~~~~~~~~~~~~~~~~~
+Note [Conv columns from the pool]
+~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~
 Most of a convolution's memory traffic is in arrays that die inside one op: the padded
 image and the columns in Conv2d.forward and in the weight gradient, and the kernel-weighted
 columns (W^T @ g) that col2im scatters in ConvTranspose2d.forward (conv2d's input gradient).
 With glibc's default thresholds a freed array of a megabyte or more goes back to the
-operating system, so a training loop faults every one of its pages in again, every step;
-on the development machine that cost more than the arithmetic (discovery/performance.md,
-"Convolution and pooling II (W4)"). So under ``"auto"`` a backend may answer the
-``conv_columns`` and ``conv_matmul`` hooks with arrays in a scratch buffer that it keeps,
-one per role and thread, grown to the largest request (``NumpyBackend.scratch``). Such an
-array is valid only until its role's next use in the same thread, so it is only ever
-consumed inside the op that asked for it, never returned or saved. The op outputs, which
-the graph keeps, stay fresh arrays. A plain backward (nothing recorded, Note [Grad mode in
-backward]) computes dW as one non-differentiable op, ``ConvWeightGrad``, on scratch columns;
-under ``create_graph`` it stays the composite of Im2Col and matmul, so double backward works.
-The bias is added in place into the fresh matmul result (conv + bias in one pass).
-The price is memory held between steps: each role keeps its largest request (for W4, 7.5 MB
-in all), released by ``NumpyBackend.release_scratch()``. A general buffer pool in the
-backend could serve these roles as well; the ops would not change, only the hooks.
+operating system, so a training loop would fault every one of its pages in again, every
+step; on the development machine that cost more than the arithmetic (discovery/
+performance.md, "Convolution and pooling II (W4)"). So under ``"auto"`` the ops ask the
+backend's ``conv_columns`` hook and its ``matmul``, and the cpu backend writes them into
+arrays from its buffer pool (Note [Buffer pool] in nanotorch/backend/pool.py), the one
+mechanism by which the cpu keeps memory between steps: an array is handed out again only
+once nothing refers to it, so results the graph or the user keep (the conv's output, its
+input gradient) are pooled as safely as the columns, threads never share one, and
+``nanotorch.backend.empty_cache()`` gives the idle ones back.
+
+The forward's columns are what the weight gradient needs again. Saving them would hold
+kH*kW times the input per layer until backward, so forward saves x and w only, and claims
+its columns instead (Note [Claims on idle buffers]): a plain backward takes them back,
+contents intact, if the pool did not hand their buffer to anyone in between, and rebuilds
+them from x otherwise. That is why Conv2d.backward computes dW before dX: dX's W^T g may
+take the very buffer. A plain backward (nothing recorded, Note [Grad mode in backward])
+computes dW as one non-differentiable op, ``ConvWeightGrad``; under ``create_graph`` it
+stays the composite of Im2Col and matmul, so double backward works. The bias is added in
+place into the matmul result (conv + bias in one pass).
 """
 
 from __future__ import annotations
@@ -234,8 +239,8 @@ def col2im_array(xp: Any, cols: Any, geom: ConvGeometry) -> Any:
 
 
 def _columns(backend: Any, xp: Any, x: Any, geom: ConvGeometry) -> Any:
-    """im2col of ``x`` for use inside one op only: scratch columns from the backend under
-    "auto" (Note [Conv scratch]), else the portable ones."""
+    """im2col of ``x`` for use inside one op: the backend's (pooled) columns under "auto"
+    (Note [Conv columns from the pool]), else the portable ones."""
     if _conv_impl.get() == "auto":
         hook = getattr(backend, "conv_columns", None)
         if hook is not None:
@@ -245,9 +250,9 @@ def _columns(backend: Any, xp: Any, x: Any, geom: ConvGeometry) -> Any:
     return im2col_array(backend, xp, x, geom)
 
 
-def _scratch_col2im(backend: Any, cols: Any, geom: ConvGeometry) -> Any:
-    """The backend's col2im of scratch ``cols`` (which it may overwrite) under "auto", or
-    None (Note [Conv scratch])."""
+def _owned_col2im(backend: Any, cols: Any, geom: ConvGeometry) -> Any:
+    """The backend's col2im of ``cols``, which the caller gives up (the backend may
+    overwrite them), under "auto", or None (Note [Conv columns from the pool])."""
     if _conv_impl.get() != "auto":
         return None
     hook = getattr(backend, "conv_col2im", None)
@@ -256,15 +261,11 @@ def _scratch_col2im(backend: Any, cols: Any, geom: ConvGeometry) -> Any:
     return hook(cols, geom.padding, geom.kernel, geom.stride, geom.dilation, geom.image)
 
 
-def _scratch_matmul(backend: Any, xp: Any, role: str, a: Any, b: Any) -> Any:
-    """``a @ b`` for use inside one op only: in the backend's scratch under "auto" (Note
-    [Conv scratch]), else a fresh array."""
+def _matmul(backend: Any, xp: Any, a: Any, b: Any) -> Any:
+    """``a @ b`` through the backend's matmul (pooled on cpu) under "auto", else
+    ``xp.matmul`` (Note [Conv columns from the pool])."""
     if _conv_impl.get() == "auto":
-        hook = getattr(backend, "conv_matmul", None)
-        if hook is not None:
-            out = hook(role, a, b)
-            if out is not None:
-                return out
+        return backend.matmul(a, b)
     return xp.matmul(a, b)
 
 
@@ -304,13 +305,21 @@ class Col2Im(Function):
 
 
 def _weight_grad(
-    small: Tensor, big: Tensor, geom: ConvGeometry, groups: int, w_shape: tuple[int, ...]
+    small: Tensor,
+    big: Tensor,
+    geom: ConvGeometry,
+    groups: int,
+    w_shape: tuple[int, ...],
+    claim: Any = None,
 ) -> Tensor:
     """sum over n of small[n, g] @ im2col(big)[n, g]^T, per group (Note [Conv backward by
     adjoints]): conv2d's dL/dw with small = grad_out, big = x; conv_transpose2d's with
-    small = x, big = grad_out. Built from Functions, so it is differentiable again."""
-    if not is_grad_enabled():  # a plain backward: Note [Conv scratch]
-        return ConvWeightGrad.apply(small, big, geom=geom, groups=groups, w_shape=w_shape)
+    small = x, big = grad_out. Built from Functions, so it is differentiable again.
+    ``claim``: the forward's claim on im2col(big), if it made one."""
+    if not is_grad_enabled():  # a plain backward: Note [Conv columns from the pool]
+        return ConvWeightGrad.apply(
+            small, big, geom=geom, groups=groups, w_shape=w_shape, claim=claim
+        )
     n, c_big = big.shape[:2]
     c_small = small.shape[1]
     k = geom.kernel[0] * geom.kernel[1]
@@ -322,29 +331,33 @@ def _weight_grad(
 
 class ConvWeightGrad(Function):
     """dw = sum over n of small[n, g] @ im2col(big)[n, g]^T per group, as one op on columns
-    that die inside it (scratch under "auto", Note [Conv scratch]): what ``_weight_grad``
-    computes when no graph is recorded. Not differentiable. Saves nothing."""
+    that die inside it (pooled under "auto", Note [Conv columns from the pool]): what
+    ``_weight_grad`` computes when no graph is recorded. The columns are the forward's when
+    its ``claim`` still holds, else built again from ``big``. Not differentiable. Saves
+    nothing."""
 
     differentiable = False
 
     @staticmethod
-    def forward(ctx, xp, small, big, geom, groups, w_shape):
+    def forward(ctx, xp, small, big, geom, groups, w_shape, claim=None):
         n, c_big = big.shape[:2]
         c_small = small.shape[1]
         k = geom.kernel[0] * geom.kernel[1]
         cells = geom.grid[0] * geom.grid[1]
-        cols = xp.reshape(
-            _columns(ctx.backend, xp, big, geom), (n, groups, c_big // groups * k, cells)
-        )
+        cols = None if claim is None else ctx.backend.recall(claim)
+        if cols is None:
+            cols = _columns(ctx.backend, xp, big, geom)
+        cols = xp.reshape(cols, (n, groups, c_big // groups * k, cells))
         rows = xp.reshape(small, (n, groups, c_small // groups, cells))
-        per_sample = _scratch_matmul(
-            ctx.backend, xp, "conv_wgrad", rows, xp.permute_dims(cols, (0, 1, 3, 2))
-        )
+        per_sample = _matmul(ctx.backend, xp, rows, xp.permute_dims(cols, (0, 1, 3, 2)))
         return xp.reshape(xp.sum(per_sample, axis=0), w_shape)
 
 
 def _bias_grad(g: Tensor) -> Tensor:
-    return g.sum((0, 2, 3))
+    # The batch first, then the pixels: NumPy adds whole contiguous images in the first sum
+    # and reduces contiguous rows in the second, where one reduction over (0, 2, 3) walks
+    # strided (about 1.7-2.5x slower on W4's layers, discovery/performance.md).
+    return g.sum(0).sum((1, 2))
 
 
 class Conv2d(Function):
@@ -353,8 +366,9 @@ class Conv2d(Function):
     Computed as W (G, O/G, C/G*kH*kW) @ im2col(x) (N, G, C/G*kH*kW, OH*OW)
     (Note [im2col by kernel position]). Derivatives (Note [Conv backward by adjoints]):
     dx = conv_transpose2d(g, w), dw = sum_n g @ im2col(x)^T, db = g summed over (N, H, W).
-    Saves x and w (not the columns: they are kH*kW times the input's size, and recomputing
-    them in backward is one strided copy).
+    Saves x and w, not the columns (kH*kW times the input's size): it claims them, and a
+    plain backward reuses them if the pool kept them untouched, else builds them again
+    (Note [Conv columns from the pool]).
     """
 
     @staticmethod
@@ -365,9 +379,11 @@ class Conv2d(Function):
         o = w.shape[0]
         k = geom.kernel[0] * geom.kernel[1]
         cells = geom.grid[0] * geom.grid[1]
-        cols = xp.reshape(_columns(ctx.backend, xp, x, geom), (n, groups, c // groups * k, cells))
+        cols = _columns(ctx.backend, xp, x, geom)
+        ctx.cols_claim = ctx.backend.claim(cols) if _conv_impl.get() == "auto" else None
+        cols = xp.reshape(cols, (n, groups, c // groups * k, cells))
         wm = xp.reshape(w, (groups, o // groups, c // groups * k))
-        out = xp.reshape(xp.matmul(wm, cols), (n, o) + geom.grid)
+        out = xp.reshape(_matmul(ctx.backend, xp, wm, cols), (n, o) + geom.grid)
         if b is not None:
             out += xp.reshape(b, (1, o, 1, 1))  # in place: ``out`` is fresh and ours
         return out
@@ -376,6 +392,9 @@ class Conv2d(Function):
     def backward(ctx, g):
         x, w = ctx.saved_tensors
         needs = ctx.needs_input_grad
+        # dW first: dX's W^T g may take the buffer that holds the forward's columns.
+        claim, ctx.cols_claim = ctx.cols_claim, None  # good for one use
+        gw = _weight_grad(g, x, ctx.geom, ctx.groups, w.shape, claim) if needs[1] else None
         gx = None
         if needs[0]:
             geom, groups = ctx.geom, ctx.groups
@@ -383,7 +402,6 @@ class Conv2d(Function):
                 gx = ConvInputGradAsConv.apply(g, w, geom=geom, groups=groups)
             else:
                 gx = ConvTranspose2d.apply(g, w, None, geom=geom, groups=groups)
-        gw = _weight_grad(g, x, ctx.geom, ctx.groups, w.shape) if needs[1] else None
         gb = _bias_grad(g) if ctx.has_bias and needs[2] else None
         return gx, gw, gb
 
@@ -438,7 +456,7 @@ class ConvInputGradAsConv(Function):
         wf = xp.reshape(
             xp.permute_dims(wf, (0, 2, 1, 3, 4)), (groups, c_in // groups, c_out // groups * k)
         )
-        return xp.reshape(xp.matmul(wf, cols), (n, c_in) + geom.image)
+        return xp.reshape(_matmul(ctx.backend, xp, wf, cols), (n, c_in) + geom.image)
 
 
 class ConvTranspose2d(Function):
@@ -459,9 +477,9 @@ class ConvTranspose2d(Function):
         cells = geom.grid[0] * geom.grid[1]
         xm = xp.reshape(x, (n, groups, c_in // groups, cells))
         wm = xp.reshape(w, (groups, c_in // groups, c_out // groups * k))
-        cols = _scratch_matmul(ctx.backend, xp, "conv_gcols", xp.permute_dims(wm, (0, 2, 1)), xm)
+        cols = _matmul(ctx.backend, xp, xp.permute_dims(wm, (0, 2, 1)), xm)
         cols = xp.reshape(cols, (n, c_out, k) + geom.grid)
-        out = _scratch_col2im(ctx.backend, cols, geom)
+        out = _owned_col2im(ctx.backend, cols, geom)
         if out is None:
             out = col2im_array(xp, cols, geom)
         if b is not None:

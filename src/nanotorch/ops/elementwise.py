@@ -604,8 +604,8 @@ class Relu(Function):
     @staticmethod
     def raw_backward(ctx, xp, g):  # Note [Raw backward] in autograd/function.py
         (out,) = ctx.saved_arrays
-        # ReluGrad's formula, through the backend's hook: on the cpu its mask and result go
-        # into pooled arrays (Note [Buffer pool]) instead of three fresh temporaries.
+        # ReluGrad's formula through the backend's hook (pooled on the cpu, Note [Buffer
+        # pool]; the float * bool multiply there skips the cast to g's dtype).
         return (ctx.backend.relu_grad(g, out),)
 
 

@@ -161,6 +161,24 @@ def _window_argmax(xp: Any, x: Any, geom: ConvGeometry) -> tuple[Any, Any]:
     return best, xp.astype(arg, xp.int64)
 
 
+def _window_max(xp: Any, x: Any, geom: ConvGeometry) -> Any:
+    """The maximum over each window only (padding as -inf; NaN propagates through
+    ``maximum``): what a forward without a backward needs (Note [Pool index on demand])."""
+    xpad = pad_image(xp, x, geom, fill=-float("inf"))
+    best = None
+    for i, j in geom.positions:
+        v = xpad[(..., *geom.window(i, j))]
+        # A copy first: with a 1x1 kernel the slice is a view of the caller's input.
+        best = xp.asarray(v, copy=True) if best is None else xp.maximum(best, v)
+    return best
+
+
+# Note [Pool index on demand]
+# ~~~~~~~~~~~~~~~~~~~~~~~~~~~
+# The position of each window's first maximum (the masks of the tiled path, the index of
+# the portable one) is for backward only; finding it costs about as much as the maxima
+# themselves. So the wrapper asks for it only when the op will be recorded (grad mode on
+# and the input requires grad); evaluation under no_grad computes the maxima alone.
 class MaxPool2d(Function):
     """out = max over each window (padding never wins).
 
@@ -171,8 +189,11 @@ class MaxPool2d(Function):
     """
 
     @staticmethod
-    def forward(ctx, xp, x, geom):
+    def forward(ctx, xp, x, geom, index=True):
         ctx.geom = geom
+        if not index:  # nothing will be recorded: Note [Pool index on demand]
+            ctx.masks = ctx.arg = None
+            return _window_max(xp, x, geom)
         fast = _tiled_max(ctx.backend, x, geom)
         if fast is not None:  # Note [Tiled max pool]
             best, ctx.masks = fast
@@ -306,7 +327,8 @@ def max_pool2d(
     op = "max_pool2d"
     x, unbatched = _batched(op, input)
     geom = pool_geometry(op, tuple(x.shape), kernel_size, stride, padding, dilation, ceil_mode)
-    out = MaxPool2d.apply(x, geom=geom)
+    index = x.requires_grad and is_grad_enabled()  # Note [Pool index on demand]
+    out = MaxPool2d.apply(x, geom=geom, index=index)
     if unbatched:
         out = out.squeeze(0)
     if not return_indices:
