@@ -173,17 +173,7 @@ def run_backward(
                 if captured is None:
                     _accumulate(node.variable, grad, create_graph, handed_out)
                 continue
-            # In the inputs' dtypes. The raw path (Note [Raw backward] in function.py) is
-            # chosen here rather than in _call_backward: one Python call fewer per node.
-            if (
-                node.fn.raw_backward is not None
-                and not create_graph
-                and node.input_dtypes is None
-                and not node._freed
-            ):
-                in_grads = _call_raw_backward(node, grad)
-            else:
-                in_grads = _call_backward(node, grad, create_graph)
+            in_grads = _call_backward(node, grad, create_graph)  # in the inputs' dtypes
             for nxt, shape, g in zip(node.next_nodes, node.input_shapes, in_grads):
                 if nxt is not None and g is not None:
                     if g._data.shape != shape:
