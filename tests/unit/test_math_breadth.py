@@ -303,7 +303,8 @@ ERRORS = [
         "unravel_index-float",
         lambda d: nt.unravel_index(_f(2, device=d), (2, 3)),
         TypeError,
-        r"unravel_index: indices must be an integer tensor, got .*float32; convert it with .long\(\)",
+        r"unravel_index: indices must be an integer tensor, got .*float32; convert it with "
+        r"\.long\(\)",
     ),
     (
         "unravel_index-shape",
