@@ -97,3 +97,35 @@ def assert_arrays_close(
     """Two recorded runs agree within the tolerances, array by array."""
     for a, b in zip(expected, got, strict=True):
         np.testing.assert_allclose(a, b, rtol=rtol, atol=atol)
+
+
+def assert_second_backward_matches_first(model: nn.Module, loss: nt.Tensor) -> None:
+    """Back-propagate ``loss`` twice (the first with ``retain_graph``), clearing the grads in
+    between: the saved activations survived the first pass if the grads agree to the bit."""
+    loss.backward(retain_graph=True)
+    first = [p.grad.numpy().copy() for p in model.parameters()]
+    for p in model.parameters():
+        p.grad = None
+    loss.backward()
+    for p, f in zip(model.parameters(), first, strict=True):
+        np.testing.assert_array_equal(p.grad.numpy(), f)
+
+
+class Held:
+    """What a user keeps across steps, each with a copy of its values when kept: the pool
+    must never hand out memory that any of them still uses."""
+
+    def __init__(self) -> None:
+        self.items: list[tuple[nt.Tensor, np.ndarray]] = []
+
+    def keep(self, t: nt.Tensor) -> None:
+        self.items.append((t, t.detach().numpy().copy()))
+
+    def keep_numpy_of(self, t: nt.Tensor) -> None:
+        """Keep ``t.numpy()``: the tensor's very array, shared with the user."""
+        arr = t.detach().numpy()
+        self.items.append((nt.as_tensor(arr), arr.copy()))
+
+    def assert_unchanged(self) -> None:
+        for t, snapshot in self.items:
+            np.testing.assert_array_equal(t.detach().numpy(), snapshot)

@@ -12,8 +12,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from _memory_helpers import (
+    Held,
     assert_arrays_close,
     assert_arrays_equal,
+    assert_second_backward_matches_first,
     pool_enabled,
     train_in_threads,
     train_record,
@@ -139,43 +141,30 @@ def test_conv_memory_reuse_columns_taken_in_between_are_rebuilt(column_builds) -
 def test_conv_memory_reuse_retain_graph_backward_twice_gives_the_same_grads() -> None:
     model = _cnn("cpu")
     x, y = _data("cpu")
-    loss = F.cross_entropy(model(x), y)
-    loss.backward(retain_graph=True)
-    first = [p.grad.numpy().copy() for p in model.parameters()]
-    for p in model.parameters():
-        p.grad = None
-    loss.backward()
-    for p, f in zip(model.parameters(), first, strict=True):
-        np.testing.assert_array_equal(p.grad.numpy(), f)
+    assert_second_backward_matches_first(model, F.cross_entropy(model(x), y))
 
 
 def test_conv_memory_reuse_results_held_across_steps_are_never_overwritten() -> None:
     model = _cnn("cpu")
     x, y = _data("cpu")
     opt = SGD(model.parameters(), lr=0.05)
-    held: list[tuple[nt.Tensor, np.ndarray]] = []
-
-    def keep(t: nt.Tensor) -> None:
-        held.append((t, t.detach().numpy().copy()))
-
-    model[0].weight.register_hook(lambda g: keep(g) or None)
+    held = Held()
+    model[0].weight.register_hook(lambda g: held.keep(g) or None)
     for _ in range(3):
         opt.zero_grad()
         z = model[0](x)  # a conv output with its bias, saved by nothing, held here
         h = model[2](model[1](z))
         out = model[7](model[6](model[5](model[4](model[3](h)))))
         for t in (z, h, z[:, :2]):
-            keep(t)
-        arr = z.detach().numpy()  # the very array, shared
-        held.append((nt.as_tensor(arr), arr.copy()))
+            held.keep(t)
+        held.keep_numpy_of(z)
         h.retain_grad()
         F.cross_entropy(out, y).backward()
-        keep(h.grad)
+        held.keep(h.grad)
         for p in model.parameters():
-            keep(p.grad)
+            held.keep(p.grad)
         opt.step()
-    for t, snapshot in held:
-        np.testing.assert_array_equal(t.detach().numpy(), snapshot)
+    held.assert_unchanged()
 
 
 def test_conv_memory_reuse_threads_training_separate_models() -> None:

@@ -14,8 +14,10 @@ import tracemalloc
 import numpy as np
 import pytest
 from _memory_helpers import (
+    Held,
     assert_arrays_close,
     assert_arrays_equal,
+    assert_second_backward_matches_first,
     pool_enabled,
     train_in_threads,
     train_record,
@@ -93,31 +95,25 @@ def test_memory_reuse_results_held_across_steps_are_never_overwritten() -> None:
     model = _mlp("cpu")
     x, y = _data("cpu")
     opt = SGD(model.parameters(), lr=0.1)
-    held: list[tuple[nt.Tensor, np.ndarray]] = []
-
-    def keep(t: nt.Tensor) -> None:
-        held.append((t, t.detach().numpy().copy()))
-
+    held = Held()
     grads_seen: list[nt.Tensor] = []
     model[0].weight.register_hook(lambda g: grads_seen.append(g) or None)
     for _ in range(4):
         opt.zero_grad()
         h = model[1](model[0](x))  # a ReLU output, saved for backward and held here
         out = model[4](model[3](model[2](h)))
-        keep(h)
-        keep(out)
-        keep(out[:, :3])  # a view of a pooled array
-        arr = h.detach().numpy()  # the very array, shared
-        held.append((nt.as_tensor(arr), arr.copy()))
+        held.keep(h)
+        held.keep(out)
+        held.keep(out[:, :3])  # a view of a pooled array
+        held.keep_numpy_of(h)
         loss = F.cross_entropy(out, y)
         loss.backward()
         for p in model.parameters():
-            keep(p.grad)
+            held.keep(p.grad)
         opt.step()
     for g in grads_seen:
-        keep(g)
-    for t, snapshot in held:
-        np.testing.assert_array_equal(t.detach().numpy(), snapshot)
+        held.keep(g)
+    held.assert_unchanged()
 
 
 def test_memory_reuse_grads_kept_after_zero_grad_are_untouched() -> None:
@@ -148,14 +144,7 @@ def test_memory_reuse_retain_graph_and_create_graph() -> None:
         expected = model[2].weight.grad.numpy().copy()
     model = _mlp("cpu")
     x, y = _data("cpu")
-    loss = F.cross_entropy(model(x), y)
-    loss.backward(retain_graph=True)
-    first = [p.grad.numpy().copy() for p in model.parameters()]
-    for p in model.parameters():
-        p.grad = None
-    loss.backward()  # the saved activations must have survived the first pass
-    for p, f in zip(model.parameters(), first, strict=True):
-        np.testing.assert_array_equal(p.grad.numpy(), f)
+    assert_second_backward_matches_first(model, F.cross_entropy(model(x), y))
     for p in model.parameters():
         p.grad = None
     (gw,) = nt.autograd.grad(F.cross_entropy(model(x), y), [model[0].weight], create_graph=True)
