@@ -9,12 +9,19 @@ off, the cpu against strict:1), and nothing a user or the graph still holds is o
 
 from __future__ import annotations
 
-import contextlib
-import threading
-from collections.abc import Iterator
-
 import numpy as np
 import pytest
+from _memory_helpers import (
+    Held,
+    assert_arrays_close,
+    assert_arrays_equal,
+    assert_second_backward_matches_first,
+    pool_enabled,
+    train_in_threads,
+    train_record,
+    train_step,
+    warm_pool_counts,
+)
 
 import nanotorch as nt
 from nanotorch import nn
@@ -27,21 +34,6 @@ from nanotorch.optim import SGD
 # W4's layers at a quarter of its batch: the columns (16 x 9 x 784 floats and more) are
 # large enough for the pool.
 BATCH = 16
-
-
-def _cpu_pool():
-    return get_backend(nt.device("cpu")).pool
-
-
-@contextlib.contextmanager
-def pool_enabled(on: bool) -> Iterator[None]:
-    pool = _cpu_pool()
-    before = pool.enabled
-    pool.enabled = on
-    try:
-        yield
-    finally:
-        pool.enabled = before
 
 
 def _cnn(device: str, seed: int = 0) -> nn.Module:
@@ -68,14 +60,7 @@ def _train(device: str, steps: int) -> list[np.ndarray]:
     model = _cnn(device)
     x, y = _data(device)
     opt = SGD(model.parameters(), lr=0.05, momentum=0.9)
-    losses = []
-    for _ in range(steps):
-        opt.zero_grad()
-        loss = F.cross_entropy(model(x), y)
-        loss.backward()
-        opt.step()
-        losses.append(loss.item())
-    return [np.array(losses)] + [p.detach().cpu().numpy() for p in model.parameters()]
+    return train_record(model, opt, lambda: F.cross_entropy(model(x), y), steps)
 
 
 @pytest.fixture
@@ -95,46 +80,30 @@ def column_builds(monkeypatch) -> list[tuple[int, ...]]:
 def test_conv_memory_reuse_pool_on_and_off_train_identically() -> None:
     with pool_enabled(False):
         plain = _train("cpu", 3)
-    pooled = _train("cpu", 3)
-    for a, b in zip(plain, pooled, strict=True):
-        np.testing.assert_array_equal(a, b)
+    assert_arrays_equal(plain, _train("cpu", 3))
 
 
 def test_conv_memory_reuse_auto_and_portable_train_identically_on_cpu() -> None:
     with conv_mod.set_conv_impl("portable"):
         portable = _train("cpu", 3)
-    fast = _train("cpu", 3)
-    for a, b in zip(portable, fast, strict=True):
-        np.testing.assert_allclose(a, b, rtol=2e-5, atol=2e-6)
+    assert_arrays_close(portable, _train("cpu", 3), rtol=2e-5, atol=2e-6)
 
 
 @pytest.mark.not_on("cpu")
 def test_conv_memory_reuse_cpu_fast_path_matches_portable(device: str) -> None:
-    fast = _train("cpu", 3)
-    portable = _train(device, 3)
-    for a, b in zip(fast, portable, strict=True):
-        np.testing.assert_allclose(a, b, rtol=2e-5, atol=2e-6)
+    assert_arrays_close(_train("cpu", 3), _train(device, 3), rtol=2e-5, atol=2e-6)
 
 
 def test_conv_memory_reuse_steady_state_takes_every_large_array_from_the_pool() -> None:
     model = _cnn("cpu")
     x, y = _data("cpu")
     opt = SGD(model.parameters(), lr=0.05)
-
-    def step() -> None:
-        opt.zero_grad()
-        F.cross_entropy(model(x), y).backward()
-        opt.step()
-
-    for _ in range(3):
-        step()
-    before = _cpu_pool().stats()
-    for _ in range(4):
-        step()
-    after = _cpu_pool().stats()
-    assert after["misses"] == before["misses"]
+    hits, misses = warm_pool_counts(
+        lambda: train_step(opt, lambda: F.cross_entropy(model(x), y)), warm=3, measured=4
+    )
+    assert misses == 0
     # per step at least: 2 x columns (+ the forward matmuls), relu, pool outputs, W^T g
-    assert after["hits"] - before["hits"] >= 4 * 8
+    assert hits >= 4 * 8
 
 
 def test_conv_memory_reuse_backward_reuses_the_forward_columns(column_builds) -> None:
@@ -172,66 +141,37 @@ def test_conv_memory_reuse_columns_taken_in_between_are_rebuilt(column_builds) -
 def test_conv_memory_reuse_retain_graph_backward_twice_gives_the_same_grads() -> None:
     model = _cnn("cpu")
     x, y = _data("cpu")
-    loss = F.cross_entropy(model(x), y)
-    loss.backward(retain_graph=True)
-    first = [p.grad.numpy().copy() for p in model.parameters()]
-    for p in model.parameters():
-        p.grad = None
-    loss.backward()
-    for p, f in zip(model.parameters(), first, strict=True):
-        np.testing.assert_array_equal(p.grad.numpy(), f)
+    assert_second_backward_matches_first(model, F.cross_entropy(model(x), y))
 
 
 def test_conv_memory_reuse_results_held_across_steps_are_never_overwritten() -> None:
     model = _cnn("cpu")
     x, y = _data("cpu")
     opt = SGD(model.parameters(), lr=0.05)
-    held: list[tuple[nt.Tensor, np.ndarray]] = []
-
-    def keep(t: nt.Tensor) -> None:
-        held.append((t, t.detach().numpy().copy()))
-
-    model[0].weight.register_hook(lambda g: keep(g) or None)
+    held = Held()
+    model[0].weight.register_hook(lambda g: held.keep(g) or None)
     for _ in range(3):
         opt.zero_grad()
         z = model[0](x)  # a conv output with its bias, saved by nothing, held here
         h = model[2](model[1](z))
         out = model[7](model[6](model[5](model[4](model[3](h)))))
         for t in (z, h, z[:, :2]):
-            keep(t)
-        arr = z.detach().numpy()  # the very array, shared
-        held.append((nt.as_tensor(arr), arr.copy()))
+            held.keep(t)
+        held.keep_numpy_of(z)
         h.retain_grad()
         F.cross_entropy(out, y).backward()
-        keep(h.grad)
+        held.keep(h.grad)
         for p in model.parameters():
-            keep(p.grad)
+            held.keep(p.grad)
         opt.step()
-    for t, snapshot in held:
-        np.testing.assert_array_equal(t.detach().numpy(), snapshot)
+    held.assert_unchanged()
 
 
 def test_conv_memory_reuse_threads_training_separate_models() -> None:
     with pool_enabled(False):
         expected = _train("cpu", 2)
-    results: list[list[np.ndarray]] = []
-    errors: list[BaseException] = []
-
-    def work() -> None:
-        try:
-            results.append(_train("cpu", 2))
-        except BaseException as e:  # pragma: no cover - reported below
-            errors.append(e)
-
-    threads = [threading.Thread(target=work) for _ in range(3)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert errors == [] and len(results) == 3
-    for got in results:
-        for a, b in zip(expected, got, strict=True):
-            np.testing.assert_array_equal(a, b)
+    for got in train_in_threads(lambda: _train("cpu", 2), 3):
+        assert_arrays_equal(expected, got)
 
 
 def test_conv_memory_reuse_empty_cache_gives_the_columns_back() -> None:

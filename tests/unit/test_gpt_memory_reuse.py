@@ -6,11 +6,16 @@ identically with the pool on and off and like strict:1, and a warm step misses n
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
-
 import numpy as np
 import pytest
+from _memory_helpers import (
+    assert_arrays_close,
+    assert_arrays_equal,
+    pool_enabled,
+    train_record,
+    train_step,
+    warm_pool_counts,
+)
 
 import nanotorch as nt
 from nanotorch import optim
@@ -27,17 +32,6 @@ BATCH = 8
 
 def _cpu():
     return get_backend(nt.device("cpu"))
-
-
-@contextlib.contextmanager
-def pool_enabled(on: bool) -> Iterator[None]:
-    pool = _cpu().pool
-    before = pool.enabled
-    pool.enabled = on
-    try:
-        yield
-    finally:
-        pool.enabled = before
 
 
 def _arrays(*shapes: tuple[int, ...]) -> list[np.ndarray]:
@@ -123,15 +117,12 @@ def _train_gpt(device: str, steps: int) -> list[np.ndarray]:
     y = nt.tensor(rng.integers(0, CONFIG["vocab_size"], (BATCH * CONFIG["block_size"],)))
     x, y = x.to(device), y.to(device)
     opt = optim.AdamW(model.parameters(), lr=1e-2)
-    losses = []
-    for _ in range(steps):
-        opt.zero_grad()
-        logits = model(x)
-        loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), y)
-        loss.backward()
-        opt.step()
-        losses.append(loss.item())
-    return [np.array(losses)] + [p.detach().cpu().numpy() for p in model.parameters()]
+    return train_record(model, opt, lambda: _lm_loss(model, x, y), steps)
+
+
+def _lm_loss(model: GPT, x: nt.Tensor, y: nt.Tensor) -> nt.Tensor:
+    logits = model(x)
+    return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), y)
 
 
 def test_gpt_memory_reuse_pool_on_and_off_train_identically() -> None:
@@ -139,16 +130,12 @@ def test_gpt_memory_reuse_pool_on_and_off_train_identically() -> None:
         plain = _train_gpt("cpu", 3)
     with pool_enabled(True):
         pooled = _train_gpt("cpu", 3)
-    for a, b in zip(plain, pooled, strict=True):
-        np.testing.assert_array_equal(a, b)
+    assert_arrays_equal(plain, pooled)
 
 
 @pytest.mark.not_on("cpu")
 def test_gpt_memory_reuse_cpu_fast_path_matches_portable(device: str) -> None:
-    fast = _train_gpt("cpu", 2)
-    portable = _train_gpt(device, 2)
-    for a, b in zip(fast, portable, strict=True):
-        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
+    assert_arrays_close(_train_gpt("cpu", 2), _train_gpt(device, 2), rtol=1e-4, atol=1e-5)
 
 
 def test_gpt_memory_reuse_warm_step_misses_nothing_and_fused_ops_hit() -> None:
@@ -161,18 +148,8 @@ def test_gpt_memory_reuse_warm_step_misses_nothing_and_fused_ops_hit() -> None:
     x = nt.tensor(rng.integers(0, CONFIG["vocab_size"], (BATCH, CONFIG["block_size"])))
     y = nt.tensor(rng.integers(0, CONFIG["vocab_size"], (BATCH * CONFIG["block_size"],)))
     opt = optim.AdamW(model.parameters(), lr=1e-2)
-
-    def step() -> None:
-        opt.zero_grad()
-        logits = model(x)
-        F.cross_entropy(logits.reshape(-1, logits.shape[-1]), y).backward()
-        opt.step()
-
-    pool = _cpu().pool
-    for _ in range(3):
-        step()
-    before = pool.stats()
-    step()
-    after = pool.stats()
-    assert after["misses"] == before["misses"]
-    assert after["hits"] - before["hits"] >= 50 * CONFIG["n_layer"]
+    hits, misses = warm_pool_counts(
+        lambda: train_step(opt, lambda: _lm_loss(model, x, y)), warm=3, measured=1
+    )
+    assert misses == 0
+    assert hits >= 50 * CONFIG["n_layer"]

@@ -9,13 +9,21 @@ checkpoints and threads.
 
 from __future__ import annotations
 
-import contextlib
-import threading
 import tracemalloc
-from collections.abc import Iterator
 
 import numpy as np
 import pytest
+from _memory_helpers import (
+    Held,
+    assert_arrays_close,
+    assert_arrays_equal,
+    assert_second_backward_matches_first,
+    pool_enabled,
+    train_in_threads,
+    train_record,
+    train_step,
+    warm_pool_counts,
+)
 
 import nanotorch as nt
 from nanotorch import nn
@@ -26,21 +34,6 @@ from nanotorch.optim import SGD, Optimizer
 # W1's shape at a quarter of the width: arrays of 64-200 KiB, so they go through the pool.
 SIZES = (196, 128, 128, 10)
 BATCH = 128
-
-
-def _cpu_pool():
-    return get_backend(nt.device("cpu")).pool
-
-
-@contextlib.contextmanager
-def pool_enabled(on: bool) -> Iterator[None]:
-    pool = _cpu_pool()
-    before = pool.enabled
-    pool.enabled = on
-    try:
-        yield
-    finally:
-        pool.enabled = before
 
 
 def _mlp(device: str, seed: int = 0) -> nn.Module:
@@ -69,14 +62,7 @@ def _train(device: str, steps: int, momentum: float = 0.0) -> list[np.ndarray]:
     model = _mlp(device)
     x, y = _data(device)
     opt = SGD(model.parameters(), lr=0.1, momentum=momentum)
-    losses = []
-    for _ in range(steps):
-        opt.zero_grad()
-        loss = F.cross_entropy(model(x), y)
-        loss.backward()
-        opt.step()
-        losses.append(loss.item())
-    return [np.array(losses)] + [p.detach().cpu().numpy() for p in model.parameters()]
+    return train_record(model, opt, lambda: F.cross_entropy(model(x), y), steps)
 
 
 @pytest.mark.parametrize("momentum", [0.0, 0.9])
@@ -85,16 +71,12 @@ def test_memory_reuse_pool_on_and_off_train_identically(momentum: float) -> None
         plain = _train("cpu", 4, momentum)
     with pool_enabled(True):
         pooled = _train("cpu", 4, momentum)
-    for a, b in zip(plain, pooled, strict=True):
-        np.testing.assert_array_equal(a, b)
+    assert_arrays_equal(plain, pooled)
 
 
 @pytest.mark.not_on("cpu")
 def test_memory_reuse_cpu_fast_path_matches_portable(device: str) -> None:
-    fast = _train("cpu", 3)
-    portable = _train(device, 3)
-    for a, b in zip(fast, portable, strict=True):
-        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
+    assert_arrays_close(_train("cpu", 3), _train(device, 3), rtol=1e-4, atol=1e-5)
 
 
 def test_memory_reuse_steady_state_allocates_no_new_buffers() -> None:
@@ -102,51 +84,36 @@ def test_memory_reuse_steady_state_allocates_no_new_buffers() -> None:
     model = _mlp("cpu")
     x, y = _data("cpu")
     opt = SGD(model.parameters(), lr=0.1)
-
-    def step() -> None:
-        opt.zero_grad()
-        F.cross_entropy(model(x), y).backward()
-        opt.step()
-
-    for _ in range(3):
-        step()
-    before = _cpu_pool().stats()
-    for _ in range(5):
-        step()
-    after = _cpu_pool().stats()
-    assert after["misses"] == before["misses"]
-    assert after["hits"] - before["hits"] >= 5 * 8  # 3 forward, 2 relu, ~4 backward per step
+    hits, misses = warm_pool_counts(
+        lambda: train_step(opt, lambda: F.cross_entropy(model(x), y)), warm=3, measured=5
+    )
+    assert misses == 0
+    assert hits >= 5 * 8  # 3 forward, 2 relu, ~4 backward per step
 
 
 def test_memory_reuse_results_held_across_steps_are_never_overwritten() -> None:
     model = _mlp("cpu")
     x, y = _data("cpu")
     opt = SGD(model.parameters(), lr=0.1)
-    held: list[tuple[nt.Tensor, np.ndarray]] = []
-
-    def keep(t: nt.Tensor) -> None:
-        held.append((t, t.detach().numpy().copy()))
-
+    held = Held()
     grads_seen: list[nt.Tensor] = []
     model[0].weight.register_hook(lambda g: grads_seen.append(g) or None)
     for _ in range(4):
         opt.zero_grad()
         h = model[1](model[0](x))  # a ReLU output, saved for backward and held here
         out = model[4](model[3](model[2](h)))
-        keep(h)
-        keep(out)
-        keep(out[:, :3])  # a view of a pooled array
-        arr = h.detach().numpy()  # the very array, shared
-        held.append((nt.as_tensor(arr), arr.copy()))
+        held.keep(h)
+        held.keep(out)
+        held.keep(out[:, :3])  # a view of a pooled array
+        held.keep_numpy_of(h)
         loss = F.cross_entropy(out, y)
         loss.backward()
         for p in model.parameters():
-            keep(p.grad)
+            held.keep(p.grad)
         opt.step()
     for g in grads_seen:
-        keep(g)
-    for t, snapshot in held:
-        np.testing.assert_array_equal(t.detach().numpy(), snapshot)
+        held.keep(g)
+    held.assert_unchanged()
 
 
 def test_memory_reuse_grads_kept_after_zero_grad_are_untouched() -> None:
@@ -177,14 +144,7 @@ def test_memory_reuse_retain_graph_and_create_graph() -> None:
         expected = model[2].weight.grad.numpy().copy()
     model = _mlp("cpu")
     x, y = _data("cpu")
-    loss = F.cross_entropy(model(x), y)
-    loss.backward(retain_graph=True)
-    first = [p.grad.numpy().copy() for p in model.parameters()]
-    for p in model.parameters():
-        p.grad = None
-    loss.backward()  # the saved activations must have survived the first pass
-    for p, f in zip(model.parameters(), first, strict=True):
-        np.testing.assert_array_equal(p.grad.numpy(), f)
+    assert_second_backward_matches_first(model, F.cross_entropy(model(x), y))
     for p in model.parameters():
         p.grad = None
     (gw,) = nt.autograd.grad(F.cross_entropy(model(x), y), [model[0].weight], create_graph=True)
@@ -221,24 +181,8 @@ def test_memory_reuse_threads_training_separate_models() -> None:
     # Two threads share the cpu backend's pool; each must train as if alone.
     with pool_enabled(False):
         expected = _train("cpu", 3)
-    results: list[list[np.ndarray]] = []
-    errors: list[BaseException] = []
-
-    def work() -> None:
-        try:
-            results.append(_train("cpu", 3))
-        except BaseException as e:  # pragma: no cover - reported below
-            errors.append(e)
-
-    threads = [threading.Thread(target=work) for _ in range(3)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert errors == []
-    for got in results:
-        for a, b in zip(expected, got, strict=True):
-            np.testing.assert_array_equal(a, b)
+    for got in train_in_threads(lambda: _train("cpu", 3), 3):
+        assert_arrays_equal(expected, got)
 
 
 def _second_step_peak(opt: Optimizer) -> int:

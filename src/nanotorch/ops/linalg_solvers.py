@@ -109,6 +109,25 @@ def _check_same_dtype(op: str, a: Tensor, b: Tensor) -> None:
         )
 
 
+def _check_left_solve(op: str, a: Tensor, a_name: str, b: Tensor, b_name: str) -> None:
+    """Validate a left solve a X = b: ``a`` a (batch of) square matrices, ``b`` a Tensor of at
+    least 2 dims, of ``a``'s dtype, with ``a.shape[-1]`` rows. The errors call the two by the
+    op's own argument names ``a_name`` and ``b_name``."""
+    _check_matrix(op, a)
+    if not isinstance(b, Tensor):
+        raise TypeError(f"{op}: {b_name} must be a Tensor, got {type(b).__name__}")
+    if b.ndim < 2:
+        raise ShapeError(
+            f"{op}: {b_name} must have at least 2 dimensions, got shape {tuple(b.shape)}"
+        )
+    _check_same_dtype(op, a, b)
+    if b.shape[-2] != a.shape[-1]:
+        raise ShapeError(
+            f"{op}: {a_name} of shape {tuple(a.shape)} and {b_name} of shape {tuple(b.shape)} "
+            f"do not fit ({b_name} needs {a.shape[-1]} rows)"
+        )
+
+
 def _solve_batched(a: Tensor, b: Tensor) -> Tensor:
     """A^-1 B for matrices B, the batch dims of A and B broadcast (the engine sums the
     gradients back to each input's shape)."""
@@ -175,18 +194,7 @@ def triangular_solve(
     >>> nanotorch.triangular_solve(nanotorch.tensor([[4.0], [8.0]]), a).solution.tolist()
     [[1.0], [2.0]]
     """
-    op = "triangular_solve"
-    _check_matrix(op, A)
-    if not isinstance(b, Tensor):
-        raise TypeError(f"{op}: b must be a Tensor, got {type(b).__name__}")
-    if b.ndim < 2:
-        raise ShapeError(f"{op}: b must have at least 2 dimensions, got shape {tuple(b.shape)}")
-    _check_same_dtype(op, A, b)
-    if b.shape[-2] != A.shape[-1]:
-        raise ShapeError(
-            f"{op}: A of shape {tuple(A.shape)} and b of shape {tuple(b.shape)} do not fit (b "
-            f"needs {A.shape[-1]} rows)"
-        )
+    _check_left_solve("triangular_solve", A, "A", b, "b")
     t = _triangle(A, upper, unitriangular)
     solution = _solve_batched(_mT(t) if transpose else t, b)
     return TriangularSolveResult(solution, A.clone())
@@ -200,18 +208,7 @@ def cholesky_solve(B: Tensor, L: Tensor, upper: bool = False) -> Tensor:  # noqa
     >>> nanotorch.cholesky_solve(nanotorch.tensor([[6.0], [4.0]]), low).tolist()
     [[1.0], [1.0]]
     """
-    op = "cholesky_solve"
-    _check_matrix(op, L)
-    if not isinstance(B, Tensor):
-        raise TypeError(f"{op}: B must be a Tensor, got {type(B).__name__}")
-    if B.ndim < 2:
-        raise ShapeError(f"{op}: B must have at least 2 dimensions, got shape {tuple(B.shape)}")
-    _check_same_dtype(op, L, B)
-    if B.shape[-2] != L.shape[-1]:
-        raise ShapeError(
-            f"{op}: L of shape {tuple(L.shape)} and B of shape {tuple(B.shape)} do not fit (B "
-            f"needs {L.shape[-1]} rows)"
-        )
+    _check_left_solve("cholesky_solve", L, "L", B, "B")
     a = matmul(_mT(L), L) if upper else matmul(L, _mT(L))
     return _solve_batched(a, B)
 
