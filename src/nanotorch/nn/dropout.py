@@ -92,6 +92,23 @@ def dropout(
     return input * _scaled_mask("dropout", input, tuple(input.shape), p, generator)
 
 
+def _drop_channels(
+    op: str,
+    input: Tensor,  # noqa: A002
+    p: float,
+    training: bool,
+    lead: int,
+    generator: Generator | None,
+) -> Tensor:
+    """The draw of channel dropout on a checked input: one mask entry per index of the first
+    ``lead`` dims, broadcast over the rest, so each channel is kept whole (scaled by
+    1 / (1 - p)) or zeroed whole. The identity when ``training`` is False or p = 0."""
+    if not training or p == 0.0:
+        return input
+    shape = tuple(input.shape[:lead]) + (1,) * (input.ndim - lead)
+    return input * _scaled_mask(op, input, shape, p, generator)
+
+
 def dropout2d(
     input: Tensor,  # noqa: A002
     p: float = 0.5,
@@ -110,10 +127,7 @@ def dropout2d(
             f"dropout2d: expected a 3-D (N, C, L) or 4-D (N, C, H, W) input, got shape "
             f"{tuple(input.shape)}"
         )
-    if not training or p == 0.0:
-        return input
-    shape = tuple(input.shape[:2]) + (1,) * (input.ndim - 2)
-    return input * _scaled_mask("dropout2d", input, shape, p, generator)
+    return _drop_channels("dropout2d", input, p, training, 2, generator)
 
 
 def _channel_dropout(
@@ -133,11 +147,8 @@ def _channel_dropout(
             f"{op}: expected a {spatial + 1}-D (unbatched) or {spatial + 2}-D (batched) "
             f"input, got shape {tuple(input.shape)}"
         )
-    if not training or p == 0.0:
-        return input
     lead = 1 if input.ndim == spatial + 1 else 2
-    shape = tuple(input.shape[:lead]) + (1,) * (input.ndim - lead)
-    return input * _scaled_mask(op, input, shape, p, generator)
+    return _drop_channels(op, input, p, training, lead, generator)
 
 
 def dropout1d(

@@ -165,6 +165,20 @@ class _LazyConvMixin(LazyModuleMixin):
             self.reset_parameters()
 
 
+def _lazy_conv_class(eager: type, init: Any) -> type:
+    """``Lazy<eager>``: ``eager`` behind ``_LazyConvMixin``, with the constructor ``init``
+    (the eager one less ``in_channels``), becoming ``eager`` once its input is seen."""
+    doc = (
+        f"``{eager.__name__}`` whose ``in_channels`` is read from the first input (dim 1, or "
+        "dim 0 unbatched)."
+    )
+    return type(
+        f"Lazy{eager.__name__}",
+        (_LazyConvMixin, eager),
+        {"__init__": init, "cls_to_become": eager, "__doc__": doc, "__module__": __name__},
+    )
+
+
 def _lazy_conv(eager: type) -> type:
     """The lazy twin of a (non-transposed) convolution class."""
 
@@ -197,15 +211,7 @@ def _lazy_conv(eager: type) -> type:
         )
         self._make_lazy(out_channels, bias, device, dtype)
 
-    doc = (
-        f"``{eager.__name__}`` whose ``in_channels`` is read from the first input (dim 1, or "
-        "dim 0 unbatched)."
-    )
-    return type(
-        f"Lazy{eager.__name__}",
-        (_LazyConvMixin, eager),
-        {"__init__": __init__, "cls_to_become": eager, "__doc__": doc, "__module__": __name__},
-    )
+    return _lazy_conv_class(eager, __init__)
 
 
 def _lazy_conv_transpose(eager: type) -> type:
@@ -242,15 +248,7 @@ def _lazy_conv_transpose(eager: type) -> type:
         )
         self._make_lazy(out_channels, bias, device, dtype)
 
-    doc = (
-        f"``{eager.__name__}`` whose ``in_channels`` is read from the first input (dim 1, or "
-        "dim 0 unbatched)."
-    )
-    return type(
-        f"Lazy{eager.__name__}",
-        (_LazyConvMixin, eager),
-        {"__init__": __init__, "cls_to_become": eager, "__doc__": doc, "__module__": __name__},
-    )
+    return _lazy_conv_class(eager, __init__)
 
 
 LazyConv1d = _lazy_conv(Conv1d)

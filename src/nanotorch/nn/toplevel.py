@@ -192,7 +192,7 @@ def alpha_dropout(input: Tensor, p: float, train: bool, *, generator: Any = None
 def feature_dropout(input: Tensor, p: float, train: bool, *, generator: Any = None) -> Tensor:  # noqa: A002
     """Dropout of whole features: one draw per (n, c) of an (N, C, *) input, kept (scaled by
     1 / (1 - p)) or zeroed with everything it holds; for a 2-D input that is every element."""
-    from nanotorch.nn.dropout import _check_input, _check_p, _scaled_mask
+    from nanotorch.nn.dropout import _check_input, _check_p, _drop_channels
 
     _check_p("feature_dropout", p)
     _check_input("feature_dropout", input)
@@ -201,10 +201,7 @@ def feature_dropout(input: Tensor, p: float, train: bool, *, generator: Any = No
             f"feature_dropout: needs an (N, C, *) input of at least 2 dims, got shape "
             f"{tuple(input.shape)}"
         )
-    if not train or p == 0.0:
-        return input
-    shape = tuple(input.shape[:2]) + (1,) * (input.ndim - 2)
-    return input * _scaled_mask("feature_dropout", input, shape, p, generator)
+    return _drop_channels("feature_dropout", input, p, train, 2, generator)
 
 
 def feature_alpha_dropout(

@@ -158,6 +158,14 @@ class _SpectralNorm(Module):
         return value
 
 
+def default_output_dim(module: Module) -> int:
+    """The dim of ``module``'s weight that indexes outputs: 1 for the ConvTranspose layers,
+    whose weight is laid out (in, out, ...), else 0."""
+    from nanotorch.nn.conv import ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
+
+    return 1 if isinstance(module, (ConvTranspose1d, ConvTranspose2d, ConvTranspose3d)) else 0
+
+
 def spectral_norm(
     module: Module,
     name: str = "weight",
@@ -183,10 +191,7 @@ def spectral_norm(
             f"spectral_norm: {type(module).__name__} has no tensor named '{name}' to reparametrize"
         )
     if dim is None:
-        from nanotorch.nn.conv import ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
-
-        transposed = (ConvTranspose1d, ConvTranspose2d, ConvTranspose3d)
-        dim = 1 if isinstance(module, transposed) else 0
+        dim = default_output_dim(module)
     register_parametrization(module, name, _SpectralNorm(weight, n_power_iterations, dim, eps))
     return module
 

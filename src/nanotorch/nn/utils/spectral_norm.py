@@ -11,13 +11,14 @@ lists them in that order where ``weight`` was. A forward pre-hook sets the plain
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 from nanotorch.autograd.grad_mode import no_grad
 from nanotorch.nn.activation_ops import normalize
 from nanotorch.nn.module import Module
 from nanotorch.nn.parameter import Parameter
+from nanotorch.nn.utils._hooks import check_no_hook, find_hooks, parameter_named
+from nanotorch.nn.utils.parametrizations import default_output_dim
 from nanotorch.tensor import Tensor
 
 __all__ = ["SpectralNorm", "remove_spectral_norm", "spectral_norm"]
@@ -58,12 +59,6 @@ class SpectralNorm:
         setattr(module, self.name, self.compute_weight(module, module.training))
 
 
-def _find(module: Module) -> Iterator[tuple[int, SpectralNorm]]:
-    for key, entry in module._forward_pre_hooks.items():
-        if isinstance(entry[0], SpectralNorm):
-            yield key, entry[0]
-
-
 def spectral_norm(
     module: Module,
     name: str = "weight",
@@ -79,12 +74,7 @@ def spectral_norm(
     >>> list(nn.utils.spectral_norm(nn.Linear(3, 2)).state_dict())
     ['bias', 'weight_orig', 'weight_u', 'weight_v']
     """
-    for _, hook in _find(module):
-        if hook.name == name:
-            raise RuntimeError(
-                f"spectral_norm: '{name}' of {type(module).__name__} already has a "
-                "spectral_norm hook; two cannot be registered on the same parameter"
-            )
+    check_no_hook("spectral_norm", module, name, SpectralNorm)
     if isinstance(n_power_iterations, bool) or not isinstance(n_power_iterations, int):
         raise TypeError(
             f"spectral_norm: n_power_iterations must be an int, got {n_power_iterations!r}"
@@ -93,17 +83,9 @@ def spectral_norm(
         raise ValueError(
             f"spectral_norm: n_power_iterations must be positive, got {n_power_iterations}"
         )
-    weight = module._parameters.get(name)
-    if weight is None:
-        raise ValueError(
-            f"spectral_norm: {type(module).__name__} has no parameter named '{name}'; it has "
-            f"{list(module._parameters)}"
-        )
+    weight = parameter_named("spectral_norm", module, name)
     if dim is None:
-        from nanotorch.nn.conv import ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
-
-        transposed = (ConvTranspose1d, ConvTranspose2d, ConvTranspose3d)
-        dim = 1 if isinstance(module, transposed) else 0
+        dim = default_output_dim(module)
     fn = SpectralNorm(name, n_power_iterations, dim % weight.ndim, eps)
     with no_grad():
         mat = fn.matrix(weight)
@@ -123,7 +105,7 @@ def spectral_norm(
 def remove_spectral_norm(module: Module, name: str = "weight") -> Module:
     """Undo ``spectral_norm``: ``<name>`` becomes a Parameter holding weight_orig / sigma
     (sigma from the current u and v, without another power iteration)."""
-    for key, hook in list(_find(module)):
+    for key, hook in list(find_hooks(module, SpectralNorm)):
         if hook.name == name:
             with no_grad():
                 weight = hook.compute_weight(module, do_power_iteration=False).detach()

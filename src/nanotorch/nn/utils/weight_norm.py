@@ -9,11 +9,11 @@ plain attribute ``weight = g v / ||v||`` before every forward. Imports no array 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 from nanotorch.nn.module import Module
 from nanotorch.nn.parameter import Parameter
+from nanotorch.nn.utils._hooks import check_no_hook, find_hooks, parameter_named
 from nanotorch.nn.utils.parametrizations import norm_except_dim
 from nanotorch.tensor import Tensor
 
@@ -36,13 +36,6 @@ class WeightNorm:
         setattr(module, self.name, self.compute_weight(module))
 
 
-def _find(module: Module, cls: type) -> Iterator[tuple[int, Any]]:
-    for key, entry in module._forward_pre_hooks.items():
-        hook = entry[0]
-        if isinstance(hook, cls):
-            yield key, hook
-
-
 def weight_norm(module: Module, name: str = "weight", dim: int | None = 0) -> Module:
     """Split ``module.<name>`` into ``<name>_g`` (its norm over all dims but ``dim``; over
     the whole tensor for ``dim=None``) and ``<name>_v`` (the tensor itself), and recompute
@@ -52,18 +45,8 @@ def weight_norm(module: Module, name: str = "weight", dim: int | None = 0) -> Mo
     >>> list(nn.utils.weight_norm(nn.Linear(3, 2)).state_dict())
     ['bias', 'weight_g', 'weight_v']
     """
-    for _, hook in _find(module, WeightNorm):
-        if hook.name == name:
-            raise RuntimeError(
-                f"weight_norm: '{name}' of {type(module).__name__} already has a weight_norm "
-                "hook; two cannot be registered on the same parameter"
-            )
-    weight = module._parameters.get(name)
-    if weight is None:
-        raise ValueError(
-            f"weight_norm: {type(module).__name__} has no parameter named '{name}'; it has "
-            f"{list(module._parameters)}"
-        )
+    check_no_hook("weight_norm", module, name, WeightNorm)
+    weight = parameter_named("weight_norm", module, name)
     if dim is None:
         dim = -1
     fn = WeightNorm(name, dim)
@@ -77,7 +60,7 @@ def weight_norm(module: Module, name: str = "weight", dim: int | None = 0) -> Mo
 
 def remove_weight_norm(module: Module, name: str = "weight") -> Module:
     """Undo ``weight_norm``: ``<name>`` becomes a Parameter again holding g v / ||v||."""
-    for key, hook in list(_find(module, WeightNorm)):
+    for key, hook in list(find_hooks(module, WeightNorm)):
         if hook.name == name:
             weight = hook.compute_weight(module).detach()
             delattr(module, name)
