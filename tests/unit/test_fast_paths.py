@@ -70,24 +70,6 @@ def test_cross_entropy_checks_target_range_in_one_op(device, dispatched) -> None
     assert dispatched.count("Where") + dispatched.count("AmaxAmin") == 0
 
 
-def test_cross_entropy_backward_computes_the_logit_gradient_in_one_op(device, dispatched) -> None:
-    # The Tensor-level backward (what a plain pass ran before Note [Raw backward] took it
-    # over; test_dispatch_paths.py checks the raw one) still makes dz one op.
-    from nanotorch.nn.loss import CrossEntropyIndex
-
-    x = nt.randn(6, 4, device=device, requires_grad=True)
-    t = nt.tensor([0, 1, 2, 3, 0, 1], device=device)
-    loss = F.cross_entropy(x, t)
-    dispatched.clear()
-
-    with nt.no_grad():
-        grad_x, _, _ = CrossEntropyIndex.backward(loss.grad_fn, nt.ones((), device=device))
-
-    assert dispatched[-1] == "CrossEntropyIndexGrad"
-    assert len(dispatched) <= 4
-    assert grad_x.shape == (6, 4)
-
-
 # ----------------------------------------------------------------------------- fused reduction
 # Note [Fused cross-entropy] in nn/loss.py: 'mean' and 'sum' are computed inside the fused op,
 # so a training loss is two dispatches forward (range check, loss) and one backward.

@@ -26,9 +26,11 @@ is decided by grad mode, and the engine sets grad mode to ``create_graph`` for t
 pass. Inside a ``backward``, then, "grad mode is on" means "the caller wants the gradient
 itself to be differentiable": keep to differentiable Tensor ops. An op may test
 ``is_grad_enabled()`` to take a faster path that is not differentiable when nothing is being
-recorded. ``Linear.backward`` (ops/matmul.py) is the worked example: with grad mode off it
-computes the weight gradient in one raw-array op (``LinearWeightGrad``); with it on it builds
-``g^T x`` from transpose and matmul so that second derivatives flow.
+recorded. ``Gelu.backward`` (ops/elementwise.py) is the worked example: with grad mode off
+it computes the tanh form's gradient in one op (``GeluTanhGrad``); with it on it rebuilds the
+formula from differentiable ops so that second derivatives flow. (An op with a
+``raw_backward``, Note [Raw backward] in function.py, never needs the test: the engine calls
+``backward`` only when the pass records.)
 """
 
 from __future__ import annotations

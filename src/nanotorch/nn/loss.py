@@ -321,9 +321,10 @@ class CrossEntropyIndex(Function):
 
     Forward never forms logp or a one-hot: the loss needs only the target's shifted logit
     and log-sum-exp, logp_it = (z_it - m_i) - log s_i. When a gradient will be needed it
-    also keeps softmax = e / s, which it has almost for free. Backward is built from Tensor
-    ops; in a plain backward it uses that kept softmax, and under ``create_graph=True`` it
-    recomputes softmax(z) as an op so second derivatives flow through it. Saves the logits,
+    also keeps softmax = e / s, which it has almost for free. A plain backward computes dz
+    on arrays from that kept softmax (``raw_backward``); under ``create_graph=True`` the
+    backward is built from Tensor ops and recomputes softmax(z) as an op so second
+    derivatives flow through it. Saves the logits,
     the targets, the weight, (when needed) the softmax and (for 'mean') the denominator.
 
     The reduction is fused too: 'sum' returns L = sum_i l_i and 'mean' returns L / D with
@@ -331,8 +332,8 @@ class CrossEntropyIndex(Function):
     Each l_i then receives the same upstream gradient, g for 'sum' and g / D for 'mean', so
     the backward above runs with that 0-d value broadcast over i. D is a constant unless the
     weight requires a gradient; ``cross_entropy`` keeps 'mean' out of the op in that case.
-    A reduced loss is two dispatches forward (range check, loss) instead of seven, and one in
-    a plain backward instead of four.
+    A reduced loss is two dispatches forward (range check, loss) instead of seven, and none in
+    a plain backward.
     """
 
     dtype_exempt = (1,)
@@ -390,37 +391,15 @@ class CrossEntropyIndex(Function):
         return total_loss / denominator
 
     @staticmethod
-    def backward(ctx, g):
-        z, target, weight, probs, denominator = ctx.saved_tensors
-        need_weight_grad = weight is not None and ctx.needs_input_grad[2]
-        if probs is not None and not _is_grad_enabled() and not need_weight_grad:
-            # A plain backward (nothing recorded) needs no differentiable pieces: the whole
-            # logit gradient, the reduction's included, is one op instead of about ten
-            # (CrossEntropyIndexGrad).
-            grad_z = None
-            if ctx.needs_input_grad[0]:
-                grad_z = CrossEntropyIndexGrad.apply(
-                    g,
-                    probs,
-                    target,
-                    weight,
-                    denominator,
-                    ignore_index=ctx.ignore_index,
-                    smoothing=ctx.smoothing,
-                )
-            return grad_z, None, None
-        return CrossEntropyIndex._differentiable_backward(ctx, g, need_weight_grad)
-
-    @staticmethod
     def raw_backward(ctx, xp, g):  # Note [Raw backward] in autograd/function.py
-        # The plain-backward branch of ``backward`` without its one dispatch. A weight that
-        # wants a gradient (rare) takes the Tensor formulas, unwrapped.
+        # A plain backward: dz on arrays from the kept softmax, no dispatch. A weight that
+        # wants a gradient (rare) takes ``backward``'s Tensor formulas, unwrapped.
         need_weight_grad = ctx.needs_input_grad[2]
         z, target, weight, probs, denominator = ctx.saved_arrays
         if probs is None or need_weight_grad:
             z_t = ctx.saved_tensors[0]
             g_t = Tensor._make(g, z_t._device, ctx.backend, False, None)
-            grads = CrossEntropyIndex._differentiable_backward(ctx, g_t, need_weight_grad)
+            grads = CrossEntropyIndex.backward(ctx, g_t)
             return tuple(None if t is None else t._data for t in grads)
         if not ctx.needs_input_grad[0]:
             return None, None, None
@@ -438,7 +417,8 @@ class CrossEntropyIndex(Function):
         return grad_z, None, None
 
     @staticmethod
-    def _differentiable_backward(ctx, g, need_weight_grad):
+    def backward(ctx, g):
+        # The Tensor formulas: what create_graph=True records (and raw_backward's fallback).
         z, target, weight, probs, denominator = ctx.saved_tensors
         if denominator is not None:
             g = g / denominator  # 'mean': every l_i gets g / D (a 0-d g broadcasts below)
@@ -467,23 +447,6 @@ class CrossEntropyIndex(Function):
         return grad_z, None, grad_w
 
 
-class CrossEntropyIndexGrad(Function):
-    """dz of CrossEntropyIndex on raw arrays: g_i (a_i softmax_ik - q_ik), zero where the
-    target is ignored (Note [Fused cross-entropy] defines q and a). Used by its backward when
-    no graph is recorded and the weight needs no gradient; the same expression built from
-    Tensor ops serves ``create_graph=True``. For a reduced loss g is 0-d (the same for every
-    i), divided by ``denominator`` for 'mean'. Not differentiable. Saves nothing."""
-
-    differentiable = False
-    dtype_exempt = (2,)  # the int64 targets
-
-    @staticmethod
-    def forward(ctx, xp, g, probs, target, weight, denominator, ignore_index, smoothing):
-        return _index_grad(
-            ctx.backend, xp, g, probs, target, weight, denominator, ignore_index, smoothing
-        )
-
-
 def _index_grad(
     backend: Any,
     xp: Any,
@@ -495,7 +458,10 @@ def _index_grad(
     ignore_index: int,
     smoothing: float,
 ) -> Any:
-    """CrossEntropyIndexGrad's formula on arrays (its docstring)."""
+    """dz of CrossEntropyIndex on raw arrays: g_i (a_i softmax_ik - q_ik), zero where the
+    target is ignored (Note [Fused cross-entropy] defines q and a), from the softmax that
+    forward kept. For a reduced loss g is 0-d (the same for every i), divided by
+    ``denominator`` for 'mean'. What ``CrossEntropyIndex.raw_backward`` computes."""
     if denominator is not None:
         g = g / denominator
     if weight is None and not smoothing and probs.ndim == 2 and g.ndim == 0:

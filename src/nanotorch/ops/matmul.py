@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from nanotorch.autograd.function import Function
-from nanotorch.autograd.grad_mode import is_grad_enabled
 from nanotorch.errors import ShapeError
 from nanotorch.ops._util import broadcast_shapes
 from nanotorch.tensor import Tensor
@@ -89,9 +88,8 @@ class Linear(Function):
     transposing it back gives a column-major dW). See discovery/performance.md.
 
     A plain backward (nothing recorded) runs ``raw_backward``: the same three formulas on
-    arrays, no dispatch at all. ``backward`` itself serves ``create_graph=True``, where the
-    gradients stay composites of differentiable ops (and a plain call of ``backward`` makes
-    dW one op, ``LinearWeightGrad``, instead of a transpose and a matmul).
+    arrays, no dispatch at all. ``backward`` serves ``create_graph=True``, where the
+    gradients are composites of differentiable ops.
     """
 
     @staticmethod
@@ -112,19 +110,15 @@ class Linear(Function):
             g2 = g if g.ndim == 2 else g.reshape(-1, g.shape[-1])
             if need_w:
                 x2 = x if x.ndim == 2 else x.reshape(-1, x.shape[-1])
-                # Grad mode on means create_graph: Note [Grad mode in backward] (engine.py).
-                if is_grad_enabled():
-                    grad_w = matmul(g2.mT, x2)
-                else:
-                    grad_w = LinearWeightGrad.apply(g2, x2)
+                grad_w = matmul(g2.mT, x2)
             if need_b:
                 grad_b = g2.sum(0)
         return grad_x, grad_w, grad_b
 
     @staticmethod
     def raw_backward(ctx, xp, g):  # Note [Raw backward] in autograd/function.py
-        # ``backward``'s formulas on arrays: in a plain backward each Linear was three
-        # dispatches (dx's matmul, LinearWeightGrad, db's sum), each around one array call.
+        # ``backward``'s formulas on arrays: as Tensor ops a plain backward of each Linear
+        # was three dispatches (dx's matmul, dW, db's sum), each around one array call.
         x, w = ctx.saved_arrays
         need_x, need_w, need_b = ctx.needs_input_grad
         backend = ctx.backend
@@ -134,22 +128,10 @@ class Linear(Function):
             g2 = g if g.ndim == 2 else xp.reshape(g, (-1, g.shape[-1]))
             if need_w:
                 x2 = x if x.ndim == 2 else xp.reshape(x, (-1, x.shape[-1]))
-                grad_w = backend.matmul(g2.T, x2)  # row-major, like W (LinearWeightGrad)
+                grad_w = backend.matmul(g2.T, x2)  # row-major, like W; g2.T is a view
             if need_b:
                 grad_b = xp.sum(g2, axis=0)
         return grad_x, grad_w, grad_b
-
-
-class LinearWeightGrad(Function):
-    """dW = g^T @ x for 2-D g (N, out) and x (N, in), as one op: what ``Linear.backward``
-    computes when no graph is recorded. The transpose is a view that the matmul reads
-    directly, and the result is row-major like W. Not differentiable. Saves nothing."""
-
-    differentiable = False
-
-    @staticmethod
-    def forward(ctx, xp, g, x):
-        return ctx.backend.matmul(g.T, x)
 
 
 def matmul(a: Tensor, b: Tensor) -> Tensor:
