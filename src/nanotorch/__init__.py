@@ -23,6 +23,7 @@ from nanotorch.backend import (
     reset_transfer_stats,
     transfer_stats,
 )
+from nanotorch.backend.threads import get_num_threads, set_num_threads
 from nanotorch.checkpoint import load, load_safetensors, save, save_safetensors
 from nanotorch.creation import (
     arange,

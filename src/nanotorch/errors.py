@@ -68,3 +68,8 @@ class ModuleStateError(AssertionError, RuntimeError):
     module in training mode, or on a BatchNorm without running statistics). PyTorch asserts
     there, so this is an AssertionError, and a RuntimeError like nanotorch's other
     validation errors."""
+
+
+class ArgumentTypeError(TypeError, RuntimeError):
+    """An argument of the wrong Python type for a setting (``set_num_threads(1.5)``).
+    PyTorch raises a RuntimeError there and Python code expects a TypeError; this is both."""

@@ -193,3 +193,31 @@ def test_embedding_gradients_check_twice(device) -> None:
     index = nt.tensor([1, 3, 1], device=device)
     assert gradcheck(lambda w: F.embedding(index, w), (weight,))
     assert gradgradcheck(lambda w: F.embedding(index, w) ** 2, (weight,))
+
+
+def test_gelu_tanh_extremes_match_pytorch_without_warnings(device) -> None:
+    # Values from torch.nn.functional.gelu(x, approximate="tanh") in float32. The fast
+    # form divides by 1 + exp(-2u), which overflows for very negative inputs: no warning
+    # may reach the user, and the limits must be PyTorch's.
+    import warnings
+
+    x = nt.tensor(
+        [-math.inf, -1e4, -20.0, -10.5, 0.0, 20.0, 1e4, math.inf, math.nan],
+        device=device,
+        requires_grad=True,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = F.gelu(x, approximate="tanh")
+        out.sum().backward()
+    import numpy as np
+
+    nan = math.nan
+    np.testing.assert_array_equal(
+        out.detach().cpu().numpy(),
+        np.array([nan, -0.0, -0.0, -0.0, 0.0, 20.0, 1e4, math.inf, nan], np.float32),
+    )
+    np.testing.assert_array_equal(
+        x.grad.cpu().numpy(),
+        np.array([nan, 0.0, 0.0, 0.0, 0.5, 1.0, 1.0, nan, nan], np.float32),
+    )

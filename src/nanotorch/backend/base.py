@@ -9,6 +9,7 @@ through a backend, which is why only files in ``nanotorch/backend/`` import arra
 from __future__ import annotations
 
 import contextlib
+import math
 from collections.abc import Iterator, Sequence
 from typing import Any, Protocol, runtime_checkable
 
@@ -18,6 +19,11 @@ from nanotorch.backend.device import Device
 from nanotorch.dtypes import ALL_DTYPES, DType
 
 Array = Any  # an array of the backend's namespace; the standard has no static type for it
+
+
+# The tanh GELU's constants: u = c (a + k a^3).
+GELU_C = math.sqrt(2.0 / math.pi)
+GELU_K = 0.044715
 
 
 @runtime_checkable
@@ -257,6 +263,30 @@ class ArrayBackend:
     def exp(self, a: Array) -> Array:
         """``exp(a)``."""
         return self.xp.exp(a)
+
+    # The tanh GELU (a GPT's MLP activation) and its derivative, as two kernels: the cpu
+    # computes each in one split pass over its elements (Note [GELU's sigmoid form] in
+    # ops/elementwise.py, Note [Intra-op threads] in backend/threads.py).
+    def gelu_tanh(self, a: Array) -> tuple[Array, Array]:
+        """``(a s, s)`` with ``s = 1 / (1 + exp(-2u)) = (1 + tanh(u)) / 2``,
+        ``u = c (a + k a^3)``, c = sqrt(2/pi), k = 0.044715: the tanh GELU and the factor its
+        gradient needs (Note [GELU's sigmoid form] in ops/elementwise.py)."""
+        # The cpu's kernel runs these operations in this order, so every backend gives the
+        # same values. exp overflows to inf below a of about -10, and s = 0 is the right
+        # limit; a = -inf gives nan, as in PyTorch. NumPy's warnings about either (strict
+        # wraps NumPy) are noise to a user.
+        with np.errstate(invalid="ignore", over="ignore"):
+            t = (a * a * (-2.0 * GELU_C * GELU_K) + (-2.0 * GELU_C)) * a  # -2u
+            s = 1.0 / (self.xp.exp(t) + 1.0)
+            return a * s, s
+
+    def gelu_tanh_grad(self, g: Array, a: Array, s: Array) -> Array:
+        """``g (s + 2 a s (1 - s) c (1 + 3 k a^2))``, the tanh GELU's derivative times g from
+        its input a and ``s`` from ``gelu_tanh`` (0.5 (1 + tanh u) = s and
+        0.5 (1 - tanh^2 u) = 2 s (1 - s))."""
+        with np.errstate(invalid="ignore", over="ignore"):
+            du = (a * a * (6.0 * GELU_C * GELU_K) + 2.0 * GELU_C) * a
+            return (du * ((1.0 - s) * s) + s) * g
 
     def reshape(self, a: Array, shape: tuple[int, ...]) -> Array:
         """``a`` reshaped (a view where the layout allows, else a copy)."""

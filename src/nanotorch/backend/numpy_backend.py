@@ -9,7 +9,8 @@ from typing import Any
 import array_api_compat.numpy as xp_numpy
 import numpy as np
 
-from nanotorch.backend.base import Array, ArrayBackend, HostRandom, RandomSource
+from nanotorch.backend import threads
+from nanotorch.backend.base import GELU_C, GELU_K, Array, ArrayBackend, HostRandom, RandomSource
 from nanotorch.backend.device import Device
 from nanotorch.backend.pool import BufferPool
 
@@ -17,6 +18,21 @@ from nanotorch.backend.pool import BufferPool
 # size; a larger one by slices of _SCALE_CHUNK elements (Note [Updates by slices]).
 _WHOLE_BYTES = 4 << 20
 _SCALE_CHUNK = 65536
+
+# The fewest elements per thread for a kernel to be split (Note [Intra-op threads] in
+# backend/threads.py): handing a part to a worker costs about 15 us. Arithmetic moves about
+# 7 elements a nanosecond, so a part must be large to repay the hand-off; exp, tanh and the
+# GELU spend 1-2 ns on each element.
+_GRAIN_CHEAP = 1 << 18
+_GRAIN_UPDATE = 1 << 17  # an optimizer update: two or three passes per element
+_GRAIN_TRANSCENDENTAL = 1 << 15
+
+
+def _flat(a: np.ndarray) -> np.ndarray | None:
+    """``a`` as a 1-D view when it is a C-contiguous floating array, else None."""
+    if type(a) is not np.ndarray or a.dtype.kind != "f" or not a.flags.c_contiguous:
+        return None
+    return a.reshape(-1)
 
 
 def _refcounts(acc: np.ndarray) -> tuple[int, int]:
@@ -120,15 +136,82 @@ class NumpyBackend(ArrayBackend):
         out = self._binary_out(a, b)
         return a - b if out is None else np.subtract(a, b, out=out)
 
+    def _unary(self, ufunc: Any, a: Array, grain: int) -> Array | None:
+        # ``ufunc(a)`` into a pooled array, split across threads when large.
+        flat = _flat(a) if self.pool is not None else None
+        if flat is None:
+            return None
+        out = self.pool.empty(a.shape, a.dtype)
+        flat_out = out.reshape(-1)
+
+        def body(lo: int, hi: int, part: int) -> None:
+            ufunc(flat[lo:hi], out=flat_out[lo:hi])
+
+        threads.parallel_for(flat.size, grain, body)
+        return out
+
     def tanh(self, a: Array) -> Array:
-        if self.pool is None or not isinstance(a, np.ndarray) or a.dtype.kind != "f":
-            return super().tanh(a)
-        return np.tanh(a, out=self.pool.empty(a.shape, a.dtype))
+        out = self._unary(np.tanh, a, _GRAIN_TRANSCENDENTAL)
+        return super().tanh(a) if out is None else out
 
     def exp(self, a: Array) -> Array:
-        if self.pool is None or not isinstance(a, np.ndarray) or a.dtype.kind != "f":
-            return super().exp(a)
-        return np.exp(a, out=self.pool.empty(a.shape, a.dtype))
+        out = self._unary(np.exp, a, _GRAIN_TRANSCENDENTAL)
+        return super().exp(a) if out is None else out
+
+    # Note [GELU's sigmoid form] (ops/elementwise.py) gives the formulas; each kernel is one
+    # body over slices of its operands, so the GPT's (768, 512) activations split across
+    # the intra-op threads. A body sets its own errstate: NumPy's is per thread.
+    def gelu_tanh(self, a: Array) -> tuple[Array, Array]:
+        flat = _flat(a) if self.pool is not None else None
+        if flat is None:
+            return super().gelu_tanh(a)
+        out, s = self.pool.empty(a.shape, a.dtype), self.pool.empty(a.shape, a.dtype)
+        flat_out, flat_s = out.reshape(-1), s.reshape(-1)
+
+        def body(lo: int, hi: int, part: int) -> None:
+            x, t = flat[lo:hi], flat_s[lo:hi]
+            with np.errstate(invalid="ignore", over="ignore"):
+                np.multiply(x, x, out=t)  # t = -2u = (-2ck a^2 - 2c) a
+                t *= -2.0 * GELU_C * GELU_K
+                t += -2.0 * GELU_C
+                t *= x
+                np.exp(t, out=t)
+                t += 1.0
+                np.divide(1.0, t, out=t)  # s = 1 / (1 + exp(-2u))
+                np.multiply(x, t, out=flat_out[lo:hi])
+
+        threads.parallel_for(flat.size, _GRAIN_TRANSCENDENTAL, body)
+        return out, s
+
+    def gelu_tanh_grad(self, g: Array, a: Array, s: Array) -> Array:
+        flat_a = _flat(a) if self.pool is not None else None
+        flat_g, flat_s = _flat(g), _flat(s)
+        if (
+            flat_a is None
+            or flat_g is None
+            or flat_s is None
+            or not a.shape == g.shape == s.shape
+            or not a.dtype == g.dtype == s.dtype
+        ):
+            return super().gelu_tanh_grad(g, a, s)
+        d, q = self.pool.empty(a.shape, a.dtype), self.pool.empty(a.shape, a.dtype)
+        flat_d, flat_q = d.reshape(-1), q.reshape(-1)
+
+        def body(lo: int, hi: int, part: int) -> None:
+            x, sv, dv, qv = flat_a[lo:hi], flat_s[lo:hi], flat_d[lo:hi], flat_q[lo:hi]
+            with np.errstate(invalid="ignore", over="ignore"):
+                np.multiply(x, x, out=dv)  # 2 c (1 + 3k a^2) a
+                dv *= 6.0 * GELU_C * GELU_K
+                dv += 2.0 * GELU_C
+                dv *= x
+                np.subtract(1.0, sv, out=qv)  # s (1 - s)
+                qv *= sv
+                dv *= qv
+                dv += sv
+                dv *= flat_g[lo:hi]
+
+        threads.parallel_for(flat_a.size, _GRAIN_TRANSCENDENTAL, body)
+        return d
 
     def reshape(self, a: Array, shape: tuple[int, ...]) -> Array:
         # A contiguous array (the common case) reshapes to a view; so may some others.
@@ -155,15 +238,38 @@ class NumpyBackend(ArrayBackend):
     def relu(self, a: Array) -> Array:
         if self.pool is None:
             return super().relu(a)
-        return np.maximum(a, a.dtype.type(0), out=self.pool.empty(a.shape, a.dtype))
+        out = self.pool.empty(a.shape, a.dtype)
+        flat = _flat(a)
+        if flat is None or flat.size < 2 * _GRAIN_CHEAP:
+            return np.maximum(a, a.dtype.type(0), out=out)
+        flat_out, zero = out.reshape(-1), a.dtype.type(0)
+
+        def body(lo: int, hi: int, part: int) -> None:
+            np.maximum(flat[lo:hi], zero, out=flat_out[lo:hi])
+
+        threads.parallel_for(flat.size, _GRAIN_CHEAP, body)
+        return out
 
     def relu_grad(self, g: Array, mask_src: Array) -> Array:
         if g.shape != mask_src.shape or self.pool is None:
             return super().relu_grad(g, mask_src)
-        mask = np.greater(mask_src, 0, out=self.pool.empty(mask_src.shape, np.dtype(bool)))
-        # float * bool runs the float loop with the mask cast to 0.0/1.0: the same values
-        # (signed zeros and 0 * inf = nan included) as the portable multiply by a cast mask.
-        return np.multiply(g, mask, out=self.pool.empty(g.shape, g.dtype))
+        mask = self.pool.empty(mask_src.shape, np.dtype(bool))
+        out = self.pool.empty(g.shape, g.dtype)
+        flat_g, flat_src = _flat(g), _flat(mask_src)
+        if flat_g is None or flat_src is None or flat_g.size < 2 * _GRAIN_CHEAP:
+            np.greater(mask_src, 0, out=mask)
+            # float * bool runs the float loop with the mask cast to 0.0/1.0: the same
+            # values (signed zeros and 0 * inf = nan included) as the portable multiply by
+            # a cast mask.
+            return np.multiply(g, mask, out=out)
+        flat_mask, flat_out = mask.reshape(-1), out.reshape(-1)
+
+        def body(lo: int, hi: int, part: int) -> None:
+            np.greater(flat_src[lo:hi], 0, out=flat_mask[lo:hi])
+            np.multiply(flat_g[lo:hi], flat_mask[lo:hi], out=flat_out[lo:hi])
+
+        threads.parallel_for(flat_g.size, _GRAIN_CHEAP, body)
+        return out
 
     # The portable loss (nn/loss.py: CrossEntropyIndex) spends most of its time in about
     # twenty namespace calls on a (128, 10) array; these are the same operations, in the same
@@ -233,15 +339,28 @@ class NumpyBackend(ArrayBackend):
             ):
                 return False
         n = y.size
-        # Up to _WHOLE_BYTES the scratch is as large as y (kept in the pool, one pass per
-        # operation); beyond, slices of _SCALE_CHUNK elements bound it.
-        size = n if y.nbytes <= _WHOLE_BYTES else _SCALE_CHUNK
         flat_y = y.reshape(-1)
         flat_xs = [x.reshape(-1) for x in xs]
-        scratch = pool.empty((size,), y.dtype)
-        for start in range(0, n, size):
-            stop = min(start + size, n)
-            body(flat_y[start:stop], *[f[start:stop] for f in flat_xs], scratch[: stop - start])
+        # The range splits across the intra-op threads (Note [Intra-op threads]). Up to
+        # _WHOLE_BYTES the scratch is as large as y (kept in the pool, one pass per operation
+        # in each part); beyond, each part walks its range in slices of _SCALE_CHUNK elements
+        # through a scratch window of its own.
+        if y.nbytes <= _WHOLE_BYTES:
+            scratch = pool.empty((n,), y.dtype)
+            chunk, parts = n, None
+        else:
+            parts = threads.get_num_threads()
+            scratch = pool.empty((_SCALE_CHUNK * parts,), y.dtype)
+            chunk = _SCALE_CHUNK
+
+        def run(lo: int, hi: int, part: int) -> None:
+            window = scratch[lo:hi] if parts is None else scratch[part * chunk :]
+            for start in range(lo, hi, chunk):
+                stop = min(start + chunk, hi)
+                args = [f[start:stop] for f in flat_xs]
+                body(flat_y[start:stop], *args, window[: stop - start])
+
+        threads.parallel_for(n, _GRAIN_UPDATE, run, max_parts=parts)
         return True
 
     def add_scaled_(self, y: Array, x: Array, alpha: float) -> None:

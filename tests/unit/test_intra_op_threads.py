@@ -1,0 +1,260 @@
+"""Intra-op threads (Note [Intra-op threads] in nanotorch/backend/threads.py).
+
+``set_num_threads``/``get_num_threads`` as in PyTorch; the cpu backend's large elementwise
+kernels split across those threads. Three kinds of test: the API and its errors, the
+splitting itself (every element exactly once, errors and forks survived), and the kernels
+giving the same numbers to the bit with one thread and with several.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+
+import numpy as np
+import pytest
+
+import nanotorch as nt
+from nanotorch.backend import threads
+from nanotorch.nn import functional as F
+
+
+@pytest.fixture
+def restore_threads() -> Iterator[None]:
+    before = nt.get_num_threads()
+    yield
+    nt.set_num_threads(before)
+
+
+# ------------------------------------------------------------------------------ the API
+def test_set_num_threads_round_trips(restore_threads: None) -> None:
+    nt.set_num_threads(3)
+    assert nt.get_num_threads() == 3
+    nt.set_num_threads(1)
+    assert nt.get_num_threads() == 1
+
+
+@pytest.mark.parametrize("bad", [0, -2])
+def test_set_num_threads_rejects_non_positive_counts(bad: int, restore_threads: None) -> None:
+    before = nt.get_num_threads()
+    with pytest.raises(RuntimeError, match=rf"set_num_threads.*positive.*got {bad}"):
+        nt.set_num_threads(bad)
+    assert nt.get_num_threads() == before
+
+
+@pytest.mark.parametrize("bad", [1.5, "2", True, None])
+def test_set_num_threads_rejects_non_integers(bad: object, restore_threads: None) -> None:
+    # PyTorch raises RuntimeError; a TypeError is what Python code expects for a wrong type.
+    with pytest.raises(TypeError, match=r"set_num_threads.*int") as info:
+        nt.set_num_threads(bad)  # type: ignore[arg-type]
+    assert isinstance(info.value, RuntimeError)
+
+
+def _default_threads(env: dict[str, str]) -> int:
+    code = "import nanotorch; print(nanotorch.get_num_threads())"
+    full = {k: v for k, v in os.environ.items() if k not in ("OMP_NUM_THREADS",)}
+    full.update(env)
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=full, capture_output=True, text=True, check=True
+    )
+    return int(out.stdout.strip())
+
+
+def test_default_follows_omp_num_threads() -> None:
+    assert _default_threads({"OMP_NUM_THREADS": "3"}) == 3
+
+
+def test_default_without_omp_num_threads_is_the_usable_cores() -> None:
+    assert _default_threads({}) == len(os.sched_getaffinity(0))
+
+
+@pytest.mark.parametrize("value", ["0", "abc", "-1", ""])
+def test_default_ignores_a_bad_omp_num_threads(value: str) -> None:
+    assert _default_threads({"OMP_NUM_THREADS": value}) == len(os.sched_getaffinity(0))
+
+
+def test_set_num_threads_limits_blas_too(restore_threads: None) -> None:
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    nt.set_num_threads(1)
+    blas = [i for i in threadpoolctl.threadpool_info() if i["user_api"] == "blas"]
+    assert blas, "NumPy's BLAS should be visible to threadpoolctl"
+    assert all(i["num_threads"] == 1 for i in blas)
+
+
+# ------------------------------------------------------------------------------ splitting
+def _record(n: int, grain: int) -> list[tuple[int, int, int, str]]:
+    seen: list[tuple[int, int, int, str]] = []
+    lock = threading.Lock()
+
+    def body(lo: int, hi: int, part: int) -> None:
+        with lock:
+            seen.append((lo, hi, part, threading.current_thread().name))
+
+    threads.parallel_for(n, grain, body)
+    return sorted(seen)
+
+
+@pytest.mark.parametrize("n", [0, 1, 999, 1000, 4096, 10_007])
+@pytest.mark.parametrize("count", [1, 2, 3, 8])
+def test_parallel_for_covers_every_element_once(n: int, count: int, restore_threads) -> None:
+    nt.set_num_threads(count)
+    parts = _record(n, 1000)
+    covered = [i for lo, hi, _, _ in parts for i in range(lo, hi)]
+    assert covered == list(range(n))
+    assert [p for _, _, p, _ in parts] == list(range(len(parts)))
+    # No more parts than threads, each of at least a grain (a small range stays whole).
+    assert len(parts) <= max(1, min(count, n // 1000))
+    assert all(hi - lo >= 1000 for lo, hi, _, _ in parts) or len(parts) == 1
+
+
+def test_parallel_for_really_uses_other_threads(restore_threads: None) -> None:
+    nt.set_num_threads(4)
+    parts = _record(40_000, 1000)
+    assert len(parts) == 4
+    names = {name for *_, name in parts}
+    assert threading.current_thread().name in names
+    # Workers share one queue, so a quick one may take two parts; the rest ran elsewhere.
+    others = names - {threading.current_thread().name}
+    assert others and all(n.startswith("nanotorch-intra-op-") for n in others)
+
+
+def test_parallel_for_with_one_thread_stays_on_the_caller(restore_threads: None) -> None:
+    nt.set_num_threads(1)
+    parts = _record(40_000, 1000)
+    assert parts == [(0, 40_000, 0, threading.current_thread().name)]
+
+
+def test_parallel_for_raises_a_worker_error_after_every_part_ends(restore_threads) -> None:
+    nt.set_num_threads(3)
+    finished: list[int] = []
+
+    def body(lo: int, hi: int, part: int) -> None:
+        if part == 1:
+            raise ValueError(f"part {part} failed")
+        finished.append(part)
+
+    with pytest.raises(ValueError, match="part 1 failed"):
+        threads.parallel_for(3000, 1000, body)
+    assert sorted(finished) == [0, 2]
+    # The pool is still usable afterwards.
+    assert len(_record(3000, 1000)) == 3
+
+
+def test_parallel_for_nested_runs_inline(restore_threads: None) -> None:
+    nt.set_num_threads(2)
+    inner: list[int] = []
+
+    def body(lo: int, hi: int, part: int) -> None:
+        inner.append(len(_record(10_000, 1000)))
+
+    threads.parallel_for(2000, 1000, body)
+    assert inner == [1, 1]
+
+
+def _child_sum(q: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
+    x = np.ones(600_000, dtype=np.float32)
+    w = nt.tensor(x.copy(), requires_grad=True)
+    w.grad = nt.tensor(x)
+    nt.optim.SGD([w], lr=0.5).step()
+    q.put(float(w.detach().numpy().sum()))
+
+
+def test_a_forked_child_gets_a_working_pool(restore_threads: None) -> None:
+    nt.set_num_threads(2)
+    _record(10_000, 1000)  # the parent's workers exist before the fork
+    ctx = multiprocessing.get_context("fork")
+    q = ctx.Queue()
+    proc = ctx.Process(target=_child_sum, args=(q,))
+    proc.start()
+    proc.join(60)
+    assert proc.exitcode == 0
+    assert q.get(timeout=5) == pytest.approx(300_000.0)
+
+
+# ------------------------------------------------------------------------------ the kernels
+def _with_threads(count: int, fn):  # type: ignore[no-untyped-def]
+    before = nt.get_num_threads()
+    nt.set_num_threads(count)
+    try:
+        return fn()
+    finally:
+        nt.set_num_threads(before)
+
+
+def _gelu_step(x0: np.ndarray, g0: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    x = nt.tensor(x0, requires_grad=True)
+    out = F.gelu(x, approximate="tanh")
+    out.backward(nt.tensor(g0))
+    return out.detach().numpy().copy(), x.grad.numpy().copy()
+
+
+def test_gelu_tanh_is_the_same_on_one_thread_and_on_four() -> None:
+    rng = np.random.default_rng(0)
+    x0 = (rng.standard_normal((700, 512)) * 4).astype(np.float32)
+    x0[0, :6] = [-np.inf, np.inf, np.nan, -1e4, 1e4, 0.0]
+    g0 = rng.standard_normal((700, 512)).astype(np.float32)
+    one = _with_threads(1, lambda: _gelu_step(x0, g0))
+    four = _with_threads(4, lambda: _gelu_step(x0, g0))
+    for a, b in zip(one, four, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("name", ["sgd", "adam", "rmsprop", "adagrad"])
+def test_optimizer_updates_are_the_same_on_one_thread_and_on_four(name: str) -> None:
+    rng = np.random.default_rng(1)
+    # 1.5 MiB (one pass per part) and 4.2 MiB (slices within each part, and a remainder)
+    shapes = [(768, 512), (1025, 1031)]
+    p0 = [rng.standard_normal(s).astype(np.float32) for s in shapes]
+    grads = [[rng.standard_normal(s).astype(np.float32) for s in shapes] for _ in range(3)]
+    make = {
+        "sgd": lambda ps: nt.optim.SGD(ps, lr=0.05, momentum=0.9),
+        "adam": lambda ps: nt.optim.Adam(ps, lr=0.01),
+        "rmsprop": lambda ps: nt.optim.RMSprop(ps, lr=0.01, centered=True),
+        "adagrad": lambda ps: nt.optim.Adagrad(ps, lr=0.1),
+    }[name]
+
+    def run() -> list[np.ndarray]:
+        params = [nt.tensor(p.copy(), requires_grad=True) for p in p0]
+        opt = make(params)
+        for step in grads:
+            for p, g in zip(params, step, strict=True):
+                p.grad = nt.tensor(g)
+            opt.step()
+        return [p.detach().numpy().copy() for p in params]
+
+    for a, b in zip(_with_threads(1, run), _with_threads(4, run), strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_relu_forward_and_backward_are_the_same_on_one_thread_and_on_four() -> None:
+    rng = np.random.default_rng(2)
+    x0 = rng.standard_normal((1024, 600)).astype(np.float32)
+    g0 = rng.standard_normal((1024, 600)).astype(np.float32)
+
+    def run() -> tuple[np.ndarray, np.ndarray]:
+        x = nt.tensor(x0, requires_grad=True)
+        out = F.relu(x)
+        out.backward(nt.tensor(g0))
+        return out.detach().numpy().copy(), x.grad.numpy().copy()
+
+    for a, b in zip(_with_threads(1, run), _with_threads(4, run), strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_large_kernels_split_when_threads_allow(restore_threads, monkeypatch) -> None:
+    calls: list[int] = []
+    real = threads.parallel_for
+
+    def spy(n: int, grain: int, body) -> None:  # type: ignore[no-untyped-def]
+        calls.append(n)
+        real(n, grain, body)
+
+    monkeypatch.setattr(threads, "parallel_for", spy)
+    nt.set_num_threads(2)
+    x = nt.randn(768, 512, requires_grad=True)
+    F.gelu(x, approximate="tanh").sum().backward()
+    assert calls.count(768 * 512) >= 2  # the forward and the backward kernels
