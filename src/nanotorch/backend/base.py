@@ -235,6 +235,11 @@ class ArrayBackend:
         xp = self.xp
         return xp.maximum(a, xp.zeros((), dtype=a.dtype, device=a.device))
 
+    def relu_inplace(self, a: Array) -> Array:
+        """``max(a, 0)`` for an ``a`` nothing else refers to (a fresh product): written into
+        ``a`` where the backend can, else a new array; returns the result."""
+        return self.relu(a)
+
     def relu_grad(self, g: Array, mask_src: Array) -> Array:
         """``g`` where ``mask_src > 0``, else 0, as a multiply by the 0/1 mask: NumPy's
         ``where`` on a data-dependent mask is about five times slower. The standard has no

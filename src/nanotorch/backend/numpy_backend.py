@@ -250,6 +250,11 @@ class NumpyBackend(ArrayBackend):
         threads.parallel_for(flat.size, _GRAIN_CHEAP, body)
         return out
 
+    def relu_inplace(self, a: Array) -> Array:
+        if type(a) is not np.ndarray or a.dtype.kind != "f":
+            return super().relu_inplace(a)
+        return np.maximum(a, a.dtype.type(0), out=a)
+
     def relu_grad(self, g: Array, mask_src: Array) -> Array:
         if g.shape != mask_src.shape or self.pool is None:
             return super().relu_grad(g, mask_src)

@@ -15,9 +15,32 @@ from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, Self
 
+from nanotorch.nn.activation import ReLU
+from nanotorch.nn.linear import Linear, linear_relu
 from nanotorch.nn.module import Module
 from nanotorch.nn.parameter import Parameter
 from nanotorch.tensor import Tensor
+
+
+# Note [Linear and ReLU fused]
+# ~~~~~~~~~~~~~~~~~~~~~~~~~~~~~
+# Nearly every MLP is a Sequential of Linear, ReLU, Linear, ReLU, ... A Linear followed by a
+# ReLU is run as one op, ``LinearRelu`` (ops/matmul.py): the ReLU happens in place on the
+# fresh product, and the pair records one node instead of two, so a training step saves a
+# module call, a dispatch, a Tensor and a backward node per pair, and the product's memory.
+# Values and gradients are the same to the bit (tests/unit/test_linear_relu_fusion.py).
+# Only the output's ``grad_fn`` tells (``LinearReluBackward``; PyTorch shows the ReLU's),
+# so anything else a user could see keeps the two calls: a hook on either module, a
+# subclass of either, a ``forward`` replaced on the instance, or an input that is not a
+# Tensor. Called outside a Sequential, or in another order, the modules run as written.
+def _plain_call(module: Module) -> bool:
+    d = module.__dict__
+    return not (
+        d.get("_forward_pre_hooks")
+        or d.get("_forward_hooks")
+        or d.get("_backward_hooks")
+        or "forward" in d
+    )
 
 
 def _index(container: Module, idx: int) -> int:
@@ -96,8 +119,24 @@ class Sequential(_ModuleSequence):
                 self.add_module(str(i), module)
 
     def forward(self, input: Any) -> Any:  # noqa: A002 - PyTorch's name
-        for module in self._modules.values():
+        modules = list(self._modules.values())
+        i, n = 0, len(modules)
+        while i < n:
+            module = modules[i]
+            # Note [Linear and ReLU fused]
+            if (
+                type(module) is Linear
+                and i + 1 < n
+                and type(modules[i + 1]) is ReLU
+                and isinstance(input, Tensor)
+                and _plain_call(module)
+                and _plain_call(modules[i + 1])
+            ):
+                input = linear_relu(input, module.weight, module.bias)
+                i += 2
+                continue
             input = module(input)
+            i += 1
         return input
 
     def __getitem__(self, idx: int | slice) -> Any:

@@ -21,6 +21,7 @@ from nanotorch.nn.module import Module
 from nanotorch.nn.parameter import Parameter
 from nanotorch.ops._util import int_arg
 from nanotorch.ops.matmul import Linear as LinearFn
+from nanotorch.ops.matmul import LinearRelu as LinearReluFn
 from nanotorch.tensor import Tensor
 
 # The functional ops this family exports through nanotorch.nn.functional; the op-spec
@@ -64,6 +65,20 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     >>> F.linear(nanotorch.ones(1, 2), nanotorch.ones(3, 2), nanotorch.zeros(3)).tolist()
     [[2.0, 2.0, 2.0]]
     """
+    _check_linear(input, weight, bias)
+    # One fused op (ops/matmul.py: Linear): fewer dispatches, and dW in W's own layout.
+    return LinearFn.apply(input, weight, bias)
+
+
+def linear_relu(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:  # noqa: A002
+    """relu(linear(input, weight, bias)) as one op: what ``Sequential`` runs for an
+    ``nn.Linear`` followed by an ``nn.ReLU`` (Note [Linear and ReLU fused] in
+    nn/container.py). Same checks and errors as ``linear``."""
+    _check_linear(input, weight, bias)
+    return LinearReluFn.apply(input, weight, bias)
+
+
+def _check_linear(input: Tensor, weight: Tensor, bias: Tensor | None) -> None:  # noqa: A002
     check_same_place("linear", input, weight=weight, bias=bias)
     w_shape = weight._data.shape
     if len(w_shape) != 2:
@@ -81,8 +96,6 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
             f"linear: bias of shape {bias.shape} does not match out_features; expected "
             f"({weight.shape[0]},)"
         )
-    # One fused op (ops/matmul.py: Linear): fewer dispatches, and dW in W's own layout.
-    return LinearFn.apply(input, weight, bias)
 
 
 class Linear(Module):

@@ -103,35 +103,77 @@ class Linear(Function):
     @staticmethod
     def backward(ctx, g):
         x, w = ctx.saved_tensors
-        _, need_w, need_b = ctx.needs_input_grad
-        grad_x = matmul(g, w) if ctx.needs_input_grad[0] else None
-        grad_w = grad_b = None
-        if need_w or need_b:
-            g2 = g if g.ndim == 2 else g.reshape(-1, g.shape[-1])
-            if need_w:
-                x2 = x if x.ndim == 2 else x.reshape(-1, x.shape[-1])
-                grad_w = matmul(g2.mT, x2)
-            if need_b:
-                grad_b = g2.sum(0)
-        return grad_x, grad_w, grad_b
+        return _linear_grads(ctx, g, x, w)
 
     @staticmethod
     def raw_backward(ctx, xp, g):  # Note [Raw backward] in autograd/function.py
         # ``backward``'s formulas on arrays: as Tensor ops a plain backward of each Linear
         # was three dispatches (dx's matmul, dW, db's sum), each around one array call.
         x, w = ctx.saved_arrays
-        need_x, need_w, need_b = ctx.needs_input_grad
-        backend = ctx.backend
-        grad_x = _matmul_rows(backend, g, w) if need_x else None
-        grad_w = grad_b = None
-        if need_w or need_b:
-            g2 = g if g.ndim == 2 else xp.reshape(g, (-1, g.shape[-1]))
-            if need_w:
-                x2 = x if x.ndim == 2 else xp.reshape(x, (-1, x.shape[-1]))
-                grad_w = backend.matmul(g2.T, x2)  # row-major, like W; g2.T is a view
-            if need_b:
-                grad_b = xp.sum(g2, axis=0)
-        return grad_x, grad_w, grad_b
+        return _linear_raw_grads(ctx, xp, g, x, w)
+
+
+def _linear_grads(ctx: Any, g: Tensor, x: Tensor, w: Tensor) -> tuple[Any, Any, Any]:
+    """Linear's (dx, dW, db) from the gradient g of its output, as Tensor ops."""
+    need_x, need_w, need_b = ctx.needs_input_grad
+    grad_x = matmul(g, w) if need_x else None
+    grad_w = grad_b = None
+    if need_w or need_b:
+        g2 = g if g.ndim == 2 else g.reshape(-1, g.shape[-1])
+        if need_w:
+            x2 = x if x.ndim == 2 else x.reshape(-1, x.shape[-1])
+            grad_w = matmul(g2.mT, x2)
+        if need_b:
+            grad_b = g2.sum(0)
+    return grad_x, grad_w, grad_b
+
+
+def _linear_raw_grads(ctx: Any, xp: Any, g: Any, x: Any, w: Any) -> tuple[Any, Any, Any]:
+    """``_linear_grads`` on raw arrays (Note [Raw backward])."""
+    need_x, need_w, need_b = ctx.needs_input_grad
+    backend = ctx.backend
+    grad_x = _matmul_rows(backend, g, w) if need_x else None
+    grad_w = grad_b = None
+    if need_w or need_b:
+        g2 = g if g.ndim == 2 else xp.reshape(g, (-1, g.shape[-1]))
+        if need_w:
+            x2 = x if x.ndim == 2 else xp.reshape(x, (-1, x.shape[-1]))
+            grad_w = backend.matmul(g2.T, x2)  # row-major, like W; g2.T is a view
+        if need_b:
+            grad_b = xp.sum(g2, axis=0)
+    return grad_x, grad_w, grad_b
+
+
+class LinearRelu(Function):
+    """out = max(x @ W^T + b, 0): an ``nn.Linear`` and the ``nn.ReLU`` after it in a
+    ``Sequential``, as one op (Note [Linear and ReLU fused] in nn/container.py). With
+    m = [out > 0] and gz = g m, the gradients are Linear's with gz for g:
+
+        dx = gz W,   dW = gz^T x,   db = gz summed over the batch dims.
+
+    The ReLU runs in place on the product (a fresh array nothing else has seen). Saves x, W
+    and the output (its sign is the pre-activation's, as for ReLU)."""
+
+    @staticmethod
+    def forward(ctx, xp, x, w, b):
+        out = _matmul_rows(ctx.backend, x, w.T)
+        if b is not None:
+            out += b
+        out = ctx.backend.relu_inplace(out)
+        ctx.save_for_backward(x, w, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        from nanotorch.ops.elementwise import ReluGrad
+
+        x, w, out = ctx.saved_tensors
+        return _linear_grads(ctx, ReluGrad.apply(g, out), x, w)
+
+    @staticmethod
+    def raw_backward(ctx, xp, g):  # Note [Raw backward] in autograd/function.py
+        x, w, out = ctx.saved_arrays
+        return _linear_raw_grads(ctx, xp, ctx.backend.relu_grad(g, out), x, w)
 
 
 def matmul(a: Tensor, b: Tensor) -> Tensor:
