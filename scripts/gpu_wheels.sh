@@ -5,8 +5,9 @@
 #
 # That machine has Python 3.12, NumPy, CuPy, pytest, hypothesis, tqdm, matplotlib and
 # safetensors but no network; of what nanotorch imports at run and test time it lacks only
-# the two packages below (the machine's package list is in instructions/gpu.md). Versions
-# come from uv.lock, so the GPU run tests what CI tests. Both are pure Python; the platform
+# the three packages below (the machine's package list is in instructions/gpu.md;
+# threadpoolctl is what ``set_num_threads`` uses for the BLAS threads). Versions come from
+# uv.lock, so the GPU run tests what CI tests. All are pure Python; the platform
 # flags only keep pip from choosing by this machine's own tags.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,7 +16,7 @@ python=${PYTHON:-python3}
 if [[ $# -gt 0 ]]; then
     packages=("$@")
 else
-    packages=(array-api-compat array-api-strict)
+    packages=(array-api-compat array-api-strict threadpoolctl)
 fi
 
 locked_version() {
