@@ -288,11 +288,17 @@ class NumpyBackend(ArrayBackend):
         e = np.exp(shifted)
         total = e.sum(axis=1, keepdims=True)
         valid = target != ignore_index
-        safe = np.where(valid, target, 0)
         rows = np.arange(z.shape[0])
-        picked = shifted[rows, safe] - np.log(total)[:, 0]  # logp at the target
-        loss = np.where(valid, -1.0 * picked, 0.0).astype(z.dtype, copy=False)
-        counted = valid.astype(z.dtype).sum()
+        if valid.all():
+            # The usual batch, with nothing ignored: the masks below would change nothing
+            # (-1.0 * x is -x, and n ones sum to n exactly), so they are skipped.
+            loss = -(shifted[rows, target] - np.log(total)[:, 0])
+            counted = z.dtype.type(z.shape[0])
+        else:
+            safe = np.where(valid, target, 0)
+            picked = shifted[rows, safe] - np.log(total)[:, 0]  # logp at the target
+            loss = np.where(valid, -1.0 * picked, 0.0).astype(z.dtype, copy=False)
+            counted = valid.astype(z.dtype).sum()
         probs = np.divide(e, total, out=e) if keep_softmax else None
         return np.asarray(loss.sum()), np.asarray(counted), probs
 
@@ -303,6 +309,10 @@ class NumpyBackend(ArrayBackend):
             return None
         valid = target != ignore_index
         grad = probs.copy()  # probs - q: q is 1 at the target, 0 elsewhere (x - 0 is x)
+        if valid.all():  # nothing ignored: g times a mask of ones is g
+            grad[np.arange(probs.shape[0]), target] -= 1.0
+            grad *= g
+            return grad
         grad[np.arange(probs.shape[0]), np.where(valid, target, 0)] -= 1.0
         grad *= (g * valid.astype(g.dtype))[:, None]
         return grad
