@@ -20,8 +20,8 @@ _WHOLE_BYTES = 4 << 20
 _SCALE_CHUNK = 65536
 
 # The fewest elements per thread for a kernel to be split (Note [Intra-op threads] in
-# backend/threads.py): handing a part to a worker costs about 15 us. Arithmetic moves about
-# 7 elements a nanosecond, so a part must be large to repay the hand-off; exp, tanh and the
+# backend/threads.py): waking a worker costs about 15 us. Arithmetic moves about 7
+# elements a nanosecond, so a thread's share must be large to repay that; exp, tanh and the
 # GELU spend 1-2 ns on each element.
 _GRAIN_CHEAP = 1 << 18
 _GRAIN_UPDATE = 1 << 17  # an optimizer update: two or three passes per element
@@ -144,7 +144,7 @@ class NumpyBackend(ArrayBackend):
         out = self.pool.empty(a.shape, a.dtype)
         flat_out = out.reshape(-1)
 
-        def body(lo: int, hi: int, part: int) -> None:
+        def body(lo: int, hi: int, runner: int) -> None:
             ufunc(flat[lo:hi], out=flat_out[lo:hi])
 
         threads.parallel_for(flat.size, grain, body)
@@ -168,7 +168,7 @@ class NumpyBackend(ArrayBackend):
         out, s = self.pool.empty(a.shape, a.dtype), self.pool.empty(a.shape, a.dtype)
         flat_out, flat_s = out.reshape(-1), s.reshape(-1)
 
-        def body(lo: int, hi: int, part: int) -> None:
+        def body(lo: int, hi: int, runner: int) -> None:
             x, t = flat[lo:hi], flat_s[lo:hi]
             with np.errstate(invalid="ignore", over="ignore"):
                 np.multiply(x, x, out=t)  # t = -2u = (-2ck a^2 - 2c) a
@@ -197,7 +197,7 @@ class NumpyBackend(ArrayBackend):
         d, q = self.pool.empty(a.shape, a.dtype), self.pool.empty(a.shape, a.dtype)
         flat_d, flat_q = d.reshape(-1), q.reshape(-1)
 
-        def body(lo: int, hi: int, part: int) -> None:
+        def body(lo: int, hi: int, runner: int) -> None:
             x, sv, dv, qv = flat_a[lo:hi], flat_s[lo:hi], flat_d[lo:hi], flat_q[lo:hi]
             with np.errstate(invalid="ignore", over="ignore"):
                 np.multiply(x, x, out=dv)  # 2 c (1 + 3k a^2) a
@@ -244,7 +244,7 @@ class NumpyBackend(ArrayBackend):
             return np.maximum(a, a.dtype.type(0), out=out)
         flat_out, zero = out.reshape(-1), a.dtype.type(0)
 
-        def body(lo: int, hi: int, part: int) -> None:
+        def body(lo: int, hi: int, runner: int) -> None:
             np.maximum(flat[lo:hi], zero, out=flat_out[lo:hi])
 
         threads.parallel_for(flat.size, _GRAIN_CHEAP, body)
@@ -269,7 +269,7 @@ class NumpyBackend(ArrayBackend):
             return np.multiply(g, mask, out=out)
         flat_mask, flat_out = mask.reshape(-1), out.reshape(-1)
 
-        def body(lo: int, hi: int, part: int) -> None:
+        def body(lo: int, hi: int, runner: int) -> None:
             np.greater(flat_src[lo:hi], 0, out=flat_mask[lo:hi])
             np.multiply(flat_g[lo:hi], flat_mask[lo:hi], out=flat_out[lo:hi])
 
@@ -358,8 +358,8 @@ class NumpyBackend(ArrayBackend):
         flat_xs = [x.reshape(-1) for x in xs]
         # The range splits across the intra-op threads (Note [Intra-op threads]). Up to
         # _WHOLE_BYTES the scratch is as large as y (kept in the pool, one pass per operation
-        # in each part); beyond, each part walks its range in slices of _SCALE_CHUNK elements
-        # through a scratch window of its own.
+        # in each piece); beyond, each thread walks its pieces in slices of _SCALE_CHUNK
+        # elements through a scratch window of its own.
         if y.nbytes <= _WHOLE_BYTES:
             scratch = pool.empty((n,), y.dtype)
             chunk, parts = n, None
@@ -368,8 +368,8 @@ class NumpyBackend(ArrayBackend):
             scratch = pool.empty((_SCALE_CHUNK * parts,), y.dtype)
             chunk = _SCALE_CHUNK
 
-        def run(lo: int, hi: int, part: int) -> None:
-            window = scratch[lo:hi] if parts is None else scratch[part * chunk :]
+        def run(lo: int, hi: int, runner: int) -> None:
+            window = scratch[lo:hi] if parts is None else scratch[runner * chunk :]
             for start in range(lo, hi, chunk):
                 stop = min(start + chunk, hi)
                 args = [f[start:stop] for f in flat_xs]

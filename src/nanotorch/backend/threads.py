@@ -7,17 +7,21 @@ Adam's update of a 16M-element weight, leaves the other cores idle while PyTorch
 same loop across its intra-op threads. The cpu backend's heavy elementwise kernels (the tanh
 GELU and its gradient, ReLU and its gradient, the optimizers' in-place updates, exp and tanh)
 are written as a *body* over a flat range ``[lo, hi)`` of independent elements, and
-``parallel_for`` runs the body on contiguous parts of the range, one per thread: the caller
-takes the first part and waits for the others. NumPy releases the GIL inside its loops, so
-the parts really run at once.
+``parallel_for`` cuts the range into contiguous pieces, two per thread, that the calling
+thread and the workers take one at a time until none is left. NumPy releases the GIL
+inside its loops, so the pieces really run at once.
 
 * **Same numbers.** Every element goes through the same operations whichever thread runs
   it, and no reduction is ever split, so one thread and eight give identical bits
   (tests/unit/test_intra_op_threads.py compares them).
-* **Only when it pays.** Handing a part to a worker costs about 15 us, so a kernel splits
-  only into parts of at least ``grain`` elements, chosen per kernel from its cost per
-  element (cheap arithmetic needs far more elements than ``exp`` to pay for the hand-off).
-  W1's (128, 256) activations never split; a GPT's GELU does.
+* **Only when it pays.** Waking a worker costs about 15 us, so a kernel uses another thread
+  only for about ``grain`` elements or more, chosen per kernel from its cost per element
+  (cheap arithmetic needs far more elements than ``exp`` to pay for the hand-off). W1's
+  (128, 256) activations never split; a GPT's GELU does.
+* **Never much slower.** Pieces are handed out on demand and the caller waits only for
+  pieces that are running, never for a worker that has not started: on a busy machine, or
+  right after a matrix product while the BLAS library's threads still spin on the other
+  cores, a starved worker simply takes fewer pieces (or none).
 * **How many.** ``set_num_threads(n)`` / ``get_num_threads()``, PyTorch's names. The default
   is ``OMP_NUM_THREADS`` when it holds a positive integer (the variable that also sets the
   BLAS threads), else the cores this process may run on. ``set_num_threads`` also sets the
@@ -42,11 +46,13 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-Body = Callable[[int, int, int], None]  # body(lo, hi, part)
+Body = Callable[[int, int, int], None]  # body(lo, hi, runner)
 
-# Parts start on multiples of this many elements: 16 float32s are one 64-byte cache line,
+# Pieces start on multiples of this many elements: 16 float32s are one 64-byte cache line,
 # so two threads never write the same line.
 _ALIGN = 16
+# Pieces per thread: more balance a starved worker better, each costs its body's calls.
+_PIECES_PER_THREAD = 2
 
 
 def _default_threads() -> int:
@@ -57,6 +63,49 @@ def _default_threads() -> int:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
         return os.cpu_count() or 1
+
+
+class _Job:
+    """One ``parallel_for``: its pieces, handed out one at a time to whichever runner asks
+    first (the caller or a worker), and the count of pieces still running."""
+
+    def __init__(self, body: Body, bounds: list[tuple[int, int]]) -> None:
+        self.body = body
+        self.bounds = bounds
+        self.next = 0  # the next piece to hand out
+        self.running = 0  # pieces handed out and not yet finished
+        self.error: BaseException | None = None
+        self.cond = threading.Condition()
+
+    def run(self, runner: int) -> None:
+        """Take pieces until none are left (or one has failed); ``runner`` names the thread
+        slot, which a body may use to pick its own scratch."""
+        cond, bounds = self.cond, self.bounds
+        while True:
+            with cond:
+                if self.error is not None or self.next >= len(bounds):
+                    return
+                lo, hi = bounds[self.next]
+                self.next += 1
+                self.running += 1
+            try:
+                self.body(lo, hi, runner)
+            except BaseException as exc:  # raised by the caller once every piece is done
+                with cond:
+                    if self.error is None:
+                        self.error = exc
+            finally:
+                with cond:
+                    self.running -= 1
+                    if not self.running:
+                        cond.notify_all()
+
+    def wait(self) -> None:
+        """Until no piece is running. A worker that never got to run holds none: it finds
+        nothing left when it starts, and nobody waits for it."""
+        with self.cond:
+            while self.running:
+                self.cond.wait()
 
 
 class _Pool:
@@ -89,19 +138,14 @@ class _Pool:
     def _work(tasks: queue.SimpleQueue[Any]) -> None:
         _local.inside = True
         while True:
-            body, lo, hi, part, done = tasks.get()
-            try:
-                body(lo, hi, part)
-            except BaseException as exc:  # handed to the caller, raised there
-                done.put(exc)
-            else:
-                done.put(None)
-            # Drop the body before waiting for the next one: it holds the kernel's arrays,
-            # and the buffer pool reuses an array only once nothing else refers to it.
-            del body, done
+            job, runner = tasks.get()
+            job.run(runner)
+            # Drop the job before waiting for the next one: its body holds the kernel's
+            # arrays, and the buffer pool reuses an array only once nothing else refers to it.
+            del job
 
-    def submit(self, body: Body, lo: int, hi: int, part: int, done: queue.SimpleQueue[Any]) -> None:
-        self._tasks.put((body, lo, hi, part, done))
+    def submit(self, job: _Job, runner: int) -> None:
+        self._tasks.put((job, runner))
 
 
 _local = threading.local()
@@ -152,36 +196,33 @@ def _set_blas_threads(n: int) -> None:
 
 
 def parallel_for(n: int, grain: int, body: Body, max_parts: int | None = None) -> None:
-    """Run ``body(lo, hi, part)`` over ``[0, n)`` in up to ``get_num_threads()`` contiguous
-    parts (and at most ``max_parts``, for a body with per-part scratch sized beforehand) of
-    about ``grain`` elements or more each, part 0 on the calling thread; return when every
-    part has finished, raising the first error any part raised."""
+    """Run ``body(lo, hi, runner)`` over ``[0, n)`` on up to ``get_num_threads()`` threads
+    (and at most ``max_parts``, for a body with per-runner scratch sized beforehand), each
+    taking about ``grain`` elements or more; return when every piece has finished, raising
+    the first error a piece raised.
+
+    The range is cut into two pieces per thread, handed out on demand: a worker that cannot
+    get a core (the machine is busy, or a BLAS thread is still spinning on it) takes fewer
+    pieces, and the caller never waits for one that has not started, so a split kernel is
+    never much slower than the unsplit one."""
     parts = min(_pool.num_threads, n // max(grain, 1))
     if max_parts is not None:
         parts = min(parts, max_parts)
     if parts < 2 or getattr(_local, "inside", False):
         body(0, n, 0)
         return
-    step = -(-n // parts)
+    step = -(-n // (parts * _PIECES_PER_THREAD))
     step += -step % _ALIGN
-    bounds = [(lo, min(lo + step, n)) for lo in range(0, n, step)]
-    _pool.ensure_workers(len(bounds) - 1)
-    done: queue.SimpleQueue[Any] = queue.SimpleQueue()
-    for part, (lo, hi) in enumerate(bounds[1:], start=1):
-        _pool.submit(body, lo, hi, part, done)
-    error: BaseException | None = None
+    job = _Job(body, [(lo, min(lo + step, n)) for lo in range(0, n, step)])
+    _pool.ensure_workers(parts - 1)
+    for runner in range(1, parts):
+        _pool.submit(job, runner)
     _local.inside = True
     try:
-        body(bounds[0][0], bounds[0][1], 0)
-    except BaseException as exc:
-        error = exc
+        job.run(0)
     finally:
         _local.inside = False
-        # Every part writes into the caller's arrays: wait for all of them, even after an
-        # error, before anything else may touch those arrays.
-        for _ in bounds[1:]:
-            result = done.get()
-            if error is None and result is not None:
-                error = result
-    if error is not None:
-        raise error
+        # Pieces write into the caller's arrays: none may still be running on return.
+        job.wait()
+    if job.error is not None:
+        raise job.error
