@@ -512,24 +512,24 @@ def _resolve_saved(
     (with their version, to catch in-place edits), the output (rebuilt on demand, so the node
     does not hold its own output and form a cycle), or constant Tensors for intermediates."""
     to_save = ctx._to_save
-    if len(to_save) == len(inputs):
-        # The common case first: forward saved exactly its inputs, in order (Mul, Div...).
-        input_versions: tuple[int | None, ...] = ()
-        for x, value, arr in zip(inputs, to_save, arrays):
-            if value is not arr:
-                break
-            if isinstance(x, Tensor):
-                input_versions += (x._version,)
-            elif value is x:  # a number forward received as it is (not promoted)
-                input_versions += (None,)
-            else:
-                break
+    # The common cases first, without searching: forward saved its first inputs in order
+    # (all of them for Mul and Div; x and W, then the output, for Linear and LinearRelu).
+    saved: list[Any] = []
+    versions: list[int | None] = []
+    for x, value, arr in zip(inputs, to_save, arrays):
+        if value is not arr:
+            break
+        if isinstance(x, Tensor):
+            versions.append(x._version)
+        elif value is x:  # a number forward received as it is (not promoted)
+            versions.append(None)
         else:
-            ctx._saved, ctx._versions, ctx._to_save = inputs, input_versions, ()
-            return
-    saved = []
-    versions = []
-    for value in to_save:
+            break
+        saved.append(x)
+    if len(saved) == len(to_save):
+        ctx._saved, ctx._versions, ctx._to_save = tuple(saved), tuple(versions), ()
+        return
+    for value in to_save[len(saved) :]:
         if type(value) in _PLAIN_VALUES:
             saved.append(value)
             versions.append(None)
