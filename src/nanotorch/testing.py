@@ -7,7 +7,7 @@ gradient (not ``.sum()``, which would hide transposition and axis mistakes).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -165,46 +165,215 @@ def gradgradcheck(
 def assert_close(
     actual: Any,
     expected: Any,
+    *,
+    allow_subclasses: bool = True,
     rtol: float | None = None,
     atol: float | None = None,
+    equal_nan: bool = False,
+    check_device: bool = True,
     check_dtype: bool = True,
-    msg: str = "",
+    check_layout: bool = True,
+    check_stride: bool = False,
+    msg: str | Callable[[str], str] | None = None,
 ) -> None:
-    """Assert two tensors (any devices) or array-likes are elementwise close.
+    """Assert that ``actual`` and ``expected`` are close, as ``torch.testing.assert_close``:
+    |actual - expected| <= atol + rtol * |expected| elementwise.
 
-    Defaults follow the dtype: float16 rtol 1e-3 / atol 1e-5, float32 rtol 1.3e-6 / atol 1e-5,
-    float64 rtol 1e-7 / atol 1e-7 (the least precise of the two operands decides).
-    Values are compared on the host; reading them is not counted as a transfer.
+    Tensors must agree in shape, and by default in dtype and device; with ``check_stride``
+    also in strides. A tolerance left out follows the dtype: float16 1e-3 / 1e-5, float32
+    1.3e-6 / 1e-5, float64 1e-7 / 1e-7, exact for integers and bools (the less precise
+    operand decides); PyTorch instead refuses one tolerance without the other. NaNs are
+    equal only with ``equal_nan``. Sequences and mappings are compared item by item, Python
+    numbers as scalars. ``msg`` replaces the report, or edits it when callable. Unlike
+    PyTorch, a tensor may also be compared with a NumPy array or nested list, by value (no
+    dtype or device check then).
+    Values are read on the host; that read is not counted as a transfer.
     """
+    del allow_subclasses, check_layout  # every nanotorch tensor is strided, Parameters too
+    options = (rtol, atol, equal_nan, check_device, check_dtype, check_stride)
+    try:
+        _compare(actual, expected, options, ())
+    except AssertionError as failure:
+        if msg is None:
+            raise
+        text = msg(str(failure)) if callable(msg) else msg
+        raise AssertionError(text) from None
 
-    def host(x: Any) -> np.ndarray:
-        return x.detach()._to_host_uncounted() if isinstance(x, Tensor) else np.asarray(x)
 
-    a, e = host(actual), host(expected)
-    if check_dtype and isinstance(actual, Tensor) and isinstance(expected, Tensor):
-        if actual.dtype is not expected.dtype:
-            raise AssertionError(f"{msg}dtypes differ: {actual.dtype!r} vs {expected.dtype!r}")
+def _compare(actual: Any, expected: Any, options: tuple[Any, ...], path: tuple[Any, ...]) -> None:
+    where = "".join(f"[{p!r}]" for p in path)
+    prefix = f"The failure occurred for item {where}:\n\n" if path else ""
+    if isinstance(actual, Mapping) and isinstance(expected, Mapping):
+        if set(actual) != set(expected):
+            raise AssertionError(
+                f"{prefix}The keys of the mappings do not match: {sorted(map(str, actual))} "
+                f"!= {sorted(map(str, expected))}"
+            )
+        for key in actual:
+            _compare(actual[key], expected[key], options, (*path, key))
+        return
+    if _is_sequence(actual) and _is_sequence(expected):
+        if len(actual) != len(expected):
+            raise AssertionError(
+                f"{prefix}The length of the sequences do not match: {len(actual)} != "
+                f"{len(expected)}"
+            )
+        for i, (a, e) in enumerate(zip(actual, expected)):
+            _compare(a, e, options, (*path, i))
+        return
+    try:
+        _compare_values(actual, expected, options)
+    except AssertionError as failure:
+        raise AssertionError(f"{prefix}{failure}") from None
+
+
+def _is_sequence(x: Any) -> bool:
+    return isinstance(x, (list, tuple)) and not isinstance(x, str)
+
+
+def _compare_values(actual: Any, expected: Any, options: tuple[Any, ...]) -> None:
+    rtol, atol, equal_nan, check_device, check_dtype, check_stride = options
+    scalars = all(isinstance(x, (bool, int, float, complex)) for x in (actual, expected))
+    tensors = isinstance(actual, Tensor) and isinstance(expected, Tensor)
+    if tensors:
+        checks = [("shape", tuple(actual.shape), tuple(expected.shape))]
+        if check_device:
+            checks.append(("device", str(actual.device), str(expected.device)))
+        if check_dtype:
+            checks.append(("dtype", actual.dtype, expected.dtype))
+        if check_stride:
+            checks.append(("stride()", actual.stride(), expected.stride()))
+        for name, a_value, e_value in checks:
+            if a_value != e_value:
+                raise AssertionError(
+                    f"The values for attribute '{name}' do not match: {a_value} != {e_value}."
+                )
+    a = actual.detach()._to_host_uncounted() if isinstance(actual, Tensor) else np.asarray(actual)
+    e = (
+        expected.detach()._to_host_uncounted()
+        if isinstance(expected, Tensor)
+        else np.asarray(expected)
+    )
     if a.shape != e.shape:
-        raise AssertionError(f"{msg}shapes differ: {a.shape} vs {e.shape}")
-    if rtol is None or atol is None:
-        half = a.dtype == np.float16 or e.dtype == np.float16
-        single = a.dtype == np.float32 or e.dtype == np.float32
-        default_rtol, default_atol = (
-            (1e-3, 1e-5) if half else (1.3e-6, 1e-5) if single else (1e-7, 1e-7)
-        )
-        rtol = default_rtol if rtol is None else rtol
-        atol = default_atol if atol is None else atol
-    if a.dtype.kind in "biu" and e.dtype.kind in "biu":
-        ok = np.array_equal(a, e)
-    else:
-        ok = np.allclose(a, e, rtol=rtol, atol=atol, equal_nan=True)
-    if not ok:
-        diff = np.abs(a.astype(np.float64) - e.astype(np.float64))
-        worst = np.unravel_index(int(np.nanargmax(diff)), diff.shape) if diff.size else ()
         raise AssertionError(
-            f"{msg}tensors are not close (rtol={rtol}, atol={atol}): max abs diff "
-            f"{np.nanmax(diff) if diff.size else 0:.3g} at {worst}: {a[worst]!r} vs {e[worst]!r}"
+            f"The values for attribute 'shape' do not match: {a.shape} != {e.shape}."
         )
+    exact = a.dtype.kind in "biu" and e.dtype.kind in "biu"
+    default_rtol, default_atol = (0.0, 0.0) if exact else _default_tolerances(a.dtype, e.dtype)
+    rtol = default_rtol if rtol is None else rtol
+    atol = default_atol if atol is None else atol
+    wide_a, wide_e = (
+        a.astype(np.complex128 if a.dtype.kind == "c" else np.float64),
+        e.astype(np.complex128 if e.dtype.kind == "c" else np.float64),
+    )
+    with np.errstate(invalid="ignore"):
+        diff = np.abs(wide_a - wide_e)
+        ok = diff <= atol + rtol * np.abs(wide_e)
+        ok |= wide_a == wide_e  # equal infinities
+        if equal_nan:
+            ok |= np.isnan(wide_a) & np.isnan(wide_e)
+    if ok.all():
+        return
+    kind = "close" if rtol or atol else "equal"
+    with np.errstate(invalid="ignore", divide="ignore"):
+        relative = diff / np.abs(wide_e)
+    if scalars:
+        raise AssertionError(
+            f"Scalars are not {kind}!\n\nExpected {expected} but got {actual}.\n"
+            f"Absolute difference: {float(diff)} (up to {atol} allowed)\n"
+            f"Relative difference: {float(relative)} (up to {rtol} allowed)"
+        )
+    bad = int((~ok).sum())
+    report = [
+        f"Tensor-likes are not {kind}!",
+        "",
+        f"Mismatched elements: {bad} / {ok.size} ({100 * bad / ok.size:.1f}%)",
+    ]
+    for label, values, allowed in (("absolute", diff, atol), ("relative", relative, rtol)):
+        masked = np.where(ok, -np.inf, np.nan_to_num(values, nan=np.inf))
+        at = np.unravel_index(int(np.argmax(masked)), masked.shape)
+        limit = f" (up to {allowed} allowed)" if kind == "close" else ""
+        report.append(
+            f"Greatest {label} difference: {_number(values[at])} at index {tuple(map(int, at))}"
+            f"{limit}"
+        )
+    raise AssertionError("\n".join(report))
+
+
+def make_tensor(
+    *shape: Any,
+    dtype: Any,
+    device: Any,
+    low: float | None = None,
+    high: float | None = None,
+    requires_grad: bool = False,
+    noncontiguous: bool = False,
+    exclude_zero: bool = False,
+    memory_format: Any = None,
+) -> Tensor:
+    """A tensor of random values for a test, as ``torch.testing.make_tensor``: uniform in
+    [low, high), by default [-9, 9) for floats, the integers -9..9 for signed integers,
+    0..9 for uint8, and True/False for bool. ``exclude_zero`` replaces zeros by 1 (integers)
+    or the dtype's smallest normal number (floats). Drawn from nanotorch's global generator,
+    so ``manual_seed`` repeats them. ``noncontiguous`` and ``memory_format`` change nothing:
+    every nanotorch tensor reads as contiguous (Note [Strides of a contiguous reading] in
+    tensor.py).
+
+    >>> import nanotorch
+    >>> t = make_tensor(2, 3, dtype=nanotorch.float32, device="cpu", low=0, high=1)
+    >>> tuple(t.shape), bool((t >= 0).all() and (t < 1).all())
+    ((2, 3), True)
+    """
+    import math
+
+    import nanotorch as nt
+
+    del noncontiguous, memory_format
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = tuple(shape[0])
+    if any(bound is not None and math.isnan(bound) for bound in (low, high)):
+        raise ValueError(f"`low` and `high` cannot be NaN, but got low={low} and high={high}")
+    floating = dtype.is_floating_point
+    if requires_grad and not floating:
+        raise ValueError(
+            "`requires_grad=True` is not supported for boolean and integral dtypes, but got "
+            f"dtype={dtype!r}"
+        )
+    if dtype is nt.bool:
+        lo, hi = 0, 2
+    elif dtype is nt.uint8:
+        lo, hi = 0, 10
+    elif floating:
+        lo, hi = -9.0, 9.0
+    else:
+        lo, hi = -9, 10
+    lo = lo if low is None else low
+    hi = hi if high is None else high
+    if lo > hi or (not floating and lo >= hi and dtype is not nt.bool):
+        raise ValueError(f"`low` must be less than `high`, but got {lo} >= {hi}")
+    if floating:
+        t = nt.rand(*shape, dtype=dtype, device=device) * (hi - lo) + lo
+    elif dtype is nt.bool:
+        t = nt.randint(0, 2, shape, device=device) == 1
+    else:
+        t = nt.randint(math.ceil(lo), math.ceil(hi), shape, dtype=dtype, device=device)
+    if exclude_zero:
+        replacement = nt.finfo(dtype).tiny if floating else 1
+        t = nt.where(t == 0, nt.full_like(t, replacement), t)
+    return t.detach().requires_grad_(requires_grad)
+
+
+def _default_tolerances(a: np.dtype, e: np.dtype) -> tuple[float, float]:
+    if np.float16 in (a, e):
+        return 1e-3, 1e-5
+    if np.float32 in (a, e) or np.complex64 in (a, e):
+        return 1.3e-6, 1e-5
+    return 1e-7, 1e-7
+
+
+def _number(x: Any) -> str:
+    value = float(x)
+    return str(int(value)) if value.is_integer() and abs(value) < 2**53 else repr(value)
 
 
 # ---------------------------------------------------------------------------- op specs
@@ -354,7 +523,8 @@ def check_forward(spec: OpSpec, case: Case, device: Any) -> None:
             r.astype(o._to_host_uncounted().dtype) if r.dtype.kind == "f" else r,
             rtol=spec.rtol,
             atol=spec.atol,
-            msg=f"{spec.name}[{case.id}] output {k}: ",
+            equal_nan=True,
+            msg=lambda report, k=k: f"{spec.name}[{case.id}] output {k}: {report}",
         )
 
 
@@ -385,4 +555,12 @@ def check_device_agreement(spec: OpSpec, case: Case, device: Any) -> None:
     b = on_dev if isinstance(on_dev, (tuple, list)) else [on_dev]
     for k, (x, y) in enumerate(zip(a, b, strict=True)):
         assert str(y.device) == str(device), f"{spec.name}: output {k} left {device}"
-        assert_close(y, x, rtol=1e-10, atol=1e-12, msg=f"{spec.name}[{case.id}] on {device}: ")
+        assert_close(
+            y,
+            x,
+            rtol=1e-10,
+            atol=1e-12,
+            equal_nan=True,
+            check_device=False,
+            msg=lambda report: f"{spec.name}[{case.id}] on {device}: {report}",
+        )

@@ -65,12 +65,16 @@ def _default_threads() -> int:
         return os.cpu_count() or 1
 
 
+def _done(lo: int, hi: int, runner: int) -> None:
+    raise AssertionError("a finished parallel_for ran a piece")  # unreachable: no pieces left
+
+
 class _Job:
     """One ``parallel_for``: its pieces, handed out one at a time to whichever runner asks
     first (the caller or a worker), and the count of pieces still running."""
 
     def __init__(self, body: Body, bounds: list[tuple[int, int]]) -> None:
-        self.body = body
+        self.body: Body = body
         self.bounds = bounds
         self.next = 0  # the next piece to hand out
         self.running = 0  # pieces handed out and not yet finished
@@ -80,16 +84,17 @@ class _Job:
     def run(self, runner: int) -> None:
         """Take pieces until none are left (or one has failed); ``runner`` names the thread
         slot, which a body may use to pick its own scratch."""
-        cond, bounds = self.cond, self.bounds
+        cond = self.cond
         while True:
             with cond:
-                if self.error is not None or self.next >= len(bounds):
+                if self.error is not None or self.next >= len(self.bounds):
                     return
-                lo, hi = bounds[self.next]
+                lo, hi = self.bounds[self.next]
+                body = self.body
                 self.next += 1
                 self.running += 1
             try:
-                self.body(lo, hi, runner)
+                body(lo, hi, runner)
             except BaseException as exc:  # raised by the caller once every piece is done
                 with cond:
                     if self.error is None:
@@ -102,10 +107,13 @@ class _Job:
 
     def wait(self) -> None:
         """Until no piece is running. A worker that never got to run holds none: it finds
-        nothing left when it starts, and nobody waits for it."""
+        nothing left when it starts, and nobody waits for it. Its task may still sit in the
+        queue, so the job lets go of the body (and through it the kernel's arrays, which the
+        buffer pool reuses only once nothing else refers to them)."""
         with self.cond:
             while self.running:
                 self.cond.wait()
+            self.body, self.bounds = _done, []
 
 
 class _Pool:

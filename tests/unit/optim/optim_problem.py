@@ -105,4 +105,6 @@ def assert_trajectories_close(
     assert len(got) == len(want)
     for t, (g_params, w_params) in enumerate(zip(got, want), start=1):
         for i, (g, w) in enumerate(zip(g_params, w_params)):
-            assert_close(g, w, rtol=rtol, atol=atol, msg=f"step {t}, param {i}: ")
+            assert_close(
+                g, w, rtol=rtol, atol=atol, msg=lambda m, t=t, i=i: f"step {t}, param {i}: {m}"
+            )
