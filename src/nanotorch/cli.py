@@ -299,20 +299,42 @@ def _continue_hint(stopped: str) -> str:
     )
 
 
-@contextlib.contextmanager
-def _sigterm_as_interrupt() -> Iterator[None]:
-    def handler(signum: int, frame: Any) -> None:
-        raise _Terminated
+# Note [One interruption]
+# ~~~~~~~~~~~~~~~~~~~~~~~
+# An impatient user presses Ctrl-C twice. With Python's own handler the second
+# KeyboardInterrupt lands inside the handling of the first (while the temporary file is
+# removed, the lock released or the one-line report composed) and ends the process with a
+# traceback. So for the command's lifetime SIGINT and SIGTERM go through one handler that
+# raises once (KeyboardInterrupt, or _Terminated for SIGTERM) and ignores every later signal:
+# the unwinding that follows takes milliseconds and ends in the report and exit 130 or 143.
+# Once a signal has been handled, main() leaves both ignored rather than restoring Python's
+# handlers: the process is on its way out, and a signal during interpreter shutdown would
+# print a traceback after the report. (Without a signal, main() restores what it found.)
+# A process that must die at once still can (SIGKILL, or Ctrl-\ for SIGQUIT).
 
+
+@contextlib.contextmanager
+def _signals_as_interrupts() -> Iterator[None]:
+    stopping = False
+
+    def handler(signum: int, frame: Any) -> None:
+        nonlocal stopping
+        if stopping:  # the first signal is being handled (Note [One interruption])
+            return
+        stopping = True
+        raise _Terminated if signum == signal.SIGTERM else KeyboardInterrupt
+
+    previous: dict[int, Any] = {}
     try:
-        previous = signal.signal(signal.SIGTERM, handler)
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            previous[signum] = signal.signal(signum, handler)
     except ValueError:  # not the main thread (main() called from a thread): leave it
-        yield
-        return
+        pass
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for signum, old in previous.items():
+            signal.signal(signum, signal.SIG_IGN if stopping else old)
 
 
 # ---------------------------------------------------------------------------------- commands
@@ -791,7 +813,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code (Note [The CLI contract])."""
     global _stdout, _progress, _distributed
     _stdout, _progress, _distributed = _Stdout(), _Progress(), _Distributed()
-    with _sigterm_as_interrupt():
+    with _signals_as_interrupts():
         code = _main(argv)
     if code != EXIT_OK and _distributed.active and _distributed.world > 1:
         # Note [Rank 0 speaks for the run]: the other ranks must not wait for this one.
@@ -810,21 +832,23 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _main(argv: Sequence[str] | None) -> int:
-    from nanotorch.data import ChecksumError, DatasetNotFoundError, IDXFormatError
-    from nanotorch.errors import CheckpointError
-    from nanotorch.runner import CheckpointFolderError, ResumeError, SampleError
-
-    bad_input = (
-        CLIError,
-        DatasetNotFoundError,
-        ChecksumError,
-        IDXFormatError,
-        CheckpointFolderError,
-        ResumeError,
-        SampleError,
-        CheckpointError,  # reading one: a failed save during training is a RunFailed
-    )
+    bad_input: tuple[type[BaseException], ...] = (CLIError,)
     try:
+        # Imported here, inside the try, so that a Ctrl-C while they load is one line too.
+        from nanotorch.data import ChecksumError, DatasetNotFoundError, IDXFormatError
+        from nanotorch.errors import CheckpointError
+        from nanotorch.runner import CheckpointFolderError, ResumeError, SampleError
+
+        bad_input = (
+            CLIError,
+            DatasetNotFoundError,
+            ChecksumError,
+            IDXFormatError,
+            CheckpointFolderError,
+            ResumeError,
+            SampleError,
+            CheckpointError,  # reading one: a failed save during training is a RunFailed
+        )
         parser = build_parser()
         try:
             args = parser.parse_args(argv)

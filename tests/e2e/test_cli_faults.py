@@ -119,6 +119,34 @@ def test_e2e_ctrl_c_prints_the_resume_command_and_resuming_is_exact(tmp_path):
         assert np.array_equal(final[key].numpy(), value.numpy()), key
 
 
+@pytest.mark.parametrize(
+    "signals",
+    [(signal.SIGINT, signal.SIGINT), (signal.SIGTERM, signal.SIGINT)],
+    ids=["ctrl-c twice", "sigterm then ctrl-c"],
+)
+def test_e2e_a_second_signal_right_after_the_first_changes_nothing(tmp_path, signals):
+    """Note [One interruption]: the second signal lands while the first is handled (most of
+    the time; the in-process test_cli_second_signal_while_the_first_is_reported_... pins it
+    exactly). Whichever is handled first decides the exit code."""
+    ck = tmp_path / "ck"
+    proc = _start("train", "xor", "--epochs", "100000", "--checkpoint-dir", str(ck), "--quiet")
+    try:
+        _wait_for_epoch_after(ck, 0, proc)
+        proc.send_signal(signals[0])
+        time.sleep(0.0002)
+        proc.send_signal(signals[1])
+        _, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    match = re.fullmatch(
+        r"nanotorch: (interrupted|terminated) at epoch \d+; continue with: .*", _one_line(err)
+    )
+    assert match, err
+    assert proc.returncode == {"interrupted": 130, "terminated": 143}[match.group(1)]
+    for epoch in _epochs(ck):  # every checkpoint left is whole
+        nanotorch.load(ck / f"epoch-{epoch:04d}.safetensors")
+
+
 def _fsize_limit(limit: int):
     def apply() -> None:
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit is EFBIG

@@ -6,6 +6,8 @@ from __future__ import annotations
 import copy
 import errno
 import os
+import signal
+import sys
 
 import pytest
 
@@ -293,3 +295,79 @@ def test_plot_failing_write_leaves_no_partial_picture(tmp_path, capsys, monkeypa
     assert "xor trained but its pictures could not be written" in err
     assert "No space left on device" in err
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.fixture
+def restore_signals():
+    saved = {n: signal.getsignal(n) for n in (signal.SIGINT, signal.SIGTERM)}
+    yield
+    for signum, handler in saved.items():
+        signal.signal(signum, handler)
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "code", "word"),
+    [
+        (signal.SIGINT, signal.SIGINT, 130, "interrupted"),
+        (signal.SIGINT, signal.SIGTERM, 130, "interrupted"),
+        (signal.SIGTERM, signal.SIGINT, 143, "terminated"),
+    ],
+)
+def test_cli_second_signal_while_the_first_is_reported_changes_nothing(
+    first, second, code, word, tmp_path, capsys, monkeypatch, restore_signals
+):
+    """An impatient user presses Ctrl-C twice: the second arrives while the first is being
+    reported, and must not turn the one-line report into a traceback."""
+    import nanotorch.cli as cli
+
+    track, hint = cli._track, cli._continue_hint
+
+    def signal_self(state):
+        track(state)
+        if state.epoch == 2:
+            os.kill(os.getpid(), first)
+
+    def impatient(stopped):
+        os.kill(os.getpid(), second)  # handled at once, in the middle of the report
+        return hint(stopped)
+
+    monkeypatch.setattr(cli, "_track", signal_self)
+    monkeypatch.setattr(cli, "_continue_hint", impatient)
+    try:
+        got = main(["train", "xor", "--epochs", "5", "--checkpoint-dir", str(tmp_path)])
+    except KeyboardInterrupt:
+        pytest.fail("the second signal escaped main() as a KeyboardInterrupt (a traceback)")
+    err = capsys.readouterr().err
+    assert got == code
+    assert err == (
+        f"nanotorch: {word} at epoch 1; continue with: nanotorch train xor --epochs 5 "
+        f"--checkpoint-dir {tmp_path} --resume\n"
+    )
+    # The process is on its way out: a signal during its shutdown is ignored too.
+    assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_IGN
+
+
+def test_cli_without_a_signal_main_restores_the_signal_handlers(capsys):
+    before = signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)
+    assert main(["list"]) == 0
+    assert (signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)) == before
+
+
+def test_cli_ctrl_c_while_the_command_starts_up_is_one_line(capsys, monkeypatch):
+    """Ctrl-C while main() imports what it needs (the first fraction of a second)."""
+    import types
+
+    class Interrupting(types.ModuleType):
+        def __getattr__(self, name):
+            if name.startswith("__"):  # what repr() and the import system look up
+                raise AttributeError(name)
+            raise KeyboardInterrupt
+
+    monkeypatch.setitem(sys.modules, "nanotorch.runner", Interrupting("nanotorch.runner"))
+    try:
+        got = main(["list"])
+    except KeyboardInterrupt:
+        pytest.fail("a Ctrl-C during start-up escaped main() as a KeyboardInterrupt")
+    assert got == 130
+    assert capsys.readouterr().err == "nanotorch: interrupted\n"
