@@ -42,6 +42,10 @@ DEFAULT_SCENARIO = "digits-mlp"
 DEFAULT_KEEP_LAST = 3
 MAX_EPOCHS = 1_000_000
 MAX_SAMPLE_LENGTH = 100_000
+# Float32 logits divided by a temperature outside this range overflow or divide by zero
+# (1e-320 is 0 in float32, 1e300 infinite); inside it, the ends already sample greedily and
+# uniformly, so nothing is lost.
+MIN_TEMPERATURE, MAX_TEMPERATURE = 1e-3, 1e3
 TRAIN_SAMPLE_LENGTH = 200  # the characters `train` prints after a language model's run
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_TERMINATED = 0, 1, 2, 130, 143
@@ -568,10 +572,12 @@ def cmd_sample(args: argparse.Namespace) -> int:
     _in_range(
         args.seed, "--seed", SEED_MIN, SEED_MAX, "an integer in [-2**63, 2**64) (as in PyTorch)"
     )
-    if not (math.isfinite(args.temperature) and args.temperature > 0):
+    low, high = MIN_TEMPERATURE, MAX_TEMPERATURE
+    if not (math.isfinite(args.temperature) and low <= args.temperature <= high):
         raise CLIError(
-            f"--temperature must be a number > 0, got {args.temperature} (1 samples the "
-            "model's own distribution, smaller is more conservative)"
+            f"--temperature must be a number from {low:g} to {high:g}, got {args.temperature!r} "
+            f"(1 samples the model's own distribution, smaller is more conservative; {low:g} "
+            f"is already greedy, {high:g} already uniform)"
         )
     if args.top_k is not None and args.top_k < 1:
         raise CLIError(
@@ -786,7 +792,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--temperature",
         type=float,
         default=1.0,
-        help="> 0; below 1 is more conservative, above 1 more adventurous (default: 1)",
+        help="0.001 to 1000; below 1 is more conservative, above 1 more adventurous (default: 1)",
     )
     sample.add_argument(
         "--top-k", type=int, default=None, help="sample only from the K likeliest characters"
