@@ -43,8 +43,8 @@ DEFAULT_KEEP_LAST = 3
 MAX_EPOCHS = 1_000_000
 MAX_SAMPLE_LENGTH = 100_000
 # Float32 logits divided by a temperature outside this range overflow or divide by zero
-# (1e-320 is 0 in float32, 1e300 infinite); inside it, the ends already sample greedily and
-# uniformly, so nothing is lost.
+# (1e-320 is 0 in float32, 1e300 infinite); inside it, the ends already sample nearly greedily and
+# uniformly.
 MIN_TEMPERATURE, MAX_TEMPERATURE = 1e-3, 1e3
 TRAIN_SAMPLE_LENGTH = 200  # the characters `train` prints after a language model's run
 
@@ -577,7 +577,7 @@ def cmd_sample(args: argparse.Namespace) -> int:
         raise CLIError(
             f"--temperature must be a number from {low:g} to {high:g}, got {args.temperature!r} "
             f"(1 samples the model's own distribution, smaller is more conservative; {low:g} "
-            f"is already greedy, {high:g} already uniform)"
+            f"is nearly greedy, {high:g} nearly uniform)"
         )
     if args.top_k is not None and args.top_k < 1:
         raise CLIError(
