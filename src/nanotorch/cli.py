@@ -43,8 +43,8 @@ DEFAULT_KEEP_LAST = 3
 MAX_EPOCHS = 1_000_000
 MAX_SAMPLE_LENGTH = 100_000
 # Float32 logits divided by a temperature outside this range overflow or divide by zero
-# (1e-320 is 0 in float32, 1e300 infinite); inside it, the ends already sample nearly greedily and
-# uniformly.
+# (1e-320 is 0 in float32, 1e300 infinite); inside it, the ends already sample nearly
+# greedily and nearly uniformly.
 MIN_TEMPERATURE, MAX_TEMPERATURE = 1e-3, 1e3
 TRAIN_SAMPLE_LENGTH = 200  # the characters `train` prints after a language model's run
 
