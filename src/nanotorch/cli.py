@@ -32,6 +32,7 @@ import platform
 import shlex
 import signal
 import sys
+import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -129,6 +130,14 @@ def _complain(line: str) -> None:
     with contextlib.suppress(OSError, ValueError):
         print(line.encode(encoding, "backslashreplace").decode(encoding), file=stream)
         stream.flush()
+
+
+def _warning_line(message: Warning | str, category: type[Warning], *args: Any, **kw: Any) -> None:
+    """A Python warning as one line (Note [The CLI contract]), not file:line and source."""
+    kind = "" if category is UserWarning else f" ({category.__name__})"
+    if isinstance(message, Warning) and category.__module__.startswith("nanotorch"):
+        kind = ""  # nanotorch's own warnings are written to be read as they are
+    _complain(f"nanotorch: warning: {message}{kind}")
 
 
 # ---------------------------------------------------------------------------- checking input
@@ -819,7 +828,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code (Note [The CLI contract])."""
     global _stdout, _progress, _distributed
     _stdout, _progress, _distributed = _Stdout(), _Progress(), _Distributed()
-    with _signals_as_interrupts():
+    with _signals_as_interrupts(), warnings.catch_warnings():
+        warnings.showwarning = _warning_line  # filters (-W, PYTHONWARNINGS) still apply
         code = _main(argv)
     if code != EXIT_OK and _distributed.active and _distributed.world > 1:
         # Note [Rank 0 speaks for the run]: the other ranks must not wait for this one.

@@ -31,6 +31,7 @@ import math
 import os
 import secrets
 import time
+import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -207,23 +208,21 @@ class CheckpointFolder:
                 f"no checkpoint to resume in {self.directory} (epoch-NNNN.safetensors); "
                 "start without --resume"
             )
-        runs: dict[Path, dict[str, Any]] = {}
-        for path in found:
-            try:
-                runs[path] = _run_of(path)
-            except CheckpointError as exc:
-                raise ResumeError(
-                    f"{exc}; move that file out of {self.directory} to resume from the "
-                    "checkpoints before it"
-                ) from None
-        matching = [p for p in found if _same_run_problem(runs[p], run_info) is None]
+        runs, damaged = _read_runs(found)
+        matching = [p for p in runs if _same_run_problem(runs[p], run_info) is None]
+        if not matching and damaged:
+            raise ResumeError(
+                f"{damaged[-1][1]}; move that file out of {self.directory} to resume from the "
+                "checkpoints before it"
+            )
         if not matching:
             newest = found[-1]
             problem = _same_run_problem(runs[newest], run_info)
             raise ResumeError(f"resume: {newest}: {problem}")
         chosen = matching[-1]
+        _skip_older_damaged(damaged, chosen, f"to resume from {chosen.name}")
         run_id = runs[chosen].get("run_id")
-        owned = [p for p in found if runs[p].get("run_id") == run_id]
+        owned = [p for p in runs if runs[p].get("run_id") == run_id]
         start = checkpoint_epoch(chosen)
         for p in found:
             if p not in owned and start < checkpoint_epoch(p) <= int(run_info["epochs"]):
@@ -232,6 +231,43 @@ class CheckpointFolder:
                     f"move it out of {self.directory} first"
                 )
         return chosen, owned
+
+
+class DamagedCheckpointWarning(UserWarning):
+    """A checkpoint file older than the one used could not be read and was skipped (it is
+    left in place: Note [A run owns its checkpoints])."""
+
+
+def _read_runs(found: list[Path]) -> tuple[dict[Path, dict[str, Any]], list[tuple[Path, str]]]:
+    """The ``run`` entry of each readable checkpoint (in ``found``'s order), and the
+    damaged ones with what is wrong with them."""
+    runs: dict[Path, dict[str, Any]] = {}
+    damaged: list[tuple[Path, str]] = []
+    for path in found:
+        try:
+            runs[path] = _run_of(path)
+        except CheckpointError as exc:
+            damaged.append((path, str(exc)))
+    return runs, damaged
+
+
+def _skip_older_damaged(damaged: list[tuple[Path, str]], chosen: Path, goal: str) -> None:
+    """A damaged file older than ``chosen`` is skipped with a warning; a newer one may be the
+    newest state of the very run asked for, so it stops everything (``ResumeError``)."""
+    newer = [(p, why) for p, why in damaged if checkpoint_epoch(p) > checkpoint_epoch(chosen)]
+    if newer:
+        path, why = newer[-1]
+        raise ResumeError(
+            f"{why}; it is newer than {chosen.name}, the newest readable checkpoint: move "
+            f"that file out of {path.parent} {goal}"
+        )
+    for _, why in damaged:
+        warnings.warn(
+            f"skipped {why} (it is damaged and older than {chosen.name}, which is used; it is "
+            "left in place)",
+            DamagedCheckpointWarning,
+            stacklevel=3,
+        )
 
 
 def checkpoint_epoch(path: Path) -> int:
@@ -714,8 +750,10 @@ def load_language_model(
     found = checkpoint_files(folder)
     if not found:
         raise SampleError(f"no checkpoint (epoch-NNNN.safetensors) in {folder}; {train_hint}")
-    runs = {path: _run_of(path) for path in found}
-    mine = [p for p in found if runs[p].get("scenario") == scenario.name]
+    runs, damaged = _read_runs(found)
+    mine = [p for p in runs if runs[p].get("scenario") == scenario.name]
+    if not mine and damaged:
+        raise SampleError(f"{damaged[-1][1]}; move that file out of {folder}")
     if not mine:
         others = sorted({str(r.get("scenario", "an unknown run")) for r in runs.values()})
         raise SampleError(
@@ -723,6 +761,10 @@ def load_language_model(
             f"name the scenario they were trained on or another folder, or {train_hint}"
         )
     path = mine[-1]
+    try:
+        _skip_older_damaged(damaged, path, f"to use {path.name}")
+    except ResumeError as exc:
+        raise SampleError(str(exc)) from None
     vocab = runs[path].get("vocab")
     if not isinstance(vocab, str) or not vocab:
         raise SampleError(f"{path} does not hold the vocabulary its model was trained on")
@@ -744,6 +786,7 @@ __all__ = [
     "CheckpointFolder",
     "CheckpointFolderError",
     "Checkpointer",
+    "DamagedCheckpointWarning",
     "PreparedRun",
     "ResumeError",
     "RunResult",

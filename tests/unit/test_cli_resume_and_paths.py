@@ -135,6 +135,59 @@ def test_cli_resume_refuses_a_damaged_newest_file(good_state, tmp_path, capsys):
     assert "epoch-0003.safetensors" in err and "move that file out" in err
 
 
+def test_cli_resume_skips_a_damaged_older_file_and_says_so(good_state, tmp_path, capsys):
+    """A damaged file older than the newest checkpoint costs nothing: the run resumes from
+    the newest, names the damaged file in one warning line, and leaves it in place."""
+    nanotorch.save(good_state, tmp_path / CKPT)
+    junk = tmp_path / "epoch-0001.safetensors"
+    junk.write_bytes(b"\x00" * 40)
+    code = main(
+        ["train", "xor", "--epochs", "4", "--quiet", "--checkpoint-dir", str(tmp_path), "--resume"]
+    )
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert f"resumed from {tmp_path / CKPT} at epoch 2" in out
+    assert err.count("\n") == 1 and err.startswith("nanotorch: warning: skipped ")
+    assert f"{junk}: " in err and "is damaged" in err
+    assert junk.read_bytes() == b"\x00" * 40  # not ours to delete
+
+
+def test_cli_resume_refuses_a_damaged_file_newer_than_its_checkpoint(good_state, tmp_path, capsys):
+    """Between this run's newest checkpoint and another run's: it may be this run's newest."""
+    nanotorch.save(good_state, tmp_path / CKPT)
+    (tmp_path / "epoch-0003.safetensors").write_bytes(b"\x00" * 40)
+    other = copy.deepcopy(good_state)
+    other["run"]["seed"], other["epoch"] = 7, 4
+    nanotorch.save(other, tmp_path / "epoch-0004.safetensors")
+    code = main(
+        ["train", "xor", "--epochs", "4", "--quiet", "--checkpoint-dir", str(tmp_path), "--resume"]
+    )
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1
+    assert "epoch-0003.safetensors" in err and f"newer than {CKPT}" in err
+    assert "move that file out" in err
+
+
+def test_cli_python_warnings_are_one_line_each(capsys, monkeypatch):
+    """A warning (NumPy's overflow in a diverging run, a deprecation) is one line on stderr,
+    not Python's two (file:line and the source line), and does not change the exit code."""
+    import warnings
+
+    import nanotorch.cli as cli
+
+    real = cli.cmd_list
+
+    def noisy(args):
+        warnings.warn("overflow encountered in exp", RuntimeWarning, stacklevel=1)
+        return real(args)
+
+    monkeypatch.setattr(cli, "cmd_list", noisy)
+    code = main(["list"])
+    out, err = capsys.readouterr()
+    assert code == 0 and "xor" in out
+    assert err == "nanotorch: warning: overflow encountered in exp (RuntimeWarning)\n"
+
+
 # ------------------------------------------------------------------------------ output paths
 
 

@@ -114,3 +114,15 @@ def test_cli_sample_of_a_model_that_is_no_language_model_lists_those_that_are(ca
     assert code == 2
     assert "'digits-mlp' is not a language model; sample from one of: shakespeare-gpt" in err
     assert "shakespeare-lstm" in err
+
+
+def test_cli_sample_skips_a_damaged_older_checkpoint(capsys, folders, tmp_path):
+    import shutil
+
+    folder = tmp_path / "gpt"
+    shutil.copytree(folders["gpt"], folder)
+    (folder / "epoch-0000.safetensors").write_bytes(b"not a checkpoint")
+    code, out, err = _run(capsys, "sample", "shakespeare-gpt-tiny", "--checkpoint-dir", str(folder))
+    assert code == 0 and out
+    assert err.count("\n") == 1 and err.startswith("nanotorch: warning: skipped ")
+    assert "epoch-0000.safetensors" in err
