@@ -17,6 +17,8 @@ and loses nothing:
   finishes and writes its files, and the command exits 0 with nothing on stderr. Standard
   output that fails otherwise (``> /dev/full``) gives one line and exit 1, after the run's
   files are written.
+- A Python warning during a command is one line, ``nanotorch: warning: ...``, and changes no
+  exit code; a second Ctrl-C changes nothing either (Note [One interruption]).
 ``nanotorch-plot`` and ``scripts/plot_scenarios.py`` are ``nanotorch plot``.
 Host-side: the top layer, may import anything below it.
 """
