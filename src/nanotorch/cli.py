@@ -702,8 +702,41 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 
 
 class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors, whole flag names only, and a suggestion for a flag
+    that is not there.
+
+    argparse's default accepts any unambiguous prefix (``--epoch`` for ``--epochs``), so a
+    flag added later could silently change what an old command line means; every flag must
+    be spelt out, and a near miss gets "did you mean". Each subcommand checks its own
+    leftovers, so the message names that subcommand's help."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
+
     def error(self, message: str) -> Any:  # one line, exit 2 (argparse prints usage too)
         raise CLIError(f"{message} (see `{self.prog} --help`)")
+
+    def parse_known_args(self, args: Any = None, namespace: Any = None) -> Any:
+        parsed, extras = super().parse_known_args(args, namespace)
+        if extras:
+            self.error(f"unrecognized arguments: {' '.join(extras)}{self._suggest(extras)}")
+        return parsed, extras
+
+    def _suggest(self, extras: list[str]) -> str:
+        import difflib
+
+        flags = [flag for action in self._actions for flag in action.option_strings]
+        for word in extras:
+            name = word.split("=", 1)[0]
+            if not name.startswith("--") or name in flags:  # a flag after `--` is text
+                continue
+            close = [f for f in flags if f.startswith(name)] or difflib.get_close_matches(
+                name, flags, n=1, cutoff=0.6
+            )
+            if close:
+                return f"; did you mean {close[0]}?"
+        return ""
 
     def print_help(self, file: Any = None) -> None:
         # Through _say, so that a failing standard output is reported (argparse ignores it).
@@ -812,7 +845,12 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("--device", default="cpu", help="cpu, strict:0, strict:1, cuda[:i]")
     sample.set_defaults(func=cmd_sample)
 
-    plot = sub.add_parser("plot", help="train scenarios and draw their data, fit and curves")
+    plot = sub.add_parser(
+        "plot",
+        help="train scenarios and draw their data, fit and curves",
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     plot.add_argument(
         "scenarios", nargs="*", help="names from `nanotorch list` (default: every fast scenario)"
     )

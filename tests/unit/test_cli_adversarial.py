@@ -43,6 +43,18 @@ BAD = {
     "strict device absent": (["train", "xor", "--device", "strict:9"], "strict:9"),
     "upper-case device": (["train", "xor", "--device", "CPU"], "device"),
     "unknown flag": (["train", "xor", "--lr", "0.1"], "unrecognized arguments: --lr"),
+    # A flag is spelled out: a prefix would silently change meaning once a longer flag exists.
+    "shortened flag": (
+        ["train", "xor", "--epoch", "1"],
+        "unrecognized arguments: --epoch 1; did you mean --epochs? (see `nanotorch train --help`)",
+    ),
+    "shortened flag with =": (["train", "xor", "--check=ck"], "did you mean --checkpoint-dir?"),
+    "misspelt flag": (["train", "xor", "--seeed", "1"], "did you mean --seed?"),
+    "plot flag of train": (["plot", "xor", "--keep-last", "2"], "`nanotorch plot --help`"),
+    "sample shortened flag": (
+        ["sample", "shakespeare-gpt-tiny", "--checkpoint-dir", "x", "--temp", "1"],
+        "did you mean --temperature?",
+    ),
     "resume without folder": (["train", "xor", "--resume"], "--checkpoint-dir"),
     "restart without folder": (["train", "xor", "--restart"], "--checkpoint-dir"),
     "resume and restart": (
@@ -115,7 +127,7 @@ def test_cli_error_about_a_path_with_a_newline_stays_one_line(tmp_path, capsys):
 
 
 def test_cli_help_documents_the_exit_codes(capsys):
-    for argv in (["--help"], ["train", "--help"]):
+    for argv in (["--help"], ["train", "--help"], ["sample", "--help"], ["plot", "--help"]):
         assert main(argv) == 0
         out = capsys.readouterr().out
         assert EXIT_CODES in out
