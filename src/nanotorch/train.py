@@ -29,6 +29,7 @@ from __future__ import annotations
 import re
 import sys
 import time
+import warnings
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -468,7 +469,19 @@ class Checkpointer:
         self._writing = None
         mine = [p for p in checkpoint_files(self.directory) if p in self.owned]
         for old in mine[: -self.keep_last]:
-            old.unlink()
+            # The new checkpoint is already safe on disk: an old one that cannot be deleted
+            # costs some space, not the run.
+            try:
+                old.unlink()
+            except FileNotFoundError:
+                pass  # removed meanwhile (by hand): nothing left to prune
+            except OSError as exc:
+                warnings.warn(
+                    f"could not delete {old}, an older checkpoint of this run (keep_last="
+                    f"{self.keep_last}): {exc.strerror or exc}; it is left in place",
+                    stacklevel=2,
+                )
+                continue  # still ours: the next save tries again
             self.owned.discard(old)
 
 

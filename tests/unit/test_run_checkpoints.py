@@ -52,6 +52,40 @@ def test_checkpointer_never_overwrites_or_deletes_a_file_it_does_not_own(tmp_pat
     assert {n: (tmp_path / n).read_bytes() for n in _names(tmp_path)} == before
 
 
+@pytest.mark.parametrize("problem", [PermissionError(1, "Operation not permitted"), "gone"])
+def test_cli_old_checkpoint_that_cannot_be_pruned_is_a_warning_not_a_failure(
+    problem, tmp_path, capsys, monkeypatch
+):
+    """The new checkpoint is safe on disk; an old one that cannot be deleted (an immutable
+    file, or one the user removed meanwhile) is left where it is, and the run goes on."""
+    import pathlib
+
+    real = pathlib.Path.unlink
+    blocked = tmp_path / "epoch-0001.safetensors"
+
+    def unlink(self, missing_ok=False):
+        if self == blocked:
+            if problem == "gone":
+                real(self)
+                raise FileNotFoundError(2, "No such file or directory")
+            raise problem
+        return real(self, missing_ok)
+
+    monkeypatch.setattr(pathlib.Path, "unlink", unlink)
+    code, out, err = _train(
+        capsys, "--epochs", "3", "--keep-last", "1", "--checkpoint-dir", str(tmp_path)
+    )
+    assert code == 0, err
+    assert "after:" in out
+    if problem == "gone":
+        assert err == "" and _names(tmp_path) == ["epoch-0003.safetensors"]
+    else:
+        assert err.count("\n") == 1
+        assert err.startswith(f"nanotorch: warning: could not delete {blocked}, an older ")
+        assert "Operation not permitted" in err
+        assert _names(tmp_path) == ["epoch-0001.safetensors", "epoch-0003.safetensors"]
+
+
 def test_cli_fresh_run_refuses_a_folder_with_another_runs_checkpoints(tmp_path, capsys):
     """`train xor --epochs 6 --checkpoint-dir ck && train xor --epochs 3 --seed 1 ...` used
     to delete the second run's checkpoints right after writing them."""
