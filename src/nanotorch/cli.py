@@ -387,7 +387,10 @@ class _SavingCheckpointer:
         except CheckpointError as exc:
             saved = self.inner.last_saved
             if saved is None and not self.args.resume:
-                after = "no earlier checkpoint of this run exists"
+                after = (
+                    "nothing of this run was saved; once there is room, start again with: "
+                    + _train_command(self.args, resume=False)
+                )
             else:
                 after = (
                     "the earlier checkpoints are intact; once there is room, continue with: "

@@ -288,6 +288,26 @@ def test_cli_save_failure_mid_run_keeps_earlier_checkpoints(tmp_path, capsys, mo
     assert resumed == 0 and "at epoch 2" in capsys.readouterr().out
 
 
+def test_cli_save_failure_on_the_first_epoch_says_how_to_start_again(tmp_path, capsys, monkeypatch):
+    import shlex
+
+    import nanotorch.checkpoint.api as api
+
+    def full(f, *args):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(api, "write", full)
+    code = main(["train", "xor", "--epochs", "3", "--quiet", "--checkpoint-dir", str(tmp_path)])
+    err = capsys.readouterr().err
+    assert code == 1 and err.count("\n") == 1
+    assert "could not save the checkpoint of epoch 1" in err and "No space left" in err
+    head, command = err.strip().split("; once there is room, start again with: ")
+    assert head.endswith("nothing of this run was saved")
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".nanotorch.lock"]
+    monkeypatch.undo()  # room again
+    assert main(shlex.split(command)[1:]) == 0
+
+
 def test_cli_ctrl_c_in_process_names_the_epoch_and_the_command(tmp_path, capsys, monkeypatch):
     import nanotorch.cli as cli
 
