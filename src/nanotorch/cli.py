@@ -227,9 +227,12 @@ def _output_dir(flag: str, value: str, files: Sequence[str]) -> Path:
 def _write_atomically(path: Path, text: str) -> None:
     """Write ``text`` to a temporary file beside ``path`` and rename it over ``path``, so a
     failure leaves the old file (or none), never half of the new one."""
+    from nanotorch.checkpoint.atomic import keep_mode
+
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         with open(tmp, "w", encoding="utf-8") as f:
+            keep_mode(path, f.fileno())
             f.write(text)
             f.flush()
             os.fsync(f.fileno())

@@ -25,6 +25,8 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 
+from nanotorch.checkpoint.atomic import keep_mode
+
 if TYPE_CHECKING:
     from nanotorch.data import Dataset
     from nanotorch.runner import RunResult
@@ -51,6 +53,7 @@ def _save(fig: Figure, path: str | Path) -> Path:
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         fig.savefig(tmp, format="png")
+        keep_mode(path, tmp)  # a picture made private stays private
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):

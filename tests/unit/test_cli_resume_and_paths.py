@@ -7,6 +7,7 @@ import copy
 import errno
 import os
 import signal
+import stat
 import sys
 
 import pytest
@@ -255,6 +256,22 @@ def test_cli_result_file_blocked_by_a_folder_refused_before_training(tmp_path, c
         out, err = capsys.readouterr()
         assert code == 2 and "is a folder, but the run writes a file" in err
         assert out == ""
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX permission bits")
+def test_cli_out_keeps_the_permissions_of_the_result_it_replaces(tmp_path, capsys):
+    result = tmp_path / "xor.json"
+    result.write_text("{}")
+    os.chmod(result, 0o600)
+    assert main(["train", "xor", "--epochs", "1", "--quiet", "--out", str(tmp_path)]) == 0
+    assert stat.S_IMODE(result.stat().st_mode) == 0o600
+    assert '"scenario": "xor"' in result.read_text()
+    picture = tmp_path / "xor-data.png"
+    picture.write_bytes(b"old")
+    os.chmod(picture, 0o600)
+    assert main(["plot", "xor", "--epochs", "1", "--quiet", "--out", str(tmp_path)]) == 0
+    assert stat.S_IMODE(picture.stat().st_mode) == 0o600
+    assert picture.read_bytes().startswith(b"\x89PNG")
 
 
 def test_cli_save_failure_mid_run_keeps_earlier_checkpoints(tmp_path, capsys, monkeypatch):

@@ -183,6 +183,23 @@ def test_save_creates_files_with_the_usual_permissions(tmp_path):
     assert mode == stat.S_IMODE((tmp_path / "plain").stat().st_mode)
 
 
+@pytest.mark.skipif(os.name != "posix", reason="POSIX permission bits")
+@pytest.mark.parametrize("mode", [0o600, 0o640, 0o444])
+def test_save_over_an_existing_file_keeps_its_permissions(target, mode):
+    """A checkpoint the user made private stays private when it is saved again (the new
+    file replaces the old one, so its bits would otherwise be the umask's)."""
+    os.chmod(target, mode)
+    nanotorch.save({"new": 2}, target)
+    assert stat.S_IMODE(target.stat().st_mode) == mode
+    assert nanotorch.load(target) == {"new": 2}
+
+
+def test_save_under_a_file_says_the_parent_is_a_file(tmp_path):
+    (tmp_path / "f").write_text("x")
+    with pytest.raises(nanotorch.CheckpointError, match=r"f is a file, not a directory"):
+        nanotorch.save({"a": 1}, tmp_path / "f" / "c.safetensors")
+
+
 def test_save_overwrites_an_existing_checkpoint(tmp_path, target):
     nanotorch.save({"new": 2}, target)
     assert nanotorch.load(target) == {"new": 2}

@@ -8,7 +8,8 @@ target itself:
 
 1. create a fresh temporary file in the target's own directory (``os.replace`` is only atomic
    within one filesystem), named ``.<name>.<random>.tmp``, with the permissions a plain
-   ``open()`` would give;
+   ``open()`` would give, or those of the file it replaces (``keep_mode``: a private 0600
+   checkpoint stays private);
 2. write everything, ``flush`` Python's buffer and ``os.fsync`` the file, so its bytes are on
    disk before any name points at them;
 3. ``os.replace`` it over the target: on POSIX and Windows the name switches in one step;
@@ -27,6 +28,7 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
+import stat
 from collections.abc import Callable
 from typing import BinaryIO
 
@@ -43,6 +45,8 @@ def atomic_write(path: str, write: Callable[[BinaryIO], None]) -> None:
             "is a directory; give the path of a file inside it, e.g. "
             f"{os.path.join(path, 'checkpoint.safetensors')}",
         )
+    if os.path.exists(directory) and not os.path.isdir(directory):
+        fail(path, f"{directory} is a file, not a directory; save into a directory")
     if not os.path.isdir(directory):
         fail(
             path,
@@ -56,6 +60,7 @@ def atomic_write(path: str, write: Callable[[BinaryIO], None]) -> None:
     except OSError as exc:
         fail(path, f"cannot create a temporary file in {directory}: {exc.strerror or exc}")
     try:
+        keep_mode(target, fd)
         with os.fdopen(fd, "wb") as f:
             write(f)
             f.flush()
@@ -72,6 +77,19 @@ def atomic_write(path: str, write: Callable[[BinaryIO], None]) -> None:
             )
         raise
     _fsync_directory(directory)
+
+
+def keep_mode(target: str | os.PathLike[str], tmp: int | str | os.PathLike[str]) -> None:
+    """Give the temporary file ``tmp`` (a descriptor or a path) the permission bits of the
+    regular file at ``target`` it is about to replace, so that a file the user made private
+    (0600) stays private. A new file keeps the bits a plain ``open()`` gives; a symlink at
+    ``target`` is replaced, not followed, so its own bits mean nothing here."""
+    try:
+        st = os.stat(target, follow_symlinks=False)
+    except OSError:
+        return  # nothing to replace (or nothing we may look at): the umask decides
+    if stat.S_ISREG(st.st_mode) and (not isinstance(tmp, int) or os.chmod in os.supports_fd):
+        os.chmod(tmp, stat.S_IMODE(st.st_mode))
 
 
 def _name_max(directory: str) -> int:
