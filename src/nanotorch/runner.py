@@ -30,6 +30,7 @@ import datetime
 import math
 import os
 import secrets
+import stat
 import time
 import warnings
 from collections.abc import Callable, Iterable
@@ -133,13 +134,31 @@ class CheckpointFolder:
 
     def _lock(self) -> None:
         path = self.directory / LOCK_NAME
+
+        def not_plain(what: str) -> CheckpointFolderError:
+            return CheckpointFolderError(
+                f"--checkpoint-dir {self.directory}: its lock file {path} is not a plain file "
+                f"but {what}; a run writes its pid there, so remove it (a plain file is "
+                "created in its place)"
+            )
+
+        # O_NOFOLLOW: the pid written below must never land in a file a planted symlink
+        # names; O_NONBLOCK: a named pipe there must not hang the open.
+        flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
         try:
-            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
+            fd = os.open(path, flags, 0o666)
         except OSError as exc:
+            if path.is_symlink():
+                raise not_plain("a symbolic link") from None
+            if path.is_dir():
+                raise not_plain("a directory") from None
             raise CheckpointFolderError(
                 f"--checkpoint-dir {self.directory}: cannot create its lock file {path}: "
                 f"{_reason(exc)}"
             ) from None
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            os.close(fd)
+            raise not_plain("a named pipe, socket or device")
         if fcntl is None:  # pragma: no cover - no flock on this platform
             self._lock_fd = fd
             return

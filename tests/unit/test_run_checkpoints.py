@@ -7,6 +7,8 @@ same promises with real processes."""
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 import nanotorch
@@ -84,6 +86,33 @@ def test_cli_old_checkpoint_that_cannot_be_pruned_is_a_warning_not_a_failure(
         assert err.startswith(f"nanotorch: warning: could not delete {blocked}, an older ")
         assert "Operation not permitted" in err
         assert _names(tmp_path) == ["epoch-0001.safetensors", "epoch-0003.safetensors"]
+
+
+@pytest.mark.skipif(not hasattr(os, "symlink") or not hasattr(os, "mkfifo"), reason="POSIX")
+@pytest.mark.parametrize("kind", ["symlink", "dangling symlink", "fifo", "directory"])
+def test_cli_lock_file_that_is_not_a_plain_file_is_refused_and_nothing_is_written(
+    kind, tmp_path, capsys
+):
+    """The run writes its pid into ``.nanotorch.lock``; through a planted link that would
+    overwrite whatever file the link names."""
+    folder, precious = tmp_path / "ck", tmp_path / "precious.txt"
+    folder.mkdir()
+    precious.write_text("precious data")
+    lock = folder / ".nanotorch.lock"
+    if kind == "symlink":
+        lock.symlink_to(precious)
+    elif kind == "dangling symlink":
+        lock.symlink_to(tmp_path / "created-through-the-link")
+    elif kind == "fifo":
+        os.mkfifo(lock)
+    else:
+        lock.mkdir()
+    code, out, err = _train(capsys, "--epochs", "1", "--checkpoint-dir", str(folder))
+    assert code == 2 and err.count("\n") == 1, err
+    assert f"{lock}" in err and "not a plain file" in err and "remove it" in err
+    assert precious.read_text() == "precious data"
+    assert not (tmp_path / "created-through-the-link").exists()
+    assert _names(folder) == []
 
 
 def test_cli_fresh_run_refuses_a_folder_with_another_runs_checkpoints(tmp_path, capsys):
