@@ -227,19 +227,18 @@ def _output_dir(flag: str, value: str, files: Sequence[str]) -> Path:
 def _write_atomically(path: Path, text: str) -> None:
     """Write ``text`` to a temporary file beside ``path`` and rename it over ``path``, so a
     failure leaves the old file (or none), never half of the new one."""
-    from nanotorch.checkpoint.atomic import keep_mode
+    from nanotorch.checkpoint.atomic import create_temporary
 
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd, tmp = create_temporary(path)
     try:
-        with open(tmp, "w", encoding="utf-8") as f:
-            keep_mode(path, f.fileno())
+        with open(fd, "w", encoding="utf-8") as f:
             f.write(text)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
-            tmp.unlink()
+            os.unlink(tmp)
         raise
 
 

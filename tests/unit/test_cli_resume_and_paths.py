@@ -274,6 +274,26 @@ def test_cli_out_keeps_the_permissions_of_the_result_it_replaces(tmp_path, capsy
     assert picture.read_bytes().startswith(b"\x89PNG")
 
 
+@pytest.mark.skipif(not hasattr(os, "symlink"), reason="needs symlinks")
+def test_cli_out_and_plot_never_write_through_a_link_at_a_temporary_name(
+    tmp_path, capsys, monkeypatch
+):
+    """The temporary files beside results are created afresh (exclusive, random names): a
+    link planted where a predictable name would be cannot redirect the write."""
+    precious = tmp_path / "precious.txt"
+    precious.write_text("precious data")
+    out = tmp_path / "out"
+    out.mkdir()
+    monkeypatch.setattr(os, "getpid", lambda: 4242)
+    for name in ("xor.json", "xor-data.png", "xor-boundary.png", "xor-curves.png"):
+        (out / f".{name}.4242.tmp").symlink_to(precious)
+    assert main(["train", "xor", "--epochs", "1", "--quiet", "--out", str(out)]) == 0
+    assert main(["plot", "xor", "--epochs", "1", "--quiet", "--out", str(out)]) == 0
+    assert precious.read_text() == "precious data"
+    assert '"scenario": "xor"' in (out / "xor.json").read_text()
+    assert (out / "xor-data.png").read_bytes().startswith(b"\x89PNG")
+
+
 def test_cli_save_failure_mid_run_keeps_earlier_checkpoints(tmp_path, capsys, monkeypatch):
     """ENOSPC on the third save: one line, exit 1, epochs 1 and 2 intact, no temp file."""
     import nanotorch.checkpoint.api as api

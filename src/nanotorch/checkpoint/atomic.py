@@ -79,6 +79,24 @@ def atomic_write(path: str, write: Callable[[BinaryIO], None]) -> None:
     _fsync_directory(directory)
 
 
+def create_temporary(target: str | os.PathLike[str]) -> tuple[int, str]:
+    """A new, empty temporary file beside ``target`` for an atomic replace: an open write
+    descriptor and its path. Created exclusively under a random name (``temporary_name``),
+    so nothing already there, such as a planted symlink, is written through; it has the
+    mode of the file it will replace (``keep_mode``). Other writers (the CLI's ``--out``,
+    ``plot``'s pictures) use it the way ``atomic_write`` does."""
+    directory, name = os.path.split(os.path.abspath(target))
+    tmp = os.path.join(directory, temporary_name(name, _name_max(directory)))
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+    try:
+        keep_mode(target, fd)
+    except BaseException:
+        os.close(fd)
+        os.unlink(tmp)
+        raise
+    return fd, tmp
+
+
 def keep_mode(target: str | os.PathLike[str], tmp: int | str | os.PathLike[str]) -> None:
     """Give the temporary file ``tmp`` (a descriptor or a path) the permission bits of the
     regular file at ``target`` it is about to replace, so that a file the user made private
