@@ -787,7 +787,17 @@ def load_language_model(
     vocab = runs[path].get("vocab")
     if not isinstance(vocab, str) or not vocab:
         raise SampleError(f"{path} does not hold the vocabulary its model was trained on")
-    tokenizer = CharTokenizer(vocab)
+    try:
+        tokenizer = CharTokenizer(vocab)
+    except ValueError as exc:
+        raise SampleError(f"{path}: its vocabulary is not valid: {exc}") from None
+    wanted = getattr(getattr(scenario, "tokenizer", None), "vocab_size", tokenizer.vocab_size)
+    if tokenizer.vocab_size != wanted:
+        raise SampleError(
+            f"{path} holds a vocabulary of {tokenizer.vocab_size} characters, but "
+            f"{scenario.name}'s model has {wanted}; it is not a checkpoint of this model: "
+            f"{train_hint}"
+        )
     state = load(path, map_location=_device(device))
     model = scenario.model()
     try:

@@ -126,3 +126,32 @@ def test_cli_sample_skips_a_damaged_older_checkpoint(capsys, folders, tmp_path):
     assert code == 0 and out
     assert err.count("\n") == 1 and err.startswith("nanotorch: warning: skipped ")
     assert "epoch-0000.safetensors" in err
+
+
+@pytest.mark.parametrize(
+    ("vocab", "message"),
+    [
+        ("ab\n", "holds a vocabulary of 3 characters, but shakespeare-gpt-tiny's model has"),
+        ("aab\n", "its vocabulary is not valid: CharTokenizer: chars must not repeat"),
+    ],
+    ids=["too short", "repeats a character"],
+)
+def test_cli_sample_checkpoint_whose_vocabulary_does_not_fit_is_exit_2(
+    capsys, folders, tmp_path, vocab, message
+):
+    """The vocabulary is read from the checkpoint, so a damaged or foreign one must be a
+    clear refusal naming the file, not an index error while decoding."""
+    import pathlib
+
+    import nanotorch
+
+    newest = sorted(pathlib.Path(folders["gpt"]).glob("epoch-*.safetensors"))[-1]
+    state = nanotorch.load(newest)
+    state["run"]["vocab"] = vocab
+    folder = tmp_path / "gpt"
+    folder.mkdir()
+    nanotorch.save(state, folder / newest.name)
+    code, out, err = _run(capsys, "sample", "shakespeare-gpt-tiny", "--checkpoint-dir", str(folder))
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and err.startswith(f"nanotorch: error: {folder / newest.name}")
+    assert message in err
