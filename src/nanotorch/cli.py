@@ -936,13 +936,20 @@ def _main(argv: Sequence[str] | None) -> int:
         _complain(f"nanotorch: {_continue_hint('interrupted')}")
         return EXIT_INTERRUPTED
     except Exception as exc:
-        if os.environ.get("NANOTORCH_TRACEBACK"):
+        if _traceback_wanted():
             raise
         _complain(
             f"nanotorch: internal error: {type(exc).__name__}: {exc} (please report it; "
             "NANOTORCH_TRACEBACK=1 shows the traceback)"
         )
         return EXIT_FAILED
+
+
+def _traceback_wanted() -> bool:
+    """``NANOTORCH_TRACEBACK``: 1, yes, true or on show an internal error's traceback; 0,
+    no, false, off or empty do not (a variable set to 0 means off)."""
+    value = os.environ.get("NANOTORCH_TRACEBACK", "").strip().lower()
+    return value not in ("", "0", "no", "false", "off")
 
 
 def plot_main(argv: Sequence[str] | None = None) -> int:

@@ -147,6 +147,28 @@ def test_cli_internal_error_is_one_line_exit_1(capsys, monkeypatch):
     assert err.count("\n") == 1 and "internal error: ZeroDivisionError: boom" in err
 
 
+@pytest.mark.parametrize(
+    ("value", "shows"),
+    [("1", True), ("yes", True), ("0", False), ("", False), ("false", False), (" off ", False)],
+)
+def test_cli_nanotorch_traceback_reads_its_value(value, shows, capsys, monkeypatch):
+    """NANOTORCH_TRACEBACK=1 lets an internal error's traceback through; 0, false, off, no
+    or empty keep the one line (a set variable is not enough: =0 means off)."""
+    import nanotorch.cli as cli
+
+    def broken(args):
+        raise ZeroDivisionError("boom")
+
+    monkeypatch.setattr(cli, "cmd_list", broken)
+    monkeypatch.setenv("NANOTORCH_TRACEBACK", value)
+    if shows:
+        with pytest.raises(ZeroDivisionError, match="boom"):
+            main(["list"])
+    else:
+        assert main(["list"]) == 1
+        assert "internal error: ZeroDivisionError: boom" in capsys.readouterr().err
+
+
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     flag=st.sampled_from(["--epochs", "--seed", "--keep-last", "--device", "--checkpoint-dir"]),
