@@ -184,6 +184,29 @@ def _in_range(value: int | None, flag: str, low: int, high: int, what: str) -> N
         raise CLIError(f"{flag} must be {what}, got {value}")
 
 
+def _check_progress_bar() -> None:
+    """The progress bar's library, tqdm, reads ``TQDM_*`` environment variables (when it is
+    imported, and when a bar is made) and fails on a bad value deep inside a run; make a
+    bar now, before any work, and name the variables if that fails."""
+    import io
+
+    names = sorted(k for k in os.environ if k.startswith("TQDM_"))
+    try:
+        from tqdm import tqdm
+
+        tqdm(total=0, disable=True, file=io.StringIO()).close()
+    except Exception as exc:
+        if not names:
+            raise
+        what = "variable" if len(names) == 1 else "variables"
+        shown = ", ".join(f"{k}={os.environ[k]!r}" for k in names)
+        unset = " ".join(names)
+        raise CLIError(
+            f"environment {what} {shown} not accepted by the progress bar (tqdm: "
+            f"{type(exc).__name__}: {exc}); unset {unset} or give it a value tqdm accepts"
+        ) from None
+
+
 def _check_numbers(args: argparse.Namespace) -> None:
     from nanotorch.runner import SEED_MAX, SEED_MIN
 
@@ -895,6 +918,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _main(argv: Sequence[str] | None) -> int:
     bad_input: tuple[type[BaseException], ...] = (CLIError,)
     try:
+        _check_progress_bar()  # before anything imports tqdm
         # Imported here, inside the try, so that a Ctrl-C while they load is one line too.
         from nanotorch.data import ChecksumError, DatasetNotFoundError, IDXFormatError
         from nanotorch.errors import CheckpointError

@@ -147,6 +147,33 @@ def test_e2e_a_second_signal_right_after_the_first_changes_nothing(tmp_path, sig
         nanotorch.load(ck / f"epoch-{epoch:04d}.safetensors")
 
 
+@pytest.mark.parametrize(
+    ("argv", "name", "value"),
+    [
+        (["train", "xor"], "TQDM_MININTERVAL", "abc"),  # tqdm fails while it is imported
+        (["plot", "xor", "--out", "pics"], "TQDM_POSITION", "x"),  # ... or making a bar
+        (["list"], "TQDM_MININTERVAL", "abc"),
+    ],
+)
+def test_e2e_bad_progress_bar_environment_variable_is_exit_2(argv, name, value, tmp_path):
+    """The progress bar (tqdm) reads TQDM_* variables; a bad one is bad input, named, and
+    refused before anything is written. (A subprocess: tqdm reads them when imported.)"""
+    extra = [] if argv == ["list"] else ["--epochs", "1", "--quiet"]
+    result = subprocess.run(
+        [*NANOTORCH, *argv, *extra],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**ENV, name: value},
+        cwd=tmp_path,
+    )
+    assert result.returncode == 2 and result.stdout == ""
+    line = _one_line(result.stderr)
+    assert line.startswith(f"nanotorch: error: environment variable {name}={value!r}")
+    assert f"unset {name}" in line
+    assert list(tmp_path.iterdir()) == []
+
+
 def _fsize_limit(limit: int):
     def apply() -> None:
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit is EFBIG
