@@ -184,27 +184,34 @@ def _in_range(value: int | None, flag: str, low: int, high: int, what: str) -> N
         raise CLIError(f"{flag} must be {what}, got {value}")
 
 
+@contextlib.contextmanager
+def _library_environment(prefix: str, library: str) -> Iterator[None]:
+    """A library that reads ``<prefix>*`` environment variables and fails on a bad value:
+    the failure inside this block becomes a ``CLIError`` naming the variables."""
+    names = sorted(k for k in os.environ if k.startswith(prefix))
+    try:
+        yield
+    except Exception as exc:
+        if not names:
+            raise
+        what = "variable" if len(names) == 1 else "variables"
+        shown = ", ".join(f"{k}={os.environ[k]!r}" for k in names)
+        raise CLIError(
+            f"environment {what} {shown} not accepted by {library} ({type(exc).__name__}: "
+            f"{exc}); unset {' '.join(names)} or give it a value {library} accepts"
+        ) from None
+
+
 def _check_progress_bar() -> None:
     """The progress bar's library, tqdm, reads ``TQDM_*`` environment variables (when it is
     imported, and when a bar is made) and fails on a bad value deep inside a run; make a
     bar now, before any work, and name the variables if that fails."""
     import io
 
-    names = sorted(k for k in os.environ if k.startswith("TQDM_"))
-    try:
+    with _library_environment("TQDM_", "tqdm (the progress bar)"):
         from tqdm import tqdm
 
         tqdm(total=0, disable=True, file=io.StringIO()).close()
-    except Exception as exc:
-        if not names:
-            raise
-        what = "variable" if len(names) == 1 else "variables"
-        shown = ", ".join(f"{k}={os.environ[k]!r}" for k in names)
-        unset = " ".join(names)
-        raise CLIError(
-            f"environment {what} {shown} not accepted by the progress bar (tqdm: "
-            f"{type(exc).__name__}: {exc}); unset {unset} or give it a value tqdm accepts"
-        ) from None
 
 
 def _check_numbers(args: argparse.Namespace) -> None:
@@ -645,8 +652,10 @@ def cmd_sample(args: argparse.Namespace) -> int:
 
 
 def cmd_plot(args: argparse.Namespace) -> int:
-    from nanotorch import plots
     from nanotorch.runner import run_scenario
+
+    with _library_environment("MPL", "matplotlib"):  # it reads MPLBACKEND when imported
+        from nanotorch import plots
     from nanotorch.scenarios import list_scenarios
 
     dev = _device(args.device)

@@ -153,11 +153,13 @@ def test_e2e_a_second_signal_right_after_the_first_changes_nothing(tmp_path, sig
         (["train", "xor"], "TQDM_MININTERVAL", "abc"),  # tqdm fails while it is imported
         (["plot", "xor", "--out", "pics"], "TQDM_POSITION", "x"),  # ... or making a bar
         (["list"], "TQDM_MININTERVAL", "abc"),
+        (["plot", "xor", "--out", "pics"], "MPLBACKEND", "bogus"),  # matplotlib, for plot
     ],
 )
-def test_e2e_bad_progress_bar_environment_variable_is_exit_2(argv, name, value, tmp_path):
-    """The progress bar (tqdm) reads TQDM_* variables; a bad one is bad input, named, and
-    refused before anything is written. (A subprocess: tqdm reads them when imported.)"""
+def test_e2e_bad_library_environment_variable_is_exit_2(argv, name, value, tmp_path):
+    """The progress bar (tqdm) reads TQDM_* variables, matplotlib MPL* ones; a bad one is bad
+    input, named, and refused before anything is written. (A subprocess: both libraries
+    read them when imported.)"""
     extra = [] if argv == ["list"] else ["--epochs", "1", "--quiet"]
     result = subprocess.run(
         [*NANOTORCH, *argv, *extra],
@@ -169,7 +171,7 @@ def test_e2e_bad_progress_bar_environment_variable_is_exit_2(argv, name, value, 
     )
     assert result.returncode == 2 and result.stdout == ""
     line = _one_line(result.stderr)
-    assert line.startswith(f"nanotorch: error: environment variable {name}={value!r}")
+    assert line.startswith(f"nanotorch: error: environment variable {name}={value!r} not ")
     assert f"unset {name}" in line
     assert list(tmp_path.iterdir()) == []
 
