@@ -245,12 +245,17 @@ def _output_dir(flag: str, value: str, files: Sequence[str]) -> Path:
         raise CLIError(
             f"{flag} {out} cannot be written: {reason}; choose a writable folder"
         ) from None
+    from nanotorch.checkpoint.atomic import not_replaceable
+
     for name in files:
         if (out / name).is_dir():
             raise CLIError(
                 f"{flag}: {out / name} is a folder, but the run writes a file of that name; "
                 f"move it or choose another {flag}"
             )
+        problem = not_replaceable(out / name)
+        if problem is not None:
+            raise CLIError(f"{flag}: {out / name} {problem}, or choose another {flag}")
     return out
 
 

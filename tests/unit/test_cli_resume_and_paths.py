@@ -258,6 +258,20 @@ def test_cli_result_file_blocked_by_a_folder_refused_before_training(tmp_path, c
         assert out == ""
 
 
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="POSIX named pipes")
+def test_cli_result_file_that_is_a_pipe_is_refused_before_training(tmp_path, capsys):
+    """The result is renamed over its path, which would replace a pipe (or, as root, a
+    device) of that name instead of writing into it."""
+    os.mkfifo(tmp_path / "xor.json")
+    os.mkfifo(tmp_path / "xor-data.png")
+    for argv in (("train", "xor"), ("plot", "xor")):
+        code = main([*argv, "--epochs", "1", "--out", str(tmp_path)])
+        out, err = capsys.readouterr()
+        assert code == 2 and err.count("\n") == 1 and out == ""
+        assert "is a named pipe, not a regular file" in err and "--out" in err
+    assert all(stat.S_ISFIFO(os.stat(p).st_mode) for p in tmp_path.iterdir())
+
+
 @pytest.mark.skipif(os.name != "posix", reason="POSIX permission bits")
 def test_cli_out_keeps_the_permissions_of_the_result_it_replaces(tmp_path, capsys):
     result = tmp_path / "xor.json"

@@ -200,6 +200,35 @@ def test_save_under_a_file_says_the_parent_is_a_file(tmp_path):
         nanotorch.save({"a": 1}, tmp_path / "f" / "c.safetensors")
 
 
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="POSIX named pipes and sockets")
+@pytest.mark.parametrize("kind", ["named pipe", "socket"])
+def test_save_refuses_to_replace_something_that_is_not_a_regular_file(kind, tmp_path):
+    """Saving renames a new file over the path; over a pipe, socket or device (as root, even
+    /dev/null) that would replace the node itself, so it is refused and left as it is."""
+    import socket
+
+    path = tmp_path / "node"
+    if kind == "named pipe":
+        os.mkfifo(path)
+    else:
+        sock = socket.socket(socket.AF_UNIX)
+        sock.bind(str(path))
+        sock.close()
+    before = os.stat(path, follow_symlinks=False).st_mode
+    for save in (nanotorch.save, nanotorch.save_safetensors):
+        with pytest.raises(nanotorch.CheckpointError, match=rf"node: is a {kind}, not a regular"):
+            save({"a": nanotorch.ones(1)}, path)
+    assert os.stat(path, follow_symlinks=False).st_mode == before
+    assert os.listdir(tmp_path) == ["node"]
+
+
+def test_save_to_a_path_ending_in_a_separator_names_the_file_to_give(tmp_path):
+    """``"runs/"`` names a directory: it must not quietly become a file called ``runs``."""
+    with pytest.raises(nanotorch.CheckpointError, match=r"runs/: ends with '/'.*runs/checkpoint"):
+        nanotorch.save({"a": 1}, str(tmp_path / "runs") + "/")
+    assert os.listdir(tmp_path) == []
+
+
 def test_save_overwrites_an_existing_checkpoint(tmp_path, target):
     nanotorch.save({"new": 2}, target)
     assert nanotorch.load(target) == {"new": 2}

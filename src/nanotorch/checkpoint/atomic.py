@@ -26,6 +26,7 @@ save may be lost in a power cut, though never half-written over the previous fil
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import secrets
 import stat
@@ -39,6 +40,15 @@ def atomic_write(path: str, write: Callable[[BinaryIO], None]) -> None:
     """Call ``write(f)`` on a temporary file, then move it over ``path`` (Note [Atomic save])."""
     target = os.path.abspath(path)
     directory, name = os.path.split(target)
+    if path.endswith(os.sep) or (os.altsep is not None and path.endswith(os.altsep)):
+        fail(
+            path,
+            f"ends with {path[-1]!r}, so it names a directory; give the path of a file, e.g. "
+            f"{os.path.join(path, 'checkpoint.safetensors')}",
+        )
+    problem = not_replaceable(target)
+    if problem is not None:
+        fail(path, problem)
     if os.path.isdir(target):
         fail(
             path,
@@ -79,12 +89,40 @@ def atomic_write(path: str, write: Callable[[BinaryIO], None]) -> None:
     _fsync_directory(directory)
 
 
+_NODE_KINDS = (
+    (stat.S_ISFIFO, "named pipe"),
+    (stat.S_ISSOCK, "socket"),
+    (stat.S_ISCHR, "character device"),
+    (stat.S_ISBLK, "block device"),
+)
+
+
+def not_replaceable(target: str | os.PathLike[str]) -> str | None:
+    """Why an atomic replace must not happen at ``target`` (None: it may). The rename
+    replaces whatever has the name: over a pipe, socket or device (``/dev/null``, run as
+    root) it would replace the node itself rather than write into it."""
+    try:
+        mode = os.stat(target, follow_symlinks=False).st_mode
+    except OSError:
+        return None  # nothing there (or nothing we may look at: the write will say)
+    for test, kind in _NODE_KINDS:
+        if test(mode):
+            return (
+                f"is a {kind}, not a regular file; saving writes a new file and renames it "
+                f"over the path, which would replace the {kind} itself: name a regular file"
+            )
+    return None
+
+
 def create_temporary(target: str | os.PathLike[str]) -> tuple[int, str]:
     """A new, empty temporary file beside ``target`` for an atomic replace: an open write
     descriptor and its path. Created exclusively under a random name (``temporary_name``),
     so nothing already there, such as a planted symlink, is written through; it has the
     mode of the file it will replace (``keep_mode``). Other writers (the CLI's ``--out``,
     ``plot``'s pictures) use it the way ``atomic_write`` does."""
+    problem = not_replaceable(target)
+    if problem is not None:
+        raise OSError(errno.EEXIST, f"{os.fspath(target)} {problem}")
     directory, name = os.path.split(os.path.abspath(target))
     tmp = os.path.join(directory, temporary_name(name, _name_max(directory)))
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
