@@ -666,7 +666,8 @@ def cmd_plot(args: argparse.Namespace) -> int:
     dev = _device(args.device)
     _check_numbers(args)
     if args.scenarios:
-        chosen = [_scenario(n) for n in args.scenarios]  # all checked before any training
+        # All checked before any training; a name given twice is drawn once.
+        chosen = [_scenario(n) for n in dict.fromkeys(args.scenarios)]
     else:
         # Every fast scenario; slow ones (minutes of training) only when named.
         chosen = [s for s in list_scenarios() if not s.slow and s.available()[0]]
