@@ -108,7 +108,8 @@ class CheckpointFolder:
         try:
             if d.exists() and not d.is_dir():
                 raise CheckpointFolderError(
-                    f"--checkpoint-dir {d} is a file, not a folder; name a folder (it is "
+                    _checkpoint_file_hint(d)
+                    or f"--checkpoint-dir {d} is a file, not a folder; name a folder (it is "
                     "created if missing)"
                 )
             d.mkdir(parents=True, exist_ok=True)
@@ -287,6 +288,16 @@ def _skip_older_damaged(damaged: list[tuple[Path, str]], chosen: Path, goal: str
             DamagedCheckpointWarning,
             stacklevel=3,
         )
+
+
+def _checkpoint_file_hint(path: Path) -> str | None:
+    """For a ``--checkpoint-dir`` that names one checkpoint file: say to pass its folder."""
+    if not (_CHECKPOINT_NAME.match(path.name) and path.is_file()):
+        return None
+    return (
+        f"--checkpoint-dir {path} is a checkpoint file, not a folder; pass its folder: "
+        f"--checkpoint-dir {path.parent} (the newest checkpoint of the run there is used)"
+    )
 
 
 def checkpoint_epoch(path: Path) -> int:
@@ -765,7 +776,10 @@ def load_language_model(
     folder = Path(directory)
     train_hint = f"train one with: nanotorch train {scenario.name} --checkpoint-dir {folder}"
     if str(directory) == "" or not folder.is_dir():
-        raise SampleError(f"--checkpoint-dir {folder} is not a folder; {train_hint}")
+        raise SampleError(
+            _checkpoint_file_hint(folder)
+            or f"--checkpoint-dir {folder} is not a folder; {train_hint}"
+        )
     found = checkpoint_files(folder)
     if not found:
         raise SampleError(f"no checkpoint (epoch-NNNN.safetensors) in {folder}; {train_hint}")

@@ -115,6 +115,18 @@ def test_cli_lock_file_that_is_not_a_plain_file_is_refused_and_nothing_is_writte
     assert _names(folder) == []
 
 
+def test_cli_checkpoint_file_given_as_the_folder_points_at_its_folder(tmp_path, capsys):
+    """`--checkpoint-dir ck/epoch-0002.safetensors`: the file is named, and its folder too."""
+    assert _train(capsys, "--epochs", "2", "--checkpoint-dir", str(tmp_path))[0] == 0
+    ckpt = tmp_path / "epoch-0002.safetensors"
+    code, _, err = _train(capsys, "--epochs", "2", "--checkpoint-dir", str(ckpt), "--resume")
+    assert code == 2 and err.count("\n") == 1
+    assert f"{ckpt} is a checkpoint file, not a folder; pass its folder: --checkpoint-dir " in err
+    code = main(["sample", "shakespeare-gpt-tiny", "--checkpoint-dir", str(ckpt)])
+    err = capsys.readouterr().err
+    assert code == 2 and f"pass its folder: --checkpoint-dir {tmp_path}" in err
+
+
 def test_cli_fresh_run_refuses_a_folder_with_another_runs_checkpoints(tmp_path, capsys):
     """`train xor --epochs 6 --checkpoint-dir ck && train xor --epochs 3 --seed 1 ...` used
     to delete the second run's checkpoints right after writing them."""
