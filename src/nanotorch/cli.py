@@ -781,6 +781,13 @@ class _Parser(argparse.ArgumentParser):
                 return f"; did you mean {close[0]}?"
         return ""
 
+    def _print_message(self, message: str, file: Any = None) -> None:
+        # --version prints through here; standard output goes through _say as help does.
+        if message and file is sys.stdout:
+            _say(message.rstrip("\n"))
+        else:
+            super()._print_message(message, file)
+
     def print_help(self, file: Any = None) -> None:
         # Through _say, so that a failing standard output is reported (argparse ignores it).
         if file is None or file is sys.stdout:
@@ -796,6 +803,9 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EXIT_CODES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    from nanotorch import __version__
+
+    parser.add_argument("--version", action="version", version=f"nanotorch {__version__}")
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
 
     sub.add_parser("list", help="list the registered scenarios").set_defaults(func=cmd_list)

@@ -190,3 +190,11 @@ def test_cli_any_text_for_a_flag_is_exit_2_and_one_line(flag, value, tmp_path_fa
     assert code == 2, err.getvalue()
     assert out.getvalue() == ""
     assert err.getvalue().startswith("nanotorch: error: ") and err.getvalue().count("\n") == 1
+
+
+def test_cli_version_prints_the_version_and_exits_0(capsys):
+    import nanotorch
+
+    assert main(["--version"]) == 0
+    out, err = capsys.readouterr()
+    assert out == f"nanotorch {nanotorch.__version__}\n" and err == ""
