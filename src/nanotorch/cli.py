@@ -970,6 +970,12 @@ def _main(argv: Sequence[str] | None) -> int:
             raise CLIError(
                 "choose a command: list, train, sample, plot or doctor (see `nanotorch --help`)"
             )
+        for flag in ("out", "checkpoint_dir"):  # paths: a leading ~ is the home folder
+            value = getattr(args, flag, None)
+            if isinstance(value, str) and value.startswith("~"):
+                # The shell leaves ~ alone inside a word (`--out=~/res`); a folder called `~`
+                # in the current directory is never what was meant.
+                setattr(args, flag, os.path.expanduser(value))
         _progress.command, _progress.args = args.command, args
         return int(args.func(args))
     except bad_input as exc:

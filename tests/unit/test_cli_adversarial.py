@@ -198,3 +198,20 @@ def test_cli_version_prints_the_version_and_exits_0(capsys):
     assert main(["--version"]) == 0
     out, err = capsys.readouterr()
     assert out == f"nanotorch {nanotorch.__version__}\n" and err == ""
+
+
+def test_cli_paths_starting_with_a_tilde_mean_the_home_folder(tmp_path, capsys, monkeypatch):
+    """`--out=~/res` reaches the program unexpanded (the shell expands ~ only at the start
+    of a word), so the command expands it, rather than making a folder called `~`."""
+    home, work = tmp_path / "home", tmp_path / "work"
+    home.mkdir()
+    work.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.chdir(work)
+    argv = ["train", "xor", "--epochs", "1", "--quiet", "--out=~/res", "--checkpoint-dir=~/ck"]
+    assert main(argv) == 0, capsys.readouterr().err
+    assert (home / "res" / "xor.json").is_file()
+    assert (home / "ck" / "epoch-0001.safetensors").is_file()
+    assert list(work.iterdir()) == []
+    assert main(["plot", "xor", "--epochs", "1", "--quiet", "--out=~/pics"]) == 0
+    assert (home / "pics" / "xor-data.png").is_file()
