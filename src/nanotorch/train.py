@@ -455,7 +455,12 @@ class Checkpointer:
         from nanotorch.checkpoint import save
         from nanotorch.errors import CheckpointError
 
-        self.directory.mkdir(parents=True, exist_ok=True)
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:  # e.g. a file now stands where the folder was
+            raise CheckpointError(
+                f"{self.directory}: the checkpoint folder cannot be created: {exc.strerror or exc}"
+            ) from None
         path = self.directory / f"epoch-{state.epoch:04d}.safetensors"
         if path.exists() and path not in self.owned:
             raise CheckpointError(

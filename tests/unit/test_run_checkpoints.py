@@ -127,6 +127,31 @@ def test_cli_checkpoint_file_given_as_the_folder_points_at_its_folder(tmp_path, 
     assert code == 2 and f"pass its folder: --checkpoint-dir {tmp_path}" in err
 
 
+def test_cli_checkpoint_folder_replaced_by_a_file_mid_run_is_one_line(
+    tmp_path, capsys, monkeypatch
+):
+    """Someone moves the folder away and leaves a file in its place during the run: the
+    next save fails with one line and exit 1, like a full disk, not an internal error."""
+    import shutil
+
+    import nanotorch.cli as cli
+
+    folder, track = tmp_path / "ck", cli._track
+
+    def replace_folder(state):
+        track(state)
+        if state.epoch == 2:  # epoch 1 is saved; the folder goes before epoch 2's save
+            shutil.move(folder, tmp_path / "moved")
+            folder.write_text("not a folder")
+
+    monkeypatch.setattr(cli, "_track", replace_folder)
+    code, _, err = _train(capsys, "--epochs", "3", "--checkpoint-dir", str(folder))
+    assert code == 1 and err.count("\n") == 1, err
+    assert "could not save the checkpoint of epoch 2" in err and "internal error" not in err
+    assert folder.read_text() == "not a folder"
+    assert _names(tmp_path / "moved") == ["epoch-0001.safetensors"]
+
+
 def test_cli_fresh_run_refuses_a_folder_with_another_runs_checkpoints(tmp_path, capsys):
     """`train xor --epochs 6 --checkpoint-dir ck && train xor --epochs 3 --seed 1 ...` used
     to delete the second run's checkpoints right after writing them."""
