@@ -178,6 +178,27 @@ def test_load_header_length_that_starts_like_a_pickle_is_still_a_header(tmp_path
     assert nanotorch.load_safetensors(path)["a"].tolist() == [1.5, 2.5]
 
 
+@pytest.mark.parametrize(
+    ("save", "loader"),
+    [(nanotorch.save, nanotorch.load), (nanotorch.save_safetensors, nanotorch.load_safetensors)],
+    ids=LOADER_IDS,
+)
+def test_load_tensor_too_big_for_memory_is_a_checkpoint_error(save, loader, tmp_path, monkeypatch):
+    """A file can be as large as its header claims (a sparse file costs no disk): running
+    out of memory while reading a tensor names the file, the tensor and the bytes."""
+    from nanotorch.checkpoint import layout
+
+    path = tmp_path / "big.safetensors"
+    save({"w": nanotorch.ones(4)}, path)
+
+    def no_memory(nbytes):
+        raise MemoryError
+
+    monkeypatch.setattr(layout, "_buffer", no_memory)
+    with pytest.raises(nanotorch.CheckpointError, match=r"big\.safetensors: tensor 'w' needs 16 b"):
+        loader(path)
+
+
 @pytest.mark.parametrize("weights_only", [True, False, None])
 def test_load_accepts_weights_only_and_never_runs_code_either_way(weights_only, tmp_path):
     """PyTorch code passes ``weights_only``; a nanotorch checkpoint is JSON and tensors, so

@@ -182,7 +182,15 @@ class Reader:
         """The tensor's values as a fresh, writable NumPy array in native byte order."""
         nbytes = t.end - t.begin
         self._f.seek(self._data_start + t.begin)
-        buf = np.empty(nbytes, dtype=np.uint8)
+        try:
+            buf = _buffer(nbytes)
+        except MemoryError:
+            fail(
+                self.path,
+                f"tensor {t.name!r} needs {nbytes} bytes, more memory than can be allocated "
+                "here; load it on a machine with more memory (or the file claims sizes it "
+                "should not)",
+            )
         got = self._f.readinto(memoryview(buf)) if nbytes else 0
         if got != nbytes:
             fail(
@@ -264,6 +272,11 @@ def _foreign_format(first: bytes) -> str | None:
             "make a tensor with nanotorch.from_numpy"
         )
     return None
+
+
+def _buffer(nbytes: int) -> np.ndarray:
+    """Room for one tensor's bytes (a seam, so tests can run out of memory)."""
+    return np.empty(nbytes, dtype=np.uint8)
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
