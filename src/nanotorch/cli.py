@@ -31,6 +31,7 @@ import errno
 import json
 import os
 import platform
+import re
 import shlex
 import signal
 import sys
@@ -123,7 +124,10 @@ def _complain(line: str) -> None:
     stream = sys.stderr
     if stream is None:
         return
-    line = " ".join(line.split())  # one line, whatever the text held
+    # One line, whatever the text held: line breaks (and the whitespace around them) become
+    # one space. Other whitespace stays: a quoted path in a printed command keeps its tabs
+    # and double spaces (commands quote newlines themselves: _shell_word).
+    line = re.sub(r"\s*[\n\r\v\f\x1c-\x1e\x85\u2028\u2029]+\s*", " ", line).strip()
     if _distributed.active and _distributed.world > 1 and line.startswith("nanotorch: "):
         # which rank of a --distributed run is speaking (Note [Rank 0 speaks for the run])
         who = f"rank {_distributed.rank} of {_distributed.world}"
@@ -325,7 +329,20 @@ def _train_command(args: argparse.Namespace, resume: bool) -> str:
     ]
     if resume:
         words.append("--resume")
-    return shlex.join(words)
+    return " ".join(_shell_word(w) for w in words)
+
+
+def _shell_word(word: str) -> str:
+    """``word`` quoted for a POSIX shell, on one line: a word with control characters (a
+    newline in a path) is written $'...' with escapes, which bash and zsh read back exactly;
+    any other word is quoted as ``shlex.quote`` does."""
+    if not any(ord(c) < 32 or ord(c) == 127 for c in word):
+        return shlex.quote(word)
+    named = {"\\": "\\\\", "'": "\\'", "\n": "\\n", "\t": "\\t", "\r": "\\r"}
+    body = "".join(
+        named.get(c, f"\\x{ord(c):02x}" if ord(c) < 32 or ord(c) == 127 else c) for c in word
+    )
+    return f"$'{body}'"
 
 
 def _continue_hint(stopped: str) -> str:

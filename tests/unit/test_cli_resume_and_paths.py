@@ -6,8 +6,10 @@ from __future__ import annotations
 import copy
 import errno
 import os
+import shutil
 import signal
 import stat
+import subprocess
 import sys
 
 import pytest
@@ -382,6 +384,32 @@ def test_cli_ctrl_c_in_process_names_the_epoch_and_the_command(tmp_path, capsys,
     assert capsys.readouterr().err.startswith(
         "nanotorch: interrupted at epoch 2; nothing was saved: pass --checkpoint-dir"
     )
+
+
+@pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash to read the command")
+@pytest.mark.parametrize("name", ["two  spaces\tand a tab", "a new\nline", "it's"])
+def test_cli_continue_command_names_the_exact_folder(name, tmp_path, capsys, monkeypatch):
+    """The one-line message must not change the command it prints: whitespace inside a
+    quoted path is kept, and a newline is written as $'\\n' (bash, zsh), not as a space."""
+    import nanotorch.cli as cli
+
+    track = cli._track
+
+    def interrupt(state):
+        track(state)
+        if state.epoch == 2:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "_track", interrupt)
+    folder = tmp_path / name
+    assert main(["train", "xor", "--epochs", "5", "--checkpoint-dir", str(folder)]) == 130
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    command = err.split("continue with: ", 1)[1].rstrip("\n")
+    words = subprocess.run(
+        ["bash", "-c", f"printf '%s\\0' {command}"], capture_output=True, text=True, check=True
+    ).stdout.split("\0")[:-1]
+    assert words[words.index("--checkpoint-dir") + 1] == str(folder)
 
 
 def test_cli_ctrl_c_while_a_resume_loads_points_back_at_the_same_checkpoint(
