@@ -229,6 +229,28 @@ def test_save_to_a_path_ending_in_a_separator_names_the_file_to_give(tmp_path):
     assert os.listdir(tmp_path) == []
 
 
+def test_save_into_a_read_only_directory_says_why_it_needs_write_access(target, monkeypatch):
+    """The file itself may be writable: saving still needs the directory, for the temporary
+    file it renames over the target. (Simulated: root ignores read-only folders.)"""
+    real_open = os.open
+
+    def read_only_dir(path, flags, *args):
+        if os.path.basename(path).endswith(".tmp"):
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES))
+        return real_open(path, flags, *args)
+
+    monkeypatch.setattr(os, "open", read_only_dir)
+    with pytest.raises(
+        nanotorch.CheckpointError,
+        match=r"c\.safetensors: cannot create a temporary file in .*: Permission denied; saving "
+        r"writes a new file beside the target and renames it over it, so the directory must "
+        r"be writable",
+    ):
+        nanotorch.save({"new": 2}, target)
+    monkeypatch.undo()
+    _assert_old_file_alone(target)
+
+
 def test_save_overwrites_an_existing_checkpoint(tmp_path, target):
     nanotorch.save({"new": 2}, target)
     assert nanotorch.load(target) == {"new": 2}

@@ -68,7 +68,12 @@ def atomic_write(path: str, write: Callable[[BinaryIO], None]) -> None:
     try:
         fd = os.open(tmp, flags, 0o666)  # 0o666 minus the umask, like open()
     except OSError as exc:
-        fail(path, f"cannot create a temporary file in {directory}: {exc.strerror or exc}")
+        fail(
+            path,
+            f"cannot create a temporary file in {directory}: {exc.strerror or exc}; saving "
+            "writes a new file beside the target and renames it over it, so the directory "
+            "must be writable",
+        )
     try:
         keep_mode(target, fd)
         with os.fdopen(fd, "wb") as f:
