@@ -17,6 +17,8 @@ and loses nothing:
   finishes and writes its files, and the command exits 0 with nothing on stderr. Standard
   output that fails otherwise (``> /dev/full``) gives one line and exit 1, after the run's
   files are written.
+- A Python warning during a command is one line, ``nanotorch: warning: ...``, and changes no
+  exit code; a second Ctrl-C changes nothing either (Note [One interruption]).
 ``nanotorch-plot`` and ``scripts/plot_scenarios.py`` are ``nanotorch plot``.
 Host-side: the top layer, may import anything below it.
 """
@@ -29,9 +31,11 @@ import errno
 import json
 import os
 import platform
+import re
 import shlex
 import signal
 import sys
+import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -42,6 +46,10 @@ DEFAULT_SCENARIO = "digits-mlp"
 DEFAULT_KEEP_LAST = 3
 MAX_EPOCHS = 1_000_000
 MAX_SAMPLE_LENGTH = 100_000
+# Float32 logits divided by a temperature outside this range overflow or divide by zero
+# (1e-320 is 0 in float32, 1e300 infinite); inside it, the ends already sample nearly
+# greedily and nearly uniformly.
+MIN_TEMPERATURE, MAX_TEMPERATURE = 1e-3, 1e3
 TRAIN_SAMPLE_LENGTH = 200  # the characters `train` prints after a language model's run
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_TERMINATED = 0, 1, 2, 130, 143
@@ -116,7 +124,10 @@ def _complain(line: str) -> None:
     stream = sys.stderr
     if stream is None:
         return
-    line = " ".join(line.split())  # one line, whatever the text held
+    # One line, whatever the text held: line breaks (and the whitespace around them) become
+    # one space. Other whitespace stays: a quoted path in a printed command keeps its tabs
+    # and double spaces (commands quote newlines themselves: _shell_word).
+    line = re.sub(r"\s*[\n\r\v\f\x1c-\x1e\x85\u2028\u2029]+\s*", " ", line).strip()
     if _distributed.active and _distributed.world > 1 and line.startswith("nanotorch: "):
         # which rank of a --distributed run is speaking (Note [Rank 0 speaks for the run])
         who = f"rank {_distributed.rank} of {_distributed.world}"
@@ -125,6 +136,14 @@ def _complain(line: str) -> None:
     with contextlib.suppress(OSError, ValueError):
         print(line.encode(encoding, "backslashreplace").decode(encoding), file=stream)
         stream.flush()
+
+
+def _warning_line(message: Warning | str, category: type[Warning], *args: Any, **kw: Any) -> None:
+    """A Python warning as one line (Note [The CLI contract]), not file:line and source."""
+    kind = "" if category is UserWarning else f" ({category.__name__})"
+    if isinstance(message, Warning) and category.__module__.startswith("nanotorch"):
+        kind = ""  # nanotorch's own warnings are written to be read as they are
+    _complain(f"nanotorch: warning: {message}{kind}")
 
 
 # ---------------------------------------------------------------------------- checking input
@@ -169,6 +188,36 @@ def _in_range(value: int | None, flag: str, low: int, high: int, what: str) -> N
         raise CLIError(f"{flag} must be {what}, got {value}")
 
 
+@contextlib.contextmanager
+def _library_environment(prefix: str, library: str) -> Iterator[None]:
+    """A library that reads ``<prefix>*`` environment variables and fails on a bad value:
+    the failure inside this block becomes a ``CLIError`` naming the variables."""
+    names = sorted(k for k in os.environ if k.startswith(prefix))
+    try:
+        yield
+    except Exception as exc:
+        if not names:
+            raise
+        what = "variable" if len(names) == 1 else "variables"
+        shown = ", ".join(f"{k}={os.environ[k]!r}" for k in names)
+        raise CLIError(
+            f"environment {what} {shown} not accepted by {library} ({type(exc).__name__}: "
+            f"{exc}); unset {' '.join(names)} or give it a value {library} accepts"
+        ) from None
+
+
+def _check_progress_bar() -> None:
+    """The progress bar's library, tqdm, reads ``TQDM_*`` environment variables (when it is
+    imported, and when a bar is made) and fails on a bad value deep inside a run; make a
+    bar now, before any work, and name the variables if that fails."""
+    import io
+
+    with _library_environment("TQDM_", "tqdm (the progress bar)"):
+        from tqdm import tqdm
+
+        tqdm(total=0, disable=True, file=io.StringIO()).close()
+
+
 def _check_numbers(args: argparse.Namespace) -> None:
     from nanotorch.runner import SEED_MAX, SEED_MIN
 
@@ -200,28 +249,35 @@ def _output_dir(flag: str, value: str, files: Sequence[str]) -> Path:
         raise CLIError(
             f"{flag} {out} cannot be written: {reason}; choose a writable folder"
         ) from None
+    from nanotorch.checkpoint.atomic import not_replaceable
+
     for name in files:
         if (out / name).is_dir():
             raise CLIError(
                 f"{flag}: {out / name} is a folder, but the run writes a file of that name; "
                 f"move it or choose another {flag}"
             )
+        problem = not_replaceable(out / name)
+        if problem is not None:
+            raise CLIError(f"{flag}: {out / name} {problem}, or choose another {flag}")
     return out
 
 
 def _write_atomically(path: Path, text: str) -> None:
     """Write ``text`` to a temporary file beside ``path`` and rename it over ``path``, so a
     failure leaves the old file (or none), never half of the new one."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    from nanotorch.checkpoint.atomic import create_temporary
+
+    fd, tmp = create_temporary(path)
     try:
-        with open(tmp, "w", encoding="utf-8") as f:
+        with open(fd, "w", encoding="utf-8") as f:
             f.write(text)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
-            tmp.unlink()
+            os.unlink(tmp)
         raise
 
 
@@ -273,7 +329,20 @@ def _train_command(args: argparse.Namespace, resume: bool) -> str:
     ]
     if resume:
         words.append("--resume")
-    return shlex.join(words)
+    return " ".join(_shell_word(w) for w in words)
+
+
+def _shell_word(word: str) -> str:
+    """``word`` quoted for a POSIX shell, on one line: a word with control characters (a
+    newline in a path) is written $'...' with escapes, which bash and zsh read back exactly;
+    any other word is quoted as ``shlex.quote`` does."""
+    if not any(ord(c) < 32 or ord(c) == 127 for c in word):
+        return shlex.quote(word)
+    named = {"\\": "\\\\", "'": "\\'", "\n": "\\n", "\t": "\\t", "\r": "\\r"}
+    body = "".join(
+        named.get(c, f"\\x{ord(c):02x}" if ord(c) < 32 or ord(c) == 127 else c) for c in word
+    )
+    return f"$'{body}'"
 
 
 def _continue_hint(stopped: str) -> str:
@@ -299,20 +368,42 @@ def _continue_hint(stopped: str) -> str:
     )
 
 
-@contextlib.contextmanager
-def _sigterm_as_interrupt() -> Iterator[None]:
-    def handler(signum: int, frame: Any) -> None:
-        raise _Terminated
+# Note [One interruption]
+# ~~~~~~~~~~~~~~~~~~~~~~~
+# An impatient user presses Ctrl-C twice. With Python's own handler the second
+# KeyboardInterrupt lands inside the handling of the first (while the temporary file is
+# removed, the lock released or the one-line report composed) and ends the process with a
+# traceback. So for the command's lifetime SIGINT and SIGTERM go through one handler that
+# raises once (KeyboardInterrupt, or _Terminated for SIGTERM) and ignores every later signal:
+# the unwinding that follows takes milliseconds and ends in the report and exit 130 or 143.
+# Once a signal has been handled, main() leaves both ignored rather than restoring Python's
+# handlers: the process is on its way out, and a signal during interpreter shutdown would
+# print a traceback after the report. (Without a signal, main() restores what it found.)
+# A process that must die at once still can (SIGKILL, or Ctrl-\ for SIGQUIT).
 
+
+@contextlib.contextmanager
+def _signals_as_interrupts() -> Iterator[None]:
+    stopping = False
+
+    def handler(signum: int, frame: Any) -> None:
+        nonlocal stopping
+        if stopping:  # the first signal is being handled (Note [One interruption])
+            return
+        stopping = True
+        raise _Terminated if signum == signal.SIGTERM else KeyboardInterrupt
+
+    previous: dict[int, Any] = {}
     try:
-        previous = signal.signal(signal.SIGTERM, handler)
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            previous[signum] = signal.signal(signum, handler)
     except ValueError:  # not the main thread (main() called from a thread): leave it
-        yield
-        return
+        pass
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for signum, old in previous.items():
+            signal.signal(signum, signal.SIG_IGN if stopping else old)
 
 
 # ---------------------------------------------------------------------------------- commands
@@ -350,7 +441,10 @@ class _SavingCheckpointer:
         except CheckpointError as exc:
             saved = self.inner.last_saved
             if saved is None and not self.args.resume:
-                after = "no earlier checkpoint of this run exists"
+                after = (
+                    "nothing of this run was saved; once there is room, start again with: "
+                    + _train_command(self.args, resume=False)
+                )
             else:
                 after = (
                     "the earlier checkpoints are intact; once there is room, continue with: "
@@ -546,10 +640,12 @@ def cmd_sample(args: argparse.Namespace) -> int:
     _in_range(
         args.seed, "--seed", SEED_MIN, SEED_MAX, "an integer in [-2**63, 2**64) (as in PyTorch)"
     )
-    if not (math.isfinite(args.temperature) and args.temperature > 0):
+    low, high = MIN_TEMPERATURE, MAX_TEMPERATURE
+    if not (math.isfinite(args.temperature) and low <= args.temperature <= high):
         raise CLIError(
-            f"--temperature must be a number > 0, got {args.temperature} (1 samples the "
-            "model's own distribution, smaller is more conservative)"
+            f"--temperature must be a number from {low:g} to {high:g}, got {args.temperature!r} "
+            f"(1 samples the model's own distribution, smaller is more conservative; {low:g} "
+            f"is nearly greedy, {high:g} nearly uniform)"
         )
     if args.top_k is not None and args.top_k < 1:
         raise CLIError(
@@ -578,14 +674,17 @@ def cmd_sample(args: argparse.Namespace) -> int:
 
 
 def cmd_plot(args: argparse.Namespace) -> int:
-    from nanotorch import plots
     from nanotorch.runner import run_scenario
+
+    with _library_environment("MPL", "matplotlib"):  # it reads MPLBACKEND when imported
+        from nanotorch import plots
     from nanotorch.scenarios import list_scenarios
 
     dev = _device(args.device)
     _check_numbers(args)
     if args.scenarios:
-        chosen = [_scenario(n) for n in args.scenarios]  # all checked before any training
+        # All checked before any training; a name given twice is drawn once.
+        chosen = [_scenario(n) for n in dict.fromkeys(args.scenarios)]
     else:
         # Every fast scenario; slow ones (minutes of training) only when named.
         chosen = [s for s in list_scenarios() if not s.slow and s.available()[0]]
@@ -663,8 +762,48 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 
 
 class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors, whole flag names only, and a suggestion for a flag
+    that is not there.
+
+    argparse's default accepts any unambiguous prefix (``--epoch`` for ``--epochs``), so a
+    flag added later could silently change what an old command line means; every flag must
+    be spelt out, and a near miss gets "did you mean". Each subcommand checks its own
+    leftovers, so the message names that subcommand's help."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
+
     def error(self, message: str) -> Any:  # one line, exit 2 (argparse prints usage too)
         raise CLIError(f"{message} (see `{self.prog} --help`)")
+
+    def parse_known_args(self, args: Any = None, namespace: Any = None) -> Any:
+        parsed, extras = super().parse_known_args(args, namespace)
+        if extras:
+            self.error(f"unrecognized arguments: {' '.join(extras)}{self._suggest(extras)}")
+        return parsed, extras
+
+    def _suggest(self, extras: list[str]) -> str:
+        import difflib
+
+        flags = [flag for action in self._actions for flag in action.option_strings]
+        for word in extras:
+            name = word.split("=", 1)[0]
+            if not name.startswith("--") or name in flags:  # a flag after `--` is text
+                continue
+            close = [f for f in flags if f.startswith(name)] or difflib.get_close_matches(
+                name, flags, n=1, cutoff=0.6
+            )
+            if close:
+                return f"; did you mean {close[0]}?"
+        return ""
+
+    def _print_message(self, message: str, file: Any = None) -> None:
+        # --version prints through here; standard output goes through _say as help does.
+        if message and file is sys.stdout:
+            _say(message.rstrip("\n"))
+        else:
+            super()._print_message(message, file)
 
     def print_help(self, file: Any = None) -> None:
         # Through _say, so that a failing standard output is reported (argparse ignores it).
@@ -681,6 +820,9 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EXIT_CODES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    from nanotorch import __version__
+
+    parser.add_argument("--version", action="version", version=f"nanotorch {__version__}")
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
 
     sub.add_parser("list", help="list the registered scenarios").set_defaults(func=cmd_list)
@@ -764,7 +906,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--temperature",
         type=float,
         default=1.0,
-        help="> 0; below 1 is more conservative, above 1 more adventurous (default: 1)",
+        help="0.001 to 1000; below 1 is more conservative, above 1 more adventurous (default: 1)",
     )
     sample.add_argument(
         "--top-k", type=int, default=None, help="sample only from the K likeliest characters"
@@ -773,7 +915,12 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("--device", default="cpu", help="cpu, strict:0, strict:1, cuda[:i]")
     sample.set_defaults(func=cmd_sample)
 
-    plot = sub.add_parser("plot", help="train scenarios and draw their data, fit and curves")
+    plot = sub.add_parser(
+        "plot",
+        help="train scenarios and draw their data, fit and curves",
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     plot.add_argument(
         "scenarios", nargs="*", help="names from `nanotorch list` (default: every fast scenario)"
     )
@@ -791,7 +938,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code (Note [The CLI contract])."""
     global _stdout, _progress, _distributed
     _stdout, _progress, _distributed = _Stdout(), _Progress(), _Distributed()
-    with _sigterm_as_interrupt():
+    with _signals_as_interrupts(), warnings.catch_warnings():
+        warnings.showwarning = _warning_line  # filters (-W, PYTHONWARNINGS) still apply
         code = _main(argv)
     if code != EXIT_OK and _distributed.active and _distributed.world > 1:
         # Note [Rank 0 speaks for the run]: the other ranks must not wait for this one.
@@ -810,21 +958,24 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _main(argv: Sequence[str] | None) -> int:
-    from nanotorch.data import ChecksumError, DatasetNotFoundError, IDXFormatError
-    from nanotorch.errors import CheckpointError
-    from nanotorch.runner import CheckpointFolderError, ResumeError, SampleError
-
-    bad_input = (
-        CLIError,
-        DatasetNotFoundError,
-        ChecksumError,
-        IDXFormatError,
-        CheckpointFolderError,
-        ResumeError,
-        SampleError,
-        CheckpointError,  # reading one: a failed save during training is a RunFailed
-    )
+    bad_input: tuple[type[BaseException], ...] = (CLIError,)
     try:
+        _check_progress_bar()  # before anything imports tqdm
+        # Imported here, inside the try, so that a Ctrl-C while they load is one line too.
+        from nanotorch.data import ChecksumError, DatasetNotFoundError, IDXFormatError
+        from nanotorch.errors import CheckpointError
+        from nanotorch.runner import CheckpointFolderError, ResumeError, SampleError
+
+        bad_input = (
+            CLIError,
+            DatasetNotFoundError,
+            ChecksumError,
+            IDXFormatError,
+            CheckpointFolderError,
+            ResumeError,
+            SampleError,
+            CheckpointError,  # reading one: a failed save during training is a RunFailed
+        )
         parser = build_parser()
         try:
             args = parser.parse_args(argv)
@@ -836,6 +987,12 @@ def _main(argv: Sequence[str] | None) -> int:
             raise CLIError(
                 "choose a command: list, train, sample, plot or doctor (see `nanotorch --help`)"
             )
+        for flag in ("out", "checkpoint_dir"):  # paths: a leading ~ is the home folder
+            value = getattr(args, flag, None)
+            if isinstance(value, str) and value.startswith("~"):
+                # The shell leaves ~ alone inside a word (`--out=~/res`); a folder called `~`
+                # in the current directory is never what was meant.
+                setattr(args, flag, os.path.expanduser(value))
         _progress.command, _progress.args = args.command, args
         return int(args.func(args))
     except bad_input as exc:
@@ -851,13 +1008,20 @@ def _main(argv: Sequence[str] | None) -> int:
         _complain(f"nanotorch: {_continue_hint('interrupted')}")
         return EXIT_INTERRUPTED
     except Exception as exc:
-        if os.environ.get("NANOTORCH_TRACEBACK"):
+        if _traceback_wanted():
             raise
         _complain(
             f"nanotorch: internal error: {type(exc).__name__}: {exc} (please report it; "
             "NANOTORCH_TRACEBACK=1 shows the traceback)"
         )
         return EXIT_FAILED
+
+
+def _traceback_wanted() -> bool:
+    """``NANOTORCH_TRACEBACK``: 1, yes, true or on show an internal error's traceback; 0,
+    no, false, off or empty do not (a variable set to 0 means off)."""
+    value = os.environ.get("NANOTORCH_TRACEBACK", "").strip().lower()
+    return value not in ("", "0", "no", "false", "off")
 
 
 def plot_main(argv: Sequence[str] | None = None) -> int:

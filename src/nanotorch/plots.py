@@ -25,6 +25,8 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 
+from nanotorch.checkpoint.atomic import create_temporary
+
 if TYPE_CHECKING:
     from nanotorch.data import Dataset
     from nanotorch.runner import RunResult
@@ -48,13 +50,14 @@ def _save(fig: Figure, path: str | Path) -> Path:
     leaves the previous picture or none, never a truncated one."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd, tmp = create_temporary(path)  # fresh and exclusive; the mode of the file it replaces
+    os.close(fd)
     try:
         fig.savefig(tmp, format="png")
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
-            tmp.unlink()
+            os.unlink(tmp)
         raise
     return path
 

@@ -30,7 +30,9 @@ import datetime
 import math
 import os
 import secrets
+import stat
 import time
+import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -106,7 +108,8 @@ class CheckpointFolder:
         try:
             if d.exists() and not d.is_dir():
                 raise CheckpointFolderError(
-                    f"--checkpoint-dir {d} is a file, not a folder; name a folder (it is "
+                    _checkpoint_file_hint(d)
+                    or f"--checkpoint-dir {d} is a file, not a folder; name a folder (it is "
                     "created if missing)"
                 )
             d.mkdir(parents=True, exist_ok=True)
@@ -132,13 +135,31 @@ class CheckpointFolder:
 
     def _lock(self) -> None:
         path = self.directory / LOCK_NAME
+
+        def not_plain(what: str) -> CheckpointFolderError:
+            return CheckpointFolderError(
+                f"--checkpoint-dir {self.directory}: its lock file {path} is not a plain file "
+                f"but {what}; a run writes its pid there, so remove it (a plain file is "
+                "created in its place)"
+            )
+
+        # O_NOFOLLOW: the pid written below must never land in a file a planted symlink
+        # names; O_NONBLOCK: a named pipe there must not hang the open.
+        flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
         try:
-            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
+            fd = os.open(path, flags, 0o666)
         except OSError as exc:
+            if path.is_symlink():
+                raise not_plain("a symbolic link") from None
+            if path.is_dir():
+                raise not_plain("a directory") from None
             raise CheckpointFolderError(
                 f"--checkpoint-dir {self.directory}: cannot create its lock file {path}: "
                 f"{_reason(exc)}"
             ) from None
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            os.close(fd)
+            raise not_plain("a named pipe, socket or device")
         if fcntl is None:  # pragma: no cover - no flock on this platform
             self._lock_fd = fd
             return
@@ -207,23 +228,21 @@ class CheckpointFolder:
                 f"no checkpoint to resume in {self.directory} (epoch-NNNN.safetensors); "
                 "start without --resume"
             )
-        runs: dict[Path, dict[str, Any]] = {}
-        for path in found:
-            try:
-                runs[path] = _run_of(path)
-            except CheckpointError as exc:
-                raise ResumeError(
-                    f"{exc}; move that file out of {self.directory} to resume from the "
-                    "checkpoints before it"
-                ) from None
-        matching = [p for p in found if _same_run_problem(runs[p], run_info) is None]
+        runs, damaged = _read_runs(found)
+        matching = [p for p in runs if _same_run_problem(runs[p], run_info) is None]
+        if not matching and damaged:
+            raise ResumeError(
+                f"{damaged[-1][1]}; move that file out of {self.directory} to resume from the "
+                "checkpoints before it"
+            )
         if not matching:
             newest = found[-1]
             problem = _same_run_problem(runs[newest], run_info)
             raise ResumeError(f"resume: {newest}: {problem}")
         chosen = matching[-1]
+        _skip_older_damaged(damaged, chosen, f"to resume from {chosen.name}")
         run_id = runs[chosen].get("run_id")
-        owned = [p for p in found if runs[p].get("run_id") == run_id]
+        owned = [p for p in runs if runs[p].get("run_id") == run_id]
         start = checkpoint_epoch(chosen)
         for p in found:
             if p not in owned and start < checkpoint_epoch(p) <= int(run_info["epochs"]):
@@ -232,6 +251,53 @@ class CheckpointFolder:
                     f"move it out of {self.directory} first"
                 )
         return chosen, owned
+
+
+class DamagedCheckpointWarning(UserWarning):
+    """A checkpoint file older than the one used could not be read and was skipped (it is
+    left in place: Note [A run owns its checkpoints])."""
+
+
+def _read_runs(found: list[Path]) -> tuple[dict[Path, dict[str, Any]], list[tuple[Path, str]]]:
+    """The ``run`` entry of each readable checkpoint (in ``found``'s order), and the
+    damaged ones with what is wrong with them."""
+    runs: dict[Path, dict[str, Any]] = {}
+    damaged: list[tuple[Path, str]] = []
+    for path in found:
+        try:
+            runs[path] = _run_of(path)
+        except CheckpointError as exc:
+            damaged.append((path, str(exc)))
+    return runs, damaged
+
+
+def _skip_older_damaged(damaged: list[tuple[Path, str]], chosen: Path, goal: str) -> None:
+    """A damaged file older than ``chosen`` is skipped with a warning; a newer one may be the
+    newest state of the very run asked for, so it stops everything (``ResumeError``)."""
+    newer = [(p, why) for p, why in damaged if checkpoint_epoch(p) > checkpoint_epoch(chosen)]
+    if newer:
+        path, why = newer[-1]
+        raise ResumeError(
+            f"{why}; it is newer than {chosen.name}, the newest readable checkpoint: move "
+            f"that file out of {path.parent} {goal}"
+        )
+    for _, why in damaged:
+        warnings.warn(
+            f"skipped {why} (it is damaged and older than {chosen.name}, which is used; it is "
+            "left in place)",
+            DamagedCheckpointWarning,
+            stacklevel=3,
+        )
+
+
+def _checkpoint_file_hint(path: Path) -> str | None:
+    """For a ``--checkpoint-dir`` that names one checkpoint file: say to pass its folder."""
+    if not (_CHECKPOINT_NAME.match(path.name) and path.is_file()):
+        return None
+    return (
+        f"--checkpoint-dir {path} is a checkpoint file, not a folder; pass its folder: "
+        f"--checkpoint-dir {path.parent} (the newest checkpoint of the run there is used)"
+    )
 
 
 def checkpoint_epoch(path: Path) -> int:
@@ -710,12 +776,17 @@ def load_language_model(
     folder = Path(directory)
     train_hint = f"train one with: nanotorch train {scenario.name} --checkpoint-dir {folder}"
     if str(directory) == "" or not folder.is_dir():
-        raise SampleError(f"--checkpoint-dir {folder} is not a folder; {train_hint}")
+        raise SampleError(
+            _checkpoint_file_hint(folder)
+            or f"--checkpoint-dir {folder} is not a folder; {train_hint}"
+        )
     found = checkpoint_files(folder)
     if not found:
         raise SampleError(f"no checkpoint (epoch-NNNN.safetensors) in {folder}; {train_hint}")
-    runs = {path: _run_of(path) for path in found}
-    mine = [p for p in found if runs[p].get("scenario") == scenario.name]
+    runs, damaged = _read_runs(found)
+    mine = [p for p in runs if runs[p].get("scenario") == scenario.name]
+    if not mine and damaged:
+        raise SampleError(f"{damaged[-1][1]}; move that file out of {folder}")
     if not mine:
         others = sorted({str(r.get("scenario", "an unknown run")) for r in runs.values()})
         raise SampleError(
@@ -723,10 +794,24 @@ def load_language_model(
             f"name the scenario they were trained on or another folder, or {train_hint}"
         )
     path = mine[-1]
+    try:
+        _skip_older_damaged(damaged, path, f"to use {path.name}")
+    except ResumeError as exc:
+        raise SampleError(str(exc)) from None
     vocab = runs[path].get("vocab")
     if not isinstance(vocab, str) or not vocab:
         raise SampleError(f"{path} does not hold the vocabulary its model was trained on")
-    tokenizer = CharTokenizer(vocab)
+    try:
+        tokenizer = CharTokenizer(vocab)
+    except ValueError as exc:
+        raise SampleError(f"{path}: its vocabulary is not valid: {exc}") from None
+    wanted = getattr(getattr(scenario, "tokenizer", None), "vocab_size", tokenizer.vocab_size)
+    if tokenizer.vocab_size != wanted:
+        raise SampleError(
+            f"{path} holds a vocabulary of {tokenizer.vocab_size} characters, but "
+            f"{scenario.name}'s model has {wanted}; it is not a checkpoint of this model: "
+            f"{train_hint}"
+        )
     state = load(path, map_location=_device(device))
     model = scenario.model()
     try:
@@ -744,6 +829,7 @@ __all__ = [
     "CheckpointFolder",
     "CheckpointFolderError",
     "Checkpointer",
+    "DamagedCheckpointWarning",
     "PreparedRun",
     "ResumeError",
     "RunResult",

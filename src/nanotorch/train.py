@@ -29,6 +29,7 @@ from __future__ import annotations
 import re
 import sys
 import time
+import warnings
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -454,7 +455,12 @@ class Checkpointer:
         from nanotorch.checkpoint import save
         from nanotorch.errors import CheckpointError
 
-        self.directory.mkdir(parents=True, exist_ok=True)
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:  # e.g. a file now stands where the folder was
+            raise CheckpointError(
+                f"{self.directory}: the checkpoint folder cannot be created: {exc.strerror or exc}"
+            ) from None
         path = self.directory / f"epoch-{state.epoch:04d}.safetensors"
         if path.exists() and path not in self.owned:
             raise CheckpointError(
@@ -468,7 +474,19 @@ class Checkpointer:
         self._writing = None
         mine = [p for p in checkpoint_files(self.directory) if p in self.owned]
         for old in mine[: -self.keep_last]:
-            old.unlink()
+            # The new checkpoint is already safe on disk: an old one that cannot be deleted
+            # costs some space, not the run.
+            try:
+                old.unlink()
+            except FileNotFoundError:
+                pass  # removed meanwhile (by hand): nothing left to prune
+            except OSError as exc:
+                warnings.warn(
+                    f"could not delete {old}, an older checkpoint of this run (keep_last="
+                    f"{self.keep_last}): {exc.strerror or exc}; it is left in place",
+                    stacklevel=2,
+                )
+                continue  # still ours: the next save tries again
             self.owned.discard(old)
 
 

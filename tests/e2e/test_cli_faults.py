@@ -119,6 +119,63 @@ def test_e2e_ctrl_c_prints_the_resume_command_and_resuming_is_exact(tmp_path):
         assert np.array_equal(final[key].numpy(), value.numpy()), key
 
 
+@pytest.mark.parametrize(
+    "signals",
+    [(signal.SIGINT, signal.SIGINT), (signal.SIGTERM, signal.SIGINT)],
+    ids=["ctrl-c twice", "sigterm then ctrl-c"],
+)
+def test_e2e_a_second_signal_right_after_the_first_changes_nothing(tmp_path, signals):
+    """Note [One interruption]: the second signal lands while the first is handled (most of
+    the time; the in-process test_cli_second_signal_while_the_first_is_reported_... pins it
+    exactly). Whichever is handled first decides the exit code."""
+    ck = tmp_path / "ck"
+    proc = _start("train", "xor", "--epochs", "100000", "--checkpoint-dir", str(ck), "--quiet")
+    try:
+        _wait_for_epoch_after(ck, 0, proc)
+        proc.send_signal(signals[0])
+        time.sleep(0.0002)
+        proc.send_signal(signals[1])
+        _, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    match = re.fullmatch(
+        r"nanotorch: (interrupted|terminated) at epoch \d+; continue with: .*", _one_line(err)
+    )
+    assert match, err
+    assert proc.returncode == {"interrupted": 130, "terminated": 143}[match.group(1)]
+    for epoch in _epochs(ck):  # every checkpoint left is whole
+        nanotorch.load(ck / f"epoch-{epoch:04d}.safetensors")
+
+
+@pytest.mark.parametrize(
+    ("argv", "name", "value"),
+    [
+        (["train", "xor"], "TQDM_MININTERVAL", "abc"),  # tqdm fails while it is imported
+        (["plot", "xor", "--out", "pics"], "TQDM_POSITION", "x"),  # ... or making a bar
+        (["list"], "TQDM_MININTERVAL", "abc"),
+        (["plot", "xor", "--out", "pics"], "MPLBACKEND", "bogus"),  # matplotlib, for plot
+    ],
+)
+def test_e2e_bad_library_environment_variable_is_exit_2(argv, name, value, tmp_path):
+    """The progress bar (tqdm) reads TQDM_* variables, matplotlib MPL* ones; a bad one is bad
+    input, named, and refused before anything is written. (A subprocess: both libraries
+    read them when imported.)"""
+    extra = [] if argv == ["list"] else ["--epochs", "1", "--quiet"]
+    result = subprocess.run(
+        [*NANOTORCH, *argv, *extra],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**ENV, name: value},
+        cwd=tmp_path,
+    )
+    assert result.returncode == 2 and result.stdout == ""
+    line = _one_line(result.stderr)
+    assert line.startswith(f"nanotorch: error: environment variable {name}={value!r} not ")
+    assert f"unset {name}" in line
+    assert list(tmp_path.iterdir()) == []
+
+
 def _fsize_limit(limit: int):
     def apply() -> None:
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit is EFBIG

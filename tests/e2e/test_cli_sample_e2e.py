@@ -67,9 +67,18 @@ BAD = [
     (["--checkpoint-dir", "{xor}"], "are of xor, not shakespeare-gpt-tiny"),
     (["--checkpoint-dir", "{gpt}", "--prompt", "Zoë"], "--prompt: 'ë' not in the vocabulary"),
     (["--checkpoint-dir", "{gpt}", "--prompt", "{x}"], "--prompt: '{}' not in the vocabulary"),
-    (["--checkpoint-dir", "{gpt}", "--temperature", "0"], "--temperature must be a number > 0"),
-    (["--checkpoint-dir", "{gpt}", "--temperature", "-1"], "--temperature must be a number > 0"),
-    (["--checkpoint-dir", "{gpt}", "--temperature", "nan"], "--temperature must be a number > 0"),
+    (
+        ["--checkpoint-dir", "{gpt}", "--temperature", "0"],
+        "--temperature must be a number from 0.001 to 1000",
+    ),
+    (
+        ["--checkpoint-dir", "{gpt}", "--temperature", "-1"],
+        "--temperature must be a number from 0.001 to 1000",
+    ),
+    (
+        ["--checkpoint-dir", "{gpt}", "--temperature", "nan"],
+        "--temperature must be a number from 0.001 to 1000",
+    ),
     (["--checkpoint-dir", "{gpt}", "--top-k", "0"], "--top-k must be a positive integer"),
     (["--checkpoint-dir", "{gpt}", "--top-k", "-2"], "--top-k must be a positive integer"),
     (["--checkpoint-dir", "{gpt}", "--length", "-1"], "--length must be an integer from 0"),

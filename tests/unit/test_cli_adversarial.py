@@ -43,6 +43,18 @@ BAD = {
     "strict device absent": (["train", "xor", "--device", "strict:9"], "strict:9"),
     "upper-case device": (["train", "xor", "--device", "CPU"], "device"),
     "unknown flag": (["train", "xor", "--lr", "0.1"], "unrecognized arguments: --lr"),
+    # A flag is spelled out: a prefix would silently change meaning once a longer flag exists.
+    "shortened flag": (
+        ["train", "xor", "--epoch", "1"],
+        "unrecognized arguments: --epoch 1; did you mean --epochs? (see `nanotorch train --help`)",
+    ),
+    "shortened flag with =": (["train", "xor", "--check=ck"], "did you mean --checkpoint-dir?"),
+    "misspelt flag": (["train", "xor", "--seeed", "1"], "did you mean --seed?"),
+    "plot flag of train": (["plot", "xor", "--keep-last", "2"], "`nanotorch plot --help`"),
+    "sample shortened flag": (
+        ["sample", "shakespeare-gpt-tiny", "--checkpoint-dir", "x", "--temp", "1"],
+        "did you mean --temperature?",
+    ),
     "resume without folder": (["train", "xor", "--resume"], "--checkpoint-dir"),
     "restart without folder": (["train", "xor", "--restart"], "--checkpoint-dir"),
     "resume and restart": (
@@ -115,7 +127,7 @@ def test_cli_error_about_a_path_with_a_newline_stays_one_line(tmp_path, capsys):
 
 
 def test_cli_help_documents_the_exit_codes(capsys):
-    for argv in (["--help"], ["train", "--help"]):
+    for argv in (["--help"], ["train", "--help"], ["sample", "--help"], ["plot", "--help"]):
         assert main(argv) == 0
         out = capsys.readouterr().out
         assert EXIT_CODES in out
@@ -133,6 +145,28 @@ def test_cli_internal_error_is_one_line_exit_1(capsys, monkeypatch):
     assert main(["list"]) == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "internal error: ZeroDivisionError: boom" in err
+
+
+@pytest.mark.parametrize(
+    ("value", "shows"),
+    [("1", True), ("yes", True), ("0", False), ("", False), ("false", False), (" off ", False)],
+)
+def test_cli_nanotorch_traceback_reads_its_value(value, shows, capsys, monkeypatch):
+    """NANOTORCH_TRACEBACK=1 lets an internal error's traceback through; 0, false, off, no
+    or empty keep the one line (a set variable is not enough: =0 means off)."""
+    import nanotorch.cli as cli
+
+    def broken(args):
+        raise ZeroDivisionError("boom")
+
+    monkeypatch.setattr(cli, "cmd_list", broken)
+    monkeypatch.setenv("NANOTORCH_TRACEBACK", value)
+    if shows:
+        with pytest.raises(ZeroDivisionError, match="boom"):
+            main(["list"])
+    else:
+        assert main(["list"]) == 1
+        assert "internal error: ZeroDivisionError: boom" in capsys.readouterr().err
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -156,3 +190,28 @@ def test_cli_any_text_for_a_flag_is_exit_2_and_one_line(flag, value, tmp_path_fa
     assert code == 2, err.getvalue()
     assert out.getvalue() == ""
     assert err.getvalue().startswith("nanotorch: error: ") and err.getvalue().count("\n") == 1
+
+
+def test_cli_version_prints_the_version_and_exits_0(capsys):
+    import nanotorch
+
+    assert main(["--version"]) == 0
+    out, err = capsys.readouterr()
+    assert out == f"nanotorch {nanotorch.__version__}\n" and err == ""
+
+
+def test_cli_paths_starting_with_a_tilde_mean_the_home_folder(tmp_path, capsys, monkeypatch):
+    """`--out=~/res` reaches the program unexpanded (the shell expands ~ only at the start
+    of a word), so the command expands it, rather than making a folder called `~`."""
+    home, work = tmp_path / "home", tmp_path / "work"
+    home.mkdir()
+    work.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.chdir(work)
+    argv = ["train", "xor", "--epochs", "1", "--quiet", "--out=~/res", "--checkpoint-dir=~/ck"]
+    assert main(argv) == 0, capsys.readouterr().err
+    assert (home / "res" / "xor.json").is_file()
+    assert (home / "ck" / "epoch-0001.safetensors").is_file()
+    assert list(work.iterdir()) == []
+    assert main(["plot", "xor", "--epochs", "1", "--quiet", "--out=~/pics"]) == 0
+    assert (home / "pics" / "xor-data.png").is_file()

@@ -6,6 +6,11 @@ from __future__ import annotations
 import copy
 import errno
 import os
+import shutil
+import signal
+import stat
+import subprocess
+import sys
 
 import pytest
 
@@ -133,6 +138,59 @@ def test_cli_resume_refuses_a_damaged_newest_file(good_state, tmp_path, capsys):
     assert "epoch-0003.safetensors" in err and "move that file out" in err
 
 
+def test_cli_resume_skips_a_damaged_older_file_and_says_so(good_state, tmp_path, capsys):
+    """A damaged file older than the newest checkpoint costs nothing: the run resumes from
+    the newest, names the damaged file in one warning line, and leaves it in place."""
+    nanotorch.save(good_state, tmp_path / CKPT)
+    junk = tmp_path / "epoch-0001.safetensors"
+    junk.write_bytes(b"\x00" * 40)
+    code = main(
+        ["train", "xor", "--epochs", "4", "--quiet", "--checkpoint-dir", str(tmp_path), "--resume"]
+    )
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert f"resumed from {tmp_path / CKPT} at epoch 2" in out
+    assert err.count("\n") == 1 and err.startswith("nanotorch: warning: skipped ")
+    assert f"{junk}: " in err and "is damaged" in err
+    assert junk.read_bytes() == b"\x00" * 40  # not ours to delete
+
+
+def test_cli_resume_refuses_a_damaged_file_newer_than_its_checkpoint(good_state, tmp_path, capsys):
+    """Between this run's newest checkpoint and another run's: it may be this run's newest."""
+    nanotorch.save(good_state, tmp_path / CKPT)
+    (tmp_path / "epoch-0003.safetensors").write_bytes(b"\x00" * 40)
+    other = copy.deepcopy(good_state)
+    other["run"]["seed"], other["epoch"] = 7, 4
+    nanotorch.save(other, tmp_path / "epoch-0004.safetensors")
+    code = main(
+        ["train", "xor", "--epochs", "4", "--quiet", "--checkpoint-dir", str(tmp_path), "--resume"]
+    )
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1
+    assert "epoch-0003.safetensors" in err and f"newer than {CKPT}" in err
+    assert "move that file out" in err
+
+
+def test_cli_python_warnings_are_one_line_each(capsys, monkeypatch):
+    """A warning (NumPy's overflow in a diverging run, a deprecation) is one line on stderr,
+    not Python's two (file:line and the source line), and does not change the exit code."""
+    import warnings
+
+    import nanotorch.cli as cli
+
+    real = cli.cmd_list
+
+    def noisy(args):
+        warnings.warn("overflow encountered in exp", RuntimeWarning, stacklevel=1)
+        return real(args)
+
+    monkeypatch.setattr(cli, "cmd_list", noisy)
+    code = main(["list"])
+    out, err = capsys.readouterr()
+    assert code == 0 and "xor" in out
+    assert err == "nanotorch: warning: overflow encountered in exp (RuntimeWarning)\n"
+
+
 # ------------------------------------------------------------------------------ output paths
 
 
@@ -202,6 +260,56 @@ def test_cli_result_file_blocked_by_a_folder_refused_before_training(tmp_path, c
         assert out == ""
 
 
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="POSIX named pipes")
+def test_cli_result_file_that_is_a_pipe_is_refused_before_training(tmp_path, capsys):
+    """The result is renamed over its path, which would replace a pipe (or, as root, a
+    device) of that name instead of writing into it."""
+    os.mkfifo(tmp_path / "xor.json")
+    os.mkfifo(tmp_path / "xor-data.png")
+    for argv in (("train", "xor"), ("plot", "xor")):
+        code = main([*argv, "--epochs", "1", "--out", str(tmp_path)])
+        out, err = capsys.readouterr()
+        assert code == 2 and err.count("\n") == 1 and out == ""
+        assert "is a named pipe, not a regular file" in err and "--out" in err
+    assert all(stat.S_ISFIFO(os.stat(p).st_mode) for p in tmp_path.iterdir())
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX permission bits")
+def test_cli_out_keeps_the_permissions_of_the_result_it_replaces(tmp_path, capsys):
+    result = tmp_path / "xor.json"
+    result.write_text("{}")
+    os.chmod(result, 0o600)
+    assert main(["train", "xor", "--epochs", "1", "--quiet", "--out", str(tmp_path)]) == 0
+    assert stat.S_IMODE(result.stat().st_mode) == 0o600
+    assert '"scenario": "xor"' in result.read_text()
+    picture = tmp_path / "xor-data.png"
+    picture.write_bytes(b"old")
+    os.chmod(picture, 0o600)
+    assert main(["plot", "xor", "--epochs", "1", "--quiet", "--out", str(tmp_path)]) == 0
+    assert stat.S_IMODE(picture.stat().st_mode) == 0o600
+    assert picture.read_bytes().startswith(b"\x89PNG")
+
+
+@pytest.mark.skipif(not hasattr(os, "symlink"), reason="needs symlinks")
+def test_cli_out_and_plot_never_write_through_a_link_at_a_temporary_name(
+    tmp_path, capsys, monkeypatch
+):
+    """The temporary files beside results are created afresh (exclusive, random names): a
+    link planted where a predictable name would be cannot redirect the write."""
+    precious = tmp_path / "precious.txt"
+    precious.write_text("precious data")
+    out = tmp_path / "out"
+    out.mkdir()
+    monkeypatch.setattr(os, "getpid", lambda: 4242)
+    for name in ("xor.json", "xor-data.png", "xor-boundary.png", "xor-curves.png"):
+        (out / f".{name}.4242.tmp").symlink_to(precious)
+    assert main(["train", "xor", "--epochs", "1", "--quiet", "--out", str(out)]) == 0
+    assert main(["plot", "xor", "--epochs", "1", "--quiet", "--out", str(out)]) == 0
+    assert precious.read_text() == "precious data"
+    assert '"scenario": "xor"' in (out / "xor.json").read_text()
+    assert (out / "xor-data.png").read_bytes().startswith(b"\x89PNG")
+
+
 def test_cli_save_failure_mid_run_keeps_earlier_checkpoints(tmp_path, capsys, monkeypatch):
     """ENOSPC on the third save: one line, exit 1, epochs 1 and 2 intact, no temp file."""
     import nanotorch.checkpoint.api as api
@@ -233,6 +341,26 @@ def test_cli_save_failure_mid_run_keeps_earlier_checkpoints(tmp_path, capsys, mo
     assert resumed == 0 and "at epoch 2" in capsys.readouterr().out
 
 
+def test_cli_save_failure_on_the_first_epoch_says_how_to_start_again(tmp_path, capsys, monkeypatch):
+    import shlex
+
+    import nanotorch.checkpoint.api as api
+
+    def full(f, *args):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(api, "write", full)
+    code = main(["train", "xor", "--epochs", "3", "--quiet", "--checkpoint-dir", str(tmp_path)])
+    err = capsys.readouterr().err
+    assert code == 1 and err.count("\n") == 1
+    assert "could not save the checkpoint of epoch 1" in err and "No space left" in err
+    head, command = err.strip().split("; once there is room, start again with: ")
+    assert head.endswith("nothing of this run was saved")
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".nanotorch.lock"]
+    monkeypatch.undo()  # room again
+    assert main(shlex.split(command)[1:]) == 0
+
+
 def test_cli_ctrl_c_in_process_names_the_epoch_and_the_command(tmp_path, capsys, monkeypatch):
     import nanotorch.cli as cli
 
@@ -256,6 +384,32 @@ def test_cli_ctrl_c_in_process_names_the_epoch_and_the_command(tmp_path, capsys,
     assert capsys.readouterr().err.startswith(
         "nanotorch: interrupted at epoch 2; nothing was saved: pass --checkpoint-dir"
     )
+
+
+@pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash to read the command")
+@pytest.mark.parametrize("name", ["two  spaces\tand a tab", "a new\nline", "it's"])
+def test_cli_continue_command_names_the_exact_folder(name, tmp_path, capsys, monkeypatch):
+    """The one-line message must not change the command it prints: whitespace inside a
+    quoted path is kept, and a newline is written as $'\\n' (bash, zsh), not as a space."""
+    import nanotorch.cli as cli
+
+    track = cli._track
+
+    def interrupt(state):
+        track(state)
+        if state.epoch == 2:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "_track", interrupt)
+    folder = tmp_path / name
+    assert main(["train", "xor", "--epochs", "5", "--checkpoint-dir", str(folder)]) == 130
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    command = err.split("continue with: ", 1)[1].rstrip("\n")
+    words = subprocess.run(
+        ["bash", "-c", f"printf '%s\\0' {command}"], capture_output=True, text=True, check=True
+    ).stdout.split("\0")[:-1]
+    assert words[words.index("--checkpoint-dir") + 1] == str(folder)
 
 
 def test_cli_ctrl_c_while_a_resume_loads_points_back_at_the_same_checkpoint(
@@ -293,3 +447,79 @@ def test_plot_failing_write_leaves_no_partial_picture(tmp_path, capsys, monkeypa
     assert "xor trained but its pictures could not be written" in err
     assert "No space left on device" in err
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.fixture
+def restore_signals():
+    saved = {n: signal.getsignal(n) for n in (signal.SIGINT, signal.SIGTERM)}
+    yield
+    for signum, handler in saved.items():
+        signal.signal(signum, handler)
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "code", "word"),
+    [
+        (signal.SIGINT, signal.SIGINT, 130, "interrupted"),
+        (signal.SIGINT, signal.SIGTERM, 130, "interrupted"),
+        (signal.SIGTERM, signal.SIGINT, 143, "terminated"),
+    ],
+)
+def test_cli_second_signal_while_the_first_is_reported_changes_nothing(
+    first, second, code, word, tmp_path, capsys, monkeypatch, restore_signals
+):
+    """An impatient user presses Ctrl-C twice: the second arrives while the first is being
+    reported, and must not turn the one-line report into a traceback."""
+    import nanotorch.cli as cli
+
+    track, hint = cli._track, cli._continue_hint
+
+    def signal_self(state):
+        track(state)
+        if state.epoch == 2:
+            os.kill(os.getpid(), first)
+
+    def impatient(stopped):
+        os.kill(os.getpid(), second)  # handled at once, in the middle of the report
+        return hint(stopped)
+
+    monkeypatch.setattr(cli, "_track", signal_self)
+    monkeypatch.setattr(cli, "_continue_hint", impatient)
+    try:
+        got = main(["train", "xor", "--epochs", "5", "--checkpoint-dir", str(tmp_path)])
+    except KeyboardInterrupt:
+        pytest.fail("the second signal escaped main() as a KeyboardInterrupt (a traceback)")
+    err = capsys.readouterr().err
+    assert got == code
+    assert err == (
+        f"nanotorch: {word} at epoch 1; continue with: nanotorch train xor --epochs 5 "
+        f"--checkpoint-dir {tmp_path} --resume\n"
+    )
+    # The process is on its way out: a signal during its shutdown is ignored too.
+    assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_IGN
+
+
+def test_cli_without_a_signal_main_restores_the_signal_handlers(capsys):
+    before = signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)
+    assert main(["list"]) == 0
+    assert (signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)) == before
+
+
+def test_cli_ctrl_c_while_the_command_starts_up_is_one_line(capsys, monkeypatch):
+    """Ctrl-C while main() imports what it needs (the first fraction of a second)."""
+    import types
+
+    class Interrupting(types.ModuleType):
+        def __getattr__(self, name):
+            if name.startswith("__"):  # what repr() and the import system look up
+                raise AttributeError(name)
+            raise KeyboardInterrupt
+
+    monkeypatch.setitem(sys.modules, "nanotorch.runner", Interrupting("nanotorch.runner"))
+    try:
+        got = main(["list"])
+    except KeyboardInterrupt:
+        pytest.fail("a Ctrl-C during start-up escaped main() as a KeyboardInterrupt")
+    assert got == 130
+    assert capsys.readouterr().err == "nanotorch: interrupted\n"

@@ -60,9 +60,28 @@ BAD = [
     (["--checkpoint-dir", "{xor}"], "are of xor, not shakespeare-gpt-tiny"),
     (["--checkpoint-dir", "{gpt}", "--prompt", "Zoë"], "--prompt: 'ë' not in the vocabulary"),
     (["--checkpoint-dir", "{gpt}", "--prompt", "{x}"], "--prompt: '{}' not in the vocabulary"),
-    (["--checkpoint-dir", "{gpt}", "--temperature", "0"], "--temperature must be a number > 0"),
-    (["--checkpoint-dir", "{gpt}", "--temperature", "-1"], "--temperature must be a number > 0"),
-    (["--checkpoint-dir", "{gpt}", "--temperature", "inf"], "--temperature must be a number > 0"),
+    (
+        ["--checkpoint-dir", "{gpt}", "--temperature", "0"],
+        "--temperature must be a number from 0.001 to 1000",
+    ),
+    (
+        ["--checkpoint-dir", "{gpt}", "--temperature", "-1"],
+        "--temperature must be a number from 0.001 to 1000",
+    ),
+    (
+        ["--checkpoint-dir", "{gpt}", "--temperature", "inf"],
+        "--temperature must be a number from 0.001 to 1000",
+    ),
+    # Extremes float32 logits cannot be divided by (1e-320 is 0 there, 1e300 infinite).
+    (
+        ["--checkpoint-dir", "{gpt}", "--temperature", "1e-320"],
+        "--temperature must be a number from",
+    ),
+    (
+        ["--checkpoint-dir", "{gpt}", "--temperature", "1e300"],
+        "--temperature must be a number from",
+    ),
+    (["--checkpoint-dir", "{gpt}", "--temperature", "1e-4"], "--temperature must be a number from"),
     (["--checkpoint-dir", "{gpt}", "--top-k", "0"], "--top-k must be a positive integer"),
     (["--checkpoint-dir", "{gpt}", "--length", "-1"], "--length must be an integer from 0"),
     (["--checkpoint-dir", "{gpt}", "--length", "100001"], "--length must be an integer from 0"),
@@ -95,3 +114,44 @@ def test_cli_sample_of_a_model_that_is_no_language_model_lists_those_that_are(ca
     assert code == 2
     assert "'digits-mlp' is not a language model; sample from one of: shakespeare-gpt" in err
     assert "shakespeare-lstm" in err
+
+
+def test_cli_sample_skips_a_damaged_older_checkpoint(capsys, folders, tmp_path):
+    import shutil
+
+    folder = tmp_path / "gpt"
+    shutil.copytree(folders["gpt"], folder)
+    (folder / "epoch-0000.safetensors").write_bytes(b"not a checkpoint")
+    code, out, err = _run(capsys, "sample", "shakespeare-gpt-tiny", "--checkpoint-dir", str(folder))
+    assert code == 0 and out
+    assert err.count("\n") == 1 and err.startswith("nanotorch: warning: skipped ")
+    assert "epoch-0000.safetensors" in err
+
+
+@pytest.mark.parametrize(
+    ("vocab", "message"),
+    [
+        ("ab\n", "holds a vocabulary of 3 characters, but shakespeare-gpt-tiny's model has"),
+        ("aab\n", "its vocabulary is not valid: CharTokenizer: chars must not repeat"),
+    ],
+    ids=["too short", "repeats a character"],
+)
+def test_cli_sample_checkpoint_whose_vocabulary_does_not_fit_is_exit_2(
+    capsys, folders, tmp_path, vocab, message
+):
+    """The vocabulary is read from the checkpoint, so a damaged or foreign one must be a
+    clear refusal naming the file, not an index error while decoding."""
+    import pathlib
+
+    import nanotorch
+
+    newest = sorted(pathlib.Path(folders["gpt"]).glob("epoch-*.safetensors"))[-1]
+    state = nanotorch.load(newest)
+    state["run"]["vocab"] = vocab
+    folder = tmp_path / "gpt"
+    folder.mkdir()
+    nanotorch.save(state, folder / newest.name)
+    code, out, err = _run(capsys, "sample", "shakespeare-gpt-tiny", "--checkpoint-dir", str(folder))
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and err.startswith(f"nanotorch: error: {folder / newest.name}")
+    assert message in err

@@ -7,6 +7,8 @@ same promises with real processes."""
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 import nanotorch
@@ -50,6 +52,104 @@ def test_checkpointer_never_overwrites_or_deletes_a_file_it_does_not_own(tmp_pat
     with pytest.raises(RuntimeError, match="epoch-0001.safetensors.*not written by this run"):
         run_scenario("xor", epochs=3, seed=1, quiet=True, callbacks=[Checkpointer(tmp_path, 1)])
     assert {n: (tmp_path / n).read_bytes() for n in _names(tmp_path)} == before
+
+
+@pytest.mark.parametrize("problem", [PermissionError(1, "Operation not permitted"), "gone"])
+def test_cli_old_checkpoint_that_cannot_be_pruned_is_a_warning_not_a_failure(
+    problem, tmp_path, capsys, monkeypatch
+):
+    """The new checkpoint is safe on disk; an old one that cannot be deleted (an immutable
+    file, or one the user removed meanwhile) is left where it is, and the run goes on."""
+    import pathlib
+
+    real = pathlib.Path.unlink
+    blocked = tmp_path / "epoch-0001.safetensors"
+
+    def unlink(self, missing_ok=False):
+        if self == blocked:
+            if problem == "gone":
+                real(self)
+                raise FileNotFoundError(2, "No such file or directory")
+            raise problem
+        return real(self, missing_ok)
+
+    monkeypatch.setattr(pathlib.Path, "unlink", unlink)
+    code, out, err = _train(
+        capsys, "--epochs", "3", "--keep-last", "1", "--checkpoint-dir", str(tmp_path)
+    )
+    assert code == 0, err
+    assert "after:" in out
+    if problem == "gone":
+        assert err == "" and _names(tmp_path) == ["epoch-0003.safetensors"]
+    else:
+        assert err.count("\n") == 1
+        assert err.startswith(f"nanotorch: warning: could not delete {blocked}, an older ")
+        assert "Operation not permitted" in err
+        assert _names(tmp_path) == ["epoch-0001.safetensors", "epoch-0003.safetensors"]
+
+
+@pytest.mark.skipif(not hasattr(os, "symlink") or not hasattr(os, "mkfifo"), reason="POSIX")
+@pytest.mark.parametrize("kind", ["symlink", "dangling symlink", "fifo", "directory"])
+def test_cli_lock_file_that_is_not_a_plain_file_is_refused_and_nothing_is_written(
+    kind, tmp_path, capsys
+):
+    """The run writes its pid into ``.nanotorch.lock``; through a planted link that would
+    overwrite whatever file the link names."""
+    folder, precious = tmp_path / "ck", tmp_path / "precious.txt"
+    folder.mkdir()
+    precious.write_text("precious data")
+    lock = folder / ".nanotorch.lock"
+    if kind == "symlink":
+        lock.symlink_to(precious)
+    elif kind == "dangling symlink":
+        lock.symlink_to(tmp_path / "created-through-the-link")
+    elif kind == "fifo":
+        os.mkfifo(lock)
+    else:
+        lock.mkdir()
+    code, out, err = _train(capsys, "--epochs", "1", "--checkpoint-dir", str(folder))
+    assert code == 2 and err.count("\n") == 1, err
+    assert f"{lock}" in err and "not a plain file" in err and "remove it" in err
+    assert precious.read_text() == "precious data"
+    assert not (tmp_path / "created-through-the-link").exists()
+    assert _names(folder) == []
+
+
+def test_cli_checkpoint_file_given_as_the_folder_points_at_its_folder(tmp_path, capsys):
+    """`--checkpoint-dir ck/epoch-0002.safetensors`: the file is named, and its folder too."""
+    assert _train(capsys, "--epochs", "2", "--checkpoint-dir", str(tmp_path))[0] == 0
+    ckpt = tmp_path / "epoch-0002.safetensors"
+    code, _, err = _train(capsys, "--epochs", "2", "--checkpoint-dir", str(ckpt), "--resume")
+    assert code == 2 and err.count("\n") == 1
+    assert f"{ckpt} is a checkpoint file, not a folder; pass its folder: --checkpoint-dir " in err
+    code = main(["sample", "shakespeare-gpt-tiny", "--checkpoint-dir", str(ckpt)])
+    err = capsys.readouterr().err
+    assert code == 2 and f"pass its folder: --checkpoint-dir {tmp_path}" in err
+
+
+def test_cli_checkpoint_folder_replaced_by_a_file_mid_run_is_one_line(
+    tmp_path, capsys, monkeypatch
+):
+    """Someone moves the folder away and leaves a file in its place during the run: the
+    next save fails with one line and exit 1, like a full disk, not an internal error."""
+    import shutil
+
+    import nanotorch.cli as cli
+
+    folder, track = tmp_path / "ck", cli._track
+
+    def replace_folder(state):
+        track(state)
+        if state.epoch == 2:  # epoch 1 is saved; the folder goes before epoch 2's save
+            shutil.move(folder, tmp_path / "moved")
+            folder.write_text("not a folder")
+
+    monkeypatch.setattr(cli, "_track", replace_folder)
+    code, _, err = _train(capsys, "--epochs", "3", "--checkpoint-dir", str(folder))
+    assert code == 1 and err.count("\n") == 1, err
+    assert "could not save the checkpoint of epoch 2" in err and "internal error" not in err
+    assert folder.read_text() == "not a folder"
+    assert _names(tmp_path / "moved") == ["epoch-0001.safetensors"]
 
 
 def test_cli_fresh_run_refuses_a_folder_with_another_runs_checkpoints(tmp_path, capsys):

@@ -124,3 +124,10 @@ def test_cli_doctor_without_cupy_says_the_driver_was_not_checked(capsys, monkeyp
     code, out, _ = _run(capsys, "doctor")
     assert code == 0 and "driver version: not checked (CuPy is not installed)" in out
     assert "reason: CuPy is not installed" in out
+
+
+def test_cli_plot_names_a_scenario_twice_trains_it_once(capsys, tmp_path):
+    code = cli.main(["plot", "xor", "xor", "--epochs", "1", "--quiet", "--out", str(tmp_path)])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert out.count("xor: ") == 1, out

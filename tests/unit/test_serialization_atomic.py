@@ -183,6 +183,74 @@ def test_save_creates_files_with_the_usual_permissions(tmp_path):
     assert mode == stat.S_IMODE((tmp_path / "plain").stat().st_mode)
 
 
+@pytest.mark.skipif(os.name != "posix", reason="POSIX permission bits")
+@pytest.mark.parametrize("mode", [0o600, 0o640, 0o444])
+def test_save_over_an_existing_file_keeps_its_permissions(target, mode):
+    """A checkpoint the user made private stays private when it is saved again (the new
+    file replaces the old one, so its bits would otherwise be the umask's)."""
+    os.chmod(target, mode)
+    nanotorch.save({"new": 2}, target)
+    assert stat.S_IMODE(target.stat().st_mode) == mode
+    assert nanotorch.load(target) == {"new": 2}
+
+
+def test_save_under_a_file_says_the_parent_is_a_file(tmp_path):
+    (tmp_path / "f").write_text("x")
+    with pytest.raises(nanotorch.CheckpointError, match=r"f is a file, not a directory"):
+        nanotorch.save({"a": 1}, tmp_path / "f" / "c.safetensors")
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="POSIX named pipes and sockets")
+@pytest.mark.parametrize("kind", ["named pipe", "socket"])
+def test_save_refuses_to_replace_something_that_is_not_a_regular_file(kind, tmp_path):
+    """Saving renames a new file over the path; over a pipe, socket or device (as root, even
+    /dev/null) that would replace the node itself, so it is refused and left as it is."""
+    import socket
+
+    path = tmp_path / "node"
+    if kind == "named pipe":
+        os.mkfifo(path)
+    else:
+        sock = socket.socket(socket.AF_UNIX)
+        sock.bind(str(path))
+        sock.close()
+    before = os.stat(path, follow_symlinks=False).st_mode
+    for save in (nanotorch.save, nanotorch.save_safetensors):
+        with pytest.raises(nanotorch.CheckpointError, match=rf"node: is a {kind}, not a regular"):
+            save({"a": nanotorch.ones(1)}, path)
+    assert os.stat(path, follow_symlinks=False).st_mode == before
+    assert os.listdir(tmp_path) == ["node"]
+
+
+def test_save_to_a_path_ending_in_a_separator_names_the_file_to_give(tmp_path):
+    """``"runs/"`` names a directory: it must not quietly become a file called ``runs``."""
+    with pytest.raises(nanotorch.CheckpointError, match=r"runs/: ends with '/'.*runs/checkpoint"):
+        nanotorch.save({"a": 1}, str(tmp_path / "runs") + "/")
+    assert os.listdir(tmp_path) == []
+
+
+def test_save_into_a_read_only_directory_says_why_it_needs_write_access(target, monkeypatch):
+    """The file itself may be writable: saving still needs the directory, for the temporary
+    file it renames over the target. (Simulated: root ignores read-only folders.)"""
+    real_open = os.open
+
+    def read_only_dir(path, flags, *args):
+        if os.path.basename(path).endswith(".tmp"):
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES))
+        return real_open(path, flags, *args)
+
+    monkeypatch.setattr(os, "open", read_only_dir)
+    with pytest.raises(
+        nanotorch.CheckpointError,
+        match=r"c\.safetensors: cannot create a temporary file in .*: Permission denied; saving "
+        r"writes a new file beside the target and renames it over it, so the directory must "
+        r"be writable",
+    ):
+        nanotorch.save({"new": 2}, target)
+    monkeypatch.undo()
+    _assert_old_file_alone(target)
+
+
 def test_save_overwrites_an_existing_checkpoint(tmp_path, target):
     nanotorch.save({"new": 2}, target)
     assert nanotorch.load(target) == {"new": 2}

@@ -74,8 +74,10 @@ LAYOUT_CASES = {
     "empty": (b"", r"empty"),
     "shorter-than-length": (b"\x01\x02\x03", r"3 bytes.*too short"),
     "png": (PNG, r"header length \d+.*larger than.*not a (safetensors|checkpoint)"),
-    "zip": (ZIP, r"header length \d+.*larger than.*not a (safetensors|checkpoint)"),
-    "pickle": (PICKLE, r"header length \d+.*larger than.*not a (safetensors|checkpoint)"),
+    "zip": (ZIP, r"is a zip archive \(what torch\.save writes\).*never unpickles.*any code"),
+    "pickle": (PICKLE, r"is a Python pickle.*never unpickles.*any code"),
+    "pickle-protocol-2": (b"\x80\x02}q\x00." + bytes(8), r"is a Python pickle"),
+    "npy": (b"\x93NUMPY\x01\x00" + bytes(40), r"is a NumPy \.npy file.*from_numpy"),
     "text": (TEXT, r"header length \d+.*larger than.*not a (safetensors|checkpoint)"),
     "length-absurd": (struct.pack("<Q", 2**64 - 1) + b"{}", r"header length.*larger than"),
     "length-past-end": (_file("{}", length=50), r"header length 50.*larger than"),
@@ -154,6 +156,64 @@ LAYOUT_CASES = {
         r"tensor 'a'.*BOOL.*0 and 1",
     ),
 }
+
+
+def test_load_of_a_torch_save_file_says_how_to_convert_it(tmp_path):
+    torch = pytest.importorskip("torch")
+    path = tmp_path / "model.pt"
+    torch.save({"w": torch.ones(2)}, path)
+    with pytest.raises(nanotorch.CheckpointError) as info:
+        nanotorch.load(path)
+    message = str(info.value)
+    assert message.startswith(f"{path}: is a zip archive (what torch.save writes)")
+    assert "safetensors.torch.save_file" in message and "load_safetensors" in message
+
+
+def test_load_header_length_that_starts_like_a_pickle_is_still_a_header(tmp_path):
+    """A 640-byte header's length is 80 02 00 ... on disk, as a protocol-2 pickle starts."""
+    header = json.dumps({"a": _f32()}).encode().ljust(0x0280)
+    path = tmp_path / "ok.safetensors"
+    path.write_bytes(_file(header, struct.pack("<2f", 1.5, 2.5)))
+    assert path.read_bytes()[:2] == b"\x80\x02"
+    assert nanotorch.load_safetensors(path)["a"].tolist() == [1.5, 2.5]
+
+
+@pytest.mark.parametrize(
+    ("save", "loader"),
+    [(nanotorch.save, nanotorch.load), (nanotorch.save_safetensors, nanotorch.load_safetensors)],
+    ids=LOADER_IDS,
+)
+def test_load_tensor_too_big_for_memory_is_a_checkpoint_error(save, loader, tmp_path, monkeypatch):
+    """A file can be as large as its header claims (a sparse file costs no disk): running
+    out of memory while reading a tensor names the file, the tensor and the bytes."""
+    from nanotorch.checkpoint import layout
+
+    path = tmp_path / "big.safetensors"
+    save({"w": nanotorch.ones(4)}, path)
+
+    def no_memory(nbytes):
+        raise MemoryError
+
+    monkeypatch.setattr(layout, "_buffer", no_memory)
+    with pytest.raises(nanotorch.CheckpointError, match=r"big\.safetensors: tensor 'w' needs 16 b"):
+        loader(path)
+
+
+@pytest.mark.parametrize("weights_only", [True, False, None])
+def test_load_accepts_weights_only_and_never_runs_code_either_way(weights_only, tmp_path):
+    """PyTorch code passes ``weights_only``; a nanotorch checkpoint is JSON and tensors, so
+    every value is as safe as ``True`` is in PyTorch, and a pickle is refused with each."""
+    nanotorch.save({"w": nanotorch.ones(2)}, tmp_path / "ok.st")
+    assert nanotorch.load(tmp_path / "ok.st", weights_only=weights_only)["w"].tolist() == [1, 1]
+    (tmp_path / "evil.pt").write_bytes(PICKLE)
+    with pytest.raises(nanotorch.CheckpointError, match="never unpickles"):
+        nanotorch.load(tmp_path / "evil.pt", weights_only=weights_only)
+
+
+def test_load_weights_only_must_be_a_bool(tmp_path):
+    nanotorch.save({"w": nanotorch.ones(2)}, tmp_path / "ok.st")
+    with pytest.raises(TypeError, match=r"load: weights_only must be True, False or None"):
+        nanotorch.load(tmp_path / "ok.st", weights_only="yes")
 
 
 @pytest.mark.parametrize("loader", LOADERS, ids=LOADER_IDS)

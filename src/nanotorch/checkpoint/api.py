@@ -77,7 +77,9 @@ def save(obj: Any, path: PathLike) -> None:
     atomic_write(path, lambda f: write(f, path, tensors, metadata))
 
 
-def load(path: PathLike, map_location: MapLocation = None) -> Any:
+def load(
+    path: PathLike, map_location: MapLocation = None, *, weights_only: bool | None = None
+) -> Any:
     """Load what ``save`` wrote. ``map_location`` says where tensors go:
 
     - ``None``: each back onto the device it was saved from (``CheckpointError`` if that
@@ -86,9 +88,19 @@ def load(path: PathLike, map_location: MapLocation = None) -> Any:
     - a dict ``{"cuda:0": "cpu"}``: by the device each was saved from; others stay put;
     - a callable ``f(tensor, saved_device) -> Tensor``: it gets each tensor on the cpu.
 
+    ``weights_only`` is accepted for code written for ``torch.load`` and changes nothing: a
+    nanotorch checkpoint is JSON and raw tensor bytes, so loading never runs code, whatever
+    the value (PyTorch's ``weights_only=True`` guarantee, always). A pickle, including what
+    ``torch.save`` writes, is refused with how to convert it.
+
     Every problem with the file is a ``nanotorch.CheckpointError`` naming the path.
     """
     path = _fspath(path, "load")
+    if weights_only is not None and not isinstance(weights_only, bool):
+        raise TypeError(
+            f"load: weights_only must be True, False or None, got {weights_only!r} (it changes "
+            "nothing: loading a nanotorch checkpoint never runs code)"
+        )
     place = _placement(path, map_location)
     with open_reader(path) as reader:
         meta = reader.metadata

@@ -152,7 +152,11 @@ class Reader:
                 f"the file has only {size} bytes, too short for the 8-byte header length;"
                 " it is truncated or not a checkpoint",
             )
-        (n,) = struct.unpack("<Q", _read_exactly(f, path, 8))
+        first = _read_exactly(f, path, 8)
+        (n,) = struct.unpack("<Q", first)
+        foreign = _foreign_format(first) if n > min(size - 8, MAX_HEADER_BYTES) else None
+        if foreign is not None:
+            fail(path, foreign)
         if n > size - 8:
             fail(
                 path,
@@ -178,7 +182,15 @@ class Reader:
         """The tensor's values as a fresh, writable NumPy array in native byte order."""
         nbytes = t.end - t.begin
         self._f.seek(self._data_start + t.begin)
-        buf = np.empty(nbytes, dtype=np.uint8)
+        try:
+            buf = _buffer(nbytes)
+        except MemoryError:
+            fail(
+                self.path,
+                f"tensor {t.name!r} needs {nbytes} bytes, more memory than can be allocated "
+                "here; load it on a machine with more memory (or the file claims sizes it "
+                "should not)",
+            )
         got = self._f.readinto(memoryview(buf)) if nbytes else 0
         if got != nbytes:
             fail(
@@ -232,6 +244,39 @@ def parse_json(path: str, what: str, raw: bytes | str) -> Any:
         fail(path, f"the {what} is nested too deeply to be a checkpoint")
     except ValueError as exc:  # JSONDecodeError, duplicates, over-long integers
         fail(path, f"the {what} is not valid JSON ({exc})")
+
+
+_CONVERT = (
+    "nanotorch never unpickles (loading a pickle can run any code). Convert a state dict "
+    "where PyTorch is installed: safetensors.torch.save_file(torch.load(path, "
+    "weights_only=True), 'model.safetensors'), then read it with nanotorch.load_safetensors"
+)
+
+
+def _foreign_format(first: bytes) -> str | None:
+    """What a file is, when its first bytes say it is a common format that is not ours.
+    Asked only when those bytes, read as a header length, cannot be one (a real header may
+    be 0x0280 bytes long, which starts like a pickle)."""
+    if first.startswith(b"PK\x03\x04"):
+        return (
+            f"is a zip archive (what torch.save writes), not a safetensors checkpoint; {_CONVERT}"
+        )
+    if first[0] == 0x80 and 2 <= first[1] <= 5:
+        return (
+            "is a Python pickle (what torch.save wrote before PyTorch 1.6, or pickle.dump), "
+            f"not a safetensors checkpoint; {_CONVERT}"
+        )
+    if first.startswith(b"\x93NUMPY"):
+        return (
+            "is a NumPy .npy file, not a safetensors checkpoint; read it with numpy.load and "
+            "make a tensor with nanotorch.from_numpy"
+        )
+    return None
+
+
+def _buffer(nbytes: int) -> np.ndarray:
+    """Room for one tensor's bytes (a seam, so tests can run out of memory)."""
+    return np.empty(nbytes, dtype=np.uint8)
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
