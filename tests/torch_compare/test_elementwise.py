@@ -337,6 +337,38 @@ BINARY += [
         [np.array([0.0, 0.0, 1.0]), np.array([0.0, np.nan, 2.0])],
         grad=False,
     ),
+    # Gradients at NaNs and ties follow PyTorch's formulas: maximum/minimum send the full
+    # gradient to both sides where either is NaN; fmax/fmin give a tie to the first operand.
+    Case(
+        "maximum-nan-grad",
+        lambda L, a, b: L.maximum(a, b),
+        [np.array([np.nan, 2.0, np.nan, 1.0]), np.array([1.0, np.nan, np.nan, 1.0])],
+    ),
+    Case(
+        "minimum-nan-grad",
+        lambda L, a, b: L.minimum(a, b),
+        [np.array([np.nan, 2.0, np.nan, 1.0]), np.array([1.0, np.nan, np.nan, 1.0])],
+    ),
+    Case(
+        "fmax-ties-grad",
+        lambda L, a, b: L.fmax(a, b),
+        [np.array([np.nan, 2.0, 1.0, 3.0]), np.array([1.0, np.nan, 1.0, 0.0])],
+    ),
+    Case(
+        "fmin-ties-grad",
+        lambda L, a, b: L.fmin(a, b),
+        [np.array([np.nan, 2.0, 1.0, 3.0]), np.array([1.0, np.nan, 1.0, 0.0])],
+    ),
+    # d/dy x log y = x / y, also at x = y = 0 (nan there, as in PyTorch).
+    Case(
+        "xlogy-zero-grad",
+        lambda L, a, b: L.xlogy(a, b),
+        [np.array([0.0, 0.0, 1.0, 0.0]), np.array([0.0, 2.0, 2.0, 0.5])],
+    ),
+    # A rounded quotient is piecewise constant: its gradient is zeros, and the result still
+    # requires grad (PyTorch records it).
+    Case("div-floor-grad", lambda L, a, b: L.div(a, b, rounding_mode="floor"), [_negs, _divs]),
+    Case("div-trunc-grad", lambda L, a: L.div(a, -2.0, rounding_mode="trunc"), [_negs]),
 ]
 
 
@@ -392,6 +424,8 @@ PROMOTION = [
     Case("add-bool-bool", lambda L, a, b: L.add(a, b), [B(3), B(3)]),
     Case("result_type", lambda L, a: L.result_type(a, 1.0), [I(3)]),
     Case("promote_types", lambda L: L.promote_types(L.int32, L.float32)),
+    Case("square-bool", lambda L, a: L.square(a), [B(4)]),
+    Case("square-bool-method", lambda L, a: a.square(), [B(4)]),
 ]
 
 
@@ -417,6 +451,32 @@ TERNARY = [
     ),
     Case("clamp-min-gt-max", lambda L, x: L.clamp(x, 1.0, -1.0), [R(5)]),
     Case("clamp-ties", lambda L, x: L.clamp(x, 0.0, 1.0), [np.array([0.0, 1.0, 0.5, 2.0])]),
+    # Tensor bounds: at x == bound the gradient goes to x, and to a bound only where it
+    # is the value taken (PyTorch's clamp_backward_min_max; a min above max gives max).
+    Case(
+        "clamp-tensor-ties",
+        lambda L, x, lo, hi: L.clamp(x, lo, hi),
+        [
+            np.array([0.0, 1.0, 0.5, 2.0, -1.0, 0.3]),
+            np.array([0.0, 0.0, 0.0, 0.0, 0.0, 0.5]),
+            np.array([1.0, 1.0, 1.0, 1.0, 1.0, 0.2]),
+        ],
+    ),
+    Case(
+        "clamp-tensor-min-ties",
+        lambda L, x, lo: L.clamp(x, min=lo),
+        [np.array([1.0, 2.0, 3.0]), np.array([1.0, 3.0, 2.0])],
+    ),
+    Case(
+        "clamp-tensor-max-ties",
+        lambda L, x, hi: L.clamp(x, max=hi),
+        [np.array([1.0, 2.0, 3.0]), np.array([1.0, 3.0, 2.0])],
+    ),
+    Case(
+        "clamp-tensor-nan",
+        lambda L, x, lo, hi: L.clamp(x, lo, hi),
+        [np.array([np.nan, 0.5, 2.0]), np.array([0.0, np.nan, 0.0]), np.array([1.0, 1.0, 1.0])],
+    ),
     Case("clamp-nan", lambda L, x: L.clamp(x, 0.0, 1.0), [np.array([np.nan, 2.0])], grad=False),
     Case("clamp-int", lambda L, x: L.clamp(x, -2, 2), [I(6)]),
     Case("clamp-none-error", lambda L, x: L.clamp(x), [R(3)], error=True),

@@ -284,15 +284,38 @@ def mul(a: TensorLike, b: TensorLike) -> Tensor:
 def div(a: TensorLike, b: TensorLike, *, rounding_mode: str | None = None) -> Tensor:
     """a / b. ``rounding_mode`` None is true division (integers give the default float);
     'trunc' rounds toward zero and 'floor' down, keeping an integer dtype (PyTorch's ``div``).
-    Rounded quotients are piecewise constant: no gradient flows through them."""
+    Rounded quotients are piecewise constant: their gradient is zeros, and, as in PyTorch,
+    the result is still recorded (it requires grad when an input does)."""
     if rounding_mode is None:
         return _binary(Div, a, b)
-    if rounding_mode == "floor":
-        return floor_divide(a, b)
-    if rounding_mode != "trunc":
+    if rounding_mode not in ("trunc", "floor"):
         raise InvalidArgumentError(
             f"div: rounding_mode must be None, 'trunc' or 'floor', got {rounding_mode!r}"
         )
+    q = floor_divide(a, b) if rounding_mode == "floor" else _trunc_divide(a, b)
+    if is_grad_enabled() and any(isinstance(x, Tensor) and x.requires_grad for x in (a, b)):
+        return ZeroGradThrough.apply(q, a, b)
+    return q
+
+
+class ZeroGradThrough(Function):
+    """out = q, a value computed from ``inputs`` without a graph;  d inputs = 0. For results
+    that are piecewise constant in their inputs but recorded by PyTorch (div with a
+    rounding_mode), so ``requires_grad`` and the (zero) gradients match."""
+
+    promotion = PROMOTE
+
+    @staticmethod
+    def forward(ctx, xp, q, *inputs):
+        return xp.asarray(q, copy=True)
+
+    @staticmethod
+    def backward(ctx, g):
+        zeros = g.new_zeros(tuple(g.shape))
+        return (None, *(zeros if need else None for need in ctx.needs_input_grad[1:]))
+
+
+def _trunc_divide(a: TensorLike, b: TensorLike) -> Tensor:
     q = floor_divide(a, b)
     # trunc differs from floor where the exact quotient is negative and not whole: there
     # floor went one below. a - q b != 0 detects "not whole" exactly, also for integers, and
@@ -341,6 +364,9 @@ def _check_integer_exponent(a: TensorLike, b: TensorLike) -> None:
 
 
 def square(a: Tensor) -> Tensor:
+    """a * a; a bool tensor squares in int64, as PyTorch's (pow(a, 2) promotes bools)."""
+    if isinstance(a, Tensor) and a.dtype.name == "bool":
+        a = a.long()
     return mul(a, a)
 
 
@@ -851,9 +877,55 @@ class Clamp(Function):
         return g * keep.to(g.dtype)
 
 
+class ClampTensor(Function):
+    """out = min(max(a, lo), hi) with tensor bounds (either may be absent; NaNs propagate).
+
+    PyTorch's rule at the kinks: da = g where lo <= a <= hi (so a tie goes to ``a``);
+    dlo = g where a < lo and lo < hi; dhi = g where a > hi or hi < lo (a min above the max
+    gives the max, which then takes the gradient). With one bound, dlo = g where a < lo,
+    dhi = g where a > hi. Saves the input and the bounds."""
+
+    promotion = PROMOTE
+
+    @staticmethod
+    def forward(ctx, xp, a, *bounds, has_min, has_max):
+        ctx.save_for_backward(a, *bounds)
+        ctx.has_min, ctx.has_max = has_min, has_max
+        out = a
+        lo = bounds[0] if has_min else None
+        hi = bounds[-1] if has_max else None
+        if lo is not None:
+            out = xp.maximum(out, lo)
+        if hi is not None:
+            out = xp.minimum(out, hi)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        a, *bounds = ctx.saved_tensors
+        lo = bounds[0] if ctx.has_min else None
+        hi = bounds[-1] if ctx.has_max else None
+        keep = None
+        if lo is not None:
+            keep = ge(a, lo)
+        if hi is not None:
+            upper = le(a, hi)
+            keep = upper if keep is None else logical_and(keep, upper)
+        grads = [where(keep, g, 0.0) if ctx.needs_input_grad[0] else None]
+        if lo is not None:
+            takes = lt(a, lo) if hi is None else logical_and(lt(a, lo), lt(lo, hi))
+            grads.append(where(takes, g, 0.0) if ctx.needs_input_grad[1] else None)
+        if hi is not None:
+            takes = gt(a, hi) if lo is None else logical_or(gt(a, hi), lt(hi, lo))
+            grads.append(where(takes, g, 0.0) if ctx.needs_input_grad[-1] else None)
+        return tuple(grads)
+
+
 class MaximumMinimum(Function):
     """out = max(a, b) (``op="maximum"``) or min(a, b) (``op="minimum"``);  the gradient goes
-    to the input that wins, split evenly on ties."""
+    to the input that wins, split evenly on ties. Where either is NaN (the result is NaN)
+    neither loses, so both get the full gradient: PyTorch's formula, which masks only the
+    strict loser."""
 
     promotion = PROMOTE
 
@@ -866,9 +938,11 @@ class MaximumMinimum(Function):
     @staticmethod
     def backward(ctx, g):
         a, b = ctx.saved_tensors
-        a_wins = a > b if ctx.op == "maximum" else a < b
-        share = a_wins.to(g.dtype) + (a == b).to(g.dtype) * 0.5
-        return g * share, g * (1 - share)
+        a_loses, b_loses = (a < b, a > b) if ctx.op == "maximum" else (a > b, a < b)
+        half = where(a == b, g * 0.5, g)
+        ga = where(a_loses, 0.0, half) if ctx.needs_input_grad[0] else None
+        gb = where(b_loses, 0.0, half) if ctx.needs_input_grad[1] else None
+        return ga, gb
 
 
 class Where(Function):
@@ -905,12 +979,11 @@ def clamp(a: Tensor, min: float | None = None, max: float | None = None) -> Tens
                 f"clamp: {name} must be a number or a Tensor, got {type(bound).__name__} {bound!r}"
             )
     if isinstance(min, Tensor) or isinstance(max, Tensor):
-        out = a
-        if min is not None:
-            out = maximum(out, min) if isinstance(min, Tensor) else clamp(out, min=min)
-        if max is not None:
-            out = minimum(out, max) if isinstance(max, Tensor) else clamp(out, max=max)
-        return out
+        bounds = [x for x in (min, max) if x is not None]
+        for x in bounds:
+            if isinstance(x, Tensor):
+                broadcast_shapes("clamp", tuple(a.shape), tuple(x.shape))
+        return ClampTensor.apply(a, *bounds, has_min=min is not None, has_max=max is not None)
     if (type(min) is float or type(max) is float) and not a.dtype.is_floating_point:
         # Float bounds on an integer tensor: compute in the promoted dtype, as PyTorch does,
         # rather than truncating the bounds (Note [Type promotion] in promotion.py).
