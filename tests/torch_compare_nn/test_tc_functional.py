@@ -38,6 +38,24 @@ CASES: list[Case] = [
     ("silu-inplace-flag", lambda F, x: F.silu(x * 1.0, inplace=True), [randn(3, 4)]),
     ("mish-inplace-flag", lambda F, x: F.mish(x * 1.0, inplace=True), [randn(3, 4)]),
     ("hardswish-inplace-flag", lambda F, x: F.hardswish(x * 1.0, inplace=True), [randn(3, 4)]),
+    # PyTorch's slopes at the kinks: hardswish's open middle (0 at -3, 1 at 3); rrelu in
+    # eval mode is leaky_relu, whose gradient at 0 is the slope.
+    ("hardswish-kinks", lambda F, x: F.hardswish(x), [np.array([-3.0, 3.0, 0.0, -4.0, 4.0])]),
+    ("rrelu-eval-at-zero", lambda F, x: F.rrelu(x), [np.array([0.0, -1.0, 2.0])]),
+    # A zero vector: PyTorch clamps the norm to eps without letting the clamp into the
+    # gradient, which is then finite (large), not nan.
+    (
+        "cosine_similarity-zero-vector",
+        lambda F, a, b: F.cosine_similarity(a, b),
+        [np.zeros((3, 4)), randn(3, 4)],
+    ),
+    ("pdist", lambda F, x: F.pdist(x), [randn(4, 3)]),
+    ("pdist-p1", lambda F, x: F.pdist(x, p=1), [randn(4, 3)]),
+    (
+        "cosine_embedding_loss-int-target",
+        lambda F, a, b, t: F.cosine_embedding_loss(a, b, t, margin=0.1),
+        [randn(4, 5), randn(4, 5), np.array([1, -1, 1, -1])],
+    ),
     ("normalize", lambda F, x: F.normalize(x), [randn(3, 4)]),
     (
         "cosine_similarity-broadcast-along-dim",
@@ -553,3 +571,32 @@ def test_feature_dropout_drops_whole_features_like_torch(shape):
         torch.feature_dropout(torch.ones(3), 0.5, True)
     with pytest.raises(RuntimeError, match=r"feature_dropout: needs an \(N, C, \*\) input"):
         nt.feature_dropout(nt.ones(3), 0.5, True)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda L, x: L.nn.functional.binary_cross_entropy(x + 1.0, x),
+        lambda L, x: L.nn.functional.conv2d(x, x[:1], padding="same", stride=2),
+        lambda L, x: L.nn.functional.max_pool2d(x, 2, padding=2),
+        lambda L, x: L.nn.functional.avg_pool2d(x, 2, padding=2),
+        lambda L, x: L.nn.functional.max_pool1d(x[0], 2, padding=2),
+        lambda L, x: L.nn.functional.avg_pool1d(x[0], 2, padding=2),
+    ],
+    ids=[
+        "bce-out-of-range",
+        "conv2d-same-strided",
+        "max_pool2d-padding",
+        "avg_pool2d-padding",
+        "max_pool1d-padding",
+        "avg_pool1d-padding",
+    ],
+)
+def test_functional_value_errors_are_runtime_errors_like_torch(call):
+    """Where PyTorch raises RuntimeError for a bad value, nanotorch's error is one too (it may
+    also be a ValueError)."""
+    x = np.full((1, 2, 4, 4), 0.5)
+    with pytest.raises(RuntimeError):
+        call(torch, torch.tensor(x))
+    with pytest.raises(RuntimeError):
+        call(nt, nt.tensor(x))

@@ -174,8 +174,8 @@ def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
 
 
 class Hardswish(Function):
-    """out = a relu6(a + 3) / 6;  da = 0 for a < -3, g (a / 3 + 1/2) for -3 <= a <= 3, g above
-    (PyTorch's slopes, including at the two kinks). Saves the input."""
+    """out = a relu6(a + 3) / 6;  da = 0 for a <= -3, g (a / 3 + 1/2) for -3 < a < 3, g from
+    3 up (PyTorch's slopes, including at the two kinks). Saves the input."""
 
     @staticmethod
     def forward(ctx, xp, a):
@@ -186,7 +186,7 @@ class Hardswish(Function):
     def backward(ctx, g):
         (a,) = ctx.saved_tensors
         middle = g * (a / 3.0 + 0.5)
-        return where(a < -3.0, 0.0, where(a <= 3.0, middle, g))
+        return where(a <= -3.0, 0.0, where(a < 3.0, middle, g))
 
 
 def hardswish(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
@@ -303,7 +303,9 @@ def rrelu(
         slope: Tensor | float = u * (upper - lower) + lower
     else:
         slope = (lower + upper) / 2
-    return finish_inplace(input, lambda x: where(x >= 0, x, x * slope), inplace, "rrelu_")
+    # x > 0, not >= 0: the values agree at 0, and the gradient there is the slope, as in
+    # PyTorch (whose eval form is leaky_relu).
+    return finish_inplace(input, lambda x: where(x > 0, x, x * slope), inplace, "rrelu_")
 
 
 # Note [Functional softmax signature]

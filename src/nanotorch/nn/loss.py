@@ -25,7 +25,7 @@ from typing import Any
 from nanotorch.autograd.function import Function
 from nanotorch.autograd.grad_mode import is_grad_enabled as _is_grad_enabled
 from nanotorch.creation import arange
-from nanotorch.errors import DeviceMismatchError, ShapeError
+from nanotorch.errors import DeviceMismatchError, InvalidArgumentError, ShapeError
 from nanotorch.nn.linear import check_same_place
 from nanotorch.nn.module import Module
 from nanotorch.ops._util import broadcast_shapes
@@ -421,7 +421,10 @@ class CrossEntropyIndex(Function):
         # The Tensor formulas: what create_graph=True records (and raw_backward's fallback).
         z, target, weight, probs, denominator = ctx.saved_tensors
         if denominator is not None:
-            g = g / denominator  # 'mean': every l_i gets g / D (a 0-d g broadcasts below)
+            # 'mean': every l_i gets g / D (a 0-d g broadcasts below). D = 0 when no target
+            # counts (all ignored): the loss is nan, but no logit gets a gradient, as in
+            # PyTorch, so divide by 1 there rather than make inf * 0 = nan.
+            g = g / where(denominator == 0, 1.0, denominator)
         eps = ctx.smoothing
         n_classes = z.shape[1]
         if probs is None or _is_grad_enabled():
@@ -462,8 +465,8 @@ def _index_grad(
     target is ignored (Note [Fused cross-entropy] defines q and a), from the softmax that
     forward kept. For a reduced loss g is 0-d (the same for every i), divided by
     ``denominator`` for 'mean'. What ``CrossEntropyIndex.raw_backward`` computes."""
-    if denominator is not None:
-        g = g / denominator
+    if denominator is not None:  # D = 0 (nothing counts): no gradient, see ``backward``
+        g = g / xp.where(denominator == 0, xp.ones_like(denominator), denominator)
     if weight is None and not smoothing and probs.ndim == 2 and g.ndim == 0:
         fast = backend.cross_entropy_rows_grad(g, probs, target, ignore_index)
         if fast is not None:
@@ -647,7 +650,7 @@ def binary_cross_entropy(
     if input.numel():
         lo, hi = _value_range(input)
         if lo < 0 or hi > 1:
-            raise ValueError(
+            raise InvalidArgumentError(  # a RuntimeError too, as PyTorch raises
                 f"{op}: input values must be between 0 and 1 (probabilities), got values from "
                 f"{lo:g} to {hi:g}; for raw scores (logits) use "
                 "binary_cross_entropy_with_logits"

@@ -131,7 +131,15 @@ def cosine_embedding_loss(
     norm (as PyTorch does) so a zero vector gives a finite loss."""
     op = "cosine_embedding_loss"
     reduction = _reduction(op, reduction, size_average, reduce)
-    check_same_place(op, input1, input2=input2, target=target)
+    check_same_place(op, input1, input2=input2)
+    # The target holds labels (1 or -1): any dtype, as in PyTorch, but the inputs' device.
+    if not isinstance(target, Tensor):
+        raise TypeError(f"{op}: target must be a Tensor, got {type(target).__name__}")
+    if target.device != input1.device:
+        raise DeviceMismatchError(
+            f"{op}: input1 is on {input1.device} but target is on {target.device}; move the "
+            f"target with .to('{input1.device}')"
+        )
     _same_shape(op, input1=input1, input2=input2)
     if input1.ndim not in (1, 2) or tuple(target.shape) != tuple(input1.shape[:-1]):
         raise ShapeError(
