@@ -600,3 +600,49 @@ def test_functional_value_errors_are_runtime_errors_like_torch(call):
         call(torch, torch.tensor(x))
     with pytest.raises(RuntimeError):
         call(nt, nt.tensor(x))
+
+
+_ACTIVATIONS = {
+    "relu": lambda F, x: F.relu(x),
+    "relu6": lambda F, x: F.relu6(x),
+    "hardtanh": lambda F, x: F.hardtanh(x),
+    "elu": lambda F, x: F.elu(x),
+    "selu": lambda F, x: F.selu(x),
+    "celu": lambda F, x: F.celu(x),
+    "gelu": lambda F, x: F.gelu(x),
+    "silu": lambda F, x: F.silu(x),
+    "mish": lambda F, x: F.mish(x),
+    "softplus": lambda F, x: F.softplus(x),
+    "softsign": lambda F, x: F.softsign(x),
+    "tanhshrink": lambda F, x: F.tanhshrink(x),
+    "hardswish": lambda F, x: F.hardswish(x),
+    "hardsigmoid": lambda F, x: F.hardsigmoid(x),
+    "leaky_relu": lambda F, x: F.leaky_relu(x),
+    "logsigmoid": lambda F, x: F.logsigmoid(x),
+    "sigmoid": lambda F, x: F.sigmoid(x),
+    "tanh": lambda F, x: F.tanh(x),
+    "softshrink": lambda F, x: F.softshrink(x),
+    "hardshrink": lambda F, x: F.hardshrink(x),
+    "threshold": lambda F, x: F.threshold(x, 0.5, 0),
+    "glu": lambda F, x: F.glu(x, 0),
+    "rrelu": lambda F, x: F.rrelu(x),
+}
+
+
+@pytest.mark.parametrize("kind", ["int64", "bool"])
+@pytest.mark.parametrize("name", sorted(_ACTIVATIONS))
+def test_activation_on_integer_input_matches_torch(name, kind):
+    """On integer and bool tensors an activation either works in both libraries, with the
+    same dtype and values, or raises in both (a RuntimeError, PyTorch's "not implemented
+    for 'Long'")."""
+    arr = np.array([1, -2, 3, 0]) if kind == "int64" else np.array([True, False, True, True])
+    call = _ACTIVATIONS[name]
+    try:
+        theirs = call(torch.nn.functional, torch.tensor(arr))
+    except RuntimeError:
+        with pytest.raises(RuntimeError, match=name):
+            call(nt.nn.functional, nt.tensor(arr))
+        return
+    ours = call(nt.nn.functional, nt.tensor(arr))
+    assert str(ours.dtype).split(".")[-1] == str(theirs.dtype).split(".")[-1]
+    close(ours, theirs, "float32", name)

@@ -818,8 +818,24 @@ class Softplus(Function):
 
 
 def relu(a: Tensor, inplace: bool = False) -> Tensor:
-    """max(a, 0); ``inplace`` as Note [inplace activations] (nn/activation.py) says."""
+    """max(a, 0); ``inplace`` as Note [inplace activations] (nn/activation.py) says. Integer
+    tensors keep their dtype; bool ones raise, as in PyTorch."""
+    if isinstance(a, Tensor) and a.dtype.name == "bool":
+        raise UnsupportedDtypeError(
+            "relu: not implemented for bool tensors (as in PyTorch); convert the input with "
+            ".float() or .long() first"
+        )
     return finish_inplace(a, Relu.apply, inplace, "relu_")
+
+
+def _floating_activation(op: str, a: Any) -> None:
+    # PyTorch has floating kernels only for these ("not implemented for 'Long'"): an integer
+    # or bool input raises rather than being promoted.
+    if isinstance(a, Tensor) and not a.dtype.is_floating_point:
+        raise UnsupportedDtypeError(
+            f"{op}: not implemented for {a.dtype.name} tensors (as in PyTorch); convert the "
+            "input with .float() first"
+        )
 
 
 def relu_(a: Tensor) -> Tensor:
@@ -829,6 +845,7 @@ def relu_(a: Tensor) -> Tensor:
 
 
 def leaky_relu(a: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
+    _floating_activation("leaky_relu", a)
     return finish_inplace(
         a, lambda x: LeakyRelu.apply(x, negative_slope=negative_slope), inplace, "leaky_relu_"
     )
@@ -839,14 +856,17 @@ def gelu(a: Tensor, approximate: str = "none") -> Tensor:
         raise InvalidArgumentError(
             f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}"
         )
+    _floating_activation("gelu", a)
     return Gelu.apply(a, approximate=approximate)
 
 
 def silu(a: Tensor, inplace: bool = False) -> Tensor:
+    _floating_activation("silu", a)
     return finish_inplace(a, Silu.apply, inplace, "silu_")
 
 
 def softplus(a: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    _floating_activation("softplus", a)
     return Softplus.apply(a, beta=beta, threshold=threshold)
 
 
