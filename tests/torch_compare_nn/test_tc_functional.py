@@ -582,6 +582,8 @@ def test_feature_dropout_drops_whole_features_like_torch(shape):
         lambda L, x: L.nn.functional.avg_pool2d(x, 2, padding=2),
         lambda L, x: L.nn.functional.max_pool1d(x[0], 2, padding=2),
         lambda L, x: L.nn.functional.avg_pool1d(x[0], 2, padding=2),
+        lambda L, x: L.nn.functional.linear(x[0, 0], x[0, 0].float()),
+        lambda L, x: L.nn.functional.conv2d(x, x.float()),
     ],
     ids=[
         "bce-out-of-range",
@@ -590,6 +592,8 @@ def test_feature_dropout_drops_whole_features_like_torch(shape):
         "avg_pool2d-padding",
         "max_pool1d-padding",
         "avg_pool1d-padding",
+        "linear-weight-dtype",
+        "conv2d-weight-dtype",
     ],
 )
 def test_functional_value_errors_are_runtime_errors_like_torch(call):

@@ -25,7 +25,12 @@ from typing import Any
 from nanotorch.autograd.function import Function
 from nanotorch.autograd.grad_mode import is_grad_enabled as _is_grad_enabled
 from nanotorch.creation import arange
-from nanotorch.errors import DeviceMismatchError, InvalidArgumentError, ShapeError
+from nanotorch.errors import (
+    DeviceMismatchError,
+    InvalidArgumentError,
+    ShapeError,
+    UnsupportedDtypeError,
+)
 from nanotorch.nn.linear import check_same_place
 from nanotorch.nn.module import Module
 from nanotorch.ops._util import broadcast_shapes
@@ -77,10 +82,45 @@ def _reduce(loss: Tensor, reduction: str) -> Tensor:
     return loss.sum() if reduction == "sum" else loss.mean()
 
 
-def _check_pair(op: str, input: Tensor, target: Tensor) -> None:  # noqa: A002
-    check_same_place(op, input, target=target)
+# Note [Loss target dtypes]
+# ~~~~~~~~~~~~~~~~~~~~~~~~~
+# A target may come in another dtype than the input: float64 labels made with NumPy beside a
+# float32 model, integer 0/1 labels. PyTorch accepts most such pairs, and so does nanotorch,
+# the same way: the loss is arithmetic on input and target, and that arithmetic promotes
+# (Note [Type promotion] in promotion.py), so mse_loss(float32, float64) is a float64 loss
+# whose gradient comes back to the input in float32. Three rules differ, each PyTorch's:
+# huber_loss, soft_margin_loss and hinge_embedding_loss give the input's dtype (the target is
+# cast to it); binary_cross_entropy wants one dtype ("same"); and binary_cross_entropy_with_
+# logits and kl_div refuse an integer target ("floating"), the first giving the target's
+# dtype (its kernel writes into a tensor of that dtype). The refusals are RuntimeErrors, as
+# PyTorch's are.
+def check_target(op: str, input: Tensor, target: Any, rule: str = "promote") -> None:  # noqa: A002
+    """The target beside ``input``: a Tensor on its device, with a dtype ``rule`` allows
+    (Note [Loss target dtypes]: "promote", "same" or "floating")."""
+    if not isinstance(target, Tensor):
+        raise TypeError(f"{op}: target must be a Tensor, got {type(target).__name__}")
+    if target.device != input.device:
+        raise DeviceMismatchError(
+            f"{op}: input is on {input.device} but target is on {target.device}; move the "
+            f"target with .to('{input.device}')"
+        )
+    if target.dtype is input.dtype:
+        return
+    if rule == "same" or (rule == "floating" and not target.dtype.is_floating_point):
+        raise UnsupportedDtypeError(
+            f"{op}: input is {input.dtype.name} but target is {target.dtype.name}; this loss "
+            f"needs {'one dtype' if rule == 'same' else 'a floating target'} (as in PyTorch): "
+            f"convert the target with .to(nanotorch.{input.dtype.name})"
+        )
+
+
+def _check_pair(op: str, input: Tensor, target: Tensor, rule: str = "promote") -> None:  # noqa: A002
+    check_same_place(op, input)
+    check_target(op, input, target, rule)
     if not input.dtype.is_floating_point:
-        raise TypeError(f"{op}: needs floating tensors, got {input.dtype!r}; call .float() first")
+        raise UnsupportedDtypeError(
+            f"{op}: needs floating tensors, got {input.dtype!r}; call .float() first"
+        )
     if tuple(input.shape) != tuple(target.shape):
         raise ShapeError(
             f"{op}: input of shape {tuple(input.shape)} and target of shape "
@@ -97,12 +137,14 @@ def _check_pointwise(
     size_average: bool | None = None,
     reduce: bool | None = None,
     allowed: tuple[str, ...] = _REDUCTIONS,
+    rule: str = "promote",
 ) -> str:
     """What every loss comparing input and target elementwise checks first: the reduction
-    (legacy flags mapped onto it) and the pair; returns the reduction to apply."""
+    (legacy flags mapped onto it) and the pair (``rule``: Note [Loss target dtypes]);
+    returns the reduction to apply."""
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(op, reduction, allowed)
-    _check_pair(op, input, target)
+    _check_pair(op, input, target, rule)
     return reduction
 
 
@@ -190,6 +232,7 @@ def huber_loss(
     _check_pair("huber_loss", input, target)
     if not isinstance(delta, (int, float)) or not delta > 0:  # also refuses nan
         raise ValueError(f"huber_loss: delta must be positive, got {delta!r}")
+    target = target.to(input.dtype)  # the input's dtype (Note [Loss target dtypes])
     d = input - target
     ad = _abs(d)
     near = ad < delta
@@ -534,7 +577,7 @@ def cross_entropy(
                 f"of shape {tuple(input.shape)}; probability targets have the input's shape "
                 "(class-index targets drop the class dim)"
             )
-        check_same_place(op, input, target=target)
+        check_target(op, input, target)  # a float64 target promotes, as in PyTorch
         x, y = (input.unsqueeze(0), target.unsqueeze(0)) if unbatched else (input, target)
         loss = _soft_target_cross_entropy(x, y, weight, float(label_smoothing))
         if reduction == "none":
@@ -644,7 +687,7 @@ def binary_cross_entropy(
     l_i = -w_i (y_i log x_i + (1 - y_i) log(1 - x_i)), logs clamped at -100.
     Prefer ``binary_cross_entropy_with_logits`` on raw scores: it is stable for any logit."""
     op = "binary_cross_entropy"
-    reduction = _check_pointwise(op, input, target, reduction, size_average, reduce)
+    reduction = _check_pointwise(op, input, target, reduction, size_average, reduce, rule="same")
     check_same_place(op, input, weight=weight)
     _check_broadcasts_to(op, "weight", weight, tuple(input.shape))
     if input.numel():
@@ -676,7 +719,9 @@ def binary_cross_entropy_with_logits(
     sigmoid(x); ``pos_weight`` p (broadcast along the last dim) weighs the positive class.
     dx_i = w_i ((1 - y_i) - (1 + (p - 1) y_i) sigmoid(-x_i))."""
     op = "binary_cross_entropy_with_logits"
-    reduction = _check_pointwise(op, input, target, reduction, size_average, reduce)
+    reduction = _check_pointwise(
+        op, input, target, reduction, size_average, reduce, rule="floating"
+    )
     check_same_place(op, input, weight=weight, pos_weight=pos_weight)
     shape = tuple(input.shape)
     _check_broadcasts_to(op, "weight", weight, shape)
@@ -688,7 +733,9 @@ def binary_cross_entropy_with_logits(
         loss = (1 - target) * input + (1 + (pos_weight - 1) * target) * log_sigmoid_neg
     if weight is not None:
         loss = loss * weight
-    return _reduce(loss, reduction)
+    # PyTorch's kernel writes into a tensor of the target's dtype: a float32 target gives a
+    # float32 loss also for a float64 input (Note [Loss target dtypes]).
+    return _reduce(loss.to(target.dtype), reduction)
 
 
 # ----------------------------------------------------------------------------- distributions
@@ -713,6 +760,7 @@ def kl_div(
         size_average,
         reduce,
         allowed=("none", "batchmean", "sum", "mean"),
+        rule="floating",
     )
     if log_target:
         loss = exp(target) * (target - input)
