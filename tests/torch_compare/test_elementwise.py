@@ -369,6 +369,24 @@ BINARY += [
     # requires grad (PyTorch records it).
     Case("div-floor-grad", lambda L, a, b: L.div(a, b, rounding_mode="floor"), [_negs, _divs]),
     Case("div-trunc-grad", lambda L, a: L.div(a, -2.0, rounding_mode="trunc"), [_negs]),
+    # PyTorch's keyword names for the operands.
+    Case("add-keywords", lambda L, a, b: L.add(input=a, other=b, alpha=2), [R(3), R(3)]),
+    Case("sub-other-keyword", lambda L, a, b: L.sub(a, other=b), [R(3), R(3)]),
+    Case("mul-keywords", lambda L, a, b: L.mul(input=a, other=b), [R(3), R(3)]),
+    Case("div-keywords", lambda L, a, b: L.div(a, other=b, rounding_mode=None), [R(3), P(3)]),
+    Case("pow-exponent-keyword", lambda L, a: L.pow(a, exponent=2), [R(3)]),
+    Case("pow-keywords", lambda L, a, b: L.pow(input=a, exponent=b), [P(3), R(3)]),
+    Case("maximum-other-keyword", lambda L, a, b: L.maximum(a, other=b), [R(3), R(3)]),
+    Case("minimum-keywords", lambda L, a, b: L.minimum(input=a, other=b), [R(3), R(3)]),
+    Case("eq-other-keyword", lambda L, a, b: L.eq(a, other=b), [I(3), I(3)]),
+    Case("lt-other-keyword", lambda L, a: L.lt(input=a, other=0.0), [R(3)]),
+    Case("remainder-keywords", lambda L, a: L.remainder(input=a, other=1.5), [R(3)]),
+    Case(
+        "floor_divide-keywords",
+        lambda L, a: L.floor_divide(input=a, other=2),
+        [I(3)],
+    ),
+    Case("matmul-keywords", lambda L, a, b: L.matmul(input=a, other=b), [R(2, 3), R(3, 2)]),
 ]
 
 

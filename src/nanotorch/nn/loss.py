@@ -114,7 +114,12 @@ def check_target(op: str, input: Tensor, target: Any, rule: str = "promote") -> 
         )
 
 
-def _check_pair(op: str, input: Tensor, target: Tensor, rule: str = "promote") -> None:  # noqa: A002
+def _check_pair(
+    op: str,
+    input: Tensor,  # noqa: A002
+    target: Tensor,
+    rule: str = "promote",
+) -> None:
     check_same_place(op, input)
     check_target(op, input, target, rule)
     if not input.dtype.is_floating_point:

@@ -257,17 +257,19 @@ class Pow(Function):
         return ga, gb
 
 
-def add(a: TensorLike, b: TensorLike, *, alpha: Scalar = 1) -> Tensor:
+def add(input: TensorLike, other: TensorLike, *, alpha: Scalar = 1) -> Tensor:  # noqa: A002
     """a + alpha * b, broadcasting.
 
     >>> import nanotorch
     >>> nanotorch.add(nanotorch.tensor([1.0, 2.0]), 1.0).tolist()
     [2.0, 3.0]
     """
+    a, b = input, other
     return _binary(Add, a, b if alpha == 1 else mul(b, alpha))
 
 
-def sub(a: TensorLike, b: TensorLike, *, alpha: Scalar = 1) -> Tensor:
+def sub(input: TensorLike, other: TensorLike, *, alpha: Scalar = 1) -> Tensor:  # noqa: A002
+    a, b = input, other
     if all(
         isinstance(x, bool) or (isinstance(x, Tensor) and x.dtype.name == "bool") for x in (a, b)
     ):
@@ -277,15 +279,22 @@ def sub(a: TensorLike, b: TensorLike, *, alpha: Scalar = 1) -> Tensor:
     return _binary(Sub, a, b if alpha == 1 else mul(b, alpha))
 
 
-def mul(a: TensorLike, b: TensorLike) -> Tensor:
+def mul(input: TensorLike, other: TensorLike) -> Tensor:  # noqa: A002
+    a, b = input, other
     return _binary(Mul, a, b)
 
 
-def div(a: TensorLike, b: TensorLike, *, rounding_mode: str | None = None) -> Tensor:
+def div(
+    input: TensorLike,  # noqa: A002 - PyTorch's name
+    other: TensorLike,
+    *,
+    rounding_mode: str | None = None,
+) -> Tensor:
     """a / b. ``rounding_mode`` None is true division (integers give the default float);
     'trunc' rounds toward zero and 'floor' down, keeping an integer dtype (PyTorch's ``div``).
     Rounded quotients are piecewise constant: their gradient is zeros, and, as in PyTorch,
     the result is still recorded (it requires grad when an input does)."""
+    a, b = input, other
     if rounding_mode is None:
         return _binary(Div, a, b)
     if rounding_mode not in ("trunc", "floor"):
@@ -336,9 +345,10 @@ def neg(a: Tensor) -> Tensor:
     return Neg.apply(a)
 
 
-def pow(a: TensorLike, b: TensorLike) -> Tensor:  # noqa: A001 - PyTorch's name
+def pow(input: TensorLike, exponent: TensorLike) -> Tensor:  # noqa: A001, A002
     """a ** b (Note [Type promotion] decides the dtype). An integer base to a negative integer
     power has no integer answer: refused, as in PyTorch (NumPy's own ValueError names no op)."""
+    a, b = input, exponent
     _check_integer_exponent(a, b)
     return _binary(Pow, a, b)
 
@@ -1012,11 +1022,13 @@ def clamp(a: Tensor, min: float | None = None, max: float | None = None) -> Tens
     return Clamp.apply(a, lo=min, hi=max)
 
 
-def maximum(a: Tensor, b: Tensor) -> Tensor:
+def maximum(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002
+    a, b = input, other
     return _binary(MaximumMinimum, a, b, op="maximum")
 
 
-def minimum(a: Tensor, b: Tensor) -> Tensor:
+def minimum(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002
+    a, b = input, other
     return _binary(MaximumMinimum, a, b, op="minimum")
 
 
@@ -1099,27 +1111,33 @@ def _compare(op: str, a: TensorLike, b: TensorLike) -> Tensor:
     return NoGradBinary.apply(a, b, op=op)
 
 
-def eq(a: TensorLike, b: TensorLike) -> Tensor:
+def eq(input: TensorLike, other: TensorLike) -> Tensor:  # noqa: A002
+    a, b = input, other
     return _compare("equal", a, b)
 
 
-def ne(a: TensorLike, b: TensorLike) -> Tensor:
+def ne(input: TensorLike, other: TensorLike) -> Tensor:  # noqa: A002
+    a, b = input, other
     return _compare("not_equal", a, b)
 
 
-def lt(a: TensorLike, b: TensorLike) -> Tensor:
+def lt(input: TensorLike, other: TensorLike) -> Tensor:  # noqa: A002
+    a, b = input, other
     return _compare("less", a, b)
 
 
-def le(a: TensorLike, b: TensorLike) -> Tensor:
+def le(input: TensorLike, other: TensorLike) -> Tensor:  # noqa: A002
+    a, b = input, other
     return _compare("less_equal", a, b)
 
 
-def gt(a: TensorLike, b: TensorLike) -> Tensor:
+def gt(input: TensorLike, other: TensorLike) -> Tensor:  # noqa: A002
+    a, b = input, other
     return _compare("greater", a, b)
 
 
-def ge(a: TensorLike, b: TensorLike) -> Tensor:
+def ge(input: TensorLike, other: TensorLike) -> Tensor:  # noqa: A002
+    a, b = input, other
     return _compare("greater_equal", a, b)
 
 
@@ -1190,9 +1208,10 @@ def _check_integer_divisor(op: str, a: TensorLike, b: TensorLike) -> None:
         )
 
 
-def floor_divide(a: TensorLike, b: TensorLike) -> Tensor:
+def floor_divide(input: TensorLike, other: TensorLike) -> Tensor:  # noqa: A002
     """floor(a / b); piecewise constant, so no gradient flows through it. Integer division by
     zero raises, as in PyTorch."""
+    a, b = input, other
     _check_integer_divisor("floor_divide", a, b)
     return (
         _compare("floor_divide", a, b)
@@ -1201,9 +1220,10 @@ def floor_divide(a: TensorLike, b: TensorLike) -> Tensor:
     )
 
 
-def remainder(a: TensorLike, b: TensorLike) -> Tensor:
+def remainder(input: TensorLike, other: TensorLike) -> Tensor:  # noqa: A002
     """a - floor(a / b) * b, with the sign of b (Python's %). Integer remainder by zero
     raises, as in PyTorch."""
+    a, b = input, other
     _check_integer_divisor("remainder", a, b)
     return _binary(Remainder, a, b)
 
