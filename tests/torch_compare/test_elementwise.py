@@ -278,6 +278,23 @@ BINARY += [
     Case("pow-scalar-base-int", lambda L, a: L.pow(2, a), [I(5, low=0)]),
     Case("pow-zero-zero", lambda L, a, b: L.pow(a, b), [np.zeros(3), np.array([0.0, 1.0, 2.0])]),
     Case("pow-negative-int-error", lambda L, a: L.pow(a, -1), [I(3, low=1)], error=True),
+    # Only a negative Python-number exponent is refused; a tensor of exponents computes in
+    # integers, as PyTorch's kernel does: 1 and -1 keep a magnitude of 1, the rest give 0.
+    Case(
+        "pow-int-tensor-negative-exponents",
+        lambda L, a, b: L.pow(a, b),
+        [np.array([2, 1, -1, -1, -2, 3, 5]), np.array([-1, -3, -1, -2, -2, 0, 2])],
+    ),
+    Case(
+        "pow-scalar-int-base-negative-exponents",
+        lambda L, b: 2**b,
+        [np.array([-3, -1, 0, 2])],
+    ),
+    Case(
+        "pow-int-broadcast-negative-exponents",
+        lambda L, a, b: a**b,
+        [np.array([[1], [-1], [2]]), np.array([-1, 2, -3])],
+    ),
     Case(
         "atan2-zeros",
         lambda L, a, b: L.atan2(a, b),

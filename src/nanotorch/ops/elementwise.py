@@ -225,7 +225,10 @@ class Pow(Function):
 
     @staticmethod
     def forward(ctx, xp, a, b):
-        out = a**b
+        if isinstance(b, (int, float)) or not xp.isdtype(b.dtype, "signed integer"):
+            out = a**b
+        else:
+            out = _int_pow(xp, a, b)
         ctx.save_for_backward(a, b, out)
         return out
 
@@ -255,6 +258,19 @@ class Pow(Function):
             else:
                 gb = g * out * math.nan
         return ga, gb
+
+
+def _int_pow(xp: Any, a: Any, b: Any) -> Any:
+    """a ** b for a tensor of signed integer exponents, some perhaps negative (NumPy refuses
+    those): PyTorch's integer kernel gives 1 ** b = 1, (-1) ** b = +-1 by the parity of b,
+    and 0 for every other base (1 / a truncated; 0 ** -n included)."""
+    neg = b < 0
+    out = a ** xp.where(neg, xp.zeros_like(b), b)
+    base = xp.asarray(a, dtype=out.dtype, device=out.device) if isinstance(a, int) else a
+    one, zero = xp.ones_like(out), xp.zeros_like(out)
+    odd = (b % 2) != 0
+    inverse = xp.where(base == 1, one, xp.where(base == -1, xp.where(odd, -one, one), zero))
+    return xp.where(neg, inverse, out)
 
 
 def add(input: TensorLike, other: TensorLike, *, alpha: Scalar = 1) -> Tensor:  # noqa: A002
@@ -346,8 +362,9 @@ def neg(a: Tensor) -> Tensor:
 
 
 def pow(input: TensorLike, exponent: TensorLike) -> Tensor:  # noqa: A001, A002
-    """a ** b (Note [Type promotion] decides the dtype). An integer base to a negative integer
-    power has no integer answer: refused, as in PyTorch (NumPy's own ValueError names no op)."""
+    """a ** b (Note [Type promotion] decides the dtype). An integer tensor to a negative
+    Python-int power is refused, as in PyTorch (NumPy's own ValueError names no op); a tensor
+    of integer exponents computes as PyTorch's integer kernel does (``_int_pow``)."""
     a, b = input, exponent
     _check_integer_exponent(a, b)
     return _binary(Pow, a, b)
@@ -361,10 +378,11 @@ def _check_integer_exponent(a: TensorLike, b: TensorLike) -> None:
             return not x.dtype.is_floating_point and x.dtype.name != "bool"
         return isinstance(x, int) and not isinstance(x, bool)
 
-    if not (integral(a) and integral(b)):
+    # Only a Python-number exponent is checked, as PyTorch checks: a tensor of exponents
+    # computes in integers (Pow's ``_int_pow``), with no device read here.
+    if isinstance(b, Tensor) or not (integral(a) and integral(b)):
         return
-    negative = bool(lt(b, 0).sum().item()) if isinstance(b, Tensor) else b < 0
-    if negative:
+    if b < 0:
         from nanotorch.errors import InvalidArgumentError
 
         raise InvalidArgumentError(
