@@ -431,3 +431,18 @@ def test_loss_with_target_of_another_dtype_matches_torch(name, x_dtype, t_dtype)
         t_x.grad = None
         call(torch.nn.functional, t_x, t_t.to(t_x.dtype)).sum().backward()
     close(n_x.grad, t_x.grad, "float32", "grad of input")
+
+
+def test_binary_cross_entropy_target_grad_at_saturated_input_matches_torch():
+    """The target's gradient is g (log(1 - x) - log x) with unclamped logs, as PyTorch's
+    (-logit(x)): +-inf where the input is exactly 0 or 1, while the loss stays finite."""
+    x = np.array([0.0, 1.0, 0.5, 0.25])
+    t = np.array([0.0, 1.0, 1.0, 0.5])
+    (n_x, t_x), (n_t, t_t) = pair(x, grad=True), pair(t, grad=True)
+    ours = nt.nn.functional.binary_cross_entropy(n_x, n_t, reduction="sum")
+    theirs = torch.nn.functional.binary_cross_entropy(t_x, t_t, reduction="sum")
+    close(ours, theirs, "float64", "loss")
+    ours.backward()
+    theirs.backward()
+    np.testing.assert_allclose(n_t.grad.numpy(), t_t.grad.numpy(), rtol=1e-12)
+    close(n_x.grad, t_x.grad, "float64", "grad of input")

@@ -656,7 +656,8 @@ class BinaryCrossEntropy(Function):
     """l = -(y log x + (1 - y) log(1 - x)), each log clamped at -100 as in PyTorch, so inputs
     of exactly 0 or 1 give a finite loss.
     dx = g (x - y) / max(x (1 - x), 1e-12)  (finite at 0 and 1, like PyTorch's);
-    dy = g (log(1 - x) - log x)  (clamped logs). Saves both inputs."""
+    dy = g (log(1 - x) - log x) = -g logit(x), logs not clamped (+-inf at x = 0 or 1), as
+    PyTorch's. Saves both inputs."""
 
     @staticmethod
     def forward(ctx, xp, x, y):
@@ -676,7 +677,7 @@ class BinaryCrossEntropy(Function):
         if ctx.needs_input_grad[0]:
             gx = g * (x - y) / clamp(x * (1 - x), min=1e-12)
         if ctx.needs_input_grad[1]:
-            gy = g * (_clamped_log(1 - x) - _clamped_log(x))
+            gy = g * (log(1 - x) - log(x))
         return gx, gy
 
 
