@@ -2091,6 +2091,8 @@ _DELEGATED_METHODS = (
     "cholesky_inverse",
     "qr",
     "cholesky",
+    "svd",
+    "pinverse",
     "ger",
     "absolute",
     "angle",
