@@ -404,6 +404,13 @@ BINARY += [
         [I(3)],
     ),
     Case("matmul-keywords", lambda L, a, b: L.matmul(input=a, other=b), [R(2, 3), R(3, 2)]),
+    Case(
+        "div-method-rounding",
+        lambda L, a, b: a.div(b, rounding_mode="floor"),
+        [_negs, _divs],
+    ),
+    Case("div-method-trunc-int", lambda L, a: a.div(-2, rounding_mode="trunc"), [_inegs]),
+    Case("pow-method-exponent-keyword", lambda L, a: a.pow(exponent=3), [R(3)]),
 ]
 
 

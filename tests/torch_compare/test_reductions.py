@@ -135,6 +135,8 @@ REDUCTIONS = [
     Case("softmax-neg", lambda L, x: L.softmax(x, -1), [R(2, 3, 4)]),
     Case("log_softmax", lambda L, x: L.log_softmax(x, 0), [R(3, 4)]),
     Case("softmax-dtype", lambda L, x: L.softmax(x, 0, dtype=L.float64), [R(3)]),
+    Case("softmax-method-dtype", lambda L, x: x.softmax(0, dtype=L.float64), [R(3)]),
+    Case("log_softmax-method-dtype", lambda L, x: x.log_softmax(dim=0, dtype=L.float64), [R(3)]),
     Case("softmax-int-error", lambda L, x: L.softmax(x, 0), [I(3)], error=True),
     Case("aminmax", lambda L, x: L.aminmax(x, dim=1), [R(3, 4)], grad=False),
     Case("aminmax-all", lambda L, x: L.aminmax(x), [R(3, 4)], grad=False),
