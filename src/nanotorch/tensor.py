@@ -939,11 +939,11 @@ class Tensor:
     def mul(self, other: Any) -> Tensor:
         return _ops.mul(self, other)
 
-    def div(self, other: Any) -> Tensor:
-        return _ops.div(self, other)
+    def div(self, other: Any, *, rounding_mode: str | None = None) -> Tensor:
+        return _ops.div(self, other, rounding_mode=rounding_mode)
 
-    def pow(self, other: Any) -> Tensor:
-        return _ops.pow(self, other)
+    def pow(self, exponent: Any) -> Tensor:
+        return _ops.pow(self, exponent)
 
     def matmul(self, other: Tensor) -> Tensor:
         return _ops.matmul(self, other)
@@ -1091,18 +1091,18 @@ class Tensor:
         return _ops.logsumexp(self, dim, keepdim)
 
     @dim_aliases
-    def softmax(self, dim: int = -1) -> Tensor:
-        return _ops.softmax(self, dim)
+    def softmax(self, dim: int = -1, dtype: Any = None) -> Tensor:
+        return _ops.softmax(self, dim, dtype)
 
     @dim_aliases
-    def log_softmax(self, dim: int = -1) -> Tensor:
-        return _ops.log_softmax(self, dim)
+    def log_softmax(self, dim: int = -1, dtype: Any = None) -> Tensor:
+        return _ops.log_softmax(self, dim, dtype)
 
-    def reshape(self, *shape: Any) -> Tensor:
-        return _ops.reshape(self, *shape)
+    def reshape(self, *shape: Any, **kwargs: Any) -> Tensor:
+        return _ops.reshape(self, *_sizes("reshape", "shape", shape, kwargs))
 
-    def view(self, *shape: Any) -> Tensor:
-        return _ops.reshape(self, *shape)
+    def view(self, *shape: Any, **kwargs: Any) -> Tensor:
+        return _ops.reshape(self, *_sizes("view", "size", shape, kwargs))
 
     def view_as(self, other: Tensor) -> Tensor:
         return _ops.reshape(self, other.shape)
@@ -1127,8 +1127,8 @@ class Tensor:
     def transpose(self, dim0: int, dim1: int) -> Tensor:
         return _ops.transpose(self, dim0, dim1)
 
-    def permute(self, *dims: Any) -> Tensor:
-        return _ops.permute(self, *dims)
+    def permute(self, *dims: Any, **kwargs: Any) -> Tensor:
+        return _ops.permute(self, *_sizes("permute", "dims", dims, kwargs))
 
     def t(self) -> Tensor:
         return _ops.t(self)
@@ -1186,8 +1186,8 @@ class Tensor:
             )
         return sum_to(self, tuple(int(s) for s in shape))
 
-    def expand(self, *shape: Any) -> Tensor:
-        return _ops.expand(self, *shape)
+    def expand(self, *shape: Any, **kwargs: Any) -> Tensor:
+        return _ops.expand(self, *_sizes("expand", "size", shape, kwargs))
 
     def expand_as(self, other: Tensor) -> Tensor:
         return _ops.expand_as(self, other)
@@ -1302,10 +1302,11 @@ class Tensor:
         return _ops.take_along_dim(self, indices, dim)
 
     # --- shape_extra methods (ops/shape_extra.py) ---
-    def repeat(self, *sizes: Any) -> Tensor:
-        return _ops.repeat(self, *sizes)
+    def repeat(self, *sizes: Any, **kwargs: Any) -> Tensor:
+        return _ops.repeat(self, *_sizes("repeat", "repeats", sizes, kwargs))
 
-    def tile(self, *dims: Any) -> Tensor:
+    def tile(self, *dims: Any, **kwargs: Any) -> Tensor:
+        dims = _sizes("tile", "dims", dims, kwargs)
         return _ops.tile(self, dims[0] if len(dims) == 1 else dims)
 
     def repeat_interleave(self, repeats: Any = None, dim: int | None = None, **kw: Any) -> Tensor:
@@ -2091,10 +2092,25 @@ _DELEGATED_METHODS = (
     "cholesky_inverse",
     "qr",
     "cholesky",
+    "svd",
+    "pinverse",
     "ger",
     "absolute",
     "angle",
 )
+
+
+def _sizes(method: str, keyword: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    """The sizes of ``x.reshape(2, 3)``-style methods, also given as PyTorch's keyword
+    (``x.reshape(shape=(2, 3))``, ``x.view(size=...)``, ``x.permute(dims=...)``)."""
+    if not kwargs:
+        return args
+    if set(kwargs) != {keyword} or args:
+        raise TypeError(
+            f"{method}(): takes sizes as arguments or as {keyword}=, got "
+            f"{len(args)} arguments and keywords {sorted(kwargs)}"
+        )
+    return (kwargs[keyword],)
 
 
 def _delegate(name: str) -> Callable[..., Any]:

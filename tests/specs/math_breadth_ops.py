@@ -837,6 +837,49 @@ SPECS += [
 ]
 
 
+def _np_svd(a, some=True, compute_uv=True):
+    # torch.svd's (U, S, V); NumPy and nanotorch share LAPACK's signs for U and V.
+    if not compute_uv:
+        m, n = a.shape[-2:]
+        batch = a.shape[:-2]
+        s = np.linalg.svd(a, compute_uv=False)
+        return np.zeros(batch + (m, m)), s, np.zeros(batch + (n, n))
+    u, s, vh = np.linalg.svd(a, full_matrices=not some)
+    return u, s, np.swapaxes(vh, -1, -2)
+
+
+SPECS += [
+    OpSpec(
+        "svd",
+        _np_svd,
+        [
+            Case(randn(4, 3), id="tall"),
+            Case(randn(2, 3, 4), id="wide-batched"),
+            Case(randn(4, 3), False, id="complete"),
+            Case(randn(3, 4), True, False, id="no-uv"),
+            Case(randn(4, 3), transposed=(0,), id="transposed"),
+        ],
+        grad=False,
+    ),
+    OpSpec(
+        "svd",
+        lambda a: np.linalg.svd(a, compute_uv=False),
+        [Case(randn(4, 3), id="values"), Case(randn(2, 2, 3), id="values-batched")],
+        fn=lambda a: nt.svd(a).S,
+    ),
+    OpSpec(
+        "pinverse",
+        np.linalg.pinv,
+        [
+            Case(randn(4, 3), id="tall"),
+            Case(randn(2, 3), id="wide"),
+            Case(randn(2, 4, 3), id="batched"),
+            Case(randn(4, 3), transposed=(0,), id="transposed"),
+        ],
+    ),
+]
+
+
 SPECS += [
     OpSpec(
         "cholesky",

@@ -278,6 +278,23 @@ BINARY += [
     Case("pow-scalar-base-int", lambda L, a: L.pow(2, a), [I(5, low=0)]),
     Case("pow-zero-zero", lambda L, a, b: L.pow(a, b), [np.zeros(3), np.array([0.0, 1.0, 2.0])]),
     Case("pow-negative-int-error", lambda L, a: L.pow(a, -1), [I(3, low=1)], error=True),
+    # Only a negative Python-number exponent is refused; a tensor of exponents computes in
+    # integers, as PyTorch's kernel does: 1 and -1 keep a magnitude of 1, the rest give 0.
+    Case(
+        "pow-int-tensor-negative-exponents",
+        lambda L, a, b: L.pow(a, b),
+        [np.array([2, 1, -1, -1, -2, 3, 5]), np.array([-1, -3, -1, -2, -2, 0, 2])],
+    ),
+    Case(
+        "pow-scalar-int-base-negative-exponents",
+        lambda L, b: 2**b,
+        [np.array([-3, -1, 0, 2])],
+    ),
+    Case(
+        "pow-int-broadcast-negative-exponents",
+        lambda L, a, b: a**b,
+        [np.array([[1], [-1], [2]]), np.array([-1, 2, -3])],
+    ),
     Case(
         "atan2-zeros",
         lambda L, a, b: L.atan2(a, b),
@@ -337,6 +354,63 @@ BINARY += [
         [np.array([0.0, 0.0, 1.0]), np.array([0.0, np.nan, 2.0])],
         grad=False,
     ),
+    # Gradients at NaNs and ties follow PyTorch's formulas: maximum/minimum send the full
+    # gradient to both sides where either is NaN; fmax/fmin give a tie to the first operand.
+    Case(
+        "maximum-nan-grad",
+        lambda L, a, b: L.maximum(a, b),
+        [np.array([np.nan, 2.0, np.nan, 1.0]), np.array([1.0, np.nan, np.nan, 1.0])],
+    ),
+    Case(
+        "minimum-nan-grad",
+        lambda L, a, b: L.minimum(a, b),
+        [np.array([np.nan, 2.0, np.nan, 1.0]), np.array([1.0, np.nan, np.nan, 1.0])],
+    ),
+    Case(
+        "fmax-ties-grad",
+        lambda L, a, b: L.fmax(a, b),
+        [np.array([np.nan, 2.0, 1.0, 3.0]), np.array([1.0, np.nan, 1.0, 0.0])],
+    ),
+    Case(
+        "fmin-ties-grad",
+        lambda L, a, b: L.fmin(a, b),
+        [np.array([np.nan, 2.0, 1.0, 3.0]), np.array([1.0, np.nan, 1.0, 0.0])],
+    ),
+    # d/dy x log y = x / y, also at x = y = 0 (nan there, as in PyTorch).
+    Case(
+        "xlogy-zero-grad",
+        lambda L, a, b: L.xlogy(a, b),
+        [np.array([0.0, 0.0, 1.0, 0.0]), np.array([0.0, 2.0, 2.0, 0.5])],
+    ),
+    # A rounded quotient is piecewise constant: its gradient is zeros, and the result still
+    # requires grad (PyTorch records it).
+    Case("div-floor-grad", lambda L, a, b: L.div(a, b, rounding_mode="floor"), [_negs, _divs]),
+    Case("div-trunc-grad", lambda L, a: L.div(a, -2.0, rounding_mode="trunc"), [_negs]),
+    # PyTorch's keyword names for the operands.
+    Case("add-keywords", lambda L, a, b: L.add(input=a, other=b, alpha=2), [R(3), R(3)]),
+    Case("sub-other-keyword", lambda L, a, b: L.sub(a, other=b), [R(3), R(3)]),
+    Case("mul-keywords", lambda L, a, b: L.mul(input=a, other=b), [R(3), R(3)]),
+    Case("div-keywords", lambda L, a, b: L.div(a, other=b, rounding_mode=None), [R(3), P(3)]),
+    Case("pow-exponent-keyword", lambda L, a: L.pow(a, exponent=2), [R(3)]),
+    Case("pow-keywords", lambda L, a, b: L.pow(input=a, exponent=b), [P(3), R(3)]),
+    Case("maximum-other-keyword", lambda L, a, b: L.maximum(a, other=b), [R(3), R(3)]),
+    Case("minimum-keywords", lambda L, a, b: L.minimum(input=a, other=b), [R(3), R(3)]),
+    Case("eq-other-keyword", lambda L, a, b: L.eq(a, other=b), [I(3), I(3)]),
+    Case("lt-other-keyword", lambda L, a: L.lt(input=a, other=0.0), [R(3)]),
+    Case("remainder-keywords", lambda L, a: L.remainder(input=a, other=1.5), [R(3)]),
+    Case(
+        "floor_divide-keywords",
+        lambda L, a: L.floor_divide(input=a, other=2),
+        [I(3)],
+    ),
+    Case("matmul-keywords", lambda L, a, b: L.matmul(input=a, other=b), [R(2, 3), R(3, 2)]),
+    Case(
+        "div-method-rounding",
+        lambda L, a, b: a.div(b, rounding_mode="floor"),
+        [_negs, _divs],
+    ),
+    Case("div-method-trunc-int", lambda L, a: a.div(-2, rounding_mode="trunc"), [_inegs]),
+    Case("pow-method-exponent-keyword", lambda L, a: a.pow(exponent=3), [R(3)]),
 ]
 
 
@@ -392,6 +466,8 @@ PROMOTION = [
     Case("add-bool-bool", lambda L, a, b: L.add(a, b), [B(3), B(3)]),
     Case("result_type", lambda L, a: L.result_type(a, 1.0), [I(3)]),
     Case("promote_types", lambda L: L.promote_types(L.int32, L.float32)),
+    Case("square-bool", lambda L, a: L.square(a), [B(4)]),
+    Case("square-bool-method", lambda L, a: a.square(), [B(4)]),
 ]
 
 
@@ -417,6 +493,32 @@ TERNARY = [
     ),
     Case("clamp-min-gt-max", lambda L, x: L.clamp(x, 1.0, -1.0), [R(5)]),
     Case("clamp-ties", lambda L, x: L.clamp(x, 0.0, 1.0), [np.array([0.0, 1.0, 0.5, 2.0])]),
+    # Tensor bounds: at x == bound the gradient goes to x, and to a bound only where it
+    # is the value taken (PyTorch's clamp_backward_min_max; a min above max gives max).
+    Case(
+        "clamp-tensor-ties",
+        lambda L, x, lo, hi: L.clamp(x, lo, hi),
+        [
+            np.array([0.0, 1.0, 0.5, 2.0, -1.0, 0.3]),
+            np.array([0.0, 0.0, 0.0, 0.0, 0.0, 0.5]),
+            np.array([1.0, 1.0, 1.0, 1.0, 1.0, 0.2]),
+        ],
+    ),
+    Case(
+        "clamp-tensor-min-ties",
+        lambda L, x, lo: L.clamp(x, min=lo),
+        [np.array([1.0, 2.0, 3.0]), np.array([1.0, 3.0, 2.0])],
+    ),
+    Case(
+        "clamp-tensor-max-ties",
+        lambda L, x, hi: L.clamp(x, max=hi),
+        [np.array([1.0, 2.0, 3.0]), np.array([1.0, 3.0, 2.0])],
+    ),
+    Case(
+        "clamp-tensor-nan",
+        lambda L, x, lo, hi: L.clamp(x, lo, hi),
+        [np.array([np.nan, 0.5, 2.0]), np.array([0.0, np.nan, 0.0]), np.array([1.0, 1.0, 1.0])],
+    ),
     Case("clamp-nan", lambda L, x: L.clamp(x, 0.0, 1.0), [np.array([np.nan, 2.0])], grad=False),
     Case("clamp-int", lambda L, x: L.clamp(x, -2, 2), [I(6)]),
     Case("clamp-none-error", lambda L, x: L.clamp(x), [R(3)], error=True),

@@ -17,6 +17,8 @@ def _err(ident: str, fn, *inputs) -> Case:  # noqa: ANN001
 
 ERRORS = [
     _err("matmul-shapes", lambda L, a, b: L.matmul(a, b), R(2, 3), R(2, 3)),
+    _err("matmul-dtypes", lambda L, a, b: L.matmul(a, b), I(2, 3), R(3, 2)),
+    _err("mm-dtypes", lambda L, a, b: L.mm(a, b), R(2, 3), I(3, 2)),
     _err("reshape-negative", lambda L, x: x.reshape(-2, 6), R(3, 4)),
     _err("permute-too-few", lambda L, x: x.permute(1, 0), R(2, 3, 4)),
     _err("transpose-dim", lambda L, x: x.transpose(0, 3), R(2, 3)),

@@ -164,6 +164,24 @@ SCATTER = [
         [R(3, 2), np.array([2, 0]), R(2, 2)],
     ),
     Case("index_fill", lambda L, x, i: L.index_fill(x, 1, i, -1.0), [R(3, 4), np.array([0, 3])]),
+    # Negative indices count from the end in index_fill and take_along_dim (with a dim), as
+    # in PyTorch; index_select, index_add, index_copy, gather and scatter refuse them.
+    Case(
+        "index_fill-negative",
+        lambda L, x, i: L.index_fill(x, 1, i, -1.0),
+        [R(3, 4), np.array([-1, 0, -4])],
+    ),
+    Case(
+        "index_fill-negative-oob",
+        lambda L, x, i: L.index_fill(x, 1, i, -1.0),
+        [R(3, 4), np.array([-5])],
+        error=True,
+    ),
+    Case(
+        "take_along_dim-negative",
+        lambda L, x, i: L.take_along_dim(x, i, 1),
+        [R(2, 4), np.array([[-1, 0], [-4, 2]])],
+    ),
     Case("masked_fill", lambda L, x, m: L.masked_fill(x, m, 0.5), [R(3, 4), B(4)]),
     Case(
         "masked_fill-tensor-value", lambda L, x, m, v: x.masked_fill(m, v), [R(3, 4), B(3, 4), R()]

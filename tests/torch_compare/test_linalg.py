@@ -88,6 +88,25 @@ LINALG = [
     Case("pinv", lambda L, a: L.linalg.pinv(a), [R(4, 3)], **LOOSE, grad_rtol=2e-3),
     Case("pinv-wide", lambda L, a: L.linalg.pinv(a), [R(2, 3)], **LOOSE, grad_rtol=2e-3),
     Case("matrix_rank", lambda L, a: L.linalg.matrix_rank(a), [R(4, 3)]),
+    # The legacy torch.svd: (U, S, V) with V, not Vh, reduced unless some=False. U and V are
+    # compared through the product they make (their signs are LAPACK's choice).
+    Case("svd-legacy-values", lambda L, a: L.svd(a).S, [R(4, 3)], **LOOSE),
+    Case(
+        "svd-legacy-product",
+        lambda L, a: (lambda r: r.U @ L.diag_embed(r.S) @ r.V.mT)(L.svd(a)),
+        [R(2, 4, 3)],
+        grad=False,
+        **LOOSE,
+    ),
+    Case(
+        "svd-legacy-shapes",
+        lambda L, a: [tuple(t.shape) for t in L.svd(a, some=False)],
+        [R(4, 3)],
+    ),
+    Case("svd-legacy-no-uv", lambda L, a: L.svd(a, compute_uv=False), [R(3, 4)], **LOOSE),
+    Case("svd-method-values", lambda L, a: a.svd()[1], [R(3, 4)], **LOOSE),
+    Case("pinverse", lambda L, a: L.pinverse(a), [R(4, 3)], **LOOSE, grad_rtol=2e-3),
+    Case("pinverse-method", lambda L, a: a.pinverse(), [R(2, 3)], **LOOSE, grad_rtol=2e-3),
     Case("cross-linalg", lambda L, a, b: L.linalg.cross(a, b), [R(2, 3), R(2, 3)]),
     Case("addbmm-method", lambda L, m, a, b: m.addbmm(a, b), [R(2, 4), R(3, 2, 3), R(3, 3, 4)]),
     Case(

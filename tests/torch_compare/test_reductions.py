@@ -135,9 +135,30 @@ REDUCTIONS = [
     Case("softmax-neg", lambda L, x: L.softmax(x, -1), [R(2, 3, 4)]),
     Case("log_softmax", lambda L, x: L.log_softmax(x, 0), [R(3, 4)]),
     Case("softmax-dtype", lambda L, x: L.softmax(x, 0, dtype=L.float64), [R(3)]),
+    Case("softmax-method-dtype", lambda L, x: x.softmax(0, dtype=L.float64), [R(3)]),
+    Case("log_softmax-method-dtype", lambda L, x: x.log_softmax(dim=0, dtype=L.float64), [R(3)]),
     Case("softmax-int-error", lambda L, x: L.softmax(x, 0), [I(3)], error=True),
     Case("aminmax", lambda L, x: L.aminmax(x, dim=1), [R(3, 4)], grad=False),
     Case("aminmax-all", lambda L, x: L.aminmax(x), [R(3, 4)], grad=False),
+    # The full max()/min()/median()/nanmedian() share the gradient among the elements equal
+    # to the result, and among the NaNs when the result is NaN (PyTorch's
+    # evenly_distribute_backward); NaNs elsewhere must not leak into the gradient.
+    Case("max-all-nan", lambda L, x: L.max(x), [WITH_NAN.copy()]),
+    Case("min-all-nan", lambda L, x: x.min(), [WITH_NAN.copy()]),
+    Case("median-all-nan", lambda L, x: L.median(x), [WITH_NAN.copy()]),
+    Case("nanmedian-all-nan", lambda L, x: L.nanmedian(x), [WITH_NAN.copy()]),
+    Case(
+        "nanmedian-all-ties-nan",
+        lambda L, x: L.nanmedian(x),
+        [np.array([2.0, np.nan, 2.0, 5.0, np.nan])],
+    ),
+    Case("max-all-inf", lambda L, x: L.max(x), [np.array([np.inf, 1.0, np.inf])]),
+    # std's gradient where the spread is 0 is 0, not 0 / 0 (PyTorch masks it).
+    Case("std-zero-spread", lambda L, x: L.std(x, 1), [TIES.copy()]),
+    Case("std-zero-spread-all", lambda L, x: L.std(x), [np.ones((2, 3))]),
+    # argmax over all elements with keepdim keeps every dim, at size 1.
+    Case("argmax-all-keepdim", lambda L, x: L.argmax(x, keepdim=True), [R(3, 4)]),
+    Case("argmin-all-keepdim", lambda L, x: x.argmin(keepdim=True), [R(2, 3, 4)]),
 ]
 
 

@@ -12,6 +12,13 @@ from ._harness import B, Case, I, NoGrad, R, params, run_case  # noqa: E402 - af
 
 SHAPES = [
     Case("reshape", lambda L, x: L.reshape(x, (4, 3)), [R(3, 4)]),
+    # The Tensor methods' keyword names, as PyTorch spells them.
+    Case("reshape-shape-keyword", lambda L, x: x.reshape(shape=(4, 3)), [R(3, 4)]),
+    Case("view-size-keyword", lambda L, x: x.view(size=(2, 6)), [R(3, 4)]),
+    Case("expand-size-keyword", lambda L, x: x.expand(size=(2, 3, 4)), [R(3, 1)]),
+    Case("permute-dims-keyword", lambda L, x: x.permute(dims=(1, 0)), [R(3, 4)]),
+    Case("repeat-repeats-keyword", lambda L, x: x.repeat(repeats=(1, 2)), [R(3, 4)]),
+    Case("tile-dims-keyword", lambda L, x: x.tile(dims=(2,)), [R(3, 4)]),
     Case("reshape-infer", lambda L, x: x.reshape(-1, 2), [R(3, 4)]),
     Case("reshape-0d", lambda L, x: x.reshape(()), [R(1)]),
     Case("reshape-to-0d-from-0d", lambda L, x: x.reshape(1, 1), [R()]),

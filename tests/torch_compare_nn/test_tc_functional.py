@@ -38,6 +38,24 @@ CASES: list[Case] = [
     ("silu-inplace-flag", lambda F, x: F.silu(x * 1.0, inplace=True), [randn(3, 4)]),
     ("mish-inplace-flag", lambda F, x: F.mish(x * 1.0, inplace=True), [randn(3, 4)]),
     ("hardswish-inplace-flag", lambda F, x: F.hardswish(x * 1.0, inplace=True), [randn(3, 4)]),
+    # PyTorch's slopes at the kinks: hardswish's open middle (0 at -3, 1 at 3); rrelu in
+    # eval mode is leaky_relu, whose gradient at 0 is the slope.
+    ("hardswish-kinks", lambda F, x: F.hardswish(x), [np.array([-3.0, 3.0, 0.0, -4.0, 4.0])]),
+    ("rrelu-eval-at-zero", lambda F, x: F.rrelu(x), [np.array([0.0, -1.0, 2.0])]),
+    # A zero vector: PyTorch clamps the norm to eps without letting the clamp into the
+    # gradient, which is then finite (large), not nan.
+    (
+        "cosine_similarity-zero-vector",
+        lambda F, a, b: F.cosine_similarity(a, b),
+        [np.zeros((3, 4)), randn(3, 4)],
+    ),
+    ("pdist", lambda F, x: F.pdist(x), [randn(4, 3)]),
+    ("pdist-p1", lambda F, x: F.pdist(x, p=1), [randn(4, 3)]),
+    (
+        "cosine_embedding_loss-int-target",
+        lambda F, a, b, t: F.cosine_embedding_loss(a, b, t, margin=0.1),
+        [randn(4, 5), randn(4, 5), np.array([1, -1, 1, -1])],
+    ),
     ("normalize", lambda F, x: F.normalize(x), [randn(3, 4)]),
     (
         "cosine_similarity-broadcast-along-dim",
@@ -553,3 +571,82 @@ def test_feature_dropout_drops_whole_features_like_torch(shape):
         torch.feature_dropout(torch.ones(3), 0.5, True)
     with pytest.raises(RuntimeError, match=r"feature_dropout: needs an \(N, C, \*\) input"):
         nt.feature_dropout(nt.ones(3), 0.5, True)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda L, x: L.nn.functional.binary_cross_entropy(x + 1.0, x),
+        lambda L, x: L.nn.functional.conv2d(x, x[:1], padding="same", stride=2),
+        lambda L, x: L.nn.functional.max_pool2d(x, 2, padding=2),
+        lambda L, x: L.nn.functional.avg_pool2d(x, 2, padding=2),
+        lambda L, x: L.nn.functional.max_pool1d(x[0], 2, padding=2),
+        lambda L, x: L.nn.functional.avg_pool1d(x[0], 2, padding=2),
+        lambda L, x: L.nn.functional.linear(x[0, 0], x[0, 0].float()),
+        lambda L, x: L.nn.functional.conv2d(x, x.float()),
+    ],
+    ids=[
+        "bce-out-of-range",
+        "conv2d-same-strided",
+        "max_pool2d-padding",
+        "avg_pool2d-padding",
+        "max_pool1d-padding",
+        "avg_pool1d-padding",
+        "linear-weight-dtype",
+        "conv2d-weight-dtype",
+    ],
+)
+def test_functional_value_errors_are_runtime_errors_like_torch(call):
+    """Where PyTorch raises RuntimeError for a bad value, nanotorch's error is one too (it may
+    also be a ValueError)."""
+    x = np.full((1, 2, 4, 4), 0.5)
+    with pytest.raises(RuntimeError):
+        call(torch, torch.tensor(x))
+    with pytest.raises(RuntimeError):
+        call(nt, nt.tensor(x))
+
+
+_ACTIVATIONS = {
+    "relu": lambda F, x: F.relu(x),
+    "relu6": lambda F, x: F.relu6(x),
+    "hardtanh": lambda F, x: F.hardtanh(x),
+    "elu": lambda F, x: F.elu(x),
+    "selu": lambda F, x: F.selu(x),
+    "celu": lambda F, x: F.celu(x),
+    "gelu": lambda F, x: F.gelu(x),
+    "silu": lambda F, x: F.silu(x),
+    "mish": lambda F, x: F.mish(x),
+    "softplus": lambda F, x: F.softplus(x),
+    "softsign": lambda F, x: F.softsign(x),
+    "tanhshrink": lambda F, x: F.tanhshrink(x),
+    "hardswish": lambda F, x: F.hardswish(x),
+    "hardsigmoid": lambda F, x: F.hardsigmoid(x),
+    "leaky_relu": lambda F, x: F.leaky_relu(x),
+    "logsigmoid": lambda F, x: F.logsigmoid(x),
+    "sigmoid": lambda F, x: F.sigmoid(x),
+    "tanh": lambda F, x: F.tanh(x),
+    "softshrink": lambda F, x: F.softshrink(x),
+    "hardshrink": lambda F, x: F.hardshrink(x),
+    "threshold": lambda F, x: F.threshold(x, 0.5, 0),
+    "glu": lambda F, x: F.glu(x, 0),
+    "rrelu": lambda F, x: F.rrelu(x),
+}
+
+
+@pytest.mark.parametrize("kind", ["int64", "bool"])
+@pytest.mark.parametrize("name", sorted(_ACTIVATIONS))
+def test_activation_on_integer_input_matches_torch(name, kind):
+    """On integer and bool tensors an activation either works in both libraries, with the
+    same dtype and values, or raises in both (a RuntimeError, PyTorch's "not implemented
+    for 'Long'")."""
+    arr = np.array([1, -2, 3, 0]) if kind == "int64" else np.array([True, False, True, True])
+    call = _ACTIVATIONS[name]
+    try:
+        theirs = call(torch.nn.functional, torch.tensor(arr))
+    except RuntimeError:
+        with pytest.raises(RuntimeError, match=name):
+            call(nt.nn.functional, nt.tensor(arr))
+        return
+    ours = call(nt.nn.functional, nt.tensor(arr))
+    assert str(ours.dtype).split(".")[-1] == str(theirs.dtype).split(".")[-1]
+    close(ours, theirs, "float32", name)

@@ -206,6 +206,10 @@ def test_cross_entropy_all_ignored_mean_is_nan_like_torch():
     ours = nt.nn.functional.cross_entropy(n_x, n_t)
     theirs = torch.nn.functional.cross_entropy(t_x, t_t)
     assert np.isnan(ours.item()) and np.isnan(theirs.item())
+    # No target counts, so no logit gets a gradient: zeros, not 0 / 0.
+    ours.backward()
+    theirs.backward()
+    close(n_x.grad, t_x.grad, "float64", "grad of input")
 
 
 @pytest.mark.xfail(
@@ -374,3 +378,71 @@ def test_more_losses_match_torch(fn, arrays, kw, reduction, dtype, form):
     (ours * nt.tensor(up)).sum().backward()
     for i, (a, b) in enumerate(pairs[:n_grad]):
         close(a.grad, b.grad, dtype, f"grad of input {i}")
+
+
+_MIXED = {
+    "mse_loss": lambda F, x, t: F.mse_loss(x, t),
+    "l1_loss": lambda F, x, t: F.l1_loss(x, t, reduction="sum"),
+    "smooth_l1_loss": lambda F, x, t: F.smooth_l1_loss(x, t, reduction="none"),
+    "huber_loss": lambda F, x, t: F.huber_loss(x, t),
+    "soft_margin_loss": lambda F, x, t: F.soft_margin_loss(x, t),
+    "hinge_embedding_loss": lambda F, x, t: F.hinge_embedding_loss(x, t),
+    "binary_cross_entropy": lambda F, x, t: F.binary_cross_entropy(x, t),
+    "binary_cross_entropy_with_logits": lambda F, x, t: F.binary_cross_entropy_with_logits(x, t),
+    "kl_div": lambda F, x, t: F.kl_div(x, t, reduction="sum"),
+    "poisson_nll_loss": lambda F, x, t: F.poisson_nll_loss(x, t),
+    "multilabel_soft_margin_loss": lambda F, x, t: F.multilabel_soft_margin_loss(x, t),
+    "cross_entropy-probs": lambda F, x, t: F.cross_entropy(x, t),
+}
+
+
+@pytest.mark.parametrize(
+    ("x_dtype", "t_dtype"), [("float32", "float64"), ("float64", "float32"), ("float32", "int64")]
+)
+@pytest.mark.parametrize("name", sorted(_MIXED))
+def test_loss_with_target_of_another_dtype_matches_torch(name, x_dtype, t_dtype):
+    """A target of another dtype (float64 from NumPy, integer labels) is promoted as PyTorch
+    does: the result's dtype, values and the input's gradient agree, or both raise a
+    RuntimeError where PyTorch refuses the pair (binary_cross_entropy, an integer target
+    for the losses that write into the target's dtype)."""
+    x = R.uniform(0.1, 0.9, size=(3, 4)).astype(x_dtype)
+    t = R.uniform(0.1, 0.9, size=(3, 4))
+    t = (t * 2).round().astype(t_dtype) if t_dtype == "int64" else t.astype(t_dtype)
+    call = _MIXED[name]
+    t_x, t_t = torch.tensor(x, requires_grad=True), torch.tensor(t)
+    n_x, n_t = nt.tensor(x, requires_grad=True), nt.tensor(t)
+    try:
+        theirs = call(torch.nn.functional, t_x, t_t)
+    except RuntimeError:
+        with pytest.raises(RuntimeError, match=name.split("-")[0]):
+            call(nt.nn.functional, n_x, n_t)
+        return
+    ours = call(nt.nn.functional, n_x, n_t)
+    assert str(ours.dtype).split(".")[-1] == str(theirs.dtype).split(".")[-1]
+    close(ours, theirs, "float32", "loss")
+    ours.sum().backward()
+    assert n_x.grad.dtype == n_x.dtype
+    try:
+        theirs.sum().backward()
+    except RuntimeError:
+        # PyTorch 2.13's huber_loss backward fails on mixed dtypes ("Found dtype Double but
+        # expected Float"); nanotorch's gradient is the same-dtype one.
+        assert name == "huber_loss"
+        t_x.grad = None
+        call(torch.nn.functional, t_x, t_t.to(t_x.dtype)).sum().backward()
+    close(n_x.grad, t_x.grad, "float32", "grad of input")
+
+
+def test_binary_cross_entropy_target_grad_at_saturated_input_matches_torch():
+    """The target's gradient is g (log(1 - x) - log x) with unclamped logs, as PyTorch's
+    (-logit(x)): +-inf where the input is exactly 0 or 1, while the loss stays finite."""
+    x = np.array([0.0, 1.0, 0.5, 0.25])
+    t = np.array([0.0, 1.0, 1.0, 0.5])
+    (n_x, t_x), (n_t, t_t) = pair(x, grad=True), pair(t, grad=True)
+    ours = nt.nn.functional.binary_cross_entropy(n_x, n_t, reduction="sum")
+    theirs = torch.nn.functional.binary_cross_entropy(t_x, t_t, reduction="sum")
+    close(ours, theirs, "float64", "loss")
+    ours.backward()
+    theirs.backward()
+    np.testing.assert_allclose(n_t.grad.numpy(), t_t.grad.numpy(), rtol=1e-12)
+    close(n_x.grad, t_x.grad, "float64", "grad of input")

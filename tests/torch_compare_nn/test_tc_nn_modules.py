@@ -9,7 +9,10 @@ from typing import Any
 
 import numpy as np
 import pytest
+import torch
 from nn_compare import compare_module
+
+import nanotorch as nt
 
 R = np.random.default_rng(0)
 
@@ -507,3 +510,27 @@ def test_rrelu_matches_torch_in_eval_and_bounds_in_training(dtype):
     for slopes in (ours, theirs):
         assert slopes.min() >= 0.1 - 1e-12 and slopes.max() <= 0.3 + 1e-12
         assert abs(slopes.mean() - 0.2) < 0.01
+
+
+_NORMS_WITHOUT_BIAS = {
+    "BatchNorm1d": (lambda nn: nn.BatchNorm1d(3, bias=False), (4, 3)),
+    "BatchNorm2d": (lambda nn: nn.BatchNorm2d(3, bias=False), (2, 3, 2, 2)),
+    "InstanceNorm1d": (
+        lambda nn: nn.InstanceNorm1d(3, affine=True, track_running_stats=True, bias=False),
+        (2, 3, 5),
+    ),
+    "GroupNorm": (lambda nn: nn.GroupNorm(1, 3, bias=False), (2, 3, 4)),
+    "LayerNorm": (lambda nn: nn.LayerNorm(4, bias=False), (2, 3, 4)),
+    "BatchNorm1d-default": (lambda nn: nn.BatchNorm1d(3), (4, 3)),
+    "GroupNorm-no-affine": (lambda nn: nn.GroupNorm(1, 3, affine=False), (2, 3, 4)),
+}
+
+
+@pytest.mark.parametrize("train", [True, False])
+@pytest.mark.parametrize("name", sorted(_NORMS_WITHOUT_BIAS))
+def test_norm_layers_take_bias_flag_like_torch(name, train):
+    """PyTorch 2.x's ``bias=False`` on the normalisation layers: a weight and no bias (so the
+    state_dict has no ``bias`` key), and ``bias=`` in the repr, as PyTorch prints it."""
+    make, shape = _NORMS_WITHOUT_BIAS[name]
+    assert repr(make(nt.nn)) == repr(make(torch.nn))
+    compare_module(make, [np.random.default_rng(5).standard_normal(shape)], "float64", train)

@@ -133,6 +133,19 @@ def test_autograd_grad_unused_input(device):
     assert gz is None
 
 
+def test_autograd_grad_materialize_grads_gives_zeros_for_unused_inputs(device):
+    # PyTorch's materialize_grads: an unused input gets zeros of its shape, not None, and
+    # allow_unused then defaults to True; asking for both it and allow_unused=False raises.
+    x = nt.ones(2, device=device, requires_grad=True)
+    z = nt.ones(3, dtype=nt.float64, device=device, requires_grad=True)
+    gx, gz = nt.autograd.grad((x * 2).sum(), [x, z], materialize_grads=True)
+    assert gx.tolist() == [2.0, 2.0]
+    assert gz.tolist() == [0.0, 0.0, 0.0] and gz.dtype == nt.float64
+    assert gz.device == z.device
+    with pytest.raises(ValueError, match="grad: materialize_grads=True needs allow_unused"):
+        nt.autograd.grad((x * 2).sum(), [x, z], allow_unused=False, materialize_grads=True)
+
+
 def test_autograd_grad_with_respect_to_an_intermediate(device):
     x = nt.ones(2, device=device, requires_grad=True)
     h = x * 2

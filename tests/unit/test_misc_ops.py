@@ -11,12 +11,14 @@ import pytest
 import nanotorch as nt
 
 
-def test_xlogy_gradient_at_zero_x_is_zero_as_pytorch(device):
-    x = nt.tensor([0.0, 2.0], dtype=nt.float64, device=device, requires_grad=True)
-    y = nt.tensor([0.0, 3.0], dtype=nt.float64, device=device, requires_grad=True)
+def test_xlogy_gradients_at_zero_x_follow_pytorch(device):
+    # PyTorch's formulas: dx = xlogy(g, y) (log y also where x == 0; 0 where x == 0 and
+    # y <= 0), dy = g x / y (nan at x = y = 0).
+    x = nt.tensor([0.0, 2.0, 0.0], dtype=nt.float64, device=device, requires_grad=True)
+    y = nt.tensor([0.0, 3.0, 2.0], dtype=nt.float64, device=device, requires_grad=True)
     nt.xlogy(x, y).sum().backward()
-    np.testing.assert_allclose(x.grad.cpu().numpy(), [0.0, math.log(3.0)])
-    np.testing.assert_allclose(y.grad.cpu().numpy(), [0.0, 2.0 / 3.0])
+    np.testing.assert_allclose(x.grad.cpu().numpy(), [0.0, math.log(3.0), math.log(2.0)])
+    np.testing.assert_allclose(y.grad.cpu().numpy(), [math.nan, 2.0 / 3.0, 0.0])
 
 
 def test_sinc_gradient_at_zero_is_zero_not_nan(device):

@@ -344,9 +344,14 @@ def grad(
     grad_outputs: Tensor | Sequence[Tensor | None] | None = None,
     retain_graph: bool | None = None,
     create_graph: bool = False,
-    allow_unused: bool = False,
+    allow_unused: bool | None = None,
+    *,
+    materialize_grads: bool = False,
 ) -> tuple[Tensor | None, ...]:
     """Gradients of ``outputs`` with respect to ``inputs``, returned (not accumulated).
+    An input the outputs do not depend on raises unless ``allow_unused`` (its gradient is
+    then None, or zeros of its shape with ``materialize_grads``, which implies
+    ``allow_unused``), as in PyTorch.
 
     >>> import nanotorch
     >>> x = nanotorch.tensor([1.0, 2.0], requires_grad=True)
@@ -369,6 +374,13 @@ def grad(
     for i, t in enumerate(ins):
         if not t._requires_grad:
             raise RuntimeError(f"grad: input {i} does not require grad")
+    if allow_unused is None:
+        allow_unused = materialize_grads
+    elif materialize_grads and not allow_unused:
+        raise ValueError(
+            "grad: materialize_grads=True needs allow_unused=True (or left unset), since "
+            "it gives unused inputs zero gradients"
+        )
     if retain_graph is None:
         retain_graph = create_graph
     captured = run_backward(outs, gouts, retain_graph, create_graph, ins, "grad")
@@ -382,5 +394,7 @@ def grad(
             )
         if g is not None and not create_graph:
             g = g.detach()
+        if g is None and materialize_grads:
+            g = t.detach().new_zeros(tuple(t.shape))
         result.append(g)
     return tuple(result)

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from nanotorch.autograd.grad_mode import _grad_enabled
 from nanotorch.dtypes import dtype_from_name, get_default_dtype
-from nanotorch.errors import DeviceMismatchError
+from nanotorch.errors import DeviceMismatchError, UnsupportedDtypeError
 from nanotorch.promotion import result_name
 
 if TYPE_CHECKING:
@@ -579,7 +579,8 @@ def _raise_dtype_mismatch(cls: type[Function], inputs: tuple[Any, ...]) -> None:
     for x in inputs:
         if isinstance(x, Tensor) and x.dtype.name not in dtypes:
             dtypes.append(x.dtype.name)
-    raise TypeError(
+    # A RuntimeError too, as PyTorch raises for matmul, mm, dot, conv on mixed dtypes.
+    raise UnsupportedDtypeError(
         f"{cls.__name__.lower()}: expected tensors of one dtype, got {' and '.join(dtypes)}; "
         f"this op does not promote dtypes (as in PyTorch): convert one operand with "
         f".to(nanotorch.{dtypes[0]}) (or .float() / .double()) first"

@@ -23,7 +23,7 @@ from typing import Any
 
 from nanotorch.autograd.function import Function
 from nanotorch.dtypes import DType
-from nanotorch.errors import ShapeError
+from nanotorch.errors import ShapeError, UnsupportedDtypeError
 from nanotorch.nn.linear import check_same_place
 from nanotorch.ops._util import finish_inplace, normalize_dim, normalize_dims
 from nanotorch.ops.elementwise import abs as _abs
@@ -84,6 +84,29 @@ def _check_input(op: str, input: Any) -> None:  # noqa: A002
         raise TypeError(f"{op}: input must be a Tensor, got {type(input).__name__}")
 
 
+def _check_floating(op: str, input: Any) -> None:  # noqa: A002
+    """A Tensor of a floating dtype: PyTorch's kernels for these activations exist for
+    floating dtypes only ("not implemented for 'Long'"), so an integer or bool input raises
+    rather than being promoted."""
+    _check_input(op, input)
+    if not input.dtype.is_floating_point:
+        raise UnsupportedDtypeError(
+            f"{op}: not implemented for {input.dtype.name} tensors (as in PyTorch); convert "
+            "the input with .float() first"
+        )
+
+
+def _check_not_bool(op: str, input: Any) -> None:  # noqa: A002
+    """A Tensor that is not bool: these activations keep an integer dtype, as PyTorch's do,
+    but have no bool kernel there."""
+    _check_input(op, input)
+    if input.dtype.name == "bool":
+        raise UnsupportedDtypeError(
+            f"{op}: not implemented for bool tensors (as in PyTorch); convert the input with "
+            ".float() or .long() first"
+        )
+
+
 # ----------------------------------------------------------------------------- exponential
 def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:  # noqa: A002
     """x if x > 0 else alpha (e^x - 1);  dx = g if x > 0 else g alpha e^x.
@@ -96,7 +119,7 @@ def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:  # 
     >>> F.elu(nanotorch.tensor([-1.0, 2.0]), alpha=2.0).tolist()
     [-1.26424..., 2.0]
     """
-    _check_input("elu", input)
+    _check_floating("elu", input)
     return finish_inplace(
         input, lambda x: where(x > 0, x, expm1(clamp(x, max=0.0)) * alpha), inplace, "elu_"
     )
@@ -104,13 +127,13 @@ def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:  # 
 
 def selu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
     """scale * elu(x, alpha) with the self-normalising constants SELU_SCALE, SELU_ALPHA."""
-    _check_input("selu", input)
+    _check_floating("selu", input)
     return finish_inplace(input, lambda x: elu(x, SELU_ALPHA) * SELU_SCALE, inplace, "selu_")
 
 
 def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:  # noqa: A002
     """x if x > 0 else alpha (e^(x / alpha) - 1): elu made continuously differentiable."""
-    _check_input("celu", input)
+    _check_floating("celu", input)
     if alpha == 0:
         raise ValueError("celu: alpha must not be 0 (it divides the input)")
     return finish_inplace(
@@ -150,7 +173,7 @@ def hardtanh(
     >>> F.hardtanh(nanotorch.tensor([-3.0, 0.5, 3.0])).tolist()
     [-1.0, 0.5, 1.0]
     """
-    _check_input("hardtanh", input)
+    _check_not_bool("hardtanh", input)
     if min_val > max_val:
         raise ValueError(
             f"hardtanh: min_val ({min_val}) cannot be greater than max_val ({max_val})"
@@ -161,21 +184,21 @@ def hardtanh(
 
 def relu6(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
     """min(max(x, 0), 6) = hardtanh(x, 0, 6)."""
-    _check_input("relu6", input)
+    _check_not_bool("relu6", input)
     return hardtanh(input, 0.0, 6.0, inplace)
 
 
 def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
     """relu6(x + 3) / 6: 0 below -3, 1 above 3, linear between (gradient 1/6 strictly inside)."""
-    _check_input("hardsigmoid", input)
+    _check_floating("hardsigmoid", input)
     return finish_inplace(
         input, lambda x: hardtanh(x + 3.0, 0.0, 6.0) / 6.0, inplace, "hardsigmoid_"
     )
 
 
 class Hardswish(Function):
-    """out = a relu6(a + 3) / 6;  da = 0 for a < -3, g (a / 3 + 1/2) for -3 <= a <= 3, g above
-    (PyTorch's slopes, including at the two kinks). Saves the input."""
+    """out = a relu6(a + 3) / 6;  da = 0 for a <= -3, g (a / 3 + 1/2) for -3 < a < 3, g from
+    3 up (PyTorch's slopes, including at the two kinks). Saves the input."""
 
     @staticmethod
     def forward(ctx, xp, a):
@@ -186,18 +209,18 @@ class Hardswish(Function):
     def backward(ctx, g):
         (a,) = ctx.saved_tensors
         middle = g * (a / 3.0 + 0.5)
-        return where(a < -3.0, 0.0, where(a <= 3.0, middle, g))
+        return where(a <= -3.0, 0.0, where(a < 3.0, middle, g))
 
 
 def hardswish(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
-    _check_input("hardswish", input)
+    _check_floating("hardswish", input)
     return finish_inplace(input, Hardswish.apply, inplace, "hardswish_")
 
 
 # ----------------------------------------------------------------------------- smooth
 def mish(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
     """x tanh(softplus(x))."""
-    _check_input("mish", input)
+    _check_floating("mish", input)
     return finish_inplace(input, lambda x: x * tanh(softplus(x)), inplace, "mish_")
 
 
@@ -217,13 +240,13 @@ class LogSigmoid(Function):
 
 
 def logsigmoid(input: Tensor) -> Tensor:  # noqa: A002
-    _check_input("logsigmoid", input)
+    _check_floating("logsigmoid", input)
     return LogSigmoid.apply(input)
 
 
 def softsign(input: Tensor) -> Tensor:  # noqa: A002
     """x / (1 + |x|)."""
-    _check_input("softsign", input)
+    _check_not_bool("softsign", input)
     return input / (_abs(input) + 1.0)
 
 
@@ -255,22 +278,22 @@ def threshold(
     inplace: bool = False,
 ) -> Tensor:
     """x where x > threshold, else ``value``; the gradient is 1 above the threshold, else 0."""
-    _check_input("threshold", input)
-    return finish_inplace(
-        input, lambda x: where(x > threshold, x, float(value)), inplace, "threshold_"
-    )
+    _check_not_bool("threshold", input)
+    # An integer input keeps its dtype, as in PyTorch: the value is taken in that dtype.
+    fill = float(value) if input.dtype.is_floating_point else int(value)
+    return finish_inplace(input, lambda x: where(x > threshold, x, fill), inplace, "threshold_")
 
 
 def tanhshrink(input: Tensor) -> Tensor:  # noqa: A002
     """x - tanh(x); derivative tanh(x)^2."""
-    _check_input("tanhshrink", input)
+    _check_not_bool("tanhshrink", input)
     return input - tanh(input)
 
 
 def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:  # noqa: A002
     """x - lambd above lambd, x + lambd below -lambd, 0 between: x - clamp(x, -lambd, lambd),
     so the gradient is 1 outside [-lambd, lambd] and 0 inside."""
-    _check_input("softshrink", input)
+    _check_floating("softshrink", input)
     if not lambd >= 0:
         raise ValueError(f"softshrink: lambd must be >= 0, got {lambd}")
     return input - clamp(input, -lambd, lambd)
@@ -278,7 +301,7 @@ def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:  # noqa: A002
 
 def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:  # noqa: A002
     """x where |x| > lambd, else 0."""
-    _check_input("hardshrink", input)
+    _check_floating("hardshrink", input)
     return where(logical_and(input >= -lambd, input <= lambd), 0.0, input)
 
 
@@ -293,7 +316,7 @@ def rrelu(
 ) -> Tensor:
     """Randomized leaky ReLU (Xu et al., 2015): x if x >= 0 else a x, with a slope a drawn
     from U(lower, upper) per element in training and the mean (lower + upper) / 2 otherwise."""
-    _check_input("rrelu", input)
+    _check_floating("rrelu", input)
     if not lower <= upper:
         raise ValueError(f"rrelu: lower ({lower}) must not exceed upper ({upper})")
     if training:
@@ -303,7 +326,9 @@ def rrelu(
         slope: Tensor | float = u * (upper - lower) + lower
     else:
         slope = (lower + upper) / 2
-    return finish_inplace(input, lambda x: where(x >= 0, x, x * slope), inplace, "rrelu_")
+    # x > 0, not >= 0: the values agree at 0, and the gradient there is the slope, as in
+    # PyTorch (whose eval form is leaky_relu).
+    return finish_inplace(input, lambda x: where(x > 0, x, x * slope), inplace, "rrelu_")
 
 
 # Note [Functional softmax signature]
@@ -366,7 +391,7 @@ def prelu(input: Tensor, weight: Tensor) -> Tensor:  # noqa: A002
 
 def glu(input: Tensor, dim: int = -1) -> Tensor:  # noqa: A002
     """a * sigmoid(b), where a and b are the two halves of ``input`` along ``dim``."""
-    _check_input("glu", input)
+    _check_floating("glu", input)
     if input.ndim == 0:
         raise RuntimeError("glu: does not support 0-d tensors (there is no dim to halve)")
     d = normalize_dim(dim, input.ndim, "glu")

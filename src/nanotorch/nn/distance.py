@@ -11,8 +11,8 @@ import math
 
 from nanotorch.nn.module import Module
 from nanotorch.ops.elementwise import abs as _abs
-from nanotorch.ops.elementwise import sqrt
 from nanotorch.ops.misc import broadcast_tensors
+from nanotorch.ops.scan import vector_norm
 from nanotorch.tensor import Tensor
 
 OPS = ("cosine_similarity", "pairwise_distance")
@@ -36,9 +36,16 @@ def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -
     _check("cosine_similarity", x1, x2)
     # Broadcast first, as PyTorch does: a norm along ``dim`` counts every broadcast copy.
     x1, x2 = broadcast_tensors(x1, x2)
-    n1 = sqrt((x1 * x1).sum(dim, keepdim=True)).clamp_min(eps)
-    n2 = sqrt((x2 * x2).sum(dim, keepdim=True)).clamp_min(eps)
-    return ((x1 / n1) * (x2 / n2)).sum(dim)
+    return ((x1 / _norm_at_least(x1, dim, eps)) * (x2 / _norm_at_least(x2, dim, eps))).sum(dim)
+
+
+def _norm_at_least(x: Tensor, dim: int, eps: float) -> Tensor:
+    """The 2-norm along ``dim`` (kept), raised to ``eps`` in value only: PyTorch clamps the
+    norm in place under no_grad, so the gradient is the norm's own (0 at a zero vector,
+    whose cosine then has a large finite gradient rather than nan)."""
+    n = vector_norm(x, 2.0, dim=dim, keepdim=True)
+    held = n.detach()
+    return n + (held.clamp_min(eps) - held)
 
 
 def pairwise_distance(

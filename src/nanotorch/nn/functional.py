@@ -84,6 +84,7 @@ from nanotorch.ops import (  # noqa: E402, F401 - re-exported (REEXPORTED)
     max_pool3d,
     max_unpool1d,
     max_unpool2d,
+    pdist,
 )
 
 REEXPORTED += (
@@ -100,6 +101,7 @@ REEXPORTED += (
     "max_pool3d",
     "max_unpool1d",
     "max_unpool2d",
+    "pdist",
 )
 
 

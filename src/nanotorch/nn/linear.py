@@ -15,7 +15,7 @@ from typing import Any
 
 from nanotorch.creation import empty
 from nanotorch.dtypes import DType
-from nanotorch.errors import DeviceMismatchError, ShapeError
+from nanotorch.errors import DeviceMismatchError, ShapeError, UnsupportedDtypeError
 from nanotorch.nn import init
 from nanotorch.nn.module import Module
 from nanotorch.nn.parameter import Parameter
@@ -50,7 +50,9 @@ def check_same_place(op: str, input: Tensor, **others: Tensor | None) -> None:  
                 f"with .to('{t.device}') or the module/tensor with .to('{input.device}')"
             )
         if t.dtype is not input.dtype:
-            raise TypeError(
+            # A RuntimeError too: PyTorch's layers raise one ("mat1 and mat2 must have the
+            # same dtype").
+            raise UnsupportedDtypeError(
                 f"{op}: input is {input.dtype.name} but {name} is {t.dtype.name}; convert one "
                 f"with .to(nanotorch.{t.dtype.name}) (or model.double() / model.float())"
             )

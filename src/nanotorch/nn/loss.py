@@ -25,7 +25,12 @@ from typing import Any
 from nanotorch.autograd.function import Function
 from nanotorch.autograd.grad_mode import is_grad_enabled as _is_grad_enabled
 from nanotorch.creation import arange
-from nanotorch.errors import DeviceMismatchError, ShapeError
+from nanotorch.errors import (
+    DeviceMismatchError,
+    InvalidArgumentError,
+    ShapeError,
+    UnsupportedDtypeError,
+)
 from nanotorch.nn.linear import check_same_place
 from nanotorch.nn.module import Module
 from nanotorch.ops._util import broadcast_shapes
@@ -77,10 +82,50 @@ def _reduce(loss: Tensor, reduction: str) -> Tensor:
     return loss.sum() if reduction == "sum" else loss.mean()
 
 
-def _check_pair(op: str, input: Tensor, target: Tensor) -> None:  # noqa: A002
-    check_same_place(op, input, target=target)
+# Note [Loss target dtypes]
+# ~~~~~~~~~~~~~~~~~~~~~~~~~
+# A target may come in another dtype than the input: float64 labels made with NumPy beside a
+# float32 model, integer 0/1 labels. PyTorch accepts most such pairs, and so does nanotorch,
+# the same way: the loss is arithmetic on input and target, and that arithmetic promotes
+# (Note [Type promotion] in promotion.py), so mse_loss(float32, float64) is a float64 loss
+# whose gradient comes back to the input in float32. Three rules differ, each PyTorch's:
+# huber_loss, soft_margin_loss and hinge_embedding_loss give the input's dtype (the target is
+# cast to it); binary_cross_entropy wants one dtype ("same"); and binary_cross_entropy_with_
+# logits and kl_div refuse an integer target ("floating"), the first giving the target's
+# dtype (its kernel writes into a tensor of that dtype). The refusals are RuntimeErrors, as
+# PyTorch's are.
+def check_target(op: str, input: Tensor, target: Any, rule: str = "promote") -> None:  # noqa: A002
+    """The target beside ``input``: a Tensor on its device, with a dtype ``rule`` allows
+    (Note [Loss target dtypes]: "promote", "same" or "floating")."""
+    if not isinstance(target, Tensor):
+        raise TypeError(f"{op}: target must be a Tensor, got {type(target).__name__}")
+    if target.device != input.device:
+        raise DeviceMismatchError(
+            f"{op}: input is on {input.device} but target is on {target.device}; move the "
+            f"target with .to('{input.device}')"
+        )
+    if target.dtype is input.dtype:
+        return
+    if rule == "same" or (rule == "floating" and not target.dtype.is_floating_point):
+        raise UnsupportedDtypeError(
+            f"{op}: input is {input.dtype.name} but target is {target.dtype.name}; this loss "
+            f"needs {'one dtype' if rule == 'same' else 'a floating target'} (as in PyTorch): "
+            f"convert the target with .to(nanotorch.{input.dtype.name})"
+        )
+
+
+def _check_pair(
+    op: str,
+    input: Tensor,  # noqa: A002
+    target: Tensor,
+    rule: str = "promote",
+) -> None:
+    check_same_place(op, input)
+    check_target(op, input, target, rule)
     if not input.dtype.is_floating_point:
-        raise TypeError(f"{op}: needs floating tensors, got {input.dtype!r}; call .float() first")
+        raise UnsupportedDtypeError(
+            f"{op}: needs floating tensors, got {input.dtype!r}; call .float() first"
+        )
     if tuple(input.shape) != tuple(target.shape):
         raise ShapeError(
             f"{op}: input of shape {tuple(input.shape)} and target of shape "
@@ -97,12 +142,14 @@ def _check_pointwise(
     size_average: bool | None = None,
     reduce: bool | None = None,
     allowed: tuple[str, ...] = _REDUCTIONS,
+    rule: str = "promote",
 ) -> str:
     """What every loss comparing input and target elementwise checks first: the reduction
-    (legacy flags mapped onto it) and the pair; returns the reduction to apply."""
+    (legacy flags mapped onto it) and the pair (``rule``: Note [Loss target dtypes]);
+    returns the reduction to apply."""
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(op, reduction, allowed)
-    _check_pair(op, input, target)
+    _check_pair(op, input, target, rule)
     return reduction
 
 
@@ -190,6 +237,7 @@ def huber_loss(
     _check_pair("huber_loss", input, target)
     if not isinstance(delta, (int, float)) or not delta > 0:  # also refuses nan
         raise ValueError(f"huber_loss: delta must be positive, got {delta!r}")
+    target = target.to(input.dtype)  # the input's dtype (Note [Loss target dtypes])
     d = input - target
     ad = _abs(d)
     near = ad < delta
@@ -421,7 +469,10 @@ class CrossEntropyIndex(Function):
         # The Tensor formulas: what create_graph=True records (and raw_backward's fallback).
         z, target, weight, probs, denominator = ctx.saved_tensors
         if denominator is not None:
-            g = g / denominator  # 'mean': every l_i gets g / D (a 0-d g broadcasts below)
+            # 'mean': every l_i gets g / D (a 0-d g broadcasts below). D = 0 when no target
+            # counts (all ignored): the loss is nan, but no logit gets a gradient, as in
+            # PyTorch, so divide by 1 there rather than make inf * 0 = nan.
+            g = g / where(denominator == 0, 1.0, denominator)
         eps = ctx.smoothing
         n_classes = z.shape[1]
         if probs is None or _is_grad_enabled():
@@ -462,8 +513,8 @@ def _index_grad(
     target is ignored (Note [Fused cross-entropy] defines q and a), from the softmax that
     forward kept. For a reduced loss g is 0-d (the same for every i), divided by
     ``denominator`` for 'mean'. What ``CrossEntropyIndex.raw_backward`` computes."""
-    if denominator is not None:
-        g = g / denominator
+    if denominator is not None:  # D = 0 (nothing counts): no gradient, see ``backward``
+        g = g / xp.where(denominator == 0, xp.ones_like(denominator), denominator)
     if weight is None and not smoothing and probs.ndim == 2 and g.ndim == 0:
         fast = backend.cross_entropy_rows_grad(g, probs, target, ignore_index)
         if fast is not None:
@@ -531,7 +582,7 @@ def cross_entropy(
                 f"of shape {tuple(input.shape)}; probability targets have the input's shape "
                 "(class-index targets drop the class dim)"
             )
-        check_same_place(op, input, target=target)
+        check_target(op, input, target)  # a float64 target promotes, as in PyTorch
         x, y = (input.unsqueeze(0), target.unsqueeze(0)) if unbatched else (input, target)
         loss = _soft_target_cross_entropy(x, y, weight, float(label_smoothing))
         if reduction == "none":
@@ -605,7 +656,8 @@ class BinaryCrossEntropy(Function):
     """l = -(y log x + (1 - y) log(1 - x)), each log clamped at -100 as in PyTorch, so inputs
     of exactly 0 or 1 give a finite loss.
     dx = g (x - y) / max(x (1 - x), 1e-12)  (finite at 0 and 1, like PyTorch's);
-    dy = g (log(1 - x) - log x)  (clamped logs). Saves both inputs."""
+    dy = g (log(1 - x) - log x) = -g logit(x), logs not clamped (+-inf at x = 0 or 1), as
+    PyTorch's. Saves both inputs."""
 
     @staticmethod
     def forward(ctx, xp, x, y):
@@ -625,7 +677,7 @@ class BinaryCrossEntropy(Function):
         if ctx.needs_input_grad[0]:
             gx = g * (x - y) / clamp(x * (1 - x), min=1e-12)
         if ctx.needs_input_grad[1]:
-            gy = g * (_clamped_log(1 - x) - _clamped_log(x))
+            gy = g * (log(1 - x) - log(x))
         return gx, gy
 
 
@@ -641,13 +693,13 @@ def binary_cross_entropy(
     l_i = -w_i (y_i log x_i + (1 - y_i) log(1 - x_i)), logs clamped at -100.
     Prefer ``binary_cross_entropy_with_logits`` on raw scores: it is stable for any logit."""
     op = "binary_cross_entropy"
-    reduction = _check_pointwise(op, input, target, reduction, size_average, reduce)
+    reduction = _check_pointwise(op, input, target, reduction, size_average, reduce, rule="same")
     check_same_place(op, input, weight=weight)
     _check_broadcasts_to(op, "weight", weight, tuple(input.shape))
     if input.numel():
         lo, hi = _value_range(input)
         if lo < 0 or hi > 1:
-            raise ValueError(
+            raise InvalidArgumentError(  # a RuntimeError too, as PyTorch raises
                 f"{op}: input values must be between 0 and 1 (probabilities), got values from "
                 f"{lo:g} to {hi:g}; for raw scores (logits) use "
                 "binary_cross_entropy_with_logits"
@@ -673,7 +725,9 @@ def binary_cross_entropy_with_logits(
     sigmoid(x); ``pos_weight`` p (broadcast along the last dim) weighs the positive class.
     dx_i = w_i ((1 - y_i) - (1 + (p - 1) y_i) sigmoid(-x_i))."""
     op = "binary_cross_entropy_with_logits"
-    reduction = _check_pointwise(op, input, target, reduction, size_average, reduce)
+    reduction = _check_pointwise(
+        op, input, target, reduction, size_average, reduce, rule="floating"
+    )
     check_same_place(op, input, weight=weight, pos_weight=pos_weight)
     shape = tuple(input.shape)
     _check_broadcasts_to(op, "weight", weight, shape)
@@ -685,7 +739,9 @@ def binary_cross_entropy_with_logits(
         loss = (1 - target) * input + (1 + (pos_weight - 1) * target) * log_sigmoid_neg
     if weight is not None:
         loss = loss * weight
-    return _reduce(loss, reduction)
+    # PyTorch's kernel writes into a tensor of the target's dtype: a float32 target gives a
+    # float32 loss also for a float64 input (Note [Loss target dtypes]).
+    return _reduce(loss.to(target.dtype), reduction)
 
 
 # ----------------------------------------------------------------------------- distributions
@@ -710,6 +766,7 @@ def kl_div(
         size_average,
         reduce,
         allowed=("none", "batchmean", "sum", "mean"),
+        rule="floating",
     )
     if log_target:
         loss = exp(target) * (target - input)

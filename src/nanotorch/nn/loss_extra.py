@@ -25,6 +25,7 @@ from nanotorch.nn.loss import (
     _Loss,
     _reduce,
     _WeightedLoss,
+    check_target,
 )
 from nanotorch.ops.elementwise import clamp, exp, log, minimum, softplus, sqrt, where
 from nanotorch.ops.indexing import gather
@@ -62,11 +63,16 @@ def _check_elementwise(
     op: str, reduction: str, size_average: Any, reduce: Any, **tensors: Tensor
 ) -> str:
     """The first checks of a loss whose tensors pair up elementwise: the reduction (legacy
-    flags mapped onto it), one device and dtype (the first tensor is the reference), one
-    shape. Returns the reduction to apply."""
+    flags mapped onto it), one device and dtype (the first tensor is the reference; a
+    ``target`` may differ in dtype, Note [Loss target dtypes] in nn/loss.py), one shape.
+    Returns the reduction to apply."""
     reduction = _reduction(op, reduction, size_average, reduce)
+    target = tensors.pop("target", None)
     (_, first), *others = tensors.items()
     check_same_place(op, first, **dict(others))
+    if target is not None:
+        check_target(op, first, target)
+        tensors["target"] = target
     _same_shape(op, **tensors)
     return reduction
 
@@ -82,6 +88,7 @@ def soft_margin_loss(
     """log(1 + exp(-y x)) for targets y in {-1, 1} (a smooth hinge)."""
     op = "soft_margin_loss"
     reduction = _check_elementwise(op, reduction, size_average, reduce, input=input, target=target)
+    target = target.to(input.dtype)  # the input's dtype (Note [Loss target dtypes], nn/loss.py)
     return _reduce(softplus(-target * input), reduction)
 
 
@@ -131,7 +138,15 @@ def cosine_embedding_loss(
     norm (as PyTorch does) so a zero vector gives a finite loss."""
     op = "cosine_embedding_loss"
     reduction = _reduction(op, reduction, size_average, reduce)
-    check_same_place(op, input1, input2=input2, target=target)
+    check_same_place(op, input1, input2=input2)
+    # The target holds labels (1 or -1): any dtype, as in PyTorch, but the inputs' device.
+    if not isinstance(target, Tensor):
+        raise TypeError(f"{op}: target must be a Tensor, got {type(target).__name__}")
+    if target.device != input1.device:
+        raise DeviceMismatchError(
+            f"{op}: input1 is on {input1.device} but target is on {target.device}; move the "
+            f"target with .to('{input1.device}')"
+        )
     _same_shape(op, input1=input1, input2=input2)
     if input1.ndim not in (1, 2) or tuple(target.shape) != tuple(input1.shape[:-1]):
         raise ShapeError(
@@ -199,7 +214,8 @@ def multilabel_soft_margin_loss(
     each class weighted by ``weight``: one independent binary decision per class."""
     op = "multilabel_soft_margin_loss"
     reduction = _reduction(op, reduction, size_average, reduce)
-    check_same_place(op, input, target=target, weight=weight)
+    check_same_place(op, input, weight=weight)
+    check_target(op, input, target)  # promotes (Note [Loss target dtypes] in nn/loss.py)
     _same_shape(op, input=input, target=target)
     loss = -(target * logsigmoid(input) + (1.0 - target) * logsigmoid(-input))
     if weight is not None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from nanotorch.errors import InvalidArgumentError
 from nanotorch.nn.module import Module
 from nanotorch.ops.conv import non_negative, positive
 from nanotorch.ops.pool import (
@@ -148,7 +149,7 @@ def _check_1d(name: str, kernel_size: Any, stride: Any, padding: Any, dilation: 
     if stride is not None:
         _single(name, "stride", stride)
     if p[0] > k[0] // 2:
-        raise ValueError(
+        raise InvalidArgumentError(  # a RuntimeError too, as PyTorch raises
             f"{name}: padding {padding} must be at most half of kernel_size {kernel_size}"
         )
 
@@ -343,7 +344,7 @@ class AvgPool1d(_AvgPoolNd):
         self.stride = self.kernel_size if stride is None else _single(name, "stride", stride)
         self.padding = non_negative(name, "padding", padding, 1)
         if self.padding[0] > self.kernel_size[0] // 2:
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"{name}: padding {self.padding} must be at most half of kernel_size "
                 f"{self.kernel_size}"
             )

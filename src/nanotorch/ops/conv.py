@@ -641,7 +641,7 @@ def conv_padding(
             f"{'pair' if nd == 2 else '1-tuple'} of ints, 'same' or 'valid'"
         )
     if any(v != 1 for v in stride):
-        raise ValueError(
+        raise InvalidArgumentError(  # a RuntimeError too, as PyTorch raises
             f"{op}: padding='same' needs stride 1, got stride {tuple(stride)}{where}; pass "
             "an explicit padding to downsample"
         )

@@ -225,7 +225,10 @@ class Pow(Function):
 
     @staticmethod
     def forward(ctx, xp, a, b):
-        out = a**b
+        if isinstance(b, (int, float)) or not xp.isdtype(b.dtype, "signed integer"):
+            out = a**b
+        else:
+            out = _int_pow(xp, a, b)
         ctx.save_for_backward(a, b, out)
         return out
 
@@ -257,17 +260,32 @@ class Pow(Function):
         return ga, gb
 
 
-def add(a: TensorLike, b: TensorLike, *, alpha: Scalar = 1) -> Tensor:
+def _int_pow(xp: Any, a: Any, b: Any) -> Any:
+    """a ** b for a tensor of signed integer exponents, some perhaps negative (NumPy refuses
+    those): PyTorch's integer kernel gives 1 ** b = 1, (-1) ** b = +-1 by the parity of b,
+    and 0 for every other base (1 / a truncated; 0 ** -n included)."""
+    neg = b < 0
+    out = a ** xp.where(neg, xp.zeros_like(b), b)
+    base = xp.asarray(a, dtype=out.dtype, device=out.device) if isinstance(a, int) else a
+    one, zero = xp.ones_like(out), xp.zeros_like(out)
+    odd = (b % 2) != 0
+    inverse = xp.where(base == 1, one, xp.where(base == -1, xp.where(odd, -one, one), zero))
+    return xp.where(neg, inverse, out)
+
+
+def add(input: TensorLike, other: TensorLike, *, alpha: Scalar = 1) -> Tensor:  # noqa: A002
     """a + alpha * b, broadcasting.
 
     >>> import nanotorch
     >>> nanotorch.add(nanotorch.tensor([1.0, 2.0]), 1.0).tolist()
     [2.0, 3.0]
     """
+    a, b = input, other
     return _binary(Add, a, b if alpha == 1 else mul(b, alpha))
 
 
-def sub(a: TensorLike, b: TensorLike, *, alpha: Scalar = 1) -> Tensor:
+def sub(input: TensorLike, other: TensorLike, *, alpha: Scalar = 1) -> Tensor:  # noqa: A002
+    a, b = input, other
     if all(
         isinstance(x, bool) or (isinstance(x, Tensor) and x.dtype.name == "bool") for x in (a, b)
     ):
@@ -277,22 +295,52 @@ def sub(a: TensorLike, b: TensorLike, *, alpha: Scalar = 1) -> Tensor:
     return _binary(Sub, a, b if alpha == 1 else mul(b, alpha))
 
 
-def mul(a: TensorLike, b: TensorLike) -> Tensor:
+def mul(input: TensorLike, other: TensorLike) -> Tensor:  # noqa: A002
+    a, b = input, other
     return _binary(Mul, a, b)
 
 
-def div(a: TensorLike, b: TensorLike, *, rounding_mode: str | None = None) -> Tensor:
+def div(
+    input: TensorLike,  # noqa: A002 - PyTorch's name
+    other: TensorLike,
+    *,
+    rounding_mode: str | None = None,
+) -> Tensor:
     """a / b. ``rounding_mode`` None is true division (integers give the default float);
     'trunc' rounds toward zero and 'floor' down, keeping an integer dtype (PyTorch's ``div``).
-    Rounded quotients are piecewise constant: no gradient flows through them."""
+    Rounded quotients are piecewise constant: their gradient is zeros, and, as in PyTorch,
+    the result is still recorded (it requires grad when an input does)."""
+    a, b = input, other
     if rounding_mode is None:
         return _binary(Div, a, b)
-    if rounding_mode == "floor":
-        return floor_divide(a, b)
-    if rounding_mode != "trunc":
+    if rounding_mode not in ("trunc", "floor"):
         raise InvalidArgumentError(
             f"div: rounding_mode must be None, 'trunc' or 'floor', got {rounding_mode!r}"
         )
+    q = floor_divide(a, b) if rounding_mode == "floor" else _trunc_divide(a, b)
+    if is_grad_enabled() and any(isinstance(x, Tensor) and x.requires_grad for x in (a, b)):
+        return ZeroGradThrough.apply(q, a, b)
+    return q
+
+
+class ZeroGradThrough(Function):
+    """out = q, a value computed from ``inputs`` without a graph;  d inputs = 0. For results
+    that are piecewise constant in their inputs but recorded by PyTorch (div with a
+    rounding_mode), so ``requires_grad`` and the (zero) gradients match."""
+
+    promotion = PROMOTE
+
+    @staticmethod
+    def forward(ctx, xp, q, *inputs):
+        return xp.asarray(q, copy=True)
+
+    @staticmethod
+    def backward(ctx, g):
+        zeros = g.new_zeros(tuple(g.shape))
+        return (None, *(zeros if need else None for need in ctx.needs_input_grad[1:]))
+
+
+def _trunc_divide(a: TensorLike, b: TensorLike) -> Tensor:
     q = floor_divide(a, b)
     # trunc differs from floor where the exact quotient is negative and not whole: there
     # floor went one below. a - q b != 0 detects "not whole" exactly, also for integers, and
@@ -313,9 +361,11 @@ def neg(a: Tensor) -> Tensor:
     return Neg.apply(a)
 
 
-def pow(a: TensorLike, b: TensorLike) -> Tensor:  # noqa: A001 - PyTorch's name
-    """a ** b (Note [Type promotion] decides the dtype). An integer base to a negative integer
-    power has no integer answer: refused, as in PyTorch (NumPy's own ValueError names no op)."""
+def pow(input: TensorLike, exponent: TensorLike) -> Tensor:  # noqa: A001, A002
+    """a ** b (Note [Type promotion] decides the dtype). An integer tensor to a negative
+    Python-int power is refused, as in PyTorch (NumPy's own ValueError names no op); a tensor
+    of integer exponents computes as PyTorch's integer kernel does (``_int_pow``)."""
+    a, b = input, exponent
     _check_integer_exponent(a, b)
     return _binary(Pow, a, b)
 
@@ -328,10 +378,11 @@ def _check_integer_exponent(a: TensorLike, b: TensorLike) -> None:
             return not x.dtype.is_floating_point and x.dtype.name != "bool"
         return isinstance(x, int) and not isinstance(x, bool)
 
-    if not (integral(a) and integral(b)):
+    # Only a Python-number exponent is checked, as PyTorch checks: a tensor of exponents
+    # computes in integers (Pow's ``_int_pow``), with no device read here.
+    if isinstance(b, Tensor) or not (integral(a) and integral(b)):
         return
-    negative = bool(lt(b, 0).sum().item()) if isinstance(b, Tensor) else b < 0
-    if negative:
+    if b < 0:
         from nanotorch.errors import InvalidArgumentError
 
         raise InvalidArgumentError(
@@ -341,6 +392,9 @@ def _check_integer_exponent(a: TensorLike, b: TensorLike) -> None:
 
 
 def square(a: Tensor) -> Tensor:
+    """a * a; a bool tensor squares in int64, as PyTorch's (pow(a, 2) promotes bools)."""
+    if isinstance(a, Tensor) and a.dtype.name == "bool":
+        a = a.long()
     return mul(a, a)
 
 
@@ -780,8 +834,24 @@ class Softplus(Function):
 
 
 def relu(a: Tensor, inplace: bool = False) -> Tensor:
-    """max(a, 0); ``inplace`` as Note [inplace activations] (nn/activation.py) says."""
+    """max(a, 0); ``inplace`` as Note [inplace activations] (nn/activation.py) says. Integer
+    tensors keep their dtype; bool ones raise, as in PyTorch."""
+    if isinstance(a, Tensor) and a.dtype.name == "bool":
+        raise UnsupportedDtypeError(
+            "relu: not implemented for bool tensors (as in PyTorch); convert the input with "
+            ".float() or .long() first"
+        )
     return finish_inplace(a, Relu.apply, inplace, "relu_")
+
+
+def _floating_activation(op: str, a: Any) -> None:
+    # PyTorch has floating kernels only for these ("not implemented for 'Long'"): an integer
+    # or bool input raises rather than being promoted.
+    if isinstance(a, Tensor) and not a.dtype.is_floating_point:
+        raise UnsupportedDtypeError(
+            f"{op}: not implemented for {a.dtype.name} tensors (as in PyTorch); convert the "
+            "input with .float() first"
+        )
 
 
 def relu_(a: Tensor) -> Tensor:
@@ -791,6 +861,7 @@ def relu_(a: Tensor) -> Tensor:
 
 
 def leaky_relu(a: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
+    _floating_activation("leaky_relu", a)
     return finish_inplace(
         a, lambda x: LeakyRelu.apply(x, negative_slope=negative_slope), inplace, "leaky_relu_"
     )
@@ -801,14 +872,17 @@ def gelu(a: Tensor, approximate: str = "none") -> Tensor:
         raise InvalidArgumentError(
             f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}"
         )
+    _floating_activation("gelu", a)
     return Gelu.apply(a, approximate=approximate)
 
 
 def silu(a: Tensor, inplace: bool = False) -> Tensor:
+    _floating_activation("silu", a)
     return finish_inplace(a, Silu.apply, inplace, "silu_")
 
 
 def softplus(a: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    _floating_activation("softplus", a)
     return Softplus.apply(a, beta=beta, threshold=threshold)
 
 
@@ -839,9 +913,55 @@ class Clamp(Function):
         return g * keep.to(g.dtype)
 
 
+class ClampTensor(Function):
+    """out = min(max(a, lo), hi) with tensor bounds (either may be absent; NaNs propagate).
+
+    PyTorch's rule at the kinks: da = g where lo <= a <= hi (so a tie goes to ``a``);
+    dlo = g where a < lo and lo < hi; dhi = g where a > hi or hi < lo (a min above the max
+    gives the max, which then takes the gradient). With one bound, dlo = g where a < lo,
+    dhi = g where a > hi. Saves the input and the bounds."""
+
+    promotion = PROMOTE
+
+    @staticmethod
+    def forward(ctx, xp, a, *bounds, has_min, has_max):
+        ctx.save_for_backward(a, *bounds)
+        ctx.has_min, ctx.has_max = has_min, has_max
+        out = a
+        lo = bounds[0] if has_min else None
+        hi = bounds[-1] if has_max else None
+        if lo is not None:
+            out = xp.maximum(out, lo)
+        if hi is not None:
+            out = xp.minimum(out, hi)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        a, *bounds = ctx.saved_tensors
+        lo = bounds[0] if ctx.has_min else None
+        hi = bounds[-1] if ctx.has_max else None
+        keep = None
+        if lo is not None:
+            keep = ge(a, lo)
+        if hi is not None:
+            upper = le(a, hi)
+            keep = upper if keep is None else logical_and(keep, upper)
+        grads = [where(keep, g, 0.0) if ctx.needs_input_grad[0] else None]
+        if lo is not None:
+            takes = lt(a, lo) if hi is None else logical_and(lt(a, lo), lt(lo, hi))
+            grads.append(where(takes, g, 0.0) if ctx.needs_input_grad[1] else None)
+        if hi is not None:
+            takes = gt(a, hi) if lo is None else logical_or(gt(a, hi), lt(hi, lo))
+            grads.append(where(takes, g, 0.0) if ctx.needs_input_grad[-1] else None)
+        return tuple(grads)
+
+
 class MaximumMinimum(Function):
     """out = max(a, b) (``op="maximum"``) or min(a, b) (``op="minimum"``);  the gradient goes
-    to the input that wins, split evenly on ties."""
+    to the input that wins, split evenly on ties. Where either is NaN (the result is NaN)
+    neither loses, so both get the full gradient: PyTorch's formula, which masks only the
+    strict loser."""
 
     promotion = PROMOTE
 
@@ -854,9 +974,11 @@ class MaximumMinimum(Function):
     @staticmethod
     def backward(ctx, g):
         a, b = ctx.saved_tensors
-        a_wins = a > b if ctx.op == "maximum" else a < b
-        share = a_wins.to(g.dtype) + (a == b).to(g.dtype) * 0.5
-        return g * share, g * (1 - share)
+        a_loses, b_loses = (a < b, a > b) if ctx.op == "maximum" else (a > b, a < b)
+        half = where(a == b, g * 0.5, g)
+        ga = where(a_loses, 0.0, half) if ctx.needs_input_grad[0] else None
+        gb = where(b_loses, 0.0, half) if ctx.needs_input_grad[1] else None
+        return ga, gb
 
 
 class Where(Function):
@@ -893,12 +1015,11 @@ def clamp(a: Tensor, min: float | None = None, max: float | None = None) -> Tens
                 f"clamp: {name} must be a number or a Tensor, got {type(bound).__name__} {bound!r}"
             )
     if isinstance(min, Tensor) or isinstance(max, Tensor):
-        out = a
-        if min is not None:
-            out = maximum(out, min) if isinstance(min, Tensor) else clamp(out, min=min)
-        if max is not None:
-            out = minimum(out, max) if isinstance(max, Tensor) else clamp(out, max=max)
-        return out
+        bounds = [x for x in (min, max) if x is not None]
+        for x in bounds:
+            if isinstance(x, Tensor):
+                broadcast_shapes("clamp", tuple(a.shape), tuple(x.shape))
+        return ClampTensor.apply(a, *bounds, has_min=min is not None, has_max=max is not None)
     if (type(min) is float or type(max) is float) and not a.dtype.is_floating_point:
         # Float bounds on an integer tensor: compute in the promoted dtype, as PyTorch does,
         # rather than truncating the bounds (Note [Type promotion] in promotion.py).
@@ -907,11 +1028,13 @@ def clamp(a: Tensor, min: float | None = None, max: float | None = None) -> Tens
     return Clamp.apply(a, lo=min, hi=max)
 
 
-def maximum(a: Tensor, b: Tensor) -> Tensor:
+def maximum(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002
+    a, b = input, other
     return _binary(MaximumMinimum, a, b, op="maximum")
 
 
-def minimum(a: Tensor, b: Tensor) -> Tensor:
+def minimum(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002
+    a, b = input, other
     return _binary(MaximumMinimum, a, b, op="minimum")
 
 
@@ -994,27 +1117,33 @@ def _compare(op: str, a: TensorLike, b: TensorLike) -> Tensor:
     return NoGradBinary.apply(a, b, op=op)
 
 
-def eq(a: TensorLike, b: TensorLike) -> Tensor:
+def eq(input: TensorLike, other: TensorLike) -> Tensor:  # noqa: A002
+    a, b = input, other
     return _compare("equal", a, b)
 
 
-def ne(a: TensorLike, b: TensorLike) -> Tensor:
+def ne(input: TensorLike, other: TensorLike) -> Tensor:  # noqa: A002
+    a, b = input, other
     return _compare("not_equal", a, b)
 
 
-def lt(a: TensorLike, b: TensorLike) -> Tensor:
+def lt(input: TensorLike, other: TensorLike) -> Tensor:  # noqa: A002
+    a, b = input, other
     return _compare("less", a, b)
 
 
-def le(a: TensorLike, b: TensorLike) -> Tensor:
+def le(input: TensorLike, other: TensorLike) -> Tensor:  # noqa: A002
+    a, b = input, other
     return _compare("less_equal", a, b)
 
 
-def gt(a: TensorLike, b: TensorLike) -> Tensor:
+def gt(input: TensorLike, other: TensorLike) -> Tensor:  # noqa: A002
+    a, b = input, other
     return _compare("greater", a, b)
 
 
-def ge(a: TensorLike, b: TensorLike) -> Tensor:
+def ge(input: TensorLike, other: TensorLike) -> Tensor:  # noqa: A002
+    a, b = input, other
     return _compare("greater_equal", a, b)
 
 
@@ -1085,9 +1214,10 @@ def _check_integer_divisor(op: str, a: TensorLike, b: TensorLike) -> None:
         )
 
 
-def floor_divide(a: TensorLike, b: TensorLike) -> Tensor:
+def floor_divide(input: TensorLike, other: TensorLike) -> Tensor:  # noqa: A002
     """floor(a / b); piecewise constant, so no gradient flows through it. Integer division by
     zero raises, as in PyTorch."""
+    a, b = input, other
     _check_integer_divisor("floor_divide", a, b)
     return (
         _compare("floor_divide", a, b)
@@ -1096,9 +1226,10 @@ def floor_divide(a: TensorLike, b: TensorLike) -> Tensor:
     )
 
 
-def remainder(a: TensorLike, b: TensorLike) -> Tensor:
+def remainder(input: TensorLike, other: TensorLike) -> Tensor:  # noqa: A002
     """a - floor(a / b) * b, with the sign of b (Python's %). Integer remainder by zero
     raises, as in PyTorch."""
+    a, b = input, other
     _check_integer_divisor("remainder", a, b)
     return _binary(Remainder, a, b)
 

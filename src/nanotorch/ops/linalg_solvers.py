@@ -1,6 +1,7 @@
 """Triangular and factored solvers and the matrix exponential: ``triangular_solve``,
 ``cholesky_solve``, ``cholesky_inverse``, ``matrix_exp``, the LU family (``lu``,
-``lu_unpack``, ``lu_solve``), ``qr`` and ``cholesky`` at top level, and for
+``lu_unpack``, ``lu_solve``), ``qr``, ``cholesky``, ``svd`` and ``pinverse`` at top
+level, and for
 ``nanotorch.linalg``
 ``solve_triangular``, ``lu_factor``, ``lu``, ``lu_solve``, ``lstsq``, ``matrix_exp`` and
 ``vecdot``.
@@ -61,9 +62,10 @@ from nanotorch.errors import (
     UnsupportedDtypeError,
 )
 from nanotorch.ops._util import broadcast_shapes, normalize_dim
-from nanotorch.ops.linalg_decomp import Solve, _check_matrix, inv, svdvals
+from nanotorch.ops.linalg_decomp import Solve, _check_matrix, inv, pinv, svdvals
 from nanotorch.ops.linalg_decomp import cholesky as _linalg_cholesky
 from nanotorch.ops.linalg_decomp import qr as _linalg_qr
+from nanotorch.ops.linalg_decomp import svd as _linalg_svd
 from nanotorch.ops.matmul import matmul
 from nanotorch.ops.shape_extra import tril, triu
 from nanotorch.tensor import Tensor
@@ -80,6 +82,8 @@ OPS = (
     "lu_solve",
     "qr",
     "cholesky",
+    "svd",
+    "pinverse",
 )
 ALIASES: dict[str, str] = {}
 
@@ -572,6 +576,37 @@ def cholesky(input: Tensor, upper: bool = False) -> Tensor:  # noqa: A002
     [[2.0, 0.0], [1.0, 1.0]]
     """
     return _linalg_cholesky(input, upper=upper)
+
+
+SVDLegacyResult = namedtuple("SVDLegacyResult", ["U", "S", "V"])
+
+
+def svd(input: Tensor, some: bool = True, compute_uv: bool = True) -> SVDLegacyResult:  # noqa: A002
+    """``torch.svd`` (deprecated there for ``linalg.svd``): ``(U, S, V)`` with
+    A = U diag(S) V^T, so V, not ``linalg.svd``'s Vh; reduced when ``some`` (the default),
+    complete otherwise. With ``compute_uv=False`` U and V are zeros of the complete shapes,
+    as in PyTorch. S carries a gradient, U and V do not (as for ``linalg.svd``).
+
+    >>> import nanotorch
+    >>> nanotorch.svd(nanotorch.tensor([[3.0, 0.0], [0.0, -2.0]])).S.tolist()
+    [3.0, 2.0]
+    """
+    if not compute_uv:
+        _check_matrix("svd", input, square=False)
+        m, n = input.shape[-2], input.shape[-1]
+        batch = tuple(input.shape[:-2])
+        zeros_u = input.detach().new_zeros(batch + (m, m))
+        return SVDLegacyResult(zeros_u, svdvals(input), input.detach().new_zeros(batch + (n, n)))
+    u, s, vh = _linalg_svd(input, full_matrices=not some)
+    return SVDLegacyResult(u, s, vh.transpose(-2, -1))
+
+
+def pinverse(input: Tensor, rcond: float = 1e-15) -> Tensor:  # noqa: A002
+    """``torch.pinverse``: the pseudo-inverse, ``linalg.pinv``'s (exact for matrices of full
+    rank, where ``rcond`` drops no singular value; it is accepted for PyTorch's signature)."""
+    if isinstance(rcond, bool) or not isinstance(rcond, (int, float)):
+        raise TypeError(f"pinverse: rcond must be a number, got {type(rcond).__name__}")
+    return pinv(input)
 
 
 # ---------------------------------------------------------------------------------- lstsq

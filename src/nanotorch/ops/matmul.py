@@ -176,13 +176,14 @@ class LinearRelu(Function):
         return _linear_raw_grads(ctx, xp, ctx.backend.relu_grad(g, out), x, w)
 
 
-def matmul(a: Tensor, b: Tensor) -> Tensor:
+def matmul(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002
     """Matrix product with NumPy/PyTorch semantics.
 
     >>> import nanotorch
     >>> nanotorch.matmul(nanotorch.ones(2, 3), nanotorch.ones(3)).tolist()
     [3.0, 3.0]
     """
+    a, b = input, other
     if not isinstance(a, Tensor) or not isinstance(b, Tensor):
         raise TypeError("matmul: both operands must be Tensors")
     if a.ndim == 0 or b.ndim == 0:

@@ -20,7 +20,9 @@ from typing import Any
 import nanotorch.creation as _c
 import nanotorch.ops as _o
 from nanotorch import dtypes as _dt
+from nanotorch.autograd.function import PROMOTE, Function
 from nanotorch.errors import UnsupportedDtypeError
+from nanotorch.ops._util import broadcast_shapes
 from nanotorch.tensor import Tensor
 
 # What this family exports; nanotorch.<name> and the op-spec tests derive from it
@@ -95,18 +97,43 @@ def logit(input: Tensor, eps: float | None = None) -> Tensor:  # noqa: A002
     return _o.log(p / (1 - p))
 
 
+class Xlogy(Function):
+    """out = x log(y), and 0 where x == 0 (unless y is nan; the log reads a safe 1 there).
+
+    dx = xlogy(g, y), g log(y) also where x == 0, except 0 where x == 0 and y <= 0 (no
+    log there); dy = g x / y everywhere, so nan at x = y = 0. Both are PyTorch's formulas,
+    kinks included. Saves both inputs."""
+
+    promotion = PROMOTE
+
+    @staticmethod
+    def forward(ctx, xp, x, y):
+        ctx.save_for_backward(x, y)
+        zero = xp.logical_and(x == 0, xp.logical_not(xp.isnan(y)))
+        safe_y = xp.where(zero, xp.ones_like(y), y)
+        return xp.where(zero, xp.zeros_like(x), x * xp.log(safe_y))
+
+    @staticmethod
+    def backward(ctx, g):
+        x, y = ctx.saved_tensors
+        gx = None
+        if ctx.needs_input_grad[0]:
+            no_log = _o.logical_and(_o.eq(x, 0), _o.le(y, 0))
+            gx = _o.where(no_log, 0.0, xlogy(g, y))
+        gy = g * x / y if ctx.needs_input_grad[1] else None
+        return gx, gy
+
+
 def xlogy(input: Any, other: Any) -> Tensor:  # noqa: A002
-    """x * log(y), and 0 where x == 0 (unless y is nan). The log reads a safe 1 where x == 0,
-    so the masked branch's gradient is 0 rather than 0 * inf = nan: d/dx is log(y) where
-    x != 0 and 0 elsewhere, d/dy is x / y, as PyTorch's."""
+    """x * log(y), and 0 where x == 0 (unless y is nan); gradients as ``Xlogy`` says."""
     if not isinstance(input, Tensor) and not isinstance(other, Tensor):
         raise TypeError("xlogy: at least one of input and other must be a Tensor")
     x = input if isinstance(input, Tensor) else _c.full_like(other, float(input))
     y = other if isinstance(other, Tensor) else _c.full_like(x, float(other))
     x, y = _float("xlogy", x), _float("xlogy", y)
-    zero = _o.logical_and(_o.eq(x, 0), _o.logical_not(_o.isnan(y)))
-    safe_y = _o.where(zero, 1.0, y)
-    return _o.where(zero, 0.0, x * _o.log(safe_y))
+    if x.shape != y.shape:
+        broadcast_shapes("xlogy", tuple(x.shape), tuple(y.shape))
+    return Xlogy.apply(x, y)
 
 
 def nan_to_num(
@@ -256,17 +283,20 @@ def signbit(input: Tensor) -> Tensor:  # noqa: A002
 def fmax(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002
     """maximum that ignores nan: the other operand where one is nan (nan only if both)."""
     a, b = _tensor("fmax", input), other
+    if isinstance(b, Tensor):
+        # Chosen by where, so the gradient is PyTorch's: a tie goes to ``input``.
+        return _o.where(_o.logical_or(_o.ge(a, b), _o.isnan(b)), a, b)
     m = _o.maximum(a, b)
-    m = _o.where(_o.isnan(a), b, m)
-    return _o.where(_o.isnan(b), a, m) if isinstance(b, Tensor) else m
+    return _o.where(_o.isnan(a), b, m)
 
 
 def fmin(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002
     """minimum that ignores nan: the other operand where one is nan (nan only if both)."""
     a, b = _tensor("fmin", input), other
+    if isinstance(b, Tensor):
+        return _o.where(_o.logical_or(_o.le(a, b), _o.isnan(b)), a, b)
     m = _o.minimum(a, b)
-    m = _o.where(_o.isnan(a), b, m)
-    return _o.where(_o.isnan(b), a, m) if isinstance(b, Tensor) else m
+    return _o.where(_o.isnan(a), b, m)
 
 
 def ldexp(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002

@@ -40,7 +40,7 @@ from typing import Any
 
 from nanotorch.autograd.function import Function
 from nanotorch.autograd.grad_mode import is_grad_enabled
-from nanotorch.errors import ShapeError
+from nanotorch.errors import InvalidArgumentError, ShapeError
 from nanotorch.ops.conv import (
     ConvGeometry,
     check_rank,
@@ -89,7 +89,7 @@ def check_pool_args(
     d = positive(op, "dilation", dilation, nd, where)
     if any(pp > kk // 2 for pp, kk in zip(p, k)):
         shown_p, shown_k = (p[0], k[0]) if nd == 1 else (p, k)  # 1-D errors speak of ints
-        raise ValueError(
+        raise InvalidArgumentError(  # a RuntimeError too, as PyTorch raises
             f"{op}: padding {shown_p} must be at most half of kernel_size {shown_k}{where}; "
             "use less padding or a larger kernel"
         )

@@ -140,7 +140,15 @@ def std(
     *,
     correction: int | None = None,
 ) -> Tensor:
-    return var(a, dim, unbiased, keepdim, correction=correction).sqrt()
+    v = var(a, dim, unbiased, keepdim, correction=correction)
+    if not v.requires_grad:
+        return v.sqrt()
+    # Where the spread is 0 the gradient is 0, not g / (2 sqrt 0) * 0 = nan: PyTorch masks
+    # it. The sqrt reads a safe 1 there, so neither branch of the where makes a nan.
+    from nanotorch.ops.elementwise import where
+
+    flat = v.detach() == 0
+    return where(flat, 0.0, where(flat, 1.0, v).sqrt())
 
 
 class Prod(Function):
@@ -293,11 +301,13 @@ def argmax(a: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
 def _argmax(a: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
     # max(a, dim) of a bool tensor is allowed in PyTorch, argmax is not: max comes here.
     d = None if dim is None else normalize_dim(dim, a.ndim, "argmax")
+    full_keepdim = (1,) * a.ndim if dim is None and keepdim else None
     if a.ndim == 0:
         d, a = None, reshape(a, (1,))  # a 0-d tensor's one element is at index 0
     _nonempty("argmax", a, () if d is None else (d,))
-    out = ArgReduce.apply(a, op="argmax", dim=d, keepdim=keepdim)
-    return out.long()
+    out = ArgReduce.apply(a, op="argmax", dim=d, keepdim=keepdim).long()
+    # Over all elements with keepdim, PyTorch keeps every dim at size 1.
+    return out if full_keepdim is None else reshape(out, full_keepdim)
 
 
 @dim_aliases
@@ -308,14 +318,46 @@ def argmin(a: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
 
 def _argmin(a: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
     d = None if dim is None else normalize_dim(dim, a.ndim, "argmin")
+    full_keepdim = (1,) * a.ndim if dim is None and keepdim else None
     if a.ndim == 0:
         d, a = None, reshape(a, (1,))  # a 0-d tensor's one element is at index 0
     _nonempty("argmin", a, () if d is None else (d,))
-    out = ArgReduce.apply(a, op="argmin", dim=d, keepdim=keepdim)
-    return out.long()
+    out = ArgReduce.apply(a, op="argmin", dim=d, keepdim=keepdim).long()
+    # Over all elements with keepdim, PyTorch keeps every dim at size 1.
+    return out if full_keepdim is None else reshape(out, full_keepdim)
 
 
 ValuesIndices = namedtuple("ValuesIndices", ["values", "indices"])
+
+
+class EvenlyShared(Function):
+    """out = ``value``, one element of ``a`` chosen by a full reduction (max(), min(),
+    median(), nanmedian());  da = g / count on the ``count`` elements equal to it, on the
+    NaNs when it is NaN, 0 elsewhere (PyTorch's evenly_distribute_backward). Built as a
+    Function rather than from masks and sums, so a NaN or an infinity elsewhere in ``a``
+    cannot leak into the gradient (0 * nan). Saves the mask as a constant."""
+
+    @staticmethod
+    def forward(ctx, xp, a, value):
+        mask = a == value
+        if xp.isdtype(a.dtype, "real floating"):
+            mask = xp.where(xp.isnan(value), xp.isnan(a), mask)
+        ctx.save_for_backward(mask)
+        return xp.asarray(value, copy=True)
+
+    @staticmethod
+    def backward(ctx, g):
+        (mask,) = ctx.saved_tensors
+        share = mask.to(g.dtype)
+        return g * share / share.sum(), None
+
+
+def full_pick(a: Tensor, value: Tensor) -> Tensor:
+    """``value`` (a 0-d element of ``a``, computed without a graph) linked to ``a`` as
+    ``EvenlyShared`` says; ``value`` itself when nothing needs a gradient."""
+    if not a.requires_grad:
+        return value
+    return EvenlyShared.apply(a, value.detach())
 
 
 def _max_min(op: str, a: Tensor, dim, keepdim: bool, other_fn, full_fn, arg_fn):
@@ -343,14 +385,18 @@ def max(a: Tensor, dim=None, keepdim: bool = False):  # noqa: A001
     gradient flowing to the chosen index; ``max(a, b)``: elementwise maximum."""
     from nanotorch.ops.elementwise import maximum
 
-    return _max_min("max", a, dim, keepdim, maximum, amax, _argmax)
+    return _max_min(
+        "max", a, dim, keepdim, maximum, lambda x: full_pick(x, amax(x.detach())), _argmax
+    )
 
 
 @dim_aliases
 def min(a: Tensor, dim=None, keepdim: bool = False):  # noqa: A001
     from nanotorch.ops.elementwise import minimum
 
-    return _max_min("min", a, dim, keepdim, minimum, amin, _argmin)
+    return _max_min(
+        "min", a, dim, keepdim, minimum, lambda x: full_pick(x, amin(x.detach())), _argmin
+    )
 
 
 class LogSumExp(Function):

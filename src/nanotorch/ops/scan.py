@@ -24,7 +24,7 @@ from nanotorch.errors import IndexOutOfRangeError, UnsupportedDtypeError
 from nanotorch.ops._util import keepdim_shape, normalize_dim, normalize_dims
 from nanotorch.ops.elementwise import isnan, where
 from nanotorch.ops.indexing import gather
-from nanotorch.ops.reduction import ValuesIndices, amax, amin, mean, sum, var
+from nanotorch.ops.reduction import ValuesIndices, amax, amin, full_pick, mean, sum, var
 from nanotorch.ops.shape import flip, reshape
 from nanotorch.tensor import Tensor
 
@@ -411,21 +411,10 @@ def median(a: Tensor, dim: int | None = None, keepdim: bool = False) -> Any:
         _check_reducible("median", a, None)
         flat = reshape(a, (-1,))
         index = _MedianIndex.apply(flat, dim=0)
-        return _evenly_shared(flat, reshape(gather(flat, 0, index), ()))
+        return full_pick(flat, reshape(gather(flat.detach(), 0, index), ()))
     d = normalize_dim(dim, a.ndim, "median")
     _check_reducible("median", a, d)
     return _pick_along("median", a, d, keepdim, lambda x: _MedianIndex.apply(x, dim=d))
-
-
-def _evenly_shared(flat: Tensor, value: Tensor) -> Tensor:
-    """``value`` (an element of ``flat``) with its gradient shared evenly among the elements
-    equal to it, as PyTorch does for the full reductions median(), nanmedian(), max(), min().
-    The forward adds an exact zero: (flat - value) vanishes wherever the mask is set."""
-    v = value.detach()
-    ties = flat.detach() == v
-    count = ties.sum()
-    shared = ((flat - v) * ties).sum() / where(count > 0, count, 1)
-    return v + shared if flat.requires_grad else value
 
 
 def nanmedian(a: Tensor, dim: int | None = None, keepdim: bool = False) -> Any:
@@ -443,7 +432,7 @@ def nanmedian(a: Tensor, dim: int | None = None, keepdim: bool = False) -> Any:
             return a.detach().new_full((), float("nan"))
         _check_reducible("nanmedian", a, None)
         flat = reshape(a, (-1,))
-        return _evenly_shared(flat, nanmedian(flat, 0).values)
+        return full_pick(flat, nanmedian(flat.detach(), 0).values)
     d = normalize_dim(dim, a.ndim, "nanmedian")
     _check_reducible("nanmedian", a, d)
     x, was_0d = _as_1d_if_0d(a)

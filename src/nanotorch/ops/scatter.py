@@ -393,8 +393,11 @@ def _index_setup(
     dim: int,
     index: Tensor,
     source: Tensor | None,  # noqa: A002
+    negative_ok: bool = False,
 ) -> tuple[int, Tensor]:
-    """Validate an ``index_*`` call; return the dim and the index as 1-D int64."""
+    """Validate an ``index_*`` call; return the dim and the index as 1-D int64. With
+    ``negative_ok`` (index_fill, as in PyTorch) indices from -size count from the end and
+    come back wrapped."""
     _check_tensor(op, "input", input)
     _check_int_index(op, index)
     d = normalize_dim(dim, input.ndim, op)
@@ -414,8 +417,8 @@ def _index_setup(
                 f"{index.shape[0]} along dim {dim} of input {input.shape} it must be "
                 f"{tuple(expected)}"
             )
-    _check_range(op, index, d, size, negative_ok=False)
-    return d, index
+    _check_range(op, index, d, size, negative_ok=negative_ok)
+    return d, _wrap_negative(index, size) if negative_ok else index
 
 
 def _rows_mask(d: int, index: Tensor, shape: tuple[int, ...]) -> Tensor:
@@ -474,7 +477,7 @@ def index_fill(input: Tensor, dim: int, index: Tensor, value: Any) -> Tensor:  #
     """``out = input`` with the slices ``index`` names along ``dim`` set to ``value`` (a
     number or a 0-d tensor). Gradient: ``input`` gets ``g`` off those slices; a tensor
     ``value`` gets the sum of ``g`` over them."""
-    d, index = _index_setup("index_fill", input, dim, index, None)
+    d, index = _index_setup("index_fill", input, dim, index, None, negative_ok=True)
     shape = tuple(input.shape) or (1,)
     fill = _fill_value(input, value)
     out = where(_rows_mask(d, index, shape), fill, reshape(input, shape))
@@ -623,4 +626,7 @@ def take_along_dim(input: Tensor, indices: Tensor, dim: int | None = None) -> Te
     common = broadcast_shapes("take_along_dim", tuple(others), tuple(other_idx))
     in_shape = common[:d] + (input.shape[d],) + common[d:]
     idx_shape = common[:d] + (indices.shape[d],) + common[d:]
+    # Along a dim, PyTorch lets indices from -size count from the end (gather does not).
+    _check_range("take_along_dim", indices, d, input.shape[d], negative_ok=True)
+    indices = _wrap_negative(indices.long(), input.shape[d])
     return gather(broadcast_to(input, in_shape), d, broadcast_to(indices, idx_shape))

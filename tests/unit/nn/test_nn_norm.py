@@ -28,7 +28,7 @@ def test_layer_norm_module_parameters_and_output(device):
     assert [n for n, _ in ln.named_parameters()] == ["weight", "bias"]
     assert_close(ln.weight, np.ones(4, np.float32))
     assert_close(ln.bias, np.zeros(4, np.float32))
-    assert repr(ln) == "LayerNorm((4,), eps=1e-05, elementwise_affine=True)"
+    assert repr(ln) == "LayerNorm((4,), eps=1e-05, elementwise_affine=True, bias=True)"
     out = _host(ln(nt.tensor(_data(3, 4), dtype=nt.float32, device=device)))
     assert_close(out.mean(axis=1), np.zeros(3), atol=1e-6)
     assert_close(out.var(axis=1), np.ones(3), rtol=1e-4, atol=1e-4)
@@ -71,7 +71,7 @@ def test_batch_norm_parameters_buffers_and_state_dict_follow_pytorch(device):
     assert bn.num_batches_tracked.dtype is nt.int64 and bn.num_batches_tracked.item() == 0
     assert all(str(b.device) == str(device) for b in bn.buffers())
     assert repr(bn) == (
-        "BatchNorm1d(3, eps=1e-05, momentum=0.1, affine=True, track_running_stats=True)"
+        "BatchNorm1d(3, eps=1e-05, momentum=0.1, affine=True, bias=True, track_running_stats=True)"
     )
     from nanotorch.nn.normalization import _BatchNorm
 
@@ -202,7 +202,7 @@ def test_batch_norm_loads_a_pytorch_layout_state_dict(device):
 # ----------------------------------------------------------------------------- GroupNorm
 def test_group_norm_module(device):
     gn = nn.GroupNorm(2, 4, device=device)
-    assert repr(gn) == "GroupNorm(2, 4, eps=1e-05, affine=True)"
+    assert repr(gn) == "GroupNorm(2, 4, eps=1e-05, affine=True, bias=True)"
     assert gn.weight.shape == (4,) and gn.bias.shape == (4,)
     x = _data(3, 4, 5)
     out = _host(gn(nt.tensor(x, dtype=nt.float32, device=device))).reshape(3, 2, 10)
