@@ -162,3 +162,9 @@ def is_conj(input: Tensor) -> bool:  # noqa: A002
 
 def is_neg(input: Tensor) -> bool:  # noqa: A002
     return input.is_neg()
+
+
+# PyTorch's process-level switches and the torch.utils.data path (inference mode,
+# deterministic algorithms, print options).
+from nanotorch import utils  # noqa: E402
+from nanotorch.autograd.grad_mode import inference_mode, is_inference_mode_enabled  # noqa: E402
