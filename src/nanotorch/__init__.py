@@ -173,3 +173,4 @@ from nanotorch.determinism import (  # noqa: E402
     is_deterministic_algorithms_warn_only_enabled,
     use_deterministic_algorithms,
 )
+from nanotorch.printing import get_printoptions, set_printoptions  # noqa: E402

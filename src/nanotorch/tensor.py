@@ -323,14 +323,15 @@ class Tensor:
     def __repr__(self) -> str:
         # Reading values for display is a sync point too, but not a transfer the user asked
         # for, so it is not counted.
-        from nanotorch.backend.host import format_values
+        # The values print by PyTorch's rules and set_printoptions (nanotorch/printing.py).
+        from nanotorch.printing import tensor_repr
 
         extras = [f"dtype={self.dtype.name}", f"device='{self.device}'"]
         if self.grad_fn is not None:
             extras.append(f"grad_fn={self.grad_fn!r}")
         elif self._requires_grad:
             extras.append("requires_grad=True")
-        return format_values(self._to_host_uncounted(), "tensor(", ", ".join(extras))
+        return tensor_repr(self._to_host_uncounted(), extras)
 
     # ------------------------------------------------------------------ autograd
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
