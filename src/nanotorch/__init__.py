@@ -162,3 +162,15 @@ def is_conj(input: Tensor) -> bool:  # noqa: A002
 
 def is_neg(input: Tensor) -> bool:  # noqa: A002
     return input.is_neg()
+
+
+# PyTorch's process-level switches and the torch.utils.data path (inference mode,
+# deterministic algorithms, print options).
+from nanotorch import utils  # noqa: E402
+from nanotorch.autograd.grad_mode import inference_mode, is_inference_mode_enabled  # noqa: E402
+from nanotorch.determinism import (  # noqa: E402
+    are_deterministic_algorithms_enabled,
+    is_deterministic_algorithms_warn_only_enabled,
+    use_deterministic_algorithms,
+)
+from nanotorch.printing import get_printoptions, set_printoptions  # noqa: E402

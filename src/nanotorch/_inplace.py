@@ -185,6 +185,7 @@ def apply(t: Tensor, op: str, fn: Callable[..., Tensor], *args: Any, **kwargs: A
 def _apply(t: Tensor, op: str, fn: Callable[..., Tensor], args: tuple, kwargs: dict) -> Tensor:
     from nanotorch.autograd.grad_mode import is_grad_enabled, no_grad
 
+    t._refuse_inference_inplace(op)
     if t._view is not None:
         return _through_view(t, op, lambda cur: fn(cur, *args, **kwargs))
     grad_on = is_grad_enabled()
@@ -240,6 +241,7 @@ def apply_shape(t: Tensor, op: str, fn: Callable[..., Tensor], *args: Any) -> Te
     a new array, never a write (Note [In-place autograd]); a view stays a view of its root."""
     from nanotorch.autograd.grad_mode import is_grad_enabled
 
+    t._refuse_inference_inplace(op)
     grad_on = is_grad_enabled()
     view = t._view
     root = view[0] if view is not None else t
@@ -264,6 +266,7 @@ def setitem(t: Tensor, key: Any, value: Any) -> None:
     from nanotorch.ops import indexing
     from nanotorch.tensor import Tensor
 
+    t._refuse_inference_inplace("__setitem__")
     if t._view is None:
         recorded = is_grad_enabled() and (
             t._requires_grad or (isinstance(value, Tensor) and value._requires_grad)

@@ -74,6 +74,7 @@ class Tensor:
         "_version",
         "_accum",
         "_view",
+        "_inference",
         "__weakref__",
     )
     # Make NumPy defer to Tensor's reflected operators (ndarray * Tensor -> Tensor.__rmul__).
@@ -99,6 +100,7 @@ class Tensor:
         t._version = 0
         t._accum = None
         t._view = None  # (root, regen, overlapping) for a view (Note [In-place on views])
+        t._inference = _inference_enabled.get()  # Note [Inference tensors]
         return t
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -294,9 +296,6 @@ class Tensor:
     def is_mkldnn(self) -> bool:
         return False
 
-    def is_inference(self) -> bool:
-        return False
-
     def to_dense(self) -> Tensor:
         return self
 
@@ -324,18 +323,25 @@ class Tensor:
     def __repr__(self) -> str:
         # Reading values for display is a sync point too, but not a transfer the user asked
         # for, so it is not counted.
-        from nanotorch.backend.host import format_values
+        # The values print by PyTorch's rules and set_printoptions (nanotorch/printing.py).
+        from nanotorch.printing import tensor_repr
 
         extras = [f"dtype={self.dtype.name}", f"device='{self.device}'"]
         if self.grad_fn is not None:
             extras.append(f"grad_fn={self.grad_fn!r}")
         elif self._requires_grad:
             extras.append("requires_grad=True")
-        return format_values(self._to_host_uncounted(), "tensor(", ", ".join(extras))
+        return tensor_repr(self._to_host_uncounted(), extras)
 
     # ------------------------------------------------------------------ autograd
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         """Set ``requires_grad`` in place on a leaf; only floating tensors can require grad."""
+        if requires_grad and self._inference and not _inference_enabled.get():
+            raise RuntimeError(
+                "requires_grad_: Setting requires_grad=True on inference tensor outside "
+                "InferenceMode is not allowed; use x.clone() (outside inference_mode) to get "
+                "an ordinary tensor (Note [Inference tensors])"
+            )
         if requires_grad and not self.dtype.is_floating_point:
             raise RuntimeError(
                 f"only floating-point tensors can require gradients, got {self.dtype!r}; "
@@ -355,7 +361,22 @@ class Tensor:
 
     def detach(self) -> Tensor:
         """A new tensor with the same data (shared) and no graph."""
-        return Tensor._make(self._data, self._device, self._backend, False, None)
+        out = Tensor._make(self._data, self._device, self._backend, False, None)
+        out._inference |= self._inference  # a view of an inference tensor is one
+        return out
+
+    def is_inference(self) -> bool:
+        """Whether this tensor was made inside ``inference_mode()`` (Note [Inference
+        tensors])."""
+        return self._inference
+
+    def _refuse_inference_inplace(self, op: str) -> None:
+        if self._inference and not _inference_enabled.get():
+            raise RuntimeError(
+                f"{op}: Inplace update to inference tensor outside InferenceMode is not "
+                f"allowed (tensor of shape {self.shape}, {self.dtype.name}); make an "
+                "ordinary tensor with x.clone() first (Note [Inference tensors])"
+            )
 
     def detach_(self) -> Tensor:
         self.grad_fn = None
@@ -710,6 +731,8 @@ class Tensor:
         mode on with this tensor or an operand requiring grad."""
         # Grad mode is read last: an optimizer's state buffers and gradients require no
         # grad, so their updates cost no call beyond this one (Note [Dispatch cost]).
+        if self._inference:
+            self._refuse_inference_inplace("in-place op")
         if self._view is not None:
             return True
         if self._requires_grad:
@@ -2146,6 +2169,7 @@ _function.Tensor = Tensor
 # Imported last: the ops build Tensors, so they need this module's class to exist first.
 from nanotorch import _inplace  # noqa: E402
 from nanotorch import ops as _ops  # noqa: E402
+from nanotorch.autograd.grad_mode import _inference_enabled  # noqa: E402
 from nanotorch.autograd.grad_mode import is_grad_enabled as _is_grad_enabled  # noqa: E402
 from nanotorch.autograd.grad_mode import no_grad as _no_grad  # noqa: E402
 from nanotorch.ops.elementwise import Add as _Add  # noqa: E402

@@ -4,7 +4,14 @@ follows one backward pass through this package."""
 
 from nanotorch.autograd.engine import backward, grad
 from nanotorch.autograd.function import AccumulateGrad, Context, Function, Node
-from nanotorch.autograd.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from nanotorch.autograd.grad_mode import (
+    enable_grad,
+    inference_mode,
+    is_grad_enabled,
+    is_inference_mode_enabled,
+    no_grad,
+    set_grad_enabled,
+)
 
 __all__ = [
     "AccumulateGrad",
@@ -14,7 +21,9 @@ __all__ = [
     "backward",
     "enable_grad",
     "grad",
+    "inference_mode",
     "is_grad_enabled",
+    "is_inference_mode_enabled",
     "no_grad",
     "set_grad_enabled",
 ]

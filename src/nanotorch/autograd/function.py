@@ -500,6 +500,15 @@ def _record(ctx: Context, inputs: tuple[Any, ...], promoted: bool) -> None:
 _PLAIN_VALUES = (int, float, bool, complex, str, type(None))
 
 
+def _refuse_inference_saved(ctx: Context) -> None:
+    # Note [Inference tensors] in autograd/grad_mode.py; PyTorch refuses at the same point.
+    raise RuntimeError(
+        f"{ctx.name()}: Inference tensors cannot be saved for backward; an input made inside "
+        "inference_mode() is used in a recorded op. Use x.clone() (outside inference_mode) "
+        "for an ordinary tensor, or no_grad() instead of inference_mode()"
+    )
+
+
 def _resolve_saved(
     ctx: Context,
     inputs: tuple[Any, ...],
@@ -520,6 +529,8 @@ def _resolve_saved(
         if value is not arr:
             break
         if isinstance(x, Tensor):
+            if x._inference:
+                _refuse_inference_saved(ctx)
             versions.append(x._version)
         elif value is x:  # a number forward received as it is (not promoted)
             versions.append(None)
@@ -536,6 +547,8 @@ def _resolve_saved(
             continue
         for x, arr in zip(inputs, arrays):
             if value is arr and isinstance(x, Tensor):
+                if x._inference:
+                    _refuse_inference_saved(ctx)
                 saved.append(x)
                 versions.append(x._version)
                 break

@@ -1,5 +1,7 @@
 """Grad mode: whether ops record a graph. Backed by a ContextVar, so threads and asyncio tasks
-each see their own setting, and usable both as context managers and as decorators."""
+each see their own setting, and usable both as context managers and as decorators.
+
+Inference mode (Note [Inference tensors]) is a second ContextVar beside it."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ from contextvars import ContextVar
 from typing import Any, TypeVar
 
 _grad_enabled: ContextVar[bool] = ContextVar("nanotorch_grad_enabled", default=True)
+_inference_enabled: ContextVar[bool] = ContextVar("nanotorch_inference_enabled", default=False)
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -80,3 +83,67 @@ class set_grad_enabled(_GradMode):
         # Used as a decorator: construction must not change the mode of the defining code.
         _grad_enabled.reset(self._prev_token)
         return super().__call__(fn)
+
+
+# Note [Inference tensors]
+# ``inference_mode()`` is ``no_grad`` that also marks every tensor made inside it as an
+# inference tensor (``Tensor._make`` reads the ContextVar; ``is_inference()`` reports it).
+# PyTorch gains speed from the mark (no version counter, no view tracking); nanotorch keeps
+# its counters, so the mark buys nothing here and exists for its rules, which ported code
+# may rely on. Outside inference mode an inference tensor may be read by any op, but:
+# - autograd may not save it for backward (``w * x`` with ``w`` requiring grad): the check
+#   sits where a recorded op resolves what it saved (``_resolve_saved`` in function.py);
+# - ``requires_grad_(True)`` on it is refused (tensor.py);
+# - in-place updates are refused (``_records_inplace`` in tensor.py and the entry points
+#   of ``_inplace.py``).
+# ``x.clone()`` outside inference mode is the ordinary tensor to use instead.
+# ``inference_mode(False)`` turns both modes off and grad mode *on*, as PyTorch's does.
+
+
+def is_inference_mode_enabled() -> bool:
+    """Whether code runs inside ``inference_mode()``."""
+    return _inference_enabled.get()
+
+
+class inference_mode:
+    """``no_grad`` whose new tensors are inference tensors (Note [Inference tensors]).
+
+    A context manager or a decorator (``@inference_mode`` or ``@inference_mode()``);
+    ``mode=False`` switches inference mode off and grad mode on inside.
+
+    >>> import nanotorch
+    >>> w = nanotorch.ones(2, requires_grad=True)
+    >>> with nanotorch.inference_mode():
+    ...     y = w * 2
+    >>> y.requires_grad, y.is_inference()
+    (False, True)
+    """
+
+    def __new__(cls, mode: bool | Callable[..., Any] = True) -> Any:
+        if callable(mode):  # used bare as ``@inference_mode``
+            return cls()(mode)
+        return super().__new__(cls)
+
+    def __init__(self, mode: bool = True) -> None:
+        self.mode = bool(mode)
+
+    def __enter__(self) -> None:
+        self._tokens = (
+            _inference_enabled.set(self.mode),
+            _grad_enabled.set(not self.mode),
+        )
+
+    def __exit__(self, *exc: object) -> None:
+        inference_token, grad_token = self._tokens
+        _grad_enabled.reset(grad_token)
+        _inference_enabled.reset(inference_token)
+
+    def __call__(self, fn: F) -> F:
+        mode = self.mode
+
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with inference_mode(mode):
+                return fn(*args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]

@@ -5,11 +5,34 @@ host-side: data lives in NumPy arrays and reaches a device only through the Data
 counted copy per tensor per batch. Nothing here imports ``nn`` or ``optim``.
 """
 
-from nanotorch.data.dataloader import DataLoader, default_collate
-from nanotorch.data.dataset import Dataset, Subset, TensorDataset, random_split
+from nanotorch.data.dataloader import (
+    DataLoader,
+    WorkerInfo,
+    default_collate,
+    default_convert,
+    get_worker_info,
+)
+from nanotorch.data.dataset import (
+    ChainDataset,
+    ConcatDataset,
+    Dataset,
+    IterableDataset,
+    StackDataset,
+    Subset,
+    TensorDataset,
+    random_split,
+)
 from nanotorch.data.fashion_mnist import ChecksumError, DatasetNotFoundError, FashionMNIST
 from nanotorch.data.idx import IDXFormatError, read_idx
-from nanotorch.data.sampler import DistributedSampler
+from nanotorch.data.sampler import (
+    BatchSampler,
+    DistributedSampler,
+    RandomSampler,
+    Sampler,
+    SequentialSampler,
+    SubsetRandomSampler,
+    WeightedRandomSampler,
+)
 
 __all__ = [
     "ChecksumError",
@@ -24,4 +47,17 @@ __all__ = [
     "TensorDataset",
     "default_collate",
     "random_split",
+    "BatchSampler",
+    "ChainDataset",
+    "ConcatDataset",
+    "IterableDataset",
+    "RandomSampler",
+    "Sampler",
+    "SequentialSampler",
+    "StackDataset",
+    "SubsetRandomSampler",
+    "WeightedRandomSampler",
+    "WorkerInfo",
+    "default_convert",
+    "get_worker_info",
 ]

@@ -4,20 +4,72 @@ Each batch is gathered on the host (Note [Batches are built on the host] in
 ``data/dataset.py``) and every array of it is moved to ``device`` in one counted copy, so a
 training step on an accelerator moves exactly its batch and nothing else. Host-side: may use
 NumPy; must not import ``nn`` or ``optim``.
+
+PyTorch's options map onto samplers (``data/sampler.py``): without a ``sampler`` the loader
+makes a ``SequentialSampler`` or, with ``shuffle``, a ``RandomSampler``; a ``BatchSampler``
+groups its indices unless the caller passes a ``batch_sampler``. An ``IterableDataset`` takes
+none of these: its items are batched in the order it yields them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+import contextvars
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from nanotorch.backend import Device
 from nanotorch.backend import device as _device
-from nanotorch.creation import as_tensor, randperm
-from nanotorch.random import Generator, default_generator
-from nanotorch.tensor import Tensor
+from nanotorch.creation import as_tensor, randint
+from nanotorch.data.dataset import IterableDataset
+from nanotorch.data.sampler import BatchSampler, RandomSampler, SequentialSampler
+from nanotorch.random import Generator
+
+# Note [In-process workers]
+# PyTorch's ``num_workers`` starts processes that each hold a copy of the dataset; code
+# written for it splits an IterableDataset by ``get_worker_info()`` and seeds things in
+# ``worker_init_fn``. nanotorch keeps the contract and not the processes: the workers take
+# turns in the calling process. Each worker is called under its ``WorkerInfo`` (a
+# contextvar, so ``get_worker_info()`` is None outside), map-style batch ``b`` is built by
+# worker ``b % num_workers`` and the batches of an IterableDataset come round-robin from the
+# workers' own streams, as PyTorch orders them. So the batches equal PyTorch's, but nothing
+# runs in parallel and the workers share one dataset object rather than copies.
+
+
+@dataclass(frozen=True)
+class WorkerInfo:
+    """Who is running: worker ``id`` of ``num_workers``, its ``seed`` and the ``dataset``."""
+
+    id: int
+    num_workers: int
+    seed: int
+    dataset: Any
+
+
+_worker_info: contextvars.ContextVar[WorkerInfo | None] = contextvars.ContextVar(
+    "nanotorch_worker_info", default=None
+)
+
+
+def get_worker_info() -> WorkerInfo | None:
+    """The ``WorkerInfo`` of the DataLoader worker running this code, None outside workers.
+
+    >>> get_worker_info() is None
+    True
+    """
+    return _worker_info.get()
+
+
+def _in_worker(info: WorkerInfo | None, fn: Callable[[], Any]) -> Any:
+    if info is None:
+        return fn()
+    token = _worker_info.set(info)
+    try:
+        return fn()
+    finally:
+        _worker_info.reset(token)
 
 
 def _stack(values: list[Any]) -> np.ndarray:
@@ -28,17 +80,40 @@ def _stack(values: list[Any]) -> np.ndarray:
     return out
 
 
-def default_collate(samples: Sequence[Any]) -> tuple[np.ndarray, ...]:
-    """Stack a list of samples (tuples of fields) into one host array per field.
+def default_collate(samples: Sequence[Any]) -> tuple[np.ndarray, ...] | dict[Any, np.ndarray]:
+    """Stack a list of samples (tuples of fields, or dicts) into one host array per field.
 
     >>> xb, yb = default_collate([(0.5, 1), (1.5, 2)])
     >>> xb.dtype, yb.tolist()
     (dtype('float32'), [1, 2])
     """
     first = samples[0]
+    if isinstance(first, Mapping):
+        return {k: _stack([s[k] for s in samples]) for k in first}
     if isinstance(first, tuple | list):
         return tuple(_stack([s[k] for s in samples]) for k in range(len(first)))
     return (_stack(list(samples)),)
+
+
+def default_convert(data: Any) -> Any:
+    """Turn NumPy arrays and scalars in ``data`` into cpu tensors, keeping its structure.
+
+    Dicts, lists and named tuples keep their type; a plain tuple becomes a list and arrays of
+    strings or objects stay as they are, as in PyTorch.
+
+    >>> import numpy as np
+    >>> default_convert({"x": np.arange(2), "name": "a"})["x"].tolist()
+    [0, 1]
+    """
+    if isinstance(data, np.ndarray | np.generic):
+        return data if data.dtype.kind in "OSUV" else as_tensor(np.asarray(data))
+    if isinstance(data, Mapping):
+        return type(data)({k: default_convert(v) for k, v in data.items()})  # type: ignore[call-arg]
+    if isinstance(data, tuple) and hasattr(data, "_fields"):
+        return type(data)(*(default_convert(v) for v in data))
+    if isinstance(data, tuple | list):
+        return [default_convert(v) for v in data]
+    return data
 
 
 class DataLoader:
@@ -49,10 +124,18 @@ class DataLoader:
         shuffle: draw a new order each epoch from ``generator`` (a cpu
             ``nanotorch.Generator``) or the default cpu generator, so ``manual_seed`` repeats it.
         sampler: an iterable of dataset indices that fixes the order (e.g.
-            ``DistributedSampler``, one rank's share); excludes ``shuffle``.
+            ``DistributedSampler``, one rank's share, or ``RandomSampler``); excludes
+            ``shuffle``.
+        batch_sampler: an iterable of index lists, one per batch; excludes ``batch_size``,
+            ``shuffle``, ``sampler`` and ``drop_last``.
         device: where the batches go (default cpu); each tensor is one counted copy.
         collate_fn: builds a batch of host arrays from a list of samples; by default the
             dataset's ``get_batch`` gathers the rows directly.
+        num_workers, worker_init_fn: PyTorch's worker contract, run in this process (Note
+            [In-process workers]); ``worker_init_fn(worker_id)`` runs once per worker per
+            epoch.
+
+    A batch is a tuple of tensors, or a dict of them when the samples are dicts.
 
     >>> import numpy as np
     >>> from nanotorch.data import TensorDataset
@@ -70,13 +153,30 @@ class DataLoader:
         generator: Generator | None = None,
         drop_last: bool = False,
         sampler: Iterable[int] | None = None,
+        batch_sampler: Iterable[Sequence[int]] | None = None,
         device: str | Device | None = None,
-        collate_fn: Callable[[list[Any]], Sequence[np.ndarray]] | None = None,
+        collate_fn: Callable[[list[Any]], Any] | None = None,
+        num_workers: int = 0,
+        worker_init_fn: Callable[[int], None] | None = None,
     ) -> None:
-        if not hasattr(dataset, "__len__") or not hasattr(dataset, "__getitem__"):
+        iterable = isinstance(dataset, IterableDataset)
+        if not iterable and (
+            not hasattr(dataset, "__len__") or not hasattr(dataset, "__getitem__")
+        ):
             raise TypeError(
-                f"DataLoader: dataset must support len() and indexing (a Dataset), got "
-                f"{type(dataset).__name__}; wrap arrays in TensorDataset(x, y)"
+                f"DataLoader: dataset must support len() and indexing (a Dataset) or be an "
+                f"IterableDataset, got {type(dataset).__name__}; wrap arrays in "
+                "TensorDataset(x, y)"
+            )
+        if isinstance(num_workers, bool) or not isinstance(num_workers, int) or num_workers < 0:
+            raise ValueError(
+                f"DataLoader: num_workers option should be non-negative; use num_workers=0 to "
+                f"disable workers (got {num_workers!r})"
+            )
+        if worker_init_fn is not None and not callable(worker_init_fn):
+            raise TypeError(
+                f"DataLoader: worker_init_fn must be callable (worker_id -> None), got "
+                f"{type(worker_init_fn).__name__}"
             )
         if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size <= 0:
             raise ValueError(f"DataLoader: batch_size must be a positive int, got {batch_size!r}")
@@ -95,13 +195,46 @@ class DataLoader:
                 f"DataLoader: the shuffle generator must be a cpu Generator (the order is "
                 f"drawn on the host), got one on {generator.device}; use nanotorch.Generator()"
             )
+        if iterable:
+            for name, given in (
+                ("shuffle", shuffle),
+                ("sampler", sampler is not None),
+                ("batch_sampler", batch_sampler is not None),
+            ):
+                if given:
+                    raise ValueError(
+                        f"DataLoader: DataLoader with IterableDataset: expected unspecified "
+                        f"{name} option; the dataset's own iterator decides the order"
+                    )
         if sampler is not None and shuffle:
             raise ValueError(
                 "DataLoader: sampler option is mutually exclusive with shuffle; the sampler "
                 "decides the order (DistributedSampler(shuffle=True) shuffles)"
             )
+        if batch_sampler is not None and (
+            batch_size != 1 or shuffle or sampler is not None or drop_last
+        ):
+            raise ValueError(
+                "DataLoader: batch_sampler option is mutually exclusive with batch_size, "
+                "shuffle, sampler, and drop_last; the batch_sampler decides each batch "
+                f"(got batch_size={batch_size}, shuffle={shuffle}, "
+                f"sampler={type(sampler).__name__}, drop_last={drop_last})"
+            )
         self.dataset = dataset
+        self._iterable = iterable
+        if sampler is None and not iterable:
+            sampler = (
+                RandomSampler(dataset, generator=generator)
+                if shuffle
+                else SequentialSampler(dataset)
+            )
         self.sampler = sampler
+        self._auto_batches = batch_sampler is None
+        if batch_sampler is None and not iterable:
+            batch_sampler = BatchSampler(sampler, batch_size, drop_last)  # type: ignore[arg-type]
+        self.batch_sampler = batch_sampler
+        self.num_workers = num_workers
+        self.worker_init_fn = worker_init_fn
         self.batch_size = batch_size
         self.shuffle = shuffle
         self.generator = generator
@@ -110,27 +243,73 @@ class DataLoader:
         self.collate_fn = collate_fn
 
     def __len__(self) -> int:
-        source: Any = self.sampler if self.sampler is not None else self.dataset
+        if not self._auto_batches:
+            return len(self.batch_sampler)  # type: ignore[arg-type]
+        source: Any = self.dataset if self._iterable else self.sampler
         n = len(source)
         return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
 
-    def _order(self) -> np.ndarray:
-        if self.sampler is not None:
-            return np.fromiter(iter(self.sampler), dtype=np.int64)
-        n = len(self.dataset)
-        if not self.shuffle:
-            return np.arange(n, dtype=np.int64)
-        gen = self.generator if self.generator is not None else default_generator("cpu")
-        return randperm(n, generator=gen).numpy()
-
-    def _host_batch(self, indices: np.ndarray) -> Sequence[np.ndarray]:
+    def _host_batch(self, indices: np.ndarray) -> Any:
         if self.collate_fn is None:
             return self.dataset.get_batch(indices)
         return self.collate_fn([self.dataset[int(i)] for i in indices])
 
-    def __iter__(self) -> Iterator[tuple[Tensor, ...]]:
-        order = self._order()
+    def _collate(self, samples: list[Any]) -> Any:
+        return (self.collate_fn or default_collate)(samples)
+
+    def _to_device(self, host: Any) -> Any:
+        # as_tensor: no copy on cpu, one counted host->device copy elsewhere.
+        if isinstance(host, Mapping):
+            return {k: as_tensor(a, device=self.device) for k, a in host.items()}
+        return tuple(as_tensor(a, device=self.device) for a in host)
+
+    def _workers(self) -> list[WorkerInfo | None]:
+        if self.num_workers == 0:
+            return [None]
+        base = int(randint(0, 2**62, (), generator=self.generator, device="cpu").item())
+        infos: list[WorkerInfo | None] = []
+        for i in range(self.num_workers):
+            info = WorkerInfo(i, self.num_workers, base + i, self.dataset)
+            if self.worker_init_fn is not None:
+                _in_worker(info, lambda i=i: self.worker_init_fn(i))  # type: ignore[misc]
+            infos.append(info)
+        return infos
+
+    def _index_batches(self) -> Iterator[np.ndarray]:
+        if not self._auto_batches:
+            for batch in self.batch_sampler:  # type: ignore[union-attr]
+                yield np.asarray(batch, dtype=np.int64).reshape(-1)
+            return
+        # The automatic BatchSampler's batches, sliced from one index array (cheaper).
+        order = np.fromiter(iter(self.sampler), dtype=np.int64)  # type: ignore[arg-type]
         for b in range(len(self)):
-            indices = order[b * self.batch_size : (b + 1) * self.batch_size]
-            # as_tensor: no copy on cpu, one counted host->device copy elsewhere.
-            yield tuple(as_tensor(a, device=self.device) for a in self._host_batch(indices))
+            yield order[b * self.batch_size : (b + 1) * self.batch_size]
+
+    def _stream_batches(self, info: WorkerInfo | None) -> Iterator[Any]:
+        items = _in_worker(info, lambda: iter(self.dataset))
+        while True:
+            chunk: list[Any] = []
+            for _ in range(self.batch_size):
+                try:
+                    chunk.append(_in_worker(info, lambda: next(items)))
+                except StopIteration:
+                    break
+            if not chunk or (self.drop_last and len(chunk) < self.batch_size):
+                return
+            yield _in_worker(info, lambda chunk=chunk: self._collate(chunk))
+
+    def __iter__(self) -> Iterator[Any]:
+        workers = self._workers()
+        if not self._iterable:
+            for b, indices in enumerate(self._index_batches()):
+                info = workers[b % len(workers)]
+                yield self._to_device(_in_worker(info, lambda i=indices: self._host_batch(i)))
+            return
+        # Round-robin over the workers' streams; an exhausted worker drops out.
+        streams = [self._stream_batches(info) for info in workers]
+        while streams:
+            for stream in list(streams):
+                try:
+                    yield self._to_device(next(stream))
+                except StopIteration:
+                    streams.remove(stream)

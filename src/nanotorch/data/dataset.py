@@ -8,8 +8,9 @@ and it must not import ``nn``, ``optim`` or anything above ``data``.
 
 from __future__ import annotations
 
+import bisect
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -42,6 +43,139 @@ class Dataset:
         from nanotorch.data.dataloader import default_collate
 
         return default_collate([self[int(i)] for i in indices])
+
+    def __add__(self, other: Dataset) -> ConcatDataset:
+        return ConcatDataset([self, other])
+
+
+class IterableDataset(Dataset):
+    """A stream of samples (PyTorch's ``IterableDataset``): subclasses implement ``__iter__``.
+
+    A DataLoader batches the samples in the order the iterator yields them; it takes no
+    sampler or shuffle. With ``num_workers > 0`` every worker iterates its own copy of the
+    stream, so ``__iter__`` should read ``get_worker_info()`` and yield only its share
+    (Note [In-process workers] in ``data/dataloader.py``).
+    """
+
+    def __iter__(self) -> Iterator[Any]:
+        raise NotImplementedError(f"{type(self).__name__} must implement __iter__")
+
+    def __len__(self) -> int:
+        # TypeError, as for any object without a length, so list(ds) simply iterates.
+        raise TypeError(
+            f"{type(self).__name__} has no len(): a stream knows its length only if it "
+            "defines __len__"
+        )
+
+    def __add__(self, other: Dataset) -> ChainDataset:  # type: ignore[override]
+        return ChainDataset([self, other])
+
+
+class ChainDataset(IterableDataset):
+    """Iterable datasets one after another.
+
+    >>> class Three(IterableDataset):
+    ...     def __iter__(self):
+    ...         return iter(range(3))
+    >>> list(ChainDataset([Three(), Three()]))
+    [0, 1, 2, 0, 1, 2]
+    """
+
+    def __init__(self, datasets: Iterable[Dataset]) -> None:
+        self.datasets = datasets
+
+    def __iter__(self) -> Iterator[Any]:
+        for d in self.datasets:
+            if not isinstance(d, IterableDataset):
+                raise TypeError(
+                    f"ChainDataset: only supports IterableDataset, got {type(d).__name__}; "
+                    "concatenate map-style datasets with ConcatDataset"
+                )
+            yield from d
+
+    def __len__(self) -> int:
+        return sum(len(d) for d in self.datasets)  # type: ignore[arg-type]
+
+
+class DatasetArgumentError(ValueError, AssertionError):
+    """A bad argument to a dataset; PyTorch raises AssertionError for these, so both bases."""
+
+
+class ConcatDataset(Dataset):
+    """Map-style datasets end to end: index ``i`` falls in the first dataset whose
+    ``cumulative_sizes`` entry exceeds it. ``a + b`` builds one.
+
+    >>> import numpy as np
+    >>> cat = ConcatDataset([TensorDataset(np.arange(2)), TensorDataset(np.arange(5, 8))])
+    >>> len(cat), cat.cumulative_sizes, int(cat[3][0])
+    (5, [2, 5], 6)
+    """
+
+    def __init__(self, datasets: Iterable[Dataset]) -> None:
+        self.datasets = list(datasets)
+        if not self.datasets:
+            raise DatasetArgumentError(
+                "ConcatDataset: datasets should not be an empty iterable; pass at least one"
+            )
+        for d in self.datasets:
+            if isinstance(d, IterableDataset):
+                raise DatasetArgumentError(
+                    "ConcatDataset does not support IterableDataset; chain iterable datasets "
+                    "with ChainDataset"
+                )
+        self.cumulative_sizes = [int(c) for c in np.cumsum([len(d) for d in self.datasets])]
+
+    def __len__(self) -> int:
+        return self.cumulative_sizes[-1]
+
+    def __getitem__(self, index: int) -> Any:
+        if index < 0:
+            if -index > len(self):
+                raise ValueError(
+                    f"ConcatDataset: absolute value of index should not exceed dataset length "
+                    f"(index {index}, length {len(self)})"
+                )
+            index += len(self)
+        part = bisect.bisect_right(self.cumulative_sizes, index)
+        start = self.cumulative_sizes[part - 1] if part else 0
+        return self.datasets[part][index - start]
+
+
+class StackDataset(Dataset):
+    """Equally long datasets side by side: sample ``i`` is ``(a[i], b[i], ...)`` for
+    positional datasets, ``{"x": x[i], ...}`` for keyword ones.
+
+    >>> import numpy as np
+    >>> StackDataset(x=np.arange(3), y=np.arange(5, 8))[1]
+    {'x': np.int64(1), 'y': np.int64(6)}
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        if args and kwargs:
+            raise ValueError(
+                "StackDataset: datasets were given both positionally (tuple samples) and by "
+                "keyword (dict samples); use one form"
+            )
+        sources: Sequence[Any] | Mapping[str, Any] = args if args else kwargs
+        parts = list(args) if args else list(kwargs.values())
+        if not parts:
+            raise ValueError("StackDataset: at least one dataset should be passed")
+        lengths = [len(d) for d in parts]
+        if any(n != lengths[0] for n in lengths):
+            raise ValueError(
+                f"StackDataset: size mismatch between datasets (lengths {lengths}); every "
+                "dataset must have the same length"
+            )
+        self.datasets = sources
+        self._length = lengths[0]
+
+    def __len__(self) -> int:
+        return self._length
+
+    def __getitem__(self, index: int) -> Any:
+        if isinstance(self.datasets, Mapping):
+            return {k: d[index] for k, d in self.datasets.items()}
+        return tuple(d[index] for d in self.datasets)
 
 
 def _host_array(obj: Any, owner: str, index: int | None = None) -> np.ndarray:

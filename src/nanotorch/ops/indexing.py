@@ -17,6 +17,7 @@ from nanotorch._dim_args import dim_aliases
 from nanotorch._inplace import mark_view
 from nanotorch.autograd.function import Function
 from nanotorch.autograd.grad_mode import no_grad
+from nanotorch.determinism import alert_not_deterministic
 from nanotorch.errors import (
     IndexOutOfRangeError,
     InvalidArgumentError,
@@ -105,6 +106,8 @@ class IndexAdd(Function):
         )
         front = (shape[axis],) + shape[:axis] + shape[axis + 1 :]
         target = xp.zeros(front, dtype=g.dtype, device=g.device)
+        # cuda's scatter-add is atomic (Note [Deterministic algorithms]).
+        alert_not_deterministic("scatter-add (IndexAdd)", backend.device, backend.dtype_of(g))
         summed = backend.index_add(target, flat_index, rows)
         back = list(range(1, axis + 1)) + [0] + list(range(axis + 1, len(shape)))
         return xp.permute_dims(summed, tuple(back))

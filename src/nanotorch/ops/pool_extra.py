@@ -28,6 +28,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from nanotorch.autograd.function import Function
+from nanotorch.determinism import alert_not_deterministic
 from nanotorch.errors import InvalidArgumentError, ShapeError
 from nanotorch.ops.conv import check_rank, check_tensor, non_negative, positive
 from nanotorch.ops.indexing import Take, index_range
@@ -491,6 +492,8 @@ class MaxUnpool(Function):
         pos = xp.reshape(xp.reshape(index, (rows, -1)) + offsets, (-1,))
         values = xp.reshape(x, (-1,))
         total = xp.zeros((rows * size,), dtype=x.dtype, device=x.device)
+        # Note [Deterministic algorithms]: the sum over duplicates is atomic on cuda.
+        alert_not_deterministic("max_unpool", backend.device, backend.dtype_of(x))
         summed = backend.index_add(total, pos, values)
         counts = backend.index_add(xp.zeros_like(total), pos, xp.ones_like(values))
         counts = xp.where(counts == 0, xp.ones_like(counts), counts)
