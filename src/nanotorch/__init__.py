@@ -162,3 +162,7 @@ def is_conj(input: Tensor) -> bool:  # noqa: A002
 
 def is_neg(input: Tensor) -> bool:  # noqa: A002
     return input.is_neg()
+
+
+# torch.special, torch.autograd.functional and friends under their PyTorch names.
+from nanotorch import special  # noqa: E402
