@@ -166,3 +166,4 @@ def is_neg(input: Tensor) -> bool:  # noqa: A002
 
 # torch.special, torch.autograd.functional and friends under their PyTorch names.
 from nanotorch import special  # noqa: E402
+from nanotorch.autograd import functional as _autograd_functional  # noqa: E402, F401

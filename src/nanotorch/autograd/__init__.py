@@ -1,6 +1,7 @@
 """Reverse-mode automatic differentiation: ``Function``, the engine, and grad mode.
 discovery/build-the-engine.md builds the idea from scratch; discovery/autograd-engine.md
-follows one backward pass through this package."""
+follows one backward pass through this package. ``autograd.functional`` (vjp, jvp, jacobian,
+hessian, hvp, vhp) is built on ``grad``."""
 
 from nanotorch.autograd.engine import backward, grad
 from nanotorch.autograd.function import AccumulateGrad, Context, Function, Node
