@@ -100,7 +100,8 @@ def _grad(
 ) -> tuple[Tensor | None, ...]:
     """``autograd.grad`` over the outputs that are in the graph; None for unreached inputs."""
     gouts = grad_outputs if grad_outputs is not None else (None,) * len(outputs)
-    kept = [(o, g) for o, g in zip(outputs, gouts, strict=True) if o is not None and o.requires_grad]
+    pairs = zip(outputs, gouts, strict=True)
+    kept = [(o, g) for o, g in pairs if o is not None and o.requires_grad]
     if not kept:
         return (None,) * len(inputs)
     return _autograd_grad(
@@ -301,7 +302,8 @@ def hessian(
     a tuple of tuples (``[i][j]``: inputs i and j) for several.
 
     >>> import nanotorch
-    >>> h = nanotorch.autograd.functional.hessian(lambda t: (t**3).sum(), nanotorch.tensor([1.0, 2.0]))
+    >>> x = nanotorch.tensor([1.0, 2.0])
+    >>> h = nanotorch.autograd.functional.hessian(lambda t: (t**3).sum(), x)
     >>> h.tolist()
     [[6.0, 0.0], [0.0, 12.0]]
     """
