@@ -244,9 +244,7 @@ def jacobian(
     with enable_grad():
         in_tuple, ins = _as_tuple(inputs, "inputs", "jacobian")
         ins = _prepare(ins, create_graph, need_graph=True)
-        out_tuple, outs = _as_tuple(
-            func(*ins), "outputs of the user-provided function", "jacobian"
-        )
+        out_tuple, outs = _as_tuple(func(*ins), "outputs of the user-provided function", "jacobian")
         per_output = []
         for i, out in enumerate(outs):
             rows: list[list[Tensor]] = [[] for _ in ins]
