@@ -167,3 +167,8 @@ def is_neg(input: Tensor) -> bool:  # noqa: A002
 # torch.special, torch.autograd.functional and friends under their PyTorch names.
 from nanotorch import special  # noqa: E402
 from nanotorch.autograd import functional as _autograd_functional  # noqa: E402, F401
+from nanotorch.autograd.anomaly_mode import (  # noqa: E402
+    is_anomaly_check_nan_enabled,
+    is_anomaly_enabled,
+    set_anomaly_enabled,
+)

@@ -3,6 +3,7 @@ discovery/build-the-engine.md builds the idea from scratch; discovery/autograd-e
 follows one backward pass through this package. ``autograd.functional`` (vjp, jvp, jacobian,
 hessian, hvp, vhp) is built on ``grad``."""
 
+from nanotorch.autograd.anomaly_mode import detect_anomaly, set_detect_anomaly
 from nanotorch.autograd.engine import backward, grad
 from nanotorch.autograd.function import AccumulateGrad, Context, Function, Node
 from nanotorch.autograd.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
@@ -13,9 +14,11 @@ __all__ = [
     "Function",
     "Node",
     "backward",
+    "detect_anomaly",
     "enable_grad",
     "grad",
     "is_grad_enabled",
     "no_grad",
+    "set_detect_anomaly",
     "set_grad_enabled",
 ]
