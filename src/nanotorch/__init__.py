@@ -174,3 +174,12 @@ from nanotorch.determinism import (  # noqa: E402
     use_deterministic_algorithms,
 )
 from nanotorch.printing import get_printoptions, set_printoptions  # noqa: E402
+
+# torch.special, torch.autograd.functional and friends under their PyTorch names.
+from nanotorch import special  # noqa: E402
+from nanotorch.autograd import functional as _autograd_functional  # noqa: E402, F401
+from nanotorch.autograd.anomaly_mode import (  # noqa: E402
+    is_anomaly_check_nan_enabled,
+    is_anomaly_enabled,
+    set_anomaly_enabled,
+)

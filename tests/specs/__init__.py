@@ -39,6 +39,7 @@ MODULES = [
     "specs.shape_breadth_ops",
     "specs.nn_breadth_ops",
     "specs.math_breadth_ops",
+    "specs.special_ops",
     # In-place functional forms (Note [In-place autograd] in nanotorch/_inplace.py).
     "specs.inplace_ops",
 ]

@@ -39,6 +39,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from nanotorch.autograd import function as _function
+from nanotorch.autograd.anomaly_mode import _anomaly_mode, checked_backward
 from nanotorch.autograd.function import _FREED_MESSAGE, AccumulateGrad, Context, Node
 from nanotorch.autograd.grad_mode import set_grad_enabled
 
@@ -187,11 +188,15 @@ def run_backward(
     return {n: g for n, g in (captured or {}).items() if g is not None}
 
 
-def _call_backward(ctx: Context, grad: Tensor, create_graph: bool) -> Sequence[Tensor | None]:
+def _call_backward(
+    ctx: Context, grad: Tensor, create_graph: bool, check: bool = True
+) -> Sequence[Tensor | None]:
     """Run one node's ``backward``: one gradient (or None) per input of the op, each in its
     input's dtype where the op promoted (Note [Type promotion] in promotion.py)."""
     if ctx._freed:
         raise RuntimeError(_FREED_MESSAGE.format(node=ctx.name()))
+    if check and (anomaly := _anomaly_mode.get()) is not None:  # Note [Anomaly mode]
+        return checked_backward(ctx, grad, create_graph, _call_backward, anomaly[0])
     fn = ctx.fn
     if fn.raw_backward is not None and not create_graph and ctx.input_dtypes is None:
         return _call_raw_backward(ctx, grad)  # Note [Raw backward] in function.py

@@ -23,6 +23,8 @@ from __future__ import annotations
 import weakref
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from nanotorch.autograd import anomaly_mode as _anomaly
+from nanotorch.autograd.anomaly_mode import _anomaly_mode
 from nanotorch.autograd.grad_mode import _grad_enabled
 from nanotorch.dtypes import dtype_from_name, get_default_dtype
 from nanotorch.errors import DeviceMismatchError, UnsupportedDtypeError
@@ -494,6 +496,8 @@ def _record(ctx: Context, inputs: tuple[Any, ...], promoted: bool) -> None:
     ctx.needs_input_grad = needs
     if promoted:
         ctx.input_dtypes = tuple(x.dtype if isinstance(x, Tensor) else None for x in inputs)
+    if _anomaly_mode.get() is not None:  # Note [Anomaly mode] in anomaly_mode.py
+        _anomaly.record_forward(ctx)
 
 
 # Values that are never arrays: saved as they are, without searching the inputs for them.

@@ -185,9 +185,18 @@ from nanotorch.nn.upsampling import Upsample, UpsamplingBilinear2d, UpsamplingNe
 __all__ += ["Upsample", "UpsamplingBilinear2d", "UpsamplingNearest2d"]
 
 # Recurrent layers (nn/rnn.py).
-from nanotorch.nn.rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell  # noqa: E402
+from nanotorch.nn.rnn import (  # noqa: E402
+    GRU,
+    LSTM,
+    RNN,
+    GRUCell,
+    LSTMCell,
+    RNNBase,
+    RNNCell,
+    RNNCellBase,
+)
 
-__all__ += ["GRU", "GRUCell", "LSTM", "LSTMCell", "RNN", "RNNBase", "RNNCell"]
+__all__ += ["GRU", "GRUCell", "LSTM", "LSTMCell", "RNN", "RNNBase", "RNNCell", "RNNCellBase"]
 
 # Attention and transformer layers (nn/attention.py, nn/transformer.py; the functional
 # F.scaled_dot_product_attention in nn/attention_ops.py).
@@ -249,10 +258,10 @@ __all__ += ["CTCLoss"]
 from nanotorch.nn import lazy as _lazy  # noqa: E402
 from nanotorch.nn import parameter  # noqa: E402, F401
 from nanotorch.nn.lazy import *  # noqa: E402, F403
-from nanotorch.nn.parameter import UninitializedBuffer, UninitializedParameter  # noqa: E402
+from nanotorch.nn.parameter import Buffer, UninitializedBuffer, UninitializedParameter  # noqa: E402
 
 __all__ += [n for n in _lazy.__all__ if n != "LazyModuleMixin"]
-__all__ += ["UninitializedBuffer", "UninitializedParameter"]
+__all__ += ["Buffer", "UninitializedBuffer", "UninitializedParameter"]
 
 # Adaptive softmax (nn/adaptive.py).
 from nanotorch.nn.adaptive import AdaptiveLogSoftmaxWithLoss  # noqa: E402

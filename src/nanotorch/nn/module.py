@@ -62,7 +62,7 @@ from nanotorch.autograd.grad_mode import no_grad
 from nanotorch.backend import Device
 from nanotorch.dtypes import DType
 from nanotorch.nn.hooks import HOOK_DICTS, RemovableHandle, add_hook, call_with_hooks
-from nanotorch.nn.parameter import Parameter, is_lazy
+from nanotorch.nn.parameter import Buffer, Parameter, is_lazy
 from nanotorch.tensor import Tensor, _parse_to_args
 
 IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
@@ -282,6 +282,9 @@ class Module:
             self._dicts("_parameters")
             self._forget(name, "_parameters")
             self._parameters[name] = value
+            return
+        if isinstance(value, Buffer):  # nn.Buffer carries its own persistence
+            self.register_buffer(name, value, persistent=value.persistent)
             return
         params = self.__dict__.get("_parameters")
         if params is not None and name in params:

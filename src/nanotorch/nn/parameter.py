@@ -65,6 +65,50 @@ class Parameter(Tensor):
         return "Parameter containing:\n" + super().__repr__()
 
 
+class Buffer(Tensor):
+    """A tensor that a ``Module`` registers as a buffer when assigned to one of its
+    attributes (``module.running = nn.Buffer(t, persistent=False)``), as ``register_buffer``
+    does. Like ``Parameter`` it shares ``data``'s memory, starts a new graph and keeps
+    ``data.requires_grad``; ``persistent`` says whether ``state_dict`` saves it. Ops on a
+    Buffer return plain Tensors. (PyTorch's ``nn.Buffer(t)`` returns a plain ``torch.Tensor``
+    marked as a buffer; here it is an instance of this subclass, so ``isinstance`` answers the
+    same.)
+
+    >>> import nanotorch
+    >>> from nanotorch import nn
+    >>> m = nn.Module()
+    >>> m.count = nn.Buffer(nanotorch.zeros(1), persistent=False)
+    >>> [name for name, _ in m.named_buffers()], list(m.state_dict())
+    (['count'], [])
+    """
+
+    __slots__ = ("persistent",)
+
+    def __new__(cls, data: Tensor | None = None, *, persistent: bool = True) -> Buffer:
+        if data is None:
+            from nanotorch.creation import empty
+
+            data = empty(0)
+        if not isinstance(data, Tensor):
+            raise TypeError(
+                f"Buffer: data must be a Tensor, got {type(data).__name__}; wrap it first: "
+                "nn.Buffer(nanotorch.tensor(data))"
+            )
+        buf = cls._make(data._data, data._device, data._backend, False, None)
+        if data.requires_grad:
+            buf.requires_grad_(True)
+        buf.persistent = bool(persistent)
+        return buf  # type: ignore[return-value]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        pass  # everything happens in __new__, as for Parameter
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Buffer:
+        out = super().__deepcopy__(memo)
+        out.persistent = self.persistent  # a slot Tensor's copy does not know about
+        return out  # type: ignore[return-value]
+
+
 _UNINIT_MESSAGE = (
     "Can't access the shape of an uninitialized parameter or buffer. Call `forward` of the "
     "lazy module with a dummy batch (or load a state_dict) to initialize it first"
@@ -233,4 +277,4 @@ def is_lazy(t: Any) -> bool:
     return isinstance(t, UninitializedTensorMixin)
 
 
-__all__ = ["Parameter", "UninitializedBuffer", "UninitializedParameter", "is_lazy"]
+__all__ = ["Buffer", "Parameter", "UninitializedBuffer", "UninitializedParameter", "is_lazy"]

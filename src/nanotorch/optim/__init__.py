@@ -5,7 +5,7 @@ state, group)`` (see optimizer.py and discovery/optimizers.md). Like the rest of
 nothing here imports an array library.
 """
 
-from nanotorch.optim import lr_scheduler
+from nanotorch.optim import lr_scheduler, swa_utils
 from nanotorch.optim.adadelta import Adadelta
 from nanotorch.optim.adagrad import Adagrad
 from nanotorch.optim.adam import Adam
@@ -22,6 +22,7 @@ from nanotorch.optim.sgd import SGD
 
 __all__ = [
     "lr_scheduler",
+    "swa_utils",
     "SGD",
     "Adam",
     "AdamW",
