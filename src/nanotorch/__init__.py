@@ -164,9 +164,16 @@ def is_neg(input: Tensor) -> bool:  # noqa: A002
     return input.is_neg()
 
 
-# PyTorch's process-level switches and the torch.utils.data path (inference mode,
-# deterministic algorithms, print options).
-from nanotorch import utils  # noqa: E402
+# PyTorch's process-level switches, the torch.utils.data path (inference mode,
+# deterministic algorithms, print options), torch.special, torch.autograd.functional and
+# anomaly detection, under their PyTorch names.
+from nanotorch import special, utils  # noqa: E402
+from nanotorch.autograd import functional as _autograd_functional  # noqa: E402, F401
+from nanotorch.autograd.anomaly_mode import (  # noqa: E402
+    is_anomaly_check_nan_enabled,
+    is_anomaly_enabled,
+    set_anomaly_enabled,
+)
 from nanotorch.autograd.grad_mode import inference_mode, is_inference_mode_enabled  # noqa: E402
 from nanotorch.determinism import (  # noqa: E402
     are_deterministic_algorithms_enabled,
@@ -174,12 +181,3 @@ from nanotorch.determinism import (  # noqa: E402
     use_deterministic_algorithms,
 )
 from nanotorch.printing import get_printoptions, set_printoptions  # noqa: E402
-
-# torch.special, torch.autograd.functional and friends under their PyTorch names.
-from nanotorch import special  # noqa: E402
-from nanotorch.autograd import functional as _autograd_functional  # noqa: E402, F401
-from nanotorch.autograd.anomaly_mode import (  # noqa: E402
-    is_anomaly_check_nan_enabled,
-    is_anomaly_enabled,
-    set_anomaly_enabled,
-)
