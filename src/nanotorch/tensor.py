@@ -100,7 +100,9 @@ class Tensor:
         t._version = 0
         t._accum = None
         t._view = None  # (root, regen, overlapping) for a view (Note [In-place on views])
-        t._inference = _inference_enabled.get()  # Note [Inference tensors]
+        # Note [Inference tensors]; the list read spares the ContextVar until inference mode
+        # has been used at all.
+        t._inference = _inference_ever_on[0] and _inference_enabled.get()
         return t
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -2169,7 +2171,7 @@ _function.Tensor = Tensor
 # Imported last: the ops build Tensors, so they need this module's class to exist first.
 from nanotorch import _inplace  # noqa: E402
 from nanotorch import ops as _ops  # noqa: E402
-from nanotorch.autograd.grad_mode import _inference_enabled  # noqa: E402
+from nanotorch.autograd.grad_mode import _inference_enabled, _inference_ever_on  # noqa: E402
 from nanotorch.autograd.grad_mode import is_grad_enabled as _is_grad_enabled  # noqa: E402
 from nanotorch.autograd.grad_mode import no_grad as _no_grad  # noqa: E402
 from nanotorch.ops.elementwise import Add as _Add  # noqa: E402

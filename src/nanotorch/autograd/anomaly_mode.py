@@ -39,6 +39,17 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 # (check_nan,) while anomaly mode is on, None while it is off (Note [Anomaly mode]).
 _anomaly_mode: ContextVar[tuple[bool] | None] = ContextVar("nanotorch_anomaly_mode", default=None)
+# Whether anomaly mode was ever switched on in this process. Every op and every backward node
+# asks "is anomaly mode on?"; until someone has switched it on, this one list read answers,
+# and the ContextVar (a few times dearer, and the hot path's cost, Note [Dispatch cost] in
+# function.py) is read only afterwards.
+_ever_on = [False]
+
+
+def _set(mode: tuple[bool] | None) -> Any:
+    if mode is not None:
+        _ever_on[0] = True
+    return _anomaly_mode.set(mode)
 
 
 def is_anomaly_enabled() -> bool:
@@ -55,7 +66,7 @@ def is_anomaly_check_nan_enabled() -> bool:
 
 def set_anomaly_enabled(enabled: bool, check_nan: bool = True) -> None:
     """Switch anomaly detection on or off for the current context."""
-    _anomaly_mode.set((bool(check_nan),) if enabled else None)
+    _set((bool(check_nan),) if enabled else None)
 
 
 class _AnomalyMode:
@@ -67,7 +78,7 @@ class _AnomalyMode:
         self._tokens: list[Any] = []
 
     def __enter__(self) -> None:
-        self._tokens.append(_anomaly_mode.set(self._mode))
+        self._tokens.append(_set(self._mode))
 
     def __exit__(self, *exc: object) -> None:
         _anomaly_mode.reset(self._tokens.pop())
@@ -77,7 +88,7 @@ class _AnomalyMode:
 
         @wraps(fn)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            token = _anomaly_mode.set(mode)
+            token = _set(mode)
             try:
                 return fn(*args, **kwargs)
             finally:
@@ -117,7 +128,7 @@ class set_detect_anomaly(_AnomalyMode):  # noqa: N801 - PyTorch's name
 
     def __init__(self, mode: bool, check_nan: bool = True) -> None:
         super().__init__(mode, check_nan)
-        self._previous = _anomaly_mode.set(self._mode)
+        self._previous = _set(self._mode)
 
     def __enter__(self) -> None:
         pass

@@ -39,7 +39,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from nanotorch.autograd import function as _function
-from nanotorch.autograd.anomaly_mode import _anomaly_mode, checked_backward
+from nanotorch.autograd.anomaly_mode import _anomaly_mode, _ever_on, checked_backward
 from nanotorch.autograd.function import _FREED_MESSAGE, AccumulateGrad, Context, Node
 from nanotorch.autograd.grad_mode import set_grad_enabled
 
@@ -195,7 +195,7 @@ def _call_backward(
     input's dtype where the op promoted (Note [Type promotion] in promotion.py)."""
     if ctx._freed:
         raise RuntimeError(_FREED_MESSAGE.format(node=ctx.name()))
-    if check and (anomaly := _anomaly_mode.get()) is not None:  # Note [Anomaly mode]
+    if check and _ever_on[0] and (anomaly := _anomaly_mode.get()) is not None:
         return checked_backward(ctx, grad, create_graph, _call_backward, anomaly[0])
     fn = ctx.fn
     if fn.raw_backward is not None and not create_graph and ctx.input_dtypes is None:

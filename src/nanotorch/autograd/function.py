@@ -24,7 +24,7 @@ import weakref
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from nanotorch.autograd import anomaly_mode as _anomaly
-from nanotorch.autograd.anomaly_mode import _anomaly_mode
+from nanotorch.autograd.anomaly_mode import _anomaly_mode, _ever_on
 from nanotorch.autograd.grad_mode import _grad_enabled
 from nanotorch.dtypes import dtype_from_name, get_default_dtype
 from nanotorch.errors import DeviceMismatchError, UnsupportedDtypeError
@@ -496,7 +496,7 @@ def _record(ctx: Context, inputs: tuple[Any, ...], promoted: bool) -> None:
     ctx.needs_input_grad = needs
     if promoted:
         ctx.input_dtypes = tuple(x.dtype if isinstance(x, Tensor) else None for x in inputs)
-    if _anomaly_mode.get() is not None:  # Note [Anomaly mode] in anomaly_mode.py
+    if _ever_on[0] and _anomaly_mode.get() is not None:  # Note [Anomaly mode]
         _anomaly.record_forward(ctx)
 
 
@@ -525,8 +525,25 @@ def _resolve_saved(
     (with their version, to catch in-place edits), the output (rebuilt on demand, so the node
     does not hold its own output and form a cycle), or constant Tensors for intermediates."""
     to_save = ctx._to_save
-    # The common cases first, without searching: forward saved its first inputs in order
-    # (all of them for Mul and Div; x and W, then the output, for Linear and LinearRelu).
+    if len(to_save) == len(inputs):
+        # The commonest case first: forward saved exactly its inputs, in order (Mul, Div...).
+        input_versions: tuple[int | None, ...] = ()
+        for x, value, arr in zip(inputs, to_save, arrays):
+            if value is not arr:
+                break
+            if isinstance(x, Tensor):
+                if x._inference:
+                    _refuse_inference_saved(ctx)
+                input_versions += (x._version,)
+            elif value is x:  # a number forward received as it is (not promoted)
+                input_versions += (None,)
+            else:
+                break
+        else:
+            ctx._saved, ctx._versions, ctx._to_save = inputs, input_versions, ()
+            return
+    # Then, without searching either: forward saved its first inputs in order (x and W,
+    # then the output, for Linear and LinearRelu).
     saved: list[Any] = []
     versions: list[int | None] = []
     for x, value, arr in zip(inputs, to_save, arrays):

@@ -12,6 +12,9 @@ from typing import Any, TypeVar
 
 _grad_enabled: ContextVar[bool] = ContextVar("nanotorch_grad_enabled", default=True)
 _inference_enabled: ContextVar[bool] = ContextVar("nanotorch_inference_enabled", default=False)
+# Whether inference mode was ever entered in this process: every new tensor asks whether it
+# is an inference tensor, and until then this list read answers without the ContextVar.
+_inference_ever_on = [False]
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -128,6 +131,8 @@ class inference_mode:
         self.mode = bool(mode)
 
     def __enter__(self) -> None:
+        if self.mode:
+            _inference_ever_on[0] = True
         self._tokens = (
             _inference_enabled.set(self.mode),
             _grad_enabled.set(not self.mode),
