@@ -205,11 +205,5 @@ def build(
     return CNN(data, device, conv_impl)
 
 
-def set_threads(n: int) -> None:
-    # As the PyTorch side does: the intra-op threads of nanotorch's cpu kernels and NumPy's
-    # BLAS threads (which the worker's environment has already set to n).
-    nt.set_num_threads(n)
-
-
 def version() -> str:
     return f"nanotorch {nt.__version__}"

@@ -24,11 +24,21 @@ from nanotorch.backend import threads
 from nanotorch.nn import functional as F
 
 
+def _pool_state() -> tuple[int, bool, int]:
+    return threads._pool.num_threads, threads._pool.explicit, threads._blas_threads()
+
+
+def _restore(state: tuple[int, bool, int]) -> None:
+    threads._pool.num_threads, threads._pool.explicit, blas = state
+    threads._set_blas_threads(blas)
+
+
 @pytest.fixture
 def restore_threads() -> Iterator[None]:
-    before = nt.get_num_threads()
+    # Back to exactly the state before, the default (kernels on the caller) included.
+    state = _pool_state()
     yield
-    nt.set_num_threads(before)
+    _restore(state)
 
 
 # ------------------------------------------------------------------------------ the API
@@ -55,27 +65,41 @@ def test_set_num_threads_rejects_non_integers(bad: object, restore_threads: None
     assert isinstance(info.value, RuntimeError)
 
 
-def _default_threads(env: dict[str, str]) -> int:
-    code = "import nanotorch; print(nanotorch.get_num_threads())"
-    full = {k: v for k, v in os.environ.items() if k not in ("OMP_NUM_THREADS",)}
+_BLAS_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "GOTO_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+def _in_fresh_process(code: str, env: dict[str, str]) -> str:
+    full = {k: v for k, v in os.environ.items() if k not in _BLAS_VARS}
     full.update(env)
     out = subprocess.run(
         [sys.executable, "-c", code], env=full, capture_output=True, text=True, check=True
     )
-    return int(out.stdout.strip())
+    return out.stdout.strip()
 
 
-def test_default_follows_omp_num_threads() -> None:
-    assert _default_threads({"OMP_NUM_THREADS": "3"}) == 3
+def test_default_is_the_blas_librarys_thread_count() -> None:
+    # Before any set_num_threads: what a matrix product uses.
+    code = "import nanotorch; print(nanotorch.get_num_threads())"
+    # (OpenBLAS caps its count at the cores, so only 1 is the same on every machine.)
+    assert _in_fresh_process(code, {"OPENBLAS_NUM_THREADS": "1"}) == "1"
+    cores = len(os.sched_getaffinity(0))
+    assert 1 <= int(_in_fresh_process(code, {})) <= max(cores, os.cpu_count() or 1)
 
 
-def test_default_without_omp_num_threads_is_the_usable_cores() -> None:
-    assert _default_threads({}) == len(os.sched_getaffinity(0))
-
-
-@pytest.mark.parametrize("value", ["0", "abc", "-1", ""])
-def test_default_ignores_a_bad_omp_num_threads(value: str) -> None:
-    assert _default_threads({"OMP_NUM_THREADS": value}) == len(os.sched_getaffinity(0))
+def test_kernels_stay_on_the_caller_until_set_num_threads_asks() -> None:
+    code = (
+        "import threading, nanotorch\n"
+        "from nanotorch.backend import threads\n"
+        "names = set()\n"
+        "def body(lo, hi, runner):\n"
+        "    names.add(threading.current_thread().name)\n"
+        "threads.parallel_for(400_000, 1000, body)\n"
+        "print(sorted(names))\n"
+        "nanotorch.set_num_threads(2)\n"
+        "print(nanotorch.get_num_threads())\n"
+    )
+    lines = _in_fresh_process(code, {"OPENBLAS_NUM_THREADS": "4"}).splitlines()
+    assert lines == ["['MainThread']", "2"]
 
 
 def test_set_num_threads_limits_blas_too(restore_threads: None) -> None:

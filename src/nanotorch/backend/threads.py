@@ -22,11 +22,15 @@ inside its loops, so the pieces really run at once.
   pieces that are running, never for a worker that has not started: on a busy machine, or
   right after a matrix product while the BLAS library's threads still spin on the other
   cores, a starved worker simply takes fewer pieces (or none).
-* **How many.** ``set_num_threads(n)`` / ``get_num_threads()``, PyTorch's names. The default
-  is ``OMP_NUM_THREADS`` when it holds a positive integer (the variable that also sets the
-  BLAS threads), else the cores this process may run on. ``set_num_threads`` also sets the
+* **Off until asked for.** Inside a training step the split did not pay on the
+  development machine (discovery/performance.md, "Threads, the GELU's sigmoid form, Linear
+  + ReLU"): a worker asleep since the last kernel takes longer to wake than most kernels
+  take, so the caller ends up doing most pieces itself. The kernels therefore run on the
+  calling thread until ``set_num_threads(n)`` asks for n threads, which also sets the
   threads of the BLAS library NumPy uses (through ``threadpoolctl``), as PyTorch's sets its
-  matmul threads; nothing process-wide is changed unless it is called.
+  matmul threads. ``get_num_threads()`` reports that n, and before any call the BLAS
+  library's own count (``OPENBLAS_NUM_THREADS``, ``OMP_NUM_THREADS``, else the cores), the
+  threads a matrix product uses. Nothing process-wide changes unless it is called.
 * **Memory.** Bodies only compute into arrays the caller made; every pooled array comes
   from the caller's thread, before the split (the buffer pool is not shared across threads
   mid-kernel, Note [Buffer pool]).
@@ -55,14 +59,13 @@ _ALIGN = 16
 _PIECES_PER_THREAD = 2
 
 
-def _default_threads() -> int:
-    value = os.environ.get("OMP_NUM_THREADS", "").strip()
-    if value.isdigit() and int(value) > 0:
-        return int(value)
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
+def _blas_threads() -> int:
+    """The thread count of the BLAS library NumPy loaded, as it reports it (1 when none is
+    found)."""
+    from threadpoolctl import threadpool_info
+
+    counts = [i["num_threads"] for i in threadpool_info() if i.get("user_api") == "blas"]
+    return max(counts, default=1)
 
 
 def _done(lo: int, hi: int, runner: int) -> None:
@@ -120,7 +123,8 @@ class _Pool:
     """Daemon worker threads fed from one queue; started on demand, up to threads - 1."""
 
     def __init__(self) -> None:
-        self.num_threads = _default_threads()
+        self.num_threads = 1  # kernels split only once set_num_threads asks (the Note)
+        self.explicit = False
         self._reset()
 
     def _reset(self) -> None:
@@ -163,9 +167,10 @@ os.register_at_fork(after_in_child=_pool._reset)
 
 
 def get_num_threads() -> int:
-    """The number of threads nanotorch's cpu kernels split large elementwise work across
-    (Note [Intra-op threads])."""
-    return _pool.num_threads
+    """The threads set by ``set_num_threads``; before any call, the BLAS library's own count
+    (what a matrix product uses, while nanotorch's elementwise kernels run on the calling
+    thread; Note [Intra-op threads])."""
+    return _pool.num_threads if _pool.explicit else _blas_threads()
 
 
 def set_num_threads(n: int) -> None:
@@ -192,6 +197,7 @@ def set_num_threads(n: int) -> None:
             "single-threaded work"
         )
     _pool.num_threads = n
+    _pool.explicit = True
     _set_blas_threads(n)
 
 
