@@ -236,12 +236,12 @@ def test_a_forked_child_gets_a_working_pool(restore_threads: None) -> None:
 
 # ------------------------------------------------------------------------------ the kernels
 def _with_threads(count: int, fn):  # type: ignore[no-untyped-def]
-    before = nt.get_num_threads()
+    state = _pool_state()
     nt.set_num_threads(count)
     try:
         return fn()
     finally:
-        nt.set_num_threads(before)
+        _restore(state)
 
 
 def _gelu_step(x0: np.ndarray, g0: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -304,7 +304,9 @@ def test_relu_forward_and_backward_are_the_same_on_one_thread_and_on_four() -> N
         np.testing.assert_array_equal(a, b)
 
 
-def test_large_kernels_split_when_threads_allow(restore_threads, monkeypatch) -> None:
+@pytest.fixture
+def split_sizes(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The range size of every parallel_for call made while the test runs."""
     calls: list[int] = []
     real = threads.parallel_for
 
@@ -313,10 +315,14 @@ def test_large_kernels_split_when_threads_allow(restore_threads, monkeypatch) ->
         real(n, grain, body, max_parts)
 
     monkeypatch.setattr(threads, "parallel_for", spy)
+    return calls
+
+
+def test_large_kernels_split_when_threads_allow(restore_threads, split_sizes) -> None:
     nt.set_num_threads(2)
     x = nt.randn(768, 512, requires_grad=True)
     F.gelu(x, approximate="tanh").sum().backward()
-    assert calls.count(768 * 512) >= 2  # the forward and the backward kernels
+    assert split_sizes.count(768 * 512) >= 2  # the forward and the backward kernels
 
 
 def _attention_step(q0, k0, v0, g0, device="cpu"):  # type: ignore[no-untyped-def]
@@ -348,15 +354,7 @@ def test_causal_attention_cpu_kernel_matches_the_portable_ops(shape) -> None:
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
 
 
-def test_causal_attention_splits_over_the_batch(restore_threads, monkeypatch) -> None:
-    calls: list[int] = []
-    real = threads.parallel_for
-
-    def spy(n: int, grain: int, body, max_parts=None) -> None:  # type: ignore[no-untyped-def]
-        calls.append(n)
-        real(n, grain, body, max_parts)
-
-    monkeypatch.setattr(threads, "parallel_for", spy)
+def test_causal_attention_splits_over_the_batch(restore_threads, split_sizes) -> None:
     nt.set_num_threads(2)
     _attention_step(*_attention_inputs())
-    assert calls.count(6 * 4) == 2  # forward and backward, over the 24 (batch, head) pairs
+    assert split_sizes.count(6 * 4) == 2  # forward and backward, over the 24 (batch, head) pairs

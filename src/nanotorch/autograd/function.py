@@ -525,26 +525,8 @@ def _resolve_saved(
     (with their version, to catch in-place edits), the output (rebuilt on demand, so the node
     does not hold its own output and form a cycle), or constant Tensors for intermediates."""
     to_save = ctx._to_save
-    if len(to_save) == len(inputs):
-        # The commonest case first: forward saved exactly its inputs, in order (Mul, Div...).
-        input_versions: tuple[int | None, ...] = ()
-        for x, value, arr in zip(inputs, to_save, arrays):
-            if value is not arr:
-                break
-            if isinstance(x, Tensor):
-                if x._inference:
-                    _refuse_inference_saved(ctx)
-                input_versions += (x._version,)
-            elif value is x:  # a number forward received as it is (not promoted)
-                input_versions += (None,)
-            else:
-                break
-        else:
-            ctx._saved, ctx._versions, ctx._to_save = inputs, input_versions, ()
-            return
-    # Then, without searching either: forward saved its first inputs in order (x and W,
-    # then the output, for Linear and LinearRelu).
-    saved: list[Any] = []
+    # The common cases first, without searching: forward saved its first inputs in order
+    # (all of them for Mul and Div; x and W, then the output, for Linear and LinearRelu).
     versions: list[int | None] = []
     for x, value, arr in zip(inputs, to_save, arrays):
         if value is not arr:
@@ -557,10 +539,12 @@ def _resolve_saved(
             versions.append(None)
         else:
             break
-        saved.append(x)
-    if len(saved) == len(to_save):
-        ctx._saved, ctx._versions, ctx._to_save = tuple(saved), tuple(versions), ()
+    n = len(versions)
+    if n == len(to_save):
+        ctx._saved = inputs if n == len(inputs) else inputs[:n]
+        ctx._versions, ctx._to_save = tuple(versions), ()
         return
+    saved: list[Any] = list(inputs[:n])
     for value in to_save[len(saved) :]:
         if type(value) in _PLAIN_VALUES:
             saved.append(value)
