@@ -323,38 +323,3 @@ def test_large_kernels_split_when_threads_allow(restore_threads, split_sizes) ->
     x = nt.randn(768, 512, requires_grad=True)
     F.gelu(x, approximate="tanh").sum().backward()
     assert split_sizes.count(768 * 512) >= 2  # the forward and the backward kernels
-
-
-def _attention_step(q0, k0, v0, g0, device="cpu"):  # type: ignore[no-untyped-def]
-    q, k, v = (nt.tensor(a, device=device, requires_grad=True) for a in (q0, k0, v0))
-    out = F.scaled_dot_product_attention(q, k, v, is_causal=True)
-    out.backward(nt.tensor(g0, device=device))
-    return [t.detach().cpu().numpy().copy() for t in (out, q.grad, k.grad, v.grad)]
-
-
-def _attention_inputs(shape=(6, 4, 64, 32)):  # type: ignore[no-untyped-def]
-    rng = np.random.default_rng(3)
-    return [rng.standard_normal(shape).astype(np.float32) for _ in range(4)]
-
-
-def test_causal_attention_is_the_same_on_one_thread_and_on_four() -> None:
-    args = _attention_inputs()
-    one = _with_threads(1, lambda: _attention_step(*args))
-    four = _with_threads(4, lambda: _attention_step(*args))
-    for a, b in zip(one, four, strict=True):
-        np.testing.assert_array_equal(a, b)
-
-
-@pytest.mark.parametrize("shape", [(6, 4, 64, 32), (3, 17, 8), (5, 9)])
-def test_causal_attention_cpu_kernel_matches_the_portable_ops(shape) -> None:
-    args = _attention_inputs(shape)
-    fast = _attention_step(*args)
-    portable = _attention_step(*args, device="strict:0")
-    for a, b in zip(fast, portable, strict=True):
-        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
-
-
-def test_causal_attention_splits_over_the_batch(restore_threads, split_sizes) -> None:
-    nt.set_num_threads(2)
-    _attention_step(*_attention_inputs())
-    assert split_sizes.count(6 * 4) == 2  # forward and backward, over the 24 (batch, head) pairs

@@ -140,6 +140,36 @@ def _default_v(fn: str, refs: Sequence[Tensor], of: str) -> tuple[Tensor, ...]:
     return (ones_like(refs[0]),)
 
 
+def _vectors(
+    fn: str, v: Any, refs: Sequence[Tensor], of: str, create_graph: bool
+) -> tuple[Tensor, ...]:
+    """The user's ``v`` checked against ``refs`` (the outputs or the inputs), or the default
+    1 for a single one-element ``refs``."""
+    if v is None:
+        return _default_v(fn, refs, of)
+    vs = _prepare(_as_tuple(v, "v", fn)[1], create_graph, need_graph=False)
+    _check_v(fn, vs, refs, of)
+    return vs
+
+
+def _double_back(
+    ys: Sequence[Tensor | None],
+    like: Sequence[Tensor],
+    xs: Sequence[Tensor],
+    vs: Sequence[Tensor],
+    create_graph: bool,
+) -> tuple[Tensor | None, ...]:
+    """(dy/dx) v by Note [Forward mode by double backward]: the vjp of ``ys`` (shaped as
+    ``like``; an entry may be None, outside the graph) with respect to ``xs`` for dummy
+    cotangents u is linear in u, and its vjp with respect to u is J v."""
+    from nanotorch.creation import zeros_like
+
+    dummies = tuple(zeros_like(y).requires_grad_(True) for y in like)
+    back = _grad(ys, xs, dummies, create_graph=True)
+    with set_grad_enabled(create_graph or is_grad_enabled()):
+        return _grad(back, dummies, vs, create_graph)
+
+
 def vjp(
     func: Callable[..., Any],
     inputs: Any,
@@ -159,11 +189,7 @@ def vjp(
         in_tuple, ins = _as_tuple(inputs, "inputs", "vjp")
         ins = _prepare(ins, create_graph, need_graph=True)
         out_tuple, outs = _as_tuple(func(*ins), "outputs of the user-provided function", "vjp")
-        if v is not None:
-            vs = _prepare(_as_tuple(v, "v", "vjp")[1], create_graph, need_graph=False)
-            _check_v("vjp", vs, outs, "output")
-        else:
-            vs = _default_v("vjp", outs, "output")
+        vs = _vectors("vjp", v, outs, "output", create_graph)
         with set_grad_enabled(create_graph or is_grad_enabled()):
             grads = _fill(_grad(outs, ins, vs, create_graph), ins, strict, "back")
     return _finish(outs, create_graph, out_tuple), _finish(grads, create_graph, in_tuple)
@@ -185,22 +211,12 @@ def jvp(
     >>> jv.tolist()
     [2.0, 4.0]
     """
-    from nanotorch.creation import zeros_like
-
     with enable_grad():
         in_tuple, ins = _as_tuple(inputs, "inputs", "jvp")
         ins = _prepare(ins, create_graph, need_graph=True)
-        if v is not None:
-            vs = _prepare(_as_tuple(v, "v", "jvp")[1], create_graph, need_graph=False)
-            _check_v("jvp", vs, ins, "input")
-        else:
-            vs = _default_v("jvp", ins, "input")
+        vs = _vectors("jvp", v, ins, "input", create_graph)
         out_tuple, outs = _as_tuple(func(*ins), "outputs of the user-provided function", "jvp")
-        dummies = tuple(zeros_like(o).requires_grad_(True) for o in outs)
-        grad_ins = _grad(outs, ins, dummies, create_graph=True)
-        with set_grad_enabled(create_graph or is_grad_enabled()):
-            jv = _grad(grad_ins, dummies, vs, create_graph)
-            jv = _fill(jv, outs, strict, "back_trick")
+        jv = _fill(_double_back(outs, outs, ins, vs, create_graph), outs, strict, "back_trick")
     return _finish(outs, create_graph, out_tuple), _finish(jv, create_graph, out_tuple)
 
 
@@ -328,27 +344,18 @@ def _second_order(
     fn: str, func: Callable[..., Any], inputs: Any, v: Any, create_graph: bool, strict: bool
 ) -> tuple[Any, Any]:
     """vhp (v^T H) and hvp (H v, Note [Forward mode by double backward])."""
-    from nanotorch.creation import zeros_like
-
     with enable_grad():
         in_tuple, ins = _as_tuple(inputs, "inputs", fn)
         ins = _prepare(ins, create_graph, need_graph=True)
-        if v is not None:
-            vs = _prepare(_as_tuple(v, "v", fn)[1], create_graph, need_graph=False)
-            _check_v(fn, vs, ins, "input")
-        else:
-            vs = _default_v(fn, ins, "input")
+        vs = _vectors(fn, v, ins, "input", create_graph)
         out = _single_scalar(fn, func(*ins))
         first = _grad((out,), ins, None, create_graph=True)
         if fn == "vhp":
             with set_grad_enabled(create_graph or is_grad_enabled()):
                 res = _fill(_grad(first, ins, vs, create_graph), ins, strict, "double_back")
         else:
-            dummies = tuple(zeros_like(x).requires_grad_(True) for x in ins)
-            back = _grad(first, ins, dummies, create_graph=True)
-            with set_grad_enabled(create_graph or is_grad_enabled()):
-                res = _grad(back, dummies, vs, create_graph)
-                res = _fill(res, ins, strict, "double_back_trick")
+            res = _double_back(first, ins, ins, vs, create_graph)
+            res = _fill(res, ins, strict, "double_back_trick")
     return _finish((out,), create_graph, False), _finish(res, create_graph, in_tuple)
 
 

@@ -293,28 +293,6 @@ class ArrayBackend:
             du = (a * a * (6.0 * GELU_C * GELU_K) + 2.0 * GELU_C) * a
             return (du * ((1.0 - s) * s) + s) * g
 
-    # Causal attention (Note [Fused causal attention] in nn/attention_ops.py) as one kernel
-    # over its (batch, head) pairs, or None for the op's portable composition.
-    def causal_attention(
-        self, q: Array, k: Array, v: Array, scale: float, bias: Array
-    ) -> tuple[Array, Array] | None:
-        """``(P v, P)`` with ``P = softmax(q k^T * scale + bias)`` over the last dim, or None."""
-        return None
-
-    def causal_attention_grad(
-        self,
-        g: Array,
-        q: Array,
-        k: Array,
-        v: Array,
-        probs: Array,
-        scale: float,
-        want: tuple[bool, ...],
-    ) -> tuple[Array, Array | None, Array | None] | None:
-        """``(dq, dk, dv)`` from the output's gradient g and the saved P (dk, dv None where
-        ``want`` says so), or None."""
-        return None
-
     def reshape(self, a: Array, shape: tuple[int, ...]) -> Array:
         """``a`` reshaped (a view where the layout allows, else a copy)."""
         return self.xp.reshape(a, shape)

@@ -26,7 +26,6 @@ _SCALE_CHUNK = 65536
 _GRAIN_CHEAP = 1 << 18
 _GRAIN_UPDATE = 1 << 17  # an optimizer update: two or three passes per element
 _GRAIN_TRANSCENDENTAL = 1 << 15
-_GRAIN_ATTENTION = 4  # (batch, head) pairs: a GPT's (64, 64) pair takes about 25 us
 
 
 def _flat(a: np.ndarray) -> np.ndarray | None:
@@ -235,92 +234,6 @@ class NumpyBackend(ArrayBackend):
         out = self.pool.empty(tuple(shape), np.dtype(dtype))
         out.fill(0)
         return out
-
-    # Causal attention over its (batch, head) pairs, each pair's scores, softmax and
-    # products a piece of its own, split across the intra-op threads (the small products run
-    # in each thread's own BLAS call). The operations are the portable composition's
-    # (nn/attention_ops.py), in its order, so the values are too.
-    def _attention_stacks(self, arrays: tuple[Array, ...]) -> list[np.ndarray] | None:
-        # Each array as a (pairs, rows, cols) stack of views: contiguous, one float dtype,
-        # the same leading dims (a broadcast batch takes the portable ops).
-        if self.pool is None:
-            return None
-        lead = arrays[0].shape[:-2]
-        for a in arrays:
-            if (
-                type(a) is not np.ndarray
-                or a.ndim < 3
-                or a.shape[:-2] != lead
-                or a.dtype != arrays[0].dtype
-                or a.dtype.kind != "f"
-                or not a.flags.c_contiguous
-            ):
-                return None
-        return [a.reshape(-1, *a.shape[-2:]) for a in arrays]
-
-    def causal_attention(
-        self, q: Array, k: Array, v: Array, scale: float, bias: Array
-    ) -> tuple[Array, Array] | None:
-        stacks = self._attention_stacks((q, k, v))
-        if stacks is None:
-            return None
-        q3, k3, v3 = stacks
-        pairs, n_q, n_k = q3.shape[0], q3.shape[1], k3.shape[1]
-        probs = self.pool.empty((pairs, n_q, n_k), q.dtype)
-        out = self.pool.empty((pairs, n_q, v3.shape[2]), q.dtype)
-
-        def body(lo: int, hi: int, runner: int) -> None:
-            p = np.matmul(q3[lo:hi], k3[lo:hi].transpose(0, 2, 1), out=probs[lo:hi])
-            p *= scale
-            p += bias
-            p -= p.max(axis=-1, keepdims=True)
-            np.exp(p, out=p)
-            p /= p.sum(axis=-1, keepdims=True)
-            np.matmul(p, v3[lo:hi], out=out[lo:hi])
-
-        threads.parallel_for(pairs, _GRAIN_ATTENTION, body)
-        lead = q.shape[:-2]
-        return out.reshape(*lead, n_q, v3.shape[2]), probs.reshape(*lead, n_q, n_k)
-
-    def causal_attention_grad(
-        self,
-        g: Array,
-        q: Array,
-        k: Array,
-        v: Array,
-        probs: Array,
-        scale: float,
-        want: tuple[bool, ...],
-    ) -> tuple[Array, Array | None, Array | None] | None:
-        stacks = self._attention_stacks((g, q, k, v, probs))
-        if stacks is None:
-            return None
-        g3, q3, k3, v3, p3 = stacks
-        empty, dtype = self.pool.empty, q.dtype
-        ds = empty(p3.shape, dtype)
-        dq = empty(q3.shape, dtype)
-        dk = empty(k3.shape, dtype) if want[1] else None
-        dv = empty(v3.shape, dtype) if want[2] else None
-        scratch = empty(p3.shape, dtype)
-
-        def body(lo: int, hi: int, runner: int) -> None:
-            p = p3[lo:hi]
-            d = np.matmul(g3[lo:hi], v3[lo:hi].transpose(0, 2, 1), out=ds[lo:hi])
-            d -= np.multiply(d, p, out=scratch[lo:hi]).sum(axis=-1, keepdims=True)
-            d *= p
-            d *= scale  # dS, the gradient of the scaled scores
-            if dk is not None:
-                np.matmul(d.transpose(0, 2, 1), q3[lo:hi], out=dk[lo:hi])
-            if dv is not None:
-                np.matmul(p.transpose(0, 2, 1), g3[lo:hi], out=dv[lo:hi])
-            np.matmul(d, k3[lo:hi], out=dq[lo:hi])
-
-        threads.parallel_for(p3.shape[0], _GRAIN_ATTENTION, body)
-        return (
-            dq.reshape(q.shape),
-            None if dk is None else dk.reshape(k.shape),
-            None if dv is None else dv.reshape(v.shape),
-        )
 
     def relu(self, a: Array) -> Array:
         if self.pool is None:

@@ -88,22 +88,14 @@ class CausalAttention(Function):
 
     @staticmethod
     def forward(ctx, xp, q, k, v, scale):
-        ctx.scale = scale
-        bias = _causal_bias(xp, q.shape[-2], k.shape[-2], q)
-        # The cpu runs this as one kernel split over the (batch, head) pairs (Note [Intra-op
-        # threads] in backend/threads.py); the same operations follow for everything else.
-        fused = ctx.backend.causal_attention(q, k, v, scale, bias)
-        if fused is not None:
-            out, probs = fused
-            ctx.save_for_backward(q, k, v, probs)
-            return out
         probs = ctx.backend.matmul(q, xp.matrix_transpose(k))  # pooled on the cpu
         probs *= scale
-        probs += bias
+        probs += _causal_bias(xp, q.shape[-2], k.shape[-2], probs)
         probs -= xp.max(probs, axis=-1, keepdims=True)
         probs = ctx.backend.exp(probs)
         probs /= xp.sum(probs, axis=-1, keepdims=True)
         ctx.save_for_backward(q, k, v, probs)
+        ctx.scale = scale
         return ctx.backend.matmul(probs, v)
 
     @staticmethod
@@ -141,11 +133,6 @@ class CausalAttentionGrad(Function):
 
     @staticmethod
     def forward(ctx, xp, g, q, k, v, probs, scale, want, extra):
-        fused = ctx.backend.causal_attention_grad(g, q, k, v, probs, scale, want)
-        if fused is not None:  # the cpu's kernel: these operations, per (batch, head) pair
-            dq, dk, dv = fused
-            extra.extend((dk, dv))
-            return dq
         # Every fresh array through the backend's hooks (the cpu pool).
         mm = ctx.backend.matmul
         dp = mm(g, xp.matrix_transpose(v))
