@@ -841,10 +841,14 @@ SOLVERS = [
         )
         for driver in ("gelsd", "gelss")
     ],
+    # gelsy's rank under rcond is not compared: PyTorch 2.13 reported 1 for this matrix in
+    # some full runs at two threads and 2 in others (nanotorch: 2, from the singular
+    # values). Its solution for this full-rank matrix is.
     Case(
-        "lstsq-rcond",
-        lambda L, a, b: L.linalg.lstsq(a, b, rcond=0.5, driver="gelsy").rank,
+        "lstsq-gelsy-solution",
+        lambda L, a, b: L.linalg.lstsq(a, b, driver="gelsy").solution,
         [(R(4, 3), np.array([[0, 3.5, 0], [0, 0, 0], [4, 0, 0], [0, 0, 0.1]]))[1], R(4, 1)],
+        grad=False,
     ),
     Case(
         "lstsq-driver-error",
