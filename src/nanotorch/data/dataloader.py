@@ -14,6 +14,7 @@ none of these: its items are batched in the order it yields them.
 from __future__ import annotations
 
 import contextvars
+import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -116,6 +117,70 @@ def default_convert(data: Any) -> Any:
     return data
 
 
+_START_METHODS = ("fork", "spawn", "forkserver")
+
+
+def _check_worker_options(
+    num_workers: int,
+    timeout: Any,
+    context: Any,
+    prefetch_factor: Any,
+    persistent_workers: bool,
+) -> int | None:
+    """PyTorch's checks of the options that concern worker processes, with its messages;
+    returns the prefetch factor (PyTorch's default of 2 when there are workers)."""
+    if isinstance(timeout, bool) or not isinstance(timeout, int | float):
+        raise TypeError(f"DataLoader: timeout must be a number of seconds, got {timeout!r}")
+    if timeout < 0:
+        raise ValueError("DataLoader: timeout option should be non-negative")
+    if num_workers == 0:
+        if prefetch_factor is not None:
+            raise ValueError(
+                "DataLoader: prefetch_factor option could only be specified in "
+                "multiprocessing.let num_workers > 0 to enable multiprocessing, otherwise set "
+                "prefetch_factor to None."
+            )
+        if persistent_workers:
+            raise ValueError("DataLoader: persistent_workers option needs num_workers > 0")
+        if context is not None:
+            raise ValueError(
+                "DataLoader: multiprocessing_context can only be used with multi-process "
+                "loading (num_workers > 0), but got num_workers=0"
+            )
+        if timeout > 0:
+            raise ValueError(
+                f"DataLoader: timeout={timeout} needs num_workers > 0: without workers "
+                "nothing is waited for (PyTorch fails at the first batch)"
+            )
+        return None
+    if isinstance(context, str) and context not in _START_METHODS:
+        raise ValueError(
+            "DataLoader: multiprocessing_context option should specify a valid start method "
+            f"in {list(_START_METHODS)}, but got multiprocessing_context={context!r}"
+        )
+    if prefetch_factor is None:
+        return 2
+    if isinstance(prefetch_factor, bool) or not isinstance(prefetch_factor, int):
+        raise TypeError(
+            f"DataLoader: prefetch_factor must be an int (batches loaded ahead per worker), "
+            f"got {type(prefetch_factor).__name__} {prefetch_factor!r}"
+        )
+    if prefetch_factor < 0:
+        raise ValueError("DataLoader: prefetch_factor option should be non-negative")
+    if prefetch_factor == 0:
+        raise ValueError(
+            "DataLoader: prefetch_factor must be >= 1, got 0 (each worker loads at least the "
+            "batch it is working on)"
+        )
+    return prefetch_factor
+
+
+def _accelerator_available() -> bool:
+    from nanotorch import cuda
+
+    return cuda.is_available()
+
+
 class DataLoader:
     """Iterate over ``dataset`` in batches of tensors on ``device``.
 
@@ -133,7 +198,14 @@ class DataLoader:
             dataset's ``get_batch`` gathers the rows directly.
         num_workers, worker_init_fn: PyTorch's worker contract, run in this process (Note
             [In-process workers]); ``worker_init_fn(worker_id)`` runs once per worker per
-            epoch.
+            epoch, or once for the loader's life with ``persistent_workers=True``.
+        pin_memory, pin_memory_device, timeout, multiprocessing_context, prefetch_factor,
+            in_order: taken and checked as PyTorch does, so code written for it runs; with
+            the workers in this process they change no batch. ``pin_memory=True`` pins
+            nothing (the loader's own ``device`` copy does the transfer) and warns, as
+            PyTorch, when no accelerator is available.
+
+    The parameters are PyTorch's, in its order; ``device`` is nanotorch's own.
 
     A batch is a tuple of tensors, or a dict of them when the samples are dicts.
 
@@ -148,16 +220,23 @@ class DataLoader:
         self,
         dataset: Any,
         batch_size: int = 1,
-        shuffle: bool = False,
-        *,
-        generator: Generator | None = None,
-        drop_last: bool = False,
+        shuffle: bool | None = None,
         sampler: Iterable[int] | None = None,
         batch_sampler: Iterable[Sequence[int]] | None = None,
-        device: str | Device | None = None,
-        collate_fn: Callable[[list[Any]], Any] | None = None,
         num_workers: int = 0,
+        collate_fn: Callable[[list[Any]], Any] | None = None,
+        pin_memory: bool = False,
+        drop_last: bool = False,
+        timeout: float = 0,
         worker_init_fn: Callable[[int], None] | None = None,
+        multiprocessing_context: Any = None,
+        generator: Generator | None = None,
+        *,
+        prefetch_factor: int | None = None,
+        persistent_workers: bool = False,
+        pin_memory_device: str = "",
+        in_order: bool = True,
+        device: str | Device | None = None,
     ) -> None:
         iterable = isinstance(dataset, IterableDataset)
         if not iterable and (
@@ -185,11 +264,30 @@ class DataLoader:
                 f"DataLoader: collate_fn must be callable (a list of samples -> batch arrays), "
                 f"got {type(collate_fn).__name__} {collate_fn!r}"
             )
-        for name, flag in (("shuffle", shuffle), ("drop_last", drop_last)):
+        if shuffle is not None and not isinstance(shuffle, bool):
+            raise TypeError(
+                f"DataLoader: shuffle must be a bool or None, got {type(shuffle).__name__} "
+                f"{shuffle!r}"
+            )
+        shuffle = bool(shuffle)  # None, PyTorch's default, is False
+        for name, flag in (
+            ("drop_last", drop_last),
+            ("pin_memory", pin_memory),
+            ("persistent_workers", persistent_workers),
+            ("in_order", in_order),
+        ):
             if not isinstance(flag, bool):
                 raise TypeError(
                     f"DataLoader: {name} must be a bool, got {type(flag).__name__} {flag!r}"
                 )
+        prefetch_factor = _check_worker_options(
+            num_workers, timeout, multiprocessing_context, prefetch_factor, persistent_workers
+        )
+        if not isinstance(pin_memory_device, str):
+            raise TypeError(
+                f"DataLoader: pin_memory_device must be a str, got "
+                f"{type(pin_memory_device).__name__}"
+            )
         if generator is not None and generator.device.type != "cpu":
             raise ValueError(
                 f"DataLoader: the shuffle generator must be a cpu Generator (the order is "
@@ -235,6 +333,14 @@ class DataLoader:
         self.batch_sampler = batch_sampler
         self.num_workers = num_workers
         self.worker_init_fn = worker_init_fn
+        self.pin_memory = pin_memory
+        self.pin_memory_device = pin_memory_device
+        self.timeout = timeout
+        self.multiprocessing_context = multiprocessing_context
+        self.prefetch_factor = prefetch_factor
+        self.persistent_workers = persistent_workers
+        self.in_order = in_order
+        self._kept_workers: list[WorkerInfo | None] | None = None
         self.batch_size = batch_size
         self.shuffle = shuffle
         self.generator = generator
@@ -266,6 +372,8 @@ class DataLoader:
     def _workers(self) -> list[WorkerInfo | None]:
         if self.num_workers == 0:
             return [None]
+        if self._kept_workers is not None:  # persistent_workers: set up once, kept
+            return self._kept_workers
         base = int(randint(0, 2**62, (), generator=self.generator, device="cpu").item())
         infos: list[WorkerInfo | None] = []
         for i in range(self.num_workers):
@@ -273,6 +381,8 @@ class DataLoader:
             if self.worker_init_fn is not None:
                 _in_worker(info, lambda i=i: self.worker_init_fn(i))  # type: ignore[misc]
             infos.append(info)
+        if self.persistent_workers:
+            self._kept_workers = infos
         return infos
 
     def _index_batches(self) -> Iterator[np.ndarray]:
@@ -299,6 +409,14 @@ class DataLoader:
             yield _in_worker(info, lambda chunk=chunk: self._collate(chunk))
 
     def __iter__(self) -> Iterator[Any]:
+        if self.pin_memory and not _accelerator_available():
+            warnings.warn(
+                "DataLoader: pin_memory=True but no accelerator is available, so no memory "
+                "is pinned; the batches are as without it (pass pin_memory=False to silence "
+                "this)",
+                UserWarning,
+                stacklevel=2,
+            )
         workers = self._workers()
         if not self._iterable:
             for b, indices in enumerate(self._index_batches()):

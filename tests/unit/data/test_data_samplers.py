@@ -338,3 +338,99 @@ def test_default_convert_turns_arrays_into_tensors_and_keeps_the_rest():
     assert out["c"] == [2]  # PyTorch turns a plain tuple into a list here
     strings = np.array(["x"])
     assert ud.default_convert(strings) is strings
+
+
+def test_dataloader_takes_pytorchs_parameters_in_pytorchs_order():
+    import inspect
+
+    torch = pytest.importorskip("torch")
+    theirs = list(inspect.signature(torch.utils.data.DataLoader.__init__).parameters)
+    ours = [p for p in inspect.signature(DataLoader.__init__).parameters if p != "device"]
+    assert ours == theirs
+    # Positionally, as PyTorch: (dataset, batch_size, shuffle, sampler, batch_sampler,
+    # num_workers, collate_fn, pin_memory, drop_last)
+    loader = DataLoader(_ds(5), 2, False, None, None, 0, None, False, True)
+    assert loader.drop_last is True
+    assert _labels(loader) == [[0, 1], [2, 3]]
+    assert _labels(DataLoader(_ds(3), shuffle=None)) == [[0], [1], [2]]
+
+
+def test_dataloader_refuses_worker_options_without_workers_like_pytorch():
+    torch = pytest.importorskip("torch")
+    tds = torch.utils.data.TensorDataset(torch.arange(10))
+    bad = [
+        ({"prefetch_factor": 2}, r"prefetch_factor option could only be specified in "
+         r"multiprocessing"),
+        ({"persistent_workers": True}, r"persistent_workers option needs num_workers > 0"),
+        ({"timeout": -1}, r"timeout option should be non-negative"),
+        ({"multiprocessing_context": "spawn"}, r"multiprocessing_context can only be used "
+         r"with multi-process loading \(num_workers > 0\), but got num_workers=0"),
+        ({"num_workers": 2, "prefetch_factor": -1}, r"prefetch_factor option should be "
+         r"non-negative"),
+        ({"num_workers": 2, "multiprocessing_context": "bogus"}, r"multiprocessing_context "
+         r"option should specify a valid start method in \['fork', 'spawn', 'forkserver'\]"),
+    ]  # fmt: skip
+    for kwargs, pattern in bad:
+        with pytest.raises(ValueError, match=pattern):
+            torch.utils.data.DataLoader(tds, **kwargs)
+        with pytest.raises(ValueError, match=r"DataLoader: " + pattern):
+            DataLoader(_ds(10), **kwargs)
+
+
+def test_dataloader_refuses_what_pytorch_only_refuses_when_iterating():
+    # PyTorch accepts these and fails with an AssertionError or TypeError at the first
+    # batch; nanotorch says so where the loader is made.
+    with pytest.raises(ValueError, match=r"DataLoader: timeout=1 needs num_workers > 0"):
+        DataLoader(_ds(4), timeout=1)
+    with pytest.raises(ValueError, match=r"DataLoader: prefetch_factor must be >= 1, got 0"):
+        DataLoader(_ds(4), num_workers=2, prefetch_factor=0)
+    with pytest.raises(TypeError, match=r"DataLoader: prefetch_factor must be an int"):
+        DataLoader(_ds(4), num_workers=2, prefetch_factor=1.5)
+    for name in ("pin_memory", "persistent_workers", "in_order"):
+        with pytest.raises(TypeError, match=rf"DataLoader: {name} must be a bool"):
+            DataLoader(_ds(4), num_workers=1, **{name: "yes"})
+    with pytest.raises(TypeError, match=r"DataLoader: shuffle must be a bool or None"):
+        DataLoader(_ds(4), shuffle="yes")
+
+
+def test_dataloader_keeps_the_worker_options_it_takes():
+    loader = DataLoader(
+        _ds(6), batch_size=2, num_workers=2, pin_memory=False, timeout=5.0,
+        multiprocessing_context="fork", prefetch_factor=3, persistent_workers=True,
+        pin_memory_device="", in_order=False,
+    )  # fmt: skip
+    assert (loader.num_workers, loader.timeout, loader.prefetch_factor) == (2, 5.0, 3)
+    assert loader.persistent_workers is True and loader.in_order is False
+    assert loader.multiprocessing_context == "fork" and loader.pin_memory is False
+    assert _labels(loader) == [[0, 1], [2, 3], [4, 5]]
+    # PyTorch's default: two batches in flight per worker.
+    assert DataLoader(_ds(4), num_workers=2).prefetch_factor == 2
+    assert DataLoader(_ds(4)).prefetch_factor is None
+
+
+def test_persistent_workers_are_set_up_once_for_every_epoch():
+    def count_inits(**kwargs):
+        calls: list[int] = []
+        seeds: list[int] = []
+
+        def init(worker_id: int) -> None:
+            calls.append(worker_id)
+            seeds.append(ud.get_worker_info().seed)
+
+        loader = DataLoader(_ds(4), batch_size=2, num_workers=2, worker_init_fn=init, **kwargs)
+        epochs = [_labels(loader) for _ in range(3)]
+        assert epochs == [[[0, 1], [2, 3]]] * 3
+        return calls, seeds
+
+    calls, _ = count_inits()
+    assert calls == [0, 1] * 3  # a fresh set of workers each epoch, as PyTorch
+    calls, seeds = count_inits(persistent_workers=True)
+    assert calls == [0, 1]  # the same workers all along
+    assert len(set(seeds)) == 2
+
+
+def test_pin_memory_without_an_accelerator_warns_as_pytorch_and_changes_nothing():
+    loader = DataLoader(_ds(4), batch_size=2, pin_memory=True)
+    with pytest.warns(UserWarning, match=r"pin_memory=True.*no accelerator"):
+        batches = _labels(loader)
+    assert batches == [[0, 1], [2, 3]]
