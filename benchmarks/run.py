@@ -163,7 +163,7 @@ def run_all(args: argparse.Namespace) -> list[dict[str, Any]]:
                             runs[impl].append(run_worker(python, impl, name, data_path, env, args))
                     rows = [summarise(runs[i], per_op) for i in here]
                     records.append(
-                        {"workload": name, "title": spec.title, "malloc": malloc,
+                        {"workload": name, "title": spec.title_for(args.size), "malloc": malloc,
                          "openblas": openblas, "rows": rows}
                     )  # fmt: skip
     for rec in records:

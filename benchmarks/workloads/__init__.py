@@ -38,6 +38,15 @@ class Spec:
     sizes: dict[str, dict[str, Any]] = field(default_factory=dict)
     floor: bool = True  # whether numpy_floor.py implements it
 
+    def title_for(self, size: str) -> str:
+        """The title for a run at ``size``: ``title`` describes the full size, so any other
+        size names its own parameters instead of the full size's numbers."""
+        if size == "full":
+            return self.title
+        label = " ".join(self.title.split()[:2])  # "W1 MLP"
+        params = ", ".join(f"{k} {v}" for k, v in self.sizes[size].items())
+        return f"{label} [{size}: {params}]"
+
     @property
     def per_op(self) -> bool:
         """Chain workloads report microseconds per op instead of steps per second."""

@@ -125,3 +125,13 @@ def test_run_compares_a_workload_without_floor_with_nanotorch(monkeypatch) -> No
     assert run.reference_impl("mlp") == "numpy"
     assert mlp["rows"][1]["trajectory_ok"] is True
     assert mlp["rows"][1]["x_numpy"] == pytest.approx(2.0)
+
+
+def test_a_workloads_title_names_the_size_it_ran_at(workloads) -> None:
+    spec = workloads.SPECS["mlp"]
+    assert spec.title_for("full") == "W1 MLP 784-256-256-10, batch 128"
+    tiny = spec.title_for("tiny")
+    assert tiny.startswith("W1 MLP [tiny: ") and "(20, 16, 16, 10)" in tiny
+    assert "784" not in tiny
+    for spec in workloads.SPECS.values():  # every title is the full size's
+        assert spec.title_for("full") == spec.title
