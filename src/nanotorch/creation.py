@@ -247,26 +247,31 @@ def _like(t: Tensor, dtype, device, op: str):
     return (t.dtype if dtype is None else dtype), (t.device if device is None else device)
 
 
-def zeros_like(t: Tensor, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
-    dt, dev = _like(t, dtype, device, "zeros_like")
-    return zeros(t.shape, dtype=dt, device=dev, requires_grad=requires_grad)
+def zeros_like(input: Tensor, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:  # noqa: A002
+    dt, dev = _like(input, dtype, device, "zeros_like")
+    return zeros(input.shape, dtype=dt, device=dev, requires_grad=requires_grad)
 
 
-def ones_like(t: Tensor, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
-    dt, dev = _like(t, dtype, device, "ones_like")
-    return ones(t.shape, dtype=dt, device=dev, requires_grad=requires_grad)
+def ones_like(input: Tensor, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:  # noqa: A002
+    dt, dev = _like(input, dtype, device, "ones_like")
+    return ones(input.shape, dtype=dt, device=dev, requires_grad=requires_grad)
 
 
-def empty_like(t: Tensor, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
-    dt, dev = _like(t, dtype, device, "empty_like")
-    return empty(t.shape, dtype=dt, device=dev, requires_grad=requires_grad)
+def empty_like(input: Tensor, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:  # noqa: A002
+    dt, dev = _like(input, dtype, device, "empty_like")
+    return empty(input.shape, dtype=dt, device=dev, requires_grad=requires_grad)
 
 
 def full_like(
-    t: Tensor, fill_value, *, dtype=None, device=None, requires_grad: bool = False
+    input: Tensor,
+    fill_value,
+    *,
+    dtype=None,
+    device=None,
+    requires_grad: bool = False,  # noqa: A002
 ) -> Tensor:
-    dt, dev = _like(t, dtype, device, "full_like")
-    return full(t.shape, fill_value, dtype=dt, device=dev, requires_grad=requires_grad)
+    dt, dev = _like(input, dtype, device, "full_like")
+    return full(input.shape, fill_value, dtype=dt, device=dev, requires_grad=requires_grad)
 
 
 def arange(
@@ -435,31 +440,33 @@ def randint(
 
 
 def rand_like(
-    t: Tensor,
+    input: Tensor,  # noqa: A002
     *,
     generator: Generator | None = None,
     dtype=None,
     device=None,
     requires_grad: bool = False,
 ) -> Tensor:
-    dt, dev = _like(t, dtype, device, "rand_like")
-    return rand(t.shape, generator=generator, dtype=dt, device=dev, requires_grad=requires_grad)
+    dt, dev = _like(input, dtype, device, "rand_like")
+    return rand(input.shape, generator=generator, dtype=dt, device=dev, requires_grad=requires_grad)
 
 
 def randn_like(
-    t: Tensor,
+    input: Tensor,  # noqa: A002
     *,
     generator: Generator | None = None,
     dtype=None,
     device=None,
     requires_grad: bool = False,
 ) -> Tensor:
-    dt, dev = _like(t, dtype, device, "randn_like")
-    return randn(t.shape, generator=generator, dtype=dt, device=dev, requires_grad=requires_grad)
+    dt, dev = _like(input, dtype, device, "randn_like")
+    return randn(
+        input.shape, generator=generator, dtype=dt, device=dev, requires_grad=requires_grad
+    )
 
 
 def randint_like(
-    t: Tensor,
+    input: Tensor,  # noqa: A002
     low: int = 0,
     high: int | None = None,
     *,
@@ -468,13 +475,19 @@ def randint_like(
     device=None,
     requires_grad: bool = False,
 ) -> Tensor:
-    """Integers uniform in [low, high) shaped like ``t`` (and of its dtype and device);
+    """Integers uniform in [low, high) shaped like ``input`` (and of its dtype and device);
     ``randint_like(t, high)`` draws from [0, high)."""
     if high is None:
         low, high = 0, low
-    dt, dev = _like(t, dtype, device, "randint_like")
+    dt, dev = _like(input, dtype, device, "randint_like")
     return randint(
-        low, high, t.shape, generator=generator, dtype=dt, device=dev, requires_grad=requires_grad
+        low,
+        high,
+        input.shape,
+        generator=generator,
+        dtype=dt,
+        device=dev,
+        requires_grad=requires_grad,
     )
 
 

@@ -21,21 +21,27 @@ from nanotorch.autograd import function as _function
 from nanotorch.autograd.function import AccumulateGrad, Context
 from nanotorch.backend import Backend, Device, get_backend, record_sync
 from nanotorch.backend import device as _device
+from nanotorch.backend import quiet as _quiet
 from nanotorch.dtypes import DType
 
 
 def _in_device_context(method: Callable[..., Any]) -> Callable[..., Any]:
     """Run an in-place method inside its tensor's device context (Note [Device context] in
     backend/base.py): ``x.add_(y)`` on cuda:1 must compute on GPU 1, not on the current one.
-    Backends without a context skip the ``with``."""
+    Backends without a context skip the ``with``. NumPy's floating-point reports are off
+    meanwhile, as in every op (Note [Quiet floating point] in backend/quiet.py)."""
 
     @functools.wraps(method)
     def run(self: Tensor, *args: Any, **kwargs: Any) -> Any:
         backend = self._backend
-        if backend.needs_context:
-            with backend.context():
-                return method(self, *args, **kwargs)
-        return method(self, *args, **kwargs)
+        token = _quiet.enter(_quiet.QUIET)
+        try:
+            if backend.needs_context:
+                with backend.context():
+                    return method(self, *args, **kwargs)
+            return method(self, *args, **kwargs)
+        finally:
+            _quiet.leave(token)
 
     return run
 

@@ -42,6 +42,7 @@ from nanotorch.autograd import function as _function
 from nanotorch.autograd.anomaly_mode import _anomaly_mode, _ever_on, checked_backward
 from nanotorch.autograd.function import _FREED_MESSAGE, AccumulateGrad, Context, Node
 from nanotorch.autograd.grad_mode import set_grad_enabled
+from nanotorch.backend import quiet as _quiet
 
 if TYPE_CHECKING:
     from nanotorch.tensor import Tensor
@@ -163,6 +164,24 @@ def run_backward(
     grads = _seed_gradients(outputs, grad_outputs, caller)  # the summed gradient at each node
     captured = None if inputs is None else dict.fromkeys(map(_node_of, inputs))
     handed_out: set[int] = set()  # arrays already stored as some leaf's .grad in this pass
+    # Note [Quiet floating point] in backend/quiet.py: once for the whole pass, hooks included.
+    token = _quiet.enter(_quiet.QUIET)
+    try:
+        _propagate(grads, captured, handed_out, retain_graph, create_graph)
+    finally:
+        _quiet.leave(token)
+    return {n: g for n, g in (captured or {}).items() if g is not None}
+
+
+def _propagate(
+    grads: dict[Node, Tensor],
+    captured: dict[Node, Tensor | None] | None,
+    handed_out: set[int],
+    retain_graph: bool,
+    create_graph: bool,
+) -> None:
+    """The backward pass proper: each node in topological order gets its summed gradient,
+    runs its backward, and hands the results to the nodes of its inputs."""
     with set_grad_enabled(create_graph):  # Note [Grad mode in backward]
         for node in topological_order(list(grads)):
             grad = grads.pop(node, None)
@@ -185,7 +204,6 @@ def run_backward(
                     grads[nxt] = g if prev is None else prev + g
             if not retain_graph:
                 node.release()
-    return {n: g for n, g in (captured or {}).items() if g is not None}
 
 
 def _call_backward(

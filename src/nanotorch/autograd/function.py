@@ -26,6 +26,9 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from nanotorch.autograd import anomaly_mode as _anomaly
 from nanotorch.autograd.anomaly_mode import _anomaly_mode, _ever_on
 from nanotorch.autograd.grad_mode import _grad_enabled
+from nanotorch.backend.quiet import QUIET as _QUIET
+from nanotorch.backend.quiet import enter as _quiet
+from nanotorch.backend.quiet import leave as _unquiet
 from nanotorch.dtypes import dtype_from_name, get_default_dtype
 from nanotorch.errors import DeviceMismatchError, UnsupportedDtypeError
 from nanotorch.promotion import result_name
@@ -204,12 +207,16 @@ class Function:
       result becomes the default float dtype (true division, exp, sin...).
     - ``raw_backward``: optionally, ``backward`` again on raw arrays, for passes that record
       nothing (Note [Raw backward]).
+    - ``quiet``: whether forward runs with NumPy's floating-point reports off (Note [Quiet
+      floating point] in backend/quiet.py): True, or ``TENSORS_ONLY`` for add, subtract
+      and multiply, which skip the switch when an operand is a Python number.
     """
 
     dtype_exempt: ClassVar[tuple[int, ...]] = ()
     differentiable: ClassVar[bool] = True
     promotion: ClassVar[str | None] = None
     raw_backward: ClassVar[Any] = None
+    quiet: ClassVar[bool | str] = True
 
     @staticmethod
     def forward(ctx: Context, xp: Any, *args: Any, **params: Any) -> Any:
@@ -233,14 +240,21 @@ class Function:
         #    dtypes promoted where they differ, and whether any input wants a gradient.
         ref, arrays, requires_grad, promoted = _resolve(cls, inputs)
         backend = ref._backend
-        # 2. Forward on raw arrays, inside the device's context if it has one (cuda:1 work
-        #    must run on GPU 1, Note [Device context] in backend/base.py).
+        # 2. Forward on raw arrays, in the device's context if it has one (Note [Device
+        #    context]) and with NumPy's reports off (Note [Quiet floating point]).
         ctx = Context(cls, backend)
-        if backend.needs_context:
-            with backend.context():
+        if (quiet := cls.quiet) is TENSORS_ONLY:  # x * 0.5 skips the switch
+            quiet = type(arrays[-1]) not in _NUMBERS and type(arrays[0]) not in _NUMBERS
+        token = _quiet(_QUIET) if quiet else None
+        try:
+            if backend.needs_context:
+                with backend.context():
+                    raw = cls.forward(ctx, backend.xp, *arrays, **params)
+            else:
                 raw = cls.forward(ctx, backend.xp, *arrays, **params)
-        else:
-            raw = cls.forward(ctx, backend.xp, *arrays, **params)
+        finally:
+            if token is not None:
+                _unquiet(token)
         out = raw
         if type(raw) is not backend.array_type and backend.fix_result is not None:
             out = backend.fix_result(raw)
@@ -298,6 +312,8 @@ if not TYPE_CHECKING:
 
 
 PROMOTE = "promote"
+TENSORS_ONLY = "tensors only"  # Function.quiet: Note [Quiet floating point]
+_NUMBERS = frozenset((int, float))  # the Python operands TENSORS_ONLY ops are not quiet for
 TO_FLOAT = "to_float"
 
 

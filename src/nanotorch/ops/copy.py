@@ -77,5 +77,5 @@ class Clone(Function):
         return g
 
 
-def clone(a: Tensor) -> Tensor:
-    return Clone.apply(a)
+def clone(input: Tensor) -> Tensor:  # noqa: A002
+    return Clone.apply(input)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from nanotorch.autograd.function import PROMOTE, TO_FLOAT, Function
+from nanotorch.autograd.function import _NUMBERS, PROMOTE, TENSORS_ONLY, TO_FLOAT, Function
 from nanotorch.autograd.grad_mode import is_grad_enabled
 from nanotorch.errors import InvalidArgumentError, UnsupportedDtypeError
 from nanotorch.ops._special import erf
@@ -120,6 +120,7 @@ class Add(Function):
     """out = a + b;  da = g,  db = g.  Nothing saved."""
 
     promotion = PROMOTE
+    quiet = TENSORS_ONLY  # Note [Quiet floating point]
 
     @staticmethod
     def forward(ctx, xp, a, b):
@@ -135,6 +136,7 @@ class Sub(Function):
     """out = a - b;  da = g,  db = -g."""
 
     promotion = PROMOTE
+    quiet = TENSORS_ONLY  # Note [Quiet floating point]
 
     @staticmethod
     def forward(ctx, xp, a, b):
@@ -149,18 +151,50 @@ class Sub(Function):
         return g, (-g if ctx.needs_input_grad[1] else None)
 
 
+# Note [A number operand is not saved]
+# ~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~
+# ``x * 0.5`` and ``x / 4`` need only the number for x's gradient (g * 0.5, g / 4), and a
+# number cannot change in place, so Mul and Div keep it as ``ctx.scale`` and save nothing:
+# no saved input to resolve in forward, none to check in backward (W3's chain of such ops:
+# about 850 -> 745 us a step, process time, one thread). It is also PyTorch's rule: its
+# MulBackward saves ``self`` only when ``other`` needs a gradient, so ``y = x * 2``,
+# then ``x.add_(1)``, then ``y.sum().backward()`` works in both. The number sits in the
+# ctx's attribute dict, read with ``dict.get`` (any ctx with attributes works, the
+# walkthrough's cut-down one too: discovery/build-the-engine.md); the engine's freed-graph
+# check runs before any backward, so a second backward still fails clearly.
+def _number_scale(ctx: Any, a: Any, b: Any) -> bool:
+    """Keep a Python number operand as ``ctx.scale``; True if there was one."""
+    if type(b) in _NUMBERS:
+        ctx.scale = b
+        return True
+    if type(a) in _NUMBERS:
+        ctx.scale = a
+        return True
+    return False
+
+
+def _kept_number(ctx: Any) -> Any:
+    """The number ``_number_scale`` kept, or None when both operands were saved."""
+    return ctx.__dict__.get("scale")
+
+
 class Mul(Function):
-    """out = a * b;  da = g * b,  db = g * a.  Saves both inputs."""
+    """out = a * b;  da = g * b,  db = g * a.  Saves both inputs, or a number operand alone
+    (Note [A number operand is not saved])."""
 
     promotion = PROMOTE
+    quiet = TENSORS_ONLY  # Note [Quiet floating point]
 
     @staticmethod
     def forward(ctx, xp, a, b):
-        ctx.save_for_backward(a, b)
+        if not _number_scale(ctx, a, b):
+            ctx.save_for_backward(a, b)
         return a * b
 
     @staticmethod
     def backward(ctx, g):
+        if (scale := _kept_number(ctx)) is not None:
+            return (g * scale, None) if ctx.needs_input_grad[0] else (None, g * scale)
         a, b = ctx.saved_tensors
         ga = g * b if ctx.needs_input_grad[0] else None
         gb = g * a if ctx.needs_input_grad[1] else None
@@ -168,6 +202,8 @@ class Mul(Function):
 
     @staticmethod
     def raw_backward(ctx, xp, g):  # Note [Raw backward] in autograd/function.py
+        if (scale := _kept_number(ctx)) is not None:
+            return (g * scale, None) if ctx.needs_input_grad[0] else (None, g * scale)
         a, b = ctx.saved_arrays
         ga = g * b if ctx.needs_input_grad[0] else None
         gb = g * a if ctx.needs_input_grad[1] else None
@@ -181,11 +217,18 @@ class Div(Function):
 
     @staticmethod
     def forward(ctx, xp, a, b):
-        ctx.save_for_backward(a, b)
+        # A number divisor is kept alone (Note [A number operand is not saved]); a number
+        # dividend is not: db needs both.
+        if type(b) in _NUMBERS:
+            ctx.scale = b
+        else:
+            ctx.save_for_backward(a, b)
         return a / b
 
     @staticmethod
     def backward(ctx, g):
+        if (scale := _kept_number(ctx)) is not None:
+            return g / scale, None
         a, b = ctx.saved_tensors
         ga = g / b if ctx.needs_input_grad[0] else None
         gb = -g * a / (b * b) if ctx.needs_input_grad[1] else None
@@ -193,6 +236,8 @@ class Div(Function):
 
     @staticmethod
     def raw_backward(ctx, xp, g):  # Note [Raw backward] in autograd/function.py
+        if (scale := _kept_number(ctx)) is not None:
+            return g / scale, None
         a, b = ctx.saved_arrays
         ga = g / b if ctx.needs_input_grad[0] else None
         gb = -g * a / (b * b) if ctx.needs_input_grad[1] else None
@@ -352,13 +397,13 @@ def _trunc_divide(a: TensorLike, b: TensorLike) -> Tensor:
     return where(fix, add(q, 1), q)
 
 
-def neg(a: Tensor) -> Tensor:
-    if isinstance(a, Tensor) and a.dtype.name == "bool":
+def neg(input: Tensor) -> Tensor:  # noqa: A002
+    if isinstance(input, Tensor) and input.dtype.name == "bool":
         raise UnsupportedDtypeError(
             "neg: negating a bool tensor is not supported; to invert a mask use ~mask or "
             "logical_not(mask)"
         )
-    return Neg.apply(a)
+    return Neg.apply(input)
 
 
 def pow(input: TensorLike, exponent: TensorLike) -> Tensor:  # noqa: A001, A002
@@ -391,11 +436,11 @@ def _check_integer_exponent(a: TensorLike, b: TensorLike) -> None:
         )
 
 
-def square(a: Tensor) -> Tensor:
+def square(input: Tensor) -> Tensor:  # noqa: A002
     """a * a; a bool tensor squares in int64, as PyTorch's (pow(a, 2) promotes bools)."""
-    if isinstance(a, Tensor) and a.dtype.name == "bool":
-        a = a.long()
-    return mul(a, a)
+    if isinstance(input, Tensor) and input.dtype.name == "bool":
+        input = input.long()
+    return mul(input, input)
 
 
 # ----------------------------------------------------------------------------- unary math
@@ -588,56 +633,56 @@ class Sigmoid(Function):
         return g * out * (1 - out)
 
 
-def exp(a: Tensor) -> Tensor:
-    return Exp.apply(a)
+def exp(input: Tensor) -> Tensor:  # noqa: A002
+    return Exp.apply(input)
 
 
-def log(a: Tensor) -> Tensor:
-    return Log.apply(a)
+def log(input: Tensor) -> Tensor:  # noqa: A002
+    return Log.apply(input)
 
 
-def log1p(a: Tensor) -> Tensor:
-    return Log1p.apply(a)
+def log1p(input: Tensor) -> Tensor:  # noqa: A002
+    return Log1p.apply(input)
 
 
-def expm1(a: Tensor) -> Tensor:
-    return Expm1.apply(a)
+def expm1(input: Tensor) -> Tensor:  # noqa: A002
+    return Expm1.apply(input)
 
 
-def sqrt(a: Tensor) -> Tensor:
-    return Sqrt.apply(a)
+def sqrt(input: Tensor) -> Tensor:  # noqa: A002
+    return Sqrt.apply(input)
 
 
-def rsqrt(a: Tensor) -> Tensor:
-    return 1 / sqrt(a)
+def rsqrt(input: Tensor) -> Tensor:  # noqa: A002
+    return 1 / sqrt(input)
 
 
-def abs(a: Tensor) -> Tensor:  # noqa: A001 - PyTorch's name
-    if isinstance(a, Tensor) and a.dtype.name == "bool":
+def abs(input: Tensor) -> Tensor:  # noqa: A002, A001 - PyTorch's name
+    if isinstance(input, Tensor) and input.dtype.name == "bool":
         raise UnsupportedDtypeError(
             "abs: not defined for bool tensors (as in PyTorch); convert first, e.g. a.long()"
         )
-    return Abs.apply(a)
+    return Abs.apply(input)
 
 
-def sign(a: Tensor) -> Tensor:
-    return Sign.apply(a)
+def sign(input: Tensor) -> Tensor:  # noqa: A002
+    return Sign.apply(input)
 
 
-def sin(a: Tensor) -> Tensor:
-    return Sin.apply(a)
+def sin(input: Tensor) -> Tensor:  # noqa: A002
+    return Sin.apply(input)
 
 
-def cos(a: Tensor) -> Tensor:
-    return Cos.apply(a)
+def cos(input: Tensor) -> Tensor:  # noqa: A002
+    return Cos.apply(input)
 
 
-def tanh(a: Tensor) -> Tensor:
-    return Tanh.apply(a)
+def tanh(input: Tensor) -> Tensor:  # noqa: A002
+    return Tanh.apply(input)
 
 
-def sigmoid(a: Tensor) -> Tensor:
-    return Sigmoid.apply(a)
+def sigmoid(input: Tensor) -> Tensor:  # noqa: A002
+    return Sigmoid.apply(input)
 
 
 # ----------------------------------------------------------------------------- activations
@@ -833,15 +878,15 @@ class Softplus(Function):
         return where(ba > ctx.threshold, g, g * sigmoid(ba)), None, None
 
 
-def relu(a: Tensor, inplace: bool = False) -> Tensor:
+def relu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
     """max(a, 0); ``inplace`` as Note [inplace activations] (nn/activation.py) says. Integer
     tensors keep their dtype; bool ones raise, as in PyTorch."""
-    if isinstance(a, Tensor) and a.dtype.name == "bool":
+    if isinstance(input, Tensor) and input.dtype.name == "bool":
         raise UnsupportedDtypeError(
             "relu: not implemented for bool tensors (as in PyTorch); convert the input with "
             ".float() or .long() first"
         )
-    return finish_inplace(a, Relu.apply, inplace, "relu_")
+    return finish_inplace(input, Relu.apply, inplace, "relu_")
 
 
 def _floating_activation(op: str, a: Any) -> None:
@@ -854,36 +899,36 @@ def _floating_activation(op: str, a: Any) -> None:
         )
 
 
-def relu_(a: Tensor) -> Tensor:
-    """``relu(a, inplace=True)``: ``a`` set to max(a, 0) in place (Note [In-place autograd]
+def relu_(input: Tensor) -> Tensor:  # noqa: A002
+    """``relu(a, inplace=True)``: ``input`` set to max(a, 0) in place (Note [In-place autograd]
     in _inplace.py) and returned."""
-    return relu(a, inplace=True)
+    return relu(input, inplace=True)
 
 
-def leaky_relu(a: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
-    _floating_activation("leaky_relu", a)
+def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:  # noqa: A002
+    _floating_activation("leaky_relu", input)
     return finish_inplace(
-        a, lambda x: LeakyRelu.apply(x, negative_slope=negative_slope), inplace, "leaky_relu_"
+        input, lambda x: LeakyRelu.apply(x, negative_slope=negative_slope), inplace, "leaky_relu_"
     )
 
 
-def gelu(a: Tensor, approximate: str = "none") -> Tensor:
+def gelu(input: Tensor, approximate: str = "none") -> Tensor:  # noqa: A002
     if approximate not in ("none", "tanh"):
         raise InvalidArgumentError(
             f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}"
         )
-    _floating_activation("gelu", a)
-    return Gelu.apply(a, approximate=approximate)
+    _floating_activation("gelu", input)
+    return Gelu.apply(input, approximate=approximate)
 
 
-def silu(a: Tensor, inplace: bool = False) -> Tensor:
-    _floating_activation("silu", a)
-    return finish_inplace(a, Silu.apply, inplace, "silu_")
+def silu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
+    _floating_activation("silu", input)
+    return finish_inplace(input, Silu.apply, inplace, "silu_")
 
 
-def softplus(a: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
-    _floating_activation("softplus", a)
-    return Softplus.apply(a, beta=beta, threshold=threshold)
+def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:  # noqa: A002
+    _floating_activation("softplus", input)
+    return Softplus.apply(input, beta=beta, threshold=threshold)
 
 
 # ----------------------------------------------------------------------------- selection
@@ -1002,7 +1047,7 @@ class Where(Function):
         return None, ga, gb
 
 
-def clamp(a: Tensor, min: float | None = None, max: float | None = None) -> Tensor:  # noqa: A002
+def clamp(input: Tensor, min: float | None = None, max: float | None = None) -> Tensor:  # noqa: A002
     if min is None and max is None:
         from nanotorch.errors import InvalidArgumentError
 
@@ -1018,14 +1063,14 @@ def clamp(a: Tensor, min: float | None = None, max: float | None = None) -> Tens
         bounds = [x for x in (min, max) if x is not None]
         for x in bounds:
             if isinstance(x, Tensor):
-                broadcast_shapes("clamp", tuple(a.shape), tuple(x.shape))
-        return ClampTensor.apply(a, *bounds, has_min=min is not None, has_max=max is not None)
-    if (type(min) is float or type(max) is float) and not a.dtype.is_floating_point:
+                broadcast_shapes("clamp", tuple(input.shape), tuple(x.shape))
+        return ClampTensor.apply(input, *bounds, has_min=min is not None, has_max=max is not None)
+    if (type(min) is float or type(max) is float) and not input.dtype.is_floating_point:
         # Float bounds on an integer tensor: compute in the promoted dtype, as PyTorch does,
         # rather than truncating the bounds (Note [Type promotion] in promotion.py).
         bounds = [b for b in (min, max) if b is not None]
-        a = a.to(result_type(a, *bounds))
-    return Clamp.apply(a, lo=min, hi=max)
+        input = input.to(result_type(input, *bounds))
+    return Clamp.apply(input, lo=min, hi=max)
 
 
 def maximum(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002
@@ -1155,32 +1200,32 @@ def _truth(x: Any) -> Any:
     return x
 
 
-def logical_and(a: Tensor, b: Tensor) -> Tensor:
-    return _compare("logical_and", _truth(a), _truth(b))
+def logical_and(input: Tensor, b: Tensor) -> Tensor:  # noqa: A002
+    return _compare("logical_and", _truth(input), _truth(b))
 
 
-def logical_or(a: Tensor, b: Tensor) -> Tensor:
-    return _compare("logical_or", _truth(a), _truth(b))
+def logical_or(input: Tensor, b: Tensor) -> Tensor:  # noqa: A002
+    return _compare("logical_or", _truth(input), _truth(b))
 
 
-def logical_xor(a: Tensor, b: Tensor) -> Tensor:
-    return _compare("logical_xor", _truth(a), _truth(b))
+def logical_xor(input: Tensor, b: Tensor) -> Tensor:  # noqa: A002
+    return _compare("logical_xor", _truth(input), _truth(b))
 
 
-def logical_not(a: Tensor) -> Tensor:
-    return UnaryPredicate.apply(_truth(a), op="logical_not")
+def logical_not(input: Tensor) -> Tensor:  # noqa: A002
+    return UnaryPredicate.apply(_truth(input), op="logical_not")
 
 
-def isnan(a: Tensor) -> Tensor:
-    return UnaryPredicate.apply(a, op="isnan")
+def isnan(input: Tensor) -> Tensor:  # noqa: A002
+    return UnaryPredicate.apply(input, op="isnan")
 
 
-def isinf(a: Tensor) -> Tensor:
-    return UnaryPredicate.apply(a, op="isinf")
+def isinf(input: Tensor) -> Tensor:  # noqa: A002
+    return UnaryPredicate.apply(input, op="isinf")
 
 
-def isfinite(a: Tensor) -> Tensor:
-    return UnaryPredicate.apply(a, op="isfinite")
+def isfinite(input: Tensor) -> Tensor:  # noqa: A002
+    return UnaryPredicate.apply(input, op="isfinite")
 
 
 def _check_integer_divisor(op: str, a: TensorLike, b: TensorLike) -> None:

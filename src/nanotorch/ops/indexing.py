@@ -634,16 +634,16 @@ class NonZeroFlat(Function):
         return xp.astype(pos, xp.int64)
 
 
-def nonzero(a: Tensor, *, as_tuple: bool = False) -> Tensor | tuple[Tensor, ...]:
+def nonzero(input: Tensor, *, as_tuple: bool = False) -> Tensor | tuple[Tensor, ...]:  # noqa: A002
     """Indices of non-zero elements, shape (count, ndim), like PyTorch; with ``as_tuple``
     one 1-D tensor per dim instead (what ``a[a.nonzero(as_tuple=True)]`` indexes with)."""
-    mask = a != 0 if a.dtype.name != "bool" else a
+    mask = input != 0 if input.dtype.name != "bool" else input
     flat = NonZeroFlat.apply(mask)
     coords = []
     rem = flat
-    for d in reversed(range(a.ndim)):
+    for d in reversed(range(input.ndim)):
         # A dim of size 0 leaves nothing to index (flat is empty): divide by 1, never by 0.
-        size = a.shape[d] or 1
+        size = input.shape[d] or 1
         coords.append(rem % size)
         rem = rem // size
     if as_tuple:
@@ -655,14 +655,14 @@ def nonzero(a: Tensor, *, as_tuple: bool = False) -> Tensor | tuple[Tensor, ...]
 
 
 @dim_aliases
-def index_select(a: Tensor, dim: int, index: Tensor) -> Tensor:
-    """Rows of ``a`` along ``dim`` at the 1-D integer tensor ``index``."""
-    d = normalize_dim(dim, a.ndim, "index_select")
+def index_select(input: Tensor, dim: int, index: Tensor) -> Tensor:  # noqa: A002
+    """Rows of ``input`` along ``dim`` at the 1-D integer tensor ``index``."""
+    d = normalize_dim(dim, input.ndim, "index_select")
     if index.ndim == 0:  # a single index, as PyTorch accepts
         index = index.reshape(1)
     if index.ndim != 1:
         raise IndexOutOfRangeError(f"index_select: index must be 1-D, got shape {index.shape}")
-    return take_along(a, index, d, "index_select")
+    return take_along(input, index, d, "index_select")
 
 
 class Gather(Function):
@@ -707,25 +707,25 @@ def _flat_positions(index: Tensor, dim: int, shape: tuple[int, ...]) -> Tensor:
 
 
 @dim_aliases
-def gather(a: Tensor, dim: int, index: Tensor) -> Tensor:
-    d = normalize_dim(dim, a.ndim, "gather")
-    if index.ndim != a.ndim:
+def gather(input: Tensor, dim: int, index: Tensor) -> Tensor:  # noqa: A002
+    d = normalize_dim(dim, input.ndim, "gather")
+    if index.ndim != input.ndim:
         raise ShapeError(
-            f"gather: index has rank {index.ndim} but input has rank {a.ndim} "
-            f"(shapes {index.shape} and {a.shape})"
+            f"gather: index has rank {index.ndim} but input has rank {input.ndim} "
+            f"(shapes {index.shape} and {input.shape})"
         )
-    for i, (si, sa) in enumerate(zip(index.shape, a.shape)):
+    for i, (si, sa) in enumerate(zip(index.shape, input.shape)):
         if i != d and si > sa:
             raise ShapeError(
-                f"gather: index shape {index.shape} exceeds input shape {a.shape} at dim {i}"
+                f"gather: index shape {index.shape} exceeds input shape {input.shape} at dim {i}"
             )
-    _check_index_tensor("gather", index, a.shape[d], a, d)
+    _check_index_tensor("gather", index, input.shape[d], input, d)
     if index.dtype.name != "int64":
         index = index.long()
-    if any(si != sa for i, (si, sa) in enumerate(zip(index.shape, a.shape)) if i != d):
+    if any(si != sa for i, (si, sa) in enumerate(zip(index.shape, input.shape)) if i != d):
         key = tuple(slice(0, s) if i != d else slice(None) for i, s in enumerate(index.shape))
-        a = a[key]
-    return Gather.apply(a, index, dim=d)
+        input = input[key]
+    return Gather.apply(input, index, dim=d)
 
 
 class OneHot(Function):

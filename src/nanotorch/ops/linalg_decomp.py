@@ -113,15 +113,15 @@ class Det(Function):
         return scale * _mT(inv(a))
 
 
-def det(a: Tensor) -> Tensor:
+def det(input: Tensor) -> Tensor:  # noqa: A002
     """The determinant of each matrix in the last two dims.
 
     >>> import nanotorch
     >>> nanotorch.det(nanotorch.tensor([[2.0, 1.0], [1.0, 3.0]])).item()
     5.0
     """
-    _check_matrix("det", a)
-    return Det.apply(a)
+    _check_matrix("det", input)
+    return Det.apply(input)
 
 
 class LogAbsDet(Function):
@@ -138,10 +138,10 @@ class LogAbsDet(Function):
         return unsqueeze(unsqueeze(g, -1), -1) * _mT(inv(a))
 
 
-def slogdet(a: Tensor) -> SlogdetResult:
+def slogdet(input: Tensor) -> SlogdetResult:  # noqa: A002
     """``(sign, logabsdet)`` of det A, as ``torch.linalg.slogdet``."""
-    _check_matrix("slogdet", a)
-    return SlogdetResult(_DetSign.apply(a), LogAbsDet.apply(a))
+    _check_matrix("slogdet", input)
+    return SlogdetResult(_DetSign.apply(input), LogAbsDet.apply(input))
 
 
 class _DetSign(Function):
@@ -159,9 +159,9 @@ class _DetSign(Function):
         return a.detach() * 0
 
 
-def logdet(a: Tensor) -> Tensor:
+def logdet(input: Tensor) -> Tensor:  # noqa: A002
     """log det A: nan where det A < 0 and -inf where it is 0, as ``torch.logdet``."""
-    sign, logabs = slogdet(a)
+    sign, logabs = slogdet(input)
     from nanotorch.ops.elementwise import where
 
     nan = logabs.detach() * float("nan")  # detached: 0 * nan would poison the gradient
@@ -190,9 +190,9 @@ def inv(a: Tensor) -> Tensor:
     return Inv.apply(a)
 
 
-def inverse(a: Tensor) -> Tensor:
+def inverse(input: Tensor) -> Tensor:  # noqa: A002
     """``torch.inverse``: the same as ``nanotorch.linalg.inv``."""
-    return inv(a)
+    return inv(input)
 
 
 class Solve(Function):

@@ -243,19 +243,19 @@ Erf, Erfc, Erfinv, Reciprocal = (_FUNCTIONS[n] for n in ("erf", "erfc", "erfinv"
 Lgamma, Digamma, Trigamma = (_FUNCTIONS[n] for n in ("lgamma", "digamma", "trigamma"))
 
 
-def lgamma(a: Tensor) -> Tensor:
+def lgamma(input: Tensor) -> Tensor:  # noqa: A002
     """log |Gamma(a)|: +inf at 0 and the negative integers, as PyTorch.
 
     >>> import nanotorch
     >>> print(f"{nanotorch.lgamma(nanotorch.tensor(5.0)).item():.4f}")  # log(4!)
     3.1781
     """
-    return Lgamma.apply(_as_float("lgamma", a))
+    return Lgamma.apply(_as_float("lgamma", input))
 
 
-def digamma(a: Tensor) -> Tensor:
+def digamma(input: Tensor) -> Tensor:  # noqa: A002
     """psi(a) = d/da lgamma(a); -inf at +0, nan at the negative integers, as PyTorch."""
-    return Digamma.apply(_as_float("digamma", a))
+    return Digamma.apply(_as_float("digamma", input))
 
 
 def _trigamma(a: Tensor) -> Tensor:
@@ -269,103 +269,103 @@ def _no_higher(op: str, g: Tensor) -> Tensor:
     )
 
 
-def tan(a: Tensor) -> Tensor:
+def tan(input: Tensor) -> Tensor:  # noqa: A002
     """tan(a), elementwise.
 
     >>> import nanotorch
     >>> print(f"{nanotorch.tan(nanotorch.tensor(0.5)).item():.4f}")
     0.5463
     """
-    return Tan.apply(_as_float("tan", a))
+    return Tan.apply(_as_float("tan", input))
 
 
-def asin(a: Tensor) -> Tensor:
-    return Asin.apply(_as_float("asin", a))
+def asin(input: Tensor) -> Tensor:  # noqa: A002
+    return Asin.apply(_as_float("asin", input))
 
 
-def acos(a: Tensor) -> Tensor:
-    return Acos.apply(_as_float("acos", a))
+def acos(input: Tensor) -> Tensor:  # noqa: A002
+    return Acos.apply(_as_float("acos", input))
 
 
-def atan(a: Tensor) -> Tensor:
-    return Atan.apply(_as_float("atan", a))
+def atan(input: Tensor) -> Tensor:  # noqa: A002
+    return Atan.apply(_as_float("atan", input))
 
 
-def sinh(a: Tensor) -> Tensor:
-    return Sinh.apply(_as_float("sinh", a))
+def sinh(input: Tensor) -> Tensor:  # noqa: A002
+    return Sinh.apply(_as_float("sinh", input))
 
 
-def cosh(a: Tensor) -> Tensor:
-    return Cosh.apply(_as_float("cosh", a))
+def cosh(input: Tensor) -> Tensor:  # noqa: A002
+    return Cosh.apply(_as_float("cosh", input))
 
 
-def asinh(a: Tensor) -> Tensor:
-    return Asinh.apply(_as_float("asinh", a))
+def asinh(input: Tensor) -> Tensor:  # noqa: A002
+    return Asinh.apply(_as_float("asinh", input))
 
 
-def acosh(a: Tensor) -> Tensor:
-    return Acosh.apply(_as_float("acosh", a))
+def acosh(input: Tensor) -> Tensor:  # noqa: A002
+    return Acosh.apply(_as_float("acosh", input))
 
 
-def atanh(a: Tensor) -> Tensor:
-    return Atanh.apply(_as_float("atanh", a))
+def atanh(input: Tensor) -> Tensor:  # noqa: A002
+    return Atanh.apply(_as_float("atanh", input))
 
 
-def floor(a: Tensor) -> Tensor:
-    return Floor.apply(a)
+def floor(input: Tensor) -> Tensor:  # noqa: A002
+    return Floor.apply(input)
 
 
-def ceil(a: Tensor) -> Tensor:
-    return Ceil.apply(a)
+def ceil(input: Tensor) -> Tensor:  # noqa: A002
+    return Ceil.apply(input)
 
 
-def trunc(a: Tensor) -> Tensor:
-    return Trunc.apply(a)
+def trunc(input: Tensor) -> Tensor:  # noqa: A002
+    return Trunc.apply(input)
 
 
-def frac(a: Tensor) -> Tensor:
+def frac(input: Tensor) -> Tensor:  # noqa: A002
     """a - trunc(a): the fractional part, with a's sign (PyTorch's ``frac``)."""
-    if isinstance(a, Tensor) and not a.dtype.is_floating_point:
+    if isinstance(input, Tensor) and not input.dtype.is_floating_point:
         raise UnsupportedDtypeError(
-            f"frac: expects a floating-point tensor, got {a.dtype!r}; call .float()"
+            f"frac: expects a floating-point tensor, got {input.dtype!r}; call .float()"
         )
-    return Frac.apply(a)
+    return Frac.apply(input)
 
 
-def log2(a: Tensor) -> Tensor:
-    return Log2.apply(_as_float("log2", a))
+def log2(input: Tensor) -> Tensor:  # noqa: A002
+    return Log2.apply(_as_float("log2", input))
 
 
-def log10(a: Tensor) -> Tensor:
-    return Log10.apply(_as_float("log10", a))
+def log10(input: Tensor) -> Tensor:  # noqa: A002
+    return Log10.apply(_as_float("log10", input))
 
 
-def exp2(a: Tensor) -> Tensor:
-    return Exp2.apply(_as_float("exp2", a))
+def exp2(input: Tensor) -> Tensor:  # noqa: A002
+    return Exp2.apply(_as_float("exp2", input))
 
 
-def erf(a: Tensor) -> Tensor:
+def erf(input: Tensor) -> Tensor:  # noqa: A002
     """The error function 2/sqrt(pi) int_0^a exp(-t^2) dt (Note [erf without the standard]).
 
     >>> import nanotorch
     >>> print(f"{nanotorch.erf(nanotorch.tensor(1.0, dtype=nanotorch.float64)).item():.12f}")
     0.842700792950
     """
-    return Erf.apply(_as_float("erf", a))
+    return Erf.apply(_as_float("erf", input))
 
 
-def erfc(a: Tensor) -> Tensor:
+def erfc(input: Tensor) -> Tensor:  # noqa: A002
     """1 - erf(a), accurate where it is tiny."""
-    return Erfc.apply(_as_float("erfc", a))
+    return Erfc.apply(_as_float("erfc", input))
 
 
-def erfinv(a: Tensor) -> Tensor:
+def erfinv(input: Tensor) -> Tensor:  # noqa: A002
     """The inverse of erf on [-1, 1]: +-inf at +-1, nan outside."""
-    return Erfinv.apply(_as_float("erfinv", a))
+    return Erfinv.apply(_as_float("erfinv", input))
 
 
-def reciprocal(a: Tensor) -> Tensor:
-    return Reciprocal.apply(_as_float("reciprocal", a))
+def reciprocal(input: Tensor) -> Tensor:  # noqa: A002
+    return Reciprocal.apply(_as_float("reciprocal", input))
 
 
 # ----------------------------------------------------------------------------- round
@@ -392,7 +392,7 @@ class Round(Function):
         return g * 0, None
 
 
-def round(a: Tensor, *, decimals: int = 0) -> Tensor:  # noqa: A001 - PyTorch's name
+def round(input: Tensor, *, decimals: int = 0) -> Tensor:  # noqa: A002, A001 - PyTorch's name
     """Round half to even, to ``decimals`` decimal places (negative: to tens, hundreds...).
 
     >>> import nanotorch
@@ -402,12 +402,12 @@ def round(a: Tensor, *, decimals: int = 0) -> Tensor:  # noqa: A001 - PyTorch's 
     """
     if not isinstance(decimals, int) or isinstance(decimals, bool):
         raise UnsupportedDtypeError(f"round: decimals must be an int, got {decimals!r}")
-    if isinstance(a, Tensor) and not a.dtype.is_floating_point and decimals != 0:
+    if isinstance(input, Tensor) and not input.dtype.is_floating_point and decimals != 0:
         raise UnsupportedDtypeError(
-            f"round: decimals={decimals} needs a floating-point tensor, got {a.dtype!r}; "
+            f"round: decimals={decimals} needs a floating-point tensor, got {input.dtype!r}; "
             "call .double() first"
         )
-    return Round.apply(a, decimals=decimals)
+    return Round.apply(input, decimals=decimals)
 
 
 # ----------------------------------------------------------------------------- binary

@@ -202,23 +202,23 @@ def matmul(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002
     return MatMul.apply(a, b)
 
 
-def mm(a: Tensor, b: Tensor) -> Tensor:
-    if a.ndim != 2 or b.ndim != 2:
-        raise ShapeError(f"mm: expects 2-D tensors, got shapes {a.shape} and {b.shape}")
-    return matmul(a, b)
+def mm(input: Tensor, b: Tensor) -> Tensor:  # noqa: A002
+    if input.ndim != 2 or b.ndim != 2:
+        raise ShapeError(f"mm: expects 2-D tensors, got shapes {input.shape} and {b.shape}")
+    return matmul(input, b)
 
 
-def bmm(a: Tensor, b: Tensor) -> Tensor:
-    if a.ndim != 3 or b.ndim != 3 or a.shape[0] != b.shape[0]:
-        raise ShapeError(f"bmm: expects (B, n, k) and (B, k, m), got {a.shape} and {b.shape}")
-    return matmul(a, b)
+def bmm(input: Tensor, b: Tensor) -> Tensor:  # noqa: A002
+    if input.ndim != 3 or b.ndim != 3 or input.shape[0] != b.shape[0]:
+        raise ShapeError(f"bmm: expects (B, n, k) and (B, k, m), got {input.shape} and {b.shape}")
+    return matmul(input, b)
 
 
-def dot(a: Tensor, b: Tensor) -> Tensor:
-    if a.ndim != 1 or b.ndim != 1:
-        raise ShapeError(f"dot: expects 1-D tensors, got shapes {a.shape} and {b.shape}")
-    return matmul(a, b)
+def dot(input: Tensor, b: Tensor) -> Tensor:  # noqa: A002
+    if input.ndim != 1 or b.ndim != 1:
+        raise ShapeError(f"dot: expects 1-D tensors, got shapes {input.shape} and {b.shape}")
+    return matmul(input, b)
 
 
-def outer(a: Tensor, b: Tensor) -> Tensor:
-    return a.reshape(-1, 1) * b.reshape(1, -1)
+def outer(input: Tensor, b: Tensor) -> Tensor:  # noqa: A002
+    return input.reshape(-1, 1) * b.reshape(1, -1)

@@ -55,7 +55,7 @@ class Sum(Function):
 
 
 @dim_aliases
-def sum(a: Tensor, dim: Dims = None, keepdim: bool = False, *, dtype=None) -> Tensor:  # noqa: A001
+def sum(input: Tensor, dim: Dims = None, keepdim: bool = False, *, dtype=None) -> Tensor:  # noqa: A002, A001
     """Sum over ``dim`` (all dims by default).
 
     >>> import nanotorch
@@ -66,13 +66,13 @@ def sum(a: Tensor, dim: Dims = None, keepdim: bool = False, *, dtype=None) -> Te
         from nanotorch.dtypes import as_dtype
 
         try:  # a dtype, never a device: ``.to('x')`` would read a string as a device
-            a = a.to(as_dtype(dtype))
+            input = input.to(as_dtype(dtype))
         except (TypeError, ValueError) as exc:
             raise type(exc)(f"sum: {exc}") from None
-    elif a.dtype.name in ("bool", "uint8", "int8", "int16", "int32"):
-        a = a.long()  # PyTorch sums bools and small ints as int64
-    dims = normalize_dims(dim, a.ndim, "sum")
-    return Sum.apply(a, dims=dims, keepdim=keepdim)
+    elif input.dtype.name in ("bool", "uint8", "int8", "int16", "int32"):
+        input = input.long()  # PyTorch sums bools and small ints as int64
+    dims = normalize_dims(dim, input.ndim, "sum")
+    return Sum.apply(input, dims=dims, keepdim=keepdim)
 
 
 def sum_to(g: Tensor, shape: tuple[int, ...]) -> Tensor:
@@ -94,27 +94,27 @@ def _count(a: Tensor, dims: tuple[int, ...]) -> int:
 
 
 @dim_aliases
-def mean(a: Tensor, dim: Dims = None, keepdim: bool = False, *, dtype=None) -> Tensor:
+def mean(input: Tensor, dim: Dims = None, keepdim: bool = False, *, dtype=None) -> Tensor:  # noqa: A002
     """Arithmetic mean over ``dim``: sum / count (floating tensors only, or ``dtype=`` a
     floating dtype to compute in)."""
     if dtype is not None:
-        a = a.to(dtype)
-    if not a.dtype.is_floating_point:
+        input = input.to(dtype)
+    if not input.dtype.is_floating_point:
         raise UnsupportedDtypeError(
-            f"mean: needs a floating tensor, got {a.dtype!r}; call .float() first"
+            f"mean: needs a floating tensor, got {input.dtype!r}; call .float() first"
         )
-    dims = normalize_dims(dim, a.ndim, "mean")
+    dims = normalize_dims(dim, input.ndim, "mean")
     # An empty reduction gives nan, as in PyTorch (0 / 0).
     return (
-        Sum.apply(a, dims=dims, keepdim=keepdim) / _count(a, dims)
-        if _count(a, dims)
-        else (Sum.apply(a, dims=dims, keepdim=keepdim) * float("nan"))
+        Sum.apply(input, dims=dims, keepdim=keepdim) / _count(input, dims)
+        if _count(input, dims)
+        else (Sum.apply(input, dims=dims, keepdim=keepdim) * float("nan"))
     )
 
 
 @dim_aliases
 def var(
-    a: Tensor,
+    input: Tensor,  # noqa: A002
     dim: Dims = None,
     unbiased: bool | None = None,
     keepdim: bool = False,
@@ -125,22 +125,22 @@ def var(
     as in PyTorch. Built from differentiable ops, so its gradients come for free."""
     if correction is None:
         correction = 0 if unbiased is False else 1
-    dims = normalize_dims(dim, a.ndim, "var")
-    centered = a - mean(a, dims, keepdim=True)
-    n = _count(a, dims)
+    dims = normalize_dims(dim, input.ndim, "var")
+    centered = input - mean(input, dims, keepdim=True)
+    n = _count(input, dims)
     return sum(centered * centered, dims, keepdim) / builtins.max(n - correction, 0)
 
 
 @dim_aliases
 def std(
-    a: Tensor,
+    input: Tensor,  # noqa: A002
     dim: Dims = None,
     unbiased: bool | None = None,
     keepdim: bool = False,
     *,
     correction: int | None = None,
 ) -> Tensor:
-    v = var(a, dim, unbiased, keepdim, correction=correction)
+    v = var(input, dim, unbiased, keepdim, correction=correction)
     if not v.requires_grad:
         return v.sqrt()
     # Where the spread is 0 the gradient is 0, not g / (2 sqrt 0) * 0 = nan: PyTorch masks
@@ -212,21 +212,21 @@ class _ProdOthers(Function):
 
 
 @dim_aliases
-def prod(a: Tensor, dim: int | None = None, keepdim: bool = False, *, dtype=None) -> Tensor:
+def prod(input: Tensor, dim: int | None = None, keepdim: bool = False, *, dtype=None) -> Tensor:  # noqa: A002
     """Product over ``dim`` (all elements by default); bools and small integers multiply in
     int64, as in PyTorch, unless ``dtype`` says otherwise."""
     if dtype is not None:
-        a = a.to(dtype)
-    elif a.dtype.name in ("bool", "uint8", "int8", "int16", "int32"):
-        a = a.long()
+        input = input.to(dtype)
+    elif input.dtype.name in ("bool", "uint8", "int8", "int16", "int32"):
+        input = input.long()
     if dim is None:
-        return Prod.apply(reshape(a, (-1,)), dim=0, keepdim=False)
-    d = normalize_dim(dim, a.ndim, "prod")
-    if a.ndim == 0:
+        return Prod.apply(reshape(input, (-1,)), dim=0, keepdim=False)
+    d = normalize_dim(dim, input.ndim, "prod")
+    if input.ndim == 0:
         # A 0-d tensor is its own product along its one implicit dim (as in PyTorch); the
         # Function works on real axes only.
-        return Prod.apply(reshape(a, (1,)), dim=0, keepdim=False)
-    return Prod.apply(a, dim=d, keepdim=keepdim)
+        return Prod.apply(reshape(input, (1,)), dim=0, keepdim=False)
+    return Prod.apply(input, dim=d, keepdim=keepdim)
 
 
 class AmaxAmin(Function):
@@ -267,17 +267,17 @@ def _nonempty(op: str, a: Tensor, dims: tuple[int, ...]) -> None:
 
 
 @dim_aliases
-def amax(a: Tensor, dim: Dims = None, keepdim: bool = False) -> Tensor:
-    dims = normalize_dims(dim, a.ndim, "amax")
-    _nonempty("amax", a, dims)
-    return AmaxAmin.apply(a, op="max", dims=dims, keepdim=keepdim)
+def amax(input: Tensor, dim: Dims = None, keepdim: bool = False) -> Tensor:  # noqa: A002
+    dims = normalize_dims(dim, input.ndim, "amax")
+    _nonempty("amax", input, dims)
+    return AmaxAmin.apply(input, op="max", dims=dims, keepdim=keepdim)
 
 
 @dim_aliases
-def amin(a: Tensor, dim: Dims = None, keepdim: bool = False) -> Tensor:
-    dims = normalize_dims(dim, a.ndim, "amin")
-    _nonempty("amin", a, dims)
-    return AmaxAmin.apply(a, op="min", dims=dims, keepdim=keepdim)
+def amin(input: Tensor, dim: Dims = None, keepdim: bool = False) -> Tensor:  # noqa: A002
+    dims = normalize_dims(dim, input.ndim, "amin")
+    _nonempty("amin", input, dims)
+    return AmaxAmin.apply(input, op="min", dims=dims, keepdim=keepdim)
 
 
 class ArgReduce(Function):
@@ -293,9 +293,9 @@ class ArgReduce(Function):
 
 
 @dim_aliases
-def argmax(a: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
-    _not_bool("argmax", a)
-    return _argmax(a, dim, keepdim)
+def argmax(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:  # noqa: A002
+    _not_bool("argmax", input)
+    return _argmax(input, dim, keepdim)
 
 
 def _argmax(a: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
@@ -311,9 +311,9 @@ def _argmax(a: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
 
 
 @dim_aliases
-def argmin(a: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
-    _not_bool("argmin", a)
-    return _argmin(a, dim, keepdim)
+def argmin(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:  # noqa: A002
+    _not_bool("argmin", input)
+    return _argmin(input, dim, keepdim)
 
 
 def _argmin(a: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
@@ -380,22 +380,22 @@ def _max_min(op: str, a: Tensor, dim, keepdim: bool, other_fn, full_fn, arg_fn):
 
 
 @dim_aliases
-def max(a: Tensor, dim=None, keepdim: bool = False):  # noqa: A001
+def max(input: Tensor, dim=None, keepdim: bool = False):  # noqa: A002, A001
     """``max(a)``: the largest value; ``max(a, dim)``: (values, indices) along ``dim``, the
     gradient flowing to the chosen index; ``max(a, b)``: elementwise maximum."""
     from nanotorch.ops.elementwise import maximum
 
     return _max_min(
-        "max", a, dim, keepdim, maximum, lambda x: full_pick(x, amax(x.detach())), _argmax
+        "max", input, dim, keepdim, maximum, lambda x: full_pick(x, amax(x.detach())), _argmax
     )
 
 
 @dim_aliases
-def min(a: Tensor, dim=None, keepdim: bool = False):  # noqa: A001
+def min(input: Tensor, dim=None, keepdim: bool = False):  # noqa: A002, A001
     from nanotorch.ops.elementwise import minimum
 
     return _max_min(
-        "min", a, dim, keepdim, minimum, lambda x: full_pick(x, amin(x.detach())), _argmin
+        "min", input, dim, keepdim, minimum, lambda x: full_pick(x, amin(x.detach())), _argmin
     )
 
 
@@ -427,11 +427,11 @@ class LogSumExp(Function):
 
 
 @dim_aliases
-def logsumexp(a: Tensor, dim: Dims = None, keepdim: bool = False) -> Tensor:
-    if not a.dtype.is_floating_point:  # integers give the default float, as in PyTorch
-        a = a.to(get_default_dtype())
-    dims = normalize_dims(dim, a.ndim, "logsumexp")
-    return LogSumExp.apply(a, dims=dims, keepdim=keepdim)
+def logsumexp(input: Tensor, dim: Dims = None, keepdim: bool = False) -> Tensor:  # noqa: A002
+    if not input.dtype.is_floating_point:  # integers give the default float, as in PyTorch
+        input = input.to(get_default_dtype())
+    dims = normalize_dims(dim, input.ndim, "logsumexp")
+    return LogSumExp.apply(input, dims=dims, keepdim=keepdim)
 
 
 class Softmax(Function):
@@ -481,11 +481,11 @@ class LogSoftmax(Function):
 
 
 @dim_aliases
-def softmax(a: Tensor, dim: int = -1, dtype: DType | None = None) -> Tensor:
+def softmax(input: Tensor, dim: int = -1, dtype: DType | None = None) -> Tensor:  # noqa: A002
     """exp(a) / sum(exp(a)) along ``dim``; ``dtype`` casts the input first (PyTorch's
     argument, for a float64 softmax of float32 logits)."""
-    a = _softmax_input("softmax", a, dtype)
-    return Softmax.apply(a, dim=normalize_dim(dim, a.ndim, "softmax"))
+    input = _softmax_input("softmax", input, dtype)
+    return Softmax.apply(input, dim=normalize_dim(dim, input.ndim, "softmax"))
 
 
 def _softmax_input(op: str, a: Tensor, dtype: DType | None) -> Tensor:

@@ -84,27 +84,27 @@ def _all_any(op: str, a: Tensor, dim: Dims, keepdim: bool) -> Tensor:
 
 
 @dim_aliases
-def all(a: Tensor, dim: Dims = None, keepdim: bool = False) -> Tensor:  # noqa: A001
+def all(input: Tensor, dim: Dims = None, keepdim: bool = False) -> Tensor:  # noqa: A002, A001
     """True where every element over ``dim`` (all dims by default) is non-zero.
 
     >>> import nanotorch
     >>> nanotorch.tensor([[1, 0], [2, 3]]).all(dim=1).tolist()
     [False, True]
     """
-    return _all_any("all", a, dim, keepdim)
+    return _all_any("all", input, dim, keepdim)
 
 
 @dim_aliases
-def any(a: Tensor, dim: Dims = None, keepdim: bool = False) -> Tensor:  # noqa: A001
+def any(input: Tensor, dim: Dims = None, keepdim: bool = False) -> Tensor:  # noqa: A002, A001
     """True where some element over ``dim`` (all dims by default) is non-zero."""
-    return _all_any("any", a, dim, keepdim)
+    return _all_any("any", input, dim, keepdim)
 
 
 @dim_aliases
-def count_nonzero(a: Tensor, dim: Dims = None) -> Tensor:
+def count_nonzero(input: Tensor, dim: Dims = None) -> Tensor:  # noqa: A002
     """The number of non-zero elements over ``dim`` (all dims by default), as int64."""
-    dims = normalize_dims(dim, a.ndim, "count_nonzero")
-    return sum((a if a.dtype.name == "bool" else a != 0).long(), dims)
+    dims = normalize_dims(dim, input.ndim, "count_nonzero")
+    return sum((input if input.dtype.name == "bool" else input != 0).long(), dims)
 
 
 # --------------------------------------------------------------------------- scans
@@ -144,15 +144,15 @@ def _int_as_long(a: Tensor, dtype: Any) -> Tensor:
 
 
 @dim_aliases
-def cumsum(a: Tensor, dim: int, *, dtype: Any = None) -> Tensor:
+def cumsum(input: Tensor, dim: int, *, dtype: Any = None) -> Tensor:  # noqa: A002
     """Running sums along ``dim``.
 
     >>> import nanotorch
     >>> nanotorch.tensor([1.0, 2.0, 3.0]).cumsum(0).tolist()
     [1.0, 3.0, 6.0]
     """
-    d = _scan_dim("cumsum", a, dim)
-    x, was_0d = _as_1d_if_0d(_int_as_long(a, dtype))
+    d = _scan_dim("cumsum", input, dim)
+    x, was_0d = _as_1d_if_0d(_int_as_long(input, dtype))
     out = CumSum.apply(x, dim=d)
     return reshape(out, ()) if was_0d else out
 
@@ -203,10 +203,10 @@ def _cumprod_grad(a: Tensor, out: Tensor, g: Tensor, d: int, depth: int) -> Tens
 
 
 @dim_aliases
-def cumprod(a: Tensor, dim: int, *, dtype: Any = None) -> Tensor:
+def cumprod(input: Tensor, dim: int, *, dtype: Any = None) -> Tensor:  # noqa: A002
     """Running products along ``dim``; exact gradients also where the input has zeros."""
-    d = _scan_dim("cumprod", a, dim)
-    x, was_0d = _as_1d_if_0d(_int_as_long(a, dtype))
+    d = _scan_dim("cumprod", input, dim)
+    x, was_0d = _as_1d_if_0d(_int_as_long(input, dtype))
     out = CumProd.apply(x, dim=d)
     return reshape(out, ()) if was_0d else out
 
@@ -266,20 +266,20 @@ def _cum_extreme(op: str, a: Tensor, dim: int) -> ValuesIndices:
 
 
 @dim_aliases
-def cummax(a: Tensor, dim: int) -> ValuesIndices:
+def cummax(input: Tensor, dim: int) -> ValuesIndices:  # noqa: A002
     """Running maxima along ``dim`` and where they were found: ``(values, indices)``.
 
     >>> import nanotorch
     >>> nanotorch.tensor([1.0, 3.0, 2.0, 3.0]).cummax(0).indices.tolist()
     [0, 1, 1, 3]
     """
-    return _cum_extreme("max", a, dim)
+    return _cum_extreme("max", input, dim)
 
 
 @dim_aliases
-def cummin(a: Tensor, dim: int) -> ValuesIndices:
+def cummin(input: Tensor, dim: int) -> ValuesIndices:  # noqa: A002
     """Running minima along ``dim`` and where they were found: ``(values, indices)``."""
-    return _cum_extreme("min", a, dim)
+    return _cum_extreme("min", input, dim)
 
 
 class LogCumSumExp(Function):
@@ -324,14 +324,14 @@ class LogCumSumExp(Function):
 
 
 @dim_aliases
-def logcumsumexp(a: Tensor, dim: int) -> Tensor:
+def logcumsumexp(input: Tensor, dim: int) -> Tensor:  # noqa: A002
     """log(cumsum(exp(a))) along ``dim``, computed without overflow or underflow."""
-    if not a.dtype.is_floating_point:
+    if not input.dtype.is_floating_point:
         raise UnsupportedDtypeError(
-            f"logcumsumexp: needs a floating tensor, got {a.dtype!r}; call .float() first"
+            f"logcumsumexp: needs a floating tensor, got {input.dtype!r}; call .float() first"
         )
-    d = _scan_dim("logcumsumexp", a, dim)
-    x, was_0d = _as_1d_if_0d(a)
+    d = _scan_dim("logcumsumexp", input, dim)
+    x, was_0d = _as_1d_if_0d(input)
     out = LogCumSumExp.apply(x, dim=d)
     return reshape(out, ()) if was_0d else out
 
@@ -339,7 +339,7 @@ def logcumsumexp(a: Tensor, dim: int) -> Tensor:
 # --------------------------------------------------------------------------- moments
 @dim_aliases
 def var_mean(
-    a: Tensor,
+    input: Tensor,  # noqa: A002
     dim: Dims = None,
     unbiased: bool | None = None,
     keepdim: bool = False,
@@ -347,12 +347,12 @@ def var_mean(
     correction: int | None = None,
 ) -> tuple[Tensor, Tensor]:
     """``(var(a, dim), mean(a, dim))`` in one call, as PyTorch returns them."""
-    return var(a, dim, unbiased, keepdim, correction=correction), mean(a, dim, keepdim)
+    return var(input, dim, unbiased, keepdim, correction=correction), mean(input, dim, keepdim)
 
 
 @dim_aliases
 def std_mean(
-    a: Tensor,
+    input: Tensor,  # noqa: A002
     dim: Dims = None,
     unbiased: bool | None = None,
     keepdim: bool = False,
@@ -360,7 +360,7 @@ def std_mean(
     correction: int | None = None,
 ) -> tuple[Tensor, Tensor]:
     """``(std(a, dim), mean(a, dim))`` in one call, as PyTorch returns them."""
-    v, m = var_mean(a, dim, unbiased, keepdim, correction=correction)
+    v, m = var_mean(input, dim, unbiased, keepdim, correction=correction)
     return v.sqrt(), m
 
 
@@ -394,7 +394,7 @@ class _MedianIndex(Function):
 
 
 @dim_aliases
-def median(a: Tensor, dim: int | None = None, keepdim: bool = False) -> Any:
+def median(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Any:  # noqa: A002
     """``median(a)``: the lower median of all elements (a 0-d tensor). ``median(a, dim)``:
     ``(values, indices)`` of the lower median along ``dim``. PyTorch's rule: for an even
     count the smaller of the two middle values, not their mean.
@@ -403,21 +403,21 @@ def median(a: Tensor, dim: int | None = None, keepdim: bool = False) -> Any:
     >>> nanotorch.tensor([4.0, 1.0, 3.0, 2.0]).median().item()
     2.0
     """
-    if a.dtype.name == "bool":
+    if input.dtype.name == "bool":
         raise UnsupportedDtypeError("median: not defined for bool tensors; call .long() first")
     if dim is None:
-        if a.numel() == 0 and a.dtype.is_floating_point:  # nan, as PyTorch's median()
-            return a.detach().new_full((), float("nan"))
-        _check_reducible("median", a, None)
-        flat = reshape(a, (-1,))
+        if input.numel() == 0 and input.dtype.is_floating_point:  # nan, as PyTorch's median()
+            return input.detach().new_full((), float("nan"))
+        _check_reducible("median", input, None)
+        flat = reshape(input, (-1,))
         index = _MedianIndex.apply(flat, dim=0)
         return full_pick(flat, reshape(gather(flat.detach(), 0, index), ()))
-    d = normalize_dim(dim, a.ndim, "median")
-    _check_reducible("median", a, d)
-    return _pick_along("median", a, d, keepdim, lambda x: _MedianIndex.apply(x, dim=d))
+    d = normalize_dim(dim, input.ndim, "median")
+    _check_reducible("median", input, d)
+    return _pick_along("median", input, d, keepdim, lambda x: _MedianIndex.apply(x, dim=d))
 
 
-def nanmedian(a: Tensor, dim: int | None = None, keepdim: bool = False) -> Any:
+def nanmedian(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Any:  # noqa: A002
     """``median`` ignoring NaNs: the lower median of the non-NaN values (NaN where a line has
     only NaNs). ``nanmedian(a)`` is a 0-d tensor, ``nanmedian(a, dim)`` (values, indices).
 
@@ -425,17 +425,17 @@ def nanmedian(a: Tensor, dim: int | None = None, keepdim: bool = False) -> Any:
     >>> nanotorch.tensor([4.0, float("nan"), 1.0]).nanmedian().item()
     1.0
     """
-    if a.dtype.name == "bool":
+    if input.dtype.name == "bool":
         raise UnsupportedDtypeError("nanmedian: not defined for bool tensors; call .long() first")
     if dim is None:
-        if a.numel() == 0 and a.dtype.is_floating_point:  # nan, as PyTorch's nanmedian()
-            return a.detach().new_full((), float("nan"))
-        _check_reducible("nanmedian", a, None)
-        flat = reshape(a, (-1,))
+        if input.numel() == 0 and input.dtype.is_floating_point:  # nan, as PyTorch's nanmedian()
+            return input.detach().new_full((), float("nan"))
+        _check_reducible("nanmedian", input, None)
+        flat = reshape(input, (-1,))
         return full_pick(flat, nanmedian(flat.detach(), 0).values)
-    d = normalize_dim(dim, a.ndim, "nanmedian")
-    _check_reducible("nanmedian", a, d)
-    x, was_0d = _as_1d_if_0d(a)
+    d = normalize_dim(dim, input.ndim, "nanmedian")
+    _check_reducible("nanmedian", input, d)
+    x, was_0d = _as_1d_if_0d(input)
     from nanotorch.ops.sorting import sort  # sorting builds on this module
 
     # NaNs sort last, so the k-th of the n non-NaN values is the k-th sorted value.
@@ -502,12 +502,12 @@ class _ModeIndex(Function):
 
 
 @dim_aliases
-def mode(a: Tensor, dim: int = -1, keepdim: bool = False) -> ValuesIndices:
+def mode(input: Tensor, dim: int = -1, keepdim: bool = False) -> ValuesIndices:  # noqa: A002
     """``(values, indices)`` of the most frequent value along ``dim`` (the smallest such value
     on ties, at its last occurrence)."""
-    d = normalize_dim(dim, a.ndim, "mode")
-    _check_reducible("mode", a, d)
-    return _pick_along("mode", a, d, keepdim, lambda x: _ModeIndex.apply(x, dim=d))
+    d = normalize_dim(dim, input.ndim, "mode")
+    _check_reducible("mode", input, d)
+    return _pick_along("mode", input, d, keepdim, lambda x: _ModeIndex.apply(x, dim=d))
 
 
 # --------------------------------------------------------------------------- norms
@@ -683,7 +683,7 @@ def matrix_norm(
 
 @dim_aliases
 def norm(
-    a: Tensor,
+    input: Tensor,  # noqa: A002
     p: str | float = "fro",
     dim: Dims = None,
     keepdim: bool = False,
@@ -694,15 +694,16 @@ def norm(
     if p == "fro":
         p = 2
     elif p == "nuc":
-        dims = dim if dim is not None else ((0, 1) if a.ndim == 2 else None)
+        dims = dim if dim is not None else ((0, 1) if input.ndim == 2 else None)
         if dims is None or isinstance(dims, int) or len(tuple(dims)) != 2:
             raise RuntimeError(
-                f"norm: p='nuc' needs a 2-D input or two dims, got shape {a.shape} and dim={dim!r}"
+                f"norm: p='nuc' needs a 2-D input or two dims, got shape {input.shape} and "
+                f"dim={dim!r}"
             )
-        return matrix_norm(a, "nuc", tuple(dims), keepdim, dtype=dtype)
+        return matrix_norm(input, "nuc", tuple(dims), keepdim, dtype=dtype)
     elif isinstance(p, str):
         raise RuntimeError(f"norm: unknown p {p!r}; use 'fro', 'nuc' or a number")
-    return vector_norm(a, p, dim, keepdim, dtype=dtype)
+    return vector_norm(input, p, dim, keepdim, dtype=dtype)
 
 
 def linalg_norm(

@@ -78,50 +78,62 @@ def _infer_shape(op: str, old: tuple[int, ...], shape: Sequence[int]) -> tuple[i
     return shape
 
 
-def reshape(a: Tensor, *shape: int | Sequence[int]) -> Tensor:
-    """Same elements, new shape; one entry may be -1.
+def reshape(
+    input: Tensor,  # noqa: A002
+    *sizes: int | Sequence[int],
+    shape: Sequence[int] | None = None,
+) -> Tensor:
+    """Same elements, new shape; one entry may be -1. The shape comes as sizes
+    (``x.reshape(2, -1)``), one sequence, or ``shape=`` (PyTorch's keyword).
 
     >>> import nanotorch
     >>> nanotorch.arange(6).reshape(2, -1).shape
     (2, 3)
     """
+    if shape is not None:
+        if sizes:
+            raise TypeError(
+                f"reshape: got the shape twice, as {sizes} and as shape={shape}; pass one"
+            )
+        sizes = (shape,)
+    shape = sizes
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         shape = tuple(shape[0])
-    new = _infer_shape("reshape", tuple(a.shape), shape)  # type: ignore[arg-type]
-    if new == tuple(a.shape):
-        return a
-    return mark_view(Reshape.apply(a, shape=new), a, lambda b: Reshape.apply(b, shape=new))
+    new = _infer_shape("reshape", tuple(input.shape), shape)  # type: ignore[arg-type]
+    if new == tuple(input.shape):
+        return input
+    return mark_view(Reshape.apply(input, shape=new), input, lambda b: Reshape.apply(b, shape=new))
 
 
-def flatten(a: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
-    if a.ndim == 0:
-        return reshape(a, (1,))
-    s = normalize_dim(start_dim, a.ndim, "flatten")
-    e = normalize_dim(end_dim, a.ndim, "flatten")
+def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:  # noqa: A002
+    if input.ndim == 0:
+        return reshape(input, (1,))
+    s = normalize_dim(start_dim, input.ndim, "flatten")
+    e = normalize_dim(end_dim, input.ndim, "flatten")
     if s > e:
         raise InvalidArgumentError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
-    shape = a.shape
-    return reshape(a, shape[:s] + (-1,) + shape[e + 1 :])
+    shape = input.shape
+    return reshape(input, shape[:s] + (-1,) + shape[e + 1 :])
 
 
-def unflatten(a: Tensor, dim: int, sizes: Sequence[int]) -> Tensor:
-    d = normalize_dim(dim, a.ndim, "unflatten")
-    return reshape(a, a.shape[:d] + tuple(sizes) + a.shape[d + 1 :])
+def unflatten(input: Tensor, dim: int, sizes: Sequence[int]) -> Tensor:  # noqa: A002
+    d = normalize_dim(dim, input.ndim, "unflatten")
+    return reshape(input, input.shape[:d] + tuple(sizes) + input.shape[d + 1 :])
 
 
 @dim_aliases
-def squeeze(a: Tensor, dim: int | Sequence[int] | None = None) -> Tensor:
+def squeeze(input: Tensor, dim: int | Sequence[int] | None = None) -> Tensor:  # noqa: A002
     """Drop size-1 dims (all of them, or those named that have size 1, as in PyTorch)."""
-    dims = normalize_dims(dim, a.ndim, "squeeze")
-    shape = tuple(s for i, s in enumerate(a.shape) if not (i in dims and s == 1))
-    return reshape(a, shape)
+    dims = normalize_dims(dim, input.ndim, "squeeze")
+    shape = tuple(s for i, s in enumerate(input.shape) if not (i in dims and s == 1))
+    return reshape(input, shape)
 
 
 @dim_aliases
-def unsqueeze(a: Tensor, dim: int) -> Tensor:
-    d = normalize_dim(dim, a.ndim + 1, "unsqueeze")
-    shape = a.shape
-    return reshape(a, shape[:d] + (1,) + shape[d:])
+def unsqueeze(input: Tensor, dim: int) -> Tensor:  # noqa: A002
+    d = normalize_dim(dim, input.ndim + 1, "unsqueeze")
+    shape = input.shape
+    return reshape(input, shape[:d] + (1,) + shape[d:])
 
 
 class Permute(Function):
@@ -140,33 +152,35 @@ class Permute(Function):
         return permute(g, tuple(inverse))
 
 
-def permute(a: Tensor, *dims: int | Sequence[int]) -> Tensor:
+def permute(input: Tensor, *dims: int | Sequence[int]) -> Tensor:  # noqa: A002
     if len(dims) == 1 and isinstance(dims[0], (tuple, list)):
         dims = tuple(dims[0])
-    if len(dims) != a.ndim:
-        raise ShapeError(f"permute: got {len(dims)} dims {dims} for a tensor of rank {a.ndim}")
-    norm = tuple(normalize_dim(d, a.ndim, "permute") for d in dims)  # type: ignore[arg-type]
-    if sorted(norm) != list(range(a.ndim)):
-        raise InvalidArgumentError(f"permute: dims {dims} are not a permutation of 0..{a.ndim - 1}")
-    if norm == tuple(range(a.ndim)):
-        return a
-    return mark_view(Permute.apply(a, dims=norm), a, lambda b: Permute.apply(b, dims=norm))
+    if len(dims) != input.ndim:
+        raise ShapeError(f"permute: got {len(dims)} dims {dims} for a tensor of rank {input.ndim}")
+    norm = tuple(normalize_dim(d, input.ndim, "permute") for d in dims)  # type: ignore[arg-type]
+    if sorted(norm) != list(range(input.ndim)):
+        raise InvalidArgumentError(
+            f"permute: dims {dims} are not a permutation of 0..{input.ndim - 1}"
+        )
+    if norm == tuple(range(input.ndim)):
+        return input
+    return mark_view(Permute.apply(input, dims=norm), input, lambda b: Permute.apply(b, dims=norm))
 
 
-def transpose(a: Tensor, dim0: int, dim1: int) -> Tensor:
-    d0 = normalize_dim(dim0, a.ndim, "transpose")
-    d1 = normalize_dim(dim1, a.ndim, "transpose")
-    if a.ndim == 0:  # dims 0 and -1 name the one "dim" of a scalar: nothing to swap
-        return reshape(a, ())
-    order = list(range(a.ndim))
+def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:  # noqa: A002
+    d0 = normalize_dim(dim0, input.ndim, "transpose")
+    d1 = normalize_dim(dim1, input.ndim, "transpose")
+    if input.ndim == 0:  # dims 0 and -1 name the one "dim" of a scalar: nothing to swap
+        return reshape(input, ())
+    order = list(range(input.ndim))
     order[d0], order[d1] = order[d1], order[d0]
-    return permute(a, tuple(order))
+    return permute(input, tuple(order))
 
 
-def t(a: Tensor) -> Tensor:
-    if a.ndim > 2:
-        raise ShapeError(f"t: expects a tensor of rank <= 2, got shape {a.shape}; use .mT")
-    return a if a.ndim < 2 else transpose(a, 0, 1)
+def t(input: Tensor) -> Tensor:  # noqa: A002
+    if input.ndim > 2:
+        raise ShapeError(f"t: expects a tensor of rank <= 2, got shape {input.shape}; use .mT")
+    return input if input.ndim < 2 else transpose(input, 0, 1)
 
 
 def matrix_transpose(a: Tensor) -> Tensor:
@@ -192,9 +206,9 @@ class BroadcastTo(Function):
         return g
 
 
-def broadcast_to(a: Tensor, shape: Sequence[int]) -> Tensor:
+def broadcast_to(input: Tensor, shape: Sequence[int]) -> Tensor:  # noqa: A002
     shape = int_list("broadcast_to", "shape", tuple(shape) if isinstance(shape, list) else shape)
-    old = a.shape
+    old = input.shape
     if len(shape) < len(old):
         raise ShapeError(f"broadcast_to: cannot broadcast shape {old} to fewer dims {shape}")
     lead = len(shape) - len(old)
@@ -211,9 +225,9 @@ def broadcast_to(a: Tensor, shape: Sequence[int]) -> Tensor:
     if any(s < 0 for s in resolved):
         raise ShapeError(f"broadcast_to: -1 is only allowed for existing dims, got {shape}")
     if tuple(resolved) == old:
-        return a
-    out = BroadcastTo.apply(a, shape=tuple(resolved))
-    return mark_overlapping_view(out, a, lambda b: BroadcastTo.apply(b, shape=tuple(resolved)))
+        return input
+    out = BroadcastTo.apply(input, shape=tuple(resolved))
+    return mark_overlapping_view(out, input, lambda b: BroadcastTo.apply(b, shape=tuple(resolved)))
 
 
 def expand(a: Tensor, *shape: int | Sequence[int]) -> Tensor:
@@ -351,19 +365,19 @@ def split(a: Tensor, split_size_or_sections: int | Sequence[int], dim: int = 0) 
 
 
 @dim_aliases
-def chunk(a: Tensor, chunks: int, dim: int = 0) -> tuple:
+def chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple:  # noqa: A002
     if chunks <= 0:
         raise InvalidArgumentError(f"chunk: chunks must be positive, got {chunks}")
-    d = normalize_dim(dim, a.ndim, "chunk")
-    n = a.shape[d]
+    d = normalize_dim(dim, input.ndim, "chunk")
+    n = input.shape[d]
     size = -(-n // chunks) if n else 1
-    return split(a, size, d)
+    return split(input, size, d)
 
 
 @dim_aliases
-def unbind(a: Tensor, dim: int = 0) -> tuple:
-    d = normalize_dim(dim, a.ndim, "unbind")
-    return tuple(a[(slice(None),) * d + (i,)] for i in range(a.shape[d]))
+def unbind(input: Tensor, dim: int = 0) -> tuple:  # noqa: A002
+    d = normalize_dim(dim, input.ndim, "unbind")
+    return tuple(input[(slice(None),) * d + (i,)] for i in range(input.shape[d]))
 
 
 class Flip(Function):
@@ -379,8 +393,8 @@ class Flip(Function):
         return flip(g, ctx.dims)
 
 
-def flip(a: Tensor, dims: int | Sequence[int]) -> Tensor:
-    norm = normalize_dims(dims, a.ndim, "flip")
+def flip(input: Tensor, dims: int | Sequence[int]) -> Tensor:  # noqa: A002
+    norm = normalize_dims(dims, input.ndim, "flip")
     if not norm:
-        return a
-    return Flip.apply(a, dims=norm)
+        return input
+    return Flip.apply(input, dims=norm)

@@ -95,12 +95,12 @@ def repeat(a: Tensor, *sizes: int | Sequence[int]) -> Tensor:
     return reshape(out, tuple(r * s for r, s in zip(reps, shape)))
 
 
-def tile(a: Tensor, dims: Sequence[int]) -> Tensor:
-    """``a`` repeated ``dims[i]`` times along dim i; a short ``dims`` is padded with ones
+def tile(input: Tensor, dims: Sequence[int]) -> Tensor:  # noqa: A002
+    """``input`` repeated ``dims[i]`` times along dim i; a short ``dims`` is padded with ones
     on the left (so ``tile(x, (2,))`` repeats the last dim)."""
     reps = _ints("tile", "dims", (dims,) if not isinstance(dims, int) else (dims,))
-    reps = (1,) * (a.ndim - len(reps)) + reps
-    return repeat(a, reps)
+    reps = (1,) * (input.ndim - len(reps)) + reps
+    return repeat(input, reps)
 
 
 class RepeatPositions(Function):
@@ -178,7 +178,9 @@ def repeat_interleave(
     return Take.apply(input, positions, axis=d)
 
 
-def roll(a: Tensor, shifts: int | Sequence[int], dims: int | Sequence[int] | None = None) -> Tensor:
+def roll(
+    input: Tensor, shifts: int | Sequence[int], dims: int | Sequence[int] | None = None
+) -> Tensor:  # noqa: A002
     """Elements shifted cyclically by ``shifts`` along ``dims`` (the flattened tensor when
     ``dims`` is None): two slices swapped with ``cat``.
 
@@ -195,17 +197,17 @@ def roll(a: Tensor, shifts: int | Sequence[int], dims: int | Sequence[int] | Non
                     "dims= (without dims the tensor is rolled flattened, by one shift)"
                 )
             shifts = flat_shifts[0]
-        return reshape(roll(reshape(a, (-1,)), shifts, 0), a.shape)
+        return reshape(roll(reshape(input, (-1,)), shifts, 0), input.shape)
     shift_t = _ints("roll", "shifts", (shifts,))
     dim_t = _ints("roll", "dims", (dims,))
     if len(shift_t) != len(dim_t):
         raise InvalidArgumentError(
             f"roll: shifts {shift_t} and dims {dim_t} must have the same number of entries"
         )
-    out = a
+    out = input
     for s, dim in zip(shift_t, dim_t):
-        d = normalize_dim(dim, a.ndim, "roll")
-        n = a.shape[d]
+        d = normalize_dim(dim, input.ndim, "roll")
+        n = input.shape[d]
         if n == 0 or s % n == 0:
             continue
         k = s % n
@@ -224,18 +226,18 @@ def _triangle(op: str, a: Tensor, diagonal: int, lower: bool) -> Tensor:
     return where(keep, a, False if a.dtype.name == "bool" else 0)
 
 
-def tril(a: Tensor, diagonal: int = 0) -> Tensor:
+def tril(input: Tensor, diagonal: int = 0) -> Tensor:  # noqa: A002
     """The lower triangle of the last two dims (on and below diagonal ``diagonal``); zeros
     elsewhere. Gradient: ``g`` masked the same way."""
-    return _triangle("tril", a, int(diagonal), lower=True)
+    return _triangle("tril", input, int(diagonal), lower=True)
 
 
-def triu(a: Tensor, diagonal: int = 0) -> Tensor:
+def triu(input: Tensor, diagonal: int = 0) -> Tensor:  # noqa: A002
     """The upper triangle of the last two dims (on and above diagonal ``diagonal``)."""
-    return _triangle("triu", a, int(diagonal), lower=False)
+    return _triangle("triu", input, int(diagonal), lower=False)
 
 
-def diagonal(a: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
+def diagonal(input: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:  # noqa: A002
     """The diagonal ``offset`` of the matrices spanned by ``dim1`` and ``dim2``, as a new
     last dim: both dims moved to the end, then read with two index tensors
     ``a[..., rows, cols]`` (Note [Advanced indexing] in ops/indexing.py).
@@ -244,39 +246,41 @@ def diagonal(a: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor
     >>> nanotorch.arange(9).reshape(3, 3).diagonal(1).tolist()
     [1, 5]
     """
-    d1 = normalize_dim(dim1, a.ndim, "diagonal")
-    d2 = normalize_dim(dim2, a.ndim, "diagonal")
+    d1 = normalize_dim(dim1, input.ndim, "diagonal")
+    d2 = normalize_dim(dim2, input.ndim, "diagonal")
     if d1 == d2:
         raise InvalidArgumentError(f"diagonal: dim1 and dim2 must differ, both are {dim1}")
-    x = movedim(a, (d1, d2), (-2, -1))
+    x = movedim(input, (d1, d2), (-2, -1))
     n, m = x.shape[-2], x.shape[-1]
     length = max(0, min(n, m - offset) if offset >= 0 else min(n + offset, m))
-    i = _arange(length, a)
+    i = _arange(length, input)
     rows, cols = (i, i + offset) if offset >= 0 else (i - offset, i)
     # PyTorch's diagonal is a view (``x.diagonal().fill_(1)`` sets x's diagonal): so is this
     # one (Note [In-place on views] in _inplace.py), although it is read by a gather.
     out = getitem(x, (Ellipsis, rows, cols))
-    return mark_view(out, a, lambda b: getitem(movedim(b, (d1, d2), (-2, -1)), (..., rows, cols)))
+    return mark_view(
+        out, input, lambda b: getitem(movedim(b, (d1, d2), (-2, -1)), (..., rows, cols))
+    )
 
 
 _diagonal = diagonal  # ``diag`` takes an argument named ``diagonal``, as in PyTorch
 
 
-def diag_embed(a: Tensor, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:
-    """Matrices whose diagonal ``offset`` holds the last dim of ``a``; the two new dims of
+def diag_embed(input: Tensor, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:  # noqa: A002
+    """Matrices whose diagonal ``offset`` holds the last dim of ``input``; the two new dims of
     the result are ``dim1`` (rows) and ``dim2`` (columns). Built as ``where(eye, a, 0)``,
     padded to size n + |offset| and moved into place."""
-    nd = a.ndim + 1
+    nd = input.ndim + 1
     d1 = normalize_dim(dim1, nd, "diag_embed")
     d2 = normalize_dim(dim2, nd, "diag_embed")
     if d1 == d2:
         raise InvalidArgumentError(f"diag_embed: dim1 and dim2 must differ, both are {dim1}")
-    if a.ndim == 0:
+    if input.ndim == 0:
         raise ShapeError("diag_embed: input must have at least one dim, got a 0-d tensor")
-    n = a.shape[-1]
-    i = _arange(n, a)
+    n = input.shape[-1]
+    i = _arange(n, input)
     eye = reshape(i, (n, 1)) == reshape(i, (1, n))
-    square = where(eye, getitem(a, (Ellipsis, slice(None), None)), 0)
+    square = where(eye, getitem(input, (Ellipsis, slice(None), None)), 0)
     k = abs(int(offset))
     if k:
         # (left, right, top, bottom) of the last two dims: above the main diagonal means
@@ -285,14 +289,14 @@ def diag_embed(a: Tensor, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Te
     return movedim(square, (nd - 2, nd - 1), (d1, d2))
 
 
-def diag(a: Tensor, diagonal: int = 0) -> Tensor:
+def diag(input: Tensor, diagonal: int = 0) -> Tensor:  # noqa: A002
     """A 1-D input becomes the matrix with it on diagonal ``diagonal``; a 2-D input gives
     that diagonal as 1-D."""
-    if a.ndim == 1:
-        return diag_embed(a, diagonal)
-    if a.ndim == 2:
-        return _diagonal(a, diagonal)
-    raise ShapeError(f"diag: input must be 1-D or 2-D, got shape {a.shape}")
+    if input.ndim == 1:
+        return diag_embed(input, diagonal)
+    if input.ndim == 2:
+        return _diagonal(input, diagonal)
+    raise ShapeError(f"diag: input must be 1-D or 2-D, got shape {input.shape}")
 
 
 # ---------------------------------------------------------------------------- grids
@@ -382,7 +386,7 @@ def triu_indices(
 
 
 # ---------------------------------------------------------------------------- moving dims
-def movedim(a: Tensor, source: int | Sequence[int], destination: int | Sequence[int]) -> Tensor:
+def movedim(input: Tensor, source: int | Sequence[int], destination: int | Sequence[int]) -> Tensor:  # noqa: A002
     """Dims ``source`` moved to positions ``destination``; the others keep their order.
 
     >>> import nanotorch
@@ -395,33 +399,33 @@ def movedim(a: Tensor, source: int | Sequence[int], destination: int | Sequence[
         raise InvalidArgumentError(
             f"movedim: source {src} and destination {dst} must have the same number of dims"
         )
-    src = tuple(normalize_dim(d, a.ndim, "movedim") for d in src)
-    dst = tuple(normalize_dim(d, a.ndim, "movedim") for d in dst)
+    src = tuple(normalize_dim(d, input.ndim, "movedim") for d in src)
+    dst = tuple(normalize_dim(d, input.ndim, "movedim") for d in dst)
     if len(set(src)) != len(src) or len(set(dst)) != len(dst):
         raise InvalidArgumentError(
             f"movedim: repeated dim in source {source} or destination {destination}"
         )
-    order: list[int | None] = [None] * a.ndim
+    order: list[int | None] = [None] * input.ndim
     for s, d in zip(src, dst):
         order[d] = s
-    rest = iter(d for d in range(a.ndim) if d not in src)
-    return permute(a, tuple(o if o is not None else next(rest) for o in order))
+    rest = iter(d for d in range(input.ndim) if d not in src)
+    return permute(input, tuple(o if o is not None else next(rest) for o in order))
 
 
-def narrow(a: Tensor, dim: int, start: int | Tensor, length: int) -> Tensor:
+def narrow(input: Tensor, dim: int, start: int | Tensor, length: int) -> Tensor:  # noqa: A002
     """Elements ``start .. start + length - 1`` along ``dim`` (a negative start counts from
     the end): a slice."""
-    d = normalize_dim(dim, a.ndim, "narrow")
+    d = normalize_dim(dim, input.ndim, "narrow")
     start = int(start.item()) if isinstance(start, Tensor) else int(start)
-    size = a.shape[d]
+    size = input.shape[d]
     if start < 0:
         start += size
     if not 0 <= start <= size or length < 0 or start + length > size:
         raise IndexOutOfRangeError(
             f"narrow: start {start} and length {length} do not fit in dim {dim} of size "
-            f"{size} (tensor of shape {a.shape})"
+            f"{size} (tensor of shape {input.shape})"
         )
-    return getitem(a, (slice(None),) * d + (slice(start, start + length),))
+    return getitem(input, (slice(None),) * d + (slice(start, start + length),))
 
 
 def unfold_windows(a: Tensor, dimension: int, size: int, step: int) -> Tensor:

@@ -59,26 +59,32 @@ def _argsort(op: str, a: Tensor, dim: int, descending: bool) -> tuple[Tensor, in
 
 
 @dim_aliases
-def argsort(a: Tensor, dim: int = -1, descending: bool = False, *, stable: bool = False) -> Tensor:
-    """Indices that sort ``a`` along ``dim``. The sort is always stable (equal elements keep
+def argsort(
+    input: Tensor, dim: int = -1, descending: bool = False, *, stable: bool = False
+) -> Tensor:  # noqa: A002
+    """Indices that sort ``input`` along ``dim``. The sort is always stable (equal elements keep
     their order, also when ``descending``), which satisfies ``stable=False`` too.
 
     >>> import nanotorch
     >>> nanotorch.tensor([2.0, 1.0, 2.0, 0.0]).argsort(descending=True).tolist()
     [0, 2, 1, 3]
     """
-    order, _, was_0d = _argsort("argsort", a, dim, descending)
+    order, _, was_0d = _argsort("argsort", input, dim, descending)
     return reshape(order, ()) if was_0d else order
 
 
 @dim_aliases
 def sort(
-    a: Tensor, dim: int = -1, descending: bool = False, *, stable: bool = False
+    input: Tensor,
+    dim: int = -1,
+    descending: bool = False,
+    *,
+    stable: bool = False,  # noqa: A002
 ) -> ValuesIndices:
-    """``(values, indices)`` of ``a`` sorted along ``dim`` (stable); the values' gradient
+    """``(values, indices)`` of ``input`` sorted along ``dim`` (stable); the values' gradient
     flows back to the positions they came from."""
-    order, d, was_0d = _argsort("sort", a, dim, descending)
-    x = reshape(a, (1,)) if was_0d else a
+    order, d, was_0d = _argsort("sort", input, dim, descending)
+    x = reshape(input, (1,)) if was_0d else input
     values = gather(x, d, order)
     if was_0d:
         return ValuesIndices(reshape(values, ()), reshape(order, ()))
@@ -95,7 +101,7 @@ def _first(x: Tensor, d: int, k: int) -> Tensor:
 
 @dim_aliases
 def topk(
-    a: Tensor,
+    input: Tensor,  # noqa: A002
     k: int,
     dim: int = -1,
     largest: bool = True,
@@ -103,15 +109,15 @@ def topk(
 ) -> ValuesIndices:
     """``(values, indices)`` of the ``k`` largest (or smallest) elements along ``dim``, in
     sorted order (also for ``sorted=False``, where PyTorch allows any order)."""
-    d = normalize_dim(dim, a.ndim, "topk")
-    n = _line_size(a, d)
+    d = normalize_dim(dim, input.ndim, "topk")
+    n = _line_size(input, d)
     if isinstance(k, bool) or not isinstance(k, int) or not 0 <= k <= n:
         raise RuntimeError(
-            f"topk: k={k!r} is out of range for dim {dim} of size {n} (shape {a.shape}); "
+            f"topk: k={k!r} is out of range for dim {dim} of size {n} (shape {input.shape}); "
             f"use 0 <= k <= {n}"
         )
-    order, d, was_0d = _argsort("topk", a, dim, largest)
-    x = reshape(a, (1,)) if was_0d else a
+    order, d, was_0d = _argsort("topk", input, dim, largest)
+    x = reshape(input, (1,)) if was_0d else input
     indices = _first(order, d, k)
     values = gather(x, d, indices)
     if was_0d:
@@ -120,17 +126,17 @@ def topk(
 
 
 @dim_aliases
-def kthvalue(a: Tensor, k: int, dim: int = -1, keepdim: bool = False) -> ValuesIndices:
+def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False) -> ValuesIndices:  # noqa: A002
     """``(values, indices)`` of the k-th smallest element (k counts from 1) along ``dim``."""
-    d = normalize_dim(dim, a.ndim, "kthvalue")
-    n = _line_size(a, d)
+    d = normalize_dim(dim, input.ndim, "kthvalue")
+    n = _line_size(input, d)
     if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= n:
         raise RuntimeError(
-            f"kthvalue: k={k!r} is out of range for dim {dim} of size {n} (shape {a.shape}); "
+            f"kthvalue: k={k!r} is out of range for dim {dim} of size {n} (shape {input.shape}); "
             f"use 1 <= k <= {n}"
         )
-    order, d, was_0d = _argsort("kthvalue", a, dim, False)
-    x = reshape(a, (1,)) if was_0d else a
+    order, d, was_0d = _argsort("kthvalue", input, dim, False)
+    x = reshape(input, (1,)) if was_0d else input
     indices = order[(slice(None),) * d + (slice(k - 1, k),)]
     values = gather(x, d, indices)
     if was_0d:
@@ -335,9 +341,9 @@ def bucketize(
     return searchsorted(boundaries, input, out_int32=out_int32, right=right)
 
 
-def msort(a: Tensor) -> Tensor:
-    """The values of ``a`` sorted along dim 0 (``sort(a, dim=0).values``)."""
-    return sort(a, 0).values
+def msort(input: Tensor) -> Tensor:  # noqa: A002
+    """The values of ``input`` sorted along dim 0 (``sort(a, dim=0).values``)."""
+    return sort(input, 0).values
 
 
 def unique_consecutive(

@@ -53,6 +53,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from nanotorch.autograd.grad_mode import enable_grad, no_grad
+from nanotorch.backend import quiet as _quiet
 from nanotorch.tensor import Tensor
 
 ParamGroup = dict[str, Any]
@@ -392,6 +393,16 @@ class Optimizer:
         if closure is not None:
             with enable_grad():
                 loss = closure()
+        # NumPy's floating-point reports are off, as in every op: a nan gradient gives nan
+        # weights silently, as in PyTorch (Note [Quiet floating point] in backend/quiet.py).
+        token = _quiet.enter(_quiet.QUIET)
+        try:
+            self._update_all()
+        finally:
+            _quiet.leave(token)
+        return loss
+
+    def _update_all(self) -> None:
         with no_grad():
             for group in self.param_groups:
                 maximize = group.get("maximize", False)
@@ -403,7 +414,6 @@ class Optimizer:
                         state = self.state[p] = self.init_state(p, group)
                     grad = -p.grad if maximize else p.grad
                     self.update(p, grad, state, group)
-        return loss
 
     # ------------------------------------------------------------------ saving and loading
     def state_dict(self) -> dict[str, Any]:
