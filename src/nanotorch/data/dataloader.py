@@ -27,6 +27,7 @@ from nanotorch.creation import as_tensor, randint
 from nanotorch.data.dataset import IterableDataset
 from nanotorch.data.sampler import BatchSampler, RandomSampler, SequentialSampler
 from nanotorch.random import Generator
+from nanotorch.tensor import Tensor
 
 # Note [In-process workers]
 # PyTorch's ``num_workers`` starts processes that each hold a copy of the dataset; code
@@ -185,7 +186,9 @@ class DataLoader:
     """Iterate over ``dataset`` in batches of tensors on ``device``.
 
     Args:
-        batch_size: samples per batch (the last one may be shorter unless ``drop_last``).
+        batch_size: samples per batch (the last one may be shorter unless ``drop_last``);
+            None turns batching off, as in PyTorch: each sample comes as it is, through
+            ``collate_fn`` (default ``default_convert``: arrays become tensors).
         shuffle: draw a new order each epoch from ``generator`` (a cpu
             ``nanotorch.Generator``) or the default cpu generator, so ``manual_seed`` repeats it.
         sampler: an iterable of dataset indices that fixes the order (e.g.
@@ -219,7 +222,7 @@ class DataLoader:
     def __init__(
         self,
         dataset: Any,
-        batch_size: int = 1,
+        batch_size: int | None = 1,
         shuffle: bool | None = None,
         sampler: Iterable[int] | None = None,
         batch_sampler: Iterable[Sequence[int]] | None = None,
@@ -257,8 +260,17 @@ class DataLoader:
                 f"DataLoader: worker_init_fn must be callable (worker_id -> None), got "
                 f"{type(worker_init_fn).__name__}"
             )
-        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size <= 0:
-            raise ValueError(f"DataLoader: batch_size must be a positive int, got {batch_size!r}")
+        if batch_size is None:
+            if drop_last:
+                raise ValueError(
+                    "DataLoader: batch_size=None option disables auto-batching and is "
+                    "mutually exclusive with drop_last"
+                )
+        elif isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size <= 0:
+            raise ValueError(
+                f"DataLoader: batch_size must be a positive int or None (no batching), got "
+                f"{batch_size!r}"
+            )
         if collate_fn is not None and not callable(collate_fn):
             raise TypeError(
                 f"DataLoader: collate_fn must be callable (a list of samples -> batch arrays), "
@@ -329,7 +341,8 @@ class DataLoader:
         self.sampler = sampler
         self._auto_batches = batch_sampler is None
         if batch_sampler is None and not iterable:
-            batch_sampler = BatchSampler(sampler, batch_size, drop_last)  # type: ignore[arg-type]
+            if batch_size is not None:
+                batch_sampler = BatchSampler(sampler, batch_size, drop_last)  # type: ignore[arg-type]
         self.batch_sampler = batch_sampler
         self.num_workers = num_workers
         self.worker_init_fn = worker_init_fn
@@ -353,6 +366,8 @@ class DataLoader:
             return len(self.batch_sampler)  # type: ignore[arg-type]
         source: Any = self.dataset if self._iterable else self.sampler
         n = len(source)
+        if self.batch_size is None:
+            return n
         return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
 
     def _host_batch(self, indices: np.ndarray) -> Any:
@@ -395,6 +410,47 @@ class DataLoader:
         for b in range(len(self)):
             yield order[b * self.batch_size : (b + 1) * self.batch_size]
 
+    # batch_size=None: PyTorch's loader without automatic batching. Each sample goes through
+    # collate_fn (default_convert by default: arrays and NumPy scalars become tensors, the
+    # structure stays) and its tensors to ``device``; the workers take turns as for batches.
+    def _samples(self, workers: list[WorkerInfo | None]) -> Iterator[Any]:
+        convert = self.collate_fn or default_convert
+        if not self._iterable:
+            for k, index in enumerate(self.sampler):  # type: ignore[arg-type]
+                info = workers[k % len(workers)]
+                yield self._placed(_in_worker(info, lambda i=index: convert(self.dataset[i])))
+            return
+        streams = [self._stream_samples(info, convert) for info in workers]
+        while streams:
+            for stream in list(streams):
+                try:
+                    yield self._placed(next(stream))
+                except StopIteration:
+                    streams.remove(stream)
+
+    def _stream_samples(self, info: WorkerInfo | None, convert: Callable) -> Iterator[Any]:
+        items = _in_worker(info, lambda: iter(self.dataset))
+        while True:
+            try:
+                item = _in_worker(info, lambda: next(items))
+            except StopIteration:
+                return
+            yield _in_worker(info, lambda item=item: convert(item))
+
+    def _placed(self, data: Any) -> Any:
+        """``data`` with every tensor in it moved to ``device`` (one counted copy each)."""
+        if self.device.type == "cpu":
+            return data
+        if isinstance(data, Tensor):
+            return data.to(self.device)
+        if isinstance(data, Mapping):
+            return type(data)({k: self._placed(v) for k, v in data.items()})  # type: ignore[call-arg]
+        if isinstance(data, tuple) and hasattr(data, "_fields"):
+            return type(data)(*(self._placed(v) for v in data))
+        if isinstance(data, tuple | list):
+            return type(data)(self._placed(v) for v in data)
+        return data
+
     def _stream_batches(self, info: WorkerInfo | None) -> Iterator[Any]:
         items = _in_worker(info, lambda: iter(self.dataset))
         while True:
@@ -418,6 +474,9 @@ class DataLoader:
                 stacklevel=2,
             )
         workers = self._workers()
+        if self.batch_size is None and self._auto_batches:
+            yield from self._samples(workers)
+            return
         if not self._iterable:
             for b, indices in enumerate(self._index_batches()):
                 info = workers[b % len(workers)]

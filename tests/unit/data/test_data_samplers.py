@@ -434,3 +434,57 @@ def test_pin_memory_without_an_accelerator_warns_as_pytorch_and_changes_nothing(
     with pytest.warns(UserWarning, match=r"pin_memory=True.*no accelerator"):
         batches = _labels(loader)
     assert batches == [[0, 1], [2, 3]]
+
+
+def test_batch_size_none_yields_samples_unbatched_like_pytorch():
+    torch = pytest.importorskip("torch")
+    x, y = np.arange(4), np.arange(4) * 10
+    ours = DataLoader(TensorDataset(x, y), batch_size=None)
+    theirs = torch.utils.data.DataLoader(
+        torch.utils.data.TensorDataset(torch.tensor(x), torch.tensor(y)), batch_size=None
+    )
+    assert len(ours) == len(theirs) == 4
+    assert ours.batch_sampler is None and isinstance(ours.sampler, ud.SequentialSampler)
+    got = [[t.tolist() for t in sample] for sample in ours]
+    assert (
+        got
+        == [[t.tolist() for t in sample] for sample in theirs]
+        == [[0, 0], [1, 10], [2, 20], [3, 30]]
+    )
+    assert all(s[0].shape == () for s in ours)  # no batch dim
+    # collate_fn sees one sample at a time; dicts and plain numbers as default_convert does
+    assert [
+        t.item() for t in DataLoader(_ds(3), batch_size=None, collate_fn=lambda s: s[0] * 2)
+    ] == [0, 2, 4]
+    dicts = list(DataLoader([{"a": np.ones(2)}, {"a": np.zeros(2)}], batch_size=None))
+    assert [d["a"].tolist() for d in dicts] == [[1.0, 1.0], [0.0, 0.0]]
+    assert list(DataLoader([1.5, 2.5], batch_size=None)) == [1.5, 2.5]
+    shuffled = [s[0].item() for s in DataLoader(_ds(5), batch_size=None, shuffle=True)]
+    assert sorted(shuffled) == [0, 1, 2, 3, 4]
+
+
+def test_batch_size_none_with_an_iterable_dataset_and_workers():
+    ours = list(DataLoader(_Count(0, 5), batch_size=None, num_workers=2))
+    assert ours == [0, 3, 1, 4, 2]  # round-robin over the two workers' halves, as PyTorch
+    # (Python ints stay ints: default_convert changes only arrays and NumPy scalars)
+    assert len(DataLoader(_ds(3), batch_size=None, num_workers=2)) == 3
+
+
+def test_batch_size_none_refuses_drop_last_like_pytorch():
+    torch = pytest.importorskip("torch")
+    pattern = (
+        r"batch_size=None option disables auto-batching and is mutually exclusive with drop_last"
+    )
+    with pytest.raises(ValueError, match=pattern):
+        torch.utils.data.DataLoader(torch.arange(3), batch_size=None, drop_last=True)
+    with pytest.raises(ValueError, match="DataLoader: " + pattern):
+        DataLoader(_ds(3), batch_size=None, drop_last=True)
+
+
+def test_batch_size_none_moves_each_sample_to_the_device(device):
+    loader = DataLoader(TensorDataset(np.arange(3.0)), batch_size=None, device=device)
+    samples = list(loader)
+    assert [s[0].device for s in samples] == [device] * 3
+    assert [s[0].item() for s in samples] == [0.0, 1.0, 2.0]
+    dicts = list(DataLoader([{"a": np.ones(2)}], batch_size=None, device=device))
+    assert dicts[0]["a"].device == device
