@@ -110,6 +110,16 @@ class Context(Node):
     def name(self) -> str:
         return f"{self.fn.__name__}Backward"
 
+    def mark_non_differentiable(self, *outputs: Any) -> None:
+        """For a custom Function of PyTorch's kind: these outputs get no gradient (an index,
+        a mask), so they do not require grad."""
+        self.__dict__["_non_differentiable"] = {id(t) for t in outputs}
+
+    def set_materialize_grads(self, value: bool) -> None:
+        """Accepted for PyTorch's ctx API. A recorded call has one output here, whose
+        gradient always arrives as a Tensor, so there is nothing to materialize."""
+        self.__dict__["_materialize_grads"] = bool(value)
+
     def save_for_backward(self, *values: Any) -> None:
         """Keep arrays (inputs, the output, or intermediates) for backward.
 
@@ -217,6 +227,15 @@ class Function:
     promotion: ClassVar[str | None] = None
     raw_backward: ClassVar[Any] = None
     quiet: ClassVar[bool | str] = True
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        # A subclass written as PyTorch's (forward on Tensors, without xp) gets that kind's
+        # apply: Note [Two kinds of Function] in autograd/custom.py.
+        super().__init_subclass__(**kwargs)
+        from nanotorch.autograd import custom
+
+        if custom.is_tensor_style(cls):
+            custom.install(cls)
 
     @staticmethod
     def forward(ctx: Context, xp: Any, *args: Any, **params: Any) -> Any:
@@ -619,3 +638,7 @@ def _raise_dtype_mismatch(cls: type[Function], inputs: tuple[Any, ...]) -> None:
         f"this op does not promote dtypes (as in PyTorch): convert one operand with "
         f".to(nanotorch.{dtypes[0]}) (or .float() / .double()) first"
     )
+
+
+# PyTorch's path for the decorator: torch.autograd.function.once_differentiable.
+from nanotorch.autograd.custom import once_differentiable  # noqa: E402, F401
