@@ -25,6 +25,7 @@ from nanotorch.backend import (
 )
 from nanotorch.backend.threads import get_num_threads, set_num_threads
 from nanotorch.checkpoint import load, load_safetensors, save, save_safetensors
+from nanotorch.compiler import compile
 from nanotorch.creation import (
     arange,
     as_tensor,
@@ -86,6 +87,7 @@ from nanotorch.random import (
     get_rng_state,
     initial_seed,
     manual_seed,
+    seed,
     set_rng_state,
 )
 from nanotorch.tensor import Tensor

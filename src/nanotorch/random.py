@@ -9,6 +9,7 @@ functions that draw random numbers also take ``generator=`` for explicit control
 from __future__ import annotations
 
 import operator
+import os
 from typing import Any
 
 from nanotorch.backend import Device, get_backend
@@ -93,18 +94,29 @@ def default_generator(device: str | Device = "cpu") -> Generator:
     return gen
 
 
-def manual_seed(seed: int) -> None:
-    """Seed the default generator of every device (existing and future ones).
+def manual_seed(seed: int) -> Generator:
+    """Seed the default generator of every device (existing and future ones); returns the
+    cpu's default generator, as PyTorch does.
 
     >>> import nanotorch
-    >>> nanotorch.manual_seed(0); a = nanotorch.randn(2).tolist()
-    >>> nanotorch.manual_seed(0); a == nanotorch.randn(2).tolist()
+    >>> _ = nanotorch.manual_seed(0); a = nanotorch.randn(2).tolist()
+    >>> _ = nanotorch.manual_seed(0); a == nanotorch.randn(2).tolist()
     True
     """
     seed = normalize_seed(seed)
     _default_seed[0] = seed
     for gen in _defaults.values():
         gen.manual_seed(seed)
+    return default_generator(_device("cpu"))
+
+
+def seed() -> int:
+    """Seed every device's default generator with a fresh 64-bit number from the operating
+    system, and return it (``torch.seed``): a run that wants to be repeatable later can
+    print it and pass it to ``manual_seed``."""
+    fresh = int.from_bytes(os.urandom(8), "little")
+    manual_seed(fresh)
+    return fresh
 
 
 def initial_seed() -> int:

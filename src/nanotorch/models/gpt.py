@@ -192,7 +192,7 @@ class GPT(nn.Module):
     ``(B, T, vocab_size)`` for ``idx`` of shape ``(B, T)`` with ``T <= block_size``.
 
     >>> import nanotorch
-    >>> nanotorch.manual_seed(0)
+    >>> _ = nanotorch.manual_seed(0)
     >>> model = GPT(GPTConfig(vocab_size=10, block_size=8, n_layer=1, n_head=2, n_embd=8))
     >>> model(nanotorch.zeros(2, 5, dtype="int64")).shape
     (2, 5, 10)

@@ -452,6 +452,14 @@ class Module:
             yield b
 
     # ------------------------------------------------------------------ modes and grads
+    def compile(self, *args: Any, **kwargs: Any) -> None:
+        """PyTorch's in-place ``Module.compile``: checks the arguments as
+        ``nanotorch.compile`` does and leaves the module as it is (nanotorch has no
+        compiler; nanotorch/compiler.py)."""
+        from nanotorch.compiler import compile as _compile
+
+        _compile(self, *args, **kwargs)
+
     def train(self, mode: bool = True) -> Module:
         """Set training mode on this module and every descendant (Dropout drops, BatchNorm
         uses batch statistics); ``train(False)`` is ``eval()``. Returns self."""
