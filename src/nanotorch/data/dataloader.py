@@ -24,7 +24,7 @@ import numpy as np
 from nanotorch.backend import Device
 from nanotorch.backend import device as _device
 from nanotorch.creation import as_tensor, randint
-from nanotorch.data.dataset import IterableDataset
+from nanotorch.data.dataset import IterableDataset, batch_of
 from nanotorch.data.sampler import BatchSampler, RandomSampler, SequentialSampler
 from nanotorch.random import Generator
 from nanotorch.tensor import Tensor
@@ -372,7 +372,7 @@ class DataLoader:
 
     def _host_batch(self, indices: np.ndarray) -> Any:
         if self.collate_fn is None:
-            return self.dataset.get_batch(indices)
+            return batch_of(self.dataset, indices)
         return self.collate_fn([self.dataset[int(i)] for i in indices])
 
     def _collate(self, samples: list[Any]) -> Any:

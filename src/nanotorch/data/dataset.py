@@ -265,7 +265,19 @@ class Subset(Dataset):
         return self.dataset[int(self.indices[index])]
 
     def get_batch(self, indices: np.ndarray) -> tuple[np.ndarray, ...]:
-        return self.dataset.get_batch(self.indices[np.asarray(indices, dtype=np.int64)])
+        return batch_of(self.dataset, self.indices[np.asarray(indices, dtype=np.int64)])
+
+
+def batch_of(dataset: Any, indices: np.ndarray) -> Any:
+    """The samples of ``dataset`` at ``indices`` as one batch: its ``get_batch`` when it has
+    one (a nanotorch Dataset), else its items collated, so that any object with ``len()``
+    and indexing (a list of samples, a ``range``, PyTorch's map-style contract) batches."""
+    get_batch = getattr(dataset, "get_batch", None)
+    if get_batch is not None:
+        return get_batch(indices)
+    from nanotorch.data.dataloader import default_collate
+
+    return default_collate([dataset[int(i)] for i in indices])
 
 
 def _split_lengths(n: int, lengths: Sequence[int | float]) -> list[int]:

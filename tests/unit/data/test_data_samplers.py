@@ -488,3 +488,16 @@ def test_batch_size_none_moves_each_sample_to_the_device(device):
     assert [s[0].item() for s in samples] == [0.0, 1.0, 2.0]
     dicts = list(DataLoader([{"a": np.ones(2)}], batch_size=None, device=device))
     assert dicts[0]["a"].device == device
+
+
+def test_dataloader_batches_any_sequence_of_samples_like_pytorch():
+    # A plain list, a range split by random_split: anything with len() and indexing, as
+    # PyTorch's map-style datasets are (no nanotorch Dataset base class needed).
+    torch = pytest.importorskip("torch")
+    samples = [(np.full(2, float(i), dtype=np.float32), i) for i in range(5)]
+    ours = [[t.tolist() for t in b] for b in DataLoader(samples, batch_size=2)]
+    theirs = [[t.tolist() for t in b] for b in torch.utils.data.DataLoader(samples, batch_size=2)]
+    assert ours == theirs
+    first, _ = ud.random_split(range(10), [6, 4], generator=nanotorch.Generator().manual_seed(0))
+    got = sorted(v for b in DataLoader(first, batch_size=4) for v in b[0].tolist())
+    assert len(got) == 6 and set(got) <= set(range(10))
