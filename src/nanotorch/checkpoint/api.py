@@ -16,10 +16,12 @@ shows up as one in ``transfer_stats()``.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any, BinaryIO
 
 import numpy as np
 
@@ -30,6 +32,7 @@ from nanotorch.checkpoint.layout import (
     METADATA,
     NAME_TO_CODE,
     PendingTensor,
+    Reader,
     StoredTensor,
     fail,
     open_reader,
@@ -50,9 +53,11 @@ DeviceLike = str | Device
 MapLocation = None | DeviceLike | Mapping[str, DeviceLike] | Callable[[Tensor, str], Tensor]
 
 
-def save(obj: Any, path: PathLike) -> None:
+def save(obj: Any, path: PathLike | BinaryIO) -> None:
     """Save ``obj`` (tensors, state dicts, optimizer states, nested dicts/lists/tuples of
-    them with numbers, strings, bools and None) to ``path``, atomically.
+    them with numbers, strings, bools and None) to ``path``, atomically; or to a binary
+    file object (``io.BytesIO``, a file opened ``"wb"``), written at its position, as
+    ``torch.save`` does (atomicity is then the caller's: it is their stream).
 
     The file is a safetensors file: any safetensors reader sees the tensors, named by their
     place in ``obj`` (``optim.state.0.exp_avg``). No pickle: loading runs no code.
@@ -65,7 +70,8 @@ def save(obj: Any, path: PathLike) -> None:
     >>> ckpt["w"].tolist(), ckpt["betas"]
     ([1.0, 1.0], (0.9, 0.999))
     """
-    path = _fspath(path, "save")
+    stream = path if hasattr(path, "write") else None
+    path = _stream_name(stream, "save") if stream is not None else _fspath(path, "save")
     encoder = Encoder(path)
     structure = encoder.encode(obj)
     try:
@@ -74,13 +80,20 @@ def save(obj: Any, path: PathLike) -> None:
         raise ValueError(f"{path}: cannot encode the structure: {exc}") from None
     tensors = [_pending(path, name, t) for name, t in encoder.tensors]
     metadata = {FORMAT_KEY: FORMAT_VERSION, STRUCTURE_KEY: text}
-    atomic_write(path, lambda f: write(f, path, tensors, metadata))
+    if stream is not None:
+        write(stream, path, tensors, metadata)
+    else:
+        atomic_write(path, lambda f: write(f, path, tensors, metadata))
 
 
 def load(
-    path: PathLike, map_location: MapLocation = None, *, weights_only: bool | None = None
+    path: PathLike | BinaryIO,
+    map_location: MapLocation = None,
+    *,
+    weights_only: bool | None = None,
 ) -> Any:
-    """Load what ``save`` wrote. ``map_location`` says where tensors go:
+    """Load what ``save`` wrote, from a path or a binary file object (read from its
+    position to its end). ``map_location`` says where tensors go:
 
     - ``None``: each back onto the device it was saved from (``CheckpointError`` if that
       device is not available here, suggesting ``map_location="cpu"``);
@@ -95,14 +108,15 @@ def load(
 
     Every problem with the file is a ``nanotorch.CheckpointError`` naming the path.
     """
-    path = _fspath(path, "load")
+    stream = path if hasattr(path, "read") else None
+    path = _stream_name(stream, "load") if stream is not None else _fspath(path, "load")
     if weights_only is not None and not isinstance(weights_only, bool):
         raise TypeError(
             f"load: weights_only must be True, False or None, got {weights_only!r} (it changes "
             "nothing: loading a nanotorch checkpoint never runs code)"
         )
     place = _placement(path, map_location)
-    with open_reader(path) as reader:
+    with open_reader(path) if stream is None else _stream_reader(stream, path) as reader:
         meta = reader.metadata
         version = meta.get(FORMAT_KEY)
         if version is None:
@@ -222,10 +236,31 @@ def load_safetensors(path: PathLike, device: DeviceLike | None = None) -> dict[s
 def _fspath(path: Any, fn: str) -> str:
     if not isinstance(path, (str, os.PathLike)):
         raise TypeError(
-            f"{fn}: path must be a str or os.PathLike, got {type(path).__name__}; file objects "
-            "are not supported because saving replaces the file atomically"
+            f"{fn}: path must be a str, an os.PathLike or a binary file object, got "
+            f"{type(path).__name__}"
         )
     return os.fsdecode(os.fspath(path))
+
+
+def _stream_name(stream: Any, fn: str) -> str:
+    """What messages call a file object: its file name if it has one, else its type."""
+    if isinstance(stream, io.TextIOBase):
+        raise TypeError(
+            f"{fn}: {type(stream).__name__} is a text stream; checkpoints are bytes: use "
+            "io.BytesIO or open the file in binary mode ('wb' / 'rb')"
+        )
+    name = getattr(stream, "name", None)
+    return name if isinstance(name, str) else f"<{type(stream).__name__}>"
+
+
+@contextlib.contextmanager
+def _stream_reader(stream: Any, name: str) -> Iterator[Reader]:
+    # The rest of the stream, from where it stands (``torch.load`` reads from there too),
+    # read into memory once: the reader seeks by offsets counted from the header.
+    data = stream.read()
+    if not isinstance(data, bytes | bytearray | memoryview):
+        raise TypeError(f"load: {name} gave {type(data).__name__}, not bytes; open it in 'rb'")
+    yield Reader(name, io.BytesIO(data), len(data))
 
 
 def _to_host(t: Tensor) -> np.ndarray:
