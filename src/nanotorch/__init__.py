@@ -13,7 +13,7 @@ are always explicit: ``tensor.to(device)``.
 
 import math as _math
 
-from nanotorch import cuda
+from nanotorch import backends, cuda
 from nanotorch.autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from nanotorch.backend import (
     Device,
@@ -24,6 +24,7 @@ from nanotorch.backend import (
     transfer_stats,
 )
 from nanotorch.backend.threads import get_num_threads, set_num_threads
+from nanotorch.backends import get_float32_matmul_precision, set_float32_matmul_precision
 from nanotorch.checkpoint import load, load_safetensors, save, save_safetensors
 from nanotorch.compiler import compile
 from nanotorch.creation import (
@@ -77,6 +78,18 @@ from nanotorch.dtypes import (
     uint8,
 )
 from nanotorch.errors import CheckpointError, DeviceMismatchError, ShapeError
+from nanotorch.legacy import (
+    BFloat16Tensor,
+    BoolTensor,
+    ByteTensor,
+    CharTensor,
+    DoubleTensor,
+    FloatTensor,
+    HalfTensor,
+    IntTensor,
+    LongTensor,
+    ShortTensor,
+)
 from nanotorch.ops import *  # noqa: F403 - the functional op library is the public API
 from nanotorch.ops import PUBLIC_OPS
 from nanotorch.ops.shape_breadth import broadcast_shapes, imag

@@ -111,11 +111,15 @@ class Tensor:
         t._inference = _inference_ever_on[0] and _inference_enabled.get()
         return t
 
+    def __new__(cls, *args: Any, **kwargs: Any) -> Tensor:
+        # PyTorch's legacy constructor, Tensor(data) / Tensor(*sizes) (Note [Legacy
+        # constructors] in legacy.py); the engine makes tensors with _make, not through here.
+        from nanotorch.legacy import construct
+
+        return construct(_dt.get_default_dtype(), "Tensor", args, kwargs)
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        raise TypeError(
-            "create tensors with nanotorch.tensor(data), nanotorch.zeros(shape), ... "
-            "rather than Tensor(...)"
-        )
+        pass  # everything happens in __new__
 
     # ------------------------------------------------------------------ metadata
     @property
@@ -492,8 +496,15 @@ class Tensor:
     def bool(self) -> Tensor:
         return self.to(_dt.bool_)
 
-    def type(self, dtype: DType | str) -> Tensor:
-        return self.to(_dt.as_dtype(dtype))
+    def type(self, dtype: Any = None, non_blocking: bool = False) -> Any:
+        """Without ``dtype``: the legacy type name (``'nanotorch.FloatTensor'``); with one
+        (a dtype, a legacy class such as ``nanotorch.LongTensor``, or its name): this tensor
+        in that dtype (itself when it already is)."""
+        from nanotorch import legacy
+
+        if dtype is None:
+            return legacy.type_name(self.dtype)
+        return self.to(legacy.dtype_of(dtype))
 
     def _to_host_uncounted(self) -> Any:
         return self._backend.to_host(self._data)

@@ -23,9 +23,34 @@ def test_tensor_repr_shows_values_dtype_device_and_grad(device):
     assert "grad_fn" in repr(t * 2)
 
 
-def test_tensor_constructor_is_internal():
-    with pytest.raises(TypeError, match="nanotorch.tensor"):
-        nt.Tensor([1, 2])
+def test_tensor_constructor_is_pytorchs_legacy_one():
+    # torch.Tensor(data) / torch.Tensor(*sizes): the default float dtype, data copied.
+    assert nt.Tensor([1, 2]).dtype == nt.float32 and nt.Tensor([1, 2]).tolist() == [1.0, 2.0]
+    assert nt.Tensor((2, 3)).tolist() == [2.0, 3.0]  # a sequence is data, as in PyTorch
+    assert nt.Tensor(2, 3).shape == (2, 3) and nt.Tensor(2, 3).dtype == nt.float32
+    assert nt.Tensor().shape == (0,)
+    assert nt.Tensor([1.0], device="cpu").device == nt.device("cpu")
+    t = nt.tensor([1.0, 2.0])
+    assert nt.Tensor(t) is t  # a float tensor passes through, as PyTorch's alias
+    with pytest.raises(TypeError, match=r"Tensor\(\): expected a float32 tensor, got int64"):
+        nt.Tensor(nt.tensor([1, 2]))
+    with pytest.raises(TypeError, match=r"Tensor\(\): dtype= is not taken"):
+        nt.Tensor([1, 2], dtype=nt.float64)
+    assert isinstance(nt.Tensor([1.0]), nt.Tensor)
+
+
+def test_legacy_tensor_types_as_in_pytorch():
+    assert nt.FloatTensor([1, 2]).dtype == nt.float32
+    assert nt.LongTensor([1, 2]).dtype == nt.int64
+    assert nt.DoubleTensor(3).shape == (3,) and nt.DoubleTensor(3).dtype == nt.float64
+    assert nt.BoolTensor([1, 0]).tolist() == [True, False]
+    assert isinstance(nt.ones(2), nt.FloatTensor)
+    assert not isinstance(nt.ones(2), nt.LongTensor)
+    assert nt.ones(2).type() == "nanotorch.FloatTensor"
+    assert nt.ones(2, dtype=nt.int64).type() == "nanotorch.LongTensor"
+    assert nt.ones(2).type("torch.LongTensor").dtype == nt.int64  # ported code's spelling
+    assert nt.ones(2).type(nt.LongTensor).dtype == nt.int64
+    assert nt.ones(2).type(nt.float64).dtype == nt.float64
 
 
 def test_tensor_to_same_device_returns_self_and_counts_nothing(device):
