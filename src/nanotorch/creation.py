@@ -35,11 +35,37 @@ def _as_dtype(dtype: DType | str | None, op: str) -> DType | None:
         raise type(exc)(f"{op}: {exc}") from None
 
 
+# Note [Default device]
+# ~~~~~~~~~~~~~~~~~~~~~
+# Factories (tensor, zeros, randn, arange, the windows...) put a tensor on the cpu when no
+# ``device=`` is given, unless ``set_default_device`` chose another device, as
+# ``torch.set_default_device`` does. Layers build their parameters with these factories, so
+# ``nn.Linear(2, 3)`` lands there too. It is the user's explicit choice, made once; nothing
+# already made moves, and ``from_numpy`` stays the cpu's (it shares the array's memory).
+_DEFAULT_DEVICE: list[Device | None] = [None]  # None: the cpu
+
+
+def set_default_device(device: DeviceLike) -> None:
+    """Where factory functions put tensors when no ``device=`` is given; None for the cpu.
+
+    >>> import nanotorch
+    >>> nanotorch.set_default_device("cpu"); nanotorch.zeros(1).device
+    device('cpu')
+    >>> nanotorch.set_default_device(None)
+    """
+    _DEFAULT_DEVICE[0] = None if device is None else _device(device)
+
+
+def get_default_device() -> Device:
+    """The device factories use without ``device=`` (the cpu unless set)."""
+    return _DEFAULT_DEVICE[0] or _device("cpu")
+
+
 def _resolve(
     device: DeviceLike, dtype: DType | str | None, default: DType | None, op: str = "tensor"
 ):
     dt = _as_dtype(dtype, op) or default or _dt.get_default_dtype()
-    dev = _device(device if device is not None else "cpu")
+    dev = _device(device if device is not None else (_DEFAULT_DEVICE[0] or "cpu"))
     backend = get_backend(dev)
     backend.native_dtype(dt)  # a dtype the device lacks fails here, naming both
     return dev, backend, dt
@@ -86,7 +112,7 @@ def tensor(
         out = out.to(device=device if device is not None else data.device, dtype=dtype)
         return _finish(out._data, out.device, out._backend, requires_grad)
     dt = _as_dtype(dtype, "tensor")
-    dev = _device(device if device is not None else "cpu")
+    dev = _device(device if device is not None else (_DEFAULT_DEVICE[0] or "cpu"))
     backend = get_backend(dev)
     if dt is not None:
         backend.native_dtype(dt)  # fail before converting, naming device and dtype
@@ -139,7 +165,8 @@ def as_tensor(data: Any, dtype: DType | str | None = None, device: DeviceLike = 
     """Like ``tensor`` but shares memory with a cpu NumPy array or Tensor when it can."""
     if isinstance(data, Tensor):
         return data.to(device=device, dtype=dtype) if (device or dtype) else data
-    if is_host_array(data) and (device is None or _device(device).type == "cpu"):
+    target = device if device is not None else _DEFAULT_DEVICE[0]
+    if is_host_array(data) and (target is None or _device(target).type == "cpu"):
         host, dt = as_host_array(data, _as_dtype(dtype, "as_tensor"), "as_tensor")
         return _finish(host, _device("cpu"), get_backend(_device("cpu")), False)
     return tensor(data, dtype, device)

@@ -25,6 +25,7 @@ from typing import Any
 
 from nanotorch.backend import device as _device
 from nanotorch.backend import get_backend
+from nanotorch.creation import get_default_device
 from nanotorch.dtypes import DType, get_default_dtype
 from nanotorch.errors import InvalidArgumentError, UnsupportedDtypeError
 from nanotorch.tensor import Tensor
@@ -61,7 +62,8 @@ def _window(
             f"{op}: expected a floating point dtype, got {dt!r}; pass dtype=nanotorch.float32 "
             "or nanotorch.float64"
         )
-    dev = _device(device if device is not None else "cpu")
+    dev = device if device is not None else get_default_device()
+    dev = _device(dev)
     backend = get_backend(dev)
     native = backend.native_dtype(dt)
     xp = backend.xp
