@@ -15,6 +15,7 @@ from typing import Any
 from nanotorch import dtypes as _dt
 from nanotorch.backend import Device, from_host_counted, get_backend
 from nanotorch.backend import device as _device
+from nanotorch.backend.device import DEFAULT as _DEVICE_DEFAULT
 from nanotorch.backend.host import as_host_array, check_integer_value, is_host_array
 from nanotorch.backend.registry import from_dlpack as _backend_from_dlpack
 from nanotorch.dtypes import DType
@@ -42,7 +43,8 @@ def _as_dtype(dtype: DType | str | None, op: str) -> DType | None:
 # ``torch.set_default_device`` does. Layers build their parameters with these factories, so
 # ``nn.Linear(2, 3)`` lands there too. It is the user's explicit choice, made once; nothing
 # already made moves, and ``from_numpy`` stays the cpu's (it shares the array's memory).
-_DEFAULT_DEVICE: list[Device | None] = [None]  # None: the cpu
+# ``with device:`` sets it too (backend/device.py, where the value lives).
+_DEFAULT_DEVICE = _DEVICE_DEFAULT  # [None]: the cpu
 
 
 def set_default_device(device: DeviceLike) -> None:

@@ -40,3 +40,16 @@ def test_a_bad_default_device_is_refused():
     with pytest.raises((ValueError, RuntimeError), match="gpu"):
         nt.set_default_device("gpu")
     assert nt.get_default_device() == nt.device("cpu")
+
+
+def test_a_device_as_a_context_manager_sets_the_default_inside_it():
+    strict = nt.device("strict:1")
+    with strict:
+        assert nt.zeros(1).device == strict and nt.nn.Linear(1, 1).weight.device == strict
+        with nt.device("cpu"):
+            assert nt.zeros(1).device == nt.device("cpu")
+        assert nt.get_default_device() == strict
+    assert nt.get_default_device() == nt.device("cpu")
+    with pytest.raises(RuntimeError, match="inside"), strict:
+        raise RuntimeError("inside the block")
+    assert nt.get_default_device() == nt.device("cpu")  # restored on an exception too

@@ -35,6 +35,22 @@ class Device:
     def __repr__(self) -> str:
         return f"device('{self}')"
 
+    # ``with nanotorch.device("cuda"):`` makes this the default device inside the block
+    # (Note [Default device] in creation.py), restoring the one before on the way out.
+    def __enter__(self) -> Device:
+        _ENTERED.append(DEFAULT[0])
+        DEFAULT[0] = self
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        DEFAULT[0] = _ENTERED.pop()
+
+
+# The default device of factory functions, None for the cpu (Note [Default device] in
+# creation.py, which sets it); kept here so that a Device can be a context manager.
+DEFAULT: list[Device | None] = [None]
+_ENTERED: list[Device | None] = []
+
 
 _interned: dict[tuple[str, int], Device] = {}
 
