@@ -182,6 +182,17 @@ def _accelerator_available() -> bool:
     return cuda.is_available()
 
 
+def _round_robin(streams: list[Iterator[Any]]) -> Iterator[Any]:
+    """One item from each worker's stream in turn, as PyTorch orders an IterableDataset's
+    batches across workers; an exhausted worker drops out."""
+    while streams:
+        for stream in list(streams):
+            try:
+                yield next(stream)
+            except StopIteration:
+                streams.remove(stream)
+
+
 class DataLoader:
     """Iterate over ``dataset`` in batches of tensors on ``device``.
 
@@ -421,12 +432,7 @@ class DataLoader:
                 yield self._placed(_in_worker(info, lambda i=index: convert(self.dataset[i])))
             return
         streams = [self._stream_samples(info, convert) for info in workers]
-        while streams:
-            for stream in list(streams):
-                try:
-                    yield self._placed(next(stream))
-                except StopIteration:
-                    streams.remove(stream)
+        yield from map(self._placed, _round_robin(streams))
 
     def _stream_samples(self, info: WorkerInfo | None, convert: Callable) -> Iterator[Any]:
         items = _in_worker(info, lambda: iter(self.dataset))
@@ -482,11 +488,5 @@ class DataLoader:
                 info = workers[b % len(workers)]
                 yield self._to_device(_in_worker(info, lambda i=indices: self._host_batch(i)))
             return
-        # Round-robin over the workers' streams; an exhausted worker drops out.
         streams = [self._stream_batches(info) for info in workers]
-        while streams:
-            for stream in list(streams):
-                try:
-                    yield self._to_device(next(stream))
-                except StopIteration:
-                    streams.remove(stream)
+        yield from map(self._to_device, _round_robin(streams))
