@@ -55,7 +55,15 @@ def set_default_device(device: DeviceLike) -> None:
     device('cpu')
     >>> nanotorch.set_default_device(None)
     """
-    _DEFAULT_DEVICE[0] = None if device is None else _device(device)
+    if device is None:
+        _DEFAULT_DEVICE[0] = None
+        return
+    dev = _device(device)
+    try:
+        get_backend(dev)  # an unavailable device fails here, not at the first tensor
+    except RuntimeError as exc:
+        raise RuntimeError(f"set_default_device: {exc}") from None
+    _DEFAULT_DEVICE[0] = dev
 
 
 def get_default_device() -> Device:

@@ -63,6 +63,11 @@ def construct(dtype: Any, name: str, args: tuple[Any, ...], kwargs: dict[str, An
                     f"it with .to(nanotorch.{dtype.name})"
                 )
             return data if device is None else data.to(device)
+        if isinstance(data, bool | float | complex | str | bytes):
+            raise TypeError(
+                f"{name}(): data must be a sequence (got {type(data).__name__}), as in "
+                f"PyTorch; for a 0-d tensor use nanotorch.tensor({data!r})"
+            )
         return tensor(data, dtype=dtype, device=device)
     raise TypeError(
         f"{name}(): takes data (a sequence or an array) or sizes (ints), got "

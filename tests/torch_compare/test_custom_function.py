@@ -237,3 +237,20 @@ def test_once_differentiable_runs_backward_without_recording():
     (g,) = nt.autograd.grad(Cube.apply(x).sum(), x, create_graph=True)
     np.testing.assert_allclose(g.numpy(), 3 * X * X, rtol=1e-6)
     assert not g.requires_grad  # nothing was recorded inside backward
+
+
+def test_set_materialize_grads_is_accepted_and_the_gradient_still_arrives():
+    class Twice(nt.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.set_materialize_grads(False)
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, g):
+            assert g is not None  # one output: its gradient is always a Tensor
+            return g * 2
+
+    x = nt.tensor(X, requires_grad=True)
+    Twice.apply(x).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), np.full_like(X, 2.0))

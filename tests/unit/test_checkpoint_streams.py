@@ -47,3 +47,16 @@ def test_load_reads_from_where_the_stream_is_and_names_it_in_errors():
 def test_a_stream_opened_for_text_is_refused():
     with pytest.raises(TypeError, match=r"save: .*binary"):
         nt.save({"a": nt.ones(1)}, io.StringIO())
+
+
+def test_a_stream_open_the_wrong_way_is_refused_with_the_mode_to_use(tmp_path):
+    path = tmp_path / "x.bin"
+    path.write_bytes(b"x")
+    with open(path, "rb") as f, pytest.raises(TypeError, match=r"save: .*x.bin is not open "
+                                               r"for writing; open it with 'wb'"):  # fmt: skip
+        nt.save({"a": nt.ones(1)}, f)
+    with (
+        open(tmp_path / "y.bin", "wb") as f,
+        pytest.raises(TypeError, match=r"load: .*y.bin is not open for reading; open it with 'rb'"),
+    ):
+        nt.load(f)

@@ -42,6 +42,17 @@ def test_a_bad_default_device_is_refused():
     assert nt.get_default_device() == nt.device("cpu")
 
 
+def test_an_unavailable_default_device_is_refused_when_set_not_at_the_first_tensor():
+    if nt.cuda.is_available():
+        pytest.skip("a GPU is here")
+    try:
+        with pytest.raises(RuntimeError, match=r"set_default_device: device cuda:0 is not avail"):
+            nt.set_default_device("cuda")
+        assert nt.get_default_device() == nt.device("cpu")
+    finally:
+        nt.set_default_device(None)
+
+
 def test_a_device_as_a_context_manager_sets_the_default_inside_it():
     strict = nt.device("strict:1")
     with strict:

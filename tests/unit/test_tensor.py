@@ -37,6 +37,9 @@ def test_tensor_constructor_is_pytorchs_legacy_one():
     with pytest.raises(TypeError, match=r"Tensor\(\): dtype= is not taken"):
         nt.Tensor([1, 2], dtype=nt.float64)
     assert isinstance(nt.Tensor([1.0]), nt.Tensor)
+    for scalar in (2.5, True):  # PyTorch: "new(): data must be a sequence"
+        with pytest.raises(TypeError, match=r"Tensor\(\): data must be a sequence"):
+            nt.Tensor(scalar)
 
 
 def test_legacy_tensor_types_as_in_pytorch():

@@ -38,9 +38,13 @@ from nanotorch.autograd import function as _fn
 from nanotorch.autograd.grad_mode import _grad_enabled, no_grad
 
 
+def _has_setup_context(cls: type) -> bool:
+    return any("setup_context" in vars(k) for k in cls.__mro__ if k is not _fn.Function)
+
+
 def is_tensor_style(cls: type) -> bool:
     """Whether ``cls`` is PyTorch's kind of Function (Note [Two kinds of Function])."""
-    if any("setup_context" in vars(k) for k in cls.__mro__ if k is not _fn.Function):
+    if _has_setup_context(cls):
         return True
     code = getattr(cls.forward, "__code__", None)
     if code is None:
@@ -51,6 +55,7 @@ def is_tensor_style(cls: type) -> bool:
 def install(cls: type) -> None:
     """Give a PyTorch-kind subclass its ``apply`` and a checked ``backward``."""
     cls.apply = classmethod(_apply)  # type: ignore[attr-defined]
+    cls._setup_context_form = _has_setup_context(cls)  # type: ignore[attr-defined]
     backward = cls.backward  # type: ignore[attr-defined]
     if getattr(backward, "_checked_backward", False):
         return  # a subclass of a class already installed
@@ -95,7 +100,7 @@ def _apply(cls: type, *args: Any, **kwargs: Any) -> Any:
     ctx = _fn.Context(cls, first._backend)
     ctx.needs_input_grad = tuple(isinstance(a, tensor) and a._requires_grad for a in args)
     with no_grad():
-        if any("setup_context" in vars(k) for k in cls.__mro__ if k is not _fn.Function):
+        if cls._setup_context_form:  # type: ignore[attr-defined]
             out = cls.forward(*args, **kwargs)  # type: ignore[attr-defined]
             cls.setup_context(ctx, args, out)  # type: ignore[attr-defined]
         else:

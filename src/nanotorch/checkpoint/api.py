@@ -72,6 +72,8 @@ def save(obj: Any, path: PathLike | BinaryIO) -> None:
     """
     stream = path if hasattr(path, "write") else None
     path = _stream_name(stream, "save") if stream is not None else _fspath(path, "save")
+    if stream is not None:
+        _check_mode(stream, path, "save", "writable", "writing", "wb")
     encoder = Encoder(path)
     structure = encoder.encode(obj)
     try:
@@ -110,6 +112,8 @@ def load(
     """
     stream = path if hasattr(path, "read") else None
     path = _stream_name(stream, "load") if stream is not None else _fspath(path, "load")
+    if stream is not None:
+        _check_mode(stream, path, "load", "readable", "reading", "rb")
     if weights_only is not None and not isinstance(weights_only, bool):
         raise TypeError(
             f"load: weights_only must be True, False or None, got {weights_only!r} (it changes "
@@ -251,6 +255,13 @@ def _stream_name(stream: Any, fn: str) -> str:
         )
     name = getattr(stream, "name", None)
     return name if isinstance(name, str) else f"<{type(stream).__name__}>"
+
+
+def _check_mode(stream: Any, name: str, fn: str, ask: str, what: str, mode: str) -> None:
+    # A file opened the wrong way would fail inside with io's bare "write"/"read".
+    able = getattr(stream, ask, None)
+    if able is not None and not able():
+        raise TypeError(f"{fn}: {name} is not open for {what}; open it with {mode!r}")
 
 
 @contextlib.contextmanager

@@ -25,6 +25,21 @@ from typing import Any
 from nanotorch.tensor import Tensor
 
 
+def _sharing(cls: type, data: Tensor | None, name: str) -> tuple[Any, Tensor]:
+    """A new ``cls`` over ``data``'s array (an empty tensor for None), outside any graph;
+    also ``data``, resolved. Parameter and Buffer both start this way."""
+    if data is None:
+        from nanotorch.creation import empty
+
+        data = empty(0)
+    if not isinstance(data, Tensor):
+        raise TypeError(
+            f"{name}: data must be a Tensor, got {type(data).__name__}; wrap it first: "
+            f"nn.{name}(nanotorch.tensor(data))"
+        )
+    return cls._make(data._data, data._device, data._backend, False, None), data
+
+
 class Parameter(Tensor):
     """A leaf tensor that requires grad (by default) and is registered by modules.
 
@@ -43,16 +58,7 @@ class Parameter(Tensor):
     __slots__ = ()
 
     def __new__(cls, data: Tensor | None = None, requires_grad: bool = True) -> Parameter:
-        if data is None:
-            from nanotorch.creation import empty
-
-            data = empty(0)
-        if not isinstance(data, Tensor):
-            raise TypeError(
-                f"Parameter: data must be a Tensor, got {type(data).__name__}; wrap it first: "
-                "nn.Parameter(nanotorch.tensor(data))"
-            )
-        param = cls._make(data._data, data._device, data._backend, False, None)
+        param, _ = _sharing(cls, data, "Parameter")
         if requires_grad:
             param.requires_grad_(True)
         return param  # type: ignore[return-value]
@@ -85,16 +91,7 @@ class Buffer(Tensor):
     __slots__ = ("persistent",)
 
     def __new__(cls, data: Tensor | None = None, *, persistent: bool = True) -> Buffer:
-        if data is None:
-            from nanotorch.creation import empty
-
-            data = empty(0)
-        if not isinstance(data, Tensor):
-            raise TypeError(
-                f"Buffer: data must be a Tensor, got {type(data).__name__}; wrap it first: "
-                "nn.Buffer(nanotorch.tensor(data))"
-            )
-        buf = cls._make(data._data, data._device, data._backend, False, None)
+        buf, data = _sharing(cls, data, "Buffer")
         if data.requires_grad:
             buf.requires_grad_(True)
         buf.persistent = bool(persistent)
